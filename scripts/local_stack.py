@@ -1,0 +1,132 @@
+"""Runs the whole system on this machine: five services on the embedded store against
+the local RabbitMQ, plus a local SMTP sink that prints every mail. Ctrl-C stops it all.
+
+`make run` calls this. The end-to-end tests use the same `ServiceProcess` to start the
+services as real processes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = {"reservation": 8001, "frontdesk": 8002, "housekeeping": 8003,
+            "feedback": 8004, "loyalty": 8005}
+SMTP_PORT = 1025
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+    log_path: Path | None = None
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "ServiceProcess":
+        env = {**os.environ, "HTTP_PORT": str(self.port), **self.env}
+        output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.name}.main"], cwd=ROOT, env=env,
+            stdout=output, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}"
+                                   f" (log: {self.log_path})")
+            try:
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready after {timeout}s (log: {self.log_path})")
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no goodbyes, like a crashed host."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+
+def broker_reachable(host: str = "127.0.0.1", port: int = 5672) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_local_broker() -> None:
+    if broker_reachable():
+        return
+    print("RabbitMQ is not answering on 127.0.0.1:5672; starting it (rabbitmq-server -detached)")
+    subprocess.run(["rabbitmq-server", "-detached"], check=False)
+    for _ in range(60):
+        if broker_reachable():
+            return
+        time.sleep(1)
+    raise SystemExit("RabbitMQ did not come up on 127.0.0.1:5672")
+
+
+def main() -> None:
+    ensure_local_broker()
+    logs = ROOT / ".run"
+    logs.mkdir(exist_ok=True)
+    store = ROOT / ".data"
+    smtp = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{SMTP_PORT}",
+         "-c", "aiosmtpd.handlers.Debugging"],
+        stdout=open(logs / "smtp.log", "ab"), stderr=subprocess.STDOUT)
+    common = {"EMBEDDED_STORE_DIR": str(store), "SMTP_PORT": str(SMTP_PORT)}
+    services = [ServiceProcess(name, port, env=common, log_path=logs / f"{name}.log")
+                for name, port in SERVICES.items()]
+    try:
+        for service in services:
+            service.start()
+        for service in services:
+            service.wait_ready()
+        print("All five services are ready (embedded store in .data/, logs in .run/):")
+        for service in services:
+            print(f"  {service.name:<13} {service.url}/docs")
+        print(f"  SMTP sink     127.0.0.1:{SMTP_PORT} (mails in .run/smtp.log)")
+        print("Ctrl-C stops everything.")
+        while all(s.process and s.process.poll() is None for s in services):
+            time.sleep(1)
+        print("a service exited; stopping the rest (see .run/*.log)")
+    except KeyboardInterrupt:
+        print("\nstopping...")
+    finally:
+        for service in services:
+            service.stop()
+        smtp.terminate()
+        smtp.wait()
+
+
+if __name__ == "__main__":
+    main()

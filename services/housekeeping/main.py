@@ -1,0 +1,33 @@
+"""Wires the housekeeping service: the one place that builds clients and injects them."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shared.property_setup import load_property
+from shared.runtime import ServiceRuntime, create_service_app, serve
+
+from .api import housekeeping_router
+from .config import Settings
+from .consumers import register_consumers
+from .repository import OUTBOX_COLLECTIONS, HousekeepingRepository
+from .service import HousekeepingService
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
+    setup = load_property(settings.property_file)
+    repository = HousekeepingRepository(runtime.database, settings.property_id)
+    service = HousekeepingService(repository, events_written=runtime.relay.wake)
+    register_consumers(runtime.broker, service)
+    return create_service_app(
+        runtime, title="Housekeeping service",
+        routers=[housekeeping_router(service)],
+        prepare_database=lambda: repository.prepare(setup),
+    )
+
+
+if __name__ == "__main__":
+    settings = Settings()
+    serve(create_app(settings), settings)

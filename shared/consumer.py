@@ -1,0 +1,107 @@
+"""Consumers: subscribe to a declared queue, retry with delay, park what cannot succeed.
+
+Handlers are thin typed FastStream subscribers. Around every one of them:
+- the message is acked only after the handler returned (its effect is stored);
+- a handler that raises is rejected, and its queue dead-letters the message to a retry
+  queue that sends it back after a delay; never requeued in a tight loop;
+- a message that does not match its contract can never succeed, so it is parked at
+  once, with the validation error as its reason;
+- on the `max_attempts`-th failure the message is parked with the last error.
+Handlers must be idempotent (see shared/idempotency.py): at-least-once delivery means
+they will see duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+from types import TracebackType
+from typing import Any
+
+from aio_pika.abc import AbstractIncomingMessage
+from faststream import BaseMiddleware
+from faststream.exceptions import SubscriberNotFound
+from faststream.rabbit import QueueType, RabbitMessage, RabbitQueue
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from shared.logging import bind_correlation_id, get_logger
+from shared.parking import ParkingLot
+from shared.topology import ConsumerQueue
+
+log = get_logger(__name__)
+
+MESSAGES_CONSUMED = Counter("messages_consumed_total", "Messages handled by consumers",
+                            ["queue", "outcome"])
+
+# Errors no retry can cure: the message itself is wrong.
+PERMANENT_ERRORS = (ValidationError, json.JSONDecodeError, UnicodeDecodeError, SubscriberNotFound)
+
+
+def subscribed_queue(queue: ConsumerQueue) -> RabbitQueue:
+    """The queue as FastStream sees it: declared by shared.topology, so only looked up."""
+    return RabbitQueue(queue.name, queue_type=QueueType.QUORUM, declare=False)
+
+
+def of_type(event_type: str):
+    """A handler filter: the AMQP `type` property, else the envelope's `type` field.
+    (Not the routing key: a retried message comes back under its queue's name.)"""
+
+    async def matches(message: RabbitMessage) -> bool:
+        if message.raw_message.type:
+            return message.raw_message.type == event_type
+        body = await message.decode()
+        return isinstance(body, dict) and body.get("type") == event_type
+
+    return matches
+
+
+def attempts_so_far(message: AbstractIncomingMessage, queue_name: str) -> int:
+    """How many times this message already failed in `queue_name` (from x-death)."""
+    deaths = (message.headers or {}).get("x-death") or []
+    return sum(int(death.get("count", 0)) for death in deaths
+               if death.get("queue") == queue_name
+               and death.get("reason") in ("rejected", "delivery_limit"))
+
+
+class RetryOrPark:
+    """A broker middleware factory: `RabbitBroker(middlewares=[RetryOrPark(...)])`."""
+
+    def __init__(self, parking: ParkingLot, max_attempts: int) -> None:
+        self.parking = parking
+        self.max_attempts = max_attempts
+
+    def __call__(self, msg: Any, /, *, context: Any) -> "_RetryOrParkScope":
+        return _RetryOrParkScope(msg, context=context, policy=self)
+
+
+class _RetryOrParkScope(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: Any, policy: RetryOrPark) -> None:
+        super().__init__(msg, context=context)
+        self.policy = policy
+
+    async def on_receive(self) -> None:
+        raw: AbstractIncomingMessage = self.msg
+        bind_correlation_id(raw.correlation_id or raw.message_id)
+
+    async def after_processed(self, exc_type: type[BaseException] | None = None,
+                              exc_val: BaseException | None = None,
+                              exc_tb: TracebackType | None = None) -> bool | None:
+        raw: AbstractIncomingMessage = self.msg
+        queue = self.policy.parking.queue(self.context.get_local("handler_").queue.name)
+        if exc_val is None:
+            MESSAGES_CONSUMED.labels(queue.name, "ok").inc()
+            return False
+        if not isinstance(exc_val, Exception):
+            return False  # cancellation and exits: let the broker redeliver
+        attempt = attempts_so_far(raw, queue.name) + 1
+        permanent = isinstance(exc_val, PERMANENT_ERRORS)
+        if permanent or attempt >= self.policy.max_attempts:
+            kind = "invalid message" if permanent else "attempts exhausted"
+            await self.policy.parking.park(raw, queue, attempts=attempt,
+                                           reason=f"{kind}: {type(exc_val).__name__}: {exc_val}")
+            MESSAGES_CONSUMED.labels(queue.name, "parked").inc()
+            return True  # handled: the acknowledgement middleware acks the original
+        log.warning("handler failed; message goes to the retry queue", queue=queue.name,
+                    message_id=raw.message_id, attempt=attempt, error=repr(exc_val))
+        MESSAGES_CONSUMED.labels(queue.name, "retry").inc()
+        return False  # rejected: dead-lettered to the retry queue

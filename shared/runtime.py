@@ -1,0 +1,164 @@
+"""What every service process is made of, built in one place.
+
+A service's main.py creates a `ServiceRuntime` (database, broker, outbox relay, parking
+lot), wires its own repository, use cases, routes and subscribers onto it, and calls
+`create_service_app`. Start-up order matters: the topology is declared before any
+subscriber consumes and before the relay publishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import aio_pika
+import uvicorn
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.schemas import Channel
+from faststream.specification import AsyncAPI
+from faststream.middlewares import AckPolicy
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+from shared.consumer import RetryOrPark
+from shared.health import health_router
+from shared.logging import bind_correlation_id, configure_logging, get_logger
+from shared.mongo import connect_database, ping
+from shared.outbox import OutboxRelay
+from shared.parking import ParkingLot
+from shared.problems import NotFound, install_problem_handlers
+from shared.settings import ServiceSettings
+from shared.topology import CONSUMER_QUEUES, QueuePolicy, declare_topology
+from shared.worker import PollingWorker
+
+log = get_logger(__name__)
+
+HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
+HTTP_LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["method", "route"])
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, *, outbox_collections: Iterable[str]) -> None:
+        configure_logging(settings.service_name, settings.log_level)
+        self.settings = settings
+        self.database = connect_database(settings)
+        self.parking = ParkingLot(CONSUMER_QUEUES[settings.service_name])
+        self.broker = RabbitBroker(
+            settings.rabbitmq_url,
+            default_channel=Channel(prefetch_count=settings.prefetch_count),
+            ack_policy=AckPolicy.REJECT_ON_ERROR,
+            middlewares=[RetryOrPark(self.parking, settings.max_attempts)],
+            logger=logging.getLogger("faststream"),
+            log_level=logging.DEBUG,  # one line per message is too much at INFO
+            graceful_timeout=10,
+        )
+        self.relay = OutboxRelay(
+            self.database, outbox_collections,
+            poll_seconds=settings.outbox_poll_seconds,
+            lease_seconds=settings.outbox_lease_seconds,
+            enabled=settings.outbox_relay_enabled,
+        )
+        self.connection: aio_pika.abc.AbstractRobustConnection | None = None
+
+    @property
+    def queue_policy(self) -> QueuePolicy:
+        return QueuePolicy(retry_delay_ms=self.settings.retry_delay_ms,
+                           delivery_limit=self.settings.delivery_limit)
+
+    async def start(self, prepare_database: Callable[[], Awaitable[None]]) -> None:
+        await prepare_database()
+        self.connection = await aio_pika.connect_robust(self.settings.rabbitmq_url)
+        await declare_topology(self.connection, self.settings.service_name, self.queue_policy)
+        await self.parking.start(self.connection)
+        await self.broker.start()
+        await self.relay.start(self.connection)
+        log.info("service started", port=self.settings.http_port,
+                 store="mongodb" if self.settings.mongodb_url else "embedded")
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.broker.stop()  # waits for handlers in flight, up to graceful_timeout
+        if self.connection:
+            await self.connection.close()
+
+    async def broker_ready(self) -> bool:
+        return (self.connection is not None and not self.connection.is_closed
+                and await self.broker.ping(timeout=2))
+
+    async def database_ready(self) -> bool:
+        return await ping(self.database)
+
+
+def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable[APIRouter],
+                       prepare_database: Callable[[], Awaitable[None]],
+                       workers: Iterable[PollingWorker] = ()) -> FastAPI:
+    """`workers`: the service's own background loops, run while the app runs."""
+    workers = tuple(workers)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        await runtime.start(prepare_database)
+        for worker in workers:
+            worker.start_loop()
+        try:
+            yield
+        finally:
+            for worker in workers:
+                await worker.stop_loop()
+            await runtime.stop()
+
+    app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
+    install_problem_handlers(app)
+
+    @app.middleware("http")
+    async def correlate_and_measure(request: Request, call_next: Any) -> Response:
+        correlation_id = bind_correlation_id(request.headers.get("x-correlation-id"))
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        HTTP_REQUESTS.labels(request.method, route, response.status_code).inc()
+        HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        response.headers["x-correlation-id"] = correlation_id
+        return response
+
+    app.include_router(health_router({"database": runtime.database_ready,
+                                      "broker": runtime.broker_ready}))
+    app.include_router(_operations_router(runtime, title))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _operations_router(runtime: ServiceRuntime, title: str) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+    asyncapi = AsyncAPI(runtime.broker, title=f"{title} messages")
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi_document() -> Response:
+        return Response(asyncapi.to_specification().to_json(), media_type="application/json")
+
+    @router.get("/admin/parking")
+    async def parked_messages(limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict:
+        """Poison messages per queue, with the reason each was parked."""
+        return {name: await runtime.parking.inspect(name, limit)
+                for name in runtime.parking.queue_names}
+
+    @router.post("/admin/parking/{queue}/replay")
+    async def replay_parked(queue: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
+        if queue not in runtime.parking.queue_names:
+            raise NotFound(f"{queue!r} is not a queue of this service")
+        return {"queue": queue, "replayed": await runtime.parking.replay(queue, limit)}
+
+    return router
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
+                timeout_graceful_shutdown=15)

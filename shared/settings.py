@@ -1,0 +1,38 @@
+"""Settings every service shares; each service subclasses it in its own config.py."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    service_name: str
+    http_host: str = "127.0.0.1"
+    http_port: int
+    property_id: str = "demo-hotel"
+
+    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # Unset: the embedded in-memory store (mongomock-motor). Set: a real MongoDB.
+    mongodb_url: str | None = None
+    mongodb_database: str | None = None
+    # Embedded store only: a folder where it journals its writes, so that a restarted
+    # process finds its data again. Unset: data lives as long as the process.
+    embedded_store_dir: str | None = None
+
+    # Consumers: bounded prefetch, delayed retry, then the parking lot.
+    prefetch_count: int = Field(default=20, ge=1, le=1000)
+    max_attempts: int = Field(default=5, ge=1, le=100)
+    retry_delay_ms: int = Field(default=5000, ge=10)
+    delivery_limit: int = Field(default=10, ge=1)
+
+    # Outbox relay: a poll is only the safety net, writes wake the relay at once.
+    outbox_relay_enabled: bool = True
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_lease_seconds: float = Field(default=30.0, gt=0)
+
+    log_level: str = "INFO"
+
+    @property
+    def database_name(self) -> str:
+        return self.mongodb_database or self.service_name

@@ -1,0 +1,184 @@
+"""The broker topology, declared in code and exported to deploy/rabbitmq/definitions.json.
+
+For every consuming queue Q (one per service and purpose):
+- Q is a quorum queue bound to `hotel.events` by the event types it needs. A handler
+  that fails rejects the message; Q dead-letters it (at-least-once) to `hotel.dlx`
+  with the key `retry.Q`. `x-delivery-limit` catches a message that keeps coming back
+  because its consumer dies before acking it.
+- Q.retry holds it for `retry_delay_ms`, then dead-letters it back to Q.
+- Q.parking keeps poison messages, with their reason in the headers, until someone
+  inspects and replays them (see shared/parking.py).
+Events nobody is bound to go to `hotel.unrouted` through the alternate exchange, so a
+publish never silently vanishes.
+
+Run `python -m shared.topology` to print the RabbitMQ definitions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, ExchangeType
+
+EVENTS_EXCHANGE = "hotel.events"
+DEAD_LETTER_EXCHANGE = "hotel.dlx"
+UNROUTED_EXCHANGE = "hotel.unrouted"
+UNROUTED_QUEUE = "hotel.unrouted"
+
+
+@dataclass(frozen=True)
+class ConsumerQueue:
+    name: str
+    routing_keys: tuple[str, ...]
+
+    @property
+    def retry_queue(self) -> str:
+        return f"{self.name}.retry"
+
+    @property
+    def parking_queue(self) -> str:
+        return f"{self.name}.parking"
+
+    @property
+    def retry_key(self) -> str:
+        return f"retry.{self.name}"
+
+    @property
+    def parking_key(self) -> str:
+        return f"parking.{self.name}"
+
+
+# Who listens to what. One queue per consuming service and purpose.
+CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
+    "reservation": (),
+    "frontdesk": (
+        ConsumerQueue("frontdesk.reservation-events", ("reservation.created",)),
+    ),
+    "housekeeping": (
+        ConsumerQueue("housekeeping.stay-events", ("stay.checked_in", "stay.checked_out")),
+    ),
+    "loyalty": (
+        ConsumerQueue("loyalty.stay-events", ("stay.checked_out",)),
+    ),
+    "feedback": (
+        ConsumerQueue("feedback.stay-events", ("stay.checked_out",)),
+        ConsumerQueue("feedback.guest-profiles", ("guest.contact_captured",)),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    retry_delay_ms: int = 5000
+    delivery_limit: int = 10
+
+
+_QUORUM_DEAD_LETTERING = {
+    "x-queue-type": "quorum",
+    # at-least-once dead-lettering needs reject-publish overflow on the source queue
+    "x-dead-letter-strategy": "at-least-once",
+    "x-overflow": "reject-publish",
+}
+
+
+def main_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
+    return {
+        **_QUORUM_DEAD_LETTERING,
+        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-routing-key": queue.retry_key,
+        "x-delivery-limit": policy.delivery_limit,
+    }
+
+
+def retry_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
+    return {
+        **_QUORUM_DEAD_LETTERING,
+        "x-message-ttl": policy.retry_delay_ms,
+        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-routing-key": queue.name,
+    }
+
+
+def parking_queue_arguments() -> dict:
+    return {"x-queue-type": "quorum"}
+
+
+async def declare_exchanges(channel: AbstractChannel) -> aio_pika.abc.AbstractExchange:
+    unrouted = await channel.declare_exchange(UNROUTED_EXCHANGE, ExchangeType.FANOUT, durable=True)
+    unrouted_queue = await channel.declare_queue(
+        UNROUTED_QUEUE, durable=True, arguments=parking_queue_arguments())
+    await unrouted_queue.bind(unrouted, routing_key="")
+    await channel.declare_exchange(DEAD_LETTER_EXCHANGE, ExchangeType.DIRECT, durable=True)
+    return await channel.declare_exchange(
+        EVENTS_EXCHANGE, ExchangeType.TOPIC, durable=True,
+        arguments={"alternate-exchange": UNROUTED_EXCHANGE})
+
+
+async def declare_consumer_queue(channel: AbstractChannel, queue: ConsumerQueue,
+                                 policy: QueuePolicy) -> None:
+    events = await channel.get_exchange(EVENTS_EXCHANGE)
+    dlx = await channel.get_exchange(DEAD_LETTER_EXCHANGE)
+
+    main = await channel.declare_queue(
+        queue.name, durable=True, arguments=main_queue_arguments(queue, policy))
+    for key in queue.routing_keys:
+        await main.bind(events, routing_key=key)
+    await main.bind(dlx, routing_key=queue.name)  # the way back from the retry queue
+
+    retry = await channel.declare_queue(
+        queue.retry_queue, durable=True, arguments=retry_queue_arguments(queue, policy))
+    await retry.bind(dlx, routing_key=queue.retry_key)
+
+    parking = await channel.declare_queue(
+        queue.parking_queue, durable=True, arguments=parking_queue_arguments())
+    await parking.bind(dlx, routing_key=queue.parking_key)
+
+
+async def declare_topology(connection: aio_pika.abc.AbstractConnection, service: str,
+                           policy: QueuePolicy) -> None:
+    """Declare the shared exchanges and the queues this service consumes from."""
+    async with connection.channel() as channel:
+        await declare_exchanges(channel)
+        for queue in CONSUMER_QUEUES[service]:
+            await declare_consumer_queue(channel, queue, policy)
+
+
+def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/") -> dict:
+    """The whole topology as RabbitMQ definitions, for a broker that boots with it."""
+    exchanges = [
+        {"name": UNROUTED_EXCHANGE, "type": "fanout", "arguments": {}},
+        {"name": DEAD_LETTER_EXCHANGE, "type": "direct", "arguments": {}},
+        {"name": EVENTS_EXCHANGE, "type": "topic",
+         "arguments": {"alternate-exchange": UNROUTED_EXCHANGE}},
+    ]
+    queues = [{"name": UNROUTED_QUEUE, "arguments": parking_queue_arguments()}]
+    bindings = [{"source": UNROUTED_EXCHANGE, "destination": UNROUTED_QUEUE, "routing_key": ""}]
+    for service_queues in CONSUMER_QUEUES.values():
+        for queue in service_queues:
+            queues += [
+                {"name": queue.name, "arguments": main_queue_arguments(queue, policy)},
+                {"name": queue.retry_queue, "arguments": retry_queue_arguments(queue, policy)},
+                {"name": queue.parking_queue, "arguments": parking_queue_arguments()},
+            ]
+            bindings += [{"source": EVENTS_EXCHANGE, "destination": queue.name, "routing_key": key}
+                         for key in queue.routing_keys]
+            bindings += [
+                {"source": DEAD_LETTER_EXCHANGE, "destination": queue.name, "routing_key": queue.name},
+                {"source": DEAD_LETTER_EXCHANGE, "destination": queue.retry_queue,
+                 "routing_key": queue.retry_key},
+                {"source": DEAD_LETTER_EXCHANGE, "destination": queue.parking_queue,
+                 "routing_key": queue.parking_key},
+            ]
+    return {
+        "exchanges": [{**e, "vhost": vhost, "durable": True, "auto_delete": False,
+                       "internal": False} for e in exchanges],
+        "queues": [{**q, "vhost": vhost, "durable": True, "auto_delete": False} for q in queues],
+        "bindings": [{**b, "vhost": vhost, "destination_type": "queue", "arguments": {}}
+                     for b in bindings],
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(definitions(), indent=2))

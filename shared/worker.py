@@ -1,0 +1,55 @@
+"""A background loop that works off pending records: woken by writes, polled as a net.
+
+The outbox relay and the survey mailer are both this: records waiting in MongoDB, a pass
+that handles what it can, a wake-up when a write adds more, and a poll that finds what a
+crash or an outage left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class PollingWorker(ABC):
+    name = "worker"
+
+    def __init__(self, poll_seconds: float) -> None:
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start_loop(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop_loop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    @abstractmethod
+    async def work_once(self) -> int:
+        """Handles what is pending now; returns how many records it handled."""
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                handled = await self.work_once()
+            except Exception:
+                log.exception("background pass failed; retrying after the poll interval",
+                              worker=self.name)
+                handled = 0
+            if handled:
+                continue  # more may wait behind this batch
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+            except TimeoutError:
+                pass
