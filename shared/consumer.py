@@ -55,6 +55,16 @@ def of_type(event_type: str):
     return matches
 
 
+def describe_error(error: Exception) -> str:
+    """A reason for the parking lot: what failed and where, never the input's values
+    (they may hold personal data)."""
+    if isinstance(error, ValidationError):
+        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                           for e in error.errors(include_input=False, include_url=False))
+        return f"ValidationError: {fields}"
+    return f"{type(error).__name__}: {error}"
+
+
 def attempts_so_far(message: AbstractIncomingMessage, queue_name: str) -> int:
     """How many times this message already failed in `queue_name` (from x-death)."""
     deaths = (message.headers or {}).get("x-death") or []
@@ -98,7 +108,7 @@ class _RetryOrParkScope(BaseMiddleware):
         if permanent or attempt >= self.policy.max_attempts:
             kind = "invalid message" if permanent else "attempts exhausted"
             await self.policy.parking.park(raw, queue, attempts=attempt,
-                                           reason=f"{kind}: {type(exc_val).__name__}: {exc_val}")
+                                           reason=f"{kind}: {describe_error(exc_val)}")
             MESSAGES_CONSUMED.labels(queue.name, "parked").inc()
             return True  # handled: the acknowledgement middleware acks the original
         log.warning("handler failed; message goes to the retry queue", queue=queue.name,

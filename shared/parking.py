@@ -85,8 +85,11 @@ class ParkingLot:
         assert self._connection is not None
         replayed = 0
         async with self._connection.channel(publisher_confirms=True) as channel:
-            parking = await channel.get_queue(queue.parking_queue, ensure=False)
+            parking = await channel.declare_queue(queue.parking_queue, passive=True)
             dlx = await channel.get_exchange(DEAD_LETTER_EXCHANGE, ensure=False)
+            # Only what is parked now: a message that fails again is parked behind these
+            # and must not be picked up by this same replay.
+            limit = min(limit, parking.declaration_result.message_count)
             while replayed < limit:
                 message = await parking.get(no_ack=False, fail=False)
                 if message is None:

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.infrastructure import local_vhost, mongodb_url, rabbitmq_base
+from tests.support.stack import SmtpSink, Stack
+
+
+@pytest.fixture(scope="session")
+def _rabbitmq_base() -> Iterator[str | None]:
+    with rabbitmq_base() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def mongo_url() -> Iterator[str | None]:
+    with mongodb_url() as url:
+        yield url
+
+
+@pytest.fixture
+def amqp_url(_rabbitmq_base: str | None) -> Iterator[str]:
+    """A broker of the test's own: a fresh vhost locally, else the given broker."""
+    if _rabbitmq_base is not None:
+        yield _rabbitmq_base
+        return
+    with local_vhost() as url:
+        yield url
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def stack(amqp_url: str, mongo_url: str | None, smtp_sink: SmtpSink,
+          tmp_path: Path) -> Iterator[Stack]:
+    """Start services with `stack.start(...)`; all are stopped after the test."""
+    system = Stack(amqp_url=amqp_url, mongo_url=mongo_url, smtp=smtp_sink, work_dir=tmp_path)
+    yield system
+    system.stop()

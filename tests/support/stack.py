@@ -1,0 +1,125 @@
+"""The system under test as real processes: services, their store, a real SMTP server."""
+
+from __future__ import annotations
+
+import email
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiosmtpd.controller import Controller
+
+from scripts.local_stack import ServiceProcess
+
+SERVICE_NAMES = ("reservation", "frontdesk", "housekeeping", "feedback", "loyalty")
+RUN_ID = str(int(time.time()))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a free port that keeps every mail it receives."""
+
+    def __init__(self) -> None:
+        self._recorder = _Recorder()
+        self.port = free_port()
+        self._controller = Controller(self._recorder, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> "SmtpSink":
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    @property
+    def messages(self) -> list[Message]:
+        with self._recorder.lock:
+            return list(self._recorder.messages)
+
+
+@dataclass
+class Stack:
+    amqp_url: str
+    work_dir: Path
+    mongo_url: str | None = None
+    smtp: SmtpSink | None = None
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+    database_suffix: str = field(default_factory=lambda: f"{RUN_ID}_{time.monotonic_ns()}")
+
+    def env_for(self, name: str, **extra: str) -> dict[str, str]:
+        env = {
+            "RABBITMQ_URL": self.amqp_url,
+            "RETRY_DELAY_MS": "300",
+            "OUTBOX_POLL_SECONDS": "0.5",
+            "MAILER_POLL_SECONDS": "0.5",
+            "LOG_LEVEL": "INFO",
+            "MONGODB_DATABASE": f"{name}_{self.database_suffix}",
+            "EMBEDDED_STORE_DIR": str(self.work_dir / "store" / name),
+        }
+        if self.mongo_url:
+            env["MONGODB_URL"] = self.mongo_url
+        if self.smtp:
+            env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp.port)})
+        env.update(extra)
+        return env
+
+    def start(self, *names: str, **extra_env: str) -> None:
+        started = []
+        for name in names:
+            process = ServiceProcess(name, free_port(), env=self.env_for(name, **extra_env),
+                                     log_path=self.work_dir / f"{name}.log")
+            self.services[name] = process.start()
+            started.append(process)
+        for process in started:
+            process.wait_ready()
+
+    def restart(self, name: str, **extra_env: str) -> None:
+        old = self.services[name]
+        process = ServiceProcess(name, old.port, env=self.env_for(name, **extra_env),
+                                 log_path=old.log_path)
+        self.services[name] = process.start()
+        process.wait_ready()
+
+    def client(self, name: str) -> httpx.Client:
+        return httpx.Client(base_url=self.services[name].url, timeout=10)
+
+    def stop(self) -> None:
+        for process in self.services.values():
+            process.stop()
+
+    def logs(self) -> str:
+        return "\n".join(path.read_text() for path in sorted(self.work_dir.glob("*.log")))
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 30, interval: float = 0.2,
+               message: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
