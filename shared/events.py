@@ -76,6 +76,14 @@ class ReservationCreatedPayload(Contract):
     nightly_rates: dict[str, Money]
     total_amount: Money
     currency: str = "CNY"
+    # Added in v1 as optional fields: the rest of the booking a department may need.
+    children: int = 0
+    room_count: int = 1
+    special_requests: list[str] = []
+    rate_plan: str | None = None
+    source_reference: str | None = None  # the channel's own reference (OTA, group desk)
+    block_id: str | None = None
+    status: str = "confirmed"
 
 
 class ReservationCreated(Event[ReservationCreatedPayload]):
@@ -109,6 +117,7 @@ class StayCheckedInPayload(Contract):
     room_type: str
     arrival: date
     departure: date
+    vip: bool = False
 
 
 class StayCheckedIn(Event[StayCheckedInPayload]):
@@ -128,6 +137,8 @@ class StayCheckedOutPayload(Contract):
     room_revenue: Money
     total_spend: Money
     currency: str = "CNY"
+    other_charges: Money = Money("0")
+    early_departure: bool = False
 
 
 class StayCheckedOut(Event[StayCheckedOutPayload]):
@@ -142,6 +153,8 @@ class RoomStatusChangedPayload(Contract):
     old_status: str
     new_status: str
     reason: str
+    room_type: str | None = None
+    do_not_disturb: bool | None = None
 
 
 class RoomStatusChanged(Event[RoomStatusChangedPayload]):
@@ -154,6 +167,8 @@ class HkTaskCreatedPayload(Contract):
     kind: str
     room_number: str
     stay_id: str | None = None
+    priority: int | None = None
+    assigned_to: str | None = None
 
 
 class HkTaskCreated(Event[HkTaskCreatedPayload]):
@@ -183,6 +198,7 @@ class SurveySentPayload(Contract):
     stay_id: str
     guest_id: str
     channel: Literal["email", "sms"]
+    reminder: bool = False
 
 
 class SurveySent(Event[SurveySentPayload]):
@@ -190,8 +206,412 @@ class SurveySent(Event[SurveySentPayload]):
     type: Literal["survey.sent"] = "survey.sent"
 
 
+# === Contracts for the departments' full features ================================
+# Agreed up front so that each service can publish and consume them independently.
+
+class FieldChange(Contract):
+    field: str
+    old: Any = None
+    new: Any = None
+
+
+class ReservationAmendedPayload(Contract):
+    reservation_id: str
+    guest_id: str
+    changes: list[FieldChange]
+    # The reservation as it now stands, so projections need not replay the changes.
+    room_type: str
+    arrival: date
+    departure: date
+    adults: int
+    children: int = 0
+    nightly_rates: dict[str, Money]
+    total_amount: Money
+    currency: str = "CNY"
+
+
+class ReservationAmended(Event[ReservationAmendedPayload]):
+    event_type = "reservation.amended"
+    type: Literal["reservation.amended"] = "reservation.amended"
+
+
+class ReservationCancelledPayload(Contract):
+    reservation_id: str
+    guest_id: str
+    old_status: str
+    cancellation_fee: Money
+    refund_amount: Money
+    reason: str | None = None
+    currency: str = "CNY"
+
+
+class ReservationCancelled(Event[ReservationCancelledPayload]):
+    event_type = "reservation.cancelled"
+    type: Literal["reservation.cancelled"] = "reservation.cancelled"
+
+
+class ReservationNoShowPayload(Contract):
+    reservation_id: str
+    guest_id: str
+    no_show_fee: Money
+    currency: str = "CNY"
+
+
+class ReservationNoShow(Event[ReservationNoShowPayload]):
+    event_type = "reservation.no_show"
+    type: Literal["reservation.no_show"] = "reservation.no_show"
+
+
+class AvailabilityChangedPayload(Contract):
+    room_type: str
+    rooms_left: dict[str, int]  # night (ISO date) -> rooms left
+
+
+class AvailabilityChanged(Event[AvailabilityChangedPayload]):
+    event_type = "availability.changed"
+    type: Literal["availability.changed"] = "availability.changed"
+
+
+class RoomAssignedPayload(Contract):
+    """A room given to a reservation: at pre-assignment for tomorrow or at check-in."""
+
+    reservation_id: str
+    guest_id: str
+    room_number: str
+    room_type: str
+    arrival: date
+    departure: date
+    rule: str  # which allocation rule chose the room
+    stay_id: str | None = None
+    vip: bool = False
+
+
+class RoomAssigned(Event[RoomAssignedPayload]):
+    event_type = "room.assigned"
+    type: Literal["room.assigned"] = "room.assigned"
+
+
+class StayRoomMovedPayload(Contract):
+    stay_id: str
+    guest_id: str
+    from_room: str
+    to_room: str
+    reason: str
+
+
+class StayRoomMoved(Event[StayRoomMovedPayload]):
+    event_type = "stay.room_moved"
+    type: Literal["stay.room_moved"] = "stay.room_moved"
+
+
+class FolioChargePostedPayload(Contract):
+    stay_id: str
+    guest_id: str
+    charge_id: str
+    category: str  # room, minibar, room_service, restaurant, laundry, damage, late_checkout
+    amount: Money
+    description: str
+    currency: str = "CNY"
+
+
+class FolioChargePosted(Event[FolioChargePostedPayload]):
+    event_type = "folio.charge_posted"
+    type: Literal["folio.charge_posted"] = "folio.charge_posted"
+
+
+class FolioPaymentPostedPayload(Contract):
+    stay_id: str
+    guest_id: str
+    payment_id: str
+    kind: Literal["deposit", "payment", "refund"]
+    amount: Money
+    method: str  # "card", "cash", ...: the kind, never the token or the number
+    currency: str = "CNY"
+
+
+class FolioPaymentPosted(Event[FolioPaymentPostedPayload]):
+    event_type = "folio.payment_posted"
+    type: Literal["folio.payment_posted"] = "folio.payment_posted"
+
+
+class FolioClosedPayload(Contract):
+    stay_id: str
+    guest_id: str
+    invoice_number: str
+    room_charges: Money
+    other_charges: Money
+    compensation: Money
+    deposit: Money
+    balance: Money
+    currency: str = "CNY"
+
+
+class FolioClosed(Event[FolioClosedPayload]):
+    event_type = "folio.closed"
+    type: Literal["folio.closed"] = "folio.closed"
+
+
+class GuestRequestRaisedPayload(Contract):
+    """A request taken at the desk for housekeeping (cleaning, amenities, maintenance)."""
+
+    request_id: str
+    stay_id: str | None = None
+    room_number: str
+    kind: Literal["cleaning", "amenities", "maintenance", "turndown"]
+    details: str
+    taken_by: str  # the desk agent: first responder
+    urgent: bool = False
+
+
+class GuestRequestRaised(Event[GuestRequestRaisedPayload]):
+    event_type = "guest.request_raised"
+    type: Literal["guest.request_raised"] = "guest.request_raised"
+
+
+class ComplaintRaisedPayload(Contract):
+    """A complaint taken at the desk (or by phone), for guest relations to own with it."""
+
+    complaint_id: str
+    guest_id: str
+    stay_id: str | None = None
+    room_number: str | None = None
+    category: str
+    severity: Literal["low", "medium", "high", "critical"]
+    description: str
+    taken_by: str
+    channel: Literal["desk", "phone", "online"] = "desk"
+
+
+class ComplaintRaised(Event[ComplaintRaisedPayload]):
+    event_type = "complaint.raised"
+    type: Literal["complaint.raised"] = "complaint.raised"
+
+
+class HkTaskCompletedPayload(Contract):
+    task_id: str
+    kind: str
+    room_number: str
+    stay_id: str | None = None
+    attendant: str | None = None
+    duration_seconds: int | None = None
+    inspected: bool = False
+
+
+class HkTaskCompleted(Event[HkTaskCompletedPayload]):
+    event_type = "hk.task.completed"
+    type: Literal["hk.task.completed"] = "hk.task.completed"
+
+
+class ItemCharge(Contract):
+    description: str
+    quantity: int = 1
+    amount: Money
+
+
+class RoomItemCheckReportedPayload(Contract):
+    """The departure room check: what the folio must charge."""
+
+    check_id: str
+    stay_id: str
+    room_number: str
+    damages: list[ItemCharge] = []
+    missing_items: list[ItemCharge] = []
+    minibar: list[ItemCharge] = []
+    currency: str = "CNY"
+
+
+class RoomItemCheckReported(Event[RoomItemCheckReportedPayload]):
+    event_type = "room.item_check_reported"
+    type: Literal["room.item_check_reported"] = "room.item_check_reported"
+
+
+class MaintenanceRequestedPayload(Contract):
+    request_id: str
+    room_number: str
+    category: str  # air_conditioning, tv, network, bathroom, furniture, safety, other
+    priority: Literal["low", "normal", "high", "urgent"]
+    description: str
+    reported_by: str
+
+
+class MaintenanceRequested(Event[MaintenanceRequestedPayload]):
+    event_type = "maintenance.requested"
+    type: Literal["maintenance.requested"] = "maintenance.requested"
+
+
+class SurveyResponseReceivedPayload(Contract):
+    survey_id: str
+    stay_id: str
+    guest_id: str
+    nps: int | None = None
+    csat: float | None = None
+    lowest_rating: int | None = None
+    low_score: bool = False
+
+
+class SurveyResponseReceived(Event[SurveyResponseReceivedPayload]):
+    event_type = "survey.response_received"
+    type: Literal["survey.response_received"] = "survey.response_received"
+
+
+class CaseOpenedPayload(Contract):
+    case_id: str
+    guest_id: str
+    stay_id: str | None = None
+    category: str
+    severity: Literal["low", "medium", "high", "critical"]
+    source: Literal["desk", "phone", "online", "survey"]
+    owner: str
+    due_at: datetime
+    in_house: bool = False  # raised during the stay: the desk is alerted before departure
+
+
+class CaseOpened(Event[CaseOpenedPayload]):
+    event_type = "case.opened"
+    type: Literal["case.opened"] = "case.opened"
+
+
+class CaseEscalatedPayload(Contract):
+    case_id: str
+    guest_id: str
+    escalated_to: str
+    due_at: datetime
+
+
+class CaseEscalated(Event[CaseEscalatedPayload]):
+    event_type = "case.escalated"
+    type: Literal["case.escalated"] = "case.escalated"
+
+
+class CaseResolvedPayload(Contract):
+    case_id: str
+    guest_id: str
+    stay_id: str | None = None
+    resolution: str
+    goodwill_points: int | None = None
+    voucher: str | None = None
+
+
+class CaseResolved(Event[CaseResolvedPayload]):
+    event_type = "case.resolved"
+    type: Literal["case.resolved"] = "case.resolved"
+
+
+class GoodwillGrantedPayload(Contract):
+    """Service recovery, applied by loyalty once per grant_id."""
+
+    grant_id: str
+    case_id: str
+    guest_id: str
+    points: int = 0
+    voucher: str | None = None
+
+
+class GoodwillGranted(Event[GoodwillGrantedPayload]):
+    event_type = "goodwill.granted"
+    type: Literal["goodwill.granted"] = "goodwill.granted"
+
+
+class Consents(Contract):
+    marketing: bool = False
+    surveys: bool = True
+
+
+class GuestProfilePayload(Contract):
+    """A guest-profile event: contact details travel here, to those who reach the guest."""
+
+    guest_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: EmailStr | None = None
+    phone: str | None = None
+    language: str = "en"
+    member_number: str | None = None
+    tier: str | None = None
+    vip: bool = False
+    preferences: dict[str, list[str]] = {}  # room, pillow, floor, food, dietary, amenities
+    consents: Consents = Consents()
+    segments: list[str] = []
+    version: int = 1  # increases with every change; projections keep the highest
+
+
+class GuestCreated(Event[GuestProfilePayload]):
+    event_type = "guest.created"
+    type: Literal["guest.created"] = "guest.created"
+
+
+class GuestUpdated(Event[GuestProfilePayload]):
+    event_type = "guest.updated"
+    type: Literal["guest.updated"] = "guest.updated"
+
+
+class GuestMergedPayload(Contract):
+    surviving_guest_id: str
+    merged_guest_ids: list[str]
+
+
+class GuestMerged(Event[GuestMergedPayload]):
+    event_type = "guest.merged"
+    type: Literal["guest.merged"] = "guest.merged"
+
+
+class GuestAnonymizedPayload(Contract):
+    """Erasure on request: every service removes or anonymises what it holds of these
+    guests, except what the law says to keep (invoices)."""
+
+    guest_id: str
+    also_known_as: list[str] = []  # ids merged into this guest
+    requested_at: datetime
+
+
+class GuestAnonymized(Event[GuestAnonymizedPayload]):
+    event_type = "guest.anonymized"
+    type: Literal["guest.anonymized"] = "guest.anonymized"
+
+
+class PointsMovementPayload(Contract):
+    entry_id: str
+    guest_id: str
+    points: int  # signed: earnings positive, redemptions/reversals/expiry negative
+    reason: str
+    balance_after: int | None = None
+
+
+class PointsRedeemed(Event[PointsMovementPayload]):
+    event_type = "loyalty.points_redeemed"
+    type: Literal["loyalty.points_redeemed"] = "loyalty.points_redeemed"
+
+
+class PointsReversed(Event[PointsMovementPayload]):
+    event_type = "loyalty.points_reversed"
+    type: Literal["loyalty.points_reversed"] = "loyalty.points_reversed"
+
+
+class PointsExpired(Event[PointsMovementPayload]):
+    event_type = "loyalty.points_expired"
+    type: Literal["loyalty.points_expired"] = "loyalty.points_expired"
+
+
+class TierChangedPayload(Contract):
+    guest_id: str
+    old_tier: str | None
+    new_tier: str
+    perks: list[str]
+
+
+class TierChanged(Event[TierChangedPayload]):
+    event_type = "loyalty.tier_changed"
+    type: Literal["loyalty.tier_changed"] = "loyalty.tier_changed"
+
+
 ALL_EVENTS: tuple[type[Event[Any]], ...] = (
     ReservationCreated, GuestContactCaptured, StayCheckedIn, StayCheckedOut,
     RoomStatusChanged, HkTaskCreated, PointsAccrued, SurveySent,
+    ReservationAmended, ReservationCancelled, ReservationNoShow, AvailabilityChanged,
+    RoomAssigned, StayRoomMoved, FolioChargePosted, FolioPaymentPosted, FolioClosed,
+    GuestRequestRaised, ComplaintRaised, HkTaskCompleted, RoomItemCheckReported,
+    MaintenanceRequested, SurveyResponseReceived, CaseOpened, CaseEscalated, CaseResolved,
+    GoodwillGranted, GuestCreated, GuestUpdated, GuestMerged, GuestAnonymized,
+    PointsRedeemed, PointsReversed, PointsExpired, TierChanged,
 )
 EVENTS_BY_TYPE = {event.event_type: event for event in ALL_EVENTS}

@@ -23,6 +23,10 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, ExchangeType
 
 EVENTS_EXCHANGE = "hotel.events"
+# Integrators (OTAs, group desks) send commands here (routing key = command type, e.g.
+# `reservation.create`) and bind their own queue to the reports exchange for the answers.
+COMMANDS_EXCHANGE = "hotel.commands"
+REPORTS_EXCHANGE = "hotel.reports"
 DEAD_LETTER_EXCHANGE = "hotel.dlx"
 UNROUTED_EXCHANGE = "hotel.unrouted"
 UNROUTED_QUEUE = "hotel.unrouted"
@@ -32,6 +36,7 @@ UNROUTED_QUEUE = "hotel.unrouted"
 class ConsumerQueue:
     name: str
     routing_keys: tuple[str, ...]
+    exchange: str = EVENTS_EXCHANGE
 
     @property
     def retry_queue(self) -> str:
@@ -111,6 +116,10 @@ async def declare_exchanges(channel: AbstractChannel) -> aio_pika.abc.AbstractEx
         UNROUTED_QUEUE, durable=True, arguments=parking_queue_arguments())
     await unrouted_queue.bind(unrouted, routing_key="")
     await channel.declare_exchange(DEAD_LETTER_EXCHANGE, ExchangeType.DIRECT, durable=True)
+    await channel.declare_exchange(COMMANDS_EXCHANGE, ExchangeType.TOPIC, durable=True,
+                                   arguments={"alternate-exchange": UNROUTED_EXCHANGE})
+    await channel.declare_exchange(REPORTS_EXCHANGE, ExchangeType.TOPIC, durable=True,
+                                   arguments={"alternate-exchange": UNROUTED_EXCHANGE})
     return await channel.declare_exchange(
         EVENTS_EXCHANGE, ExchangeType.TOPIC, durable=True,
         arguments={"alternate-exchange": UNROUTED_EXCHANGE})
@@ -118,13 +127,13 @@ async def declare_exchanges(channel: AbstractChannel) -> aio_pika.abc.AbstractEx
 
 async def declare_consumer_queue(channel: AbstractChannel, queue: ConsumerQueue,
                                  policy: QueuePolicy) -> None:
-    events = await channel.get_exchange(EVENTS_EXCHANGE)
+    source = await channel.get_exchange(queue.exchange)
     dlx = await channel.get_exchange(DEAD_LETTER_EXCHANGE)
 
     main = await channel.declare_queue(
         queue.name, durable=True, arguments=main_queue_arguments(queue, policy))
     for key in queue.routing_keys:
-        await main.bind(events, routing_key=key)
+        await main.bind(source, routing_key=key)
     await main.bind(dlx, routing_key=queue.name)  # the way back from the retry queue
 
     retry = await channel.declare_queue(
@@ -150,8 +159,8 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/") -> dict:
     exchanges = [
         {"name": UNROUTED_EXCHANGE, "type": "fanout", "arguments": {}},
         {"name": DEAD_LETTER_EXCHANGE, "type": "direct", "arguments": {}},
-        {"name": EVENTS_EXCHANGE, "type": "topic",
-         "arguments": {"alternate-exchange": UNROUTED_EXCHANGE}},
+        *({"name": name, "type": "topic", "arguments": {"alternate-exchange": UNROUTED_EXCHANGE}}
+          for name in (COMMANDS_EXCHANGE, REPORTS_EXCHANGE, EVENTS_EXCHANGE)),
     ]
     queues = [{"name": UNROUTED_QUEUE, "arguments": parking_queue_arguments()}]
     bindings = [{"source": UNROUTED_EXCHANGE, "destination": UNROUTED_QUEUE, "routing_key": ""}]
@@ -162,7 +171,7 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/") -> dict:
                 {"name": queue.retry_queue, "arguments": retry_queue_arguments(queue, policy)},
                 {"name": queue.parking_queue, "arguments": parking_queue_arguments()},
             ]
-            bindings += [{"source": EVENTS_EXCHANGE, "destination": queue.name, "routing_key": key}
+            bindings += [{"source": queue.exchange, "destination": queue.name, "routing_key": key}
                          for key in queue.routing_keys]
             bindings += [
                 {"source": DEAD_LETTER_EXCHANGE, "destination": queue.name, "routing_key": queue.name},
