@@ -31,6 +31,7 @@ _TEXTS = {
                      "you have two minutes, we would still love to hear from you:\n{link}\n\n"
                      "Guest Relations, {hotel}\n"),
         "sms": "{hotel}: thank you for staying with us. How was it? {link}",
+        "sms_reminder": "{hotel}: a reminder - we would still love to hear about your stay. {link}",
         "result_subject": "About your feedback to {hotel}",
         "result": ("Dear {name},\n\nThank you for telling us what went wrong. This is what we "
                    "have done:\n\n{resolution}\n{goodwill}\nGuest Relations, {hotel}\n"),
@@ -45,6 +46,7 @@ _TEXTS = {
         "reminder": ("尊敬的{name}:\n\n几天前我们邀请您评价在{hotel}的入住体验。"
                      "如您方便,欢迎填写:\n{link}\n\n{hotel} 宾客关系部\n"),
         "sms": "【{hotel}】感谢您的入住,请评价本次体验:{link}",
+        "sms_reminder": "【{hotel}】温馨提醒:期待您评价本次入住体验:{link}",
         "result_subject": "关于您对{hotel}的反馈",
         "result": ("尊敬的{name}:\n\n感谢您告诉我们不足之处。我们的处理结果如下:\n\n"
                    "{resolution}\n{goodwill}\n{hotel} 宾客关系部\n"),
@@ -62,7 +64,8 @@ def survey_message(*, survey_id: str, channel: Channel, to: str, name: str, lang
                    hotel: str, link: str, reminder: bool) -> GuestMessage:
     texts = _texts(language)
     kind = "reminder" if reminder else "invitation"
-    body = texts["sms" if channel == "sms" else kind].format(name=name, hotel=hotel, link=link)
+    template = ("sms_reminder" if reminder else "sms") if channel == "sms" else kind
+    body = texts[template].format(name=name, hotel=hotel, link=link)
     return GuestMessage(message_id=f"survey-{survey_id}{'-reminder' if reminder else ''}",
                         channel=channel, to=to, body=body,
                         subject=texts[f"{kind}_subject"].format(hotel=hotel))

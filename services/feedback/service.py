@@ -105,14 +105,19 @@ class FeedbackService:
     async def record_profile(self, event: GuestCreated | GuestUpdated) -> None:
         """The CRM's profile: contact details, language and the guest's consents."""
         guest = event.payload
-        await self._save_contact(guest.guest_id, event.occurred_at, {
+        saved = await self.repository.save_profile(guest.guest_id, {
             "first_name": guest.first_name, "last_name": guest.last_name,
             "email": guest.email, "phone": guest.phone, "language": guest.language,
-            "consents": guest.consents.model_dump()})
+            "consents": guest.consents.model_dump()}, guest.version, event.occurred_at)
+        await self._contact_changed(guest.guest_id, saved)
 
     async def _save_contact(self, guest_id: str, as_of: datetime,
                             contact: dict[str, Any]) -> None:
-        if await self.repository.save_contact(guest_id, contact, as_of=as_of):
+        await self._contact_changed(
+            guest_id, await self.repository.save_contact(guest_id, contact, as_of=as_of))
+
+    async def _contact_changed(self, guest_id: str, saved: bool) -> None:
+        if saved:
             await self.repository.wake_surveys_of(guest_id, self.clock())
             self.surveys_due()
 
