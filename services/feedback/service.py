@@ -22,8 +22,8 @@ from shared.problems import Conflict, NotFound, Problem, Unprocessable
 
 from .analysis import satisfaction_report
 from .config import Settings
-from .domain import (DEFAULT_DESIGN, ERASED, AnswersInvalid, CaseCreate, CaseNoteCreate,
-                     CaseResolve, CaseStatus, QuestionType, ResponseCreate, SurveyDesignCreate,
+from .domain import (ANSWERABLE, DEFAULT_DESIGN, ERASED, AnswersInvalid, CaseCreate,
+                     CaseNoteCreate, CaseResolve, CaseStatus, QuestionType, ResponseCreate, SurveyDesignCreate,
                      SurveyStatus, case_deadline, case_id_for, checked_answers,
                      grant_id_for_case, language_of, low_scoring_topics, response_scores,
                      survey_case_severity, survey_id_for_stay, token_is_valid)
@@ -201,6 +201,8 @@ class FeedbackService:
         survey = await self._authorised_survey(survey_id, response.token)
         if survey["status"] == SurveyStatus.ANSWERED:
             raise SurveyAlreadyAnswered("this survey has already been answered")
+        if survey["status"] not in ANSWERABLE:
+            raise Conflict("this survey is closed")
         try:
             answers = checked_answers(await self._questions(survey), response.answers)
         except AnswersInvalid as invalid:
