@@ -47,7 +47,8 @@ class EscalationWorker(PollingWorker):
             due_at = now + timedelta(hours=self.settings.case_escalation_hours)
             event = CaseEscalated.new(CaseEscalatedPayload(
                 case_id=case["_id"], guest_id=case["guest_id"], escalated_to=manager,
-                due_at=due_at), producer="feedback", property_id=case["property_id"])
+                due_at=due_at), producer="feedback", property_id=case["property_id"],
+                correlation_id=case.get("correlation_id"))
             if await self.repository.escalate(case["_id"], now, {
                     "status": CaseStatus.ESCALATED.value, "escalated_to": manager,
                     "escalated_at": now, "owner_due_at": case["due_at"], "due_at": due_at},

@@ -178,20 +178,23 @@ class FeedbackService:
             raise NotFound(f"survey {survey_id!r} does not exist")
         return survey
 
-    async def _questions(self, survey: dict[str, Any]) -> list[dict[str, Any]]:
-        design = await self.repository.design(survey["property_id"], survey["design_version"])
+    async def _design_of(self, survey: dict[str, Any]) -> dict[str, Any]:
+        version = survey.get("design_version", 1)
+        design = await self.repository.design(survey["property_id"], version)
+        if design is None and version == 1:
+            return DEFAULT_DESIGN  # a property that never designed its own survey
         if design is None:
-            raise NotFound(f"design version {survey['design_version']} does not exist")
-        return design["questions"]
+            raise NotFound(f"design version {version} does not exist")
+        return design
 
     async def survey_form(self, survey_id: str, token: str) -> dict[str, Any]:
         """What the guest's link opens: the questions of their version, in their language."""
         survey = await self._authorised_survey(survey_id, token)
         if survey["status"] == SurveyStatus.ANSWERED:
             raise SurveyAlreadyAnswered("this survey has already been answered, thank you")
-        design = await self.repository.design(survey["property_id"], survey["design_version"])
+        design = await self._design_of(survey)
         language = language_of(await self.repository.contact(survey["guest_id"]))
-        return {"survey_id": survey_id, "design_version": survey["design_version"],
+        return {"survey_id": survey_id, "design_version": survey.get("design_version", 1),
                 "language": language, "title": design["title"][language],
                 "questions": [{"question_id": q["question_id"], "type": q["type"],
                                "text": q["text"][language], "options": q["options"],
@@ -204,7 +207,8 @@ class FeedbackService:
         if survey["status"] not in ANSWERABLE:
             raise Conflict("this survey is closed")
         try:
-            answers = checked_answers(await self._questions(survey), response.answers)
+            answers = checked_answers((await self._design_of(survey))["questions"],
+                                      response.answers)
         except AnswersInvalid as invalid:
             raise InvalidAnswers(str(invalid), errors=invalid.problems) from None
         scores = response_scores(answers)
@@ -243,7 +247,8 @@ class FeedbackService:
             "_id": case_id, "property_id": property_id, "guest_id": guest_id,
             "stay_id": stay_id, "category": category, "severity": severity, "source": source,
             "description": description, "owner": owner, "status": CaseStatus.OPEN.value,
-            "in_house": in_house, "opened_at": now, "due_at": due_at, "notes": [], **extra,
+            "in_house": in_house, "opened_at": now, "due_at": due_at, "notes": [],
+            "correlation_id": event.correlation_id, **extra,
         }, event))
         if created:
             self.events_written()
@@ -323,7 +328,7 @@ class FeedbackService:
             raise Conflict(f"case {case_id!r} is already resolved")
         now = self.clock()
         causation = {"property_id": case["property_id"],
-                     "correlation_id": current_correlation_id()}
+                     "correlation_id": case.get("correlation_id") or current_correlation_id()}
         events: list[Any] = [CaseResolved.new(CaseResolvedPayload(
             case_id=case_id, guest_id=case["guest_id"], stay_id=case.get("stay_id"),
             resolution=resolution.resolution, goodwill_points=resolution.goodwill_points,
