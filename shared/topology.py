@@ -68,8 +68,13 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
         ConsumerQueue("loyalty.stay-events", ("stay.checked_out",)),
     ),
     "feedback": (
-        ConsumerQueue("feedback.stay-events", ("stay.checked_out",)),
-        ConsumerQueue("feedback.guest-profiles", ("guest.contact_captured",)),
+        ConsumerQueue("feedback.stay-events", ("stay.checked_out", "stay.checked_in")),
+        ConsumerQueue("feedback.guest-profiles", (
+            "guest.contact_captured", "guest.created", "guest.updated", "guest.merged",
+            "guest.anonymized")),
+        ConsumerQueue("feedback.complaints", ("complaint.raised",)),
+        # Its own event: a low survey score opens a case, restart-safe and exactly once.
+        ConsumerQueue("feedback.survey-responses", ("survey.response_received",)),
     ),
 }
 

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 
-from .domain import SurveyPublic, SurveyStatus
+from .analysis import report_csv
+from .domain import (CaseCreate, CaseNoteCreate, CasePublic, CaseResolve, CaseStatus,
+                     ResponseCreate, SurveyDesignCreate, SurveyPublic, SurveyStatus)
 from .service import FeedbackService
 
 MAX_PAGE = 200
 
 
+def case_public(case: dict[str, Any]) -> CasePublic:
+    return CasePublic(case_id=case["_id"], **{k: case.get(k) for k in CasePublic.model_fields
+                                              if k != "case_id" and case.get(k) is not None})
+
+
 def feedback_router(service: FeedbackService) -> APIRouter:
     router = APIRouter(tags=["feedback"])
+
+    # --- surveys -----------------------------------------------------------------
 
     @router.get("/surveys")
     async def list_surveys(stay_id: str | None = None, status: SurveyStatus | None = None,
@@ -25,5 +35,71 @@ def feedback_router(service: FeedbackService) -> APIRouter:
             SurveyPublic(survey_id=survey["_id"], **{
                 k: survey.get(k) for k in SurveyPublic.model_fields if k != "survey_id"})
             for survey in surveys]}
+
+    @router.get("/surveys/{survey_id}")
+    async def survey_form(survey_id: str, token: str) -> dict[str, Any]:
+        """The guest's link: the questions, in the guest's language (token-authorised)."""
+        return await service.survey_form(survey_id, token)
+
+    @router.post("/surveys/{survey_id}/responses", status_code=201)
+    async def respond(survey_id: str, response: ResponseCreate) -> dict[str, Any]:
+        """The guest answers, once, with the token from their link."""
+        return await service.respond(survey_id, response)
+
+    @router.post("/survey-designs", status_code=201)
+    async def add_design(design: SurveyDesignCreate) -> dict[str, Any]:
+        document = await service.add_design(design)
+        return {k: v for k, v in document.items() if k != "_id"}
+
+    @router.get("/survey-designs")
+    async def list_designs() -> dict[str, Any]:
+        return {"items": [{k: v for k, v in d.items() if k != "_id"}
+                          for d in await service.designs()]}
+
+    # --- reports -----------------------------------------------------------------
+
+    @router.get("/reports/satisfaction")
+    async def satisfaction(since: datetime | None = None, until: datetime | None = None,
+                           department: str | None = None) -> dict[str, Any]:
+        """NPS, CSAT per question and department, ISO-week trends, lowest topics."""
+        return await service.report(since=since, until=until, department=department)
+
+    @router.get("/reports/satisfaction.csv")
+    async def satisfaction_csv(since: datetime | None = None, until: datetime | None = None,
+                               department: str | None = None) -> Response:
+        report = await service.report(since=since, until=until, department=department)
+        return Response(report_csv(report), media_type="text/csv", headers={
+            "content-disposition": 'attachment; filename="satisfaction.csv"'})
+
+    # --- cases -------------------------------------------------------------------
+
+    @router.post("/cases", status_code=201, response_model=CasePublic)
+    async def open_case(case: CaseCreate, idempotency_key: Annotated[
+            str | None, Header(max_length=200)] = None) -> CasePublic:
+        return case_public(await service.open_case(case, idempotency_key))
+
+    @router.get("/cases")
+    async def list_cases(status: CaseStatus | None = None, guest_id: str | None = None,
+                         stay_id: str | None = None, owner: str | None = None,
+                         survey_id: str | None = None,
+                         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+                         offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+        total, cases = await service.cases(
+            {"status": status, "guest_id": guest_id, "stay_id": stay_id, "owner": owner,
+             "survey_id": survey_id}, limit, offset)
+        return {"total": total, "limit": limit, "offset": offset,
+                "items": [case_public(case) for case in cases]}
+
+    @router.get("/cases/{case_id}", response_model=CasePublic)
+    async def get_case(case_id: str) -> CasePublic:
+        return case_public(await service.case(case_id))
+
+    @router.post("/cases/{case_id}/notes", status_code=201, response_model=CasePublic)
+    async def add_note(case_id: str, note: CaseNoteCreate) -> CasePublic:
+        return case_public(await service.add_note(case_id, note))
+
+    @router.post("/cases/{case_id}/resolve", response_model=CasePublic)
+    async def resolve(case_id: str, resolution: CaseResolve) -> CasePublic:
+        return case_public(await service.resolve(case_id, resolution))
 
     return router

@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.settings import ServiceSettings
 
@@ -21,3 +21,24 @@ class Settings(ServiceSettings):
     mailer_poll_seconds: float = Field(default=2.0, gt=0)
     mailer_lease_seconds: float = Field(default=60.0, gt=0)
     mailer_batch_size: int = Field(default=50, ge=1, le=1000)
+    # SMS: where the local SMS sender writes its texts (numbers masked).
+    sms_log_path: str = ".run/sms.log"
+    # One reminder when a survey is still unanswered this long after the invitation.
+    survey_reminder_after_hours: float = Field(default=72.0, gt=0)
+    # Cases: how long the owner has, by severity, before a manager is brought in; then
+    # how long the manager has. Overridable as JSON, e.g. CASE_DEADLINE_HOURS='{"high": 2}'.
+    case_deadline_hours: dict[str, float] = {"critical": 1.0, "high": 4.0, "medium": 24.0,
+                                             "low": 72.0}
+    case_escalation_hours: float = Field(default=4.0, gt=0)
+    case_escalation_manager: str = "duty-manager"
+    # Who owns a case a survey opens: nobody at the desk heard it first, so guest relations.
+    survey_case_owner: str = "guest-relations"
+    case_worker_poll_seconds: float = Field(default=5.0, gt=0)
+
+    @field_validator("case_deadline_hours")
+    @classmethod
+    def every_severity(cls, hours: dict[str, float]) -> dict[str, float]:
+        missing = {"critical", "high", "medium", "low"} - hours.keys()
+        if missing or any(value <= 0 for value in hours.values()):
+            raise ValueError(f"case_deadline_hours needs a positive value for {sorted(missing)}")
+        return hours

@@ -1,4 +1,5 @@
-"""Guest feedback: the post-stay survey and its invitation. No I/O here."""
+"""Guest feedback rules: survey designs and answers, the invitation's link, cases and their
+deadlines. No I/O here."""
 
 from __future__ import annotations
 
@@ -6,20 +7,40 @@ import hashlib
 import hmac
 import uuid
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from enum import StrEnum
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 SURVEY_NAMESPACE = uuid.UUID("6f0b5a52-8f6e-4d0e-9a55-1f1c2b7e4a10")
+CASE_NAMESPACE = uuid.UUID("2b7d0c3e-5a41-4f7e-8a0e-7c1d9b3e6f22")
 RETRY_BACKOFF = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=5),
                  timedelta(minutes=30))
+LANGUAGES = ("en", "zh")
+ERASED = "[erased]"
 
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- surveys ------------------------------------------------------------------------
 
 class SurveyStatus(StrEnum):
-    PENDING = "pending"   # waiting to be sent (or for the guest's contact details)
-    SENDING = "sending"   # claimed by a mailer under a lease
-    SENT = "sent"
+    PENDING = "pending"      # waiting to be sent (or for the guest's contact details)
+    SENDING = "sending"      # invitation claimed by a mailer under a lease
+    SENT = "sent"            # invited; the reminder is due at next_attempt_at
+    REMINDING = "reminding"  # reminder claimed by a mailer under a lease
+    REMINDED = "reminded"    # invited and reminded: nothing more goes out
+    ANSWERED = "answered"
+    SKIPPED = "skipped"      # the guest withdrew survey consent: no message at all
+
+
+ANSWERABLE = (SurveyStatus.PENDING, SurveyStatus.SENDING, SurveyStatus.SENT,
+              SurveyStatus.REMINDING, SurveyStatus.REMINDED)
+# The stage a mailer claims from, the status it holds while sending, and where it lands.
+INVITATION = (SurveyStatus.PENDING, SurveyStatus.SENDING, SurveyStatus.SENT)
+REMINDER = (SurveyStatus.SENT, SurveyStatus.REMINDING, SurveyStatus.REMINDED)
 
 
 def survey_id_for_stay(stay_id: str) -> str:
@@ -29,7 +50,7 @@ def survey_id_for_stay(stay_id: str) -> str:
 
 def survey_token(secret: str, survey_id: str) -> str:
     """The survey link's signature: only the hotel can make it, nothing to store, and a
-    resent invitation carries the same link."""
+    resent invitation carries the same link. Single use comes from the survey's status."""
     return hmac.new(secret.encode(), survey_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
@@ -41,21 +62,144 @@ def next_attempt_after(failures: int, now: datetime) -> datetime:
     return now + RETRY_BACKOFF[min(failures, len(RETRY_BACKOFF)) - 1]
 
 
-def survey_invitation(*, survey_id: str, to: str, first_name: str, hotel_name: str,
-                      sender: str, link: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = f"Thank you for staying at {hotel_name} - how was it?"
-    # A stable Message-ID: a resend after a crash is recognisably the same mail.
-    message["Message-ID"] = f"<survey-{survey_id}@{sender.split('@')[-1]}>"
-    message.set_content(
-        f"Dear {first_name},\n\n"
-        f"Thank you for staying with us at {hotel_name}. We would like to hear how it went:\n"
-        f"{link}\n\n"
-        "The survey takes two minutes and helps us look after you better next time.\n\n"
-        f"Guest Relations, {hotel_name}\n")
-    return message
+def language_of(contact: dict[str, Any] | None) -> str:
+    language = ((contact or {}).get("language") or "en").lower()
+    return "zh" if language.startswith("zh") else "en"
+
+
+class QuestionType(StrEnum):
+    NPS = "nps"          # 0-10, "how likely are you to recommend us"
+    RATING = "rating"    # 1-5, satisfaction
+    CHOICE = "choice"    # one of the options
+    TEXT = "text"        # free text
+
+
+SCALES = {QuestionType.NPS: (0, 10), QuestionType.RATING: (1, 5)}
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+
+class QuestionIn(Input):
+    question_id: Slug
+    type: QuestionType
+    department: Slug = "overall"
+    topic: Slug | None = None  # what a low score points at; the question id if unset
+    text: dict[Literal["en", "zh"], Annotated[str, StringConstraints(min_length=1,
+                                                                      max_length=500)]]
+    options: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = []
+    required: bool = False
+
+    @model_validator(mode="after")
+    def complete(self) -> "QuestionIn":
+        missing = [language for language in LANGUAGES if language not in self.text]
+        if missing:
+            raise ValueError(f"question {self.question_id!r} needs its text in {missing}")
+        if self.type == QuestionType.CHOICE and len(set(self.options)) < 2:
+            raise ValueError(f"choice question {self.question_id!r} needs two or more options")
+        if self.type != QuestionType.CHOICE and self.options:
+            raise ValueError(f"only choice questions have options ({self.question_id!r})")
+        return self
+
+
+class SurveyDesignCreate(Input):
+    title: dict[Literal["en", "zh"], Annotated[str, StringConstraints(min_length=1,
+                                                                       max_length=200)]]
+    questions: list[QuestionIn] = Field(min_length=1, max_length=40)
+
+    @model_validator(mode="after")
+    def distinct_questions(self) -> "SurveyDesignCreate":
+        ids = [question.question_id for question in self.questions]
+        if len(ids) != len(set(ids)):
+            raise ValueError("question ids must be distinct")
+        if any(language not in self.title for language in LANGUAGES):
+            raise ValueError(f"the title needs its text in {list(LANGUAGES)}")
+        return self
+
+
+def _question(question_id: str, kind: QuestionType, department: str, en: str, zh: str,
+              **extra: Any) -> dict[str, Any]:
+    return QuestionIn(question_id=question_id, type=kind, department=department,
+                      text={"en": en, "zh": zh}, **extra).model_dump(mode="json")
+
+
+# Version 1 of every property's survey, until guest relations designs its own.
+DEFAULT_DESIGN = SurveyDesignCreate(
+    title={"en": "How was your stay?", "zh": "您对本次入住满意吗?"},
+    questions=[
+        _question("recommend", QuestionType.NPS, "overall",
+                  "How likely are you to recommend us to a friend? (0-10)",
+                  "您向朋友推荐我们酒店的可能性有多大?(0-10)", required=True),
+        _question("check_in", QuestionType.RATING, "front_office",
+                  "How satisfied were you with check-in? (1-5)", "您对入住登记满意吗?(1-5)"),
+        _question("room_cleanliness", QuestionType.RATING, "housekeeping",
+                  "How clean was your room? (1-5)", "您对客房清洁满意吗?(1-5)"),
+        _question("breakfast", QuestionType.RATING, "food_beverage",
+                  "How was breakfast? (1-5)", "您对早餐满意吗?(1-5)"),
+        _question("purpose", QuestionType.CHOICE, "overall", "Why did you travel?",
+                  "您此次出行的目的?", options=["business", "leisure", "other"]),
+        _question("comments", QuestionType.TEXT, "overall", "Anything else to tell us?",
+                  "还有什么想告诉我们的吗?"),
+    ],
+).model_dump(mode="json")
+
+
+class AnswersInvalid(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def checked_answers(questions: list[dict[str, Any]], answers: dict[str, Any]) -> list[dict]:
+    """The answers against the survey's own version: every one on its question's scale,
+    nothing unknown, nothing required left out. All problems at once, or the answers as
+    stored (each carries its question's type, department and topic for the analysis)."""
+    by_id = {question["question_id"]: question for question in questions}
+    problems = [f"{key!r} is not a question of this survey" for key in answers
+                if key not in by_id]
+    checked = []
+    for question_id, question in by_id.items():
+        value = answers.get(question_id)
+        if value is None:
+            if question.get("required"):
+                problems.append(f"{question_id!r} must be answered")
+            continue
+        kind = QuestionType(question["type"])
+        if kind in SCALES:
+            low, high = SCALES[kind]
+            if type(value) is not int or not low <= value <= high:
+                problems.append(f"{question_id!r} takes a whole number from {low} to {high}")
+                continue
+        elif kind == QuestionType.CHOICE and value not in question["options"]:
+            problems.append(f"{question_id!r} takes one of {question['options']}")
+            continue
+        elif kind == QuestionType.TEXT and (not isinstance(value, str) or len(value) > 2000):
+            problems.append(f"{question_id!r} takes text of at most 2000 characters")
+            continue
+        checked.append({"question_id": question_id, "type": kind.value,
+                        "department": question["department"],
+                        "topic": question.get("topic") or question_id, "value": value})
+    if not checked and not problems:
+        problems.append("the response has no answers")
+    if problems:
+        raise AnswersInvalid(problems)
+    return checked
+
+
+def response_scores(answers: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a response says at a glance, and whether it opens a case by itself:
+    a detractor (NPS 0-6) or any rating of 2 or less."""
+    nps = next((a["value"] for a in answers if a["type"] == QuestionType.NPS), None)
+    ratings = [a["value"] for a in answers if a["type"] == QuestionType.RATING]
+    lowest = min(ratings) if ratings else None
+    csat = round(100 * sum(r >= 4 for r in ratings) / len(ratings), 1) if ratings else None
+    low = (nps is not None and nps <= 6) or (lowest is not None and lowest <= 2)
+    return {"nps": nps, "csat": csat, "lowest_rating": lowest, "low_score": low}
+
+
+class ResponseCreate(Input):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    # Any JSON value: checked_answers judges it against the question's scale (a 3.5, a
+    # "5" or a true is refused, not coerced).
+    answers: dict[str, Any] = Field(max_length=40)
 
 
 class SurveyPublic(BaseModel):
@@ -63,6 +207,101 @@ class SurveyPublic(BaseModel):
     stay_id: str
     guest_id: str
     status: SurveyStatus
-    channel: str
+    channel: str | None = None
+    design_version: int | None = None
     created_at: datetime
     sent_at: datetime | None = None
+    reminded_at: datetime | None = None
+    answered_at: datetime | None = None
+
+
+# --- cases --------------------------------------------------------------------------
+
+Severity = Literal["low", "medium", "high", "critical"]
+Source = Literal["desk", "phone", "online", "survey"]
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    ESCALATED = "escalated"  # late: a manager holds it too; the first responder still owns it
+    RESOLVED = "resolved"
+
+
+def case_id_for(source: str, key: str) -> str:
+    """One case per complaint, per survey response, per Idempotency-Key."""
+    return str(uuid.uuid5(CASE_NAMESPACE, f"{source}:{key}"))
+
+
+def grant_id_for_case(case_id: str) -> str:
+    """One goodwill grant per case: loyalty applies it once by this id."""
+    return str(uuid.uuid5(CASE_NAMESPACE, f"goodwill:{case_id}"))
+
+
+def case_deadline(severity: str, opened_at: datetime,
+                  hours_by_severity: dict[str, float]) -> datetime:
+    return opened_at + timedelta(hours=hours_by_severity[severity])
+
+
+def survey_case_severity(scores: dict[str, Any]) -> Severity:
+    """A strong detractor or a 1-star answer is urgent; any other low score is not."""
+    nps, lowest = scores.get("nps"), scores.get("lowest_rating")
+    if (nps is not None and nps <= 3) or lowest == 1:
+        return "high"
+    return "medium"
+
+
+def low_scoring_topics(answers: list[dict[str, Any]]) -> list[str]:
+    return [a["topic"] for a in answers
+            if (a["type"] == QuestionType.NPS and a["value"] <= 6)
+            or (a["type"] == QuestionType.RATING and a["value"] <= 2)]
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class CaseCreate(Input):
+    guest_id: Name
+    stay_id: Name | None = None
+    category: Name
+    severity: Severity
+    description: Text
+    channel: Literal["desk", "phone", "online"]
+    taken_by: Name  # the first responder: owns the case until the guest has the result
+
+
+class CaseNoteCreate(Input):
+    author: Name
+    text: Text
+
+
+class CaseResolve(Input):
+    resolved_by: Name
+    resolution: Text
+    goodwill_points: int | None = Field(default=None, ge=1, le=100_000)
+    voucher: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    notify_guest: bool = True
+
+
+class CasePublic(BaseModel):
+    case_id: str
+    guest_id: str
+    stay_id: str | None = None
+    survey_id: str | None = None
+    category: str
+    severity: Severity
+    source: Source
+    description: str
+    owner: str
+    status: CaseStatus
+    in_house: bool = False
+    opened_at: datetime
+    due_at: datetime
+    escalated_to: str | None = None
+    escalated_at: datetime | None = None
+    notes: list[dict[str, Any]] = []
+    resolution: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    goodwill: dict[str, Any] | None = None
+    guest_notice: str | None = None  # pending / sent / none: the result sent back

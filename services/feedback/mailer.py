@@ -1,19 +1,20 @@
-"""Sends survey invitations: claims due surveys, mails them over SMTP, records the send.
+"""Sends what feedback writes to guests: the survey invitation, one reminder, and the
+result of a case.
 
-A survey is claimed under a lease before its mail goes out, so two replicas never mail
-the same survey at once. If the process dies after the SMTP server accepted the mail but
+A survey is claimed under a lease before its message goes out, so two replicas never
+send the same one at once. If the process dies after the SMTP server accepted the mail but
 before the survey is marked sent, the lease expires and the mail goes again, with the
 same Message-ID and link: at-least-once towards SMTP, the most any mailer can promise.
+Everything it needs to know is in MongoDB (statuses, due times, leases), so a restart
+picks up where the last process stopped, and the clock is injected for the tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any
 
-import aiosmtplib
 from prometheus_client import Counter
 
 from shared.events import SurveySent, SurveySentPayload
@@ -21,81 +22,153 @@ from shared.logging import get_logger
 from shared.outbox import push_outbox
 from shared.worker import PollingWorker
 
+from .channels import SEND_ERRORS, MessageSender
 from .config import Settings
-from .domain import next_attempt_after, survey_invitation, survey_token
+from .domain import (INVITATION, REMINDER, SurveyStatus, language_of, next_attempt_after,
+                     survey_token)
+from .messages import case_result_message, guest_name, reachable, survey_message
 from .repository import FeedbackRepository
 
 log = get_logger(__name__)
-SURVEYS_MAILED = Counter("surveys_mailed_total", "Survey invitations accepted by SMTP")
-MAIL_FAILURES = Counter("survey_mail_failures_total", "Survey invitations SMTP refused")
+SURVEYS_MAILED = Counter("surveys_mailed_total", "Survey invitations and reminders sent",
+                         ["channel", "reminder"])
+MAIL_FAILURES = Counter("survey_mail_failures_total", "Guest messages the channel refused")
 CONTACT_RECHECK = timedelta(hours=1)
-
-
-class MailSender(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
-
-
-class SmtpSender:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    async def send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(
-            message, hostname=self.settings.smtp_host, port=self.settings.smtp_port,
-            username=self.settings.smtp_username, password=self.settings.smtp_password,
-            start_tls=self.settings.smtp_start_tls, timeout=self.settings.smtp_timeout_seconds)
+Clock = Callable[[], datetime]
 
 
 class SurveyMailer(PollingWorker):
     name = "survey-mailer"
 
-    def __init__(self, repository: FeedbackRepository, sender: MailSender, settings: Settings,
-                 *, events_written: Callable[[], None]) -> None:
+    def __init__(self, repository: FeedbackRepository, sender: MessageSender, settings: Settings,
+                 *, events_written: Callable[[], None], clock: Clock) -> None:
         super().__init__(settings.mailer_poll_seconds)
         self.repository = repository
         self.sender = sender
         self.settings = settings
         self.events_written = events_written
+        self.clock = clock
         self.lease = timedelta(seconds=settings.mailer_lease_seconds)
+        self.reminder_after = timedelta(hours=settings.survey_reminder_after_hours)
 
     async def work_once(self) -> int:
-        now = datetime.now(UTC)
+        now = self.clock()
         sent = 0
         for survey in await self.repository.due_surveys(now, self.settings.mailer_batch_size):
-            claimed = await self.repository.claim(survey["_id"], now, self.lease)
-            if claimed is not None and await self._send(claimed, now):
+            stage = REMINDER if survey["status"] in REMINDER[:2] else INVITATION
+            waiting, holding, _ = stage
+            claimed = await self.repository.claim(survey["_id"], waiting, holding, now,
+                                                  self.lease)
+            if claimed is not None and await self._send(claimed, stage, now):
                 sent += 1
         return sent
 
-    async def _send(self, survey: dict[str, Any], now: datetime) -> bool:
+    async def _send(self, survey: dict[str, Any], stage: tuple[SurveyStatus, ...],
+                    now: datetime) -> bool:
+        waiting, holding, done = stage
+        reminder = stage is REMINDER
         contact = await self.repository.contact(survey["guest_id"])
-        if not contact or not contact.get("email"):
+        if contact and not contact.get("consents", {}).get("surveys", True):
+            await self.repository.skip(survey["_id"], holding, "no survey consent", now)
+            log.info("survey skipped: the guest withdrew survey consent",
+                     survey_id=survey["_id"])
+            return False
+        route = reachable(contact)
+        if route is None:
             # The guest-profile event has not come yet; it wakes the survey when it does.
-            await self.repository.release(survey["_id"], next_attempt_at=now + CONTACT_RECHECK,
-                                          error="no e-mail address for the guest yet",
+            await self.repository.release(survey["_id"], holding, waiting,
+                                          next_attempt_at=now + CONTACT_RECHECK,
+                                          error="no e-mail address or phone for the guest yet",
                                           failed=False, awaiting_contact=True)
             return False
+        channel, address = route
+        language = language_of(contact)
         link = (f"{self.settings.survey_base_url}/surveys/{survey['_id']}"
                 f"?token={survey_token(self.settings.survey_link_secret, survey['_id'])}")
-        message = survey_invitation(
-            survey_id=survey["_id"], to=contact["email"], first_name=contact["first_name"],
-            hotel_name=self.settings.hotel_name, sender=self.settings.mail_from, link=link)
+        message = survey_message(
+            survey_id=survey["_id"], channel=channel, to=address, language=language,
+            name=guest_name(contact, language), hotel=self.settings.hotel_name, link=link,
+            reminder=reminder)
         try:
             await self.sender.send(message)
-        except (aiosmtplib.SMTPException, OSError) as exc:
+        except SEND_ERRORS as exc:
             MAIL_FAILURES.inc()
             failures = survey.get("failures", 0) + 1
-            await self.repository.release(survey["_id"], failed=True, error=type(exc).__name__,
+            await self.repository.release(survey["_id"], holding, waiting, failed=True,
+                                          error=type(exc).__name__,
                                           next_attempt_at=next_attempt_after(failures, now))
-            log.warning("survey mail failed; will retry", survey_id=survey["_id"],
+            log.warning("survey message failed; will retry", survey_id=survey["_id"],
                         error=type(exc).__name__, failures=failures)
             return False
         event = SurveySent.new(SurveySentPayload(
             survey_id=survey["_id"], stay_id=survey["stay_id"], guest_id=survey["guest_id"],
-            channel="email"), producer="feedback", property_id=survey["property_id"],
-            correlation_id=survey.get("correlation_id"))
-        await self.repository.mark_sent(survey["_id"], datetime.now(UTC), push_outbox(event))
-        self.events_written()
-        SURVEYS_MAILED.inc()
-        log.info("survey sent", survey_id=survey["_id"], stay_id=survey["stay_id"])
+            channel=channel, reminder=reminder), producer="feedback",
+            property_id=survey["property_id"], correlation_id=survey.get("correlation_id"))
+        sent_at = self.clock()
+        changes: dict[str, Any] = {"status": done.value, "failures": 0}
+        if reminder:
+            changes.update(reminded_at=sent_at, next_attempt_at=None)
+        else:  # one reminder, due if the guest has not answered by then
+            changes.update(sent_at=sent_at, channel=channel, language=language,
+                           next_attempt_at=sent_at + self.reminder_after)
+        if await self.repository.mark_sent(survey["_id"], holding, changes, push_outbox(event)):
+            self.events_written()
+        SURVEYS_MAILED.labels(channel, str(reminder).lower()).inc()
+        log.info("survey message sent", survey_id=survey["_id"], channel=channel,
+                 reminder=reminder)
+        return True
+
+
+class CaseResultMailer(PollingWorker):
+    """Tells the guest how their case was resolved: the last step of first-responder
+    ownership. Same sender, same lease-and-retry discipline as the surveys."""
+
+    name = "case-result-mailer"
+
+    def __init__(self, repository: FeedbackRepository, sender: MessageSender, settings: Settings,
+                 *, clock: Clock) -> None:
+        super().__init__(settings.mailer_poll_seconds)
+        self.repository = repository
+        self.sender = sender
+        self.settings = settings
+        self.clock = clock
+        self.lease = timedelta(seconds=settings.mailer_lease_seconds)
+
+    async def work_once(self) -> int:
+        now = self.clock()
+        sent = 0
+        for case in await self.repository.notices_due(now, self.settings.mailer_batch_size):
+            claimed = await self.repository.claim_notice(case["_id"], now, self.lease)
+            if claimed is not None and await self._send(claimed, now):
+                sent += 1
+        return sent
+
+    async def _send(self, case: dict[str, Any], now: datetime) -> bool:
+        contact = await self.repository.contact(case["guest_id"])
+        route = reachable(contact)
+        if route is None:
+            await self.repository.notice_done(case["_id"], {
+                "guest_notice": "unreachable", "notice_next_attempt_at": None})
+            log.warning("case result not sent: no contact for the guest", case_id=case["_id"])
+            return False
+        channel, address = route
+        language = language_of(contact)
+        goodwill = case.get("goodwill") or {}
+        message = case_result_message(
+            case_id=case["_id"], channel=channel, to=address, language=language,
+            name=guest_name(contact, language), hotel=self.settings.hotel_name,
+            resolution=case["resolution"], points=goodwill.get("points"),
+            voucher=goodwill.get("voucher"))
+        try:
+            await self.sender.send(message)
+        except SEND_ERRORS as exc:
+            MAIL_FAILURES.inc()
+            await self.repository.notice_retry(
+                case["_id"], next_attempt_after(case.get("notice_failures", 0) + 1, now),
+                type(exc).__name__)
+            return False
+        await self.repository.notice_done(case["_id"], {
+            "guest_notice": "sent", "notice_sent_at": self.clock(), "notice_channel": channel,
+            "notice_next_attempt_at": None})
+        log.info("case result sent to the guest", case_id=case["_id"], channel=channel)
         return True

@@ -7,24 +7,35 @@ from fastapi import FastAPI
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .api import feedback_router
+from .channels import ChannelSender, FileSmsSender, MessageSender, SmtpSender
 from .config import Settings
 from .consumers import register_consumers
-from .mailer import MailSender, SmtpSender, SurveyMailer
+from .escalation import EscalationWorker
+from .mailer import CaseResultMailer, SurveyMailer
 from .repository import OUTBOX_COLLECTIONS, FeedbackRepository
-from .service import FeedbackService
+from .service import Clock, FeedbackService, utc_now
 
 
-def create_app(settings: Settings | None = None, sender: MailSender | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, sender: MessageSender | None = None,
+               clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     repository = FeedbackRepository(runtime.database)
-    mailer = SurveyMailer(repository, sender or SmtpSender(settings), settings,
-                          events_written=runtime.relay.wake)
-    service = FeedbackService(repository, surveys_due=mailer.wake)
+    sender = sender or ChannelSender(email=SmtpSender(settings),
+                                     sms=FileSmsSender(settings.sms_log_path))
+    mailer = SurveyMailer(repository, sender, settings, events_written=runtime.relay.wake,
+                          clock=clock)
+    results = CaseResultMailer(repository, sender, settings, clock=clock)
+    escalation = EscalationWorker(repository, settings, events_written=runtime.relay.wake,
+                                  clock=clock)
+    service = FeedbackService(repository, settings, surveys_due=mailer.wake,
+                              notices_due=results.wake, events_written=runtime.relay.wake,
+                              clock=clock)
     register_consumers(runtime.broker, service)
     return create_service_app(runtime, title="Feedback service",
                               routers=[feedback_router(service)],
-                              prepare_database=repository.prepare, workers=[mailer])
+                              prepare_database=service.prepare,
+                              workers=[mailer, results, escalation])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Feedback's MongoDB access: guest contacts (from profile events) and surveys."""
+"""Feedback's MongoDB access: guest contacts and stays (projections of other departments'
+events), survey designs, surveys with their responses, and cases."""
 
 from __future__ import annotations
 
@@ -10,18 +11,34 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.idempotency import insert_once
 
-OUTBOX_COLLECTIONS = ("surveys",)
+from .domain import ANSWERABLE, CaseStatus, SurveyStatus
+
+OUTBOX_COLLECTIONS = ("surveys", "cases")
+HIDDEN = {"outbox": 0}
+
+
+def _due(waiting: SurveyStatus, holding: SurveyStatus, now: datetime) -> dict[str, Any]:
+    """Due for a stage: waiting and its time has come, or held under a lease that expired."""
+    return {"$or": [{"status": waiting.value, "next_attempt_at": {"$lte": now}},
+                    {"status": holding.value, "lease_until": {"$lte": now}}]}
 
 
 class FeedbackRepository:
     def __init__(self, database: Any) -> None:
         self.contacts = database["contacts"]
+        self.stays = database["stays"]
+        self.designs = database["designs"]
         self.surveys = database["surveys"]
+        self.cases = database["cases"]
 
     async def prepare(self) -> None:
         await self.surveys.create_index("stay_id", unique=True)
         await self.surveys.create_index([("status", 1), ("next_attempt_at", 1)])
         await self.surveys.create_index("guest_id")
+        await self.designs.create_index([("property_id", 1), ("version", 1)], unique=True)
+        await self.cases.create_index([("status", 1), ("due_at", 1)])
+        await self.cases.create_index("guest_id")
+        await self.cases.create_index([("guest_notice", 1), ("notice_next_attempt_at", 1)])
 
     # --- contacts: the latest guest-profile event wins, whatever order they came in --
 
@@ -35,53 +52,212 @@ class FeedbackRepository:
             return False  # a newer profile is already stored
         return result.modified_count == 1 or result.upserted_id is not None
 
+    async def save_profile(self, guest_id: str, contact: dict[str, Any], version: int,
+                           as_of: datetime) -> bool:
+        """The CRM's profile events carry their own order (version): no clock needed, and
+        two changes in the same millisecond still land in order."""
+        try:
+            result = await self.contacts.update_one(
+                {"_id": guest_id, "profile_version": {"$not": {"$gte": version}}},
+                {"$set": {**contact, "profile_version": version, "as_of": as_of}}, upsert=True)
+        except DuplicateKeyError:
+            return False  # a newer profile is already stored
+        return result.modified_count == 1 or result.upserted_id is not None
+
     async def contact(self, guest_id: str) -> dict[str, Any] | None:
         return await self.contacts.find_one({"_id": guest_id})
+
+    async def forget_contacts(self, guest_ids: list[str]) -> None:
+        await self.contacts.delete_many({"_id": {"$in": guest_ids}})
+
+    # --- stays: who is in house (a complaint from an in-house guest alerts the desk) --
+
+    async def stay_checked_in(self, stay_id: str, guest_id: str, room_number: str) -> None:
+        try:  # a checkout that came first wins: the guest has left
+            await self.stays.update_one(
+                {"_id": stay_id, "checked_out": {"$ne": True}},
+                {"$set": {"guest_id": guest_id, "room_number": room_number, "in_house": True}},
+                upsert=True)
+        except DuplicateKeyError:
+            pass
+
+    async def stay_checked_out(self, stay_id: str, guest_id: str) -> None:
+        await self.stays.update_one(
+            {"_id": stay_id},
+            {"$set": {"guest_id": guest_id, "in_house": False, "checked_out": True}}, upsert=True)
+
+    async def stay(self, stay_id: str) -> dict[str, Any] | None:
+        return await self.stays.find_one({"_id": stay_id})
+
+    async def in_house_stay_of(self, guest_id: str) -> dict[str, Any] | None:
+        return await self.stays.find_one({"guest_id": guest_id, "in_house": True})
+
+    # --- survey designs: versioned, a survey keeps the version it was made with -------
+
+    async def latest_design(self, property_id: str) -> dict[str, Any] | None:
+        found = await self.designs.find({"property_id": property_id}) \
+            .sort("version", -1).limit(1).to_list(1)
+        return found[0] if found else None
+
+    async def design(self, property_id: str, version: int) -> dict[str, Any] | None:
+        return await self.designs.find_one({"property_id": property_id, "version": version})
+
+    async def add_design_once(self, design: dict[str, Any]) -> bool:
+        return await insert_once(self.designs, design)
+
+    async def find_designs(self, property_id: str) -> list[dict[str, Any]]:
+        return await self.designs.find({"property_id": property_id}).sort("version", 1) \
+            .to_list(None)
 
     # --- surveys ----------------------------------------------------------------------
 
     async def add_survey_once(self, survey: dict[str, Any]) -> bool:
         return await insert_once(self.surveys, survey)
 
+    async def survey(self, survey_id: str) -> dict[str, Any] | None:
+        return await self.surveys.find_one({"_id": survey_id}, HIDDEN)
+
     async def due_surveys(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         return await self.surveys.find(
-            {"$or": [{"status": "pending", "next_attempt_at": {"$lte": now}},
-                     {"status": "sending", "lease_until": {"$lte": now}}]},
-            {"outbox": 0}).sort("next_attempt_at", 1).to_list(limit)
+            {"$or": [_due(SurveyStatus.PENDING, SurveyStatus.SENDING, now),
+                     _due(SurveyStatus.SENT, SurveyStatus.REMINDING, now)]},
+            HIDDEN).sort("next_attempt_at", 1).to_list(limit)
 
-    async def claim(self, survey_id: str, now: datetime, lease: timedelta) -> dict | None:
-        """Takes the survey for sending unless another mailer holds a live lease on it."""
+    async def claim(self, survey_id: str, waiting: SurveyStatus, holding: SurveyStatus,
+                    now: datetime, lease: timedelta) -> dict | None:
+        """Takes the survey for a send unless another mailer holds a live lease on it."""
         return await self.surveys.find_one_and_update(
-            {"_id": survey_id,
-             "$or": [{"status": "pending", "next_attempt_at": {"$lte": now}},
-                     {"status": "sending", "lease_until": {"$lte": now}}]},
-            {"$set": {"status": "sending", "lease_until": now + lease}},
-            projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+            {"_id": survey_id, **_due(waiting, holding, now)},
+            {"$set": {"status": holding.value, "lease_until": now + lease}},
+            projection=HIDDEN, return_document=ReturnDocument.AFTER)
 
-    async def mark_sent(self, survey_id: str, now: datetime, outbox: dict[str, Any]) -> None:
-        await self.surveys.update_one(
-            {"_id": survey_id, "status": "sending"},
-            {"$set": {"status": "sent", "sent_at": now, "lease_until": None}, "$push": outbox})
+    async def mark_sent(self, survey_id: str, holding: SurveyStatus, changes: dict[str, Any],
+                        outbox: dict[str, Any]) -> bool:
+        result = await self.surveys.update_one(
+            {"_id": survey_id, "status": holding.value},
+            {"$set": {**changes, "lease_until": None}, "$push": outbox})
+        return result.modified_count == 1
 
-    async def release(self, survey_id: str, *, next_attempt_at: datetime, error: str | None,
-                      failed: bool, awaiting_contact: bool = False) -> None:
-        update: dict[str, Any] = {"$set": {"status": "pending", "lease_until": None,
+    async def release(self, survey_id: str, holding: SurveyStatus, waiting: SurveyStatus, *,
+                      next_attempt_at: datetime, error: str | None, failed: bool,
+                      awaiting_contact: bool = False) -> None:
+        update: dict[str, Any] = {"$set": {"status": waiting.value, "lease_until": None,
                                            "next_attempt_at": next_attempt_at,
                                            "awaiting_contact": awaiting_contact,
                                            "last_error": error}}
         if failed:
             update["$inc"] = {"failures": 1}
-        await self.surveys.update_one({"_id": survey_id, "status": "sending"}, update)
+        await self.surveys.update_one({"_id": survey_id, "status": holding.value}, update)
+
+    async def skip(self, survey_id: str, holding: SurveyStatus, reason: str,
+                   now: datetime) -> None:
+        await self.surveys.update_one(
+            {"_id": survey_id, "status": holding.value},
+            {"$set": {"status": SurveyStatus.SKIPPED.value, "skip_reason": reason,
+                      "skipped_at": now, "lease_until": None, "next_attempt_at": None}})
 
     async def wake_surveys_of(self, guest_id: str, now: datetime) -> None:
         """The guest's contact arrived: surveys waiting for it are due now."""
         await self.surveys.update_many(
-            {"guest_id": guest_id, "status": "pending", "awaiting_contact": True},
+            {"guest_id": guest_id, "status": {"$in": ["pending", "sent"]},
+             "awaiting_contact": True},
             {"$set": {"next_attempt_at": now, "awaiting_contact": False}})
+
+    async def record_response(self, survey_id: str, response: dict[str, Any], now: datetime,
+                              outbox: dict[str, Any]) -> dict | None:
+        """Single use: only a survey not yet answered takes a response."""
+        return await self.surveys.find_one_and_update(
+            {"_id": survey_id, "status": {"$in": [status.value for status in ANSWERABLE]}},
+            {"$set": {"status": SurveyStatus.ANSWERED.value, "answered_at": now,
+                      "response": response, "next_attempt_at": None, "lease_until": None},
+             "$push": outbox},
+            projection=HIDDEN, return_document=ReturnDocument.AFTER)
 
     async def find_surveys(self, filters: dict[str, Any], limit: int,
                            offset: int) -> tuple[int, list[dict[str, Any]]]:
         total = await self.surveys.count_documents(filters)
-        items = await self.surveys.find(filters, {"outbox": 0, "token_hash": 0}) \
+        items = await self.surveys.find(filters, {"outbox": 0, "response": 0}) \
             .sort("created_at", 1).skip(offset).limit(limit).to_list(None)
         return total, items
+
+    async def responses(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.surveys.find(
+            {**filters, "status": SurveyStatus.ANSWERED.value},
+            {"response": 1, "answered_at": 1, "property_id": 1}).to_list(None)
+
+    # --- cases ------------------------------------------------------------------------
+
+    async def add_case_once(self, case: dict[str, Any]) -> bool:
+        return await insert_once(self.cases, case)
+
+    async def case(self, case_id: str) -> dict[str, Any] | None:
+        return await self.cases.find_one({"_id": case_id}, HIDDEN)
+
+    async def find_cases(self, filters: dict[str, Any], limit: int,
+                         offset: int) -> tuple[int, list[dict[str, Any]]]:
+        total = await self.cases.count_documents(filters)
+        items = await self.cases.find(filters, HIDDEN).sort("opened_at", 1).skip(offset) \
+            .limit(limit).to_list(None)
+        return total, items
+
+    async def add_note(self, case_id: str, note: dict[str, Any]) -> dict | None:
+        return await self.cases.find_one_and_update(
+            {"_id": case_id}, {"$push": {"notes": note}}, projection=HIDDEN,
+            return_document=ReturnDocument.AFTER)
+
+    async def resolve(self, case_id: str, changes: dict[str, Any],
+                      outbox: dict[str, Any]) -> dict | None:
+        """Resolves once: a second resolve (or a race) finds the guard false."""
+        return await self.cases.find_one_and_update(
+            {"_id": case_id, "status": {"$ne": CaseStatus.RESOLVED.value}},
+            {"$set": changes, "$push": outbox}, projection=HIDDEN,
+            return_document=ReturnDocument.AFTER)
+
+    async def late_cases(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        return await self.cases.find(
+            {"status": CaseStatus.OPEN.value, "due_at": {"$lte": now}}, HIDDEN) \
+            .sort("due_at", 1).to_list(limit)
+
+    async def escalate(self, case_id: str, now: datetime, changes: dict[str, Any],
+                       outbox: dict[str, Any]) -> bool:
+        """Exactly once: only an open case past its deadline moves to escalated."""
+        result = await self.cases.update_one(
+            {"_id": case_id, "status": CaseStatus.OPEN.value, "due_at": {"$lte": now}},
+            {"$set": changes, "$push": outbox})
+        return result.modified_count == 1
+
+    async def notices_due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        return await self.cases.find(
+            {"guest_notice": "pending", "notice_next_attempt_at": {"$lte": now}}, HIDDEN) \
+            .to_list(limit)
+
+    async def claim_notice(self, case_id: str, now: datetime, lease: timedelta) -> dict | None:
+        return await self.cases.find_one_and_update(
+            {"_id": case_id, "guest_notice": "pending", "notice_next_attempt_at": {"$lte": now}},
+            {"$set": {"notice_next_attempt_at": now + lease}}, projection=HIDDEN,
+            return_document=ReturnDocument.AFTER)
+
+    async def notice_done(self, case_id: str, changes: dict[str, Any]) -> None:
+        await self.cases.update_one({"_id": case_id, "guest_notice": "pending"},
+                                    {"$set": changes})
+
+    async def notice_retry(self, case_id: str, next_attempt_at: datetime, error: str) -> None:
+        await self.cases.update_one(
+            {"_id": case_id, "guest_notice": "pending"},
+            {"$set": {"notice_next_attempt_at": next_attempt_at, "notice_error": error},
+             "$inc": {"notice_failures": 1}})
+
+    # --- guests merged or erased ------------------------------------------------------
+
+    async def repoint_guest(self, old_ids: list[str], surviving_id: str) -> None:
+        for collection in (self.surveys, self.cases, self.stays):
+            await collection.update_many({"guest_id": {"$in": old_ids}},
+                                         {"$set": {"guest_id": surviving_id}})
+
+    async def documents_of(self, collection: str, guest_ids: list[str]) -> list[dict]:
+        return await getattr(self, collection).find(
+            {"guest_id": {"$in": guest_ids}}, HIDDEN).to_list(None)
+
+    async def replace_fields(self, collection: str, document_id: str,
+                             changes: dict[str, Any]) -> None:
+        await getattr(self, collection).update_one({"_id": document_id}, {"$set": changes})

@@ -1,0 +1,78 @@
+"""How a message reaches a guest: one interface, a sender per channel.
+
+E-mail goes over SMTP (aiosmtplib). SMS goes through an `SmsSender`; the one here writes
+each text to a local file with the number masked, for local runs and tests. A deployment
+plugs in its SMS gateway behind the same `send`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+import aiosmtplib
+
+from shared.crypto import mask
+
+from .config import Settings
+from .messages import GuestMessage
+
+# What a failed send raises; the workers retry these later.
+SEND_ERRORS = (aiosmtplib.SMTPException, OSError)
+
+
+class MessageSender(Protocol):
+    async def send(self, message: GuestMessage) -> None: ...
+
+
+class SmtpSender:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def email(self, message: GuestMessage) -> EmailMessage:
+        email = EmailMessage()
+        email["From"] = self.settings.mail_from
+        email["To"] = message.to
+        email["Subject"] = message.subject
+        email["Message-ID"] = f"<{message.message_id}@{self.settings.mail_from.split('@')[-1]}>"
+        email.set_content(message.body)
+        return email
+
+    async def send(self, message: GuestMessage) -> None:
+        await aiosmtplib.send(
+            self.email(message), hostname=self.settings.smtp_host, port=self.settings.smtp_port,
+            username=self.settings.smtp_username, password=self.settings.smtp_password,
+            start_tls=self.settings.smtp_start_tls, timeout=self.settings.smtp_timeout_seconds)
+
+
+class FileSmsSender:
+    """Writes each SMS as a JSON line; the phone number only masked (it is personal data
+    and the file is a log)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    async def send(self, message: GuestMessage) -> None:
+        line = json.dumps({"message_id": message.message_id, "to": mask(message.to),
+                           "body": message.body, "at": datetime.now(UTC).isoformat()},
+                          ensure_ascii=False)
+        await asyncio.to_thread(self._append, line)
+
+    def _append(self, line: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
+class ChannelSender:
+    """The one sender the workers use: routes each message to its channel's sender."""
+
+    def __init__(self, email: MessageSender, sms: MessageSender) -> None:
+        self.by_channel = {"email": email, "sms": sms}
+
+    async def send(self, message: GuestMessage) -> None:
+        await self.by_channel[message.channel].send(message)
