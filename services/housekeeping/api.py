@@ -12,12 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from shared.events import ItemCharge
+
 from .amenities import StockKeeper
 from .domain import RoomPublic, TaskKind, TaskPublic, TaskStatus
 from .maintenance import MaintenanceService
 from .reports import Reports
 from .rooms import RoomKeeper, from_request
-from .schemas import (DoNotDisturb, InspectionCreate, MaintenanceCreate, MaintenanceUpdate,
+from .schemas import (ChargeIn, DoNotDisturb, InspectionCreate, MaintenanceCreate, MaintenanceUpdate,
                       PeriodCreate, PlanCreate, RoomCheckCreate, StockReceipt, StockUpdate,
                       TaskFinish, TaskStart)
 from .tasks import TaskService
@@ -116,8 +118,9 @@ def housekeeping_router(rooms: RoomKeeper, tasks: TaskService, maintenance: Main
         """The departure room check: damages, missing items, minibar, sent to the folio
         as room.item_check_reported (once per stay)."""
         return _public(await tasks.report_room_check(
-            task_id, damages=check.damages, missing_items=check.missing_items,
-            minibar=check.minibar, checked_by=check.checked_by, currency=check.currency))
+            task_id, damages=_charges(check.damages), missing_items=_charges(check.missing_items),
+            minibar=_charges(check.minibar), checked_by=check.checked_by,
+            currency=check.currency))
 
     # --- the daily plan --------------------------------------------------------------
 
@@ -190,6 +193,10 @@ def housekeeping_router(rooms: RoomKeeper, tasks: TaskService, maintenance: Main
         return await reports.times(day.isoformat() if day else None)
 
     return router
+
+
+def _charges(charges: list[ChargeIn]) -> list[ItemCharge]:
+    return [ItemCharge(**charge.model_dump()) for charge in charges]
 
 
 def _verdict(inspection: InspectionCreate) -> dict[str, Any]:

@@ -188,7 +188,6 @@ class TaskService:
                                                                   *minibar))
         log.info("room check reported", check_id=check_id, room_number=task["room_number"],
                  charges=str(total))
-        check.pop("outbox")
         return check
 
     # --- the morning plan ---------------------------------------------------------------
