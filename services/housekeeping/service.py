@@ -63,6 +63,7 @@ class HousekeepingService:
             day=event.occurred_at.date(), stay_id=stay.stay_id, cause=event)
         await self.rooms.change(stay.room_number, str(event.event_id), _vacated("guest checked out"),
                                 caused_by(event))
+        await self._cancel_stayovers(stay.stay_id, "guest checked out")
 
     async def on_room_moved(self, event: StayRoomMoved) -> None:
         """The guest, with their stay, goes to the new room; the old one needs cleaning."""
@@ -83,6 +84,7 @@ class HousekeepingService:
             from_room, day=event.occurred_at.date(), stay_id=move.stay_id, cause=event)
         await self.rooms.change(move.from_room, guard, _vacated(f"guest moved to {move.to_room}"),
                                 caused_by(event))
+        await self._cancel_stayovers(move.stay_id, "guest moved", room_number=move.from_room)
 
     async def on_room_assigned(self, event: RoomAssigned) -> None:
         """Arrival preparation for the assigned room, with the guest's amenity preferences.
@@ -148,6 +150,12 @@ class HousekeepingService:
         erased = event.payload
         counts = await self.repository.erase_guests([erased.guest_id, *erased.also_known_as])
         log.info("guest data erased", **counts)
+
+    async def _cancel_stayovers(self, stay_id: str, reason: str, **where: str) -> None:
+        """A stay-over planned this morning is void once the guest has left the room."""
+        await self.repository.set_open_tasks_fields(
+            {"stay_id": stay_id, "kind": TaskKind.STAYOVER_SERVICE.value, **where},
+            {"status": TaskStatus.CANCELLED.value, "cancel_reason": reason})
 
     # --- tasks -----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ by the task action that caused it (`task|<id>|<revision>`), so it happens once.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -287,7 +288,7 @@ class TaskService:
                               "do not disturb" if on else "do not disturb removed",
                               do_not_disturb=on)
 
-        await self.rooms.change(room_number, f"dnd|{self.clock().isoformat()}|{on}", sign,
+        await self.rooms.change(room_number, f"dnd|{uuid.uuid4()}", sign,
                                 from_request(room["property_id"]))
         if on:
             # The sign is out: today's service that has not started is skipped.
