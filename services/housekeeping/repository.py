@@ -105,6 +105,10 @@ class HousekeepingRepository:
     async def set_task_fields(self, task_id: str, fields: dict[str, Any]) -> None:
         await self.tasks.update_one({"_id": task_id}, {"$set": fields})
 
+    async def clear_effects(self, task_id: str, cause: str) -> None:
+        await self.tasks.update_one({"_id": task_id, "effects_due.cause": cause},
+                                    {"$set": {"effects_due": None}})
+
     async def set_open_tasks_fields(self, filters: dict[str, Any], fields: dict[str, Any]) -> int:
         result = await self.tasks.update_many(
             {"property_id": self.property_id, "status": "open", **filters}, {"$set": fields})

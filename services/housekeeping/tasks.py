@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -99,14 +99,12 @@ class TaskService:
             stay_id=task.get("stay_id"), attendant=task.get("attendant"),
             duration_seconds=move.set_fields["work_seconds"]),
             **from_request(task["property_id"]))
+        effects = self._effects(task, now, room_rule="cleaned" if TaskKind(task["kind"])
+                                in CLEANING_KINDS else None, restock=True)
+        move.set_fields["effects_due"] = effects
         finished = await self._save(task, move, push_outbox(event))
         self.events_written()
-        cause = f"task|{task['_id']}|{finished['revision']}"
-        if TaskKind(task["kind"]) in CLEANING_KINDS:
-            await self.rooms.change(task["room_number"], cause,
-                                    to_status(status_after_cleaning, f"{task['kind']} finished"),
-                                    from_request(task["property_id"]))
-        await self.stock.consume(task.get("restock") or {}, cause)
+        await self.apply_effects(finished)
         log.info("task finished", task_id=task_id, attendant=task.get("attendant"),
                  work_seconds=finished["work_seconds"])
         return finished
@@ -127,29 +125,53 @@ class TaskService:
         fields: dict[str, Any] = {"status": status.value, "inspected_at": now}
         if not passed:
             fields.update({"finished_at": None, "reopened": True})
+        fields["effects_due"] = self._effects(
+            task, now, room_rule=("inspection_passed" if passed else "inspection_failed")
+            if TaskKind(task["kind"]) in CLEANING_KINDS else None,
+            inspector=inspector, maintenance=maintenance)
         inspected = await self._save(task, domain.TaskMove(status, fields),
                                      {"inspections": record})
-        cause = f"task|{task['_id']}|{inspected['revision']}"
-
-        def after_inspection(room: dict[str, Any]) -> RoomChange | None:
-            current = RoomStatus(room["status"])
-            # Only a room still as the attendant left it takes the supervisor's verdict.
-            if passed and cleanliness(current) != "clean":
-                return None
-            verdict = "passed" if passed else "failed"
-            return RoomChange(status_after_inspection(current, passed),
-                              f"inspection {verdict} by {inspector}")
-
-        if TaskKind(task["kind"]) in CLEANING_KINDS:
-            await self.rooms.change(task["room_number"], cause, after_inspection,
-                                    from_request(task["property_id"]))
-        for number, issue in enumerate(maintenance):
-            await self.maintenance.request(
-                request_id=f"inspection|{task['_id']}|{inspected['revision']}|{number}",
-                room_number=task["room_number"], source="inspection", reported_by=inspector,
-                origin=from_request(task["property_id"]), **issue)
+        await self.apply_effects(inspected)
         log.info("task inspected", task_id=task_id, passed=passed, inspector=inspector)
         return inspected
+
+    # --- what a task action does to the room, the stock and maintenance ---------------
+
+    @staticmethod
+    def _effects(task: dict[str, Any], now: datetime, *, room_rule: str | None,
+                 restock: bool = False, inspector: str | None = None,
+                 maintenance: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Saved with the task's move, so a crash before they are applied leaves them due:
+        `apply_due_effects` finishes them. Each is guarded by the cause (the task's id and
+        new revision), so applying them twice changes nothing."""
+        return {"cause": f"task|{task['_id']}|{task.get('revision', 0) + 1}", "since": now,
+                "room_rule": room_rule, "restock": restock, "inspector": inspector,
+                "maintenance": maintenance or []}
+
+    async def apply_effects(self, task: dict[str, Any]) -> None:
+        effects = task.get("effects_due")
+        if not effects:
+            return
+        cause, origin = effects["cause"], from_request(task["property_id"])
+        if effects["room_rule"]:
+            await self.rooms.change(task["room_number"], cause,
+                                    _room_rule(effects["room_rule"], effects["inspector"]), origin)
+        if effects["restock"]:
+            await self.stock.consume(task.get("restock") or {}, cause)
+        for number, issue in enumerate(effects["maintenance"]):
+            await self.maintenance.request(
+                request_id=f"{cause}|{number}".replace("task|", "inspection|", 1),
+                room_number=task["room_number"], source="inspection",
+                reported_by=effects["inspector"], origin=origin, **issue)
+        await self.repository.clear_effects(task["_id"], cause)
+
+    async def apply_due_effects(self, older_than_seconds: float = 30) -> int:
+        """Effects a crash left behind (a request is normally done with them at once)."""
+        cutoff = self.clock() - timedelta(seconds=older_than_seconds)
+        due = await self.repository.tasks_matching({"effects_due.since": {"$lte": cutoff}})
+        for task in due:
+            await self.apply_effects(task)
+        return len(due)
 
     async def inspect_room(self, room_number: str, **verdict: Any) -> dict[str, Any]:
         await self.rooms.room(room_number)
@@ -317,6 +339,22 @@ class TaskService:
         return saved
 
 
+def _room_rule(name: str, inspector: str | None):
+    if name == "cleaned":
+        return to_status(status_after_cleaning, "cleaning finished")
+    passed = name == "inspection_passed"
+
+    def after_inspection(room: dict[str, Any]) -> RoomChange | None:
+        current = RoomStatus(room["status"])
+        # Only a room still as the attendant left it takes the supervisor's verdict.
+        if passed and cleanliness(current) != "clean":
+            return None
+        return RoomChange(status_after_inspection(current, passed),
+                          f"inspection {'passed' if passed else 'failed'} by {inspector}")
+
+    return after_inspection
+
+
 def _why_no_service(room: dict[str, Any], habits: Habits) -> str:
     if room.get("do_not_disturb"):
         return "do_not_disturb"
@@ -349,6 +387,7 @@ class DailyPlanWorker(PollingWorker):
         self.zone = ZoneInfo(timezone)
 
     async def work_once(self) -> int:
+        await self.tasks.apply_due_effects()
         local = self.clock().astimezone(self.zone)
         if local.time() < self.plan_at:
             return 0

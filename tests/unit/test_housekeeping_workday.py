@@ -249,3 +249,33 @@ async def test_bad_input_is_refused(hk: Housekeeping) -> None:
         await hk.tasks.start("no-such-task", "amy")
     with pytest.raises(Conflict, match="has no guest"):
         await hk.tasks.set_do_not_disturb("201", True)  # nobody lives there
+
+
+async def test_room_effects_a_crash_left_behind_are_applied_by_the_next_pass_once(
+        hk: Housekeeping, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    await hk.service.on_check_out(checked_out("502", "s-crash"))
+    task = await hk.tasks.task("departure|s-crash")
+    await hk.tasks.start(task["_id"], "ben")
+    real_change = hk.rooms.change
+
+    async def crash(*args, **kwargs):
+        raise ConnectionError("the process died here")
+
+    monkeypatch.setattr(hk.rooms, "change", crash)
+    with pytest.raises(ConnectionError):
+        await hk.tasks.finish(task["_id"], task["checklist"])
+    monkeypatch.setattr(hk.rooms, "change", real_change)
+    assert (await hk.tasks.task(task["_id"]))["status"] == "done"
+    assert await hk.status("502") == "vacant_dirty"
+
+    clock.now += timedelta(seconds=10)
+    await hk.planner.work_once()  # too early: a request in flight may still be on it
+    assert await hk.status("502") == "vacant_dirty"
+    clock.now += timedelta(minutes=1)
+    await hk.planner.work_once()
+    await hk.planner.work_once()
+    assert await hk.status("502") == "vacant_clean"
+    assert (await hk.tasks.task(task["_id"]))["effects_due"] is None
+    changes = [(b["payload"]["old_status"], b["payload"]["new_status"])
+               for b in await hk.published("room.status_changed")]
+    assert changes == [("vacant_inspected", "vacant_dirty"), ("vacant_dirty", "vacant_clean")]
