@@ -279,3 +279,35 @@ async def test_room_effects_a_crash_left_behind_are_applied_by_the_next_pass_onc
     changes = [(b["payload"]["old_status"], b["payload"]["new_status"])
                for b in await hk.published("room.status_changed")]
     assert changes == [("vacant_inspected", "vacant_dirty"), ("vacant_dirty", "vacant_clean")]
+
+
+async def test_reports_and_stock_alerts_follow_the_work_done(hk: Housekeeping,
+                                                             clock: FakeClock) -> None:
+    from services.housekeeping.reports import Reports
+    reports = Reports(hk.repository)
+    for n, (room, attendant, minutes) in enumerate((("801", "amy", 40), ("802", "amy", 20),
+                                                    ("803", "ben", 30))):
+        await hk.service.on_check_out(checked_out(room, f"s{n}"))
+        task = await hk.tasks.task(f"departure|s{n}")
+        await hk.tasks.start(task["_id"], attendant)
+        clock.now += timedelta(minutes=minutes)
+        await hk.tasks.finish(task["_id"], task["checklist"])
+        clock.now += timedelta(minutes=10)
+        await hk.tasks.inspect(task["_id"], inspector="sue", passed=True, notes=None,
+                               failed_items=[], maintenance=[])
+
+    rooms = await reports.rooms_by_status()
+    assert rooms["by_status"] == {"vacant_inspected": 40}
+    work = await reports.work_by_attendant(None)
+    assert work["attendants"] == {"amy": {"tasks": 2, "work_seconds": 3600},
+                                  "ben": {"tasks": 1, "work_seconds": 1800}}
+    times = await reports.times(None)
+    assert times["average_cleaning_seconds"] == {"departure_cleaning": 1800}
+    assert times["average_inspection_seconds"] == 600 and times["inspections"] == 3
+
+    # Deluxe rooms restock 2 pairs of slippers each: 20 - 3 * 2 = 14; reorder point 15.
+    await hk.stock.configure("slippers", {"reorder_point": 15})
+    alerts = [item["item"] for item in await hk.stock.alerts()]
+    assert alerts == ["slippers"]
+    await hk.stock.receive("slippers", 10)
+    assert await hk.stock.alerts() == []
