@@ -144,8 +144,9 @@ def request_task_id(request_id: str) -> str:
     return f"request|{request_id}"
 
 
-def room_check_id(stay_id: str) -> str:
-    return f"check|{stay_id}"
+def room_check_id(stay_id: str, room_number: str) -> str:
+    """One item check per stay and room left (a room move leaves a room too)."""
+    return f"check|{stay_id}|{room_number}"
 
 
 # --- task life cycle ----------------------------------------------------------------

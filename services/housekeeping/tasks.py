@@ -193,7 +193,7 @@ class TaskService:
         if task["kind"] != TaskKind.DEPARTURE_CLEANING or not task.get("stay_id"):
             raise TaskConflict(f"task {task_id} is not a departure: the room check belongs to "
                                "a departure cleaning")
-        check_id = room_check_id(task["stay_id"])
+        check_id = room_check_id(task["stay_id"], task["room_number"])
         event = RoomItemCheckReported.new(RoomItemCheckReportedPayload(
             check_id=check_id, stay_id=task["stay_id"], room_number=task["room_number"],
             damages=damages, missing_items=missing_items, minibar=minibar, currency=currency),
@@ -205,7 +205,8 @@ class TaskService:
                     (("damages", damages), ("missing_items", missing_items),
                      ("minibar", minibar))}}
         if not await self.repository.add_room_check_once(with_outbox(check, event)):
-            raise TaskConflict(f"the room check of stay {task['stay_id']} is already reported")
+            raise TaskConflict(f"the room check of room {task['room_number']} for stay "
+                               f"{task['stay_id']} is already reported")
         self.events_written()
         total = sum(charge.amount * charge.quantity for charge in (*damages, *missing_items,
                                                                   *minibar))

@@ -262,7 +262,7 @@ async def test_requests_room_moves_assignments_checks_and_erasure_flow_through_e
     assert len(tap.bodies("hk.task.created")) == 5  # arrival, 3 requests, move-out: once each
     assert len(tap.bodies("maintenance.requested")) == 1
     (reported,) = tap.bodies("room.item_check_reported")
-    assert reported["payload"]["check_id"] == f"check|{stay.payload.stay_id}"
+    assert reported["payload"]["check_id"] == f"check|{stay.payload.stay_id}|501"
     assert reported["payload"]["minibar"] == [{"description": "cola", "quantity": 2,
                                                "amount": "15.00"}]
     after = {t["task_id"]: t for t in housekeeping.get("/tasks").json()["items"]}
