@@ -32,6 +32,7 @@ class HousekeepingRepository:
         await self.tasks.create_index([("property_id", 1), ("status", 1)])
         await self.tasks.create_index([("property_id", 1), ("day", 1)])
         await self.tasks.create_index([("property_id", 1), ("guest_id", 1)])
+        await self.tasks.create_index([("effects_due.since", 1)], sparse=True)
         await self.periods.create_index([("property_id", 1), ("state", 1)])
         for room_type in setup.room_types:
             for room in room_type.rooms:
