@@ -268,3 +268,38 @@ async def test_requests_room_moves_assignments_checks_and_erasure_flow_through_e
     after = {t["task_id"]: t for t in housekeeping.get("/tasks").json()["items"]}
     assert after["arrival|res-fam|502"]["guest_amenities"] == []
     assert all("guest_id" not in t for t in after.values())
+
+
+async def test_the_morning_plan_runs_by_itself_at_seven_once_across_a_restart(
+        stack: Stack, amqp_url: str) -> None:
+    clock_file = stack.work_dir / "clock"
+    settings = {"TEST_CLOCK_FILE": str(clock_file), "SCHEDULER_POLL_SECONDS": "0.2",
+                "EMBEDDED_STORE_DIR": str(stack.work_dir / "hk-store"), "PLAN_AT": "07:00",
+                "ATTENDANTS": '["amy", "ben"]'}
+    write_clock(clock_file, datetime(2027, 8, 2, 6, 59, tzinfo=UTC))
+    stack.start("housekeeping", **settings)
+    housekeeping = stack.client("housekeeping")
+    await publish_events(amqp_url, [check_in(room, f"g-{room}", date(2027, 8, 1), 3)
+                                    for room in ("301", "302", "303")])
+    await drained(amqp_url)
+
+    def stayovers() -> list[dict]:
+        return stack.client("housekeeping").get(
+            "/tasks", params={"kind": "stayover_service", "day": "2027-08-02"}).json()["items"]
+
+    await asyncio.sleep(1)
+    before_seven = len(stayovers())
+    write_clock(clock_file, datetime(2027, 8, 2, 7, 0, tzinfo=UTC))
+    await wait_for(lambda: len(stayovers()) == 3, timeout=20, message="the morning's stay-overs")
+    stack.services["housekeeping"].kill()
+    write_clock(clock_file, datetime(2027, 8, 2, 9, 0, tzinfo=UTC))
+    stack.restart("housekeeping", **settings)
+    await asyncio.sleep(1.5)  # several scheduler passes after the restart
+    tasks = stayovers()
+    assert before_seven == 0 and len(tasks) == 3
+    assert sorted(task["assigned_to"] for task in tasks) in (["amy", "amy", "ben"],
+                                                              ["amy", "ben", "ben"])
+    assert housekeeping.get("/plans/2027-08-02").json()["attendants"] == ["amy", "ben"]
+    assert housekeeping.get("/rooms/301").json()["status"] == "occupied_dirty"
+    print(f"\nmorning plan: 06:59 {before_seven} stay-overs; 07:00 {len(tasks)}; after a kill "
+          f"and restart at 09:00 still {len(stayovers())}")
