@@ -62,7 +62,11 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
         ConsumerQueue("frontdesk.reservation-events", ("reservation.created",)),
     ),
     "housekeeping": (
-        ConsumerQueue("housekeeping.stay-events", ("stay.checked_in", "stay.checked_out")),
+        ConsumerQueue("housekeeping.stay-events", ("stay.checked_in", "stay.checked_out",
+                                                   "stay.room_moved", "room.assigned")),
+        ConsumerQueue("housekeeping.guest-requests", ("guest.request_raised",)),
+        ConsumerQueue("housekeeping.guest-profiles", ("guest.created", "guest.updated",
+                                                      "guest.anonymized")),
     ),
     "loyalty": (
         ConsumerQueue("loyalty.stay-events", ("stay.checked_out",)),

@@ -5,22 +5,53 @@ from __future__ import annotations
 from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
-from shared.events import StayCheckedIn, StayCheckedOut
+from shared.events import (GuestAnonymized, GuestCreated, GuestRequestRaised, GuestUpdated,
+                           RoomAssigned, StayCheckedIn, StayCheckedOut, StayRoomMoved)
 from shared.topology import CONSUMER_QUEUES
 
 from .service import HousekeepingService
 
 
 def register_consumers(broker: RabbitBroker, service: HousekeepingService) -> None:
-    (stay_events,) = CONSUMER_QUEUES["housekeeping"]
-    subscriber = broker.subscriber(subscribed_queue(stay_events), title=stay_events.name)
+    stay_events, guest_requests, guest_profiles = CONSUMER_QUEUES["housekeeping"]
+    stays = broker.subscriber(subscribed_queue(stay_events), title=stay_events.name)
+    requests = broker.subscriber(subscribed_queue(guest_requests), title=guest_requests.name)
+    profiles = broker.subscriber(subscribed_queue(guest_profiles), title=guest_profiles.name)
 
-    @subscriber(filter=of_type(StayCheckedIn.event_type))
+    @stays(filter=of_type(StayCheckedIn.event_type))
     async def on_stay_checked_in(event: StayCheckedIn) -> None:
         """The room becomes occupied."""
         await service.on_check_in(event)
 
-    @subscriber(filter=of_type(StayCheckedOut.event_type))
+    @stays(filter=of_type(StayCheckedOut.event_type))
     async def on_stay_checked_out(event: StayCheckedOut) -> None:
         """One departure cleaning task; the room becomes vacant and dirty."""
         await service.on_check_out(event)
+
+    @stays(filter=of_type(StayRoomMoved.event_type))
+    async def on_stay_room_moved(event: StayRoomMoved) -> None:
+        """The new room occupied; the old one vacant, dirty, with its cleaning task."""
+        await service.on_room_moved(event)
+
+    @stays(filter=of_type(RoomAssigned.event_type))
+    async def on_room_assigned(event: RoomAssigned) -> None:
+        """Arrival preparation of the assigned room, with the guest's preferences."""
+        await service.on_room_assigned(event)
+
+    @requests(filter=of_type(GuestRequestRaised.event_type))
+    async def on_guest_request(event: GuestRequestRaised) -> None:
+        """Cleaning, amenities, turndown tasks; maintenance requests."""
+        await service.on_guest_request(event)
+
+    @profiles(filter=of_type(GuestCreated.event_type))
+    async def on_guest_created(event: GuestCreated) -> None:
+        await service.on_guest_profile(event)
+
+    @profiles(filter=of_type(GuestUpdated.event_type))
+    async def on_guest_updated(event: GuestUpdated) -> None:
+        await service.on_guest_profile(event)
+
+    @profiles(filter=of_type(GuestAnonymized.event_type))
+    async def on_guest_anonymized(event: GuestAnonymized) -> None:
+        """Erase what housekeeping holds of the guest."""
+        await service.on_guest_anonymized(event)

@@ -1,8 +1,15 @@
-"""Housekeeping: room status and cleaning tasks. No I/O here."""
+"""Housekeeping: room status, tasks and their life cycle. No I/O here.
+
+Planning rules (stay-over, priority, workload) live in planning.py; the shapes the API
+accepts and returns in schemas.py.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -18,12 +25,57 @@ class RoomStatus(StrEnum):
     OUT_OF_SERVICE = "out_of_service"
 
 
+UNAVAILABLE = (RoomStatus.OUT_OF_ORDER, RoomStatus.OUT_OF_SERVICE)
+
+
 class TaskKind(StrEnum):
     DEPARTURE_CLEANING = "departure_cleaning"
+    STAYOVER_SERVICE = "stayover_service"
+    ARRIVAL_PREPARATION = "arrival_preparation"
+    URGENT_CLEANING = "urgent_cleaning"
+    CLEANING_REQUEST = "cleaning_request"
+    TURNDOWN = "turndown"
+    AMENITY_DELIVERY = "amenity_delivery"
+
+
+# Finishing one of these leaves the room clean; the others do not touch its status.
+CLEANING_KINDS = frozenset({TaskKind.DEPARTURE_CLEANING, TaskKind.STAYOVER_SERVICE,
+                            TaskKind.ARRIVAL_PREPARATION, TaskKind.URGENT_CLEANING,
+                            TaskKind.CLEANING_REQUEST})
 
 
 class TaskStatus(StrEnum):
     OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"
+    DONE = "done"            # finished by the attendant, waiting for inspection
+    INSPECTED = "inspected"  # passed inspection
+    CANCELLED = "cancelled"
+
+
+class BadTransition(Exception):
+    """A task or room cannot go where it was asked to; the service maps it to 409."""
+
+
+# --- room status ------------------------------------------------------------------
+
+def occupancy(status: RoomStatus) -> str | None:
+    if status in UNAVAILABLE:
+        return None
+    return status.split("_", 1)[0]
+
+
+def cleanliness(status: RoomStatus) -> str | None:
+    if status in UNAVAILABLE:
+        return None
+    return status.split("_", 1)[1]
+
+
+def with_cleanliness(status: RoomStatus, new: str) -> RoomStatus:
+    """Same occupancy, another cleanliness; out-of-order rooms stay as they are."""
+    if status in UNAVAILABLE:
+        return status
+    return RoomStatus(f"{occupancy(status)}_{new}")
 
 
 def status_after_check_in(current: RoomStatus) -> RoomStatus:
@@ -35,14 +87,131 @@ def status_after_check_in(current: RoomStatus) -> RoomStatus:
 
 def status_after_check_out(current: RoomStatus) -> RoomStatus:
     """A departed guest leaves the room vacant and dirty, whatever it was."""
-    if current in (RoomStatus.OUT_OF_ORDER, RoomStatus.OUT_OF_SERVICE):
+    if current in UNAVAILABLE:
         return current
     return RoomStatus.VACANT_DIRTY
 
 
+def status_after_night(current: RoomStatus) -> RoomStatus:
+    """A night slept in makes an occupied room dirty: the morning plan applies it."""
+    if occupancy(current) == "occupied":
+        return RoomStatus.OCCUPIED_DIRTY
+    return current
+
+
+def status_after_cleaning(current: RoomStatus) -> RoomStatus:
+    if cleanliness(current) == "dirty":
+        return with_cleanliness(current, "clean")
+    return current
+
+
+def status_after_inspection(current: RoomStatus, passed: bool) -> RoomStatus:
+    if current in UNAVAILABLE:
+        return current
+    return with_cleanliness(current, "inspected" if passed else "dirty")
+
+
+def status_after_period_ends(current: RoomStatus, return_status: RoomStatus,
+                             occupied: bool) -> RoomStatus:
+    """An out-of-order period ends: the room goes back to the cleanliness it had (or the one
+    asked for), occupied if a guest still has it."""
+    if current not in UNAVAILABLE:
+        return current
+    return RoomStatus(f"{'occupied' if occupied else 'vacant'}_"
+                      f"{cleanliness(return_status) or 'dirty'}")
+
+
+# --- task ids: the natural key of each task is its cause ---------------------------
+
 def departure_task_id(stay_id: str) -> str:
     """One departure cleaning per stay: the stay names the task."""
     return f"departure|{stay_id}"
+
+
+def move_out_task_id(stay_id: str, from_room: str) -> str:
+    return f"move-out|{stay_id}|{from_room}"
+
+
+def stayover_task_id(room_number: str, day: str) -> str:
+    return f"stayover|{room_number}|{day}"
+
+
+def arrival_task_id(reservation_id: str, room_number: str) -> str:
+    return f"arrival|{reservation_id}|{room_number}"
+
+
+def request_task_id(request_id: str) -> str:
+    return f"request|{request_id}"
+
+
+def room_check_id(stay_id: str, room_number: str) -> str:
+    """One item check per stay and room left (a room move leaves a room too)."""
+    return f"check|{stay_id}|{room_number}"
+
+
+# --- task life cycle ----------------------------------------------------------------
+
+@dataclass
+class TaskMove:
+    """What an attendant's or supervisor's action does to a task."""
+    status: TaskStatus
+    set_fields: dict[str, Any] = field(default_factory=dict)
+
+
+def start(task: dict[str, Any], attendant: str, now: Any) -> TaskMove:
+    status = TaskStatus(task["status"])
+    if status not in (TaskStatus.OPEN, TaskStatus.PAUSED):
+        raise BadTransition(f"task {task['_id']} is {status}: only an open or paused task "
+                            "can be started")
+    fields: dict[str, Any] = {"working_since": now, "attendant": attendant}
+    if not task.get("started_at"):
+        fields["started_at"] = now
+    return TaskMove(TaskStatus.IN_PROGRESS, fields)
+
+
+def pause(task: dict[str, Any], now: Any) -> TaskMove:
+    if task["status"] != TaskStatus.IN_PROGRESS:
+        raise BadTransition(f"task {task['_id']} is {task['status']}: only a task in progress "
+                            "can be paused")
+    return TaskMove(TaskStatus.PAUSED, {"working_since": None,
+                                        "work_seconds": worked_seconds(task, now)})
+
+
+def finish(task: dict[str, Any], completed_items: list[str], now: Any) -> TaskMove:
+    status = TaskStatus(task["status"])
+    if status in (TaskStatus.DONE, TaskStatus.INSPECTED):
+        raise BadTransition(f"task {task['_id']} is already finished")
+    if status != TaskStatus.IN_PROGRESS:
+        raise BadTransition(f"task {task['_id']} is {status}: start it before finishing it")
+    missing = [item for item in task.get("checklist", []) if item not in completed_items]
+    if missing:
+        raise IncompleteChecklist(missing)
+    return TaskMove(TaskStatus.DONE, {"working_since": None, "finished_at": now,
+                                      "work_seconds": worked_seconds(task, now),
+                                      "completed_items": list(completed_items)})
+
+
+def inspect(task: dict[str, Any], passed: bool) -> TaskStatus:
+    status = TaskStatus(task["status"])
+    if status != TaskStatus.DONE:
+        raise BadTransition(f"task {task['_id']} is {status}: nobody has finished cleaning "
+                            f"room {task['room_number']}, there is nothing to inspect")
+    # A failed inspection reopens the task for the attendant, with the time kept.
+    return TaskStatus.INSPECTED if passed else TaskStatus.OPEN
+
+
+class IncompleteChecklist(Exception):
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(f"checklist items not done: {', '.join(missing)}")
+        self.missing = missing
+
+
+def worked_seconds(task: dict[str, Any], now: Any) -> int:
+    """Time spent working, pauses left out."""
+    spent = int(task.get("work_seconds") or 0)
+    if task.get("working_since"):
+        spent += int((now - task["working_since"]).total_seconds())
+    return spent
 
 
 class RoomPublic(BaseModel):
@@ -50,11 +219,33 @@ class RoomPublic(BaseModel):
     room_type: str
     floor: int
     status: RoomStatus
+    do_not_disturb: bool = False
 
 
 class TaskPublic(BaseModel):
     task_id: str
     kind: TaskKind
     room_number: str
-    stay_id: str | None
+    stay_id: str | None = None
     status: TaskStatus
+    day: str | None = None
+    priority: int | None = None
+    assigned_to: str | None = None
+    attendant: str | None = None
+    checklist: list[str] = []
+    change_linen: bool = False
+    night: int | None = None
+    scheduled_time: str | None = None
+    guest_amenities: list[str] = []
+    restock: dict[str, int] = {}
+    details: str | None = None
+    work_seconds: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    inspections: list[dict[str, Any]] = []
+    cancel_reason: str | None = None
+
+    @classmethod
+    def of(cls, task: dict[str, Any]) -> "TaskPublic":
+        return cls(task_id=task["_id"], **{key: task[key] for key in cls.model_fields
+                                           if key != "task_id" and task.get(key) is not None})

@@ -7,24 +7,49 @@ from fastapi import FastAPI
 from shared.property_setup import load_property
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
+from .amenities import StockKeeper, default_stock
 from .api import housekeeping_router
+from .clock import clock_from
 from .config import Settings
 from .consumers import register_consumers
+from .maintenance import MaintenanceService, RoomPeriodWorker
+from .reports import Reports
 from .repository import OUTBOX_COLLECTIONS, HousekeepingRepository
+from .rooms import RoomKeeper
 from .service import HousekeepingService
+from .tasks import DailyPlanWorker, TaskService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     setup = load_property(settings.property_file)
+    clock = clock_from(settings.test_clock_file)
+    events_written = runtime.relay.wake
+
     repository = HousekeepingRepository(runtime.database, settings.property_id)
-    service = HousekeepingService(repository, events_written=runtime.relay.wake)
+    rooms = RoomKeeper(repository, events_written=events_written)
+    stock = StockKeeper(repository)
+    maintenance = MaintenanceService(repository, rooms, clock=clock,
+                                     events_written=events_written)
+    service = HousekeepingService(repository, rooms, maintenance, clock=clock,
+                                  events_written=events_written)
+    tasks = TaskService(repository, rooms, service, maintenance, stock, clock=clock,
+                        events_written=events_written,
+                        default_linen_every=settings.default_linen_every_nights,
+                        attendants=settings.attendants)
     register_consumers(runtime.broker, service)
+    workers = [
+        DailyPlanWorker(tasks, clock=clock, plan_at=settings.plan_at, timezone=settings.timezone,
+                        poll_seconds=settings.scheduler_poll_seconds),
+        RoomPeriodWorker(maintenance, poll_seconds=settings.scheduler_poll_seconds),
+    ]
+    stock_levels = default_stock(settings.amenity_initial_stock, settings.amenity_reorder_point)
     return create_service_app(
         runtime, title="Housekeeping service",
-        routers=[housekeeping_router(service)],
-        prepare_database=lambda: repository.prepare(setup),
+        routers=[housekeeping_router(rooms, tasks, maintenance, stock, Reports(repository))],
+        prepare_database=lambda: repository.prepare(setup, stock_levels),
+        workers=workers,
     )
 
 

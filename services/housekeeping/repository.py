@@ -1,13 +1,17 @@
-"""Housekeeping's MongoDB access: rooms and tasks."""
+"""Housekeeping's MongoDB access: rooms, tasks, guests' habits, maintenance, periods, stock."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pymongo import ReturnDocument
+
 from shared.idempotency import insert_once, mark_applied, not_yet_applied
 from shared.property_setup import PropertySetup
 
-OUTBOX_COLLECTIONS = ("rooms", "tasks")
+# The aggregates that carry events in an `outbox` array.
+OUTBOX_COLLECTIONS = ("rooms", "tasks", "maintenance", "room_checks")
+NO_OUTBOX = {"outbox": 0}
 
 
 class HousekeepingRepository:
@@ -15,44 +19,208 @@ class HousekeepingRepository:
         self.property_id = property_id
         self.rooms = database["rooms"]
         self.tasks = database["tasks"]
+        self.guests = database["guests"]
+        self.maintenance = database["maintenance"]
+        self.periods = database["room_periods"]
+        self.stock = database["amenity_stock"]
+        self.room_checks = database["room_checks"]
+        self.plans = database["plans"]
 
-    async def prepare(self, setup: PropertySetup) -> None:
+    async def prepare(self, setup: PropertySetup, stock: dict[str, tuple[int, int]]) -> None:
+        """Indexes, then rooms and stock items from the set-up (kept if already there)."""
         await self.tasks.create_index([("property_id", 1), ("stay_id", 1)])
         await self.tasks.create_index([("property_id", 1), ("status", 1)])
+        await self.tasks.create_index([("property_id", 1), ("day", 1)])
+        await self.tasks.create_index([("property_id", 1), ("guest_id", 1)])
+        await self.tasks.create_index([("effects_due.since", 1)], sparse=True)
+        await self.periods.create_index([("property_id", 1), ("state", 1)])
         for room_type in setup.room_types:
             for room in room_type.rooms:
                 await self.rooms.update_one(
-                    {"_id": self._room_key(room.number)},
+                    {"_id": self._key(room.number)},
                     {"$setOnInsert": {"property_id": self.property_id, "number": room.number,
                                       "room_type": room_type.code, "floor": room.floor,
-                                      "status": "vacant_inspected", "applied_events": []}},
+                                      "status": "vacant_inspected", "do_not_disturb": False,
+                                      "occupant": None, "applied_events": []}},
                     upsert=True)
+        for item, (on_hand, reorder_point) in stock.items():
+            await self.stock.update_one(
+                {"_id": self._key(item)},
+                {"$setOnInsert": {"property_id": self.property_id, "item": item,
+                                  "on_hand": on_hand, "reorder_point": reorder_point,
+                                  "applied_events": []}},
+                upsert=True)
+
+    # --- rooms ----------------------------------------------------------------------
 
     async def room(self, room_number: str) -> dict[str, Any] | None:
-        return await self.rooms.find_one({"_id": self._room_key(room_number)}, {"outbox": 0})
+        return await self.rooms.find_one({"_id": self._key(room_number)}, NO_OUTBOX)
 
-    async def set_room_status(self, room_number: str, expected: str, new: str,
-                              event_id: str, outbox: dict[str, Any]) -> bool:
-        """Compare-and-set on the status, once per causing event, with its event."""
+    async def all_rooms(self) -> list[dict[str, Any]]:
+        return await self.rooms.find({"property_id": self.property_id}, NO_OUTBOX) \
+            .sort("number", 1).to_list(None)
+
+    async def change_room(self, room: dict[str, Any], guard_id: str, set_fields: dict[str, Any],
+                          outbox: dict[str, Any] | None) -> bool:
+        """Compare-and-set on what the rule read (status, do-not-disturb), once per cause."""
         result = await self.rooms.update_one(
-            {"_id": self._room_key(room_number), "status": expected, **not_yet_applied(event_id)},
-            {"$set": {"status": new}, "$push": {**outbox, **mark_applied(event_id)}})
+            {"_id": room["_id"], "status": room["status"],
+             "do_not_disturb": True if room.get("do_not_disturb") else {"$ne": True},
+             **not_yet_applied(guard_id)},
+            {**({"$set": set_fields} if set_fields else {}),
+             "$push": {**(outbox or {}), **mark_applied(guard_id)}})
         return result.modified_count == 1
 
-    async def mark_event_applied(self, room_number: str, event_id: str) -> None:
-        """For an event that needs no status change: remember it was seen."""
-        await self.rooms.update_one({"_id": self._room_key(room_number)},
-                                    {"$push": mark_applied(event_id)})
+    # --- tasks ----------------------------------------------------------------------
 
     async def add_task_once(self, task: dict[str, Any]) -> bool:
         return await insert_once(self.tasks, task)
 
+    async def task(self, task_id: str) -> dict[str, Any] | None:
+        return await self.tasks.find_one({"_id": task_id, "property_id": self.property_id},
+                                         NO_OUTBOX)
+
+    async def move_task(self, task: dict[str, Any], set_fields: dict[str, Any],
+                        push: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Compare-and-set on the status the rule read; None when someone else moved first."""
+        update: dict[str, Any] = {"$set": set_fields}
+        if push:
+            update["$push"] = push
+        return await self.tasks.find_one_and_update(
+            {"_id": task["_id"], "status": task["status"],
+             "revision": task.get("revision", 0)},
+            {**update, "$inc": {"revision": 1}},
+            projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
+
     async def find_tasks(self, filters: dict[str, Any], limit: int, offset: int) -> tuple[int, list]:
         query = {"property_id": self.property_id, **filters}
         total = await self.tasks.count_documents(query)
-        items = await self.tasks.find(query, {"outbox": 0}).sort("created_at", 1) \
+        items = await self.tasks.find(query, NO_OUTBOX).sort([("created_at", 1), ("_id", 1)]) \
             .skip(offset).limit(limit).to_list(None)
         return total, items
 
-    def _room_key(self, room_number: str) -> str:
-        return f"{self.property_id}|{room_number}"
+    async def tasks_matching(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.tasks.find({"property_id": self.property_id, **filters},
+                                     NO_OUTBOX).to_list(None)
+
+    async def set_task_fields(self, task_id: str, fields: dict[str, Any]) -> None:
+        await self.tasks.update_one({"_id": task_id}, {"$set": fields})
+
+    async def clear_effects(self, task_id: str, cause: str) -> None:
+        await self.tasks.update_one({"_id": task_id, "effects_due.cause": cause},
+                                    {"$set": {"effects_due": None}})
+
+    async def set_open_tasks_fields(self, filters: dict[str, Any], fields: dict[str, Any]) -> int:
+        result = await self.tasks.update_many(
+            {"property_id": self.property_id, "status": "open", **filters}, {"$set": fields})
+        return result.modified_count
+
+    async def assign_task(self, task_id: str, attendant: str, priority: int) -> bool:
+        """Only an unassigned open task is assigned: a re-run never moves work around."""
+        result = await self.tasks.update_one(
+            {"_id": task_id, "status": "open", "assigned_to": None},
+            {"$set": {"assigned_to": attendant, "priority": priority}})
+        return result.modified_count == 1
+
+    # --- guests: habits and amenity preferences ---------------------------------------
+
+    async def guest(self, guest_id: str) -> dict[str, Any] | None:
+        return await self.guests.find_one({"_id": guest_id})
+
+    async def save_guest(self, guest: dict[str, Any]) -> bool:
+        """Keeps the highest profile version; an older or equal one changes nothing."""
+        if await insert_once(self.guests, guest):
+            return True
+        result = await self.guests.update_one(
+            {"_id": guest["_id"], "version": {"$lt": guest["version"]}}, {"$set": guest})
+        return result.modified_count == 1
+
+    async def erase_guests(self, guest_ids: list[str]) -> dict[str, int]:
+        """What housekeeping holds of these guests: their habits, and their id and
+        preferences on tasks and rooms."""
+        guests = await self.guests.delete_many({"_id": {"$in": guest_ids}})
+        tasks = await self.tasks.update_many(
+            {"property_id": self.property_id, "guest_id": {"$in": guest_ids}},
+            {"$set": {"guest_id": None, "guest_amenities": []}})
+        rooms = await self.rooms.update_many(
+            {"property_id": self.property_id, "occupant.guest_id": {"$in": guest_ids}},
+            {"$set": {"occupant.guest_id": None}})
+        return {"guests": guests.deleted_count, "tasks": tasks.modified_count,
+                "rooms": rooms.modified_count}
+
+    # --- maintenance and out-of-order periods -------------------------------------------
+
+    async def add_maintenance_once(self, request: dict[str, Any]) -> bool:
+        return await insert_once(self.maintenance, request)
+
+    async def maintenance_request(self, request_id: str) -> dict[str, Any] | None:
+        return await self.maintenance.find_one(
+            {"_id": request_id, "property_id": self.property_id}, NO_OUTBOX)
+
+    async def find_maintenance(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.maintenance.find({"property_id": self.property_id, **filters},
+                                           NO_OUTBOX).sort("reported_at", 1).to_list(None)
+
+    async def move_maintenance(self, request: dict[str, Any], fields: dict[str, Any]) -> bool:
+        result = await self.maintenance.update_one(
+            {"_id": request["_id"], "status": request["status"]}, {"$set": fields})
+        return result.modified_count == 1
+
+    async def add_period(self, period: dict[str, Any]) -> None:
+        await self.periods.insert_one(period)
+
+    async def period(self, period_id: str) -> dict[str, Any] | None:
+        return await self.periods.find_one({"_id": period_id, "property_id": self.property_id})
+
+    async def periods_of(self, room_number: str) -> list[dict[str, Any]]:
+        return await self.periods.find({"property_id": self.property_id,
+                                        "room_number": room_number}).sort("start", 1).to_list(None)
+
+    async def periods_in_state(self, state: str) -> list[dict[str, Any]]:
+        return await self.periods.find({"property_id": self.property_id, "state": state}) \
+            .sort("start", 1).to_list(None)
+
+    async def move_period(self, period_id: str, expected_state: str,
+                          fields: dict[str, Any]) -> bool:
+        result = await self.periods.update_one({"_id": period_id, "state": expected_state},
+                                               {"$set": fields})
+        return result.modified_count == 1
+
+    # --- amenity stock -----------------------------------------------------------------
+
+    async def stock_items(self) -> list[dict[str, Any]]:
+        return await self.stock.find({"property_id": self.property_id},
+                                     {"applied_events": 0}).sort("item", 1).to_list(None)
+
+    async def stock_item(self, item: str) -> dict[str, Any] | None:
+        return await self.stock.find_one({"_id": self._key(item)}, {"applied_events": 0})
+
+    async def adjust_stock(self, item: str, change: int, guard_id: str) -> dict[str, Any] | None:
+        """Adds (or takes, when negative) once per cause; None if already applied."""
+        return await self.stock.find_one_and_update(
+            {"_id": self._key(item), **not_yet_applied(guard_id)},
+            {"$inc": {"on_hand": change}, "$push": mark_applied(guard_id)},
+            projection={"applied_events": 0}, return_document=ReturnDocument.AFTER)
+
+    async def set_stock(self, item: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return await self.stock.find_one_and_update(
+            {"_id": self._key(item)},
+            {"$set": fields, "$setOnInsert": {"property_id": self.property_id, "item": item,
+                                              "applied_events": []}},
+            upsert=True, projection={"applied_events": 0}, return_document=ReturnDocument.AFTER)
+
+    # --- room checks and plans ---------------------------------------------------------
+
+    async def add_room_check_once(self, check: dict[str, Any]) -> bool:
+        return await insert_once(self.room_checks, check)
+
+    async def plan(self, day: str) -> dict[str, Any] | None:
+        return await self.plans.find_one({"_id": self._key(day)})
+
+    async def save_plan(self, day: str, plan: dict[str, Any]) -> None:
+        await self.plans.update_one({"_id": self._key(day)},
+                                    {"$set": {"property_id": self.property_id, "day": day, **plan}},
+                                    upsert=True)
+
+    def _key(self, name: str) -> str:
+        return f"{self.property_id}|{name}"

@@ -1,0 +1,206 @@
+"""Maintenance requests, and out-of-order periods that change room status by themselves.
+
+A period is stored with its start and end; `RoomPeriodWorker` applies whichever
+transitions are due by the injected clock. Each transition is guarded on the room by
+`period|<id>|start` / `period|<id>|end`, and the period's state moves after the room, so
+a pass cut off between the two (a crash, a restart) is finished by the next pass without
+changing the room twice. A service down for the whole period applies both on its return.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from shared.events import MaintenanceRequested, MaintenanceRequestedPayload
+from shared.logging import get_logger
+from shared.outbox import with_outbox
+from shared.problems import Conflict, NotFound, Unprocessable
+from shared.worker import PollingWorker
+
+from .domain import UNAVAILABLE, RoomStatus, occupancy, status_after_period_ends
+from .repository import HousekeepingRepository
+from .rooms import RoomChange, RoomKeeper, from_request
+
+log = get_logger(__name__)
+
+CATEGORIES = ("air_conditioning", "tv", "network", "bathroom", "furniture", "safety", "other")
+_KEYWORDS = {
+    "air_conditioning": ("air con", "air-con", "aircon", "air conditioning", "heating", "a/c"),
+    "tv": ("tv", "television", "remote"),
+    "network": ("wifi", "wi-fi", "network", "internet"),
+    "bathroom": ("shower", "toilet", "sink", "bath", "tap", "drain"),
+    "furniture": ("chair", "table", "bed", "wardrobe", "desk", "lamp"),
+    "safety": ("smoke", "alarm", "extinguisher", "lock", "safe"),
+}
+# A request moves forward only: open -> in_progress -> resolved (or cancelled).
+NEXT_STATUSES = {"open": ("in_progress", "resolved", "cancelled"),
+                 "in_progress": ("resolved", "cancelled")}
+
+
+def category_from_text(text: str) -> str:
+    """A guest's words to a maintenance category, for requests taken at the desk."""
+    lowered = f" {text.lower()} "
+    for category, words in _KEYWORDS.items():
+        if any(f" {word}" in lowered for word in words):
+            return category
+    return "other"
+
+
+class UnknownRequest(NotFound):
+    title = "Unknown maintenance request"
+
+
+class MaintenanceService:
+    def __init__(self, repository: HousekeepingRepository, rooms: RoomKeeper, *,
+                 clock: Callable[[], datetime], events_written: Callable[[], None]) -> None:
+        self.repository = repository
+        self.rooms = rooms
+        self.clock = clock
+        self.events_written = events_written
+
+    async def request(self, *, request_id: str, room_number: str, category: str, priority: str,
+                      description: str, reported_by: str, source: str,
+                      origin: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Records the request once per id, with its maintenance.requested event."""
+        await self.rooms.room(room_number)
+        request = {"_id": request_id, "property_id": self.repository.property_id,
+                   "room_number": room_number, "category": category, "priority": priority,
+                   "description": description, "reported_by": reported_by, "source": source,
+                   "status": "open", "reported_at": self.clock(), "resolved_at": None}
+        event = MaintenanceRequested.new(MaintenanceRequestedPayload(
+            request_id=request_id, room_number=room_number, category=category,
+            priority=priority, description=description, reported_by=reported_by), **origin)
+        created = await self.repository.add_maintenance_once(with_outbox(request, event))
+        if created:
+            self.events_written()
+            log.info("maintenance requested", request_id=request_id, room_number=room_number,
+                     category=category, priority=priority)
+        return await self.get(request_id), created
+
+    async def get(self, request_id: str) -> dict[str, Any]:
+        request = await self.repository.maintenance_request(request_id)
+        if request is None:
+            raise UnknownRequest(f"no maintenance request {request_id!r}")
+        return request
+
+    async def list(self, status: str | None, room_number: str | None) -> list[dict[str, Any]]:
+        filters = {k: v for k, v in (("status", status), ("room_number", room_number)) if v}
+        return await self.repository.find_maintenance(filters)
+
+    async def move(self, request_id: str, status: str) -> dict[str, Any]:
+        request = await self.get(request_id)
+        if status not in NEXT_STATUSES.get(request["status"], ()):
+            raise Conflict(f"maintenance request {request_id} is {request['status']}; "
+                           f"it cannot become {status}")
+        fields: dict[str, Any] = {"status": status}
+        if status == "resolved":
+            fields["resolved_at"] = self.clock()
+        if not await self.repository.move_maintenance(request, fields):
+            raise Conflict(f"maintenance request {request_id} changed meanwhile; read it again")
+        return await self.get(request_id)
+
+    # --- out-of-order / out-of-service periods ------------------------------------------
+
+    async def add_period(self, room_number: str, *, kind: str, start: datetime, end: datetime,
+                         reason: str, return_status: RoomStatus | None,
+                         request_id: str | None) -> dict[str, Any]:
+        await self.rooms.room(room_number)
+        if end <= start:
+            raise Unprocessable("the period must end after it starts")
+        if return_status is not None and (return_status in UNAVAILABLE
+                                          or occupancy(return_status) != "vacant"):
+            raise Unprocessable("a room comes back from a period vacant: "
+                                "vacant_dirty, vacant_clean or vacant_inspected")
+        for other in await self.repository.periods_of(room_number):
+            if other["state"] in ("scheduled", "active") and start < other["end"] \
+                    and other["start"] < end:
+                raise Conflict(f"room {room_number} already has period {other['_id']} "
+                               f"from {other['start']:%Y-%m-%d %H:%M} to {other['end']:%H:%M}")
+        period = {"_id": str(uuid.uuid4()), "property_id": self.repository.property_id,
+                  "room_number": room_number, "kind": kind, "start": start, "end": end,
+                  "reason": reason, "request_id": request_id, "state": "scheduled",
+                  "return_status": return_status.value if return_status else None,
+                  "status_before": None, "created_at": self.clock()}
+        await self.repository.add_period(period)
+        log.info("room period scheduled", room_number=room_number, kind=kind,
+                 start=start.isoformat(), end=end.isoformat())
+        return period
+
+    async def cancel_period(self, period_id: str) -> dict[str, Any]:
+        period = await self.repository.period(period_id)
+        if period is None:
+            raise NotFound(f"no out-of-order period {period_id!r}")
+        if period["state"] != "scheduled":
+            raise Conflict(f"period {period_id} is {period['state']}; only a scheduled period "
+                           "can be cancelled (end an active one by moving its end)")
+        if not await self.repository.move_period(period_id, "scheduled", {"state": "cancelled"}):
+            raise Conflict(f"period {period_id} changed meanwhile; read it again")
+        return await self.repository.period(period_id)
+
+    async def periods_of(self, room_number: str) -> list[dict[str, Any]]:
+        await self.rooms.room(room_number)
+        return await self.repository.periods_of(room_number)
+
+    async def apply_due_periods(self) -> int:
+        """Starts and ends the periods whose time has come; returns transitions made."""
+        now = self.clock()
+        done = 0
+        for period in await self.repository.periods_in_state("scheduled"):
+            if period["start"] <= now:
+                await self._start(period)
+                done += 1
+        for period in await self.repository.periods_in_state("active"):
+            if period["end"] <= now:
+                await self._end(period)
+                done += 1
+        return done
+
+    async def _start(self, period: dict[str, Any]) -> None:
+        target = RoomStatus(period["kind"])
+        before: dict[str, Any] = {}
+
+        def take_out(room: dict[str, Any]) -> RoomChange:
+            before["status"] = room["status"]
+            return RoomChange(target, f"{period['kind'].replace('_', ' ')}: {period['reason']}",
+                              {"period_id": period["_id"], "status_before_period": room["status"]})
+
+        origin = from_request(period["property_id"])
+        await self.rooms.change(period["room_number"], f"period|{period['_id']}|start",
+                                take_out, origin)
+        room = await self.rooms.room(period["room_number"])
+        await self.repository.move_period(period["_id"], "scheduled", {
+            "state": "active", "started_at": self.clock(),
+            "status_before": before.get("status") or room.get("status_before_period")})
+        log.info("room period started", room_number=period["room_number"], kind=period["kind"])
+
+    async def _end(self, period: dict[str, Any]) -> None:
+        back = RoomStatus(period["return_status"] or period["status_before"]
+                          or RoomStatus.VACANT_DIRTY)
+
+        def bring_back(room: dict[str, Any]) -> RoomChange:
+            return RoomChange(status_after_period_ends(RoomStatus(room["status"]), back,
+                                                       occupied=bool(room.get("occupant"))),
+                              f"{period['kind'].replace('_', ' ')} ended", {"period_id": None})
+
+        await self.rooms.change(period["room_number"], f"period|{period['_id']}|end",
+                                bring_back, from_request(period["property_id"]))
+        await self.repository.move_period(period["_id"], "active",
+                                          {"state": "ended", "ended_at": self.clock()})
+        log.info("room period ended", room_number=period["room_number"], back_to=back)
+
+
+class RoomPeriodWorker(PollingWorker):
+    """Polls for due out-of-order transitions; all state is in the database."""
+
+    name = "room-periods"
+
+    def __init__(self, maintenance: MaintenanceService, poll_seconds: float) -> None:
+        super().__init__(poll_seconds)
+        self.maintenance = maintenance
+
+    async def work_once(self) -> int:
+        await self.maintenance.apply_due_periods()
+        return 0  # nothing waits behind a pass: the next is due by the clock, not by backlog

@@ -1,0 +1,88 @@
+"""What the housekeeping API accepts: strict inputs, so bad input writes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from .domain import RoomStatus
+from .maintenance import CATEGORIES
+
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+Category = Literal["air_conditioning", "tv", "network", "bathroom", "furniture", "safety",
+                   "other"]
+assert set(CATEGORIES) == set(Category.__args__)  # one list of categories
+Priority = Literal["low", "normal", "high", "urgent"]
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+class TaskStart(Strict):
+    attendant: Name
+
+class TaskFinish(Strict):
+    completed_items: list[Name] = Field(
+        description="the checklist items done; every item of the task's checklist is required")
+
+class MaintenanceIssue(Strict):
+    category: Category
+    description: Annotated[str, Field(min_length=1, max_length=500)]
+    priority: Priority = "normal"
+
+class InspectionCreate(Strict):
+    inspector: Name
+    passed: bool
+    notes: Annotated[str, Field(max_length=1000)] | None = None
+    failed_items: list[Name] = []
+    maintenance: list[MaintenanceIssue] = Field(default=[], description=(
+        "faults found: each becomes a maintenance request from the inspection"))
+
+class ChargeIn(Strict):
+    description: Annotated[str, Field(min_length=1, max_length=200)]
+    quantity: Annotated[int, Field(ge=1, le=100)] = 1
+    amount: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+
+class RoomCheckCreate(Strict):
+    checked_by: Name
+    damages: list[ChargeIn] = []
+    missing_items: list[ChargeIn] = []
+    minibar: list[ChargeIn] = []
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
+
+class MaintenanceCreate(Strict):
+    room_number: Name
+    category: Category
+    priority: Priority = "normal"
+    description: Annotated[str, Field(min_length=1, max_length=500)]
+    reported_by: Name
+    source: Literal["guest", "staff", "inspection"] = "staff"
+
+class MaintenanceUpdate(Strict):
+    status: Literal["in_progress", "resolved", "cancelled"]
+
+class PeriodCreate(Strict):
+    kind: Literal["out_of_order", "out_of_service"] = "out_of_order"
+    start: AwareDatetime
+    end: AwareDatetime
+    reason: Annotated[str, Field(min_length=1, max_length=300)]
+    return_status: RoomStatus | None = Field(default=None, description=(
+        "the status when the period ends; by default the cleanliness it had before"))
+    request_id: str | None = None
+
+class DoNotDisturb(Strict):
+    on: bool
+
+class PlanCreate(Strict):
+    attendants: list[Name] | None = Field(default=None, min_length=1, max_length=100)
+
+class StockUpdate(Strict):
+    on_hand: Annotated[int, Field(ge=0)] | None = None
+    reorder_point: Annotated[int, Field(ge=0)] | None = None
+
+class StockReceipt(Strict):
+    quantity: Annotated[int, Field(ge=1, le=100000)]
+
+PlanDay = date
