@@ -65,7 +65,12 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
         ConsumerQueue("housekeeping.stay-events", ("stay.checked_in", "stay.checked_out")),
     ),
     "loyalty": (
-        ConsumerQueue("loyalty.stay-events", ("stay.checked_out",)),
+        ConsumerQueue("loyalty.stay-events", ("stay.checked_out", "folio.closed")),
+        ConsumerQueue("loyalty.reservation-events", ("reservation.created",
+                                                     "reservation.cancelled")),
+        ConsumerQueue("loyalty.guest-profiles", ("guest.contact_captured",)),
+        ConsumerQueue("loyalty.feedback-events", ("survey.response_received",
+                                                  "goodwill.granted", "case.opened")),
     ),
     "feedback": (
         ConsumerQueue("feedback.stay-events", ("stay.checked_out",)),
