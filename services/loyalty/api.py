@@ -11,6 +11,7 @@ from .domain import (LIFECYCLE_RULES, SEGMENT_RULES, EnrolmentCreate, ErasureReq
                      LedgerEntryPublic, MergeRequest, PointsPublic, ProfileUpdate,
                      RedemptionCreate, ReversalCreate)
 from .jobs import DailyPass
+from .profiles import ProfileService
 from .service import LoyaltyService
 
 MAX_PAGE = 200
@@ -44,7 +45,8 @@ def profile_public(guest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def loyalty_router(service: LoyaltyService, daily_pass: DailyPass) -> APIRouter:
+def loyalty_router(service: LoyaltyService, profiles: ProfileService,
+                   daily_pass: DailyPass) -> APIRouter:
     router = APIRouter(tags=["loyalty"])
 
     @router.get("/guests/{guest_id}/points", response_model=PointsPublic)
@@ -68,32 +70,32 @@ def loyalty_router(service: LoyaltyService, daily_pass: DailyPass) -> APIRouter:
 
     @router.get("/guests/{guest_id}")
     async def get_profile(guest_id: str) -> dict[str, Any]:
-        return profile_public(await service.guest(guest_id))
+        return profile_public(await profiles.guest(guest_id))
 
     @router.patch("/guests/{guest_id}")
     async def update_profile(guest_id: str, update: ProfileUpdate) -> dict[str, Any]:
         """Language, birthday, phone, VIP, preferences and consents (with how given)."""
-        return profile_public(await service.update_profile(guest_id, update))
+        return profile_public(await profiles.update_profile(guest_id, update))
 
     @router.post("/guests/{guest_id}/enrolment")
     async def enrol(guest_id: str, request: EnrolmentCreate) -> dict[str, Any]:
-        return profile_public(await service.enrol(guest_id, request))
+        return profile_public(await profiles.enrol(guest_id, request))
 
     @router.post("/guests/{guest_id}/merge")
     async def merge(guest_id: str, request: MergeRequest) -> dict[str, Any]:
         """Two profiles of one person become one; the older one survives."""
-        return profile_public(await service.merge(guest_id, request.duplicate_guest_id))
+        return profile_public(await profiles.merge(guest_id, request.duplicate_guest_id))
 
     @router.get("/guests/{guest_id}/export")
     async def export(guest_id: str) -> dict[str, Any]:
         """Everything loyalty holds about the guest (data subject access)."""
-        return await service.export(guest_id)
+        return await profiles.export(guest_id)
 
     @router.post("/guests/{guest_id}/erasure", status_code=status.HTTP_202_ACCEPTED)
     async def erase(guest_id: str, request: ErasureRequest) -> dict[str, Any]:
         """Erases the guest's personal data here and tells every service by
         guest.anonymized. Ledger amounts stay, keyed by the guest id."""
-        return await service.erase(guest_id, request.reason)
+        return await profiles.erase(guest_id, request.reason)
 
     @router.get("/segments")
     async def segments() -> dict[str, Any]:

@@ -10,10 +10,12 @@ from shared.events import (CaseOpened, FolioClosed, GoodwillGranted, GuestContac
                            SurveyResponseReceived)
 from shared.topology import CONSUMER_QUEUES
 
+from .profiles import ProfileService
 from .service import LoyaltyService
 
 
-def register_consumers(broker: RabbitBroker, service: LoyaltyService) -> None:
+def register_consumers(broker: RabbitBroker, service: LoyaltyService,
+                       profiles: ProfileService) -> None:
     stay_events, reservation_events, guest_profiles, feedback_events = CONSUMER_QUEUES["loyalty"]
 
     stays = broker.subscriber(subscribed_queue(stay_events), title=stay_events.name)
@@ -40,12 +42,12 @@ def register_consumers(broker: RabbitBroker, service: LoyaltyService) -> None:
         """Takes back the points the reservation earned, if it earned any."""
         await service.cancel_reservation(event)
 
-    profiles = broker.subscriber(subscribed_queue(guest_profiles), title=guest_profiles.name)
+    contacts = broker.subscriber(subscribed_queue(guest_profiles), title=guest_profiles.name)
 
-    @profiles(filter=of_type(GuestContactCaptured.event_type))
+    @contacts(filter=of_type(GuestContactCaptured.event_type))
     async def on_guest_contact(event: GuestContactCaptured) -> None:
         """The contact a booking captured; a match with another profile merges them."""
-        await service.record_contact(event)
+        await profiles.record_contact(event)
 
     feedback = broker.subscriber(subscribed_queue(feedback_events), title=feedback_events.name)
 

@@ -14,9 +14,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .ledger import REDEMPTION_KINDS, points_for_stay, tier_of  # noqa: F401 (stable import)
+from .ledger import points_for_stay, tier_of  # noqa: F401 (points_for_stay: a stable import)
 
 PREFERENCE_KINDS = ("room", "pillow", "floor", "food", "dietary", "amenities")
 CONSENT_PURPOSES = ("marketing", "surveys")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
@@ -14,6 +14,8 @@ from .consumers import register_consumers
 from .jobs import DailyPass
 from .ledger import EarningRules, Promotion
 from .repository import OUTBOX_COLLECTIONS, LoyaltyRepository
+from .guests import GuestStore
+from .profiles import ProfileService
 from .service import LoyaltyService
 
 
@@ -28,16 +30,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     repository = LoyaltyRepository(runtime.database)
-    service = LoyaltyService(repository, rules=earning_rules(settings),
-                             match_secret=settings.match_key_secret,
-                             inactivity=timedelta(days=settings.points_inactivity_days),
-                             property_id=settings.property_id,
-                             events_written=runtime.relay.wake)
+    store = GuestStore(repository, property_id=settings.property_id,
+                       clock=lambda: datetime.now(UTC), events_written=runtime.relay.wake)
+    service = LoyaltyService(store, rules=earning_rules(settings),
+                             inactivity=timedelta(days=settings.points_inactivity_days))
+    profiles = ProfileService(store, match_secret=settings.match_key_secret)
     daily_pass = DailyPass(service, repository, poll_seconds=settings.jobs_poll_seconds,
                            batch_size=settings.jobs_batch_size)
-    register_consumers(runtime.broker, service)
+    register_consumers(runtime.broker, service, profiles)
     return create_service_app(runtime, title="Loyalty service",
-                              routers=[loyalty_router(service, daily_pass)],
+                              routers=[loyalty_router(service, profiles, daily_pass)],
                               prepare_database=repository.prepare,
                               workers=[daily_pass] if settings.jobs_enabled else [])
 

@@ -168,6 +168,8 @@ async def test_erasure_leaves_no_name_email_or_phone_in_loyaltys_database(
             contact_of(guest_id, secrets[2], secrets[3], name=(secrets[0], secrets[1])),
             stay_of(guest_id, 2, "800")])
         await wait_for(lambda: points(loyalty, guest_id)["entries"], message="the stay")
+        await wait_for(lambda: loyalty.get(f"/guests/{guest_id}").json()["profile"].get("email"),
+                       message="the contact")
         assert loyalty.patch(f"/guests/{guest_id}", json={
             "birthday": "1988-04-02", "preferences": {"pillow": ["buckwheat"]},
             "consents": {"marketing": {"granted": True, "source": "web"}}}).status_code == 200

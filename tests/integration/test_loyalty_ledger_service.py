@@ -17,6 +17,8 @@ from mongomock_motor import AsyncMongoMockClient
 
 from services.loyalty import ledger
 from services.loyalty.domain import ProfileUpdate, RedemptionCreate, ReversalCreate
+from services.loyalty.guests import GuestStore
+from services.loyalty.profiles import ProfileService
 from services.loyalty.repository import LoyaltyRepository, VersionConflict
 from services.loyalty.service import LoyaltyService
 from shared.events import GoodwillGranted, GoodwillGrantedPayload, StayCheckedOut, StayCheckedOutPayload
@@ -73,16 +75,23 @@ class Clock:
         return self.now
 
 
+class World:
+    def __init__(self) -> None:
+        database = YieldingDatabase(AsyncMongoMockClient(tz_aware=True).get_database("loyalty"), 11)
+        self.repository = CountingRepository(database)
+        self.clock = Clock(datetime(2027, 1, 10, 9, tzinfo=UTC))
+        store = GuestStore(self.repository, property_id="demo-hotel", clock=self.clock,
+                           events_written=lambda: None)
+        self.service = LoyaltyService(store, rules=ledger.EarningRules(),
+                                      inactivity=timedelta(days=730))
+        self.profiles = ProfileService(store, match_secret="test")
+
+
 @pytest.fixture
-async def world() -> tuple[LoyaltyService, CountingRepository, Clock]:
-    database = YieldingDatabase(AsyncMongoMockClient(tz_aware=True).get_database("loyalty"), 11)
-    repository = CountingRepository(database)
-    await repository.prepare()
-    clock = Clock(datetime(2027, 1, 10, 9, tzinfo=UTC))
-    service = LoyaltyService(repository, rules=ledger.EarningRules(), match_secret="test",
-                             inactivity=timedelta(days=730), property_id="demo-hotel",
-                             events_written=lambda: None, clock=clock)
-    return service, repository, clock
+async def world() -> World:
+    world = World()
+    await world.repository.prepare()
+    return world
 
 
 def checked_out(guest_id: str, nights: int, revenue: Decimal, departure: date) -> StayCheckedOut:
@@ -107,7 +116,7 @@ async def assert_ledger_whole(service: LoyaltyService, guest_id: str) -> dict[st
 
 async def test_1000_random_operations_keep_the_balance_the_sum_of_entries_and_never_negative(
         world) -> None:
-    service, repository, clock = world
+    service, repository, clock = world.service, world.repository, world.clock
     rng = random.Random(2027)
     guest_id = "guest-random"
     delivered: list[StayCheckedOut] = []
@@ -187,7 +196,7 @@ async def test_1000_random_operations_keep_the_balance_the_sum_of_entries_and_ne
 
 
 async def test_concurrent_redemptions_of_the_whole_balance_let_exactly_one_through(world) -> None:
-    service, repository, _ = world
+    service, repository = world.service, world.repository
     await service.earn_for_stay(checked_out("guest-race", 1, Decimal("100"), date(2027, 1, 9)))
 
     async def redeem(n: int) -> bool:
@@ -204,7 +213,7 @@ async def test_concurrent_redemptions_of_the_whole_balance_let_exactly_one_throu
 
 
 async def test_year_end_requalifies_then_downgrades_once_with_the_injected_clock(world) -> None:
-    service, repository, clock = world
+    service, repository, clock = world.service, world.repository, world.clock
     await service.earn_for_stay(checked_out("guest-gold", 26, Decimal("100"), date(2027, 1, 9)))
     assert (await service.points_of("guest-gold"))["tier"] == "Gold"
     assert (await outbox_types(repository, "guest-gold")).count("loyalty.tier_changed") == 1
@@ -222,10 +231,10 @@ async def test_year_end_requalifies_then_downgrades_once_with_the_injected_clock
 
 
 async def test_greetings_go_once_and_only_with_marketing_consent(world) -> None:
-    service, repository, clock = world
+    service, repository, clock = world.service, world.repository, world.clock
     for guest_id, consent in (("guest-yes", True), ("guest-no", False)):
         await service.earn_for_stay(checked_out(guest_id, 1, Decimal("100"), date(2027, 1, 9)))
-        await service.update_profile(guest_id, ProfileUpdate.model_validate({
+        await world.profiles.update_profile(guest_id, ProfileUpdate.model_validate({
             "birthday": "1990-01-12", "phone": "+86 138 0013 8000" if consent else "+86 139 0000 0000",
             "consents": {"marketing": {"granted": consent, "source": "desk"}}}))
     clock.now = datetime(2027, 1, 12, 8, tzinfo=UTC)
@@ -235,5 +244,5 @@ async def test_greetings_go_once_and_only_with_marketing_consent(world) -> None:
     messages = await repository.all_messages(100)
     assert [(m["guest_id"], m["template"], m["channel"]) for m in messages] == [
         ("guest-yes", "birthday-greeting", "sms")]
-    profile = await service.guest("guest-yes")
+    profile = await world.profiles.guest("guest-yes")
     assert profile["profile"]["consents"]["marketing"]["source"] == "desk"
