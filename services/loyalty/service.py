@@ -223,9 +223,13 @@ class LoyaltyService:
             if (segments_of(refreshed, today) != guest.get("segments")
                     or lifecycle_of(refreshed, today) != guest.get("lifecycle")):
                 change.sets["refreshed_on"] = today.isoformat()
-            change.messages = scheduled_actions(
+            done = set(guest.get("campaign_actions", []))
+            change.messages = [action for action in scheduled_actions(
                 {**refreshed, "lifecycle": lifecycle_of(refreshed, today)}, today)
-            if change.sets or change.pushes or change.messages:
+                if action["action_id"] not in done]
+            if change.messages:
+                change.pushes["campaign_actions"] = [a["action_id"] for a in change.messages]
+            if change.sets or change.pushes:
                 return change
             return None
 
