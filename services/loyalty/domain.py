@@ -12,6 +12,7 @@ import hmac
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from email.message import EmailMessage
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -192,6 +193,39 @@ def contact_channel(profile: dict[str, Any]) -> str | None:
     if profile.get("phone"):
         return "sms"
     return None
+
+
+CAMPAIGN_TEMPLATES = {
+    "birthday-greeting": ("Happy birthday from {hotel}",
+                          "Dear {name},\n\nall of us at {hotel} wish you a happy birthday. "
+                          "A small surprise waits for you on your next stay.\n"),
+    "new-year-greeting": ("Happy New Year from {hotel}",
+                          "Dear {name},\n\nthank you for staying with us. We wish you a happy "
+                          "new year and look forward to welcoming you again.\n"),
+    "christmas-greeting": ("Season's greetings from {hotel}",
+                           "Dear {name},\n\nwarm wishes for the holidays from all of us at "
+                           "{hotel}.\n"),
+    "win-back-offer": ("We miss you at {hotel}",
+                       "Dear {name},\n\nit has been a while. Book your next stay within "
+                       "three months and earn double points on it.\n"),
+    "celebration-gift": ("Your celebration at {hotel}",
+                         "Dear {name},\n\nwe heard you are celebrating with us: a small "
+                         "gift will be waiting in your room.\n"),
+    "vip-gift": ("Welcome back to {hotel}",
+                 "Dear {name},\n\nwe look forward to your stay; a welcome gift will be "
+                 "waiting in your room.\n"),
+}
+
+
+def campaign_mail(template: str, *, to: str, first_name: str, hotel_name: str,
+                  sender: str) -> EmailMessage:
+    subject, body = CAMPAIGN_TEMPLATES[template]
+    message = EmailMessage()
+    message["From"], message["To"] = sender, to
+    message["Subject"] = subject.format(hotel=hotel_name)
+    message.set_content(body.format(hotel=hotel_name, name=first_name or "guest")
+                        + "\nTo stop these messages, reply STOP or change your preferences.\n")
+    return message
 
 
 def scheduled_actions(guest: dict[str, Any], today: date) -> list[dict[str, str]]:

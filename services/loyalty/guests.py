@@ -52,11 +52,13 @@ class Change:
 
 class GuestStore:
     def __init__(self, repository: LoyaltyRepository, *, property_id: str, clock: Clock,
-                 events_written: Callable[[], None]) -> None:
+                 events_written: Callable[[], None],
+                 messages_queued: Callable[[], None] = lambda: None) -> None:
         self.repository = repository
         self.property_id = property_id
         self.clock = clock
         self.events_written = events_written
+        self.messages_queued = messages_queued
 
     async def load(self, guest_id: str, *, create: bool, property_id: str | None = None
                     ) -> dict[str, Any]:
@@ -166,10 +168,11 @@ class GuestStore:
         channel = contact_channel(guest.get("profile") or {})
         if channel is None:
             return
-        await self.repository.record_message({
-            "_id": action["action_id"], "guest_id": guest["_id"], "channel": channel,
-            "template": action["template"], "status": "queued", "created_at": self.clock(),
-            "property_id": guest.get("property_id")})
+        if await self.repository.record_message({
+                "_id": action["action_id"], "guest_id": guest["_id"], "channel": channel,
+                "template": action["template"], "status": "queued", "created_at": self.clock(),
+                "property_id": guest.get("property_id")}):
+            self.messages_queued()
 
     async def complete_merge(self, duplicate: dict[str, Any]) -> None:
         survivor_id = duplicate["merged_into"]

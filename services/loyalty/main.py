@@ -12,6 +12,7 @@ from .api import loyalty_router
 from .config import Settings
 from .consumers import register_consumers
 from .jobs import DailyPass
+from .messenger import CampaignMessenger, MailSender, SmtpSender
 from .ledger import EarningRules, Promotion
 from .repository import OUTBOX_COLLECTIONS, LoyaltyRepository
 from .guests import GuestStore
@@ -26,12 +27,14 @@ def earning_rules(settings: Settings) -> EarningRules:
         promotions=tuple(Promotion(**p.model_dump()) for p in settings.promotions))
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, sender: MailSender | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     repository = LoyaltyRepository(runtime.database)
+    messenger = CampaignMessenger(repository, sender or SmtpSender(settings), settings)
     store = GuestStore(repository, property_id=settings.property_id,
-                       clock=lambda: datetime.now(UTC), events_written=runtime.relay.wake)
+                       clock=lambda: datetime.now(UTC), events_written=runtime.relay.wake,
+                       messages_queued=messenger.wake)
     service = LoyaltyService(store, rules=earning_rules(settings),
                              inactivity=timedelta(days=settings.points_inactivity_days))
     profiles = ProfileService(store, match_secret=settings.match_key_secret)
@@ -41,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(runtime, title="Loyalty service",
                               routers=[loyalty_router(service, profiles, daily_pass)],
                               prepare_database=repository.prepare,
-                              workers=[daily_pass] if settings.jobs_enabled else [])
+                              workers=[messenger, *([daily_pass] if settings.jobs_enabled else [])])
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ duplicates merged, erasure, and bad input refused without touching the ledger.""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,8 +11,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from shared.events import (GuestContactCaptured, GuestContactPayload, StayCheckedOut,
-                           StayCheckedOutPayload)
+from shared.events import (GuestContactCaptured, GuestContactPayload, ReservationCreated,
+                           ReservationCreatedPayload, StayCheckedOut, StayCheckedOutPayload)
 from tests.support.amqp import EventTap, all_consumer_queues, publish_events, queue_depths, wait_for
 from tests.support.journeys import checkout, expected_points
 from tests.support.stack import Stack
@@ -239,3 +238,38 @@ async def test_bad_requests_are_refused_with_a_problem_and_leave_the_ledger_unch
     assert points(loyalty, guest_id)["balance"] == 0
     assert len(points(loyalty, guest_id)["entries"]) == 2  # the same request redeemed once
     print(f"\n{len(cases)} bad requests -> {[s for _, _, s in cases]}, ledger unchanged")
+
+
+async def test_a_celebration_gift_is_mailed_once_and_only_to_the_guest_who_consented(
+        stack: Stack, amqp_url: str) -> None:
+    stack.start("loyalty")
+    loyalty = stack.client("loyalty")
+    consented, silent = f"guest-{uuid.uuid4()}", f"guest-{uuid.uuid4()}"
+    await publish_events(amqp_url, [contact_of(consented, "yes@example.com"),
+                                    contact_of(silent, "no@example.com")])
+    for guest_id in (consented, silent):
+        await wait_for(lambda: loyalty.get(f"/guests/{guest_id}").status_code == 200,
+                       message="the profile")
+    assert loyalty.patch(f"/guests/{consented}", json={
+        "consents": {"marketing": {"granted": True, "source": "app"}}}).status_code == 200
+    bookings = [booking(guest_id, ["anniversary"]) for guest_id in (consented, silent)]
+    await publish_events(amqp_url, bookings, copies=3)
+    await wait_for(lambda: stack.smtp.messages, message="the gift mail")
+    await drained(amqp_url)
+    await asyncio.sleep(1)
+    mails = stack.smtp.messages
+    assert [(m["To"], m["Subject"]) for m in mails] == [
+        ("yes@example.com", "Your celebration at Demo Hotel")]
+    (message,) = loyalty.get("/messages").json()["items"]
+    assert (message["guest_id"], message["status"]) == (consented, "sent")
+    print(f"\n2 celebration bookings x 3 deliveries, 1 with marketing consent -> {len(mails)} mail")
+
+
+def booking(guest_id: str, requests: list[str]) -> ReservationCreated:
+    arrival = date(2027, 5, 1)
+    return ReservationCreated.new(ReservationCreatedPayload(
+        reservation_id=f"res-{uuid.uuid4()}", confirmation_number="C-1", guest_id=guest_id,
+        guest_name="Kept Elsewhere", room_type="suite", arrival=arrival,
+        departure=arrival + timedelta(days=2), adults=2, channel="web", nightly_rates={},
+        total_amount=Decimal("3000"), special_requests=requests),
+        producer="reservation", property_id=PROPERTY)

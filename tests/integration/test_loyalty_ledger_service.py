@@ -196,7 +196,7 @@ async def test_1000_random_operations_keep_the_balance_the_sum_of_entries_and_ne
 
 
 async def test_concurrent_redemptions_of_the_whole_balance_let_exactly_one_through(world) -> None:
-    service, repository = world.service, world.repository
+    service = world.service
     await service.earn_for_stay(checked_out("guest-race", 1, Decimal("100"), date(2027, 1, 9)))
 
     async def redeem(n: int) -> bool:
