@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, status
 
 from . import ledger
 from .domain import (LIFECYCLE_RULES, SEGMENT_RULES, EnrolmentCreate, ErasureRequest,
-                     LedgerEntryPublic, MergeRequest, PointsPublic, ProfileUpdate,
-                     RedemptionCreate, ReversalCreate)
+                     GuestLookup, LedgerEntryPublic, MergeRequest, PointsPublic,
+                     ProfileUpdate, RedemptionCreate, ReversalCreate)
 from .jobs import DailyPass
 from .profiles import ProfileService
 from .service import LoyaltyService
@@ -67,6 +67,12 @@ def loyalty_router(service: LoyaltyService, profiles: ProfileService,
     async def reverse(guest_id: str, request: ReversalCreate) -> Any:
         """Takes back an earning (a refund, a mistake) by a new entry; once per entry."""
         return await service.reverse(guest_id, request)
+
+    @router.post("/guests/lookup")
+    async def lookup(request: GuestLookup) -> dict[str, Any]:
+        """Recognises a returning guest by e-mail, phone or member number (in the body,
+        so contact details never land in URLs and access logs)."""
+        return profile_public(await profiles.find(request))
 
     @router.get("/guests/{guest_id}")
     async def get_profile(guest_id: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .ledger import points_for_stay, tier_of  # noqa: F401 (points_for_stay: a stable import)
 
@@ -306,6 +306,18 @@ class ProfileUpdate(Input):
         if value and value > date.today():
             raise ValueError("a birthday cannot be in the future")
         return value
+
+
+class GuestLookup(Input):
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=30)
+    member_number: str | None = Field(default=None, max_length=20)
+
+    @model_validator(mode="after")
+    def one_at_least(self) -> "GuestLookup":
+        if not (self.email or self.phone or self.member_number):
+            raise ValueError("give an e-mail, a phone or a member number")
+        return self
 
 
 class EnrolmentCreate(Input):

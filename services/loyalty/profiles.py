@@ -8,9 +8,10 @@ from typing import Any
 
 from shared.events import GuestAnonymized, GuestAnonymizedPayload, GuestContactCaptured
 from shared.logging import get_logger
+from shared.problems import NotFound
 
 from . import ledger
-from .domain import (PERSONAL_FIELDS, EnrolmentCreate, ProfileUpdate, consent_record,
+from .domain import (PERSONAL_FIELDS, EnrolmentCreate, GuestLookup, ProfileUpdate, consent_record,
                      match_keys, member_number_for)
 from .guests import WRITE_ATTEMPTS, Change, GuestStore
 from .repository import VersionConflict
@@ -28,6 +29,15 @@ class ProfileService:
     async def guest(self, guest_id: str) -> dict[str, Any]:
         return await self.store.load(guest_id, create=False)
 
+    async def find(self, lookup: GuestLookup) -> dict[str, Any]:
+        """The guest an e-mail, a phone or a member number belongs to (desk recognition)."""
+        for key in match_keys(self.match_secret, email=lookup.email, phone=lookup.phone,
+                              member_number=lookup.member_number):
+            owner = await self.repository.owner_of(key)
+            if owner is not None:
+                return await self.guest(owner)
+        raise NotFound("no guest matches")
+
     async def record_contact(self, event: GuestContactCaptured) -> None:
         """The contact a booking captured: newest wins, then duplicates are looked for."""
         contact = event.payload
@@ -36,6 +46,8 @@ class ProfileService:
             profile = dict(guest.get("profile") or {})
             if profile.get("contact_at") and profile["contact_at"] > event.occurred_at:
                 return None
+            if guest.get("anonymized_at") and guest["anonymized_at"] >= event.occurred_at:
+                return None  # a replayed old message must not bring erased data back
             profile.update(first_name=contact.first_name, last_name=contact.last_name,
                            language=contact.language, contact_at=event.occurred_at,
                            **({"email": str(contact.email)} if contact.email else {}),

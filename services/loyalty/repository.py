@@ -91,6 +91,10 @@ class LoyaltyRepository:
         owner = await self.match_keys.find_one({"_id": key})
         return owner["guest_id"]
 
+    async def owner_of(self, key: str) -> str | None:
+        found = await self.match_keys.find_one({"_id": key})
+        return found["guest_id"] if found else None
+
     async def move_match_keys(self, from_ids: list[str], to_id: str) -> None:
         await self.match_keys.update_many({"guest_id": {"$in": from_ids}},
                                           {"$set": {"guest_id": to_id}})

@@ -146,6 +146,8 @@ async def test_two_profiles_of_one_guest_merge_with_both_histories_and_balances(
     assert ledger["guest_id"] == first
     assert ledger["balance"] == before + 5_000 == sum(e["points"] for e in ledger["entries"])
     assert [e["kind"] for e in ledger["entries"]].count("transfer_in") == 2
+    found = loyalty.post("/guests/lookup", json={"phone": "+86 13800138000"}).json()
+    assert found["guest_id"] == first
     merges = [body["payload"] for body in tap.bodies("guest.merged")]
     assert merges == [{"surviving_guest_id": first, "merged_guest_ids": [second]},
                       {"surviving_guest_id": first, "merged_guest_ids": [third]}]
@@ -163,9 +165,8 @@ async def test_erasure_leaves_no_name_email_or_phone_in_loyaltys_database(
     guest_id = f"guest-{uuid.uuid4()}"
     secrets = ("Xiaoqing", "Wumingshi", "xiaoqing.w@example.com", "+86 139 1234 5678")
     async with EventTap(amqp_url, ["guest.anonymized", "guest.created"]) as tap:
-        await publish_events(amqp_url, [
-            contact_of(guest_id, secrets[2], secrets[3], name=(secrets[0], secrets[1])),
-            stay_of(guest_id, 2, "800")])
+        captured = contact_of(guest_id, secrets[2], secrets[3], name=(secrets[0], secrets[1]))
+        await publish_events(amqp_url, [captured, stay_of(guest_id, 2, "800")])
         await wait_for(lambda: points(loyalty, guest_id)["entries"], message="the stay")
         await wait_for(lambda: loyalty.get(f"/guests/{guest_id}").json()["profile"].get("email"),
                        message="the contact")
@@ -188,6 +189,12 @@ async def test_erasure_leaves_no_name_email_or_phone_in_loyaltys_database(
     assert not {"first_name", "last_name", "email", "phone", "birthday",
                 "preferences"} & set(profile["profile"])
     assert points(loyalty, guest_id)["balance"] == balance  # the ledger amounts stay
+    assert loyalty.post("/guests/lookup", json={"email": secrets[2]}).status_code == 404
+    # The old contact message, re-published under a new id (say, from a parking lot),
+    # does not bring the data back.
+    await publish_events(amqp_url, [captured.model_copy(update={"event_id": uuid.uuid4()})])
+    await drained(amqp_url)
+    assert "email" not in loyalty.get(f"/guests/{guest_id}").json()["profile"]
 
     stored = stored_bytes(stack)
     assert guest_id.encode() in stored  # the scan does look at the guest's data
