@@ -85,8 +85,8 @@ def merged_profile(survivor: dict[str, Any], merged: dict[str, Any]) -> dict[str
     profile["preferences"] = preferences
     consents = {}
     for purpose in CONSENT_PURPOSES:
-        records = [c[purpose] for c in (survivor.get("consents") or {}, merged.get("consents") or {})
-                   if purpose in c]
+        given = (survivor.get("consents") or {}, merged.get("consents") or {})
+        records = [c[purpose] for c in given if purpose in c]
         if records:
             consents[purpose] = max(records, key=lambda r: r["at"])
     profile["consents"] = consents
@@ -121,7 +121,8 @@ REGULAR_STAYS = 3
 WINDOW = timedelta(days=365)
 
 SEGMENT_RULES = {
-    "high-value": f"spend of {HIGH_VALUE_SPEND} or more in the last 12 months, or tier Gold or higher",
+    "high-value": f"spend of {HIGH_VALUE_SPEND} or more in the last 12 months, "
+                  "or tier Gold or higher",
     "regular": f"{REGULAR_STAYS} or more stays in the last 12 months",
     "at-risk": "a low survey score or a complaint case in the last 12 months",
     "business": "most stays booked by one adult, without children, arriving Monday to Thursday, "

@@ -60,8 +60,8 @@ class GuestStore:
         self.events_written = events_written
         self.messages_queued = messages_queued
 
-    async def load(self, guest_id: str, *, create: bool, property_id: str | None = None
-                    ) -> dict[str, Any]:
+    async def load(self, guest_id: str, *, create: bool,
+                   property_id: str | None = None) -> dict[str, Any]:
         for _ in range(MAX_MERGE_HOPS):
             guest = await self.repository.get(guest_id)
             if guest is None:
@@ -76,11 +76,11 @@ class GuestStore:
         raise Conflict(f"guest {guest_id!r} is merged too many times over")
 
     async def change(self, guest_id: str, decide: Decide, *,
-                      cause: Event[Any] | None = None, create: bool = False) -> dict[str, Any]:
+                     cause: Event[Any] | None = None, create: bool = False) -> dict[str, Any]:
         """Applies `decide` to the guest's current state; returns the state it saw."""
         for _ in range(WRITE_ATTEMPTS):
             guest = await self.load(guest_id, create=create,
-                                     property_id=cause.property_id if cause else None)
+                                    property_id=cause.property_id if cause else None)
             if cause and str(cause.event_id) in guest.get("applied_events", []):
                 return guest
             change = decide(guest)
@@ -114,14 +114,14 @@ class GuestStore:
             self.events_written()
 
     def event(self, kind: type[Event[Any]], payload: Any, guest: dict[str, Any],
-               cause: Event[Any] | None) -> Event[Any]:
+              cause: Event[Any] | None) -> Event[Any]:
         if cause is not None:
             return kind.new(payload, producer=PRODUCER, **cause.caused())
         return kind.new(payload, producer=PRODUCER,
                         property_id=guest.get("property_id") or self.property_id)
 
     def postings(self, guest: dict[str, Any], movements: list[ledger.Movement],
-                  cause: Event[Any] | None, change: Change | None = None) -> Change | None:
+                 cause: Event[Any] | None, change: Change | None = None) -> Change | None:
         """Posts movements in order onto one change; None when all were posted before."""
         change = change or Change()
         account = copy.deepcopy(guest)
@@ -155,7 +155,7 @@ class GuestStore:
         return events
 
     def tier_event(self, guest: dict[str, Any], change: ledger.TierChange,
-                    cause: Event[Any] | None) -> Event[Any]:
+                   cause: Event[Any] | None) -> Event[Any]:
         log.info("tier changed", guest_id=guest["_id"], old_tier=change.old_tier,
                  new_tier=change.new_tier)
         return self.event(TierChanged, TierChangedPayload(
@@ -175,6 +175,8 @@ class GuestStore:
             self.messages_queued()
 
     async def complete_merge(self, duplicate: dict[str, Any]) -> None:
+        """Step 2 of a merge (see ProfileService.merge): the survivor absorbs the closed
+        duplicate's history and points. Idempotent: it checks `also_known_as` first."""
         survivor_id = duplicate["merged_into"]
         moved = -sum(e["points"] for e in duplicate.get("entries", [])
                      if e["entry_id"] == f"transfer|to|{survivor_id}")
@@ -187,7 +189,8 @@ class GuestStore:
             theirs, their_tier, _ = ledger.roll_over(duplicate, self.clock().year)
             best = max(tier, their_tier, key=lambda t: t.rank)
             change = Change(sets={
-                "profile": merged_profile(guest.get("profile") or {}, duplicate.get("profile") or {}),
+                "profile": merged_profile(guest.get("profile") or {},
+                                          duplicate.get("profile") or {}),
                 "stays": union_by("stay_id", guest.get("stays", []), duplicate.get("stays", [])),
                 "reservations": union_by("reservation_id", guest.get("reservations", []),
                                          duplicate.get("reservations", [])),
@@ -215,7 +218,6 @@ class GuestStore:
         await self.change(survivor_id, absorb)
         await self.repository.move_match_keys(aliases, survivor_id)
         log.info("guests merged", surviving_guest_id=survivor_id, merged_guest_ids=aliases)
-
 
 
 def _applied(guest: dict[str, Any], change: Change) -> dict[str, Any]:

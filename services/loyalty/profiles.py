@@ -78,8 +78,8 @@ class ProfileService:
                 values["birthday"] = values["birthday"].isoformat()
             profile.update(values)
             if update.preferences is not None:
-                profile["preferences"] = {**profile.get("preferences", {}),
-                                          **{k: sorted(set(v)) for k, v in update.preferences.items()}}
+                chosen = {k: sorted(set(v)) for k, v in update.preferences.items()}
+                profile["preferences"] = {**profile.get("preferences", {}), **chosen}
             if update.consents:
                 profile["consents"] = {**profile.get("consents", {}), **{
                     purpose: consent_record(c.granted, now, c.source)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from shared.idempotency import insert_once, mark_applied
 from shared.outbox import push_outbox
@@ -50,7 +51,15 @@ class LoyaltyRepository:
         return await self.guests.find_one({"_id": guest_id}, {"outbox": 0})
 
     async def ensure(self, guest_id: str, property_id: str, now: datetime) -> dict[str, Any]:
-        """The guest's document, created empty on first sight (upsert names its _id)."""
+        """The guest's document, created empty on first sight (upsert names its _id).
+        Two first sights at once: one upsert inserts, the other may meet the key."""
+        try:
+            return await self._upsert_empty(guest_id, property_id, now)
+        except DuplicateKeyError:
+            return await self.get(guest_id)
+
+    async def _upsert_empty(self, guest_id: str, property_id: str, now: datetime
+                            ) -> dict[str, Any]:
         return await self.guests.find_one_and_update(
             {"_id": guest_id},
             {"$setOnInsert": {"property_id": property_id, "version": 0, "created_at": now,

@@ -184,7 +184,8 @@ class LoyaltyService:
         now = self.clock()
         movement = ledger.redemption(guest_id, points=request.points, kind=request.kind,
                                      request_id=request.request_id, at=now)
-        guest = await self.store.change(guest_id, lambda g: self.store.postings(g, [movement], None))
+        guest = await self.store.change(
+            guest_id, lambda g: self.store.postings(g, [movement], None))
         return await self._entry(guest["_id"], movement.entry_id)
 
     async def reverse(self, guest_id: str, request: ReversalCreate) -> dict[str, Any]:
