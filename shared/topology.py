@@ -69,7 +69,12 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                                                       "guest.anonymized")),
     ),
     "loyalty": (
-        ConsumerQueue("loyalty.stay-events", ("stay.checked_out",)),
+        ConsumerQueue("loyalty.stay-events", ("stay.checked_out", "folio.closed")),
+        ConsumerQueue("loyalty.reservation-events", ("reservation.created",
+                                                     "reservation.cancelled")),
+        ConsumerQueue("loyalty.guest-profiles", ("guest.contact_captured",)),
+        ConsumerQueue("loyalty.feedback-events", ("survey.response_received",
+                                                  "goodwill.granted", "case.opened")),
     ),
     "feedback": (
         ConsumerQueue("feedback.stay-events", ("stay.checked_out", "stay.checked_in")),

@@ -1,9 +1,42 @@
-from pydantic import Field
+from datetime import date
+
+from pydantic import BaseModel, Field
 
 from shared.settings import ServiceSettings
+
+
+class PromotionSetting(BaseModel):
+    name: str
+    starts: date
+    ends: date
+    bonus_percent: int = Field(ge=0, le=1000)
 
 
 class Settings(ServiceSettings):
     service_name: str = "loyalty"
     http_port: int = 8005
     points_per_currency_unit: int = Field(default=10, ge=0, le=1000)
+    spend_points_per_currency_unit: int = Field(default=5, ge=0, le=1000)
+    # JSON list: [{"name": "spring-double", "starts": "2027-03-01", "ends": "2027-03-31",
+    #              "bonus_percent": 100}]
+    promotions: list[PromotionSetting] = []
+    # All points expire after this long without an earning or a redemption.
+    points_inactivity_days: int = Field(default=730, ge=1)
+    # Keys the hashes in the duplicate-matching index. Deployments set their own.
+    match_key_secret: str = "local-development-only"
+    # The daily pass: year-end requalification, expiry, segments, greetings.
+    jobs_enabled: bool = True
+    jobs_poll_seconds: float = Field(default=3600.0, gt=0)
+    jobs_batch_size: int = Field(default=200, ge=1, le=5000)
+    # Campaign e-mail (greetings, win-back offers, gifts) goes out over SMTP; SMS waits
+    # in `messages` for an SMS adapter.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_start_tls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "guest-relations@demo-hotel.example"
+    hotel_name: str = "Demo Hotel"
+    messenger_poll_seconds: float = Field(default=30.0, gt=0)
+    messenger_lease_seconds: float = Field(default=60.0, gt=0)

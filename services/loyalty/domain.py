@@ -1,21 +1,27 @@
-"""Loyalty: the points ledger and its earning rule. No I/O here.
+"""The guest profile: matching, merging, segments, lifecycle and campaign actions.
+Rules only, no I/O. The ledger and the tiers are in ledger.py.
 
-The ledger never changes history: every movement is a new entry, and a guest's balance
-is the sum of the guest's entries.
+A guest document (one per guest id) holds the profile, the stay and reservation
+history, the feedback summary and the loyalty account; see repository.py.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import ROUND_FLOOR, Decimal
+import hashlib
+import hmac
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from email.message import EmailMessage
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .ledger import points_for_stay, tier_of  # noqa: F401 (points_for_stay: a stable import)
 
-def points_for_stay(room_revenue: Decimal, points_per_currency_unit: int) -> int:
-    """Whole points for whole currency units of room revenue; fractions earn nothing."""
-    units = room_revenue.to_integral_value(rounding=ROUND_FLOOR)
-    return int(units) * points_per_currency_unit
+PREFERENCE_KINDS = ("room", "pillow", "floor", "food", "dietary", "amenities")
+CONSENT_PURPOSES = ("marketing", "surveys")
+PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "birthday", "preferences")
 
 
 def stay_earning_entry_id(stay_id: str) -> str:
@@ -23,15 +29,336 @@ def stay_earning_entry_id(stay_id: str) -> str:
     return f"earn|stay|{stay_id}"
 
 
+def spend_earning_entry_id(stay_id: str) -> str:
+    return f"earn|spend|{stay_id}"
+
+
+# --- matching --------------------------------------------------------------------
+
+def normalized_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalized_phone(phone: str) -> str:
+    """Digits only, keeping a leading +: '+86 138-0013-8000' -> '+8613800138000'."""
+    digits = re.sub(r"\D", "", phone)
+    return ("+" if phone.strip().startswith("+") else "") + digits
+
+
+def match_keys(secret: str, *, email: str | None = None, phone: str | None = None,
+               member_number: str | None = None) -> list[str]:
+    """Keys that identify one person. Stored keyed-hashed: the matching index holds no
+    readable contact detail, and erasure deletes the keys anyway."""
+    raw = []
+    if email:
+        raw.append(f"email|{normalized_email(email)}")
+    if phone and len(normalized_phone(phone).lstrip("+")) >= 6:
+        raw.append(f"phone|{normalized_phone(phone)}")
+    if member_number:
+        raw.append(f"member|{member_number.strip().upper()}")
+    return [f"{value.split('|', 1)[0]}|" + hmac.new(secret.encode(), value.encode(),
+                                                     hashlib.sha256).hexdigest()
+            for value in raw]
+
+
+def member_number_for(guest_id: str) -> str:
+    """Stable and derived from the guest id, so enrolling twice yields the same number."""
+    digest = hashlib.sha256(guest_id.encode()).hexdigest()
+    return f"M{int(digest[:12], 16) % 10**10:010d}"
+
+
+# --- profile -----------------------------------------------------------------------
+
+def consent_record(granted: bool, at: datetime, source: str) -> dict[str, Any]:
+    return {"granted": granted, "at": at, "source": source}
+
+
+def merged_profile(survivor: dict[str, Any], merged: dict[str, Any]) -> dict[str, Any]:
+    """The survivor's values win; the merged profile fills what the survivor lacks.
+    Preferences are united; for each consent the most recent decision wins."""
+    profile = {**{k: v for k, v in merged.items() if v not in (None, "", [], {})},
+               **{k: v for k, v in survivor.items() if v not in (None, "", [], {})}}
+    preferences: dict[str, list[str]] = {}
+    for source in (survivor.get("preferences") or {}, merged.get("preferences") or {}):
+        for kind, values in source.items():
+            preferences[kind] = sorted({*preferences.get(kind, []), *values})
+    profile["preferences"] = preferences
+    consents = {}
+    for purpose in CONSENT_PURPOSES:
+        given = (survivor.get("consents") or {}, merged.get("consents") or {})
+        records = [c[purpose] for c in given if purpose in c]
+        if records:
+            consents[purpose] = max(records, key=lambda r: r["at"])
+    profile["consents"] = consents
+    return profile
+
+
+def union_by(key: str, *lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[Any, dict[str, Any]] = {}
+    for items in lists:
+        for item in items:
+            seen.setdefault(item[key], item)
+    return list(seen.values())
+
+
+def merged_feedback(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    survey_ids = sorted({*a.get("survey_ids", []), *b.get("survey_ids", [])})
+    case_ids = sorted({*a.get("case_ids", []), *b.get("case_ids", [])})
+    return {"survey_ids": survey_ids, "case_ids": case_ids,
+            "responses": a.get("responses", 0) + b.get("responses", 0),
+            "csat_total": a.get("csat_total", 0.0) + b.get("csat_total", 0.0),
+            "csat_count": a.get("csat_count", 0) + b.get("csat_count", 0),
+            "low_scores": a.get("low_scores", 0) + b.get("low_scores", 0),
+            "last_nps": a.get("last_nps") if a.get("last_nps") is not None else b.get("last_nps"),
+            "last_problem_at": max((x for x in (a.get("last_problem_at"), b.get("last_problem_at"))
+                                    if x), default=None)}
+
+
+# --- segments and lifecycle -------------------------------------------------------
+
+HIGH_VALUE_SPEND = Decimal("20000")
+REGULAR_STAYS = 3
+WINDOW = timedelta(days=365)
+
+SEGMENT_RULES = {
+    "high-value": f"spend of {HIGH_VALUE_SPEND} or more in the last 12 months, "
+                  "or tier Gold or higher",
+    "regular": f"{REGULAR_STAYS} or more stays in the last 12 months",
+    "at-risk": "a low survey score or a complaint case in the last 12 months",
+    "business": "most stays booked by one adult, without children, arriving Monday to Thursday, "
+                "or any booking through the corporate channel",
+    "family": "any booking with children or a family request",
+}
+LIFECYCLE_RULES = {
+    "new": "no completed stay yet, or the first stay within the last 90 days",
+    "active": "a stay within the last 12 months",
+    "lapsing": "last stay 12 to 24 months ago",
+    "lost": "last stay more than 24 months ago",
+}
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def segments_of(guest: dict[str, Any], today: date) -> list[str]:
+    stays = guest.get("stays", [])
+    recent = [s for s in stays if today - _day(s["departure"]) <= WINDOW]
+    spend = sum((Decimal(s["total_spend"]) for s in recent), Decimal(0))
+    reservations = guest.get("reservations", [])
+    feedback = guest.get("feedback") or {}
+    segments = []
+    if spend >= HIGH_VALUE_SPEND or tier_of(guest.get("tier")).rank >= 2:
+        segments.append("high-value")
+    if len(recent) >= REGULAR_STAYS:
+        segments.append("regular")
+    problem_at = feedback.get("last_problem_at")
+    if problem_at and today - problem_at.date() <= WINDOW:
+        segments.append("at-risk")
+    business_like = [r for r in reservations
+                     if r.get("adults") == 1 and not r.get("children")
+                     and _day(r["arrival"]).weekday() < 4]
+    if any(r.get("channel") == "corporate" for r in reservations) or (
+            reservations and len(business_like) * 2 > len(reservations)):
+        segments.append("business")
+    if any(r.get("children") or "family" in r.get("special_requests", []) for r in reservations):
+        segments.append("family")
+    return segments
+
+
+def lifecycle_of(guest: dict[str, Any], today: date) -> str:
+    departures = sorted(_day(s["departure"]) for s in guest.get("stays", []))
+    if not departures or today - departures[0] <= timedelta(days=90):
+        return "new"
+    since = today - departures[-1]
+    if since <= WINDOW:
+        return "active"
+    if since <= 2 * WINDOW:
+        return "lapsing"
+    return "lost"
+
+
+# --- campaigns ------------------------------------------------------------------
+
+HOLIDAYS = {(1, 1): "new-year", (12, 25): "christmas"}
+CELEBRATION_REQUESTS = {"celebration", "birthday", "anniversary", "honeymoon"}
+
+
+def contact_channel(profile: dict[str, Any]) -> str | None:
+    """E-mail first, SMS otherwise; None without marketing consent or a way to reach."""
+    consent = (profile.get("consents") or {}).get("marketing")
+    if not consent or not consent["granted"]:
+        return None
+    if profile.get("email"):
+        return "email"
+    if profile.get("phone"):
+        return "sms"
+    return None
+
+
+CAMPAIGN_TEMPLATES = {
+    "birthday-greeting": ("Happy birthday from {hotel}",
+                          "Dear {name},\n\nall of us at {hotel} wish you a happy birthday. "
+                          "A small surprise waits for you on your next stay.\n"),
+    "new-year-greeting": ("Happy New Year from {hotel}",
+                          "Dear {name},\n\nthank you for staying with us. We wish you a happy "
+                          "new year and look forward to welcoming you again.\n"),
+    "christmas-greeting": ("Season's greetings from {hotel}",
+                           "Dear {name},\n\nwarm wishes for the holidays from all of us at "
+                           "{hotel}.\n"),
+    "win-back-offer": ("We miss you at {hotel}",
+                       "Dear {name},\n\nit has been a while. Book your next stay within "
+                       "three months and earn double points on it.\n"),
+    "celebration-gift": ("Your celebration at {hotel}",
+                         "Dear {name},\n\nwe heard you are celebrating with us: a small "
+                         "gift will be waiting in your room.\n"),
+    "vip-gift": ("Welcome back to {hotel}",
+                 "Dear {name},\n\nwe look forward to your stay; a welcome gift will be "
+                 "waiting in your room.\n"),
+}
+
+
+def campaign_mail(template: str, *, to: str, first_name: str, hotel_name: str,
+                  sender: str) -> EmailMessage:
+    subject, body = CAMPAIGN_TEMPLATES[template]
+    message = EmailMessage()
+    message["From"], message["To"] = sender, to
+    message["Subject"] = subject.format(hotel=hotel_name)
+    message.set_content(body.format(hotel=hotel_name, name=first_name or "guest")
+                        + "\nTo stop these messages, reply STOP or change your preferences.\n")
+    return message
+
+
+def scheduled_actions(guest: dict[str, Any], today: date) -> list[dict[str, str]]:
+    """Greetings and win-back offers due today; each keyed so it goes out once."""
+    profile = guest.get("profile") or {}
+    guest_id = guest["_id"]
+    actions = []
+    birthday = profile.get("birthday")
+    if birthday and (_day(birthday).month, _day(birthday).day) == (today.month, today.day):
+        actions.append({"action_id": f"birthday|{today.year}|{guest_id}",
+                        "template": "birthday-greeting"})
+    holiday = HOLIDAYS.get((today.month, today.day))
+    if holiday and guest.get("lifecycle") in ("active", "lapsing"):
+        actions.append({"action_id": f"holiday|{today.isoformat()}|{guest_id}",
+                        "template": f"{holiday}-greeting"})
+    if guest.get("lifecycle") in ("lapsing", "lost"):
+        last = max((_day(s["departure"]) for s in guest.get("stays", [])), default=None)
+        actions.append({"action_id": f"win-back|{last}|{guest_id}", "template": "win-back-offer"})
+    return actions
+
+
+def reservation_actions(guest: dict[str, Any], reservation: dict[str, Any]) -> list[dict[str, str]]:
+    """Gifts announced when a VIP or a celebrating guest books."""
+    actions = []
+    requests = {r.lower() for r in reservation.get("special_requests", [])}
+    if requests & CELEBRATION_REQUESTS:
+        actions.append({"action_id": f"celebration|{reservation['reservation_id']}",
+                        "template": "celebration-gift"})
+    if (guest.get("profile") or {}).get("vip") or tier_of(guest.get("tier")).rank >= 3:
+        actions.append({"action_id": f"vip-gift|{reservation['reservation_id']}",
+                        "template": "vip-gift"})
+    return actions
+
+
+# --- the public profile (what guest.created / guest.updated carry) ------------------
+
+def projection(guest: dict[str, Any]) -> dict[str, Any]:
+    profile = guest.get("profile") or {}
+    consents = profile.get("consents") or {}
+    return {
+        "guest_id": guest["_id"],
+        "first_name": profile.get("first_name"), "last_name": profile.get("last_name"),
+        "email": profile.get("email"), "phone": profile.get("phone"),
+        "language": profile.get("language") or "en",
+        "member_number": guest.get("member_number"),
+        "tier": guest.get("tier") or ("Member" if guest.get("member_number") else None),
+        "vip": bool(profile.get("vip")) or tier_of(guest.get("tier")).rank >= 3,
+        "preferences": profile.get("preferences") or {},
+        "consents": {"marketing": bool(consents.get("marketing", {}).get("granted", False)),
+                     "surveys": bool(consents.get("surveys", {}).get("granted", True))},
+        "segments": guest.get("segments") or [],
+    }
+
+
+# --- HTTP models ----------------------------------------------------------------------
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConsentUpdate(Input):
+    granted: bool
+    source: Literal["web", "app", "desk", "phone", "email", "paper"]
+
+
+class ProfileUpdate(Input):
+    language: str | None = Field(default=None, min_length=2, max_length=10)
+    birthday: date | None = None
+    phone: str | None = Field(default=None, min_length=6, max_length=30)
+    vip: bool | None = None
+    preferences: dict[Literal["room", "pillow", "floor", "food", "dietary", "amenities"],
+                      list[str]] | None = None
+    consents: dict[Literal["marketing", "surveys"], ConsentUpdate] | None = None
+
+    @field_validator("birthday")
+    @classmethod
+    def not_in_future(cls, value: date | None) -> date | None:
+        if value and value > date.today():
+            raise ValueError("a birthday cannot be in the future")
+        return value
+
+
+class GuestLookup(Input):
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=30)
+    member_number: str | None = Field(default=None, max_length=20)
+
+    @model_validator(mode="after")
+    def one_at_least(self) -> "GuestLookup":
+        if not (self.email or self.phone or self.member_number):
+            raise ValueError("give an e-mail, a phone or a member number")
+        return self
+
+
+class EnrolmentCreate(Input):
+    source: Literal["web", "app", "desk", "phone"] = "desk"
+    marketing_consent: bool = False
+
+
+class RedemptionCreate(Input):
+    points: int = Field(gt=0, le=10_000_000)
+    kind: Literal["night", "voucher"]
+    request_id: str = Field(min_length=1, max_length=100,
+                            description="Names the redemption: the same id redeems once")
+
+
+class ReversalCreate(Input):
+    entry_id: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class MergeRequest(Input):
+    duplicate_guest_id: str = Field(min_length=1, max_length=100)
+
+
+class ErasureRequest(Input):
+    reason: str = Field(default="guest request", max_length=200)
+
+
 class LedgerEntryPublic(BaseModel):
     entry_id: str
+    kind: str = "earn"
     points: int
     reason: str
-    stay_id: str | None
+    stay_id: str | None = None
+    reservation_id: str | None = None
+    balance_after: int | None = None
     created_at: datetime
 
 
 class PointsPublic(BaseModel):
     guest_id: str
     balance: int
+    tier: str
     entries: list[LedgerEntryPublic]

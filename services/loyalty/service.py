@@ -1,54 +1,238 @@
-"""Loyalty use cases: earn points from stays, report a guest's balance."""
+"""Loyalty use cases: the ledger and the guest's history, from events and requests.
+
+Each is a rule handed to the one write path (guests.py): earn per stay and spend with
+tier bonuses and promotions, goodwill once per grant, reversal when a reservation is
+cancelled or refunded, redemption with a balance check that holds under concurrency,
+and the daily pass (year-end requalification, expiry after inactivity, greetings).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import Any
 
-from shared.events import PointsAccrued, PointsAccruedPayload, StayCheckedOut
-from shared.logging import get_logger
-from shared.outbox import with_outbox
-from shared.problems import NotFound
+from shared.events import (CaseOpened, FolioClosed, GoodwillGranted, ReservationCancelled,
+                           ReservationCreated, StayCheckedOut, SurveyResponseReceived)
 
-from .domain import points_for_stay, stay_earning_entry_id
-from .repository import LoyaltyRepository
-
-log = get_logger(__name__)
-PRODUCER = "loyalty"
+from . import ledger
+from .domain import (RedemptionCreate, ReversalCreate, lifecycle_of, reservation_actions,
+                     scheduled_actions, segments_of, spend_earning_entry_id,
+                     stay_earning_entry_id)
+from .guests import Change, GuestStore
 
 
 class LoyaltyService:
-    def __init__(self, repository: LoyaltyRepository, *, points_per_currency_unit: int,
-                 events_written: Callable[[], None]) -> None:
-        self.repository = repository
-        self.points_per_currency_unit = points_per_currency_unit
-        self.events_written = events_written
+    def __init__(self, store: GuestStore, *, rules: ledger.EarningRules,
+                 inactivity: timedelta) -> None:
+        self.store = store
+        self.repository = store.repository
+        self.clock = store.clock
+        self.rules = rules
+        self.inactivity = inactivity
 
     async def earn_for_stay(self, event: StayCheckedOut) -> None:
         stay = event.payload
-        entry_id = stay_earning_entry_id(stay.stay_id)
-        points = points_for_stay(stay.room_revenue, self.points_per_currency_unit)
-        created = await self.repository.add_entry_once(with_outbox({
-            "_id": entry_id,
-            "guest_id": stay.guest_id,
-            "property_id": event.property_id,
-            "points": points,
-            "reason": "stay",
-            "stay_id": stay.stay_id,
-            "source_event_id": str(event.event_id),
-            "created_at": datetime.now(UTC),
-        }, PointsAccrued.new(PointsAccruedPayload(
-            entry_id=entry_id, guest_id=stay.guest_id, points=points, reason="stay",
-            stay_id=stay.stay_id,
-        ), producer=PRODUCER, **event.caused())))
-        if created:
-            self.events_written()
-            log.info("points accrued", entry_id=entry_id, points=points)
+        now = self.clock()
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            known = any(s["stay_id"] == stay.stay_id for s in guest.get("stays", []))
+            earned = self.rules.stay_points(stay.room_revenue, ledger.tier_of(guest.get("tier")),
+                                            stay.departure)
+            change = Change()
+            if not known:
+                change.pushes["stays"] = [{
+                    "stay_id": stay.stay_id, "reservation_id": stay.reservation_id,
+                    "property_id": event.property_id, "room_type": stay.room_type,
+                    "arrival": stay.arrival.isoformat(), "departure": stay.departure.isoformat(),
+                    "nights": stay.nights, "room_revenue": str(stay.room_revenue),
+                    "total_spend": str(stay.total_spend), "currency": stay.currency}]
+            movement = ledger.Movement(
+                entry_id=stay_earning_entry_id(stay.stay_id), kind=ledger.EARN,
+                points=earned["points"], reason="stay", at=now, qualifying=True,
+                qualifying_nights=stay.nights,
+                details={"stay_id": stay.stay_id, "reservation_id": stay.reservation_id,
+                         "nights": stay.nights, "property_id": event.property_id,
+                         **{k: v for k, v in earned.items() if k != "points"}})
+            posted = self.store.postings(guest, [movement], event, change)
+            return posted or (change if not known else None)
+
+        await self.store.change(stay.guest_id, decide, cause=event, create=True)
+
+    async def earn_for_spend(self, event: FolioClosed) -> None:
+        folio = event.payload
+        now = self.clock()
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            earned = self.rules.spend_points(folio.other_charges, ledger.tier_of(guest.get("tier")),
+                                             now.date())
+            if earned["points"] <= 0:
+                return None
+            reservation_id = next((s["reservation_id"] for s in guest.get("stays", [])
+                                   if s["stay_id"] == folio.stay_id), None)
+            return self.store.postings(guest, [ledger.Movement(
+                entry_id=spend_earning_entry_id(folio.stay_id), kind=ledger.SPEND,
+                points=earned["points"], reason="spend", at=now, qualifying=True,
+                details={"stay_id": folio.stay_id, "reservation_id": reservation_id,
+                         "property_id": event.property_id,
+                         **{k: v for k, v in earned.items() if k != "points"}})], event)
+
+        await self.store.change(folio.guest_id, decide, cause=event, create=True)
+
+    async def record_reservation(self, event: ReservationCreated) -> None:
+        booking = event.payload
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            if any(r["reservation_id"] == booking.reservation_id
+                   for r in guest.get("reservations", [])):
+                return None
+            reservation = {
+                "reservation_id": booking.reservation_id, "status": booking.status,
+                "property_id": event.property_id, "room_type": booking.room_type,
+                "arrival": booking.arrival.isoformat(), "departure": booking.departure.isoformat(),
+                "adults": booking.adults, "children": booking.children,
+                "channel": booking.channel, "special_requests": list(booking.special_requests),
+                "total_amount": str(booking.total_amount)}
+            return Change(pushes={"reservations": [reservation]},
+                          messages=reservation_actions(guest, reservation))
+
+        await self.store.change(booking.guest_id, decide, cause=event, create=True)
+
+    async def cancel_reservation(self, event: ReservationCancelled) -> None:
+        """A cancelled (refunded) reservation takes back the points it earned."""
+        cancelled = event.payload
+        now = self.clock()
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            reservations = [{**r, "status": "cancelled"}
+                            if r["reservation_id"] == cancelled.reservation_id else r
+                            for r in guest.get("reservations", [])]
+            change = Change(sets={"reservations": reservations})
+            movements = [ledger.reversal(guest, entry_id, "reservation cancelled", now)
+                         for entry_id in ledger.reversible_entries_of_reservation(
+                             guest, cancelled.reservation_id)]
+            return self.store.postings(guest, movements, event, change) or change
+
+        await self.store.change(cancelled.guest_id, decide, cause=event, create=True)
+
+    async def record_survey_response(self, event: SurveyResponseReceived) -> None:
+        response = event.payload
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            feedback = dict(guest.get("feedback") or {})
+            if response.survey_id in feedback.get("survey_ids", []):
+                return None
+            feedback["survey_ids"] = [*feedback.get("survey_ids", []), response.survey_id]
+            feedback["responses"] = feedback.get("responses", 0) + 1
+            if response.csat is not None:
+                feedback["csat_total"] = feedback.get("csat_total", 0.0) + response.csat
+                feedback["csat_count"] = feedback.get("csat_count", 0) + 1
+            if response.nps is not None:
+                feedback["last_nps"] = response.nps
+            if response.low_score:
+                feedback["low_scores"] = feedback.get("low_scores", 0) + 1
+                feedback["last_problem_at"] = event.occurred_at
+            return Change(sets={"feedback": feedback})
+
+        await self.store.change(response.guest_id, decide, cause=event, create=True)
+
+    async def record_case(self, event: CaseOpened) -> None:
+        case = event.payload
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            feedback = dict(guest.get("feedback") or {})
+            if case.case_id in feedback.get("case_ids", []):
+                return None
+            feedback["case_ids"] = [*feedback.get("case_ids", []), case.case_id]
+            feedback["last_problem_at"] = max(
+                event.occurred_at, feedback.get("last_problem_at") or event.occurred_at)
+            return Change(sets={"feedback": feedback})
+
+        await self.store.change(case.guest_id, decide, cause=event, create=True)
+
+    async def apply_goodwill(self, event: GoodwillGranted) -> None:
+        """Service recovery: once per grant_id, whatever the deliveries."""
+        grant = event.payload
+        now = self.clock()
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            change = Change()
+            if grant.voucher and grant.grant_id not in {v["grant_id"]
+                                                         for v in guest.get("vouchers", [])}:
+                change.pushes["vouchers"] = [{"grant_id": grant.grant_id, "case_id": grant.case_id,
+                                              "voucher": grant.voucher, "granted_at": now}]
+            if grant.points > 0:
+                posted = self.store.postings(guest, [ledger.Movement(
+                    entry_id=f"goodwill|{grant.grant_id}", kind=ledger.GOODWILL,
+                    points=grant.points, reason="goodwill", at=now,
+                    details={"case_id": grant.case_id})], event, change)
+                if posted:
+                    return posted
+            return change if change.pushes else None
+
+        await self.store.change(grant.guest_id, decide, cause=event, create=True)
+
+    async def guest(self, guest_id: str) -> dict[str, Any]:
+        return await self.store.load(guest_id, create=False)
 
     async def points_of(self, guest_id: str) -> dict[str, Any]:
-        entries = await self.repository.entries_of(guest_id)
-        if not entries:
-            raise NotFound(f"guest {guest_id!r} has no loyalty record")
-        return {"guest_id": guest_id, "balance": sum(entry["points"] for entry in entries),
-                "entries": [{"entry_id": entry["_id"], **entry} for entry in entries]}
+        guest = await self.store.load(guest_id, create=False)
+        return {"guest_id": guest["_id"], "balance": guest.get("balance", 0),
+                "tier": ledger.tier_of(guest.get("tier")).name,
+                "entries": guest.get("entries", [])}
+
+    async def redeem(self, guest_id: str, request: RedemptionCreate) -> dict[str, Any]:
+        now = self.clock()
+        movement = ledger.redemption(guest_id, points=request.points, kind=request.kind,
+                                     request_id=request.request_id, at=now)
+        guest = await self.store.change(
+            guest_id, lambda g: self.store.postings(g, [movement], None))
+        return await self._entry(guest["_id"], movement.entry_id)
+
+    async def reverse(self, guest_id: str, request: ReversalCreate) -> dict[str, Any]:
+        now = self.clock()
+        entry_ids: list[str] = []
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            movement = ledger.reversal(guest, request.entry_id, request.reason, now)
+            entry_ids[:] = [movement.entry_id]
+            return self.store.postings(guest, [movement], None)
+
+        guest = await self.store.change(guest_id, decide)
+        return await self._entry(guest["_id"], entry_ids[0])
+
+    async def _entry(self, guest_id: str, entry_id: str) -> dict[str, Any]:
+        guest = await self.guest(guest_id)
+        return next(e for e in guest["entries"] if e["entry_id"] == entry_id)
+
+    async def daily_pass(self, guest_id: str) -> None:
+        """Year-end requalification, expiry after inactivity, segment and lifecycle
+        refresh and due greetings for one guest, each idempotent for the day."""
+        now = self.clock()
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            change = Change()
+            qualifying, tier, tier_change = ledger.roll_over(guest, now.year)
+            if guest.get("qualifying") and qualifying != guest["qualifying"]:
+                change.sets.update(qualifying=qualifying, tier=tier.name)
+                if tier_change:
+                    change.events.append(self.store.tier_event(guest, tier_change, None))
+            expiring = ledger.expiry(guest, now, self.inactivity)
+            if expiring:
+                self.store.postings(guest, [expiring], None, change)
+            today = now.date()
+            refreshed = {**guest, **change.sets}
+            if (segments_of(refreshed, today) != guest.get("segments")
+                    or lifecycle_of(refreshed, today) != guest.get("lifecycle")):
+                change.sets["refreshed_on"] = today.isoformat()
+            done = set(guest.get("campaign_actions", []))
+            change.messages = [action for action in scheduled_actions(
+                {**refreshed, "lifecycle": lifecycle_of(refreshed, today)}, today)
+                if action["action_id"] not in done]
+            if change.messages:
+                change.pushes["campaign_actions"] = [a["action_id"] for a in change.messages]
+            if change.sets or change.pushes:
+                return change
+            return None
+
+        await self.store.change(guest_id, decide)
+

@@ -1,0 +1,92 @@
+"""Sends queued campaign e-mails: greetings, win-back offers, gifts.
+
+A message record names the guest, the channel and the template, never the address: the
+address is read from the profile at send time, so a message queued before an erasure or
+a withdrawn consent is dropped, not sent. Each message is claimed under a lease, so two
+replicas never send it at once; a crash after SMTP accepted it but before it is marked
+sent sends it again with the same Message-ID (at-least-once towards SMTP, as for surveys).
+SMS messages stay queued for an SMS gateway adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any, Protocol
+
+import aiosmtplib
+from prometheus_client import Counter
+
+from shared.logging import get_logger
+from shared.worker import PollingWorker
+
+from .config import Settings
+from .domain import campaign_mail, contact_channel
+from .repository import LoyaltyRepository
+
+log = get_logger(__name__)
+CAMPAIGN_MAILS = Counter("loyalty_campaign_mails_total", "Campaign e-mails accepted by SMTP")
+RETRY_AFTER = timedelta(minutes=10)
+
+
+class MailSender(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+class SmtpSender:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def send(self, message: EmailMessage) -> None:
+        await aiosmtplib.send(
+            message, hostname=self.settings.smtp_host, port=self.settings.smtp_port,
+            username=self.settings.smtp_username, password=self.settings.smtp_password,
+            start_tls=self.settings.smtp_start_tls, timeout=self.settings.smtp_timeout_seconds)
+
+
+class CampaignMessenger(PollingWorker):
+    name = "loyalty-messenger"
+
+    def __init__(self, repository: LoyaltyRepository, sender: MailSender, settings: Settings,
+                 *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        super().__init__(settings.messenger_poll_seconds)
+        self.repository = repository
+        self.sender = sender
+        self.settings = settings
+        self.clock = clock
+        self.lease = timedelta(seconds=settings.messenger_lease_seconds)
+
+    async def work_once(self) -> int:
+        sent = 0
+        now = self.clock()
+        for message in await self.repository.due_emails(now, limit=50):
+            claimed = await self.repository.claim_message(message["_id"], now, self.lease)
+            if claimed is not None and await self._send(claimed, now):
+                sent += 1
+        return sent
+
+    async def _send(self, message: dict[str, Any], now: datetime) -> bool:
+        guest = await self.repository.get(message["guest_id"])
+        profile = (guest or {}).get("profile") or {}
+        if guest is None or guest.get("anonymized_at") or contact_channel(profile) != "email":
+            await self.repository.finish_message(message["_id"], "cancelled")
+            return False
+        mail = campaign_mail(message["template"], to=profile["email"],
+                             first_name=profile.get("first_name") or "",
+                             hotel_name=self.settings.hotel_name, sender=self.settings.mail_from)
+        mail["Message-ID"] = make_msgid(idstring=message["_id"].replace("|", "."),
+                                        domain=self.settings.mail_from.split("@")[-1])
+        try:
+            await self.sender.send(mail)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            await self.repository.release_message(message["_id"], now + RETRY_AFTER,
+                                                  error=type(exc).__name__)
+            log.warning("campaign mail failed; will retry", message_id=message["_id"],
+                        error=type(exc).__name__)
+            return False
+        await self.repository.finish_message(message["_id"], "sent", sent_at=self.clock())
+        CAMPAIGN_MAILS.inc()
+        log.info("campaign mail sent", message_id=message["_id"], template=message["template"])
+        return True

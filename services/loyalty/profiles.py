@@ -1,0 +1,200 @@
+"""Profile use cases: contact, preferences and consents, enrolment, one profile per
+guest (matching and merging), and data protection (export, erasure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from shared.events import GuestAnonymized, GuestAnonymizedPayload, GuestContactCaptured
+from shared.logging import get_logger
+from shared.problems import NotFound
+
+from . import ledger
+from .domain import (PERSONAL_FIELDS, EnrolmentCreate, GuestLookup, ProfileUpdate, consent_record,
+                     match_keys, member_number_for)
+from .guests import WRITE_ATTEMPTS, Change, GuestStore
+from .repository import VersionConflict
+
+log = get_logger(__name__)
+
+
+class ProfileService:
+    def __init__(self, store: GuestStore, *, match_secret: str) -> None:
+        self.store = store
+        self.repository = store.repository
+        self.clock = store.clock
+        self.match_secret = match_secret
+
+    async def guest(self, guest_id: str) -> dict[str, Any]:
+        return await self.store.load(guest_id, create=False)
+
+    async def find(self, lookup: GuestLookup) -> dict[str, Any]:
+        """The guest an e-mail, a phone or a member number belongs to (desk recognition)."""
+        for key in match_keys(self.match_secret, email=lookup.email, phone=lookup.phone,
+                              member_number=lookup.member_number):
+            owner = await self.repository.owner_of(key)
+            if owner is not None:
+                return await self.guest(owner)
+        raise NotFound("no guest matches")
+
+    async def record_contact(self, event: GuestContactCaptured) -> None:
+        """The contact a booking captured: newest wins, then duplicates are looked for."""
+        contact = event.payload
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            profile = dict(guest.get("profile") or {})
+            if profile.get("contact_at") and profile["contact_at"] > event.occurred_at:
+                return None
+            if guest.get("anonymized_at") and guest["anonymized_at"] >= event.occurred_at:
+                return None  # a replayed old message must not bring erased data back
+            profile.update(first_name=contact.first_name, last_name=contact.last_name,
+                           language=contact.language, contact_at=event.occurred_at,
+                           **({"email": str(contact.email)} if contact.email else {}),
+                           **({"phone": contact.phone} if contact.phone else {}))
+            return Change(sets={"profile": profile})
+
+        guest = await self.store.change(contact.guest_id, decide, cause=event, create=True)
+        await self._match(guest["_id"], email=contact.email, phone=contact.phone)
+
+    async def _match(self, guest_id: str, *, email: str | None = None, phone: str | None = None,
+                     member_number: str | None = None) -> None:
+        """Claims the guest's match keys; a key another guest owns is the same person,
+        so this guest merges into that (the older) profile."""
+        for key in match_keys(self.match_secret, email=email, phone=phone,
+                              member_number=member_number):
+            owner = await self.repository.claim_match_key(key, guest_id)
+            if owner != guest_id:
+                await self.merge(owner, guest_id)
+                return
+
+    async def update_profile(self, guest_id: str, update: ProfileUpdate) -> dict[str, Any]:
+        now = self.clock()
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            profile = dict(guest.get("profile") or {})
+            values = update.model_dump(exclude_unset=True, exclude={"consents", "preferences"})
+            if "birthday" in values and values["birthday"] is not None:
+                values["birthday"] = values["birthday"].isoformat()
+            profile.update(values)
+            if update.preferences is not None:
+                chosen = {k: sorted(set(v)) for k, v in update.preferences.items()}
+                profile["preferences"] = {**profile.get("preferences", {}), **chosen}
+            if update.consents:
+                profile["consents"] = {**profile.get("consents", {}), **{
+                    purpose: consent_record(c.granted, now, c.source)
+                    for purpose, c in update.consents.items()}}
+            return Change(sets={"profile": profile})
+
+        guest = await self.store.change(guest_id, decide)
+        if update.phone:
+            await self._match(guest["_id"], phone=update.phone)
+        return await self.guest(guest["_id"])
+
+    async def enrol(self, guest_id: str, request: EnrolmentCreate) -> dict[str, Any]:
+        now = self.clock()
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            if guest.get("member_number"):
+                return None
+            sets: dict[str, Any] = {"member_number": member_number_for(guest["_id"]),
+                                    "enrolled_at": now, "enrolment_source": request.source,
+                                    "tier": guest.get("tier") or ledger.BASE_TIER.name}
+            if request.marketing_consent:
+                profile = dict(guest.get("profile") or {})
+                profile["consents"] = {**profile.get("consents", {}),
+                                       "marketing": consent_record(True, now, request.source)}
+                sets["profile"] = profile
+            return Change(sets=sets)
+
+        guest = await self.store.change(guest_id, decide)
+        guest = await self.guest(guest["_id"])
+        await self._match(guest["_id"], member_number=guest["member_number"])
+        return guest
+
+    async def merge(self, guest_id: str, other_id: str) -> dict[str, Any]:
+        """Merges two profiles of one person. The older profile survives (then the
+        smaller id): a fixed order, so two merges of the same pair racing each other
+        agree on the direction and never make a cycle. Two documents, so two writes, made
+        safe to interrupt: (1) the duplicate is closed, `merged_into` set and its balance
+        moved out by a `transfer|to|<survivor>` entry; (2) the survivor takes the history
+        and the points by a `transfer|from|<duplicate>` entry. Every later look-up of the
+        duplicate passes through step 2 again, which is idempotent, so a crash between
+        the two writes is finished by the next reader. Entries are never rewritten."""
+        first = await self.store.load(guest_id, create=False)
+        second = await self.store.load(other_id, create=False)
+        if first["_id"] == second["_id"]:
+            return first
+        survivor, duplicate = sorted((first, second), key=lambda g: (g["created_at"], g["_id"]))
+        target = survivor["_id"]
+        now = self.clock()
+
+        def close(guest: dict[str, Any]) -> Change | None:
+            change = Change(sets={"merged_into": target, "merged_at": now}, publish_profile=False)
+            if guest.get("balance", 0) > 0:
+                return self.store.postings(guest, [ledger.Movement(
+                    entry_id=f"transfer|to|{target}", kind=ledger.TRANSFER_OUT,
+                    points=-guest["balance"], reason=f"merged into {target}", at=now)],
+                    None, change)
+            return change
+
+        for _ in range(WRITE_ATTEMPTS):
+            current = await self.repository.get(duplicate["_id"])
+            if current.get("merged_into"):
+                break
+            change = close(current)
+            try:
+                await self.repository.save(current, sets=change.sets, pushes=change.pushes)
+                break
+            except VersionConflict:
+                continue
+        await self.store.load(duplicate["_id"], create=False)  # completes step 2
+        return await self.guest(target)
+
+    async def export(self, guest_id: str) -> dict[str, Any]:
+        """Everything loyalty holds about the guest, merged profiles included."""
+        guest = await self.guest(guest_id)
+        merged = [await self.repository.get(alias) for alias in guest.get("also_known_as", [])]
+        hidden = {"applied_events", "outbox", "outbox_lease_until", "outbox_lease_owner"}
+        strip = (lambda doc: {k: v for k, v in doc.items() if k not in hidden})
+        return {"guest": strip(guest), "merged_profiles": [strip(m) for m in merged if m],
+                "messages": await self.repository.messages_of(guest["_id"]),
+                "exported_at": self.clock()}
+
+    async def erase(self, guest_id: str, reason: str) -> dict[str, Any]:
+        """Erasure on request: the profile's personal fields go, in this guest's document
+        and every document merged into it; the ledger amounts, the stays (dates, rooms,
+        amounts) and the feedback counts stay, keyed by the guest id. One event tells
+        every other service to do the same."""
+        guest = await self.guest(guest_id)
+        now = self.clock()
+        aliases = list(guest.get("also_known_as", []))
+        for alias in aliases:
+            for _ in range(WRITE_ATTEMPTS):
+                merged = await self.repository.get(alias)
+                try:
+                    await self.repository.save(merged, sets=_erased_profile(merged, now),
+                                               unsets=("member_number",))
+                    break
+                except VersionConflict:
+                    continue
+
+        def decide(current: dict[str, Any]) -> Change:
+            return Change(sets=_erased_profile(current, now), unsets=("member_number",),
+                          publish_profile=False, events=[self.store.event(
+                              GuestAnonymized, GuestAnonymizedPayload(
+                                  guest_id=current["_id"], also_known_as=aliases,
+                                  requested_at=now), current, None)])
+
+        await self.store.change(guest["_id"], decide)
+        await self.repository.drop_match_keys([guest["_id"], *aliases])
+        await self.repository.cancel_messages([guest["_id"], *aliases])
+        log.info("guest anonymised", guest_id=guest["_id"], reason=reason)
+        return {"guest_id": guest["_id"], "also_known_as": aliases, "anonymized_at": now}
+
+
+
+def _erased_profile(guest: dict[str, Any], now: datetime) -> dict[str, Any]:
+    profile = guest.get("profile") or {}
+    kept = {k: v for k, v in profile.items() if k not in PERSONAL_FIELDS and k != "contact_at"}
+    return {"profile": {**kept, "consents": {}}, "anonymized_at": now}
