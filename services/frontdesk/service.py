@@ -359,7 +359,7 @@ class FrontDeskService:
             vip=stay["vip"]), **self._origin(stay))]
         if deposit:
             payment = _payment_line(PaymentKind.DEPOSIT, deposit.amount, deposit.method,
-                                    deposit.token_reference, self.clock(),
+                                    self._token(stay["_id"], deposit.token_reference), self.clock(),
                                     pre_authorisation=deposit.pre_authorisation)
             stay["payments"].append(payment)
             events.append(self._payment_event(stay, payment))
@@ -389,7 +389,8 @@ class FrontDeskService:
     async def post_payment(self, stay_id: str, request: PaymentCreate) -> dict[str, Any]:
         stay = await self._in_house(stay_id)
         payment = _payment_line(request.kind, request.amount, request.method,
-                                request.token_reference, self.clock(), reference=request.reference)
+                                self._token(stay_id, request.token_reference), self.clock(),
+                                reference=request.reference)
         posted = await self.repository.update_stay(
             stay_id, {"status": "in_house", "payments.payment_id": {"$ne": payment["payment_id"]}},
             {"$push": {"payments": payment, **push_outbox(self._payment_event(stay, payment))}})
@@ -407,8 +408,9 @@ class FrontDeskService:
     async def folio(self, stay_id: str) -> dict[str, Any]:
         stay = await self.get_stay(stay_id)
         return {"stay_id": stay_id, "currency": stay["currency"], "status": stay["status"],
-                "charges": stay["charges"], "payments": [_public_payment(p) for p in stay["payments"]],
-                **settle(stay["charges"], stay["payments"])}
+                "charges": stay["charges"],
+                "payments": [_public_payment(p) for p in stay["payments"]],
+                "totals": settle(stay["charges"], stay["payments"])}
 
     async def night_audit(self, night: date) -> int:
         """Posts the night's room charge to every stay in house that night, once."""
@@ -709,6 +711,14 @@ class FrontDeskService:
             category=charge["category"], amount=Decimal(charge["amount"]),
             description=charge["description"], currency=stay["currency"]), **origin)
 
+    def _token(self, stay_id: str, token_reference: str | None) -> dict[str, Any] | None:
+        """The payment provider's token reference, encrypted like an ID number: it lets
+        whoever holds it capture the pre-authorisation."""
+        if not token_reference:
+            return None
+        return {"encrypted": self.cipher.encrypt(token_reference, context=stay_id),
+                "masked": mask(token_reference)}
+
     def _payment_event(self, stay: dict[str, Any], payment: dict[str, Any]) -> Event[Any]:
         # The method's kind only: the token reference stays on the folio.
         return FolioPaymentPosted.new(FolioPaymentPostedPayload(
@@ -745,17 +755,18 @@ def _charge_line(charge_id: str, category: ChargeCategory, amount: Decimal, desc
             "description": description, "posted_at": at}
 
 
-def _payment_line(kind: PaymentKind, amount: Decimal, method: str, token: str | None,
+def _payment_line(kind: PaymentKind, amount: Decimal, method: str, token: dict[str, Any] | None,
                   at: datetime, *, reference: str | None = None,
                   pre_authorisation: bool = False) -> dict[str, Any]:
     return {"payment_id": f"{kind.value}|{reference}" if reference else str(uuid.uuid4()),
             "kind": kind.value, "amount": str(cents(amount)), "method": method,
-            "token_reference": token, "pre_authorisation": pre_authorisation, "posted_at": at}
+            "token": token, "pre_authorisation": pre_authorisation, "posted_at": at}
 
 
 def _public_payment(payment: dict[str, Any]) -> dict[str, Any]:
-    token = payment.get("token_reference")
-    return {**payment, "token_reference": mask(token) if token else None}
+    token = payment.get("token") or {}
+    return {key: value for key, value in payment.items() if key != "token"} | {
+        "token_reference": token.get("masked")}
 
 
 def _recognition(profile: dict[str, Any] | None,
