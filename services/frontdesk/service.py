@@ -565,7 +565,8 @@ class FrontDeskService:
         if request.to_room:
             choice = await self.claim_chosen_room(request.to_room, nights, stay_id)
         else:
-            needs = await self.needs_for(stay["room_type"], len(nights), [], None)
+            profile = await self.repository.guest(stay["guest_id"])
+            needs = await self.needs_for(stay["room_type"], len(nights), [], profile)
             rooms = [_room(doc) for doc in await self.repository.all_rooms()]
             taken = await self.repository.taken_rooms(nights, except_stay=stay_id) | {old_room}
             while True:
