@@ -74,6 +74,9 @@ class CheckIn(_Input):
     room_number: str | None = Field(default=None, description="manual override")
     requests: list[str] = Field(default=[], max_length=20)
     agent: str | None = None
+    early_check_in: bool = Field(default=False, description=(
+        "the guest arrives before the booked arrival date: the nights from today are "
+        "added at the rack rate, in the same room"))
 
 
 class WalkIn(_Input):

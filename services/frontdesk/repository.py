@@ -138,12 +138,15 @@ class FrontDeskRepository:
         return True
 
     async def release_room_nights(self, stay_id: str, room_number: str | None = None,
-                                  from_night: date | None = None) -> int:
+                                  from_night: date | None = None,
+                                  nights: list[date] | None = None) -> int:
         query: dict[str, Any] = {"stay_id": stay_id}
         if room_number:
             query["room_number"] = room_number
         if from_night:
             query["night"] = {"$gte": from_night.isoformat()}
+        if nights is not None:
+            query["night"] = {"$in": [night.isoformat() for night in nights]}
         result = await self.room_nights.delete_many(query)
         return result.deleted_count
 

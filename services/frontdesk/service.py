@@ -36,6 +36,7 @@ from .repository import FrontDeskRepository
 log = get_logger(__name__)
 PRODUCER = "frontdesk"
 Clock = Callable[[], datetime]
+MAX_EARLY_NIGHTS = 2
 
 
 class NoRoomFree(Conflict):
@@ -203,13 +204,24 @@ class FrontDeskService:
             self._check_registration(request.registration, departure)
 
         profile = await self.repository.guest(arrival["guest_id"])
+        early = self._early_nights(arrival, request.early_check_in)
+        if early:  # the nights before the booked arrival, at the rack rate, in the same room
+            rate = str(self.setup.room_type(arrival["room_type"]).nightly_rate)
+            arrival = {**arrival, "arrival": early[0].isoformat(), "nightly_rates": {
+                **{night.isoformat(): rate for night in early}, **arrival["nightly_rates"]}}
         nights = _stay_nights(arrival)
         pre_assigned = arrival.get("assignment")
         stay_id = pre_assigned["stay_id"] if pre_assigned else new_stay_id()
         choice: Choice | None = None
+        early_claimed: list[date] = []
         if pre_assigned and request.room_number in (None, pre_assigned["room_number"]):
             room = _room(await self.repository.room(pre_assigned["room_number"]))
             if room.ready:
+                if early and not await self.repository.claim_room_nights(room.number, early,
+                                                                         stay_id):
+                    raise NoRoomFree(f"room {room.number} is taken before the arrival date; "
+                                     "name another room for the early check-in")
+                early_claimed = early
                 assignment = {k: pre_assigned[k] for k in ("room_number", "rule", "explanation")}
             elif request.room_number:
                 raise Conflict(f"room {room.number} is {room.status}: only clean or inspected "
@@ -241,6 +253,9 @@ class FrontDeskService:
         except Exception as error:
             if choice is not None:  # only what this call claimed: a winner may hold the rest
                 await self.repository.release_room_nights(stay_id, choice.room_number)
+            elif early_claimed:
+                await self.repository.release_room_nights(stay_id, assignment["room_number"],
+                                                          nights=early_claimed)
             if _is_duplicate(error):
                 raise Conflict(f"reservation {request.reservation_id!r} is already checked in") \
                     from None
@@ -295,6 +310,19 @@ class FrontDeskService:
         self.events_written()
         log.info("walk-in checked in", stay_id=stay_id, room_number=stay["room_number"])
         return stay
+
+    def _early_nights(self, arrival: dict[str, Any], early_check_in: bool) -> list[date]:
+        if not early_check_in:
+            return []
+        booked = date.fromisoformat(arrival["arrival"])
+        early = nights_between(self.today(), booked)
+        if not early:
+            raise Unprocessable("an early check-in is for a guest arriving before the "
+                                f"booked arrival date ({booked.isoformat()})")
+        if len(early) > MAX_EARLY_NIGHTS:
+            raise Unprocessable(f"an early check-in adds at most {MAX_EARLY_NIGHTS} nights; "
+                                "amend the reservation instead")
+        return early
 
     def _check_registration(self, registration: RegistrationCreate, departure: date) -> None:
         document = registration.document

@@ -9,6 +9,7 @@ import asyncio
 import json
 import random
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -105,5 +106,5 @@ def booking(number: int, room_type: str, arrival: date, departure: date,
         reservation_id=f"res-{number}", confirmation_number=f"C{number:05d}",
         guest_id=f"guest-{number}", guest_name=f"Guest {number}", room_type=room_type,
         arrival=arrival, departure=departure, adults=1, channel="web", nightly_rates=rates,
-        total_amount=sum((__import__("decimal").Decimal(r) for r in rates.values())),
+        total_amount=sum((Decimal(r) for r in rates.values()), Decimal("0")),
         **extra), producer="reservation", property_id=PROPERTY)

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from services.frontdesk.audit import NightAuditWorker
-from services.frontdesk.domain import CheckIn, CheckOut
+from services.frontdesk.domain import CheckIn, CheckOut, WalkIn
 from services.frontdesk.projections import ArrivalNotYetKnown
 from shared.events import (GuestMerged, GuestMergedPayload, GuestProfilePayload, GuestUpdated,
                            ReservationAmended, ReservationAmendedPayload, ReservationNoShow,
@@ -142,3 +142,29 @@ def test_a_reservation_checked_in_twice_at_once_gets_one_stay_and_one_room() -> 
     assert len(stays) == 1 and all(isinstance(o, Conflict) for o in outcomes if o not in stays)
     assert sorted((n["room_number"], n["stay_id"]) for n in held) == \
         [(stays[0]["room_number"], stays[0]["_id"])] * 3
+
+
+def test_an_early_check_in_takes_the_night_before_in_the_same_room_or_nothing() -> None:
+    async def scenario():
+        clock = FixedClock(at_local(ARRIVAL - timedelta(days=1), 9))
+        service, projections, database = await build(SETUP, clock)
+        for number in (1, 2):
+            await projections.reservation_created(booking(number, "suite", ARRIVAL, DEPARTURE))
+        first = await service.assign("res-1", "901")
+        await service.check_in(CheckIn(reservation_id="res-2", room_number="902"))
+        # The early guest now holds 901 on the 9th: a walk-in cannot have it that night.
+        early = await service.check_in(CheckIn(reservation_id="res-1", early_check_in=True))
+        with pytest.raises(Conflict):
+            await service.walk_in(WalkIn.model_validate({
+                "room_type": "suite", "departure": "2027-03-10", "adults": 1,
+                "room_number": "901", "registration": {
+                    "first_name": "A", "last_name": "B", "gender": "male", "nationality": "CN",
+                    "document": {"type": "passport", "number": "E1234567",
+                                 "expires_on": "2030-01-01"}}}))
+        held = await database["room_nights"].find({"stay_id": early["_id"]}).to_list(None)
+        return first, early, sorted(n["night"] for n in held)
+
+    first, early, held = run(scenario())
+    assert early["room_number"] == first["room_number"] == "901"
+    assert early["arrival"] == "2027-03-09" and early["nightly_rates"]["2027-03-09"] == "1680.00"
+    assert held == ["2027-03-09", "2027-03-10", "2027-03-11", "2027-03-12"]
