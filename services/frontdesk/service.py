@@ -538,8 +538,9 @@ class FrontDeskService:
         room_nights = len([c for c in charges if c["category"] == ChargeCategory.ROOM])
         settlement = {
             "stay_id": stay["_id"], "nights": room_nights, "currency": stay["currency"],
-            **totals, "refund": -totals["balance"] if totals["balance"] < 0 else Decimal("0"),
-            "amount_due": max(totals["balance"], Decimal("0")), "late_checkout_fee": fee,
+            **totals, "refund": cents(max(-totals["balance"], Decimal("0"))),
+            "amount_due": cents(max(totals["balance"], Decimal("0"))),
+            "late_checkout_fee": cents(fee),
             "invoice_number": number, "early_departure": early,
             "item_checks": stay["item_checks"], "lines": charges,
             "billed_to": stay.get("guest_name"),

@@ -133,7 +133,7 @@ async def test_a_full_stay_settles_to_the_cent_and_no_id_number_is_ever_in_clear
         assert (settlement["nights"], settlement["room_charges"], settlement["other_charges"],
                 settlement["compensation"], settlement["deposit"], settlement["balance"],
                 settlement["refund"], settlement["amount_due"]) == \
-            (3, "2640.30", "185.83", "200.00", "5000.00", "-1973.87", "1973.87", "0")
+            (3, "2640.30", "185.83", "200.00", "5000.00", "-1973.87", "1973.87", "0.00")
         assert settlement["invoice_number"].startswith("DEMO-HOTEL-")
         assert settlement["item_checks"] == ["check-1"]
         assert desk.post(f"/stays/{stay_id}/checkout").status_code == 409

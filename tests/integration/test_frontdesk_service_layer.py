@@ -71,7 +71,7 @@ def test_late_check_out_is_charged_by_policy_on_the_departure_day() -> None:
     on_time, half, full, waived = (run(scenario(11)), run(scenario(15)), run(scenario(20)),
                                    run(scenario(20, waive=True)))
     assert [s["late_checkout_fee"] for s in (on_time, half, full, waived)] == \
-        ["0", "280.00", "560.00", "0"]
+        ["0.00", "280.00", "560.00", "0.00"]
     assert full["balance"] == "2240.00" and full["other_charges"] == "560.00"
     assert not full["early_departure"]
 
