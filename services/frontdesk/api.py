@@ -10,7 +10,9 @@ from fastapi import APIRouter, Body, Query, status
 from .domain import (AssignmentNotice, ChargeCreate, CheckIn, CheckOut, ComplaintCreate,
                      GuestRequestCreate, NightAudit, PaymentCreate, PreAssign, RoomAssign,
                      RoomMove, Settlement, StayExtend, StayPublic, WalkIn)
-from .service import FrontDeskService, _public_payment
+from .folio_service import FolioService
+from .records import public_payment
+from .service import FrontDeskService
 
 ARRIVAL_FIELDS = ("confirmation_number", "guest_id", "guest_name", "room_type", "arrival",
                   "departure", "adults", "children", "special_requests", "status", "vip", "tier")
@@ -45,7 +47,7 @@ def stay_summary(stay: dict[str, Any]) -> dict[str, Any]:
             "balance": settlement.get("balance"), "invoice_number": settlement.get("invoice_number")}
 
 
-def frontdesk_router(service: FrontDeskService) -> APIRouter:
+def frontdesk_router(service: FrontDeskService, folio_desk: FolioService) -> APIRouter:
     router = APIRouter(tags=["front desk"])
 
     # --- lists ---------------------------------------------------------------------------
@@ -125,26 +127,26 @@ def frontdesk_router(service: FrontDeskService) -> APIRouter:
 
     @router.get("/stays/{stay_id}/folio")
     async def folio(stay_id: str) -> dict[str, Any]:
-        return await service.folio(stay_id)
+        return await folio_desk.folio(stay_id)
 
     @router.post("/stays/{stay_id}/charges", status_code=status.HTTP_201_CREATED)
     async def post_charge(stay_id: str, request: ChargeCreate) -> dict[str, Any]:
-        return await service.post_charge(stay_id, request)
+        return await folio_desk.post_charge(stay_id, request)
 
     @router.post("/stays/{stay_id}/payments", status_code=status.HTTP_201_CREATED)
     async def post_payment(stay_id: str, request: PaymentCreate) -> dict[str, Any]:
-        return _public_payment(await service.post_payment(stay_id, request))
+        return public_payment(await folio_desk.post_payment(stay_id, request))
 
     @router.post("/night-audit")
     async def night_audit(request: Annotated[NightAudit | None, Body()] = None) -> dict[str, Any]:
         night = (request.night if request and request.night
                  else service.today() - timedelta(days=1))
-        return {"night": night, "posted": await service.night_audit(night)}
+        return {"night": night, "posted": await folio_desk.night_audit(night)}
 
     @router.post("/stays/{stay_id}/checkout", response_model=Settlement)
     async def check_out(stay_id: str,
                         request: Annotated[CheckOut | None, Body()] = None) -> Settlement:
-        stay = await service.check_out(stay_id, request)
+        stay = await folio_desk.check_out(stay_id, request)
         return Settlement.model_validate(stay["settlement"])
 
     return router

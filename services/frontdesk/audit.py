@@ -10,22 +10,22 @@ from datetime import timedelta
 from shared.worker import PollingWorker
 
 from .repository import FrontDeskRepository
-from .service import FrontDeskService
+from .folio_service import FolioService
 
 
 class NightAuditWorker(PollingWorker):
     name = "night-audit"
 
-    def __init__(self, service: FrontDeskService, repository: FrontDeskRepository, *,
+    def __init__(self, folio: FolioService, repository: FrontDeskRepository, *,
                  audit_hour: int, poll_seconds: float) -> None:
         super().__init__(poll_seconds)
-        self.service = service
+        self.folio = folio
         self.repository = repository
         self.audit_hour = audit_hour
 
     def night_due(self):
         """The business date whose night is over, once past the audit hour."""
-        now = self.service.now_local()
+        now = self.folio.clock.now_local()
         if now.hour < self.audit_hour:
             return now.date() - timedelta(days=2)  # yesterday's audit is not due yet
         return now.date() - timedelta(days=1)
@@ -34,6 +34,6 @@ class NightAuditWorker(PollingWorker):
         night = self.night_due()
         if await self.repository.audit_done(night):
             return 0
-        posted = await self.service.night_audit(night)
+        posted = await self.folio.night_audit(night)
         await self.repository.mark_audit_done(night, posted)
         return 0  # done for this night: wait for the next poll

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import FastAPI
 
 from shared.crypto import PersonalDataCipher
@@ -14,7 +12,9 @@ from .api import frontdesk_router
 from .audit import NightAuditWorker
 from .config import Settings
 from .consumers import register_consumers
+from .folio_service import FolioService
 from .projections import Projections
+from .records import PropertyClock
 from .repository import OUTBOX_COLLECTIONS, FrontDeskRepository
 from .service import FrontDeskService
 
@@ -24,19 +24,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     setup = load_property(settings.property_file)
     repository = FrontDeskRepository(runtime.database, settings.property_id)
-    service = FrontDeskService(
-        repository, events_written=runtime.relay.wake, setup=setup,
-        cipher=PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key),
-        clock=lambda: datetime.now(UTC), timezone=settings.property_timezone,
-        standard_checkout_hour=settings.standard_checkout_hour,
-        half_day_until_hour=settings.late_checkout_half_day_until_hour)
-    register_consumers(runtime.broker, Projections(repository, service))
-    workers = [NightAuditWorker(service, repository, audit_hour=settings.night_audit_hour,
+    clock = PropertyClock(timezone=settings.property_timezone)
+    cipher = PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key)
+    service = FrontDeskService(repository, events_written=runtime.relay.wake, setup=setup,
+                               cipher=cipher, clock=clock)
+    folio = FolioService(repository, events_written=runtime.relay.wake, cipher=cipher,
+                         clock=clock, standard_checkout_hour=settings.standard_checkout_hour,
+                         half_day_until_hour=settings.late_checkout_half_day_until_hour)
+    register_consumers(runtime.broker, Projections(repository, folio))
+    workers = [NightAuditWorker(folio, repository, audit_hour=settings.night_audit_hour,
                                 poll_seconds=settings.night_audit_poll_seconds)] \
         if settings.night_audit_enabled else []
     return create_service_app(
         runtime, title="Front desk service",
-        routers=[frontdesk_router(service)],
+        routers=[frontdesk_router(service, folio)],
         prepare_database=lambda: repository.prepare(setup),
         workers=workers,
     )

@@ -21,7 +21,7 @@ from shared.logging import get_logger
 
 from .folio import ChargeCategory
 from .repository import FrontDeskRepository
-from .service import FrontDeskService
+from .folio_service import FolioService
 
 log = get_logger(__name__)
 ERASED = "[erased]"
@@ -36,9 +36,9 @@ def event_time(event: Event[Any]) -> str:
 
 
 class Projections:
-    def __init__(self, repository: FrontDeskRepository, service: FrontDeskService) -> None:
+    def __init__(self, repository: FrontDeskRepository, folio: FolioService) -> None:
         self.repository = repository
-        self.service = service
+        self.folio = folio
 
     def _ours(self, event: Event[Any]) -> bool:
         return event.property_id == self.repository.property_id
@@ -124,7 +124,7 @@ class Projections:
             # `amount` is the line's total for its quantity
             lines += [(category, item.amount, f"{item.description} x{item.quantity}")
                       for item in items]
-        await self.service.post_item_check(report.check_id, report.stay_id, lines, event)
+        await self.folio.post_item_check(report.check_id, report.stay_id, lines, event)
 
     # --- guest profiles ------------------------------------------------------------------
 

@@ -6,11 +6,9 @@ the deposit refunded; then erasure. And nowhere an ID number in clear."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
-import httpx
 import pytest
 
 from shared.events import (CaseOpened, CaseOpenedPayload, GuestAnonymized,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,9 @@ from typing import Any
 from mongomock_motor import AsyncMongoMockClient
 
 from services.frontdesk.config import Settings
+from services.frontdesk.folio_service import FolioService
 from services.frontdesk.projections import Projections
+from services.frontdesk.records import PropertyClock
 from services.frontdesk.repository import FrontDeskRepository
 from services.frontdesk.service import FrontDeskService
 from shared.crypto import PersonalDataCipher
@@ -83,19 +86,32 @@ class FixedClock:
         return self.now
 
 
+@dataclass
+class Desk:
+    service: FrontDeskService
+    folio: FolioService
+    projections: Projections
+    database: Any
+
+    def __iter__(self):
+        return iter((self.service, self.folio, self.projections, self.database))
+
+
 async def build(setup: PropertySetup, clock: FixedClock | None = None, *,
-                interleave: bool = False) -> tuple[FrontDeskService, Projections, Any]:
+                interleave: bool = False) -> Desk:
     database: Any = AsyncMongoMockClient(tz_aware=True).get_database("frontdesk_test")
     if interleave:
         database = InterleavingDatabase(database)
     repository = FrontDeskRepository(database, PROPERTY)
     await repository.prepare(setup)
     settings = Settings()
-    service = FrontDeskService(
-        repository, events_written=lambda: None, setup=setup,
-        cipher=PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key),
-        clock=clock or FixedClock(datetime(2027, 3, 1, 2, 0, tzinfo=UTC)))
-    return service, Projections(repository, service), database
+    cipher = PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key)
+    property_clock = PropertyClock(clock or FixedClock(datetime(2027, 3, 1, 2, 0, tzinfo=UTC)))
+    service = FrontDeskService(repository, events_written=lambda: None, setup=setup,
+                               cipher=cipher, clock=property_clock)
+    folio = FolioService(repository, events_written=lambda: None, cipher=cipher,
+                         clock=property_clock)
+    return Desk(service, folio, Projections(repository, folio), database)
 
 
 def booking(number: int, room_type: str, arrival: date, departure: date,

@@ -25,7 +25,7 @@ def test_1000_concurrent_assignments_over_100_rooms_give_no_room_twice_a_night(
     assert sum(len(t.rooms) for t in setup.room_types) == 100
 
     async def scenario() -> tuple[int, int, Counter, list[dict], list[dict]]:
-        service, projections, database = await build(setup, interleave=True)
+        service, folio, projections, database = await build(setup, interleave=True)
         rng = random.Random(5)
         room_numbers = [room.number for t in setup.room_types for room in t.rooms]
         for number in range(1000):

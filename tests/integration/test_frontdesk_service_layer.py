@@ -36,20 +36,20 @@ def run(coroutine):
 def test_the_night_audit_posts_each_night_once_per_stay_even_after_a_restart() -> None:
     async def scenario() -> tuple[list[int], list[str]]:
         clock = FixedClock(at_local(ARRIVAL, 14))
-        service, projections, _ = await build(SETUP, clock)
+        service, folio, projections, _ = await build(SETUP, clock)
         for number in range(3):
             await projections.reservation_created(booking(number, "king", ARRIVAL, DEPARTURE))
             await service.check_in(CheckIn(reservation_id=f"res-{number}"))
-        worker = NightAuditWorker(service, service.repository, audit_hour=3, poll_seconds=60)
+        worker = NightAuditWorker(folio, folio.repository, audit_hour=3, poll_seconds=60)
         passes = [await worker.work_once()]           # 14:00 on arrival day: nothing due
         clock.now = at_local(ARRIVAL + timedelta(days=1), 2)
         passes.append(await worker.work_once())        # 02:00: the audit hour is 03:00
         clock.now = at_local(ARRIVAL + timedelta(days=1), 4)
         passes.append(await worker.work_once())        # the night of the 10th
         passes.append(await worker.work_once())
-        restarted = NightAuditWorker(service, service.repository, audit_hour=3, poll_seconds=60)
+        restarted = NightAuditWorker(folio, folio.repository, audit_hour=3, poll_seconds=60)
         passes.append(await restarted.work_once())     # a restart posts nothing twice
-        passes.append(await service.night_audit(ARRIVAL))  # nor does the endpoint
+        passes.append(await folio.night_audit(ARRIVAL))  # nor does the endpoint
         stay = (await service.repository.stays_where({}))[0]
         return passes, [c["charge_id"] for c in stay["charges"]]
 
@@ -61,12 +61,12 @@ def test_the_night_audit_posts_each_night_once_per_stay_even_after_a_restart() -
 def test_late_check_out_is_charged_by_policy_on_the_departure_day() -> None:
     async def scenario(hour: int, waive: bool = False) -> dict:
         clock = FixedClock(at_local(ARRIVAL, 15))
-        service, projections, _ = await build(SETUP, clock)
+        service, folio, projections, _ = await build(SETUP, clock)
         await projections.reservation_created(booking(1, "king", ARRIVAL, DEPARTURE,
                                                       rate="560.00"))
         stay = await service.check_in("res-1")
         clock.now = at_local(DEPARTURE, hour)
-        return (await service.check_out(stay["_id"], CheckOut(waive_late_fee=waive)))["settlement"]
+        return (await folio.check_out(stay["_id"], CheckOut(waive_late_fee=waive)))["settlement"]
 
     on_time, half, full, waived = (run(scenario(11)), run(scenario(15)), run(scenario(20)),
                                    run(scenario(20, waive=True)))
@@ -78,7 +78,7 @@ def test_late_check_out_is_charged_by_policy_on_the_departure_day() -> None:
 
 def test_an_amendment_applies_newest_first_and_waits_for_its_booking() -> None:
     async def scenario():
-        service, projections, _ = await build(SETUP)
+        service, folio, projections, _ = await build(SETUP)
         created = booking(1, "king", ARRIVAL, DEPARTURE)
         amended = ReservationAmended.new(ReservationAmendedPayload(
             reservation_id="res-1", guest_id="guest-1", changes=[], room_type="suite",
@@ -113,7 +113,7 @@ def test_an_amendment_applies_newest_first_and_waits_for_its_booking() -> None:
 
 def test_a_merged_guest_is_recognised_under_the_surviving_profile() -> None:
     async def scenario():
-        service, projections, _ = await build(SETUP)
+        service, folio, projections, _ = await build(SETUP)
         for version, tier in ((2, "gold"), (1, "silver")):  # the older update arrives late
             await projections.guest_profile(GuestUpdated.new(GuestProfilePayload(
                 guest_id="guest-main", first_name="Mei", last_name="Chen", tier=tier,
@@ -131,7 +131,7 @@ def test_a_merged_guest_is_recognised_under_the_surviving_profile() -> None:
 
 def test_a_reservation_checked_in_twice_at_once_gets_one_stay_and_one_room() -> None:
     async def scenario():
-        service, projections, database = await build(SETUP, interleave=True)
+        service, folio, projections, database = await build(SETUP, interleave=True)
         await projections.reservation_created(booking(1, "king", ARRIVAL, DEPARTURE))
         outcomes = await asyncio.gather(*(service.check_in("res-1") for _ in range(5)),
                                         return_exceptions=True)
@@ -147,7 +147,7 @@ def test_a_reservation_checked_in_twice_at_once_gets_one_stay_and_one_room() -> 
 def test_an_early_check_in_takes_the_night_before_in_the_same_room_or_nothing() -> None:
     async def scenario():
         clock = FixedClock(at_local(ARRIVAL - timedelta(days=1), 9))
-        service, projections, database = await build(SETUP, clock)
+        service, folio, projections, database = await build(SETUP, clock)
         for number in (1, 2):
             await projections.reservation_created(booking(number, "suite", ARRIVAL, DEPARTURE))
         first = await service.assign("res-1", "901")
