@@ -8,7 +8,8 @@ The rules, in the order DOMAIN.md gives them:
                         keeps the better ones free for them;
 4. ready_rooms_only     only rooms housekeeping reports clean or inspected, never dirty,
                         occupied, out of order or out of service;
-5. special_needs        non-smoking, accessible and family rooms are hard requirements;
+5. special_needs        non-smoking and accessible are hard requirements; a family gets
+                        a family room where there is one (else children's items);
 6. long_stay_fixed_room a long-stay guest keeps their fixed room when it is free.
 Hard rules (1, 4, 5) filter; soft rules (2, 3) rank; rule 6 short-cuts. The rule named
 in the result is the one that decided: the last that narrowed the choice down.
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 READY_STATUSES = frozenset({"vacant_clean", "vacant_inspected"})
+HARD_NEEDS = frozenset({"non_smoking", "accessible"})
 LONG_STAY_NIGHTS = 7
 # How much a feature makes a room "better", for VIPs and long stays.
 QUALITY = {"sea_view": 3, "quiet": 2, "accessible": 0}
@@ -179,9 +181,10 @@ def choose_room(needs: Needs, rooms: Iterable[Room], taken: Iterable[str] = ()) 
                       f"no {needs.room_type} room is free, clean or inspected for the stay",
                       tuple(steps))
 
-    if needs.special_needs:
-        fitting = [room for room in ready if set(needs.special_needs) <= room.features]
-        wanted = ", ".join(needs.special_needs)
+    hard = [need for need in needs.special_needs if need in HARD_NEEDS]
+    if hard:
+        fitting = [room for room in ready if set(hard) <= room.features]
+        wanted = ", ".join(hard)
         if not fitting:
             return Choice(None, Rule.SPECIAL_NEEDS,
                           f"no ready {needs.room_type} room is {wanted}", tuple(steps))
@@ -189,6 +192,14 @@ def choose_room(needs: Needs, rooms: Iterable[Room], taken: Iterable[str] = ()) 
             steps.append(f"{len(fitting)} {wanted}")
             decided = Rule.SPECIAL_NEEDS
         ready = fitting
+    if needs.family:
+        family_rooms = [room for room in ready if "family" in room.features]
+        if family_rooms and len(family_rooms) < len(ready):
+            steps.append(f"{len(family_rooms)} family room(s)")
+            decided = Rule.SPECIAL_NEEDS
+            ready = family_rooms
+        elif not family_rooms:
+            steps.append("no family room: children's items go into the room")
 
     if needs.is_long_stay and needs.fixed_room:
         fixed = next((room for room in ready if room.number == needs.fixed_room), None)

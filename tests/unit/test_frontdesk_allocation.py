@@ -101,6 +101,11 @@ def test_special_needs_are_hard_requirements_and_refusal_says_why() -> None:
     assert refused.rule == Rule.SPECIAL_NEEDS and "accessible" in refused.explanation
 
 
+def test_a_family_without_a_family_room_still_gets_a_room() -> None:
+    choice = choose_room(Needs(room_type="king", family=True), [room("301"), room("302")])
+    assert choice.room_number == "301" and "children's items" in choice.explanation
+
+
 def test_unknown_room_type_is_refused_by_the_reserved_type_rule() -> None:
     refused = choose_room(Needs(room_type="penthouse"), HOTEL)
     assert refused.room is None and refused.rule == Rule.RESERVED_ROOM_TYPE
