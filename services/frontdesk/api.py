@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Header, Query, status
 
 from .domain import (AssignmentNotice, ChargeCreate, CheckIn, CheckOut, ComplaintCreate,
                      GuestRequestCreate, NightAudit, PaymentCreate, PreAssign, RoomAssign,
@@ -14,6 +14,8 @@ from .folio_service import FolioService
 from .records import public_payment
 from .service import FrontDeskService
 
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                             description="the same key: the same result, once")]
 ARRIVAL_FIELDS = ("confirmation_number", "guest_id", "guest_name", "room_type", "arrival",
                   "departure", "adults", "children", "special_requests", "status", "vip", "tier")
 
@@ -97,8 +99,8 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService) -> API
         return to_public(stay).model_copy(update={"notice": await service.notice_for_stay(stay)})
 
     @router.post("/walk-ins", status_code=status.HTTP_201_CREATED, response_model=StayPublic)
-    async def walk_in(request: WalkIn) -> StayPublic:
-        stay = await service.walk_in(request)
+    async def walk_in(request: WalkIn, idempotency_key: IdempotencyKey = None) -> StayPublic:
+        stay = await service.walk_in(request, idempotency_key)
         return to_public(stay).model_copy(update={"notice": await service.notice_for_stay(stay)})
 
     @router.get("/stays/{stay_id}", response_model=StayPublic)
@@ -114,14 +116,16 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService) -> API
         return to_public(await service.extend(stay_id, request))
 
     @router.post("/stays/{stay_id}/requests", status_code=status.HTTP_201_CREATED)
-    async def guest_request(stay_id: str, request: GuestRequestCreate) -> dict[str, Any]:
+    async def guest_request(stay_id: str, request: GuestRequestCreate,
+                            idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
         """For housekeeping; the desk agent who took it owns it."""
-        return await service.raise_request(stay_id, request)
+        return await service.raise_request(stay_id, request, idempotency_key)
 
     @router.post("/stays/{stay_id}/complaints", status_code=status.HTTP_201_CREATED)
-    async def complaint(stay_id: str, request: ComplaintCreate) -> dict[str, Any]:
+    async def complaint(stay_id: str, request: ComplaintCreate,
+                        idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
         """For guest relations; the desk agent who took it is the first responder."""
-        return await service.raise_complaint(stay_id, request)
+        return await service.raise_complaint(stay_id, request, idempotency_key)
 
     # --- the folio ------------------------------------------------------------------------------
 

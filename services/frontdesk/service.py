@@ -255,7 +255,10 @@ class FrontDeskService:
                  rule=assignment["rule"])
         return stay
 
-    async def walk_in(self, request: WalkIn) -> dict[str, Any]:
+    async def walk_in(self, request: WalkIn, idempotency_key: str | None = None) -> dict[str, Any]:
+        stay_id = keyed_id(f"walk-in|{self.repository.property_id}", idempotency_key)
+        if idempotency_key and (repeated := await self.repository.stay(stay_id)):
+            return repeated  # the same walk-in sent again: one stay
         room_type = self.setup.room_type(request.room_type)
         if room_type is None:
             raise Unprocessable(f"{request.room_type!r} is not a room type of this property")
@@ -265,7 +268,6 @@ class FrontDeskService:
         if (request.departure - today).days > 90:
             raise Unprocessable("a walk-in stays at most 90 nights")
         self._check_registration(request.registration, request.departure)
-        stay_id = new_stay_id()
         nights = nights_between(today, request.departure)
         arrival = {"guest_id": f"walkin-{uuid.uuid4()}", "guest_name": None,
                    "room_type": room_type.code, "arrival": today.isoformat(),
@@ -291,8 +293,11 @@ class FrontDeskService:
         events += self._check_in_events(stay, request.deposit)
         try:
             await self.repository.insert_stay(with_outbox(stay, *events))
-        except Exception:
-            await self.repository.release_room_nights(stay_id)
+        except Exception as error:
+            # only this call's room: a twin request with the same key may hold another
+            await self.repository.release_room_nights(stay_id, choice.room_number)
+            if _is_duplicate(error):
+                return await self.get_stay(stay_id)
             raise
         self.events_written()
         log.info("walk-in checked in", stay_id=stay_id, room_number=stay["room_number"])
@@ -455,25 +460,23 @@ class FrontDeskService:
         log.info("stay extended", stay_id=stay_id, nights=len(extra))
         return extended
 
-    async def raise_request(self, stay_id: str, request: GuestRequestCreate) -> dict[str, Any]:
+    async def raise_request(self, stay_id: str, request: GuestRequestCreate,
+                            idempotency_key: str | None = None) -> dict[str, Any]:
         stay = await self._in_house(stay_id)
-        request_id = str(uuid.uuid4())
+        request_id = keyed_id(f"request|{stay_id}", idempotency_key)
         event = GuestRequestRaised.new(GuestRequestRaisedPayload(
             request_id=request_id, stay_id=stay_id, room_number=stay["room_number"],
             kind=request.kind, details=request.details, taken_by=request.taken_by,
             urgent=request.urgent), **origin(stay))
         line = {"request_id": request_id, **request.model_dump(), "at": self.clock(),
-                "room_number": stay["room_number"]}
-        if await self.repository.update_stay(stay_id, {"status": "in_house"},
-                                             {"$push": {"requests": line,
-                                                        **push_outbox(event)}}) is None:
-            raise Conflict(f"stay {stay_id!r} checked out meanwhile")
-        self.events_written()
-        return line
+                "room_number": stay["room_number"], "owner": request.taken_by}
+        return await self._add_once(stay_id, "requests", "request_id", line, event,
+                                    {"status": "in_house"})
 
-    async def raise_complaint(self, stay_id: str, request: ComplaintCreate) -> dict[str, Any]:
+    async def raise_complaint(self, stay_id: str, request: ComplaintCreate,
+                              idempotency_key: str | None = None) -> dict[str, Any]:
         stay = await self.get_stay(stay_id)
-        complaint_id = str(uuid.uuid4())
+        complaint_id = keyed_id(f"complaint|{stay_id}", idempotency_key)
         event = ComplaintRaised.new(ComplaintRaisedPayload(
             complaint_id=complaint_id, guest_id=stay["guest_id"], stay_id=stay_id,
             room_number=stay["room_number"], category=request.category,
@@ -481,8 +484,22 @@ class FrontDeskService:
             taken_by=request.taken_by, channel=request.channel), **origin(stay))
         line = {"complaint_id": complaint_id, **request.model_dump(), "at": self.clock(),
                 "owner": request.taken_by}
-        await self.repository.update_stay(stay_id, {}, {"$push": {"complaints": line,
-                                                                 **push_outbox(event)}})
+        return await self._add_once(stay_id, "complaints", "complaint_id", line, event, {})
+
+    async def _add_once(self, stay_id: str, field: str, key: str, line: dict[str, Any],
+                        event: Event[Any], guard: dict[str, Any]) -> dict[str, Any]:
+        """Appends the line and its event unless a line with its id is there already (a
+        request repeated with the same Idempotency-Key)."""
+        added = await self.repository.update_stay(
+            stay_id, {**guard, f"{field}.{key}": {"$ne": line[key]}},
+            {"$push": {field: line, **push_outbox(event)}})
+        if added is None:
+            stay = await self.get_stay(stay_id)
+            existing = next((item for item in stay.get(field, []) if item[key] == line[key]),
+                            None)
+            if existing is None:
+                raise Conflict(f"stay {stay_id!r} is checked out")
+            return existing
         self.events_written()
         return line
 
@@ -532,6 +549,13 @@ class FrontDeskService:
         if stay["status"] != StayStatus.IN_HOUSE:
             raise Conflict(f"stay {stay_id!r} is checked out")
         return stay
+
+def keyed_id(scope: str, idempotency_key: str | None) -> str:
+    """A new id, or the same id every time for the same Idempotency-Key in its scope."""
+    if idempotency_key is None:
+        return str(uuid.uuid4())
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"frontdesk|{scope}|{idempotency_key}"))
+
 
 def _nights(record: dict[str, Any]) -> int:
     return len(stay_nights(record))

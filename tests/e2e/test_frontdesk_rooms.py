@@ -137,3 +137,20 @@ async def test_rooms_are_pre_assigned_by_the_rules_and_given_back_moved_and_rele
         "room_type": "suite", "departure": (today + timedelta(days=3)).isoformat(), "adults": 1,
         "registration": PASSPORT_GUEST, "room_number": suite["room_number"]})
     assert again.status_code == 201, again.text  # the released nights are free again
+
+    # The same walk-in or request sent twice with one Idempotency-Key: one stay, one request.
+    keyed = {"room_type": "king", "adults": 1, "registration": PASSPORT_GUEST,
+             "departure": (today + timedelta(days=1)).isoformat()}
+    first = desk.post("/walk-ins", json=keyed, headers={"Idempotency-Key": "walk-in-42"})
+    second = desk.post("/walk-ins", json=keyed, headers={"Idempotency-Key": "walk-in-42"})
+    assert first.status_code == second.status_code == 201
+    assert first.json()["stay_id"] == second.json()["stay_id"]
+    assert first.json()["room_number"] == second.json()["room_number"]
+    stay_id = first.json()["stay_id"]
+    towels = {"kind": "amenities", "details": "towels", "taken_by": "desk-li"}
+    ids = {desk.post(f"/stays/{stay_id}/requests", json=towels,
+                     headers={"Idempotency-Key": "towels-1"}).json()["request_id"]
+           for _ in range(2)}
+    assert len(ids) == 1
+    # in house tonight: the second suite walk-in and this one (the first suite left)
+    assert desk.get("/in-house", params={"date": today.isoformat()}).json()["total"] == 2
