@@ -46,7 +46,8 @@ def stay_summary(stay: dict[str, Any]) -> dict[str, Any]:
     public = to_public(stay).model_dump(mode="json", exclude={"registration"})
     settlement = stay.get("settlement") or {}
     return {**public, "guest_name": stay.get("guest_name"),
-            "balance": settlement.get("balance"), "invoice_number": settlement.get("invoice_number")}
+            "balance": settlement.get("balance"),
+            "invoice_number": settlement.get("invoice_number")}
 
 
 def frontdesk_router(service: FrontDeskService, folio_desk: FolioService) -> APIRouter:

@@ -20,7 +20,7 @@ from .domain import ChargeCreate, CheckOut, PaymentCreate, StayStatus
 from .folio import (ChargeCategory, PaymentKind, cents, invoice_number, late_checkout_fee,
                     room_charge_id, settle)
 from .records import (PropertyClock, charge_event, charge_line, origin, payment_event,
-                      payment_line, public_payment, sealed_token, storable)
+                      payment_line, public_payment, reservation_ref, sealed_token, storable)
 from .repository import FrontDeskRepository
 
 log = get_logger(__name__)
@@ -37,13 +37,13 @@ class FolioService:
         self.standard_checkout_hour = standard_checkout_hour
         self.half_day_until_hour = half_day_until_hour
 
-    # --- charges and payments -----------------------------------------------------------------------
+    # --- charges and payments ---------------------------------------------------------
 
     async def post_charge(self, stay_id: str, request: ChargeCreate) -> dict[str, Any]:
         charge_id = (f"{request.category}|{request.reference}" if request.reference
                      else f"{request.category}|{uuid.uuid4()}")
         charge = charge_line(charge_id, ChargeCategory(request.category), request.amount,
-                              request.description, self.clock())
+                             request.description, self.clock())
         stay = await self._in_house(stay_id)
         posted = await self.repository.update_stay(
             stay_id, {"status": "in_house", "charges.charge_id": {"$ne": charge_id}},
@@ -94,8 +94,8 @@ class FolioService:
             if rate is None:
                 continue
             charge = charge_line(room_charge_id(night), ChargeCategory.ROOM, Decimal(rate),
-                                  f"room {stay['room_number']}, night of {night.isoformat()}",
-                                  self.clock())
+                                 f"room {stay['room_number']}, night of {night.isoformat()}",
+                                 self.clock())
             if await self.repository.update_stay(
                     stay["_id"], {"status": "in_house",
                                   "charges.charge_id": {"$ne": charge["charge_id"]}},
@@ -156,8 +156,8 @@ class FolioService:
         charged = [n for n in nights if n < today.isoformat()] or nights[:1] if early else nights
         posted_ids = {c["charge_id"] for c in stay["charges"]}
         new_charges = [charge_line(room_charge_id(n), ChargeCategory.ROOM,
-                                    Decimal(stay["nightly_rates"][n]),
-                                    f"room {stay['room_number']}, night of {n}", now)
+                                   Decimal(stay["nightly_rates"][n]),
+                                   f"room {stay['room_number']}, night of {n}", now)
                        for n in charged if room_charge_id(n) not in posted_ids]
         fee = Decimal("0")
         if not request.waive_late_fee:
@@ -167,7 +167,7 @@ class FolioService:
                                     half_day_until_hour=self.half_day_until_hour)
         if fee:
             new_charges.append(charge_line("late_checkout", ChargeCategory.LATE_CHECKOUT, fee,
-                                            "late check-out", now))
+                                           "late check-out", now))
         charges = [*stay["charges"], *new_charges]
         totals = settle(charges, stay["payments"])
         payments = []
@@ -198,7 +198,7 @@ class FolioService:
             compensation=totals["compensation"], deposit=totals["deposit"],
             balance=totals["balance"], currency=stay["currency"]), **origin(stay)))
         events.append(StayCheckedOut.new(StayCheckedOutPayload(
-            stay_id=stay["_id"], reservation_id=stay.get("reservation_id") or f"walk-in:{stay['_id']}",
+            stay_id=stay["_id"], reservation_id=reservation_ref(stay),
             guest_id=stay["guest_id"], room_number=stay["room_number"],
             room_type=stay["room_type"], arrival=arrival, departure=actual_departure,
             nights=room_nights, room_revenue=totals["room_charges"],

@@ -108,4 +108,10 @@ def public_payment(payment: dict[str, Any]) -> dict[str, Any]:
 
 def storable(values: dict[str, Any]) -> dict[str, Any]:
     """Money as strings: exact in both stores, no float ever."""
-    return {key: str(value) if isinstance(value, Decimal) else value for key, value in values.items()}
+    return {key: str(value) if isinstance(value, Decimal) else value
+            for key, value in values.items()}
+
+
+def reservation_ref(stay: dict[str, Any]) -> str:
+    """What events name as the reservation: a walk-in has none, so its stay stands in."""
+    return stay.get("reservation_id") or f"walk-in:{stay['_id']}"

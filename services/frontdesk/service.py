@@ -27,8 +27,8 @@ from .domain import (CheckIn, ComplaintCreate, DepositCreate, GuestRequestCreate
                      new_stay_id, nights_between)
 from .folio import PaymentKind
 from .identity import DocumentRejected, check_document, normalise_document_number
-from .records import (PropertyClock, origin, payment_event, payment_line, room_of,
-                      sealed_token, stay_nights)
+from .records import (PropertyClock, origin, payment_event, payment_line, reservation_ref,
+                      room_of, sealed_token, stay_nights)
 from .repository import FrontDeskRepository
 
 log = get_logger(__name__)
@@ -286,7 +286,7 @@ class FrontDeskService:
                               request.agent)
         stay["walk_in"] = True
         events: list[Event[Any]] = [RoomAssigned.new(RoomAssignedPayload(
-            reservation_id=f"walk-in:{stay_id}", guest_id=stay["guest_id"],
+            reservation_id=reservation_ref(stay), guest_id=stay["guest_id"],
             room_number=stay["room_number"], room_type=stay["room_type"],
             arrival=stay["arrival"], departure=stay["departure"], rule=choice.rule,
             stay_id=stay_id), **origin(stay))]
@@ -373,7 +373,7 @@ class FrontDeskService:
     def _check_in_events(self, stay: dict[str, Any],
                          deposit: DepositCreate | None) -> list[Event[Any]]:
         events: list[Event[Any]] = [StayCheckedIn.new(StayCheckedInPayload(
-            stay_id=stay["_id"], reservation_id=stay.get("reservation_id") or f"walk-in:{stay['_id']}",
+            stay_id=stay["_id"], reservation_id=reservation_ref(stay),
             guest_id=stay["guest_id"], room_number=stay["room_number"],
             room_type=stay["room_type"], arrival=stay["arrival"], departure=stay["departure"],
             vip=stay["vip"]), **origin(stay))]
@@ -413,7 +413,7 @@ class FrontDeskService:
         new_room = choice.room_number
         events = [
             RoomAssigned.new(RoomAssignedPayload(
-                reservation_id=stay.get("reservation_id") or f"walk-in:{stay_id}",
+                reservation_id=reservation_ref(stay),
                 guest_id=stay["guest_id"], room_number=new_room, room_type=choice.room.room_type,
                 arrival=stay["arrival"], departure=stay["departure"], rule=choice.rule,
                 stay_id=stay_id, vip=stay["vip"]), **origin(stay)),

@@ -79,7 +79,8 @@ async def test_a_full_stay_settles_to_the_cent_and_no_id_number_is_ever_in_clear
         notice = stay["notice"]
         assert (notice["room_number"], notice["orientation"], notice["bed"], notice["floor"]) == \
             (stay["room_number"], "sea", "king", 8)
-        twice = desk.post("/stays", json={"reservation_id": "res-1", "registration": registration()})
+        twice = desk.post("/stays", json={"reservation_id": "res-1",
+                                          "registration": registration()})
         assert twice.status_code == 409
 
         # The folio: outlets (one ticket posted twice is one charge), the night audit once.
@@ -106,7 +107,8 @@ async def test_a_full_stay_settles_to_the_cent_and_no_id_number_is_ever_in_clear
             producer="housekeeping", property_id=PROPERTY)
         await publish_events(amqp_url, [case, check], copies=2)
         assert desk.post(f"/stays/{stay_id}/requests", json={
-            "kind": "amenities", "details": "extra towels", "taken_by": "desk-li"}).status_code == 201
+            "kind": "amenities", "details": "extra towels",
+            "taken_by": "desk-li"}).status_code == 201
         assert desk.post(f"/stays/{stay_id}/complaints", json={
             "category": "noise", "severity": "medium", "description": "noisy corridor",
             "taken_by": "desk-li"}).status_code == 201
