@@ -59,7 +59,14 @@ class ConsumerQueue:
 CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
     "reservation": (),
     "frontdesk": (
-        ConsumerQueue("frontdesk.reservation-events", ("reservation.created",)),
+        ConsumerQueue("frontdesk.reservation-events", (
+            "reservation.created", "reservation.amended", "reservation.cancelled",
+            "reservation.no_show")),
+        ConsumerQueue("frontdesk.room-status", ("room.status_changed",)),
+        ConsumerQueue("frontdesk.housekeeping-reports", ("room.item_check_reported",)),
+        ConsumerQueue("frontdesk.guest-profiles", (
+            "guest.created", "guest.updated", "guest.merged", "guest.anonymized")),
+        ConsumerQueue("frontdesk.guest-relations", ("case.opened",)),
     ),
     "housekeeping": (
         ConsumerQueue("housekeeping.stay-events", ("stay.checked_in", "stay.checked_out",

@@ -2,42 +2,156 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Body, Header, Query, status
 
-from .domain import CheckIn, Settlement, StayPublic
+from .domain import (AssignmentNotice, ChargeCreate, CheckIn, CheckOut, ComplaintCreate,
+                     GuestRequestCreate, NightAudit, PaymentCreate, PreAssign, RoomAssign,
+                     RoomMove, Settlement, StayExtend, StayPublic, WalkIn)
+from .folio_service import FolioService
+from .records import public_payment
 from .service import FrontDeskService
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                             description="the same key: the same result, once")]
+ARRIVAL_FIELDS = ("confirmation_number", "guest_id", "guest_name", "room_type", "arrival",
+                  "departure", "adults", "children", "special_requests", "status", "vip", "tier")
 
 
 def to_public(stay: dict[str, Any]) -> StayPublic:
-    return StayPublic(stay_id=stay["_id"], **{
-        key: stay[key] for key in StayPublic.model_fields if key != "stay_id"})
+    registration = stay.get("registration")
+    return StayPublic(
+        stay_id=stay["_id"], reservation_id=stay.get("reservation_id"),
+        guest_id=stay["guest_id"], room_number=stay["room_number"], room_type=stay["room_type"],
+        arrival=stay["arrival"], departure=stay["departure"], status=stay["status"],
+        walk_in=stay.get("walk_in", False), assignment=stay.get("assignment"),
+        # Never the ciphertext, never the number: the mask is all a response shows.
+        registration={key: value for key, value in registration.items()
+                      if key != "document_number_encrypted"} if registration else None,
+        recognition=stay.get("recognition"), alerts=stay.get("alerts", []),
+    )
 
 
-def frontdesk_router(service: FrontDeskService) -> APIRouter:
+def arrival_public(arrival: dict[str, Any]) -> dict[str, Any]:
+    assignment = arrival.get("assignment")
+    return {"reservation_id": arrival["_id"],
+            **{key: arrival.get(key) for key in ARRIVAL_FIELDS},
+            "assignment": {key: assignment[key] for key in ("room_number", "rule", "explanation")}
+            if assignment else None}
+
+
+def stay_summary(stay: dict[str, Any]) -> dict[str, Any]:
+    public = to_public(stay).model_dump(mode="json", exclude={"registration"})
+    settlement = stay.get("settlement") or {}
+    return {**public, "guest_name": stay.get("guest_name"),
+            "balance": settlement.get("balance"),
+            "invoice_number": settlement.get("invoice_number")}
+
+
+def frontdesk_router(service: FrontDeskService, folio_desk: FolioService) -> APIRouter:
     router = APIRouter(tags=["front desk"])
+
+    # --- lists ---------------------------------------------------------------------------
 
     @router.get("/arrivals")
     async def arrivals(day: Annotated[date, Query(alias="date")]) -> dict[str, Any]:
         items = await service.arrivals_on(day)
-        return {"date": day, "total": len(items), "items": [
-            {"reservation_id": a["_id"], "confirmation_number": a["confirmation_number"],
-             "guest_id": a["guest_id"], "guest_name": a["guest_name"],
-             "room_type": a["room_type"], "departure": a["departure"]} for a in items]}
+        return {"date": day, "total": len(items), "items": [arrival_public(a) for a in items]}
+
+    @router.get("/in-house")
+    async def in_house(day: Annotated[date, Query(alias="date")]) -> dict[str, Any]:
+        items = await service.in_house_on(day)
+        return {"date": day, "total": len(items), "items": [stay_summary(s) for s in items]}
+
+    @router.get("/departures")
+    async def departures(day: Annotated[date, Query(alias="date")]) -> dict[str, Any]:
+        """Who leaves on the day, with the guest-relations alerts to settle first."""
+        items = await service.departures_on(day)
+        return {"date": day, "total": len(items), "items": [stay_summary(s) for s in items]}
+
+    # --- allocation ----------------------------------------------------------------------
+
+    @router.post("/arrivals/pre-assignment")
+    async def pre_assign(request: Annotated[PreAssign | None, Body()] = None) -> dict[str, Any]:
+        """Rooms for a day's arrivals (tomorrow by default), VIPs and long stays first."""
+        day = (request.arrival_date if request and request.arrival_date
+               else service.today() + timedelta(days=1))
+        results = await service.pre_assign(day)
+        return {"date": day, "assigned": sum(1 for r in results if r["room_number"]),
+                "items": [{k: v for k, v in r.items() if k != "stay_id"} for r in results]}
+
+    @router.post("/arrivals/{reservation_id}/assignment", status_code=status.HTTP_201_CREATED)
+    async def assign(reservation_id: str,
+                     request: Annotated[RoomAssign | None, Body()] = None) -> dict[str, Any]:
+        result = await service.assign(reservation_id, request.room_number if request else None)
+        return {k: v for k, v in result.items() if k != "stay_id"}
+
+    @router.get("/arrivals/{reservation_id}/notice", response_model=AssignmentNotice)
+    async def assignment_notice(reservation_id: str) -> dict[str, Any]:
+        return await service.assignment_notice(reservation_id)
+
+    # --- check-in and the stay --------------------------------------------------------------
 
     @router.post("/stays", status_code=status.HTTP_201_CREATED, response_model=StayPublic)
     async def check_in(request: CheckIn) -> StayPublic:
-        return to_public(await service.check_in(request.reservation_id))
+        stay = await service.check_in(request)
+        return to_public(stay).model_copy(update={"notice": await service.notice_for_stay(stay)})
+
+    @router.post("/walk-ins", status_code=status.HTTP_201_CREATED, response_model=StayPublic)
+    async def walk_in(request: WalkIn, idempotency_key: IdempotencyKey = None) -> StayPublic:
+        stay = await service.walk_in(request, idempotency_key)
+        return to_public(stay).model_copy(update={"notice": await service.notice_for_stay(stay)})
 
     @router.get("/stays/{stay_id}", response_model=StayPublic)
     async def get_stay(stay_id: str) -> StayPublic:
         return to_public(await service.get_stay(stay_id))
 
+    @router.post("/stays/{stay_id}/move", response_model=StayPublic)
+    async def move_room(stay_id: str, request: RoomMove) -> StayPublic:
+        return to_public(await service.move_room(stay_id, request))
+
+    @router.post("/stays/{stay_id}/extension", response_model=StayPublic)
+    async def extend(stay_id: str, request: StayExtend) -> StayPublic:
+        return to_public(await service.extend(stay_id, request))
+
+    @router.post("/stays/{stay_id}/requests", status_code=status.HTTP_201_CREATED)
+    async def guest_request(stay_id: str, request: GuestRequestCreate,
+                            idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """For housekeeping; the desk agent who took it owns it."""
+        return await service.raise_request(stay_id, request, idempotency_key)
+
+    @router.post("/stays/{stay_id}/complaints", status_code=status.HTTP_201_CREATED)
+    async def complaint(stay_id: str, request: ComplaintCreate,
+                        idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """For guest relations; the desk agent who took it is the first responder."""
+        return await service.raise_complaint(stay_id, request, idempotency_key)
+
+    # --- the folio ------------------------------------------------------------------------------
+
+    @router.get("/stays/{stay_id}/folio")
+    async def folio(stay_id: str) -> dict[str, Any]:
+        return await folio_desk.folio(stay_id)
+
+    @router.post("/stays/{stay_id}/charges", status_code=status.HTTP_201_CREATED)
+    async def post_charge(stay_id: str, request: ChargeCreate) -> dict[str, Any]:
+        return await folio_desk.post_charge(stay_id, request)
+
+    @router.post("/stays/{stay_id}/payments", status_code=status.HTTP_201_CREATED)
+    async def post_payment(stay_id: str, request: PaymentCreate) -> dict[str, Any]:
+        return public_payment(await folio_desk.post_payment(stay_id, request))
+
+    @router.post("/night-audit")
+    async def night_audit(request: Annotated[NightAudit | None, Body()] = None) -> dict[str, Any]:
+        night = (request.night if request and request.night
+                 else service.today() - timedelta(days=1))
+        return {"night": night, "posted": await folio_desk.night_audit(night)}
+
     @router.post("/stays/{stay_id}/checkout", response_model=Settlement)
-    async def check_out(stay_id: str) -> Settlement:
-        stay = await service.check_out(stay_id)
+    async def check_out(stay_id: str,
+                        request: Annotated[CheckOut | None, Body()] = None) -> Settlement:
+        stay = await folio_desk.check_out(stay_id, request)
         return Settlement.model_validate(stay["settlement"])
 
     return router

@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
@@ -5,3 +7,15 @@ class Settings(ServiceSettings):
     service_name: str = "frontdesk"
     http_port: int = 8002
     property_file: str | None = None
+    # The property's clock: business dates, the late check-out policy, the night audit.
+    property_timezone: str = "Asia/Shanghai"
+    standard_checkout_hour: int = Field(default=12, ge=0, le=23)
+    late_checkout_half_day_until_hour: int = Field(default=18, ge=0, le=23)
+    # The night audit posts the room nights of the business date that just ended, once
+    # the clock is past this hour (local time).
+    night_audit_hour: int = Field(default=3, ge=0, le=23)
+    night_audit_poll_seconds: float = Field(default=300.0, gt=0)
+    night_audit_enabled: bool = True
+    # Personal data at rest (shared/crypto.py): JSON {"key-id": "<urlsafe base64 key>"}.
+    pii_keys: str | None = None
+    pii_current_key: str | None = None

@@ -1,15 +1,24 @@
-"""Reception: stays, room nights and the settlement at check-out. No I/O here."""
+"""Reception: registrations, stays, room nights and the settlement. No I/O here.
+
+The rules live beside their models: allocation.py (which room), identity.py (which
+document), folio.py (what the guest owes).
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from .folio import PaymentKind
+from .identity import DocumentType
 
 CENT = Decimal("0.01")
+Money = Decimal
 
 
 class StayStatus(StrEnum):
@@ -17,24 +26,191 @@ class StayStatus(StrEnum):
     CHECKED_OUT = "checked_out"
 
 
-class CheckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ArrivalStatus(StrEnum):
+    EXPECTED = "expected"
+    CHECKED_IN = "checked_in"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- registration ----------------------------------------------------------------
+
+class IdDocumentCreate(_Input):
+    type: DocumentType
+    # repr=False: a validation error or a debug print never shows the number
+    number: str = Field(min_length=4, max_length=30, repr=False)
+    expires_on: date | None = None
+    issuing_country: str | None = Field(default=None, pattern=r"^[A-Z]{2,3}$")
+
+
+class RegistrationCreate(_Input):
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    gender: Literal["female", "male", "other", "undisclosed"]
+    nationality: str = Field(pattern=r"^[A-Z]{2,3}$", description="ISO 3166 code, e.g. CN")
+    document: IdDocumentCreate
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=30)
+
+
+class DepositCreate(_Input):
+    """A deposit or a pre-authorisation: the payment provider's token reference, never a
+    card number; it is kept on the folio and never leaves it."""
+
+    amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
+    method: Literal["card", "cash", "alipay", "wechat_pay", "transfer"] = "card"
+    token_reference: str | None = Field(default=None, max_length=100, repr=False)
+    pre_authorisation: bool = False
+
+
+class CheckIn(_Input):
     reservation_id: str
+    registration: RegistrationCreate | None = None
+    deposit: DepositCreate | None = None
+    room_number: str | None = Field(default=None, description="manual override")
+    requests: list[str] = Field(default=[], max_length=20)
+    agent: str | None = None
+    early_check_in: bool = Field(default=False, description=(
+        "the guest arrives before the booked arrival date: the nights from today are "
+        "added at the rack rate, in the same room"))
+
+
+class WalkIn(_Input):
+    room_type: str
+    departure: date
+    adults: int = Field(ge=1, le=8)
+    children: int = Field(default=0, ge=0, le=8)
+    registration: RegistrationCreate
+    deposit: DepositCreate | None = None
+    room_number: str | None = Field(default=None, description="manual override")
+    requests: list[str] = Field(default=[], max_length=20)
+    agent: str | None = None
+
+
+class RoomAssign(_Input):
+    room_number: str | None = Field(default=None, description="manual override; else automatic")
+
+
+class PreAssign(_Input):
+    arrival_date: date | None = Field(default=None, description="tomorrow by default")
+
+
+class RoomMove(_Input):
+    to_room: str | None = None
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class StayExtend(_Input):
+    departure: date
+
+
+class CheckOut(_Input):
+    waive_late_fee: bool = False
+
+
+class ChargeCreate(_Input):
+    category: Literal["minibar", "room_service", "restaurant", "laundry", "other"]
+    amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
+    description: str = Field(min_length=1, max_length=200)
+    reference: str | None = Field(default=None, max_length=100,
+                                  description="the outlet's ticket: posting it twice is one charge")
+
+
+class PaymentCreate(_Input):
+    kind: PaymentKind
+    amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
+    method: Literal["card", "cash", "alipay", "wechat_pay", "transfer"] = "card"
+    token_reference: str | None = Field(default=None, max_length=100, repr=False)
+    reference: str | None = Field(default=None, max_length=100)
+
+
+class GuestRequestCreate(_Input):
+    kind: Literal["cleaning", "amenities", "maintenance", "turndown"]
+    details: str = Field(min_length=1, max_length=500)
+    taken_by: str = Field(min_length=1, max_length=100)
+    urgent: bool = False
+
+
+class ComplaintCreate(_Input):
+    category: str = Field(min_length=1, max_length=50)
+    severity: Literal["low", "medium", "high", "critical"]
+    description: str = Field(min_length=1, max_length=1000)
+    taken_by: str = Field(min_length=1, max_length=100)
+    channel: Literal["desk", "phone"] = "desk"
+
+
+class NightAudit(_Input):
+    night: date | None = Field(default=None, description="the business date; yesterday by default")
+
+
+# --- output ------------------------------------------------------------------------
+
+class Assignment(BaseModel):
+    room_number: str
+    rule: str
+    explanation: str
+
+
+class RegistrationPublic(BaseModel):
+    first_name: str | None
+    last_name: str | None
+    gender: str | None
+    nationality: str | None
+    document_type: str | None
+    document_number_masked: str | None
+    document_expires_on: date | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class Recognition(BaseModel):
+    greeting: str
+    member_number: str | None = None
+    tier: str | None = None
+    vip: bool = False
+    preferences: dict[str, list[str]] = {}
+
+
+class AssignmentNotice(BaseModel):
+    """What the guest is told: room type, number, bed, floor, orientation."""
+
+    reservation_id: str | None
+    guest_name: str | None
+    room_type: str
+    room_type_name: str
+    room_number: str
+    bed: str
+    floor: int
+    orientation: str
+    arrival: date
+    departure: date
+    text: str
 
 
 class StayPublic(BaseModel):
     stay_id: str
-    reservation_id: str
+    reservation_id: str | None
     guest_id: str
     room_number: str
     room_type: str
     arrival: date
     departure: date
     status: StayStatus
+    walk_in: bool = False
+    assignment: Assignment | None = None
+    registration: RegistrationPublic | None = None
+    recognition: Recognition | None = None
+    alerts: list[dict[str, Any]] = []
+    notice: AssignmentNotice | None = None
 
 
 class Settlement(BaseModel):
-    """room + other charges + compensation - deposit = balance (a refund when negative)."""
+    """room + other charges + compensation - deposit (- payments) = balance; a refund
+    when negative."""
 
     stay_id: str
     nights: int
@@ -44,6 +220,14 @@ class Settlement(BaseModel):
     deposit: Decimal
     balance: Decimal
     currency: str
+    payments: Decimal = Decimal("0")
+    refund: Decimal = Decimal("0")
+    amount_due: Decimal = Decimal("0")
+    late_checkout_fee: Decimal = Decimal("0")
+    invoice_number: str | None = None
+    early_departure: bool = False
+    item_checks: list[str] = []
+    lines: list[dict[str, Any]] = []
 
 
 def settle(stay_id: str, nightly_rates: dict[str, str], currency: str,
@@ -65,3 +249,16 @@ def nights_between(arrival: date, departure: date) -> list[date]:
 
 def new_stay_id() -> str:
     return str(uuid.uuid4())
+
+
+def greeting(first_name: str | None, last_name: str | None, tier: str | None,
+             vip: bool, returning: bool) -> str:
+    name = " ".join(part for part in (first_name, last_name) if part) or "our guest"
+    welcome = "Welcome back" if returning else "Welcome"
+    status = ", VIP" if vip else ""
+    member = f", {tier} member" if tier else ""
+    return f"{welcome}, {name}{member}{status}"
+
+
+def local_today(now: datetime, tz: Any) -> date:
+    return now.astimezone(tz).date()

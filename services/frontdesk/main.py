@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from shared.crypto import PersonalDataCipher
 from shared.property_setup import load_property
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .api import frontdesk_router
+from .audit import NightAuditWorker
 from .config import Settings
 from .consumers import register_consumers
+from .folio_service import FolioService
+from .projections import Projections
+from .records import PropertyClock
 from .repository import OUTBOX_COLLECTIONS, FrontDeskRepository
 from .service import FrontDeskService
 
@@ -19,12 +24,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     setup = load_property(settings.property_file)
     repository = FrontDeskRepository(runtime.database, settings.property_id)
-    service = FrontDeskService(repository, events_written=runtime.relay.wake)
-    register_consumers(runtime.broker, service)
+    clock = PropertyClock(timezone=settings.property_timezone)
+    cipher = PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key)
+    service = FrontDeskService(repository, events_written=runtime.relay.wake, setup=setup,
+                               cipher=cipher, clock=clock)
+    folio = FolioService(repository, events_written=runtime.relay.wake, cipher=cipher,
+                         clock=clock, standard_checkout_hour=settings.standard_checkout_hour,
+                         half_day_until_hour=settings.late_checkout_half_day_until_hour)
+    register_consumers(runtime.broker, Projections(repository, folio))
+    workers = [NightAuditWorker(folio, repository, audit_hour=settings.night_audit_hour,
+                                poll_seconds=settings.night_audit_poll_seconds)] \
+        if settings.night_audit_enabled else []
     return create_service_app(
         runtime, title="Front desk service",
-        routers=[frontdesk_router(service)],
+        routers=[frontdesk_router(service, folio)],
         prepare_database=lambda: repository.prepare(setup),
+        workers=workers,
     )
 
 

@@ -1,16 +1,23 @@
-"""Front desk's MongoDB access: its arrivals projection, rooms, room nights and stays."""
+"""Front desk's MongoDB access: arrivals, rooms, room nights, stays and guest profiles.
+
+Every collection is this service's own projection or aggregate; nothing here reads
+another service's data. One room per night is the unique `_id` of a room night.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shared.idempotency import insert_once
 from shared.property_setup import PropertySetup
 
-OUTBOX_COLLECTIONS = ("stays",)
+OUTBOX_COLLECTIONS = ("stays", "arrivals")
+NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
 
 
 class FrontDeskRepository:
@@ -20,17 +27,29 @@ class FrontDeskRepository:
         self.rooms = database["rooms"]
         self.room_nights = database["room_nights"]
         self.stays = database["stays"]
+        self.guests = database["guests"]
+        self.counters = database["counters"]
+        self.audits = database["night_audits"]
 
     async def prepare(self, setup: PropertySetup) -> None:
-        await self.stays.create_index("reservation_id", unique=True)
+        await self.stays.create_index("reservation_id", unique=True, sparse=True)
+        await self.stays.create_index([("property_id", 1), ("status", 1)])
+        await self.stays.create_index([("property_id", 1), ("departure", 1)])
+        await self.stays.create_index("guest_id")
         await self.arrivals.create_index([("property_id", 1), ("arrival", 1)])
+        await self.arrivals.create_index("guest_id")
+        await self.room_nights.create_index("stay_id")
+        await self.room_nights.create_index([("property_id", 1), ("night", 1)])
         for room_type in setup.room_types:
             for room in room_type.rooms:
+                # Rooms start as housekeeping starts them; room.status_changed moves them.
                 await self.rooms.update_one(
                     {"_id": self._room_key(room.number)},
                     {"$setOnInsert": {"property_id": self.property_id, "number": room.number,
-                                      "room_type": room_type.code, "floor": room.floor,
-                                      "bed": room_type.bed, "features": list(room.features)}},
+                                      "room_type": room_type.code,
+                                      "room_type_name": room_type.name, "floor": room.floor,
+                                      "bed": room_type.bed, "features": list(room.features),
+                                      "status": "vacant_inspected", "status_at": ""}},
                     upsert=True)
 
     # --- arrivals: a projection of reservation events -----------------------------
@@ -41,18 +60,65 @@ class FrontDeskRepository:
             {"_id": arrival["_id"]}, {"$setOnInsert": arrival}, upsert=True)
         return result.upserted_id is not None
 
+    async def update_arrival(self, reservation_id: str, occurred_at: str,
+                             changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Applies a newer reservation event to an arrival not yet checked in; an older
+        or repeated one changes nothing. Returns the arrival as it was before."""
+        return await self.arrivals.find_one_and_update(
+            {"_id": reservation_id, "event_at": {"$lt": occurred_at},
+             "status": {"$ne": "checked_in"}},
+            {"$set": {**changes, "event_at": occurred_at}},
+            projection=NO_OUTBOX, return_document=ReturnDocument.BEFORE)
+
     async def arrival(self, reservation_id: str) -> dict[str, Any] | None:
-        return await self.arrivals.find_one({"_id": reservation_id, "property_id": self.property_id})
+        return await self.arrivals.find_one(
+            {"_id": reservation_id, "property_id": self.property_id}, NO_OUTBOX)
 
-    async def arrivals_on(self, day: date) -> list[dict[str, Any]]:
-        return await self.arrivals.find(
-            {"property_id": self.property_id, "arrival": day.isoformat()}).to_list(None)
+    async def arrivals_on(self, day: date, status: str | None = None) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"property_id": self.property_id, "arrival": day.isoformat()}
+        if status:
+            query["status"] = status
+        return await self.arrivals.find(query, NO_OUTBOX).sort("_id").to_list(None)
 
-    # --- rooms and room nights: one room per night, settled by a unique _id --------
+    async def set_assignment(self, reservation_id: str, assignment: dict[str, Any],
+                             outbox: dict[str, Any]) -> bool:
+        """Only an expected arrival without a room gets one."""
+        result = await self.arrivals.update_one(
+            {"_id": reservation_id, "status": "expected", "assignment": None},
+            {"$set": {"assignment": assignment}, "$push": outbox})
+        return result.modified_count == 1
 
-    async def rooms_of_type(self, room_type: str) -> list[dict[str, Any]]:
-        return await self.rooms.find(
-            {"property_id": self.property_id, "room_type": room_type}).sort("number").to_list(None)
+    async def clear_assignment(self, reservation_id: str) -> None:
+        await self.arrivals.update_one({"_id": reservation_id}, {"$set": {"assignment": None}})
+
+    async def mark_arrival_checked_in(self, reservation_id: str, stay_id: str) -> None:
+        await self.arrivals.update_one({"_id": reservation_id},
+                                       {"$set": {"status": "checked_in", "stay_id": stay_id}})
+
+    # --- rooms: the desk's picture of housekeeping's room status ------------------
+
+    async def all_rooms(self) -> list[dict[str, Any]]:
+        return await self.rooms.find({"property_id": self.property_id}).sort("number").to_list(None)
+
+    async def room(self, room_number: str) -> dict[str, Any] | None:
+        return await self.rooms.find_one({"_id": self._room_key(room_number)})
+
+    async def apply_room_status(self, room_number: str, status: str, occurred_at: str) -> bool:
+        """Newest wins: an event older than the status we hold changes nothing."""
+        result = await self.rooms.update_one(
+            {"_id": self._room_key(room_number), "status_at": {"$lt": occurred_at}},
+            {"$set": {"status": status, "status_at": occurred_at}})
+        return result.modified_count == 1
+
+    # --- room nights: one room per night, settled by a unique _id ------------------
+
+    async def taken_rooms(self, nights: Iterable[date], except_stay: str | None = None) -> set[str]:
+        query: dict[str, Any] = {"property_id": self.property_id,
+                                 "night": {"$in": [night.isoformat() for night in nights]}}
+        if except_stay:
+            query["stay_id"] = {"$ne": except_stay}
+        held = await self.room_nights.find(query, {"room_number": 1}).to_list(None)
+        return {night["room_number"] for night in held}
 
     async def claim_room_nights(self, room_number: str, nights: list[date], stay_id: str) -> bool:
         """Takes every night of the room for the stay, or none of them."""
@@ -60,16 +126,32 @@ class FrontDeskRepository:
         for night in nights:
             key = f"{self._room_key(room_number)}|{night.isoformat()}"
             try:
-                await self.room_nights.insert_one({"_id": key, "stay_id": stay_id,
-                                                   "property_id": self.property_id})
+                await self.room_nights.insert_one({
+                    "_id": key, "stay_id": stay_id, "room_number": room_number,
+                    "night": night.isoformat(), "property_id": self.property_id})
             except DuplicateKeyError:
-                await self.room_nights.delete_many({"_id": {"$in": claimed}, "stay_id": stay_id})
+                if claimed:
+                    await self.room_nights.delete_many({"_id": {"$in": claimed},
+                                                        "stay_id": stay_id})
                 return False
             claimed.append(key)
         return True
 
-    async def release_room_nights(self, stay_id: str) -> None:
-        await self.room_nights.delete_many({"stay_id": stay_id})
+    async def release_room_nights(self, stay_id: str, room_number: str | None = None,
+                                  from_night: date | None = None,
+                                  nights: list[date] | None = None) -> int:
+        query: dict[str, Any] = {"stay_id": stay_id}
+        if room_number:
+            query["room_number"] = room_number
+        if from_night:
+            query["night"] = {"$gte": from_night.isoformat()}
+        if nights is not None:
+            query["night"] = {"$in": [night.isoformat() for night in nights]}
+        result = await self.room_nights.delete_many(query)
+        return result.deleted_count
+
+    async def room_nights_of(self, stay_id: str) -> list[dict[str, Any]]:
+        return await self.room_nights.find({"stay_id": stay_id}).sort("night").to_list(None)
 
     # --- stays -----------------------------------------------------------------------
 
@@ -78,18 +160,78 @@ class FrontDeskRepository:
 
     async def stay(self, stay_id: str) -> dict[str, Any] | None:
         return await self.stays.find_one({"_id": stay_id, "property_id": self.property_id},
-                                         {"outbox": 0})
+                                         NO_OUTBOX)
 
     async def stay_for_reservation(self, reservation_id: str) -> dict[str, Any] | None:
-        return await self.stays.find_one({"reservation_id": reservation_id}, {"outbox": 0})
+        return await self.stays.find_one({"reservation_id": reservation_id}, NO_OUTBOX)
 
-    async def check_out(self, stay_id: str, changes: dict[str, Any],
-                        outbox: dict[str, Any]) -> dict[str, Any] | None:
-        """Only an in-house stay checks out, and only once: the guard is in the filter."""
+    async def update_stay(self, stay_id: str, guard: dict[str, Any],
+                          update: dict[str, Any]) -> dict[str, Any] | None:
+        """One conditional write of the stay and its events; None when the guard fails."""
         return await self.stays.find_one_and_update(
-            {"_id": stay_id, "status": "in_house"},
-            {"$set": {**changes, "status": "checked_out"}, "$push": outbox},
-            projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+            {"_id": stay_id, "property_id": self.property_id, **guard}, update,
+            projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
+
+    async def stays_where(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.stays.find({"property_id": self.property_id, **query},
+                                     NO_OUTBOX).sort("_id").to_list(None)
+
+    async def scrub(self, collection: str, query: dict[str, Any], update: dict[str, Any]) -> int:
+        result = await getattr(self, collection).update_many(query, update)
+        return result.modified_count
+
+    # --- guest profiles: what the desk needs to recognise a guest -------------------
+
+    async def upsert_guest(self, profile: dict[str, Any]) -> bool:
+        """Keeps the highest version; an older or repeated profile changes nothing."""
+        try:
+            result = await self.guests.update_one(
+                {"_id": profile["_id"], "version": {"$lt": profile["version"]}},
+                {"$set": profile}, upsert=True)
+        except DuplicateKeyError:
+            return False  # we hold a newer version already
+        return result.upserted_id is not None or result.modified_count == 1
+
+    async def guest(self, guest_id: str) -> dict[str, Any] | None:
+        for _ in range(5):  # follow merges to the surviving profile
+            profile = await self.guests.find_one({"_id": guest_id})
+            if profile is None or not profile.get("merged_into"):
+                return profile
+            guest_id = profile["merged_into"]
+        return None
+
+    async def mark_merged(self, guest_ids: list[str], surviving_id: str) -> None:
+        for guest_id in guest_ids:
+            await self.guests.update_one(
+                {"_id": guest_id},
+                {"$set": {"merged_into": surviving_id, "first_name": None, "last_name": None,
+                          "preferences": {}, "version": 1 << 40}}, upsert=True)
+
+    async def forget_guest(self, guest_ids: list[str]) -> None:
+        for guest_id in guest_ids:
+            await self.guests.update_one(
+                {"_id": guest_id},
+                {"$set": {"erased": True, "first_name": None, "last_name": None, "email": None,
+                          "phone": None, "member_number": None, "preferences": {},
+                          "version": 1 << 40}}, upsert=True)
+
+    # --- counters and the night audit -----------------------------------------------
+
+    async def next_invoice_sequence(self, year: int) -> int:
+        counter = await self.counters.find_one_and_update(
+            {"_id": f"invoice|{self.property_id}|{year}"}, {"$inc": {"value": 1}},
+            upsert=True, return_document=ReturnDocument.AFTER)
+        return counter["value"]
+
+    async def audit_done(self, night: date) -> bool:
+        return await self.audits.find_one({"_id": self._audit_key(night)}) is not None
+
+    async def mark_audit_done(self, night: date, posted: int) -> bool:
+        return await insert_once(self.audits, {"_id": self._audit_key(night), "posted": posted,
+                                               "property_id": self.property_id})
+
+    def _audit_key(self, night: date) -> str:
+        return f"{self.property_id}|{night.isoformat()}"
 
     def _room_key(self, room_number: str) -> str:
         return f"{self.property_id}|{room_number}"

@@ -1,124 +1,509 @@
-"""Front desk use cases: keep the arrivals list, check guests in and out."""
+"""Front desk use cases: allocate rooms, register and check guests in, move and extend
+stays, take requests and complaints. Each use case loads, applies the pure rules
+(allocation.py, identity.py) and saves the state with its events in one document write.
+The folio and check-out are folio_service.py."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date, timedelta
 from typing import Any
 
-from shared.events import (ReservationCreated, StayCheckedIn, StayCheckedInPayload,
-                           StayCheckedOut, StayCheckedOutPayload)
-from shared.logging import current_correlation_id, get_logger
+from shared.crypto import PersonalDataCipher, mask
+from shared.events import (ComplaintRaised, ComplaintRaisedPayload, Event, GuestRequestRaised,
+                           GuestRequestRaisedPayload, RoomAssigned, RoomAssignedPayload,
+                           StayCheckedIn, StayCheckedInPayload, StayRoomMoved,
+                           StayRoomMovedPayload)
+from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
-from shared.problems import Conflict, NotFound
+from shared.problems import Conflict, NotFound, Unprocessable
+from shared.property_setup import PropertySetup
 
-from .domain import StayStatus, new_stay_id, nights_between, settle
+from . import allocation
+from .allocation import Choice, Needs, Rule, choose_room, needs_from_requests
+from .domain import (CheckIn, ComplaintCreate, DepositCreate, GuestRequestCreate,
+                     RegistrationCreate, RoomMove, StayExtend, StayStatus, WalkIn, greeting,
+                     new_stay_id, nights_between)
+from .folio import PaymentKind
+from .identity import DocumentRejected, check_document, normalise_document_number
+from .records import (PropertyClock, origin, payment_event, payment_line, reservation_ref,
+                      room_of, sealed_token, stay_nights)
 from .repository import FrontDeskRepository
 
 log = get_logger(__name__)
-PRODUCER = "frontdesk"
+MAX_EARLY_NIGHTS = 2
 
 
 class NoRoomFree(Conflict):
     title = "No room free"
 
 
+class DocumentInvalid(Unprocessable):
+    title = "Identity document refused"
+
+
 class FrontDeskService:
-    def __init__(self, repository: FrontDeskRepository, *,
-                 events_written: Callable[[], None]) -> None:
+    def __init__(self, repository: FrontDeskRepository, *, events_written: Callable[[], None],
+                 setup: PropertySetup, cipher: PersonalDataCipher,
+                 clock: PropertyClock | None = None) -> None:
         self.repository = repository
         self.events_written = events_written
+        self.setup = setup
+        self.cipher = cipher
+        self.clock = clock or PropertyClock()
 
-    async def record_reservation(self, event: ReservationCreated) -> None:
-        payload = event.payload
-        created = await self.repository.record_arrival({
-            "_id": payload.reservation_id,
-            "property_id": event.property_id,
-            "confirmation_number": payload.confirmation_number,
-            "guest_id": payload.guest_id,
-            "guest_name": payload.guest_name,
-            "room_type": payload.room_type,
-            "arrival": payload.arrival.isoformat(),
-            "departure": payload.departure.isoformat(),
-            "adults": payload.adults,
-            "nightly_rates": {night: str(rate) for night, rate in payload.nightly_rates.items()},
-            "currency": payload.currency,
-            "source_event_id": str(event.event_id),
-        })
-        log.info("arrival recorded" if created else "arrival already known",
-                 reservation_id=payload.reservation_id)
+    def today(self) -> date:
+        return self.clock.today()
 
-    async def check_in(self, reservation_id: str) -> dict[str, Any]:
+    # --- allocation ------------------------------------------------------------------
+
+    async def needs_for(self, room_type: str, nights: int, requests: list[str],
+                        profile: dict[str, Any] | None) -> Needs:
+        """The booking's requests, the desk's, and the preferences the guest is known for."""
+        preferences = (profile or {}).get("preferences") or {}
+        known = [f"{key}:{value}" if key in ("floor", "bed", "orientation") else value
+                 for key, values in preferences.items() if key != "fixed_room"
+                 for value in values]
+        fixed = (preferences.get("fixed_room") or [None])[0]
+        return needs_from_requests(room_type, nights, [*known, *requests],
+                                   vip=bool((profile or {}).get("vip")), fixed_room=fixed)
+
+    async def allocate(self, needs: Needs, nights: list[date], stay_id: str) -> Choice:
+        """Chooses by the rules and claims every night of the room; a room another desk
+        claimed meanwhile is set aside and the rules choose again."""
+        rooms = [room_of(doc) for doc in await self.repository.all_rooms()]
+        taken = await self.repository.taken_rooms(nights, except_stay=stay_id)
+        while True:
+            choice = choose_room(needs, rooms, taken)
+            if choice.room is None:
+                raise NoRoomFree(choice.explanation, rule=choice.rule)
+            if await self.repository.claim_room_nights(choice.room.number, nights, stay_id):
+                return choice
+            taken.add(choice.room.number)
+
+    async def claim_chosen_room(self, room_number: str, nights: list[date],
+                                stay_id: str) -> Choice:
+        """A manual override: any ready room the desk names, if it is free."""
+        doc = await self.repository.room(room_number)
+        if doc is None:
+            raise NotFound(f"room {room_number!r} is not a room of this property")
+        room = room_of(doc)
+        if not room.ready:
+            raise Conflict(f"room {room_number} is {room.status}: only clean or inspected "
+                           "rooms are given to guests", rule=Rule.READY_ROOMS_ONLY)
+        if not await self.repository.claim_room_nights(room_number, nights, stay_id):
+            raise NoRoomFree(f"room {room_number} is taken on a night of the stay")
+        return Choice(room, Rule.MANUAL_OVERRIDE, f"room {room_number} chosen by the desk "
+                      "(manual_override)")
+
+    async def pre_assign(self, day: date | None = None) -> list[dict[str, Any]]:
+        """Rooms for the day's expected arrivals (tomorrow by default): VIPs and long
+        stays first, so they get the better rooms."""
+        day = day or self.today() + timedelta(days=1)
+        waiting = [a for a in await self.repository.arrivals_on(day, status="expected")
+                   if not a.get("assignment")]
+        planned = []
+        for arrival in waiting:
+            profile = await self.repository.guest(arrival["guest_id"])
+            needs = await self.needs_for(arrival["room_type"], _nights(arrival),
+                                         arrival.get("special_requests", []), profile)
+            planned.append((allocation.arrival_order(needs), arrival["_id"], arrival, needs))
+        results = []
+        for _, _, arrival, needs in sorted(planned, key=lambda item: item[:2]):
+            try:
+                results.append(await self._assign(arrival, needs, None))
+            except NoRoomFree as refused:
+                results.append({"reservation_id": arrival["_id"], "room_number": None,
+                                "rule": refused.extensions.get("rule"),
+                                "explanation": refused.detail})
+        return results
+
+    async def assign(self, reservation_id: str, room_number: str | None) -> dict[str, Any]:
+        arrival = await self._expected_arrival(reservation_id)
+        if arrival.get("assignment"):
+            raise Conflict(f"reservation {reservation_id!r} already has room "
+                           f"{arrival['assignment']['room_number']}")
+        profile = await self.repository.guest(arrival["guest_id"])
+        needs = await self.needs_for(arrival["room_type"], _nights(arrival),
+                                     arrival.get("special_requests", []), profile)
+        return await self._assign(arrival, needs, room_number)
+
+    async def _assign(self, arrival: dict[str, Any], needs: Needs,
+                      room_number: str | None) -> dict[str, Any]:
+        stay_id = new_stay_id()  # the stay-to-be holds the room nights
+        nights = stay_nights(arrival)
+        choice = (await self.claim_chosen_room(room_number, nights, stay_id) if room_number
+                  else await self.allocate(needs, nights, stay_id))
+        assignment = {"room_number": choice.room_number, "rule": choice.rule,
+                      "explanation": choice.explanation, "stay_id": stay_id}
+        event = RoomAssigned.new(RoomAssignedPayload(
+            reservation_id=arrival["_id"], guest_id=arrival["guest_id"],
+            room_number=choice.room_number, room_type=choice.room.room_type,
+            arrival=arrival["arrival"], departure=arrival["departure"], rule=choice.rule,
+            vip=needs.vip), **origin(arrival))
+        if not await self.repository.set_assignment(arrival["_id"], assignment,
+                                                    push_outbox(event)):
+            await self.repository.release_room_nights(stay_id)
+            raise Conflict(f"reservation {arrival['_id']!r} was assigned or changed meanwhile")
+        self.events_written()
+        log.info("room assigned", reservation_id=arrival["_id"], room_number=choice.room_number,
+                 rule=choice.rule)
+        return {"reservation_id": arrival["_id"], **assignment}
+
+    async def assignment_notice(self, reservation_id: str) -> dict[str, Any]:
         arrival = await self.repository.arrival(reservation_id)
         if arrival is None:
-            raise NotFound(f"no arrival for reservation {reservation_id!r} "
-                           "(not booked, or its booking has not reached the desk yet)")
-        if await self.repository.stay_for_reservation(reservation_id):
-            raise Conflict(f"reservation {reservation_id!r} is already checked in")
+            raise NotFound(f"no arrival for reservation {reservation_id!r}")
+        if not arrival.get("assignment"):
+            raise Conflict(f"reservation {reservation_id!r} has no room yet")
+        return await self._notice(arrival["_id"], arrival.get("guest_name"),
+                                  arrival["assignment"]["room_number"], arrival)
 
-        stay_id = new_stay_id()
-        nights = nights_between(date.fromisoformat(arrival["arrival"]),
-                                date.fromisoformat(arrival["departure"]))
-        room = await self._allocate_room(arrival["room_type"], nights, stay_id)
+    async def _notice(self, reservation_id: str | None, guest_name: str | None,
+                      room_number: str, dates: dict[str, Any]) -> dict[str, Any]:
+        room = room_of(await self.repository.room(room_number))
+        type_name = self.setup.room_type(room.room_type).name
+        text = (f"Dear {guest_name or 'guest'}, your {type_name} is room {room.number} on "
+                f"floor {room.floor}: {room.bed} bed, {room.orientation} view, from "
+                f"{dates['arrival']} to {dates['departure']}.")
+        return {"reservation_id": reservation_id, "guest_name": guest_name,
+                "room_type": room.room_type, "room_type_name": type_name,
+                "room_number": room.number, "bed": room.bed, "floor": room.floor,
+                "orientation": room.orientation, "arrival": dates["arrival"],
+                "departure": dates["departure"], "text": text}
+
+    # --- check-in --------------------------------------------------------------------
+
+    async def check_in(self, request: CheckIn | str) -> dict[str, Any]:
+        if isinstance(request, str):
+            request = CheckIn(reservation_id=request)
+        arrival = await self.repository.arrival(request.reservation_id)
+        if arrival is None:
+            raise NotFound(f"no arrival for reservation {request.reservation_id!r} "
+                           "(not booked, or its booking has not reached the desk yet)")
+        if await self.repository.stay_for_reservation(request.reservation_id):
+            raise Conflict(f"reservation {request.reservation_id!r} is already checked in")
+        if arrival["status"] != "expected":
+            raise Conflict(f"reservation {request.reservation_id!r} is {arrival['status']}")
+        departure = date.fromisoformat(arrival["departure"])
+        if request.registration:
+            self._check_registration(request.registration, departure)
+
+        profile = await self.repository.guest(arrival["guest_id"])
+        early = self._early_nights(arrival, request.early_check_in)
+        if early:  # the nights before the booked arrival, at the rack rate, in the same room
+            rate = str(self.setup.room_type(arrival["room_type"]).nightly_rate)
+            arrival = {**arrival, "arrival": early[0].isoformat(), "nightly_rates": {
+                **{night.isoformat(): rate for night in early}, **arrival["nightly_rates"]}}
+        nights = stay_nights(arrival)
+        pre_assigned = arrival.get("assignment")
+        stay_id = pre_assigned["stay_id"] if pre_assigned else new_stay_id()
+        choice: Choice | None = None
+        early_claimed: list[date] = []
+        if pre_assigned and request.room_number in (None, pre_assigned["room_number"]):
+            room = room_of(await self.repository.room(pre_assigned["room_number"]))
+            if room.ready:
+                if early and not await self.repository.claim_room_nights(room.number, early,
+                                                                         stay_id):
+                    raise NoRoomFree(f"room {room.number} is taken before the arrival date; "
+                                     "name another room for the early check-in")
+                early_claimed = early
+                assignment = {k: pre_assigned[k] for k in ("room_number", "rule", "explanation")}
+            elif request.room_number:
+                raise Conflict(f"room {room.number} is {room.status}: only clean or inspected "
+                               "rooms are given to guests", rule=Rule.READY_ROOMS_ONLY)
+        if request.room_number and (not pre_assigned
+                                    or request.room_number != pre_assigned["room_number"]):
+            choice = await self.claim_chosen_room(request.room_number, nights, stay_id)
+        elif not pre_assigned or not room.ready:
+            needs = await self.needs_for(arrival["room_type"], len(nights),
+                                         [*arrival.get("special_requests", []), *request.requests],
+                                         profile)
+            choice = await self.allocate(needs, nights, stay_id)
+        if choice is not None:
+            assignment = {"room_number": choice.room_number, "rule": choice.rule,
+                          "explanation": choice.explanation}
+
+        stay = self._new_stay(stay_id, arrival, assignment, request.registration, profile,
+                              request.agent)
+        events: list[Event[Any]] = []
+        if choice is not None:
+            events.append(RoomAssigned.new(RoomAssignedPayload(
+                reservation_id=arrival["_id"], guest_id=stay["guest_id"],
+                room_number=stay["room_number"], room_type=stay["room_type"],
+                arrival=stay["arrival"], departure=stay["departure"], rule=choice.rule,
+                stay_id=stay_id, vip=stay["vip"]), **origin(stay)))
+        events += self._check_in_events(stay, request.deposit)
+        try:
+            await self.repository.insert_stay(with_outbox(stay, *events))
+        except Exception as error:
+            if choice is not None:  # only what this call claimed: a winner may hold the rest
+                await self.repository.release_room_nights(stay_id, choice.room_number)
+            elif early_claimed:
+                await self.repository.release_room_nights(stay_id, assignment["room_number"],
+                                                          nights=early_claimed)
+            if _is_duplicate(error):
+                raise Conflict(f"reservation {request.reservation_id!r} is already checked in") \
+                    from None
+            raise
+        if pre_assigned and choice is not None:  # the pre-assigned room was given up
+            await self.repository.release_room_nights(stay_id, pre_assigned["room_number"])
+        await self.repository.mark_arrival_checked_in(arrival["_id"], stay_id)
+        self.events_written()
+        log.info("guest checked in", stay_id=stay_id, room_number=stay["room_number"],
+                 rule=assignment["rule"])
+        return stay
+
+    async def walk_in(self, request: WalkIn, idempotency_key: str | None = None) -> dict[str, Any]:
+        stay_id = keyed_id(f"walk-in|{self.repository.property_id}", idempotency_key)
+        if idempotency_key and (repeated := await self.repository.stay(stay_id)):
+            return repeated  # the same walk-in sent again: one stay
+        room_type = self.setup.room_type(request.room_type)
+        if room_type is None:
+            raise Unprocessable(f"{request.room_type!r} is not a room type of this property")
+        today = self.today()
+        if request.departure <= today:
+            raise Unprocessable("the departure must be after today")
+        if (request.departure - today).days > 90:
+            raise Unprocessable("a walk-in stays at most 90 nights")
+        self._check_registration(request.registration, request.departure)
+        nights = nights_between(today, request.departure)
+        arrival = {"guest_id": f"walkin-{uuid.uuid4()}", "guest_name": None,
+                   "room_type": room_type.code, "arrival": today.isoformat(),
+                   "departure": request.departure.isoformat(),
+                   "nightly_rates": {n.isoformat(): str(room_type.nightly_rate) for n in nights},
+                   "currency": self.setup.currency, "property_id": self.repository.property_id}
+        if request.room_number:
+            choice = await self.claim_chosen_room(request.room_number, nights, stay_id)
+        else:
+            requests = list(request.requests) + (["family"] if request.children else [])
+            choice = await self.allocate(needs_from_requests(room_type.code, len(nights),
+                                                             requests), nights, stay_id)
+        assignment = {"room_number": choice.room_number, "rule": choice.rule,
+                      "explanation": choice.explanation}
+        stay = self._new_stay(stay_id, arrival, assignment, request.registration, None,
+                              request.agent)
+        stay["walk_in"] = True
+        events: list[Event[Any]] = [RoomAssigned.new(RoomAssignedPayload(
+            reservation_id=reservation_ref(stay), guest_id=stay["guest_id"],
+            room_number=stay["room_number"], room_type=stay["room_type"],
+            arrival=stay["arrival"], departure=stay["departure"], rule=choice.rule,
+            stay_id=stay_id), **origin(stay))]
+        events += self._check_in_events(stay, request.deposit)
+        try:
+            await self.repository.insert_stay(with_outbox(stay, *events))
+        except Exception as error:
+            # only this call's room: a twin request with the same key may hold another
+            await self.repository.release_room_nights(stay_id, choice.room_number)
+            if _is_duplicate(error):
+                return await self.get_stay(stay_id)
+            raise
+        self.events_written()
+        log.info("walk-in checked in", stay_id=stay_id, room_number=stay["room_number"])
+        return stay
+
+    def _early_nights(self, arrival: dict[str, Any], early_check_in: bool) -> list[date]:
+        if not early_check_in:
+            return []
+        booked = date.fromisoformat(arrival["arrival"])
+        early = nights_between(self.today(), booked)
+        if not early:
+            raise Unprocessable("an early check-in is for a guest arriving before the "
+                                f"booked arrival date ({booked.isoformat()})")
+        if len(early) > MAX_EARLY_NIGHTS:
+            raise Unprocessable(f"an early check-in adds at most {MAX_EARLY_NIGHTS} nights; "
+                                "amend the reservation instead")
+        return early
+
+    def _check_registration(self, registration: RegistrationCreate, departure: date) -> None:
+        document = registration.document
+        try:
+            check_document(document.type, normalise_document_number(document.number),
+                           document.expires_on, today=self.today(), departure=departure)
+        except DocumentRejected as rejected:
+            raise DocumentInvalid(str(rejected)) from None
+
+    def _new_stay(self, stay_id: str, arrival: dict[str, Any], assignment: dict[str, Any],
+                  registration: RegistrationCreate | None, profile: dict[str, Any] | None,
+                  agent: str | None) -> dict[str, Any]:
+        room = assignment["room_number"]
         stay = {
             "_id": stay_id,
             "property_id": arrival["property_id"],
-            "reservation_id": reservation_id,
             "guest_id": arrival["guest_id"],
-            "room_number": room["number"],
+            "guest_name": arrival.get("guest_name"),
+            "room_number": room,
             "room_type": arrival["room_type"],
             "arrival": arrival["arrival"],
             "departure": arrival["departure"],
             "nightly_rates": arrival["nightly_rates"],
             "currency": arrival["currency"],
             "status": StayStatus.IN_HOUSE.value,
-            "checked_in_at": datetime.now(UTC),
+            "checked_in_at": self.clock(),
+            "checked_in_by": agent,
+            "walk_in": False,
+            "vip": bool((profile or {}).get("vip")),
+            "assignment": assignment,
+            "registration": self._registration(stay_id, registration) if registration else None,
+            "recognition": _recognition(profile, registration),
+            "charges": [], "payments": [], "item_checks": [], "alerts": [], "requests": [],
+            "complaints": [], "moves": [],
         }
-        event = StayCheckedIn.new(StayCheckedInPayload(
-            stay_id=stay_id, reservation_id=reservation_id, guest_id=stay["guest_id"],
-            room_number=room["number"], room_type=stay["room_type"],
-            arrival=stay["arrival"], departure=stay["departure"],
-        ), **self._origin(stay))
-        try:
-            await self.repository.insert_stay(with_outbox(stay, event))
-        except Exception:
-            await self.repository.release_room_nights(stay_id)
-            raise
-        self.events_written()
-        log.info("guest checked in", stay_id=stay_id, room_number=room["number"])
+        if arrival.get("_id"):
+            stay["reservation_id"] = arrival["_id"]
+        if registration and not stay["guest_name"]:
+            stay["guest_name"] = f"{registration.first_name} {registration.last_name}"
         return stay
 
-    async def _allocate_room(self, room_type: str, nights: list[date],
-                             stay_id: str) -> dict[str, Any]:
-        for room in await self.repository.rooms_of_type(room_type):
-            if await self.repository.claim_room_nights(room["number"], nights, stay_id):
-                return room
-        raise NoRoomFree(f"no {room_type} room is free for every night of the stay")
+    def _registration(self, stay_id: str, registration: RegistrationCreate) -> dict[str, Any]:
+        number = normalise_document_number(registration.document.number)
+        return {
+            "first_name": registration.first_name, "last_name": registration.last_name,
+            "gender": registration.gender, "nationality": registration.nationality,
+            "document_type": registration.document.type.value,
+            # Encrypted under the stay's id: copied onto another record it does not decrypt.
+            "document_number_encrypted": self.cipher.encrypt(number, context=stay_id),
+            "document_number_masked": mask(number),
+            "document_expires_on": (registration.document.expires_on.isoformat()
+                                    if registration.document.expires_on else None),
+            "email": registration.email, "phone": registration.phone,
+        }
 
-    async def check_out(self, stay_id: str) -> dict[str, Any]:
-        stay = await self.repository.stay(stay_id)
-        if stay is None:
-            raise NotFound(f"no stay {stay_id!r}")
-        settlement = settle(stay_id, stay["nightly_rates"], stay["currency"])
-        event = StayCheckedOut.new(StayCheckedOutPayload(
-            stay_id=stay_id, reservation_id=stay["reservation_id"], guest_id=stay["guest_id"],
-            room_number=stay["room_number"], room_type=stay["room_type"],
-            arrival=stay["arrival"], departure=stay["departure"], nights=settlement.nights,
-            room_revenue=settlement.room_charges,
-            total_spend=settlement.room_charges + settlement.other_charges,
-            currency=settlement.currency,
-        ), **self._origin(stay))
-        checked_out = await self.repository.check_out(
-            stay_id,
-            {"settlement": _storable(settlement.model_dump()),
-             "checked_out_at": datetime.now(UTC)},
-            push_outbox(event))
-        if checked_out is None:
-            raise Conflict(f"stay {stay_id!r} is already checked out")
+    def _check_in_events(self, stay: dict[str, Any],
+                         deposit: DepositCreate | None) -> list[Event[Any]]:
+        events: list[Event[Any]] = [StayCheckedIn.new(StayCheckedInPayload(
+            stay_id=stay["_id"], reservation_id=reservation_ref(stay),
+            guest_id=stay["guest_id"], room_number=stay["room_number"],
+            room_type=stay["room_type"], arrival=stay["arrival"], departure=stay["departure"],
+            vip=stay["vip"]), **origin(stay))]
+        if deposit:
+            payment = payment_line(PaymentKind.DEPOSIT, deposit.amount, deposit.method,
+                                   sealed_token(self.cipher, stay["_id"], deposit.token_reference),
+                                   self.clock(), pre_authorisation=deposit.pre_authorisation)
+            stay["payments"].append(payment)
+            events.append(payment_event(stay, payment))
+        return events
+
+    # --- during the stay: moves, extensions, requests, complaints ----------------------------
+
+    async def move_room(self, stay_id: str, request: RoomMove) -> dict[str, Any]:
+        stay = await self._in_house(stay_id)
+        old_room = stay["room_number"]
+        from_night = max(self.today(), date.fromisoformat(stay["arrival"]))
+        nights = [n for n in stay_nights(stay) if n >= from_night]
+        if not nights:
+            raise Conflict(f"stay {stay_id!r} has no night left to move")
+        if request.to_room == old_room:
+            raise Conflict(f"the guest is already in room {old_room}")
+        if request.to_room:
+            choice = await self.claim_chosen_room(request.to_room, nights, stay_id)
+        else:
+            profile = await self.repository.guest(stay["guest_id"])
+            needs = await self.needs_for(stay["room_type"], len(nights), [], profile)
+            rooms = [room_of(doc) for doc in await self.repository.all_rooms()]
+            taken = await self.repository.taken_rooms(nights, except_stay=stay_id) | {old_room}
+            while True:
+                choice = choose_room(needs, rooms, taken)
+                if choice.room is None:
+                    raise NoRoomFree(choice.explanation, rule=choice.rule)
+                if await self.repository.claim_room_nights(choice.room.number, nights, stay_id):
+                    break
+                taken.add(choice.room.number)
+        new_room = choice.room_number
+        events = [
+            RoomAssigned.new(RoomAssignedPayload(
+                reservation_id=reservation_ref(stay),
+                guest_id=stay["guest_id"], room_number=new_room, room_type=choice.room.room_type,
+                arrival=stay["arrival"], departure=stay["departure"], rule=choice.rule,
+                stay_id=stay_id, vip=stay["vip"]), **origin(stay)),
+            StayRoomMoved.new(StayRoomMovedPayload(
+                stay_id=stay_id, guest_id=stay["guest_id"], from_room=old_room, to_room=new_room,
+                reason=request.reason), **origin(stay)),
+        ]
+        moved = await self.repository.update_stay(
+            stay_id, {"status": "in_house", "room_number": old_room},
+            {"$set": {"room_number": new_room, "assignment": {
+                "room_number": new_room, "rule": choice.rule, "explanation": choice.explanation}},
+             "$push": {"moves": {"from_room": old_room, "to_room": new_room,
+                                 "from_night": from_night.isoformat(), "reason": request.reason,
+                                 "at": self.clock()}, **push_outbox(*events)}})
+        if moved is None:
+            await self.repository.release_room_nights(stay_id, new_room, from_night)
+            raise Conflict(f"stay {stay_id!r} changed meanwhile; try again")
+        await self.repository.release_room_nights(stay_id, old_room, from_night)
         self.events_written()
-        log.info("guest checked out", stay_id=stay_id, balance=str(settlement.balance))
-        return checked_out
+        log.info("room moved", stay_id=stay_id, from_room=old_room, to_room=new_room)
+        return moved
+
+    async def extend(self, stay_id: str, request: StayExtend) -> dict[str, Any]:
+        stay = await self._in_house(stay_id)
+        old_departure = date.fromisoformat(stay["departure"])
+        if request.departure <= old_departure:
+            raise Unprocessable("an extension moves the departure later")
+        if (request.departure - old_departure).days > 90:
+            raise Unprocessable("an extension adds at most 90 nights")
+        extra = nights_between(old_departure, request.departure)
+        if not await self.repository.claim_room_nights(stay["room_number"], extra, stay_id):
+            raise NoRoomFree(f"room {stay['room_number']} is taken during the extension; "
+                             "move the guest or shorten it")
+        rate = str(self.setup.room_type(stay["room_type"]).nightly_rate)
+        rates = {n.isoformat(): rate for n in extra}
+        extended = await self.repository.update_stay(
+            stay_id, {"status": "in_house", "departure": stay["departure"],
+                      "room_number": stay["room_number"]},
+            {"$set": {"departure": request.departure.isoformat(),
+                      **{f"nightly_rates.{night}": value for night, value in rates.items()}}})
+        if extended is None:
+            await self.repository.release_room_nights(stay_id, stay["room_number"], old_departure)
+            raise Conflict(f"stay {stay_id!r} changed meanwhile; try again")
+        log.info("stay extended", stay_id=stay_id, nights=len(extra))
+        return extended
+
+    async def raise_request(self, stay_id: str, request: GuestRequestCreate,
+                            idempotency_key: str | None = None) -> dict[str, Any]:
+        stay = await self._in_house(stay_id)
+        request_id = keyed_id(f"request|{stay_id}", idempotency_key)
+        event = GuestRequestRaised.new(GuestRequestRaisedPayload(
+            request_id=request_id, stay_id=stay_id, room_number=stay["room_number"],
+            kind=request.kind, details=request.details, taken_by=request.taken_by,
+            urgent=request.urgent), **origin(stay))
+        line = {"request_id": request_id, **request.model_dump(), "at": self.clock(),
+                "room_number": stay["room_number"], "owner": request.taken_by}
+        return await self._add_once(stay_id, "requests", "request_id", line, event,
+                                    {"status": "in_house"})
+
+    async def raise_complaint(self, stay_id: str, request: ComplaintCreate,
+                              idempotency_key: str | None = None) -> dict[str, Any]:
+        stay = await self.get_stay(stay_id)
+        complaint_id = keyed_id(f"complaint|{stay_id}", idempotency_key)
+        event = ComplaintRaised.new(ComplaintRaisedPayload(
+            complaint_id=complaint_id, guest_id=stay["guest_id"], stay_id=stay_id,
+            room_number=stay["room_number"], category=request.category,
+            severity=request.severity, description=request.description,
+            taken_by=request.taken_by, channel=request.channel), **origin(stay))
+        line = {"complaint_id": complaint_id, **request.model_dump(), "at": self.clock(),
+                "owner": request.taken_by}
+        return await self._add_once(stay_id, "complaints", "complaint_id", line, event, {})
+
+    async def _add_once(self, stay_id: str, field: str, key: str, line: dict[str, Any],
+                        event: Event[Any], guard: dict[str, Any]) -> dict[str, Any]:
+        """Appends the line and its event unless a line with its id is there already (a
+        request repeated with the same Idempotency-Key)."""
+        added = await self.repository.update_stay(
+            stay_id, {**guard, f"{field}.{key}": {"$ne": line[key]}},
+            {"$push": {field: line, **push_outbox(event)}})
+        if added is None:
+            stay = await self.get_stay(stay_id)
+            existing = next((item for item in stay.get(field, []) if item[key] == line[key]),
+                            None)
+            if existing is None:
+                raise Conflict(f"stay {stay_id!r} is checked out")
+            return existing
+        self.events_written()
+        return line
+
+    # --- lists -------------------------------------------------------------------------------
 
     async def get_stay(self, stay_id: str) -> dict[str, Any]:
         stay = await self.repository.stay(stay_id)
@@ -127,14 +512,66 @@ class FrontDeskService:
         return stay
 
     async def arrivals_on(self, day: date) -> list[dict[str, Any]]:
-        return await self.repository.arrivals_on(day)
+        arrivals = await self.repository.arrivals_on(day)
+        for arrival in arrivals:
+            profile = await self.repository.guest(arrival["guest_id"])
+            arrival["vip"] = bool((profile or {}).get("vip"))
+            arrival["tier"] = (profile or {}).get("tier")
+        return arrivals
 
-    @staticmethod
-    def _origin(stay: dict[str, Any]) -> dict[str, Any]:
-        return {"producer": PRODUCER, "property_id": stay["property_id"],
-                "correlation_id": current_correlation_id()}
+    async def in_house_on(self, day: date) -> list[dict[str, Any]]:
+        return await self.repository.stays_where({
+            "status": "in_house", "arrival": {"$lte": day.isoformat()},
+            "departure": {"$gt": day.isoformat()}})
+
+    async def departures_on(self, day: date) -> list[dict[str, Any]]:
+        stays = await self.repository.stays_where({"departure": day.isoformat()})
+        early = await self.repository.stays_where({"actual_departure": day.isoformat(),
+                                                   "departure": {"$ne": day.isoformat()}})
+        return stays + early
+
+    async def notice_for_stay(self, stay: dict[str, Any]) -> dict[str, Any]:
+        return await self._notice(stay.get("reservation_id"), stay.get("guest_name"),
+                                  stay["room_number"], stay)
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    async def _expected_arrival(self, reservation_id: str) -> dict[str, Any]:
+        arrival = await self.repository.arrival(reservation_id)
+        if arrival is None:
+            raise NotFound(f"no arrival for reservation {reservation_id!r}")
+        if arrival["status"] != "expected":
+            raise Conflict(f"reservation {reservation_id!r} is {arrival['status']}")
+        return arrival
+
+    async def _in_house(self, stay_id: str) -> dict[str, Any]:
+        stay = await self.get_stay(stay_id)
+        if stay["status"] != StayStatus.IN_HOUSE:
+            raise Conflict(f"stay {stay_id!r} is checked out")
+        return stay
+
+def keyed_id(scope: str, idempotency_key: str | None) -> str:
+    """A new id, or the same id every time for the same Idempotency-Key in its scope."""
+    if idempotency_key is None:
+        return str(uuid.uuid4())
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"frontdesk|{scope}|{idempotency_key}"))
 
 
-def _storable(values: dict[str, Any]) -> dict[str, Any]:
-    """Money as strings: exact in both stores, no float ever."""
-    return {key: str(value) if isinstance(value, Decimal) else value for key, value in values.items()}
+def _nights(record: dict[str, Any]) -> int:
+    return len(stay_nights(record))
+
+
+def _recognition(profile: dict[str, Any] | None,
+                 registration: RegistrationCreate | None) -> dict[str, Any]:
+    if profile and not profile.get("erased"):
+        return {"greeting": greeting(profile.get("first_name"), profile.get("last_name"),
+                                     profile.get("tier"), bool(profile.get("vip")), True),
+                "member_number": profile.get("member_number"), "tier": profile.get("tier"),
+                "vip": bool(profile.get("vip")), "preferences": profile.get("preferences") or {}}
+    first, last = ((registration.first_name, registration.last_name) if registration
+                   else (None, None))
+    return {"greeting": greeting(first, last, None, False, False)}
+
+
+def _is_duplicate(error: Exception) -> bool:
+    return type(error).__name__ == "DuplicateKeyError"

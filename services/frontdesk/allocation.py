@@ -1,0 +1,242 @@
+"""Room allocation: which ready room a guest gets, and which rule chose it. No I/O.
+
+The rules, in the order DOMAIN.md gives them:
+1. reserved_room_type   the room is of the type the guest booked;
+2. guest_requests       bed, floor, orientation and quiet are honoured where a room can;
+3. vip_long_stay        VIP and long-stay guests are placed first and get the better
+                        rooms; everyone else gets the plainest fitting room, which
+                        keeps the better ones free for them;
+4. ready_rooms_only     only rooms housekeeping reports clean or inspected, never dirty,
+                        occupied, out of order or out of service;
+5. special_needs        non-smoking and accessible are hard requirements; a family gets
+                        a family room where there is one (else children's items);
+6. long_stay_fixed_room a long-stay guest keeps their fixed room when it is free.
+Hard rules (1, 4, 5) filter; soft rules (2, 3) rank; rule 6 short-cuts. The rule named
+in the result is the one that decided: the last that narrowed the choice down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+READY_STATUSES = frozenset({"vacant_clean", "vacant_inspected"})
+HARD_NEEDS = frozenset({"non_smoking", "accessible"})
+LONG_STAY_NIGHTS = 7
+# How much a feature makes a room "better", for VIPs and long stays.
+QUALITY = {"sea_view": 3, "quiet": 2, "accessible": 0}
+
+
+class Rule:
+    RESERVED_ROOM_TYPE = "reserved_room_type"
+    GUEST_REQUESTS = "guest_requests"
+    VIP_LONG_STAY = "vip_long_stay"
+    READY_ROOMS_ONLY = "ready_rooms_only"
+    SPECIAL_NEEDS = "special_needs"
+    LONG_STAY_FIXED_ROOM = "long_stay_fixed_room"
+    MANUAL_OVERRIDE = "manual_override"
+
+
+@dataclass(frozen=True)
+class Room:
+    number: str
+    room_type: str
+    floor: int
+    bed: str
+    features: frozenset[str] = frozenset()
+    status: str = "vacant_inspected"
+
+    @property
+    def orientation(self) -> str:
+        return "sea" if "sea_view" in self.features else "city"
+
+    @property
+    def ready(self) -> bool:
+        return self.status in READY_STATUSES
+
+    @property
+    def quality(self) -> tuple[int, int]:
+        return (sum(QUALITY.get(feature, 0) for feature in self.features), self.floor)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the booking, the guest's profile and the desk ask of the room."""
+
+    room_type: str
+    nights: int = 1
+    bed: str | None = None
+    floor: str | None = None  # "high", "low" or a floor number
+    orientation: str | None = None  # "sea", "city"
+    quiet: bool = False
+    vip: bool = False
+    long_stay: bool = False
+    non_smoking: bool = False
+    accessible: bool = False
+    family: bool = False
+    fixed_room: str | None = None
+
+    @property
+    def is_long_stay(self) -> bool:
+        return self.long_stay or self.nights >= LONG_STAY_NIGHTS
+
+    @property
+    def special_needs(self) -> tuple[str, ...]:
+        return tuple(need for need, wanted in (("non_smoking", self.non_smoking),
+                                              ("accessible", self.accessible),
+                                              ("family", self.family)) if wanted)
+
+
+@dataclass(frozen=True)
+class Choice:
+    room: Room | None
+    rule: str
+    explanation: str
+    steps: tuple[str, ...] = field(default=())
+
+    @property
+    def room_number(self) -> str | None:
+        return self.room.number if self.room else None
+
+
+def needs_from_requests(room_type: str, nights: int, requests: Iterable[str], *,
+                        vip: bool = False, fixed_room: str | None = None) -> Needs:
+    """Reads free-form requests ("high floor", "king bed", "sea view", "non-smoking",
+    "floor:5", "quiet", "accessible", "family", "long stay") into Needs."""
+    values: dict[str, object] = {}
+    for raw in requests:
+        token = raw.strip().lower().replace("-", "_").replace(" ", "_")
+        key, _, value = token.partition(":")
+        if key in ("high_floor", "low_floor"):
+            values["floor"] = key.removesuffix("_floor")
+        elif key == "floor" and value:
+            values["floor"] = value
+        elif key.endswith("_bed") or (key == "bed" and value):
+            values["bed"] = value or key.removesuffix("_bed")
+        elif key in ("sea_view", "city_view"):
+            values["orientation"] = key.removesuffix("_view")
+        elif key == "orientation" and value:
+            values["orientation"] = value
+        elif key in ("quiet", "quiet_room", "quiet_floor"):
+            values["quiet"] = True
+        elif key in ("non_smoking", "no_smoking", "nonsmoking"):
+            values["non_smoking"] = True
+        elif key in ("accessible", "wheelchair", "accessibility"):
+            values["accessible"] = True
+        elif key in ("family", "family_room", "children", "kids"):
+            values["family"] = True
+        elif key == "long_stay":
+            values["long_stay"] = True
+    return Needs(room_type=room_type, nights=nights, vip=vip, fixed_room=fixed_room,
+                 **values)  # type: ignore[arg-type]
+
+
+def _honours(room: Room, needs: Needs) -> int:
+    """How many of the guest's requests the room meets."""
+    met = 0
+    if needs.bed and room.bed == needs.bed:
+        met += 1
+    if needs.orientation and room.orientation == needs.orientation:
+        met += 1
+    if needs.quiet and "quiet" in room.features:
+        met += 1
+    if needs.floor:
+        met += _floor_matches(room.floor, needs.floor)
+    return met
+
+
+def _floor_matches(floor: int, wanted: str) -> int:
+    if wanted.isdigit():
+        return int(floor == int(wanted))
+    return 0  # "high"/"low" are relative: settled in _floor_rank
+
+
+def _floor_rank(room: Room, needs: Needs) -> int:
+    if needs.floor == "high":
+        return room.floor
+    if needs.floor == "low":
+        return -room.floor
+    return 0
+
+
+def choose_room(needs: Needs, rooms: Iterable[Room], taken: Iterable[str] = ()) -> Choice:
+    """The room for these needs among `rooms`, none of `taken` (held for the nights)."""
+    taken = set(taken)
+    steps: list[str] = []
+    decided = Rule.RESERVED_ROOM_TYPE
+
+    candidates = [room for room in rooms if room.room_type == needs.room_type]
+    steps.append(f"{len(candidates)} {needs.room_type} room(s) of the reserved type")
+    if not candidates:
+        return Choice(None, Rule.RESERVED_ROOM_TYPE,
+                      f"the property has no {needs.room_type} room", tuple(steps))
+
+    free = [room for room in candidates if room.number not in taken]
+    ready = [room for room in free if room.ready]
+    if len(ready) < len(candidates):
+        steps.append(f"{len(ready)} free and ready (clean or inspected)")
+        decided = Rule.READY_ROOMS_ONLY
+    if not ready:
+        return Choice(None, Rule.READY_ROOMS_ONLY,
+                      f"no {needs.room_type} room is free, clean or inspected for the stay",
+                      tuple(steps))
+
+    hard = [need for need in needs.special_needs if need in HARD_NEEDS]
+    if hard:
+        fitting = [room for room in ready if set(hard) <= room.features]
+        wanted = ", ".join(hard)
+        if not fitting:
+            return Choice(None, Rule.SPECIAL_NEEDS,
+                          f"no ready {needs.room_type} room is {wanted}", tuple(steps))
+        if len(fitting) < len(ready):
+            steps.append(f"{len(fitting)} {wanted}")
+            decided = Rule.SPECIAL_NEEDS
+        ready = fitting
+    if needs.family:
+        family_rooms = [room for room in ready if "family" in room.features]
+        if family_rooms and len(family_rooms) < len(ready):
+            steps.append(f"{len(family_rooms)} family room(s)")
+            decided = Rule.SPECIAL_NEEDS
+            ready = family_rooms
+        elif not family_rooms:
+            steps.append("no family room: children's items go into the room")
+
+    if needs.is_long_stay and needs.fixed_room:
+        fixed = next((room for room in ready if room.number == needs.fixed_room), None)
+        if fixed is not None:
+            steps.append(f"long-stay guest keeps room {fixed.number}")
+            return _chosen(fixed, Rule.LONG_STAY_FIXED_ROOM, steps)
+
+    has_requests = bool(needs.bed or needs.floor or needs.orientation or needs.quiet)
+    if has_requests:
+        best = max(_honours(room, needs) for room in ready)
+        honoured = [room for room in ready if _honours(room, needs) == best]
+        if needs.floor in ("high", "low"):
+            top = max(_floor_rank(room, needs) for room in honoured)
+            honoured = [room for room in honoured if _floor_rank(room, needs) == top]
+        if len(honoured) < len(ready):
+            steps.append(f"{len(honoured)} honouring the guest's requests")
+            decided = Rule.GUEST_REQUESTS
+        ready = honoured
+
+    if needs.vip or needs.is_long_stay:
+        room = max(ready, key=lambda r: (r.quality, r.number))
+        who = "VIP" if needs.vip else "long-stay"
+        if len(ready) > 1:
+            steps.append(f"{who} guest: the best of them")
+            decided = Rule.VIP_LONG_STAY
+        return _chosen(room, decided, steps)
+
+    # Everyone else: the plainest fitting room, keeping the better ones for VIPs.
+    room = min(ready, key=lambda r: (r.quality, r.number))
+    return _chosen(room, decided, steps)
+
+
+def _chosen(room: Room, rule: str, steps: list[str]) -> Choice:
+    return Choice(room, rule, f"room {room.number} chosen by {rule}: " + "; ".join(steps),
+                  tuple(steps))
+
+
+def arrival_order(needs: Needs) -> tuple[int, int]:
+    """Pre-assignment order: VIPs first, then long stays, then everyone else."""
+    return (0 if needs.vip else 1, 0 if needs.is_long_stay else 1)

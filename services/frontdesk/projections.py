@@ -1,0 +1,174 @@
+"""What the desk learns from other departments' events, applied idempotently.
+
+- reservations: the arrivals list (created, amended, cancelled, no-show), newest event
+  wins by occurred_at; a pre-assigned room is given back when the booking changes;
+- room status: which rooms are ready, newest event wins;
+- guest profiles: recognition (name, tier, VIP, preferences), merges and erasure;
+- guest relations: an in-house case becomes an alert on the stay;
+- housekeeping's room check: charges on the folio (through the service, once per check).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from decimal import Decimal
+from typing import Any
+
+from shared.events import (CaseOpened, Event, GuestAnonymized, GuestMerged, ReservationAmended,
+                           ReservationCancelled, ReservationCreated, ReservationNoShow,
+                           RoomItemCheckReported, RoomStatusChanged)
+from shared.logging import get_logger
+
+from .folio import ChargeCategory
+from .repository import FrontDeskRepository
+from .folio_service import FolioService
+
+log = get_logger(__name__)
+ERASED = "[erased]"
+
+
+class ArrivalNotYetKnown(RuntimeError):
+    """A change for a booking whose creation has not arrived yet: retried later."""
+
+
+def event_time(event: Event[Any]) -> str:
+    return event.occurred_at.astimezone(UTC).isoformat()
+
+
+class Projections:
+    def __init__(self, repository: FrontDeskRepository, folio: FolioService) -> None:
+        self.repository = repository
+        self.folio = folio
+
+    def _ours(self, event: Event[Any]) -> bool:
+        return event.property_id == self.repository.property_id
+
+    # --- reservations ------------------------------------------------------------------
+
+    async def reservation_created(self, event: ReservationCreated) -> None:
+        payload = event.payload
+        created = await self.repository.record_arrival({
+            "_id": payload.reservation_id,
+            "property_id": event.property_id,
+            "confirmation_number": payload.confirmation_number,
+            "guest_id": payload.guest_id,
+            "guest_name": payload.guest_name,
+            "room_type": payload.room_type,
+            "arrival": payload.arrival.isoformat(),
+            "departure": payload.departure.isoformat(),
+            "adults": payload.adults,
+            "children": payload.children,
+            "special_requests": list(payload.special_requests)
+            + (["family"] if payload.children else []),
+            "nightly_rates": {night: str(rate) for night, rate in payload.nightly_rates.items()},
+            "currency": payload.currency,
+            "status": "expected",
+            "assignment": None,
+            "event_at": event_time(event),
+            "source_event_id": str(event.event_id),
+        })
+        log.info("arrival recorded" if created else "arrival already known",
+                 reservation_id=payload.reservation_id)
+
+    async def reservation_amended(self, event: ReservationAmended) -> None:
+        payload = event.payload
+        before = await self._change_arrival(event, payload.reservation_id, {
+            "room_type": payload.room_type, "arrival": payload.arrival.isoformat(),
+            "departure": payload.departure.isoformat(), "adults": payload.adults,
+            "children": payload.children, "currency": payload.currency,
+            "nightly_rates": {night: str(rate) for night, rate in payload.nightly_rates.items()},
+            "assignment": None})
+        await self._give_back_room(before)
+
+    async def reservation_cancelled(self, event: ReservationCancelled) -> None:
+        before = await self._change_arrival(event, event.payload.reservation_id,
+                                            {"status": "cancelled", "assignment": None})
+        await self._give_back_room(before)
+
+    async def reservation_no_show(self, event: ReservationNoShow) -> None:
+        before = await self._change_arrival(event, event.payload.reservation_id,
+                                            {"status": "no_show", "assignment": None})
+        await self._give_back_room(before)
+
+    async def _change_arrival(self, event: Event[Any], reservation_id: str,
+                              changes: dict[str, Any]) -> dict[str, Any] | None:
+        before = await self.repository.update_arrival(reservation_id, event_time(event), changes)
+        if before is None and await self.repository.arrival(reservation_id) is None:
+            raise ArrivalNotYetKnown(f"reservation {reservation_id} is not on the list yet")
+        if before is not None:
+            log.info("arrival changed", reservation_id=reservation_id, type=event.type)
+        return before
+
+    async def _give_back_room(self, before: dict[str, Any] | None) -> None:
+        if before and before.get("assignment"):
+            await self.repository.release_room_nights(before["assignment"]["stay_id"])
+
+    # --- rooms -------------------------------------------------------------------------
+
+    async def room_status_changed(self, event: RoomStatusChanged) -> None:
+        if not self._ours(event):
+            return
+        applied = await self.repository.apply_room_status(
+            event.payload.room_number, event.payload.new_status, event_time(event))
+        log.info("room status applied" if applied else "room status older or repeated",
+                 room_number=event.payload.room_number, status=event.payload.new_status)
+
+    async def item_check_reported(self, event: RoomItemCheckReported) -> None:
+        if not self._ours(event):
+            return
+        report = event.payload
+        lines: list[tuple[ChargeCategory, Decimal, str]] = []
+        for category, items in ((ChargeCategory.DAMAGE, report.damages),
+                                (ChargeCategory.MISSING_ITEM, report.missing_items),
+                                (ChargeCategory.MINIBAR, report.minibar)):
+            # `amount` is the line's total for its quantity
+            lines += [(category, item.amount, f"{item.description} x{item.quantity}")
+                      for item in items]
+        await self.folio.post_item_check(report.check_id, report.stay_id, lines, event)
+
+    # --- guest profiles ------------------------------------------------------------------
+
+    async def guest_profile(self, event: Event[Any]) -> None:
+        profile = event.payload
+        await self.repository.upsert_guest({
+            "_id": profile.guest_id, "first_name": profile.first_name,
+            "last_name": profile.last_name, "member_number": profile.member_number,
+            "tier": profile.tier, "vip": profile.vip, "preferences": dict(profile.preferences),
+            "version": profile.version})
+
+    async def guest_merged(self, event: GuestMerged) -> None:
+        surviving, merged = event.payload.surviving_guest_id, list(event.payload.merged_guest_ids)
+        await self.repository.mark_merged(merged, surviving)
+        for collection in ("arrivals", "stays"):
+            await self.repository.scrub(collection, {"guest_id": {"$in": merged}},
+                                        {"$set": {"guest_id": surviving}})
+
+    async def guest_anonymized(self, event: GuestAnonymized) -> None:
+        """Erasure: names, contact and documents go; the closed folio keeps what the
+        invoice must (its number, amounts and the name it was billed to)."""
+        guest_ids = [event.payload.guest_id, *event.payload.also_known_as]
+        await self.repository.forget_guest(guest_ids)
+        await self.repository.scrub("arrivals", {"guest_id": {"$in": guest_ids}},
+                                    {"$set": {"guest_name": ERASED, "special_requests": []}})
+        erased = await self.repository.scrub(
+            "stays", {"guest_id": {"$in": guest_ids}},
+            {"$set": {"guest_name": ERASED, "registration": None, "recognition": None,
+                      "erased_at": event.payload.requested_at}})
+        log.info("guest erased", guest_id=event.payload.guest_id, stays=erased)
+
+    # --- guest relations -------------------------------------------------------------------
+
+    async def case_opened(self, event: CaseOpened) -> None:
+        case = event.payload
+        if not case.in_house or not self._ours(event):
+            return
+        stays = await self.repository.stays_where(
+            {"_id": case.stay_id} if case.stay_id else
+            {"guest_id": case.guest_id, "status": "in_house"})
+        for stay in stays:
+            await self.repository.update_stay(
+                stay["_id"], {"alerts.case_id": {"$ne": case.case_id}},
+                {"$push": {"alerts": {"case_id": case.case_id, "category": case.category,
+                                      "severity": case.severity, "owner": case.owner,
+                                      "due_at": case.due_at.isoformat(), "source": case.source}}})
+            log.info("guest relations alert on stay", stay_id=stay["_id"], case_id=case.case_id)
