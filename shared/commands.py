@@ -149,9 +149,10 @@ class ReservationReport(CommandContract):
 
 def report_outbox_entry(report: ReservationReport, *, producer: str,
                         correlation_id: str | None = None) -> dict[str, Any]:
-    """An outbox entry the relay publishes to `hotel.reports` (see shared/outbox.py)."""
+    """An outbox entry the relay publishes to `hotel.reports` (see shared/outbox.py).
+    Each sending is its own message (message_id); a repeated answer keeps its report_id."""
     return {
-        "event_id": str(report.report_id),
+        "event_id": str(uuid.uuid4()),
         "type": report.type,
         "correlation_id": correlation_id or str(report.command_id),
         "producer": producer,

@@ -107,7 +107,7 @@ class ReservationService:
         entries = [*self._created_events(document),
                    *await self.availability_entries(holds.keys())]
         if also_publish:
-            entries += also_publish(document)
+            entries += also_publish({**document, "status": ReservationStatus.CONFIRMED.value})
         confirmed = await self.repository.update_reservation(
             {"_id": document["_id"], "status": ReservationStatus.PENDING},
             {"$set": {"status": ReservationStatus.CONFIRMED, "updated_at": self.clock()},
