@@ -172,3 +172,27 @@ async def test_the_same_idempotency_key_books_once_and_refuses_another_body() ->
         await hotel.reservations.create_reservation(booking(adults=2), idempotency_key="key-0001")
     assert (await Reports(hotel.repository).search(ReservationSearch()))["total"] == 1
     assert Decimal(first["total_amount"]) == Decimal("1120.00")
+
+
+async def test_the_janitor_undoes_an_amendment_whose_process_died_before_it_was_saved() -> None:
+    clock = Clock(datetime(2027, 3, 1, tzinfo=UTC))
+    hotel = await office(clock)
+    await hotel.room_type("tiny", rooms=1)
+    reservation = await hotel.book(room_type="tiny")  # 10th and 11th
+    # The process claimed the amendment and took the 12th, then died before saving.
+    await hotel.repository.update_reservation({"_id": reservation["_id"]},
+                                              {"$set": {"amendment": {"started_at": clock()}}})
+    await hotel.repository.inventory.resize(("tiny", "2027-03-12"),
+                                            reservation_holder(reservation["_id"]), 0, 1, capacity=1)
+    with pytest.raises(Conflict):
+        await hotel.reservations.cancel_reservation(reservation["_id"])
+
+    clock.advance(minutes=6)
+    janitor = AbandonedBookingJanitor(hotel.reservations, poll_seconds=30, stale_minutes=5)
+    assert await janitor.work_once() == 1
+    assert await janitor.work_once() == 0
+    assert await hotel.sold("tiny", MARCH_10, 3) == {"2027-03-10": 1, "2027-03-11": 1, "2027-03-12": 0}
+    repaired = await hotel.repository.get(reservation["_id"])
+    assert (repaired["amendment"], repaired["departure"], repaired["version"]) == (None, "2027-03-12", 1)
+    await hotel.reservations.cancel_reservation(reservation["_id"])
+    assert await hotel.sold("tiny", MARCH_10, 3) == {"2027-03-10": 0, "2027-03-11": 0, "2027-03-12": 0}
