@@ -258,3 +258,47 @@ async def test_amend_cancel_and_erasure_over_http_and_the_broker(stack: Stack, a
     reports = client.get("/reports", params={"from": "2027-03-10", "to": "2027-03-12"}).json()
     assert reports["cancellations"]["cancelled"] == 1
     assert reports["occupancy"]["room_nights_sold"] == 0
+
+
+async def test_property_set_up_and_a_corporate_block_over_http(stack: Stack, amqp_url: str) -> None:
+    stack.start("reservation")
+    client = stack.client("reservation")
+    async with EventTap(amqp_url, ["availability.changed"]) as events:
+        saved = client.put("/room-types/family", json={
+            "name": "Family Room", "beds": ["king", "sofa_bed"], "max_occupancy": 4, "rooms": 4,
+            "features": ["family", "non_smoking"], "nightly_rate": "700.00",
+            "overbooking_allowance": 1})
+        assert saved.status_code == 200 and saved.json()["beds"] == ["king", "sofa_bed"]
+        plan = client.put("/rate-plans/corp", json={
+            "name": "Corporate", "room_types": ["family"], "base_adjustment_percent": "-15",
+            "cancellation": {"free_until_hours_before": 72, "late_fee": {"kind": "percent", "percent": "50"}}})
+        assert plan.status_code == 200, plan.text
+        assert client.put("/rate-plans/bad", json={"name": "x", "room_types": ["nope"]}).status_code == 422
+
+        block = {"name": "Acme offsite", "company": "Acme", "kind": "corporate", "room_type": "family",
+                 "start": "2027-06-01", "end": "2027-06-03", "rooms_per_night": 3,
+                 "nightly_rate": "520.00", "release_date": "2027-05-20", "rate_plan": "corp"}
+        key = {"Idempotency-Key": "acme-offsite-2027"}
+        first = client.post("/blocks", json=block, headers=key)
+        second = client.post("/blocks", json=block, headers=key)
+        assert (first.status_code, second.status_code) == (201, 201), first.text
+        assert first.json()["id"] == second.json()["id"]
+        assert second.headers["Idempotent-Replayed"] == "true"
+        block_id = first.json()["id"]
+        left = client.get("/availability", params={"arrival": "2027-06-01", "departure": "2027-06-03"})
+        assert left.json()["room_types"]["family"]["rooms_left"] == 2  # 4 rooms + 1 allowance - 3
+
+        pickup = client.post("/reservations", json={**BOOKING, "room_type": "family", "block_id": block_id,
+                                                    "arrival": "2027-06-01", "departure": "2027-06-03",
+                                                    "channel": "corporate"})
+        assert pickup.status_code == 201, pickup.text
+        assert (pickup.json()["total_amount"], pickup.json()["rate_plan"]) == ("1040.00", "corp")
+        released = client.post(f"/blocks/{block_id}/release").json()
+        assert released["status"] == "released"
+        assert released["nights"]["2027-06-01"] == {"allotted": 3, "picked_up": 1, "held": 0}
+        left = client.get("/availability", params={"arrival": "2027-06-01", "departure": "2027-06-03"})
+        assert left.json()["room_types"]["family"]["rooms_left"] == 4
+        assert client.get("/reservations", params={"block_id": block_id}).json()["total"] == 1
+        await wait_for(lambda: len(events.bodies("availability.changed")) >= 3, message="availability")
+    family = [e["payload"] for e in events.bodies("availability.changed") if e["payload"]["room_type"] == "family"]
+    assert family[-1]["rooms_left"] == {"2027-06-01": 4, "2027-06-02": 4}
