@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -84,7 +84,7 @@ class Reports:
         sold_by_night: Counter[str] = Counter()
         for document in await self.repository.inventory.documents(first.isoformat(), last.isoformat()):
             sold_by_night[document["night"]] += document["sold"]
-        nights = [n.isoformat() for n in nights_of(first, last.fromordinal(last.toordinal() + 1))]
+        nights = [n.isoformat() for n in nights_of(first, last + timedelta(days=1))]
         per_night = {night: {"sold": sold_by_night[night], "rooms": rooms,
                              "percent": _percent(sold_by_night[night], rooms)} for night in nights}
         sold = sum(sold_by_night[n] for n in nights)

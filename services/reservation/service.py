@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -261,7 +261,8 @@ class ReservationService:
         room_type = await self._room_type(new["room_type"])
         self._check_stay(arrival, departure,
                          arrival_changed=new["arrival"] != current["arrival"])
-        self._check_occupancy(room_type, new["adults"] + new["children"], new["room_count"])
+        self._check_occupancy(room_type, new["adults"] + new["children"], new["room_count"],
+                              adults=new["adults"])
         stay_changed = any(new[f] != current[f] for f in ("room_type", "arrival", "departure", "room_count"))
         if stay_changed:
             plan = await self.repository.rate_plan(current["rate_plan"])
@@ -468,7 +469,10 @@ class ReservationService:
             raise Unprocessable(f"arrival {arrival.isoformat()} is in the past")
 
     @staticmethod
-    def _check_occupancy(room_type: dict[str, Any], people: int, rooms: int) -> None:
+    def _check_occupancy(room_type: dict[str, Any], people: int, rooms: int,
+                         adults: int | None = None) -> None:
+        if adults is not None and adults < rooms:
+            raise Unprocessable("every room needs at least one adult")
         if people > room_type["max_occupancy"] * rooms:
             raise Unprocessable(f"{rooms} {room_type['name']} room(s) sleep at most "
                                 f"{room_type['max_occupancy'] * rooms}")
@@ -539,6 +543,3 @@ def capacity_of(room_type: dict[str, Any]) -> int:
 def _request_text(request: dict[str, Any]) -> str:
     return f"{request['kind']}: {request['detail']}" if request.get("detail") else request["kind"]
 
-
-def stale_before(now: datetime, minutes: float) -> datetime:
-    return now - timedelta(minutes=minutes)
