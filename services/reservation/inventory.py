@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from .domain import HoldKey
 
 
@@ -26,11 +28,14 @@ class Inventory:
 
     async def _ensure(self, room_type: str, night: str) -> str:
         key = self.key(room_type, night)
-        await self.nights.update_one(
-            {"_id": key},
-            {"$setOnInsert": {"property_id": self.property_id, "room_type": room_type,
-                              "night": night, "sold": 0, "holds": {}}},
-            upsert=True)
+        try:
+            await self.nights.update_one(
+                {"_id": key},
+                {"$setOnInsert": {"property_id": self.property_id, "room_type": room_type,
+                                  "night": night, "sold": 0, "holds": {}}},
+                upsert=True)
+        except DuplicateKeyError:  # two first bookings of the night raced: it exists now
+            pass
         return key
 
     async def held(self, room_type: str, night: str, holder: str) -> int:

@@ -96,6 +96,8 @@ class ReservationService:
             existing = await self._the_earlier_booking(document)
             if existing is not None:
                 return existing, False
+            # The earlier attempt failed and left, or the confirmation number was taken.
+            document["confirmation_number"] = new_confirmation_number()
         holder = reservation_holder(document["_id"])
         holds = holds_of(request.room_type, request.arrival, request.departure, request.room_count)
         try:

@@ -196,3 +196,42 @@ async def test_the_janitor_undoes_an_amendment_whose_process_died_before_it_was_
     assert (repaired["amendment"], repaired["departure"], repaired["version"]) == (None, "2027-03-12", 1)
     await hotel.reservations.cancel_reservation(reservation["_id"])
     assert await hotel.sold("tiny", MARCH_10, 3) == {"2027-03-10": 0, "2027-03-11": 0, "2027-03-12": 0}
+
+
+async def test_reports_show_occupancy_pickup_channel_mix_cancellations_and_lead_time() -> None:
+    clock = Clock(datetime(2027, 2, 8, 10, tzinfo=UTC))
+    hotel = await office(clock)
+    await hotel.room_type("tiny", rooms=4)
+    web = await hotel.book(room_type="tiny")                       # 30 days ahead, 2 nights
+    clock.now = datetime(2027, 3, 5, 10, tzinfo=UTC)
+    await hotel.book(number=2, room_type="tiny", channel="ota", arrival="2027-03-11",
+                     departure="2027-03-12")                       # 6 days ahead, 1 night
+    phone = await hotel.book(number=3, room_type="tiny", channel="phone")  # 5 days ahead
+    await hotel.reservations.cancel_reservation(phone["_id"])
+    await hotel.book(number=4, room_type="tiny", arrival="2027-04-01", departure="2027-04-02")
+
+    reports = Reports(hotel.repository)
+    trends = await reports.trends(date(2027, 3, 10), date(2027, 3, 11))
+    rooms = trends["occupancy"]["rooms"]
+    assert trends["occupancy"]["nights"]["2027-03-10"] == {
+        "sold": 1, "rooms": rooms, "percent": round(100 / rooms, 1)}
+    assert trends["occupancy"]["room_nights_sold"] == 3
+    assert trends["pickup"] == {"2027-02-08": {"reservations": 1, "room_nights": 2},
+                                "2027-03-05": {"reservations": 2, "room_nights": 3}}
+    mix = trends["channel_mix"]
+    assert {channel: m["room_nights"] for channel, m in mix.items()} == {"ota": 1, "web": 2}
+    assert mix["web"]["revenue"] == Decimal(web["total_amount"])
+    assert (mix["ota"]["share_percent"], mix["web"]["share_percent"]) == (33.3, 66.7)
+    assert trends["cancellations"] == {"reservations": 3, "cancelled": 1, "no_shows": 0,
+                                       "cancellation_percent": 33.3, "fees": Decimal("0.00"),
+                                       "refunds": Decimal("0.00")}
+    assert trends["lead_time"] == {"reservations": 3, "average_days": 13.7, "median_days": 6,
+                                   "min_days": 5, "max_days": 30}
+
+    found = await reports.search(ReservationSearch(status="confirmed", arrival_to=date(2027, 3, 31),
+                                                   limit=1))
+    assert (found["total"], len(found["items"])) == (2, 1)
+    by_number = await reports.search(ReservationSearch(confirmation_number=web["confirmation_number"].lower()))
+    assert [r["_id"] for r in by_number["items"]] == [web["_id"]]
+    with pytest.raises(Unprocessable):
+        await reports.trends(date(2027, 1, 1), date(2028, 6, 1))
