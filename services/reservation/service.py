@@ -276,31 +276,12 @@ class ReservationService:
         changes = changes_between(current, new, AMENDABLE)
         if not changes:
             return current
-        holder = reservation_holder(reservation_id)
         growths, shrinks = hold_moves(expected_holds(current), expected_holds(new))
         capacities = {code: capacity_of(await self._room_type(code))
                       for code in {key[0] for key, _, _ in growths + shrinks}}
         version = current["version"]
         if growths or shrinks:
-            claimed = await self.repository.update_reservation(
-                {"_id": reservation_id, "version": version, "status": ReservationStatus.CONFIRMED,
-                 "amendment": None},
-                {"$set": {"amendment": {"started_at": self.clock()}}})
-            if claimed is None:
-                raise Conflict("the reservation changed meanwhile; load it and try again")
-            grown: list[tuple[HoldKey, int, int]] = []
-            try:
-                for key, before, after in growths:  # the new nights first
-                    if not await self.inventory.resize(key, holder, before, after, capacities[key[0]]):
-                        raise NoAvailability(f"no {new['room_type']} left on {key[1]}",
-                                             night=key[1], room_type=key[0])
-                    grown.append((key, before, after))
-            except BaseException:
-                for key, before, after in grown:
-                    await self.inventory.resize(key, holder, after, before, capacities[key[0]])
-                await self.repository.update_reservation(
-                    {"_id": reservation_id, "version": version}, {"$set": {"amendment": None}})
-                raise
+            await self._claim_and_grow(current, growths, capacities)
         touched = [key for key, _, _ in growths + shrinks]
         entries = [outbox_entry(self._amended_event(new, changes))]
         if also_publish:
@@ -321,6 +302,33 @@ class ReservationService:
         log.info("reservation amended", reservation_id=reservation_id,
                  fields=[c["field"] for c in changes])
         return saved
+
+    async def _claim_and_grow(self, current: dict[str, Any],
+                              growths: list[tuple[HoldKey, int, int]],
+                              capacities: dict[str, int]) -> None:
+        """Claims the reservation for an amendment (so a crash is found and undone by the
+        janitor), then takes the nights it gains, all or none."""
+        reservation_id, version = current["_id"], current["version"]
+        claimed = await self.repository.update_reservation(
+            {"_id": reservation_id, "version": version, "status": ReservationStatus.CONFIRMED,
+             "amendment": None},
+            {"$set": {"amendment": {"started_at": self.clock()}}})
+        if claimed is None:
+            raise Conflict("the reservation changed meanwhile; load it and try again")
+        holder = reservation_holder(reservation_id)
+        grown: list[tuple[HoldKey, int, int]] = []
+        try:
+            for key, before, after in growths:
+                if not await self.inventory.resize(key, holder, before, after, capacities[key[0]]):
+                    raise NoAvailability(f"no {key[0]} left on {key[1]}", night=key[1],
+                                         room_type=key[0])
+                grown.append((key, before, after))
+        except BaseException:
+            for key, before, after in grown:
+                await self.inventory.resize(key, holder, after, before, capacities[key[0]])
+            await self.repository.update_reservation(
+                {"_id": reservation_id, "version": version}, {"$set": {"amendment": None}})
+            raise
 
     async def cancel_reservation(self, reservation_id: str, reason: str | None = None, *,
                                  also_publish: AlsoPublish | None = None) -> dict[str, Any]:

@@ -93,3 +93,21 @@ def test_fees_deposits_and_refunds() -> None:
 def test_a_no_show_is_marked_only_after_the_arrival_day() -> None:
     assert not no_show_may_be_marked(date(2027, 1, 1), datetime(2027, 1, 1, 23, 59, tzinfo=UTC))
     assert no_show_may_be_marked(date(2027, 1, 1), datetime(2027, 1, 2, 0, 1, tzinfo=UTC))
+
+
+def test_a_report_answers_one_command_with_one_id_on_the_channels_routing_key() -> None:
+    import uuid
+
+    from shared.commands import COMMANDS_BY_TYPE, ReservationReport, report_outbox_entry
+
+    command_id = uuid.uuid4()
+    report = ReservationReport(
+        report_id=ReservationReport.id_for(command_id, "accepted"), command_id=command_id,
+        command_type="reservation.create", channel="booking-com", source_reference="BDC-1",
+        property_id="demo-hotel", status="accepted")
+    assert ReservationReport.id_for(command_id, "accepted") == report.report_id
+    assert ReservationReport.id_for(command_id, "rejected") != report.report_id
+    first, again = (report_outbox_entry(report, producer="reservation") for _ in range(2))
+    assert (first["exchange"], first["routing_key"]) == ("hotel.reports", "reservation.report.booking-com")
+    assert first["event_id"] != again["event_id"]  # two sendings, two messages, one report id
+    assert set(COMMANDS_BY_TYPE) == {"reservation.create", "reservation.amend", "reservation.cancel"}
