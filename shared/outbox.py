@@ -38,7 +38,10 @@ PENDING = {"outbox.0": {"$exists": True}}
 
 
 def outbox_entry(event: Event[Any]) -> dict[str, Any]:
-    """What a use case stores beside its state change, for the relay to publish."""
+    """What a use case stores beside its state change, for the relay to publish.
+
+    An entry may also name an `exchange` and a `routing_key` (e.g. a report to an
+    integrator on `hotel.reports`); without them it goes to `hotel.events` under its type."""
     return {
         "event_id": str(event.event_id),
         "type": event.type,
@@ -109,7 +112,7 @@ class OutboxRelay(PollingWorker):
     async def publish_pending(self) -> int:
         """Publishes what is pending in every outbox collection; returns how many went out."""
         assert self._channel is not None
-        exchange = await self._channel.get_exchange(EVENTS_EXCHANGE, ensure=False)
+        exchange = await self._exchange(EVENTS_EXCHANGE)
         published = 0
         for name in self._collections:
             collection = self._database[name]
@@ -119,6 +122,10 @@ class OutboxRelay(PollingWorker):
             for candidate in candidates:
                 published += await self._publish_document(collection, exchange, candidate["_id"])
         return published
+
+    async def _exchange(self, name: str) -> Any:
+        assert self._channel is not None
+        return await self._channel.get_exchange(name, ensure=False)
 
     async def _publish_document(self, collection: Any, exchange: Any, document_id: Any) -> int:
         now = _now()
@@ -132,8 +139,11 @@ class OutboxRelay(PollingWorker):
         sent: list[str] = []
         try:
             for entry in claimed["outbox"]:  # in order: events of one aggregate stay ordered
-                await exchange.publish(to_amqp_message(entry), routing_key=entry["type"],
-                                       mandatory=True)
+                target = (await self._exchange(entry["exchange"])) if entry.get("exchange") \
+                    else exchange
+                await target.publish(to_amqp_message(entry),
+                                     routing_key=entry.get("routing_key") or entry["type"],
+                                     mandatory=True)
                 sent.append(entry["event_id"])
                 EVENTS_PUBLISHED.labels(entry["type"]).inc()
         finally:

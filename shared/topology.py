@@ -57,7 +57,12 @@ class ConsumerQueue:
 
 # Who listens to what. One queue per consuming service and purpose.
 CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
-    "reservation": (),
+    "reservation": (
+        ConsumerQueue("reservation.commands",
+                      ("reservation.create", "reservation.amend", "reservation.cancel"),
+                      exchange=COMMANDS_EXCHANGE),
+        ConsumerQueue("reservation.guest-lifecycle", ("guest.anonymized",)),
+    ),
     "frontdesk": (
         ConsumerQueue("frontdesk.reservation-events", (
             "reservation.created", "reservation.amended", "reservation.cancelled",

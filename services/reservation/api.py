@@ -5,28 +5,70 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from .domain import ReservationCreate, ReservationPublic
+from .blocks import BlockCreate, BlockService
+from .domain import CancelRequest, ReservationCreate, ReservationPublic, ReservationUpdate
+from .policies import RatePlanUpsert, RoomTypeUpsert
+from .reports import Reports, ReservationSearch
 from .service import ReservationService
+from .setup import PropertySetupService
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=200,
+                                              pattern=r"^[A-Za-z0-9_.:-]+$")]
+CodePath = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,40}$")]
+REPLAYED = "Idempotent-Replayed"
 
 
 def to_public(document: dict[str, Any]) -> ReservationPublic:
-    return ReservationPublic(id=document["_id"], **{
-        key: document[key] for key in ReservationPublic.model_fields if key != "id"})
+    return ReservationPublic.model_validate({**document, "id": document["_id"]})
 
 
-def reservation_router(service: ReservationService) -> APIRouter:
+def without_internals(document: dict[str, Any]) -> dict[str, Any]:
+    hidden = {"_id", "idempotency_key", "request_fingerprint"}
+    return {"id": document["_id"], **{k: v for k, v in document.items() if k not in hidden}}
+
+
+def reservation_router(service: ReservationService, reports: Reports) -> APIRouter:
     router = APIRouter(tags=["reservations"])
 
     @router.post("/reservations", status_code=status.HTTP_201_CREATED,
                  response_model=ReservationPublic)
-    async def create_reservation(request: ReservationCreate) -> ReservationPublic:
-        return to_public(await service.create_reservation(request))
+    async def create_reservation(request: ReservationCreate, response: Response,
+                                 idempotency_key: IdempotencyKey = None) -> ReservationPublic:
+        """Books every night or none. The same Idempotency-Key again returns the first
+        booking (header `Idempotent-Replayed: true`); with another body it is refused."""
+        reservation, created = await service.create_reservation(
+            request, idempotency_key=idempotency_key)
+        response.headers[REPLAYED] = str(not created).lower()
+        return to_public(reservation)
+
+    @router.get("/reservations")
+    async def search_reservations(criteria: Annotated[ReservationSearch, Query()]) -> dict[str, Any]:
+        """By guest or booker name, confirmation number, arrival dates, status, channel."""
+        found = await reports.search(criteria)
+        return {**found, "items": [to_public(item) for item in found["items"]]}
 
     @router.get("/reservations/{reservation_id}", response_model=ReservationPublic)
     async def get_reservation(reservation_id: str) -> ReservationPublic:
         return to_public(await service.get_reservation(reservation_id))
+
+    @router.patch("/reservations/{reservation_id}", response_model=ReservationPublic)
+    async def amend_reservation(reservation_id: str, update: ReservationUpdate) -> ReservationPublic:
+        """Dates, room type, rooms, guests, requests: re-checked and re-priced; the new
+        nights are taken before the old ones are given back."""
+        return to_public(await service.amend_reservation(reservation_id, update))
+
+    @router.post("/reservations/{reservation_id}/cancel", response_model=ReservationPublic)
+    async def cancel_reservation(reservation_id: str,
+                                 request: CancelRequest | None = None) -> ReservationPublic:
+        """Free until the deadline, then the plan's fee; the refund is recorded."""
+        return to_public(await service.cancel_reservation(
+            reservation_id, request.reason if request else None))
+
+    @router.post("/reservations/{reservation_id}/no-show", response_model=ReservationPublic)
+    async def mark_no_show(reservation_id: str) -> ReservationPublic:
+        return to_public(await service.mark_no_show(reservation_id))
 
     @router.get("/availability")
     async def availability(arrival: Annotated[date, Query()],
@@ -34,5 +76,60 @@ def reservation_router(service: ReservationService) -> APIRouter:
         """Rooms left per room type for every night from arrival to departure."""
         return {"arrival": arrival, "departure": departure,
                 "room_types": await service.availability(arrival, departure)}
+
+    @router.get("/reports")
+    async def trends(first: Annotated[date, Query(alias="from")],
+                     last: Annotated[date, Query(alias="to")]) -> dict[str, Any]:
+        """Occupancy, pickup, channel mix, cancellations and lead time over the nights
+        from..to (inclusive)."""
+        return await reports.trends(first, last)
+
+    return router
+
+
+def property_router(setup: PropertySetupService, blocks: BlockService) -> APIRouter:
+    router = APIRouter(tags=["property set-up"])
+
+    @router.get("/room-types")
+    async def room_types() -> dict[str, Any]:
+        return {"items": [without_internals(t) for t in await setup.room_types()]}
+
+    @router.get("/room-types/{code}")
+    async def room_type(code: str) -> dict[str, Any]:
+        return without_internals(await setup.room_type(code))
+
+    @router.put("/room-types/{code}")
+    async def save_room_type(code: CodePath, request: RoomTypeUpsert) -> dict[str, Any]:
+        return without_internals(await setup.save_room_type(code, request))
+
+    @router.get("/rate-plans")
+    async def rate_plans() -> dict[str, Any]:
+        return {"items": [without_internals(p) for p in await setup.rate_plans()]}
+
+    @router.get("/rate-plans/{code}")
+    async def rate_plan(code: str) -> dict[str, Any]:
+        return without_internals(await setup.rate_plan(code))
+
+    @router.put("/rate-plans/{code}")
+    async def save_rate_plan(code: CodePath, request: RatePlanUpsert) -> dict[str, Any]:
+        return without_internals(await setup.save_rate_plan(code, request))
+
+    @router.post("/blocks", status_code=status.HTTP_201_CREATED)
+    async def create_block(request: BlockCreate, response: Response,
+                           idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """Holds the allotment on every night at once, or refuses."""
+        block, created = await blocks.create_block(request, idempotency_key=idempotency_key)
+        response.headers[REPLAYED] = str(not created).lower()
+        return without_internals(await blocks.get_block(block["_id"]))
+
+    @router.get("/blocks/{block_id}")
+    async def get_block(block_id: str) -> dict[str, Any]:
+        return without_internals(await blocks.get_block(block_id))
+
+    @router.post("/blocks/{block_id}/release")
+    async def release_block(block_id: str) -> dict[str, Any]:
+        """Now rather than at the release date: unpicked rooms go back on sale."""
+        await blocks.release_block(block_id)
+        return without_internals(await blocks.get_block(block_id))
 
     return router

@@ -6,3 +6,10 @@ class Settings(ServiceSettings):
     http_port: int = 8001
     property_file: str | None = None
     max_nights: int = 60
+    # Personal data at rest (payment tokens): see shared/crypto.py.
+    pii_keys: str | None = None
+    pii_current_key: str | None = None
+    # A booking still pending after this long belongs to a process that died mid-way.
+    stale_booking_minutes: float = 5.0
+    janitor_poll_seconds: float = 30.0
+    block_release_poll_seconds: float = 60.0

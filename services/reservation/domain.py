@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import secrets
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, EmailStr, Field,
+                      field_validator, model_validator)
 
 CONFIRMATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
@@ -26,9 +30,37 @@ class Channel(StrEnum):
 class ReservationStatus(StrEnum):
     PENDING = "pending"  # nights being taken; never visible to guests
     CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+ACTIVE_STATUSES = (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+
+
+class RequestKind(StrEnum):
+    BED = "bed"
+    FLOOR = "floor"
+    ORIENTATION = "orientation"
+    QUIET = "quiet"
+    CELEBRATION = "celebration"
+    NON_SMOKING = "non_smoking"
+    ACCESSIBLE = "accessible"
+    FAMILY = "family"
+    LONG_STAY = "long_stay"
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    VIRTUAL_CARD = "virtual_card"
+    CASH = "cash"
+    BANK_TRANSFER = "bank_transfer"
+    COMPANY_ACCOUNT = "company_account"
 
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
+Phone = Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{6,20}$")]
+Reference = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:/-]+$")]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")]
 
 
 class GuestIn(BaseModel):
@@ -36,25 +68,118 @@ class GuestIn(BaseModel):
     first_name: Name
     last_name: Name
     email: EmailStr
-    phone: Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{6,20}$")] | None = None
+    phone: Phone | None = None
+
+
+class GuestName(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    first_name: Name
+    last_name: Name
+
+
+class BookerIn(BaseModel):
+    """Who made the booking when it is not the guest: an assistant, a travel agent."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    first_name: Name
+    last_name: Name
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    company: Annotated[str, Field(max_length=120)] | None = None
+
+
+def _request_from_text(value: Any) -> Any:
+    """`"quiet"` or `"bed: king"` as shorthand for {"kind": ..., "detail": ...}."""
+    if isinstance(value, str):
+        kind, _, detail = value.partition(":")
+        return {"kind": kind.strip(), "detail": detail.strip() or None}
+    return value
+
+
+class SpecialRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: RequestKind
+    detail: Annotated[str, Field(max_length=200)] | None = None
+
+    def as_text(self) -> str:
+        return f"{self.kind.value}: {self.detail}" if self.detail else self.kind.value
+
+
+SpecialRequestIn = Annotated[SpecialRequest, BeforeValidator(_request_from_text)]
+CARD_NUMBER = re.compile(r"^[0-9 -]{12,23}$")
+
+
+class PaymentIn(BaseModel):
+    """A payment method as the payment provider's token: never a card number."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    method: PaymentMethod
+    token: Annotated[str, Field(min_length=8, max_length=200)] | None = None
+
+    @field_validator("token")
+    @classmethod
+    def not_a_card_number(cls, token: str | None) -> str | None:
+        if token and CARD_NUMBER.match(token):
+            raise ValueError("looks like a card number: send the payment provider's token")
+        return token
 
 
 class ReservationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     guest: GuestIn
+    booker: BookerIn | None = None
+    additional_guests: list[GuestName] = Field(default=[], max_length=20)
     room_type: Annotated[str, Field(min_length=1, max_length=40)]
     arrival: date
     departure: date
-    adults: Annotated[int, Field(ge=1, le=8)]
-    children: Annotated[int, Field(ge=0, le=8)] = 0
+    adults: Annotated[int, Field(ge=1, le=40)]
+    children: Annotated[int, Field(ge=0, le=40)] = 0
+    room_count: Annotated[int, Field(ge=1, le=20)] = 1
+    rate_plan: Code | None = None
     channel: Channel
-    special_requests: list[Annotated[str, Field(max_length=200)]] = Field(default=[], max_length=20)
+    source_reference: Reference | None = None
+    block_id: Annotated[str, Field(max_length=60)] | None = None
+    payment: PaymentIn | None = None
+    special_requests: list[SpecialRequestIn] = Field(default=[], max_length=20)
 
     @model_validator(mode="after")
     def departure_after_arrival(self) -> "ReservationCreate":
         if self.departure <= self.arrival:
             raise ValueError("departure must be after arrival")
+        if self.adults < self.room_count:
+            raise ValueError("every room needs at least one adult")
         return self
+
+
+class ReservationUpdate(BaseModel):
+    """An amendment: only the fields given change."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    arrival: date | None = None
+    departure: date | None = None
+    room_type: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    adults: Annotated[int, Field(ge=1, le=40)] | None = None
+    children: Annotated[int, Field(ge=0, le=40)] | None = None
+    room_count: Annotated[int, Field(ge=1, le=20)] | None = None
+    guest: GuestIn | None = None
+    additional_guests: list[GuestName] | None = Field(default=None, max_length=20)
+    special_requests: list[SpecialRequestIn] | None = Field(default=None, max_length=20)
+
+    @model_validator(mode="after")
+    def something_changes(self) -> "ReservationUpdate":
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        return self
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: Annotated[str, Field(max_length=200)] | None = None
+
+
+class PaymentPublic(BaseModel):
+    method: PaymentMethod
+    token_masked: str | None = None
 
 
 class ReservationPublic(BaseModel):
@@ -62,16 +187,32 @@ class ReservationPublic(BaseModel):
     confirmation_number: str
     status: ReservationStatus
     guest_id: str
+    guest: dict[str, Any] | None = None
+    booker: dict[str, Any] | None = None
+    additional_guests: list[dict[str, Any]] = []
     room_type: str
     arrival: date
     departure: date
     adults: int
     children: int
+    room_count: int = 1
+    rate_plan: str | None = None
     channel: Channel
-    special_requests: list[str]
+    channel_name: str | None = None
+    source_reference: str | None = None
+    block_id: str | None = None
+    payment: PaymentPublic | None = None
+    special_requests: list[SpecialRequest]
     nightly_rates: dict[str, Decimal]
     total_amount: Decimal
     currency: str
+    deposit_due: Decimal = Decimal("0")
+    deposit_paid: Decimal = Decimal("0")
+    cancellation_deadline: datetime | None = None
+    cancellation: dict[str, Any] | None = None
+    no_show: dict[str, Any] | None = None
+    created_at: datetime | None = None
+    version: int = 1
 
 
 def nights_of(arrival: date, departure: date) -> list[date]:
@@ -93,3 +234,58 @@ def new_reservation_id() -> str:
 
 def new_confirmation_number() -> str:
     return "HJ" + "".join(secrets.choice(CONFIRMATION_ALPHABET) for _ in range(8))
+
+
+def request_fingerprint(body: dict[str, Any]) -> str:
+    """Same request, same fingerprint: what an Idempotency-Key is bound to."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- inventory holds ---------------------------------------------------------------
+# Every night a reservation (or a block) occupies is a *hold* on the night's inventory
+# document: holds[<holder>] = rooms. `sold` is always the sum of the holds, so taking and
+# releasing are idempotent (guarded by the hold's presence and size) and a crash at any
+# point can be put right by comparing what a reservation should hold with what it does.
+
+HoldKey = tuple[str, str]  # (room type code, night ISO date)
+
+
+def reservation_holder(reservation_id: str) -> str:
+    return f"r_{reservation_id}"
+
+
+def block_holder(block_id: str) -> str:
+    return f"b_{block_id}"
+
+
+def holds_of(room_type: str, arrival: date, departure: date, room_count: int) -> dict[HoldKey, int]:
+    return {(room_type, night.isoformat()): room_count for night in nights_of(arrival, departure)}
+
+
+def expected_holds(reservation: dict[str, Any]) -> dict[HoldKey, int]:
+    """What a reservation should hold given its recorded state: its nights while it is
+    confirmed, nothing once cancelled or a no-show."""
+    if reservation["status"] != ReservationStatus.CONFIRMED:
+        return {}
+    return holds_of(reservation["room_type"], date.fromisoformat(reservation["arrival"]),
+                    date.fromisoformat(reservation["departure"]), reservation.get("room_count", 1))
+
+
+def hold_moves(old: dict[HoldKey, int], new: dict[HoldKey, int]
+               ) -> tuple[list[tuple[HoldKey, int, int]], list[tuple[HoldKey, int, int]]]:
+    """(growths, shrinks) as (key, from, to): grow first, so the guest never holds less
+    than one of the two stays while the amendment is under way."""
+    growths, shrinks = [], []
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key, 0), new.get(key, 0)
+        if after > before:
+            growths.append((key, before, after))
+        elif after < before:
+            shrinks.append((key, before, after))
+    return growths, shrinks
+
+
+def changes_between(old: dict[str, Any], new: dict[str, Any], fields: list[str]) -> list[dict[str, Any]]:
+    return [{"field": name, "old": old.get(name), "new": new.get(name)}
+            for name in fields if old.get(name) != new.get(name)]

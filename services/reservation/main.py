@@ -2,29 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 
+from shared.crypto import PersonalDataCipher
 from shared.property_setup import load_property
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
-from .api import reservation_router
+from .api import property_router, reservation_router
+from .blocks import BlockService
 from .config import Settings
+from .consumers import register_consumers
+from .integrators import IntegratorCommands
+from .reports import Reports
 from .repository import OUTBOX_COLLECTIONS, ReservationRepository
 from .service import ReservationService
+from .setup import PropertySetupService
+from .workers import AbandonedBookingJanitor, BlockReleaser
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings | None = None,
+               clock: Callable[[], datetime] = utc_now) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     setup = load_property(settings.property_file)
     repository = ReservationRepository(runtime.database, settings.property_id)
-    service = ReservationService(repository, currency=setup.currency,
-                                 max_nights=settings.max_nights,
-                                 events_written=runtime.relay.wake)
+    cipher = PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key)
+    reservations = ReservationService(repository, currency=setup.currency,
+                                      max_nights=settings.max_nights,
+                                      events_written=runtime.relay.wake, clock=clock,
+                                      cipher=cipher)
+    blocks = BlockService(repository, reservations, clock=clock)
+    property_setup = PropertySetupService(repository, events_written=runtime.relay.wake,
+                                          clock=clock)
+    register_consumers(runtime.broker, IntegratorCommands(reservations, repository, clock),
+                       reservations)
     return create_service_app(
         runtime, title="Reservation service",
-        routers=[reservation_router(service)],
+        routers=[reservation_router(reservations, Reports(repository)),
+                 property_router(property_setup, blocks)],
         prepare_database=lambda: repository.prepare(setup),
+        workers=[BlockReleaser(blocks, settings.block_release_poll_seconds),
+                 AbandonedBookingJanitor(reservations, settings.janitor_poll_seconds,
+                                         settings.stale_booking_minutes)],
     )
 
 

@@ -1,10 +1,12 @@
-"""Reservation's MongoDB access: room types, nightly inventory, reservations, guests."""
+"""Reservation's MongoDB access: property set-up, reservations, blocks, guests, commands.
+Nightly inventory lives in inventory.py."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -12,81 +14,100 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.property_setup import PropertySetup
 
-OUTBOX_COLLECTIONS = ("reservations",)
+from .inventory import Inventory
+from .policies import DEFAULT_RATE_PLAN, default_rate_plan
+
+# Every collection whose documents carry an `outbox` for the relay.
+OUTBOX_COLLECTIONS = ("reservations", "room_types", "blocks", "reservation_commands")
+NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
 
 
 class ReservationRepository:
     def __init__(self, database: Any, property_id: str) -> None:
         self.property_id = property_id
+        self.inventory = Inventory(database, property_id)
         self.room_types = database["room_types"]
-        self.inventory = database["inventory"]
+        self.rate_plans = database["rate_plans"]
         self.reservations = database["reservations"]
+        self.blocks = database["blocks"]
         self.guests = database["guests"]
+        self.commands = database["reservation_commands"]
 
     async def prepare(self, setup: PropertySetup) -> None:
+        await self.inventory.prepare()
         await self.reservations.create_index("confirmation_number", unique=True)
         await self.reservations.create_index([("property_id", 1), ("arrival", 1)])
-        await self.inventory.create_index([("property_id", 1), ("room_type", 1), ("night", 1)])
+        await self.reservations.create_index([("property_id", 1), ("status", 1)])
+        await self.reservations.create_index("guest_id")
+        # One reservation per channel reference and per Idempotency-Key; absent on most.
+        await self.reservations.create_index("channel_reference", unique=True, sparse=True)
+        await self.reservations.create_index("idempotency_key", unique=True, sparse=True)
+        await self.blocks.create_index("idempotency_key", unique=True, sparse=True)
+        await self.guests.create_index("guest_id")
         for room_type in setup.room_types:
             # First start loads the set-up; later starts keep what staff changed.
             await self.room_types.update_one(
-                {"_id": self._room_type_key(room_type.code)},
+                {"_id": self._key(room_type.code)},
                 {"$setOnInsert": {
                     "property_id": self.property_id, "code": room_type.code,
-                    "name": room_type.name, "bed": room_type.bed,
+                    "name": room_type.name, "bed": room_type.bed, "beds": [room_type.bed],
+                    "features": sorted({f for room in room_type.rooms for f in room.features}),
                     "max_occupancy": room_type.max_occupancy,
                     "nightly_rate": str(room_type.nightly_rate),
                     "rooms": len(room_type.rooms), "overbooking_allowance": 0,
                 }},
                 upsert=True,
             )
+        await self.rate_plans.update_one(
+            {"_id": self._key(DEFAULT_RATE_PLAN)},
+            {"$setOnInsert": {"property_id": self.property_id, "code": DEFAULT_RATE_PLAN,
+                              **default_rate_plan()}},
+            upsert=True)
+
+    # --- property set-up ------------------------------------------------------------
 
     async def room_type(self, code: str) -> dict[str, Any] | None:
-        return await self.room_types.find_one({"_id": self._room_type_key(code)})
+        return await self.room_types.find_one({"_id": self._key(code)}, NO_OUTBOX)
 
     async def all_room_types(self) -> list[dict[str, Any]]:
-        return await self.room_types.find({"property_id": self.property_id}).sort("code").to_list(None)
+        return await self.room_types.find({"property_id": self.property_id},
+                                          NO_OUTBOX).sort("code").to_list(None)
 
-    # --- inventory: one document per room type and night --------------------------
+    async def save_room_type(self, code: str, fields: dict[str, Any],
+                             outbox: dict[str, Any]) -> dict[str, Any]:
+        return await self.room_types.find_one_and_update(
+            {"_id": self._key(code)},
+            {"$set": {"property_id": self.property_id, "code": code, **fields},
+             "$push": outbox},
+            upsert=True, projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
 
-    async def take_night(self, room_type: dict[str, Any], night: date) -> bool:
-        """Sells one room of the type for the night if one is left. The guard on `sold`
-        makes concurrent bookings of the last room settle in the database."""
-        key = self._night_key(room_type["code"], night)
-        capacity = room_type["rooms"] + room_type["overbooking_allowance"]
-        await self.inventory.update_one(
-            {"_id": key},
-            {"$setOnInsert": {"property_id": self.property_id, "room_type": room_type["code"],
-                              "night": night.isoformat(), "sold": 0}},
-            upsert=True,
-        )
-        taken = await self.inventory.find_one_and_update(
-            {"_id": key, "sold": {"$lt": capacity}}, {"$inc": {"sold": 1}})
-        return taken is not None
+    async def rate_plan(self, code: str) -> dict[str, Any] | None:
+        return await self.rate_plans.find_one({"_id": self._key(code)})
 
-    async def release_night(self, room_type_code: str, night: date) -> None:
-        await self.inventory.update_one(
-            {"_id": self._night_key(room_type_code, night), "sold": {"$gt": 0}},
-            {"$inc": {"sold": -1}})
+    async def all_rate_plans(self) -> list[dict[str, Any]]:
+        return await self.rate_plans.find({"property_id": self.property_id}).sort("code").to_list(None)
 
-    async def sold_by_night(self, nights: list[date]) -> dict[tuple[str, str], int]:
-        documents = await self.inventory.find(
-            {"property_id": self.property_id, "night": {"$in": [n.isoformat() for n in nights]}}
-        ).to_list(None)
-        return {(doc["room_type"], doc["night"]): doc["sold"] for doc in documents}
+    async def save_rate_plan(self, code: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return await self.rate_plans.find_one_and_update(
+            {"_id": self._key(code)},
+            {"$set": {"property_id": self.property_id, "code": code, **fields}},
+            upsert=True, return_document=ReturnDocument.AFTER)
 
-    # --- reservations --------------------------------------------------------------
+    # --- reservations ---------------------------------------------------------------
 
-    async def insert_pending(self, document: dict[str, Any]) -> None:
-        await self.reservations.insert_one(document)
+    async def insert_pending(self, document: dict[str, Any]) -> bool:
+        """False when its Idempotency-Key or channel reference is already taken."""
+        try:
+            await self.reservations.insert_one(document)
+        except DuplicateKeyError:
+            return False
+        return True
 
-    async def confirm(self, reservation_id: str, outbox: dict[str, Any]) -> dict[str, Any]:
-        """Confirms and queues its events in the same single-document write."""
+    async def update_reservation(self, guard: dict[str, Any], update: dict[str, Any]
+                                 ) -> dict[str, Any] | None:
+        """A guarded single-document write: state and outbox together, or nothing."""
         return await self.reservations.find_one_and_update(
-            {"_id": reservation_id, "status": "pending"},
-            {"$set": {"status": "confirmed"}, "$push": outbox},
-            return_document=ReturnDocument.AFTER,
-        )
+            guard, update, projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
 
     async def discard_pending(self, reservation_id: str) -> None:
         await self.reservations.delete_one({"_id": reservation_id, "status": "pending"})
@@ -94,7 +115,90 @@ class ReservationRepository:
     async def get(self, reservation_id: str) -> dict[str, Any] | None:
         return await self.reservations.find_one(
             {"_id": reservation_id, "property_id": self.property_id, "status": {"$ne": "pending"}},
-            {"outbox": 0})
+            NO_OUTBOX)
+
+    async def any_state(self, reservation_id: str) -> dict[str, Any] | None:
+        return await self.reservations.find_one({"_id": reservation_id}, NO_OUTBOX)
+
+    async def by_field(self, field: str, value: str) -> dict[str, Any] | None:
+        return await self.reservations.find_one({field: value}, NO_OUTBOX)
+
+    async def needing_repair(self, older_than: datetime, limit: int) -> list[dict[str, Any]]:
+        """Reservations a crashed process may have left half-done: still pending, in the
+        middle of an amendment, or with nights still to give back."""
+        return await self.reservations.find({
+            "property_id": self.property_id,
+            "$or": [{"status": "pending", "created_at": {"$lt": older_than}},
+                    {"amendment.started_at": {"$lt": older_than}},
+                    {"inventory_settled": False, "updated_at": {"$lt": older_than}}],
+        }, NO_OUTBOX).to_list(limit)
+
+    async def search(self, query: dict[str, Any], offset: int, limit: int
+                     ) -> tuple[int, list[dict[str, Any]]]:
+        query = {"property_id": self.property_id, **query}
+        total = await self.reservations.count_documents(query)
+        items = await self.reservations.find(query, NO_OUTBOX).sort(
+            [("arrival", 1), ("_id", 1)]).skip(offset).limit(limit).to_list(limit)
+        return total, items
+
+    async def for_report(self, first: str, last: str) -> list[dict[str, Any]]:
+        """Reservations (not pending) whose stay overlaps the nights first..last."""
+        return await self.reservations.find({
+            "property_id": self.property_id, "status": {"$ne": "pending"},
+            "arrival": {"$lte": last}, "departure": {"$gt": first},
+        }, {"outbox": 0, "guest": 0, "booker": 0, "additional_guests": 0, "payment": 0}
+        ).to_list(None)
+
+    async def anonymize_guests(self, guest_ids: list[str], at: datetime) -> int:
+        erased = {"first_name": "erased", "last_name": "erased", "email": None, "phone": None}
+        result = await self.reservations.update_many(
+            {"guest_id": {"$in": guest_ids}},
+            {"$set": {"guest": erased, "booker": None, "additional_guests": [],
+                      "anonymized_at": at}})
+        await self.guests.delete_many({"guest_id": {"$in": guest_ids}})
+        return result.modified_count
+
+    # --- blocks ---------------------------------------------------------------------
+
+    async def insert_block(self, document: dict[str, Any]) -> bool:
+        try:
+            await self.blocks.insert_one(document)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def block(self, block_id: str) -> dict[str, Any] | None:
+        return await self.blocks.find_one({"_id": block_id, "property_id": self.property_id},
+                                          NO_OUTBOX)
+
+    async def block_by_key(self, key: str) -> dict[str, Any] | None:
+        return await self.blocks.find_one({"idempotency_key": key}, NO_OUTBOX)
+
+    async def update_block(self, guard: dict[str, Any], update: dict[str, Any]
+                           ) -> dict[str, Any] | None:
+        return await self.blocks.find_one_and_update(
+            guard, update, projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
+
+    async def delete_block(self, block_id: str) -> None:
+        await self.blocks.delete_one({"_id": block_id, "status": "pending"})
+
+    async def blocks_due(self, today: str, limit: int) -> list[dict[str, Any]]:
+        return await self.blocks.find({"property_id": self.property_id,
+                                       "status": {"$in": ["open", "releasing"]},
+                                       "release_date": {"$lte": today}}, NO_OUTBOX).to_list(limit)
+
+    async def all_blocks(self) -> list[dict[str, Any]]:
+        return await self.blocks.find({"property_id": self.property_id},
+                                      NO_OUTBOX).sort("start").to_list(None)
+
+    # --- integrator commands that wrote no reservation ------------------------------
+
+    async def record_command(self, command_id: str, document: dict[str, Any],
+                             outbox: dict[str, Any]) -> None:
+        await self.commands.update_one(
+            {"_id": command_id},
+            {"$setOnInsert": {"property_id": self.property_id, **document}, "$push": outbox},
+            upsert=True)
 
     # --- guests: one id per e-mail address, so returning guests keep theirs ---------
 
@@ -109,8 +213,9 @@ class ReservationRepository:
             guest = await self.guests.find_one({"_id": key})
         return guest["guest_id"]
 
-    def _room_type_key(self, code: str) -> str:
+    def _key(self, code: str) -> str:
         return f"{self.property_id}|{code}"
 
-    def _night_key(self, code: str, night: date) -> str:
-        return f"{self.property_id}|{code}|{night.isoformat()}"
+
+def name_pattern(text: str) -> dict[str, Any]:
+    return {"$regex": re.escape(text), "$options": "i"}

@@ -1,116 +1,432 @@
-"""Reservation use cases: load, apply the rule, save the state and its events together."""
+"""Reservation use cases: load, apply the rule, save the state and its events together.
+
+Inventory and the reservation are separate documents, so every use case orders its
+writes such that a crash at any point leaves something `repair` can put right: nights
+are only ever taken for a recorded reservation (pending first), an amendment takes the
+new nights before it gives back the old ones, and a cancelled reservation is marked
+`inventory_settled: false` until its nights are back.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+import asyncio
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from shared.events import (GuestContactCaptured, GuestContactPayload, ReservationCreated,
-                           ReservationCreatedPayload)
+from shared.crypto import PersonalDataCipher, mask
+from shared.events import (AvailabilityChanged, AvailabilityChangedPayload, Event,
+                           GuestAnonymized,
+                           GuestContactCaptured, GuestContactPayload, ReservationAmended,
+                           ReservationAmendedPayload, ReservationCancelled,
+                           ReservationCancelledPayload, ReservationCreated,
+                           ReservationCreatedPayload, ReservationNoShow,
+                           ReservationNoShowPayload)
 from shared.logging import current_correlation_id, get_logger
-from shared.outbox import push_outbox
+from shared.outbox import outbox_entry
 from shared.problems import Conflict, NotFound, Unprocessable
 
-from .domain import (ReservationCreate, ReservationStatus, new_confirmation_number,
-                     new_reservation_id, nights_of, price_nights, total_of)
+from .domain import (HoldKey, ReservationCreate, ReservationStatus, ReservationUpdate,
+                     block_holder, changes_between, expected_holds, hold_moves, holds_of,
+                     new_confirmation_number, new_reservation_id, nights_of,
+                     request_fingerprint, reservation_holder, total_of)
+from .policies import (DEFAULT_RATE_PLAN, block_rates, cancellation_deadline,
+                       cancellation_terms, deposit_due, no_show_may_be_marked, no_show_terms,
+                       price_stay, terms_of)
 from .repository import ReservationRepository
 
 log = get_logger(__name__)
 PRODUCER = "reservation"
+Clock = Callable[[], datetime]
+# Extra outbox entries (an integrator's report) to write with the reservation's change.
+AlsoPublish = Callable[[dict[str, Any]], list[dict[str, Any]]]
+AMENDABLE = ["room_type", "arrival", "departure", "adults", "children", "room_count",
+             "nightly_rates", "total_amount", "guest", "additional_guests", "special_requests"]
 
 
 class NoAvailability(Conflict):
     title = "No availability"
 
 
+class StillInFlight(Conflict):
+    """The same request (key or channel reference) is being booked right now."""
+
+    title = "Request in progress"
+
+
+def outbox_push(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"outbox": {"$each": list(entries)}}
+
+
 class ReservationService:
     def __init__(self, repository: ReservationRepository, *, currency: str, max_nights: int,
-                 events_written: Callable[[], None]) -> None:
+                 events_written: Callable[[], None], clock: Clock,
+                 cipher: PersonalDataCipher, in_flight_wait_seconds: float = 10.0) -> None:
         self.repository = repository
+        self.inventory = repository.inventory
         self.currency = currency
         self.max_nights = max_nights
         self.events_written = events_written
+        self.clock = clock
+        self.cipher = cipher
+        self.in_flight_wait_seconds = in_flight_wait_seconds
 
-    async def create_reservation(self, request: ReservationCreate) -> dict[str, Any]:
-        room_type = await self.repository.room_type(request.room_type)
-        if room_type is None:
-            raise Unprocessable(f"unknown room type {request.room_type!r}")
-        nights = nights_of(request.arrival, request.departure)
-        if len(nights) > self.max_nights:
-            raise Unprocessable(f"a stay is at most {self.max_nights} nights, not {len(nights)}")
-        if request.adults + request.children > room_type["max_occupancy"]:
-            raise Unprocessable(f"a {room_type['name']} sleeps at most {room_type['max_occupancy']}")
+    @property
+    def property_id(self) -> str:
+        return self.repository.property_id
 
-        nightly_rates = price_nights(nights, Decimal(room_type["nightly_rate"]))
+    # --- create -----------------------------------------------------------------------
+
+    async def create_reservation(
+            self, request: ReservationCreate, *, idempotency_key: str | None = None,
+            channel_name: str | None = None,
+            also_publish: AlsoPublish | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Books every night or none. Returns (reservation, created): a repeated
+        Idempotency-Key or channel reference returns the first booking, created=False."""
+        room_type, plan, block = await self._check_new_booking(request)
+        document = self._new_document(request, room_type, plan, block, channel_name)
+        document["guest_id"] = await self.repository.guest_id_for(request.guest.email)
+        if idempotency_key:
+            document["idempotency_key"] = f"{self.property_id}|{idempotency_key}"
+            document["request_fingerprint"] = request_fingerprint(request.model_dump(mode="json"))
+        # Pending first: the nights taken below always belong to a recorded reservation.
+        while not await self.repository.insert_pending(document):
+            existing = await self._the_earlier_booking(document)
+            if existing is not None:
+                return existing, False
+            # The earlier attempt failed and left, or the confirmation number was taken.
+            document["confirmation_number"] = new_confirmation_number()
+        holder = reservation_holder(document["_id"])
+        holds = holds_of(request.room_type, request.arrival, request.departure, request.room_count)
+        try:
+            await self._take_every_night(holder, room_type, holds, block)
+        except BaseException:
+            await self._give_back(holder, holds, block)
+            await self.repository.discard_pending(document["_id"])
+            raise
+        entries = [*self._created_events(document),
+                   *await self.availability_entries(holds.keys())]
+        if also_publish:
+            entries += also_publish({**document, "status": ReservationStatus.CONFIRMED.value})
+        confirmed = await self.repository.update_reservation(
+            {"_id": document["_id"], "status": ReservationStatus.PENDING},
+            {"$set": {"status": ReservationStatus.CONFIRMED, "updated_at": self.clock()},
+             "$push": outbox_push(entries)})
+        if confirmed is None:  # the janitor judged it abandoned and gave its nights back
+            raise Conflict("the booking took too long and was abandoned; try again")
+        self.events_written()
+        log.info("reservation confirmed", reservation_id=document["_id"],
+                 room_type=request.room_type, nights=len(holds), channel=request.channel.value)
+        return confirmed, True
+
+    async def _check_new_booking(self, request: ReservationCreate):
+        room_type = await self._room_type(request.room_type)
+        self._check_stay(request.arrival, request.departure, arrival_changed=True)
+        self._check_occupancy(room_type, request.adults + request.children, request.room_count)
+        block = None
+        if request.block_id:
+            block = await self.repository.block(request.block_id)
+            if block is None or block["status"] != "open":
+                raise Unprocessable(f"no open block {request.block_id!r}")
+            if block["room_type"] != request.room_type:
+                raise Unprocessable(f"block {block['name']!r} holds {block['room_type']} rooms")
+            if not (block["start"] <= request.arrival.isoformat()
+                    and request.departure.isoformat() <= block["end"]):
+                raise Unprocessable(f"block {block['name']!r} covers {block['start']} to {block['end']}")
+        plan_code = (block or {}).get("rate_plan") or request.rate_plan or DEFAULT_RATE_PLAN
+        plan = await self.repository.rate_plan(plan_code)
+        if plan is None:
+            raise Unprocessable(f"unknown rate plan {plan_code!r}")
+        if plan.get("room_types") and request.room_type not in plan["room_types"]:
+            raise Unprocessable(f"rate plan {plan_code!r} is not sold for {request.room_type}")
+        return room_type, plan, block
+
+    def _new_document(self, request: ReservationCreate, room_type: dict[str, Any],
+                      plan: dict[str, Any], block: dict[str, Any] | None,
+                      channel_name: str | None) -> dict[str, Any]:
+        if block:
+            rates = block_rates(Decimal(block["nightly_rate"]), request.arrival,
+                                request.departure, request.room_count)
+        else:
+            rates = price_stay(plan, room_type, request.arrival, request.departure,
+                               request.room_count)
+        deposit = deposit_due(plan, rates)
+        if deposit and not (request.payment and request.payment.token):
+            raise Unprocessable(f"rate plan {plan['code']!r} needs a deposit of {deposit}: "
+                                "give a payment method with its token as a guarantee")
         reservation_id = new_reservation_id()
-        guest_id = await self.repository.guest_id_for(request.guest.email)
-        document = {
+        now = self.clock()
+        document: dict[str, Any] = {
             "_id": reservation_id,
-            "property_id": self.repository.property_id,
+            "property_id": self.property_id,
             "confirmation_number": new_confirmation_number(),
             "status": ReservationStatus.PENDING.value,
-            "guest_id": guest_id,
+            "guest_id": None,
             "guest": request.guest.model_dump(),
+            "booker": request.booker.model_dump() if request.booker else None,
+            "additional_guests": [g.model_dump() for g in request.additional_guests],
             "room_type": request.room_type,
             "arrival": request.arrival.isoformat(),
             "departure": request.departure.isoformat(),
             "adults": request.adults,
             "children": request.children,
+            "room_count": request.room_count,
+            "rate_plan": plan["code"],
+            "terms": terms_of(plan),
             "channel": request.channel.value,
-            "special_requests": request.special_requests,
-            "nightly_rates": {night: str(rate) for night, rate in nightly_rates.items()},
-            "total_amount": str(total_of(nightly_rates)),
+            "channel_name": channel_name or request.channel.value,
+            "source_reference": request.source_reference,
+            "block_id": request.block_id,
+            "payment": self._payment(request, reservation_id),
+            "special_requests": [r.model_dump(mode="json") for r in request.special_requests],
+            "nightly_rates": {night: str(rate) for night, rate in rates.items()},
+            "total_amount": str(total_of(rates)),
             "currency": self.currency,
-            "created_at": datetime.now(UTC),
+            "deposit_due": str(deposit),
+            "deposit_paid": str(deposit),  # charged to the guarantee's token
+            "cancellation_deadline": cancellation_deadline(plan, request.arrival).isoformat(),
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+            "amendment": None,
             "outbox": [],
         }
-        # Pending first: the nights taken below always belong to a recorded reservation.
-        await self.repository.insert_pending(document)
-        await self._take_every_night_or_none(reservation_id, room_type, nights)
-        confirmed = await self.repository.confirm(
-            reservation_id, push_outbox(*self._created_events(document)))
+        if request.source_reference:
+            document["channel_reference"] = (
+                f"{self.property_id}|{document['channel_name']}|{request.source_reference}")
+        return document
+
+    def _payment(self, request: ReservationCreate, reservation_id: str) -> dict[str, Any] | None:
+        if request.payment is None:
+            return None
+        token = request.payment.token
+        return {"method": request.payment.method.value,
+                "token_encrypted": self.cipher.encrypt(token, context=reservation_id) if token else None,
+                "token_masked": mask(token) if token else None}
+
+    async def _the_earlier_booking(self, document: dict[str, Any]) -> dict[str, Any] | None:
+        """The booking that already holds this request's key or channel reference, once
+        it is settled; None when it vanished (it failed: this request may try again)."""
+        deadline = asyncio.get_running_loop().time() + self.in_flight_wait_seconds
+        while True:
+            existing = None
+            for field in ("idempotency_key", "channel_reference"):
+                if document.get(field):
+                    existing = existing or await self.repository.by_field(field, document[field])
+            if existing is None:
+                return None
+            if (document.get("idempotency_key")
+                    and existing.get("request_fingerprint") != document.get("request_fingerprint")):
+                raise Unprocessable("this Idempotency-Key was used for a different request")
+            if existing["status"] != ReservationStatus.PENDING:
+                return existing
+            if asyncio.get_running_loop().time() > deadline:
+                raise StillInFlight("the same request is still being booked; retry shortly")
+            await asyncio.sleep(0.05)
+
+    async def _take_every_night(self, holder: str, room_type: dict[str, Any],
+                                holds: dict[HoldKey, int], block: dict[str, Any] | None) -> None:
+        for key, rooms in sorted(holds.items()):
+            if block:
+                taken = await self.inventory.pick_from_block(key, block_holder(block["_id"]),
+                                                             holder, rooms)
+                where = f"block {block['name']!r}"
+            else:
+                taken = await self.inventory.resize(key, holder, 0, rooms, capacity_of(room_type))
+                where = room_type["name"]
+            if not taken:
+                raise NoAvailability(f"no {where} left on {key[1]}", night=key[1],
+                                     room_type=key[0])
+
+    async def _give_back(self, holder: str, holds: Iterable[HoldKey], block: dict[str, Any] | None
+                         ) -> None:
+        """Returns a reservation's nights: to its block while the block holds them, else
+        to general inventory. Safe to repeat."""
+        for key in holds:
+            if block and await self.inventory.return_to_block(key, block_holder(block["_id"]), holder):
+                continue
+            await self.inventory.release(key, holder)
+
+    # --- amend, cancel, no-show ---------------------------------------------------------
+
+    async def amend_reservation(self, reservation_id: str, update: ReservationUpdate, *,
+                                also_publish: AlsoPublish | None = None) -> dict[str, Any]:
+        current = await self._confirmed(reservation_id)
+        given = update.model_dump(exclude_unset=True, mode="json")
+        if current.get("block_id") and {"arrival", "departure", "room_type", "room_count"} & given.keys():
+            raise Conflict("a block pick-up changes dates or rooms through the group desk: "
+                           "cancel it and pick up again")
+        new = {**current, **given}
+        arrival, departure = date.fromisoformat(new["arrival"]), date.fromisoformat(new["departure"])
+        room_type = await self._room_type(new["room_type"])
+        self._check_stay(arrival, departure,
+                         arrival_changed=new["arrival"] != current["arrival"])
+        self._check_occupancy(room_type, new["adults"] + new["children"], new["room_count"],
+                              adults=new["adults"])
+        stay_changed = any(new[f] != current[f] for f in ("room_type", "arrival", "departure", "room_count"))
+        if stay_changed:
+            plan = await self.repository.rate_plan(current["rate_plan"])
+            rates = price_stay(plan, room_type, arrival, departure, new["room_count"])
+            new["nightly_rates"] = {night: str(rate) for night, rate in rates.items()}
+            new["total_amount"] = str(total_of(rates))
+            new["cancellation_deadline"] = cancellation_deadline(
+                {"cancellation": current["terms"]["cancellation"]}, arrival).isoformat()
+        changes = changes_between(current, new, AMENDABLE)
+        if not changes:
+            return current
+        growths, shrinks = hold_moves(expected_holds(current), expected_holds(new))
+        capacities = {code: capacity_of(await self._room_type(code))
+                      for code in {key[0] for key, _, _ in growths + shrinks}}
+        version = current["version"]
+        if growths or shrinks:
+            await self._claim_and_grow(current, growths, capacities)
+        touched = [key for key, _, _ in growths + shrinks]
+        entries = [outbox_entry(self._amended_event(new, changes))]
+        if also_publish:
+            entries += also_publish(new)
+        if not shrinks:
+            entries += await self.availability_entries(touched)
+        saved = await self.repository.update_reservation(
+            {"_id": reservation_id, "version": version},
+            {"$set": {**{f: new[f] for f in AMENDABLE}, "cancellation_deadline": new["cancellation_deadline"],
+                      "version": version + 1, "amendment": None, "updated_at": self.clock(),
+                      "inventory_settled": not shrinks},
+             "$push": outbox_push(entries)})
+        if saved is None:
+            raise Conflict("the reservation changed meanwhile; load it and try again")
+        if shrinks:  # then give back the old nights
+            saved = await self._settle_inventory(saved)
         self.events_written()
-        log.info("reservation confirmed", reservation_id=reservation_id,
-                 room_type=request.room_type, nights=len(nights), channel=request.channel.value)
-        return confirmed
+        log.info("reservation amended", reservation_id=reservation_id,
+                 fields=[c["field"] for c in changes])
+        return saved
 
-    async def _take_every_night_or_none(self, reservation_id: str, room_type: dict[str, Any],
-                                        nights: list[date]) -> None:
-        taken: list[date] = []
-        for night in nights:
-            if not await self.repository.take_night(room_type, night):
-                for night_taken in taken:  # compensate: give back what this request took
-                    await self.repository.release_night(room_type["code"], night_taken)
-                await self.repository.discard_pending(reservation_id)
-                raise NoAvailability(f"no {room_type['name']} left on {night.isoformat()}",
-                                     night=night.isoformat(), room_type=room_type["code"])
-            taken.append(night)
+    async def _claim_and_grow(self, current: dict[str, Any],
+                              growths: list[tuple[HoldKey, int, int]],
+                              capacities: dict[str, int]) -> None:
+        """Claims the reservation for an amendment (so a crash is found and undone by the
+        janitor), then takes the nights it gains, all or none."""
+        reservation_id, version = current["_id"], current["version"]
+        claimed = await self.repository.update_reservation(
+            {"_id": reservation_id, "version": version, "status": ReservationStatus.CONFIRMED,
+             "amendment": None},
+            {"$set": {"amendment": {"started_at": self.clock()}}})
+        if claimed is None:
+            raise Conflict("the reservation changed meanwhile; load it and try again")
+        holder = reservation_holder(reservation_id)
+        grown: list[tuple[HoldKey, int, int]] = []
+        try:
+            for key, before, after in growths:
+                if not await self.inventory.resize(key, holder, before, after, capacities[key[0]]):
+                    raise NoAvailability(f"no {key[0]} left on {key[1]}", night=key[1],
+                                         room_type=key[0])
+                grown.append((key, before, after))
+        except BaseException:
+            for key, before, after in grown:
+                await self.inventory.resize(key, holder, after, before, capacities[key[0]])
+            await self.repository.update_reservation(
+                {"_id": reservation_id, "version": version}, {"$set": {"amendment": None}})
+            raise
 
-    def _created_events(self, document: dict[str, Any]):
-        correlation = {"producer": PRODUCER, "property_id": document["property_id"],
-                       "correlation_id": current_correlation_id()}
-        guest = document["guest"]
-        yield ReservationCreated.new(ReservationCreatedPayload(
-            reservation_id=document["_id"],
-            confirmation_number=document["confirmation_number"],
-            guest_id=document["guest_id"],
-            guest_name=f"{guest['first_name']} {guest['last_name']}",
-            room_type=document["room_type"],
-            arrival=document["arrival"],
-            departure=document["departure"],
-            adults=document["adults"],
-            channel=document["channel"],
-            nightly_rates=document["nightly_rates"],
-            total_amount=document["total_amount"],
-            currency=document["currency"],
-        ), **correlation)
-        # Contact details go only in this guest-profile event, to those who reach the guest.
-        yield GuestContactCaptured.new(GuestContactPayload(
-            guest_id=document["guest_id"], first_name=guest["first_name"],
-            last_name=guest["last_name"], email=guest["email"], phone=guest.get("phone"),
-        ), **correlation)
+    async def cancel_reservation(self, reservation_id: str, reason: str | None = None, *,
+                                 also_publish: AlsoPublish | None = None) -> dict[str, Any]:
+        current = await self._confirmed(reservation_id)
+        fee, refund = cancellation_terms(current, self.clock())
+        event = ReservationCancelled.new(ReservationCancelledPayload(
+            reservation_id=reservation_id, guest_id=current["guest_id"],
+            old_status=current["status"], cancellation_fee=fee, refund_amount=refund,
+            reason=reason, currency=current["currency"]), **self._correlation())
+        return await self._close(current, ReservationStatus.CANCELLED, event, "cancellation",
+                                 {"fee": str(fee), "refund": str(refund), "reason": reason},
+                                 also_publish)
+
+    async def mark_no_show(self, reservation_id: str) -> dict[str, Any]:
+        current = await self._confirmed(reservation_id)
+        if not no_show_may_be_marked(date.fromisoformat(current["arrival"]), self.clock()):
+            raise Conflict("a no-show is marked after the arrival day has ended")
+        fee, refund = no_show_terms(current)
+        event = ReservationNoShow.new(ReservationNoShowPayload(
+            reservation_id=reservation_id, guest_id=current["guest_id"], no_show_fee=fee,
+            currency=current["currency"]), **self._correlation())
+        return await self._close(current, ReservationStatus.NO_SHOW, event, "no_show",
+                                 {"fee": str(fee), "refund": str(refund)})
+
+    async def _close(self, current: dict[str, Any], status: ReservationStatus, event: Event[Any],
+                     field: str, record: dict[str, Any],
+                     also_publish: AlsoPublish | None = None) -> dict[str, Any]:
+        """Cancelled or no-show: fee and refund recorded with the event, then the nights
+        go back."""
+        closed = await self.repository.update_reservation(
+            {"_id": current["_id"], "version": current["version"],
+             "status": ReservationStatus.CONFIRMED, "amendment": None},
+            {"$set": {"status": status, field: {**record, "at": self.clock().isoformat()},
+                      "version": current["version"] + 1, "inventory_settled": False,
+                      "updated_at": self.clock()},
+             "$push": outbox_push([outbox_entry(event),
+                                   *(also_publish({**current, "status": status}) if also_publish else [])])})
+        if closed is None:
+            raise Conflict("the reservation changed meanwhile; load it and try again")
+        closed = await self._settle_inventory(closed)
+        self.events_written()
+        log.info("reservation closed", reservation_id=current["_id"], status=status.value,
+                 fee=record["fee"], refund=record["refund"])
+        return closed
+
+    async def _settle_inventory(self, reservation: dict[str, Any]) -> dict[str, Any]:
+        """Makes what the reservation holds match what its state says it should hold
+        (only ever by giving back), then publishes the nights' availability."""
+        holder = reservation_holder(reservation["_id"])
+        held = await self.inventory.holds_of(holder)
+        expected = expected_holds(reservation)
+        block = {"_id": reservation["block_id"], "name": ""} if reservation.get("block_id") else None
+        touched = []
+        for key, rooms in held.items():
+            want = expected.get(key, 0)
+            if rooms > want:
+                if want == 0:
+                    await self._give_back(holder, [key], block)
+                else:
+                    await self.inventory.resize(key, holder, rooms, want, capacity=0)
+                touched.append(key)
+        settled = await self.repository.update_reservation(
+            {"_id": reservation["_id"], "inventory_settled": False},
+            {"$set": {"inventory_settled": True},
+             "$push": outbox_push(await self.availability_entries(touched))})
+        return settled or reservation
+
+    async def repair(self, reservation: dict[str, Any]) -> None:
+        """Puts right what a crashed process left half-done (see the module docstring)."""
+        if reservation["status"] == ReservationStatus.PENDING:
+            block = {"_id": reservation["block_id"], "name": ""} if reservation.get("block_id") else None
+            holder = reservation_holder(reservation["_id"])
+            await self._give_back(holder, list((await self.inventory.holds_of(holder)).keys()), block)
+            await self.repository.discard_pending(reservation["_id"])
+            log.warning("abandoned booking discarded", reservation_id=reservation["_id"])
+            return
+        if reservation.get("amendment"):  # never committed: back to the recorded stay
+            await self.repository.update_reservation(
+                {"_id": reservation["_id"], "version": reservation["version"]},
+                {"$set": {"inventory_settled": False, "amendment": None}})
+            reservation = {**reservation, "inventory_settled": False}
+        await self._settle_inventory(reservation)
+        self.events_written()
+        log.warning("half-done reservation change repaired", reservation_id=reservation["_id"])
+
+    async def publish_for(self, reservation: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+        """Queues more messages on a reservation's outbox (a repeated report)."""
+        await self.repository.update_reservation({"_id": reservation["_id"]},
+                                                 {"$push": outbox_push(entries)})
+        self.events_written()
+
+    async def anonymize_guest(self, event: GuestAnonymized) -> None:
+        """Erasure: names and contact go, amounts and dates stay. Repeating it is harmless."""
+        guest_ids = [event.payload.guest_id, *event.payload.also_known_as]
+        erased = await self.repository.anonymize_guests(guest_ids, self.clock())
+        log.info("guest erased from reservations", reservations=erased)
+
+    # --- reads --------------------------------------------------------------------------
 
     async def get_reservation(self, reservation_id: str) -> dict[str, Any]:
         reservation = await self.repository.get(reservation_id)
@@ -121,18 +437,119 @@ class ReservationService:
     async def availability(self, arrival: date, departure: date) -> dict[str, Any]:
         if departure <= arrival:
             raise Unprocessable("departure must be after arrival")
-        nights = nights_of(arrival, departure)
+        nights = [n.isoformat() for n in nights_of(arrival, departure)]
         if len(nights) > self.max_nights:
             raise Unprocessable(f"ask for at most {self.max_nights} nights at a time")
-        sold = await self.repository.sold_by_night(nights)
+        sold = await self.inventory.sold(None, nights)
         result = {}
         for room_type in await self.repository.all_room_types():
-            capacity = room_type["rooms"] + room_type["overbooking_allowance"]
-            left_each_night = [capacity - sold.get((room_type["code"], n.isoformat()), 0)
-                               for n in nights]
+            capacity = capacity_of(room_type)
+            left_each_night = {n: capacity - sold.get((room_type["code"], n), 0) for n in nights}
             result[room_type["code"]] = {
                 "name": room_type["name"],
-                "rooms_left": max(0, min(left_each_night)),
+                "rooms_left": max(0, min(left_each_night.values())),
+                "nights": left_each_night,
                 "nightly_rate": Decimal(room_type["nightly_rate"]),
             }
         return result
+
+    # --- helpers ------------------------------------------------------------------------
+
+    async def _confirmed(self, reservation_id: str) -> dict[str, Any]:
+        current = await self.get_reservation(reservation_id)
+        if current["status"] != ReservationStatus.CONFIRMED:
+            raise Conflict(f"reservation {reservation_id!r} is {current['status']}")
+        if current.get("amendment"):
+            raise Conflict(f"reservation {reservation_id!r} is being changed right now")
+        return current
+
+    async def _room_type(self, code: str) -> dict[str, Any]:
+        room_type = await self.repository.room_type(code)
+        if room_type is None:
+            raise Unprocessable(f"unknown room type {code!r}")
+        return room_type
+
+    def _check_stay(self, arrival: date, departure: date, *, arrival_changed: bool) -> None:
+        if departure <= arrival:
+            raise Unprocessable("departure must be after arrival")
+        nights = (departure - arrival).days
+        if nights > self.max_nights:
+            raise Unprocessable(f"a stay is at most {self.max_nights} nights, not {nights}")
+        if arrival_changed and arrival < self.clock().date():
+            raise Unprocessable(f"arrival {arrival.isoformat()} is in the past")
+
+    @staticmethod
+    def _check_occupancy(room_type: dict[str, Any], people: int, rooms: int,
+                         adults: int | None = None) -> None:
+        if adults is not None and adults < rooms:
+            raise Unprocessable("every room needs at least one adult")
+        if people > room_type["max_occupancy"] * rooms:
+            raise Unprocessable(f"{rooms} {room_type['name']} room(s) sleep at most "
+                                f"{room_type['max_occupancy'] * rooms}")
+
+    def _correlation(self) -> dict[str, Any]:
+        return {"producer": PRODUCER, "property_id": self.property_id,
+                "correlation_id": current_correlation_id()}
+
+    async def availability_entries(self, keys: Iterable[HoldKey]) -> list[dict[str, Any]]:
+        """availability.changed per room type touched, with rooms left on each night."""
+        by_type: dict[str, list[str]] = {}
+        for room_type, night in keys:
+            by_type.setdefault(room_type, []).append(night)
+        entries = []
+        for code, nights in sorted(by_type.items()):
+            room_type = await self.repository.room_type(code)
+            sold = await self.inventory.sold(code, nights)
+            left = {n: capacity_of(room_type) - sold.get((code, n), 0) for n in sorted(set(nights))}
+            entries.append(outbox_entry(AvailabilityChanged.new(
+                AvailabilityChangedPayload(room_type=code, rooms_left=left), **self._correlation())))
+        return entries
+
+    def _created_events(self, document: dict[str, Any]) -> list[dict[str, Any]]:
+        correlation = self._correlation()
+        guest = document["guest"]
+        created = ReservationCreated.new(ReservationCreatedPayload(
+            reservation_id=document["_id"],
+            confirmation_number=document["confirmation_number"],
+            guest_id=document["guest_id"],
+            guest_name=f"{guest['first_name']} {guest['last_name']}",
+            room_type=document["room_type"],
+            arrival=document["arrival"],
+            departure=document["departure"],
+            adults=document["adults"],
+            children=document["children"],
+            room_count=document["room_count"],
+            channel=document["channel"],
+            nightly_rates=document["nightly_rates"],
+            total_amount=document["total_amount"],
+            currency=document["currency"],
+            special_requests=[_request_text(r) for r in document["special_requests"]],
+            rate_plan=document["rate_plan"],
+            source_reference=document["source_reference"],
+            block_id=document["block_id"],
+        ), **correlation)
+        # Contact details go only in this guest-profile event, to those who reach the guest.
+        contact = GuestContactCaptured.new(GuestContactPayload(
+            guest_id=document["guest_id"], first_name=guest["first_name"],
+            last_name=guest["last_name"], email=guest["email"], phone=guest.get("phone"),
+        ), **correlation)
+        return [outbox_entry(created), outbox_entry(contact)]
+
+    def _amended_event(self, new: dict[str, Any], changes: list[dict[str, Any]]) -> Event[Any]:
+        public_changes = [c for c in changes if c["field"] not in ("guest", "additional_guests")]
+        if len(public_changes) < len(changes):  # names are contact data: say only that they changed
+            public_changes.append({"field": "guests", "old": None, "new": None})
+        return ReservationAmended.new(ReservationAmendedPayload(
+            reservation_id=new["_id"], guest_id=new["guest_id"], changes=public_changes,
+            room_type=new["room_type"], arrival=new["arrival"], departure=new["departure"],
+            adults=new["adults"], children=new["children"], nightly_rates=new["nightly_rates"],
+            total_amount=new["total_amount"], currency=new["currency"]), **self._correlation())
+
+
+def capacity_of(room_type: dict[str, Any]) -> int:
+    return room_type["rooms"] + room_type.get("overbooking_allowance", 0)
+
+
+def _request_text(request: dict[str, Any]) -> str:
+    return f"{request['kind']}: {request['detail']}" if request.get("detail") else request["kind"]
+

@@ -1,0 +1,43 @@
+"""Reservation subscribers: integrator commands and guest erasure. Thin, typed,
+idempotent through the use cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faststream.rabbit import RabbitBroker
+
+from shared.commands import (ReservationAmendCommand, ReservationCancelCommand,
+                             ReservationCreateCommand)
+from shared.consumer import of_type, subscribed_queue
+from shared.events import GuestAnonymized
+from shared.topology import CONSUMER_QUEUES
+
+from .integrators import IntegratorCommands
+from .service import ReservationService
+
+
+def register_consumers(broker: RabbitBroker, commands: IntegratorCommands,
+                       reservations: ReservationService) -> None:
+    command_queue, guest_lifecycle = CONSUMER_QUEUES["reservation"]
+    on_command = broker.subscriber(subscribed_queue(command_queue), title=command_queue.name)
+
+    @on_command(filter=of_type(ReservationCreateCommand.command_type))
+    async def on_create(body: dict[str, Any]) -> None:
+        """Books by the channel's reference; answers accepted or rejected."""
+        await commands.handle(body, ReservationCreateCommand)
+
+    @on_command(filter=of_type(ReservationAmendCommand.command_type))
+    async def on_amend(body: dict[str, Any]) -> None:
+        await commands.handle(body, ReservationAmendCommand)
+
+    @on_command(filter=of_type(ReservationCancelCommand.command_type))
+    async def on_cancel(body: dict[str, Any]) -> None:
+        await commands.handle(body, ReservationCancelCommand)
+
+    on_guest = broker.subscriber(subscribed_queue(guest_lifecycle), title=guest_lifecycle.name)
+
+    @on_guest(filter=of_type(GuestAnonymized.event_type))
+    async def on_guest_anonymized(event: GuestAnonymized) -> None:
+        """Erasure: names and contact details leave this guest's reservations."""
+        await reservations.anonymize_guest(event)

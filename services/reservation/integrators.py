@@ -1,0 +1,136 @@
+"""Integrator commands (OTAs, group desks): create, amend or cancel by the channel's own
+reference, each answered with a report that rides in the same document write as its
+effect (the reservation, or a command record when nothing else was written).
+
+Repeats are harmless: the same channel reference books once (a unique index), and a
+repeated command gets the same report again (same report id, so the integrator can
+drop the copy).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.commands import (Command, CommandContract, ReservationAmendCommand,
+                             ReservationCancelCommand, ReservationCreateCommand,
+                             ReservationReport, report_outbox_entry)
+from shared.consumer import describe_error
+from shared.logging import get_logger
+from shared.problems import Problem
+
+from .domain import ReservationCreate, ReservationStatus, ReservationUpdate
+from .repository import ReservationRepository
+from .service import PRODUCER, ReservationService, StillInFlight
+
+log = get_logger(__name__)
+
+
+class Envelope(CommandContract):
+    """What every command has, read before its payload so that a bad payload can still
+    be answered with a rejection."""
+
+    command_id: uuid.UUID
+    type: str
+    channel: str
+    source_reference: str
+    property_id: str
+    sent_at: datetime
+    correlation_id: str | None = None
+
+
+class IntegratorCommands:
+    def __init__(self, reservations: ReservationService, repository: ReservationRepository,
+                 clock: Callable[[], datetime]) -> None:
+        self.reservations = reservations
+        self.repository = repository
+        self.clock = clock
+
+    async def handle(self, body: dict[str, Any], command_class: type[Command[Any]]) -> None:
+        envelope = Envelope.model_validate(body)  # no envelope: nobody to answer, parked
+        try:
+            if envelope.property_id != self.repository.property_id:
+                raise Problem(f"this is property {self.repository.property_id!r}, "
+                              f"not {envelope.property_id!r}")
+            command = command_class.model_validate(body)
+            await self._apply(command)
+        except StillInFlight:
+            raise  # the first copy is still at work: retry after it
+        except (Problem, ValidationError) as error:
+            reason = error.detail if isinstance(error, Problem) else describe_error(error)
+            await self._reject(envelope, reason)
+
+    async def _apply(self, command: Command[Any]) -> None:
+        if isinstance(command, ReservationCreateCommand):
+            await self._create(command)
+            return
+        existing = await self._by_reference(command)
+        if existing is None:
+            raise Problem(f"no reservation with reference {command.source_reference!r} "
+                          f"from {command.channel}")
+        if isinstance(command, ReservationAmendCommand):
+            if existing["status"] != ReservationStatus.CONFIRMED:
+                raise Problem(f"the reservation is {existing['status']}")
+            update = ReservationUpdate.model_validate(command.payload.model_dump(exclude_none=True))
+            amended = await self.reservations.amend_reservation(
+                existing["_id"], update, also_publish=self._accepted(command))
+            if amended["version"] == existing["version"]:  # nothing changed: a repeat
+                await self.reservations.publish_for(amended, self._accepted(command)(amended))
+        elif isinstance(command, ReservationCancelCommand):
+            if existing["status"] == ReservationStatus.CANCELLED:  # a repeat: same answer
+                await self.reservations.publish_for(existing, self._accepted(command)(existing))
+                return
+            await self.reservations.cancel_reservation(
+                existing["_id"], command.payload.reason, also_publish=self._accepted(command))
+
+    async def _create(self, command: ReservationCreateCommand) -> None:
+        payload = command.payload
+        request = ReservationCreate.model_validate({
+            **payload.model_dump(exclude_none=True, exclude={"segment"}),
+            "channel": payload.segment, "source_reference": command.source_reference})
+        reservation, created = await self.reservations.create_reservation(
+            request, channel_name=command.channel, also_publish=self._accepted(command))
+        if not created:  # the same channel reference again: the same answer again
+            await self.reservations.publish_for(reservation, self._accepted(command)(reservation))
+        log.info("integrator booking answered", channel=command.channel, created=created,
+                 reservation_id=reservation["_id"])
+
+    async def _by_reference(self, command: Command[Any]) -> dict[str, Any] | None:
+        reference = f"{self.repository.property_id}|{command.channel}|{command.source_reference}"
+        return await self.repository.by_field("channel_reference", reference)
+
+    def _accepted(self, command: Command[Any]) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+        def entries(reservation: dict[str, Any]) -> list[dict[str, Any]]:
+            report = ReservationReport(
+                report_id=ReservationReport.id_for(command.command_id, "accepted"),
+                command_id=command.command_id, command_type=command.type,
+                channel=command.channel, source_reference=command.source_reference,
+                property_id=self.repository.property_id, status="accepted",
+                reservation_id=reservation["_id"],
+                confirmation_number=reservation["confirmation_number"],
+                reservation_status=str(reservation["status"]), occurred_at=self.clock())
+            return [report_outbox_entry(report, producer=PRODUCER,
+                                        correlation_id=command.correlation_id)]
+        return entries
+
+    async def _reject(self, envelope: Envelope, reason: str) -> None:
+        report = ReservationReport(
+            report_id=ReservationReport.id_for(envelope.command_id, "rejected"),
+            command_id=envelope.command_id, command_type=envelope.type,
+            channel=envelope.channel, source_reference=envelope.source_reference,
+            property_id=envelope.property_id, status="rejected", reason=reason,
+            occurred_at=self.clock())
+        await self.repository.record_command(
+            str(envelope.command_id),
+            {"type": envelope.type, "channel": envelope.channel,
+             "source_reference": envelope.source_reference, "status": "rejected",
+             "reason": reason, "recorded_at": self.clock()},
+            {"outbox": {"$each": [report_outbox_entry(report, producer=PRODUCER,
+                                                       correlation_id=envelope.correlation_id)]}})
+        self.reservations.events_written()
+        log.info("integrator command rejected", channel=envelope.channel,
+                 command_type=envelope.type, reason=reason)
