@@ -23,11 +23,15 @@ from faststream.specification import AsyncAPI
 from faststream.middlewares import AckPolicy
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
+from shared.audit import AuditLog
+from shared.auth import AccessPolicy, KeyRing
 from shared.consumer import RetryOrPark
+from shared.guard import ApiGuard, GuardSettings, TokenBuckets
 from shared.health import health_router
 from shared.logging import bind_correlation_id, configure_logging, get_logger
 from shared.mongo import connect_database, ping
 from shared.outbox import OutboxRelay
+from shared.producers import ALLOWED_PRODUCERS
 from shared.parking import ParkingLot
 from shared.problems import NotFound, install_problem_handlers
 from shared.settings import ServiceSettings
@@ -50,7 +54,8 @@ class ServiceRuntime:
             settings.rabbitmq_url,
             default_channel=Channel(prefetch_count=settings.prefetch_count),
             ack_policy=AckPolicy.REJECT_ON_ERROR,
-            middlewares=[RetryOrPark(self.parking, settings.max_attempts)],
+            middlewares=[RetryOrPark(self.parking, settings.max_attempts,
+                                     producers=ALLOWED_PRODUCERS)],
             logger=logging.getLogger("faststream"),
             log_level=logging.DEBUG,  # one line per message is too much at INFO
             graceful_timeout=10,
@@ -62,6 +67,11 @@ class ServiceRuntime:
             enabled=settings.outbox_relay_enabled,
         )
         self.connection: aio_pika.abc.AbstractRobustConnection | None = None
+        # Who may call what (services/<name>/access.py) and with which keys.
+        self.access_policy = AccessPolicy.for_service(settings.service_name)
+        self.api_keys = KeyRing.from_json(settings.api_keys)
+        # Reveals of personal data, in this service's own database.
+        self.audit = AuditLog(self.database, settings.property_id)
 
     @property
     def queue_policy(self) -> QueuePolicy:
@@ -70,6 +80,9 @@ class ServiceRuntime:
 
     async def start(self, prepare_database: Callable[[], Awaitable[None]]) -> None:
         await prepare_database()
+        await self.audit.prepare()
+        if not len(self.api_keys):
+            log.warning("no API keys configured (API_KEYS): only public routes will answer")
         self.connection = await aio_pika.connect_robust(self.settings.rabbitmq_url)
         await declare_topology(self.connection, self.settings.service_name, self.queue_policy)
         await self.parking.start(self.connection)
@@ -112,6 +125,12 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
 
     app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
     install_problem_handlers(app)
+    settings = runtime.settings
+    # Added first, so it runs inside the correlation/metrics middleware below.
+    app.add_middleware(
+        ApiGuard, router=app.router, policy=runtime.access_policy, keys=runtime.api_keys,
+        limiter=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        settings=GuardSettings(settings.max_body_bytes, settings.request_timeout_seconds))
 
     @app.middleware("http")
     async def correlate_and_measure(request: Request, call_next: Any) -> Response:
