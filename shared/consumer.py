@@ -39,7 +39,7 @@ MESSAGES_CONSUMED = Counter("messages_consumed_total", "Messages handled by cons
 
 
 class ProducerNotAllowed(Exception):
-    """The message claims a sender that may not send its type (or names none)."""
+    """The message names a sender that may not send its type."""
 
 
 # Errors no retry can cure: the message itself is wrong.
@@ -88,8 +88,9 @@ def attempts_so_far(message: AbstractIncomingMessage, queue_name: str) -> int:
 def check_producer(message: AbstractIncomingMessage,
                    allow_list: dict[str, frozenset[str]]) -> None:
     """Raises ProducerNotAllowed unless every sender the message names (envelope
-    `producer`, AMQP `app_id`) may send its type. A body that is not an envelope is left
-    to the handler's contract validation, which parks it as an invalid message."""
+    `producer`, AMQP `app_id`) may send its type. A body that is not an envelope, or
+    names no producer, is left to the handler's contract validation, which parks it as an
+    invalid message."""
     try:
         body = json.loads(message.body)
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -100,10 +101,10 @@ def check_producer(message: AbstractIncomingMessage,
     claimed = {name for name in (body.get("producer"), message.app_id) if name}
     allowed = allowed_producers(str(event_type), allow_list)
     if not claimed:
-        raise ProducerNotAllowed(f"no producer named for {event_type!r}")
-    if not claimed <= allowed:
+        return  # every contract requires `producer`: validation parks it as invalid
+    if refused := claimed - allowed:
         raise ProducerNotAllowed(
-            f"{', '.join(sorted(map(str, claimed)))} may not send {event_type!r}")
+            f"{', '.join(sorted(map(str, refused)))} may not send {event_type!r}")
 
 
 class RetryOrPark:
