@@ -3,7 +3,7 @@
 Personal data (ID numbers, phones, e-mails) is masked in every response by default. A
 route that can show it in clear takes the `reveal` dependency:
 
-    reveal_id = reveal_for("frontdesk")          # the scopes that need to see it
+    reveal_id = reveal_for("frontdesk")          # module level: the scopes that need it
 
     @router.get("/stays/{stay_id}/identity")
     async def identity(stay_id: str, reveal: Annotated[RevealRequest | None, Depends(reveal_id)]):
@@ -14,7 +14,9 @@ route that can show it in clear takes the `reveal` dependency:
                                   fields=["id_number"])          # before the data leaves
         return {"id_number": cipher.decrypt(...)}
 
-The caller asks with `?reveal=true` and says why in the `X-Reveal-Reason` header. A
+(Routes defined inside a factory function, with `from __future__ import annotations`,
+cannot name a local in `Annotated[...]`: write `reveal: RevealRequest | None =
+Depends(reveal_id)` there.) The caller asks with `?reveal=true` and says why in the `X-Reveal-Reason` header. A
 scope not named gets 403, a missing reason 422. The record goes to the service's own
 `audit_log` collection before the data is returned: no record, no reveal.
 """
