@@ -143,12 +143,35 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
         response.headers["x-correlation-id"] = correlation_id
         return response
 
+    _document_security(app, runtime.access_policy)
     app.include_router(health_router({"database": runtime.database_ready,
                                       "broker": runtime.broker_ready}))
     app.include_router(_operations_router(runtime, title))
     for router in routers:
         app.include_router(router)
     return app
+
+
+def _document_security(app: FastAPI, policy: AccessPolicy) -> None:
+    """The OpenAPI says how to authenticate, and which operations need no credential."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "apiKey": {"type": "http", "scheme": "bearer",
+                       "description": "a department's API key: <key id>.<secret>"}}
+        schema["security"] = [{"apiKey": []}]
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                if policy.required_scopes(method.upper(), path) is None:
+                    operation["security"] = []
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _operations_router(runtime: ServiceRuntime, title: str) -> APIRouter:

@@ -272,3 +272,33 @@ def test_token_buckets_refill_at_the_rate() -> None:
     now[0] = 1.0
     assert buckets.take("a") == 0
     assert buckets.take("b") == 0  # another caller has its own bucket
+
+
+def test_a_local_run_makes_its_keys_once_and_the_services_accept_them(tmp_path) -> None:
+    env_file = tmp_path / ".run" / "api-keys.env"
+    credentials, created = auth.development_credentials(env_file)
+    again, created_again = auth.development_credentials(env_file)
+    assert created and not created_again and again == credentials
+    assert set(credentials) == set(auth.SCOPES)
+    assert env_file.stat().st_mode & 0o077 == 0  # readable by its owner only
+    ring = KeyRing.from_json(auth.api_keys_setting(credentials))
+    for scope, credential in credentials.items():
+        assert ring.authenticate(credential).scopes == {scope}
+    assert credentials["manager"].split(".")[1] not in auth.api_keys_setting(credentials)
+
+
+def test_a_small_chunked_body_still_reaches_the_route(gate) -> None:
+    async def chunks():
+        yield b'{"text": '
+        yield b'"hello"}'
+    response = gate("POST", "/notes", "desk", content=chunks(),
+                    headers={"content-type": "application/json"})
+    assert response.status_code == 200 and response.json() == {"text": "hello"}
+
+
+def test_the_openapi_documents_the_credential_and_the_public_routes(gate) -> None:
+    schema = gate("GET", "/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+    assert schema["security"] == [{"apiKey": []}]
+    assert schema["paths"]["/surveys/{survey_id}"]["get"]["security"] == []
+    assert "security" not in schema["paths"]["/rooms/{number}"]["get"]
