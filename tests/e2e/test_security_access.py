@@ -98,6 +98,10 @@ def test_the_access_matrix_of_every_route_scope_and_no_credential(stack: Stack) 
     print("\n" + "\n".join(lines))
     print(f"\n{cells} cells, {len(unexpected)} unexpected (allows or denies)")
     assert unexpected == []
+    logs = stack.logs()
+    leaked = [name for name, credential in stack.credentials.by_name.items()
+              if credential.split(".", 1)[1] in logs]
+    assert leaked == [], "a credential reached a log line"
 
 
 def test_the_rate_limit_is_per_credential_with_retry_after(stack: Stack) -> None:

@@ -302,3 +302,33 @@ def test_the_openapi_documents_the_credential_and_the_public_routes(gate) -> Non
     assert schema["security"] == [{"apiKey": []}]
     assert schema["paths"]["/surveys/{survey_id}"]["get"]["security"] == []
     assert "security" not in schema["paths"]["/rooms/{number}"]["get"]
+
+
+def test_a_request_that_takes_too_long_is_answered_503() -> None:
+    import asyncio
+
+    ring, credentials = keyring(boss=["manager"])
+    settings = ServiceSettings(service_name="reservation", http_port=1,
+                               request_timeout_seconds=0.2)
+    runtime = ServiceRuntime(settings, outbox_collections=())
+    runtime.api_keys = ring
+    router = APIRouter()
+
+    @router.get("/slow")
+    async def slow() -> dict:
+        await asyncio.sleep(5)
+        return {}
+
+    async def nothing() -> None:
+        return None
+
+    app = create_service_app(runtime, title="t", routers=[router], prepare_database=nothing)
+
+    async def run() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://t") as client:
+            return await client.get("/slow",
+                                    headers={"authorization": f"Bearer {credentials['boss']}"})
+    response = asyncio.run(run())
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
