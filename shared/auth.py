@@ -111,11 +111,14 @@ class Principal:
     def has_any(self, scopes: Iterable[str]) -> bool:
         return bool(self.scopes & set(scopes))
 
+    @property
+    def bound_to_channel(self) -> bool:
+        """An integrator key (and no staff scope): it sees only its own channel."""
+        return not (self.scopes - {"integrator"})
+
     def sees_channel(self, channel: str | None) -> bool:
         """Staff see every channel's records; an integrator only its own channel's."""
-        if self.scopes - {"integrator"}:
-            return True
-        return self.channel is not None and channel == self.channel
+        return not self.bound_to_channel or (self.channel is not None and channel == self.channel)
 
 
 class KeyRing:
@@ -239,6 +242,12 @@ def ensure_channel_visible(principal: Principal, channel: str | None,
     403, so an integrator cannot learn which ids exist on other channels."""
     if not principal.sees_channel(channel):
         raise NotFound(f"{what} not found")
+
+
+def channel_filter(principal: Principal, field: str = "channel") -> dict[str, str]:
+    """For list routes: the query filter that keeps an integrator to its own channel
+    ({} for staff). An integrator key without a channel is refused at start-up."""
+    return {field: principal.channel or ""} if principal.bound_to_channel else {}
 
 
 # --- a local run's keys ----------------------------------------------------------------

@@ -89,6 +89,10 @@ def test_an_integrator_sees_only_its_own_channel_and_staff_see_all() -> None:
     ensure_channel_visible(ota, "web")
     with pytest.raises(NotFound):
         ensure_channel_visible(ota, "phone", "reservation")
+    assert auth.channel_filter(ota) == {"channel": "web"}
+    assert auth.channel_filter(desk) == {}
+    both = Principal("both", frozenset({"integrator", "reservations"}), "web")
+    assert auth.channel_filter(both) == {}  # a staff scope sees every channel
 
 
 # --- policy --------------------------------------------------------------------------------
