@@ -105,4 +105,4 @@ class AuditLog:
 
     async def records(self, subject_id: str | None = None, limit: int = 100) -> list[dict]:
         query = {"subject_id": subject_id} if subject_id else {}
-        return await self.collection.find(query).sort("at", 1).to_list(limit)
+        return await self.collection.find(query).sort("at", 1).limit(limit).to_list(limit)
