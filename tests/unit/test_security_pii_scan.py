@@ -16,3 +16,21 @@ def test_it_leaves_dates_uuids_amounts_and_masked_values_alone() -> None:
             '"id_number": "**************002X", "phone": "+86 *** **** 5678", '
             '"card": "4111 1111 1111 1112"}')
     assert find_personal_data(text, phones=["+86 139 1234 5678"]) == []
+
+
+def test_free_text_refuses_card_and_id_numbers_without_echoing_them() -> None:
+    import pytest
+    from pydantic import BaseModel, ValidationError
+
+    from shared.sensitive import FreeText
+
+    class Booking(BaseModel):
+        special_requests: list[FreeText[200]] = []
+
+    assert Booking(special_requests=["late arrival, call +86 139 1234 5678"])
+    for text in ("charge card 4111-1111-1111-1111 please", "my ID 11010519491231002X"):
+        with pytest.raises(ValidationError) as refused:
+            Booking(special_requests=[text])
+        assert "4111" not in str(refused.value.errors(include_input=False))
+    with pytest.raises(ValidationError):
+        Booking(special_requests=["x" * 201])
