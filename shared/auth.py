@@ -280,3 +280,23 @@ def api_keys_setting(credentials: dict[str, str], channel: str = "ota-demo") -> 
         keys[key_id] = {"secret_sha256": hash_secret(secret), "scopes": [scope],
                         **({"channel": channel} if scope == "integrator" else {})}
     return json.dumps(keys)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m shared.auth <key id> <scope>... [--channel C]`: a new credential (give it
+    to the department, once) and the API_KEYS entry that accepts it (for the services)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m shared.auth", description=main.__doc__)
+    parser.add_argument("key_id")
+    parser.add_argument("scopes", nargs="+", choices=SCOPES)
+    parser.add_argument("--channel", help="the booking channel of an integrator key")
+    args = parser.parse_args(argv)
+    credential, digest = new_credential(args.key_id)
+    entry = ApiKey(secret_sha256=digest, scopes=tuple(args.scopes), channel=args.channel)
+    print(f"credential (for the caller, shown once): {credential}")
+    print(f"API_KEYS entry: {json.dumps({args.key_id: entry.model_dump(exclude_none=True)})}")
+
+
+if __name__ == "__main__":
+    main()

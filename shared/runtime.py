@@ -33,7 +33,7 @@ from shared.mongo import connect_database, ping
 from shared.outbox import OutboxRelay
 from shared.producers import ALLOWED_PRODUCERS
 from shared.parking import ParkingLot
-from shared.problems import NotFound, install_problem_handlers
+from shared.problems import PROBLEM_JSON, NotFound, install_problem_handlers
 from shared.settings import ServiceSettings
 from shared.topology import CONSUMER_QUEUES, QueuePolicy, declare_topology
 from shared.worker import PollingWorker
@@ -152,6 +152,14 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
     return app
 
 
+PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "instance": {"type": "string"}},
+}
+
+
 def _document_security(app: FastAPI, policy: AccessPolicy) -> None:
     """The OpenAPI says how to authenticate, and which operations need no credential."""
     generate = app.openapi
@@ -163,11 +171,20 @@ def _document_security(app: FastAPI, policy: AccessPolicy) -> None:
         schema.setdefault("components", {})["securitySchemes"] = {
             "apiKey": {"type": "http", "scheme": "bearer",
                        "description": "a department's API key: <key id>.<secret>"}}
+        schema["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
         schema["security"] = [{"apiKey": []}]
+        problem = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
                 if policy.required_scopes(method.upper(), path) is None:
                     operation["security"] = []
+                else:
+                    responses.setdefault("401", {"description": "no valid credential", **problem})
+                    responses.setdefault("403", {"description": "a scope this route does not "
+                                                                "admit", **problem})
+                responses.setdefault("429", {"description": "rate limit reached; see Retry-After",
+                                             **problem})
         app.openapi_schema = schema
         return schema
 

@@ -336,3 +336,12 @@ def test_a_request_that_takes_too_long_is_answered_503() -> None:
     response = asyncio.run(run())
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_ops_mint_a_key_whose_entry_the_services_accept(capsys) -> None:
+    auth.main(["ota-ctrip", "integrator", "--channel", "ctrip"])
+    lines = capsys.readouterr().out.splitlines()
+    credential = lines[0].rsplit(" ", 1)[1]
+    ring = KeyRing.from_json(lines[1].split(": ", 1)[1])
+    assert ring.authenticate(credential) == Principal("ota-ctrip", frozenset({"integrator"}),
+                                                      "ctrip")
