@@ -95,6 +95,8 @@ class ApiGuard:
             credential = presented_credential(headers)
             principal = self.keys.authenticate(credential) if credential else None
             if principal is None:
+                log.info("request refused: no valid credential", method=method, route=template,
+                         presented=credential is not None)
                 await self._refuse(scope, send, 401, "Unauthorized",
                                    "a valid credential is needed: 'Authorization: Bearer <key>'",
                                    {"www-authenticate": 'Bearer realm="hotel"'}, "unauthenticated")
@@ -104,12 +106,16 @@ class ApiGuard:
 
         wait = self.limiter.take(caller)
         if wait > 0:
+            log.warning("request refused: rate limit", caller=caller, route=template)
             await self._refuse(scope, send, 429, "Too many requests",
                                "the rate limit for this credential is reached; retry later",
                                {"retry-after": str(math.ceil(wait))}, "rate_limited")
             return
 
         if required is not PUBLIC and required and not principal.has_any(required):
+            # who tried what: the key id, never the credential
+            log.warning("request refused: scope", key_id=principal.key_id,
+                        method=method, route=template)
             await self._refuse(scope, send, 403, "Forbidden",
                                f"this route needs one of the scopes {sorted(required)}",
                                {}, "forbidden")
