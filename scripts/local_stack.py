@@ -17,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.auth import api_keys_setting, development_credentials
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {"reservation": 8001, "frontdesk": 8002, "housekeeping": 8003,
             "feedback": 8004, "loyalty": 8005}
@@ -103,7 +105,9 @@ def main() -> None:
         [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{SMTP_PORT}",
          "-c", "aiosmtpd.handlers.Debugging"],
         stdout=open(logs / "smtp.log", "ab"), stderr=subprocess.STDOUT)
-    common = {"EMBEDDED_STORE_DIR": str(store), "SMTP_PORT": str(SMTP_PORT)}
+    credentials, created = development_credentials(logs / "api-keys.env")
+    common = {"EMBEDDED_STORE_DIR": str(store), "SMTP_PORT": str(SMTP_PORT),
+              "API_KEYS": api_keys_setting(credentials)}
     services = [ServiceProcess(name, port, env=common, log_path=logs / f"{name}.log")
                 for name, port in SERVICES.items()]
     try:
@@ -115,6 +119,12 @@ def main() -> None:
         for service in services:
             print(f"  {service.name:<13} {service.url}/docs")
         print(f"  SMTP sink     127.0.0.1:{SMTP_PORT} (mails in .run/smtp.log)")
+        if created:
+            print("API keys, one per department (kept in .run/api-keys.env; shown only now):")
+            for scope, credential in credentials.items():
+                print(f"  {scope:<13} {credential}")
+        print("Send one as: curl -H \"Authorization: Bearer $HOTEL_KEY_MANAGER\" ..."
+              " (after: set -a; . .run/api-keys.env; set +a)")
         print("Ctrl-C stops everything.")
         while all(s.process and s.process.poll() is None for s in services):
             time.sleep(1)

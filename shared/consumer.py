@@ -7,6 +7,8 @@ Handlers are thin typed FastStream subscribers. Around every one of them:
 - a message that does not match its contract can never succeed, so it is parked at
   once, with the validation error as its reason;
 - on the `max_attempts`-th failure the message is parked with the last error.
+- on `hotel.events`, a message whose producer (envelope `producer`, AMQP `app_id`) is
+  not allowed to send its type (shared/producers.py) is parked at once, unhandled.
 Handlers must be idempotent (see shared/idempotency.py): at-least-once delivery means
 they will see duplicates.
 """
@@ -26,15 +28,23 @@ from pydantic import ValidationError
 
 from shared.logging import bind_correlation_id, get_logger
 from shared.parking import ParkingLot
-from shared.topology import ConsumerQueue
+from shared.producers import allowed_producers
+from shared.topology import EVENTS_EXCHANGE, ConsumerQueue
 
 log = get_logger(__name__)
 
 MESSAGES_CONSUMED = Counter("messages_consumed_total", "Messages handled by consumers",
                             ["queue", "outcome"])
 
+
+
+class ProducerNotAllowed(Exception):
+    """The message names a sender that may not send its type."""
+
+
 # Errors no retry can cure: the message itself is wrong.
-PERMANENT_ERRORS = (ValidationError, json.JSONDecodeError, UnicodeDecodeError, SubscriberNotFound)
+PERMANENT_ERRORS = (ValidationError, json.JSONDecodeError, UnicodeDecodeError, SubscriberNotFound,
+                    ProducerNotAllowed)
 
 
 def subscribed_queue(queue: ConsumerQueue) -> RabbitQueue:
@@ -58,6 +68,8 @@ def of_type(event_type: str):
 def describe_error(error: Exception) -> str:
     """A reason for the parking lot: what failed and where, never the input's values
     (they may hold personal data)."""
+    if isinstance(error, ProducerNotAllowed):
+        return str(error)
     if isinstance(error, ValidationError):
         fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                            for e in error.errors(include_input=False, include_url=False))
@@ -73,12 +85,37 @@ def attempts_so_far(message: AbstractIncomingMessage, queue_name: str) -> int:
                and death.get("reason") in ("rejected", "delivery_limit"))
 
 
-class RetryOrPark:
-    """A broker middleware factory: `RabbitBroker(middlewares=[RetryOrPark(...)])`."""
+def check_producer(message: AbstractIncomingMessage,
+                   allow_list: dict[str, frozenset[str]]) -> None:
+    """Raises ProducerNotAllowed unless every sender the message names (envelope
+    `producer`, AMQP `app_id`) may send its type. A body that is not an envelope, or
+    names no producer, is left to the handler's contract validation, which parks it as an
+    invalid message."""
+    try:
+        body = json.loads(message.body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return
+    if not isinstance(body, dict):
+        return
+    event_type = message.type or body.get("type")
+    claimed = {name for name in (body.get("producer"), message.app_id) if name}
+    allowed = allowed_producers(str(event_type), allow_list)
+    if not claimed:
+        return  # every contract requires `producer`: validation parks it as invalid
+    if refused := claimed - allowed:
+        raise ProducerNotAllowed(
+            f"{', '.join(sorted(map(str, refused)))} may not send {event_type!r}")
 
-    def __init__(self, parking: ParkingLot, max_attempts: int) -> None:
+
+class RetryOrPark:
+    """A broker middleware factory: `RabbitBroker(middlewares=[RetryOrPark(...)])`.
+    `producers`: the allow-list (shared/producers.py) checked on `hotel.events` queues."""
+
+    def __init__(self, parking: ParkingLot, max_attempts: int,
+                 producers: dict[str, frozenset[str]] | None = None) -> None:
         self.parking = parking
         self.max_attempts = max_attempts
+        self.producers = producers
 
     def __call__(self, msg: Any, /, *, context: Any) -> "_RetryOrParkScope":
         return _RetryOrParkScope(msg, context=context, policy=self)
@@ -93,6 +130,13 @@ class _RetryOrParkScope(BaseMiddleware):
         raw: AbstractIncomingMessage = self.msg
         bind_correlation_id(raw.correlation_id or raw.message_id)
 
+    async def consume_scope(self, call_next: Any, msg: Any) -> Any:
+        """Runs once a handler matched, before it is called."""
+        queue = self.policy.parking.queue(self.context.get_local("handler_").queue.name)
+        if self.policy.producers is not None and queue.exchange == EVENTS_EXCHANGE:
+            check_producer(self.msg, self.policy.producers)
+        return await call_next(msg)
+
     async def after_processed(self, exc_type: type[BaseException] | None = None,
                               exc_val: BaseException | None = None,
                               exc_tb: TracebackType | None = None) -> bool | None:
@@ -106,7 +150,8 @@ class _RetryOrParkScope(BaseMiddleware):
         attempt = attempts_so_far(raw, queue.name) + 1
         permanent = isinstance(exc_val, PERMANENT_ERRORS)
         if permanent or attempt >= self.policy.max_attempts:
-            kind = "invalid message" if permanent else "attempts exhausted"
+            kind = ("producer not allowed" if isinstance(exc_val, ProducerNotAllowed)
+                    else "invalid message" if permanent else "attempts exhausted")
             await self.policy.parking.park(raw, queue, attempts=attempt,
                                            reason=f"{kind}: {describe_error(exc_val)}")
             MESSAGES_CONSUMED.labels(queue.name, "parked").inc()

@@ -23,13 +23,17 @@ from faststream.specification import AsyncAPI
 from faststream.middlewares import AckPolicy
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
+from shared.audit import AuditLog
+from shared.auth import AccessPolicy, KeyRing
 from shared.consumer import RetryOrPark
+from shared.guard import ApiGuard, GuardSettings, TokenBuckets
 from shared.health import health_router
 from shared.logging import bind_correlation_id, configure_logging, get_logger
 from shared.mongo import connect_database, ping
 from shared.outbox import OutboxRelay
+from shared.producers import ALLOWED_PRODUCERS
 from shared.parking import ParkingLot
-from shared.problems import NotFound, install_problem_handlers
+from shared.problems import PROBLEM_JSON, NotFound, install_problem_handlers
 from shared.settings import ServiceSettings
 from shared.topology import CONSUMER_QUEUES, QueuePolicy, declare_topology
 from shared.worker import PollingWorker
@@ -50,7 +54,8 @@ class ServiceRuntime:
             settings.rabbitmq_url,
             default_channel=Channel(prefetch_count=settings.prefetch_count),
             ack_policy=AckPolicy.REJECT_ON_ERROR,
-            middlewares=[RetryOrPark(self.parking, settings.max_attempts)],
+            middlewares=[RetryOrPark(self.parking, settings.max_attempts,
+                                     producers=ALLOWED_PRODUCERS)],
             logger=logging.getLogger("faststream"),
             log_level=logging.DEBUG,  # one line per message is too much at INFO
             graceful_timeout=10,
@@ -62,6 +67,11 @@ class ServiceRuntime:
             enabled=settings.outbox_relay_enabled,
         )
         self.connection: aio_pika.abc.AbstractRobustConnection | None = None
+        # Who may call what (services/<name>/access.py) and with which keys.
+        self.access_policy = AccessPolicy.for_service(settings.service_name)
+        self.api_keys = KeyRing.from_json(settings.api_keys)
+        # Reveals of personal data, in this service's own database.
+        self.audit = AuditLog(self.database, settings.property_id)
 
     @property
     def queue_policy(self) -> QueuePolicy:
@@ -70,6 +80,9 @@ class ServiceRuntime:
 
     async def start(self, prepare_database: Callable[[], Awaitable[None]]) -> None:
         await prepare_database()
+        await self.audit.prepare()
+        if not len(self.api_keys):
+            log.warning("no API keys configured (API_KEYS): only public routes will answer")
         self.connection = await aio_pika.connect_robust(self.settings.rabbitmq_url)
         await declare_topology(self.connection, self.settings.service_name, self.queue_policy)
         await self.parking.start(self.connection)
@@ -112,6 +125,12 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
 
     app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
     install_problem_handlers(app)
+    settings = runtime.settings
+    # Added first, so it runs inside the correlation/metrics middleware below.
+    app.add_middleware(
+        ApiGuard, router=app.router, policy=runtime.access_policy, keys=runtime.api_keys,
+        limiter=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        settings=GuardSettings(settings.max_body_bytes, settings.request_timeout_seconds))
 
     @app.middleware("http")
     async def correlate_and_measure(request: Request, call_next: Any) -> Response:
@@ -124,12 +143,52 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
         response.headers["x-correlation-id"] = correlation_id
         return response
 
+    _document_security(app, runtime.access_policy)
     app.include_router(health_router({"database": runtime.database_ready,
                                       "broker": runtime.broker_ready}))
     app.include_router(_operations_router(runtime, title))
     for router in routers:
         app.include_router(router)
     return app
+
+
+PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                   "instance": {"type": "string"}},
+}
+
+
+def _document_security(app: FastAPI, policy: AccessPolicy) -> None:
+    """The OpenAPI says how to authenticate, and which operations need no credential."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "apiKey": {"type": "http", "scheme": "bearer",
+                       "description": "a department's API key: <key id>.<secret>"}}
+        schema["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        schema["security"] = [{"apiKey": []}]
+        problem = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                if policy.required_scopes(method.upper(), path) is None:
+                    operation["security"] = []
+                else:
+                    responses.setdefault("401", {"description": "no valid credential", **problem})
+                    responses.setdefault("403", {"description": "a scope this route does not "
+                                                                "admit", **problem})
+                responses.setdefault("429", {"description": "rate limit reached; see Retry-After",
+                                             **problem})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _operations_router(runtime: ServiceRuntime, title: str) -> APIRouter:

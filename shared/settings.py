@@ -33,6 +33,15 @@ class ServiceSettings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # Access (shared/auth.py, shared/guard.py). API_KEYS: JSON {"<key id>":
+    # {"secret_sha256": ..., "scopes": [...], "channel": ... (integrators)}}. Unset: no
+    # credential is accepted, only the public routes answer.
+    api_keys: str | None = None
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    rate_limit_burst: int = Field(default=60, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+
     @property
     def database_name(self) -> str:
         return self.mongodb_database or self.service_name

@@ -11,12 +11,22 @@ For every consuming queue Q (one per service and purpose):
 Events nobody is bound to go to `hotel.unrouted` through the alternate exchange, so a
 publish never silently vanishes.
 
+Each service connects as its own broker user (its name), allowed only its own queues
+(all named `<service>.`), the exchanges it publishes to and those its queues bind to; see
+`service_permissions`. Passwords come from `RABBITMQ_PASSWORD_<SERVICE>` when the
+definitions are generated (a development default otherwise) and are stored as RabbitMQ
+password hashes.
+
 Run `python -m shared.topology` to print the RabbitMQ definitions.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import os
+import re
 from dataclasses import dataclass
 
 import aio_pika
@@ -100,6 +110,17 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
 }
 
 
+# The exchanges each service publishes to, besides `hotel.dlx` (parking and replay):
+# its outbox relay's events, and reservation's answers to integrators.
+PUBLISHES_TO: dict[str, tuple[str, ...]] = {
+    "reservation": (EVENTS_EXCHANGE, REPORTS_EXCHANGE),
+    "frontdesk": (EVENTS_EXCHANGE,),
+    "housekeeping": (EVENTS_EXCHANGE,),
+    "loyalty": (EVENTS_EXCHANGE,),
+    "feedback": (EVENTS_EXCHANGE,),
+}
+
+
 @dataclass(frozen=True)
 class QueuePolicy:
     retry_delay_ms: int = 5000
@@ -180,8 +201,60 @@ async def declare_topology(connection: aio_pika.abc.AbstractConnection, service:
             await declare_consumer_queue(channel, queue, policy)
 
 
-def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/") -> dict:
-    """The whole topology as RabbitMQ definitions, for a broker that boots with it."""
+def _any_of(*names: str) -> str:
+    return "^(" + "|".join(names) + ")$"
+
+
+def service_permissions(service: str) -> dict[str, str]:
+    """RabbitMQ permissions (regexes) of a service's broker user.
+
+    configure: the shared exchanges and the `hotel.unrouted` queue, which every service
+    declares at start (idempotently), and its own queues. write: publishing to the
+    exchanges it publishes to and `hotel.dlx`; binding its own queues (and
+    `hotel.unrouted`). read: consuming its own queues; binding from the exchanges."""
+    own = re.escape(f"{service}.") + ".*"
+    shared = [re.escape(name) for name in (UNROUTED_EXCHANGE, DEAD_LETTER_EXCHANGE,
+                                           COMMANDS_EXCHANGE, REPORTS_EXCHANGE, EVENTS_EXCHANGE)]
+    sources = {queue.exchange for queue in CONSUMER_QUEUES[service]}
+    writes = sorted({*PUBLISHES_TO[service], DEAD_LETTER_EXCHANGE, UNROUTED_QUEUE})
+    # Declaring an exchange that has an alternate exchange needs read on it (and write
+    # on the alternate): so every service reads the three topic exchanges. Reading an
+    # exchange only lets it bind its own queues there.
+    reads = sorted({*sources, DEAD_LETTER_EXCHANGE, UNROUTED_EXCHANGE, EVENTS_EXCHANGE,
+                    COMMANDS_EXCHANGE, REPORTS_EXCHANGE})
+    return {
+        "configure": _any_of(*shared, own),
+        "write": _any_of(*(re.escape(name) for name in writes), own),
+        "read": _any_of(*(re.escape(name) for name in reads), own),
+    }
+
+
+def rabbitmq_password_hash(password: str, salt: bytes | None = None) -> str:
+    """RabbitMQ's `rabbit_password_hashing_sha256`: base64(salt + sha256(salt + password)).
+    The salt defaults to one derived from the password, so regenerating the definitions
+    with the same passwords gives the same file."""
+    salt = salt if salt is not None else hashlib.sha256(b"hotel-salt:" + password.encode()).digest()[:4]
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def service_password(service: str, environ: dict[str, str] = os.environ) -> str:
+    return environ.get(f"RABBITMQ_PASSWORD_{service.upper()}", f"{service}-dev-only")
+
+
+def users_and_permissions(vhost: str = "/", environ: dict[str, str] = os.environ) -> dict:
+    users, permissions = [], []
+    for service in CONSUMER_QUEUES:
+        users.append({"name": service, "tags": [],
+                      "password_hash": rabbitmq_password_hash(service_password(service, environ)),
+                      "hashing_algorithm": "rabbit_password_hashing_sha256"})
+        permissions.append({"user": service, "vhost": vhost, **service_permissions(service)})
+    return {"users": users, "permissions": permissions}
+
+
+def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
+                environ: dict[str, str] = os.environ) -> dict:
+    """The whole topology as RabbitMQ definitions, for a broker that boots with it,
+    with a user per service (passwords from `environ`)."""
     exchanges = [
         {"name": UNROUTED_EXCHANGE, "type": "fanout", "arguments": {}},
         {"name": DEAD_LETTER_EXCHANGE, "type": "direct", "arguments": {}},
@@ -207,6 +280,7 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/") -> dict:
                  "routing_key": queue.parking_key},
             ]
     return {
+        **users_and_permissions(vhost, environ),
         "exchanges": [{**e, "vhost": vhost, "durable": True, "auto_delete": False,
                        "internal": False} for e in exchanges],
         "queues": [{**q, "vhost": vhost, "durable": True, "auto_delete": False} for q in queues],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import json
 import socket
 import threading
 import time
@@ -16,9 +17,37 @@ import httpx
 from aiosmtpd.controller import Controller
 
 from scripts.local_stack import ServiceProcess
+from shared.auth import SCOPES, new_credential
 
 SERVICE_NAMES = ("reservation", "frontdesk", "housekeeping", "feedback", "loyalty")
 RUN_ID = str(int(time.time()))
+# The channel of the test integrator key ("integrator"); "integrator-other" books for
+# another channel, for object-level tests.
+INTEGRATOR_CHANNEL = "ota-test"
+OTHER_CHANNEL = "ota-other"
+
+
+@dataclass(frozen=True)
+class StackCredentials:
+    """A credential per scope (and a second integrator), and the API_KEYS accepting them."""
+
+    by_name: dict[str, str]
+    api_keys: str
+
+    @classmethod
+    def generate(cls) -> "StackCredentials":
+        by_name, keys = {}, {}
+        for name, scope, channel in (*((s, s, INTEGRATOR_CHANNEL if s == "integrator" else None)
+                                       for s in SCOPES),
+                                     ("integrator-other", "integrator", OTHER_CHANNEL)):
+            credential, digest = new_credential(f"test-{name}")
+            by_name[name] = credential
+            keys[f"test-{name}"] = {"secret_sha256": digest, "scopes": [scope],
+                                    **({"channel": channel} if channel else {})}
+        return cls(by_name, json.dumps(keys))
+
+    def headers(self, name: str | None) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.by_name[name]}"} if name else {}
 
 
 def free_port() -> int:
@@ -67,6 +96,7 @@ class Stack:
     smtp: SmtpSink | None = None
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     database_suffix: str = field(default_factory=lambda: f"{RUN_ID}_{time.monotonic_ns()}")
+    credentials: StackCredentials = field(default_factory=StackCredentials.generate)
 
     def env_for(self, name: str, **extra: str) -> dict[str, str]:
         env = {
@@ -77,6 +107,10 @@ class Stack:
             "LOG_LEVEL": "INFO",
             "MONGODB_DATABASE": f"{name}_{self.database_suffix}",
             "EMBEDDED_STORE_DIR": str(self.work_dir / "store" / name),
+            "API_KEYS": self.credentials.api_keys,
+            # Tests drive hundreds of requests a second; a test of the limit sets its own.
+            "RATE_LIMIT_PER_MINUTE": "1000000",
+            "RATE_LIMIT_BURST": "100000",
         }
         if self.mongo_url:
             env["MONGODB_URL"] = self.mongo_url
@@ -102,8 +136,11 @@ class Stack:
         self.services[name] = process.start()
         process.wait_ready()
 
-    def client(self, name: str) -> httpx.Client:
-        return httpx.Client(base_url=self.services[name].url, timeout=10)
+    def client(self, name: str, scope: str | None = "manager") -> httpx.Client:
+        """A client of service `name` sending the test credential of `scope` (a scope, or
+        "integrator-other"); `scope=None` sends none."""
+        return httpx.Client(base_url=self.services[name].url, timeout=10,
+                            headers=self.credentials.headers(scope))
 
     def stop(self) -> None:
         for process in self.services.values():

@@ -1,0 +1,54 @@
+"""Recognising ID and payment card numbers in text, to keep them out of free-text fields.
+
+A guest types "please charge my card 4111 1111 1111 1111" into special requests: stored
+as is, a card number lands in a database outside any PCI scope, and travels in events.
+`FreeText` refuses such input at the edge (a 422 naming the field, never the value):
+
+    special_requests: list[FreeText[200]]
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+
+# A PRC resident ID: 17 digits and a digit or X, not inside a longer number.
+ID_NUMBER = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])")
+# 13-19 digits, spaces or dashes between, not part of a longer digit run (a UUID's
+# digits are no card), passing the Luhn check: a payment card number.
+CARD_CANDIDATE = re.compile(r"(?<![0-9])(?<![0-9][ -])\d(?:[ -]?\d){12,18}(?![ -]?[0-9])")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def sensitive_numbers(text: str) -> list[str]:
+    """The kinds of sensitive numbers in `text`, one entry per finding."""
+    found = ["id number" for _ in ID_NUMBER.finditer(text)]
+    found += ["card number" for match in CARD_CANDIDATE.finditer(text)
+              if luhn_valid(re.sub(r"\D", "", match.group()))]
+    return found
+
+
+def refuse_sensitive_numbers(text: str) -> str:
+    if kinds := sensitive_numbers(text):
+        raise ValueError(f"must not contain an {kinds[0]}; the desk takes those in person")
+    return text
+
+
+class _FreeText:
+    def __getitem__(self, max_length: int) -> Any:
+        return Annotated[str, Field(max_length=max_length),
+                         AfterValidator(refuse_sensitive_numbers)]
+
+
+FreeText = _FreeText()

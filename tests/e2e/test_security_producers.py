@@ -1,0 +1,50 @@
+"""A consumer parks what its producer may not send, on the real broker, with exact counts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared.outbox import outbox_entry, to_amqp_message
+from tests.support.amqp import all_consumer_queues, publish_events, publish_raw, queue_depths, wait_for
+from tests.support.journeys import checkout
+from tests.support.stack import Stack
+
+from .test_delivery_guarantees import count_tasks, wait_until_drained
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_events_from_a_producer_not_allowed_to_send_them_are_parked(
+        stack: Stack, amqp_url: str) -> None:
+    stack.start("housekeeping")
+    good = [checkout(n)[1] for n in range(20)]
+    # housekeeping claims a checkout: envelope and app_id both say housekeeping
+    forged = checkout(100)[1].model_copy(update={"producer": "housekeeping"})
+    # the envelope says frontdesk, but the AMQP app_id says loyalty
+    mismatched = checkout(101)[1]
+    message = to_amqp_message({**outbox_entry(mismatched), "producer": "loyalty"})
+
+    await publish_events(amqp_url, good[:10])
+    await publish_events(amqp_url, [forged])
+    await publish_raw(amqp_url, "stay.checked_out", message.body, type=message.type,
+                      message_id=message.message_id, app_id="loyalty",
+                      content_type="application/json")
+    await publish_events(amqp_url, good[10:])
+
+    housekeeping = stack.client("housekeeping")
+    await wait_for(lambda: count_tasks(housekeeping) >= 20, timeout=60, message="good ones")
+    await wait_until_drained(amqp_url, "housekeeping", settle=2)
+
+    assert count_tasks(housekeeping) == 20  # neither forgery made a task
+    parked = housekeeping.get("/admin/parking").json()["housekeeping.stay-events"]
+    reasons = {entry["message_id"]: entry["reason"] for entry in parked}
+    assert reasons == {
+        str(forged.event_id): "producer not allowed: housekeeping may not send 'stay.checked_out'",
+        str(mismatched.event_id):
+            "producer not allowed: loyalty may not send 'stay.checked_out'",
+    }
+    depths = await queue_depths(amqp_url, all_consumer_queues("housekeeping"))
+    assert depths["housekeeping.stay-events.parking"] == 2
+    print(f"\nparked: {json.dumps(parked)}")

@@ -1,0 +1,55 @@
+"""The broker users in the definitions: one per service, its own queues only."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from shared.topology import (CONSUMER_QUEUES, definitions, rabbitmq_password_hash,
+                             service_permissions)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_password_hash_is_rabbitmqs_salted_sha256() -> None:
+    encoded = rabbitmq_password_hash("s3cret", salt=b"\x01\x02\x03\x04")
+    raw = base64.b64decode(encoded)
+    assert raw[:4] == b"\x01\x02\x03\x04"
+    assert raw[4:] == hashlib.sha256(b"\x01\x02\x03\x04" + b"s3cret").digest()
+    assert rabbitmq_password_hash("a") == rabbitmq_password_hash("a") != rabbitmq_password_hash("b")
+
+
+def test_every_service_has_a_user_with_a_password_from_the_environment() -> None:
+    generated = definitions(environ={"RABBITMQ_PASSWORD_LOYALTY": "from-env"})
+    users = {user["name"]: user for user in generated["users"]}
+    assert set(users) == set(CONSUMER_QUEUES)
+    assert users["loyalty"]["password_hash"] == rabbitmq_password_hash("from-env")
+    assert users["frontdesk"]["password_hash"] == rabbitmq_password_hash("frontdesk-dev-only")
+    assert all(user["tags"] == [] for user in users.values())  # no management access
+    assert {p["user"] for p in generated["permissions"]} == set(CONSUMER_QUEUES)
+
+
+def test_a_service_reaches_its_own_queues_and_no_one_elses() -> None:
+    for service, queues in CONSUMER_QUEUES.items():
+        allowed = {kind: re.compile(regex) for kind, regex in service_permissions(service).items()}
+        for queue in queues:
+            for name in (queue.name, queue.retry_queue, queue.parking_queue):
+                assert name.startswith(f"{service}.")  # the permissions rely on it
+                assert allowed["read"].match(name) and allowed["configure"].match(name)
+        for other, other_queues in CONSUMER_QUEUES.items():
+            if other == service:
+                continue
+            for queue in other_queues:
+                for kind in ("configure", "write", "read"):
+                    assert not allowed[kind].match(queue.name), (service, kind, queue.name)
+        assert allowed["write"].match("hotel.events")
+        assert bool(allowed["write"].match("hotel.reports")) == (service == "reservation")
+        assert not allowed["write"].match("hotel.commands")
+
+
+def test_the_committed_definitions_are_the_generated_ones() -> None:
+    committed = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
+    assert committed == definitions(environ={})
