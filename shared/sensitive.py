@@ -33,7 +33,7 @@ def luhn_valid(digits: str) -> bool:
 
 def sensitive_numbers(text: str) -> list[str]:
     """The kinds of sensitive numbers in `text`, one entry per finding."""
-    found = ["id number" for _ in ID_NUMBER.finditer(text)]
+    found = ["ID number" for _ in ID_NUMBER.finditer(text)]
     found += ["card number" for match in CARD_CANDIDATE.finditer(text)
               if luhn_valid(re.sub(r"\D", "", match.group()))]
     return found
@@ -41,7 +41,8 @@ def sensitive_numbers(text: str) -> list[str]:
 
 def refuse_sensitive_numbers(text: str) -> str:
     if kinds := sensitive_numbers(text):
-        raise ValueError(f"must not contain an {kinds[0]}; the desk takes those in person")
+        raise ValueError(f"must not contain {'an' if kinds[0][0] in 'aeiouAEIOU' else 'a'} {kinds[0]}; "
+                         "the desk takes those in person")
     return text
 
 

@@ -241,8 +241,16 @@ def service_password(service: str, environ: dict[str, str] = os.environ) -> str:
     return environ.get(f"RABBITMQ_PASSWORD_{service.upper()}", f"{service}-dev-only")
 
 
+OPS_USER = "ops"  # the operators' administrator, for the management UI
+
+
 def users_and_permissions(vhost: str = "/", environ: dict[str, str] = os.environ) -> dict:
-    users, permissions = [], []
+    # A broker booting with these definitions creates no default user: ops comes from here.
+    users = [{"name": OPS_USER, "tags": ["administrator"],
+              "password_hash": rabbitmq_password_hash(service_password(OPS_USER, environ)),
+              "hashing_algorithm": "rabbit_password_hashing_sha256"}]
+    permissions = [{"user": OPS_USER, "vhost": vhost, "configure": ".*", "write": ".*",
+                    "read": ".*"}]
     for service in CONSUMER_QUEUES:
         users.append({"name": service, "tags": [],
                       "password_hash": rabbitmq_password_hash(service_password(service, environ)),
@@ -280,6 +288,7 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
                  "routing_key": queue.parking_key},
             ]
     return {
+        "vhosts": [{"name": vhost}],
         **users_and_permissions(vhost, environ),
         "exchanges": [{**e, "vhost": vhost, "durable": True, "auto_delete": False,
                        "internal": False} for e in exchanges],

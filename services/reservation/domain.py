@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, EmailStr, Field,
                       field_validator, model_validator)
 
+from shared.sensitive import FreeText
+
 CONFIRMATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
 
@@ -99,7 +101,8 @@ def _request_from_text(value: Any) -> Any:
 class SpecialRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: RequestKind
-    detail: Annotated[str, Field(max_length=200)] | None = None
+    # Free text refuses card and ID numbers: a guest may type one in, it must not be kept.
+    detail: FreeText[200] | None = None
 
     def as_text(self) -> str:
         return f"{self.kind.value}: {self.detail}" if self.detail else self.kind.value

@@ -130,7 +130,10 @@ class Stack:
             process.wait_ready()
 
     def restart(self, name: str, **extra_env: str) -> None:
+        """Starts the service again on its port and store; a still-running old process is
+        stopped first (a killed one is simply replaced)."""
         old = self.services[name]
+        old.stop()
         process = ServiceProcess(name, old.port, env=self.env_for(name, **extra_env),
                                  log_path=old.log_path)
         self.services[name] = process.start()

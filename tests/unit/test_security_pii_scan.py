@@ -7,7 +7,7 @@ def test_it_finds_id_numbers_cards_and_given_phones() -> None:
     text = ("id 11010519491231002X card 4111 1111 1111 1111 "
             "phone +86 139-1234-5678 again 8613912345678")
     assert sorted(find_personal_data(text, phones=["+86 139 1234 5678"])) == \
-        ["card number", "id number", "phone", "phone"]
+        ["ID number", "card number", "phone", "phone"]
 
 
 def test_it_leaves_dates_uuids_amounts_and_masked_values_alone() -> None:
