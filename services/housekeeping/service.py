@@ -88,16 +88,21 @@ class HousekeepingService:
 
     async def on_room_assigned(self, event: RoomAssigned) -> None:
         """Arrival preparation for the assigned room, with the guest's amenity preferences.
-        A reassignment cancels the preparation of the room given before."""
+        A reassignment cancels the preparation of the room given before. A room given at
+        the desk as the guest checks in (the event names the stay) was ready already, the
+        desk gives no other: it is prepared only when there is something to bring (a VIP
+        welcome or the guest's amenities)."""
         assigned = event.payload
         room = await self.rooms.room(assigned.room_number)
         guest = await self.repository.guest(assigned.guest_id)
-        await self.create_task(
-            arrival_task_id(assigned.reservation_id, assigned.room_number),
-            TaskKind.ARRIVAL_PREPARATION, room, day=assigned.arrival, stay_id=assigned.stay_id,
-            guest_id=assigned.guest_id, vip=assigned.vip, cause=event,
-            extra={"reservation_id": assigned.reservation_id,
-                   "guest_amenities": guest["amenities"] if guest else []})
+        amenities = guest["amenities"] if guest else []
+        if not assigned.stay_id or assigned.vip or amenities:
+            await self.create_task(
+                arrival_task_id(assigned.reservation_id, assigned.room_number),
+                TaskKind.ARRIVAL_PREPARATION, room, day=assigned.arrival,
+                stay_id=assigned.stay_id, guest_id=assigned.guest_id, vip=assigned.vip,
+                cause=event, extra={"reservation_id": assigned.reservation_id,
+                                    "guest_amenities": amenities})
         await self.repository.set_open_tasks_fields(
             {"reservation_id": assigned.reservation_id, "kind": TaskKind.ARRIVAL_PREPARATION.value,
              "room_number": {"$ne": assigned.room_number}},
