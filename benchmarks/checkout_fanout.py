@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import aio_pika
-import httpx
 
 from tests.support.amqp import publish_events
 from tests.support.infrastructure import local_vhost
@@ -54,8 +53,8 @@ async def baseline(url: str, count: int) -> float:
 
 async def fan_out(stack: Stack, count: int) -> float:
     checkouts = [checkout(n) for n in range(count)]
-    housekeeping = httpx.AsyncClient(base_url=stack.services["housekeeping"].url)
-    feedback = httpx.AsyncClient(base_url=stack.services["feedback"].url)
+    housekeeping = stack.async_client("housekeeping")
+    feedback = stack.async_client("feedback")
     started = time.perf_counter()
     await publish_events(stack.amqp_url, [event for pair in checkouts for event in pair])
     while True:
@@ -68,7 +67,7 @@ async def fan_out(stack: Stack, count: int) -> float:
 
 async def ledger_entries(stack: Stack, count: int) -> int:
     """Counted after the clock stopped: loyalty has no count route, only per-guest ones."""
-    async with httpx.AsyncClient(base_url=stack.services["loyalty"].url) as loyalty:
+    async with stack.async_client("loyalty", scope="ops") as loyalty:
         for _ in range(600):
             response = await loyalty.get("/metrics")
             for line in response.text.splitlines():

@@ -16,9 +16,12 @@ from pydantic import AfterValidator, Field
 
 # A PRC resident ID: 17 digits and a digit or X, not inside a longer number.
 ID_NUMBER = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])")
-# 13-19 digits, spaces or dashes between, not part of a longer digit run (a UUID's
-# digits are no card), passing the Luhn check: a payment card number.
-CARD_CANDIDATE = re.compile(r"(?<![0-9])(?<![0-9][ -])\d(?:[ -]?\d){12,18}(?![ -]?[0-9])")
+# 13-19 digits, spaces or dashes between, not part of a longer digit run and not glued
+# to letters (a UUID's all-digit segments, "e3-3567-4123-8234-1a", are no card), passing
+# the Luhn check: a payment card number.
+CARD_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(?<![0-9A-Za-z]-)(?<![0-9] )"
+                            r"\d(?:[ -]?\d){12,18}"
+                            r"(?![ -]?[0-9])(?![A-Za-z])(?!-[A-Za-z])")
 
 
 def luhn_valid(digits: str) -> bool:

@@ -36,7 +36,7 @@ async def test_1000_concurrent_walk_ins_over_100_rooms_let_each_room_once_a_nigh
                "registration": REGISTRATION} for _ in range(1000)]
 
     limits = httpx.Limits(max_connections=50)
-    async with httpx.AsyncClient(base_url=stack.services["frontdesk"].url, timeout=120,
+    async with stack.async_client("frontdesk", timeout=120,
                                  limits=limits) as client:
         responses = await asyncio.gather(*(client.post("/walk-ins", json=body) for body in bodies))
         statuses = Counter(response.status_code for response in responses)

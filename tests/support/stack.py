@@ -145,6 +145,13 @@ class Stack:
         return httpx.Client(base_url=self.services[name].url, timeout=10,
                             headers=self.credentials.headers(scope))
 
+    def async_client(self, name: str, scope: str | None = "manager",
+                     **options: Any) -> httpx.AsyncClient:
+        """The same for concurrent tests; `options` go to httpx (timeout, limits)."""
+        return httpx.AsyncClient(base_url=self.services[name].url,
+                                 headers=self.credentials.headers(scope),
+                                 **{"timeout": 30, **options})
+
     def stop(self) -> None:
         for process in self.services.values():
             process.stop()
