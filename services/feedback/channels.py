@@ -14,24 +14,22 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
-import aiosmtplib
-
 from shared.crypto import mask
+from shared.mail import SmtpSender as SmtpTransport
 
 from .config import Settings
 from .messages import GuestMessage
-
-# What a failed send raises; the workers retry these later.
-SEND_ERRORS = (aiosmtplib.SMTPException, OSError)
-
 
 class MessageSender(Protocol):
     async def send(self, message: GuestMessage) -> None: ...
 
 
 class SmtpSender:
+    """A guest message as an e-mail, through the shared SMTP transport."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.transport = SmtpTransport(settings)
 
     def email(self, message: GuestMessage) -> EmailMessage:
         email = EmailMessage()
@@ -43,10 +41,7 @@ class SmtpSender:
         return email
 
     async def send(self, message: GuestMessage) -> None:
-        await aiosmtplib.send(
-            self.email(message), hostname=self.settings.smtp_host, port=self.settings.smtp_port,
-            username=self.settings.smtp_username, password=self.settings.smtp_password,
-            start_tls=self.settings.smtp_start_tls, timeout=self.settings.smtp_timeout_seconds)
+        await self.transport.send(self.email(message))
 
 
 class FileSmsSender:

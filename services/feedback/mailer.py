@@ -19,10 +19,11 @@ from prometheus_client import Counter
 
 from shared.events import SurveySent, SurveySentPayload
 from shared.logging import get_logger
+from shared.mail import SEND_ERRORS
 from shared.outbox import push_outbox
 from shared.worker import PollingWorker
 
-from .channels import SEND_ERRORS, MessageSender
+from .channels import MessageSender
 from .config import Settings
 from .domain import (INVITATION, REMINDER, SurveyStatus, language_of, next_attempt_after,
                      survey_token)

@@ -2,6 +2,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from shared.mail import SmtpSettings
 from shared.settings import ServiceSettings
 
 
@@ -12,7 +13,7 @@ class PromotionSetting(BaseModel):
     bonus_percent: int = Field(ge=0, le=1000)
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, SmtpSettings):
     service_name: str = "loyalty"
     http_port: int = 8005
     points_per_currency_unit: int = Field(default=10, ge=0, le=1000)
@@ -28,15 +29,7 @@ class Settings(ServiceSettings):
     jobs_enabled: bool = True
     jobs_poll_seconds: float = Field(default=3600.0, gt=0)
     jobs_batch_size: int = Field(default=200, ge=1, le=5000)
-    # Campaign e-mail (greetings, win-back offers, gifts) goes out over SMTP; SMS waits
-    # in `messages` for an SMS adapter.
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    smtp_start_tls: bool = False
-    smtp_timeout_seconds: float = 10.0
-    mail_from: str = "guest-relations@demo-hotel.example"
-    hotel_name: str = "Demo Hotel"
+    # Campaign e-mail (greetings, win-back offers, gifts) goes out over SMTP (the SMTP_*
+    # settings of shared.mail); SMS waits in `messages` for an SMS adapter.
     messenger_poll_seconds: float = Field(default=30.0, gt=0)
     messenger_lease_seconds: float = Field(default=60.0, gt=0)

@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
+from shared.mail import MailSender, SmtpSender
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .api import loyalty_router
 from .config import Settings
 from .consumers import register_consumers
 from .jobs import DailyPass
-from .messenger import CampaignMessenger, MailSender, SmtpSender
+from .messenger import CampaignMessenger
 from .ledger import EarningRules, Promotion
 from .repository import OUTBOX_COLLECTIONS, LoyaltyRepository
 from .guests import GuestStore

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any, Protocol
+from typing import Any
 
-import aiosmtplib
 from prometheus_client import Counter
 
 from shared.logging import get_logger
+from shared.mail import SEND_ERRORS, MailSender
 from shared.worker import PollingWorker
 
 from .config import Settings
@@ -29,21 +28,6 @@ from .repository import LoyaltyRepository
 log = get_logger(__name__)
 CAMPAIGN_MAILS = Counter("loyalty_campaign_mails_total", "Campaign e-mails accepted by SMTP")
 RETRY_AFTER = timedelta(minutes=10)
-
-
-class MailSender(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
-
-
-class SmtpSender:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    async def send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(
-            message, hostname=self.settings.smtp_host, port=self.settings.smtp_port,
-            username=self.settings.smtp_username, password=self.settings.smtp_password,
-            start_tls=self.settings.smtp_start_tls, timeout=self.settings.smtp_timeout_seconds)
 
 
 class CampaignMessenger(PollingWorker):
@@ -80,7 +64,7 @@ class CampaignMessenger(PollingWorker):
                                         domain=self.settings.mail_from.split("@")[-1])
         try:
             await self.sender.send(mail)
-        except (aiosmtplib.SMTPException, OSError) as exc:
+        except SEND_ERRORS as exc:
             await self.repository.release_message(message["_id"], now + RETRY_AFTER,
                                                   error=type(exc).__name__)
             log.warning("campaign mail failed; will retry", message_id=message["_id"],
