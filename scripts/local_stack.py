@@ -96,7 +96,14 @@ def ensure_local_broker() -> None:
     raise SystemExit("RabbitMQ did not come up on 127.0.0.1:5672")
 
 
+def _stop_on_sigterm(*_: object) -> None:
+    # `kill`, `timeout` or a supervisor sends SIGTERM: stop the services as Ctrl-C does,
+    # rather than leaving them running without their parent.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     ensure_local_broker()
     logs = ROOT / ".run"
     logs.mkdir(exist_ok=True)
