@@ -2,16 +2,21 @@
 
 (method, path pattern, scopes): the first rule that matches a route wins; `manager` may
 call every route; a route no rule names is for `manager` only. Patterns: `*` is one path
-segment, a final `**` any number. Folios and ID data are the front desk's alone.
+segment, a final `**` any number.
+
+Everything here is the front desk's alone: arrivals and room assignment, stays and their
+registration (ID data), folios and payments, walk-ins and the night audit. Housekeeping
+learns of arrivals and departures by events, not by reading guests' stays.
 """
 
 POLICY = [
-    ("GET", "/arrivals/**", ("frontdesk", "reservations", "housekeeping")),
-    ("GET", "/departures/**", ("frontdesk", "reservations", "housekeeping")),
+    ("GET", "/arrivals", ("frontdesk",)),
+    ("GET", "/in-house", ("frontdesk",)),
+    ("GET", "/departures", ("frontdesk",)),
+    ("*", "/arrivals/**", ("frontdesk",)),
     ("*", "/stays/**", ("frontdesk",)),
-    ("*", "/folios/**", ("frontdesk",)),
-    ("*", "/requests/**", ("frontdesk",)),
-    ("*", "/complaints/**", ("frontdesk",)),
+    ("POST", "/walk-ins", ("frontdesk",)),
+    ("POST", "/night-audit", ("frontdesk",)),
 ]
 
 PUBLIC: list[tuple[str, str]] = []
