@@ -154,7 +154,8 @@ async def test_the_same_ota_message_three_times_books_once_and_is_answered_each_
 async def test_the_same_idempotency_key_posted_10_times_books_once(stack: Stack, amqp_url: str) -> None:
     stack.start("reservation")
     async with EventTap(amqp_url, ["reservation.created"]) as events:
-        async with httpx.AsyncClient(base_url=stack.services["reservation"].url, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=stack.services["reservation"].url, timeout=30,
+                                     headers=stack.credentials.headers("manager")) as http:
             headers = {"Idempotency-Key": "web-checkout-7f3a9c"}
             responses = await asyncio.gather(*(http.post("/reservations", json=BOOKING, headers=headers)
                                                for _ in range(10)))

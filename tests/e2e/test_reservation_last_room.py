@@ -49,7 +49,8 @@ def test_100_concurrent_bookings_for_the_last_room_50_rounds_one_winner_each(sta
         # A fresh connection per request: no race with the server closing an idle keep-alive.
         limits = httpx.Limits(max_connections=CONTENDERS, max_keepalive_connections=0)
         async with httpx.AsyncClient(base_url=stack.services["reservation"].url, timeout=60,
-                                     limits=limits) as client:
+                                     limits=limits,
+                                     headers=stack.credentials.headers("reservations")) as client:
             return [await one_round(client, FIRST_NIGHT + timedelta(days=r)) for r in range(ROUNDS)]
 
     started = time.perf_counter()
