@@ -6,7 +6,9 @@ segment, a final `**` any number.
 
 Everything here is the front desk's alone: arrivals and room assignment, stays and their
 registration (ID data), folios and payments, walk-ins and the night audit. Housekeeping
-learns of arrivals and departures by events, not by reading guests' stays.
+learns of arrivals and departures by events, not by reading guests' stays. An ID number
+in clear (`GET /stays/{id}/registration?reveal=true`) is for the front desk and the
+manager, each reveal audited; the audit log (`GET /audit-log`) is the manager's alone.
 """
 
 POLICY = [

@@ -167,6 +167,15 @@ class RegistrationPublic(BaseModel):
     phone: str | None = None
 
 
+class RegistrationView(RegistrationPublic):
+    """A stay's registration card. `document_number` is masked unless the caller asked
+    for a reveal (audited), then it is in clear."""
+
+    stay_id: str
+    document_number: str | None = None
+    revealed: bool = False
+
+
 class Recognition(BaseModel):
     greeting: str
     member_number: str | None = None

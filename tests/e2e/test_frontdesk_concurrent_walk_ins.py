@@ -37,7 +37,8 @@ async def test_1000_concurrent_walk_ins_over_100_rooms_let_each_room_once_a_nigh
 
     limits = httpx.Limits(max_connections=50)
     async with httpx.AsyncClient(base_url=stack.services["frontdesk"].url, timeout=120,
-                                 limits=limits, headers=stack.credentials.headers("frontdesk")) as client:
+                                 limits=limits,
+                                 headers=stack.credentials.headers("frontdesk")) as client:
         responses = await asyncio.gather(*(client.post("/walk-ins", json=body) for body in bodies))
         statuses = Counter(response.status_code for response in responses)
         in_house = (await client.get("/in-house", params={"date": today.isoformat()})).json()

@@ -49,6 +49,7 @@ NEVER = {  # (service, path prefix): callers that must be refused
     ("frontdesk", "/departures"): all_but("frontdesk"),
     ("frontdesk", "/walk-ins"): all_but("frontdesk"),
     ("frontdesk", "/night-audit"): all_but("frontdesk"),
+    ("frontdesk", "/audit-log"): all_but(),  # who revealed what: the manager's alone
     ("housekeeping", "/rooms"): all_but("housekeeping", "frontdesk"),
     ("housekeeping", "/tasks"): all_but("housekeeping", "frontdesk"),
     ("housekeeping", "/out-of-order-periods"): all_but("housekeeping"),
