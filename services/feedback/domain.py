@@ -54,11 +54,15 @@ def survey_id_for_stay(stay_id: str) -> str:
 def survey_token(secret: str, survey_id: str) -> str:
     """The survey link's signature: only the hotel can make it, nothing to store, and a
     resent invitation carries the same link. Single use comes from the survey's status."""
-    return hmac.new(secret.encode(), survey_id.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret.encode(), survey_id.encode("utf-8", "replace"),
+                    hashlib.sha256).hexdigest()[:32]
 
 
 def token_is_valid(secret: str, survey_id: str, token: str) -> bool:
-    return hmac.compare_digest(survey_token(secret, survey_id), token)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a forged link may
+    # carry any); a character UTF-8 cannot encode becomes "?", never a hex digit.
+    return hmac.compare_digest(survey_token(secret, survey_id).encode(),
+                               token.encode("utf-8", "replace"))
 
 
 def next_attempt_after(failures: int, now: datetime) -> datetime:

@@ -85,9 +85,11 @@ class DoNotDisturb(Strict):
 class PlanCreate(Strict):
     attendants: list[Name] | None = Field(default=None, min_length=1, max_length=100)
 
+MAX_STOCK = 10_000_000  # and a whole number MongoDB can store (64-bit)
+
 class StockUpdate(Strict):
-    on_hand: Annotated[int, Field(ge=0)] | None = None
-    reorder_point: Annotated[int, Field(ge=0)] | None = None
+    on_hand: Annotated[int, Field(ge=0, le=MAX_STOCK)] | None = None
+    reorder_point: Annotated[int, Field(ge=0, le=MAX_STOCK)] | None = None
 
 class StockReceipt(Strict):
     quantity: Annotated[int, Field(ge=1, le=100000)]
