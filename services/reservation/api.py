@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from shared.auth import CurrentPrincipal, Principal, channel_filter
-from shared.problems import NotFound
+from shared.problems import NotFound, Unprocessable
 
 from .blocks import BlockCreate, BlockService
 from .domain import CancelRequest, ReservationCreate, ReservationPublic, ReservationUpdate
@@ -57,6 +57,8 @@ def reservation_router(service: ReservationService, reports: Reports) -> APIRout
         channel_name = None
         if principal.bound_to_channel:
             channel_name = principal.channel
+            if request.block_id:  # blocks are the office's contracts with companies: unseen
+                raise Unprocessable(f"no open block {request.block_id!r}")
             if idempotency_key:  # one channel's keys never meet another's ('/' is no key char)
                 idempotency_key = f"{channel_name}/{idempotency_key}"
         reservation, created = await service.create_reservation(

@@ -67,6 +67,17 @@ def test_an_integrator_reaches_only_its_own_channels_reservations(stack: Stack) 
         assert response.status_code == 404, (what, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["title"] == not_found, what  # no tell-tale difference
+    # A group block is the office's contract: to an integrator, as if there were none.
+    block = office.post("/blocks", json={
+        "name": "Tour", "company": "Acme Travel", "kind": "agency", "room_type": "king",
+        "start": "2027-06-01", "end": "2027-06-03", "rooms_per_night": 2,
+        "nightly_rate": "400.00", "release_date": "2027-05-20"})
+    assert block.status_code == 201, block.text
+    into_block = ota_a.post("/reservations", json={**booking("Foxtrot"),
+                                                   "block_id": block.json()["id"]})
+    missing_block = ota_a.post("/reservations", json={**booking("Foxtrot"), "block_id": "blk-x"})
+    assert into_block.status_code == missing_block.status_code == 422
+    assert into_block.json()["title"] == missing_block.json()["title"]
     # No-show is the reservations office's: refused by function before any object.
     assert ota_a.post(f"/reservations/{theirs['id']}/no-show").status_code == 403
 
