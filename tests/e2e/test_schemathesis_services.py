@@ -76,7 +76,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(stack: Stack
     headers = stack.credentials.headers(scope)
     figures = fuzz(stack.services[name].url, headers, CASES_PER_SERVICE)
     kinds = Counter(kind for kind, *_ in figures["failures"])
-    print(f"\n{name} ({scope}): {figures['cases']} cases ({figures['past_gate']} past the gate) over "
+    print(f"\n{name} ({scope}): {figures['cases']} cases "
+          f"({figures['past_gate']} past the gate) over "
           f"{figures['operations']} operations; "
           f"statuses {dict(sorted(figures['statuses'].items()))}; "
           f"server errors {kinds['server error']}, schema violations {kinds['schema violation']}")
