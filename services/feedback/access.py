@@ -4,21 +4,21 @@
 call every route; a route no rule names is for `manager` only. Patterns: `*` is one path
 segment, a final `**` any number.
 
-PUBLIC: the survey link a guest opens from the e-mail (`/surveys/{id}?token=...`) and
-where the answer is sent. The signed token is their authorisation: the route must check
-that it belongs to that survey (shared/auth.py cannot know the token scheme).
+Guest relations (feedback) runs surveys, their designs, cases and the reports.
+
+PUBLIC: only the survey link a guest opens from the e-mail (`GET /surveys/{id}?token=`)
+and where the answer goes (`POST /surveys/{id}/responses`). The signed token is their
+authorisation, and the service checks it belongs to that very survey (403 otherwise).
 """
 
 POLICY = [
-    ("GET", "/surveys", ("feedback", "frontdesk")),
-    ("*", "/surveys/**", ("feedback",)),
-    ("GET", "/cases/**", ("feedback", "frontdesk")),
+    ("GET", "/surveys", ("feedback",)),
+    ("*", "/survey-designs", ("feedback",)),
+    ("GET", "/reports/**", ("feedback",)),
     ("*", "/cases/**", ("feedback",)),
-    ("*", "/goodwill/**", ("feedback",)),
 ]
 
 PUBLIC = [
     ("GET", "/surveys/*"),
-    ("POST", "/surveys/*"),
     ("POST", "/surveys/*/responses"),
 ]

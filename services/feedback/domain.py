@@ -10,7 +10,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
+                      model_validator)
+
+from shared.sensitive import refuse_sensitive_numbers, sensitive_numbers
 
 SURVEY_NAMESPACE = uuid.UUID("6f0b5a52-8f6e-4d0e-9a55-1f1c2b7e4a10")
 CASE_NAMESPACE = uuid.UUID("2b7d0c3e-5a41-4f7e-8a0e-7c1d9b3e6f22")
@@ -51,11 +54,15 @@ def survey_id_for_stay(stay_id: str) -> str:
 def survey_token(secret: str, survey_id: str) -> str:
     """The survey link's signature: only the hotel can make it, nothing to store, and a
     resent invitation carries the same link. Single use comes from the survey's status."""
-    return hmac.new(secret.encode(), survey_id.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret.encode(), survey_id.encode("utf-8", "replace"),
+                    hashlib.sha256).hexdigest()[:32]
 
 
 def token_is_valid(secret: str, survey_id: str, token: str) -> bool:
-    return hmac.compare_digest(survey_token(secret, survey_id), token)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a forged link may
+    # carry any); a character UTF-8 cannot encode becomes "?", never a hex digit.
+    return hmac.compare_digest(survey_token(secret, survey_id).encode(),
+                               token.encode("utf-8", "replace"))
 
 
 def next_attempt_after(failures: int, now: datetime) -> datetime:
@@ -174,6 +181,11 @@ def checked_answers(questions: list[dict[str, Any]], answers: dict[str, Any]) ->
         elif kind == QuestionType.TEXT and (not isinstance(value, str) or len(value) > 2000):
             problems.append(f"{question_id!r} takes text of at most 2000 characters")
             continue
+        elif kind == QuestionType.TEXT and (found := sensitive_numbers(value)):
+            # The kind of number only, never the value: this message reaches logs.
+            problems.append(f"{question_id!r} must not contain a {found[0]}; "
+                            "the hotel never asks for one in a survey")
+            continue
         checked.append({"question_id": question_id, "type": kind.value,
                         "department": question["department"],
                         "topic": question.get("topic") or question_id, "value": value})
@@ -256,7 +268,9 @@ def low_scoring_topics(answers: list[dict[str, Any]]) -> list[str]:
             or (a["type"] == QuestionType.RATING and a["value"] <= 2)]
 
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+# Case descriptions, notes, resolutions: refused if they carry a card or ID number.
+Text = Annotated[str, Field(min_length=1, max_length=4000),
+                 AfterValidator(refuse_sensitive_numbers)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 

@@ -2,16 +2,23 @@
 
 (method, path pattern, scopes): the first rule that matches a route wins; `manager` may
 call every route; a route no rule names is for `manager` only. Patterns: `*` is one path
-segment, a final `**` any number. Folios and ID data are the front desk's alone.
+segment, a final `**` any number.
+
+Everything here is the front desk's alone: arrivals and room assignment, stays and their
+registration (ID data), folios and payments, walk-ins and the night audit. Housekeeping
+learns of arrivals and departures by events, not by reading guests' stays. An ID number
+in clear (`GET /stays/{id}/registration?reveal=true`) is for the front desk and the
+manager, each reveal audited; the audit log (`GET /audit-log`) is the manager's alone.
 """
 
 POLICY = [
-    ("GET", "/arrivals/**", ("frontdesk", "reservations", "housekeeping")),
-    ("GET", "/departures/**", ("frontdesk", "reservations", "housekeeping")),
+    ("GET", "/arrivals", ("frontdesk",)),
+    ("GET", "/in-house", ("frontdesk",)),
+    ("GET", "/departures", ("frontdesk",)),
+    ("*", "/arrivals/**", ("frontdesk",)),
     ("*", "/stays/**", ("frontdesk",)),
-    ("*", "/folios/**", ("frontdesk",)),
-    ("*", "/requests/**", ("frontdesk",)),
-    ("*", "/complaints/**", ("frontdesk",)),
+    ("POST", "/walk-ins", ("frontdesk",)),
+    ("POST", "/night-audit", ("frontdesk",)),
 ]
 
 PUBLIC: list[tuple[str, str]] = []

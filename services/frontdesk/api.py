@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, status
+from fastapi import APIRouter, Body, Depends, Header, Query, status
+
+from shared.audit import AuditLog, RevealRequest, reveal_for
 
 from .domain import (AssignmentNotice, ChargeCreate, CheckIn, CheckOut, ComplaintCreate,
-                     GuestRequestCreate, NightAudit, PaymentCreate, PreAssign, RoomAssign,
-                     RoomMove, Settlement, StayExtend, StayPublic, WalkIn)
+                     GuestRequestCreate, NightAudit, PaymentCreate, PreAssign, RegistrationView,
+                     RoomAssign, RoomMove, Settlement, StayExtend, StayPublic, WalkIn)
 from .folio_service import FolioService
 from .records import public_payment
 from .service import FrontDeskService
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
                                              description="the same key: the same result, once")]
+# Who may see a guest's ID number in clear (each time on record, with the reason).
+reveal_registration = reveal_for("frontdesk", "manager")
+MAX_AUDIT_PAGE = 500
 ARRIVAL_FIELDS = ("confirmation_number", "guest_id", "guest_name", "room_type", "arrival",
                   "departure", "adults", "children", "special_requests", "status", "vip", "tier")
 
@@ -50,7 +55,8 @@ def stay_summary(stay: dict[str, Any]) -> dict[str, Any]:
             "invoice_number": settlement.get("invoice_number")}
 
 
-def frontdesk_router(service: FrontDeskService, folio_desk: FolioService) -> APIRouter:
+def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
+                     audit: AuditLog) -> APIRouter:
     router = APIRouter(tags=["front desk"])
 
     # --- lists ---------------------------------------------------------------------------
@@ -107,6 +113,31 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService) -> API
     @router.get("/stays/{stay_id}", response_model=StayPublic)
     async def get_stay(stay_id: str) -> StayPublic:
         return to_public(await service.get_stay(stay_id))
+
+    @router.get("/stays/{stay_id}/registration", response_model=RegistrationView)
+    async def registration(stay_id: str, reveal: RevealRequest | None = Depends(
+            reveal_registration)) -> RegistrationView:
+        """The registration card, the ID number masked. `?reveal=true` with the reason in
+        `X-Reveal-Reason` shows it in clear (front desk, manager), recorded in the audit
+        log (who, what, when, why) before it leaves."""
+        stay = await service.registered_stay(stay_id)
+        card = to_public(stay).registration
+        number = card.document_number_masked
+        if reveal is not None:
+            await audit.record_reveal(reveal, subject_type="stay", subject_id=stay_id,
+                                      fields=["document_number"])
+            number = service.document_number(stay)
+        return RegistrationView(**card.model_dump(), stay_id=stay_id, document_number=number,
+                                revealed=reveal is not None)
+
+    @router.get("/audit-log")
+    async def audit_log(subject_id: Annotated[str | None, Query(max_length=100)] = None,
+                        limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 100
+                        ) -> dict[str, Any]:
+        """Who revealed which personal data, when and why (for the manager)."""
+        records = await audit.records(subject_id, limit)
+        return {"count": len(records), "limit": limit,
+                "items": [{"record_id": r.pop("_id"), **r} for r in records]}
 
     @router.post("/stays/{stay_id}/move", response_model=StayPublic)
     async def move_room(stay_id: str, request: RoomMove) -> StayPublic:

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from shared.sensitive import FreeText
+
 from .folio import PaymentKind
 from .identity import DocumentType
 
@@ -72,7 +74,7 @@ class CheckIn(_Input):
     registration: RegistrationCreate | None = None
     deposit: DepositCreate | None = None
     room_number: str | None = Field(default=None, description="manual override")
-    requests: list[str] = Field(default=[], max_length=20)
+    requests: list[FreeText[200]] = Field(default=[], max_length=20)
     agent: str | None = None
     early_check_in: bool = Field(default=False, description=(
         "the guest arrives before the booked arrival date: the nights from today are "
@@ -87,7 +89,7 @@ class WalkIn(_Input):
     registration: RegistrationCreate
     deposit: DepositCreate | None = None
     room_number: str | None = Field(default=None, description="manual override")
-    requests: list[str] = Field(default=[], max_length=20)
+    requests: list[FreeText[200]] = Field(default=[], max_length=20)
     agent: str | None = None
 
 
@@ -101,7 +103,7 @@ class PreAssign(_Input):
 
 class RoomMove(_Input):
     to_room: str | None = None
-    reason: str = Field(min_length=1, max_length=200)
+    reason: FreeText[200] = Field(min_length=1)
 
 
 class StayExtend(_Input):
@@ -115,7 +117,7 @@ class CheckOut(_Input):
 class ChargeCreate(_Input):
     category: Literal["minibar", "room_service", "restaurant", "laundry", "other"]
     amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
-    description: str = Field(min_length=1, max_length=200)
+    description: FreeText[200] = Field(min_length=1)
     reference: str | None = Field(default=None, max_length=100,
                                   description="the outlet's ticket: posting it twice is one charge")
 
@@ -130,7 +132,7 @@ class PaymentCreate(_Input):
 
 class GuestRequestCreate(_Input):
     kind: Literal["cleaning", "amenities", "maintenance", "turndown"]
-    details: str = Field(min_length=1, max_length=500)
+    details: FreeText[500] = Field(min_length=1)
     taken_by: str = Field(min_length=1, max_length=100)
     urgent: bool = False
 
@@ -138,7 +140,7 @@ class GuestRequestCreate(_Input):
 class ComplaintCreate(_Input):
     category: str = Field(min_length=1, max_length=50)
     severity: Literal["low", "medium", "high", "critical"]
-    description: str = Field(min_length=1, max_length=1000)
+    description: FreeText[1000] = Field(min_length=1)
     taken_by: str = Field(min_length=1, max_length=100)
     channel: Literal["desk", "phone"] = "desk"
 
@@ -165,6 +167,15 @@ class RegistrationPublic(BaseModel):
     document_expires_on: date | None = None
     email: str | None = None
     phone: str | None = None
+
+
+class RegistrationView(RegistrationPublic):
+    """A stay's registration card. `document_number` is masked unless the caller asked
+    for a reveal (audited), then it is in clear."""
+
+    stay_id: str
+    document_number: str | None = None
+    revealed: bool = False
 
 
 class Recognition(BaseModel):

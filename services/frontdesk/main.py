@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.night_audit_enabled else []
     return create_service_app(
         runtime, title="Front desk service",
-        routers=[frontdesk_router(service, folio)],
+        routers=[frontdesk_router(service, folio, runtime.audit)],
         prepare_database=lambda: repository.prepare(setup),
         workers=workers,
     )

@@ -511,6 +511,17 @@ class FrontDeskService:
             raise NotFound(f"no stay {stay_id!r}")
         return stay
 
+    async def registered_stay(self, stay_id: str) -> dict[str, Any]:
+        stay = await self.get_stay(stay_id)
+        if not stay.get("registration"):  # none taken, or anonymised after retention
+            raise NotFound(f"stay {stay_id!r} has no registration")
+        return stay
+
+    def document_number(self, stay: dict[str, Any]) -> str | None:
+        """The ID number in clear: only for an audited reveal."""
+        sealed = stay["registration"].get("document_number_encrypted")
+        return self.cipher.decrypt(sealed, context=stay["_id"]) if sealed else None
+
     async def arrivals_on(self, day: date) -> list[dict[str, Any]]:
         arrivals = await self.repository.arrivals_on(day)
         for arrival in arrivals:

@@ -6,12 +6,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.sensitive import FreeText, refuse_sensitive_numbers
 
 from .domain import RoomStatus
 from .maintenance import CATEGORIES
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
+# Free text a card or ID number could be typed into: refused with a 422 naming the field.
+Description = Annotated[str, Field(min_length=1, max_length=500),
+                        AfterValidator(refuse_sensitive_numbers)]
 Category = Literal["air_conditioning", "tv", "network", "bathroom", "furniture", "safety",
                    "other"]
 assert set(CATEGORIES) == set(Category.__args__)  # one list of categories
@@ -29,19 +34,20 @@ class TaskFinish(Strict):
 
 class MaintenanceIssue(Strict):
     category: Category
-    description: Annotated[str, Field(min_length=1, max_length=500)]
+    description: Description
     priority: Priority = "normal"
 
 class InspectionCreate(Strict):
     inspector: Name
     passed: bool
-    notes: Annotated[str, Field(max_length=1000)] | None = None
+    notes: FreeText[1000] | None = None
     failed_items: list[Name] = []
     maintenance: list[MaintenanceIssue] = Field(default=[], description=(
         "faults found: each becomes a maintenance request from the inspection"))
 
 class ChargeIn(Strict):
-    description: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(min_length=1, max_length=200),
+                           AfterValidator(refuse_sensitive_numbers)]
     quantity: Annotated[int, Field(ge=1, le=100)] = 1
     amount: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
@@ -56,7 +62,7 @@ class MaintenanceCreate(Strict):
     room_number: Name
     category: Category
     priority: Priority = "normal"
-    description: Annotated[str, Field(min_length=1, max_length=500)]
+    description: Description
     reported_by: Name
     source: Literal["guest", "staff", "inspection"] = "staff"
 
@@ -67,7 +73,8 @@ class PeriodCreate(Strict):
     kind: Literal["out_of_order", "out_of_service"] = "out_of_order"
     start: AwareDatetime
     end: AwareDatetime
-    reason: Annotated[str, Field(min_length=1, max_length=300)]
+    reason: Annotated[str, Field(min_length=1, max_length=300),
+                      AfterValidator(refuse_sensitive_numbers)]
     return_status: RoomStatus | None = Field(default=None, description=(
         "the status when the period ends; by default the cleanliness it had before"))
     request_id: str | None = None
@@ -78,9 +85,11 @@ class DoNotDisturb(Strict):
 class PlanCreate(Strict):
     attendants: list[Name] | None = Field(default=None, min_length=1, max_length=100)
 
+MAX_STOCK = 10_000_000  # and a whole number MongoDB can store (64-bit)
+
 class StockUpdate(Strict):
-    on_hand: Annotated[int, Field(ge=0)] | None = None
-    reorder_point: Annotated[int, Field(ge=0)] | None = None
+    on_hand: Annotated[int, Field(ge=0, le=MAX_STOCK)] | None = None
+    reorder_point: Annotated[int, Field(ge=0, le=MAX_STOCK)] | None = None
 
 class StockReceipt(Strict):
     quantity: Annotated[int, Field(ge=1, le=100000)]

@@ -7,6 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
+from shared.auth import CurrentPrincipal, Principal, channel_filter
+from shared.problems import NotFound, Unprocessable
+
 from .blocks import BlockCreate, BlockService
 from .domain import CancelRequest, ReservationCreate, ReservationPublic, ReservationUpdate
 from .policies import RatePlanUpsert, RoomTypeUpsert
@@ -29,45 +32,72 @@ def without_internals(document: dict[str, Any]) -> dict[str, Any]:
     return {"id": document["_id"], **{k: v for k, v in document.items() if k not in hidden}}
 
 
+def ensure_visible(principal: Principal, reservation: dict[str, Any]) -> dict[str, Any]:
+    """An integrator sees only its own channel's reservations; another channel's answers
+    exactly as a reservation that does not exist, so no id can be probed."""
+    if not principal.sees_channel(reservation.get("channel_name")):
+        raise NotFound(f"no reservation {reservation['_id']!r}")
+    return reservation
+
+
 def reservation_router(service: ReservationService, reports: Reports) -> APIRouter:
     router = APIRouter(tags=["reservations"])
+
+    async def visible_reservation(reservation_id: str, principal: Principal) -> dict[str, Any]:
+        return ensure_visible(principal, await service.get_reservation(reservation_id))
 
     @router.post("/reservations", status_code=status.HTTP_201_CREATED,
                  response_model=ReservationPublic)
     async def create_reservation(request: ReservationCreate, response: Response,
+                                 principal: CurrentPrincipal,
                                  idempotency_key: IdempotencyKey = None) -> ReservationPublic:
         """Books every night or none. The same Idempotency-Key again returns the first
-        booking (header `Idempotent-Replayed: true`); with another body it is refused."""
+        booking (header `Idempotent-Replayed: true`); with another body it is refused.
+        An integrator books for its own channel, whatever the body says."""
+        channel_name = None
+        if principal.bound_to_channel:
+            channel_name = principal.channel
+            if request.block_id:  # blocks are the office's contracts with companies: unseen
+                raise Unprocessable(f"no open block {request.block_id!r}")
+            if idempotency_key:  # one channel's keys never meet another's ('/' is no key char)
+                idempotency_key = f"{channel_name}/{idempotency_key}"
         reservation, created = await service.create_reservation(
-            request, idempotency_key=idempotency_key)
+            request, idempotency_key=idempotency_key, channel_name=channel_name)
         response.headers[REPLAYED] = str(not created).lower()
-        return to_public(reservation)
+        return to_public(ensure_visible(principal, reservation))
 
     @router.get("/reservations")
-    async def search_reservations(criteria: Annotated[ReservationSearch, Query()]) -> dict[str, Any]:
-        """By guest or booker name, confirmation number, arrival dates, status, channel."""
-        found = await reports.search(criteria)
+    async def search_reservations(criteria: Annotated[ReservationSearch, Query()],
+                                  principal: CurrentPrincipal) -> dict[str, Any]:
+        """By guest or booker name, confirmation number, arrival dates, status, channel.
+        An integrator finds only its own channel's reservations."""
+        found = await reports.search(criteria, within=channel_filter(principal, "channel_name"))
         return {**found, "items": [to_public(item) for item in found["items"]]}
 
     @router.get("/reservations/{reservation_id}", response_model=ReservationPublic)
-    async def get_reservation(reservation_id: str) -> ReservationPublic:
-        return to_public(await service.get_reservation(reservation_id))
+    async def get_reservation(reservation_id: str,
+                              principal: CurrentPrincipal) -> ReservationPublic:
+        return to_public(await visible_reservation(reservation_id, principal))
 
     @router.patch("/reservations/{reservation_id}", response_model=ReservationPublic)
-    async def amend_reservation(reservation_id: str, update: ReservationUpdate) -> ReservationPublic:
+    async def amend_reservation(reservation_id: str, update: ReservationUpdate,
+                                principal: CurrentPrincipal) -> ReservationPublic:
         """Dates, room type, rooms, guests, requests: re-checked and re-priced; the new
         nights are taken before the old ones are given back."""
+        await visible_reservation(reservation_id, principal)  # a channel never changes
         return to_public(await service.amend_reservation(reservation_id, update))
 
     @router.post("/reservations/{reservation_id}/cancel", response_model=ReservationPublic)
-    async def cancel_reservation(reservation_id: str,
+    async def cancel_reservation(reservation_id: str, principal: CurrentPrincipal,
                                  request: CancelRequest | None = None) -> ReservationPublic:
         """Free until the deadline, then the plan's fee; the refund is recorded."""
+        await visible_reservation(reservation_id, principal)
         return to_public(await service.cancel_reservation(
             reservation_id, request.reason if request else None))
 
     @router.post("/reservations/{reservation_id}/no-show", response_model=ReservationPublic)
-    async def mark_no_show(reservation_id: str) -> ReservationPublic:
+    async def mark_no_show(reservation_id: str, principal: CurrentPrincipal) -> ReservationPublic:
+        await visible_reservation(reservation_id, principal)
         return to_public(await service.mark_no_show(reservation_id))
 
     @router.get("/availability")

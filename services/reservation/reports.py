@@ -38,7 +38,9 @@ class Reports:
     def __init__(self, repository: ReservationRepository) -> None:
         self.repository = repository
 
-    async def search(self, criteria: ReservationSearch) -> dict[str, Any]:
+    async def search(self, criteria: ReservationSearch,
+                     within: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`within`: a filter the caller may not leave (an integrator's own channel)."""
         query: dict[str, Any] = {"status": {"$ne": ReservationStatus.PENDING}}
         if criteria.status:
             query["status"] = criteria.status.value
@@ -59,6 +61,7 @@ class Reports:
             arrival["$lte"] = criteria.arrival_to.isoformat()
         if arrival:
             query["arrival"] = arrival
+        query.update(within or {})
         total, items = await self.repository.search(query, criteria.offset, criteria.limit)
         return {"total": total, "limit": criteria.limit, "offset": criteria.offset, "items": items}
 

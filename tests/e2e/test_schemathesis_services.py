@@ -66,14 +66,18 @@ def fuzz(base_url: str, headers: dict[str, str], wanted: int) -> dict[str, Any]:
     return figures
 
 
-@pytest.mark.parametrize("name", SERVICE_NAMES)
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(stack: Stack,
-                                                                   name: str) -> None:
+# Each service with a manager key (every route), and the reservation service with an
+# integrator's key too (its own-channel paths: scoped keys, searches, refusals).
+@pytest.mark.parametrize(("name", "scope"), [*((name, "manager") for name in SERVICE_NAMES),
+                                             ("reservation", "integrator")])
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(stack: Stack, name: str,
+                                                                   scope: str) -> None:
     stack.start(name)
-    headers = stack.credentials.headers("manager")
+    headers = stack.credentials.headers(scope)
     figures = fuzz(stack.services[name].url, headers, CASES_PER_SERVICE)
     kinds = Counter(kind for kind, *_ in figures["failures"])
-    print(f"\n{name}: {figures['cases']} cases ({figures['past_gate']} past the gate) over "
+    print(f"\n{name} ({scope}): {figures['cases']} cases "
+          f"({figures['past_gate']} past the gate) over "
           f"{figures['operations']} operations; "
           f"statuses {dict(sorted(figures['statuses'].items()))}; "
           f"server errors {kinds['server error']}, schema violations {kinds['schema violation']}")

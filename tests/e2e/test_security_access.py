@@ -27,12 +27,44 @@ ONE_ROUTE = {
 
 # Written out independently of the policies: who must never get in, whatever they say.
 ANONYMOUS_MAY = {"/livez", "/readyz", "/openapi.json", "/docs", "/redoc"}
+EVERYONE = {*SCOPES, None}
+
+
+def all_but(*scopes: str) -> set[str | None]:
+    """Every caller but these scopes (and `manager`, who reaches every route)."""
+    return EVERYONE - {*scopes, "manager"}
+
+
 NEVER = {  # (service, path prefix): callers that must be refused
-    ("frontdesk", "/stays"): {"housekeeping", "loyalty", "feedback", "integrator", "ops", None},
-    ("frontdesk", "/folios"): {"housekeeping", "loyalty", "feedback", "integrator", "ops", None},
-    ("housekeeping", "/tasks"): {"integrator", "ops", None},
-    ("loyalty", "/guests"): {"integrator", "housekeeping", "ops", None},
-    ("reservation", "/reservations"): {"housekeeping", "loyalty", "feedback", "ops", None},
+    ("reservation", "/reservations"): all_but("reservations", "frontdesk", "integrator"),
+    ("reservation", "/reservations/{reservation_id}/no-show"): all_but("reservations"),
+    ("reservation", "/availability"): all_but("reservations", "frontdesk", "integrator"),
+    ("reservation", "/room-types"): all_but("reservations"),
+    ("reservation", "/rate-plans"): all_but("reservations"),
+    ("reservation", "/blocks"): all_but("reservations"),
+    ("reservation", "/reports"): all_but("reservations"),
+    ("frontdesk", "/stays"): all_but("frontdesk"),  # folios and ID data among them
+    ("frontdesk", "/arrivals"): all_but("frontdesk"),
+    ("frontdesk", "/in-house"): all_but("frontdesk"),
+    ("frontdesk", "/departures"): all_but("frontdesk"),
+    ("frontdesk", "/walk-ins"): all_but("frontdesk"),
+    ("frontdesk", "/night-audit"): all_but("frontdesk"),
+    ("frontdesk", "/audit-log"): all_but(),  # who revealed what: the manager's alone
+    ("housekeeping", "/rooms"): all_but("housekeeping", "frontdesk"),
+    ("housekeeping", "/tasks"): all_but("housekeeping", "frontdesk"),
+    ("housekeeping", "/out-of-order-periods"): all_but("housekeeping"),
+    ("housekeeping", "/plans"): all_but("housekeeping"),
+    ("housekeeping", "/maintenance-requests"): all_but("housekeeping"),
+    ("housekeeping", "/amenities"): all_but("housekeeping"),
+    ("housekeeping", "/reports"): all_but("housekeeping"),
+    ("feedback", "/cases"): all_but("feedback"),
+    ("feedback", "/survey-designs"): all_but("feedback"),
+    ("feedback", "/reports"): all_but("feedback"),
+    ("loyalty", "/guests"): all_but("loyalty", "frontdesk", "reservations"),
+    ("loyalty", "/guests/{guest_id}/export"): all_but("loyalty"),
+    ("loyalty", "/guests/{guest_id}/erasure"): all_but("loyalty"),
+    ("loyalty", "/segments"): all_but("loyalty"),
+    ("loyalty", "/messages"): all_but("loyalty"),
 }
 
 

@@ -92,3 +92,19 @@ def test_messages_in_the_guest_language_by_email_else_sms() -> None:
                                  language="en", hotel="Demo", resolution="Room moved",
                                  points=500, voucher=None)
     assert "Room moved" in result.body and "500 points" in result.body
+
+
+@pytest.mark.parametrize("token", ["Ê󓏊QDvH", "\ud800", "", "0" * 32])
+def test_a_forged_survey_token_of_any_characters_is_invalid_not_an_error(token: str) -> None:
+    from services.feedback.domain import survey_token, token_is_valid
+
+    assert token_is_valid("secret", "survey-1", token) is False
+    assert token_is_valid("secret", "Ê\ud800", token) is False
+    assert token_is_valid("secret", "survey-1", survey_token("secret", "survey-1")) is True
+
+
+def test_a_free_text_answer_with_a_card_number_is_refused_naming_the_question_only() -> None:
+    with pytest.raises(AnswersInvalid) as refused:
+        checked_answers(QUESTIONS, {"recommend": 9, "comments": "refund 4111 1111 1111 1111"})
+    assert refused.value.problems == [
+        "'comments' must not contain a card number; the hotel never asks for one in a survey"]

@@ -109,3 +109,13 @@ def test_a_task_cannot_be_finished_twice_or_inspected_before_cleaning() -> None:
 ])
 def test_a_guests_words_find_the_maintenance_category(words: str, category: str) -> None:
     assert category_from_text(words) == category
+
+
+def test_stock_levels_are_bounded_to_what_the_store_can_hold() -> None:
+    from pydantic import ValidationError
+
+    from services.housekeeping.schemas import MAX_STOCK, StockUpdate
+
+    assert StockUpdate(on_hand=MAX_STOCK).on_hand == MAX_STOCK
+    with pytest.raises(ValidationError):
+        StockUpdate(reorder_point=2 ** 64)
