@@ -31,6 +31,11 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_lease_seconds: float = Field(default=30.0, gt=0)
 
+    # Personal data of records older than this (by the record's own date, e.g. a stay's
+    # departure) is anonymised by the service's retention job; ids, dates and amounts stay.
+    retention_days: int = Field(default=3 * 365, ge=1)
+    retention_poll_seconds: float = Field(default=3600.0, gt=0)
+
     log_level: str = "INFO"
 
     # Access (shared/auth.py, shared/guard.py). API_KEYS: JSON {"<key id>":

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from shared.crypto import PersonalDataCipher
 from shared.property_setup import load_property
+from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .api import frontdesk_router
@@ -13,10 +16,21 @@ from .audit import NightAuditWorker
 from .config import Settings
 from .consumers import register_consumers
 from .folio_service import FolioService
-from .projections import Projections
+from .projections import ERASED, ERASED_STAY_FIELDS, Projections
 from .records import PropertyClock
 from .repository import OUTBOX_COLLECTIONS, FrontDeskRepository
 from .service import FrontDeskService
+
+
+def retention_job(database: Any, settings: Settings) -> RetentionJob:
+    """Stays and arrivals past the retention period lose the guest's name, registration (ID
+    document included) and recognition; the folio and its invoice stay for the books."""
+    keep = settings.retention_days
+    return RetentionJob(database, [
+        RetentionRule("stays", date_field="departure", keep_days=keep, erase=ERASED_STAY_FIELDS),
+        RetentionRule("arrivals", date_field="departure", keep_days=keep,
+                      erase={"guest_name": ERASED, "special_requests": []}),
+    ], poll_seconds=settings.retention_poll_seconds)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     workers = [NightAuditWorker(folio, repository, audit_hour=settings.night_audit_hour,
                                 poll_seconds=settings.night_audit_poll_seconds)] \
         if settings.night_audit_enabled else []
+    workers.append(retention_job(runtime.database, settings))
     return create_service_app(
         runtime, title="Front desk service",
         routers=[frontdesk_router(service, folio, runtime.audit)],

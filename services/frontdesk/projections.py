@@ -25,6 +25,8 @@ from .folio_service import FolioService
 
 log = get_logger(__name__)
 ERASED = "[erased]"
+# What erasure and retention overwrite on a stay; the invoice (settlement) stays.
+ERASED_STAY_FIELDS = {"guest_name": ERASED, "registration": None, "recognition": None}
 
 
 class ArrivalNotYetKnown(RuntimeError):
@@ -152,8 +154,7 @@ class Projections:
                                     {"$set": {"guest_name": ERASED, "special_requests": []}})
         erased = await self.repository.scrub(
             "stays", {"guest_id": {"$in": guest_ids}},
-            {"$set": {"guest_name": ERASED, "registration": None, "recognition": None,
-                      "erased_at": event.payload.requested_at}})
+            {"$set": {**ERASED_STAY_FIELDS, "erased_at": event.payload.requested_at}})
         log.info("guest erased", guest_id=event.payload.guest_id, stays=erased)
 
     # --- guest relations -------------------------------------------------------------------

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI
 
 from shared.crypto import PersonalDataCipher
 from shared.property_setup import load_property
+from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .api import property_router, reservation_router
@@ -17,7 +19,7 @@ from .config import Settings
 from .consumers import register_consumers
 from .integrators import IntegratorCommands
 from .reports import Reports
-from .repository import OUTBOX_COLLECTIONS, ReservationRepository
+from .repository import ERASED_GUEST_FIELDS, OUTBOX_COLLECTIONS, ReservationRepository
 from .service import ReservationService
 from .setup import PropertySetupService
 from .workers import AbandonedBookingJanitor, BlockReleaser
@@ -25,6 +27,14 @@ from .workers import AbandonedBookingJanitor, BlockReleaser
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def retention_job(database: Any, settings: Settings) -> RetentionJob:
+    """Bookings whose departure is past the retention period lose their guests' names and
+    contacts; the booking, its dates and amounts stay for the books and the reports."""
+    return RetentionJob(database, [RetentionRule(
+        "reservations", date_field="departure", keep_days=settings.retention_days,
+        erase=ERASED_GUEST_FIELDS)], poll_seconds=settings.retention_poll_seconds)
 
 
 def create_app(settings: Settings | None = None,
@@ -50,7 +60,8 @@ def create_app(settings: Settings | None = None,
         prepare_database=lambda: repository.prepare(setup),
         workers=[BlockReleaser(blocks, settings.block_release_poll_seconds),
                  AbandonedBookingJanitor(reservations, settings.janitor_poll_seconds,
-                                         settings.stale_booking_minutes)],
+                                         settings.stale_booking_minutes),
+                 retention_job(runtime.database, settings)],
     )
 
 

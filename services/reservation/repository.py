@@ -18,6 +18,12 @@ from .inventory import Inventory
 from .policies import DEFAULT_RATE_PLAN, default_rate_plan
 
 # Every collection whose documents carry an `outbox` for the relay.
+# What erasure and retention overwrite: the people; the booking's dates and amounts stay.
+ERASED_GUEST_FIELDS = {
+    "guest": {"first_name": "erased", "last_name": "erased", "email": None, "phone": None},
+    "booker": None, "additional_guests": [],
+}
+
 OUTBOX_COLLECTIONS = ("reservations", "room_types", "blocks", "reservation_commands")
 NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
 
@@ -150,11 +156,9 @@ class ReservationRepository:
         ).to_list(None)
 
     async def anonymize_guests(self, guest_ids: list[str], at: datetime) -> int:
-        erased = {"first_name": "erased", "last_name": "erased", "email": None, "phone": None}
         result = await self.reservations.update_many(
             {"guest_id": {"$in": guest_ids}},
-            {"$set": {"guest": erased, "booker": None, "additional_guests": [],
-                      "anonymized_at": at}})
+            {"$set": {**ERASED_GUEST_FIELDS, "anonymized_at": at}})
         await self.guests.delete_many({"guest_id": {"$in": guest_ids}})
         return result.modified_count
 
