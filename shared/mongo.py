@@ -11,11 +11,19 @@ would on a real MongoDB. The journal is rewritten as a compact snapshot at each 
 Writes go to the OS before the call returns (and so before any ack): that survives a
 process dying, not a machine losing power, which is what a real MongoDB is for.
 Upserts must name their `_id` in the filter so that a replay recreates the same ids.
+
+mongomock-motor runs each call to completion without handing control back to the event
+loop, so two requests in one process never interleave and a missing guard never shows up
+as a race. `EMBEDDED_STORE_INTERLEAVE` makes every store call yield to the event loop
+before and after it, and wait up to `EMBEDDED_STORE_MAX_DELAY_MS` at random, as a network
+round trip to a real MongoDB does. The tests run with it on; make run may too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import random
 from pathlib import Path
 from typing import Any
 
@@ -93,33 +101,98 @@ def _decode_kwargs(kwargs: dict) -> dict:
     return kwargs
 
 
-class _JournaledCollection:
-    """Passes every call to the mongomock-motor collection; journals successful writes."""
+class _Interleaving:
+    """Hands control back to the event loop around a store call, as a network driver does."""
 
-    def __init__(self, collection: Any, journal: _Journal) -> None:
+    def __init__(self, max_delay_ms: float, seed: int | None) -> None:
+        self._max_delay = max_delay_ms / 1000
+        self._random = random.Random(seed)
+
+    async def pause(self) -> None:
+        for _ in range(self._random.randint(1, 3)):
+            await asyncio.sleep(0)
+        if self._max_delay and self._random.random() < 0.25:
+            await asyncio.sleep(self._random.uniform(0, self._max_delay))
+
+
+class _InterleavingCursor:
+    """A find() cursor whose evaluation yields first, like a query's round trip."""
+
+    _CHAINING = frozenset({"sort", "limit", "skip", "batch_size", "hint", "max_time_ms",
+                           "collation", "comment", "allow_disk_use"})
+
+    def __init__(self, cursor: Any, interleaving: _Interleaving) -> None:
+        self._cursor = cursor
+        self._interleaving = interleaving
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._cursor, name)
+        if name not in self._CHAINING:
+            return attribute
+
+        def chained(*args: Any, **kwargs: Any) -> "_InterleavingCursor":
+            attribute(*args, **kwargs)
+            return self
+
+        return chained
+
+    async def to_list(self, *args: Any, **kwargs: Any) -> list[Any]:
+        await self._interleaving.pause()
+        result = await self._cursor.to_list(*args, **kwargs)
+        await self._interleaving.pause()
+        return result
+
+    def __aiter__(self) -> "_InterleavingCursor":
+        return self
+
+    async def __anext__(self) -> Any:
+        await self._interleaving.pause()
+        return await self._cursor.__anext__()
+
+
+class _EmbeddedCollection:
+    """Passes every call to the mongomock-motor collection; journals successful writes
+    (with a journal) and yields to the event loop around each call (when interleaving)."""
+
+    def __init__(self, collection: Any, journal: _Journal | None,
+                 interleaving: _Interleaving | None) -> None:
         self._collection = collection
         self._journal = journal
+        self._interleaving = interleaving
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._collection, name)
-        if name not in _JOURNALED_WRITES:
+        interleaving = self._interleaving
+        if interleaving is not None and name == "find":
+            return lambda *args, **kwargs: _InterleavingCursor(attribute(*args, **kwargs),
+                                                               interleaving)
+        journaled = self._journal is not None and name in _JOURNALED_WRITES
+        if not journaled and (interleaving is None or not asyncio.iscoroutinefunction(attribute)):
             return attribute
 
-        async def journaled(*args: Any, **kwargs: Any) -> Any:
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            if interleaving is not None:
+                await interleaving.pause()
             result = await attribute(*args, **kwargs)
-            self._journal.append(self._collection.name, name, args, kwargs)
+            if journaled:
+                assert self._journal is not None
+                self._journal.append(self._collection.name, name, args, kwargs)
+            if interleaving is not None:
+                await interleaving.pause()
             return result
 
-        return journaled
+        return call
 
 
-class _JournaledDatabase:
-    def __init__(self, database: Any, journal: _Journal) -> None:
+class _EmbeddedDatabase:
+    def __init__(self, database: Any, journal: _Journal | None,
+                 interleaving: _Interleaving | None) -> None:
         self._database = database
         self._journal = journal
+        self._interleaving = interleaving
 
-    def __getitem__(self, name: str) -> _JournaledCollection:
-        return _JournaledCollection(self._database[name], self._journal)
+    def __getitem__(self, name: str) -> _EmbeddedCollection:
+        return _EmbeddedCollection(self._database[name], self._journal, self._interleaving)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._database, name)
@@ -132,14 +205,19 @@ def connect_database(settings: ServiceSettings) -> Any:
         return client.get_database(settings.database_name)
 
     database = AsyncMongoMockClient(tz_aware=True).get_database(settings.database_name)
-    if not settings.embedded_store_dir:
+    interleaving = _Interleaving(settings.embedded_store_max_delay_ms,
+                                 settings.embedded_store_seed) \
+        if settings.embedded_store_interleave else None
+    journal = None
+    if settings.embedded_store_dir:
+        folder = Path(settings.embedded_store_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        journal = _Journal(folder / f"{settings.database_name}.journal")
+        journal.replay(database)
+        journal.compact(database)
+    if journal is None and interleaving is None:
         return database
-    folder = Path(settings.embedded_store_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    journal = _Journal(folder / f"{settings.database_name}.journal")
-    journal.replay(database)
-    journal.compact(database)
-    return _JournaledDatabase(database, journal)
+    return _EmbeddedDatabase(database, journal, interleaving)
 
 
 async def ping(database: Any) -> bool:

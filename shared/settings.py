@@ -19,6 +19,11 @@ class ServiceSettings(BaseSettings):
     # Embedded store only: a folder where it journals its writes, so that a restarted
     # process finds its data again. Unset: data lives as long as the process.
     embedded_store_dir: str | None = None
+    # Embedded store only: yield to the event loop around every call (and wait up to the
+    # delay at random), so concurrent requests interleave as on a real MongoDB. On in tests.
+    embedded_store_interleave: bool = False
+    embedded_store_max_delay_ms: float = Field(default=2.0, ge=0, le=1000)
+    embedded_store_seed: int | None = None
 
     # Consumers: bounded prefetch, delayed retry, then the parking lot.
     prefetch_count: int = Field(default=20, ge=1, le=1000)

@@ -1,5 +1,12 @@
 from __future__ import annotations
 
+import os
+
+# Every store call in every test (in-process and in the services the tests start) yields
+# to the event loop and may wait a little, so a missing concurrency guard shows up as a
+# race instead of passing by luck (shared/mongo.py, the interleaving mode).
+os.environ.setdefault("EMBEDDED_STORE_INTERLEAVE", "true")
+
 from collections.abc import Iterator
 from pathlib import Path
 
