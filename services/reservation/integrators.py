@@ -21,11 +21,11 @@ from shared.commands import (Command, CommandContract, ReservationAmendCommand,
                              ReservationReport, report_outbox_entry)
 from shared.consumer import describe_error
 from shared.logging import get_logger
-from shared.problems import Problem
+from shared.problems import Conflict, Problem
 
 from .domain import ReservationCreate, ReservationStatus, ReservationUpdate
 from .repository import ReservationRepository
-from .service import PRODUCER, ReservationService, StillInFlight
+from .service import PRODUCER, NoAvailability, ReservationService, StillInFlight
 
 log = get_logger(__name__)
 
@@ -43,6 +43,12 @@ class Envelope(CommandContract):
     correlation_id: str | None = None
 
 
+class CommandRaced(Exception):
+    """The booking changed between this command's read and its write: another copy of the
+    same command, or another change, won. The retry reads it again and answers then (a
+    repeat of an applied command gets the same answer)."""
+
+
 class IntegratorCommands:
     def __init__(self, reservations: ReservationService, repository: ReservationRepository,
                  clock: Callable[[], datetime]) -> None:
@@ -58,8 +64,8 @@ class IntegratorCommands:
                               f"not {envelope.property_id!r}")
             command = command_class.model_validate(body)
             await self._apply(command)
-        except StillInFlight:
-            raise  # the first copy is still at work: retry after it
+        except (StillInFlight, CommandRaced):
+            raise  # another copy is (or was just) at work: retry after it
         except (Problem, ValidationError) as error:
             reason = error.detail if isinstance(error, Problem) else describe_error(error)
             await self._reject(envelope, reason)
@@ -72,6 +78,14 @@ class IntegratorCommands:
         if existing is None:
             raise Problem(f"no reservation with reference {command.source_reference!r} "
                           f"from {command.channel}")
+        try:
+            await self._change(command, existing)
+        except NoAvailability:
+            raise
+        except Conflict as error:  # checked above on what we read, so it changed since
+            raise CommandRaced(error.detail) from error
+
+    async def _change(self, command: Command[Any], existing: dict[str, Any]) -> None:
         if isinstance(command, ReservationAmendCommand):
             if existing["status"] != ReservationStatus.CONFIRMED:
                 raise Problem(f"the reservation is {existing['status']}")
