@@ -27,7 +27,7 @@ class QueueDepth:
 
 async def _connect(url: str) -> aio_pika.abc.AbstractConnection:
     try:
-        return await aio_pika.connect(url, timeout=5)
+        return await aio_pika.connect(url, timeout=15)
     except Exception as error:  # noqa: BLE001 - any failure to connect is "down" to a user
         safe = url.split("@")[-1]
         raise BrokerDown(f"RabbitMQ does not answer at {safe} ({type(error).__name__}); "
