@@ -1,7 +1,7 @@
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: setup run test bench definitions clean
+.PHONY: setup run test bench definitions asyncapi diagram clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,6 +22,12 @@ bench: setup
 
 definitions: setup  ## regenerate the RabbitMQ definitions from the code's topology
 	$(PYTHON) -m shared.topology > deploy/rabbitmq/definitions.json
+
+asyncapi: setup  ## regenerate docs/asyncapi/*.json from the event registry
+	$(PYTHON) -m shared.asyncapi docs/asyncapi
+
+diagram: setup  ## regenerate the README's service diagram from the event registry
+	$(PYTHON) -m scripts.diagram README.md
 
 clean:
 	rm -rf .data .run

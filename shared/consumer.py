@@ -16,6 +16,7 @@ they will see duplicates.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -23,7 +24,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from faststream import BaseMiddleware
 from faststream.exceptions import SubscriberNotFound
 from faststream.rabbit import QueueType, RabbitMessage, RabbitQueue
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
 from shared.logging import bind_correlation_id, get_logger
@@ -35,6 +36,25 @@ log = get_logger(__name__)
 
 MESSAGES_CONSUMED = Counter("messages_consumed_total", "Messages handled by consumers",
                             ["queue", "outcome"])
+# From the moment an event occurred to its effect stored by this consumer: for
+# stay.checked_out, the fan-out latency from check-out to each effect (one queue each).
+EFFECT_LATENCY = Histogram(
+    "event_effect_latency_seconds", "From an event's occurred_at to its consumer's effect stored",
+    ["queue", "type"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300))
+CONSUMER_LAG = Gauge("consumer_lag_seconds",
+                     "Age (now - occurred_at) of the last message a consumer picked up", ["queue"])
+
+
+def event_age(message: AbstractIncomingMessage) -> tuple[str, float] | None:
+    """The message's type and seconds since it occurred, when it is an event envelope."""
+    try:
+        body = json.loads(message.body)
+        occurred = datetime.fromisoformat(body["occurred_at"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+    if occurred.tzinfo is None:
+        occurred = occurred.replace(tzinfo=UTC)
+    return str(message.type or body.get("type")), (datetime.now(UTC) - occurred).total_seconds()
 
 
 
@@ -135,6 +155,8 @@ class _RetryOrParkScope(BaseMiddleware):
         queue = self.policy.parking.queue(self.context.get_local("handler_").queue.name)
         if self.policy.producers is not None and queue.exchange == EVENTS_EXCHANGE:
             check_producer(self.msg, self.policy.producers)
+        if (age := event_age(self.msg)) is not None:
+            CONSUMER_LAG.labels(queue.name).set(max(age[1], 0.0))
         return await call_next(msg)
 
     async def after_processed(self, exc_type: type[BaseException] | None = None,
@@ -144,6 +166,8 @@ class _RetryOrParkScope(BaseMiddleware):
         queue = self.policy.parking.queue(self.context.get_local("handler_").queue.name)
         if exc_val is None:
             MESSAGES_CONSUMED.labels(queue.name, "ok").inc()
+            if (age := event_age(raw)) is not None:
+                EFFECT_LATENCY.labels(queue.name, age[0]).observe(max(age[1], 0.0))
             return False
         if not isinstance(exc_val, Exception):
             return False  # cancellation and exits: let the broker redeliver

@@ -19,10 +19,10 @@ import uvicorn
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
-from faststream.specification import AsyncAPI
 from faststream.middlewares import AckPolicy
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
+from shared.asyncapi import render, service_document
 from shared.audit import AuditLog
 from shared.auth import AccessPolicy, KeyRing
 from shared.consumer import RetryOrPark
@@ -193,7 +193,9 @@ def _document_security(app: FastAPI, policy: AccessPolicy) -> None:
 
 def _operations_router(runtime: ServiceRuntime, title: str) -> APIRouter:
     router = APIRouter(tags=["operations"])
-    asyncapi = AsyncAPI(runtime.broker, title=f"{title} messages")
+    # Generated from the event registry (shared/asyncapi.py): everything the service
+    # sends and receives, not only what FastStream subscribes to.
+    asyncapi = render(service_document(runtime.settings.service_name))
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
@@ -201,7 +203,7 @@ def _operations_router(runtime: ServiceRuntime, title: str) -> APIRouter:
 
     @router.get("/asyncapi.json", include_in_schema=False)
     async def asyncapi_document() -> Response:
-        return Response(asyncapi.to_specification().to_json(), media_type="application/json")
+        return Response(asyncapi, media_type="application/json")
 
     @router.get("/admin/parking")
     async def parked_messages(limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict:

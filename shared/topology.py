@@ -287,9 +287,15 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
                 {"source": DEAD_LETTER_EXCHANGE, "destination": queue.parking_queue,
                  "routing_key": queue.parking_key},
             ]
+    from shared.integrator_access import integrator_definitions  # it imports this module
+
+    access = users_and_permissions(vhost, environ)
+    integrators = integrator_definitions(vhost, environ)
     return {
         "vhosts": [{"name": vhost}],
-        **users_and_permissions(vhost, environ),
+        "users": access["users"] + integrators["users"],
+        "permissions": access["permissions"] + integrators["permissions"],
+        "topic_permissions": integrators["topic_permissions"],
         "exchanges": [{**e, "vhost": vhost, "durable": True, "auto_delete": False,
                        "internal": False} for e in exchanges],
         "queues": [{**q, "vhost": vhost, "durable": True, "auto_delete": False} for q in queues],

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 DEFINITIONS = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
 APP_SERVICES = ("reservation", "frontdesk", "housekeeping", "feedback", "loyalty")
-INFRASTRUCTURE = ("rabbitmq", "mongodb", "mailpit")
+INFRASTRUCTURE = ("rabbitmq", "mongodb", "mailpit", "prometheus", "grafana")
 
 
 def expand(value: str) -> str:

@@ -25,13 +25,13 @@ def test_the_password_hash_is_rabbitmqs_salted_sha256() -> None:
 def test_every_service_has_a_user_with_a_password_from_the_environment() -> None:
     generated = definitions(environ={"RABBITMQ_PASSWORD_LOYALTY": "from-env"})
     users = {user["name"]: user for user in generated["users"]}
-    assert set(users) == {*CONSUMER_QUEUES, OPS_USER}
+    assert set(users) == {*CONSUMER_QUEUES, OPS_USER, "integrator-ota-demo"}  # docs/integrators.md
     assert users["loyalty"]["password_hash"] == rabbitmq_password_hash("from-env")
     assert users["frontdesk"]["password_hash"] == rabbitmq_password_hash("frontdesk-dev-only")
     # no management access for services; the ops administrator is the only one with it
     assert all(users[service]["tags"] == [] for service in CONSUMER_QUEUES)
     assert users[OPS_USER]["tags"] == ["administrator"]
-    assert {p["user"] for p in generated["permissions"]} == {*CONSUMER_QUEUES, OPS_USER}
+    assert {p["user"] for p in generated["permissions"]} == set(users)
 
 
 def test_a_service_reaches_its_own_queues_and_no_one_elses() -> None:
