@@ -46,6 +46,8 @@ class BrokerNode:
 
     def _env(self) -> dict[str, str]:
         return {**os.environ,
+                # the cookie rabbitmqctl uses here, so ops commands reach this node too
+                "HOME": "/var/lib/rabbitmq",
                 "RABBITMQ_NODENAME": self.name,
                 "RABBITMQ_NODE_PORT": str(self.port),
                 "RABBITMQ_DIST_PORT": str(self.dist_port),
