@@ -30,6 +30,7 @@ from shared.auth import AccessPolicy, KeyRing
 from shared.consumer import RetryOrPark
 from shared.guard import ApiGuard, GuardSettings, TokenBuckets
 from shared.health import health_router
+from shared.idempotent_requests import IdempotentRequests
 from shared.logging import bind_correlation_id, configure_logging, get_logger
 from shared.mongo import connect_database, ping
 from shared.outbox import OutboxRelay
@@ -157,7 +158,9 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
     app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
     install_problem_handlers(app)
     settings = runtime.settings
-    # Added first, so it runs inside the correlation/metrics middleware below.
+    # Innermost: after the gate has named the caller, whose keys these are.
+    app.add_middleware(IdempotentRequests, database=runtime.database)
+    # Added before the middleware below, so it runs inside the correlation/metrics one.
     app.add_middleware(
         ApiGuard, router=app.router, policy=runtime.access_policy, keys=runtime.api_keys,
         limiter=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
