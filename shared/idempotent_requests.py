@@ -5,7 +5,7 @@ A pure ASGI middleware inside the access gate (so the key is scoped to the calle
 credential). The first request with a key claims it in the service's own database, runs,
 and stores its answer (status, content type, body); a repeat with the same body replays
 that answer, with another body is refused (422), and while the first is still running
-gets 409 with Retry-After. A claim whose request died (the process crashed mid-request)
+waits for it (up to `wait_seconds`) and gets its answer, else 409 with Retry-After. A claim whose request died (the process crashed mid-request)
 lapses after `lease_seconds`, and the next retry runs the request again: routes whose
 effect has a natural key of its own (a stay per reservation, a charge per ticket, a
 booking per key) stay exactly-once even then. Answers of 5xx are not kept: a retry runs
@@ -14,6 +14,7 @@ again. Kept answers expire after `keep_hours`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
@@ -30,11 +31,12 @@ COLLECTION = "idempotency_keys"
 
 class IdempotentRequests:
     def __init__(self, app: ASGIApp, database: Any, lease_seconds: float = 60,
-                 keep_hours: float = 24) -> None:
+                 keep_hours: float = 24, wait_seconds: float = 10) -> None:
         self.app = app
         self.keys = database[COLLECTION]
         self.lease = timedelta(seconds=lease_seconds)
         self.keep = timedelta(hours=keep_hours)
+        self.wait_seconds = wait_seconds
         self._indexed = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -42,8 +44,8 @@ class IdempotentRequests:
         if key is None or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        if not 8 <= len(key) <= 200:
-            await _problem(send, 422, "Idempotency-Key must be 8 to 200 characters")
+        if not 1 <= len(key) <= 200:
+            await _problem(send, 422, "Idempotency-Key must be 1 to 200 characters")
             return
         body = await _read_body(receive)
         principal = scope.get("state", {}).get("principal")
@@ -78,7 +80,7 @@ class IdempotentRequests:
             return None
         except DuplicateKeyError:
             pass
-        held = await self.keys.find_one({"_id": claim_id})
+        held = await self._first_answer(claim_id)
         if held is None:  # expired between the two calls: a fresh claim next time
             return _answer(409, PROBLEM_JSON, _problem_body(409, "retry the request"))
         if held["fingerprint"] != fingerprint:
@@ -98,6 +100,15 @@ class IdempotentRequests:
             return _answer(409, PROBLEM_JSON, _problem_body(409, "retry the request"),
                            retry_after=1)
         return None
+
+    async def _first_answer(self, claim_id: str) -> dict[str, Any] | None:
+        """The claim as it stands once its request finished, or after `wait_seconds`."""
+        deadline = asyncio.get_running_loop().time() + self.wait_seconds
+        while True:
+            held = await self.keys.find_one({"_id": claim_id})
+            if held is None or held["done"] or asyncio.get_running_loop().time() > deadline:
+                return held
+            await asyncio.sleep(0.05)
 
     async def _run(self, scope: Scope, body: bytes) -> tuple[int, list[Any], list[bytes]]:
         started: dict[str, Any] = {}
