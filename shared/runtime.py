@@ -8,6 +8,8 @@ subscriber consumes and before the relay publishes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -28,6 +30,7 @@ from shared.auth import AccessPolicy, KeyRing
 from shared.consumer import RetryOrPark
 from shared.guard import ApiGuard, GuardSettings, TokenBuckets
 from shared.health import health_router
+from shared.idempotent_requests import IdempotentRequests
 from shared.logging import bind_correlation_id, configure_logging, get_logger
 from shared.mongo import connect_database, ping
 from shared.outbox import OutboxRelay
@@ -67,6 +70,7 @@ class ServiceRuntime:
             enabled=settings.outbox_relay_enabled,
         )
         self.connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self._joining: asyncio.Task[None] | None = None
         # Who may call what (services/<name>/access.py) and with which keys.
         self.access_policy = AccessPolicy.for_service(settings.service_name)
         self.api_keys = KeyRing.from_json(settings.api_keys)
@@ -83,22 +87,50 @@ class ServiceRuntime:
         await self.audit.prepare()
         if not len(self.api_keys):
             log.warning("no API keys configured (API_KEYS): only public routes will answer")
-        self.connection = await aio_pika.connect_robust(self.settings.rabbitmq_url)
-        await declare_topology(self.connection, self.settings.service_name, self.queue_policy)
-        await self.parking.start(self.connection)
+        # The broker may come up after the service (compose, a reboot, a broker restart):
+        # the service answers meanwhile (/readyz says not ready, writes wait in the
+        # outbox) and joins the broker as soon as it answers.
+        self._joining = asyncio.create_task(self._join_broker())
+
+    async def _join_broker(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self._connect_and_declare()
+                break
+            except Exception as error:  # noqa: BLE001 - anything: the broker is not usable yet
+                log.warning("broker not usable yet; retrying", retry_in_seconds=delay,
+                            error=f"{type(error).__name__}: {error}"[:300])
+                if self.connection is not None:
+                    with contextlib.suppress(Exception):
+                        await self.connection.close()
+                    self.connection = None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
         await self.broker.start()
         await self.relay.start(self.connection)
         log.info("service started", port=self.settings.http_port,
                  store="mongodb" if self.settings.mongodb_url else "embedded")
 
+    async def _connect_and_declare(self) -> None:
+        self.connection = await aio_pika.connect_robust(self.settings.rabbitmq_url)
+        await declare_topology(self.connection, self.settings.service_name, self.queue_policy)
+        await self.parking.start(self.connection)
+
     async def stop(self) -> None:
+        if self._joining is not None and not self._joining.done():
+            self._joining.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._joining
         await self.relay.stop()
         await self.broker.stop()  # waits for handlers in flight, up to graceful_timeout
         if self.connection:
             await self.connection.close()
 
     async def broker_ready(self) -> bool:
-        return (self.connection is not None and not self.connection.is_closed
+        return (self._joining is not None and self._joining.done()
+                and self._joining.exception() is None
+                and self.connection is not None and not self.connection.is_closed
                 and await self.broker.ping(timeout=2))
 
     async def database_ready(self) -> bool:
@@ -126,7 +158,9 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
     app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
     install_problem_handlers(app)
     settings = runtime.settings
-    # Added first, so it runs inside the correlation/metrics middleware below.
+    # Innermost: after the gate has named the caller, whose keys these are.
+    app.add_middleware(IdempotentRequests, database=runtime.database)
+    # Added before the middleware below, so it runs inside the correlation/metrics one.
     app.add_middleware(
         ApiGuard, router=app.router, policy=runtime.access_policy, keys=runtime.api_keys,
         limiter=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),

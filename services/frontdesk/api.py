@@ -102,6 +102,7 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
 
     @router.post("/stays", status_code=status.HTTP_201_CREATED, response_model=StayPublic)
     async def check_in(request: CheckIn) -> StayPublic:
+        """Safe to retry: a repeat answers with the stay the first call made."""
         stay = await service.check_in(request)
         return to_public(stay).model_copy(update={"notice": await service.notice_for_stay(stay)})
 
@@ -182,6 +183,7 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
     @router.post("/stays/{stay_id}/checkout", response_model=Settlement)
     async def check_out(stay_id: str,
                         request: Annotated[CheckOut | None, Body()] = None) -> Settlement:
+        """Safe to retry: a repeat answers with the settlement the first call made."""
         stay = await folio_desk.check_out(stay_id, request)
         return Settlement.model_validate(stay["settlement"])
 

@@ -140,7 +140,7 @@ class FolioService:
             if stay is None:
                 raise NotFound(f"no stay {stay_id!r}")
             if stay["status"] != StayStatus.IN_HOUSE:
-                raise Conflict(f"stay {stay_id!r} is already checked out")
+                return stay  # a repeat (its answer was lost): the same settlement again
             checked_out = await self._settle_and_close(stay, request)
             if checked_out is not None:
                 return checked_out

@@ -176,14 +176,16 @@ class FrontDeskService:
     # --- check-in --------------------------------------------------------------------
 
     async def check_in(self, request: CheckIn | str) -> dict[str, Any]:
+        """A repeat (a client retrying after a lost answer) gets the stay the first call
+        made, as an Idempotency-Key replay would: every check-in is safe to retry."""
         if isinstance(request, str):
             request = CheckIn(reservation_id=request)
         arrival = await self.repository.arrival(request.reservation_id)
         if arrival is None:
             raise NotFound(f"no arrival for reservation {request.reservation_id!r} "
                            "(not booked, or its booking has not reached the desk yet)")
-        if await self.repository.stay_for_reservation(request.reservation_id):
-            raise Conflict(f"reservation {request.reservation_id!r} is already checked in")
+        if made := await self.repository.stay_for_reservation(request.reservation_id):
+            return made
         if arrival["status"] != "expected":
             raise Conflict(f"reservation {request.reservation_id!r} is {arrival['status']}")
         departure = date.fromisoformat(arrival["departure"])
@@ -243,9 +245,10 @@ class FrontDeskService:
             elif early_claimed:
                 await self.repository.release_room_nights(stay_id, assignment["room_number"],
                                                           nights=early_claimed)
-            if _is_duplicate(error):
-                raise Conflict(f"reservation {request.reservation_id!r} is already checked in") \
-                    from None
+            if _is_duplicate(error):  # a concurrent copy of this check-in won: its stay
+                made = await self.repository.stay_for_reservation(request.reservation_id)
+                if made is not None:
+                    return made
             raise
         if pre_assigned and choice is not None:  # the pre-assigned room was given up
             await self.repository.release_room_nights(stay_id, pre_assigned["room_number"])

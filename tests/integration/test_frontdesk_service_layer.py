@@ -138,10 +138,12 @@ def test_a_reservation_checked_in_twice_at_once_gets_one_stay_and_one_room() -> 
         return outcomes, await database["room_nights"].find({}).to_list(None)
 
     outcomes, held = run(scenario())
-    stays = [o for o in outcomes if isinstance(o, dict)]
-    assert len(stays) == 1 and all(isinstance(o, Conflict) for o in outcomes if o not in stays)
+    # Each copy answers with the one stay the winner made (a retry is safe), none fails.
+    assert all(isinstance(o, dict) for o in outcomes), outcomes
+    assert len({o["_id"] for o in outcomes}) == 1
+    stay = outcomes[0]
     assert sorted((n["room_number"], n["stay_id"]) for n in held) == \
-        [(stays[0]["room_number"], stays[0]["_id"])] * 3
+        [(stay["room_number"], stay["_id"])] * 3
 
 
 def test_an_early_check_in_takes_the_night_before_in_the_same_room_or_nothing() -> None:

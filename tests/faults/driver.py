@@ -1,0 +1,165 @@
+"""Guest journeys driven over HTTP as a real client would drive them: every call is
+retried after a lost answer, a refused connection, a 5xx or a 429, with backoff, until a
+deadline; creating calls carry an Idempotency-Key so that a retry can never book twice.
+
+A journey: book (reservation) -> check in when the desk knows the booking (front desk)
+-> check out -> clean and inspect the room, so the next guest can have it
+(housekeeping). What every service then did about it is the checker's business."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+# Rooms a day per type, kept under the demo hotel's stock (12 / 10 / 8 / 6 / 4).
+DAILY_MIX = ("standard_twin",) * 6 + ("king",) * 6 + ("business",) * 5 + ("deluxe",) * 3
+FIRST_DAY = date(2028, 1, 1)
+CHECKLIST_BY_KIND: dict[str, list[str]] = {}
+
+
+class JourneyStuck(Exception):
+    """A step did not succeed before its deadline."""
+
+
+@dataclass
+class Journey:
+    number: int
+    run: str
+    reservation_id: str | None = None
+    guest_id: str | None = None
+    stay_id: str | None = None
+    room_number: str | None = None
+    completed: bool = False
+    failure: str | None = None
+
+    @property
+    def email(self) -> str:
+        return f"guest{self.number}.{self.run}@example.com"
+
+    @property
+    def arrival(self) -> date:
+        return FIRST_DAY + timedelta(days=self.number // len(DAILY_MIX))
+
+    @property
+    def room_type(self) -> str:
+        return DAILY_MIX[self.number % len(DAILY_MIX)]
+
+
+@dataclass
+class Clients:
+    reservation: httpx.AsyncClient
+    frontdesk: httpx.AsyncClient
+    housekeeping: httpx.AsyncClient
+
+
+@dataclass
+class DriverStats:
+    retries: Counter[str] = field(default_factory=Counter)
+    started: float = field(default_factory=time.monotonic)
+
+
+class JourneyDriver:
+    def __init__(self, clients: Clients, run: str, step_deadline: float = 300,
+                 seed: int = 7) -> None:
+        self.clients = clients
+        self.run = run
+        self.step_deadline = step_deadline
+        self.stats = DriverStats()
+        self._random = random.Random(seed)
+
+    async def drive(self, journeys: list[Journey], concurrency: int = 16,
+                    progress: Callable[[Journey], None] | None = None) -> None:
+        queue: asyncio.Queue[Journey] = asyncio.Queue()
+        for journey in journeys:
+            queue.put_nowait(journey)
+
+        async def worker() -> None:
+            while not queue.empty():
+                journey = queue.get_nowait()
+                try:
+                    await self.journey(journey)
+                except JourneyStuck as error:
+                    journey.failure = str(error)
+                if progress:
+                    progress(journey)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+    async def journey(self, journey: Journey) -> None:
+        booking = await self._call(
+            "book", self.clients.reservation, "POST", "/reservations",
+            headers={"idempotency-key": f"journey-{self.run}-{journey.number}"},
+            json={"guest": {"first_name": f"Guest{journey.number}", "last_name": "Faults",
+                            "email": journey.email},
+                  "room_type": journey.room_type, "arrival": journey.arrival.isoformat(),
+                  "departure": (journey.arrival + timedelta(days=1)).isoformat(),
+                  "adults": 1, "channel": "web"},
+            done={201})
+        journey.reservation_id, journey.guest_id = booking["id"], booking["guest_id"]
+        # 404: the booking has not reached the desk yet; 409: no ready room of the type
+        # right now (the previous guest's room is being cleaned). Both pass with time.
+        stay = await self._call("check in", self.clients.frontdesk, "POST", "/stays",
+                                json={"reservation_id": journey.reservation_id},
+                                done={201}, wait_on={404, 409})
+        journey.stay_id, journey.room_number = stay["stay_id"], stay["room_number"]
+        await self._call("check out", self.clients.frontdesk, "POST",
+                         f"/stays/{journey.stay_id}/checkout", done={200})
+        await self._clean(journey)
+        journey.completed = True
+
+    async def _clean(self, journey: Journey) -> None:
+        """The departure cleaning, finished and inspected: the room is ready again."""
+        deadline = time.monotonic() + self.step_deadline
+        while True:
+            found = await self._call("find task", self.clients.housekeeping, "GET", "/tasks",
+                                     params={"stay_id": journey.stay_id}, done={200})
+            task = next((t for t in found["items"] if t["kind"] == "departure_cleaning"), None)
+            if task is not None:
+                break
+            if time.monotonic() > deadline:
+                raise JourneyStuck(f"journey {journey.number}: no departure task")
+            await asyncio.sleep(0.2)
+        path = f"/tasks/{task['task_id']}"
+        if task["status"] == "open":
+            await self._call("start", self.clients.housekeeping, "POST", f"{path}/start",
+                             json={"attendant": "faults"}, done={200}, settled={409})
+        await self._call("finish", self.clients.housekeeping, "POST", f"{path}/finish",
+                         json={"completed_items": task.get("checklist", [])}, done={200},
+                         settled={409})
+        await self._call("inspect", self.clients.housekeeping, "POST", f"{path}/inspection",
+                         json={"inspector": "faults", "passed": True}, done={200},
+                         settled={409})
+
+    async def _call(self, step: str, client: httpx.AsyncClient, method: str, path: str,
+                    done: set[int], wait_on: frozenset[int] | set[int] = frozenset(),
+                    settled: set[int] | None = None, **options: Any) -> dict[str, Any]:
+        """Retries until an answer in `done` (or `settled`: the step already happened, as a
+        retry after a lost answer finds), or the step's deadline."""
+        deadline = time.monotonic() + self.step_deadline
+        backoff = 0.1
+        last = ""
+        while time.monotonic() < deadline:
+            try:
+                response = await client.request(method, path, **options)
+                if response.status_code in done:
+                    return response.json()
+                if settled and response.status_code in settled:
+                    return {}
+                last = f"{response.status_code} {response.text[:200]}"
+                if response.status_code < 500 and response.status_code != 429 \
+                        and response.status_code not in wait_on:
+                    raise JourneyStuck(f"{step}: {last}")
+            except httpx.TransportError as error:
+                last = repr(error)
+            self.stats.retries[step] += 1
+            await asyncio.sleep(backoff * (0.5 + self._random.random()))
+            backoff = min(backoff * 2, 2.0)
+        raise JourneyStuck(f"{step}: no success before the deadline; last answer {last}")
