@@ -27,6 +27,7 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 
 from shared.logging import bind_correlation_id, get_logger
+from shared.crashpoints import crash_point
 from shared.parking import ParkingLot
 from shared.producers import allowed_producers
 from shared.topology import EVENTS_EXCHANGE, ConsumerQueue
@@ -143,6 +144,7 @@ class _RetryOrParkScope(BaseMiddleware):
         raw: AbstractIncomingMessage = self.msg
         queue = self.policy.parking.queue(self.context.get_local("handler_").queue.name)
         if exc_val is None:
+            crash_point("consumer.after_effect")
             MESSAGES_CONSUMED.labels(queue.name, "ok").inc()
             return False
         if not isinstance(exc_val, Exception):
