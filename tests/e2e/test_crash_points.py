@@ -4,14 +4,19 @@ process did die at its point (exit code 86), so none passes because the crash mi
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from shared.crashpoints import EXIT_CODE
 from tests.e2e.test_delivery_guarantees import ledger_entries, wait_until_drained
+from tests.e2e.test_frontdesk_concurrent_walk_ins import REGISTRATION
+from tests.integration.frontdesk_harness import property_file
 from tests.support.amqp import EventTap, publish_events, queue_depths, wait_for
 from tests.support.journeys import checkout, expected_points
 from tests.support.stack import Stack
@@ -155,3 +160,79 @@ async def test_amendment_crash_between_its_steps(stack: Stack, point: str, depar
     assert at_crash != expected, "the crash left nothing half done"
     assert after["departure"] == repaired_departure
     assert after["status"] == "confirmed"
+
+
+async def test_merge_crash_after_the_duplicate_is_closed(stack: Stack, amqp_url: str) -> None:
+    stack.start("loyalty", **store(stack, "loyalty"))
+    (profile_a, stay_a), (profile_b, stay_b) = checkout(1), checkout(2)
+    await publish_events(amqp_url, [profile_a, profile_b, stay_a, stay_b])
+    loyalty = stack.client("loyalty")
+    ids = [stay_a.payload.guest_id, stay_b.payload.guest_id]
+    await wait_for(lambda: all(found for found in ledger_entries(loyalty, ids).values()),
+                   timeout=30, message="both ledgers")
+    balances = {guest: loyalty.get(f"/guests/{guest}/points").json()["balance"] for guest in ids}
+
+    stack.restart("loyalty", **store(stack, "loyalty"), CRASH_AT="loyalty.merge.after_duplicate_closed")
+    with pytest.raises(httpx.HTTPError):
+        stack.client("loyalty").post(f"/guests/{ids[0]}/merge",
+                                     json={"duplicate_guest_id": ids[1]})
+    await died_at_crash_point(stack, "loyalty")
+
+    stack.restart("loyalty", **store(stack, "loyalty"), CRASH_AT="")
+    loyalty = stack.client("loyalty")
+    # ids[0] was created first, so it survives. Its own view first, then the duplicate's
+    # (which finishes step 2 of the merge), then both again: asking twice changes nothing.
+    survivor_alone = loyalty.get(f"/guests/{ids[0]}/points").json()
+    views = [loyalty.get(f"/guests/{guest}/points").json() for guest in (ids[1], ids[0], *ids)]
+    transfers = [e for e in views[0]["entries"] if e["entry_id"].startswith("transfer|from|")]
+    total = sum(balances.values())
+    print(f"\nloyalty.merge.after_duplicate_closed: balances before {sorted(balances.values())}, "
+          f"survivor alone after the crash {survivor_alone['balance']}, after the duplicate's "
+          f"look-up {views[0]['balance']} with {len(transfers)} transfer in; total {total}")
+    assert {view["guest_id"] for view in views} == {ids[0]}
+    assert all(view["balance"] == total for view in views)  # 0 lost, 0 doubled
+    assert len(transfers) == 1
+    if survivor_alone["balance"] != total:
+        # Found by this test: until something looks up the merged-away id, the survivor
+        # shows (and can spend) only its own points. Nothing repairs it on its own.
+        pytest.xfail(f"survivor shows {survivor_alone['balance']} of {total} points until "
+                     "the duplicate is looked up (no repair of a half-done merge)")
+
+
+async def test_checkout_crash_between_its_steps(stack: Stack, tmp_path: Path,
+                                                amqp_url: str) -> None:
+    rooms = property_file(tmp_path, {"king": 1})
+    desk = {"PROPERTY_FILE": str(rooms), "NIGHT_AUDIT_ENABLED": "false", **store(stack, "frontdesk")}
+    stack.start("frontdesk", **desk)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    walk_in = {"room_type": "king", "adults": 1, "registration": REGISTRATION,
+               "departure": (today + timedelta(days=3)).isoformat()}
+    async with EventTap(amqp_url, ["stay.checked_out", "folio.closed"]) as tap:
+        stay = stack.client("frontdesk").post("/walk-ins", json=walk_in).json()
+        # 1: dies after taking an invoice number, before the stay is closed
+        stack.restart("frontdesk", **desk, CRASH_AT="frontdesk.checkout.after_invoice_number")
+        with pytest.raises(httpx.HTTPError):
+            stack.client("frontdesk").post(f"/stays/{stay['stay_id']}/checkout")
+        await died_at_crash_point(stack, "frontdesk")
+        stack.restart("frontdesk", **desk, CRASH_AT="")
+        still = stack.client("frontdesk").get(f"/stays/{stay['stay_id']}").json()["status"]
+        assert still == "in_house"
+
+        # 2: this time closed (an early departure), dies before tonight is given back
+        stack.restart("frontdesk", **desk, CRASH_AT="frontdesk.checkout.after_closed")
+        with pytest.raises(httpx.HTTPError):
+            stack.client("frontdesk").post(f"/stays/{stay['stay_id']}/checkout")
+        await died_at_crash_point(stack, "frontdesk")
+        stack.restart("frontdesk", **desk, CRASH_AT="")
+        frontdesk = stack.client("frontdesk")
+        closed = frontdesk.get(f"/stays/{stay['stay_id']}").json()["status"]
+        again = frontdesk.post(f"/stays/{stay['stay_id']}/checkout").status_code
+        await wait_for(lambda: len(tap.bodies("stay.checked_out")) >= 1, timeout=30,
+                       message="stay.checked_out")
+        await wait_until_drained(amqp_url, "frontdesk")
+    checked_out = Counter(b["payload"]["stay_id"] for b in tap.bodies("stay.checked_out"))
+    print(f"\nfrontdesk.checkout: after the invoice-number crash the stay was {still}; after "
+          f"the close crash {closed}, a second check-out answered {again}, stay.checked_out "
+          f"{dict(checked_out)}, folio.closed {len(tap.bodies('folio.closed'))}")
+    assert closed == "checked_out" and again == 409
+    assert checked_out == {stay["stay_id"]: 1} and len(tap.bodies("folio.closed")) == 1
