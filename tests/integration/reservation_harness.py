@@ -69,7 +69,9 @@ async def office(clock: Clock | None = None) -> Office:
     clock = clock or Clock()
     # The service's own embedded store, interleaving when the tests switch it on
     # (tests/conftest.py), so concurrent use cases here race as they would on MongoDB.
-    database = connect_database(Settings(mongodb_url=None, embedded_store_dir=None))
+    # Seeded and without timed waits, so a Hypothesis example replays the same interleaving.
+    database = connect_database(Settings(mongodb_url=None, embedded_store_dir=None,
+                                         embedded_store_seed=7, embedded_store_max_delay_ms=0))
     repository = ReservationRepository(database, PROPERTY)
     await repository.prepare(load_property())
     reservations = ReservationService(
