@@ -97,7 +97,11 @@ async def test_loyalty_killed_mid_stream_loses_nothing_and_counts_nothing_twice(
         processed_before_kill = len(tap.received)
         if unacked_at_kill is not None:  # None: a remote broker without rabbitmqctl here
             assert unacked_at_kill > 0, "nothing was in flight at the kill"
-        remaining = (await queue_depths(amqp_url, ["loyalty.stay-events"]))["loyalty.stay-events"]
+
+        async def ready_again() -> int:  # the broker returns the unacked ones to the queue
+            return (await queue_depths(amqp_url, ["loyalty.stay-events"]))["loyalty.stay-events"]
+
+        remaining = await wait_for(ready_again, timeout=30, message="unacked messages back")
         assert 0 < remaining < CHECKOUTS, "the kill did not land mid-stream"
 
         stack.restart("loyalty", EMBEDDED_STORE_DIR=str(stack.work_dir / "loyalty-store"))

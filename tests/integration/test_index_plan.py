@@ -41,3 +41,50 @@ async def test_every_reservation_query_is_served_by_an_index(
         print(f"  {'MISSING ' if shape in missing else ''}{shape}")
     assert len(scenarios) >= 5
     assert missing == [], [str(shape) for shape in missing]
+
+
+def test_every_frontdesk_query_is_served_by_an_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from mongomock_motor import AsyncMongoMockClient
+
+    import tests.integration.frontdesk_harness as desk_harness
+    import tests.integration.test_frontdesk_service_layer as desk_cases
+
+    recorders: list[QueryRecorder] = []
+
+    class RecordingClient:
+        def __init__(self, **options) -> None:
+            self._client = AsyncMongoMockClient(**options)
+
+        def get_database(self, name: str) -> QueryRecorder:
+            recorders.append(QueryRecorder(self._client.get_database(name)))
+            return recorders[-1]
+
+    monkeypatch.setattr(desk_harness, "AsyncMongoMockClient", RecordingClient)
+    scenarios = [function for name, function in inspect.getmembers(desk_cases)
+                 if name.startswith("test_") and not inspect.iscoroutinefunction(function)
+                 and not inspect.signature(function).parameters]
+    for scenario in scenarios:
+        scenario()
+
+    async def check() -> tuple[int, list]:
+        shapes = set().union(*(recorder.seen for recorder in recorders))
+        # Each scenario had a store of its own: a shape is served if any store serves it.
+        database = recorders[0].database
+        indexes = {name: await indexes_of(database, name)
+                   for name in {shape.collection for shape in shapes}}
+        missing = set(shapes)
+        for recorder in recorders:
+            missing &= set(await unserved(recorder.database, shapes))
+        missing = sorted(missing, key=str)
+        print(f"\nfrontdesk index plan: {len(scenarios)} use-case scenarios, {len(shapes)} query "
+              f"shapes over {len(indexes)} collections, {sum(map(len, indexes.values()))} "
+              f"indexes, {len(missing)} without an index")
+        for shape in sorted(shapes, key=str):
+            print(f"  {'MISSING ' if shape in missing else ''}{shape}")
+        return len(shapes), missing
+
+    count, missing = asyncio.run(check())
+    assert len(scenarios) >= 5 and count > 0
+    assert missing == [], [str(shape) for shape in missing]
