@@ -28,6 +28,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
 from shared.logging import bind_correlation_id, get_logger
+from shared.crashpoints import crash_point
 from shared.parking import ParkingLot
 from shared.producers import allowed_producers
 from shared.topology import EVENTS_EXCHANGE, ConsumerQueue
@@ -165,6 +166,7 @@ class _RetryOrParkScope(BaseMiddleware):
         raw: AbstractIncomingMessage = self.msg
         queue = self.policy.parking.queue(self.context.get_local("handler_").queue.name)
         if exc_val is None:
+            crash_point("consumer.after_effect")
             MESSAGES_CONSUMED.labels(queue.name, "ok").inc()
             if (age := event_age(raw)) is not None:
                 EFFECT_LATENCY.labels(queue.name, age[0]).observe(max(age[1], 0.0))

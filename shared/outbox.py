@@ -24,6 +24,7 @@ from aio_pika.abc import AbstractRobustConnection
 from prometheus_client import Counter
 
 from shared.events import Event
+from shared.crashpoints import crash_point
 from shared.logging import get_logger
 from shared.topology import EVENTS_EXCHANGE
 from shared.worker import PollingWorker
@@ -144,6 +145,7 @@ class OutboxRelay(PollingWorker):
                 await target.publish(to_amqp_message(entry),
                                      routing_key=entry.get("routing_key") or entry["type"],
                                      mandatory=True)
+                crash_point("outbox.after_confirm")
                 sent.append(entry["event_id"])
                 EVENTS_PUBLISHED.labels(entry["type"]).inc()
         finally:

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from shared.crashpoints import crash_point
 from shared.crypto import PersonalDataCipher
 from shared.events import (Event, FolioClosed, FolioClosedPayload, StayCheckedOut,
                            StayCheckedOutPayload)
@@ -205,6 +206,7 @@ class FolioService:
             total_spend=totals["room_charges"] + totals["other_charges"] + totals["compensation"],
             other_charges=totals["other_charges"] + totals["compensation"],
             currency=stay["currency"], early_departure=early), **origin(stay)))
+        crash_point("frontdesk.checkout.after_invoice_number")
         checked_out = await self.repository.update_stay(
             stay["_id"], {"status": "in_house", "charges": {"$size": len(stay["charges"])},
                           "payments": {"$size": len(stay["payments"])}},
@@ -215,6 +217,7 @@ class FolioService:
                        **push_outbox(*events)}})
         if checked_out is None:
             return None
+        crash_point("frontdesk.checkout.after_closed")
         if early:
             released = await self.repository.release_room_nights(stay["_id"], from_night=today)
             log.info("early departure: room nights released", stay_id=stay["_id"],

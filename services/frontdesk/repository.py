@@ -40,6 +40,7 @@ class FrontDeskRepository:
         await self.arrivals.create_index("guest_id")
         await self.room_nights.create_index("stay_id")
         await self.room_nights.create_index([("property_id", 1), ("night", 1)])
+        await self.rooms.create_index("property_id")  # the index plan (shared/index_plan.py)
         for room_type in setup.room_types:
             for room in room_type.rooms:
                 # Rooms start as housekeeping starts them; room.status_changed moves them.

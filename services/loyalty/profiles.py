@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from shared.crashpoints import crash_point
 from shared.events import GuestAnonymized, GuestAnonymizedPayload, GuestContactCaptured
 from shared.logging import get_logger
 from shared.problems import NotFound
@@ -148,6 +149,7 @@ class ProfileService:
                 break
             except VersionConflict:
                 continue
+        crash_point("loyalty.merge.after_duplicate_closed")
         await self.store.load(duplicate["_id"], create=False)  # completes step 2
         return await self.guest(target)
 

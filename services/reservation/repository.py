@@ -49,6 +49,8 @@ class ReservationRepository:
         await self.reservations.create_index("channel_reference", unique=True, sparse=True)
         await self.reservations.create_index("idempotency_key", unique=True, sparse=True)
         await self.blocks.create_index("idempotency_key", unique=True, sparse=True)
+        await self.blocks.create_index([("property_id", 1), ("status", 1), ("release_date", 1)])
+        await self.room_types.create_index("property_id")  # the index plan (shared/index_plan.py)
         await self.guests.create_index("guest_id")
         for room_type in setup.room_types:
             # First start loads the set-up; later starts keep what staff changed.

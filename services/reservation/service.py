@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from shared.crashpoints import crash_point
 from shared.crypto import PersonalDataCipher, mask
 from shared.events import (AvailabilityChanged, AvailabilityChangedPayload, Event,
                            GuestAnonymized,
@@ -282,6 +283,7 @@ class ReservationService:
         version = current["version"]
         if growths or shrinks:
             await self._claim_and_grow(current, growths, capacities)
+        crash_point("reservation.amend.after_holds_grown")
         touched = [key for key, _, _ in growths + shrinks]
         entries = [outbox_entry(self._amended_event(new, changes))]
         if also_publish:
@@ -296,6 +298,7 @@ class ReservationService:
              "$push": outbox_push(entries)})
         if saved is None:
             raise Conflict("the reservation changed meanwhile; load it and try again")
+        crash_point("reservation.amend.after_saved")
         if shrinks:  # then give back the old nights
             saved = await self._settle_inventory(saved)
         self.events_written()

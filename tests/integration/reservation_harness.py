@@ -6,15 +6,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from mongomock_motor import AsyncMongoMockClient
 
 from services.reservation.blocks import BlockService
+from services.reservation.config import Settings
 from services.reservation.domain import ReservationCreate
 from services.reservation.policies import RoomTypeUpsert
 from services.reservation.repository import ReservationRepository
 from services.reservation.service import ReservationService
 from services.reservation.setup import PropertySetupService
 from shared.crypto import PersonalDataCipher
+from shared.mongo import connect_database
 from shared.property_setup import load_property
 
 PROPERTY = "demo-hotel"
@@ -66,7 +67,11 @@ def booking(**fields: Any) -> ReservationCreate:
 
 async def office(clock: Clock | None = None) -> Office:
     clock = clock or Clock()
-    database = AsyncMongoMockClient(tz_aware=True).get_database("reservation_test")
+    # The service's own embedded store, interleaving when the tests switch it on
+    # (tests/conftest.py), so concurrent use cases here race as they would on MongoDB.
+    # Seeded and without timed waits, so a Hypothesis example replays the same interleaving.
+    database = connect_database(Settings(mongodb_url=None, embedded_store_dir=None,
+                                         embedded_store_seed=7, embedded_store_max_delay_ms=0))
     repository = ReservationRepository(database, PROPERTY)
     await repository.prepare(load_property())
     reservations = ReservationService(

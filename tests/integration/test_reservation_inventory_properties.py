@@ -1,6 +1,7 @@
 """Hypothesis stateful test of the inventory, in-process on the embedded store: random
 creates, amendments and cancellations over overlapping multi-night stays in two small
-room types (one with an overbooking allowance). After every step, on every night:
+room types (one with an overbooking allowance), and bursts of them at once on the
+interleaving store. After every step, on every night:
 sold <= capacity + allowance, and sold == the rooms of the confirmed reservations
 holding that night."""
 
@@ -80,6 +81,48 @@ class InventoryMachine(RuleBasedStateMachine):
             STATS["amend refused"] += 1
             return
         STATS["amended"] += 1
+
+    @rule(stays=st.lists(st.tuples(stay_start, stay_length, room_types, room_counts),
+                         min_size=2, max_size=6),
+          amendments=st.lists(st.tuples(stay_start, stay_length, room_types, room_counts),
+                              max_size=3),
+          data=st.data())
+    def concurrent_burst(self, stays, amendments, data) -> None:
+        """Bookings and amendments at the same time: the store interleaves them
+        (EMBEDDED_STORE_INTERLEAVE), so only the inventory's guarded updates keep them apart."""
+        calls = []
+        for start, length, room_type, rooms in stays:
+            arrival = FIRST_NIGHT + timedelta(days=start)
+            self.bookings += 1
+            calls.append(self.office.book(
+                number=self.bookings, room_type=room_type, arrival=arrival.isoformat(),
+                departure=(arrival + timedelta(days=length)).isoformat(),
+                room_count=rooms, adults=rooms))
+        amended = []
+        for start, length, room_type, rooms in amendments if self.ids else []:
+            reservation_id = data.draw(st.sampled_from(self.ids))
+            arrival = FIRST_NIGHT + timedelta(days=start)
+            amended.append(reservation_id)
+            calls.append(self.office.reservations.amend_reservation(reservation_id, ReservationUpdate(
+                arrival=arrival, departure=arrival + timedelta(days=length),
+                room_type=room_type, room_count=rooms, adults=rooms)))
+
+        async def together():
+            return await asyncio.gather(*calls, return_exceptions=True)
+
+        outcomes = self.run(together())
+        for outcome in outcomes[:len(stays)]:
+            if isinstance(outcome, Problem):
+                STATS["burst create refused"] += 1
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
+                STATS["burst created"] += 1
+                self.ids.append(outcome["_id"])
+        for outcome in outcomes[len(stays):]:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Problem):
+                raise outcome
+            STATS["burst amend refused" if isinstance(outcome, Problem) else "burst amended"] += 1
 
     @precondition(lambda self: self.ids)
     @rule(data=st.data())

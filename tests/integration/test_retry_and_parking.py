@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import aio_pika
@@ -67,9 +66,8 @@ async def test_a_failing_handler_is_retried_with_delay_and_then_succeeds(consume
     await publish(connection, 1)
     await wait_for(lambda: state["done"] == [1], timeout=10)
     assert state["calls"][1] == 3
-    await asyncio.sleep(0.5)
-    depths = await queue_depths(amqp_url, [QUEUE.name, QUEUE.retry_queue, QUEUE.parking_queue])
-    assert depths == {QUEUE.name: 0, QUEUE.retry_queue: 0, QUEUE.parking_queue: 0}
+    await wait_for(lambda: all_empty(amqp_url), timeout=10, message="queues empty")
+    assert state["calls"][1] == 3 and state["done"] == [1]
 
 
 async def test_a_handler_that_always_fails_is_parked_after_max_attempts(consumer, amqp_url):
@@ -77,7 +75,9 @@ async def test_a_handler_that_always_fails_is_parked_after_max_attempts(consumer
     state["fail_times"][2] = 1000
     await publish(connection, 2)
     await wait_for(lambda: state["calls"].get(2) == MAX_ATTEMPTS, timeout=10)
-    await asyncio.sleep(1)  # it must not come back again
+    # Once on the lot it cannot come back by itself: nothing left in the queue or retry.
+    await wait_for(lambda: parking_count(amqp_url), timeout=10, message="parked")
+    assert await all_empty(amqp_url, but_parking=True)
 
     assert state["calls"][2] == MAX_ATTEMPTS
     (parked,) = await parking.inspect(QUEUE.name, limit=10)
@@ -102,9 +102,33 @@ async def test_an_invalid_message_is_parked_at_once_and_replay_brings_it_back(co
     await publish(connection, 5)
     await wait_for(lambda: 5 in state["done"], timeout=10)
     assert await parking.replay(QUEUE.name, limit=10) == 1
-    await asyncio.sleep(0.5)
-    (again,) = await parking.inspect(QUEUE.name, limit=10)  # still invalid, parked again
+    (again,) = await wait_for(lambda: parking.inspect(QUEUE.name, limit=10), timeout=10,
+                              message="parked again")  # still invalid
     assert again["attempts"] == 1
+
+
+async def test_a_parked_message_replayed_after_the_fix_reenters_its_queue_and_takes_effect_once(
+        consumer, amqp_url):
+    state, parking, connection = consumer
+    state["fail_times"][7] = 1000  # a bug: every attempt fails
+    await publish(connection, 7)
+    await wait_for(lambda: parking_count(amqp_url), timeout=10, message="parked")
+    assert state["calls"][7] == MAX_ATTEMPTS and state["done"] == []
+
+    state["fail_times"][7] = 0  # the fix is deployed
+    assert await parking.replay(QUEUE.name, limit=10) == 1
+    # It went back into its queue: the handler ran once more, and this time did its work.
+    await wait_for(lambda: state["done"] == [7], timeout=10, message="the replayed effect")
+    await wait_for(lambda: all_empty(amqp_url), timeout=10, message="queues and lot empty")
+    assert state["calls"][7] == MAX_ATTEMPTS + 1 and state["done"] == [7]
+    assert await parking.inspect(QUEUE.name, limit=10) == []
+    print(f"\nreplay: parked after {MAX_ATTEMPTS} calls; replayed -> 1 more call, "
+          f"effect {state['done'].count(7)} time(s), lot empty")
+
+
+async def all_empty(amqp_url: str, but_parking: bool = False) -> bool:
+    names = [QUEUE.name, QUEUE.retry_queue] + ([] if but_parking else [QUEUE.parking_queue])
+    return not any((await queue_depths(amqp_url, names)).values())
 
 
 async def parking_count(amqp_url: str) -> int:

@@ -6,8 +6,11 @@ import asyncio
 import inspect
 import json
 import random
+import shutil
+import subprocess
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import aio_pika
 
@@ -97,3 +100,16 @@ async def wait_for(condition, timeout: float = 30, interval: float = 0.2, messag
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message or condition}")
         await asyncio.sleep(interval)
+
+
+def unacknowledged(url: str, queue: str) -> int | None:
+    """Messages delivered from `queue` and not yet acked, as the broker counts them
+    (rabbitmqctl, on the broker's machine); None where rabbitmqctl is not at hand."""
+    if not shutil.which("rabbitmqctl"):
+        return None
+    vhost = unquote(urlparse(url).path.lstrip("/")) or "/"
+    listing = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages_unacknowledged",
+         "--no-table-headers"], check=True, capture_output=True, text=True, timeout=60).stdout
+    counts = dict(line.split("\t") for line in listing.splitlines() if "\t" in line)
+    return int(counts[queue])

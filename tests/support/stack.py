@@ -129,15 +129,17 @@ class Stack:
         for process in started:
             process.wait_ready()
 
-    def restart(self, name: str, **extra_env: str) -> None:
+    def restart(self, name: str, wait_ready: bool = True, **extra_env: str) -> None:
         """Starts the service again on its port and store; a still-running old process is
-        stopped first (a killed one is simply replaced)."""
+        stopped first (a killed one is simply replaced). `wait_ready=False` for a process
+        expected to die at a crash point before it is ready."""
         old = self.services[name]
         old.stop()
         process = ServiceProcess(name, old.port, env=self.env_for(name, **extra_env),
                                  log_path=old.log_path)
         self.services[name] = process.start()
-        process.wait_ready()
+        if wait_ready:
+            process.wait_ready()
 
     def client(self, name: str, scope: str | None = "manager") -> httpx.Client:
         """A client of service `name` sending the test credential of `scope` (a scope, or

@@ -1,0 +1,121 @@
+"""The index plan: which index serves each query a repository makes.
+
+`QueryRecorder` wraps a database (motor or the embedded store) and notes the shape of
+every filter a repository sends: the collection, the call, and the fields it filters on.
+`unserved` then holds each shape against the collection's indexes (those the
+repository's prepare() created) and returns the shapes no index serves: a query serves
+itself from an index when the filter fixes `_id`, or names the first field of an index
+(the prefix MongoDB can seek on). tests/integration/test_index_plan.py runs the
+repositories' use cases through the recorder and fails on any unserved shape; on a real
+MongoDB, explain() says the same thing from the planner.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+_FILTERED_CALLS = frozenset({
+    "find", "find_one", "count_documents", "update_one", "update_many", "replace_one",
+    "delete_one", "delete_many", "find_one_and_update", "find_one_and_replace",
+    "find_one_and_delete", "distinct",
+})
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    collection: str
+    call: str
+    fields: tuple[str, ...]  # the top-level fields the filter constrains, sorted
+
+    def __str__(self) -> str:
+        return f"{self.collection}.{self.call}({', '.join(self.fields) or '{}'})"
+
+
+_ID_IN_PATH = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def filter_fields(query: dict[str, Any]) -> tuple[str, ...]:
+    """The fields a filter constrains (an `$or`/`$and` contributes what all branches share);
+    ids inside a path (`holds.r_<uuid>`) become `<id>`, so one query has one shape."""
+    fields = {_ID_IN_PATH.sub("<id>", key) for key in query if not key.startswith("$")}
+    for operator in ("$and",):
+        for branch in query.get(operator, []):
+            fields |= set(filter_fields(branch))
+    if "$or" in query:
+        branches = [set(filter_fields(branch)) for branch in query["$or"]]
+        fields |= set.intersection(*branches) if branches else set()
+    return tuple(sorted(fields))
+
+
+_PASS_THROUGH = ("shared.index_plan", "shared.mongo", "tests.integration.frontdesk_harness")
+
+
+def _called_by_the_service() -> bool:
+    """Whether the query comes from service code (services/, shared/), not from a test."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not module.startswith(_PASS_THROUGH):
+            return module.startswith(("services.", "shared."))
+        frame = frame.f_back
+    return False
+
+
+class _RecordingCollection:
+    def __init__(self, collection: Any, name: str, seen: set[QueryShape]) -> None:
+        self._collection, self._name, self._seen = collection, name, seen
+
+    def __getattr__(self, call: str) -> Any:
+        attribute = getattr(self._collection, call)
+        if call not in _FILTERED_CALLS:
+            return attribute
+
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            if not _called_by_the_service():
+                return attribute(*args, **kwargs)  # a test looking at the store itself
+            query = args[0] if args else kwargs.get("filter", {})
+            if call == "distinct":
+                query = args[1] if len(args) > 1 else kwargs.get("filter", {})
+            self._seen.add(QueryShape(self._name, call, filter_fields(query or {})))
+            return attribute(*args, **kwargs)
+
+        return recorded
+
+
+class QueryRecorder:
+    """A database stand-in that records query shapes and passes everything through."""
+
+    def __init__(self, database: Any) -> None:
+        self.database = database
+        self.seen: set[QueryShape] = set()
+
+    def __getitem__(self, name: str) -> _RecordingCollection:
+        return _RecordingCollection(self.database[name], name, self.seen)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.database, name)
+
+
+async def indexes_of(database: Any, collection: str) -> list[tuple[str, ...]]:
+    """Each index of the collection as its key fields, in order."""
+    information = await database[collection].index_information()
+    return [tuple(field for field, _ in spec["key"]) for spec in information.values()]
+
+
+async def unserved(database: Any, shapes: set[QueryShape]) -> list[QueryShape]:
+    """The shapes no index of their collection serves (`_id` always has one)."""
+    missing = []
+    for shape in sorted(shapes, key=str):
+        if "_id" in shape.fields:
+            continue
+        if not shape.fields:
+            if shape.call in ("find", "count_documents", "delete_many", "update_many"):
+                missing.append(shape)  # a whole-collection pass
+            continue
+        leading = {index[0] for index in await indexes_of(database, shape.collection)}
+        if not leading & set(shape.fields):
+            missing.append(shape)
+    return missing
