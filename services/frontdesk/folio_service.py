@@ -141,7 +141,12 @@ class FolioService:
             if stay is None:
                 raise NotFound(f"no stay {stay_id!r}")
             if stay["status"] != StayStatus.IN_HOUSE:
-                return stay  # a repeat (its answer was lost): the same settlement again
+                # A repeat (its answer was lost): the same settlement again, and what the
+                # first may not have finished before it died, done now (idempotent).
+                if stay["settlement"].get("early_departure"):
+                    await self.repository.release_room_nights(
+                        stay_id, from_night=date.fromisoformat(stay["actual_departure"]))
+                return stay
             checked_out = await self._settle_and_close(stay, request)
             if checked_out is not None:
                 return checked_out
