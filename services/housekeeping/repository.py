@@ -202,6 +202,26 @@ class HousekeepingRepository:
             {"$inc": {"on_hand": change}, "$push": mark_applied(guard_id)},
             projection={"applied_events": 0}, return_document=ReturnDocument.AFTER)
 
+    async def take_stock(self, item: str, wanted: int, guard_id: str) -> dict[str, Any] | None:
+        """Takes up to `wanted` units, never more than are on hand, once per cause; the
+        units missing are counted in `shortfall`. None if already applied or unknown.
+        Compare-and-set on `on_hand`: two finishes at once cannot both take the last one."""
+        while True:
+            item_doc = await self.stock.find_one({"_id": self._key(item),
+                                                  **not_yet_applied(guard_id)})
+            if item_doc is None:
+                return None
+            on_hand = int(item_doc["on_hand"])
+            taken = max(0, min(wanted, on_hand))
+            after = await self.stock.find_one_and_update(
+                {"_id": self._key(item), "on_hand": on_hand, **not_yet_applied(guard_id)},
+                {"$inc": {"on_hand": -taken, "shortfall": wanted - taken},
+                 "$push": mark_applied(guard_id)},
+                projection={"applied_events": 0}, return_document=ReturnDocument.AFTER)
+            if after is not None:
+                return after
+            # the stock moved between the read and the write: read again
+
     async def set_stock(self, item: str, fields: dict[str, Any]) -> dict[str, Any]:
         return await self.stock.find_one_and_update(
             {"_id": self._key(item)},

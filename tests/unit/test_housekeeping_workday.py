@@ -311,3 +311,19 @@ async def test_reports_and_stock_alerts_follow_the_work_done(hk: Housekeeping,
     assert alerts == ["slippers"]
     await hk.stock.receive("slippers", 10)
     assert await hk.stock.alerts() == []
+
+
+async def test_amenity_stock_never_goes_below_zero(hk: Housekeeping) -> None:
+    """Issue 12: finishing cleanings took bottles the store room did not have (-1)."""
+    import asyncio
+    await hk.stock.configure("shampoo", {"on_hand": 3, "reorder_point": 1})
+    # three finishes at once, two bottles each: only three bottles exist
+    await asyncio.gather(*(hk.stock.consume({"shampoo": 2}, f"task|t{n}") for n in range(3)))
+    await hk.stock.consume({"shampoo": 2}, "task|t0")  # a redelivered finish takes nothing
+    shampoo = next(i for i in await hk.stock.items() if i["item"] == "shampoo")
+    assert shampoo["on_hand"] == 0
+    assert shampoo.get("shortfall") == 3  # what the finishes could not take is counted
+    assert [i["item"] for i in await hk.stock.alerts()].count("shampoo") == 1
+    await hk.stock.receive("shampoo", 5)
+    shampoo = next(i for i in await hk.stock.items() if i["item"] == "shampoo")
+    assert shampoo["on_hand"] == 5
