@@ -81,7 +81,7 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
         ConsumerQueue("frontdesk.housekeeping-reports", ("room.item_check_reported",)),
         ConsumerQueue("frontdesk.guest-profiles", (
             "guest.created", "guest.updated", "guest.merged", "guest.anonymized")),
-        ConsumerQueue("frontdesk.guest-relations", ("case.opened",)),
+        ConsumerQueue("frontdesk.guest-relations", ("case.opened", "case.resolved")),
     ),
     "housekeeping": (
         ConsumerQueue("housekeeping.stay-events", ("stay.checked_in", "stay.checked_out",

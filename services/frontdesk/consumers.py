@@ -5,7 +5,7 @@ from __future__ import annotations
 from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
-from shared.events import (CaseOpened, GuestAnonymized, GuestCreated, GuestMerged, GuestUpdated,
+from shared.events import (CaseOpened, CaseResolved, GuestAnonymized, GuestCreated, GuestMerged, GuestUpdated,
                            ReservationAmended, ReservationCancelled, ReservationCreated,
                            ReservationNoShow, RoomItemCheckReported, RoomStatusChanged)
 from shared.topology import CONSUMER_QUEUES
@@ -76,3 +76,8 @@ def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
     async def on_case_opened(event: CaseOpened) -> None:
         """An in-house case: the desk sees it before the guest departs."""
         await projections.case_opened(event)
+
+    @relations(filter=of_type(CaseResolved.event_type))
+    async def on_case_resolved(event: CaseResolved) -> None:
+        """The case is resolved: its alert leaves the stay."""
+        await projections.case_resolved(event)

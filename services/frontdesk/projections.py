@@ -4,7 +4,7 @@
   wins by occurred_at; a pre-assigned room is given back when the booking changes;
 - room status: which rooms are ready, newest event wins;
 - guest profiles: recognition (name, tier, VIP, preferences), merges and erasure;
-- guest relations: an in-house case becomes an alert on the stay;
+- guest relations: an in-house case becomes an alert on the stay, cleared when resolved;
 - housekeeping's room check: charges on the folio (through the service, once per check).
 """
 
@@ -14,7 +14,7 @@ from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
-from shared.events import (CaseOpened, Event, GuestAnonymized, GuestMerged, ReservationAmended,
+from shared.events import (CaseOpened, CaseResolved, Event, GuestAnonymized, GuestMerged, ReservationAmended,
                            ReservationCancelled, ReservationCreated, ReservationNoShow,
                            RoomItemCheckReported, RoomStatusChanged)
 from shared.logging import get_logger
@@ -173,3 +173,18 @@ class Projections:
                                       "severity": case.severity, "owner": case.owner,
                                       "due_at": case.due_at.isoformat(), "source": case.source}}})
             log.info("guest relations alert on stay", stay_id=stay["_id"], case_id=case.case_id)
+
+    async def case_resolved(self, event: CaseResolved) -> None:
+        """The case is closed: its alert leaves the stay (kept in `resolved_alerts`, so the
+        desk can still see what happened), whether the stay is in house or not."""
+        case = event.payload
+        if not self._ours(event):
+            return
+        for stay in await self.repository.stays_where({"alerts.case_id": case.case_id}):
+            alert = next(a for a in stay["alerts"] if a["case_id"] == case.case_id)
+            await self.repository.update_stay(
+                stay["_id"], {"alerts.case_id": case.case_id},
+                {"$pull": {"alerts": {"case_id": case.case_id}},
+                 "$push": {"resolved_alerts": {**alert, "resolution": case.resolution,
+                                               "resolved_at": event_time(event)}}})
+            log.info("guest relations alert cleared", stay_id=stay["_id"], case_id=case.case_id)
