@@ -190,7 +190,7 @@ class FrontDeskService:
         if request.registration:
             self._check_registration(request.registration, departure)
 
-        profile = await self.repository.guest(arrival["guest_id"])
+        profile = await self._known_guest(arrival["guest_id"])
         early = self._early_nights(arrival, request.early_check_in)
         if early:  # the nights before the booked arrival, at the rack rate, in the same room
             rate = str(self.setup.room_type(arrival["room_type"]).nightly_rate)
@@ -302,6 +302,14 @@ class FrontDeskService:
         self.events_written()
         log.info("walk-in checked in", stay_id=stay_id, room_number=stay["room_number"])
         return stay
+
+    async def _known_guest(self, guest_id: str) -> dict[str, Any] | None:
+        """The guest's profile, marked `returning` only when the desk has a finished stay
+        of theirs: a profile alone (a booking made one) is not a stay."""
+        profile = await self.repository.guest(guest_id)
+        if profile is None:
+            return None
+        return {**profile, "returning": await self.repository.has_stayed(guest_id)}
 
     def _early_nights(self, arrival: dict[str, Any], early_check_in: bool) -> list[date]:
         if not early_check_in:
@@ -576,7 +584,8 @@ def _recognition(profile: dict[str, Any] | None,
                  registration: RegistrationCreate | None) -> dict[str, Any]:
     if profile and not profile.get("erased"):
         return {"greeting": greeting(profile.get("first_name"), profile.get("last_name"),
-                                     profile.get("tier"), bool(profile.get("vip")), True),
+                                     profile.get("tier"), bool(profile.get("vip")),
+                                     bool(profile.get("returning"))),
                 "member_number": profile.get("member_number"), "tier": profile.get("tier"),
                 "vip": bool(profile.get("vip")), "preferences": profile.get("preferences") or {}}
     first, last = ((registration.first_name, registration.last_name) if registration

@@ -47,3 +47,32 @@ def test_a_resolved_case_clears_the_desks_alert() -> None:
     assert [a["case_id"] for a in alerts_open] == ["case-1"]
     assert alerts_after == []
     assert [(a["case_id"], a["resolution"]) for a in resolved] == [("case-1", "moved floor")]
+
+
+def test_welcome_back_only_for_a_guest_who_has_stayed_before_under_any_merged_id() -> None:
+    from shared.events import (GuestCreated, GuestMerged, GuestMergedPayload,
+                               GuestProfilePayload)
+
+    async def scenario() -> list[str]:
+        clock = FixedClock(at_local(ARRIVAL, 15))
+        service, folio, projections, _ = await build(SETUP, clock)
+        for guest_id in ("guest-1", "guest-main"):
+            await projections.guest_profile(GuestCreated.new(GuestProfilePayload(
+                guest_id=guest_id, first_name="Mei", last_name="Chen"),
+                producer="loyalty", property_id=PROPERTY))
+        await projections.reservation_created(booking(1, "king", ARRIVAL, DEPARTURE))
+        first = await service.check_in(CheckIn(reservation_id="res-1"))
+        clock.now = at_local(DEPARTURE, 10)
+        await folio.check_out(first["_id"])
+        # the same person booked again under another profile; loyalty merges the two
+        later = DEPARTURE + timedelta(days=7)
+        await projections.reservation_created(booking(2, "king", later, later + timedelta(days=1),
+                                                      guest_id="guest-main"))
+        await projections.guest_merged(GuestMerged.new(GuestMergedPayload(
+            surviving_guest_id="guest-main", merged_guest_ids=["guest-1"]),
+            producer="loyalty", property_id=PROPERTY))
+        clock.now = at_local(later, 15)
+        second = await service.check_in(CheckIn(reservation_id="res-2"))
+        return [first["recognition"]["greeting"], second["recognition"]["greeting"]]
+
+    assert run(scenario()) == ["Welcome, Mei Chen", "Welcome back, Mei Chen"]
