@@ -16,11 +16,13 @@ from fnmatch import fnmatchcase
 ALLOWED_PRODUCERS: dict[str, frozenset[str]] = {
     "reservation.*": frozenset({"reservation"}),
     "availability.changed": frozenset({"reservation"}),
-    "guest.contact_captured": frozenset({"reservation"}),
+    # the desk too: a walk-in's profile starts from the registration (issue 12)
+    "guest.contact_captured": frozenset({"reservation", "frontdesk"}),
     "stay.*": frozenset({"frontdesk"}),
     "folio.*": frozenset({"frontdesk"}),
     "room.assigned": frozenset({"frontdesk"}),
     "guest.request_raised": frozenset({"frontdesk"}),
+    "guest.request_completed": frozenset({"frontdesk"}),
     "complaint.raised": frozenset({"frontdesk"}),
     "room.status_changed": frozenset({"housekeeping"}),
     "hk.*": frozenset({"housekeeping"}),
