@@ -660,8 +660,16 @@ class GuestRequestCompleted(Event[GuestRequestCompletedPayload]):
     type: Literal["guest.request_completed"] = "guest.request_completed"
 
 
+class GuestWalkInRegistered(Event[GuestContactPayload]):
+    """A guest-profile event from the desk: a walk-in (no booking, so no
+    guest.contact_captured) registered; loyalty makes or matches the profile."""
+
+    event_type = "guest.walk_in_registered"
+    type: Literal["guest.walk_in_registered"] = "guest.walk_in_registered"
+
+
 ISSUE_12_MONEY_REQUESTS_EVENTS: tuple[type[Event[Any]], ...] = (
-    StayRoomCheckRequested, GuestRequestCompleted)
+    StayRoomCheckRequested, GuestRequestCompleted, GuestWalkInRegistered)
 
 
 ALL_EVENTS: tuple[type[Event[Any]], ...] = (

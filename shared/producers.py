@@ -16,8 +16,9 @@ from fnmatch import fnmatchcase
 ALLOWED_PRODUCERS: dict[str, frozenset[str]] = {
     "reservation.*": frozenset({"reservation"}),
     "availability.changed": frozenset({"reservation"}),
-    # the desk too: a walk-in's profile starts from the registration (issue 12)
-    "guest.contact_captured": frozenset({"reservation", "frontdesk"}),
+    "guest.contact_captured": frozenset({"reservation"}),
+    # a walk-in's guest profile starts from the registration at the desk (issue 12)
+    "guest.walk_in_registered": frozenset({"frontdesk"}),
     "stay.*": frozenset({"frontdesk"}),
     "folio.*": frozenset({"frontdesk"}),
     "room.assigned": frozenset({"frontdesk"}),
