@@ -85,7 +85,8 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
     ),
     "housekeeping": (
         ConsumerQueue("housekeeping.stay-events", ("stay.checked_in", "stay.checked_out",
-                                                   "stay.room_moved", "room.assigned")),
+                                                   "stay.room_moved", "room.assigned",
+                                                   "stay.room_check_requested")),
         ConsumerQueue("housekeeping.guest-requests", ("guest.request_raised",)),
         ConsumerQueue("housekeeping.guest-profiles", ("guest.created", "guest.updated",
                                                       "guest.anonymized")),

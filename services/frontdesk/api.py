@@ -9,9 +9,11 @@ from fastapi import APIRouter, Body, Depends, Header, Query, status
 
 from shared.audit import AuditLog, RevealRequest, reveal_for
 
-from .domain import (AssignmentNotice, ChargeCreate, CheckIn, CheckOut, ComplaintCreate,
+from .domain import (AssignmentNotice, ChargeCreate, CheckIn, CheckOut, CheckOutRequest,
+                     ComplaintCreate,
                      GuestRequestCreate, NightAudit, PaymentCreate, PreAssign, RegistrationView,
                      RoomAssign, RoomMove, Settlement, StayExtend, StayPublic, WalkIn)
+from .departure import DepartureDesk
 from .folio_service import FolioService
 from .records import public_payment
 from .service import FrontDeskService
@@ -56,7 +58,7 @@ def stay_summary(stay: dict[str, Any]) -> dict[str, Any]:
 
 
 def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
-                     audit: AuditLog) -> APIRouter:
+                     audit: AuditLog, departures: DepartureDesk | None = None) -> APIRouter:
     router = APIRouter(tags=["front desk"])
 
     # --- lists ---------------------------------------------------------------------------
@@ -184,5 +186,18 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
                         request: Annotated[CheckOut | None, Body()] = None) -> Settlement:
         stay = await folio_desk.check_out(stay_id, request)
         return Settlement.model_validate(stay["settlement"])
+
+    if departures is not None:
+        @router.post("/stays/{stay_id}/checkout-request", status_code=status.HTTP_202_ACCEPTED)
+        async def request_check_out(
+                stay_id: str,
+                request: Annotated[CheckOutRequest | None, Body()] = None) -> dict[str, Any]:
+            """The guest asks to leave: housekeeping checks the room; the folio is settled
+            when the check arrives or after ROOM_CHECK_WAIT_SECONDS (GET the stay's folio
+            or settlement to see it). Asking twice asks once."""
+            stay = await departures.request_checkout(stay_id, request)
+            return {"stay_id": stay_id, "status": stay["status"],
+                    "checkout_request": stay.get("checkout_request"),
+                    "settlement": stay.get("settlement")}
 
     return router

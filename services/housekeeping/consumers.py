@@ -6,7 +6,8 @@ from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
 from shared.events import (GuestAnonymized, GuestCreated, GuestRequestRaised, GuestUpdated,
-                           RoomAssigned, StayCheckedIn, StayCheckedOut, StayRoomMoved)
+                           RoomAssigned, StayCheckedIn, StayCheckedOut, StayRoomCheckRequested,
+                           StayRoomMoved)
 from shared.topology import CONSUMER_QUEUES
 
 from .service import HousekeepingService
@@ -27,6 +28,11 @@ def register_consumers(broker: RabbitBroker, service: HousekeepingService) -> No
     async def on_stay_checked_out(event: StayCheckedOut) -> None:
         """One departure cleaning task; the room becomes vacant and dirty."""
         await service.on_check_out(event)
+
+    @stays(filter=of_type(StayRoomCheckRequested.event_type))
+    async def on_room_check_requested(event: StayRoomCheckRequested) -> None:
+        """The guest asked to leave: the departure task, so the room check can be made."""
+        await service.on_room_check_requested(event)
 
     @stays(filter=of_type(StayRoomMoved.event_type))
     async def on_stay_room_moved(event: StayRoomMoved) -> None:

@@ -13,7 +13,8 @@ from typing import Any
 
 from shared.events import (Event, GuestAnonymized, GuestCreated, GuestRequestRaised,
                            GuestUpdated, HkTaskCreated, HkTaskCreatedPayload, RoomAssigned,
-                           StayCheckedIn, StayCheckedOut, StayRoomMoved)
+                           StayCheckedIn, StayCheckedOut, StayRoomCheckRequested,
+                           StayRoomMoved)
 from shared.logging import get_logger
 from shared.outbox import with_outbox
 
@@ -64,6 +65,18 @@ class HousekeepingService:
         await self.rooms.change(stay.room_number, str(event.event_id), _vacated("guest checked out"),
                                 caused_by(event))
         await self._cancel_stayovers(stay.stay_id, "guest checked out")
+
+    async def on_room_check_requested(self, event: StayRoomCheckRequested) -> None:
+        """The guest is leaving: the departure task exists now (the same task check-out
+        would create), so the attendant can report the room check before the folio is
+        settled; it is marked urgent, the desk is waiting."""
+        asked = event.payload
+        room = await self.rooms.room(asked.room_number)
+        await self.create_task(
+            departure_task_id(asked.stay_id), TaskKind.DEPARTURE_CLEANING, room,
+            day=event.occurred_at.date(), stay_id=asked.stay_id, guest_id=asked.guest_id,
+            urgent=True, cause=event,
+            extra={"room_check_requested": True, "settle_by": asked.settle_by})
 
     async def on_room_moved(self, event: StayRoomMoved) -> None:
         """The guest, with their stay, goes to the new room; the old one needs cleaning."""

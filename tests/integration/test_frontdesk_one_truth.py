@@ -76,3 +76,92 @@ def test_welcome_back_only_for_a_guest_who_has_stayed_before_under_any_merged_id
         return [first["recognition"]["greeting"], second["recognition"]["greeting"]]
 
     assert run(scenario()) == ["Welcome, Mei Chen", "Welcome back, Mei Chen"]
+
+
+def _room_check(stay: dict, check_id: str = "check-1"):
+    from decimal import Decimal
+
+    from shared.events import ItemCharge, RoomItemCheckReported, RoomItemCheckReportedPayload
+    return RoomItemCheckReported.new(RoomItemCheckReportedPayload(
+        check_id=check_id, stay_id=stay["_id"], room_number=stay["room_number"],
+        damages=[ItemCharge(description="cracked TV", amount=Decimal("1000.00"))],
+        minibar=[ItemCharge(description="water", quantity=2, amount=Decimal("50.00"))]),
+        producer="housekeeping", property_id=PROPERTY)
+
+
+async def _desk_with_a_guest(clock: FixedClock, wait_seconds: float = 900):
+    from services.frontdesk.departure import DepartureDesk
+    desk = await build(SETUP, clock)
+    await desk.projections.reservation_created(booking(1, "king", ARRIVAL, DEPARTURE))
+    stay = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+    return desk, stay, DepartureDesk(desk.folio, room_check_wait_seconds=wait_seconds)
+
+
+def test_check_out_waits_for_the_room_check_and_bills_it() -> None:
+    """The 1,050.00 check that gave compensation 0.00: asked for before settling now."""
+    async def scenario():
+        clock = FixedClock(at_local(DEPARTURE, 11, 50))
+        desk, stay, departures = await _desk_with_a_guest(clock)
+        asked = await departures.request_checkout(stay["_id"])
+        again = await departures.request_checkout(stay["_id"])  # asked twice: one request
+        outbox = [e["type"] for e in (await desk.database["stays"].find_one(
+            {"_id": stay["_id"]}))["outbox"]]
+        clock.now = at_local(DEPARTURE, 12, 20)  # housekeeping reports after noon
+        await desk.projections.item_check_reported(_room_check(stay))
+        await desk.projections.item_check_reported(_room_check(stay))  # redelivered
+        return asked, again, outbox, await desk.folio.get_stay(stay["_id"])
+
+    asked, again, outbox, closed = run(scenario())
+    assert asked["status"] == again["status"] == "in_house"
+    assert outbox.count("stay.room_check_requested") == 1
+    settlement = closed["settlement"]
+    assert closed["status"] == "checked_out"
+    assert (settlement["room_charges"], settlement["compensation"], settlement["other_charges"],
+            settlement["late_checkout_fee"], settlement["balance"]) == \
+        ("1500.00", "1000.00", "50.00", "0.00", "2550.00")  # asked at 11:50: no late fee
+    assert settlement["item_checks"] == ["check-1"]
+
+
+def test_a_room_check_after_settlement_goes_on_a_post_departure_invoice() -> None:
+    async def scenario():
+        clock = FixedClock(at_local(DEPARTURE, 10))
+        desk, stay, departures = await _desk_with_a_guest(clock, wait_seconds=600)
+        await departures.request_checkout(stay["_id"])
+        clock.now = at_local(DEPARTURE, 10, 9)
+        early = await departures.settle_overdue()  # 9 minutes: still waiting
+        clock.now = at_local(DEPARTURE, 10, 11)
+        overdue = await departures.settle_overdue()
+        await desk.projections.item_check_reported(_room_check(stay))
+        await desk.projections.item_check_reported(_room_check(stay))  # redelivered
+        raw = await desk.database["stays"].find_one({"_id": stay["_id"]})
+        charged = [e for e in raw["outbox"] if e["type"] == "folio.charge_posted"
+                   and '"check|check-1|' in e["body"]]
+        return early, overdue, await desk.folio.folio(stay["_id"]), \
+            await desk.folio.get_stay(stay["_id"]), charged
+
+    early, overdue, folio, closed, charged = run(scenario())
+    assert (early, overdue) == (0, 1)
+    assert closed["settlement"]["compensation"] == "0.00"
+    [invoice] = folio["post_departure_invoices"]
+    assert invoice["total"] == "1050.00" and invoice["amount_due"] == "1050.00"
+    assert invoice["invoice_number"] == closed["settlement"]["invoice_number"] + "-1"
+    assert invoice["check_id"] == "check-1"
+    assert len(charged) == 2  # each line of the check published once, for accounting
+
+
+def test_the_desk_posts_a_damage_itself() -> None:
+    from decimal import Decimal
+
+    from services.frontdesk.domain import ChargeCreate
+
+    async def scenario():
+        clock = FixedClock(at_local(ARRIVAL, 20))
+        desk, stay, _ = await _desk_with_a_guest(clock)
+        await desk.folio.post_charge(stay["_id"], ChargeCreate(
+            category="damage", amount=Decimal("320.00"), description="burnt carpet",
+            reference="DMG-1"))
+        clock.now = at_local(DEPARTURE, 9)
+        return (await desk.folio.check_out(stay["_id"]))["settlement"]
+
+    settlement = run(scenario())
+    assert (settlement["compensation"], settlement["balance"]) == ("320.00", "1820.00")

@@ -327,3 +327,29 @@ async def test_amenity_stock_never_goes_below_zero(hk: Housekeeping) -> None:
     await hk.stock.receive("shampoo", 5)
     shampoo = next(i for i in await hk.stock.items() if i["item"] == "shampoo")
     assert shampoo["on_hand"] == 5
+
+
+async def test_the_room_check_is_made_before_the_folio_closes(hk: Housekeeping,
+                                                              clock: FakeClock) -> None:
+    """Issue 12: the departure check existed only after check-out, too late for the bill.
+    The desk's stay.room_check_requested now brings the departure task (one, the same
+    check-out would bring) and the attendant reports the check on it."""
+    from shared.events import (ItemCharge, StayRoomCheckRequested,
+                               StayRoomCheckRequestedPayload)
+    await hk.service.on_check_in(checked_in("401", date(2027, 3, 1), 1))
+    asked = StayRoomCheckRequested.new(StayRoomCheckRequestedPayload(
+        stay_id="s1", guest_id="g1", room_number="401", room_type="king",
+        requested_at=clock.now, settle_by=clock.now + timedelta(minutes=15)),
+        producer="frontdesk", property_id=PROPERTY)
+    await hk.service.on_room_check_requested(asked)
+    await hk.service.on_room_check_requested(asked)  # redelivered
+    [task] = await hk.repository.tasks_matching({"stay_id": "s1"})
+    assert task["kind"] == "departure_cleaning" and task["room_check_requested"]
+    check = await hk.tasks.report_room_check(
+        task["_id"], damages=[ItemCharge(description="cracked TV", amount=Decimal("1000.00"))],
+        missing_items=[], minibar=[], checked_by="amy", currency="CNY")
+    assert check["stay_id"] == "s1"
+    assert len(await hk.published("room.item_check_reported")) == 1
+    await hk.service.on_check_out(checked_out("401"))
+    assert len(await hk.repository.tasks_matching({"stay_id": "s1"})) == 1  # still one task
+    assert await hk.status("401") == "vacant_dirty"
