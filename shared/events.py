@@ -239,7 +239,10 @@ class ReservationAmendedPayload(Contract):
     rate_plan: str | None = None
     deposit_paid: Money | None = None
     non_refundable: bool | None = None
-    amendment_fee: Money = Money("0")  # charged by the rate plan's terms for this change
+    # what the amendments so far cost under the rate plan's terms (a non-refundable stay
+    # shortened keeps what was paid; a refundable one shortened after the deadline pays
+    # the late fee on the nights removed): the folio charges it
+    amendment_fees: Money = Money("0")
 
 
 class ReservationAmended(Event[ReservationAmendedPayload]):
