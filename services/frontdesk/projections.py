@@ -37,6 +37,23 @@ def event_time(event: Event[Any]) -> str:
     return event.occurred_at.astimezone(UTC).isoformat()
 
 
+def _amended_record(payload: Any) -> dict[str, Any]:
+    """The rest of the record an amendment carries (issue 12), where the event has it."""
+    record: dict[str, Any] = {"amendment_fees": str(payload.amendment_fees)}
+    if payload.guest_name is not None:
+        record["guest_name"] = payload.guest_name
+    if payload.special_requests is not None:
+        record["special_requests"] = list(payload.special_requests) + (
+            ["family"] if payload.children else [])
+    if payload.room_count is not None:
+        record["room_count"] = payload.room_count
+    if payload.deposit_paid is not None:
+        record["deposit_paid"] = str(payload.deposit_paid)
+    if payload.non_refundable is not None:
+        record["non_refundable"] = payload.non_refundable
+    return record
+
+
 class Projections:
     def __init__(self, repository: FrontDeskRepository, folio: FolioService) -> None:
         self.repository = repository
@@ -64,6 +81,9 @@ class Projections:
             + (["family"] if payload.children else []),
             "nightly_rates": {night: str(rate) for night, rate in payload.nightly_rates.items()},
             "currency": payload.currency,
+            # paid at booking: it reaches the folio at check-in (issue 12)
+            "deposit_paid": str(payload.deposit_paid),
+            "non_refundable": payload.non_refundable,
             "status": "expected",
             "assignment": None,
             "event_at": event_time(event),
@@ -79,7 +99,7 @@ class Projections:
             "departure": payload.departure.isoformat(), "adults": payload.adults,
             "children": payload.children, "currency": payload.currency,
             "nightly_rates": {night: str(rate) for night, rate in payload.nightly_rates.items()},
-            "assignment": None})
+            "assignment": None, **_amended_record(payload)})
         await self._give_back_room(before)
 
     async def reservation_cancelled(self, event: ReservationCancelled) -> None:

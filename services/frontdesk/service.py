@@ -25,6 +25,7 @@ from .allocation import Choice, Needs, Rule, choose_room, needs_from_requests
 from .domain import (CheckIn, ComplaintCreate, DepositCreate, GuestRequestCreate,
                      RegistrationCreate, RoomMove, StayExtend, StayStatus, WalkIn, greeting,
                      new_stay_id, nights_between)
+from .booking_money import booking_money
 from .folio import PaymentKind
 from .identity import DocumentRejected, check_document, normalise_document_number
 from .records import (PropertyClock, origin, payment_event, payment_line, reservation_ref,
@@ -360,6 +361,8 @@ class FrontDeskService:
         }
         if arrival.get("_id"):
             stay["reservation_id"] = arrival["_id"]
+            stay["booking_money"] = {key: arrival.get(key, "0") for key in
+                                     ("deposit_paid", "amendment_fees")}
         if registration and not stay["guest_name"]:
             stay["guest_name"] = f"{registration.first_name} {registration.last_name}"
         return stay
@@ -391,6 +394,7 @@ class FrontDeskService:
                                    self.clock(), pre_authorisation=deposit.pre_authorisation)
             stay["payments"].append(payment)
             events.append(payment_event(stay, payment))
+        events += booking_money(stay, self.clock())
         return events
 
     # --- during the stay: moves, extensions, requests, complaints ----------------------------

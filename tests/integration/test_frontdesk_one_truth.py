@@ -165,3 +165,44 @@ def test_the_desk_posts_a_damage_itself() -> None:
 
     settlement = run(scenario())
     assert (settlement["compensation"], settlement["balance"]) == ("320.00", "1820.00")
+
+
+def test_what_was_paid_at_booking_is_on_the_folio_and_amendment_fees_stay_charged() -> None:
+    """The deposit paid at booking never reached the folio (the guest paid twice); and
+    a non-refundable 2,800.00 stay amended to one night must not refund 2,240.00."""
+    from decimal import Decimal
+
+    from shared.events import FieldChange, ReservationAmended, ReservationAmendedPayload
+
+    async def scenario():
+        clock = FixedClock(at_local(ARRIVAL, 15))
+        desk = await build(SETUP, clock)
+        five_nights = ARRIVAL + timedelta(days=5)
+        await desk.projections.reservation_created(booking(
+            1, "king", ARRIVAL, five_nights, rate="560.00", deposit_paid=Decimal("2800.00"),
+            non_refundable=True))
+        await desk.projections.reservation_created(booking(
+            2, "king", ARRIVAL, ARRIVAL + timedelta(days=2), deposit_paid=Decimal("250.00")))
+        await desk.projections.reservation_amended(ReservationAmended.new(
+            ReservationAmendedPayload(
+                reservation_id="res-1", guest_id="guest-1",
+                changes=[FieldChange(field="departure", old=five_nights.isoformat(),
+                                     new=(ARRIVAL + timedelta(days=1)).isoformat())],
+                room_type="king", arrival=ARRIVAL, departure=ARRIVAL + timedelta(days=1),
+                adults=1, nightly_rates={ARRIVAL.isoformat(): Decimal("560.00")},
+                total_amount=Decimal("560.00"), deposit_paid=Decimal("2800.00"),
+                non_refundable=True, amendment_fees=Decimal("2240.00")),
+            producer="reservation", property_id=PROPERTY))
+        prepaid = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+        deposit = await desk.service.check_in(CheckIn(reservation_id="res-2"))
+        clock.now = at_local(ARRIVAL + timedelta(days=1), 10)
+        one = (await desk.folio.check_out(prepaid["_id"]))["settlement"]
+        clock.now = at_local(ARRIVAL + timedelta(days=2), 10)
+        two = (await desk.folio.check_out(deposit["_id"]))["settlement"]
+        return one, two
+
+    one, two = run(scenario())
+    assert (one["room_charges"], one["other_charges"], one["deposit"], one["balance"],
+            one["refund"]) == ("560.00", "2240.00", "2800.00", "0.00", "0.00")
+    assert (two["room_charges"], two["deposit"], two["amount_due"]) == \
+        ("1000.00", "250.00", "750.00")
