@@ -299,6 +299,9 @@ class RoomAssignedPayload(Contract):
     rule: str  # which allocation rule chose the room
     stay_id: str | None = None
     vip: bool = False
+    # the booking's special requests (celebration, children's items, accessibility...):
+    # housekeeping prepares the room for them (issue 12)
+    special_requests: list[str] = []
 
 
 class RoomAssigned(Event[RoomAssignedPayload]):

@@ -142,7 +142,8 @@ class FrontDeskService:
             reservation_id=arrival["_id"], guest_id=arrival["guest_id"],
             room_number=choice.room_number, room_type=choice.room.room_type,
             arrival=arrival["arrival"], departure=arrival["departure"], rule=choice.rule,
-            vip=needs.vip), **origin(arrival))
+            vip=needs.vip, special_requests=arrival.get("special_requests", [])),
+            **origin(arrival))
         if not await self.repository.set_assignment(arrival["_id"], assignment,
                                                     push_outbox(event)):
             await self.repository.release_room_nights(stay_id)
@@ -234,7 +235,8 @@ class FrontDeskService:
                 reservation_id=arrival["_id"], guest_id=stay["guest_id"],
                 room_number=stay["room_number"], room_type=stay["room_type"],
                 arrival=stay["arrival"], departure=stay["departure"], rule=choice.rule,
-                stay_id=stay_id, vip=stay["vip"]), **origin(stay)))
+                stay_id=stay_id, vip=stay["vip"],
+                special_requests=arrival.get("special_requests", [])), **origin(stay)))
         events += self._check_in_events(stay, request.deposit)
         try:
             await self.repository.insert_stay(with_outbox(stay, *events))

@@ -23,8 +23,8 @@ from .domain import (RoomStatus, TaskKind, TaskStatus, arrival_task_id, departur
                      move_out_task_id, request_task_id, status_after_check_in,
                      status_after_check_out)
 from .maintenance import MaintenanceService, category_from_text
-from .planning import (amenity_preferences, checklist_for, habits_from, priority_for,
-                       standard_amenities)
+from .planning import (amenity_preferences, checklist_for, habits_from, preparation_for,
+                       priority_for, standard_amenities)
 from .repository import HousekeepingRepository
 from .rooms import RoomChange, RoomKeeper, caused_by
 
@@ -109,13 +109,15 @@ class HousekeepingService:
         room = await self.rooms.room(assigned.room_number)
         guest = await self.repository.guest(assigned.guest_id)
         amenities = guest["amenities"] if guest else []
-        if not assigned.stay_id or assigned.vip or amenities:
+        requested = preparation_for(list(assigned.special_requests))
+        if not assigned.stay_id or assigned.vip or amenities or requested:
             await self.create_task(
                 arrival_task_id(assigned.reservation_id, assigned.room_number),
                 TaskKind.ARRIVAL_PREPARATION, room, day=assigned.arrival,
                 stay_id=assigned.stay_id, guest_id=assigned.guest_id, vip=assigned.vip,
                 cause=event, extra={"reservation_id": assigned.reservation_id,
-                                    "guest_amenities": amenities})
+                                    "guest_amenities": amenities,
+                                    "booking_requests": requested})
         await self.repository.set_open_tasks_fields(
             {"reservation_id": assigned.reservation_id, "kind": TaskKind.ARRIVAL_PREPARATION.value,
              "room_number": {"$ne": assigned.room_number}},

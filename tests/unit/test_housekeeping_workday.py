@@ -353,3 +353,19 @@ async def test_the_room_check_is_made_before_the_folio_closes(hk: Housekeeping,
     await hk.service.on_check_out(checked_out("401"))
     assert len(await hk.repository.tasks_matching({"stay_id": "s1"})) == 1  # still one task
     assert await hk.status("401") == "vacant_dirty"
+
+
+async def test_the_bookings_special_requests_reach_arrival_preparation(hk: Housekeeping) -> None:
+    """Issue 12: celebration, children's items and accessibility from the booking never
+    reached housekeeping's arrival preparation."""
+    from shared.events import RoomAssigned, RoomAssignedPayload
+    await hk.service.on_room_assigned(RoomAssigned.new(RoomAssignedPayload(
+        reservation_id="r-1", guest_id="g-new", room_number="401", room_type="king",
+        arrival=date(2027, 3, 2), departure=date(2027, 3, 4), rule="guest_requests",
+        stay_id="s-1",  # given at check-in, no VIP, no profile: prepared for the requests
+        special_requests=["celebration: anniversary", "family", "accessible", "bed: twin",
+                          "quiet"]), producer="frontdesk", property_id=PROPERTY))
+    [task] = await hk.repository.tasks_matching({"reservation_id": "r-1"})
+    assert task["kind"] == "arrival_preparation"
+    assert task["booking_requests"] == ["celebration set-up: anniversary", "children's items",
+                                        "accessibility check"]
