@@ -78,7 +78,8 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
             "reservation.created", "reservation.amended", "reservation.cancelled",
             "reservation.no_show")),
         ConsumerQueue("frontdesk.room-status", ("room.status_changed",)),
-        ConsumerQueue("frontdesk.housekeeping-reports", ("room.item_check_reported",)),
+        ConsumerQueue("frontdesk.housekeeping-reports", ("room.item_check_reported",
+                                                         "hk.task.completed")),
         ConsumerQueue("frontdesk.guest-profiles", (
             "guest.created", "guest.updated", "guest.merged", "guest.anonymized")),
         ConsumerQueue("frontdesk.guest-relations", ("case.opened", "case.resolved")),

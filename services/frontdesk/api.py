@@ -155,6 +155,14 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
         """For housekeeping; the desk agent who took it owns it."""
         return await service.raise_request(stay_id, request, idempotency_key)
 
+    @router.get("/stays/{stay_id}/requests")
+    async def guest_requests(stay_id: str) -> dict[str, Any]:
+        """The stay's requests (open or done: housekeeping's finished task closes them) and
+        what the guest was told."""
+        stay = await service.get_stay(stay_id)
+        return {"stay_id": stay_id, "items": stay.get("requests", []),
+                "guest_notices": stay.get("guest_notices", [])}
+
     @router.post("/stays/{stay_id}/complaints", status_code=status.HTTP_201_CREATED)
     async def complaint(stay_id: str, request: ComplaintCreate,
                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:

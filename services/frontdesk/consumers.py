@@ -5,16 +5,18 @@ from __future__ import annotations
 from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
-from shared.events import (CaseOpened, CaseResolved, GuestAnonymized, GuestCreated, GuestMerged, GuestUpdated,
+from shared.events import (CaseOpened, CaseResolved, GuestAnonymized, HkTaskCompleted, GuestCreated, GuestMerged, GuestUpdated,
                            ReservationAmended, ReservationCancelled, ReservationCreated,
                            ReservationNoShow, RoomItemCheckReported, RoomStatusChanged)
 from shared.topology import CONSUMER_QUEUES
 
 from .projections import Projections
+from .request_follow_up import RequestFollowUp
 
 
 def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
     queues = {queue.name: queue for queue in CONSUMER_QUEUES["frontdesk"]}
+    requests_desk = RequestFollowUp(projections.repository, projections.folio.events_written)
 
     def subscriber(name: str):
         return broker.subscriber(subscribed_queue(queues[name]), title=name)
@@ -46,6 +48,11 @@ def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
         await projections.room_status_changed(event)
 
     item_checks = subscriber("frontdesk.housekeeping-reports")
+
+    @item_checks(filter=of_type(HkTaskCompleted.event_type))
+    async def on_task_completed(event: HkTaskCompleted) -> None:
+        """A finished task that answered a guest's request closes it; the guest is told."""
+        await requests_desk.task_completed(event)
 
     @item_checks(filter=of_type(RoomItemCheckReported.event_type))
     async def on_item_check_reported(event: RoomItemCheckReported) -> None:

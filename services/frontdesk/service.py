@@ -481,9 +481,10 @@ class FrontDeskService:
         event = GuestRequestRaised.new(GuestRequestRaisedPayload(
             request_id=request_id, stay_id=stay_id, room_number=stay["room_number"],
             kind=request.kind, details=request.details, taken_by=request.taken_by,
-            urgent=request.urgent), **origin(stay))
+            urgent=request.urgent, guest_id=stay["guest_id"]), **origin(stay))
         line = {"request_id": request_id, **request.model_dump(), "at": self.clock(),
-                "room_number": stay["room_number"], "owner": request.taken_by}
+                "room_number": stay["room_number"], "owner": request.taken_by,
+                "status": "open"}
         return await self._add_once(stay_id, "requests", "request_id", line, event,
                                     {"status": "in_house"})
 

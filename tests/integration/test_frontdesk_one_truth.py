@@ -206,3 +206,37 @@ def test_what_was_paid_at_booking_is_on_the_folio_and_amendment_fees_stay_charge
             one["refund"]) == ("560.00", "2240.00", "2800.00", "0.00", "0.00")
     assert (two["room_charges"], two["deposit"], two["amount_due"]) == \
         ("1000.00", "250.00", "750.00")
+
+
+def test_a_finished_housekeeping_task_closes_the_request_and_the_guest_is_told() -> None:
+    from services.frontdesk.domain import GuestRequestCreate
+    from services.frontdesk.request_follow_up import RequestFollowUp
+    from shared.events import HkTaskCompleted, HkTaskCompletedPayload
+
+    async def scenario():
+        clock = FixedClock(at_local(ARRIVAL, 20))
+        desk, stay, _ = await _desk_with_a_guest(clock)
+        request = await desk.service.raise_request(stay["_id"], GuestRequestCreate(
+            kind="amenities", details="two extra towels", taken_by="desk-li"))
+        follow_up = RequestFollowUp(desk.service.repository, lambda: None)
+        done = HkTaskCompleted.new(HkTaskCompletedPayload(
+            task_id=f"request|{request['request_id']}", kind="amenity_delivery",
+            room_number=stay["room_number"], stay_id=stay["_id"],
+            request_id=request["request_id"]), producer="housekeeping", property_id=PROPERTY)
+        other = HkTaskCompleted.new(HkTaskCompletedPayload(  # no request behind it
+            task_id="stayover|x", kind="stayover_service", room_number=stay["room_number"]),
+            producer="housekeeping", property_id=PROPERTY)
+        results = [await follow_up.task_completed(e) for e in (done, done, other)]
+        raw = await desk.database["stays"].find_one({"_id": stay["_id"]})
+        raised = [e for e in raw["outbox"] if e["type"] == "guest.request_raised"]
+        told = [e for e in raw["outbox"] if e["type"] == "guest.request_completed"]
+        return results, raw, raised, told
+
+    results, raw, raised, told = run(scenario())
+    assert results == [True, False, False]
+    [request] = raw["requests"]
+    assert request["status"] == "done" and request["task_id"].startswith("request|")
+    assert [n["message"] for n in raw["guest_notices"]] == \
+        ["What you asked for has been brought to your room."]
+    assert len(told) == 1 and '"guest_id":"guest-1"' in told[0]["body"].replace(" ", "")
+    assert '"guest_id":"guest-1"' in raised[0]["body"].replace(" ", "")
