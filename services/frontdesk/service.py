@@ -26,6 +26,7 @@ from .domain import (CheckIn, ComplaintCreate, DepositCreate, GuestRequestCreate
                      RegistrationCreate, RoomMove, StayExtend, StayStatus, WalkIn, greeting,
                      new_stay_id, nights_between)
 from .booking_money import booking_money
+from .guest_capture import walk_in_profile_event
 from .folio import PaymentKind
 from .identity import DocumentRejected, check_document, normalise_document_number
 from .records import (PropertyClock, origin, payment_event, payment_line, reservation_ref,
@@ -294,6 +295,7 @@ class FrontDeskService:
             arrival=stay["arrival"], departure=stay["departure"], rule=choice.rule,
             stay_id=stay_id), **origin(stay))]
         events += self._check_in_events(stay, request.deposit)
+        events.append(walk_in_profile_event(stay, request.registration))
         try:
             await self.repository.insert_stay(with_outbox(stay, *events))
         except Exception as error:
