@@ -71,7 +71,7 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
         ConsumerQueue("reservation.commands",
                       ("reservation.create", "reservation.amend", "reservation.cancel"),
                       exchange=COMMANDS_EXCHANGE),
-        ConsumerQueue("reservation.guest-lifecycle", ("guest.anonymized",)),
+        ConsumerQueue("reservation.guest-lifecycle", ("guest.anonymized", "guest.merged")),
     ),
     "frontdesk": (
         ConsumerQueue("frontdesk.reservation-events", (
@@ -90,7 +90,7 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                                                    "stay.room_check_requested")),
         ConsumerQueue("housekeeping.guest-requests", ("guest.request_raised",)),
         ConsumerQueue("housekeeping.guest-profiles", ("guest.created", "guest.updated",
-                                                      "guest.anonymized")),
+                                                      "guest.anonymized", "guest.merged")),
     ),
     "loyalty": (
         ConsumerQueue("loyalty.stay-events", ("stay.checked_out", "folio.closed")),

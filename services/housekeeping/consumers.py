@@ -5,7 +5,8 @@ from __future__ import annotations
 from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
-from shared.events import (GuestAnonymized, GuestCreated, GuestRequestRaised, GuestUpdated,
+from shared.events import (GuestAnonymized, GuestCreated, GuestMerged, GuestRequestRaised,
+                           GuestUpdated,
                            RoomAssigned, StayCheckedIn, StayCheckedOut, StayRoomCheckRequested,
                            StayRoomMoved)
 from shared.topology import CONSUMER_QUEUES
@@ -56,6 +57,11 @@ def register_consumers(broker: RabbitBroker, service: HousekeepingService) -> No
     @profiles(filter=of_type(GuestUpdated.event_type))
     async def on_guest_updated(event: GuestUpdated) -> None:
         await service.on_guest_profile(event)
+
+    @profiles(filter=of_type(GuestMerged.event_type))
+    async def on_guest_merged(event: GuestMerged) -> None:
+        """Tasks and rooms follow the surviving guest id."""
+        await service.on_guest_merged(event)
 
     @profiles(filter=of_type(GuestAnonymized.event_type))
     async def on_guest_anonymized(event: GuestAnonymized) -> None:

@@ -135,6 +135,17 @@ class HousekeepingRepository:
             {"_id": guest["_id"], "version": {"$lt": guest["version"]}}, {"$set": guest})
         return result.modified_count == 1
 
+    async def follow_merge(self, merged: list[str], surviving: str) -> dict[str, int]:
+        """Merged-away guest ids become the surviving one on tasks and occupied rooms, so
+        the survivor's habits (no service, times, linen) apply to the stay."""
+        tasks = await self.tasks.update_many(
+            {"property_id": self.property_id, "guest_id": {"$in": merged}},
+            {"$set": {"guest_id": surviving}})
+        rooms = await self.rooms.update_many(
+            {"property_id": self.property_id, "occupant.guest_id": {"$in": merged}},
+            {"$set": {"occupant.guest_id": surviving}})
+        return {"tasks": tasks.modified_count, "rooms": rooms.modified_count}
+
     async def erase_guests(self, guest_ids: list[str]) -> dict[str, int]:
         """What housekeeping holds of these guests: their habits, and their id and
         preferences on tasks and rooms."""

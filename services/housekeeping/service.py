@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from shared.events import (Event, GuestAnonymized, GuestCreated, GuestRequestRaised,
+from shared.events import (Event, GuestAnonymized, GuestCreated, GuestMerged, GuestRequestRaised,
                            GuestUpdated, HkTaskCreated, HkTaskCreatedPayload, RoomAssigned,
                            StayCheckedIn, StayCheckedOut, StayRoomCheckRequested,
                            StayRoomMoved)
@@ -165,6 +165,13 @@ class HousekeepingService:
             await self.repository.set_open_tasks_fields(
                 {"guest_id": profile.guest_id, "kind": TaskKind.ARRIVAL_PREPARATION.value},
                 {"guest_amenities": amenities})
+
+    async def on_guest_merged(self, event: GuestMerged) -> None:
+        """Loyalty merged duplicates: tasks and rooms follow the surviving guest id."""
+        merge = event.payload
+        counts = await self.repository.follow_merge(list(merge.merged_guest_ids),
+                                                    merge.surviving_guest_id)
+        log.info("guest merge followed", surviving=merge.surviving_guest_id, **counts)
 
     async def on_guest_anonymized(self, event: GuestAnonymized) -> None:
         erased = event.payload

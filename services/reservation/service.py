@@ -17,7 +17,7 @@ from typing import Any
 
 from shared.crypto import PersonalDataCipher, mask
 from shared.events import (AvailabilityChanged, AvailabilityChangedPayload, Event,
-                           GuestAnonymized,
+                           GuestAnonymized, GuestMerged,
                            GuestContactCaptured, GuestContactPayload, ReservationAmended,
                            ReservationAmendedPayload, ReservationCancelled,
                            ReservationCancelledPayload, ReservationCreated,
@@ -423,6 +423,12 @@ class ReservationService:
         await self.repository.update_reservation({"_id": reservation["_id"]},
                                                  {"$push": outbox_push(entries)})
         self.events_written()
+
+    async def follow_merge(self, event: GuestMerged) -> None:
+        """Loyalty merged duplicate guests: the bookings follow the surviving id."""
+        moved = await self.repository.follow_merge(list(event.payload.merged_guest_ids),
+                                                   event.payload.surviving_guest_id)
+        log.info("guest merge followed", reservations=moved)
 
     async def anonymize_guest(self, event: GuestAnonymized) -> None:
         """Erasure: names and contact go, amounts and dates stay. Repeating it is harmless."""

@@ -71,3 +71,15 @@ async def test_the_amended_event_carries_the_whole_changed_record() -> None:
     assert amended["special_requests"] == ["bed: twin", "celebration: anniversary"]
     assert (amended["room_count"], amended["guest_name"]) == (2, "Mei Lin")
     assert amended["total_amount"] == "2240.00"  # two rooms, two nights
+
+
+async def test_bookings_follow_a_loyalty_merge() -> None:
+    from shared.events import GuestMerged, GuestMergedPayload
+    hotel = await office()
+    first = await hotel.book()
+    await hotel.reservations.follow_merge(GuestMerged.new(GuestMergedPayload(
+        surviving_guest_id="guest-main", merged_guest_ids=[first["guest_id"]]),
+        producer="loyalty", property_id="demo-hotel"))
+    assert (await hotel.repository.get(first["_id"]))["guest_id"] == "guest-main"
+    again = await hotel.book(arrival="2027-04-01", departure="2027-04-02")  # same e-mail
+    assert again["guest_id"] == "guest-main"

@@ -369,3 +369,18 @@ async def test_the_bookings_special_requests_reach_arrival_preparation(hk: House
     assert task["kind"] == "arrival_preparation"
     assert task["booking_requests"] == ["celebration set-up: anniversary", "children's items",
                                         "accessibility check"]
+
+
+async def test_a_merged_guests_habits_apply_to_the_stay(hk: Housekeeping) -> None:
+    """Issue 12: after a loyalty merge the room kept the merged-away id, so the guest's
+    "no service" habit (on the surviving profile) was ignored."""
+    from shared.events import GuestMerged, GuestMergedPayload
+    arrival = date(2027, 3, 1)
+    await hk.service.on_guest_profile(profile("g-main", "no_service"))
+    await hk.service.on_check_in(checked_in("401", arrival, 3, "g-walk-in", "s-1"))
+    await hk.service.on_guest_merged(GuestMerged.new(GuestMergedPayload(
+        surviving_guest_id="g-main", merged_guest_ids=["g-walk-in"]),
+        producer="loyalty", property_id=PROPERTY))
+    result = await hk.tasks.plan_day(arrival + timedelta(days=1))
+    assert result["stayovers_created"] == []
+    assert (await hk.rooms.room("401"))["occupant"]["guest_id"] == "g-main"
