@@ -384,3 +384,40 @@ async def test_a_merged_guests_habits_apply_to_the_stay(hk: Housekeeping) -> Non
     result = await hk.tasks.plan_day(arrival + timedelta(days=1))
     assert result["stayovers_created"] == []
     assert (await hk.rooms.room("401"))["occupant"]["guest_id"] == "g-main"
+
+
+async def test_a_running_out_of_order_period_is_ended_early_or_extended(
+        hk: Housekeeping, clock: FakeClock) -> None:
+    """Issue 12: a running period could not be ended early nor extended."""
+    start = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+    leak = await hk.maintenance.add_period("601", kind="out_of_order", start=start,
+                                           end=start + timedelta(hours=4), reason="leak",
+                                           return_status=None, request_id=None)
+    paint = await hk.maintenance.add_period("602", kind="out_of_order", start=start,
+                                            end=start + timedelta(hours=2), reason="paint",
+                                            return_status=None, request_id=None)
+    later = await hk.maintenance.add_period("602", kind="out_of_service",
+                                            start=start + timedelta(hours=6),
+                                            end=start + timedelta(hours=8), reason="carpet",
+                                            return_status=None, request_id=None)
+    clock.now = start + timedelta(minutes=30)
+    await hk.periods.work_once()
+    assert await hk.status("601") == await hk.status("602") == "out_of_order"
+
+    clock.now = start + timedelta(hours=1)  # the leak is fixed early: back at once
+    ended = await hk.maintenance.change_period_end(leak["_id"], None)
+    assert ended["state"] == "ended" and ended["end"] == clock.now
+    assert await hk.status("601") != "out_of_order"
+    extended = await hk.maintenance.change_period_end(
+        paint["_id"], start + timedelta(hours=5))  # the paint needs longer
+    with pytest.raises(Conflict):  # but not into the room's next period
+        await hk.maintenance.change_period_end(paint["_id"], start + timedelta(hours=7))
+    clock.now = start + timedelta(hours=3)
+    await hk.periods.work_once()
+    assert extended["state"] == "active" and await hk.status("602") == "out_of_order"
+    clock.now = start + timedelta(hours=5, minutes=1)
+    await hk.periods.work_once()
+    assert await hk.status("602") != "out_of_order"
+    with pytest.raises(Conflict):  # an ended period stays ended
+        await hk.maintenance.change_period_end(leak["_id"], start + timedelta(hours=9))
+    assert later["state"] == "scheduled"
