@@ -53,6 +53,7 @@ def stay_summary(stay: dict[str, Any]) -> dict[str, Any]:
     public = to_public(stay).model_dump(mode="json", exclude={"registration"})
     settlement = stay.get("settlement") or {}
     return {**public, "guest_name": stay.get("guest_name"),
+            "overstay": bool(stay.get("overstay")),
             "balance": settlement.get("balance"),
             "invoice_number": settlement.get("invoice_number")}
 

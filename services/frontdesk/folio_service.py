@@ -22,6 +22,7 @@ from .folio import (ChargeCategory, PaymentKind, cents, invoice_number, late_che
 from .records import (PropertyClock, charge_event, charge_line, origin, payment_event,
                       payment_line, public_payment, reservation_ref, sealed_token, storable)
 from .late_checks import post_departure_invoice
+from .overstay import charge_overstays
 from .repository import FrontDeskRepository
 
 log = get_logger(__name__)
@@ -30,13 +31,15 @@ log = get_logger(__name__)
 class FolioService:
     def __init__(self, repository: FrontDeskRepository, *, events_written: Callable[[], None],
                  cipher: PersonalDataCipher, clock: PropertyClock,
-                 standard_checkout_hour: int = 12, half_day_until_hour: int = 18) -> None:
+                 standard_checkout_hour: int = 12, half_day_until_hour: int = 18,
+                 overstay_rate_percent: Decimal = Decimal("100")) -> None:
         self.repository = repository
         self.events_written = events_written
         self.cipher = cipher
         self.clock = clock
         self.standard_checkout_hour = standard_checkout_hour
         self.half_day_until_hour = half_day_until_hour
+        self.overstay_rate_percent = overstay_rate_percent
 
     # --- charges and payments ---------------------------------------------------------
 
@@ -104,6 +107,7 @@ class FolioService:
                     {"$push": {"charges": charge,
                                **push_outbox(charge_event(stay, charge))}}):
                 posted += 1
+        posted += await charge_overstays(self, night)  # guests still here past departure
         if posted:
             self.events_written()
         log.info("night audit", night=night.isoformat(), posted=posted)

@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                cipher=cipher, clock=clock)
     folio = FolioService(repository, events_written=runtime.relay.wake, cipher=cipher,
                          clock=clock, standard_checkout_hour=settings.standard_checkout_hour,
-                         half_day_until_hour=settings.late_checkout_half_day_until_hour)
+                         half_day_until_hour=settings.late_checkout_half_day_until_hour,
+                         overstay_rate_percent=settings.overstay_rate_percent)
     departures = DepartureDesk(folio, room_check_wait_seconds=settings.room_check_wait_seconds)
     register_consumers(runtime.broker, Projections(repository, folio))
     workers = [NightAuditWorker(folio, repository, audit_hour=settings.night_audit_hour,

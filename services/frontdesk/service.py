@@ -548,9 +548,15 @@ class FrontDeskService:
         return arrivals
 
     async def in_house_on(self, day: date) -> list[dict[str, Any]]:
-        return await self.repository.stays_where({
+        staying = await self.repository.stays_where({
             "status": "in_house", "arrival": {"$lte": day.isoformat()},
             "departure": {"$gt": day.isoformat()}})
+        if day > self.today():
+            return staying
+        # a guest past the departure date who has not checked out is still in house
+        overstaying = await self.repository.stays_where({
+            "status": "in_house", "departure": {"$lte": day.isoformat()}})
+        return staying + [{**stay, "overstay": True} for stay in overstaying]
 
     async def departures_on(self, day: date) -> list[dict[str, Any]]:
         stays = await self.repository.stays_where({"departure": day.isoformat()})

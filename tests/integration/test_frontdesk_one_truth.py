@@ -240,3 +240,29 @@ def test_a_finished_housekeeping_task_closes_the_request_and_the_guest_is_told()
         ["What you asked for has been brought to your room."]
     assert len(told) == 1 and '"guest_id":"guest-1"' in told[0]["body"].replace(" ", "")
     assert '"guest_id":"guest-1"' in raised[0]["body"].replace(" ", "")
+
+
+def test_an_overstay_is_charged_by_policy_and_the_guest_stays_on_the_in_house_list() -> None:
+    async def scenario():
+        clock = FixedClock(at_local(ARRIVAL, 15))
+        desk = await build(SETUP, clock)
+        desk.folio.overstay_rate_percent = Decimal("150")
+        await desk.projections.reservation_created(booking(1, "king", ARRIVAL, DEPARTURE))
+        stay = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+        for night in range(3):
+            await desk.folio.night_audit(ARRIVAL + timedelta(days=night))
+        clock.now = at_local(DEPARTURE, 20)  # still here in the evening of departure day
+        in_house = await desk.service.in_house_on(DEPARTURE)
+        posted = await desk.folio.night_audit(DEPARTURE)  # the night after departure
+        again = await desk.folio.night_audit(DEPARTURE)
+        clock.now = at_local(DEPARTURE + timedelta(days=1), 10)
+        settlement = (await desk.folio.check_out(stay["_id"]))["settlement"]
+        after = await desk.service.in_house_on(DEPARTURE + timedelta(days=1))
+        return in_house, posted, again, settlement, after
+
+    from decimal import Decimal
+    in_house, posted, again, settlement, after = run(scenario())
+    assert [(s["_id"] is not None, s.get("overstay")) for s in in_house] == [(True, True)]
+    assert (posted, again) == (1, 0)
+    assert (settlement["nights"], settlement["room_charges"]) == (4, "2250.00")  # 3x500 + 750
+    assert after == []
