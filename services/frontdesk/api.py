@@ -59,7 +59,7 @@ def stay_summary(stay: dict[str, Any]) -> dict[str, Any]:
 
 
 def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
-                     audit: AuditLog, departures: DepartureDesk | None = None) -> APIRouter:
+                     audit: AuditLog, departure_desk: DepartureDesk | None = None) -> APIRouter:
     router = APIRouter(tags=["front desk"])
 
     # --- lists ---------------------------------------------------------------------------
@@ -196,7 +196,7 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
         stay = await folio_desk.check_out(stay_id, request)
         return Settlement.model_validate(stay["settlement"])
 
-    if departures is not None:
+    if departure_desk is not None:
         @router.post("/stays/{stay_id}/checkout-request", status_code=status.HTTP_202_ACCEPTED)
         async def request_check_out(
                 stay_id: str,
@@ -204,7 +204,7 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
             """The guest asks to leave: housekeeping checks the room; the folio is settled
             when the check arrives or after ROOM_CHECK_WAIT_SECONDS (GET the stay's folio
             or settlement to see it). Asking twice asks once."""
-            stay = await departures.request_checkout(stay_id, request)
+            stay = await departure_desk.request_checkout(stay_id, request)
             return {"stay_id": stay_id, "status": stay["status"],
                     "checkout_request": stay.get("checkout_request"),
                     "settlement": stay.get("settlement")}
