@@ -266,3 +266,31 @@ def test_an_overstay_is_charged_by_policy_and_the_guest_stays_on_the_in_house_li
     assert (posted, again) == (1, 0)
     assert (settlement["nights"], settlement["room_charges"]) == (4, "2250.00")  # 3x500 + 750
     assert after == []
+
+
+def test_the_arrivals_list_follows_the_full_amended_record() -> None:
+    """reservation.amended did not carry special requests, room count or guest name, so
+    the desk's arrivals list kept the old values."""
+    from decimal import Decimal
+
+    from shared.events import FieldChange, ReservationAmended, ReservationAmendedPayload
+
+    async def scenario():
+        desk = await build(SETUP, FixedClock(at_local(ARRIVAL - timedelta(days=3), 10)))
+        await desk.projections.reservation_created(booking(1, "king", ARRIVAL, DEPARTURE,
+                                                           special_requests=["quiet"]))
+        await desk.projections.reservation_amended(ReservationAmended.new(
+            ReservationAmendedPayload(
+                reservation_id="res-1", guest_id="guest-1",
+                changes=[FieldChange(field="special_requests")], room_type="king",
+                arrival=ARRIVAL, departure=DEPARTURE, adults=2, children=1,
+                nightly_rates=booking(1, "king", ARRIVAL, DEPARTURE).payload.nightly_rates,
+                total_amount=Decimal("1500.00"), guest_name="Mei Lin", room_count=2,
+                special_requests=["bed: twin", "celebration: anniversary"]),
+            producer="reservation", property_id=PROPERTY))
+        [arrival] = await desk.service.arrivals_on(ARRIVAL)
+        return arrival
+
+    arrival = run(scenario())
+    assert (arrival["guest_name"], arrival["room_count"], arrival["adults"]) == ("Mei Lin", 2, 2)
+    assert arrival["special_requests"] == ["bed: twin", "celebration: anniversary", "family"]
