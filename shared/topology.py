@@ -102,7 +102,8 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                                                   "goodwill.granted", "case.opened")),
     ),
     "feedback": (
-        ConsumerQueue("feedback.stay-events", ("stay.checked_out", "stay.checked_in")),
+        ConsumerQueue("feedback.stay-events", ("stay.checked_out", "stay.checked_in",
+                                               "guest.request_completed")),
         ConsumerQueue("feedback.guest-profiles", (
             "guest.contact_captured", "guest.created", "guest.updated", "guest.merged",
             "guest.anonymized")),

@@ -28,6 +28,7 @@ class FeedbackRepository:
         self.contacts = database["contacts"]
         self.stays = database["stays"]
         self.merged_ids = database["merged_guest_ids"]
+        self.request_notices = database["request_notices"]  # issue 12: requests done
         self.designs = database["designs"]
         self.surveys = database["surveys"]
         self.cases = database["cases"]
