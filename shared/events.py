@@ -84,6 +84,10 @@ class ReservationCreatedPayload(Contract):
     source_reference: str | None = None  # the channel's own reference (OTA, group desk)
     block_id: str | None = None
     status: str = "confirmed"
+    # Issue 12: what the guest paid at booking travels to the folio (no paying twice);
+    # "prepaid" for a non-refundable rate paid in full.
+    deposit_paid: Money = Money("0")
+    non_refundable: bool = False
 
 
 class ReservationCreated(Event[ReservationCreatedPayload]):
@@ -228,6 +232,17 @@ class ReservationAmendedPayload(Contract):
     nightly_rates: dict[str, Money]
     total_amount: Money
     currency: str = "CNY"
+    # Issue 12: the full changed record, so the desk's arrivals list follows every change.
+    guest_name: str | None = None
+    room_count: int | None = None
+    special_requests: list[str] | None = None
+    rate_plan: str | None = None
+    deposit_paid: Money | None = None
+    non_refundable: bool | None = None
+    # what the amendments so far cost under the rate plan's terms (a non-refundable stay
+    # shortened keeps what was paid; a refundable one shortened after the deadline pays
+    # the late fee on the nights removed): the folio charges it
+    amendment_fees: Money = Money("0")
 
 
 class ReservationAmended(Event[ReservationAmendedPayload]):
@@ -284,6 +299,9 @@ class RoomAssignedPayload(Contract):
     rule: str  # which allocation rule chose the room
     stay_id: str | None = None
     vip: bool = False
+    # the booking's special requests (celebration, children's items, accessibility...):
+    # housekeeping prepares the room for them (issue 12)
+    special_requests: list[str] = []
 
 
 class RoomAssigned(Event[RoomAssignedPayload]):
@@ -361,6 +379,9 @@ class GuestRequestRaisedPayload(Contract):
     details: str
     taken_by: str  # the desk agent: first responder
     urgent: bool = False
+    guest_id: str | None = None  # issue 12: requests name the guest and the stay
+
+
 
 
 class GuestRequestRaised(Event[GuestRequestRaisedPayload]):
@@ -395,6 +416,7 @@ class HkTaskCompletedPayload(Contract):
     attendant: str | None = None
     duration_seconds: int | None = None
     inspected: bool = False
+    request_id: str | None = None  # the desk's request this task answered, if any
 
 
 class HkTaskCompleted(Event[HkTaskCompletedPayload]):
@@ -604,6 +626,58 @@ class TierChanged(Event[TierChangedPayload]):
     type: Literal["loyalty.tier_changed"] = "loyalty.tier_changed"
 
 
+# --- issue 12 (one hotel, one truth): money, requests, guests ---------------------
+
+class StayRoomCheckRequestedPayload(Contract):
+    """The guest asked to check out: housekeeping checks the room (damages, missing items,
+    minibar) before the desk settles; the desk settles when the check arrives or at
+    `settle_by`, whichever comes first."""
+
+    stay_id: str
+    guest_id: str
+    room_number: str
+    room_type: str
+    reservation_id: str | None = None
+    requested_at: datetime
+    settle_by: datetime
+
+
+class StayRoomCheckRequested(Event[StayRoomCheckRequestedPayload]):
+    event_type = "stay.room_check_requested"
+    type: Literal["stay.room_check_requested"] = "stay.room_check_requested"
+
+
+class GuestRequestCompletedPayload(Contract):
+    """Housekeeping finished what the guest asked for: the desk closed the request and
+    tells the guest (those who reach the guest send the message; no contact details here)."""
+
+    request_id: str
+    stay_id: str
+    guest_id: str
+    room_number: str
+    kind: str
+    task_id: str
+    completed_at: datetime
+    message: str
+
+
+class GuestRequestCompleted(Event[GuestRequestCompletedPayload]):
+    event_type = "guest.request_completed"
+    type: Literal["guest.request_completed"] = "guest.request_completed"
+
+
+class GuestWalkInRegistered(Event[GuestContactPayload]):
+    """A guest-profile event from the desk: a walk-in (no booking, so no
+    guest.contact_captured) registered; loyalty makes or matches the profile."""
+
+    event_type = "guest.walk_in_registered"
+    type: Literal["guest.walk_in_registered"] = "guest.walk_in_registered"
+
+
+ISSUE_12_MONEY_REQUESTS_EVENTS: tuple[type[Event[Any]], ...] = (
+    StayRoomCheckRequested, GuestRequestCompleted, GuestWalkInRegistered)
+
+
 ALL_EVENTS: tuple[type[Event[Any]], ...] = (
     ReservationCreated, GuestContactCaptured, StayCheckedIn, StayCheckedOut,
     RoomStatusChanged, HkTaskCreated, PointsAccrued, SurveySent,
@@ -613,5 +687,6 @@ ALL_EVENTS: tuple[type[Event[Any]], ...] = (
     MaintenanceRequested, SurveyResponseReceived, CaseOpened, CaseEscalated, CaseResolved,
     GoodwillGranted, GuestCreated, GuestUpdated, GuestMerged, GuestAnonymized,
     PointsRedeemed, PointsReversed, PointsExpired, TierChanged,
+    *ISSUE_12_MONEY_REQUESTS_EVENTS,
 )
 EVENTS_BY_TYPE = {event.event_type: event for event in ALL_EVENTS}

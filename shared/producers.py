@@ -17,10 +17,13 @@ ALLOWED_PRODUCERS: dict[str, frozenset[str]] = {
     "reservation.*": frozenset({"reservation"}),
     "availability.changed": frozenset({"reservation"}),
     "guest.contact_captured": frozenset({"reservation"}),
+    # a walk-in's guest profile starts from the registration at the desk (issue 12)
+    "guest.walk_in_registered": frozenset({"frontdesk"}),
     "stay.*": frozenset({"frontdesk"}),
     "folio.*": frozenset({"frontdesk"}),
     "room.assigned": frozenset({"frontdesk"}),
     "guest.request_raised": frozenset({"frontdesk"}),
+    "guest.request_completed": frozenset({"frontdesk"}),
     "complaint.raised": frozenset({"frontdesk"}),
     "room.status_changed": frozenset({"housekeeping"}),
     "hk.*": frozenset({"housekeeping"}),

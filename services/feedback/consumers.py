@@ -6,14 +6,17 @@ from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
 from shared.events import (ComplaintRaised, GuestAnonymized, GuestContactCaptured,
-                           GuestCreated, GuestMerged, GuestUpdated, StayCheckedIn,
+                           GuestCreated, GuestMerged, GuestRequestCompleted, GuestUpdated,
+                           StayCheckedIn,
                            StayCheckedOut, SurveyResponseReceived)
 from shared.topology import CONSUMER_QUEUES
 
+from .request_notices import RequestNotices
 from .service import FeedbackService
 
 
-def register_consumers(broker: RabbitBroker, service: FeedbackService) -> None:
+def register_consumers(broker: RabbitBroker, service: FeedbackService,
+                       request_notices: RequestNotices | None = None) -> None:
     stay_events, guest_profiles, complaints, survey_responses = CONSUMER_QUEUES["feedback"]
 
     stays = broker.subscriber(subscribed_queue(stay_events), title=stay_events.name)
@@ -22,6 +25,12 @@ def register_consumers(broker: RabbitBroker, service: FeedbackService) -> None:
     async def on_stay_checked_out(event: StayCheckedOut) -> None:
         """One survey per stay, sent by the survey mailer; the guest is no longer in house."""
         await service.survey_after_stay(event)
+
+    if request_notices is not None:
+        @stays(filter=of_type(GuestRequestCompleted.event_type))
+        async def on_request_completed(event: GuestRequestCompleted) -> None:
+            """What the guest asked for is done: they are told, once."""
+            await request_notices.record(event)
 
     @stays(filter=of_type(StayCheckedIn.event_type))
     async def on_stay_checked_in(event: StayCheckedIn) -> None:

@@ -13,6 +13,7 @@ from .consumers import register_consumers
 from .escalation import EscalationWorker
 from .mailer import CaseResultMailer, SurveyMailer
 from .repository import OUTBOX_COLLECTIONS, FeedbackRepository
+from .request_notices import RequestNotices, RequestNoticeSender
 from .service import Clock, FeedbackService, utc_now
 
 
@@ -31,11 +32,13 @@ def create_app(settings: Settings | None = None, sender: MessageSender | None = 
     service = FeedbackService(repository, settings, surveys_due=mailer.wake,
                               notices_due=results.wake, events_written=runtime.relay.wake,
                               clock=clock)
-    register_consumers(runtime.broker, service)
+    notices = RequestNotices(repository, clock=clock, notices_due=lambda: told.wake())
+    told = RequestNoticeSender(notices, sender, settings, clock=clock)
+    register_consumers(runtime.broker, service, notices)
     return create_service_app(runtime, title="Feedback service",
                               routers=[feedback_router(service)],
                               prepare_database=service.prepare,
-                              workers=[mailer, results, escalation])
+                              workers=[mailer, results, escalation, told])
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ class FeedbackRepository:
     def __init__(self, database: Any) -> None:
         self.contacts = database["contacts"]
         self.stays = database["stays"]
+        self.merged_ids = database["merged_guest_ids"]
+        self.request_notices = database["request_notices"]  # issue 12: requests done
         self.designs = database["designs"]
         self.surveys = database["surveys"]
         self.cases = database["cases"]
@@ -248,6 +250,21 @@ class FeedbackRepository:
              "$inc": {"notice_failures": 1}})
 
     # --- guests merged or erased ------------------------------------------------------
+
+    async def remember_merge(self, old_ids: list[str], surviving_id: str) -> None:
+        """Events that still name a merged-away id (a checkout published before the merge
+        reached the desk) are filed under the survivor."""
+        for old_id in old_ids:
+            await self.merged_ids.update_one({"_id": old_id},
+                                             {"$set": {"surviving_guest_id": surviving_id}},
+                                             upsert=True)
+        # whoever was merged into an old id now belongs to the new survivor
+        await self.merged_ids.update_many({"surviving_guest_id": {"$in": old_ids}},
+                                          {"$set": {"surviving_guest_id": surviving_id}})
+
+    async def current_guest_id(self, guest_id: str) -> str:
+        merged = await self.merged_ids.find_one({"_id": guest_id})
+        return merged["surviving_guest_id"] if merged else guest_id
 
     async def repoint_guest(self, old_ids: list[str], surviving_id: str) -> None:
         for collection in (self.surveys, self.cases, self.stays):

@@ -27,6 +27,7 @@ from .domain import (ANSWERABLE, DEFAULT_DESIGN, ERASED, AnswersInvalid, CaseCre
                      SurveyStatus, case_deadline, case_id_for, checked_answers,
                      grant_id_for_case, language_of, low_scoring_topics, response_scores,
                      survey_case_severity, survey_id_for_stay, token_is_valid)
+from .messages import reachable
 from .repository import FeedbackRepository
 
 log = get_logger(__name__)
@@ -71,13 +72,14 @@ class FeedbackService:
 
     async def survey_after_stay(self, event: StayCheckedOut) -> None:
         stay = event.payload
-        await self.repository.stay_checked_out(stay.stay_id, stay.guest_id)
+        guest_id = await self.repository.current_guest_id(stay.guest_id)
+        await self.repository.stay_checked_out(stay.stay_id, guest_id)
         design = await self.repository.latest_design(event.property_id)
         now = self.clock()
         created = await self.repository.add_survey_once({
             "_id": survey_id_for_stay(stay.stay_id),
             "stay_id": stay.stay_id,
-            "guest_id": stay.guest_id,
+            "guest_id": guest_id,
             "property_id": event.property_id,
             # The version the guest will answer, whatever is designed after this.
             "design_version": design["version"] if design else 1,
@@ -122,9 +124,22 @@ class FeedbackService:
             self.surveys_due()
 
     async def merge_guests(self, event: GuestMerged) -> None:
-        merged = event.payload
-        await self.repository.repoint_guest(merged.merged_guest_ids, merged.surviving_guest_id)
+        """Surveys and cases follow the surviving guest; a survey waiting for a contact
+        is due again at once (issue 12: it waited "awaiting contact" forever). When only a
+        merged-away id had a way to reach the guest, the survivor keeps it until the CRM's
+        profile of the survivor arrives (a newer profile replaces it)."""
+        merged, surviving = event.payload, event.payload.surviving_guest_id
+        if reachable(await self.repository.contact(surviving)) is None:
+            for old_id in merged.merged_guest_ids:
+                old = await self.repository.contact(old_id)
+                if reachable(old) is not None:
+                    kept = {k: v for k, v in old.items() if k not in ("_id", "as_of", "version")}
+                    await self.repository.save_contact(surviving, kept, as_of=old["as_of"])
+                    break
+        await self.repository.remember_merge(merged.merged_guest_ids, surviving)
+        await self.repository.repoint_guest(merged.merged_guest_ids, surviving)
         await self.repository.forget_contacts(merged.merged_guest_ids)
+        await self._contact_changed(surviving, True)
 
     async def erase_guest(self, event: GuestAnonymized) -> None:
         """Erasure: the contact goes, and so does what the guest wrote in their own words

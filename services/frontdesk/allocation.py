@@ -105,18 +105,20 @@ def needs_from_requests(room_type: str, nights: int, requests: Iterable[str], *,
     "floor:5", "quiet", "accessible", "family", "long stay") into Needs."""
     values: dict[str, object] = {}
     for raw in requests:
-        token = raw.strip().lower().replace("-", "_").replace(" ", "_")
-        key, _, value = token.partition(":")
+        # "bed: twin" from a booking: split on the colon first, so the space after it
+        # does not become part of the value ("_twin")
+        raw_key, _, raw_value = raw.partition(":")
+        key, value = (_token(raw_key), _token(raw_value))
         if key in ("high_floor", "low_floor"):
             values["floor"] = key.removesuffix("_floor")
         elif key == "floor" and value:
             values["floor"] = value
         elif key.endswith("_bed") or (key == "bed" and value):
-            values["bed"] = value or key.removesuffix("_bed")
+            values["bed"] = (value or key).removesuffix("_bed")
         elif key in ("sea_view", "city_view"):
             values["orientation"] = key.removesuffix("_view")
         elif key == "orientation" and value:
-            values["orientation"] = value
+            values["orientation"] = value.removesuffix("_view")
         elif key in ("quiet", "quiet_room", "quiet_floor"):
             values["quiet"] = True
         elif key in ("non_smoking", "no_smoking", "nonsmoking"):
@@ -129,6 +131,10 @@ def needs_from_requests(room_type: str, nights: int, requests: Iterable[str], *,
             values["long_stay"] = True
     return Needs(room_type=room_type, nights=nights, vip=vip, fixed_room=fixed_room,
                  **values)  # type: ignore[arg-type]
+
+
+def _token(text: str) -> str:
+    return "_".join(text.strip().lower().replace("-", " ").split())
 
 
 def _honours(room: Room, needs: Needs) -> int:

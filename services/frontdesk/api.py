@@ -9,9 +9,11 @@ from fastapi import APIRouter, Body, Depends, Header, Query, status
 
 from shared.audit import AuditLog, RevealRequest, reveal_for
 
-from .domain import (AssignmentNotice, ChargeCreate, CheckIn, CheckOut, ComplaintCreate,
+from .domain import (AssignmentNotice, ChargeCreate, CheckIn, CheckOut, CheckOutRequest,
+                     ComplaintCreate,
                      GuestRequestCreate, NightAudit, PaymentCreate, PreAssign, RegistrationView,
                      RoomAssign, RoomMove, Settlement, StayExtend, StayPublic, WalkIn)
+from .departure import DepartureDesk
 from .folio_service import FolioService
 from .records import public_payment
 from .service import FrontDeskService
@@ -51,12 +53,13 @@ def stay_summary(stay: dict[str, Any]) -> dict[str, Any]:
     public = to_public(stay).model_dump(mode="json", exclude={"registration"})
     settlement = stay.get("settlement") or {}
     return {**public, "guest_name": stay.get("guest_name"),
+            "overstay": bool(stay.get("overstay")),
             "balance": settlement.get("balance"),
             "invoice_number": settlement.get("invoice_number")}
 
 
 def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
-                     audit: AuditLog) -> APIRouter:
+                     audit: AuditLog, departure_desk: DepartureDesk | None = None) -> APIRouter:
     router = APIRouter(tags=["front desk"])
 
     # --- lists ---------------------------------------------------------------------------
@@ -154,6 +157,14 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
         """For housekeeping; the desk agent who took it owns it."""
         return await service.raise_request(stay_id, request, idempotency_key)
 
+    @router.get("/stays/{stay_id}/requests")
+    async def guest_requests(stay_id: str) -> dict[str, Any]:
+        """The stay's requests (open or done: housekeeping's finished task closes them) and
+        what the guest was told."""
+        stay = await service.get_stay(stay_id)
+        return {"stay_id": stay_id, "items": stay.get("requests", []),
+                "guest_notices": stay.get("guest_notices", [])}
+
     @router.post("/stays/{stay_id}/complaints", status_code=status.HTTP_201_CREATED)
     async def complaint(stay_id: str, request: ComplaintCreate,
                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
@@ -186,5 +197,18 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
         """Safe to retry: a repeat answers with the settlement the first call made."""
         stay = await folio_desk.check_out(stay_id, request)
         return Settlement.model_validate(stay["settlement"])
+
+    if departure_desk is not None:
+        @router.post("/stays/{stay_id}/checkout-request", status_code=status.HTTP_202_ACCEPTED)
+        async def request_check_out(
+                stay_id: str,
+                request: Annotated[CheckOutRequest | None, Body()] = None) -> dict[str, Any]:
+            """The guest asks to leave: housekeeping checks the room; the folio is settled
+            when the check arrives or after ROOM_CHECK_WAIT_SECONDS (GET the stay's folio
+            or settlement to see it). Asking twice asks once."""
+            stay = await departure_desk.request_checkout(stay_id, request)
+            return {"stay_id": stay_id, "status": stay["status"],
+                    "checkout_request": stay.get("checkout_request"),
+                    "settlement": stay.get("settlement")}
 
     return router

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from pydantic import Field
 
 from shared.settings import ServiceSettings
@@ -16,6 +18,13 @@ class Settings(ServiceSettings):
     night_audit_hour: int = Field(default=3, ge=0, le=23)
     night_audit_poll_seconds: float = Field(default=300.0, gt=0)
     night_audit_enabled: bool = True
+    # Check-out with the room check (issue 12): how long the desk waits for housekeeping's
+    # check after the guest asked to leave before settling without it.
+    room_check_wait_seconds: float = Field(default=900.0, ge=0)
+    room_check_poll_seconds: float = Field(default=30.0, gt=0)
+    # An overstay night (a guest still in house past departure) costs this percentage of
+    # the last booked night's rate, charged by the night audit.
+    overstay_rate_percent: Decimal = Field(default=Decimal("100"), ge=0, le=500)
     # Personal data at rest (shared/crypto.py): JSON {"key-id": "<urlsafe base64 key>"}.
     pii_keys: str | None = None
     pii_current_key: str | None = None

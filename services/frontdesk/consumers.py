@@ -5,16 +5,18 @@ from __future__ import annotations
 from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
-from shared.events import (CaseOpened, GuestAnonymized, GuestCreated, GuestMerged, GuestUpdated,
+from shared.events import (CaseOpened, CaseResolved, GuestAnonymized, HkTaskCompleted, GuestCreated, GuestMerged, GuestUpdated,
                            ReservationAmended, ReservationCancelled, ReservationCreated,
                            ReservationNoShow, RoomItemCheckReported, RoomStatusChanged)
 from shared.topology import CONSUMER_QUEUES
 
 from .projections import Projections
+from .request_follow_up import RequestFollowUp
 
 
 def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
     queues = {queue.name: queue for queue in CONSUMER_QUEUES["frontdesk"]}
+    requests_desk = RequestFollowUp(projections.repository, projections.folio.events_written)
 
     def subscriber(name: str):
         return broker.subscriber(subscribed_queue(queues[name]), title=name)
@@ -47,6 +49,11 @@ def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
 
     item_checks = subscriber("frontdesk.housekeeping-reports")
 
+    @item_checks(filter=of_type(HkTaskCompleted.event_type))
+    async def on_task_completed(event: HkTaskCompleted) -> None:
+        """A finished task that answered a guest's request closes it; the guest is told."""
+        await requests_desk.task_completed(event)
+
     @item_checks(filter=of_type(RoomItemCheckReported.event_type))
     async def on_item_check_reported(event: RoomItemCheckReported) -> None:
         """Damages, missing items and minibar onto the folio."""
@@ -76,3 +83,8 @@ def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
     async def on_case_opened(event: CaseOpened) -> None:
         """An in-house case: the desk sees it before the guest departs."""
         await projections.case_opened(event)
+
+    @relations(filter=of_type(CaseResolved.event_type))
+    async def on_case_resolved(event: CaseResolved) -> None:
+        """The case is resolved: its alert leaves the stay."""
+        await projections.case_resolved(event)

@@ -114,8 +114,18 @@ class CheckOut(_Input):
     waive_late_fee: bool = False
 
 
+class CheckOutRequest(_Input):
+    """The guest asks to leave: housekeeping checks the room, the desk settles when the
+    check arrives or after the configured wait."""
+
+    waive_late_fee: bool = False
+
+
 class ChargeCreate(_Input):
-    category: Literal["minibar", "room_service", "restaurant", "laundry", "other"]
+    # damage / missing_item: the desk bills what it finds itself (housekeeping's room
+    # check posts them too)
+    category: Literal["minibar", "room_service", "restaurant", "laundry", "damage",
+                      "missing_item", "other"]
     amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
     description: FreeText[200] = Field(min_length=1)
     reference: str | None = Field(default=None, max_length=100,

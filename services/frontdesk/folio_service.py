@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,8 @@ from .folio import (ChargeCategory, PaymentKind, cents, invoice_number, late_che
                     room_charge_id, settle)
 from .records import (PropertyClock, charge_event, charge_line, origin, payment_event,
                       payment_line, public_payment, reservation_ref, sealed_token, storable)
+from .late_checks import post_departure_invoice
+from .overstay import charge_overstays
 from .repository import FrontDeskRepository
 
 log = get_logger(__name__)
@@ -30,13 +32,15 @@ log = get_logger(__name__)
 class FolioService:
     def __init__(self, repository: FrontDeskRepository, *, events_written: Callable[[], None],
                  cipher: PersonalDataCipher, clock: PropertyClock,
-                 standard_checkout_hour: int = 12, half_day_until_hour: int = 18) -> None:
+                 standard_checkout_hour: int = 12, half_day_until_hour: int = 18,
+                 overstay_rate_percent: Decimal = Decimal("100")) -> None:
         self.repository = repository
         self.events_written = events_written
         self.cipher = cipher
         self.clock = clock
         self.standard_checkout_hour = standard_checkout_hour
         self.half_day_until_hour = half_day_until_hour
+        self.overstay_rate_percent = overstay_rate_percent
 
     # --- charges and payments ---------------------------------------------------------
 
@@ -83,7 +87,8 @@ class FolioService:
         return {"stay_id": stay_id, "currency": stay["currency"], "status": stay["status"],
                 "charges": stay["charges"],
                 "payments": [public_payment(p) for p in stay["payments"]],
-                "totals": settle(stay["charges"], stay["payments"])}
+                "totals": settle(stay["charges"], stay["payments"]),
+                "post_departure_invoices": stay.get("post_departure_invoices", [])}
 
     async def night_audit(self, night: date) -> int:
         """Posts the night's room charge to every stay in house that night, once."""
@@ -103,6 +108,7 @@ class FolioService:
                     {"$push": {"charges": charge,
                                **push_outbox(charge_event(stay, charge))}}):
                 posted += 1
+        posted += await charge_overstays(self, night)  # guests still here past departure
         if posted:
             self.events_written()
         log.info("night audit", night=night.isoformat(), posted=posted)
@@ -117,24 +123,45 @@ class FolioService:
         charges = [charge_line(f"check|{check_id}|{index}", category, amount, text, self.clock())
                    for index, (category, amount, text) in enumerate(lines)]
         if stay["status"] != "in_house":
-            # The folio is closed: keep the report for a post-departure bill, charge nothing.
-            await self.repository.update_stay(
-                stay_id, {"late_item_checks.check_id": {"$ne": check_id}},
-                {"$push": {"late_item_checks": {"check_id": check_id, "charges": charges}}})
-            log.warning("room check arrived after check-out", stay_id=stay_id)
-            return False
+            # The folio is closed: the check goes on a post-departure invoice of the stay.
+            return await post_departure_invoice(self, stay, check_id, charges, cause)
         events = [charge_event(stay, charge, **cause.caused()) for charge in charges]
         updated = await self.repository.update_stay(
             stay_id, {"status": "in_house", "item_checks": {"$ne": check_id}},
             {"$push": {"charges": {"$each": charges}, "item_checks": check_id,
                        **push_outbox(*events)}})
-        if updated is not None and events:
+        if updated is None:
+            if stay_id and (await self.get_stay(stay_id))["status"] != "in_house":
+                # settled between the read and the write: bill it after departure
+                return await self.post_item_check(check_id, stay_id, lines, cause)
+            return False
+        if events:
             self.events_written()
-        return updated is not None
+        if updated.get("checkout_request"):  # the guest is waiting for this check: settle
+            await self.settle_requested(stay_id)
+        return True
+
+    async def settle_requested(self, stay_id: str) -> dict[str, Any] | None:
+        """Settles a check-out the guest asked for, with the fees as of the asking (waiting
+        for housekeeping's check costs the guest no late fee). None if already settled."""
+        stay = await self.get_stay(stay_id)
+        asked = stay.get("checkout_request")
+        if stay["status"] != StayStatus.IN_HOUSE or not asked:
+            return None
+        try:
+            return await self.check_out(stay_id, CheckOut(waive_late_fee=asked["waive_late_fee"]),
+                                        as_of=asked["requested_at"])
+        except Conflict:
+            if (await self.get_stay(stay_id))["status"] != StayStatus.IN_HOUSE:
+                return None  # settled by another path meanwhile
+            raise
 
     # --- check-out -----------------------------------------------------------------------
 
-    async def check_out(self, stay_id: str, request: CheckOut | None = None) -> dict[str, Any]:
+    async def check_out(self, stay_id: str, request: CheckOut | None = None, *,
+                        as_of: datetime | None = None) -> dict[str, Any]:
+        """Settles and closes the folio now; `as_of` is when the guest asked to leave (the
+        late check-out fee is reckoned then)."""
         request = request or CheckOut()
         for _ in range(5):  # a charge posted meanwhile: settle again with it
             stay = await self.repository.stay(stay_id)
@@ -143,17 +170,17 @@ class FolioService:
             if stay["status"] != StayStatus.IN_HOUSE:
                 # A repeat (its answer was lost): the same settlement again, and what the
                 # first may not have finished before it died, done now (idempotent).
-                if stay["settlement"].get("early_departure"):
+                if stay.get("settlement", {}).get("early_departure"):
                     await self.repository.release_room_nights(
                         stay_id, from_night=date.fromisoformat(stay["actual_departure"]))
                 return stay
-            checked_out = await self._settle_and_close(stay, request)
+            checked_out = await self._settle_and_close(stay, request, as_of)
             if checked_out is not None:
                 return checked_out
         raise Conflict(f"stay {stay_id!r} kept changing during check-out; try again")
 
-    async def _settle_and_close(self, stay: dict[str, Any],
-                                request: CheckOut) -> dict[str, Any] | None:
+    async def _settle_and_close(self, stay: dict[str, Any], request: CheckOut,
+                                as_of: datetime | None = None) -> dict[str, Any] | None:
         now, today = self.clock(), self.clock.today()
         arrival, departure = (date.fromisoformat(stay["arrival"]),
                               date.fromisoformat(stay["departure"]))
@@ -167,7 +194,9 @@ class FolioService:
                        for n in charged if room_charge_id(n) not in posted_ids]
         fee = Decimal("0")
         if not request.waive_late_fee:
-            fee = late_checkout_fee(self.clock.now_local(), departure,
+            asked_at = (_aware(as_of).astimezone(self.clock.tz) if as_of
+                        else self.clock.now_local())
+            fee = late_checkout_fee(asked_at, departure,
                                     Decimal(stay["nightly_rates"][nights[-1]]),
                                     standard_hour=self.standard_checkout_hour,
                                     half_day_until_hour=self.half_day_until_hour)
@@ -243,3 +272,8 @@ class FolioService:
         if stay["status"] != StayStatus.IN_HOUSE:
             raise Conflict(f"stay {stay_id!r} is checked out; its folio is closed")
         return stay
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored time back from a store that drops the zone: it was UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

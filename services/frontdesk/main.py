@@ -15,6 +15,7 @@ from .api import frontdesk_router
 from .audit import NightAuditWorker
 from .config import Settings
 from .consumers import register_consumers
+from .departure import DepartureDesk, RoomCheckWaitWorker
 from .folio_service import FolioService
 from .projections import ERASED, ERASED_STAY_FIELDS, Projections
 from .records import PropertyClock
@@ -44,15 +45,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                cipher=cipher, clock=clock)
     folio = FolioService(repository, events_written=runtime.relay.wake, cipher=cipher,
                          clock=clock, standard_checkout_hour=settings.standard_checkout_hour,
-                         half_day_until_hour=settings.late_checkout_half_day_until_hour)
+                         half_day_until_hour=settings.late_checkout_half_day_until_hour,
+                         overstay_rate_percent=settings.overstay_rate_percent)
+    departures = DepartureDesk(folio, room_check_wait_seconds=settings.room_check_wait_seconds)
     register_consumers(runtime.broker, Projections(repository, folio))
     workers = [NightAuditWorker(folio, repository, audit_hour=settings.night_audit_hour,
                                 poll_seconds=settings.night_audit_poll_seconds)] \
         if settings.night_audit_enabled else []
     workers.append(retention_job(runtime.database, settings))
+    workers.append(RoomCheckWaitWorker(departures,
+                                       poll_seconds=settings.room_check_poll_seconds))
     return create_service_app(
         runtime, title="Front desk service",
-        routers=[frontdesk_router(service, folio, runtime.audit)],
+        routers=[frontdesk_router(service, folio, runtime.audit, departures)],
         prepare_database=lambda: repository.prepare(setup),
         workers=workers,
     )

@@ -4,7 +4,7 @@
   wins by occurred_at; a pre-assigned room is given back when the booking changes;
 - room status: which rooms are ready, newest event wins;
 - guest profiles: recognition (name, tier, VIP, preferences), merges and erasure;
-- guest relations: an in-house case becomes an alert on the stay;
+- guest relations: an in-house case becomes an alert on the stay, cleared when resolved;
 - housekeeping's room check: charges on the folio (through the service, once per check).
 """
 
@@ -14,7 +14,7 @@ from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
-from shared.events import (CaseOpened, Event, GuestAnonymized, GuestMerged, ReservationAmended,
+from shared.events import (CaseOpened, CaseResolved, Event, GuestAnonymized, GuestMerged, ReservationAmended,
                            ReservationCancelled, ReservationCreated, ReservationNoShow,
                            RoomItemCheckReported, RoomStatusChanged)
 from shared.logging import get_logger
@@ -35,6 +35,23 @@ class ArrivalNotYetKnown(RuntimeError):
 
 def event_time(event: Event[Any]) -> str:
     return event.occurred_at.astimezone(UTC).isoformat()
+
+
+def _amended_record(payload: Any) -> dict[str, Any]:
+    """The rest of the record an amendment carries (issue 12), where the event has it."""
+    record: dict[str, Any] = {"amendment_fees": str(payload.amendment_fees)}
+    if payload.guest_name is not None:
+        record["guest_name"] = payload.guest_name
+    if payload.special_requests is not None:
+        record["special_requests"] = list(payload.special_requests) + (
+            ["family"] if payload.children else [])
+    if payload.room_count is not None:
+        record["room_count"] = payload.room_count
+    if payload.deposit_paid is not None:
+        record["deposit_paid"] = str(payload.deposit_paid)
+    if payload.non_refundable is not None:
+        record["non_refundable"] = payload.non_refundable
+    return record
 
 
 class Projections:
@@ -64,6 +81,9 @@ class Projections:
             + (["family"] if payload.children else []),
             "nightly_rates": {night: str(rate) for night, rate in payload.nightly_rates.items()},
             "currency": payload.currency,
+            # paid at booking: it reaches the folio at check-in (issue 12)
+            "deposit_paid": str(payload.deposit_paid),
+            "non_refundable": payload.non_refundable,
             "status": "expected",
             "assignment": None,
             "event_at": event_time(event),
@@ -79,7 +99,7 @@ class Projections:
             "departure": payload.departure.isoformat(), "adults": payload.adults,
             "children": payload.children, "currency": payload.currency,
             "nightly_rates": {night: str(rate) for night, rate in payload.nightly_rates.items()},
-            "assignment": None})
+            "assignment": None, **_amended_record(payload)})
         await self._give_back_room(before)
 
     async def reservation_cancelled(self, event: ReservationCancelled) -> None:
@@ -173,3 +193,18 @@ class Projections:
                                       "severity": case.severity, "owner": case.owner,
                                       "due_at": case.due_at.isoformat(), "source": case.source}}})
             log.info("guest relations alert on stay", stay_id=stay["_id"], case_id=case.case_id)
+
+    async def case_resolved(self, event: CaseResolved) -> None:
+        """The case is closed: its alert leaves the stay (kept in `resolved_alerts`, so the
+        desk can still see what happened), whether the stay is in house or not."""
+        case = event.payload
+        if not self._ours(event):
+            return
+        for stay in await self.repository.stays_where({"alerts.case_id": case.case_id}):
+            alert = next(a for a in stay["alerts"] if a["case_id"] == case.case_id)
+            await self.repository.update_stay(
+                stay["_id"], {"alerts.case_id": case.case_id},
+                {"$pull": {"alerts": {"case_id": case.case_id}},
+                 "$push": {"resolved_alerts": {**alert, "resolution": case.resolution,
+                                               "resolved_at": event_time(event)}}})
+            log.info("guest relations alert cleared", stay_id=stay["_id"], case_id=case.case_id)

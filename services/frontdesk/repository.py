@@ -173,6 +173,12 @@ class FrontDeskRepository:
             {"_id": stay_id, "property_id": self.property_id, **guard}, update,
             projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
 
+    async def has_stayed(self, guest_id: str) -> bool:
+        """Whether the guest (merged ids are rewritten to the survivor) checked out before."""
+        return await self.stays.find_one(
+            {"property_id": self.property_id, "guest_id": guest_id, "status": "checked_out"},
+            {"_id": 1}) is not None
+
     async def stays_where(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         return await self.stays.find({"property_id": self.property_id, **query},
                                      NO_OUTBOX).sort("_id").to_list(None)

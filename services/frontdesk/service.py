@@ -25,6 +25,8 @@ from .allocation import Choice, Needs, Rule, choose_room, needs_from_requests
 from .domain import (CheckIn, ComplaintCreate, DepositCreate, GuestRequestCreate,
                      RegistrationCreate, RoomMove, StayExtend, StayStatus, WalkIn, greeting,
                      new_stay_id, nights_between)
+from .booking_money import booking_money
+from .guest_capture import walk_in_profile_event
 from .folio import PaymentKind
 from .identity import DocumentRejected, check_document, normalise_document_number
 from .records import (PropertyClock, origin, payment_event, payment_line, reservation_ref,
@@ -141,7 +143,8 @@ class FrontDeskService:
             reservation_id=arrival["_id"], guest_id=arrival["guest_id"],
             room_number=choice.room_number, room_type=choice.room.room_type,
             arrival=arrival["arrival"], departure=arrival["departure"], rule=choice.rule,
-            vip=needs.vip), **origin(arrival))
+            vip=needs.vip, special_requests=arrival.get("special_requests", [])),
+            **origin(arrival))
         if not await self.repository.set_assignment(arrival["_id"], assignment,
                                                     push_outbox(event)):
             await self.repository.release_room_nights(stay_id)
@@ -192,7 +195,7 @@ class FrontDeskService:
         if request.registration:
             self._check_registration(request.registration, departure)
 
-        profile = await self.repository.guest(arrival["guest_id"])
+        profile = await self._known_guest(arrival["guest_id"])
         early = self._early_nights(arrival, request.early_check_in)
         if early:  # the nights before the booked arrival, at the rack rate, in the same room
             rate = str(self.setup.room_type(arrival["room_type"]).nightly_rate)
@@ -235,7 +238,8 @@ class FrontDeskService:
                 reservation_id=arrival["_id"], guest_id=stay["guest_id"],
                 room_number=stay["room_number"], room_type=stay["room_type"],
                 arrival=stay["arrival"], departure=stay["departure"], rule=choice.rule,
-                stay_id=stay_id, vip=stay["vip"]), **origin(stay)))
+                stay_id=stay_id, vip=stay["vip"],
+                special_requests=arrival.get("special_requests", [])), **origin(stay)))
         events += self._check_in_events(stay, request.deposit)
         try:
             await self.repository.insert_stay(with_outbox(stay, *events))
@@ -294,6 +298,7 @@ class FrontDeskService:
             arrival=stay["arrival"], departure=stay["departure"], rule=choice.rule,
             stay_id=stay_id), **origin(stay))]
         events += self._check_in_events(stay, request.deposit)
+        events.append(walk_in_profile_event(stay, request.registration))
         try:
             await self.repository.insert_stay(with_outbox(stay, *events))
         except Exception as error:
@@ -305,6 +310,14 @@ class FrontDeskService:
         self.events_written()
         log.info("walk-in checked in", stay_id=stay_id, room_number=stay["room_number"])
         return stay
+
+    async def _known_guest(self, guest_id: str) -> dict[str, Any] | None:
+        """The guest's profile, marked `returning` only when the desk has a finished stay
+        of theirs: a profile alone (a booking made one) is not a stay."""
+        profile = await self.repository.guest(guest_id)
+        if profile is None:
+            return None
+        return {**profile, "returning": await self.repository.has_stayed(guest_id)}
 
     def _early_nights(self, arrival: dict[str, Any], early_check_in: bool) -> list[date]:
         if not early_check_in:
@@ -355,6 +368,8 @@ class FrontDeskService:
         }
         if arrival.get("_id"):
             stay["reservation_id"] = arrival["_id"]
+            stay["booking_money"] = {key: arrival.get(key, "0") for key in
+                                     ("deposit_paid", "amendment_fees")}
         if registration and not stay["guest_name"]:
             stay["guest_name"] = f"{registration.first_name} {registration.last_name}"
         return stay
@@ -386,6 +401,7 @@ class FrontDeskService:
                                    self.clock(), pre_authorisation=deposit.pre_authorisation)
             stay["payments"].append(payment)
             events.append(payment_event(stay, payment))
+        events += booking_money(stay, self.clock())
         return events
 
     # --- during the stay: moves, extensions, requests, complaints ----------------------------
@@ -470,9 +486,10 @@ class FrontDeskService:
         event = GuestRequestRaised.new(GuestRequestRaisedPayload(
             request_id=request_id, stay_id=stay_id, room_number=stay["room_number"],
             kind=request.kind, details=request.details, taken_by=request.taken_by,
-            urgent=request.urgent), **origin(stay))
+            urgent=request.urgent, guest_id=stay["guest_id"]), **origin(stay))
         line = {"request_id": request_id, **request.model_dump(), "at": self.clock(),
-                "room_number": stay["room_number"], "owner": request.taken_by}
+                "room_number": stay["room_number"], "owner": request.taken_by,
+                "status": "open"}
         return await self._add_once(stay_id, "requests", "request_id", line, event,
                                     {"status": "in_house"})
 
@@ -534,9 +551,15 @@ class FrontDeskService:
         return arrivals
 
     async def in_house_on(self, day: date) -> list[dict[str, Any]]:
-        return await self.repository.stays_where({
+        staying = await self.repository.stays_where({
             "status": "in_house", "arrival": {"$lte": day.isoformat()},
             "departure": {"$gt": day.isoformat()}})
+        if day > self.today():
+            return staying
+        # a guest past the departure date who has not checked out is still in house
+        overstaying = await self.repository.stays_where({
+            "status": "in_house", "departure": {"$lte": day.isoformat()}})
+        return staying + [{**stay, "overstay": True} for stay in overstaying]
 
     async def departures_on(self, day: date) -> list[dict[str, Any]]:
         stays = await self.repository.stays_where({"departure": day.isoformat()})
@@ -579,7 +602,8 @@ def _recognition(profile: dict[str, Any] | None,
                  registration: RegistrationCreate | None) -> dict[str, Any]:
     if profile and not profile.get("erased"):
         return {"greeting": greeting(profile.get("first_name"), profile.get("last_name"),
-                                     profile.get("tier"), bool(profile.get("vip")), True),
+                                     profile.get("tier"), bool(profile.get("vip")),
+                                     bool(profile.get("returning"))),
                 "member_number": profile.get("member_number"), "tier": profile.get("tier"),
                 "vip": bool(profile.get("vip")), "preferences": profile.get("preferences") or {}}
     first, last = ((registration.first_name, registration.last_name) if registration

@@ -49,9 +49,13 @@ class StockKeeper:
 
     async def consume(self, quantities: dict[str, int], cause: str) -> None:
         for item, quantity in quantities.items():
-            after = await self.repository.adjust_stock(item, -quantity, f"{cause}|{item}")
+            # the store room cannot give what it does not have: stock stops at zero and
+            # what was missing is counted as a shortfall
+            after = await self.repository.take_stock(item, quantity, f"{cause}|{item}")
             if after is not None:
                 self._watch(after)
+                if after["on_hand"] == 0 and after.get("shortfall"):
+                    log.warning("amenity out of stock", item=item, shortfall=after["shortfall"])
 
     async def receive(self, item: str, quantity: int) -> dict[str, Any]:
         await self._existing(item)

@@ -20,7 +20,7 @@ from .maintenance import MaintenanceService
 from .reports import Reports
 from .rooms import RoomKeeper, from_request
 from .schemas import (ChargeIn, DoNotDisturb, InspectionCreate, MaintenanceCreate, MaintenanceUpdate,
-                      PeriodCreate, PlanCreate, RoomCheckCreate, StockReceipt, StockUpdate,
+                      PeriodCreate, PeriodEndChange, PlanCreate, RoomCheckCreate, StockReceipt, StockUpdate,
                       TaskFinish, TaskStart)
 from .tasks import TaskService
 
@@ -70,6 +70,12 @@ def housekeeping_router(rooms: RoomKeeper, tasks: TaskService, maintenance: Main
     @router.get("/rooms/{room_number}/out-of-order-periods")
     async def list_periods(room_number: str) -> list[dict[str, Any]]:
         return [_public(p) for p in await maintenance.periods_of(room_number)]
+
+    @router.patch("/out-of-order-periods/{period_id}")
+    async def change_period_end(period_id: str, change: PeriodEndChange) -> dict[str, Any]:
+        """End a period early (no end, or an end now or past: the room comes back at once)
+        or extend it (a later end)."""
+        return _public(await maintenance.change_period_end(period_id, change.end))
 
     @router.post("/out-of-order-periods/{period_id}/cancel")
     async def cancel_period(period_id: str) -> dict[str, Any]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
-from shared.events import (GuestAnonymized, GuestCreated, GuestRequestRaised, GuestUpdated,
-                           RoomAssigned, StayCheckedIn, StayCheckedOut, StayRoomMoved)
+from shared.events import (GuestAnonymized, GuestCreated, GuestMerged, GuestRequestRaised,
+                           GuestUpdated,
+                           RoomAssigned, StayCheckedIn, StayCheckedOut, StayRoomCheckRequested,
+                           StayRoomMoved)
 from shared.topology import CONSUMER_QUEUES
 
 from .service import HousekeepingService
@@ -27,6 +29,11 @@ def register_consumers(broker: RabbitBroker, service: HousekeepingService) -> No
     async def on_stay_checked_out(event: StayCheckedOut) -> None:
         """One departure cleaning task; the room becomes vacant and dirty."""
         await service.on_check_out(event)
+
+    @stays(filter=of_type(StayRoomCheckRequested.event_type))
+    async def on_room_check_requested(event: StayRoomCheckRequested) -> None:
+        """The guest asked to leave: the departure task, so the room check can be made."""
+        await service.on_room_check_requested(event)
 
     @stays(filter=of_type(StayRoomMoved.event_type))
     async def on_stay_room_moved(event: StayRoomMoved) -> None:
@@ -50,6 +57,11 @@ def register_consumers(broker: RabbitBroker, service: HousekeepingService) -> No
     @profiles(filter=of_type(GuestUpdated.event_type))
     async def on_guest_updated(event: GuestUpdated) -> None:
         await service.on_guest_profile(event)
+
+    @profiles(filter=of_type(GuestMerged.event_type))
+    async def on_guest_merged(event: GuestMerged) -> None:
+        """Tasks and rooms follow the surviving guest id."""
+        await service.on_guest_merged(event)
 
     @profiles(filter=of_type(GuestAnonymized.event_type))
     async def on_guest_anonymized(event: GuestAnonymized) -> None:

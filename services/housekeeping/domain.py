@@ -237,6 +237,8 @@ class TaskPublic(BaseModel):
     night: int | None = None
     scheduled_time: str | None = None
     guest_amenities: list[str] = []
+    booking_requests: list[str] = []  # what the booking asked the room be prepared with
+    request_id: str | None = None  # the desk's request this task answers
     restock: dict[str, int] = {}
     details: str | None = None
     work_seconds: int = 0

@@ -140,6 +140,36 @@ class MaintenanceService:
             raise Conflict(f"period {period_id} changed meanwhile; read it again")
         return await self.repository.period(period_id)
 
+    async def change_period_end(self, period_id: str, end: datetime | None) -> dict[str, Any]:
+        """Ends a period early or extends it (issue 12: a running period could only run
+        its course). A new end at or before now ends it at once; an extension may not run
+        into the room's next period."""
+        period = await self.repository.period(period_id)
+        if period is None:
+            raise NotFound(f"no out-of-order period {period_id!r}")
+        if period["state"] not in ("scheduled", "active"):
+            raise Conflict(f"period {period_id} is {period['state']}; it cannot change")
+        now = self.clock()
+        end = max(end or now, period["start"]) if period["state"] == "active" else end
+        if end is None or end <= period["start"]:
+            raise Unprocessable("the period must end after it starts; cancel a scheduled "
+                                "period instead")
+        for other in await self.repository.periods_of(period["room_number"]):
+            if other["_id"] != period_id and other["state"] in ("scheduled", "active") \
+                    and period["start"] < other["end"] and other["start"] < end:
+                raise Conflict(f"room {period['room_number']} has period {other['_id']} from "
+                               f"{other['start']:%Y-%m-%d %H:%M}: the end cannot run into it")
+        if not await self.repository.move_period(period_id, period["state"],
+                                                 {"end": end, "end_changed_at": now,
+                                                  "original_end": period.get("original_end")
+                                                  or period["end"]}):
+            raise Conflict(f"period {period_id} changed meanwhile; read it again")
+        log.info("room period end changed", room_number=period["room_number"],
+                 end=end.isoformat(), early=end < period["end"])
+        if end <= now:
+            await self.apply_due_periods()  # ended early: the room comes back now
+        return await self.repository.period(period_id)
+
     async def periods_of(self, room_number: str) -> list[dict[str, Any]]:
         await self.rooms.room(room_number)
         return await self.repository.periods_of(room_number)

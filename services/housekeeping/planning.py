@@ -91,6 +91,28 @@ def amenity_preferences(preferences: dict[str, list[str]]) -> list[str]:
     return wanted
 
 
+# What a booking's special request asks of the room before the guest arrives.
+_PREPARATION = {"celebration": "celebration set-up", "family": "children's items",
+                "children": "children's items", "kids": "children's items",
+                "accessible": "accessibility check", "accessibility": "accessibility check",
+                "wheelchair": "accessibility check"}
+
+
+def preparation_for(special_requests: list[str]) -> list[str]:
+    """The booking's requests housekeeping prepares the room for ("celebration:
+    anniversary" -> "celebration set-up: anniversary"); bed, floor and view are the desk's
+    allocation, not a preparation."""
+    prepared: list[str] = []
+    for request in special_requests:
+        kind, _, detail = request.partition(":")
+        item = _PREPARATION.get(kind.strip().lower().replace(" ", "_"))
+        if item:
+            line = f"{item}: {detail.strip()}" if detail.strip() else item
+            if line not in prepared:
+                prepared.append(line)
+    return prepared
+
+
 @dataclass(frozen=True)
 class StayOver:
     night: int           # nights slept so far: 1 on the first morning after arrival

@@ -135,6 +135,17 @@ class HousekeepingRepository:
             {"_id": guest["_id"], "version": {"$lt": guest["version"]}}, {"$set": guest})
         return result.modified_count == 1
 
+    async def follow_merge(self, merged: list[str], surviving: str) -> dict[str, int]:
+        """Merged-away guest ids become the surviving one on tasks and occupied rooms, so
+        the survivor's habits (no service, times, linen) apply to the stay."""
+        tasks = await self.tasks.update_many(
+            {"property_id": self.property_id, "guest_id": {"$in": merged}},
+            {"$set": {"guest_id": surviving}})
+        rooms = await self.rooms.update_many(
+            {"property_id": self.property_id, "occupant.guest_id": {"$in": merged}},
+            {"$set": {"occupant.guest_id": surviving}})
+        return {"tasks": tasks.modified_count, "rooms": rooms.modified_count}
+
     async def erase_guests(self, guest_ids: list[str]) -> dict[str, int]:
         """What housekeeping holds of these guests: their habits, and their id and
         preferences on tasks and rooms."""
@@ -201,6 +212,26 @@ class HousekeepingRepository:
             {"_id": self._key(item), **not_yet_applied(guard_id)},
             {"$inc": {"on_hand": change}, "$push": mark_applied(guard_id)},
             projection={"applied_events": 0}, return_document=ReturnDocument.AFTER)
+
+    async def take_stock(self, item: str, wanted: int, guard_id: str) -> dict[str, Any] | None:
+        """Takes up to `wanted` units, never more than are on hand, once per cause; the
+        units missing are counted in `shortfall`. None if already applied or unknown.
+        Compare-and-set on `on_hand`: two finishes at once cannot both take the last one."""
+        while True:
+            item_doc = await self.stock.find_one({"_id": self._key(item),
+                                                  **not_yet_applied(guard_id)})
+            if item_doc is None:
+                return None
+            on_hand = int(item_doc["on_hand"])
+            taken = max(0, min(wanted, on_hand))
+            after = await self.stock.find_one_and_update(
+                {"_id": self._key(item), "on_hand": on_hand, **not_yet_applied(guard_id)},
+                {"$inc": {"on_hand": -taken, "shortfall": wanted - taken},
+                 "$push": mark_applied(guard_id)},
+                projection={"applied_events": 0}, return_document=ReturnDocument.AFTER)
+            if after is not None:
+                return after
+            # the stock moved between the read and the write: read again
 
     async def set_stock(self, item: str, fields: dict[str, Any]) -> dict[str, Any]:
         return await self.stock.find_one_and_update(

@@ -79,6 +79,12 @@ class PeriodCreate(Strict):
         "the status when the period ends; by default the cleanliness it had before"))
     request_id: str | None = None
 
+class PeriodEndChange(Strict):
+    """A running (or scheduled) period ended early or extended: its new end. An end at
+    or before now ends it at once."""
+
+    end: AwareDatetime | None = Field(default=None, description="omit to end it now")
+
 class DoNotDisturb(Strict):
     on: bool
 

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from shared.events import (Event, GuestAnonymized, GuestCreated, GuestRequestRaised,
+from shared.events import (Event, GuestAnonymized, GuestCreated, GuestMerged, GuestRequestRaised,
                            GuestUpdated, HkTaskCreated, HkTaskCreatedPayload, RoomAssigned,
-                           StayCheckedIn, StayCheckedOut, StayRoomMoved)
+                           StayCheckedIn, StayCheckedOut, StayRoomCheckRequested,
+                           StayRoomMoved)
 from shared.logging import get_logger
 from shared.outbox import with_outbox
 
@@ -22,8 +23,8 @@ from .domain import (RoomStatus, TaskKind, TaskStatus, arrival_task_id, departur
                      move_out_task_id, request_task_id, status_after_check_in,
                      status_after_check_out)
 from .maintenance import MaintenanceService, category_from_text
-from .planning import (amenity_preferences, checklist_for, habits_from, priority_for,
-                       standard_amenities)
+from .planning import (amenity_preferences, checklist_for, habits_from, preparation_for,
+                       priority_for, standard_amenities)
 from .repository import HousekeepingRepository
 from .rooms import RoomChange, RoomKeeper, caused_by
 
@@ -65,6 +66,18 @@ class HousekeepingService:
                                 caused_by(event))
         await self._cancel_stayovers(stay.stay_id, "guest checked out")
 
+    async def on_room_check_requested(self, event: StayRoomCheckRequested) -> None:
+        """The guest is leaving: the departure task exists now (the same task check-out
+        would create), so the attendant can report the room check before the folio is
+        settled; it is marked urgent, the desk is waiting."""
+        asked = event.payload
+        room = await self.rooms.room(asked.room_number)
+        await self.create_task(
+            departure_task_id(asked.stay_id), TaskKind.DEPARTURE_CLEANING, room,
+            day=event.occurred_at.date(), stay_id=asked.stay_id, guest_id=asked.guest_id,
+            urgent=True, cause=event,
+            extra={"room_check_requested": True, "settle_by": asked.settle_by})
+
     async def on_room_moved(self, event: StayRoomMoved) -> None:
         """The guest, with their stay, goes to the new room; the old one needs cleaning."""
         move = event.payload
@@ -96,13 +109,15 @@ class HousekeepingService:
         room = await self.rooms.room(assigned.room_number)
         guest = await self.repository.guest(assigned.guest_id)
         amenities = guest["amenities"] if guest else []
-        if not assigned.stay_id or assigned.vip or amenities:
+        requested = preparation_for(list(assigned.special_requests))
+        if not assigned.stay_id or assigned.vip or amenities or requested:
             await self.create_task(
                 arrival_task_id(assigned.reservation_id, assigned.room_number),
                 TaskKind.ARRIVAL_PREPARATION, room, day=assigned.arrival,
                 stay_id=assigned.stay_id, guest_id=assigned.guest_id, vip=assigned.vip,
                 cause=event, extra={"reservation_id": assigned.reservation_id,
-                                    "guest_amenities": amenities})
+                                    "guest_amenities": amenities,
+                                    "booking_requests": requested})
         await self.repository.set_open_tasks_fields(
             {"reservation_id": assigned.reservation_id, "kind": TaskKind.ARRIVAL_PREPARATION.value,
              "room_number": {"$ne": assigned.room_number}},
@@ -150,6 +165,13 @@ class HousekeepingService:
             await self.repository.set_open_tasks_fields(
                 {"guest_id": profile.guest_id, "kind": TaskKind.ARRIVAL_PREPARATION.value},
                 {"guest_amenities": amenities})
+
+    async def on_guest_merged(self, event: GuestMerged) -> None:
+        """Loyalty merged duplicates: tasks and rooms follow the surviving guest id."""
+        merge = event.payload
+        counts = await self.repository.follow_merge(list(merge.merged_guest_ids),
+                                                    merge.surviving_guest_id)
+        log.info("guest merge followed", surviving=merge.surviving_guest_id, **counts)
 
     async def on_guest_anonymized(self, event: GuestAnonymized) -> None:
         erased = event.payload

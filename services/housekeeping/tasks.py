@@ -97,7 +97,7 @@ class TaskService:
         event = HkTaskCompleted.new(HkTaskCompletedPayload(
             task_id=task["_id"], kind=task["kind"], room_number=task["room_number"],
             stay_id=task.get("stay_id"), attendant=task.get("attendant"),
-            duration_seconds=move.set_fields["work_seconds"]),
+            duration_seconds=move.set_fields["work_seconds"], request_id=task.get("request_id")),
             **from_request(task["property_id"]))
         effects = self._effects(task, now, room_rule="cleaned" if TaskKind(task["kind"])
                                 in CLEANING_KINDS else None, restock=True)

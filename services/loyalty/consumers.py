@@ -6,6 +6,7 @@ from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
 from shared.events import (CaseOpened, FolioClosed, GoodwillGranted, GuestContactCaptured,
+                           GuestWalkInRegistered,
                            ReservationCancelled, ReservationCreated, StayCheckedOut,
                            SurveyResponseReceived)
 from shared.topology import CONSUMER_QUEUES
@@ -43,6 +44,11 @@ def register_consumers(broker: RabbitBroker, service: LoyaltyService,
         await service.cancel_reservation(event)
 
     contacts = broker.subscriber(subscribed_queue(guest_profiles), title=guest_profiles.name)
+
+    @contacts(filter=of_type(GuestWalkInRegistered.event_type))
+    async def on_walk_in_registered(event: GuestWalkInRegistered) -> None:
+        """A walk-in registered at the desk: the same as a booking's contact."""
+        await profiles.record_contact(event)
 
     @contacts(filter=of_type(GuestContactCaptured.event_type))
     async def on_guest_contact(event: GuestContactCaptured) -> None:

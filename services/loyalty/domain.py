@@ -19,7 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .ledger import points_for_stay, tier_of  # noqa: F401 (points_for_stay: a stable import)
 
-PREFERENCE_KINDS = ("room", "pillow", "floor", "food", "dietary", "amenities")
+PREFERENCE_KINDS = ("room", "pillow", "floor", "food", "dietary", "amenities",
+                    "housekeeping", "fixed_room")
+# Housekeeping habits (issue 12), read by housekeeping's planner: no service, a preferred
+# service time, linen every N nights.
+HOUSEKEEPING_HABIT = re.compile(r"^(no_service|time:([01]\d|2[0-3]):[0-5]\d|linen_every:"
+                                r"([1-9]|[1-2]\d|30))$")
+ROOM_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,10}$")
 CONSENT_PURPOSES = ("marketing", "surveys")
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "birthday", "preferences")
 
@@ -81,6 +87,9 @@ def merged_profile(survivor: dict[str, Any], merged: dict[str, Any]) -> dict[str
     preferences: dict[str, list[str]] = {}
     for source in (survivor.get("preferences") or {}, merged.get("preferences") or {}):
         for kind, values in source.items():
+            if kind == "fixed_room":  # one room: the survivor's, else the merged one's
+                preferences.setdefault(kind, list(values))
+                continue
             preferences[kind] = sorted({*preferences.get(kind, []), *values})
     profile["preferences"] = preferences
     consents = {}
@@ -297,9 +306,27 @@ class ProfileUpdate(Input):
     birthday: date | None = None
     phone: str | None = Field(default=None, min_length=6, max_length=30)
     vip: bool | None = None
-    preferences: dict[Literal["room", "pillow", "floor", "food", "dietary", "amenities"],
+    preferences: dict[Literal["room", "pillow", "floor", "food", "dietary", "amenities",
+                              "housekeeping", "fixed_room"],
                       list[str]] | None = None
     consents: dict[Literal["marketing", "surveys"], ConsentUpdate] | None = None
+
+    @field_validator("preferences")
+    @classmethod
+    def habits_and_fixed_room_are_well_formed(
+            cls, value: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+        """`housekeeping`: no_service, time:HH:MM, linen_every:N; `fixed_room`: the one
+        room a long-stay guest always gets (the desk gives it when free)."""
+        if not value:
+            return value
+        for habit in value.get("housekeeping", []):
+            if not HOUSEKEEPING_HABIT.match(habit):
+                raise ValueError(f"housekeeping habit {habit!r}: use no_service, time:HH:MM "
+                                 "or linen_every:N (1-30)")
+        rooms = value.get("fixed_room", [])
+        if len(rooms) > 1 or any(not ROOM_NUMBER.match(room) for room in rooms):
+            raise ValueError("fixed_room: at most one room number")
+        return value
 
     @field_validator("birthday")
     @classmethod

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from shared.crashpoints import crash_point
-from shared.events import GuestAnonymized, GuestAnonymizedPayload, GuestContactCaptured
+from shared.events import (GuestAnonymized, GuestAnonymizedPayload, GuestContactCaptured,
+                           GuestWalkInRegistered)
 from shared.logging import get_logger
 from shared.problems import NotFound
 
@@ -39,8 +40,9 @@ class ProfileService:
                 return await self.guest(owner)
         raise NotFound("no guest matches")
 
-    async def record_contact(self, event: GuestContactCaptured) -> None:
-        """The contact a booking captured: newest wins, then duplicates are looked for."""
+    async def record_contact(self, event: GuestContactCaptured | GuestWalkInRegistered) -> None:
+        """The contact a booking (or a walk-in's registration at the desk) captured: newest
+        wins, then duplicates are looked for."""
         contact = event.payload
 
         def decide(guest: dict[str, Any]) -> Change | None:

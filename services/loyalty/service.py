@@ -19,6 +19,7 @@ from .domain import (RedemptionCreate, ReversalCreate, lifecycle_of, reservation
                      scheduled_actions, segments_of, spend_earning_entry_id,
                      stay_earning_entry_id)
 from .guests import Change, GuestStore
+from .win_back import offer_from, win_back_bonus
 
 
 class LoyaltyService:
@@ -53,7 +54,14 @@ class LoyaltyService:
                 details={"stay_id": stay.stay_id, "reservation_id": stay.reservation_id,
                          "nights": stay.nights, "property_id": event.property_id,
                          **{k: v for k, v in earned.items() if k != "points"}})
-            posted = self.store.postings(guest, [movement], event, change)
+            bonus = win_back_bonus(guest, stay_id=stay.stay_id,
+                                   reservation_id=stay.reservation_id, arrival=stay.arrival,
+                                   base_points=earned["base"], at=now)
+            if bonus is not None:  # the promise of the win-back mail, kept once
+                change.sets["win_back_offer"] = {**guest["win_back_offer"],
+                                                 "used_by": stay.stay_id}
+            posted = self.store.postings(guest, [movement, *([bonus] if bonus else [])],
+                                         event, change)
             return posted or (change if not known else None)
 
         await self.store.change(stay.guest_id, decide, cause=event, create=True)
@@ -91,7 +99,8 @@ class LoyaltyService:
                 "arrival": booking.arrival.isoformat(), "departure": booking.departure.isoformat(),
                 "adults": booking.adults, "children": booking.children,
                 "channel": booking.channel, "special_requests": list(booking.special_requests),
-                "total_amount": str(booking.total_amount)}
+                "total_amount": str(booking.total_amount),
+                "booked_on": event.occurred_at.date().isoformat()}
             return Change(pushes={"reservations": [reservation]},
                           messages=reservation_actions(guest, reservation))
 
@@ -230,6 +239,9 @@ class LoyaltyService:
                 if action["action_id"] not in done]
             if change.messages:
                 change.pushes["campaign_actions"] = [a["action_id"] for a in change.messages]
+                offer = offer_from(change.messages, today)
+                if offer:  # the mail promises double points: the promise is recorded
+                    change.sets["win_back_offer"] = offer
             if change.sets or change.pushes:
                 return change
             return None

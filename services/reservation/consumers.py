@@ -10,7 +10,7 @@ from faststream.rabbit import RabbitBroker
 from shared.commands import (ReservationAmendCommand, ReservationCancelCommand,
                              ReservationCreateCommand)
 from shared.consumer import of_type, subscribed_queue
-from shared.events import GuestAnonymized
+from shared.events import GuestAnonymized, GuestMerged
 from shared.topology import CONSUMER_QUEUES
 
 from .integrators import IntegratorCommands
@@ -36,6 +36,11 @@ def register_consumers(broker: RabbitBroker, commands: IntegratorCommands,
         await commands.handle(body, ReservationCancelCommand)
 
     on_guest = broker.subscriber(subscribed_queue(guest_lifecycle), title=guest_lifecycle.name)
+
+    @on_guest(filter=of_type(GuestMerged.event_type))
+    async def on_guest_merged(event: GuestMerged) -> None:
+        """Duplicates merged in loyalty: bookings follow the surviving guest id."""
+        await reservations.follow_merge(event)
 
     @on_guest(filter=of_type(GuestAnonymized.event_type))
     async def on_guest_anonymized(event: GuestAnonymized) -> None:

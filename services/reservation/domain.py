@@ -211,6 +211,8 @@ class ReservationPublic(BaseModel):
     currency: str
     deposit_due: Decimal = Decimal("0")
     deposit_paid: Decimal = Decimal("0")
+    # what amendments cost under the rate plan's terms (kept, never refunded)
+    amendment_fees: Decimal = Decimal("0")
     cancellation_deadline: datetime | None = None
     cancellation: dict[str, Any] | None = None
     no_show: dict[str, Any] | None = None

@@ -154,7 +154,28 @@ def no_show_terms(reservation: dict[str, Any]) -> tuple[Decimal, Decimal]:
 
 
 def refund_after(reservation: dict[str, Any], fee: Decimal) -> Decimal:
-    return max(Decimal(reservation.get("deposit_paid", "0")) - fee, Decimal("0.00"))
+    """What was paid beyond the fee and beyond what earlier amendments cost."""
+    kept = fee + Decimal(reservation.get("amendment_fees", "0"))
+    return max(Decimal(reservation.get("deposit_paid", "0")) - kept, Decimal("0.00"))
+
+
+def amendment_fee(reservation: dict[str, Any], new_rates: dict[str, Any],
+                  now: datetime) -> Decimal:
+    """What changing the stay's nights costs under the terms the guest booked on.
+
+    Non-refundable: the amount of the stay never goes down, so a stay made shorter or
+    cheaper pays the difference (2,800.00 for five nights amended to one night of 560.00
+    costs 2,240.00: nothing comes back). Refundable: free before the cancellation
+    deadline; after it, the late cancellation fee on the nights given up."""
+    terms, old_rates = reservation["terms"], reservation["nightly_rates"]
+    old_total = sum((Decimal(r) for r in old_rates.values()), Decimal("0"))
+    new_total = sum((Decimal(r) for r in new_rates.values()), Decimal("0"))
+    if terms["non_refundable"]:
+        return _money(max(old_total - new_total, Decimal("0")))
+    if now < datetime.fromisoformat(reservation["cancellation_deadline"]):
+        return Decimal("0.00")
+    given_up = {night: rate for night, rate in old_rates.items() if night not in new_rates}
+    return fee_for(terms["cancellation"]["late_fee"], given_up)
 
 
 def deposit_due(plan: dict[str, Any], nightly_rates: dict[str, Any]) -> Decimal:

@@ -157,6 +157,16 @@ class ReservationRepository:
         }, {"outbox": 0, "guest": 0, "booker": 0, "additional_guests": 0, "payment": 0}
         ).to_list(None)
 
+    async def follow_merge(self, merged: list[str], surviving: str) -> int:
+        """Merged-away guest ids become the survivor's: on bookings, and for the next
+        booking made with the same contact."""
+        result = await self.reservations.update_many(
+            {"property_id": self.property_id, "guest_id": {"$in": merged}},
+            {"$set": {"guest_id": surviving}})
+        await self.guests.update_many({"guest_id": {"$in": merged}},
+                                      {"$set": {"guest_id": surviving}})
+        return result.modified_count
+
     async def anonymize_guests(self, guest_ids: list[str], at: datetime) -> int:
         result = await self.reservations.update_many(
             {"guest_id": {"$in": guest_ids}},

@@ -18,7 +18,7 @@ from typing import Any
 from shared.crashpoints import crash_point
 from shared.crypto import PersonalDataCipher, mask
 from shared.events import (AvailabilityChanged, AvailabilityChangedPayload, Event,
-                           GuestAnonymized,
+                           GuestAnonymized, GuestMerged,
                            GuestContactCaptured, GuestContactPayload, ReservationAmended,
                            ReservationAmendedPayload, ReservationCancelled,
                            ReservationCancelledPayload, ReservationCreated,
@@ -32,7 +32,7 @@ from .domain import (HoldKey, ReservationCreate, ReservationStatus, ReservationU
                      block_holder, changes_between, expected_holds, hold_moves, holds_of,
                      new_confirmation_number, new_reservation_id, nights_of,
                      request_fingerprint, reservation_holder, total_of)
-from .policies import (DEFAULT_RATE_PLAN, block_rates, cancellation_deadline,
+from .policies import (DEFAULT_RATE_PLAN, amendment_fee, block_rates, cancellation_deadline,
                        cancellation_terms, deposit_due, no_show_may_be_marked, no_show_terms,
                        price_stay, terms_of)
 from .repository import ReservationRepository
@@ -274,6 +274,9 @@ class ReservationService:
             new["total_amount"] = str(total_of(rates))
             new["cancellation_deadline"] = cancellation_deadline(
                 {"cancellation": current["terms"]["cancellation"]}, arrival).isoformat()
+            # the rate plan's terms follow the booking through its amendments
+            fee = amendment_fee(current, new["nightly_rates"], self.clock())
+            new["amendment_fees"] = str(Decimal(current.get("amendment_fees", "0")) + fee)
         changes = changes_between(current, new, AMENDABLE)
         if not changes:
             return current
@@ -293,6 +296,7 @@ class ReservationService:
         saved = await self.repository.update_reservation(
             {"_id": reservation_id, "version": version},
             {"$set": {**{f: new[f] for f in AMENDABLE}, "cancellation_deadline": new["cancellation_deadline"],
+                      "amendment_fees": new.get("amendment_fees", "0"),
                       "version": version + 1, "amendment": None, "updated_at": self.clock(),
                       "inventory_settled": not shrinks},
              "$push": outbox_push(entries)})
@@ -423,6 +427,12 @@ class ReservationService:
                                                  {"$push": outbox_push(entries)})
         self.events_written()
 
+    async def follow_merge(self, event: GuestMerged) -> None:
+        """Loyalty merged duplicate guests: the bookings follow the surviving id."""
+        moved = await self.repository.follow_merge(list(event.payload.merged_guest_ids),
+                                                   event.payload.surviving_guest_id)
+        log.info("guest merge followed", reservations=moved)
+
     async def anonymize_guest(self, event: GuestAnonymized) -> None:
         """Erasure: names and contact go, amounts and dates stay. Repeating it is harmless."""
         guest_ids = [event.payload.guest_id, *event.payload.also_known_as]
@@ -515,7 +525,7 @@ class ReservationService:
             reservation_id=document["_id"],
             confirmation_number=document["confirmation_number"],
             guest_id=document["guest_id"],
-            guest_name=f"{guest['first_name']} {guest['last_name']}",
+            guest_name=_guest_name(document),
             room_type=document["room_type"],
             arrival=document["arrival"],
             departure=document["departure"],
@@ -530,6 +540,8 @@ class ReservationService:
             rate_plan=document["rate_plan"],
             source_reference=document["source_reference"],
             block_id=document["block_id"],
+            deposit_paid=Decimal(document.get("deposit_paid", "0")),
+            non_refundable=bool(document["terms"]["non_refundable"]),
         ), **correlation)
         # Contact details go only in this guest-profile event, to those who reach the guest.
         contact = GuestContactCaptured.new(GuestContactPayload(
@@ -546,11 +558,21 @@ class ReservationService:
             reservation_id=new["_id"], guest_id=new["guest_id"], changes=public_changes,
             room_type=new["room_type"], arrival=new["arrival"], departure=new["departure"],
             adults=new["adults"], children=new["children"], nightly_rates=new["nightly_rates"],
-            total_amount=new["total_amount"], currency=new["currency"]), **self._correlation())
+            total_amount=new["total_amount"], currency=new["currency"],
+            # issue 12: the whole record as it now stands, for the desk's arrivals list
+            guest_name=_guest_name(new), room_count=new["room_count"],
+            special_requests=[_request_text(r) for r in new["special_requests"]],
+            rate_plan=new["rate_plan"], deposit_paid=Decimal(new.get("deposit_paid", "0")),
+            non_refundable=bool(new["terms"]["non_refundable"]),
+            amendment_fees=Decimal(new.get("amendment_fees", "0"))), **self._correlation())
 
 
 def capacity_of(room_type: dict[str, Any]) -> int:
     return room_type["rooms"] + room_type.get("overbooking_allowance", 0)
+
+
+def _guest_name(reservation: dict[str, Any]) -> str:
+    return f"{reservation['guest']['first_name']} {reservation['guest']['last_name']}"
 
 
 def _request_text(request: dict[str, Any]) -> str:

@@ -72,7 +72,7 @@ async def test_a_full_stay_settles_to_the_cent_and_no_id_number_is_ever_in_clear
         stay_id = stay["stay_id"]
         assert stay["registration"]["document_number_masked"] == "*" * 14 + "0013"
         assert "document_number_encrypted" not in stay["registration"]
-        assert stay["recognition"]["greeting"] == "Welcome back, Mei Chen, gold member"
+        assert stay["recognition"]["greeting"] == "Welcome, Mei Chen, gold member"  # first stay
         assert stay["recognition"]["preferences"] == {"pillow": ["soft"]}
         assert stay["assignment"]["rule"] == "guest_requests"
         assert "guest_requests" in stay["assignment"]["explanation"]

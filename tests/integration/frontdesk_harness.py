@@ -120,7 +120,8 @@ def booking(number: int, room_type: str, arrival: date, departure: date,
     rates = {date.fromordinal(arrival.toordinal() + n).isoformat(): rate for n in range(nights)}
     return ReservationCreated.new(ReservationCreatedPayload(
         reservation_id=f"res-{number}", confirmation_number=f"C{number:05d}",
-        guest_id=f"guest-{number}", guest_name=f"Guest {number}", room_type=room_type,
+        guest_id=extra.pop("guest_id", f"guest-{number}"), guest_name=f"Guest {number}",
+        room_type=room_type,
         arrival=arrival, departure=departure, adults=1, channel="web", nightly_rates=rates,
         total_amount=sum((Decimal(r) for r in rates.values()), Decimal("0")),
         **extra), producer="reservation", property_id=PROPERTY)

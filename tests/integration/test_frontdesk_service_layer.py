@@ -126,7 +126,8 @@ def test_a_merged_guest_is_recognised_under_the_surviving_profile() -> None:
 
     stay = run(scenario())
     assert stay["guest_id"] == "guest-main" and stay["vip"] is True
-    assert stay["recognition"]["greeting"] == "Welcome back, Mei Chen, gold member, VIP"
+    # no stay before this one: a first stay, not "Welcome back"
+    assert stay["recognition"]["greeting"] == "Welcome, Mei Chen, gold member, VIP"
 
 
 def test_a_reservation_checked_in_twice_at_once_gets_one_stay_and_one_room() -> None:

@@ -124,3 +124,16 @@ def test_vips_then_long_stays_are_placed_first() -> None:
     guests = {"plain": Needs(room_type="king"), "long": Needs(room_type="king", nights=10),
               "vip": Needs(room_type="king", vip=True)}
     assert sorted(guests, key=lambda name: arrival_order(guests[name])) == ["vip", "long", "plain"]
+
+
+def test_requests_as_a_booking_writes_them_count() -> None:
+    """Issue 12: reservation sends "kind: detail"; "bed: twin" was read as bed "_twin"."""
+    needs = needs_from_requests("king", 2, ["bed: twin", "floor: high", "orientation: sea view",
+                                            "quiet", "celebration: anniversary"])
+    assert (needs.bed, needs.floor, needs.orientation, needs.quiet) == \
+        ("twin", "high", "sea", True)
+    assert needs_from_requests("king", 1, ["bed: Twin bed", "floor: 7"]).bed == "twin"
+    assert needs_from_requests("king", 1, ["floor: 7"]).floor == "7"
+    twin_room, king_room = room("301", bed="twin"), room("302", bed="king")
+    chosen = choose_room(needs_from_requests("king", 1, ["bed: twin"]), (king_room, twin_room))
+    assert chosen.room_number == "301" and chosen.rule == Rule.GUEST_REQUESTS

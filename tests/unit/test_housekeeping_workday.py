@@ -311,3 +311,113 @@ async def test_reports_and_stock_alerts_follow_the_work_done(hk: Housekeeping,
     assert alerts == ["slippers"]
     await hk.stock.receive("slippers", 10)
     assert await hk.stock.alerts() == []
+
+
+async def test_amenity_stock_never_goes_below_zero(hk: Housekeeping) -> None:
+    """Issue 12: finishing cleanings took bottles the store room did not have (-1)."""
+    import asyncio
+    await hk.stock.configure("shampoo", {"on_hand": 3, "reorder_point": 1})
+    # three finishes at once, two bottles each: only three bottles exist
+    await asyncio.gather(*(hk.stock.consume({"shampoo": 2}, f"task|t{n}") for n in range(3)))
+    await hk.stock.consume({"shampoo": 2}, "task|t0")  # a redelivered finish takes nothing
+    shampoo = next(i for i in await hk.stock.items() if i["item"] == "shampoo")
+    assert shampoo["on_hand"] == 0
+    assert shampoo.get("shortfall") == 3  # what the finishes could not take is counted
+    assert [i["item"] for i in await hk.stock.alerts()].count("shampoo") == 1
+    await hk.stock.receive("shampoo", 5)
+    shampoo = next(i for i in await hk.stock.items() if i["item"] == "shampoo")
+    assert shampoo["on_hand"] == 5
+
+
+async def test_the_room_check_is_made_before_the_folio_closes(hk: Housekeeping,
+                                                              clock: FakeClock) -> None:
+    """Issue 12: the departure check existed only after check-out, too late for the bill.
+    The desk's stay.room_check_requested now brings the departure task (one, the same
+    check-out would bring) and the attendant reports the check on it."""
+    from shared.events import (ItemCharge, StayRoomCheckRequested,
+                               StayRoomCheckRequestedPayload)
+    await hk.service.on_check_in(checked_in("401", date(2027, 3, 1), 1))
+    asked = StayRoomCheckRequested.new(StayRoomCheckRequestedPayload(
+        stay_id="s1", guest_id="g1", room_number="401", room_type="king",
+        requested_at=clock.now, settle_by=clock.now + timedelta(minutes=15)),
+        producer="frontdesk", property_id=PROPERTY)
+    await hk.service.on_room_check_requested(asked)
+    await hk.service.on_room_check_requested(asked)  # redelivered
+    [task] = await hk.repository.tasks_matching({"stay_id": "s1"})
+    assert task["kind"] == "departure_cleaning" and task["room_check_requested"]
+    check = await hk.tasks.report_room_check(
+        task["_id"], damages=[ItemCharge(description="cracked TV", amount=Decimal("1000.00"))],
+        missing_items=[], minibar=[], checked_by="amy", currency="CNY")
+    assert check["stay_id"] == "s1"
+    assert len(await hk.published("room.item_check_reported")) == 1
+    await hk.service.on_check_out(checked_out("401"))
+    assert len(await hk.repository.tasks_matching({"stay_id": "s1"})) == 1  # still one task
+    assert await hk.status("401") == "vacant_dirty"
+
+
+async def test_the_bookings_special_requests_reach_arrival_preparation(hk: Housekeeping) -> None:
+    """Issue 12: celebration, children's items and accessibility from the booking never
+    reached housekeeping's arrival preparation."""
+    from shared.events import RoomAssigned, RoomAssignedPayload
+    await hk.service.on_room_assigned(RoomAssigned.new(RoomAssignedPayload(
+        reservation_id="r-1", guest_id="g-new", room_number="401", room_type="king",
+        arrival=date(2027, 3, 2), departure=date(2027, 3, 4), rule="guest_requests",
+        stay_id="s-1",  # given at check-in, no VIP, no profile: prepared for the requests
+        special_requests=["celebration: anniversary", "family", "accessible", "bed: twin",
+                          "quiet"]), producer="frontdesk", property_id=PROPERTY))
+    [task] = await hk.repository.tasks_matching({"reservation_id": "r-1"})
+    assert task["kind"] == "arrival_preparation"
+    assert task["booking_requests"] == ["celebration set-up: anniversary", "children's items",
+                                        "accessibility check"]
+
+
+async def test_a_merged_guests_habits_apply_to_the_stay(hk: Housekeeping) -> None:
+    """Issue 12: after a loyalty merge the room kept the merged-away id, so the guest's
+    "no service" habit (on the surviving profile) was ignored."""
+    from shared.events import GuestMerged, GuestMergedPayload
+    arrival = date(2027, 3, 1)
+    await hk.service.on_guest_profile(profile("g-main", "no_service"))
+    await hk.service.on_check_in(checked_in("401", arrival, 3, "g-walk-in", "s-1"))
+    await hk.service.on_guest_merged(GuestMerged.new(GuestMergedPayload(
+        surviving_guest_id="g-main", merged_guest_ids=["g-walk-in"]),
+        producer="loyalty", property_id=PROPERTY))
+    result = await hk.tasks.plan_day(arrival + timedelta(days=1))
+    assert result["stayovers_created"] == []
+    assert (await hk.rooms.room("401"))["occupant"]["guest_id"] == "g-main"
+
+
+async def test_a_running_out_of_order_period_is_ended_early_or_extended(
+        hk: Housekeeping, clock: FakeClock) -> None:
+    """Issue 12: a running period could not be ended early nor extended."""
+    start = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+    leak = await hk.maintenance.add_period("601", kind="out_of_order", start=start,
+                                           end=start + timedelta(hours=4), reason="leak",
+                                           return_status=None, request_id=None)
+    paint = await hk.maintenance.add_period("602", kind="out_of_order", start=start,
+                                            end=start + timedelta(hours=2), reason="paint",
+                                            return_status=None, request_id=None)
+    later = await hk.maintenance.add_period("602", kind="out_of_service",
+                                            start=start + timedelta(hours=6),
+                                            end=start + timedelta(hours=8), reason="carpet",
+                                            return_status=None, request_id=None)
+    clock.now = start + timedelta(minutes=30)
+    await hk.periods.work_once()
+    assert await hk.status("601") == await hk.status("602") == "out_of_order"
+
+    clock.now = start + timedelta(hours=1)  # the leak is fixed early: back at once
+    ended = await hk.maintenance.change_period_end(leak["_id"], None)
+    assert ended["state"] == "ended" and ended["end"] == clock.now
+    assert await hk.status("601") != "out_of_order"
+    extended = await hk.maintenance.change_period_end(
+        paint["_id"], start + timedelta(hours=5))  # the paint needs longer
+    with pytest.raises(Conflict):  # but not into the room's next period
+        await hk.maintenance.change_period_end(paint["_id"], start + timedelta(hours=7))
+    clock.now = start + timedelta(hours=3)
+    await hk.periods.work_once()
+    assert extended["state"] == "active" and await hk.status("602") == "out_of_order"
+    clock.now = start + timedelta(hours=5, minutes=1)
+    await hk.periods.work_once()
+    assert await hk.status("602") != "out_of_order"
+    with pytest.raises(Conflict):  # an ended period stays ended
+        await hk.maintenance.change_period_end(leak["_id"], start + timedelta(hours=9))
+    assert later["state"] == "scheduled"
