@@ -220,7 +220,7 @@ async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bar
         await wait_complete(tracker, ids, 300)
         drained = max(tracker.complete_at[s] for s in ids) - started
         rows.append(http_row(f"check-outs, burst of the other {len(ids)}", burst, bare))
-        rows.append(Row(f"  fan-out drain of that burst", f"{len(ids) / drained:.0f} stays/s"))
+        rows.append(Row("  fan-out drain of that burst", f"{len(ids) / drained:.0f} stays/s"))
 
         await settle(stack.amqp_url)
         profiler.start("fanout-burst", stack.services, "housekeeping", "loyalty", "feedback")
