@@ -118,7 +118,7 @@ class OutboxRelay(PollingWorker):
     name = "outbox-relay"
 
     def __init__(self, database: Any, collections: Iterable[str], *, poll_seconds: float,
-                 lease_seconds: float, enabled: bool = True, batch_size: int = 200,
+                 lease_seconds: float, enabled: bool = True, batch_size: int = 500,
                  max_attempts: int = 5, linger_seconds: float = 0.005) -> None:
         super().__init__(poll_seconds)
         self._database = database
@@ -177,7 +177,7 @@ class OutboxRelay(PollingWorker):
         collection = self._database[name]
         now = _now()
         free = {**PENDING, "outbox_lease_until": {"$not": {"$gt": now}}}
-        candidates = await collection.find(free, {"_id": 1}).sort("_id", 1).to_list(
+        candidates = await collection.find(free, {"outbox": 1}).sort("_id", 1).to_list(
             self._batch_size + 1)
         if not candidates:
             return 0
@@ -192,10 +192,14 @@ class OutboxRelay(PollingWorker):
         # (A range over ids of mixed types may claim fewer; the next pass takes the rest.)
         claim = {**free, "_id": {"$lte": candidates[self._batch_size - 1]["_id"]}} \
             if more else free
-        await collection.update_many(
+        result = await collection.update_many(
             claim, {"$set": {"outbox_lease_until": now + self._lease, "outbox_lease_owner": token}})
-        claimed = await collection.find({"outbox_lease_owner": token},
-                                        {"outbox": 1}).to_list(None)
+        claimed = candidates[:self._batch_size]
+        if result.modified_count != len(claimed):
+            # Another replica took some, or writes since added some: read what is ours.
+            # (Else what we read is ours; an event appended since waits for the next pass.)
+            claimed = await collection.find({"outbox_lease_owner": token},
+                                            {"outbox": 1}).to_list(None)
         if not claimed:
             return 0
         outcomes = await self._publish_window(name, claimed)
