@@ -49,7 +49,7 @@ PACED_SECONDS = 4
 
 
 @dataclass
-class Row:
+class Row:  # one line of the table
     what: str
     figure: str
     ceiling: str = ""
@@ -57,14 +57,19 @@ class Row:
     target: str = ""
 
 
+def progress(what: str) -> None:
+    print(f"{datetime.now(UTC):%H:%M:%S} {what}", file=sys.stderr, flush=True)
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
-def http_row(what: str, run: Run, ceiling: float | None = None, target: str = "") -> Row:
+def http_row(what: str, run: Run, ceiling: float | None = None, target: str = "",
+             cpu: str = "") -> Row:
     ratio = f"{run.rate / ceiling:.2f}x" if ceiling else ""
     return Row(what, f"{run.rate:.0f}/s p50 {ms(run.percentile(50))} p99 {ms(run.percentile(99))}"
-               f" ({len(run.latencies)}; {dict(sorted(run.statuses.items()))})",
+               f" ({len(run.latencies)}; {dict(sorted(run.statuses.items()))}) {cpu}".rstrip(),
                f"{ceiling:.0f}/s" if ceiling else "", ratio, target)
 
 
@@ -93,6 +98,29 @@ class Profiler:
         self._running.clear()
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(*processes: ServiceProcess) -> float:
+    """CPU the processes used so far (user + system). Per operation it is steadier than
+    wall time on a shared machine: other work slows a request, it does not make it
+    cost more CPU."""
+    total = 0
+    for process in processes:
+        fields = Path(f"/proc/{process.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+class CpuMeter:
+    def __init__(self, *processes: ServiceProcess) -> None:
+        self.processes = processes
+        self.start = cpu_seconds(*processes)
+
+    def per(self, count: int) -> str:
+        return f"CPU {1000 * (cpu_seconds(*self.processes) - self.start) / max(count, 1):.1f} ms/op"
+
+
 def rss_mb(process: ServiceProcess) -> float:
     for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -100,7 +128,7 @@ def rss_mb(process: ServiceProcess) -> float:
     return float("nan")
 
 
-async def bare_endpoint(work: Path, count: int, concurrency: int) -> Run:
+async def bare_endpoint(work: Path, count: int, concurrency: int) -> tuple[Run, str]:
     port = free_port()
     process = ServiceProcess("bare", port, log_path=work / "bare.log")
     process.process = subprocess.Popen([sys.executable, "-m", "benchmarks.bare_app"],
@@ -111,8 +139,10 @@ async def bare_endpoint(work: Path, count: int, concurrency: int) -> Run:
         async with client(process.url, {}) as http:
             await closed_loop(http, lambda c, n: c.post("/things", json=booking(n)), 200,
                               concurrency)  # warm-up
-            return await closed_loop(http, lambda c, n: c.post("/things", json=booking(n)),
-                                     count, concurrency)
+            cpu = CpuMeter(process)
+            run = await closed_loop(http, lambda c, n: c.post("/things", json=booking(n)),
+                                    count, concurrency)
+            return run, cpu.per(count)
     finally:
         process.stop()
 
@@ -160,6 +190,7 @@ async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bar
             FanOutTracker(stack.amqp_url) as tracker:
         requested = sum(capacity.values()) + args.rooms // 15  # a few more than the rooms
         profiler.start("creates", stack.services, "reservation")
+        cpu = CpuMeter(stack.services["reservation"])
         creates = await closed_loop(reservation, lambda h, n: h.post("/reservations",
                                                                      json=booking(n)), requested, c)
         profiler.stop()
@@ -170,10 +201,12 @@ async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bar
                 accepted[booking(n)["room_type"]] = accepted.get(booking(n)["room_type"], 0) + 1
         oversold = sum(max(0, accepted.get(t, 0) - rooms) for t, rooms in capacity.items())
         rows.append(http_row("reservation creates (POST /reservations)", creates, bare,
-                             ">= 0.70x bare"))
+                             ">= 0.70x bare", cpu.per(requested)))
+        cpu = CpuMeter(stack.services["reservation"])
         reads = await closed_loop(reservation, lambda h, n: h.get(
             "/availability", params={"arrival": ARRIVAL, "departure": DEPARTURE}), 600, c)
-        rows.append(http_row("availability reads (GET /availability)", reads, bare))
+        rows.append(http_row("availability reads (GET /availability)", reads, bare,
+                             cpu=cpu.per(600)))
         left = reads.answers[-1].json()
 
         async def arrivals() -> int:
@@ -185,11 +218,12 @@ async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bar
 
         await settle(stack.amqp_url)
         profiler.start("checkin", stack.services, "frontdesk")
+        cpu = CpuMeter(stack.services["frontdesk"])
         checkins = await closed_loop(frontdesk, lambda h, n: h.post(
             "/stays", json={"reservation_id": booked[n]}), len(booked), c)
         profiler.stop()
         rows.append(http_row(f"check-ins (POST /stays, {args.rooms} rooms)", checkins, bare,
-                             "p50 < 50 ms"))
+                             "p50 < 50 ms", cpu.per(len(booked))))
         stays = [r.json()["stay_id"] for r in checkins.answers if r.status_code == 201]
 
         def check_out(ids: list[str]):
@@ -215,22 +249,26 @@ async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bar
 
         ids = stays[position:]
         await settle(stack.amqp_url)
+        cpu = CpuMeter(stack.services["frontdesk"])
         started = time.perf_counter()
         burst = await closed_loop(frontdesk, check_out(ids), len(ids), c)
         await wait_complete(tracker, ids, 300)
         drained = max(tracker.complete_at[s] for s in ids) - started
-        rows.append(http_row(f"check-outs, burst of the other {len(ids)}", burst, bare))
+        rows.append(http_row(f"check-outs, burst of the other {len(ids)}", burst, bare,
+                             cpu=cpu.per(len(ids))))
         rows.append(Row("  fan-out drain of that burst", f"{len(ids) / drained:.0f} stays/s"))
 
         await settle(stack.amqp_url)
         profiler.start("fanout-burst", stack.services, "housekeeping", "loyalty", "feedback")
+        consumers = CpuMeter(*(stack.services[n] for n in ("housekeeping", "loyalty", "feedback")))
         started = time.perf_counter()
         injected = await inject_checkouts(stack.amqp_url, args.burst)
         await wait_complete(tracker, injected, 600)
         drained = max(tracker.complete_at[s] for s in injected) - started
         profiler.stop()
         rows.append(Row(f"fan-out drain, burst of {args.burst} injected check-outs",
-                        f"{args.burst / drained:.0f} stays/s ({drained:.1f} s)",
+                        f"{args.burst / drained:.0f} stays/s ({drained:.1f} s); housekeeping + "
+                        f"loyalty + feedback {consumers.per(args.burst).replace('op', 'stay')}",
                         target=">= 50 stays/s"))
         rows.append(Row("oversold nights", f"{oversold} (accepted {sum(accepted.values())} of "
                         f"{requested} for {sum(capacity.values())} rooms; availability left "
@@ -242,6 +280,14 @@ async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bar
 def _left(availability: dict) -> str:
     """Rooms left over all types (the availability answer is keyed by room type)."""
     return str(sum(t.get("rooms_left", 0) for t in availability.values() if isinstance(t, dict)))
+
+
+class _ProgressRows(list):
+    """The table so far, each line also told on stderr as it comes."""
+
+    def append(self, row: Row) -> None:
+        progress(f"{row.what}: {row.figure}")
+        super().append(row)
 
 
 def table(rows: list[Row]) -> str:
@@ -272,7 +318,7 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()
     started = datetime.now(UTC)
-    rows: list[Row] = []
+    rows: list[Row] = _ProgressRows()
     profiler = Profiler(args.profile)
     with local_vhost("hotel-bench") as url, tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -284,8 +330,8 @@ def main() -> None:
         rows.append(Row("outbox relay alone (3000 documents + 600 idle)", f"{relay:.0f} msg/s",
                         f"{publish_rate:.0f} msg/s", f"{relay / publish_rate:.2f}x",
                         ">= 0.50x raw publish"))
-        bare = asyncio.run(bare_endpoint(work, 2000, args.clients))
-        rows.append(http_row("bare FastAPI endpoint, one store insert", bare))
+        bare, bare_cpu = asyncio.run(bare_endpoint(work, 2000, args.clients))
+        rows.append(http_row("bare FastAPI endpoint, one store insert", bare, cpu=bare_cpu))
         capacity = write_property(work / "property.json", args.rooms)
         smtp = SmtpSink().start()
         stack = Stack(amqp_url=url, smtp=smtp, work_dir=work)
