@@ -156,6 +156,7 @@ class OutboxRelay(PollingWorker):
         write made during the pass has woken it, or the poll will."""
         if self._linger:
             await asyncio.sleep(self._linger)
+            self._wake.clear()  # the scan below covers the writes that woke us meanwhile
         try:
             handled = await self.publish_pending()
         except Exception:
