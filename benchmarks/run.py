@@ -318,6 +318,7 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()
     started = datetime.now(UTC)
+    revision = _git_revision()  # the code measured, not the code at the end of the run
     rows: list[Row] = _ProgressRows()
     profiler = Profiler(args.profile)
     with local_vhost("hotel-bench") as url, tempfile.TemporaryDirectory() as folder:
@@ -345,7 +346,7 @@ def main() -> None:
             smtp.stop()
     load_after = os.getloadavg()
     report = (f"## {started:%Y-%m-%d %H:%M} UTC, {machine()}\n\n"
-              f"git {_git_revision()}; load average before {load_before[0]:.2f}, after "
+              f"git {revision}; load average before {load_before[0]:.2f}, after "
               f"{load_after[0]:.2f} (other work on the machine); {args.rooms} rooms, "
               f"{args.clients} clients\n\n{table(rows)}\n")
     print(report)
