@@ -18,7 +18,7 @@ test: setup
 	$(PYTHON) -m pytest
 
 bench: setup
-	$(PYTHON) -m benchmarks.checkout_fanout
+	$(PYTHON) -m benchmarks.run
 
 definitions: setup  ## regenerate the RabbitMQ definitions from the code's topology
 	$(PYTHON) -m shared.topology > deploy/rabbitmq/definitions.json

@@ -1,7 +1,14 @@
 """E-mail to guests over SMTP (aiosmtplib): the settings and the sender every service
-that writes to guests shares. What to write, and when, stays in the services."""
+that writes to guests shares. What to write, and when, stays in the services.
+
+The sender keeps one SMTP connection open and sends each mail over it (a connect, EHLO,
+STARTTLS and login per mail was most of a mail's cost under load); mails are sent one at
+a time on it, as SMTP requires. A connection the server dropped (idle timeout, restart)
+is noticed on the next send, which reconnects and tries once more."""
 
 from __future__ import annotations
+
+import asyncio
 
 from email.message import EmailMessage
 from typing import Protocol
@@ -33,9 +40,43 @@ class MailSender(Protocol):
 class SmtpSender:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
+        self._client: aiosmtplib.SMTP | None = None
+        self._lock = asyncio.Lock()
+        self.connections_opened = 0  # for tests and the curious: reuse is observable
 
     async def send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(
-            message, hostname=self.settings.smtp_host, port=self.settings.smtp_port,
-            username=self.settings.smtp_username, password=self.settings.smtp_password,
-            start_tls=self.settings.smtp_start_tls, timeout=self.settings.smtp_timeout_seconds)
+        async with self._lock:
+            try:
+                await (await self._connected()).send_message(message)
+            except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
+                await self._drop()  # a stale connection: once more on a fresh one
+                await (await self._connected()).send_message(message)
+            except BaseException:
+                await self._drop()  # its state is unknown: never reuse it
+                raise
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._client is not None and self._client.is_connected:
+                try:
+                    await self._client.quit()
+                except SEND_ERRORS:
+                    pass
+            self._client = None
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._client is None or not self._client.is_connected:
+            client = aiosmtplib.SMTP(
+                hostname=self.settings.smtp_host, port=self.settings.smtp_port,
+                username=self.settings.smtp_username, password=self.settings.smtp_password,
+                start_tls=self.settings.smtp_start_tls,
+                timeout=self.settings.smtp_timeout_seconds)
+            await client.connect()
+            self._client = client
+            self.connections_opened += 1
+        return self._client
+
+    async def _drop(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

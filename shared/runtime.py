@@ -11,18 +11,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import aio_pika
 import uvicorn
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Response
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 from faststream.middlewares import AckPolicy
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.asyncapi import render, service_document
 from shared.audit import AuditLog
@@ -30,8 +29,9 @@ from shared.auth import AccessPolicy, KeyRing
 from shared.consumer import RetryOrPark
 from shared.guard import ApiGuard, GuardSettings, TokenBuckets
 from shared.health import health_router
+from shared.http_observe import CorrelateAndMeasure
 from shared.idempotent_requests import IdempotentRequests
-from shared.logging import bind_correlation_id, configure_logging, get_logger
+from shared.logging import configure_logging, get_logger
 from shared.mongo import connect_database, ping
 from shared.outbox import OutboxRelay
 from shared.producers import ALLOWED_PRODUCERS
@@ -43,8 +43,6 @@ from shared.worker import PollingWorker
 
 log = get_logger(__name__)
 
-HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
-HTTP_LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["method", "route"])
 
 
 class ServiceRuntime:
@@ -166,16 +164,7 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
         limiter=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
         settings=GuardSettings(settings.max_body_bytes, settings.request_timeout_seconds))
 
-    @app.middleware("http")
-    async def correlate_and_measure(request: Request, call_next: Any) -> Response:
-        correlation_id = bind_correlation_id(request.headers.get("x-correlation-id"))
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        HTTP_REQUESTS.labels(request.method, route, response.status_code).inc()
-        HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
-        response.headers["x-correlation-id"] = correlation_id
-        return response
+    app.add_middleware(CorrelateAndMeasure)  # outermost: refusals get an id and a count too
 
     _document_security(app, runtime.access_policy)
     app.include_router(health_router({"database": runtime.database_ready,

@@ -17,6 +17,7 @@ from shared.idempotency import insert_once
 from shared.property_setup import PropertySetup
 
 OUTBOX_COLLECTIONS = ("stays", "arrivals")
+ROOM_FIELDS = {"number": 1, "room_type": 1, "floor": 1, "bed": 1, "features": 1, "status": 1}
 NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
 
 
@@ -38,6 +39,7 @@ class FrontDeskRepository:
         await self.stays.create_index("guest_id")
         await self.arrivals.create_index([("property_id", 1), ("arrival", 1)])
         await self.arrivals.create_index("guest_id")
+        await self.rooms.create_index([("property_id", 1), ("room_type", 1)])
         await self.room_nights.create_index("stay_id")
         await self.room_nights.create_index([("property_id", 1), ("night", 1)])
         await self.rooms.create_index("property_id")  # the index plan (shared/index_plan.py)
@@ -100,6 +102,12 @@ class FrontDeskRepository:
 
     async def all_rooms(self) -> list[dict[str, Any]]:
         return await self.rooms.find({"property_id": self.property_id}).sort("number").to_list(None)
+
+    async def rooms_of_type(self, room_type: str) -> list[dict[str, Any]]:
+        """What allocation needs of each room of one type, nothing more."""
+        return await self.rooms.find(
+            {"property_id": self.property_id, "room_type": room_type}, ROOM_FIELDS,
+        ).sort("number").to_list(None)
 
     async def room(self, room_number: str) -> dict[str, Any] | None:
         return await self.rooms.find_one({"_id": self._room_key(room_number)})

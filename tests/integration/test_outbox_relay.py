@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import aio_pika
+from prometheus_client import REGISTRY
 
 from shared.events import SurveySent, SurveySentPayload
 from shared.mongo import connect_database
-from shared.outbox import OutboxRelay, with_outbox
+from shared.outbox import DEAD_LETTERS, OutboxRelay, with_outbox
 from shared.settings import ServiceSettings
 from shared.topology import declare_exchanges
 from tests.support.amqp import EventTap, wait_for
@@ -67,3 +68,42 @@ async def test_an_event_nobody_listens_to_is_kept_in_the_unrouted_queue(amqp_url
     assert await database["things"].count_documents({"outbox.0": {"$exists": True}}) == 0
     await relay.stop()
     await connection.close()
+
+
+async def test_a_bad_entry_is_moved_aside_after_max_attempts_and_blocks_nothing(amqp_url) -> None:
+    """A correlation id over AMQP's 255-byte limit can never be published. It is counted,
+    moved to the dead letters with its reason after `max_attempts`, and every other
+    event, in other documents and behind it in the same one, goes out."""
+    database = connect_database(ServiceSettings(service_name="relay-test-3", http_port=1))
+    bad = survey_sent(0, 1).model_copy(update={"correlation_id": "c" * 300})
+    await database["things"].insert_one(with_outbox({"_id": 0}, bad, survey_sent(0, 2)))
+    for n in range(1, 51):
+        await database["things"].insert_one(with_outbox({"_id": n}, survey_sent(n, 1)))
+    dead_before = _metric("outbox_dead_lettered_total", {"type": "survey.sent"})
+
+    connection = await aio_pika.connect_robust(amqp_url)
+    async with connection.channel() as channel:
+        await declare_exchanges(channel)
+    relay = OutboxRelay(database, ["things"], poll_seconds=0.05, lease_seconds=30,
+                        max_attempts=3)
+    async with EventTap(amqp_url, ["survey.sent"]) as tap:
+        await relay.start(connection)
+        await wait_for(lambda: database[DEAD_LETTERS].count_documents({}), timeout=30)
+        await wait_for(lambda: len(tap.received) >= 51, timeout=30)
+        await asyncio.sleep(0.5)
+        await relay.stop()
+    await connection.close()
+
+    published = sorted(body["payload"]["survey_id"] for body in tap.bodies())
+    assert published == sorted(["s0-2", *(f"s{n}-1" for n in range(1, 51))])
+    assert all(m.user_id == "guest" for m in tap.received)  # the relay's broker login
+    dead = await database[DEAD_LETTERS].find({}).to_list(None)
+    assert [(d["_id"], d["collection"], d["document_id"], d["attempts"]) for d in dead] == \
+        [(str(bad.event_id), "things", 0, 3)]
+    assert "255" in dead[0]["reason"]
+    assert await database["things"].count_documents({"outbox.0": {"$exists": True}}) == 0
+    assert _metric("outbox_dead_lettered_total", {"type": "survey.sent"}) == dead_before + 1
+
+
+def _metric(name: str, labels: dict[str, str]) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0

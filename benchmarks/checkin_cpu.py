@@ -1,0 +1,53 @@
+"""CPU per check-in in the front desk's service layer, in process (no HTTP, no broker):
+a steadier A/B than wall time on a shared machine.
+
+    python -m benchmarks.checkin_cpu              # allocation as it is
+    python -m benchmarks.checkin_cpu --all-rooms  # as before issue 14: every room read
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from shared.logging import configure_logging
+from shared.property_setup import load_property
+from tests.integration.frontdesk_harness import booking, build, property_file
+
+TYPES = ("king", "twin", "deluxe", "business", "suite")
+
+
+async def measure(rooms: int, all_rooms: bool) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        per_type = rooms // len(TYPES)
+        setup = load_property(str(property_file(Path(folder), {t: per_type for t in TYPES})))
+    service, _, projections, _ = await build(setup)
+    if all_rooms:  # the old read: every room of the property, every field
+        repository = service.repository
+        repository.rooms_of_type = lambda room_type: repository.all_rooms()  # type: ignore[method-assign]
+    arrival, departure = date(2027, 3, 1), date(2027, 3, 2)
+    for n in range(per_type * len(TYPES)):
+        await projections.reservation_created(booking(n, TYPES[n % len(TYPES)], arrival, departure))
+    started = time.process_time()
+    for n in range(per_type * len(TYPES)):
+        await service.check_in(f"res-{n}")
+    return (time.process_time() - started) / (per_type * len(TYPES))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rooms", type=int, default=600)
+    parser.add_argument("--all-rooms", action="store_true")
+    args = parser.parse_args()
+    configure_logging("checkin-cpu", "WARNING")  # a line per check-in would be measured too
+    cpu = asyncio.run(measure(args.rooms, args.all_rooms))
+    print(f"check-in, {args.rooms} rooms, {'every room read' if args.all_rooms else 'rooms of the booked type'}: "
+          f"CPU {cpu * 1000:.2f} ms per check-in")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,366 @@
+"""make bench: the real path and its ceilings, in one run, in one table.
+
+    make bench                                   # 600 rooms, 16 clients, ~3-4 minutes
+    python -m benchmarks.run --rooms 600 --burst 1000 --profile .run/profiles
+
+Ceilings: the raw broker (aio-pika, confirms per window of 200, quorum queue,
+persistent), a bare FastAPI endpoint doing one embedded-store insert, the outbox relay
+alone. Real path: all five services as processes on the embedded store (journaled, as
+`make run`), over HTTP with the department keys: bookings filling a hotel (a few more
+than it has rooms: they must be refused), availability reads, check-ins, check-outs
+paced at 5, 20 and 50 a second with the fan-out latency from each check-out's answer to
+its three effects (hk.task.created, loyalty.points_accrued, survey.sent), the rest of
+the stays checked out at once, then a burst of `--burst` checkouts injected on the
+broker (a hotel of N rooms has no more than N guests to check out). Every figure comes
+from this run; ratios are within it. Results are appended to benchmarks/results.md.
+Asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aio_pika
+
+from benchmarks.ceilings import WINDOW, raw_broker, relay_alone
+from benchmarks.hotel import (ARRIVAL, DEPARTURE, FanOutTracker, booking, write_property)
+from benchmarks.load import Run, client, closed_loop, paced, percentile
+from scripts.local_stack import ServiceProcess
+from shared.outbox import outbox_entry, to_amqp_message
+from shared.topology import CONSUMER_QUEUES, EVENTS_EXCHANGE
+from tests.support.amqp import queue_depths
+from tests.support.infrastructure import local_vhost
+from tests.support.journeys import checkout as injected_checkout
+from tests.support.stack import SERVICE_NAMES, SmtpSink, Stack, free_port
+
+RESULTS = Path(__file__).with_name("results.md")
+PACES = (5, 20, 50)
+PACED_SECONDS = 4
+
+
+@dataclass
+class Row:  # one line of the table
+    what: str
+    figure: str
+    ceiling: str = ""
+    ratio: str = ""
+    target: str = ""
+
+
+def progress(what: str) -> None:
+    print(f"{datetime.now(UTC):%H:%M:%S} {what}", file=sys.stderr, flush=True)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def http_row(what: str, run: Run, ceiling: float | None = None, target: str = "",
+             cpu: str = "") -> Row:
+    ratio = f"{run.rate / ceiling:.2f}x" if ceiling else ""
+    return Row(what, f"{run.rate:.0f}/s p50 {ms(run.percentile(50))} p99 {ms(run.percentile(99))}"
+               f" ({len(run.latencies)}; {dict(sorted(run.statuses.items()))}) {cpu}".rstrip(),
+               f"{ceiling:.0f}/s" if ceiling else "", ratio, target)
+
+
+class Profiler:
+    """py-spy on a service while a phase runs (--profile): collapsed stacks per phase."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._running: list[subprocess.Popen] = []
+
+    def start(self, phase: str, services: dict[str, ServiceProcess], *names: str) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            self._running.append(subprocess.Popen(
+                [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw", "--rate", "200", "--nonblocking",
+                 "-o", str(self.folder / f"{phase}-{name}.txt"),
+                 "--pid", str(services[name].process.pid)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    def stop(self) -> None:
+        for process in self._running:
+            process.send_signal(2)  # py-spy writes its output on SIGINT
+            process.wait(30)
+        self._running.clear()
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(*processes: ServiceProcess) -> float:
+    """CPU the processes used so far (user + system). Per operation it is steadier than
+    wall time on a shared machine: other work slows a request, it does not make it
+    cost more CPU."""
+    total = 0
+    for process in processes:
+        fields = Path(f"/proc/{process.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+class CpuMeter:
+    def __init__(self, *processes: ServiceProcess) -> None:
+        self.processes = processes
+        self.start = cpu_seconds(*processes)
+
+    def per(self, count: int) -> str:
+        return f"CPU {1000 * (cpu_seconds(*self.processes) - self.start) / max(count, 1):.1f} ms/op"
+
+
+def rss_mb(process: ServiceProcess) -> float:
+    for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def bare_endpoint(work: Path, count: int, concurrency: int) -> tuple[Run, str]:
+    port = free_port()
+    process = ServiceProcess("bare", port, log_path=work / "bare.log")
+    process.process = subprocess.Popen([sys.executable, "-m", "benchmarks.bare_app"],
+                                       env={**os.environ, "HTTP_PORT": str(port)},
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        process.wait_ready()
+        async with client(process.url, {}) as http:
+            await closed_loop(http, lambda c, n: c.post("/things", json=booking(n)), 200,
+                              concurrency)  # warm-up
+            cpu = CpuMeter(process)
+            run = await closed_loop(http, lambda c, n: c.post("/things", json=booking(n)),
+                                    count, concurrency)
+            return run, cpu.per(count)
+    finally:
+        process.stop()
+
+
+async def wait_complete(tracker: FanOutTracker, stay_ids: list[str], timeout: float) -> None:
+    deadline = time.perf_counter() + timeout
+    while not all(s in tracker.complete_at for s in stay_ids):
+        if time.perf_counter() > deadline:
+            missing = sum(s not in tracker.complete_at for s in stay_ids)
+            raise TimeoutError(f"{missing} of {len(stay_ids)} stays lack an effect after {timeout}s")
+        await asyncio.sleep(0.05)
+
+
+async def settle(url: str, timeout: float = 300) -> None:
+    """Waits until every consumer queue is empty twice in a row, so a phase does not pay
+    for the backlog of the one before."""
+    names = [queue.name for queues in CONSUMER_QUEUES.values() for queue in queues]
+    deadline, quiet = time.perf_counter() + timeout, 0
+    while quiet < 2 and time.perf_counter() < deadline:
+        quiet = quiet + 1 if not any((await queue_depths(url, names)).values()) else 0
+        await asyncio.sleep(0.5)
+
+
+async def inject_checkouts(url: str, count: int) -> list[str]:
+    """Profile and checkout events of `count` guests, published as a relay does (windowed,
+    confirms, mandatory, persistent); returns the stay ids."""
+    pairs = [injected_checkout(n) for n in range(count)]
+    async with await aio_pika.connect_robust(url) as connection:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        exchange = await channel.get_exchange(EVENTS_EXCHANGE)
+        events = [event for pair in pairs for event in pair]
+        for first in range(0, len(events), WINDOW):
+            await asyncio.gather(*(exchange.publish(to_amqp_message(outbox_entry(e)),
+                                                    routing_key=e.type, mandatory=True)
+                                   for e in events[first:first + WINDOW]))
+    return [checked_out.payload.stay_id for _, checked_out in pairs]
+
+
+async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bare: float,
+                    capacity: dict[str, int], profiler: Profiler) -> None:
+    c = args.clients
+    keys = stack.credentials
+    async with client(stack.services["reservation"].url, keys.headers("manager")) as reservation, \
+            client(stack.services["frontdesk"].url, keys.headers("manager")) as frontdesk, \
+            FanOutTracker(stack.amqp_url) as tracker:
+        requested = sum(capacity.values()) + args.rooms // 15  # a few more than the rooms
+        profiler.start("creates", stack.services, "reservation")
+        cpu = CpuMeter(stack.services["reservation"])
+        creates = await closed_loop(reservation, lambda h, n: h.post("/reservations",
+                                                                     json=booking(n)), requested, c)
+        profiler.stop()
+        booked = [r.json()["id"] for r in creates.answers if r.status_code == 201]
+        accepted: dict[str, int] = {}
+        for r, n in zip(creates.answers, range(requested)):
+            if r.status_code == 201:
+                accepted[booking(n)["room_type"]] = accepted.get(booking(n)["room_type"], 0) + 1
+        oversold = sum(max(0, accepted.get(t, 0) - rooms) for t, rooms in capacity.items())
+        rows.append(http_row("reservation creates (POST /reservations)", creates, bare,
+                             ">= 0.70x bare", cpu.per(requested)))
+        cpu = CpuMeter(stack.services["reservation"])
+        reads = await closed_loop(reservation, lambda h, n: h.get(
+            "/availability", params={"arrival": ARRIVAL, "departure": DEPARTURE}), 600, c)
+        rows.append(http_row("availability reads (GET /availability)", reads, bare,
+                             cpu=cpu.per(600)))
+        left = reads.answers[-1].json()
+
+        async def arrivals() -> int:
+            return (await frontdesk.get("/arrivals", params={"date": ARRIVAL, "limit": 1})
+                    ).json()["total"]
+        deadline = time.perf_counter() + 120
+        while await arrivals() < len(booked) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.2)
+
+        await settle(stack.amqp_url)
+        profiler.start("checkin", stack.services, "frontdesk")
+        cpu = CpuMeter(stack.services["frontdesk"])
+        checkins = await closed_loop(frontdesk, lambda h, n: h.post(
+            "/stays", json={"reservation_id": booked[n]}), len(booked), c)
+        profiler.stop()
+        rows.append(http_row(f"check-ins (POST /stays, {args.rooms} rooms)", checkins, bare,
+                             "p50 < 50 ms", cpu.per(len(booked))))
+        stays = [r.json()["stay_id"] for r in checkins.answers if r.status_code == 201]
+
+        def check_out(ids: list[str]):
+            return lambda h, n: h.post(f"/stays/{ids[n]}/checkout")
+
+        position = 0
+        for pace in PACES:
+            ids = stays[position:position + pace * PACED_SECONDS]
+            position += len(ids)
+            await settle(stack.amqp_url)
+            if pace == 20:
+                profiler.start("fanout-paced20", stack.services, "housekeeping", "loyalty",
+                               "feedback", "frontdesk")
+            run, answered = await paced(frontdesk, check_out(ids), len(ids), pace)
+            await wait_complete(tracker, ids, 180)
+            profiler.stop()
+            latencies = [tracker.complete_at[s] - t for s, t in zip(ids, answered)]
+            rows.append(Row(f"fan-out paced {pace}/s ({len(ids)} check-outs)",
+                            f"p50 {ms(percentile(latencies, 50))} p95 "
+                            f"{ms(percentile(latencies, 95))} p99 {ms(percentile(latencies, 99))}",
+                            target="p99 < 250 ms" if pace == 20 else ""))
+            rows.append(http_row(f"  check-out answers at {pace}/s", run))
+
+        ids = stays[position:]
+        await settle(stack.amqp_url)
+        cpu = CpuMeter(stack.services["frontdesk"])
+        started = time.perf_counter()
+        burst = await closed_loop(frontdesk, check_out(ids), len(ids), c)
+        await wait_complete(tracker, ids, 300)
+        drained = max(tracker.complete_at[s] for s in ids) - started
+        rows.append(http_row(f"check-outs, burst of the other {len(ids)}", burst, bare,
+                             cpu=cpu.per(len(ids))))
+        rows.append(Row("  fan-out drain of that burst", f"{len(ids) / drained:.0f} stays/s"))
+
+        await settle(stack.amqp_url)
+        profiler.start("fanout-burst", stack.services, "housekeeping", "loyalty", "feedback")
+        consumers = CpuMeter(*(stack.services[n] for n in ("housekeeping", "loyalty", "feedback")))
+        started = time.perf_counter()
+        injected = await inject_checkouts(stack.amqp_url, args.burst)
+        await wait_complete(tracker, injected, 600)
+        drained = max(tracker.complete_at[s] for s in injected) - started
+        profiler.stop()
+        rows.append(Row(f"fan-out drain, burst of {args.burst} injected check-outs",
+                        f"{args.burst / drained:.0f} stays/s ({drained:.1f} s); housekeeping + "
+                        f"loyalty + feedback {consumers.per(args.burst).replace('op', 'stay')}",
+                        target=">= 50 stays/s"))
+        rows.append(Row("oversold nights", f"{oversold} (accepted {sum(accepted.values())} of "
+                        f"{requested} for {sum(capacity.values())} rooms; availability left "
+                        f"{_left(left)})", target="0"))
+        for name in SERVICE_NAMES:
+            rows.append(Row(f"memory {name}", f"{rss_mb(stack.services[name]):.0f} MB RSS"))
+
+
+def _left(availability: dict) -> str:
+    """Rooms left over all types (the availability answer is keyed by room type)."""
+    return str(sum(t.get("rooms_left", 0) for t in availability.values() if isinstance(t, dict)))
+
+
+class _ProgressRows(list):
+    """The table so far, each line also told on stderr as it comes."""
+
+    def append(self, row: Row) -> None:
+        progress(f"{row.what}: {row.figure}")
+        super().append(row)
+
+
+def table(rows: list[Row]) -> str:
+    head = ("what", "figure", "ceiling", "ratio", "target")
+    widths = [max(len(head[i]), *(len(getattr(r, f)) for r in rows))
+              for i, f in enumerate(("what", "figure", "ceiling", "ratio", "target"))]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    for r in rows:
+        cells = (r.what, r.figure, r.ceiling, r.ratio, r.target)
+        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    return f"{platform.node()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rooms", type=int, default=600)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--burst", type=int, default=1000)
+    parser.add_argument("--raw", type=int, default=10000, help="messages for the raw broker")
+    parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks into this folder")
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    started = datetime.now(UTC)
+    revision = _git_revision()  # the code measured, not the code at the end of the run
+    rows: list[Row] = _ProgressRows()
+    profiler = Profiler(args.profile)
+    with local_vhost("hotel-bench") as url, tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        publish_rate, consume_rate = asyncio.run(raw_broker(url, args.raw))
+        rows.append(Row(f"raw broker publish ({args.raw}, window {WINDOW}, quorum, persistent)",
+                        f"{publish_rate:.0f} msg/s"))
+        rows.append(Row("raw broker consume (prefetch 200, acks)", f"{consume_rate:.0f} msg/s"))
+        relay = asyncio.run(relay_alone(url, 3000))
+        rows.append(Row("outbox relay alone (3000 documents + 600 idle)", f"{relay:.0f} msg/s",
+                        f"{publish_rate:.0f} msg/s", f"{relay / publish_rate:.2f}x",
+                        ">= 0.50x raw publish"))
+        bare, bare_cpu = asyncio.run(bare_endpoint(work, 2000, args.clients))
+        rows.append(http_row("bare FastAPI endpoint, one store insert", bare, cpu=bare_cpu))
+        capacity = write_property(work / "property.json", args.rooms)
+        smtp = SmtpSink().start()
+        stack = Stack(amqp_url=url, smtp=smtp, work_dir=work)
+        try:
+            stack.start(*SERVICE_NAMES, LOG_LEVEL="WARNING",
+                        PROPERTY_FILE=str(work / "property.json"))
+            asyncio.run(real_path(stack, rows, args, bare.rate, capacity, profiler))
+        finally:
+            profiler.stop()
+            stack.stop()
+            smtp.stop()
+    load_after = os.getloadavg()
+    report = (f"## {started:%Y-%m-%d %H:%M} UTC, {machine()}\n\n"
+              f"git {revision}; load average before {load_before[0]:.2f}, after "
+              f"{load_after[0]:.2f} (other work on the machine); {args.rooms} rooms, "
+              f"{args.clients} clients\n\n{table(rows)}\n")
+    print(report)
+    with RESULTS.open("a") as out:
+        out.write("\n" + report)
+
+
+def _git_revision() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+if __name__ == "__main__":
+    main()
