@@ -69,6 +69,7 @@ def to_amqp_message(entry: dict[str, Any]) -> aio_pika.Message:
         type=entry["type"],
         correlation_id=entry["correlation_id"],
         app_id=entry["producer"],
+        user_id=entry.get("user_id"),
         timestamp=entry["occurred_at"],
         content_type="application/json",
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
@@ -95,6 +96,7 @@ class OutboxRelay(PollingWorker):
             return
         # on_return_raises: an unroutable mandatory message is an error, not a silent drop
         self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        self._user_id = connection.url.user  # the broker vouches for it: consumers check it
         self.start_loop()
 
     async def stop(self) -> None:
@@ -141,7 +143,7 @@ class OutboxRelay(PollingWorker):
             for entry in claimed["outbox"]:  # in order: events of one aggregate stay ordered
                 target = (await self._exchange(entry["exchange"])) if entry.get("exchange") \
                     else exchange
-                await target.publish(to_amqp_message(entry),
+                await target.publish(to_amqp_message({**entry, "user_id": self._user_id}),
                                      routing_key=entry.get("routing_key") or entry["type"],
                                      mandatory=True)
                 sent.append(entry["event_id"])

@@ -25,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 
 from shared.audit import AuditLog
 from shared.auth import AccessPolicy, KeyRing
+from shared.broker_identity import broker_login
 from shared.consumer import RetryOrPark
 from shared.guard import ApiGuard, GuardSettings, TokenBuckets
 from shared.health import health_router
@@ -55,7 +56,8 @@ class ServiceRuntime:
             default_channel=Channel(prefetch_count=settings.prefetch_count),
             ack_policy=AckPolicy.REJECT_ON_ERROR,
             middlewares=[RetryOrPark(self.parking, settings.max_attempts,
-                                     producers=ALLOWED_PRODUCERS)],
+                                     producers=ALLOWED_PRODUCERS,
+                                     own_login=broker_login(settings.rabbitmq_url))],
             logger=logging.getLogger("faststream"),
             log_level=logging.DEBUG,  # one line per message is too much at INFO
             graceful_timeout=10,

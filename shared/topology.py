@@ -2,8 +2,8 @@
 
 For every consuming queue Q (one per service and purpose):
 - Q is a quorum queue bound to `hotel.events` by the event types it needs. A handler
-  that fails rejects the message; Q dead-letters it (at-least-once) to `hotel.dlx`
-  with the key `retry.Q`. `x-delivery-limit` catches a message that keeps coming back
+  that fails rejects the message; Q dead-letters it (at-least-once) to its service's
+  own dead-letter exchange `<service>.dlx` with the key `retry.Q`. `x-delivery-limit` catches a message that keeps coming back
   because its consumer dies before acking it.
 - Q.retry holds it for `retry_delay_ms`, then dead-letters it back to Q.
 - Q.parking keeps poison messages, with their reason in the headers, until someone
@@ -12,10 +12,14 @@ Events nobody is bound to go to `hotel.unrouted` through the alternate exchange,
 publish never silently vanishes.
 
 Each service connects as its own broker user (its name), allowed only its own queues
-(all named `<service>.`), the exchanges it publishes to and those its queues bind to; see
-`service_permissions`. Passwords come from `RABBITMQ_PASSWORD_<SERVICE>` when the
-definitions are generated (a development default otherwise) and are stored as RabbitMQ
-password hashes.
+and dead-letter exchange (all named `<service>.`) and the exchanges it publishes to;
+see `service_permissions`. Topic permissions narrow that to routing keys
+(`topic_permissions`): a service publishes only its own event types and binds only the
+keys it consumes; an integrator (`integrator-<channel>`) publishes only commands and
+binds only its own channel's reports. Nobody else can write to a service's
+dead-letter exchange, so nobody can seed its queues or parking lot through it.
+Passwords come from `RABBITMQ_PASSWORD_<SERVICE>` when the definitions are generated
+and are stored as RabbitMQ password hashes.
 
 Run `python -m shared.topology` to print the RabbitMQ definitions.
 """
@@ -37,9 +41,12 @@ EVENTS_EXCHANGE = "hotel.events"
 # `reservation.create`) and bind their own queue to the reports exchange for the answers.
 COMMANDS_EXCHANGE = "hotel.commands"
 REPORTS_EXCHANGE = "hotel.reports"
-DEAD_LETTER_EXCHANGE = "hotel.dlx"
 UNROUTED_EXCHANGE = "hotel.unrouted"
 UNROUTED_QUEUE = "hotel.unrouted"
+
+
+def dead_letter_exchange(service: str) -> str:
+    return f"{service}.dlx"
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,15 @@ class ConsumerQueue:
     name: str
     routing_keys: tuple[str, ...]
     exchange: str = EVENTS_EXCHANGE
+
+    @property
+    def service(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        """The service's own: only its login may write there (see service_permissions)."""
+        return dead_letter_exchange(self.service)
 
     @property
     def retry_queue(self) -> str:
@@ -110,7 +126,7 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
 }
 
 
-# The exchanges each service publishes to, besides `hotel.dlx` (parking and replay):
+# The exchanges each service publishes to, besides its own `<service>.dlx` (parking and replay):
 # its outbox relay's events, and reservation's answers to integrators.
 PUBLISHES_TO: dict[str, tuple[str, ...]] = {
     "reservation": (EVENTS_EXCHANGE, REPORTS_EXCHANGE),
@@ -138,7 +154,7 @@ _QUORUM_DEAD_LETTERING = {
 def main_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
     return {
         **_QUORUM_DEAD_LETTERING,
-        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-exchange": queue.dead_letter_exchange,
         "x-dead-letter-routing-key": queue.retry_key,
         "x-delivery-limit": policy.delivery_limit,
     }
@@ -148,7 +164,7 @@ def retry_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
     return {
         **_QUORUM_DEAD_LETTERING,
         "x-message-ttl": policy.retry_delay_ms,
-        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-exchange": queue.dead_letter_exchange,
         "x-dead-letter-routing-key": queue.name,
     }
 
@@ -162,7 +178,6 @@ async def declare_exchanges(channel: AbstractChannel) -> aio_pika.abc.AbstractEx
     unrouted_queue = await channel.declare_queue(
         UNROUTED_QUEUE, durable=True, arguments=parking_queue_arguments())
     await unrouted_queue.bind(unrouted, routing_key="")
-    await channel.declare_exchange(DEAD_LETTER_EXCHANGE, ExchangeType.DIRECT, durable=True)
     await channel.declare_exchange(COMMANDS_EXCHANGE, ExchangeType.TOPIC, durable=True,
                                    arguments={"alternate-exchange": UNROUTED_EXCHANGE})
     await channel.declare_exchange(REPORTS_EXCHANGE, ExchangeType.TOPIC, durable=True,
@@ -175,7 +190,8 @@ async def declare_exchanges(channel: AbstractChannel) -> aio_pika.abc.AbstractEx
 async def declare_consumer_queue(channel: AbstractChannel, queue: ConsumerQueue,
                                  policy: QueuePolicy) -> None:
     source = await channel.get_exchange(queue.exchange)
-    dlx = await channel.get_exchange(DEAD_LETTER_EXCHANGE)
+    dlx = await channel.declare_exchange(queue.dead_letter_exchange, ExchangeType.DIRECT,
+                                         durable=True)
 
     main = await channel.declare_queue(
         queue.name, durable=True, arguments=main_queue_arguments(queue, policy))
@@ -209,24 +225,67 @@ def service_permissions(service: str) -> dict[str, str]:
     """RabbitMQ permissions (regexes) of a service's broker user.
 
     configure: the shared exchanges and the `hotel.unrouted` queue, which every service
-    declares at start (idempotently), and its own queues. write: publishing to the
-    exchanges it publishes to and `hotel.dlx`; binding its own queues (and
-    `hotel.unrouted`). read: consuming its own queues; binding from the exchanges."""
+    declares at start (idempotently), and its own queues and dead-letter exchange.
+    write: publishing to the exchanges it publishes to and its own dead-letter exchange;
+    binding its own queues (and `hotel.unrouted`). read: consuming its own queues;
+    binding from the exchanges (which keys: `topic_permissions`)."""
     own = re.escape(f"{service}.") + ".*"
-    shared = [re.escape(name) for name in (UNROUTED_EXCHANGE, DEAD_LETTER_EXCHANGE,
-                                           COMMANDS_EXCHANGE, REPORTS_EXCHANGE, EVENTS_EXCHANGE)]
-    sources = {queue.exchange for queue in CONSUMER_QUEUES[service]}
-    writes = sorted({*PUBLISHES_TO[service], DEAD_LETTER_EXCHANGE, UNROUTED_QUEUE})
+    shared = [re.escape(name) for name in (UNROUTED_EXCHANGE, COMMANDS_EXCHANGE,
+                                           REPORTS_EXCHANGE, EVENTS_EXCHANGE)]
+    writes = sorted({*PUBLISHES_TO[service], UNROUTED_QUEUE})
     # Declaring an exchange that has an alternate exchange needs read on it (and write
-    # on the alternate): so every service reads the three topic exchanges. Reading an
-    # exchange only lets it bind its own queues there.
-    reads = sorted({*sources, DEAD_LETTER_EXCHANGE, UNROUTED_EXCHANGE, EVENTS_EXCHANGE,
-                    COMMANDS_EXCHANGE, REPORTS_EXCHANGE})
+    # on the alternate): so every service reads the three topic exchanges. Which keys
+    # it may bind there is narrowed by its topic permissions.
+    reads = sorted({UNROUTED_EXCHANGE, EVENTS_EXCHANGE, COMMANDS_EXCHANGE, REPORTS_EXCHANGE})
     return {
         "configure": _any_of(*shared, own),
         "write": _any_of(*(re.escape(name) for name in writes), own),
         "read": _any_of(*(re.escape(name) for name in reads), own),
     }
+
+
+# A routing-key regex nothing matches (not even the empty key).
+NOTHING = "^(?!)$"
+REPORT_KEY_PREFIX = "reservation.report."
+
+
+def _keys(*patterns: str) -> str:
+    """Routing-key patterns (`*` = anything) as one anchored regex."""
+    if not patterns:
+        return NOTHING
+    return _any_of(*sorted(re.escape(p).replace(r"\*", ".*") for p in set(patterns)))
+
+
+def topic_permissions(service: str) -> list[dict[str, str]]:
+    """Per exchange, the routing keys a service's user may publish (write) and bind its
+    queues with (read): its own event types out, the keys it consumes in."""
+    from shared.producers import publishers_of  # producers imports nothing from here
+
+    consumed: dict[str, list[str]] = {}
+    for queue in CONSUMER_QUEUES[service]:
+        consumed.setdefault(queue.exchange, []).extend(queue.routing_keys)
+    writes = {EVENTS_EXCHANGE: publishers_of(service),
+              REPORTS_EXCHANGE: [f"{REPORT_KEY_PREFIX}*"] if REPORTS_EXCHANGE in PUBLISHES_TO[service]
+              else []}
+    return [{"exchange": exchange, "write": _keys(*writes.get(exchange, [])),
+             "read": _keys(*consumed.get(exchange, []))}
+            for exchange in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, REPORTS_EXCHANGE)]
+
+
+def integrator_permissions(login: str, channel: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """An integrator's user: it sends commands and reads its own channel's reports on a
+    queue of its own (named `<login>.`); nothing else."""
+    own = re.escape(f"{login}.") + ".*"
+    command_keys = [queue.routing_keys for queue in CONSUMER_QUEUES["reservation"]
+                    if queue.exchange == COMMANDS_EXCHANGE][0]
+    vhost = {"configure": _any_of(own),
+             "write": _any_of(re.escape(COMMANDS_EXCHANGE), own),
+             "read": _any_of(re.escape(REPORTS_EXCHANGE), own)}
+    topics = [{"exchange": EVENTS_EXCHANGE, "write": NOTHING, "read": NOTHING},
+              {"exchange": COMMANDS_EXCHANGE, "write": _keys(*command_keys), "read": NOTHING},
+              {"exchange": REPORTS_EXCHANGE, "write": NOTHING,
+               "read": _keys(f"{REPORT_KEY_PREFIX}{channel}")}]
+    return vhost, topics
 
 
 def rabbitmq_password_hash(password: str, salt: bytes | None = None) -> str:
@@ -238,10 +297,30 @@ def rabbitmq_password_hash(password: str, salt: bytes | None = None) -> str:
 
 
 def service_password(service: str, environ: dict[str, str] = os.environ) -> str:
-    return environ.get(f"RABBITMQ_PASSWORD_{service.upper()}", f"{service}-dev-only")
+    variable = "RABBITMQ_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", service.upper())
+    return environ.get(variable, f"{service}-dev-only")
 
 
 OPS_USER = "ops"  # the operators' administrator, for the management UI
+
+
+def integrator_channels(environ: dict[str, str] = os.environ) -> list[str]:
+    """The channels that get a broker user (`INTEGRATOR_CHANNELS`, comma-separated)."""
+    return [c.strip() for c in environ.get("INTEGRATOR_CHANNELS", "").split(",") if c.strip()]
+
+
+def broker_grants(vhost: str = "/", channels: list[str] = ()) -> list[dict]:
+    """Every login's vhost and topic permissions: the services and the integrators."""
+    from shared.broker_identity import integrator_login
+
+    grants = [{"user": service, "vhost": vhost, "permissions": service_permissions(service),
+               "topic_permissions": topic_permissions(service)} for service in CONSUMER_QUEUES]
+    for channel in channels:
+        login = integrator_login(channel)
+        permissions, topics = integrator_permissions(login, channel)
+        grants.append({"user": login, "vhost": vhost, "permissions": permissions,
+                       "topic_permissions": topics})
+    return grants
 
 
 def users_and_permissions(vhost: str = "/", environ: dict[str, str] = os.environ) -> dict:
@@ -251,12 +330,16 @@ def users_and_permissions(vhost: str = "/", environ: dict[str, str] = os.environ
               "hashing_algorithm": "rabbit_password_hashing_sha256"}]
     permissions = [{"user": OPS_USER, "vhost": vhost, "configure": ".*", "write": ".*",
                     "read": ".*"}]
-    for service in CONSUMER_QUEUES:
-        users.append({"name": service, "tags": [],
-                      "password_hash": rabbitmq_password_hash(service_password(service, environ)),
+    topic_grants = []
+    for grant in broker_grants(vhost, integrator_channels(environ)):
+        users.append({"name": grant["user"], "tags": [],
+                      "password_hash": rabbitmq_password_hash(
+                          service_password(grant["user"], environ)),
                       "hashing_algorithm": "rabbit_password_hashing_sha256"})
-        permissions.append({"user": service, "vhost": vhost, **service_permissions(service)})
-    return {"users": users, "permissions": permissions}
+        permissions.append({"user": grant["user"], "vhost": vhost, **grant["permissions"]})
+        topic_grants += [{"user": grant["user"], "vhost": vhost, **topic}
+                         for topic in grant["topic_permissions"]]
+    return {"users": users, "permissions": permissions, "topic_permissions": topic_grants}
 
 
 def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
@@ -265,7 +348,8 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
     with a user per service (passwords from `environ`)."""
     exchanges = [
         {"name": UNROUTED_EXCHANGE, "type": "fanout", "arguments": {}},
-        {"name": DEAD_LETTER_EXCHANGE, "type": "direct", "arguments": {}},
+        *({"name": dead_letter_exchange(service), "type": "direct", "arguments": {}}
+          for service in CONSUMER_QUEUES),
         *({"name": name, "type": "topic", "arguments": {"alternate-exchange": UNROUTED_EXCHANGE}}
           for name in (COMMANDS_EXCHANGE, REPORTS_EXCHANGE, EVENTS_EXCHANGE)),
     ]
@@ -281,10 +365,11 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
             bindings += [{"source": queue.exchange, "destination": queue.name, "routing_key": key}
                          for key in queue.routing_keys]
             bindings += [
-                {"source": DEAD_LETTER_EXCHANGE, "destination": queue.name, "routing_key": queue.name},
-                {"source": DEAD_LETTER_EXCHANGE, "destination": queue.retry_queue,
+                {"source": queue.dead_letter_exchange, "destination": queue.name,
+                 "routing_key": queue.name},
+                {"source": queue.dead_letter_exchange, "destination": queue.retry_queue,
                  "routing_key": queue.retry_key},
-                {"source": DEAD_LETTER_EXCHANGE, "destination": queue.parking_queue,
+                {"source": queue.dead_letter_exchange, "destination": queue.parking_queue,
                  "routing_key": queue.parking_key},
             ]
     return {

@@ -13,3 +13,6 @@ class Settings(ServiceSettings):
     stale_booking_minutes: float = 5.0
     janitor_poll_seconds: float = 30.0
     block_release_poll_seconds: float = 60.0
+    # Integrator channels entitled to book into group blocks over the command queue
+    # (comma-separated); any other channel's block booking is rejected.
+    block_channels: str = ""

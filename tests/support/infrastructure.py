@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from collections.abc import Iterator
 from urllib.parse import quote
 
+from scripts.broker_users import grant_local_users
+
 
 def docker_answers() -> bool:
     if not shutil.which("docker"):
@@ -37,6 +39,9 @@ def local_vhost(prefix: str = "hotel-test") -> Iterator[str]:
     vhost = f"{prefix}-{uuid.uuid4().hex[:10]}"
     _rabbitmqctl("add_vhost", vhost)
     _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    # Each service (and each test integrator) logs in as itself, with the deployment's
+    # permissions and topic permissions: the broker rules hold in every test.
+    grant_local_users(vhost)
     try:
         yield f"amqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}"
     finally:
