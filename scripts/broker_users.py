@@ -10,10 +10,13 @@ concurrent test runs share them. Local passwords are fixed and for this machine 
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import tempfile
 from urllib.parse import quote, unquote, urlparse
 
-from shared.topology import broker_grants
+from shared.topology import broker_grants, rabbitmq_password_hash
 
 # The integrators the tests and make run use (tests/support/stack.py names the same).
 LOCAL_INTEGRATOR_CHANNELS = ["ota-test", "ota-other", "booking-com"]
@@ -23,25 +26,36 @@ def local_password(login: str) -> str:
     return f"{login}-local-only"
 
 
-def _rabbitmqctl(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["rabbitmqctl", "-q", *args], check=check, capture_output=True,
-                          timeout=60, text=True)
+def local_definitions(vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNELS,
+                      extra_permissions: list[dict] = ()) -> dict:
+    """The users (local passwords), their permissions and topic permissions on `vhost`."""
+    grants = broker_grants(vhost, channels)
+    return {
+        "users": [{"name": g["user"], "tags": [], "hashing_algorithm":
+                   "rabbit_password_hashing_sha256",
+                   "password_hash": rabbitmq_password_hash(local_password(g["user"]))}
+                  for g in grants],
+        "vhosts": [{"name": vhost}],
+        "permissions": [*extra_permissions,
+                        *({"user": g["user"], "vhost": vhost, **g["permissions"]} for g in grants)],
+        "topic_permissions": [{"user": g["user"], "vhost": vhost, **topic}
+                              for g in grants for topic in g["topic_permissions"]],
+    }
 
 
-def grant_local_users(vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNELS) -> None:
-    """Creates the users if missing and grants them on `vhost`."""
-    existing = set(_rabbitmqctl("list_users").stdout.split())
-    for grant in broker_grants(vhost, channels):
-        login = grant["user"]
-        if login not in existing:
-            # a concurrent run may have created it meanwhile: then add_user fails, fine
-            _rabbitmqctl("add_user", login, local_password(login), check=False)
-        permissions = grant["permissions"]
-        _rabbitmqctl("set_permissions", "-p", vhost, login, permissions["configure"],
-                     permissions["write"], permissions["read"])
-        for topic in grant["topic_permissions"]:
-            _rabbitmqctl("set_topic_permissions", "-p", vhost, login, topic["exchange"],
-                         topic["write"], topic["read"])
+def grant_local_users(vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNELS,
+                      extra_permissions: list[dict] = ()) -> None:
+    """Creates `vhost` if needed, the users (re-imported with the same hash when they
+    exist) and their grants there: one `rabbitmqctl import_definitions`, which is much
+    faster than one rabbitmqctl call per user and grant."""
+    definitions = local_definitions(vhost, channels, extra_permissions)
+    # The broker process reads the file itself: world-readable.
+    with tempfile.NamedTemporaryFile("w", suffix=".json", dir="/tmp") as file:
+        json.dump(definitions, file)
+        file.flush()
+        os.chmod(file.name, 0o644)
+        subprocess.run(["rabbitmqctl", "-q", "import_definitions", file.name], check=True,
+                       capture_output=True, timeout=60)
 
 
 def url_as(url: str, login: str) -> str:

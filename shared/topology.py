@@ -42,7 +42,13 @@ EVENTS_EXCHANGE = "hotel.events"
 COMMANDS_EXCHANGE = "hotel.commands"
 REPORTS_EXCHANGE = "hotel.reports"
 UNROUTED_EXCHANGE = "hotel.unrouted"
-UNROUTED_QUEUE = "hotel.unrouted"
+# Not the exchange's name: reading the exchange (which binding from it needs) must not
+# also mean reading the queue, which holds every department's unrouted events.
+UNROUTED_QUEUE = "hotel.unrouted.kept"
+# Bounded: the oldest go first beyond this many, and none stays longer than a week (it
+# holds guest ids and free text; it is for diagnosing a missing binding, not a store).
+UNROUTED_MAX_LENGTH = 10_000
+UNROUTED_TTL_MS = 7 * 24 * 3600 * 1000
 
 
 def dead_letter_exchange(service: str) -> str:
@@ -169,6 +175,11 @@ def retry_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
     }
 
 
+def unrouted_queue_arguments() -> dict:
+    return {"x-queue-type": "quorum", "x-max-length": UNROUTED_MAX_LENGTH,
+            "x-overflow": "drop-head", "x-message-ttl": UNROUTED_TTL_MS}
+
+
 def parking_queue_arguments() -> dict:
     return {"x-queue-type": "quorum"}
 
@@ -176,7 +187,7 @@ def parking_queue_arguments() -> dict:
 async def declare_exchanges(channel: AbstractChannel) -> aio_pika.abc.AbstractExchange:
     unrouted = await channel.declare_exchange(UNROUTED_EXCHANGE, ExchangeType.FANOUT, durable=True)
     unrouted_queue = await channel.declare_queue(
-        UNROUTED_QUEUE, durable=True, arguments=parking_queue_arguments())
+        UNROUTED_QUEUE, durable=True, arguments=unrouted_queue_arguments())
     await unrouted_queue.bind(unrouted, routing_key="")
     await channel.declare_exchange(COMMANDS_EXCHANGE, ExchangeType.TOPIC, durable=True,
                                    arguments={"alternate-exchange": UNROUTED_EXCHANGE})
@@ -230,9 +241,10 @@ def service_permissions(service: str) -> dict[str, str]:
     binding its own queues (and `hotel.unrouted`). read: consuming its own queues;
     binding from the exchanges (which keys: `topic_permissions`)."""
     own = re.escape(f"{service}.") + ".*"
-    shared = [re.escape(name) for name in (UNROUTED_EXCHANGE, COMMANDS_EXCHANGE,
+    shared = [re.escape(name) for name in (UNROUTED_EXCHANGE, UNROUTED_QUEUE, COMMANDS_EXCHANGE,
                                            REPORTS_EXCHANGE, EVENTS_EXCHANGE)]
-    writes = sorted({*PUBLISHES_TO[service], UNROUTED_QUEUE})
+    # hotel.unrouted: declaring an exchange with an alternate exchange needs write on it
+    writes = sorted({*PUBLISHES_TO[service], UNROUTED_EXCHANGE, UNROUTED_QUEUE})
     # Declaring an exchange that has an alternate exchange needs read on it (and write
     # on the alternate): so every service reads the three topic exchanges. Which keys
     # it may bind there is narrowed by its topic permissions.
@@ -353,7 +365,7 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
         *({"name": name, "type": "topic", "arguments": {"alternate-exchange": UNROUTED_EXCHANGE}}
           for name in (COMMANDS_EXCHANGE, REPORTS_EXCHANGE, EVENTS_EXCHANGE)),
     ]
-    queues = [{"name": UNROUTED_QUEUE, "arguments": parking_queue_arguments()}]
+    queues = [{"name": UNROUTED_QUEUE, "arguments": unrouted_queue_arguments()}]
     bindings = [{"source": UNROUTED_EXCHANGE, "destination": UNROUTED_QUEUE, "routing_key": ""}]
     for service_queues in CONSUMER_QUEUES.values():
         for queue in service_queues:
