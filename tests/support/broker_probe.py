@@ -17,11 +17,13 @@ REFUSALS = (ChannelClosed, AMQPError, aio_pika.exceptions.AMQPException)
 class BrokerProbe:
     """One connection as `login`; every try on a fresh channel (a refusal closes it)."""
 
-    def __init__(self, url: str, login: str) -> None:
+    def __init__(self, url: str, login: str | None) -> None:
+        """`login` None: `url` as given (the tests' administrator, no user_id set)."""
         self.url, self.login = url, login
 
     async def __aenter__(self) -> "BrokerProbe":
-        self.connection = await aio_pika.connect(url_as(self.url, self.login))
+        self.connection = await aio_pika.connect(
+            url_as(self.url, self.login) if self.login else self.url)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
