@@ -122,6 +122,7 @@ async def test_broker_attacks_are_refused(stack: Stack, amqp_url: str, attacks: 
     async with BrokerProbe(amqp_url, None) as administrator:
         async def unvouched_goodwill() -> Outcome:  # no user_id: only the consumer stands
             await administrator.publish(EVENTS_EXCHANGE, grant.type, body=body, type=grant.type,
+                                        message_id=str(grant.event_id),
                                         app_id="feedback")
             await wait_until_drained(amqp_url, "loyalty")
             parked = loyalty.get("/admin/parking").json()["loyalty.feedback-events"]
