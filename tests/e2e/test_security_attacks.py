@@ -180,12 +180,12 @@ async def test_broker_attacks_are_refused(stack: Stack, amqp_url: str, attacks: 
         await attacks.run("read another channel's reports", read_another_channels_reports)
         await attacks.run("an integrator publishes an event", integrator_publishes_an_event)
 
-    assert balance(stack, guest_id) == earned
     print("\n" + "\n".join(f"  {'refused' if r else 'NOT REFUSED'} leaked={n}: {name}"
                            for name, (r, n) in attacks.results.items()))
     print(attacks.summary())
     assert all(refused for refused, _ in attacks.results.values()), attacks.results
     assert sum(leaked for _, leaked in attacks.results.values()) == 0
+    assert balance(stack, guest_id) == earned
 
 
 async def send_as(url: str, channel: str, body: dict) -> None:
