@@ -132,7 +132,8 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
     app.add_middleware(
         ApiGuard, router=app.router, policy=runtime.access_policy, keys=runtime.api_keys,
         limiter=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
-        settings=GuardSettings(settings.max_body_bytes, settings.request_timeout_seconds))
+        settings=GuardSettings(settings.max_body_bytes, settings.request_timeout_seconds),
+        failures=TokenBuckets(settings.auth_failures_per_minute, settings.auth_failures_burst))
 
     @app.middleware("http")
     async def correlate_and_measure(request: Request, call_next: Any) -> Response:

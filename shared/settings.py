@@ -49,6 +49,9 @@ class ServiceSettings(BaseSettings):
     api_keys: str | None = None
     rate_limit_per_minute: int = Field(default=600, ge=1)
     rate_limit_burst: int = Field(default=60, ge=1)
+    # Failed authentications per client address (guessing keys): then 429.
+    auth_failures_per_minute: int = Field(default=30, ge=1)
+    auth_failures_burst: int = Field(default=20, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
 

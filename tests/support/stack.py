@@ -115,6 +115,8 @@ class Stack:
             # Tests drive hundreds of requests a second; a test of the limit sets its own.
             "RATE_LIMIT_PER_MINUTE": "1000000",
             "RATE_LIMIT_BURST": "100000",
+            "AUTH_FAILURES_PER_MINUTE": "1000000",
+            "AUTH_FAILURES_BURST": "100000",
         }
         if self.mongo_url:
             env["MONGODB_URL"] = self.mongo_url
