@@ -19,7 +19,7 @@ import pytest
 from shared.broker_identity import integrator_login
 from shared.events import GoodwillGranted, GoodwillGrantedPayload, GuestAnonymized, GuestAnonymizedPayload
 from shared.topology import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, REPORTS_EXCHANGE, dead_letter_exchange
-from tests.support.amqp import is_local_broker, publish_events, wait_for
+from tests.support.amqp import EventTap, is_local_broker, publish_events, wait_for
 from tests.support.broker_probe import BrokerProbe
 from tests.support.journeys import checkout
 from tests.support.stack import INTEGRATOR_CHANNEL, OTHER_CHANNEL, Stack
@@ -202,3 +202,90 @@ async def send_as(url: str, channel: str, body: dict) -> None:
                                                 message_id=body["command_id"],
                                                 content_type="application/json"),
                                routing_key=body["type"])
+
+
+CARD = "4111.1111.1111.1111"  # a valid test card number, dot-separated
+
+
+def booking(**changes: object) -> dict:
+    return {"guest": {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com"},
+            "room_type": "king", "arrival": "2027-07-01", "departure": "2027-07-03",
+            "adults": 2, "channel": "web", **changes}
+
+
+def walk_in() -> dict:
+    from tests.e2e.test_cross_department import walk_in as desk_walk_in
+    return desk_walk_in(7)
+
+
+async def test_input_attacks_are_refused(stack: Stack, amqp_url: str, attacks: Attacks) -> None:
+    stack.start("reservation", "frontdesk")
+    reservations, desk = stack.client("reservation"), stack.client("frontdesk")
+
+    async with EventTap(amqp_url, ["reservation.created"]) as tap:
+        async def long_correlation_id_stalls_the_relay() -> Outcome:
+            poisoned = reservations.post("/reservations", json=booking(),
+                                         headers={"x-correlation-id": "c" * 300})
+            later = reservations.post("/reservations", json=booking())
+            assert poisoned.status_code == later.status_code == 201, poisoned.text
+            ids = {poisoned.json()["id"], later.json()["id"]}
+            await wait_for(lambda: ids <= {b["payload"]["reservation_id"]
+                                           for b in tap.bodies("reservation.created")},
+                           timeout=30, message="both bookings' events")
+            return len(poisoned.headers["x-correlation-id"]) <= 128, 0
+        await attacks.run("a 300-character X-Correlation-Id", long_correlation_id_stalls_the_relay)
+
+    async def card_as_booking_token() -> Outcome:
+        answer = reservations.post("/reservations", json=booking(
+            payment={"method": "card", "token": CARD}))
+        return answer.status_code == 422, int(answer.status_code == 201)
+
+    stay = desk.post("/walk-ins", json=walk_in())
+    assert stay.status_code == 201, stay.text
+    stay_id = stay.json()["stay_id"]
+
+    async def card_in(path: str, body: dict) -> Outcome:
+        answer = desk.post(path, json=body)
+        return answer.status_code == 422, int(answer.status_code == 201)
+
+    await attacks.run("a card number as a booking's payment token", card_as_booking_token)
+    await attacks.run("a card number as a deposit token reference", lambda: card_in(
+        "/walk-ins", {**walk_in(), "deposit": {"amount": "50.00", "token_reference": CARD}}))
+    await attacks.run("a card number as a charge reference", lambda: card_in(
+        f"/stays/{stay_id}/charges", {"category": "minibar", "amount": "5.00",
+                                      "description": "water", "reference": CARD}))
+    await attacks.run("a card number as a payment reference", lambda: card_in(
+        f"/stays/{stay_id}/payments", {"kind": "payment", "amount": "5.00", "reference": CARD}))
+    await attacks.run("a card number as a payment token reference", lambda: card_in(
+        f"/stays/{stay_id}/payments", {"kind": "payment", "amount": "5.00",
+                                       "token_reference": CARD.replace(".", "/")}))
+
+    async def survey_token_in_the_access_log() -> Outcome:
+        secret = f"tok{uuid.uuid4().hex}"
+        httpx_client = stack.client("reservation", None)
+        httpx_client.get(f"/surveys/s-1?token={secret}")
+        await wait_for(lambda: "/surveys/s-1" in stack.logs(), message="the access log line")
+        return secret not in stack.logs(), int(secret in stack.logs())
+    await attacks.run("a survey token written to the access log", survey_token_in_the_access_log)
+
+    print("\n" + "\n".join(f"  {'refused' if r else 'NOT REFUSED'} leaked={n}: {name}"
+                           for name, (r, n) in attacks.results.items()))
+    print(attacks.summary())
+    assert all(refused for refused, _ in attacks.results.values()), attacks.results
+    assert sum(leaked for _, leaked in attacks.results.values()) == 0
+
+
+async def test_guessing_keys_is_throttled(stack: Stack, attacks: Attacks) -> None:
+    stack.start("frontdesk", AUTH_FAILURES_PER_MINUTE="1", AUTH_FAILURES_BURST="5")
+    guesser = stack.client("frontdesk", None)
+
+    async def guess_keys() -> Outcome:
+        answers = [guesser.get("/in-house", headers={"authorization": f"Bearer test-x.{n}"}
+                               ).status_code for n in range(8)]
+        # the right key from the same address, once throttled: still no
+        right = stack.client("frontdesk", "frontdesk").get("/in-house").status_code
+        print(f"\n  guesses answered {answers}, then the right key: {right}")
+        return answers[5:] == [429, 429, 429] and right == 429, 0
+    await attacks.run("guessing API keys", guess_keys)
+    print(attacks.summary())
+    assert all(refused for refused, _ in attacks.results.values())
