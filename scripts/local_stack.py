@@ -116,6 +116,7 @@ def main() -> None:
         stdout=open(logs / "smtp.log", "ab"), stderr=subprocess.STDOUT)
     credentials, created = development_credentials(logs / "api-keys.env")
     common = {"EMBEDDED_STORE_DIR": str(store), "SMTP_PORT": str(SMTP_PORT),
+              "DEVELOPMENT_MODE": "true",  # the development keys: a local run only
               "API_KEYS": api_keys_setting(credentials)}
     grant_local_users("/")  # each service logs in as itself, under the deployment's rules
     services = [ServiceProcess(name, port, env={**common, "RABBITMQ_URL": url_as(LOCAL_BROKER, name)},

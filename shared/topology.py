@@ -308,9 +308,15 @@ def rabbitmq_password_hash(password: str, salt: bytes | None = None) -> str:
     return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
 
 
+class MissingSecret(Exception):
+    """A broker password the deployment must provide is not set: nothing is rendered."""
+
+
 def service_password(service: str, environ: dict[str, str] = os.environ) -> str:
     variable = "RABBITMQ_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", service.upper())
-    return environ.get(variable, f"{service}-dev-only")
+    if not environ.get(variable):
+        raise MissingSecret(f"{variable} is not set")
+    return environ[variable]
 
 
 OPS_USER = "ops"  # the operators' administrator, for the management UI
@@ -355,9 +361,11 @@ def users_and_permissions(vhost: str = "/", environ: dict[str, str] = os.environ
 
 
 def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
-                environ: dict[str, str] = os.environ) -> dict:
-    """The whole topology as RabbitMQ definitions, for a broker that boots with it,
-    with a user per service (passwords from `environ`)."""
+                environ: dict[str, str] | None = None) -> dict:
+    """The whole topology as RabbitMQ definitions, for a broker that boots with it.
+    With `environ`: also a user per service, per integrator channel and `ops`, with
+    their permissions (passwords from `environ`; a missing one raises MissingSecret).
+    Without: the topology only, which is what the repository commits (no hashes)."""
     exchanges = [
         {"name": UNROUTED_EXCHANGE, "type": "fanout", "arguments": {}},
         *({"name": dead_letter_exchange(service), "type": "direct", "arguments": {}}
@@ -386,7 +394,7 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
             ]
     return {
         "vhosts": [{"name": vhost}],
-        **users_and_permissions(vhost, environ),
+        **(users_and_permissions(vhost, environ) if environ is not None else {}),
         "exchanges": [{**e, "vhost": vhost, "durable": True, "auto_delete": False,
                        "internal": False} for e in exchanges],
         "queues": [{**q, "vhost": vhost, "durable": True, "auto_delete": False} for q in queues],
@@ -396,4 +404,12 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
 
 
 if __name__ == "__main__":
-    print(json.dumps(definitions(), indent=2))
+    # `--with-users`: rendered at deploy time from the environment's secrets (make
+    # deploy-definitions); a missing secret stops it. Plain: the committed topology.
+    import sys
+
+    try:
+        rendered = definitions(environ=dict(os.environ) if "--with-users" in sys.argv else None)
+    except MissingSecret as missing:
+        raise SystemExit(f"not rendered: {missing} (see .env.example)")
+    print(json.dumps(rendered, indent=2))

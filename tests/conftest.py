@@ -6,6 +6,8 @@ import os
 # to the event loop and may wait a little, so a missing concurrency guard shows up as a
 # race instead of passing by luck (shared/mongo.py, the interleaving mode).
 os.environ.setdefault("EMBEDDED_STORE_INTERLEAVE", "true")
+# Tests run without deployment secrets (PII_KEYS...): the explicit development setting.
+os.environ.setdefault("DEVELOPMENT_MODE", "true")
 
 from collections.abc import Iterator
 from pathlib import Path

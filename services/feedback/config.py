@@ -6,6 +6,7 @@ from shared.settings import ServiceSettings
 
 class Settings(ServiceSettings, SmtpSettings):
     service_name: str = "feedback"
+    required_secrets = ('survey_link_secret',)
     http_port: int = 8004
     # Where guests open their survey; the response endpoint lives behind it.
     survey_base_url: str = "http://127.0.0.1:8004"
