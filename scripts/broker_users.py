@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 from urllib.parse import quote, unquote, urlparse
 
 from shared.topology import broker_grants, rabbitmq_password_hash
@@ -54,8 +55,17 @@ def grant_local_users(vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNEL
         json.dump(definitions, file)
         file.flush()
         os.chmod(file.name, 0o644)
-        subprocess.run(["rabbitmqctl", "-q", "import_definitions", file.name], check=True,
-                       capture_output=True, timeout=60)
+        # The CLI fails now and then when many run at once (its node name collides,
+        # the broker is busy): a few tries.
+        for attempt in range(4):
+            try:
+                subprocess.run(["rabbitmqctl", "-q", "import_definitions", file.name],
+                               check=True, capture_output=True, timeout=90)
+                return
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+                if attempt == 3:
+                    raise
+                time.sleep(1 + attempt)
 
 
 def url_as(url: str, login: str) -> str:

@@ -28,6 +28,8 @@ class Settings(ServiceSettings, SmtpSettings):
     # Who owns a case a survey opens: nobody at the desk heard it first, so guest relations.
     survey_case_owner: str = "guest-relations"
     case_worker_poll_seconds: float = Field(default=5.0, gt=0)
+    # Goodwill above this many points on one case needs a manager's credential.
+    goodwill_manager_threshold: int = Field(default=1000, ge=0)
 
     @field_validator("case_deadline_hours")
     @classmethod

@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, sender: MessageSender | None = 
                               clock=clock)
     register_consumers(runtime.broker, service)
     return create_service_app(runtime, title="Feedback service",
-                              routers=[feedback_router(service)],
+                              routers=[feedback_router(service, settings.goodwill_manager_threshold)],
                               prepare_database=service.prepare,
                               workers=[mailer, results, escalation])
 

@@ -219,7 +219,7 @@ def walk_in() -> dict:
 
 
 async def test_input_attacks_are_refused(stack: Stack, amqp_url: str, attacks: Attacks) -> None:
-    stack.start("reservation", "frontdesk")
+    stack.start("reservation", "frontdesk", "feedback")
     reservations, desk = stack.client("reservation"), stack.client("frontdesk")
 
     async with EventTap(amqp_url, ["reservation.created"]) as tap:
@@ -259,6 +259,30 @@ async def test_input_attacks_are_refused(stack: Stack, amqp_url: str, attacks: A
     await attacks.run("a card number as a payment token reference", lambda: card_in(
         f"/stays/{stay_id}/payments", {"kind": "payment", "amount": "5.00",
                                        "token_reference": CARD.replace(".", "/")}))
+
+    feedback = stack.client("feedback", "feedback")
+
+    def open_case() -> str:
+        case = feedback.post("/cases", json={
+            "guest_id": f"guest-{uuid.uuid4()}", "category": "noise", "severity": "low",
+            "description": "noisy", "channel": "desk", "taken_by": "eve"})
+        assert case.status_code == 201, case.text
+        return case.json()["case_id"]
+
+    async def large_goodwill_without_a_manager() -> Outcome:
+        answer = feedback.post(f"/cases/{open_case()}/resolve", json={
+            "resolved_by": "eve", "resolution": "sorry", "goodwill_points": 100_000})
+        return answer.status_code == 403, int(answer.status_code == 200)
+
+    async def resolve_in_someone_elses_name() -> Outcome:
+        answer = feedback.post(f"/cases/{open_case()}/resolve", json={
+            "resolved_by": "the-general-manager", "resolution": "sorry"})
+        assert answer.status_code == 200, answer.text
+        case = stack.client("feedback").get(f"/cases/{answer.json()['case_id']}").json()
+        return case["resolved_by"] == "test-feedback", int(case["resolved_by"] != "test-feedback")
+
+    await attacks.run("goodwill of 100,000 points on a feedback key", large_goodwill_without_a_manager)
+    await attacks.run("resolving a case in someone else's name", resolve_in_someone_elses_name)
 
     async def survey_token_in_the_access_log() -> Outcome:
         secret = f"tok{uuid.uuid4().hex}"
