@@ -36,7 +36,7 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
     @router.get("/surveys")
     async def list_surveys(stay_id: str | None = None, status: SurveyStatus | None = None,
                            limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                           offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                           offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict[str, Any]:
         total, surveys = await service.surveys(stay_id=stay_id, status=status, limit=limit,
                                                offset=offset)
         return {"total": total, "limit": limit, "offset": offset, "items": [
@@ -91,7 +91,7 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
                          stay_id: str | None = None, owner: str | None = None,
                          survey_id: str | None = None,
                          limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                         offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                         offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict[str, Any]:
         total, cases = await service.cases(
             {"status": status, "guest_id": guest_id, "stay_id": stay_id, "owner": owner,
              "survey_id": survey_id}, limit, offset)
