@@ -57,15 +57,15 @@ def grant_local_users(vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNEL
         os.chmod(file.name, 0o644)
         # The CLI fails now and then when many run at once (its node name collides,
         # the broker is busy): a few tries.
-        for attempt in range(4):
+        for attempt in range(8):
             try:
                 subprocess.run(["rabbitmqctl", "-q", "import_definitions", file.name],
                                check=True, capture_output=True, timeout=90)
                 return
             except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
-                if attempt == 3:
+                if attempt == 7:
                     raise
-                time.sleep(1 + attempt)
+                time.sleep(min(1 + attempt, 5))
 
 
 def url_as(url: str, login: str) -> str:
