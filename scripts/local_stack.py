@@ -17,12 +17,14 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scripts.broker_users import grant_local_users, url_as
 from shared.auth import api_keys_setting, development_credentials
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {"reservation": 8001, "frontdesk": 8002, "housekeeping": 8003,
             "feedback": 8004, "loyalty": 8005}
 SMTP_PORT = 1025
+LOCAL_BROKER = "amqp://127.0.0.1:5672/"
 
 
 @dataclass
@@ -114,8 +116,11 @@ def main() -> None:
         stdout=open(logs / "smtp.log", "ab"), stderr=subprocess.STDOUT)
     credentials, created = development_credentials(logs / "api-keys.env")
     common = {"EMBEDDED_STORE_DIR": str(store), "SMTP_PORT": str(SMTP_PORT),
+              "DEVELOPMENT_MODE": "true",  # the development keys: a local run only
               "API_KEYS": api_keys_setting(credentials)}
-    services = [ServiceProcess(name, port, env=common, log_path=logs / f"{name}.log")
+    grant_local_users("/")  # each service logs in as itself, under the deployment's rules
+    services = [ServiceProcess(name, port, env={**common, "RABBITMQ_URL": url_as(LOCAL_BROKER, name)},
+                               log_path=logs / f"{name}.log")
                 for name, port in SERVICES.items()]
     try:
         for service in services:

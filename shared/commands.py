@@ -21,6 +21,7 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from shared.sensitive import Reference
 from shared.topology import REPORTS_EXCHANGE
 
 ChannelName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
@@ -67,7 +68,7 @@ class CommandBooker(CommandContract):
 
 class CommandPayment(CommandContract):
     method: str
-    token: str | None = None  # the payment provider's token
+    token: Reference[200] | None = None  # the payment provider's token, never a card number
 
 
 class CreateReservationPayload(CommandContract):

@@ -7,8 +7,9 @@ Handlers are thin typed FastStream subscribers. Around every one of them:
 - a message that does not match its contract can never succeed, so it is parked at
   once, with the validation error as its reason;
 - on the `max_attempts`-th failure the message is parked with the last error.
-- on `hotel.events`, a message whose producer (envelope `producer`, AMQP `app_id`) is
-  not allowed to send its type (shared/producers.py) is parked at once, unhandled.
+- a message whose AMQP `user_id` (the broker login that published it, vouched for by
+  the broker) is missing or not allowed to send its type (shared/producers.py) is
+  parked at once, unhandled. The envelope's `producer` and `app_id` prove nothing.
 Handlers must be idempotent (see shared/idempotency.py): at-least-once delivery means
 they will see duplicates.
 """
@@ -27,11 +28,12 @@ from faststream.rabbit import QueueType, RabbitMessage, RabbitQueue
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
+from shared.broker_identity import sender_of
 from shared.logging import bind_correlation_id, get_logger
 from shared.crashpoints import crash_point
 from shared.parking import ParkingLot
-from shared.producers import allowed_producers
-from shared.topology import EVENTS_EXCHANGE, ConsumerQueue
+from shared.producers import ALLOWED_COMMAND_SENDERS, sender_allowed
+from shared.topology import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, ConsumerQueue
 
 log = get_logger(__name__)
 
@@ -106,37 +108,38 @@ def attempts_so_far(message: AbstractIncomingMessage, queue_name: str) -> int:
                and death.get("reason") in ("rejected", "delivery_limit"))
 
 
-def check_producer(message: AbstractIncomingMessage,
-                   allow_list: dict[str, frozenset[str]]) -> None:
-    """Raises ProducerNotAllowed unless every sender the message names (envelope
-    `producer`, AMQP `app_id`) may send its type. A body that is not an envelope, or
-    names no producer, is left to the handler's contract validation, which parks it as an
-    invalid message."""
-    try:
-        body = json.loads(message.body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return
-    if not isinstance(body, dict):
-        return
-    event_type = message.type or body.get("type")
-    claimed = {name for name in (body.get("producer"), message.app_id) if name}
-    allowed = allowed_producers(str(event_type), allow_list)
-    if not claimed:
-        return  # every contract requires `producer`: validation parks it as invalid
-    if refused := claimed - allowed:
-        raise ProducerNotAllowed(
-            f"{', '.join(sorted(map(str, refused)))} may not send {event_type!r}")
+def check_producer(message: AbstractIncomingMessage, allow_list: dict[str, frozenset[str]],
+                   own_login: str | None = None) -> str | None:
+    """Raises ProducerNotAllowed unless the message's sender (AMQP `user_id`) may send
+    its type (AMQP `type`, else the body's). Returns the sender."""
+    event_type = message.type
+    if not event_type:
+        try:
+            body = json.loads(message.body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        event_type = body.get("type") if isinstance(body, dict) else None
+    sender = sender_of(message.user_id, message.headers, message.exchange, own_login)
+    if not sender:
+        raise ProducerNotAllowed(f"no user_id: nobody vouches for {str(event_type)[:80]!r}")
+    if not sender_allowed(str(event_type), sender, allow_list):
+        raise ProducerNotAllowed(f"{sender[:80]} may not send {str(event_type)[:80]!r}")
+    return sender
 
 
 class RetryOrPark:
     """A broker middleware factory: `RabbitBroker(middlewares=[RetryOrPark(...)])`.
-    `producers`: the allow-list (shared/producers.py) checked on `hotel.events` queues."""
+    `producers`: the allow-list (shared/producers.py) checked on `hotel.events` queues
+    (commands on `hotel.commands` are checked against ALLOWED_COMMAND_SENDERS);
+    `own_login`: this service's broker login (see `sender_of`)."""
 
     def __init__(self, parking: ParkingLot, max_attempts: int,
-                 producers: dict[str, frozenset[str]] | None = None) -> None:
+                 producers: dict[str, frozenset[str]] | None = None,
+                 own_login: str | None = None) -> None:
         self.parking = parking
         self.max_attempts = max_attempts
         self.producers = producers
+        self.own_login = own_login
 
     def __call__(self, msg: Any, /, *, context: Any) -> "_RetryOrParkScope":
         return _RetryOrParkScope(msg, context=context, policy=self)
@@ -154,8 +157,10 @@ class _RetryOrParkScope(BaseMiddleware):
     async def consume_scope(self, call_next: Any, msg: Any) -> Any:
         """Runs once a handler matched, before it is called."""
         queue = self.policy.parking.queue(self.context.get_local("handler_").queue.name)
-        if self.policy.producers is not None and queue.exchange == EVENTS_EXCHANGE:
-            check_producer(self.msg, self.policy.producers)
+        if self.policy.producers is not None:
+            allow_list = {EVENTS_EXCHANGE: self.policy.producers,
+                          COMMANDS_EXCHANGE: ALLOWED_COMMAND_SENDERS}.get(queue.exchange, {})
+            check_producer(self.msg, allow_list, self.policy.own_login)
         if (age := event_age(self.msg)) is not None:
             CONSUMER_LAG.labels(queue.name).set(max(age[1], 0.0))
         return await call_next(msg)

@@ -16,6 +16,8 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from shared.broker_identity import bounded_short_string
+
 Money = Decimal
 
 
@@ -50,8 +52,9 @@ class Event(Contract, Generic[P]):
             type=cls.event_type,
             producer=producer,
             property_id=property_id,
-            correlation_id=correlation_id or str(event_id),
-            causation_id=causation_id,
+            # AMQP short strings (255 bytes): bounded here, whatever a caller sent
+            correlation_id=bounded_short_string(correlation_id, 128) or str(event_id),
+            causation_id=bounded_short_string(causation_id, 128),
             payload=payload,
         )
 

@@ -46,6 +46,12 @@ class TokenBuckets:
         self.clock = clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
+    def waiting(self, caller: str) -> float:
+        """Like `take`, but without taking: the seconds until the caller has a token."""
+        tokens, last = self._buckets.get(caller, (float(self.burst), self.clock()))
+        tokens = min(float(self.burst), tokens + (self.clock() - last) * self.rate)
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
     def take(self, caller: str) -> float:
         """0 if the caller may go on; else the seconds until it may try again."""
         now = self.clock()
@@ -70,8 +76,12 @@ class GuardSettings:
 
 class ApiGuard:
     def __init__(self, app: ASGIApp, *, router: Router, policy: AccessPolicy, keys: KeyRing,
-                 limiter: TokenBuckets, settings: GuardSettings) -> None:
+                 limiter: TokenBuckets, settings: GuardSettings,
+                 failures: TokenBuckets | None = None) -> None:
+        """`failures`: failed authentications allowed per client address; once spent,
+        the address gets 429 before its credential is even looked at (no guessing)."""
         self.app = app
+        self.failures = failures
         self.router = router
         self.policy = policy
         self.keys = keys
@@ -89,12 +99,22 @@ class ApiGuard:
         required = (self.policy.required_scopes(method, template) if template is not None
                     else frozenset())  # no such route: any valid credential, then 404/405
 
+        address = f"address:{(scope.get('client') or ('unknown',))[0]}"
         if required is PUBLIC:
-            caller = f"address:{(scope.get('client') or ('unknown',))[0]}"
+            caller = address
         else:
+            if self.failures and (wait := self.failures.waiting(address)) > 0:
+                log.warning("request refused: too many failed authentications", route=template)
+                await self._refuse(scope, send, 429, "Too many requests",
+                                   "too many failed authentications from this address; "
+                                   "retry later", {"retry-after": str(math.ceil(wait))},
+                                   "auth_throttled")
+                return
             credential = presented_credential(headers)
             principal = self.keys.authenticate(credential) if credential else None
             if principal is None:
+                if self.failures:
+                    self.failures.take(address)
                 log.info("request refused: no valid credential", method=method, route=template,
                          presented=credential is not None)
                 await self._refuse(scope, send, 401, "Unauthorized",

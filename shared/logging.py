@@ -19,7 +19,14 @@ PERSONAL_FIELDS = frozenset({
     "email", "phone", "first_name", "last_name", "guest_name", "name",
     "id_number", "document_number", "payment_token", "address",
 })
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+# Starts only where a run of address characters starts (the lookbehind), so a long run
+# without "@" is scanned once, not once per position: linear time (the unanchored form
+# took 14 s on 40,000 characters).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+")
+# Secrets in URLs (a guest's survey link in the access log): the value goes.
+_URL_SECRET = re.compile(r"(?i)\b(token|key|secret|signature|sig)=[^&\s\"']+")
+# What a correlation id may be when a caller sends one; anything else is replaced.
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Nine digits or more, spaces and dashes allowed between: phones, ID and card numbers,
 # but not dates (2026-12-01 has eight).
 _LONG_DIGITS = re.compile(r"\+?\d(?:[ -]?\d){8,}[Xx]?")
@@ -27,6 +34,7 @@ _LONG_DIGITS = re.compile(r"\+?\d(?:[ -]?\d){8,}[Xx]?")
 
 def mask_text(text: str) -> str:
     """Masks e-mail addresses and long digit runs (phones, ID and card numbers)."""
+    text = _URL_SECRET.sub(r"\1=[redacted]", text)
     return _LONG_DIGITS.sub("[redacted-number]", _EMAIL.sub("[redacted-email]", text))
 
 
@@ -44,7 +52,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        redact_personal_data,
     ]
     structlog.configure(
         processors=[*shared_processors, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -58,6 +65,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             _add_service(service),
             structlog.processors.format_exc_info,
+            # Last, after extra fields and tracebacks were added: nothing escapes it.
+            redact_personal_data,
             structlog.processors.JSONRenderer(),
         ],
     )
@@ -79,7 +88,10 @@ def _add_service(service: str):
 
 
 def bind_correlation_id(correlation_id: str | None) -> str:
-    correlation_id = correlation_id or str(uuid.uuid4())
+    """A caller's id when it is a plain short token, else a new one: it travels on in
+    AMQP short strings (255 bytes) and into logs."""
+    if not correlation_id or not _CORRELATION_ID.match(correlation_id):
+        correlation_id = str(uuid.uuid4())
     clear_contextvars()
     bind_contextvars(correlation_id=correlation_id)
     return correlation_id

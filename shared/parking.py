@@ -16,7 +16,8 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from prometheus_client import Counter
 
 from shared.logging import get_logger, mask_text
-from shared.topology import DEAD_LETTER_EXCHANGE, ConsumerQueue
+from shared.broker_identity import ORIGINAL_SENDER_HEADER, sender_of
+from shared.topology import ConsumerQueue
 
 log = get_logger(__name__)
 
@@ -37,6 +38,7 @@ class ParkingLot:
 
     async def start(self, connection: AbstractRobustConnection) -> None:
         self._connection = connection
+        self._login = connection.url.user  # what parks and replays goes out under it
         self._channel = await connection.channel(publisher_confirms=True)
 
     def queue(self, name: str) -> ConsumerQueue:
@@ -50,6 +52,8 @@ class ParkingLot:
                    reason: str, attempts: int) -> None:
         assert self._channel is not None
         headers = dict(message.headers or {})
+        headers[ORIGINAL_SENDER_HEADER] = sender_of(
+            message.user_id, message.headers, message.exchange, self._login) or ""
         headers.update({
             REASON_HEADER: mask_text(reason)[:1000],
             "x-parked-from": queue.name,
@@ -57,8 +61,8 @@ class ParkingLot:
             "x-original-routing-key": message.routing_key or "",
             "x-attempts": attempts,
         })
-        exchange = await self._channel.get_exchange(DEAD_LETTER_EXCHANGE, ensure=False)
-        await exchange.publish(_copy(message, headers), routing_key=queue.parking_key,
+        exchange = await self._channel.get_exchange(queue.dead_letter_exchange, ensure=False)
+        await exchange.publish(_copy(message, headers, self._login), routing_key=queue.parking_key,
                                mandatory=True)
         MESSAGES_PARKED.labels(queue.name).inc()
         log.error("message parked", queue=queue.name, message_id=message.message_id,
@@ -86,7 +90,7 @@ class ParkingLot:
         replayed = 0
         async with self._connection.channel(publisher_confirms=True) as channel:
             parking = await channel.declare_queue(queue.parking_queue, passive=True)
-            dlx = await channel.get_exchange(DEAD_LETTER_EXCHANGE, ensure=False)
+            dlx = await channel.get_exchange(queue.dead_letter_exchange, ensure=False)
             # Only what is parked now: a message that fails again is parked behind these
             # and must not be picked up by this same replay.
             limit = min(limit, parking.declaration_result.message_count)
@@ -97,15 +101,21 @@ class ParkingLot:
                 headers = {k: v for k, v in (message.headers or {}).items()
                            if k not in _PATH_HEADERS and not k.startswith("x-parked")
                            and k not in (REASON_HEADER, "x-attempts")}
-                await dlx.publish(_copy(message, headers), routing_key=queue.name, mandatory=True)
+                await dlx.publish(_copy(message, headers, self._login), routing_key=queue.name,
+                                  mandatory=True)
                 await message.ack()  # only once the copy is confirmed in its queue
                 replayed += 1
         log.info("parked messages replayed", queue=queue_name, count=replayed)
         return replayed
 
 
-def _copy(message: AbstractIncomingMessage, headers: dict[str, Any]) -> aio_pika.Message:
+def _copy(message: AbstractIncomingMessage, headers: dict[str, Any],
+          login: str | None) -> aio_pika.Message:
+    """The message again, published by this service (`user_id` its own login; the first
+    sender stays in the ORIGINAL_SENDER_HEADER, which the consumer believes only from
+    this service's own login)."""
     return aio_pika.Message(
+        user_id=login,
         body=message.body, headers=headers, message_id=message.message_id, type=message.type,
         correlation_id=message.correlation_id, content_type=message.content_type,
         app_id=message.app_id, timestamp=message.timestamp,
@@ -123,5 +133,6 @@ def _describe(message: AbstractIncomingMessage) -> dict[str, Any]:
         "attempts": headers.get("x-attempts"),
         "parked_at": headers.get("x-parked-at"),
         "correlation_id": message.correlation_id,
+        "sent_by": headers.get(ORIGINAL_SENDER_HEADER),
         "size_bytes": len(message.body),
     }

@@ -1,10 +1,12 @@
 """Which service may publish which event type: a consumer parks anything else.
 
-The broker user of each service may write to `hotel.events` (shared/topology.py), so
-the exchange alone cannot tell a checkout from frontdesk from a forged one. Every
-consumer on `hotel.events` therefore checks the envelope's `producer`, and the AMQP
-`app_id` when set, against this map, and parks a message from anyone else with the
-reason "producer not allowed". Deny by default: a type no pattern names has no producer.
+Every consumer checks the AMQP `user_id` of each message (the broker login that
+published it, which the broker itself vouches for: shared/broker_identity.py) against
+this map, and parks a message from anyone else, or from nobody, with the reason
+"producer not allowed". What a message says about itself (envelope `producer`, AMQP
+`app_id`) proves nothing. The broker enforces the same map as topic permissions
+(shared/topology.py), so a forgery is normally refused at publish already; the check
+here is the second line. Deny by default: a type no pattern names has no producer.
 """
 
 from __future__ import annotations
@@ -38,6 +40,22 @@ ALLOWED_PRODUCERS: dict[str, frozenset[str]] = {
     "guest.anonymized": frozenset({"loyalty"}),
     "loyalty.*": frozenset({"loyalty"}),
 }
+
+
+# Integrator commands on `hotel.commands`: sent by integrator logins only
+# (`integrator-<channel>`, login patterns).
+ALLOWED_COMMAND_SENDERS: dict[str, frozenset[str]] = {
+    "reservation.create": frozenset({"integrator-*"}),
+    "reservation.amend": frozenset({"integrator-*"}),
+    "reservation.cancel": frozenset({"integrator-*"}),
+}
+
+
+def sender_allowed(event_type: str, user_id: str | None,
+                   allow_list: dict[str, frozenset[str]] = ALLOWED_PRODUCERS) -> bool:
+    """Whether the login `user_id` may send `event_type` (logins may be patterns)."""
+    return bool(user_id) and any(fnmatchcase(str(user_id), login)
+                                 for login in allowed_producers(event_type, allow_list))
 
 
 def allowed_producers(event_type: str,

@@ -26,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared.asyncapi import render, service_document
 from shared.audit import AuditLog
 from shared.auth import AccessPolicy, KeyRing
+from shared.broker_identity import broker_login
 from shared.consumer import RetryOrPark
 from shared.guard import ApiGuard, GuardSettings, TokenBuckets
 from shared.health import health_router
@@ -56,7 +57,8 @@ class ServiceRuntime:
             default_channel=Channel(prefetch_count=settings.prefetch_count),
             ack_policy=AckPolicy.REJECT_ON_ERROR,
             middlewares=[RetryOrPark(self.parking, settings.max_attempts,
-                                     producers=ALLOWED_PRODUCERS)],
+                                     producers=ALLOWED_PRODUCERS,
+                                     own_login=broker_login(settings.rabbitmq_url))],
             logger=logging.getLogger("faststream"),
             log_level=logging.DEBUG,  # one line per message is too much at INFO
             graceful_timeout=10,
@@ -162,7 +164,8 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
     app.add_middleware(
         ApiGuard, router=app.router, policy=runtime.access_policy, keys=runtime.api_keys,
         limiter=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
-        settings=GuardSettings(settings.max_body_bytes, settings.request_timeout_seconds))
+        settings=GuardSettings(settings.max_body_bytes, settings.request_timeout_seconds),
+        failures=TokenBuckets(settings.auth_failures_per_minute, settings.auth_failures_burst))
 
     app.add_middleware(CorrelateAndMeasure)  # outermost: refusals get an id and a count too
 

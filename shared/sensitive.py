@@ -19,9 +19,10 @@ ID_NUMBER = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])")
 # 13-19 digits, spaces or dashes between, not part of a longer digit run and not glued
 # to letters (a UUID's all-digit segments, "e3-3567-4123-8234-1a", are no card), passing
 # the Luhn check: a payment card number.
-CARD_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(?<![0-9A-Za-z]-)(?<![0-9] )"
-                            r"\d(?:[ -]?\d){12,18}"
-                            r"(?![ -]?[0-9])(?![A-Za-z])(?!-[A-Za-z])")
+# Separators: space, dash, dot or slash ("4111.1111.1111.1111", "4111/1111/...").
+CARD_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(?<![0-9A-Za-z]-)(?<![0-9][ ./])"
+                            r"\d(?:[ ./-]?\d){12,18}"
+                            r"(?![ ./-]?[0-9])(?![A-Za-z])(?!-[A-Za-z])")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -56,3 +57,15 @@ class _FreeText:
 
 
 FreeText = _FreeText()
+
+
+class _Reference:
+    """A reference or token field (a ticket number, the payment provider's token
+    reference): bounded, and never a card or ID number (a 422 naming the field)."""
+
+    def __getitem__(self, max_length: int) -> Any:
+        return Annotated[str, Field(min_length=1, max_length=max_length),
+                         AfterValidator(refuse_sensitive_numbers)]
+
+
+Reference = _Reference()

@@ -1,6 +1,8 @@
 """Settings every service shares; each service subclasses it in its own config.py."""
 
-from pydantic import Field
+from typing import ClassVar
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,8 +51,29 @@ class ServiceSettings(BaseSettings):
     api_keys: str | None = None
     rate_limit_per_minute: int = Field(default=600, ge=1)
     rate_limit_burst: int = Field(default=60, ge=1)
+    # Failed authentications per client address (guessing keys): then 429.
+    auth_failures_per_minute: int = Field(default=30, ge=1)
+    auth_failures_burst: int = Field(default=20, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    # Secrets a service's Settings names in `required_secrets` must be set (and not left
+    # at their development default) unless this is on: make run and the tests turn it
+    # on; a deployment that forgets a key refuses to start instead of using one written
+    # in the code.
+    development_mode: bool = False
+    required_secrets: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def secrets_are_set(self) -> "ServiceSettings":
+        if self.development_mode:
+            return self
+        missing = [name.upper() for name in self.required_secrets
+                   if getattr(self, name) in (None, "", type(self).model_fields[name].default)]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} must be set (or DEVELOPMENT_MODE=true "
+                             "for a local run): no key written in the code is used")
+        return self
 
     @property
     def database_name(self) -> str:

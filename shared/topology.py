@@ -2,8 +2,8 @@
 
 For every consuming queue Q (one per service and purpose):
 - Q is a quorum queue bound to `hotel.events` by the event types it needs. A handler
-  that fails rejects the message; Q dead-letters it (at-least-once) to `hotel.dlx`
-  with the key `retry.Q`. `x-delivery-limit` catches a message that keeps coming back
+  that fails rejects the message; Q dead-letters it (at-least-once) to its service's
+  own dead-letter exchange `<service>.dlx` with the key `retry.Q`. `x-delivery-limit` catches a message that keeps coming back
   because its consumer dies before acking it.
 - Q.retry holds it for `retry_delay_ms`, then dead-letters it back to Q.
 - Q.parking keeps poison messages, with their reason in the headers, until someone
@@ -12,10 +12,14 @@ Events nobody is bound to go to `hotel.unrouted` through the alternate exchange,
 publish never silently vanishes.
 
 Each service connects as its own broker user (its name), allowed only its own queues
-(all named `<service>.`), the exchanges it publishes to and those its queues bind to; see
-`service_permissions`. Passwords come from `RABBITMQ_PASSWORD_<SERVICE>` when the
-definitions are generated (a development default otherwise) and are stored as RabbitMQ
-password hashes.
+and dead-letter exchange (all named `<service>.`) and the exchanges it publishes to;
+see `service_permissions`. Topic permissions narrow that to routing keys
+(`topic_permissions`): a service publishes only its own event types and binds only the
+keys it consumes; an integrator (`integrator-<channel>`) publishes only commands and
+binds only its own channel's reports. Nobody else can write to a service's
+dead-letter exchange, so nobody can seed its queues or parking lot through it.
+Passwords come from `RABBITMQ_PASSWORD_<SERVICE>` when the definitions are generated
+and are stored as RabbitMQ password hashes.
 
 Run `python -m shared.topology` to print the RabbitMQ definitions.
 """
@@ -37,9 +41,18 @@ EVENTS_EXCHANGE = "hotel.events"
 # `reservation.create`) and bind their own queue to the reports exchange for the answers.
 COMMANDS_EXCHANGE = "hotel.commands"
 REPORTS_EXCHANGE = "hotel.reports"
-DEAD_LETTER_EXCHANGE = "hotel.dlx"
 UNROUTED_EXCHANGE = "hotel.unrouted"
-UNROUTED_QUEUE = "hotel.unrouted"
+# Not the exchange's name: reading the exchange (which binding from it needs) must not
+# also mean reading the queue, which holds every department's unrouted events.
+UNROUTED_QUEUE = "hotel.unrouted.kept"
+# Bounded: the oldest go first beyond this many, and none stays longer than a week (it
+# holds guest ids and free text; it is for diagnosing a missing binding, not a store).
+UNROUTED_MAX_LENGTH = 10_000
+UNROUTED_TTL_MS = 7 * 24 * 3600 * 1000
+
+
+def dead_letter_exchange(service: str) -> str:
+    return f"{service}.dlx"
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,15 @@ class ConsumerQueue:
     name: str
     routing_keys: tuple[str, ...]
     exchange: str = EVENTS_EXCHANGE
+
+    @property
+    def service(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        """The service's own: only its login may write there (see service_permissions)."""
+        return dead_letter_exchange(self.service)
 
     @property
     def retry_queue(self) -> str:
@@ -114,7 +136,7 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
 }
 
 
-# The exchanges each service publishes to, besides `hotel.dlx` (parking and replay):
+# The exchanges each service publishes to, besides its own `<service>.dlx` (parking and replay):
 # its outbox relay's events, and reservation's answers to integrators.
 PUBLISHES_TO: dict[str, tuple[str, ...]] = {
     "reservation": (EVENTS_EXCHANGE, REPORTS_EXCHANGE),
@@ -142,7 +164,7 @@ _QUORUM_DEAD_LETTERING = {
 def main_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
     return {
         **_QUORUM_DEAD_LETTERING,
-        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-exchange": queue.dead_letter_exchange,
         "x-dead-letter-routing-key": queue.retry_key,
         "x-delivery-limit": policy.delivery_limit,
     }
@@ -152,9 +174,14 @@ def retry_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
     return {
         **_QUORUM_DEAD_LETTERING,
         "x-message-ttl": policy.retry_delay_ms,
-        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-exchange": queue.dead_letter_exchange,
         "x-dead-letter-routing-key": queue.name,
     }
+
+
+def unrouted_queue_arguments() -> dict:
+    return {"x-queue-type": "quorum", "x-max-length": UNROUTED_MAX_LENGTH,
+            "x-overflow": "drop-head", "x-message-ttl": UNROUTED_TTL_MS}
 
 
 def parking_queue_arguments() -> dict:
@@ -164,9 +191,8 @@ def parking_queue_arguments() -> dict:
 async def declare_exchanges(channel: AbstractChannel) -> aio_pika.abc.AbstractExchange:
     unrouted = await channel.declare_exchange(UNROUTED_EXCHANGE, ExchangeType.FANOUT, durable=True)
     unrouted_queue = await channel.declare_queue(
-        UNROUTED_QUEUE, durable=True, arguments=parking_queue_arguments())
+        UNROUTED_QUEUE, durable=True, arguments=unrouted_queue_arguments())
     await unrouted_queue.bind(unrouted, routing_key="")
-    await channel.declare_exchange(DEAD_LETTER_EXCHANGE, ExchangeType.DIRECT, durable=True)
     await channel.declare_exchange(COMMANDS_EXCHANGE, ExchangeType.TOPIC, durable=True,
                                    arguments={"alternate-exchange": UNROUTED_EXCHANGE})
     await channel.declare_exchange(REPORTS_EXCHANGE, ExchangeType.TOPIC, durable=True,
@@ -179,7 +205,8 @@ async def declare_exchanges(channel: AbstractChannel) -> aio_pika.abc.AbstractEx
 async def declare_consumer_queue(channel: AbstractChannel, queue: ConsumerQueue,
                                  policy: QueuePolicy) -> None:
     source = await channel.get_exchange(queue.exchange)
-    dlx = await channel.get_exchange(DEAD_LETTER_EXCHANGE)
+    dlx = await channel.declare_exchange(queue.dead_letter_exchange, ExchangeType.DIRECT,
+                                         durable=True)
 
     main = await channel.declare_queue(
         queue.name, durable=True, arguments=main_queue_arguments(queue, policy))
@@ -213,24 +240,74 @@ def service_permissions(service: str) -> dict[str, str]:
     """RabbitMQ permissions (regexes) of a service's broker user.
 
     configure: the shared exchanges and the `hotel.unrouted` queue, which every service
-    declares at start (idempotently), and its own queues. write: publishing to the
-    exchanges it publishes to and `hotel.dlx`; binding its own queues (and
-    `hotel.unrouted`). read: consuming its own queues; binding from the exchanges."""
+    declares at start (idempotently), and its own queues and dead-letter exchange.
+    write: publishing to the exchanges it publishes to and its own dead-letter exchange;
+    binding its own queues (and `hotel.unrouted`). read: consuming its own queues;
+    binding from the exchanges (which keys: `topic_permissions`)."""
     own = re.escape(f"{service}.") + ".*"
-    shared = [re.escape(name) for name in (UNROUTED_EXCHANGE, DEAD_LETTER_EXCHANGE,
-                                           COMMANDS_EXCHANGE, REPORTS_EXCHANGE, EVENTS_EXCHANGE)]
-    sources = {queue.exchange for queue in CONSUMER_QUEUES[service]}
-    writes = sorted({*PUBLISHES_TO[service], DEAD_LETTER_EXCHANGE, UNROUTED_QUEUE})
+    shared = [re.escape(name) for name in (UNROUTED_EXCHANGE, UNROUTED_QUEUE, COMMANDS_EXCHANGE,
+                                           REPORTS_EXCHANGE, EVENTS_EXCHANGE)]
+    # hotel.unrouted: declaring an exchange with an alternate exchange needs write on it
+    writes = sorted({*PUBLISHES_TO[service], UNROUTED_EXCHANGE, UNROUTED_QUEUE})
     # Declaring an exchange that has an alternate exchange needs read on it (and write
-    # on the alternate): so every service reads the three topic exchanges. Reading an
-    # exchange only lets it bind its own queues there.
-    reads = sorted({*sources, DEAD_LETTER_EXCHANGE, UNROUTED_EXCHANGE, EVENTS_EXCHANGE,
-                    COMMANDS_EXCHANGE, REPORTS_EXCHANGE})
+    # on the alternate): so every service reads the three topic exchanges. Which keys
+    # it may bind there is narrowed by its topic permissions.
+    reads = sorted({UNROUTED_EXCHANGE, EVENTS_EXCHANGE, COMMANDS_EXCHANGE, REPORTS_EXCHANGE})
     return {
         "configure": _any_of(*shared, own),
         "write": _any_of(*(re.escape(name) for name in writes), own),
         "read": _any_of(*(re.escape(name) for name in reads), own),
     }
+
+
+# A routing-key regex nothing matches (not even the empty key).
+NOTHING = "^(?!)$"
+REPORT_KEY_PREFIX = "reservation.report."
+
+
+def _keys(*patterns: str) -> str:
+    """Routing-key patterns (`*` = anything) as one anchored regex."""
+    if not patterns:
+        return NOTHING
+    return _any_of(*sorted(re.escape(p).replace(r"\*", ".*") for p in set(patterns)))
+
+
+def topic_permissions(service: str) -> list[dict[str, str]]:
+    """Per exchange, the routing keys a service's user may publish (write) and bind its
+    queues with (read): its own event types out, the keys it consumes in."""
+    from shared.producers import publishers_of  # producers imports nothing from here
+
+    consumed: dict[str, list[str]] = {}
+    for queue in CONSUMER_QUEUES[service]:
+        consumed.setdefault(queue.exchange, []).extend(queue.routing_keys)
+    writes = {EVENTS_EXCHANGE: publishers_of(service),
+              REPORTS_EXCHANGE: [f"{REPORT_KEY_PREFIX}*"] if REPORTS_EXCHANGE in PUBLISHES_TO[service]
+              else []}
+    return [{"exchange": exchange, "write": _keys(*writes.get(exchange, [])),
+             "read": _keys(*consumed.get(exchange, []))}
+            for exchange in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, REPORTS_EXCHANGE)]
+
+
+# What an integrator may read on hotel.events: what it sells, nothing about guests.
+EVENTS_FOR_INTEGRATORS = ("availability.changed",)
+
+
+def integrator_permissions(login: str, channel: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """An integrator's user: it sends commands, reads its own channel's reports and the
+    availability it sells (no event about guests) on queues of its own (named
+    `<login>.`); nothing else."""
+    own = re.escape(f"{login}.") + ".*"
+    command_keys = [queue.routing_keys for queue in CONSUMER_QUEUES["reservation"]
+                    if queue.exchange == COMMANDS_EXCHANGE][0]
+    vhost = {"configure": _any_of(own),
+             "write": _any_of(re.escape(COMMANDS_EXCHANGE), own),
+             "read": _any_of(re.escape(REPORTS_EXCHANGE), re.escape(EVENTS_EXCHANGE), own)}
+    topics = [{"exchange": EVENTS_EXCHANGE, "write": NOTHING,
+               "read": _keys(*EVENTS_FOR_INTEGRATORS)},
+              {"exchange": COMMANDS_EXCHANGE, "write": _keys(*command_keys), "read": NOTHING},
+              {"exchange": REPORTS_EXCHANGE, "write": NOTHING,
+               "read": _keys(f"{REPORT_KEY_PREFIX}{channel}")}]
+    return vhost, topics
 
 
 def rabbitmq_password_hash(password: str, salt: bytes | None = None) -> str:
@@ -241,11 +318,37 @@ def rabbitmq_password_hash(password: str, salt: bytes | None = None) -> str:
     return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
 
 
+class MissingSecret(Exception):
+    """A broker password the deployment must provide is not set: nothing is rendered."""
+
+
 def service_password(service: str, environ: dict[str, str] = os.environ) -> str:
-    return environ.get(f"RABBITMQ_PASSWORD_{service.upper()}", f"{service}-dev-only")
+    variable = "RABBITMQ_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", service.upper())
+    if not environ.get(variable):
+        raise MissingSecret(f"{variable} is not set")
+    return environ[variable]
 
 
 OPS_USER = "ops"  # the operators' administrator, for the management UI
+
+
+def integrator_channels(environ: dict[str, str] = os.environ) -> list[str]:
+    """The channels that get a broker user (`INTEGRATOR_CHANNELS`, comma-separated)."""
+    return [c.strip() for c in environ.get("INTEGRATOR_CHANNELS", "").split(",") if c.strip()]
+
+
+def broker_grants(vhost: str = "/", channels: list[str] = ()) -> list[dict]:
+    """Every login's vhost and topic permissions: the services and the integrators."""
+    from shared.broker_identity import integrator_login
+
+    grants = [{"user": service, "vhost": vhost, "permissions": service_permissions(service),
+               "topic_permissions": topic_permissions(service)} for service in CONSUMER_QUEUES]
+    for channel in channels:
+        login = integrator_login(channel)
+        permissions, topics = integrator_permissions(login, channel)
+        grants.append({"user": login, "vhost": vhost, "permissions": permissions,
+                       "topic_permissions": topics})
+    return grants
 
 
 def users_and_permissions(vhost: str = "/", environ: dict[str, str] = os.environ) -> dict:
@@ -255,25 +358,32 @@ def users_and_permissions(vhost: str = "/", environ: dict[str, str] = os.environ
               "hashing_algorithm": "rabbit_password_hashing_sha256"}]
     permissions = [{"user": OPS_USER, "vhost": vhost, "configure": ".*", "write": ".*",
                     "read": ".*"}]
-    for service in CONSUMER_QUEUES:
-        users.append({"name": service, "tags": [],
-                      "password_hash": rabbitmq_password_hash(service_password(service, environ)),
+    topic_grants = []
+    for grant in broker_grants(vhost, integrator_channels(environ)):
+        users.append({"name": grant["user"], "tags": [],
+                      "password_hash": rabbitmq_password_hash(
+                          service_password(grant["user"], environ)),
                       "hashing_algorithm": "rabbit_password_hashing_sha256"})
-        permissions.append({"user": service, "vhost": vhost, **service_permissions(service)})
-    return {"users": users, "permissions": permissions}
+        permissions.append({"user": grant["user"], "vhost": vhost, **grant["permissions"]})
+        topic_grants += [{"user": grant["user"], "vhost": vhost, **topic}
+                         for topic in grant["topic_permissions"]]
+    return {"users": users, "permissions": permissions, "topic_permissions": topic_grants}
 
 
 def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
-                environ: dict[str, str] = os.environ) -> dict:
-    """The whole topology as RabbitMQ definitions, for a broker that boots with it,
-    with a user per service (passwords from `environ`)."""
+                environ: dict[str, str] | None = None) -> dict:
+    """The whole topology as RabbitMQ definitions, for a broker that boots with it.
+    With `environ`: also a user per service, per integrator channel and `ops`, with
+    their permissions (passwords from `environ`; a missing one raises MissingSecret).
+    Without: the topology only, which is what the repository commits (no hashes)."""
     exchanges = [
         {"name": UNROUTED_EXCHANGE, "type": "fanout", "arguments": {}},
-        {"name": DEAD_LETTER_EXCHANGE, "type": "direct", "arguments": {}},
+        *({"name": dead_letter_exchange(service), "type": "direct", "arguments": {}}
+          for service in CONSUMER_QUEUES),
         *({"name": name, "type": "topic", "arguments": {"alternate-exchange": UNROUTED_EXCHANGE}}
           for name in (COMMANDS_EXCHANGE, REPORTS_EXCHANGE, EVENTS_EXCHANGE)),
     ]
-    queues = [{"name": UNROUTED_QUEUE, "arguments": parking_queue_arguments()}]
+    queues = [{"name": UNROUTED_QUEUE, "arguments": unrouted_queue_arguments()}]
     bindings = [{"source": UNROUTED_EXCHANGE, "destination": UNROUTED_QUEUE, "routing_key": ""}]
     for service_queues in CONSUMER_QUEUES.values():
         for queue in service_queues:
@@ -285,21 +395,16 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
             bindings += [{"source": queue.exchange, "destination": queue.name, "routing_key": key}
                          for key in queue.routing_keys]
             bindings += [
-                {"source": DEAD_LETTER_EXCHANGE, "destination": queue.name, "routing_key": queue.name},
-                {"source": DEAD_LETTER_EXCHANGE, "destination": queue.retry_queue,
+                {"source": queue.dead_letter_exchange, "destination": queue.name,
+                 "routing_key": queue.name},
+                {"source": queue.dead_letter_exchange, "destination": queue.retry_queue,
                  "routing_key": queue.retry_key},
-                {"source": DEAD_LETTER_EXCHANGE, "destination": queue.parking_queue,
+                {"source": queue.dead_letter_exchange, "destination": queue.parking_queue,
                  "routing_key": queue.parking_key},
             ]
-    from shared.integrator_access import integrator_definitions  # it imports this module
-
-    access = users_and_permissions(vhost, environ)
-    integrators = integrator_definitions(vhost, environ)
     return {
         "vhosts": [{"name": vhost}],
-        "users": access["users"] + integrators["users"],
-        "permissions": access["permissions"] + integrators["permissions"],
-        "topic_permissions": integrators["topic_permissions"],
+        **(users_and_permissions(vhost, environ) if environ is not None else {}),
         "exchanges": [{**e, "vhost": vhost, "durable": True, "auto_delete": False,
                        "internal": False} for e in exchanges],
         "queues": [{**q, "vhost": vhost, "durable": True, "auto_delete": False} for q in queues],
@@ -309,4 +414,12 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
 
 
 if __name__ == "__main__":
-    print(json.dumps(definitions(), indent=2))
+    # `--with-users`: rendered at deploy time from the environment's secrets (make
+    # deploy-definitions); a missing secret stops it. Plain: the committed topology.
+    import sys
+
+    try:
+        rendered = definitions(environ=dict(os.environ) if "--with-users" in sys.argv else None)
+    except MissingSecret as missing:
+        raise SystemExit(f"not rendered: {missing} (see .env.example)")
+    print(json.dumps(rendered, indent=2))

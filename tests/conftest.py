@@ -6,6 +6,8 @@ import os
 # to the event loop and may wait a little, so a missing concurrency guard shows up as a
 # race instead of passing by luck (shared/mongo.py, the interleaving mode).
 os.environ.setdefault("EMBEDDED_STORE_INTERLEAVE", "true")
+# Tests run without deployment secrets (PII_KEYS...): the explicit development setting.
+os.environ.setdefault("DEVELOPMENT_MODE", "true")
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,9 +48,10 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def stack(amqp_url: str, mongo_url: str | None, smtp_sink: SmtpSink,
-          tmp_path: Path) -> Iterator[Stack]:
+def stack(amqp_url: str, mongo_url: str | None, smtp_sink: SmtpSink, tmp_path: Path,
+          _rabbitmq_base: str | None) -> Iterator[Stack]:
     """Start services with `stack.start(...)`; all are stopped after the test."""
-    system = Stack(amqp_url=amqp_url, mongo_url=mongo_url, smtp=smtp_sink, work_dir=tmp_path)
+    system = Stack(amqp_url=amqp_url, mongo_url=mongo_url, smtp=smtp_sink, work_dir=tmp_path,
+                   service_logins=_rabbitmq_base is None)
     yield system
     system.stop()

@@ -31,8 +31,8 @@ async function main() {
   const connection = await amqp.connect(URL);
   try {
     const channel = await connection.createConfirmChannel();
-    const reports = `integrator.${CHANNEL}.reports`;
-    const availability = `integrator.${CHANNEL}.availability`;
+    const reports = `integrator-${CHANNEL}.reports`;
+    const availability = `integrator-${CHANNEL}.availability`;
     await channel.assertQueue(reports, { durable: true });
     await channel.bindQueue(reports, 'hotel.reports', `reservation.report.${CHANNEL}`);
     await channel.assertQueue(availability, { durable: true });

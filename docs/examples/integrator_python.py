@@ -24,13 +24,13 @@ async def main() -> int:
     connection = await aio_pika.connect_robust(URL)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
-        # Our own queues: named integrator.<channel>.*, bound to our reports and to
+        # Our own queues: named integrator-<channel>.*, bound to our reports and to
         # availability changes (the only events a channel may read).
         reports_exchange = await channel.get_exchange("hotel.reports", ensure=False)
         events_exchange = await channel.get_exchange("hotel.events", ensure=False)
-        reports = await channel.declare_queue(f"integrator.{CHANNEL}.reports", durable=True)
+        reports = await channel.declare_queue(f"integrator-{CHANNEL}.reports", durable=True)
         await reports.bind(reports_exchange, routing_key=f"reservation.report.{CHANNEL}")
-        availability = await channel.declare_queue(f"integrator.{CHANNEL}.availability",
+        availability = await channel.declare_queue(f"integrator-{CHANNEL}.availability",
                                                    durable=True)
         await availability.bind(events_exchange, routing_key="availability.changed")
 

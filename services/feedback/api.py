@@ -7,6 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
+from shared.auth import CurrentPrincipal
+from shared.problems import Problem
+
 from .analysis import report_csv
 from .domain import (CaseCreate, CaseNoteCreate, CasePublic, CaseResolve, CaseStatus,
                      ResponseCreate, SurveyDesignCreate, SurveyPublic, SurveyStatus)
@@ -20,7 +23,12 @@ def case_public(case: dict[str, Any]) -> CasePublic:
                                               if k != "case_id" and case.get(k) is not None})
 
 
-def feedback_router(service: FeedbackService) -> APIRouter:
+class ManagerNeeded(Problem):
+    status = 403
+    title = "Forbidden"
+
+
+def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 1000) -> APIRouter:
     router = APIRouter(tags=["feedback"])
 
     # --- surveys -----------------------------------------------------------------
@@ -28,7 +36,7 @@ def feedback_router(service: FeedbackService) -> APIRouter:
     @router.get("/surveys")
     async def list_surveys(stay_id: str | None = None, status: SurveyStatus | None = None,
                            limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                           offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                           offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict[str, Any]:
         total, surveys = await service.surveys(stay_id=stay_id, status=status, limit=limit,
                                                offset=offset)
         return {"total": total, "limit": limit, "offset": offset, "items": [
@@ -83,7 +91,7 @@ def feedback_router(service: FeedbackService) -> APIRouter:
                          stay_id: str | None = None, owner: str | None = None,
                          survey_id: str | None = None,
                          limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                         offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                         offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict[str, Any]:
         total, cases = await service.cases(
             {"status": status, "guest_id": guest_id, "stay_id": stay_id, "owner": owner,
              "survey_id": survey_id}, limit, offset)
@@ -95,11 +103,22 @@ def feedback_router(service: FeedbackService) -> APIRouter:
         return case_public(await service.case(case_id))
 
     @router.post("/cases/{case_id}/notes", status_code=201, response_model=CasePublic)
-    async def add_note(case_id: str, note: CaseNoteCreate) -> CasePublic:
-        return case_public(await service.add_note(case_id, note))
+    async def add_note(case_id: str, note: CaseNoteCreate,
+                       principal: CurrentPrincipal) -> CasePublic:
+        # the author is who is signed in, not a name typed in the body
+        return case_public(await service.add_note(
+            case_id, note.model_copy(update={"author": principal.key_id})))
 
     @router.post("/cases/{case_id}/resolve", response_model=CasePublic)
-    async def resolve(case_id: str, resolution: CaseResolve) -> CasePublic:
-        return case_public(await service.resolve(case_id, resolution))
+    async def resolve(case_id: str, resolution: CaseResolve,
+                      principal: CurrentPrincipal) -> CasePublic:
+        """Goodwill above the threshold needs a manager's credential; who resolved is
+        the credential's key id, whatever the body says."""
+        if ((resolution.goodwill_points or 0) > goodwill_manager_threshold
+                and not principal.has_any({"manager"})):
+            raise ManagerNeeded(f"goodwill above {goodwill_manager_threshold} points needs "
+                                "a manager")
+        acting = resolution.model_copy(update={"resolved_by": principal.key_id})
+        return case_public(await service.resolve(case_id, acting))
 
     return router

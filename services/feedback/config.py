@@ -6,6 +6,7 @@ from shared.settings import ServiceSettings
 
 class Settings(ServiceSettings, SmtpSettings):
     service_name: str = "feedback"
+    required_secrets = ('survey_link_secret',)
     http_port: int = 8004
     # Where guests open their survey; the response endpoint lives behind it.
     survey_base_url: str = "http://127.0.0.1:8004"
@@ -27,6 +28,8 @@ class Settings(ServiceSettings, SmtpSettings):
     # Who owns a case a survey opens: nobody at the desk heard it first, so guest relations.
     survey_case_owner: str = "guest-relations"
     case_worker_poll_seconds: float = Field(default=5.0, gt=0)
+    # Goodwill above this many points on one case needs a manager's credential.
+    goodwill_manager_threshold: int = Field(default=1000, ge=0)
 
     @field_validator("case_deadline_hours")
     @classmethod

@@ -285,12 +285,12 @@ class CaseCreate(Input):
 
 
 class CaseNoteCreate(Input):
-    author: Name
+    author: Name | None = None  # ignored: the signed-in credential is the author
     text: Text
 
 
 class CaseResolve(Input):
-    resolved_by: Name
+    resolved_by: Name | None = None  # ignored: the signed-in credential resolves
     resolution: Text
     goodwill_points: int | None = Field(default=None, ge=1, le=100_000)
     voucher: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None

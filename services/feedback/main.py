@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, sender: MessageSender | None = 
     told = RequestNoticeSender(notices, sender, settings, clock=clock)
     register_consumers(runtime.broker, service, notices)
     return create_service_app(runtime, title="Feedback service",
-                              routers=[feedback_router(service)],
+                              routers=[feedback_router(service, settings.goodwill_manager_threshold)],
                               prepare_database=service.prepare,
                               workers=[mailer, results, escalation, told])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.events import (CaseOpened, CaseOpenedPayload, CaseResolved, CaseResolvedPayload,
@@ -32,6 +32,7 @@ from .repository import FeedbackRepository
 
 log = get_logger(__name__)
 PRODUCER = "feedback"
+REPORT_MAX_DAYS = 366  # a satisfaction report spans at most a year of answers
 Clock = Callable[[], datetime]
 
 
@@ -378,14 +379,14 @@ class FeedbackService:
 
     async def report(self, *, since: datetime | None, until: datetime | None,
                      department: str | None) -> dict[str, Any]:
-        received: dict[str, Any] = {}
-        if since:
-            received["$gte"] = since
-        if until:
-            received["$lt"] = until
-        filters = {"property_id": self.settings.property_id}
-        if received:
-            filters["answered_at"] = received
+        """Over a bounded window (at most REPORT_MAX_DAYS; by default the last 90 days up
+        to now), so one request never loads every answered survey there is."""
+        until = until or self.clock() + timedelta(seconds=1)
+        since = since or until - timedelta(days=90)
+        if until - since > timedelta(days=REPORT_MAX_DAYS):
+            raise Unprocessable(f"a report covers at most {REPORT_MAX_DAYS} days")
+        received: dict[str, Any] = {"$gte": since, "$lt": until}
+        filters = {"property_id": self.settings.property_id, "answered_at": received}
         responses = [{"received_at": survey["answered_at"], "answers": [
             a for a in survey["response"]["answers"]
             if department is None or a["department"] == department]}

@@ -7,6 +7,7 @@ from shared.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     service_name: str = "frontdesk"
+    required_secrets = ('pii_keys',)
     http_port: int = 8002
     property_file: str | None = None
     # The property's clock: business dates, the late check-out policy, the night audit.

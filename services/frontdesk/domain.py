@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from shared.sensitive import FreeText
+from shared.sensitive import FreeText, Reference
 
 from .folio import PaymentKind
 from .identity import DocumentType
@@ -65,7 +65,7 @@ class DepositCreate(_Input):
 
     amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
     method: Literal["card", "cash", "alipay", "wechat_pay", "transfer"] = "card"
-    token_reference: str | None = Field(default=None, max_length=100, repr=False)
+    token_reference: Reference[100] | None = Field(default=None, repr=False)
     pre_authorisation: bool = False
 
 
@@ -128,16 +128,16 @@ class ChargeCreate(_Input):
                       "missing_item", "other"]
     amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
     description: FreeText[200] = Field(min_length=1)
-    reference: str | None = Field(default=None, max_length=100,
-                                  description="the outlet's ticket: posting it twice is one charge")
+    reference: Reference[100] | None = Field(
+        default=None, description="the outlet's ticket: posting it twice is one charge")
 
 
 class PaymentCreate(_Input):
     kind: PaymentKind
     amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
     method: Literal["card", "cash", "alipay", "wechat_pay", "transfer"] = "card"
-    token_reference: str | None = Field(default=None, max_length=100, repr=False)
-    reference: str | None = Field(default=None, max_length=100)
+    token_reference: Reference[100] | None = Field(default=None, repr=False)
+    reference: Reference[100] | None = None
 
 
 class GuestRequestCreate(_Input):

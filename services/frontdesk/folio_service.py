@@ -20,7 +20,7 @@ from shared.problems import Conflict, NotFound
 from .domain import ChargeCreate, CheckOut, PaymentCreate, StayStatus
 from .folio import (ChargeCategory, PaymentKind, cents, invoice_number, late_checkout_fee,
                     room_charge_id, settle)
-from .records import (PropertyClock, charge_event, charge_line, origin, payment_event,
+from .records import (reference_key, PropertyClock, charge_event, charge_line, origin, payment_event,
                       payment_line, public_payment, reservation_ref, sealed_token, storable)
 from .late_checks import post_departure_invoice
 from .overstay import charge_overstays
@@ -45,8 +45,9 @@ class FolioService:
     # --- charges and payments ---------------------------------------------------------
 
     async def post_charge(self, stay_id: str, request: ChargeCreate) -> dict[str, Any]:
-        charge_id = (f"{request.category}|{request.reference}" if request.reference
-                     else f"{request.category}|{uuid.uuid4()}")
+        # Never the client's text in an id: the same ticket gives the same id, nothing more.
+        charge_id = (f"{request.category}|{reference_key(stay_id, request.reference)}"
+                     if request.reference else f"{request.category}|{uuid.uuid4()}")
         charge = charge_line(charge_id, ChargeCategory(request.category), request.amount,
                              request.description, self.clock())
         stay = await self._in_house(stay_id)

@@ -92,10 +92,21 @@ def charge_line(charge_id: str, category: ChargeCategory, amount: Decimal, descr
             "description": description, "posted_at": at}
 
 
+_REFERENCE_IDS = uuid.UUID("6f1b1c2e-3d4a-5b6c-8d9e-0a1b2c3d4e5f")
+
+
+def reference_key(scope: str, reference: str) -> str:
+    """A stable id for a client-supplied reference, revealing nothing of it."""
+    return str(uuid.uuid5(_REFERENCE_IDS, f"{scope}|{reference}"))
+
+
 def payment_line(kind: PaymentKind, amount: Decimal, method: str, token: dict[str, Any] | None,
                   at: datetime, *, reference: str | None = None,
                   pre_authorisation: bool = False) -> dict[str, Any]:
-    return {"payment_id": f"{kind.value}|{reference}" if reference else str(uuid.uuid4()),
+    # Never the client's text in an id (it once held card numbers): a digest of it, so
+    # the same reference is still the same payment.
+    return {"payment_id": f"{kind.value}|{reference_key('payment', reference)}" if reference
+            else str(uuid.uuid4()),
             "kind": kind.value, "amount": str(cents(amount)), "method": method,
             "token": token, "pre_authorisation": pre_authorisation, "posted_at": at}
 

@@ -88,7 +88,7 @@ def housekeeping_router(rooms: RoomKeeper, tasks: TaskService, maintenance: Main
                          kind: TaskKind | None = None, room_number: str | None = None,
                          day: date | None = None, assigned_to: str | None = None,
                          limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                         offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                         offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict[str, Any]:
         total, found = await tasks.tasks(
             stay_id=stay_id, status=status, kind=kind, room_number=room_number,
             day=day.isoformat() if day else None, assigned_to=assigned_to,
@@ -149,9 +149,12 @@ def housekeeping_router(rooms: RoomKeeper, tasks: TaskService, maintenance: Main
         return _public(created)
 
     @router.get("/maintenance-requests")
-    async def list_maintenance(status: str | None = None,
-                               room_number: str | None = None) -> list[dict[str, Any]]:
-        return [_public(r) for r in await maintenance.list(status, room_number)]
+    async def list_maintenance(status: str | None = None, room_number: str | None = None,
+                               limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                               offset: Annotated[int, Query(ge=0, le=100_000)] = 0
+                               ) -> list[dict[str, Any]]:
+        """Oldest first, a page at a time (`limit`, `offset`)."""
+        return [_public(r) for r in await maintenance.list(status, room_number, limit, offset)]
 
     @router.get("/maintenance-requests/{request_id}")
     async def get_maintenance(request_id: str) -> dict[str, Any]:

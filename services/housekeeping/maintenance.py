@@ -86,9 +86,10 @@ class MaintenanceService:
             raise UnknownRequest(f"no maintenance request {request_id!r}")
         return request
 
-    async def list(self, status: str | None, room_number: str | None) -> list[dict[str, Any]]:
+    async def list(self, status: str | None, room_number: str | None, limit: int = 100,
+                   offset: int = 0) -> list[dict[str, Any]]:
         filters = {k: v for k, v in (("status", status), ("room_number", room_number)) if v}
-        return await self.repository.find_maintenance(filters)
+        return await self.repository.find_maintenance(filters, limit, offset)
 
     async def move(self, request_id: str, status: str) -> dict[str, Any]:
         request = await self.get(request_id)

@@ -168,9 +168,11 @@ class HousekeepingRepository:
         return await self.maintenance.find_one(
             {"_id": request_id, "property_id": self.property_id}, NO_OUTBOX)
 
-    async def find_maintenance(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    async def find_maintenance(self, filters: dict[str, Any], limit: int = 100,
+                               offset: int = 0) -> list[dict[str, Any]]:
         return await self.maintenance.find({"property_id": self.property_id, **filters},
-                                           NO_OUTBOX).sort("reported_at", 1).to_list(None)
+                                           NO_OUTBOX).sort("reported_at", 1).skip(offset) \
+            .limit(limit).to_list(limit)
 
     async def move_maintenance(self, request: dict[str, Any], fields: dict[str, Any]) -> bool:
         result = await self.maintenance.update_one(

@@ -3,6 +3,7 @@ from shared.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     service_name: str = "reservation"
+    required_secrets = ('pii_keys',)
     http_port: int = 8001
     property_file: str | None = None
     max_nights: int = 60
@@ -13,3 +14,6 @@ class Settings(ServiceSettings):
     stale_booking_minutes: float = 5.0
     janitor_poll_seconds: float = 30.0
     block_release_poll_seconds: float = 60.0
+    # Integrator channels entitled to book into group blocks over the command queue
+    # (comma-separated); any other channel's block booking is rejected.
+    block_channels: str = ""

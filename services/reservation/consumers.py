@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from faststream.rabbit import RabbitBroker
+from faststream.rabbit.annotations import RabbitMessage
 
 from shared.commands import (ReservationAmendCommand, ReservationCancelCommand,
                              ReservationCreateCommand)
@@ -23,17 +24,18 @@ def register_consumers(broker: RabbitBroker, commands: IntegratorCommands,
     on_command = broker.subscriber(subscribed_queue(command_queue), title=command_queue.name)
 
     @on_command(filter=of_type(ReservationCreateCommand.command_type))
-    async def on_create(body: dict[str, Any]) -> None:
-        """Books by the channel's reference; answers accepted or rejected."""
-        await commands.handle(body, ReservationCreateCommand)
+    async def on_create(body: dict[str, Any], message: RabbitMessage) -> None:
+        """Books by the channel's reference; answers accepted or rejected. The channel is
+        the sending integrator's login (AMQP user_id), not what the body says."""
+        await commands.handle(body, ReservationCreateCommand, message.raw_message)
 
     @on_command(filter=of_type(ReservationAmendCommand.command_type))
-    async def on_amend(body: dict[str, Any]) -> None:
-        await commands.handle(body, ReservationAmendCommand)
+    async def on_amend(body: dict[str, Any], message: RabbitMessage) -> None:
+        await commands.handle(body, ReservationAmendCommand, message.raw_message)
 
     @on_command(filter=of_type(ReservationCancelCommand.command_type))
-    async def on_cancel(body: dict[str, Any]) -> None:
-        await commands.handle(body, ReservationCancelCommand)
+    async def on_cancel(body: dict[str, Any], message: RabbitMessage) -> None:
+        await commands.handle(body, ReservationCancelCommand, message.raw_message)
 
     on_guest = broker.subscriber(subscribed_queue(guest_lifecycle), title=guest_lifecycle.name)
 

@@ -16,6 +16,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, EmailStr, Field,
                       field_validator, model_validator)
 
 from shared.sensitive import FreeText
+from shared.sensitive import sensitive_numbers as sensitive_numbers_in
 
 CONFIRMATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
@@ -122,7 +123,7 @@ class PaymentIn(BaseModel):
     @field_validator("token")
     @classmethod
     def not_a_card_number(cls, token: str | None) -> str | None:
-        if token and CARD_NUMBER.match(token):
+        if token and (CARD_NUMBER.match(token) or sensitive_numbers_in(token)):
             raise ValueError("looks like a card number: send the payment provider's token")
         return token
 

@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from shared.commands import (Command, CommandContract, ReservationAmendCommand,
                              ReservationCancelCommand, ReservationCreateCommand,
                              ReservationReport, report_outbox_entry)
-from shared.consumer import describe_error
+from shared.broker_identity import integrator_channel, sender_of
+from shared.consumer import ProducerNotAllowed, describe_error
 from shared.logging import get_logger
 from shared.problems import Conflict, Problem
 
@@ -51,18 +52,41 @@ class CommandRaced(Exception):
 
 class IntegratorCommands:
     def __init__(self, reservations: ReservationService, repository: ReservationRepository,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], *, own_login: str | None = None,
+                 block_channels: set[str] = frozenset()) -> None:
         self.reservations = reservations
         self.repository = repository
         self.clock = clock
+        self.own_login = own_login
+        self.block_channels = block_channels
 
-    async def handle(self, body: dict[str, Any], command_class: type[Command[Any]]) -> None:
-        envelope = Envelope.model_validate(body)  # no envelope: nobody to answer, parked
+    def sending_channel(self, raw: Any) -> str:
+        """The integrator's channel, from the broker login that sent the command."""
+        channel = integrator_channel(sender_of(raw.user_id, raw.headers, raw.exchange,
+                                               self.own_login))
+        if channel is None:  # the consumer parks these before: a second line only
+            raise ProducerNotAllowed("the command was not sent by an integrator login")
+        return channel
+
+    async def handle(self, body: dict[str, Any], command_class: type[Command[Any]],
+                     raw: Any) -> None:
+        if not isinstance(body, dict):
+            raise ProducerNotAllowed("a command is a JSON object")
+        channel = self.sending_channel(raw)
+        claimed = body.get("channel")
+        # The channel is who sent it: the body's word is replaced (and a different one
+        # refused below, so nobody books, amends or cancels under another channel).
+        envelope = Envelope.model_validate({**body, "channel": channel})  # else: parked
         try:
+            if claimed != channel:
+                raise Problem(f"this login speaks for channel {channel!r} only")
             if envelope.property_id != self.repository.property_id:
                 raise Problem(f"this is property {self.repository.property_id!r}, "
                               f"not {envelope.property_id!r}")
-            command = command_class.model_validate(body)
+            command = command_class.model_validate({**body, "channel": channel})
+            block_id = getattr(command.payload, "block_id", None)
+            if block_id and channel not in self.block_channels:
+                raise Problem(f"channel {channel!r} may not book into group blocks")
             await self._apply(command)
         except (StillInFlight, CommandRaced):
             raise  # another copy is (or was just) at work: retry after it

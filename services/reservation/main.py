@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from shared.crypto import PersonalDataCipher
 from shared.property_setup import load_property
 from shared.retention import RetentionJob, RetentionRule
+from shared.broker_identity import broker_login
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .api import property_router, reservation_router
@@ -51,8 +52,10 @@ def create_app(settings: Settings | None = None,
     blocks = BlockService(repository, reservations, clock=clock)
     property_setup = PropertySetupService(repository, events_written=runtime.relay.wake,
                                           clock=clock)
-    register_consumers(runtime.broker, IntegratorCommands(reservations, repository, clock),
-                       reservations)
+    commands = IntegratorCommands(
+        reservations, repository, clock, own_login=broker_login(settings.rabbitmq_url),
+        block_channels={c.strip() for c in settings.block_channels.split(",") if c.strip()})
+    register_consumers(runtime.broker, commands, reservations)
     return create_service_app(
         runtime, title="Reservation service",
         routers=[reservation_router(reservations, Reports(repository)),

@@ -99,7 +99,7 @@ async def test_goodwill_from_a_resolved_case_reaches_the_loyalty_balance_once(
         (grant,) = [m for m in tap.received if m.type == "goodwill.granted"]
         for _ in range(2):
             await publish_raw(amqp_url, grant.type, grant.body, type=grant.type,
-                              message_id=grant.message_id, content_type="application/json")
+                              message_id=grant.message_id, content_type="application/json", login="feedback")
         await wait_until_drained(amqp_url, "loyalty", "feedback")
 
     points = loyalty.get(f"/guests/{guest_id}/points").json()

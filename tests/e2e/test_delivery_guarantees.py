@@ -160,7 +160,7 @@ async def test_a_malformed_message_is_parked_with_its_reason_and_the_good_ones_f
     await publish_events(amqp_url, checkouts[:50])
     await publish_raw(amqp_url, "stay.checked_out", b'{"type": "stay.checked_out", "payload": {}}',
                       type="stay.checked_out", message_id="malformed-1",
-                      content_type="application/json")
+                      content_type="application/json", login="frontdesk")
     await publish_events(amqp_url, checkouts[50:])
 
     housekeeping = stack.client("housekeeping")

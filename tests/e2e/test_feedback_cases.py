@@ -74,7 +74,7 @@ async def test_nps_3_opens_one_case_that_escalates_once_and_resolves_with_goodwi
         for _ in range(2):
             await publish_raw(amqp_url, response_message.type, response_message.body,
                               type=response_message.type, message_id=response_message.message_id,
-                              content_type="application/json")
+                              content_type="application/json", login="feedback")
         await wait_for(lambda: tap.bodies("case.escalated"), timeout=60,
                        message="the escalation of the late case")
         # Three more passes of the escalation worker, still past the deadline.

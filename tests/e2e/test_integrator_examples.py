@@ -105,7 +105,7 @@ async def refused_binds(url: str, channel: str) -> list[str]:
     async with connection:
         for what, (exchange, key) in attempts.items():
             ch = await connection.channel()
-            queue = await ch.declare_queue(f"integrator.{channel}.probe", auto_delete=True)
+            queue = await ch.declare_queue(f"integrator-{channel}.probe", auto_delete=True)
             try:
                 await queue.bind(exchange, routing_key=key)
                 await ch.close()

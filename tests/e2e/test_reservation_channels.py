@@ -14,6 +14,8 @@ import aio_pika
 import httpx
 import pytest
 
+from scripts.broker_users import url_as
+from shared.broker_identity import integrator_login
 from shared.events import GuestAnonymized, GuestAnonymizedPayload
 from shared.topology import COMMANDS_EXCHANGE, REPORTS_EXCHANGE
 from tests.support.amqp import EventTap, publish_events, wait_for
@@ -64,13 +66,15 @@ def command(kind: str, reference: str, payload: dict[str, Any], channel: str = "
 
 
 async def send(url: str, body: dict[str, Any], copies: int = 1) -> None:
-    async with await aio_pika.connect_robust(url) as connection:
+    """As the channel's integrator does: under its own broker login, user_id set."""
+    login = integrator_login(body["channel"])
+    async with await aio_pika.connect_robust(url_as(url, login)) as connection:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         exchange = await channel.get_exchange(COMMANDS_EXCHANGE)
         for _ in range(copies):
             await exchange.publish(
                 aio_pika.Message(json.dumps(body).encode(), message_id=body["command_id"],
-                                 content_type="application/json",
+                                 content_type="application/json", user_id=login,
                                  delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                 routing_key=body["type"], mandatory=True)
 
@@ -134,7 +138,9 @@ async def test_the_same_ota_message_three_times_books_once_and_is_answered_each_
         await send(amqp_url, cancel, copies=2)
         await wait_for(lambda: len(reports.for_command(cancel["command_id"])) >= 2, message="cancel")
         assert {a["status"] for a in reports.for_command(amend["command_id"])
-                + reports.for_command(cancel["command_id"])} == {"accepted"}
+                + reports.for_command(cancel["command_id"])} == {"accepted"}, [
+            (a["command_type"], a.get("reason")) for a in reports.for_command(amend["command_id"])
+            + reports.for_command(cancel["command_id"])]
         await asyncio.sleep(1.5)  # let any duplicate show itself before counting
 
         assert len(events.bodies("reservation.created")) == 1

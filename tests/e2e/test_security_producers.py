@@ -18,18 +18,21 @@ pytestmark = pytest.mark.e2e
 
 async def test_events_from_a_producer_not_allowed_to_send_them_are_parked(
         stack: Stack, amqp_url: str) -> None:
+    """The broker's own topic permissions refuse most forgeries at publish (see
+    test_security_attacks.py); these come from a login that may write anywhere (the
+    tests' administrator), so only the consumer's user_id check stands in the way."""
     stack.start("housekeeping")
     good = [checkout(n)[1] for n in range(20)]
-    # housekeeping claims a checkout: envelope and app_id both say housekeeping
-    forged = checkout(100)[1].model_copy(update={"producer": "housekeeping"})
-    # the envelope says frontdesk, but the AMQP app_id says loyalty
-    mismatched = checkout(101)[1]
-    message = to_amqp_message({**outbox_entry(mismatched), "producer": "loyalty"})
+    # envelope and app_id both say frontdesk, but no user_id vouches for it
+    unvouched = checkout(100)[1]
+    # user_id is the administrator's login, envelope and app_id say frontdesk
+    wrong_login = checkout(101)[1]
 
     await publish_events(amqp_url, good[:10])
-    await publish_events(amqp_url, [forged])
+    await publish_events(amqp_url, [unvouched], as_producer=False)
+    message = to_amqp_message(outbox_entry(wrong_login))
     await publish_raw(amqp_url, "stay.checked_out", message.body, type=message.type,
-                      message_id=message.message_id, app_id="loyalty",
+                      message_id=message.message_id, app_id="frontdesk", user_id="guest",
                       content_type="application/json")
     await publish_events(amqp_url, good[10:])
 
@@ -41,9 +44,9 @@ async def test_events_from_a_producer_not_allowed_to_send_them_are_parked(
     parked = housekeeping.get("/admin/parking").json()["housekeeping.stay-events"]
     reasons = {entry["message_id"]: entry["reason"] for entry in parked}
     assert reasons == {
-        str(forged.event_id): "producer not allowed: housekeeping may not send 'stay.checked_out'",
-        str(mismatched.event_id):
-            "producer not allowed: loyalty may not send 'stay.checked_out'",
+        str(unvouched.event_id): "producer not allowed: no user_id: nobody vouches for "
+                                 "'stay.checked_out'",
+        str(wrong_login.event_id): "producer not allowed: guest may not send 'stay.checked_out'",
     }
     depths = await queue_depths(amqp_url, all_consumer_queues("housekeeping"))
     assert depths["housekeeping.stay-events.parking"] == 2

@@ -11,7 +11,7 @@ from shared.events import SurveySent, SurveySentPayload
 from shared.mongo import connect_database
 from shared.outbox import DEAD_LETTERS, OutboxRelay, with_outbox
 from shared.settings import ServiceSettings
-from shared.topology import declare_exchanges
+from shared.topology import UNROUTED_QUEUE, declare_exchanges
 from tests.support.amqp import EventTap, wait_for
 
 DOCUMENTS = 200
@@ -61,7 +61,7 @@ async def test_an_event_nobody_listens_to_is_kept_in_the_unrouted_queue(amqp_url
     relay = OutboxRelay(database, ["things"], poll_seconds=0.1, lease_seconds=30)
     await relay.start(connection)
     async with connection.channel() as channel:
-        unrouted = await channel.declare_queue("hotel.unrouted", passive=True)
+        unrouted = await channel.declare_queue(UNROUTED_QUEUE, passive=True)
         message = await wait_for(lambda: unrouted.get(fail=False), timeout=10)
         assert message.type == "survey.sent"
         await message.ack()

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from shared.consumer import RetryOrPark, of_type, subscribed_queue
 from shared.parking import ParkingLot
-from shared.topology import (DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, ConsumerQueue, QueuePolicy,
+from shared.topology import (EVENTS_EXCHANGE, ConsumerQueue, QueuePolicy,
                              declare_consumer_queue, declare_exchanges)
 from tests.support.amqp import queue_depths, wait_for
 
@@ -151,5 +151,6 @@ async def test_topology_routes_rejects_to_retry_and_back(amqp_url):
         deaths = {death["queue"]: death["reason"] for death in second.headers["x-death"]}
         assert deaths == {queue_spec.name: "rejected", queue_spec.retry_queue: "expired"}
         await second.ack()
-        assert (await channel.get_exchange(DEAD_LETTER_EXCHANGE)).name == DEAD_LETTER_EXCHANGE
+        dlx = queue_spec.dead_letter_exchange  # the service's own: "test.dlx"
+        assert (await channel.get_exchange(dlx)).name == "test.dlx"
     await connection.close()

@@ -12,7 +12,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import os
+from urllib.parse import urlparse
+
 import aio_pika
+
+from scripts.broker_users import url_as
 
 from shared.events import Event
 from shared.outbox import outbox_entry, to_amqp_message
@@ -20,21 +25,43 @@ from shared.topology import EVENTS_EXCHANGE, CONSUMER_QUEUES
 
 
 async def publish_events(url: str, events: Sequence[Event[Any]], *, copies: int = 1,
-                         shuffle: bool = False, seed: int = 7) -> int:
-    """Publishes like the outbox relay does (confirms, mandatory, persistent); returns count."""
+                         shuffle: bool = False, seed: int = 7, as_producer: bool = True) -> int:
+    """Publishes like the outbox relay does (confirms, mandatory, persistent); returns count.
+    On the local broker each event goes out under its producer's own login with user_id
+    set, as the producing service's relay would (`as_producer=False`: under `url`'s)."""
     messages = [event for event in events for _ in range(copies)]
     if shuffle:
         random.Random(seed).shuffle(messages)
-    async with await aio_pika.connect_robust(url) as connection:
-        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        exchange = await channel.get_exchange(EVENTS_EXCHANGE)
+    connections: dict[str, aio_pika.abc.AbstractRobustConnection] = {}
+    exchanges: dict[str, Any] = {}
+    try:
         for event in messages:
-            await exchange.publish(to_amqp_message(outbox_entry(event)), routing_key=event.type,
-                                   mandatory=True)
+            login = event.producer if as_producer and is_local_broker(url) else None
+            if login not in exchanges:
+                connections[login] = await aio_pika.connect_robust(
+                    url_as(url, login) if login else url)
+                channel = await connections[login].channel(publisher_confirms=True,
+                                                           on_return_raises=True)
+                exchanges[login] = await channel.get_exchange(EVENTS_EXCHANGE, ensure=False)
+            await exchanges[login].publish(
+                to_amqp_message(outbox_entry(event), user_id=login),
+                routing_key=event.type, mandatory=True)
+    finally:
+        for connection in connections.values():
+            await connection.close()
     return len(messages)
 
 
-async def publish_raw(url: str, routing_key: str, body: bytes, **properties: Any) -> None:
+def is_local_broker(url: str) -> bool:
+    """The tests' local broker, where every service has its user (broker_users.py)."""
+    return not os.environ.get("RABBITMQ_URL") and urlparse(url).hostname == "127.0.0.1"
+
+
+async def publish_raw(url: str, routing_key: str, body: bytes, *, login: str | None = None,
+                      **properties: Any) -> None:
+    """`login`: publish as that service's broker user, with user_id set (local broker)."""
+    if login and is_local_broker(url):
+        url, properties = url_as(url, login), {"user_id": login, **properties}
     async with await aio_pika.connect_robust(url) as connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(EVENTS_EXCHANGE)

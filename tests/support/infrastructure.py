@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from collections.abc import Iterator
 from urllib.parse import quote
 
+from scripts.broker_users import grant_local_users
+
 
 def docker_answers() -> bool:
     if not shutil.which("docker"):
@@ -35,8 +37,11 @@ def _rabbitmqctl(*args: str) -> None:
 def local_vhost(prefix: str = "hotel-test") -> Iterator[str]:
     """A fresh vhost on the local broker, deleted afterwards; yields its AMQP URL."""
     vhost = f"{prefix}-{uuid.uuid4().hex[:10]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    # The vhost, the tests' administrator (guest) on it, and each service (and each test
+    # integrator) logging in as itself, with the deployment's permissions and topic
+    # permissions: the broker rules hold in every test. One rabbitmqctl call.
+    grant_local_users(vhost, extra_permissions=[
+        {"user": "guest", "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}])
     try:
         yield f"amqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}"
     finally:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from aiosmtpd.controller import Controller
 
+from scripts.broker_users import url_as
 from scripts.local_stack import ServiceProcess
 from shared.auth import SCOPES, new_credential
 
@@ -97,10 +98,13 @@ class Stack:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     database_suffix: str = field(default_factory=lambda: f"{RUN_ID}_{time.monotonic_ns()}")
     credentials: StackCredentials = field(default_factory=StackCredentials.generate)
+    # The local broker has a user per service (scripts/broker_users.py): each service
+    # logs in as itself. A given broker (RABBITMQ_URL, a container): the URL as given.
+    service_logins: bool = True
 
     def env_for(self, name: str, **extra: str) -> dict[str, str]:
         env = {
-            "RABBITMQ_URL": self.amqp_url,
+            "RABBITMQ_URL": url_as(self.amqp_url, name) if self.service_logins else self.amqp_url,
             "RETRY_DELAY_MS": "300",
             "OUTBOX_POLL_SECONDS": "0.5",
             "MAILER_POLL_SECONDS": "0.5",
@@ -111,6 +115,8 @@ class Stack:
             # Tests drive hundreds of requests a second; a test of the limit sets its own.
             "RATE_LIMIT_PER_MINUTE": "1000000",
             "RATE_LIMIT_BURST": "100000",
+            "AUTH_FAILURES_PER_MINUTE": "1000000",
+            "AUTH_FAILURES_BURST": "100000",
         }
         if self.mongo_url:
             env["MONGODB_URL"] = self.mongo_url

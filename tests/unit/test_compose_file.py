@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from shared.topology import rabbitmq_password_hash
+from shared.topology import MissingSecret, definitions, rabbitmq_password_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -63,10 +63,14 @@ def test_dependencies_exist_are_healthy_first_and_are_reached_by_their_names(nam
     environment = service["environment"]
     broker = urlparse(expand(environment["RABBITMQ_URL"]))
     assert broker.hostname == "rabbitmq"
-    # Each service logs in as its own broker user, with the password the definitions hold.
-    users = {user["name"]: user["password_hash"] for user in DEFINITIONS["users"]}
+    # Each service logs in as its own broker user, with the password the definitions
+    # rendered at deploy time from the same variable hold.
+    rendered = definitions(environ=placeholder_secrets())
+    users = {user["name"]: user["password_hash"] for user in rendered["users"]}
     assert broker.username == name and users[name] == rabbitmq_password_hash(broker.password)
-    assert urlparse(environment["MONGODB_URL"]).hostname == "mongodb"
+    mongo = urlparse(expand(environment["MONGODB_URL"]))
+    assert (mongo.hostname, mongo.username, mongo.path) == ("mongodb", name, f"/{name}")
+    assert mongo.password == f"<MONGODB_PASSWORD_{name.upper()}>"
     if "SMTP_HOST" in environment:
         assert environment["SMTP_HOST"] in service["depends_on"]
     dockerfile = ROOT / service["build"]["context"] / service["build"]["dockerfile"]
@@ -76,12 +80,12 @@ def test_dependencies_exist_are_healthy_first_and_are_reached_by_their_names(nam
 
 def test_the_broker_boots_with_the_definitions_it_is_given() -> None:
     rabbitmq = COMPOSE["services"]["rabbitmq"]
-    mounts = dict(volume.split(":")[:2] for volume in rabbitmq["volumes"] if volume.startswith("."))
+    mounts = dict(mount_pairs(rabbitmq))
     config = (ROOT / "deploy/rabbitmq/rabbitmq.conf").read_text()
     (loaded,) = re.findall(r"^load_definitions\s*=\s*(\S+)$", config, re.MULTILINE)
-    assert mounts["./deploy/rabbitmq/definitions.json"] == loaded
+    assert mounts[RENDERED] == loaded
     assert mounts["./deploy/rabbitmq/rabbitmq.conf"].startswith("/etc/rabbitmq/conf.d/")
-    assert "ops" in {user["name"] for user in DEFINITIONS["users"]}
+    assert "ops" in {user["name"] for user in definitions(environ=placeholder_secrets())["users"]}
 
 
 def test_every_secret_a_service_needs_is_in_the_env_example() -> None:
@@ -93,7 +97,74 @@ def test_every_secret_a_service_needs_is_in_the_env_example() -> None:
 
 def test_mounted_files_exist() -> None:
     for service in COMPOSE["services"].values():
-        for volume in service.get("volumes", []):
-            source = volume.split(":")[0]
-            if source.startswith("."):
+        for source, _ in mount_pairs(service):
+            if source != RENDERED:  # rendered at deploy time, never committed
                 assert (ROOT / source).exists(), source
+    assert RENDERED.removeprefix("./") in (ROOT / ".gitignore").read_text()
+
+
+RENDERED = "./deploy/rabbitmq/definitions.rendered.json"
+
+
+def mount_pairs(service: dict) -> list[tuple[str, str]]:
+    pairs = []
+    for volume in service.get("volumes", []):
+        if isinstance(volume, dict):
+            pairs.append((volume["source"], volume["target"]))
+        elif volume.startswith("."):
+            pairs.append(tuple(volume.split(":")[:2]))
+    return pairs
+
+
+def placeholder_secrets() -> dict[str, str]:
+    """Every variable the compose file refuses to start without, set to `<NAME>`."""
+    names = re.findall(r"\$\{([A-Z_]+):\?", (ROOT / "docker-compose.yml").read_text())
+    return {name: f"<{name}>" for name in (*names, "RABBITMQ_PASSWORD_OPS")}
+
+
+def test_only_the_five_apis_are_published_on_every_interface() -> None:
+    for name, service in COMPOSE["services"].items():
+        for port in service.get("ports", []):
+            if name in APP_SERVICES:
+                continue
+            assert port.startswith("127.0.0.1:"), (name, port)
+    assert "ports" not in COMPOSE["services"]["mongodb"]
+    assert not any(p.endswith(":5672") for p in COMPOSE["services"]["rabbitmq"]["ports"])
+
+
+def test_no_secret_has_a_default() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert not re.findall(r"\$\{[A-Z_]+:-", text), "every secret is required (:?)"
+    assert "dev-only" not in text and "change-me" not in text
+
+
+def test_the_committed_definitions_hold_no_users_or_hashes() -> None:
+    assert "users" not in DEFINITIONS and "password_hash" not in json.dumps(DEFINITIONS)
+
+
+def test_rendering_the_users_stops_on_a_missing_secret() -> None:
+    secrets = placeholder_secrets()
+    assert definitions(environ=secrets)["users"]
+    for missing in ("RABBITMQ_PASSWORD_OPS", "RABBITMQ_PASSWORD_LOYALTY"):
+        with pytest.raises(MissingSecret):
+            definitions(environ={k: v for k, v in secrets.items() if k != missing})
+
+
+def test_mongodb_has_authentication_and_a_user_per_service_database() -> None:
+    mongodb = COMPOSE["services"]["mongodb"]
+    assert mongodb["environment"]["MONGO_INITDB_ROOT_PASSWORD"].startswith("${")
+    script = (ROOT / "deploy/mongodb/init-users.js").read_text()
+    for name in APP_SERVICES:
+        assert f"MONGODB_PASSWORD_{name.upper()}" in mongodb["environment"]
+    assert 'role: "readWrite", db: service' in script
+
+
+@pytest.mark.parametrize("name", ["reservation", "frontdesk", "feedback", "loyalty"])
+def test_a_service_refuses_to_start_without_its_keys_unless_in_development(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings_class = importlib.import_module(f"services.{name}.config").Settings
+    monkeypatch.setenv("DEVELOPMENT_MODE", "false")
+    with pytest.raises(ValueError, match="must be set"):
+        settings_class()
+    monkeypatch.setenv("DEVELOPMENT_MODE", "true")
+    assert settings_class().development_mode

@@ -23,15 +23,23 @@ def test_the_password_hash_is_rabbitmqs_salted_sha256() -> None:
 
 
 def test_every_service_has_a_user_with_a_password_from_the_environment() -> None:
-    generated = definitions(environ={"RABBITMQ_PASSWORD_LOYALTY": "from-env"})
+    environ = {f"RABBITMQ_PASSWORD_{name.upper()}": f"{name}-secret"
+               for name in (*CONSUMER_QUEUES, OPS_USER)}
+    generated = definitions(environ={**environ, "RABBITMQ_PASSWORD_LOYALTY": "from-env",
+                                     "INTEGRATOR_CHANNELS": "acme-travel",
+                                     "RABBITMQ_PASSWORD_INTEGRATOR_ACME_TRAVEL": "ota-secret"})
     users = {user["name"]: user for user in generated["users"]}
-    assert set(users) == {*CONSUMER_QUEUES, OPS_USER, "integrator-ota-demo"}  # docs/integrators.md
+    assert set(users) == {*CONSUMER_QUEUES, OPS_USER, "integrator-acme-travel"}
     assert users["loyalty"]["password_hash"] == rabbitmq_password_hash("from-env")
-    assert users["frontdesk"]["password_hash"] == rabbitmq_password_hash("frontdesk-dev-only")
+    assert users["frontdesk"]["password_hash"] == rabbitmq_password_hash("frontdesk-secret")
     # no management access for services; the ops administrator is the only one with it
     assert all(users[service]["tags"] == [] for service in CONSUMER_QUEUES)
     assert users[OPS_USER]["tags"] == ["administrator"]
-    assert {p["user"] for p in generated["permissions"]} == set(users)
+    assert {p["user"] for p in generated["permissions"]} == {*users}
+    # every login but ops is narrowed to routing keys on each topic exchange
+    assert {(t["user"], t["exchange"]) for t in generated["topic_permissions"]} == {
+        (user, exchange) for user in users if user != OPS_USER
+        for exchange in ("hotel.events", "hotel.commands", "hotel.reports")}
 
 
 def test_a_service_reaches_its_own_queues_and_no_one_elses() -> None:
@@ -54,4 +62,4 @@ def test_a_service_reaches_its_own_queues_and_no_one_elses() -> None:
 
 def test_the_committed_definitions_are_the_generated_ones() -> None:
     committed = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
-    assert committed == definitions(environ={})
+    assert committed == definitions()  # the topology only: no users, no hashes
