@@ -73,7 +73,8 @@ class _Journal:
                     if index["name"] == "_id_":
                         continue
                     keys = list(index["key"].items())
-                    options = {k: v for k, v in index.items() if k in ("unique", "sparse", "name")}
+                    options = {k: v for k, v in index.items()
+                               if k in ("unique", "sparse", "name", "expireAfterSeconds")}
                     out.write(_record(name, "create_index", [keys], options))
                 for document in collection.find({}):
                     out.write(_record(name, "insert_one", [document], {}))
