@@ -45,9 +45,10 @@ def local_definitions(vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNEL
 
 
 def grant_local_users(vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNELS,
-                      extra_permissions: list[dict] = ()) -> None:
+                      extra_permissions: list[dict] = (), node: str | None = None) -> None:
     """Creates `vhost` if needed, the users (re-imported with the same hash when they
-    exist) and their grants there: one `rabbitmqctl import_definitions`, which is much
+    exist) and their grants there (on `node`, else the local broker): one
+    `rabbitmqctl import_definitions`, which is much
     faster than one rabbitmqctl call per user and grant."""
     definitions = local_definitions(vhost, channels, extra_permissions)
     # The broker process reads the file itself: world-readable.
@@ -59,7 +60,8 @@ def grant_local_users(vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNEL
         # the broker is busy): a few tries.
         for attempt in range(8):
             try:
-                subprocess.run(["rabbitmqctl", "-q", "import_definitions", file.name],
+                subprocess.run(["rabbitmqctl", *(["-n", node] if node else []), "-q",
+                                "import_definitions", file.name],
                                check=True, capture_output=True, timeout=90)
                 return
             except (subprocess.CalledProcessError, subprocess.TimeoutExpired):

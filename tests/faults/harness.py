@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from scripts.broker_users import grant_local_users, url_as
 from scripts.local_stack import ServiceProcess
 from tests.faults.broker_node import BrokerNode
 from tests.faults.driver import Clients
@@ -31,20 +32,26 @@ class FaultSystem:
         for proxy in self.proxies.values():
             proxy.start()
         if broker_first:
-            self.broker.start()
+            self.start_broker()
         for name in SERVICE_NAMES:
             self.stack.services[name] = self._process(name).start()
         if not broker_first:  # the services are up first and wait for the broker
-            self.broker.start()
+            self.start_broker()
         for process in self.stack.services.values():
             process.wait_ready(timeout=180)
         return self
 
     def _process(self, name: str) -> ServiceProcess:
         port = self.stack.services[name].port if name in self.stack.services else free_port()
-        env = self.stack.env_for(name, RABBITMQ_URL=self.proxies[name].url_for(self.broker.url),
-                                 RETRY_DELAY_MS="500")
+        env = self.stack.env_for(name, RETRY_DELAY_MS="500", RABBITMQ_URL=url_as(
+            self.proxies[name].url_for(self.broker.url), name))
         return ServiceProcess(name, port, env=env, log_path=self.stack.work_dir / f"{name}.log")
+
+    def start_broker(self) -> None:
+        """The node, with a broker user per service and their grants (kept in its data
+        folder: a restarted node has them still)."""
+        self.broker.start()
+        grant_local_users("/", node=self.broker.name)
 
     def kill_service(self, name: str) -> None:
         self.stack.services[name].kill()

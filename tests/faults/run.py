@@ -80,7 +80,7 @@ async def run(plan: Plan, work_dir: Path, concurrency: int) -> tuple[list[str], 
         await asyncio.sleep(1)
         assert not any(system.ready(n) for n in s.SERVICE_NAMES), "ready without a broker"
         broker_up = time.monotonic()
-        system.broker.start()
+        system.start_broker()
         joined = await system.wait_ready()
         lines.append(f"services started before the broker: all ready {joined:.1f}s after "
                      f"the broker answered (broker start {time.monotonic() - broker_up - joined:.1f}s)")

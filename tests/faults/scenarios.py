@@ -15,6 +15,7 @@ from typing import Any
 
 import aio_pika
 
+from scripts.broker_users import url_as
 from shared.topology import EVENTS_EXCHANGE
 from tests.faults.checker import Tally, check
 from tests.faults.driver import Journey, JourneyDriver
@@ -196,31 +197,41 @@ class Recorder:
 
 async def redeliver(url: str, messages: list[aio_pika.abc.AbstractIncomingMessage],
                     most: int = 5, seed: int = 5) -> int:
-    """Every recorded event published again 1 to `most` times, all shuffled."""
+    """Every recorded event published again 1 to `most` times, all shuffled, each under
+    the login that first published it (consumers believe the broker's user_id only)."""
     rng = random.Random(seed)
     copies = [m for m in messages for _ in range(rng.randint(1, most))]
     rng.shuffle(copies)
-    async with await aio_pika.connect_robust(url) as connection:
-        channel = await connection.channel(publisher_confirms=True)
-        exchange = await channel.get_exchange(EVENTS_EXCHANGE)
+    connections: dict[str, Any] = {}
+    try:
         for message in copies:
-            await exchange.publish(aio_pika.Message(
+            login = message.user_id or "guest"
+            if login not in connections:
+                connection = await aio_pika.connect_robust(url_as(url, login))
+                channel = await connection.channel(publisher_confirms=True)
+                connections[login] = (connection, await channel.get_exchange(EVENTS_EXCHANGE))
+            await connections[login][1].publish(aio_pika.Message(
                 body=message.body, message_id=message.message_id, app_id=message.app_id,
-                type=message.type, content_type=message.content_type,
+                type=message.type, content_type=message.content_type, user_id=login,
                 correlation_id=message.correlation_id, headers=message.headers,
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                 routing_key=message.routing_key or "")
+    finally:
+        for connection, _ in connections.values():
+            await connection.close()
     return len(copies)
 
 
 async def poison(url: str) -> None:
-    async with await aio_pika.connect_robust(url) as connection:
+    """A malformed stay.checked_out from the front desk's own login: parked, nothing else."""
+    async with await aio_pika.connect_robust(url_as(url, "frontdesk")) as connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(EVENTS_EXCHANGE)
         await exchange.publish(aio_pika.Message(
             body=json.dumps({"type": "stay.checked_out", "payload": {"stay_id": 7}}).encode(),
             message_id="poison-1", app_id="frontdesk", content_type="application/json",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key="stay.checked_out")
+            user_id="frontdesk", delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key="stay.checked_out")
 
 
 async def booking_lag(system: FaultSystem, day: date, number: int) -> float:
