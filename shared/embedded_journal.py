@@ -106,6 +106,7 @@ class EmbeddedStoreFiles:
     def load(self) -> int:
         """Snapshot, then the journals after it; returns the records applied."""
         started = time.monotonic()
+        self._remove_unfinished_snapshots()
         snapshot = self.files.snapshot.read_bytes() if self.files.snapshot.exists() else b""
         snapshot_records, _ = _records(snapshot)
         header = bson.decode(snapshot_records[0], CODEC) if snapshot_records else {}
@@ -140,6 +141,15 @@ class EmbeddedStoreFiles:
             self.snapshot(background=False)
             self.files.legacy_journal.unlink()
         return progress.done
+
+    def _remove_unfinished_snapshots(self) -> None:
+        with open(self.files.lock, "a+b") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # a child of a killed process is still writing one: leave it be
+            for path in self.files.folder.glob(f"{self.files.snapshot.name}.*.tmp"):
+                path.unlink(missing_ok=True)
 
     def _apply_all(self, records: list[bytes], progress: "_Progress") -> None:
         for start in range(0, len(records), 2000):
