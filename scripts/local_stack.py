@@ -71,7 +71,7 @@ class ServiceProcess:
             event = str(entry.get("event", ""))
             if event.startswith("loading ") or event == "loaded documents":
                 details = {k: v for k, v in entry.items()
-                           if k in ("database", "applied", "records", "seconds",
+                           if k in ("database", "applied", "records", "documents", "seconds",
                                     "snapshot_bytes", "journal_bytes", "journals")}
                 return f"{event} {details}"
         return None

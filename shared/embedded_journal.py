@@ -136,6 +136,7 @@ class EmbeddedStoreFiles:
         self.loaded = progress.done
         if progress.done:
             log.info("loaded documents", database=self.files.name, records=progress.done,
+                     documents=sum(len(c._documents) for c in self.store._collections.values()),
                      seconds=round(time.monotonic() - started, 2))
         if legacy:  # a journal of whole calls from an older version: fold it in at once
             self.snapshot(background=False)

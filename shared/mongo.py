@@ -31,9 +31,11 @@ from motor.motor_asyncio import AsyncIOMotorClient
 from mongomock.store import ServerStore
 from mongomock_motor import AsyncMongoMockClient
 
-from shared.embedded_journal import EmbeddedStoreFiles
+from shared.embedded_journal import CODEC, EmbeddedStoreFiles
 from shared.embedded_keys import ChangeLog, KeyedDatabaseStore
 from shared.settings import ServiceSettings
+
+__all__ = ["CODEC", "close_database", "connect_database", "embedded_files", "ping"]
 
 _JOURNALED_WRITES = frozenset({
     "insert_one", "insert_many", "update_one", "update_many", "replace_one",
