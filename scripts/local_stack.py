@@ -182,8 +182,11 @@ def main() -> None:
         for service in services:
             service.start()
         for service in services:
-            service.wait_ready(report=print)
-        print("All five services are ready (embedded store in .data/, logs in .run/):")
+            try:
+                service.wait_ready(report=print)
+            except (RuntimeError, TimeoutError) as problem:
+                print(f"{problem}; it is watched and restarted like any service that dies")
+        print("The five services (embedded store in .data/, logs in .run/):")
         for service in services:
             print(f"  {service.name:<13} {service.url}/docs")
         print(f"  SMTP sink     127.0.0.1:{SMTP_PORT} (mails in .run/smtp.log)")
