@@ -96,8 +96,7 @@ class Hotel:
         self.timings = Timings()
         self.held = 0
         self.done: list[dict[str, str]] = []  # ids of each finished journey
-        self.room_types = list(ROOMS_PER_TYPE)
-        self.weights = list(ROOMS_PER_TYPE.values())
+        self.by_share = [code for code, rooms in ROOMS_PER_TYPE.items() for _ in range(rooms)]
 
     def clients(self) -> dict[str, httpx.AsyncClient]:
         return {name: self.stack.async_client(name, timeout=60) for name in SERVICE_NAMES}
@@ -107,7 +106,8 @@ class Hotel:
         guest_no = n if n % 4 else max(0, n - 97)
         spread = (n * 365) // self.total
         nights = 1 + (n * 7 + attempt) % self.max_nights
-        room_type = self.room_types[(n + attempt) % len(self.room_types)]
+        # Room types in proportion to their rooms (30 twins ... 8 suites).
+        room_type = self.by_share[(n * 37 + attempt * 11) % len(self.by_share)]
         arrival = YEAR_START + timedelta(days=(spread + attempt * 3) % 365)
         return {"guest": {"first_name": f"Guest{guest_no}", "last_name": "Year",
                           "email": f"guest{guest_no}@example.com"},

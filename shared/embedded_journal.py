@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import resource
 import signal
 import threading
 import time
@@ -368,6 +369,9 @@ def _child_writes_snapshot(files: StoreFiles, store: KeyedDatabaseStore, covered
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Nor its sockets: a child outliving a killed parent must not keep the HTTP port
+    # listening (the restarted service could not bind it) or the broker connection open.
+    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     code = 1
     try:
         _write_snapshot(files, store, covered)
