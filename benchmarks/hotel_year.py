@@ -287,7 +287,11 @@ async def measure_restarts(stack: Stack, hotel: "Hotel") -> None:
     replay); then a clean stop and a start from the snapshot it wrote."""
     from tests.e2e.test_delivery_guarantees import wait_until_drained
 
-    await wait_until_drained(stack.amqp_url, *SERVICE_NAMES)
+    try:
+        await wait_until_drained(stack.amqp_url, *SERVICE_NAMES)
+    except Exception as error:  # noqa: BLE001 - a shared broker may be restarted by others
+        print(f"(could not check that the queues drained: {error!r}; counting anyway)")
+        await asyncio.sleep(10)
     witness = Witness(stack, hotel)
     totals_before = witness.totals()
     print("\nPer service (sizes in MB at the end of the run, times in s; docs: documents "
@@ -360,7 +364,9 @@ async def main() -> None:
                   f"{len(hotel.timings.failed)} failed")
             for failure in hotel.timings.failed[:5]:
                 print("  failed:", failure)
-            report_latencies(hotel.timings, [c for c in checkpoints if c <= hotel.held],
+            # A checkpoint the run fell short of (failed journeys) is reported at the count
+            # it reached.
+            report_latencies(hotel.timings, sorted({min(c, hotel.held) for c in checkpoints}),
                              args.window)
             print(f"\nsurvey e-mails received: {len(smtp.messages)}")
             await measure_restarts(stack, hotel)
