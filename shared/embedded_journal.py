@@ -113,14 +113,7 @@ class EmbeddedStoreFiles:
         header = bson.decode(snapshot_records[0], CODEC) if snapshot_records else {}
         covered = header.get("generation", 0)
         journals = [g for g in self.files.generations() if g > covered]
-        journal_bytes = sum(self.files.journal(g).stat().st_size for g in journals)
-        legacy = self.files.legacy_journal.exists()
-        progress = _Progress(self.files.name, header.get("documents", 0))
-        if snapshot or journal_bytes or legacy:
-            log.info(f"loading {progress.expected} documents", database=self.files.name,
-                     snapshot_bytes=len(snapshot), journals=len(journals),
-                     journal_bytes=journal_bytes)
-        self._apply_all(snapshot_records, progress)
+        journal_records = []
         for generation in journals:
             path = self.files.journal(generation)
             data = path.read_bytes()
@@ -129,6 +122,16 @@ class EmbeddedStoreFiles:
                 log.warning("journal ends in a torn record; cut off", path=path.name,
                             bytes=len(data) - whole)
                 os.truncate(path, whole)
+            journal_records.append(records)
+        legacy = self.files.legacy_journal.exists()
+        progress = _Progress(self.files.name, max(len(snapshot_records) - 1, 0)
+                             + sum(len(records) for records in journal_records))
+        if snapshot or journal_records or legacy:
+            log.info(f"loading {progress.expected} documents", database=self.files.name,
+                     snapshot_bytes=len(snapshot), journals=len(journals),
+                     journal_bytes=sum(len(r) for records in journal_records for r in records))
+        self._apply_all(snapshot_records, progress)
+        for records in journal_records:
             self._apply_all(records, progress)
             self.writes_since_snapshot += len(records)
         if legacy:

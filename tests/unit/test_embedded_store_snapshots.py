@@ -161,3 +161,19 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_write(tmp_path) -
         acknowledged = held - 1
         files = embedded_files(database)
         files.close()  # leaves the folder as a clean stop would, for the next round
+
+
+async def test_a_journal_of_whole_calls_from_before_snapshots_is_folded_in(tmp_path) -> None:
+    import bson
+
+    legacy = tmp_path / "snap-test.journal"
+    legacy.write_bytes(b"".join(bson.encode(record) for record in (
+        {"c": "guests", "m": "create_index", "a": [[["email", 1]]], "k": {"unique": True}},
+        {"c": "guests", "m": "insert_one", "a": [{"_id": 1, "email": "a@x"}], "k": {}},
+        {"c": "guests", "m": "update_one", "a": [{"_id": 1}, {"$set": {"tier": "gold"}}],
+         "k": {}},
+    )))
+    database = connect_database(settings(tmp_path))
+    assert await database["guests"].find_one({"email": "a@x"}) == {
+        "_id": 1, "email": "a@x", "tier": "gold"}
+    assert not legacy.exists() and (tmp_path / "snap-test.snapshot").exists()
