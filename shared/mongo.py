@@ -4,13 +4,14 @@ With `MONGODB_URL` set, motor talks to a real MongoDB (replica set or sharded cl
 past one machine). Without it, mongomock-motor gives the same async API in memory, for
 a one-command local run and fast tests. Repositories use only what both support.
 
-The embedded store is for one process. With `EMBEDDED_STORE_DIR` it journals every
-successful write (the call and its arguments, BSON-encoded) to an append-only file and
-replays it on start, so a process killed with SIGKILL comes back with its data, as it
-would on a real MongoDB. The journal is rewritten as a compact snapshot at each start.
+The embedded store is for one process. Lookups by `_id` or by the fields of an index
+find their documents through key maps instead of scanning (shared/embedded_keys.py).
+With `EMBEDDED_STORE_DIR` it keeps a snapshot and a journal of the documents each write
+changed (shared/embedded_journal.py): start-up loads the snapshot and replays only the
+writes after it, snapshots are taken in the background and at a clean stop, so a
+process killed with SIGKILL comes back with its data, as it would on a real MongoDB.
 Writes go to the OS before the call returns (and so before any ack): that survives a
 process dying, not a machine losing power, which is what a real MongoDB is for.
-Upserts must name their `_id` in the filter so that a replay recreates the same ids.
 
 mongomock-motor runs each call to completion without handing control back to the event
 loop, so two requests in one process never interleave and a missing guard never shows up
@@ -22,84 +23,25 @@ round trip to a real MongoDB does. The tests run with it on; make run may too.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 from pathlib import Path
 from typing import Any
 
-import bson
-from bson.codec_options import CodecOptions
 from motor.motor_asyncio import AsyncIOMotorClient
+from mongomock.store import ServerStore
 from mongomock_motor import AsyncMongoMockClient
-from pymongo import ReturnDocument
 
+from shared.embedded_journal import CODEC, EmbeddedStoreFiles
+from shared.embedded_keys import ChangeLog, KeyedDatabaseStore
 from shared.settings import ServiceSettings
 
-CODEC = CodecOptions(tz_aware=True)
+__all__ = ["CODEC", "close_database", "connect_database", "embedded_files", "ping"]
 
 _JOURNALED_WRITES = frozenset({
     "insert_one", "insert_many", "update_one", "update_many", "replace_one",
     "delete_one", "delete_many", "find_one_and_update", "find_one_and_replace",
-    "find_one_and_delete", "create_index", "drop",
+    "find_one_and_delete", "bulk_write", "create_index", "drop_index", "drop",
 })
-
-
-class _Journal:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def replay(self, database: Any) -> int:
-        if not self.path.exists():
-            return 0
-        count = 0
-        data = self.path.read_bytes()
-        for record in bson.decode_all(data, CODEC):
-            collection = database.delegate.get_collection(record["c"])
-            args = record["a"]
-            if record["m"] == "create_index" and isinstance(args[0], list):
-                args[0] = [tuple(pair) for pair in args[0]]  # BSON turned the pairs into lists
-            getattr(collection, record["m"])(*args, **_decode_kwargs(record["k"]))
-            count += 1
-        return count
-
-    def compact(self, database: Any) -> None:
-        """Rewrite the journal as one insert per document plus the index specs."""
-        tmp = self.path.with_suffix(".compacting")
-        with open(tmp, "wb") as out:
-            for name in database.delegate.list_collection_names():
-                collection = database.delegate.get_collection(name)
-                for index in collection.list_indexes():
-                    if index["name"] == "_id_":
-                        continue
-                    keys = list(index["key"].items())
-                    options = {k: v for k, v in index.items()
-                               if k in ("unique", "sparse", "name", "expireAfterSeconds")}
-                    out.write(_record(name, "create_index", [keys], options))
-                for document in collection.find({}):
-                    out.write(_record(name, "insert_one", [document], {}))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, self.path)
-
-    def append(self, collection: str, method: str, args: tuple, kwargs: dict) -> None:
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        os.write(self._fd, _record(collection, method, list(args), kwargs))
-
-
-def _record(collection: str, method: str, args: list, kwargs: dict) -> bytes:
-    encoded = {k: (v.value if isinstance(v, ReturnDocument) else v) for k, v in kwargs.items()}
-    if "return_document" in kwargs:
-        encoded["return_document"] = bool(kwargs["return_document"])
-    return bson.encode({"c": collection, "m": method, "a": args, "k": encoded})
-
-
-def _decode_kwargs(kwargs: dict) -> dict:
-    if "return_document" in kwargs:
-        kwargs["return_document"] = ReturnDocument.AFTER if kwargs["return_document"] \
-            else ReturnDocument.BEFORE
-    return kwargs
 
 
 class _Interleaving:
@@ -155,7 +97,7 @@ class _EmbeddedCollection:
     """Passes every call to the mongomock-motor collection; journals successful writes
     (with a journal) and yields to the event loop around each call (when interleaving)."""
 
-    def __init__(self, collection: Any, journal: _Journal | None,
+    def __init__(self, collection: Any, journal: EmbeddedStoreFiles | None,
                  interleaving: _Interleaving | None) -> None:
         self._collection = collection
         self._journal = journal
@@ -174,10 +116,12 @@ class _EmbeddedCollection:
         async def call(*args: Any, **kwargs: Any) -> Any:
             if interleaving is not None:
                 await interleaving.pause()
-            result = await attribute(*args, **kwargs)
-            if journaled:
-                assert self._journal is not None
-                self._journal.append(self._collection.name, name, args, kwargs)
+            try:
+                result = await attribute(*args, **kwargs)
+            finally:
+                if journaled:  # what the call changed, even if it failed half-way
+                    assert self._journal is not None
+                    self._journal.record_call(self._collection.name, name, args, kwargs)
             if interleaving is not None:
                 await interleaving.pause()
             return result
@@ -186,7 +130,7 @@ class _EmbeddedCollection:
 
 
 class _EmbeddedDatabase:
-    def __init__(self, database: Any, journal: _Journal | None,
+    def __init__(self, database: Any, journal: EmbeddedStoreFiles | None,
                  interleaving: _Interleaving | None) -> None:
         self._database = database
         self._journal = journal
@@ -205,20 +149,39 @@ def connect_database(settings: ServiceSettings) -> Any:
         client = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True, uuidRepresentation="standard")
         return client.get_database(settings.database_name)
 
-    database = AsyncMongoMockClient(tz_aware=True).get_database(settings.database_name)
+    changes = ChangeLog() if settings.embedded_store_dir else None
+    server = ServerStore()
+    server._databases[settings.database_name] = store = KeyedDatabaseStore(changes)
+    database = AsyncMongoMockClient(tz_aware=True, _store=server) \
+        .get_database(settings.database_name)
     interleaving = _Interleaving(settings.embedded_store_max_delay_ms,
                                  settings.embedded_store_seed) \
         if settings.embedded_store_interleave else None
     journal = None
     if settings.embedded_store_dir:
+        assert changes is not None
         folder = Path(settings.embedded_store_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        journal = _Journal(folder / f"{settings.database_name}.journal")
-        journal.replay(database)
-        journal.compact(database)
+        journal = EmbeddedStoreFiles(
+            folder, settings.database_name, store, changes, database.delegate.get_collection,
+            snapshot_writes=settings.embedded_store_snapshot_writes,
+            snapshot_seconds=settings.embedded_store_snapshot_minutes * 60)
+        journal.load()
     if journal is None and interleaving is None:
         return database
     return _EmbeddedDatabase(database, journal, interleaving)
+
+
+def close_database(database: Any) -> None:
+    """Clean stop: the embedded store writes its snapshot (a no-op on MongoDB)."""
+    journal = getattr(database, "_journal", None)
+    if isinstance(journal, EmbeddedStoreFiles):
+        journal.close()
+
+
+def embedded_files(database: Any) -> EmbeddedStoreFiles | None:
+    journal = getattr(database, "_journal", None)
+    return journal if isinstance(journal, EmbeddedStoreFiles) else None
 
 
 async def ping(database: Any) -> bool:

@@ -26,6 +26,10 @@ class ServiceSettings(BaseSettings):
     embedded_store_interleave: bool = False
     embedded_store_max_delay_ms: float = Field(default=2.0, ge=0, le=1000)
     embedded_store_seed: int | None = None
+    # Embedded store with a folder: a snapshot is written in the background after this
+    # many journaled writes, or this many minutes after the last one if there were writes.
+    embedded_store_snapshot_writes: int = Field(default=10_000, ge=1)
+    embedded_store_snapshot_minutes: float = Field(default=10.0, gt=0)
 
     # Consumers: bounded prefetch, delayed retry, then the parking lot.
     prefetch_count: int = Field(default=20, ge=1, le=1000)

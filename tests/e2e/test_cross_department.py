@@ -109,12 +109,13 @@ async def test_goodwill_from_a_resolved_case_reaches_the_loyalty_balance_once(
 
 
 def journal_documents(store: Path) -> list[tuple[str, str, dict]]:
-    """(service, collection, document) for every document a stopped service left."""
+    """(service, collection, document) for every document a stopped service left (a clean
+    stop writes them all to the store's snapshot)."""
     found = []
-    for journal in store.glob("*/*.journal"):
-        for record in bson.decode_all(journal.read_bytes(), CODEC):
-            if record["m"] == "insert_one":
-                found.append((journal.parent.name, record["c"], record["a"][0]))
+    for snapshot in store.glob("*/*.snapshot"):
+        for record in bson.decode_all(snapshot.read_bytes(), CODEC):
+            if record.get("o") == "p":
+                found.append((snapshot.parent.name, record["c"], record["d"]))
     return found
 
 
@@ -172,7 +173,7 @@ async def test_erasure_leaves_no_trace_of_the_guest_in_any_service_but_the_invoi
     assert erased.status_code == 202, erased.text
     await wait_until_drained(amqp_url, *SERVICE_NAMES, settle=2)
 
-    # Restart every service: its store rewrites the journal as a snapshot of what is left.
+    # Restart every service: a clean stop writes a snapshot of what is left.
     for name in SERVICE_NAMES:
         stack.restart(name)
         stack.services[name].stop()
@@ -187,7 +188,7 @@ async def test_erasure_leaves_no_trace_of_the_guest_in_any_service_but_the_invoi
 
 
 def journal_documents_of_running(stack: Stack) -> list[tuple[str, str, dict]]:
-    """The services' data as it stands, read from a compacted copy of each journal."""
+    """The services' data as it stands, read from the snapshot a clean stop writes."""
     for name in SERVICE_NAMES:
         stack.restart(name)
     return journal_documents(stack.work_dir / "store")

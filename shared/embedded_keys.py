@@ -1,0 +1,310 @@
+"""Keyed operations for the embedded store: find a document by key, not by a scan.
+
+mongomock evaluates every filter against every document of the collection, lookups by
+`_id` and unique checks included, so each call costs time in proportion to the data
+held. Here each collection's store keeps, for every index it has, a map from the
+index's key (the values of its fields) to the ids of the documents holding it, updated
+on every write. A filter with plain equality on `_id` or on all the fields of an index
+(`$eq` and `$in` too) is evaluated only against those documents; anything else scans as
+before. Unique checks use the same maps. The result is the same documents in the same
+natural order; the maps only choose which documents are looked at.
+
+Documents whose key cannot be hashed as MongoDB compares it (an array on the path, which
+makes a multikey entry) are kept aside per index and always looked at, so the maps can
+narrow a search but never miss a document.
+
+The stores also note which documents each write touched (`ChangeLog`), which is what
+the journal records (shared/embedded_journal.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+from mongomock import DuplicateKeyError, helpers
+from mongomock import collection as mongomock_collection
+from mongomock.filtering import filter_applies
+from mongomock.store import CollectionStore, DatabaseStore
+
+# How often a filter was served by a key and how often it scanned: for tests and
+# benchmarks, and to spot a query that should have a key.
+COUNTERS: Counter[str] = Counter()
+# Lookups by key; False makes every call scan as plain mongomock does (tests show
+# what the maps save by switching it off).
+KEYED_LOOKUPS = True
+_MAX_KEY_COMBINATIONS = 1000
+
+
+class _Unkeyable(Exception):
+    """A value MongoDB would compare differently from Python's hash equality."""
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, bool):
+        return ("bool", value)  # True == 1 in Python, not in MongoDB
+    if isinstance(value, (datetime, date)) or isinstance(value, (list, re.Pattern)):
+        raise _Unkeyable  # datetimes: naive/aware and rounding rules; arrays: multikey
+    if isinstance(value, dict):
+        return ("doc", tuple((k, _canonical(v)) for k, v in value.items()))
+    try:
+        hash(value)
+    except TypeError:
+        raise _Unkeyable from None
+    return value
+
+
+def _document_value(document: dict, path: str) -> Any:
+    current: Any = document
+    for part in path.split("."):
+        if not isinstance(current, dict):
+            raise _Unkeyable  # an array or a scalar on the path: leave it to the filter
+        if part not in current:
+            return None  # MongoDB indexes a missing field as null
+        current = current[part]
+    return _canonical(current)
+
+
+def _id_key(value: Any) -> Any:
+    return helpers.hashdict(value) if isinstance(value, dict) else value
+
+
+class ChangeLog:
+    """The documents touched since the last `drain`, per collection, with whether each
+    existed before its first touch (an insert, an update or a delete)."""
+
+    def __init__(self) -> None:
+        self._touched: dict[tuple[str, Any], bool] = {}
+
+    def touch(self, collection: str, id_key: Any, existed: bool) -> None:
+        self._touched.setdefault((collection, id_key), existed)
+
+    def drain(self) -> list[tuple[str, Any, bool]]:
+        touched, self._touched = self._touched, {}
+        return [(collection, id_key, existed) for (collection, id_key), existed in touched.items()]
+
+
+class _KeyMap:
+    """One index: its key -> ids, the key each id is filed under, and the ids kept aside."""
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        self.fields = fields
+        self.ids_by_key: dict[tuple, set[Any]] = {}
+        self.key_of: dict[Any, tuple] = {}
+        self.aside: set[Any] = set()
+
+    def file(self, id_key: Any, document: dict) -> None:
+        self.forget(id_key)
+        try:
+            key = tuple(_document_value(document, field) for field in self.fields)
+        except _Unkeyable:
+            self.aside.add(id_key)
+            return
+        self.key_of[id_key] = key
+        self.ids_by_key.setdefault(key, set()).add(id_key)
+
+    def forget(self, id_key: Any) -> None:
+        self.aside.discard(id_key)
+        key = self.key_of.pop(id_key, None)
+        if key is not None:
+            ids = self.ids_by_key[key]
+            ids.discard(id_key)
+            if not ids:
+                del self.ids_by_key[key]
+
+
+class KeyedCollectionStore(CollectionStore):
+    """A mongomock collection store that keeps a key map per index and notes changes."""
+
+    def __init__(self, name: str, changes: ChangeLog | None = None) -> None:
+        super().__init__(name)
+        self.changes = changes
+        self.maps: dict[tuple[str, ...], _KeyMap] = {}
+        self._order: dict[Any, int] = {}  # insertion order, to keep natural order
+        self._next = itertools.count()
+
+    # -- writes: every path by which mongomock changes a document ends in one of these
+    def __setitem__(self, id_key: Any, document: dict) -> None:
+        existed = id_key in self._documents
+        super().__setitem__(id_key, document)
+        if not existed:
+            self._order[id_key] = next(self._next)
+        self._file(id_key, document, existed)
+
+    def __delitem__(self, id_key: Any) -> None:
+        super().__delitem__(id_key)
+        self._order.pop(id_key, None)
+        for key_map in self.maps.values():
+            key_map.forget(id_key)
+        if self.changes is not None:
+            self.changes.touch(self.name, id_key, True)
+
+    def modified(self, document: dict) -> None:
+        """A document changed in place (mongomock's updates do that)."""
+        self._file(_id_key(document["_id"]), document, True)
+
+    def _file(self, id_key: Any, document: dict, existed: bool) -> None:
+        for key_map in self.maps.values():
+            key_map.file(id_key, document)
+        if self.changes is not None:
+            self.changes.touch(self.name, id_key, existed)
+
+    def drop(self) -> None:
+        super().drop()
+        self.maps.clear()
+        self._order.clear()
+
+    def create_index(self, index_name: str, index_dict: dict) -> None:
+        super().create_index(index_name, index_dict)
+        fields = tuple(field for field, _ in index_dict["key"])
+        if fields not in self.maps:
+            key_map = self.maps[fields] = _KeyMap(fields)
+            for id_key, document in self._documents.items():
+                key_map.file(id_key, document)
+
+    def drop_index(self, index_name: str) -> None:
+        fields = tuple(field for field, _ in self.indexes[index_name]["key"])
+        super().drop_index(index_name)
+        if not any(tuple(f for f, _ in index["key"]) == fields for index in self.indexes.values()):
+            self.maps.pop(fields, None)
+
+    def put(self, document: dict) -> None:
+        """Stores a document as it is (a replayed journal record or a snapshot's)."""
+        self[_id_key(document["_id"])] = document
+
+    # -- reads
+    def candidates(self, filter: dict) -> list[Any] | None:
+        """The ids of the only documents that can match `filter`, in natural order, or
+        None when no key narrows the search."""
+        if self._ttl_indexes:
+            return None  # expiry runs on a scan; keep mongomock's behaviour
+        equalities = _equalities(filter)
+        if not equalities:
+            return None
+        if "_id" in equalities:
+            ids = {_id_key(value) for value in equalities["_id"]}
+            found: Iterable[Any] = (i for i in ids if i in self._documents)
+        else:
+            best: set[Any] | None = None
+            for fields, key_map in self.maps.items():
+                if not all(field in equalities for field in fields):
+                    continue
+                ids = _ids_for(key_map, [equalities[field] for field in fields])
+                if ids is not None and (best is None or len(ids) < len(best)):
+                    best = ids
+            if best is None:
+                return None
+            found = best
+        return sorted(found, key=self._order.__getitem__)
+
+
+def _ids_for(key_map: _KeyMap, values: list[list[Any]]) -> set[Any] | None:
+    combinations = 1
+    for options in values:
+        combinations *= len(options)
+    if combinations > _MAX_KEY_COMBINATIONS:
+        return None
+    try:
+        keys = [tuple(_canonical(v) for v in combination)
+                for combination in itertools.product(*values)]
+    except _Unkeyable:
+        return None
+    ids = set(key_map.aside)
+    for key in keys:
+        ids |= key_map.ids_by_key.get(key, set())
+    return ids
+
+
+def _equalities(filter: Any) -> dict[str, list[Any]]:
+    """field -> the values it must equal one of, for the plain equalities of a filter."""
+    equalities: dict[str, list[Any]] = {}
+    if not isinstance(filter, dict):
+        return equalities
+    for field, condition in filter.items():
+        if field == "$and" and isinstance(condition, list):
+            for part in condition:
+                for name, values in _equalities(part).items():
+                    equalities.setdefault(name, values)
+            continue
+        if field.startswith("$"):
+            continue
+        if isinstance(condition, dict) and any(str(op).startswith("$") for op in condition):
+            if set(condition) == {"$eq"}:
+                equalities[field] = [condition["$eq"]]
+            elif set(condition) == {"$in"} and isinstance(condition["$in"], (list, tuple)):
+                equalities[field] = list(condition["$in"])
+            continue
+        if isinstance(condition, (list, re.Pattern)):
+            continue  # array equality and regular expressions: leave them to the filter
+        equalities[field] = [condition]
+    return equalities
+
+
+class KeyedDatabaseStore(DatabaseStore):
+    def __init__(self, changes: ChangeLog | None = None) -> None:
+        super().__init__()
+        self.changes = changes
+
+    def __getitem__(self, name: str) -> KeyedCollectionStore:
+        try:
+            return self._collections[name]
+        except KeyError:
+            store = self._collections[name] = KeyedCollectionStore(name, self.changes)
+            return store
+
+    def rename(self, name: str, new_name: str) -> None:
+        store = self._collections.pop(name, None) or KeyedCollectionStore(new_name, self.changes)
+        store.name = new_name
+        self._collections[new_name] = store
+
+
+# -- the two places where mongomock scans: filtering and unique checks
+_scan_documents = mongomock_collection.Collection._iter_documents
+_scan_uniques = mongomock_collection.Collection._ensure_uniques
+
+
+def _iter_documents(self: Any, filter: Any) -> Iterator[dict]:
+    store = self._store
+    if KEYED_LOOKUPS and isinstance(store, KeyedCollectionStore):
+        ids = store.candidates(filter)
+        if ids is not None:
+            COUNTERS["keyed"] += 1
+            documents = [store._documents[i] for i in ids]
+            return (document for document in documents
+                    if mongomock_collection.filter_applies(filter, document))
+    COUNTERS["scanned"] += 1
+    return _scan_documents(self, filter)
+
+
+def _ensure_uniques(self: Any, new_data: dict) -> None:
+    store = self._store
+    if not isinstance(store, KeyedCollectionStore):
+        return _scan_uniques(self, new_data)
+    store.modified(new_data)
+    if not KEYED_LOOKUPS:
+        return _scan_uniques(self, new_data)
+    own = _id_key(new_data["_id"])
+    for index in store.indexes.values():
+        if not index.get("unique"):
+            continue
+        key_map = store.maps[tuple(field for field, _ in index["key"])]
+        if index.get("partialFilterExpression") is not None or key_map.aside:
+            return _scan_uniques(self, new_data)  # rare: let mongomock decide
+        key = key_map.key_of.get(own)
+        if key is None:
+            return _scan_uniques(self, new_data)
+        if index.get("sparse") and all(value is None for value in key):
+            continue
+        if len(key_map.ids_by_key.get(key, ())) > 1:
+            raise DuplicateKeyError("E11000 Duplicate Key Error", 11000)
+    return None
+
+
+mongomock_collection.Collection._iter_documents = _iter_documents
+mongomock_collection.Collection._ensure_uniques = _ensure_uniques
+# filter_applies stays mongomock's: keyed reads evaluate the whole filter on each candidate.
+assert filter_applies is mongomock_collection.filter_applies

@@ -1,0 +1,98 @@
+"""Keyed operations: a lookup by `_id` or by an index's fields looks at the documents with
+that key only, and a unique check does not scan either; results are those of a scan."""
+
+from collections.abc import Iterator
+
+import pytest
+from mongomock import collection as mongomock_collection
+from pymongo.errors import DuplicateKeyError
+
+from shared import embedded_keys
+from shared.mongo import connect_database
+from shared.settings import ServiceSettings
+
+HELD = 2000
+
+
+@pytest.fixture
+def examined(monkeypatch) -> Iterator[list[int]]:
+    """Counts the documents mongomock evaluates a filter against."""
+    count = [0]
+    evaluate = mongomock_collection.filter_applies
+
+    def counting(filter, document):  # noqa: A002 - mongomock's name
+        count[0] += 1
+        return evaluate(filter, document)
+
+    monkeypatch.setattr(mongomock_collection, "filter_applies", counting)
+    yield count
+
+
+async def _filled(tmp_path=None):
+    database = connect_database(ServiceSettings(
+        service_name="keys-test", http_port=1,
+        embedded_store_dir=str(tmp_path) if tmp_path else None))
+    tasks = database["tasks"]
+    await tasks.create_index("code", unique=True)
+    await tasks.create_index("ref", unique=True, sparse=True)
+    await tasks.create_index([("property_id", 1), ("stay_id", 1)])
+    await tasks.insert_many([{"_id": f"t{i}", "code": i, "property_id": "p",
+                              "stay_id": f"s{i // 2}", "tags": [i % 3]}
+                             for i in range(HELD)])
+    return database
+
+
+async def test_keyed_reads_and_writes_look_at_their_documents_only(examined) -> None:
+    tasks = (await _filled())["tasks"]
+
+    async def looked_at(call) -> int:
+        examined[0] = 0
+        try:
+            await call
+        except DuplicateKeyError:
+            pass
+        return examined[0]
+
+    # Each figure is the number of documents the filter was evaluated against, of 2,000.
+    assert await looked_at(tasks.find_one({"_id": "t1500"})) == 1
+    assert await looked_at(tasks.find_one({"code": 77})) == 1
+    assert await looked_at(tasks.find({"property_id": "p", "stay_id": "s10"}).to_list(None)) == 2
+    assert await looked_at(tasks.count_documents({"_id": {"$in": ["t1", "t2", "nope"]}})) == 2
+    assert await looked_at(tasks.update_one({"_id": "t5"}, {"$set": {"done": True}})) == 1
+    assert await looked_at(tasks.find_one_and_update({"code": 6}, {"$inc": {"n": 1}})) == 2
+    assert await looked_at(tasks.delete_one({"_id": "t7"})) == 1
+    # Unique checks through the maps; a refused write looks up the key it collided on
+    # (mongomock-motor's error details: one document per unique index hit).
+    assert await looked_at(tasks.insert_one({"_id": "new", "code": HELD + 1})) == 0
+    assert await looked_at(tasks.insert_one({"_id": "dup", "code": 3})) == 3
+    assert await looked_at(tasks.update_one({"_id": "t8"}, {"$set": {"code": 9}})) == 3
+    assert await tasks.find_one({"_id": "dup"}) is None
+    assert (await tasks.find_one({"_id": "t8"}))["code"] == 8  # the refused update undone
+    assert [t["_id"] for t in await tasks.find({"code": 9}).to_list(None)] == ["t9"]
+
+
+async def test_without_the_maps_the_same_calls_scan_the_collection(examined, monkeypatch) -> None:
+    tasks = (await _filled())["tasks"]
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
+    examined[0] = 0
+    await tasks.find_one({"code": 1999})
+    await tasks.update_one({"_id": "t5"}, {"$set": {"done": True}})
+    assert examined[0] >= 2 * HELD - 10
+
+
+async def test_other_filters_still_scan_and_agree_with_keyed_ones() -> None:
+    tasks = (await _filled())["tasks"]
+    await tasks.update_one({"_id": "t4"}, {"$set": {"ref": "r4", "stay_id": "moved"}})
+    assert [t["_id"] for t in await tasks.find({"stay_id": "moved"}).to_list(None)] == ["t4"]
+    assert [t["_id"] for t in await tasks.find({"property_id": "p", "stay_id": "s2"})
+            .to_list(None)] == ["t5"]  # t4 moved away from s2
+    assert await tasks.count_documents({"ref": None}) == HELD - 1  # sparse: missing is null
+    assert await tasks.count_documents({"tags": 1}) == len(range(1, HELD, 3))
+    await tasks.insert_one({"_id": "t-other", "code": -1, "property_id": "p", "ref": "r5"})
+    with pytest.raises(DuplicateKeyError):
+        await tasks.insert_one({"_id": "x", "code": -2, "ref": "r4"})
+    await tasks.insert_one({"_id": "y", "code": -3})  # sparse: a second missing ref is fine
+    await tasks.delete_many({"property_id": "p", "stay_id": {"$in": ["s0", "s1"]}})
+    assert await tasks.find_one({"_id": "t0"}) is None
+    assert (await tasks.find_one({"code": 0})) is None
+    await tasks.insert_one({"_id": "t0", "code": 0})  # its unique key is free again
