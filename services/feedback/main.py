@@ -12,6 +12,7 @@ from .config import Settings
 from .consumers import register_consumers
 from .escalation import EscalationWorker
 from .mailer import CaseResultMailer, SurveyMailer
+from .pages import feedback_pages
 from .repository import OUTBOX_COLLECTIONS, FeedbackRepository
 from .service import Clock, FeedbackService, utc_now
 
@@ -33,7 +34,7 @@ def create_app(settings: Settings | None = None, sender: MessageSender | None = 
                               clock=clock)
     register_consumers(runtime.broker, service)
     return create_service_app(runtime, title="Feedback service",
-                              routers=[feedback_router(service)],
+                              routers=[feedback_router(service), feedback_pages(runtime)],
                               prepare_database=service.prepare,
                               workers=[mailer, results, escalation])
 

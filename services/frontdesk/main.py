@@ -16,6 +16,7 @@ from .audit import NightAuditWorker
 from .config import Settings
 from .consumers import register_consumers
 from .folio_service import FolioService
+from .pages import frontdesk_pages
 from .projections import ERASED, ERASED_STAY_FIELDS, Projections
 from .records import PropertyClock
 from .repository import OUTBOX_COLLECTIONS, FrontDeskRepository
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     workers.append(retention_job(runtime.database, settings))
     return create_service_app(
         runtime, title="Front desk service",
-        routers=[frontdesk_router(service, folio, runtime.audit)],
+        routers=[frontdesk_router(service, folio, runtime.audit), frontdesk_pages(runtime, service.today)],
         prepare_database=lambda: repository.prepare(setup),
         workers=workers,
     )
