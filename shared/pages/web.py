@@ -172,7 +172,8 @@ class StaffPages:
     @staticmethod
     def done(path: str, notice: str) -> RedirectResponse:
         """After a form: back to a screen (303, so a reload does not post again)."""
-        return RedirectResponse(f"{path}?notice={quote(notice)}", status_code=303)
+        joiner = "&" if "?" in path else "?"
+        return RedirectResponse(f"{path}{joiner}notice={quote(notice)}", status_code=303)
 
     async def api(self, request: Request, session: StaffSession, method: str, path: str, *,
                   json: Any = None, params: dict[str, Any] | None = None) -> ApiAnswer:
