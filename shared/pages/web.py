@@ -27,7 +27,7 @@ from shared.pages.session import COOKIE, COOKIE_PATH, CSRF_FIELD, StaffSession, 
 log = get_logger(__name__)
 
 HERE = Path(__file__).parent
-STATIC = {"pages.css": "text/css", "charts.js": "text/javascript", "pages.js": "text/javascript"}
+STATIC = {"pages.css": "text/css", "charts.js": "text/javascript"}
 # No inline script or style, nothing from elsewhere; no page in a frame; no referrer (a
 # survey link's token must not leak to another site).
 SECURITY_HEADERS = {
