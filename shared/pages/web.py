@@ -9,6 +9,7 @@ lacking the scopes: 403. The API call then applies the very same access policy a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,9 @@ from shared.logging import get_logger
 from shared.pages.session import COOKIE, COOKIE_PATH, CSRF_FIELD, StaffSession, session_from
 
 log = get_logger(__name__)
+# httpx logs every request's URL at INFO; the screens' in-process calls carry search
+# criteria (a guest's name) in theirs, and personal data is never logged.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 HERE = Path(__file__).parent
 STATIC = {"pages.css": "text/css", "charts.js": "text/javascript"}
