@@ -9,7 +9,9 @@ lacking the scopes: 403. The API call then applies the very same access policy a
 
 from __future__ import annotations
 
+import hmac
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,21 +215,38 @@ class StaffPages:
         async def home() -> Response:
             return RedirectResponse(self.nav[0][0], status_code=303)
 
+        login_cookie = f"{self.cookie}_login"
+
         @router.get("/login")
         async def login_form(request: Request) -> Response:
-            return self.render(request, None, "login.html", next=_safe_next(request))
+            # Before a session there is no key to derive a token from: a random one, in a
+            # cookie and in the form (double submit), so no other site can sign you in.
+            token = secrets.token_urlsafe(24)
+            response = self.render(request, None, "login.html", next=_safe_next(request),
+                                   login_token=token)
+            response.set_cookie(login_cookie, token, httponly=True, samesite="strict",
+                                secure=self.secure_cookie, path=f"{COOKIE_PATH}/login",
+                                max_age=3600)
+            return response
 
         @router.post("/login")
         async def login(request: Request) -> Response:
             form = await read_form(request) or {}
+            expected = request.cookies.get(login_cookie, "")
+            if not expected or not hmac.compare_digest(form.get(CSRF_FIELD, ""), expected):
+                return self.render(request, None, "login.html", 403, next=_safe_next(request),
+                                   failure="This sign-in form has expired. Please try again.",
+                                   login_token="")
             credential = form.get("api_key", "").strip()
             session = session_from(credential, self.keys)
             if session is None:
                 return self.render(request, None, "login.html", 401, next=_safe_next(request),
-                                   failure="That key is not valid for this service.")
+                                   failure="That key is not valid for this service.",
+                                   login_token=expected)
             if not session.may(allowed):
                 return self.render(request, None, "login.html", 403, next=_safe_next(request),
-                                   failure=f"That key has no access to the {self.title} screens.")
+                                   failure=f"That key has no access to the {self.title} screens.",
+                                   login_token=expected)
             response = RedirectResponse(_safe_next(request), status_code=303)
             response.set_cookie(self.cookie, credential, httponly=True, samesite="strict",
                                 secure=self.secure_cookie, path=COOKIE_PATH, max_age=12 * 3600)

@@ -128,20 +128,35 @@ async def test_the_departments_own_key_opens_its_screens_and_only_ops_opens_the_
     assert parking.status_code == 403 and SCREEN_REFUSAL in parking.text
 
 
+async def login_token(app, service: str) -> tuple[dict[str, str], str]:
+    """The sign-in form's token and its cookie, as a browser gets them."""
+    form = await ask(app, "GET", "/app/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)[1]
+    return {f"hotel_staff_{service}_login": form.cookies[f"hotel_staff_{service}_login"]}, token
+
+
 @pytest.mark.parametrize("service", SERVICES)
-async def test_sign_in_takes_only_a_key_of_the_department(apps, service: str) -> None:
+async def test_sign_in_takes_only_a_key_of_the_department_from_its_own_form(apps, service: str) -> None:
     app = apps[service]
     own, other = SERVICES[service]
-    wrong = await ask(app, "POST", "/app/login", data={"api_key": CREDENTIALS.by_name[other]})
+    cookies, token = await login_token(app, service)
+    wrong = await ask(app, "POST", "/app/login", cookies,
+                      {"api_key": CREDENTIALS.by_name[other], "csrf_token": token})
     assert wrong.status_code == 403 and "set-cookie" not in wrong.headers
-    forged = await ask(app, "POST", "/app/login", data={"api_key": "test-manager.nope"})
+    forged = await ask(app, "POST", "/app/login", cookies,
+                       {"api_key": "test-manager.nope", "csrf_token": token})
     assert forged.status_code == 401 and "set-cookie" not in forged.headers
-    right = await ask(app, "POST", f"/app/login?next=/app/{service}",
-                      data={"api_key": CREDENTIALS.by_name[own]})
+    # From another site's form: no token, or a token without its cookie.
+    for without in ((cookies, {}), ({}, {"csrf_token": token})):
+        refused = await ask(app, "POST", "/app/login", without[0],
+                            {"api_key": CREDENTIALS.by_name[own], **without[1]})
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers
+    right = await ask(app, "POST", f"/app/login?next=/app/{service}", cookies,
+                      {"api_key": CREDENTIALS.by_name[own], "csrf_token": token})
     assert right.status_code == 303 and right.headers["location"] == f"/app/{service}"
     cookie = right.headers["set-cookie"].lower()
     assert f"hotel_staff_{service}=" in cookie
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/app" in cookie
-    away = await ask(app, "POST", "/app/login?next=//evil.example/x",
-                     data={"api_key": CREDENTIALS.by_name[own]})
+    away = await ask(app, "POST", "/app/login?next=//evil.example/x", cookies,
+                     {"api_key": CREDENTIALS.by_name[own], "csrf_token": token})
     assert away.headers["location"] == "/app"  # never an open redirect
