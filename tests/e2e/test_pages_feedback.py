@@ -41,6 +41,7 @@ async def test_a_guest_answers_the_mailed_survey_and_the_low_score_opens_a_case_
     assert link.startswith(base), link
 
     page = browser_page
+    await page.set_viewport_size({"width": 390, "height": 844})  # the guest's phone
     await page.goto(link)
     assert await page.get_attribute("html", "lang") == "zh"
     assert await page.inner_text("h1") == "您对本次入住满意吗?"
@@ -83,6 +84,7 @@ async def test_a_guest_answers_the_mailed_survey_and_the_low_score_opens_a_case_
     assert survey["status"] == "answered"
 
     # Guest relations: the case of the low score, with its owner and deadline.
+    await page.set_viewport_size({"width": 1100, "height": 900})
     await sign_in(page, base, "/app/feedback", stack.credentials.by_name["feedback"])
 
     async def case_on_screen() -> bool:
