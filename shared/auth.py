@@ -53,6 +53,8 @@ COMMON_PUBLIC: tuple[tuple[str, str], ...] = (
     ("GET", "/livez"), ("GET", "/readyz"),
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
+    # The staff screens check their own session cookie and scopes (shared/pages/web.py).
+    ("*", "/app/**"),
 )
 COMMON_POLICY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("GET", "/metrics", ("ops",)),

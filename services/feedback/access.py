@@ -21,4 +21,5 @@ POLICY = [
 PUBLIC = [
     ("GET", "/surveys/*"),
     ("POST", "/surveys/*/responses"),
+    ("POST", "/surveys/*/form"),  # the same answers from the guest's page
 ]

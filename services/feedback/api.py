@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from shared.auth import CurrentPrincipal
 from shared.problems import Problem
 
 from .analysis import report_csv
+from .guest_pages import submit_survey, survey_page, wants_html
 from .domain import (CaseCreate, CaseNoteCreate, CasePublic, CaseResolve, CaseStatus,
                      ResponseCreate, SurveyDesignCreate, SurveyPublic, SurveyStatus)
 from .service import FeedbackService
@@ -45,9 +46,17 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
             for survey in surveys]}
 
     @router.get("/surveys/{survey_id}")
-    async def survey_form(survey_id: str, token: str) -> dict[str, Any]:
-        """The guest's link: the questions, in the guest's language (token-authorised)."""
+    async def survey_form(survey_id: str, token: str, request: Request) -> Any:
+        """The guest's link: the questions, in the guest's language (token-authorised).
+        A browser (Accept: text/html) gets the form as a page (guest_pages.py)."""
+        if wants_html(request):
+            return await survey_page(service, request, survey_id, token)
         return await service.survey_form(survey_id, token)
+
+    @router.post("/surveys/{survey_id}/form", include_in_schema=False)
+    async def survey_form_answers(survey_id: str, request: Request) -> Response:
+        """The page's form posts here (url-encoded); the JSON route below is for apps."""
+        return await submit_survey(service, request, survey_id)
 
     @router.post("/surveys/{survey_id}/responses", status_code=201)
     async def respond(survey_id: str, response: ResponseCreate) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from .config import Settings
 from .consumers import register_consumers
 from .escalation import EscalationWorker
 from .mailer import CaseResultMailer, SurveyMailer
+from .pages import feedback_pages
 from .repository import OUTBOX_COLLECTIONS, FeedbackRepository
 from .request_notices import RequestNotices, RequestNoticeSender
 from .service import Clock, FeedbackService, utc_now
@@ -36,7 +37,8 @@ def create_app(settings: Settings | None = None, sender: MessageSender | None = 
     told = RequestNoticeSender(notices, sender, settings, clock=clock)
     register_consumers(runtime.broker, service, notices)
     return create_service_app(runtime, title="Feedback service",
-                              routers=[feedback_router(service, settings.goodwill_manager_threshold)],
+                              routers=[feedback_router(service, settings.goodwill_manager_threshold),
+                                       feedback_pages(runtime)],
                               prepare_database=service.prepare,
                               workers=[mailer, results, escalation, told])
 

@@ -17,6 +17,7 @@ from .config import Settings
 from .consumers import register_consumers
 from .departure import DepartureDesk, RoomCheckWaitWorker
 from .folio_service import FolioService
+from .pages import frontdesk_pages
 from .projections import ERASED, ERASED_STAY_FIELDS, Projections
 from .records import PropertyClock
 from .repository import OUTBOX_COLLECTIONS, FrontDeskRepository
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                        poll_seconds=settings.room_check_poll_seconds))
     return create_service_app(
         runtime, title="Front desk service",
-        routers=[frontdesk_router(service, folio, runtime.audit, departures)],
+        routers=[frontdesk_router(service, folio, runtime.audit, departures),
+                 frontdesk_pages(runtime, service.today)],
         prepare_database=lambda: repository.prepare(setup),
         workers=workers,
     )

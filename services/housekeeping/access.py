@@ -10,6 +10,7 @@ task list (is the room being cleaned?), and changes nothing.
 """
 
 POLICY = [
+    ("GET", "/rooms", ("housekeeping", "frontdesk")),
     ("GET", "/rooms/*", ("housekeeping", "frontdesk")),
     ("GET", "/rooms/*/out-of-order-periods", ("housekeeping", "frontdesk")),
     ("*", "/rooms/**", ("housekeeping",)),

@@ -44,6 +44,11 @@ def housekeeping_router(rooms: RoomKeeper, tasks: TaskService, maintenance: Main
 
     # --- rooms ---------------------------------------------------------------------
 
+    @router.get("/rooms", response_model=list[RoomPublic])
+    async def list_rooms() -> list[RoomPublic]:
+        """Every room of the property with its status (the room board)."""
+        return [room_public(room) for room in await rooms.repository.all_rooms()]
+
     @router.get("/rooms/{room_number}", response_model=RoomPublic)
     async def get_room(room_number: str) -> RoomPublic:
         return room_public(await rooms.room(room_number))

@@ -13,6 +13,7 @@ from .clock import clock_from
 from .config import Settings
 from .consumers import register_consumers
 from .maintenance import MaintenanceService, RoomPeriodWorker
+from .pages import housekeeping_pages
 from .reports import Reports
 from .repository import OUTBOX_COLLECTIONS, HousekeepingRepository
 from .rooms import RoomKeeper
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     stock_levels = default_stock(settings.amenity_initial_stock, settings.amenity_reorder_point)
     return create_service_app(
         runtime, title="Housekeeping service",
-        routers=[housekeeping_router(rooms, tasks, maintenance, stock, Reports(repository))],
+        routers=[housekeeping_router(rooms, tasks, maintenance, stock, Reports(repository)),
+                 housekeeping_pages(runtime)],
         prepare_database=lambda: repository.prepare(setup, stock_levels),
         workers=workers,
     )

@@ -14,6 +14,7 @@ from .config import Settings
 from .consumers import register_consumers
 from .jobs import DailyPass
 from .messenger import CampaignMessenger
+from .pages import loyalty_pages
 from .ledger import EarningRules, Promotion
 from .repository import OUTBOX_COLLECTIONS, LoyaltyRepository
 from .guests import GuestStore
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
                            batch_size=settings.jobs_batch_size)
     register_consumers(runtime.broker, service, profiles)
     return create_service_app(runtime, title="Loyalty service",
-                              routers=[loyalty_router(service, profiles, daily_pass)],
+                              routers=[loyalty_router(service, profiles, daily_pass), loyalty_pages(runtime)],
                               prepare_database=repository.prepare,
                               workers=[messenger, *([daily_pass] if settings.jobs_enabled else [])])
 

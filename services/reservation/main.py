@@ -19,6 +19,7 @@ from .blocks import BlockService
 from .config import Settings
 from .consumers import register_consumers
 from .integrators import IntegratorCommands
+from .pages import reservation_pages
 from .reports import Reports
 from .repository import ERASED_GUEST_FIELDS, OUTBOX_COLLECTIONS, ReservationRepository
 from .service import ReservationService
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None,
     return create_service_app(
         runtime, title="Reservation service",
         routers=[reservation_router(reservations, Reports(repository)),
-                 property_router(property_setup, blocks)],
+                 property_router(property_setup, blocks), reservation_pages(runtime)],
         prepare_database=lambda: repository.prepare(setup),
         workers=[BlockReleaser(blocks, settings.block_release_poll_seconds),
                  AbandonedBookingJanitor(reservations, settings.janitor_poll_seconds,
