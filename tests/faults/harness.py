@@ -43,7 +43,8 @@ class FaultSystem:
 
     def _process(self, name: str) -> ServiceProcess:
         port = self.stack.services[name].port if name in self.stack.services else free_port()
-        env = self.stack.env_for(name, RETRY_DELAY_MS="500", RABBITMQ_URL=url_as(
+        env = self.stack.env_for(name, RETRY_DELAY_MS="500", DEVELOPMENT_MODE="true",
+                                 RABBITMQ_URL=url_as(
             self.proxies[name].url_for(self.broker.url), name))
         return ServiceProcess(name, port, env=env, log_path=self.stack.work_dir / f"{name}.log")
 
