@@ -55,6 +55,9 @@ async function main() {
     channel.publish('hotel.commands', 'reservation.create', Buffer.from(JSON.stringify(command)), {
       messageId: commandId, type: command.type, contentType: 'application/json',
       persistent: true, mandatory: true,
+      // Who sends it, as the broker vouches (it refuses any other login): the hotel takes
+      // the channel from this, and refuses a command without it.
+      userId: decodeURIComponent(new globalThis.URL(URL).username),
     });
     await channel.waitForConfirms();
     console.log(`sent reservation.create ${commandId}`);

@@ -48,7 +48,10 @@ async def main() -> int:
         commands_exchange = await channel.get_exchange("hotel.commands", ensure=False)
         await commands_exchange.publish(aio_pika.Message(
             json.dumps(command).encode(), message_id=command_id, type=command["type"],
-            content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            # Who sends it, as the broker vouches (it refuses any other login): the hotel
+            # takes the channel from this, and refuses a command without it.
+            user_id=connection.url.user),
             routing_key="reservation.create", mandatory=True)
         print(f"sent reservation.create {command_id}")
 
