@@ -604,6 +604,42 @@ class TierChanged(Event[TierChangedPayload]):
     type: Literal["loyalty.tier_changed"] = "loyalty.tier_changed"
 
 
+
+# --- one hotel, one truth (issue 12) -----------------------------------------------
+
+class StayExtendedPayload(Contract):
+    """The stay's new departure: the extra nights are held in the stay's room type."""
+
+    stay_id: str
+    reservation_id: str
+    guest_id: str
+    room_number: str
+    room_type: str
+    arrival: date
+    old_departure: date
+    departure: date
+
+
+class StayExtended(Event[StayExtendedPayload]):
+    event_type = "stay.extended"
+    type: Literal["stay.extended"] = "stay.extended"
+
+
+class BusinessDayClosedPayload(Contract):
+    """The night audit closed `business_date` (its room nights are posted); the hotel now
+    works on `next_business_date`. No-shows, plans and reports follow this event."""
+
+    business_date: date
+    next_business_date: date
+    room_nights_posted: int = 0
+    expected_arrivals_not_checked_in: list[str] = []
+
+
+class BusinessDayClosed(Event[BusinessDayClosedPayload]):
+    event_type = "business_day.closed"
+    type: Literal["business_day.closed"] = "business_day.closed"
+
+
 ALL_EVENTS: tuple[type[Event[Any]], ...] = (
     ReservationCreated, GuestContactCaptured, StayCheckedIn, StayCheckedOut,
     RoomStatusChanged, HkTaskCreated, PointsAccrued, SurveySent,
@@ -613,5 +649,6 @@ ALL_EVENTS: tuple[type[Event[Any]], ...] = (
     MaintenanceRequested, SurveyResponseReceived, CaseOpened, CaseEscalated, CaseResolved,
     GoodwillGranted, GuestCreated, GuestUpdated, GuestMerged, GuestAnonymized,
     PointsRedeemed, PointsReversed, PointsExpired, TierChanged,
+    StayExtended, BusinessDayClosed,
 )
 EVENTS_BY_TYPE = {event.event_type: event for event in ALL_EVENTS}

@@ -72,6 +72,10 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                       ("reservation.create", "reservation.amend", "reservation.cancel"),
                       exchange=COMMANDS_EXCHANGE),
         ConsumerQueue("reservation.guest-lifecycle", ("guest.anonymized",)),
+        # The stays that hold rooms (walk-ins, early arrivals, extensions, early
+        # departures) and the business day the night audit closed (no-shows).
+        ConsumerQueue("reservation.stay-events", ("stay.checked_in", "stay.checked_out",
+                                                  "stay.extended", "business_day.closed")),
     ),
     "frontdesk": (
         ConsumerQueue("frontdesk.reservation-events", (

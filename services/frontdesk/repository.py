@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.idempotency import insert_once
 from shared.property_setup import PropertySetup
 
-OUTBOX_COLLECTIONS = ("stays", "arrivals")
+OUTBOX_COLLECTIONS = ("stays", "arrivals", "business_days")
 NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
 
 
@@ -30,6 +30,7 @@ class FrontDeskRepository:
         self.guests = database["guests"]
         self.counters = database["counters"]
         self.audits = database["night_audits"]
+        self.business_days = database["business_days"]
 
     async def prepare(self, setup: PropertySetup) -> None:
         await self.stays.create_index("reservation_id", unique=True, sparse=True)
@@ -223,12 +224,28 @@ class FrontDeskRepository:
             upsert=True, return_document=ReturnDocument.AFTER)
         return counter["value"]
 
-    async def audit_done(self, night: date) -> bool:
-        return await self.audits.find_one({"_id": self._audit_key(night)}) is not None
+    # --- the business date ------------------------------------------------------------
 
-    async def mark_audit_done(self, night: date, posted: int) -> bool:
-        return await insert_once(self.audits, {"_id": self._audit_key(night), "posted": posted,
-                                               "property_id": self.property_id})
+    async def open_business_date(self) -> date | None:
+        document = await self.business_days.find_one({"_id": self.property_id}, NO_OUTBOX)
+        return date.fromisoformat(document["open_date"]) if document else None
+
+    async def roll_business_date(self, closed: date, next_open: date,
+                                 outbox: dict[str, Any]) -> bool:
+        """Closes `closed` once: the first audit of the night rolls the date and queues
+        its event; a repeated or racing one finds the date already past it."""
+        try:  # no document yet: the upsert creates it; one past `closed`: a duplicate key
+            await self.business_days.update_one(
+                {"_id": self.property_id, "open_date": {"$lte": closed.isoformat()}},
+                {"$set": {"open_date": next_open.isoformat()}, "$push": outbox}, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def expected_arrivals_until(self, day: date) -> list[dict[str, Any]]:
+        return await self.arrivals.find(
+            {"property_id": self.property_id, "status": "expected",
+             "arrival": {"$lte": day.isoformat()}}, NO_OUTBOX).sort("_id").to_list(None)
 
     def _audit_key(self, night: date) -> str:
         return f"{self.property_id}|{night.isoformat()}"

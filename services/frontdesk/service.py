@@ -27,7 +27,7 @@ from .domain import (CheckIn, ComplaintCreate, DepositCreate, GuestRequestCreate
                      new_stay_id, nights_between)
 from .folio import PaymentKind
 from .identity import DocumentRejected, check_document, normalise_document_number
-from .records import (PropertyClock, origin, payment_event, payment_line, reservation_ref,
+from .records import (PropertyClock, business_today, origin, payment_event, payment_line, reservation_ref,
                       room_of, sealed_token, stay_nights)
 from .repository import FrontDeskRepository
 
@@ -46,15 +46,17 @@ class DocumentInvalid(Unprocessable):
 class FrontDeskService:
     def __init__(self, repository: FrontDeskRepository, *, events_written: Callable[[], None],
                  setup: PropertySetup, cipher: PersonalDataCipher,
-                 clock: PropertyClock | None = None) -> None:
+                 clock: PropertyClock | None = None, audit_hour: int = 3) -> None:
         self.repository = repository
+        self.audit_hour = audit_hour
         self.events_written = events_written
         self.setup = setup
         self.cipher = cipher
         self.clock = clock or PropertyClock()
 
-    def today(self) -> date:
-        return self.clock.today()
+    async def today(self) -> date:
+        """The business date (records.business_today), never the server's UTC date."""
+        return await business_today(self.repository, self.clock, self.audit_hour)
 
     # --- allocation ------------------------------------------------------------------
 
@@ -100,7 +102,7 @@ class FrontDeskService:
     async def pre_assign(self, day: date | None = None) -> list[dict[str, Any]]:
         """Rooms for the day's expected arrivals (tomorrow by default): VIPs and long
         stays first, so they get the better rooms."""
-        day = day or self.today() + timedelta(days=1)
+        day = day or await self.today() + timedelta(days=1)
         waiting = [a for a in await self.repository.arrivals_on(day, status="expected")
                    if not a.get("assignment")]
         planned = []
@@ -187,11 +189,15 @@ class FrontDeskService:
         if arrival["status"] != "expected":
             raise Conflict(f"reservation {request.reservation_id!r} is {arrival['status']}")
         departure = date.fromisoformat(arrival["departure"])
+        today = await self.today()
+        if departure <= today:
+            raise Conflict(f"reservation {request.reservation_id!r} departed on "
+                           f"{departure.isoformat()}; the business date is {today.isoformat()}")
         if request.registration:
-            self._check_registration(request.registration, departure)
+            self._check_registration(request.registration, departure, today)
 
         profile = await self.repository.guest(arrival["guest_id"])
-        early = self._early_nights(arrival, request.early_check_in)
+        early = self._early_nights(arrival, request.early_check_in, today)
         if early:  # the nights before the booked arrival, at the rack rate, in the same room
             rate = str(self.setup.room_type(arrival["room_type"]).nightly_rate)
             arrival = {**arrival, "arrival": early[0].isoformat(), "nightly_rates": {
@@ -262,12 +268,12 @@ class FrontDeskService:
         room_type = self.setup.room_type(request.room_type)
         if room_type is None:
             raise Unprocessable(f"{request.room_type!r} is not a room type of this property")
-        today = self.today()
+        today = await self.today()
         if request.departure <= today:
             raise Unprocessable("the departure must be after today")
         if (request.departure - today).days > 90:
             raise Unprocessable("a walk-in stays at most 90 nights")
-        self._check_registration(request.registration, request.departure)
+        self._check_registration(request.registration, request.departure, today)
         nights = nights_between(today, request.departure)
         arrival = {"guest_id": f"walkin-{uuid.uuid4()}", "guest_name": None,
                    "room_type": room_type.code, "arrival": today.isoformat(),
@@ -303,11 +309,19 @@ class FrontDeskService:
         log.info("walk-in checked in", stay_id=stay_id, room_number=stay["room_number"])
         return stay
 
-    def _early_nights(self, arrival: dict[str, Any], early_check_in: bool) -> list[date]:
-        if not early_check_in:
-            return []
+    def _early_nights(self, arrival: dict[str, Any], early_check_in: bool,
+                      today: date) -> list[date]:
         booked = date.fromisoformat(arrival["arrival"])
-        early = nights_between(self.today(), booked)
+        if not early_check_in:
+            if booked > today:
+                raise Conflict(
+                    f"reservation {arrival['_id']!r} arrives on {booked.isoformat()}; the "
+                    f"business date is {today.isoformat()}. A guest checks in on the arrival "
+                    "date (before the standard hour is an early check-in); arriving days "
+                    "early is an early_check_in with those nights charged, or an amendment",
+                    arrival=booked.isoformat(), business_date=today.isoformat())
+            return []
+        early = nights_between(today, booked)
         if not early:
             raise Unprocessable("an early check-in is for a guest arriving before the "
                                 f"booked arrival date ({booked.isoformat()})")
@@ -316,11 +330,12 @@ class FrontDeskService:
                                 "amend the reservation instead")
         return early
 
-    def _check_registration(self, registration: RegistrationCreate, departure: date) -> None:
+    def _check_registration(self, registration: RegistrationCreate, departure: date,
+                            today: date) -> None:
         document = registration.document
         try:
             check_document(document.type, normalise_document_number(document.number),
-                           document.expires_on, today=self.today(), departure=departure)
+                           document.expires_on, today=today, departure=departure)
         except DocumentRejected as rejected:
             raise DocumentInvalid(str(rejected)) from None
 
@@ -390,7 +405,7 @@ class FrontDeskService:
     async def move_room(self, stay_id: str, request: RoomMove) -> dict[str, Any]:
         stay = await self._in_house(stay_id)
         old_room = stay["room_number"]
-        from_night = max(self.today(), date.fromisoformat(stay["arrival"]))
+        from_night = max(await self.today(), date.fromisoformat(stay["arrival"]))
         nights = [n for n in stay_nights(stay) if n >= from_night]
         if not nights:
             raise Conflict(f"stay {stay_id!r} has no night left to move")

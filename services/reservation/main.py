@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from shared.clock import wall_clock_from
 from shared.crypto import PersonalDataCipher
 from shared.property_setup import load_property
 from shared.retention import RetentionJob, RetentionRule
@@ -22,6 +23,7 @@ from .reports import Reports
 from .repository import ERASED_GUEST_FIELDS, OUTBOX_COLLECTIONS, ReservationRepository
 from .service import ReservationService
 from .setup import PropertySetupService
+from .stays import StayFollower
 from .workers import AbandonedBookingJanitor, BlockReleaser
 
 
@@ -38,8 +40,9 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
 
 
 def create_app(settings: Settings | None = None,
-               clock: Callable[[], datetime] = utc_now) -> FastAPI:
+               clock: Callable[[], datetime] | None = None) -> FastAPI:
     settings = settings or Settings()
+    clock = clock or wall_clock_from(settings.test_clock_file)
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     setup = load_property(settings.property_file)
     repository = ReservationRepository(runtime.database, settings.property_id)
@@ -52,7 +55,7 @@ def create_app(settings: Settings | None = None,
     property_setup = PropertySetupService(repository, events_written=runtime.relay.wake,
                                           clock=clock)
     register_consumers(runtime.broker, IntegratorCommands(reservations, repository, clock),
-                       reservations)
+                       reservations, StayFollower(reservations, runtime.database))
     return create_service_app(
         runtime, title="Reservation service",
         routers=[reservation_router(reservations, Reports(repository)),

@@ -24,7 +24,7 @@ ERASED_GUEST_FIELDS = {
     "booker": None, "additional_guests": [],
 }
 
-OUTBOX_COLLECTIONS = ("reservations", "room_types", "blocks", "reservation_commands")
+OUTBOX_COLLECTIONS = ("reservations", "room_types", "blocks", "reservation_commands", "stays")
 NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
 
 

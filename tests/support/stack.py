@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,8 @@ class Stack:
             # Tests drive hundreds of requests a second; a test of the limit sets its own.
             "RATE_LIMIT_PER_MINUTE": "1000000",
             "RATE_LIMIT_BURST": "100000",
+            # The property's clock: the wall clock until a test sets it (set_clock).
+            "TEST_CLOCK_FILE": str(self.clock_file),
         }
         if self.mongo_url:
             env["MONGODB_URL"] = self.mongo_url
@@ -118,6 +121,14 @@ class Stack:
             env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp.port)})
         env.update(extra)
         return env
+
+    @property
+    def clock_file(self) -> Path:
+        return self.work_dir / "clock.txt"
+
+    def set_clock(self, now: datetime) -> None:
+        """Moves every service's "now" (an aware datetime); they re-read it at every call."""
+        self.clock_file.write_text(now.isoformat())
 
     def start(self, *names: str, **extra_env: str) -> None:
         started = []
