@@ -33,7 +33,14 @@ class FrontDeskRepository:
         self.business_days = database["business_days"]
 
     async def prepare(self, setup: PropertySetup) -> None:
-        await self.stays.create_index("reservation_id", unique=True, sparse=True)
+        # One stay per room of a booking: room_count N gives N stays, room_index 0..N-1.
+        try:
+            await self.stays.drop_index("reservation_id_1")  # the former one-stay index
+        except Exception:  # noqa: BLE001 - absent: nothing to drop
+            pass
+        await self.stays.create_index([("reservation_id", 1), ("room_index", 1)],
+                                      unique=True, sparse=True)
+        await self.stays.create_index("reservation_id")
         await self.stays.create_index([("property_id", 1), ("status", 1)])
         await self.stays.create_index([("property_id", 1), ("departure", 1)])
         await self.stays.create_index("guest_id")
@@ -92,9 +99,16 @@ class FrontDeskRepository:
     async def clear_assignment(self, reservation_id: str) -> None:
         await self.arrivals.update_one({"_id": reservation_id}, {"$set": {"assignment": None}})
 
-    async def mark_arrival_checked_in(self, reservation_id: str, stay_id: str) -> None:
-        await self.arrivals.update_one({"_id": reservation_id},
-                                       {"$set": {"status": "checked_in", "stay_id": stay_id}})
+    async def mark_arrival_checked_in(self, reservation_id: str, stay_id: str, *,
+                                      all_rooms: bool = True) -> None:
+        """One more room of the booking is in house; checked_in once all of them are."""
+        await self.arrivals.update_one(
+            {"_id": reservation_id, "stay_ids": {"$ne": stay_id}},
+            {"$set": {"stay_id": stay_id, **({"status": "checked_in"} if all_rooms else {})},
+             "$push": {"stay_ids": stay_id}, "$inc": {"rooms_checked_in": 1}})
+
+    async def count_stays_for(self, reservation_id: str) -> int:
+        return await self.stays.count_documents({"reservation_id": reservation_id})
 
     # --- rooms: the desk's picture of housekeeping's room status ------------------
 
@@ -241,6 +255,10 @@ class FrontDeskRepository:
         except DuplicateKeyError:
             return False
         return True
+
+    async def arrivals_where(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.arrivals.find({"property_id": self.property_id, **query},
+                                        NO_OUTBOX).to_list(None)
 
     async def expected_arrivals_until(self, day: date) -> list[dict[str, Any]]:
         return await self.arrivals.find(

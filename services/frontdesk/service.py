@@ -8,12 +8,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from shared.crypto import PersonalDataCipher, mask
 from shared.events import (ComplaintRaised, ComplaintRaisedPayload, Event, GuestRequestRaised,
                            GuestRequestRaisedPayload, RoomAssigned, RoomAssignedPayload,
-                           StayCheckedIn, StayCheckedInPayload, StayRoomMoved,
+                           StayCheckedIn, StayCheckedInPayload, StayExtended,
+                           StayExtendedPayload, StayRoomMoved,
                            StayRoomMovedPayload)
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
@@ -26,6 +28,7 @@ from .domain import (CheckIn, ComplaintCreate, DepositCreate, GuestRequestCreate
                      RegistrationCreate, RoomMove, StayExtend, StayStatus, WalkIn, greeting,
                      new_stay_id, nights_between)
 from .folio import PaymentKind
+from .promises import refuse_promised
 from .identity import DocumentRejected, check_document, normalise_document_number
 from .records import (PropertyClock, business_today, origin, payment_event, payment_line, reservation_ref,
                       room_of, sealed_token, stay_nights)
@@ -184,8 +187,15 @@ class FrontDeskService:
         if arrival is None:
             raise NotFound(f"no arrival for reservation {request.reservation_id!r} "
                            "(not booked, or its booking has not reached the desk yet)")
-        if await self.repository.stay_for_reservation(request.reservation_id):
-            raise Conflict(f"reservation {request.reservation_id!r} is already checked in")
+        # room_count N: N stays under the booking, one per room, each billed its room
+        room_count = arrival.get("room_count", 1)
+        room_index = await self.repository.count_stays_for(request.reservation_id)
+        if room_index >= room_count:
+            raise Conflict(f"reservation {request.reservation_id!r} is already checked in"
+                           + (f" (all its {room_count} rooms)" if room_count > 1 else ""))
+        if room_count > 1:
+            arrival = {**arrival, "nightly_rates": room_share(arrival["nightly_rates"],
+                                                              room_count, room_index)}
         if arrival["status"] != "expected":
             raise Conflict(f"reservation {request.reservation_id!r} is {arrival['status']}")
         departure = date.fromisoformat(arrival["departure"])
@@ -198,12 +208,15 @@ class FrontDeskService:
 
         profile = await self.repository.guest(arrival["guest_id"])
         early = self._early_nights(arrival, request.early_check_in, today)
+        if early:
+            await refuse_promised(self.repository, arrival["room_type"], early, today,
+                                  what="the early check-in")
         if early:  # the nights before the booked arrival, at the rack rate, in the same room
             rate = str(self.setup.room_type(arrival["room_type"]).nightly_rate)
             arrival = {**arrival, "arrival": early[0].isoformat(), "nightly_rates": {
                 **{night.isoformat(): rate for night in early}, **arrival["nightly_rates"]}}
         nights = stay_nights(arrival)
-        pre_assigned = arrival.get("assignment")
+        pre_assigned = arrival.get("assignment") if room_index == 0 else None
         stay_id = pre_assigned["stay_id"] if pre_assigned else new_stay_id()
         choice: Choice | None = None
         early_claimed: list[date] = []
@@ -233,6 +246,7 @@ class FrontDeskService:
 
         stay = self._new_stay(stay_id, arrival, assignment, request.registration, profile,
                               request.agent)
+        stay["room_index"] = room_index
         events: list[Event[Any]] = []
         if choice is not None:
             events.append(RoomAssigned.new(RoomAssignedPayload(
@@ -255,7 +269,8 @@ class FrontDeskService:
             raise
         if pre_assigned and choice is not None:  # the pre-assigned room was given up
             await self.repository.release_room_nights(stay_id, pre_assigned["room_number"])
-        await self.repository.mark_arrival_checked_in(arrival["_id"], stay_id)
+        await self.repository.mark_arrival_checked_in(arrival["_id"], stay_id,
+                                                      all_rooms=room_index + 1 == room_count)
         self.events_written()
         log.info("guest checked in", stay_id=stay_id, room_number=stay["room_number"],
                  rule=assignment["rule"])
@@ -275,6 +290,7 @@ class FrontDeskService:
             raise Unprocessable("a walk-in stays at most 90 nights")
         self._check_registration(request.registration, request.departure, today)
         nights = nights_between(today, request.departure)
+        await refuse_promised(self.repository, room_type.code, nights, today, what="a walk-in")
         arrival = {"guest_id": f"walkin-{uuid.uuid4()}", "guest_name": None,
                    "room_type": room_type.code, "arrival": today.isoformat(),
                    "departure": request.departure.isoformat(),
@@ -412,6 +428,11 @@ class FrontDeskService:
         if request.to_room == old_room:
             raise Conflict(f"the guest is already in room {old_room}")
         if request.to_room:
+            target = await self.repository.room(request.to_room)
+            if target and target["room_type"] != stay["room_type"]:
+                # a room of another type: one fewer of that type for the bookings
+                await refuse_promised(self.repository, target["room_type"], nights,
+                                      await self.today(), what="the move")
             choice = await self.claim_chosen_room(request.to_room, nights, stay_id)
         else:
             profile = await self.repository.guest(stay["guest_id"])
@@ -459,19 +480,29 @@ class FrontDeskService:
         if (request.departure - old_departure).days > 90:
             raise Unprocessable("an extension adds at most 90 nights")
         extra = nights_between(old_departure, request.departure)
+        await refuse_promised(self.repository, stay["room_type"], extra, await self.today(),
+                              what="the extension", except_stay=stay_id)
         if not await self.repository.claim_room_nights(stay["room_number"], extra, stay_id):
             raise NoRoomFree(f"room {stay['room_number']} is taken during the extension; "
                              "move the guest or shorten it")
         rate = str(self.setup.room_type(stay["room_type"]).nightly_rate)
         rates = {n.isoformat(): rate for n in extra}
+        # Reservation holds the extra nights, housekeeping plans service on them.
+        event = StayExtended.new(StayExtendedPayload(
+            stay_id=stay_id, reservation_id=reservation_ref(stay), guest_id=stay["guest_id"],
+            room_number=stay["room_number"], room_type=stay["room_type"],
+            arrival=stay["arrival"], old_departure=old_departure,
+            departure=request.departure), **origin(stay))
         extended = await self.repository.update_stay(
             stay_id, {"status": "in_house", "departure": stay["departure"],
                       "room_number": stay["room_number"]},
             {"$set": {"departure": request.departure.isoformat(),
-                      **{f"nightly_rates.{night}": value for night, value in rates.items()}}})
+                      **{f"nightly_rates.{night}": value for night, value in rates.items()}},
+             "$push": push_outbox(event)})
         if extended is None:
             await self.repository.release_room_nights(stay_id, stay["room_number"], old_departure)
             raise Conflict(f"stay {stay_id!r} changed meanwhile; try again")
+        self.events_written()
         log.info("stay extended", stay_id=stay_id, nights=len(extra))
         return extended
 
@@ -581,6 +612,19 @@ def keyed_id(scope: str, idempotency_key: str | None) -> str:
     if idempotency_key is None:
         return str(uuid.uuid4())
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"frontdesk|{scope}|{idempotency_key}"))
+
+
+def room_share(nightly_rates: dict[str, str], room_count: int,
+               room_index: int) -> dict[str, str]:
+    """One room's part of a booking's nightly rates (which are for all its rooms): equal
+    shares to the cent, the last room takes the remaining cents, so the rooms add up."""
+    shares = {}
+    for night, rate in nightly_rates.items():
+        total = Decimal(rate)
+        share = (total / room_count).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        shares[night] = str(total - share * (room_count - 1) if room_index == room_count - 1
+                            else share)
+    return shares
 
 
 def _nights(record: dict[str, Any]) -> int:
