@@ -640,6 +640,30 @@ class BusinessDayClosed(Event[BusinessDayClosedPayload]):
     type: Literal["business_day.closed"] = "business_day.closed"
 
 
+
+class RoomOutOfOrderPayload(Contract):
+    """A room taken out of order (or out of service) for a period, or the period
+    cancelled: reservation sells one room fewer of its type on `nights`."""
+
+    period_id: str
+    room_number: str
+    room_type: str
+    kind: str
+    start: datetime
+    end: datetime
+    nights: list[date]
+
+
+class RoomOutOfOrderScheduled(Event[RoomOutOfOrderPayload]):
+    event_type = "maintenance.out_of_order_scheduled"
+    type: Literal["maintenance.out_of_order_scheduled"] = "maintenance.out_of_order_scheduled"
+
+
+class RoomOutOfOrderCancelled(Event[RoomOutOfOrderPayload]):
+    event_type = "maintenance.out_of_order_cancelled"
+    type: Literal["maintenance.out_of_order_cancelled"] = "maintenance.out_of_order_cancelled"
+
+
 ALL_EVENTS: tuple[type[Event[Any]], ...] = (
     ReservationCreated, GuestContactCaptured, StayCheckedIn, StayCheckedOut,
     RoomStatusChanged, HkTaskCreated, PointsAccrued, SurveySent,
@@ -649,6 +673,6 @@ ALL_EVENTS: tuple[type[Event[Any]], ...] = (
     MaintenanceRequested, SurveyResponseReceived, CaseOpened, CaseEscalated, CaseResolved,
     GoodwillGranted, GuestCreated, GuestUpdated, GuestMerged, GuestAnonymized,
     PointsRedeemed, PointsReversed, PointsExpired, TierChanged,
-    StayExtended, BusinessDayClosed,
+    StayExtended, BusinessDayClosed, RoomOutOfOrderScheduled, RoomOutOfOrderCancelled,
 )
 EVENTS_BY_TYPE = {event.event_type: event for event in ALL_EVENTS}

@@ -76,6 +76,9 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
         # departures) and the business day the night audit closed (no-shows).
         ConsumerQueue("reservation.stay-events", ("stay.checked_in", "stay.checked_out",
                                                   "stay.extended", "business_day.closed")),
+        # Out-of-order periods: one room fewer to sell on their nights.
+        ConsumerQueue("reservation.room-periods", ("maintenance.out_of_order_scheduled",
+                                                   "maintenance.out_of_order_cancelled")),
     ),
     "frontdesk": (
         ConsumerQueue("frontdesk.reservation-events", (

@@ -10,18 +10,20 @@ from faststream.rabbit import RabbitBroker
 from shared.commands import (ReservationAmendCommand, ReservationCancelCommand,
                              ReservationCreateCommand)
 from shared.consumer import of_type, subscribed_queue
-from shared.events import (BusinessDayClosed, GuestAnonymized, StayCheckedIn, StayCheckedOut,
-                           StayExtended)
+from shared.events import (BusinessDayClosed, GuestAnonymized, RoomOutOfOrderCancelled,
+                           RoomOutOfOrderScheduled, StayCheckedIn, StayCheckedOut, StayExtended)
 from shared.topology import CONSUMER_QUEUES
 
 from .integrators import IntegratorCommands
+from .room_periods import RoomPeriods
 from .service import ReservationService
 from .stays import StayFollower
 
 
 def register_consumers(broker: RabbitBroker, commands: IntegratorCommands,
-                       reservations: ReservationService, stays: StayFollower) -> None:
-    command_queue, guest_lifecycle, stay_events = CONSUMER_QUEUES["reservation"]
+                       reservations: ReservationService, stays: StayFollower,
+                       periods: RoomPeriods) -> None:
+    command_queue, guest_lifecycle, stay_events, room_periods = CONSUMER_QUEUES["reservation"]
     on_command = broker.subscriber(subscribed_queue(command_queue), title=command_queue.name)
 
     @on_command(filter=of_type(ReservationCreateCommand.command_type))
@@ -64,3 +66,14 @@ def register_consumers(broker: RabbitBroker, commands: IntegratorCommands,
     async def on_business_day_closed(event: BusinessDayClosed) -> None:
         """The night audit closed a day: its expected arrivals become no-shows."""
         await stays.business_day_closed(event)
+
+    on_period = broker.subscriber(subscribed_queue(room_periods), title=room_periods.name)
+
+    @on_period(filter=of_type(RoomOutOfOrderScheduled.event_type))
+    async def on_out_of_order_scheduled(event: RoomOutOfOrderScheduled) -> None:
+        """One room fewer to sell on the period's nights."""
+        await periods.scheduled(event)
+
+    @on_period(filter=of_type(RoomOutOfOrderCancelled.event_type))
+    async def on_out_of_order_cancelled(event: RoomOutOfOrderCancelled) -> None:
+        await periods.cancelled(event)

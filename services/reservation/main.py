@@ -22,6 +22,7 @@ from .integrators import IntegratorCommands
 from .reports import Reports
 from .repository import ERASED_GUEST_FIELDS, OUTBOX_COLLECTIONS, ReservationRepository
 from .service import ReservationService
+from .room_periods import RoomPeriods
 from .setup import PropertySetupService
 from .stays import StayFollower
 from .workers import AbandonedBookingJanitor, BlockReleaser
@@ -55,7 +56,8 @@ def create_app(settings: Settings | None = None,
     property_setup = PropertySetupService(repository, events_written=runtime.relay.wake,
                                           clock=clock)
     register_consumers(runtime.broker, IntegratorCommands(reservations, repository, clock),
-                       reservations, StayFollower(reservations, runtime.database))
+                       reservations, StayFollower(reservations, runtime.database),
+                       RoomPeriods(reservations, runtime.database))
     return create_service_app(
         runtime, title="Reservation service",
         routers=[reservation_router(reservations, Reports(repository)),
