@@ -18,6 +18,7 @@ import httpx
 from aiosmtpd.controller import Controller
 
 from scripts.local_stack import ServiceProcess
+from shared.clock import PropertyClock
 from shared.auth import SCOPES, new_credential
 
 SERVICE_NAMES = ("reservation", "frontdesk", "housekeeping", "feedback", "loyalty")
@@ -89,6 +90,12 @@ class SmtpSink:
             return list(self._recorder.messages)
 
 
+def at_hotel(day: str, hour: int, minute: int = 0) -> datetime:
+    """A moment at the hotel, for Stack.set_clock."""
+    from datetime import date, timedelta
+    return PropertyClock().local_time(date.fromisoformat(day), hour) + timedelta(minutes=minute)
+
+
 @dataclass
 class Stack:
     amqp_url: str
@@ -125,6 +132,10 @@ class Stack:
     @property
     def clock_file(self) -> Path:
         return self.work_dir / "clock.txt"
+
+    def set_hotel_time(self, day: str, hour: int, minute: int = 0) -> None:
+        """`hour` o'clock at the hotel (PROPERTY_TIMEZONE) on `day` (ISO date)."""
+        self.set_clock(at_hotel(day, hour, minute))
 
     def set_clock(self, now: datetime) -> None:
         """Moves every service's "now" (an aware datetime); they re-read it at every call."""
