@@ -68,6 +68,12 @@ class Hotel:
         self.room_checks: dict[str, Decimal] = {}        # stay id -> charged in its check
         self.rooms = [room for room in self._all_rooms()]
 
+    @staticmethod
+    def _room_types() -> dict[str, str]:
+        from shared.property_setup import load_property
+        return {room.number: room_type.code for room_type in load_property().room_types
+                for room in room_type.rooms}
+
     def _all_rooms(self) -> list[str]:
         from shared.property_setup import load_property
         return [room.number for room_type in load_property().room_types
@@ -164,8 +170,20 @@ class Hotel:
             self.ops["room cleaned"] += 1
 
     def take_out_of_order(self, today: date) -> None:
+        """Engineering takes a vacant room out of order for tonight, of a type not sold out
+        tonight (on a sold-out night the hotel would have to walk a guest: housekeeping
+        does not know the bookings, so that check is the manager's, as here)."""
         occupied = {stay["room_number"] for stay in self.in_house()}
-        room = self.rng.choice([r for r in self.rooms if r not in occupied])
+        left = self.reservation.get("/availability", params={
+            "arrival": today.isoformat(),
+            "departure": (today + timedelta(days=1)).isoformat()}).json()["room_types"]
+        room_type_of = self._room_types()
+        candidates = [r for r in self.rooms if r not in occupied
+                      and left[room_type_of[r]]["rooms_left"] > 0]
+        if not candidates:
+            self.ops["out-of-order skipped (all sold)"] += 1
+            return
+        room = self.rng.choice(candidates)
         start = self.stack_clock_at(today, 12)
         response = self.housekeeping.post(f"/rooms/{room}/out-of-order-periods", json={
             "start": start, "end": self.stack_clock_at(today + timedelta(days=1), 11),
