@@ -367,7 +367,7 @@ async def simulate(stack: Stack, amqp_url: str, days: int, seed: int) -> Hotel:
     print(f"\nwhole-hotel simulation: seed {seed}, {days} business days, "
           f"{len(hotel.rooms)} rooms")
     # Bookings made ahead of the first day.
-    for _ in range(30):
+    for _ in range(45):
         hotel.book(FIRST_DAY)
     for offset in range(days):
         today = FIRST_DAY + timedelta(days=offset)
@@ -376,7 +376,7 @@ async def simulate(stack: Stack, amqp_url: str, days: int, seed: int) -> Hotel:
         hotel.check_out_departures(today)
         await wait_until_drained(amqp_url, *SERVICE_NAMES, settle=0.5)
         hotel.clean_departed_rooms()
-        for _ in range(hotel.rng.randint(8, 14)):          # reservations: every channel
+        for _ in range(hotel.rng.randint(10, 16)):         # reservations: every channel
             hotel.book(today)
         for _ in range(hotel.rng.randint(0, 2)):
             hotel.amend(today)
@@ -386,7 +386,7 @@ async def simulate(stack: Stack, amqp_url: str, days: int, seed: int) -> Hotel:
             hotel.take_out_of_order(today)
         hotel_time(stack, today, 15)                      # afternoon: arrivals, walk-ins
         await wait_until_drained(amqp_url, *SERVICE_NAMES, settle=0.5)
-        for _ in range(hotel.rng.randint(1, 3)):
+        for _ in range(hotel.rng.randint(2, 4)):
             hotel.walk_in(today)
         hotel.check_in_arrivals(today)
         for _ in range(hotel.rng.randint(0, 2)):
