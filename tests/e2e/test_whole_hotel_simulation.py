@@ -231,6 +231,8 @@ class Hotel:
         response = self.desk.post(f"/stays/{stay['stay_id']}/extension", json={
             "departure": (date.fromisoformat(stay["departure"]) + timedelta(days=1)).isoformat()})
         assert response.status_code in (200, 409), response.text
+        if response.status_code == 200:  # the new departure, as the desk answered
+            self.stays[stay["stay_id"]]["departure"] = response.json()["departure"]
         self.ops["extension" if response.status_code == 200 else "extension refused"] += 1
 
     def move(self) -> None:
@@ -241,6 +243,8 @@ class Hotel:
         response = self.desk.post(f"/stays/{stay['stay_id']}/move",
                                   json={"reason": "air conditioning"})
         assert response.status_code in (200, 409), response.text
+        if response.status_code == 200:
+            self.stays[stay["stay_id"]]["room_number"] = response.json()["room_number"]
         self.ops["room move" if response.status_code == 200 else "room move refused"] += 1
 
     def request_and_complain(self) -> None:
