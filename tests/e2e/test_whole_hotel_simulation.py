@@ -353,7 +353,9 @@ class Hotel:
         self.check("every checked-out stay has exactly one departure task", len(tasks) == 1,
                    f"stay {stay_id}: {len(tasks)} in room {left_room}")
         points = self.loyalty.get(f"/guests/{stay['guest_id']}/points")
-        entries = [e for e in points.json().get("entries", []) if e.get("stay_id") == stay_id] \
+        # the stay's earn entry (a stay with other spending also has a "spend" entry)
+        entries = [e for e in points.json().get("entries", [])
+                   if e.get("stay_id") == stay_id and e["kind"] == "earn"] \
             if points.status_code == 200 else []
         surveys = self.feedback.get("/surveys", params={"stay_id": stay_id}).json()["total"]
         name = ("every checked-out walk-in has one ledger entry and one survey"
