@@ -681,6 +681,66 @@ ISSUE_12_MONEY_REQUESTS_EVENTS: tuple[type[Event[Any]], ...] = (
     StayRoomCheckRequested, GuestRequestCompleted, GuestWalkInRegistered)
 
 
+
+# --- one hotel, one truth (issue 12) -----------------------------------------------
+
+class StayExtendedPayload(Contract):
+    """The stay's new departure: the extra nights are held in the stay's room type."""
+
+    stay_id: str
+    reservation_id: str
+    guest_id: str
+    room_number: str
+    room_type: str
+    arrival: date
+    old_departure: date
+    departure: date
+
+
+class StayExtended(Event[StayExtendedPayload]):
+    event_type = "stay.extended"
+    type: Literal["stay.extended"] = "stay.extended"
+
+
+class BusinessDayClosedPayload(Contract):
+    """The night audit closed `business_date` (its room nights are posted); the hotel now
+    works on `next_business_date`. No-shows, plans and reports follow this event."""
+
+    business_date: date
+    next_business_date: date
+    room_nights_posted: int = 0
+    expected_arrivals_not_checked_in: list[str] = []
+
+
+class BusinessDayClosed(Event[BusinessDayClosedPayload]):
+    event_type = "business_day.closed"
+    type: Literal["business_day.closed"] = "business_day.closed"
+
+
+
+class RoomOutOfOrderPayload(Contract):
+    """A room taken out of order (or out of service) for a period, or the period
+    cancelled: reservation sells one room fewer of its type on `nights`."""
+
+    period_id: str
+    room_number: str
+    room_type: str
+    kind: str
+    start: datetime
+    end: datetime
+    nights: list[date]
+
+
+class RoomOutOfOrderScheduled(Event[RoomOutOfOrderPayload]):
+    event_type = "maintenance.out_of_order_scheduled"
+    type: Literal["maintenance.out_of_order_scheduled"] = "maintenance.out_of_order_scheduled"
+
+
+class RoomOutOfOrderCancelled(Event[RoomOutOfOrderPayload]):
+    event_type = "maintenance.out_of_order_cancelled"
+    type: Literal["maintenance.out_of_order_cancelled"] = "maintenance.out_of_order_cancelled"
+
+
 ALL_EVENTS: tuple[type[Event[Any]], ...] = (
     ReservationCreated, GuestContactCaptured, StayCheckedIn, StayCheckedOut,
     RoomStatusChanged, HkTaskCreated, PointsAccrued, SurveySent,
@@ -691,5 +751,6 @@ ALL_EVENTS: tuple[type[Event[Any]], ...] = (
     GoodwillGranted, GuestCreated, GuestUpdated, GuestMerged, GuestAnonymized,
     PointsRedeemed, PointsReversed, PointsExpired, TierChanged,
     *ISSUE_12_MONEY_REQUESTS_EVENTS,
+    StayExtended, BusinessDayClosed, RoomOutOfOrderScheduled, RoomOutOfOrderCancelled,
 )
 EVENTS_BY_TYPE = {event.event_type: event for event in ALL_EVENTS}

@@ -39,6 +39,7 @@ ALLOWED_PRODUCERS: dict[str, frozenset[str]] = {
     "guest.merged": frozenset({"loyalty"}),
     "guest.anonymized": frozenset({"loyalty"}),
     "loyalty.*": frozenset({"loyalty"}),
+    "business_day.*": frozenset({"frontdesk"}),
 }
 
 

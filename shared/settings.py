@@ -13,6 +13,11 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int
     property_id: str = "demo-hotel"
+    # The property's clock (shared/clock.py): "today", deadlines, plans, lists, reports.
+    property_timezone: str = "Asia/Shanghai"
+    # TESTS ONLY: a file holding an ISO datetime taken as "now" (shared/clock.py), so a
+    # test moves the services' time. Unset in every real deployment.
+    test_clock_file: str | None = None
 
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     # Unset: the embedded in-memory store (mongomock-motor). Set: a real MongoDB.

@@ -94,6 +94,13 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                       ("reservation.create", "reservation.amend", "reservation.cancel"),
                       exchange=COMMANDS_EXCHANGE),
         ConsumerQueue("reservation.guest-lifecycle", ("guest.anonymized", "guest.merged")),
+        # The stays that hold rooms (walk-ins, early arrivals, extensions, early
+        # departures) and the business day the night audit closed (no-shows).
+        ConsumerQueue("reservation.stay-events", ("stay.checked_in", "stay.checked_out",
+                                                  "stay.extended", "business_day.closed")),
+        # Out-of-order periods: one room fewer to sell on their nights.
+        ConsumerQueue("reservation.room-periods", ("maintenance.out_of_order_scheduled",
+                                                   "maintenance.out_of_order_cancelled")),
     ),
     "frontdesk": (
         ConsumerQueue("frontdesk.reservation-events", (

@@ -16,6 +16,7 @@ from .domain import (AssignmentNotice, ChargeCreate, CheckIn, CheckOut, CheckOut
 from .departure import DepartureDesk
 from .folio_service import FolioService
 from .records import public_payment
+from .business_day import BusinessDay
 from .service import FrontDeskService
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
@@ -59,7 +60,8 @@ def stay_summary(stay: dict[str, Any]) -> dict[str, Any]:
 
 
 def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
-                     audit: AuditLog, departure_desk: DepartureDesk | None = None) -> APIRouter:
+                     audit: AuditLog, business_day: BusinessDay,
+                     departure_desk: DepartureDesk | None = None) -> APIRouter:
     router = APIRouter(tags=["front desk"])
 
     # --- lists ---------------------------------------------------------------------------
@@ -86,7 +88,7 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
     async def pre_assign(request: Annotated[PreAssign | None, Body()] = None) -> dict[str, Any]:
         """Rooms for a day's arrivals (tomorrow by default), VIPs and long stays first."""
         day = (request.arrival_date if request and request.arrival_date
-               else service.today() + timedelta(days=1))
+               else await service.today() + timedelta(days=1))
         results = await service.pre_assign(day)
         return {"date": day, "assigned": sum(1 for r in results if r["room_number"]),
                 "items": [{k: v for k, v in r.items() if k != "stay_id"} for r in results]}
@@ -185,11 +187,16 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
     async def post_payment(stay_id: str, request: PaymentCreate) -> dict[str, Any]:
         return public_payment(await folio_desk.post_payment(stay_id, request))
 
+    @router.get("/business-date")
+    async def get_business_date() -> dict[str, Any]:
+        """The hotel's business date: the day the night audit has not closed yet."""
+        return {"business_date": await business_day.today()}
+
     @router.post("/night-audit")
     async def night_audit(request: Annotated[NightAudit | None, Body()] = None) -> dict[str, Any]:
-        night = (request.night if request and request.night
-                 else service.today() - timedelta(days=1))
-        return {"night": night, "posted": await folio_desk.night_audit(night)}
+        """Closes the business date (or re-audits a closed night): posts the night's room
+        charges, rolls the date and publishes business_day.closed (no-shows follow)."""
+        return await business_day.close(request.night if request else None)
 
     @router.post("/stays/{stay_id}/checkout", response_model=Settlement)
     async def check_out(stay_id: str,

@@ -10,8 +10,6 @@ class Settings(ServiceSettings):
     required_secrets = ('pii_keys',)
     http_port: int = 8002
     property_file: str | None = None
-    # The property's clock: business dates, the late check-out policy, the night audit.
-    property_timezone: str = "Asia/Shanghai"
     standard_checkout_hour: int = Field(default=12, ge=0, le=23)
     late_checkout_half_day_until_hour: int = Field(default=18, ge=0, le=23)
     # The night audit posts the room nights of the business date that just ended, once

@@ -156,7 +156,8 @@ class ComplaintCreate(_Input):
 
 
 class NightAudit(_Input):
-    night: date | None = Field(default=None, description="the business date; yesterday by default")
+    night: date | None = Field(default=None, description=(
+        "the night to audit; by default the open business date, which the audit closes"))
 
 
 # --- output ------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from shared.problems import Conflict, NotFound
 from .domain import ChargeCreate, CheckOut, PaymentCreate, StayStatus
 from .folio import (ChargeCategory, PaymentKind, cents, invoice_number, late_checkout_fee,
                     room_charge_id, settle)
-from .records import (reference_key, PropertyClock, charge_event, charge_line, origin, payment_event,
+from .records import (PropertyClock, business_today, charge_event, charge_line, origin,
+                      payment_event, reference_key,
                       payment_line, public_payment, reservation_ref, sealed_token, storable)
 from .late_checks import post_departure_invoice
 from .overstay import charge_overstays
@@ -33,8 +34,9 @@ class FolioService:
     def __init__(self, repository: FrontDeskRepository, *, events_written: Callable[[], None],
                  cipher: PersonalDataCipher, clock: PropertyClock,
                  standard_checkout_hour: int = 12, half_day_until_hour: int = 18,
-                 overstay_rate_percent: Decimal = Decimal("100")) -> None:
+                 overstay_rate_percent: Decimal = Decimal("100"), audit_hour: int = 3) -> None:
         self.repository = repository
+        self.audit_hour = audit_hour
         self.events_written = events_written
         self.cipher = cipher
         self.clock = clock
@@ -182,7 +184,8 @@ class FolioService:
 
     async def _settle_and_close(self, stay: dict[str, Any], request: CheckOut,
                                 as_of: datetime | None = None) -> dict[str, Any] | None:
-        now, today = self.clock(), self.clock.today()
+        now, today = self.clock(), await business_today(self.repository, self.clock,
+                                                        self.audit_hour)
         arrival, departure = (date.fromisoformat(stay["arrival"]),
                               date.fromisoformat(stay["departure"]))
         nights = sorted(stay["nightly_rates"])

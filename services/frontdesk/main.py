@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from shared.clock import wall_clock_from
 from shared.crypto import PersonalDataCipher
 from shared.property_setup import load_property
 from shared.retention import RetentionJob, RetentionRule
@@ -13,6 +14,7 @@ from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .api import frontdesk_router
 from .audit import NightAuditWorker
+from .business_day import BusinessDay
 from .config import Settings
 from .consumers import register_consumers
 from .departure import DepartureDesk, RoomCheckWaitWorker
@@ -40,25 +42,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     setup = load_property(settings.property_file)
     repository = FrontDeskRepository(runtime.database, settings.property_id)
-    clock = PropertyClock(timezone=settings.property_timezone)
+    clock = PropertyClock(wall_clock_from(settings.test_clock_file),
+                          timezone=settings.property_timezone)
     cipher = PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key)
     service = FrontDeskService(repository, events_written=runtime.relay.wake, setup=setup,
-                               cipher=cipher, clock=clock)
+                               cipher=cipher, clock=clock, audit_hour=settings.night_audit_hour)
     folio = FolioService(repository, events_written=runtime.relay.wake, cipher=cipher,
                          clock=clock, standard_checkout_hour=settings.standard_checkout_hour,
                          half_day_until_hour=settings.late_checkout_half_day_until_hour,
-                         overstay_rate_percent=settings.overstay_rate_percent)
+                         overstay_rate_percent=settings.overstay_rate_percent,
+                         audit_hour=settings.night_audit_hour)
     departures = DepartureDesk(folio, room_check_wait_seconds=settings.room_check_wait_seconds)
+    business_day = BusinessDay(repository, folio, clock, events_written=runtime.relay.wake,
+                               audit_hour=settings.night_audit_hour)
     register_consumers(runtime.broker, Projections(repository, folio))
-    workers = [NightAuditWorker(folio, repository, audit_hour=settings.night_audit_hour,
-                                poll_seconds=settings.night_audit_poll_seconds)] \
+    workers = [NightAuditWorker(business_day, poll_seconds=settings.night_audit_poll_seconds)] \
         if settings.night_audit_enabled else []
     workers.append(retention_job(runtime.database, settings))
     workers.append(RoomCheckWaitWorker(departures,
                                        poll_seconds=settings.room_check_poll_seconds))
     return create_service_app(
         runtime, title="Front desk service",
-        routers=[frontdesk_router(service, folio, runtime.audit, departures),
+        routers=[frontdesk_router(service, folio, runtime.audit, business_day, departures),
                  frontdesk_pages(runtime, service.today)],
         prepare_database=lambda: repository.prepare(setup),
         workers=workers,

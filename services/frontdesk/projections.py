@@ -77,6 +77,7 @@ class Projections:
             "departure": payload.departure.isoformat(),
             "adults": payload.adults,
             "children": payload.children,
+            "room_count": payload.room_count,
             "special_requests": list(payload.special_requests)
             + (["family"] if payload.children else []),
             "nightly_rates": {night: str(rate) for night, rate in payload.nightly_rates.items()},

@@ -4,12 +4,11 @@ allocation rules see them, the events' origin, and the property's clock. No I/O.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from shared.clock import PropertyClock, business_date
 from shared.crypto import PersonalDataCipher, mask
 from shared.events import (Event, FolioChargePosted, FolioChargePostedPayload,
                            FolioPaymentPosted, FolioPaymentPostedPayload)
@@ -23,23 +22,9 @@ from .folio import ChargeCategory, PaymentKind, cents
 PRODUCER = "frontdesk"
 
 
-class PropertyClock:
-    """Now, as the property sees it: business dates and policies follow local time.
-    The wall clock is injected so that tests control it."""
-
-    def __init__(self, now: Callable[[], datetime] | None = None,
-                 timezone: str = "Asia/Shanghai") -> None:
-        self._now = now or (lambda: datetime.now(UTC))
-        self.tz = ZoneInfo(timezone)
-
-    def __call__(self) -> datetime:
-        return self._now()
-
-    def now_local(self) -> datetime:
-        return self._now().astimezone(self.tz)
-
-    def today(self) -> date:
-        return self.now_local().date()
+async def business_today(repository: Any, clock: PropertyClock, audit_hour: int) -> date:
+    """The desk's "today": the business date the night audit has not closed yet."""
+    return business_date(await repository.open_business_date(), clock, audit_hour)
 
 
 def origin(record: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.idempotency import insert_once
 from shared.property_setup import PropertySetup
 
-OUTBOX_COLLECTIONS = ("stays", "arrivals")
+OUTBOX_COLLECTIONS = ("stays", "arrivals", "business_days")
 ROOM_FIELDS = {"number": 1, "room_type": 1, "floor": 1, "bed": 1, "features": 1, "status": 1}
 NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
 
@@ -31,9 +31,17 @@ class FrontDeskRepository:
         self.guests = database["guests"]
         self.counters = database["counters"]
         self.audits = database["night_audits"]
+        self.business_days = database["business_days"]
 
     async def prepare(self, setup: PropertySetup) -> None:
-        await self.stays.create_index("reservation_id", unique=True, sparse=True)
+        # One stay per room of a booking: room_count N gives N stays, room_index 0..N-1.
+        try:
+            await self.stays.drop_index("reservation_id_1")  # the former one-stay index
+        except Exception:  # noqa: BLE001 - absent: nothing to drop
+            pass
+        await self.stays.create_index([("reservation_id", 1), ("room_index", 1)],
+                                      unique=True, sparse=True)
+        await self.stays.create_index("reservation_id")
         await self.stays.create_index([("property_id", 1), ("status", 1)])
         await self.stays.create_index([("property_id", 1), ("departure", 1)])
         await self.stays.create_index("guest_id")
@@ -94,9 +102,16 @@ class FrontDeskRepository:
     async def clear_assignment(self, reservation_id: str) -> None:
         await self.arrivals.update_one({"_id": reservation_id}, {"$set": {"assignment": None}})
 
-    async def mark_arrival_checked_in(self, reservation_id: str, stay_id: str) -> None:
-        await self.arrivals.update_one({"_id": reservation_id},
-                                       {"$set": {"status": "checked_in", "stay_id": stay_id}})
+    async def mark_arrival_checked_in(self, reservation_id: str, stay_id: str, *,
+                                      all_rooms: bool = True) -> None:
+        """One more room of the booking is in house; checked_in once all of them are."""
+        await self.arrivals.update_one(
+            {"_id": reservation_id, "stay_ids": {"$ne": stay_id}},
+            {"$set": {"stay_id": stay_id, **({"status": "checked_in"} if all_rooms else {})},
+             "$push": {"stay_ids": stay_id}, "$inc": {"rooms_checked_in": 1}})
+
+    async def count_stays_for(self, reservation_id: str) -> int:
+        return await self.stays.count_documents({"reservation_id": reservation_id})
 
     # --- rooms: the desk's picture of housekeeping's room status ------------------
 
@@ -238,12 +253,32 @@ class FrontDeskRepository:
             upsert=True, return_document=ReturnDocument.AFTER)
         return counter["value"]
 
-    async def audit_done(self, night: date) -> bool:
-        return await self.audits.find_one({"_id": self._audit_key(night)}) is not None
+    # --- the business date ------------------------------------------------------------
 
-    async def mark_audit_done(self, night: date, posted: int) -> bool:
-        return await insert_once(self.audits, {"_id": self._audit_key(night), "posted": posted,
-                                               "property_id": self.property_id})
+    async def open_business_date(self) -> date | None:
+        document = await self.business_days.find_one({"_id": self.property_id}, NO_OUTBOX)
+        return date.fromisoformat(document["open_date"]) if document else None
+
+    async def roll_business_date(self, closed: date, next_open: date,
+                                 outbox: dict[str, Any]) -> bool:
+        """Closes `closed` once: the first audit of the night rolls the date and queues
+        its event; a repeated or racing one finds the date already past it."""
+        try:  # no document yet: the upsert creates it; one past `closed`: a duplicate key
+            await self.business_days.update_one(
+                {"_id": self.property_id, "open_date": {"$lte": closed.isoformat()}},
+                {"$set": {"open_date": next_open.isoformat()}, "$push": outbox}, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def arrivals_where(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.arrivals.find({"property_id": self.property_id, **query},
+                                        NO_OUTBOX).to_list(None)
+
+    async def expected_arrivals_until(self, day: date) -> list[dict[str, Any]]:
+        return await self.arrivals.find(
+            {"property_id": self.property_id, "status": "expected",
+             "arrival": {"$lte": day.isoformat()}}, NO_OUTBOX).sort("_id").to_list(None)
 
     def _audit_key(self, night: date) -> str:
         return f"{self.property_id}|{night.isoformat()}"

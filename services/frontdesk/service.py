@@ -8,12 +8,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from shared.crypto import PersonalDataCipher, mask
 from shared.events import (ComplaintRaised, ComplaintRaisedPayload, Event, GuestRequestRaised,
                            GuestRequestRaisedPayload, RoomAssigned, RoomAssignedPayload,
-                           StayCheckedIn, StayCheckedInPayload, StayRoomMoved,
+                           StayCheckedIn, StayCheckedInPayload, StayExtended,
+                           StayExtendedPayload, StayRoomMoved,
                            StayRoomMovedPayload)
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
@@ -28,8 +30,9 @@ from .domain import (CheckIn, ComplaintCreate, DepositCreate, GuestRequestCreate
 from .booking_money import booking_money
 from .guest_capture import walk_in_profile_event
 from .folio import PaymentKind
+from .promises import refuse_promised
 from .identity import DocumentRejected, check_document, normalise_document_number
-from .records import (PropertyClock, origin, payment_event, payment_line, reservation_ref,
+from .records import (PropertyClock, business_today, origin, payment_event, payment_line, reservation_ref,
                       room_of, sealed_token, stay_nights)
 from .repository import FrontDeskRepository
 
@@ -48,15 +51,17 @@ class DocumentInvalid(Unprocessable):
 class FrontDeskService:
     def __init__(self, repository: FrontDeskRepository, *, events_written: Callable[[], None],
                  setup: PropertySetup, cipher: PersonalDataCipher,
-                 clock: PropertyClock | None = None) -> None:
+                 clock: PropertyClock | None = None, audit_hour: int = 3) -> None:
         self.repository = repository
+        self.audit_hour = audit_hour
         self.events_written = events_written
         self.setup = setup
         self.cipher = cipher
         self.clock = clock or PropertyClock()
 
-    def today(self) -> date:
-        return self.clock.today()
+    async def today(self) -> date:
+        """The business date (records.business_today), never the server's UTC date."""
+        return await business_today(self.repository, self.clock, self.audit_hour)
 
     # --- allocation ------------------------------------------------------------------
 
@@ -104,7 +109,7 @@ class FrontDeskService:
     async def pre_assign(self, day: date | None = None) -> list[dict[str, Any]]:
         """Rooms for the day's expected arrivals (tomorrow by default): VIPs and long
         stays first, so they get the better rooms."""
-        day = day or self.today() + timedelta(days=1)
+        day = day or await self.today() + timedelta(days=1)
         waiting = [a for a in await self.repository.arrivals_on(day, status="expected")
                    if not a.get("assignment")]
         planned = []
@@ -189,22 +194,39 @@ class FrontDeskService:
         if arrival is None:
             raise NotFound(f"no arrival for reservation {request.reservation_id!r} "
                            "(not booked, or its booking has not reached the desk yet)")
-        if made := await self.repository.stay_for_reservation(request.reservation_id):
-            return made
+        # room_count N: N stays under the booking, one per room, each billed its room
+        room_count = arrival.get("room_count", 1)
+        room_index = await self.repository.count_stays_for(request.reservation_id)
+        if room_index >= room_count:
+            if room_count == 1 and (made := await self.repository.stay_for_reservation(
+                    request.reservation_id)):
+                return made  # a repeat whose answer was lost: the stay it made
+            raise Conflict(f"reservation {request.reservation_id!r} is already checked in"
+                           + (f" (all its {room_count} rooms)" if room_count > 1 else ""))
+        if room_count > 1:
+            arrival = {**arrival, "nightly_rates": room_share(arrival["nightly_rates"],
+                                                              room_count, room_index)}
         if arrival["status"] != "expected":
             raise Conflict(f"reservation {request.reservation_id!r} is {arrival['status']}")
         departure = date.fromisoformat(arrival["departure"])
+        today = await self.today()
+        if departure <= today:
+            raise Conflict(f"reservation {request.reservation_id!r} departed on "
+                           f"{departure.isoformat()}; the business date is {today.isoformat()}")
         if request.registration:
-            self._check_registration(request.registration, departure)
+            self._check_registration(request.registration, departure, today)
 
         profile = await self._known_guest(arrival["guest_id"])
-        early = self._early_nights(arrival, request.early_check_in)
+        early = self._early_nights(arrival, request.early_check_in, today)
+        if early:
+            await refuse_promised(self.repository, arrival["room_type"], early, today,
+                                  what="the early check-in")
         if early:  # the nights before the booked arrival, at the rack rate, in the same room
             rate = str(self.setup.room_type(arrival["room_type"]).nightly_rate)
             arrival = {**arrival, "arrival": early[0].isoformat(), "nightly_rates": {
                 **{night.isoformat(): rate for night in early}, **arrival["nightly_rates"]}}
         nights = stay_nights(arrival)
-        pre_assigned = arrival.get("assignment")
+        pre_assigned = arrival.get("assignment") if room_index == 0 else None
         stay_id = pre_assigned["stay_id"] if pre_assigned else new_stay_id()
         choice: Choice | None = None
         early_claimed: list[date] = []
@@ -234,6 +256,7 @@ class FrontDeskService:
 
         stay = self._new_stay(stay_id, arrival, assignment, request.registration, profile,
                               request.agent)
+        stay["room_index"] = room_index
         events: list[Event[Any]] = []
         if choice is not None:
             events.append(RoomAssigned.new(RoomAssignedPayload(
@@ -251,14 +274,18 @@ class FrontDeskService:
             elif early_claimed:
                 await self.repository.release_room_nights(stay_id, assignment["room_number"],
                                                           nights=early_claimed)
-            if _is_duplicate(error):  # a concurrent copy of this check-in won: its stay
+            if _is_duplicate(error):  # a concurrent copy took this room of the booking
                 made = await self.repository.stay_for_reservation(request.reservation_id)
-                if made is not None:
-                    return made
+                if room_count == 1 and made is not None:
+                    return made  # its stay: the same answer as a retry gets
+                raise Conflict(f"room {room_index + 1} of reservation "
+                               f"{request.reservation_id!r} was checked in meanwhile; "
+                               "try again for the next") from None
             raise
         if pre_assigned and choice is not None:  # the pre-assigned room was given up
             await self.repository.release_room_nights(stay_id, pre_assigned["room_number"])
-        await self.repository.mark_arrival_checked_in(arrival["_id"], stay_id)
+        await self.repository.mark_arrival_checked_in(arrival["_id"], stay_id,
+                                                      all_rooms=room_index + 1 == room_count)
         self.events_written()
         log.info("guest checked in", stay_id=stay_id, room_number=stay["room_number"],
                  rule=assignment["rule"])
@@ -271,13 +298,14 @@ class FrontDeskService:
         room_type = self.setup.room_type(request.room_type)
         if room_type is None:
             raise Unprocessable(f"{request.room_type!r} is not a room type of this property")
-        today = self.today()
+        today = await self.today()
         if request.departure <= today:
             raise Unprocessable("the departure must be after today")
         if (request.departure - today).days > 90:
             raise Unprocessable("a walk-in stays at most 90 nights")
-        self._check_registration(request.registration, request.departure)
+        self._check_registration(request.registration, request.departure, today)
         nights = nights_between(today, request.departure)
+        await refuse_promised(self.repository, room_type.code, nights, today, what="a walk-in")
         arrival = {"guest_id": f"walkin-{uuid.uuid4()}", "guest_name": None,
                    "room_type": room_type.code, "arrival": today.isoformat(),
                    "departure": request.departure.isoformat(),
@@ -321,11 +349,19 @@ class FrontDeskService:
             return None
         return {**profile, "returning": await self.repository.has_stayed(guest_id)}
 
-    def _early_nights(self, arrival: dict[str, Any], early_check_in: bool) -> list[date]:
-        if not early_check_in:
-            return []
+    def _early_nights(self, arrival: dict[str, Any], early_check_in: bool,
+                      today: date) -> list[date]:
         booked = date.fromisoformat(arrival["arrival"])
-        early = nights_between(self.today(), booked)
+        if not early_check_in:
+            if booked > today:
+                raise Conflict(
+                    f"reservation {arrival['_id']!r} arrives on {booked.isoformat()}; the "
+                    f"business date is {today.isoformat()}. A guest checks in on the arrival "
+                    "date (before the standard hour is an early check-in); arriving days "
+                    "early is an early_check_in with those nights charged, or an amendment",
+                    arrival=booked.isoformat(), business_date=today.isoformat())
+            return []
+        early = nights_between(today, booked)
         if not early:
             raise Unprocessable("an early check-in is for a guest arriving before the "
                                 f"booked arrival date ({booked.isoformat()})")
@@ -334,11 +370,12 @@ class FrontDeskService:
                                 "amend the reservation instead")
         return early
 
-    def _check_registration(self, registration: RegistrationCreate, departure: date) -> None:
+    def _check_registration(self, registration: RegistrationCreate, departure: date,
+                            today: date) -> None:
         document = registration.document
         try:
             check_document(document.type, normalise_document_number(document.number),
-                           document.expires_on, today=self.today(), departure=departure)
+                           document.expires_on, today=today, departure=departure)
         except DocumentRejected as rejected:
             raise DocumentInvalid(str(rejected)) from None
 
@@ -411,13 +448,18 @@ class FrontDeskService:
     async def move_room(self, stay_id: str, request: RoomMove) -> dict[str, Any]:
         stay = await self._in_house(stay_id)
         old_room = stay["room_number"]
-        from_night = max(self.today(), date.fromisoformat(stay["arrival"]))
+        from_night = max(await self.today(), date.fromisoformat(stay["arrival"]))
         nights = [n for n in stay_nights(stay) if n >= from_night]
         if not nights:
             raise Conflict(f"stay {stay_id!r} has no night left to move")
         if request.to_room == old_room:
             raise Conflict(f"the guest is already in room {old_room}")
         if request.to_room:
+            target = await self.repository.room(request.to_room)
+            if target and target["room_type"] != stay["room_type"]:
+                # a room of another type: one fewer of that type for the bookings
+                await refuse_promised(self.repository, target["room_type"], nights,
+                                      await self.today(), what="the move")
             choice = await self.claim_chosen_room(request.to_room, nights, stay_id)
         else:
             profile = await self.repository.guest(stay["guest_id"])
@@ -465,19 +507,29 @@ class FrontDeskService:
         if (request.departure - old_departure).days > 90:
             raise Unprocessable("an extension adds at most 90 nights")
         extra = nights_between(old_departure, request.departure)
+        await refuse_promised(self.repository, stay["room_type"], extra, await self.today(),
+                              what="the extension", except_stay=stay_id)
         if not await self.repository.claim_room_nights(stay["room_number"], extra, stay_id):
             raise NoRoomFree(f"room {stay['room_number']} is taken during the extension; "
                              "move the guest or shorten it")
         rate = str(self.setup.room_type(stay["room_type"]).nightly_rate)
         rates = {n.isoformat(): rate for n in extra}
+        # Reservation holds the extra nights, housekeeping plans service on them.
+        event = StayExtended.new(StayExtendedPayload(
+            stay_id=stay_id, reservation_id=reservation_ref(stay), guest_id=stay["guest_id"],
+            room_number=stay["room_number"], room_type=stay["room_type"],
+            arrival=stay["arrival"], old_departure=old_departure,
+            departure=request.departure), **origin(stay))
         extended = await self.repository.update_stay(
             stay_id, {"status": "in_house", "departure": stay["departure"],
                       "room_number": stay["room_number"]},
             {"$set": {"departure": request.departure.isoformat(),
-                      **{f"nightly_rates.{night}": value for night, value in rates.items()}}})
+                      **{f"nightly_rates.{night}": value for night, value in rates.items()}},
+             "$push": push_outbox(event)})
         if extended is None:
             await self.repository.release_room_nights(stay_id, stay["room_number"], old_departure)
             raise Conflict(f"stay {stay_id!r} changed meanwhile; try again")
+        self.events_written()
         log.info("stay extended", stay_id=stay_id, nights=len(extra))
         return extended
 
@@ -594,6 +646,19 @@ def keyed_id(scope: str, idempotency_key: str | None) -> str:
     if idempotency_key is None:
         return str(uuid.uuid4())
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"frontdesk|{scope}|{idempotency_key}"))
+
+
+def room_share(nightly_rates: dict[str, str], room_count: int,
+               room_index: int) -> dict[str, str]:
+    """One room's part of a booking's nightly rates (which are for all its rooms): equal
+    shares to the cent, the last room takes the remaining cents, so the rooms add up."""
+    shares = {}
+    for night, rate in nightly_rates.items():
+        total = Decimal(rate)
+        share = (total / room_count).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        shares[night] = str(total - share * (room_count - 1) if room_index == room_count - 1
+                            else share)
+    return shares
 
 
 def _nights(record: dict[str, Any]) -> int:

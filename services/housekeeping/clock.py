@@ -1,33 +1,19 @@
-"""The service's idea of "now", injected wherever a rule depends on it."""
+"""The service's idea of "now", injected wherever a rule depends on it (shared/clock.py:
+the wall clock, or in tests a file the test rewrites)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
-from shared.logging import get_logger
-
-log = get_logger(__name__)
+from shared.clock import file_clock, utc_now, wall_clock_from
 
 Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-def file_clock(path: str) -> Clock:
-    """TESTS ONLY: "now" is the ISO datetime written in `path`, re-read at every call, so a
-    test moves time by rewriting the file (no test waits for 10:00 to come)."""
-    log.warning("housekeeping runs on a test clock read from a file", path=path)
-    file = Path(path)
-
-    def now() -> datetime:
-        return datetime.fromisoformat(file.read_text().strip()).astimezone(UTC)
-
-    return now
+system_clock = utc_now
 
 
 def clock_from(test_clock_file: str | None) -> Clock:
-    return file_clock(test_clock_file) if test_clock_file else system_clock
+    return wall_clock_from(test_clock_file)
+
+
+__all__ = ["Clock", "clock_from", "file_clock", "system_clock"]

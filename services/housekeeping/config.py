@@ -11,7 +11,8 @@ class Settings(ServiceSettings):
     property_file: str | None = None
 
     # The morning plan: generated once a day at this local time, for these attendants.
-    timezone: str = "UTC"
+    # None: the property's clock (PROPERTY_TIMEZONE).
+    timezone: str | None = None
     plan_at: time = time(7, 0)
     attendants: list[str] = ["attendant-1", "attendant-2", "attendant-3"]
     # Linen is changed every N nights unless the guest's habit says otherwise.

@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         attendants=settings.attendants)
     register_consumers(runtime.broker, service)
     workers = [
-        DailyPlanWorker(tasks, clock=clock, plan_at=settings.plan_at, timezone=settings.timezone,
+        DailyPlanWorker(tasks, clock=clock, plan_at=settings.plan_at, timezone=settings.timezone or settings.property_timezone,
                         poll_seconds=settings.scheduler_poll_seconds),
         RoomPeriodWorker(maintenance, poll_seconds=settings.scheduler_poll_seconds),
     ]

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from shared.events import MaintenanceRequested, MaintenanceRequestedPayload
+from shared.clock import PropertyClock
+from shared.events import (MaintenanceRequested, MaintenanceRequestedPayload,
+                           RoomOutOfOrderCancelled, RoomOutOfOrderPayload,
+                           RoomOutOfOrderScheduled)
 from shared.logging import get_logger
-from shared.outbox import with_outbox
+from shared.outbox import push_outbox, with_outbox
 from shared.problems import Conflict, NotFound, Unprocessable
 from shared.worker import PollingWorker
 
@@ -47,6 +50,31 @@ def category_from_text(text: str) -> str:
         if any(f" {word}" in lowered for word in words):
             return category
     return "other"
+
+
+# A night is the room's from the check-in hour to the next day's check-out hour (local).
+NIGHT_STARTS_HOUR, NIGHT_ENDS_HOUR = 14, 12
+
+
+def nights_out_of_order(start: datetime, end: datetime,
+                        clock: PropertyClock | None = None) -> list[date]:
+    """The nights a period takes the room from: those it overlaps at all."""
+    clock = clock or PropertyClock()
+    day = start.astimezone(clock.tz).date() - timedelta(days=1)
+    nights = []
+    while clock.local_time(day, NIGHT_STARTS_HOUR) < end:
+        if clock.local_time(day + timedelta(days=1), NIGHT_ENDS_HOUR) > start:
+            nights.append(day)
+        day += timedelta(days=1)
+    return nights
+
+
+def out_of_order_event(kind: type, period: dict[str, Any]) -> Any:
+    return kind.new(RoomOutOfOrderPayload(
+        period_id=period["_id"], room_number=period["room_number"],
+        room_type=period.get("room_type") or "", kind=period["kind"], start=period["start"],
+        end=period["end"], nights=nights_out_of_order(period["start"], period["end"])),
+        **from_request(period["property_id"]))
 
 
 class UnknownRequest(NotFound):
@@ -120,12 +148,17 @@ class MaintenanceService:
                     and other["start"] < end:
                 raise Conflict(f"room {room_number} already has period {other['_id']} "
                                f"from {other['start']:%Y-%m-%d %H:%M} to {other['end']:%H:%M}")
+        room = await self.rooms.room(room_number)
         period = {"_id": str(uuid.uuid4()), "property_id": self.repository.property_id,
-                  "room_number": room_number, "kind": kind, "start": start, "end": end,
+                  "room_number": room_number, "room_type": room.get("room_type"), "kind": kind,
+                  "start": start, "end": end,
                   "reason": reason, "request_id": request_id, "state": "scheduled",
                   "return_status": return_status.value if return_status else None,
                   "status_before": None, "created_at": self.clock()}
-        await self.repository.add_period(period)
+        # Reservation sells one room fewer of the type on the period's nights.
+        await self.repository.add_period(with_outbox(
+            period, out_of_order_event(RoomOutOfOrderScheduled, period)))
+        self.events_written()
         log.info("room period scheduled", room_number=room_number, kind=kind,
                  start=start.isoformat(), end=end.isoformat())
         return period
@@ -137,8 +170,11 @@ class MaintenanceService:
         if period["state"] != "scheduled":
             raise Conflict(f"period {period_id} is {period['state']}; only a scheduled period "
                            "can be cancelled (end an active one by moving its end)")
-        if not await self.repository.move_period(period_id, "scheduled", {"state": "cancelled"}):
+        if not await self.repository.move_period(
+                period_id, "scheduled", {"state": "cancelled"},
+                push_outbox(out_of_order_event(RoomOutOfOrderCancelled, period))):
             raise Conflict(f"period {period_id} changed meanwhile; read it again")
+        self.events_written()
         return await self.repository.period(period_id)
 
     async def change_period_end(self, period_id: str, end: datetime | None) -> dict[str, Any]:

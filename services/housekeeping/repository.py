@@ -10,7 +10,7 @@ from shared.idempotency import insert_once, mark_applied, not_yet_applied
 from shared.property_setup import PropertySetup
 
 # The aggregates that carry events in an `outbox` array.
-OUTBOX_COLLECTIONS = ("rooms", "tasks", "maintenance", "room_checks")
+OUTBOX_COLLECTIONS = ("rooms", "tasks", "maintenance", "room_checks", "room_periods")
 NO_OUTBOX = {"outbox": 0}
 
 
@@ -183,20 +183,23 @@ class HousekeepingRepository:
         await self.periods.insert_one(period)
 
     async def period(self, period_id: str) -> dict[str, Any] | None:
-        return await self.periods.find_one({"_id": period_id, "property_id": self.property_id})
+        return await self.periods.find_one({"_id": period_id, "property_id": self.property_id},
+                                           NO_OUTBOX)
 
     async def periods_of(self, room_number: str) -> list[dict[str, Any]]:
         return await self.periods.find({"property_id": self.property_id,
-                                        "room_number": room_number}).sort("start", 1).to_list(None)
-
-    async def periods_in_state(self, state: str) -> list[dict[str, Any]]:
-        return await self.periods.find({"property_id": self.property_id, "state": state}) \
+                                        "room_number": room_number}, NO_OUTBOX) \
             .sort("start", 1).to_list(None)
 
+    async def periods_in_state(self, state: str) -> list[dict[str, Any]]:
+        return await self.periods.find({"property_id": self.property_id, "state": state},
+                                       NO_OUTBOX).sort("start", 1).to_list(None)
+
     async def move_period(self, period_id: str, expected_state: str,
-                          fields: dict[str, Any]) -> bool:
+                          fields: dict[str, Any], push: dict[str, Any] | None = None) -> bool:
+        update: dict[str, Any] = {"$set": fields, **({"$push": push} if push else {})}
         result = await self.periods.update_one({"_id": period_id, "state": expected_state},
-                                               {"$set": fields})
+                                               update)
         return result.modified_count == 1
 
     # --- amenity stock -----------------------------------------------------------------

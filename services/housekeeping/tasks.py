@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.clock import property_timezone
+
 from shared.events import (HkTaskCompleted, HkTaskCompletedPayload, ItemCharge,
                            RoomItemCheckReported, RoomItemCheckReportedPayload)
 from shared.logging import get_logger
@@ -315,7 +317,7 @@ class TaskService:
                                 from_request(room["property_id"]))
         if on:
             # The sign is out: today's service that has not started is skipped.
-            today = self.clock().date().isoformat()
+            today = self.clock().astimezone(ZoneInfo(property_timezone())).date().isoformat()
             await self.repository.set_open_tasks_fields(
                 {"room_number": room_number, "kind": TaskKind.STAYOVER_SERVICE.value,
                  "day": today},

@@ -21,7 +21,7 @@ from shared.problems import Conflict, NotFound, Unprocessable
 
 from .domain import (Code, ReservationStatus, block_holder, holds_of, new_reservation_id,
                      nights_of, request_fingerprint)
-from .policies import DEFAULT_RATE_PLAN, Amount
+from .policies import local_date, DEFAULT_RATE_PLAN, Amount
 from .repository import ReservationRepository
 from .service import ReservationService, StillInFlight, capacity_of, outbox_push
 
@@ -75,7 +75,7 @@ class BlockService:
         plan_code = request.rate_plan or DEFAULT_RATE_PLAN
         if await self.repository.rate_plan(plan_code) is None:
             raise Unprocessable(f"unknown rate plan {plan_code!r}")
-        if request.start < self.clock().date():
+        if request.start < local_date(self.clock()):
             raise Unprocessable("a block cannot start in the past")
         block_id = new_reservation_id()
         document: dict[str, Any] = {
@@ -161,7 +161,7 @@ class BlockService:
         return released or await self.repository.block(block_id)
 
     async def release_due(self, limit: int = 50) -> int:
-        due = await self.repository.blocks_due(self.clock().date().isoformat(), limit)
+        due = await self.repository.blocks_due(local_date(self.clock()).isoformat(), limit)
         for block in due:
             await self.release_block(block["_id"])
         return len(due)

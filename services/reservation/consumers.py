@@ -11,16 +11,21 @@ from faststream.rabbit.annotations import RabbitMessage
 from shared.commands import (ReservationAmendCommand, ReservationCancelCommand,
                              ReservationCreateCommand)
 from shared.consumer import of_type, subscribed_queue
-from shared.events import GuestAnonymized, GuestMerged
+from shared.events import (BusinessDayClosed, GuestAnonymized, GuestMerged,
+                           RoomOutOfOrderCancelled, RoomOutOfOrderScheduled, StayCheckedIn,
+                           StayCheckedOut, StayExtended)
 from shared.topology import CONSUMER_QUEUES
 
 from .integrators import IntegratorCommands
+from .room_periods import RoomPeriods
 from .service import ReservationService
+from .stays import StayFollower
 
 
 def register_consumers(broker: RabbitBroker, commands: IntegratorCommands,
-                       reservations: ReservationService) -> None:
-    command_queue, guest_lifecycle = CONSUMER_QUEUES["reservation"]
+                       reservations: ReservationService, stays: StayFollower,
+                       periods: RoomPeriods) -> None:
+    command_queue, guest_lifecycle, stay_events, room_periods = CONSUMER_QUEUES["reservation"]
     on_command = broker.subscriber(subscribed_queue(command_queue), title=command_queue.name)
 
     @on_command(filter=of_type(ReservationCreateCommand.command_type))
@@ -48,3 +53,35 @@ def register_consumers(broker: RabbitBroker, commands: IntegratorCommands,
     async def on_guest_anonymized(event: GuestAnonymized) -> None:
         """Erasure: names and contact details leave this guest's reservations."""
         await reservations.anonymize_guest(event)
+
+    on_stay = broker.subscriber(subscribed_queue(stay_events), title=stay_events.name)
+
+    @on_stay(filter=of_type(StayCheckedIn.event_type))
+    async def on_stay_checked_in(event: StayCheckedIn) -> None:
+        """The booking is in house; a walk-in or early arrival holds its own nights."""
+        await stays.checked_in(event)
+
+    @on_stay(filter=of_type(StayExtended.event_type))
+    async def on_stay_extended(event: StayExtended) -> None:
+        await stays.extended(event)
+
+    @on_stay(filter=of_type(StayCheckedOut.event_type))
+    async def on_stay_checked_out(event: StayCheckedOut) -> None:
+        """The booking is checked out; nights after an early departure go back."""
+        await stays.checked_out(event)
+
+    @on_stay(filter=of_type(BusinessDayClosed.event_type))
+    async def on_business_day_closed(event: BusinessDayClosed) -> None:
+        """The night audit closed a day: its expected arrivals become no-shows."""
+        await stays.business_day_closed(event)
+
+    on_period = broker.subscriber(subscribed_queue(room_periods), title=room_periods.name)
+
+    @on_period(filter=of_type(RoomOutOfOrderScheduled.event_type))
+    async def on_out_of_order_scheduled(event: RoomOutOfOrderScheduled) -> None:
+        """One room fewer to sell on the period's nights."""
+        await periods.scheduled(event)
+
+    @on_period(filter=of_type(RoomOutOfOrderCancelled.event_type))
+    async def on_out_of_order_cancelled(event: RoomOutOfOrderCancelled) -> None:
+        await periods.cancelled(event)

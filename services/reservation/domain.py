@@ -35,6 +35,9 @@ class ReservationStatus(StrEnum):
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
+    # The reservation follows its stay (stay events from the front desk).
+    IN_HOUSE = "in_house"
+    CHECKED_OUT = "checked_out"
 
 
 ACTIVE_STATUSES = (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
@@ -271,11 +274,17 @@ def holds_of(room_type: str, arrival: date, departure: date, room_count: int) ->
 
 def expected_holds(reservation: dict[str, Any]) -> dict[HoldKey, int]:
     """What a reservation should hold given its recorded state: its nights while it is
-    confirmed, nothing once cancelled or a no-show."""
-    if reservation["status"] != ReservationStatus.CONFIRMED:
+    confirmed or in house, the nights before the guest left once checked out (an early
+    departure gives the rest back), nothing once cancelled or a no-show."""
+    status = reservation["status"]
+    if status not in (ReservationStatus.CONFIRMED, ReservationStatus.IN_HOUSE,
+                      ReservationStatus.CHECKED_OUT):
         return {}
-    return holds_of(reservation["room_type"], date.fromisoformat(reservation["arrival"]),
-                    date.fromisoformat(reservation["departure"]), reservation.get("room_count", 1))
+    arrival = date.fromisoformat(reservation["arrival"])
+    departure = date.fromisoformat(reservation["departure"])
+    if status == ReservationStatus.CHECKED_OUT and reservation.get("departed_on"):
+        departure = max(arrival, min(departure, date.fromisoformat(reservation["departed_on"])))
+    return holds_of(reservation["room_type"], arrival, departure, reservation.get("room_count", 1))
 
 
 def hold_moves(old: dict[HoldKey, int], new: dict[HoldKey, int]

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from shared.clock import wall_clock_from
 from shared.crypto import PersonalDataCipher
 from shared.property_setup import load_property
 from shared.retention import RetentionJob, RetentionRule
@@ -23,7 +24,9 @@ from .pages import reservation_pages
 from .reports import Reports
 from .repository import ERASED_GUEST_FIELDS, OUTBOX_COLLECTIONS, ReservationRepository
 from .service import ReservationService
+from .room_periods import RoomPeriods
 from .setup import PropertySetupService
+from .stays import StayFollower
 from .workers import AbandonedBookingJanitor, BlockReleaser
 
 
@@ -40,8 +43,9 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
 
 
 def create_app(settings: Settings | None = None,
-               clock: Callable[[], datetime] = utc_now) -> FastAPI:
+               clock: Callable[[], datetime] | None = None) -> FastAPI:
     settings = settings or Settings()
+    clock = clock or wall_clock_from(settings.test_clock_file)
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     setup = load_property(settings.property_file)
     repository = ReservationRepository(runtime.database, settings.property_id)
@@ -56,7 +60,9 @@ def create_app(settings: Settings | None = None,
     commands = IntegratorCommands(
         reservations, repository, clock, own_login=broker_login(settings.rabbitmq_url),
         block_channels={c.strip() for c in settings.block_channels.split(",") if c.strip()})
-    register_consumers(runtime.broker, commands, reservations)
+    register_consumers(runtime.broker, commands, reservations,
+                       StayFollower(reservations, runtime.database),
+                       RoomPeriods(reservations, runtime.database))
     return create_service_app(
         runtime, title="Reservation service",
         routers=[reservation_router(reservations, Reports(repository)),

@@ -2,7 +2,8 @@
 
 A rate plan prices a room type per night (explicit prices per date range, else the room
 type's base rate adjusted by a percentage) and carries the terms the guest booked under.
-Times: the property's day is taken in UTC, and a guest arrives at CHECK_IN_HOUR.
+Times: the property's local time (PROPERTY_TIMEZONE, shared/clock.py); a guest arrives
+at CHECK_IN_HOUR local time, and a day is the hotel's day, not the server's UTC date.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
+from zoneinfo import ZoneInfo
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.clock import PropertyClock, business_date, property_timezone
 
 from .domain import Code, nights_of
 
@@ -127,9 +132,22 @@ def fee_for(rule: dict[str, Any], nightly_rates: dict[str, Any]) -> Decimal:
     return _money(total * Decimal(rule["percent"]) / 100)
 
 
+def property_zone() -> ZoneInfo:
+    return ZoneInfo(property_timezone())
+
+
+def local_date(now: datetime) -> date:
+    """The hotel's business date at `now` (not the server's UTC date): its calendar date,
+    or yesterday until the night audit hour (shared/clock.py)."""
+    return business_date(None, PropertyClock(lambda: now))
+
+
 def cancellation_deadline(plan: dict[str, Any], arrival: date) -> datetime:
-    arrives = datetime.combine(arrival, time(CHECK_IN_HOUR), tzinfo=UTC)
-    return arrives - timedelta(hours=plan["cancellation"]["free_until_hours_before"])
+    """Free cancellation ends `free_until_hours_before` the arrival day's check-in hour
+    at the hotel, stored in UTC."""
+    arrives = datetime.combine(arrival, time(CHECK_IN_HOUR), tzinfo=property_zone())
+    deadline = arrives - timedelta(hours=plan["cancellation"]["free_until_hours_before"])
+    return deadline.astimezone(UTC)
 
 
 def cancellation_terms(reservation: dict[str, Any], now: datetime) -> tuple[Decimal, Decimal]:
@@ -185,8 +203,8 @@ def deposit_due(plan: dict[str, Any], nightly_rates: dict[str, Any]) -> Decimal:
 
 
 def no_show_may_be_marked(arrival: date, now: datetime) -> bool:
-    """After the night audit of the arrival day, i.e. from the next day on."""
-    return now.date() > arrival
+    """After the arrival day has ended at the hotel (local midnight)."""
+    return now.astimezone(property_zone()).date() > arrival
 
 
 def terms_of(plan: dict[str, Any]) -> dict[str, Any]:

@@ -116,7 +116,8 @@ def _channel_mix(reservations: list[dict[str, Any]], first: date, last: date) ->
     mix: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"reservations": 0, "room_nights": 0, "revenue": Decimal("0.00")})
     for reservation in reservations:
-        if reservation["status"] != ReservationStatus.CONFIRMED:
+        if reservation["status"] not in (ReservationStatus.CONFIRMED, ReservationStatus.IN_HOUSE,
+                                         ReservationStatus.CHECKED_OUT):
             continue
         nights = _in_range(reservation, first, last)
         entry = mix[reservation["channel"]]

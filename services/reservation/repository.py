@@ -24,7 +24,8 @@ ERASED_GUEST_FIELDS = {
     "booker": None, "additional_guests": [],
 }
 
-OUTBOX_COLLECTIONS = ("reservations", "room_types", "blocks", "reservation_commands")
+OUTBOX_COLLECTIONS = ("reservations", "room_types", "blocks", "reservation_commands", "stays",
+                      "room_periods")
 NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
 
 

@@ -33,6 +33,7 @@ from .domain import (HoldKey, ReservationCreate, ReservationStatus, ReservationU
                      new_confirmation_number, new_reservation_id, nights_of,
                      request_fingerprint, reservation_holder, total_of)
 from .policies import (DEFAULT_RATE_PLAN, amendment_fee, block_rates, cancellation_deadline,
+                       local_date,
                        cancellation_terms, deposit_due, no_show_may_be_marked, no_show_terms,
                        price_stay, terms_of)
 from .repository import ReservationRepository
@@ -349,9 +350,14 @@ class ReservationService:
                                  {"fee": str(fee), "refund": str(refund), "reason": reason},
                                  also_publish)
 
-    async def mark_no_show(self, reservation_id: str) -> dict[str, Any]:
+    async def mark_no_show(self, reservation_id: str, *,
+                           day_closed: date | None = None) -> dict[str, Any]:
+        """By hand once the arrival day has ended at the hotel, or when the night audit
+        closed the arrival's business day (`day_closed`)."""
         current = await self._confirmed(reservation_id)
-        if not no_show_may_be_marked(date.fromisoformat(current["arrival"]), self.clock()):
+        arrival = date.fromisoformat(current["arrival"])
+        if not (day_closed is not None and arrival <= day_closed
+                or no_show_may_be_marked(arrival, self.clock())):
             raise Conflict("a no-show is marked after the arrival day has ended")
         fee, refund = no_show_terms(current)
         event = ReservationNoShow.new(ReservationNoShowPayload(
@@ -470,6 +476,10 @@ class ReservationService:
 
     async def _confirmed(self, reservation_id: str) -> dict[str, Any]:
         current = await self.get_reservation(reservation_id)
+        if current["status"] in (ReservationStatus.IN_HOUSE, ReservationStatus.CHECKED_OUT):
+            raise Conflict(f"reservation {reservation_id!r} is {current['status']}: the guest "
+                           "checked in, so it can no longer be cancelled, amended or marked "
+                           "a no-show", status=current["status"])
         if current["status"] != ReservationStatus.CONFIRMED:
             raise Conflict(f"reservation {reservation_id!r} is {current['status']}")
         if current.get("amendment"):
@@ -488,7 +498,7 @@ class ReservationService:
         nights = (departure - arrival).days
         if nights > self.max_nights:
             raise Unprocessable(f"a stay is at most {self.max_nights} nights, not {nights}")
-        if arrival_changed and arrival < self.clock().date():
+        if arrival_changed and arrival < local_date(self.clock()):
             raise Unprocessable(f"arrival {arrival.isoformat()} is in the past")
 
     @staticmethod

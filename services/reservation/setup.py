@@ -10,9 +10,9 @@ from typing import Any
 from shared.events import AvailabilityChanged, AvailabilityChangedPayload
 from shared.logging import current_correlation_id
 from shared.outbox import push_outbox
-from shared.problems import NotFound, Unprocessable
+from shared.problems import Conflict, NotFound, Unprocessable
 
-from .policies import RatePlanUpsert, RoomTypeUpsert
+from .policies import local_date, RatePlanUpsert, RoomTypeUpsert
 from .repository import ReservationRepository
 from .service import PRODUCER, capacity_of
 
@@ -40,14 +40,28 @@ class PropertySetupService:
         new_capacity = request.rooms + request.overbooking_allowance
         events = []
         before = await self.repository.room_type(code)
+        if before is not None:
+            await self._refuse_below_sold(code, new_capacity)
         if before is None or capacity_of(before) != new_capacity:
             events = await self._availability_from(code, new_capacity)
         saved = await self.repository.save_room_type(code, fields, push_outbox(*events))
         self.events_written()
         return saved
 
+    async def _refuse_below_sold(self, code: str, capacity: int) -> None:
+        """Capacity cannot go below what is already sold on a night to come: the rooms
+        are promised (409 naming the first such night)."""
+        today = local_date(self.clock()).isoformat()
+        oversold = sorted((doc["night"], doc["sold"])
+                          for doc in await self.repository.inventory.documents(today, "9999-12-31")
+                          if doc["room_type"] == code and doc["sold"] > capacity)
+        if oversold:
+            night, sold = oversold[0]
+            raise Conflict(f"{code!r} has {sold} rooms sold on the night of {night}: the "
+                           f"capacity cannot be set to {capacity}", night=night, sold=sold)
+
     async def _availability_from(self, code: str, capacity: int) -> list[AvailabilityChanged]:
-        today = self.clock().date().isoformat()
+        today = local_date(self.clock()).isoformat()
         documents = await self.repository.inventory.documents(today, "9999-12-31")
         left = {doc["night"]: capacity - doc["sold"] for doc in documents if doc["room_type"] == code}
         if not left:

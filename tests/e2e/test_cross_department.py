@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import bson
 import pytest
 
+from shared.clock import PropertyClock, business_date
 from shared.mongo import CODEC
 from tests.e2e.test_delivery_guarantees import wait_until_drained
 from tests.support.amqp import EventTap, publish_events, publish_raw, wait_for
@@ -24,7 +24,8 @@ KING_ROOMS = {"401", "402", "403", "404", "405", "501", "502", "503", "504", "50
 
 
 def hotel_today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    """The desk's business date on the wall clock (yesterday until the audit hour)."""
+    return business_date(None, PropertyClock())
 
 
 def walk_in(number: int) -> dict:

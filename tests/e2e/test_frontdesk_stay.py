@@ -39,6 +39,7 @@ def sent(tap: EventTap, event_type: str) -> list[dict]:
 async def test_a_full_stay_settles_to_the_cent_and_no_id_number_is_ever_in_clear(
         stack: Stack, amqp_url: str) -> None:
     stack.start("frontdesk")
+    stack.set_hotel_time("2027-03-10", 15)  # the arrival date at the hotel
     desk = stack.client("frontdesk")
     async with EventTap(amqp_url, ["#"]) as tap:
         reservation = booking(1, "deluxe", ARRIVAL, DEPARTURE, rate="880.10",
@@ -127,6 +128,7 @@ async def test_a_full_stay_settles_to_the_cent_and_no_id_number_is_ever_in_clear
         assert folio["payments"][0]["token_reference"].endswith(CARD_TOKEN[-4:])
         assert CARD_TOKEN not in str(folio)
 
+        stack.set_hotel_time("2027-03-13", 11)  # the departure day, before the standard hour
         settled = desk.post(f"/stays/{stay_id}/checkout")
         assert settled.status_code == 200, settled.text
         settlement = settled.json()

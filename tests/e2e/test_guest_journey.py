@@ -23,6 +23,7 @@ def test_checkout_fans_out_to_housekeeping_loyalty_and_feedback(stack: Stack) ->
     reservation = stack.client("reservation")
     frontdesk = stack.client("frontdesk")
 
+    stack.set_hotel_time("2027-03-01", 10)  # booked ahead, checked in on the arrival date
     booked = reservation.post("/reservations", json=BOOKING)
     assert booked.status_code == 201, booked.text
     booking = booked.json()
@@ -32,11 +33,13 @@ def test_checkout_fans_out_to_housekeeping_loyalty_and_feedback(stack: Stack) ->
     # The desk learns of the booking from reservation.created, not from a call.
     wait_until(lambda: frontdesk.get("/arrivals", params={"date": "2027-03-10"}).json()["total"] == 1,
                message="the arrival on the desk's list")
+    stack.set_hotel_time("2027-03-10", 15)
     checked_in = frontdesk.post("/stays", json={"reservation_id": booking["id"]})
     assert checked_in.status_code == 201, checked_in.text
     stay = checked_in.json()
     assert stay["guest_id"] == booking["guest_id"]
 
+    stack.set_hotel_time("2027-03-13", 11)  # the departure day, before the standard hour
     checked_out = frontdesk.post(f"/stays/{stay['stay_id']}/checkout")
     assert checked_out.status_code == 200, checked_out.text
     settlement = checked_out.json()

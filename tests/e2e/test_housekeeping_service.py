@@ -16,7 +16,7 @@ from shared.events import (GuestAnonymized, GuestAnonymizedPayload, GuestCreated
                            StayRoomMoved, StayRoomMovedPayload)
 from tests.support.amqp import EventTap, all_consumer_queues, publish_events, queue_depths, wait_for
 from tests.support.journeys import PROPERTY, checkout
-from tests.support.stack import Stack
+from tests.support.stack import Stack, at_hotel
 
 pytestmark = pytest.mark.e2e
 
@@ -276,7 +276,7 @@ async def test_the_morning_plan_runs_by_itself_at_seven_once_across_a_restart(
     settings = {"TEST_CLOCK_FILE": str(clock_file), "SCHEDULER_POLL_SECONDS": "0.2",
                 "EMBEDDED_STORE_DIR": str(stack.work_dir / "hk-store"), "PLAN_AT": "07:00",
                 "ATTENDANTS": '["amy", "ben"]'}
-    write_clock(clock_file, datetime(2027, 8, 2, 6, 59, tzinfo=UTC))
+    write_clock(clock_file, at_hotel("2027-08-02", 6, 59))  # the hotel's morning
     stack.start("housekeeping", **settings)
     housekeeping = stack.client("housekeeping")
     await publish_events(amqp_url, [check_in(room, f"g-{room}", date(2027, 8, 1), 3)
@@ -289,10 +289,10 @@ async def test_the_morning_plan_runs_by_itself_at_seven_once_across_a_restart(
 
     await asyncio.sleep(1)
     before_seven = len(stayovers())
-    write_clock(clock_file, datetime(2027, 8, 2, 7, 0, tzinfo=UTC))
+    write_clock(clock_file, at_hotel("2027-08-02", 7))
     await wait_for(lambda: len(stayovers()) == 3, timeout=20, message="the morning's stay-overs")
     stack.services["housekeeping"].kill()
-    write_clock(clock_file, datetime(2027, 8, 2, 9, 0, tzinfo=UTC))
+    write_clock(clock_file, at_hotel("2027-08-02", 9))
     stack.restart("housekeeping", **settings)
     await asyncio.sleep(1.5)  # several scheduler passes after the restart
     tasks = stayovers()

@@ -16,6 +16,7 @@ from typing import Any
 
 from mongomock_motor import AsyncMongoMockClient
 
+from services.frontdesk.business_day import BusinessDay
 from services.frontdesk.config import Settings
 from services.frontdesk.folio_service import FolioService
 from services.frontdesk.projections import Projections
@@ -92,6 +93,7 @@ class Desk:
     folio: FolioService
     projections: Projections
     database: Any
+    business_day: BusinessDay
 
     def __iter__(self):
         return iter((self.service, self.folio, self.projections, self.database))
@@ -106,12 +108,13 @@ async def build(setup: PropertySetup, clock: FixedClock | None = None, *,
     await repository.prepare(setup)
     settings = Settings()
     cipher = PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key)
-    property_clock = PropertyClock(clock or FixedClock(datetime(2027, 3, 1, 2, 0, tzinfo=UTC)))
+    property_clock = PropertyClock(clock or FixedClock(datetime(2027, 3, 10, 2, 0, tzinfo=UTC)))
     service = FrontDeskService(repository, events_written=lambda: None, setup=setup,
                                cipher=cipher, clock=property_clock)
     folio = FolioService(repository, events_written=lambda: None, cipher=cipher,
                          clock=property_clock)
-    return Desk(service, folio, Projections(repository, folio), database)
+    business_day = BusinessDay(repository, folio, property_clock, events_written=lambda: None)
+    return Desk(service, folio, Projections(repository, folio), database, business_day)
 
 
 def booking(number: int, room_type: str, arrival: date, departure: date,

@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from services.frontdesk.domain import CheckIn
 from services.frontdesk.service import NoRoomFree
 from shared.property_setup import load_property
-from tests.integration.frontdesk_harness import booking, build, property_file
+from tests.integration.frontdesk_harness import FixedClock, booking, build, property_file
 
 FIRST_NIGHT = date(2027, 3, 1)
 
@@ -25,11 +25,14 @@ def test_1000_concurrent_assignments_over_100_rooms_give_no_room_twice_a_night(
     assert sum(len(t.rooms) for t in setup.room_types) == 100
 
     async def scenario() -> tuple[int, int, Counter, list[dict], list[dict]]:
-        service, folio, projections, database = await build(setup, interleave=True)
+        clock = FixedClock(datetime(2027, 3, 1, 2, 0, tzinfo=UTC))  # 10:00 at the hotel
+        service, folio, projections, database = await build(setup, clock, interleave=True)
         rng = random.Random(5)
         room_numbers = [room.number for t in setup.room_types for room in t.rooms]
+        arrivals = {}
         for number in range(1000):
             arrival = FIRST_NIGHT + timedelta(days=rng.randint(0, 4))
+            arrivals[number] = arrival
             await projections.reservation_created(booking(
                 number, rng.choice(["king", "king", "twin"]), arrival,
                 arrival + timedelta(days=rng.randint(1, 3))))
@@ -37,8 +40,13 @@ def test_1000_concurrent_assignments_over_100_rooms_give_no_room_twice_a_night(
                             # one in ten names a room itself (a manual override)
                             room_number=rng.choice(room_numbers) if n % 10 == 0 else None)
                     for n in range(1000)]
-        outcomes = await asyncio.gather(*(service.check_in(r) for r in requests),
-                                        return_exceptions=True)
+        outcomes = []
+        for day in range(5):  # a guest checks in on the arrival date: each day's all at once
+            clock.now = datetime(2027, 3, 1, 2, 0, tzinfo=UTC) + timedelta(days=day)
+            outcomes += await asyncio.gather(
+                *(service.check_in(r) for n, r in enumerate(requests)
+                  if arrivals[n] == FIRST_NIGHT + timedelta(days=day)),
+                return_exceptions=True)
         refused = Counter(type(o).__name__ for o in outcomes if isinstance(o, Exception))
         stays = await database["stays"].find({}).to_list(None)
         nights = await database["room_nights"].find({}).to_list(None)
@@ -62,4 +70,4 @@ def test_1000_concurrent_assignments_over_100_rooms_give_no_room_twice_a_night(
     # The room nights held are exactly the stays' nights: nothing leaked by a lost race.
     assert held == {(stay["room_number"], night): stay["_id"] for stay in stays
                     for night in stay["nightly_rates"]}
-    assert checked_in > 300  # the hotel filled up, it did not refuse everyone
+    assert checked_in > 250  # the hotel filled up (day by day), it did not refuse everyone

@@ -36,18 +36,19 @@ def run(coroutine):
 def test_the_night_audit_posts_each_night_once_per_stay_even_after_a_restart() -> None:
     async def scenario() -> tuple[list[int], list[str]]:
         clock = FixedClock(at_local(ARRIVAL, 14))
-        service, folio, projections, _ = await build(SETUP, clock)
+        desk = await build(SETUP, clock)
+        service, folio, projections, _ = desk
         for number in range(3):
             await projections.reservation_created(booking(number, "king", ARRIVAL, DEPARTURE))
             await service.check_in(CheckIn(reservation_id=f"res-{number}"))
-        worker = NightAuditWorker(folio, folio.repository, audit_hour=3, poll_seconds=60)
+        worker = NightAuditWorker(desk.business_day, poll_seconds=60)
         passes = [await worker.work_once()]           # 14:00 on arrival day: nothing due
         clock.now = at_local(ARRIVAL + timedelta(days=1), 2)
         passes.append(await worker.work_once())        # 02:00: the audit hour is 03:00
         clock.now = at_local(ARRIVAL + timedelta(days=1), 4)
         passes.append(await worker.work_once())        # the night of the 10th
         passes.append(await worker.work_once())
-        restarted = NightAuditWorker(folio, folio.repository, audit_hour=3, poll_seconds=60)
+        restarted = NightAuditWorker(desk.business_day, poll_seconds=60)
         passes.append(await restarted.work_once())     # a restart posts nothing twice
         passes.append(await folio.night_audit(ARRIVAL))  # nor does the endpoint
         stay = (await service.repository.stays_where({}))[0]
@@ -154,7 +155,8 @@ def test_an_early_check_in_takes_the_night_before_in_the_same_room_or_nothing() 
         for number in (1, 2):
             await projections.reservation_created(booking(number, "suite", ARRIVAL, DEPARTURE))
         first = await service.assign("res-1", "901")
-        await service.check_in(CheckIn(reservation_id="res-2", room_number="902"))
+        await service.check_in(CheckIn(reservation_id="res-2", room_number="902",
+                                       early_check_in=True))
         # The early guest now holds 901 on the 9th: a walk-in cannot have it that night.
         early = await service.check_in(CheckIn(reservation_id="res-1", early_check_in=True))
         with pytest.raises(Conflict):

@@ -56,7 +56,8 @@ async def test_cancellation_is_free_until_the_deadline_then_the_late_fee_and_the
     early = await hotel.book(rate_plan="flex-deposit", payment=payment)  # 2 nights of king
     late = await hotel.book(number=2, rate_plan="flex-deposit", payment=payment)
     assert early["deposit_paid"] == "560.00"  # half of 2 nights of king at 560.00
-    assert early["cancellation_deadline"] == "2027-03-08T14:00:00+00:00"
+    # 48 hours before 14:00 at the hotel (UTC+8) on the arrival day
+    assert early["cancellation_deadline"] == "2027-03-08T06:00:00+00:00"
     assert early["payment"]["token_masked"].endswith("8b7c")
     assert "tok_visa" not in early["payment"]["token_encrypted"]
 
@@ -79,10 +80,10 @@ async def test_a_no_show_is_marked_after_the_arrival_day_with_its_fee_and_the_ni
     clock = Clock(datetime(2027, 3, 1, tzinfo=UTC))
     hotel = await office(clock)
     reservation = await hotel.book()
-    clock.now = datetime(2027, 3, 10, 23, tzinfo=UTC)
+    clock.now = datetime(2027, 3, 10, 15, 59, tzinfo=UTC)  # 23:59 at the hotel
     with pytest.raises(Conflict):
         await hotel.reservations.mark_no_show(reservation["_id"])
-    clock.now = datetime(2027, 3, 11, 3, tzinfo=UTC)
+    clock.now = datetime(2027, 3, 10, 16, 1, tzinfo=UTC)  # 00:01 on the 11th at the hotel
     marked = await hotel.reservations.mark_no_show(reservation["_id"])
     assert marked["status"] == "no_show" and marked["no_show"]["fee"] == "560.00"
     assert await hotel.sold("king", MARCH_10, 2) == {"2027-03-10": 0, "2027-03-11": 0}

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from aiosmtpd.controller import Controller
 
 from scripts.broker_users import url_as
 from scripts.local_stack import ServiceProcess
+from shared.clock import PropertyClock
 from shared.auth import SCOPES, new_credential
 
 SERVICE_NAMES = ("reservation", "frontdesk", "housekeeping", "feedback", "loyalty")
@@ -89,6 +91,12 @@ class SmtpSink:
             return list(self._recorder.messages)
 
 
+def at_hotel(day: str, hour: int, minute: int = 0) -> datetime:
+    """A moment at the hotel, for Stack.set_clock."""
+    from datetime import date, timedelta
+    return PropertyClock().local_time(date.fromisoformat(day), hour) + timedelta(minutes=minute)
+
+
 @dataclass
 class Stack:
     amqp_url: str
@@ -117,6 +125,8 @@ class Stack:
             "RATE_LIMIT_BURST": "100000",
             "AUTH_FAILURES_PER_MINUTE": "1000000",
             "AUTH_FAILURES_BURST": "100000",
+            # The property's clock: the wall clock until a test sets it (set_clock).
+            "TEST_CLOCK_FILE": str(self.clock_file),
         }
         if self.mongo_url:
             env["MONGODB_URL"] = self.mongo_url
@@ -124,6 +134,18 @@ class Stack:
             env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp.port)})
         env.update(extra)
         return env
+
+    @property
+    def clock_file(self) -> Path:
+        return self.work_dir / "clock.txt"
+
+    def set_hotel_time(self, day: str, hour: int, minute: int = 0) -> None:
+        """`hour` o'clock at the hotel (PROPERTY_TIMEZONE) on `day` (ISO date)."""
+        self.set_clock(at_hotel(day, hour, minute))
+
+    def set_clock(self, now: datetime) -> None:
+        """Moves every service's "now" (an aware datetime); they re-read it at every call."""
+        self.clock_file.write_text(now.isoformat())
 
     def start(self, *names: str, **extra_env: str) -> None:
         started = []

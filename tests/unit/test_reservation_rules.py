@@ -82,17 +82,19 @@ def test_fees_deposits_and_refunds() -> None:
     flexible = RatePlanUpsert(name="Flex", deposit={"kind": "first_night"}).model_dump(mode="json")
     reservation = {"terms": terms_of(flexible), "nightly_rates": rates, "deposit_paid": "500.00",
                    "cancellation_deadline": cancellation_deadline(flexible, date(2027, 1, 1)).isoformat()}
-    assert reservation["cancellation_deadline"] == "2026-12-31T14:00:00+00:00"
-    assert cancellation_terms(reservation, datetime(2026, 12, 31, 13, tzinfo=UTC)) == (Decimal("0.00"), Decimal("500.00"))
-    assert cancellation_terms(reservation, datetime(2026, 12, 31, 15, tzinfo=UTC)) == (Decimal("500.00"), Decimal("0.00"))
+    # 24 hours before 14:00 at the hotel (Asia/Shanghai, UTC+8): 14:00 local = 06:00 UTC
+    assert reservation["cancellation_deadline"] == "2026-12-31T06:00:00+00:00"
+    assert cancellation_terms(reservation, datetime(2026, 12, 31, 5, tzinfo=UTC)) == (Decimal("0.00"), Decimal("500.00"))
+    assert cancellation_terms(reservation, datetime(2026, 12, 31, 7, tzinfo=UTC)) == (Decimal("500.00"), Decimal("0.00"))
     assert no_show_terms(reservation) == (Decimal("500.00"), Decimal("0.00"))
     saver = {**reservation, "terms": terms_of(plan), "deposit_paid": "800.00"}
     assert cancellation_terms(saver, datetime(2026, 1, 1, tzinfo=UTC)) == (Decimal("800.00"), Decimal("0.00"))
 
 
-def test_a_no_show_is_marked_only_after_the_arrival_day() -> None:
-    assert not no_show_may_be_marked(date(2027, 1, 1), datetime(2027, 1, 1, 23, 59, tzinfo=UTC))
-    assert no_show_may_be_marked(date(2027, 1, 1), datetime(2027, 1, 2, 0, 1, tzinfo=UTC))
+def test_a_no_show_is_marked_only_after_the_arrival_day_at_the_hotel() -> None:
+    # The hotel's day ends at 16:00 UTC (midnight in Asia/Shanghai), not at 00:00 UTC.
+    assert not no_show_may_be_marked(date(2027, 1, 1), datetime(2027, 1, 1, 15, 59, tzinfo=UTC))
+    assert no_show_may_be_marked(date(2027, 1, 1), datetime(2027, 1, 1, 16, 1, tzinfo=UTC))
 
 
 def test_a_report_answers_one_command_with_one_id_on_the_channels_routing_key() -> None:

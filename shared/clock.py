@@ -1,0 +1,87 @@
+"""The property's clock: one idea of "now" and of "today" for every service.
+
+A hotel lives on its own time zone (PROPERTY_TIMEZONE) and on its business date: the
+day the night audit has not closed yet. Policies (cancellation deadlines, no-shows, the
+late check-out fee), lists and plans follow the property's local time, never the
+server's UTC date. The wall clock is injected so that tests move time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+WallClock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def property_timezone() -> str:
+    """PROPERTY_TIMEZONE, the same for every service of the property."""
+    return os.environ.get("PROPERTY_TIMEZONE") or DEFAULT_TIMEZONE
+
+
+class PropertyClock:
+    """Now, as the property sees it. Calling it gives the aware wall-clock time (UTC)."""
+
+    def __init__(self, now: WallClock | None = None, timezone: str | None = None) -> None:
+        self._now = now or utc_now
+        self.tz = ZoneInfo(timezone or property_timezone())
+
+    def __call__(self) -> datetime:
+        return self._now()
+
+    def now_local(self) -> datetime:
+        return self._now().astimezone(self.tz)
+
+    def today(self) -> date:
+        """The local calendar date. The business date (see `business_date`) can lag
+        behind it between midnight and the night audit."""
+        return self.now_local().date()
+
+    def local_time(self, day: date, hour: int) -> datetime:
+        """`hour` o'clock at the hotel on `day`, as an aware datetime."""
+        return datetime.combine(day, time(hour), tzinfo=self.tz)
+
+
+DEFAULT_AUDIT_HOUR = 3
+
+
+def business_date(open_day: date | None, clock: PropertyClock,
+                  audit_hour: int = DEFAULT_AUDIT_HOUR) -> date:
+    """The business date: the day the night audit has not closed yet (`open_day`, what
+    the last audit rolled to). Between midnight and the audit hour the hotel still works
+    on yesterday: a guest arriving at 00:30 arrives on yesterday's booking. If no audit
+    ran for a while the date follows the clock once past the audit hour, so nothing is
+    stuck on a day long gone."""
+    now = clock.now_local()
+    by_the_clock = now.date() - timedelta(days=1 if now.hour < audit_hour else 0)
+    return max(open_day, by_the_clock) if open_day is not None else by_the_clock
+
+
+def next_day(day: date) -> date:
+    return day + timedelta(days=1)
+
+
+def file_clock(path: str) -> WallClock:
+    """TESTS ONLY: "now" is the ISO datetime written in `path`, re-read at every call (the
+    wall clock while the file is missing or empty), so a test moves a running service's
+    time by rewriting the file."""
+
+    def now() -> datetime:
+        try:
+            text = open(path, encoding="utf-8").read().strip()
+        except FileNotFoundError:
+            text = ""
+        return datetime.fromisoformat(text).astimezone(UTC) if text else utc_now()
+
+    return now
+
+
+def wall_clock_from(test_clock_file: str | None) -> WallClock:
+    return file_clock(test_clock_file) if test_clock_file else utc_now

@@ -1,0 +1,150 @@
+"""Issue 12, the desk's side, in-process with a clock the test moves: the business date
+(a day crossing 16:00 UTC and midnight at the hotel), the night audit that closes it,
+check-in only on the arrival date, rooms promised to bookings, N rooms for room_count N,
+and an extension that tells the other departments."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.frontdesk.domain import CheckIn, StayExtend, WalkIn
+from services.frontdesk.promises import RoomPromised
+from shared.problems import Conflict
+from shared.property_setup import load_property
+from tests.integration.frontdesk_harness import FixedClock, booking, build, property_file
+
+MARCH_10, MARCH_11, MARCH_12 = date(2027, 3, 10), date(2027, 3, 11), date(2027, 3, 12)
+
+
+def walk_in(room_type: str, departure: str) -> WalkIn:
+    return WalkIn.model_validate({
+        "room_type": room_type, "departure": departure, "adults": 1, "registration": {
+            "first_name": "A", "last_name": "B", "gender": "male", "nationality": "CN",
+            "document": {"type": "passport", "number": "E1234567", "expires_on": "2030-01-01"}}})
+
+
+def outbox_types(document: dict[str, Any]) -> list[str]:
+    return [entry["type"] for entry in document.get("outbox", [])]
+
+
+def payload(entry: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(entry["body"])["payload"]
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def hotel(tmp_path: Path, rooms: dict[str, int]):
+    return load_property(str(property_file(tmp_path, rooms)))
+
+
+def test_a_day_crossing_16_utc_and_midnight_at_the_hotel_stays_one_business_day(
+        tmp_path: Path) -> None:
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))  # 14:00 at the hotel
+        desk = await build(hotel(tmp_path, {"king": 4}), clock)
+        await desk.projections.reservation_created(booking(1, "king", MARCH_10, MARCH_12))
+        await desk.projections.reservation_created(booking(2, "king", MARCH_10, MARCH_11))
+        # 16:30 UTC is 00:30 on the 11th at the hotel: the business date is still the 10th.
+        clock.now = datetime(2027, 3, 10, 16, 30, tzinfo=UTC)
+        assert await desk.business_day.today() == MARCH_10
+        late = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+        # "Tomorrow" for the desk is the 11th: a walk-in leaving then has one night, the 10th.
+        walked = await desk.service.walk_in(walk_in("king", "2027-03-11"))
+        assert (late["arrival"], walked["arrival"]) == ("2027-03-10", "2027-03-10")
+        # The night audit (at 01:00) closes the 10th: room nights posted, date rolled,
+        # business_day.closed naming the arrival that never came.
+        clock.now = datetime(2027, 3, 10, 17, tzinfo=UTC)
+        closed = await desk.business_day.close()
+        again = await desk.business_day.close(MARCH_10)
+        day = await desk.database["business_days"].find_one({})
+        return closed, again, day, await desk.business_day.today()
+
+    closed, again, day, today = run(scenario())
+    assert (closed["night"], closed["posted"], closed["closed"]) == (MARCH_10, 2, True)
+    assert (again["posted"], again["closed"]) == (0, False)  # once
+    assert today == MARCH_11 and day["open_date"] == "2027-03-11"
+    [event] = day["outbox"]
+    assert event["type"] == "business_day.closed"
+    assert payload(event)["expected_arrivals_not_checked_in"] == ["res-2"]
+
+
+def test_a_guest_checks_in_on_the_arrival_business_date_only(tmp_path: Path) -> None:
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 9, 6, tzinfo=UTC))  # the 9th, 14:00 local
+        desk = await build(hotel(tmp_path, {"king": 4}), clock)
+        await desk.projections.reservation_created(booking(1, "king", MARCH_10, MARCH_12))
+        with pytest.raises(Conflict, match="arrives on 2027-03-10") as refused:
+            await desk.service.check_in(CheckIn(reservation_id="res-1"))
+        assert refused.value.extensions["business_date"] == "2027-03-09"
+        # 08:00 on the arrival day (before the standard hour): an early check-in, fine.
+        clock.now = datetime(2027, 3, 10, 0, tzinfo=UTC)
+        return await desk.service.check_in(CheckIn(reservation_id="res-1"))
+
+    stay = run(scenario())
+    assert stay["arrival"] == "2027-03-10" and sorted(stay["nightly_rates"]) == [
+        "2027-03-10", "2027-03-11"]
+
+
+def test_the_desk_never_gives_away_a_room_promised_to_a_booking(tmp_path: Path) -> None:
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+        desk = await build(hotel(tmp_path, {"suite": 2, "king": 2}), clock)
+        await desk.projections.reservation_created(booking(1, "suite", MARCH_10, MARCH_12))
+        await desk.projections.reservation_created(booking(2, "suite", MARCH_11, MARCH_12))
+        # One suite is free tonight, none tomorrow (both promised).
+        first = await desk.service.walk_in(walk_in("suite", "2027-03-11"))
+        with pytest.raises(RoomPromised, match="2027-03-10") as tonight:
+            await desk.service.walk_in(walk_in("suite", "2027-03-11"))
+        with pytest.raises(RoomPromised, match="2027-03-11") as extension:
+            await desk.service.extend(first["_id"], StayExtend(departure=MARCH_12))
+        king = await desk.service.walk_in(walk_in("king", "2027-03-12"))
+        return tonight.value, extension.value, king
+
+    tonight, extension, king = run(scenario())
+    assert tonight.status == 409 and tonight.extensions["night"] == "2027-03-10"
+    assert extension.extensions["night"] == "2027-03-11"
+    assert king["room_type"] == "king"
+
+
+def test_room_count_two_gives_two_stays_each_billed_one_room(tmp_path: Path) -> None:
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+        desk = await build(hotel(tmp_path, {"king": 4}), clock)
+        # 2 rooms x 2 nights at 500.01: the booking's nightly rate is for both rooms.
+        await desk.projections.reservation_created(booking(1, "king", MARCH_10, MARCH_12,
+                                                           rate="1000.02", room_count=2))
+        first = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+        arrival = await desk.database["arrivals"].find_one({"_id": "res-1"})
+        second = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+        with pytest.raises(Conflict, match="all its 2 rooms"):
+            await desk.service.check_in(CheckIn(reservation_id="res-1"))
+        return first, second, arrival, await desk.database["arrivals"].find_one({"_id": "res-1"})
+
+    first, second, halfway, arrival = run(scenario())
+    assert first["room_number"] != second["room_number"]
+    assert first["nightly_rates"] == second["nightly_rates"] == {
+        "2027-03-10": "500.01", "2027-03-11": "500.01"}
+    assert halfway["status"] == "expected" and arrival["status"] == "checked_in"
+
+
+def test_an_extension_publishes_stay_extended(tmp_path: Path) -> None:
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+        desk = await build(hotel(tmp_path, {"king": 2}), clock)
+        stay = await desk.service.walk_in(walk_in("king", "2027-03-11"))
+        await desk.service.extend(stay["_id"], StayExtend(departure=MARCH_12))
+        return await desk.database["stays"].find_one({"_id": stay["_id"]})
+
+    stay = run(scenario())
+    assert stay["departure"] == "2027-03-12"
+    assert outbox_types(stay)[-1] == "stay.extended"
+    assert payload(stay["outbox"][-1])["old_departure"] == "2027-03-11"
+
