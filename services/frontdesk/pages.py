@@ -5,7 +5,7 @@ through this service's own API, as the signed-in key (shared/pages)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,20 +31,20 @@ def _registration(form: dict[str, str]) -> dict[str, Any] | None:
             "nationality": form.get("nationality", "").upper(), "document": document}
 
 
-def frontdesk_pages(runtime: Any, today: Callable[[], date]) -> APIRouter:
+def frontdesk_pages(runtime: Any, today: Callable[[], Awaitable[date]]) -> APIRouter:
     """`today`: the business date the front desk's API works with."""
     pages = StaffPages(runtime, service="frontdesk", title="Front desk", scopes=("frontdesk",),
                        templates=TEMPLATES, nav=[(HOME, "Today")])
 
-    def day_of(request: Request) -> date:
+    async def day_of(request: Request) -> date:
         try:
             return date.fromisoformat(request.query_params.get("date", ""))
         except ValueError:
-            return today()
+            return await today()
 
     @pages.page("/frontdesk")
     async def board(request: Request, session: StaffSession) -> Response:
-        day = day_of(request)
+        day = await day_of(request)
         lists = {name: (await pages.fetch(request, session, f"/{name}",
                                           {"date": day.isoformat()}))["items"]
                  for name in ("arrivals", "in-house", "departures")}
@@ -55,7 +55,7 @@ def frontdesk_pages(runtime: Any, today: Callable[[], date]) -> APIRouter:
     @pages.page("/frontdesk/arrivals/{reservation_id}")
     async def arrival(request: Request, session: StaffSession) -> Response:
         reservation_id = request.path_params["reservation_id"]
-        day = day_of(request)
+        day = await day_of(request)
         items = (await pages.fetch(request, session, "/arrivals",
                                    {"date": day.isoformat()}))["items"]
         found = next((a for a in items if a["reservation_id"] == reservation_id), None)

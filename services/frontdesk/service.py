@@ -608,7 +608,7 @@ class FrontDeskService:
         staying = await self.repository.stays_where({
             "status": "in_house", "arrival": {"$lte": day.isoformat()},
             "departure": {"$gt": day.isoformat()}})
-        if day > self.today():
+        if day > await self.today():
             return staying
         # a guest past the departure date who has not checked out is still in house
         overstaying = await self.repository.stays_where({

@@ -93,7 +93,9 @@ async def _desk_with_a_guest(clock: FixedClock, wait_seconds: float = 900):
     from services.frontdesk.departure import DepartureDesk
     desk = await build(SETUP, clock)
     await desk.projections.reservation_created(booking(1, "king", ARRIVAL, DEPARTURE))
+    leaving, clock.now = clock.now, at_local(ARRIVAL, 15)  # checked in on the arrival day
     stay = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+    clock.now = leaving
     return desk, stay, DepartureDesk(desk.folio, room_check_wait_seconds=wait_seconds)
 
 
