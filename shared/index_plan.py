@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 _FILTERED_CALLS = frozenset({
@@ -29,9 +29,11 @@ class QueryShape:
     collection: str
     call: str
     fields: tuple[str, ...]  # the top-level fields the filter constrains, sorted
+    sort: tuple[str, ...] = ()  # a find's sort keys, in order (an unfiltered page walks one)
 
     def __str__(self) -> str:
-        return f"{self.collection}.{self.call}({', '.join(self.fields) or '{}'})"
+        order = f".sort({', '.join(self.sort)})" if self.sort else ""
+        return f"{self.collection}.{self.call}({', '.join(self.fields) or '{}'}){order}"
 
 
 _ID_IN_PATH = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -79,10 +81,41 @@ class _RecordingCollection:
             query = args[0] if args else kwargs.get("filter", {})
             if call == "distinct":
                 query = args[1] if len(args) > 1 else kwargs.get("filter", {})
-            self._seen.add(QueryShape(self._name, call, filter_fields(query or {})))
+            shape = QueryShape(self._name, call, filter_fields(query or {}))
+            if call == "find" and not shape.fields:  # what it is sorted by decides
+                return _SortedCursor(attribute(*args, **kwargs), shape, self._seen)
+            self._seen.add(shape)
             return attribute(*args, **kwargs)
 
         return recorded
+
+
+class _SortedCursor:
+    """An unfiltered find's cursor: its shape is recorded with the sort it is given (an
+    index leading with the sort key walks the collection in order, a limit stops it)."""
+
+    def __init__(self, cursor: Any, shape: QueryShape, seen: set[QueryShape]) -> None:
+        self._cursor, self._shape, self._seen = cursor, shape, seen
+        self._owned = shape not in seen  # another unsorted find keeps its own record
+        seen.add(shape)
+        self._recorded = shape
+
+    def sort(self, key: Any, direction: Any = None) -> "_SortedCursor":
+        keys = (key,) if isinstance(key, str) else tuple(field for field, _ in key)
+        if self._owned:
+            self._seen.discard(self._recorded)
+        self._recorded = replace(self._shape, sort=keys)
+        self._owned = self._recorded not in self._seen
+        self._seen.add(self._recorded)
+        self._cursor = self._cursor.sort(key, direction) if direction is not None \
+            else self._cursor.sort(key)
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+    def __aiter__(self) -> Any:
+        return self._cursor.__aiter__()
 
 
 class QueryRecorder:
@@ -112,6 +145,9 @@ async def unserved(database: Any, shapes: set[QueryShape]) -> list[QueryShape]:
         if "_id" in shape.fields:
             continue
         if not shape.fields:
+            leading = {index[0] for index in await indexes_of(database, shape.collection)}
+            if shape.sort and shape.sort[0] in leading:
+                continue  # a page in index order
             if shape.call in ("find", "count_documents", "delete_many", "update_many"):
                 missing.append(shape)  # a whole-collection pass
             continue
