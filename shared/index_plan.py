@@ -138,8 +138,12 @@ async def indexes_of(database: Any, collection: str) -> list[tuple[str, ...]]:
     return [tuple(field for field, _ in spec["key"]) for spec in information.values()]
 
 
-async def unserved(database: Any, shapes: set[QueryShape]) -> list[QueryShape]:
-    """The shapes no index of their collection serves (`_id` always has one)."""
+async def unserved(database: Any, shapes: set[QueryShape],
+                   not_selective: frozenset[str] = frozenset()) -> list[QueryShape]:
+    """The shapes no index of their collection serves (`_id` always has one).
+    `not_selective`: fields the same on every document (`property_id` in a one-property
+    store); an index whose matched prefix holds only those narrows nothing, so it serves
+    only a filter that names nothing else."""
     missing = []
     for shape in sorted(shapes, key=str):
         if "_id" in shape.fields:
@@ -151,7 +155,21 @@ async def unserved(database: Any, shapes: set[QueryShape]) -> list[QueryShape]:
             if shape.call in ("find", "count_documents", "delete_many", "update_many"):
                 missing.append(shape)  # a whole-collection pass
             continue
-        leading = {index[0] for index in await indexes_of(database, shape.collection)}
-        if not leading & set(shape.fields):
+        if not any(_seeks(index, shape.fields, not_selective)
+                   for index in await indexes_of(database, shape.collection)):
             missing.append(shape)
     return missing
+
+
+def _seeks(index: tuple[str, ...], fields: tuple[str, ...], not_selective: frozenset[str]
+           ) -> bool:
+    """Whether the index seeks on the filter: the fields of its prefix the filter fixes,
+    and among them one that narrows (unless the filter names nothing that narrows)."""
+    prefix = []
+    for field in index:
+        if field not in fields:
+            break
+        prefix.append(field)
+    if not prefix:
+        return False
+    return bool(set(prefix) - not_selective) or set(fields) <= not_selective
