@@ -97,6 +97,11 @@ def test_every_frontdesk_query_is_served_by_an_index(monkeypatch: pytest.MonkeyP
 # against the indexes the service's repository prepare() made.
 
 
+# These three are held to the stricter reading: property_id is on every document of a
+# one-property store, so an index must narrow by something else the filter names.
+ONE_PROPERTY = frozenset({"property_id"})
+
+
 async def _plan(service: str, scenarios: list, recorders: list[QueryRecorder]) -> list:
     """Prints the service's index plan and returns the shapes no index serves."""
     shapes = set().union(*(recorder.seen for recorder in recorders))
@@ -106,7 +111,7 @@ async def _plan(service: str, scenarios: list, recorders: list[QueryRecorder]) -
                for name in {shape.collection for shape in shapes}}
     missing = set(shapes)
     for recorder in recorders:
-        missing &= set(await unserved(recorder.database, shapes))
+        missing &= set(await unserved(recorder.database, shapes, ONE_PROPERTY))
     missing = sorted(missing, key=str)
     print(f"\n{service} index plan: {len(scenarios)} scenarios, {len(shapes)} query shapes "
           f"over {len(indexes)} collections, {sum(map(len, indexes.values()))} indexes, "
