@@ -46,8 +46,10 @@ class HousekeepingRepository:
         await self.tasks.create_index([("property_id", 1), ("kind", 1)])
         # an assignment or cancellation finds the booking's arrival preparation
         await self.tasks.create_index([("property_id", 1), ("reservation_id", 1)])
-        # the all-days inspection report reads only the inspected tasks: a sparse index
-        await self.tasks.create_index([("property_id", 1), ("inspections.0", 1)], sparse=True)
+        # the all-days inspection report reads only the inspected tasks: a partial index of
+        # just those (sparse would not do: every task has property_id)
+        await self.tasks.create_index([("property_id", 1), ("inspections.0", 1)],
+                                      partialFilterExpression={"inspections.0": {"$exists": True}})
         for room_type in setup.room_types:
             for room in room_type.rooms:
                 await self.rooms.update_one(
