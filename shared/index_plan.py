@@ -67,8 +67,10 @@ def _called_by_the_service() -> bool:
 
 
 class _RecordingCollection:
-    def __init__(self, collection: Any, name: str, seen: set[QueryShape]) -> None:
+    def __init__(self, collection: Any, name: str, seen: set[QueryShape],
+                 examples: dict[QueryShape, dict]) -> None:
         self._collection, self._name, self._seen = collection, name, seen
+        self._examples = examples
 
     def __getattr__(self, call: str) -> Any:
         attribute = getattr(self._collection, call)
@@ -83,8 +85,11 @@ class _RecordingCollection:
                 query = args[1] if len(args) > 1 else kwargs.get("filter", {})
             shape = QueryShape(self._name, call, filter_fields(query or {}))
             if call == "find" and not shape.fields:  # what it is sorted by decides
-                return _SortedCursor(attribute(*args, **kwargs), shape, self._seen)
+                self._examples.setdefault(shape, {})
+                return _SortedCursor(attribute(*args, **kwargs), shape, self._seen,
+                                     self._examples)
             self._seen.add(shape)
+            self._examples.setdefault(shape, query or {})  # one real filter, for explain()
             return attribute(*args, **kwargs)
 
         return recorded
@@ -94,8 +99,9 @@ class _SortedCursor:
     """An unfiltered find's cursor: its shape is recorded with the sort it is given (an
     index leading with the sort key walks the collection in order, a limit stops it)."""
 
-    def __init__(self, cursor: Any, shape: QueryShape, seen: set[QueryShape]) -> None:
-        self._cursor, self._shape, self._seen = cursor, shape, seen
+    def __init__(self, cursor: Any, shape: QueryShape, seen: set[QueryShape],
+                 examples: dict[QueryShape, dict]) -> None:
+        self._cursor, self._shape, self._seen, self._examples = cursor, shape, seen, examples
         self._owned = shape not in seen  # another unsorted find keeps its own record
         seen.add(shape)
         self._recorded = shape
@@ -104,9 +110,11 @@ class _SortedCursor:
         keys = (key,) if isinstance(key, str) else tuple(field for field, _ in key)
         if self._owned:
             self._seen.discard(self._recorded)
+            self._examples.pop(self._recorded, None)
         self._recorded = replace(self._shape, sort=keys)
         self._owned = self._recorded not in self._seen
         self._seen.add(self._recorded)
+        self._examples.setdefault(self._recorded, {})
         self._cursor = self._cursor.sort(key, direction) if direction is not None \
             else self._cursor.sort(key)
         return self
@@ -124,9 +132,10 @@ class QueryRecorder:
     def __init__(self, database: Any) -> None:
         self.database = database
         self.seen: set[QueryShape] = set()
+        self.examples: dict[QueryShape, dict] = {}  # the first filter of each shape
 
     def __getitem__(self, name: str) -> _RecordingCollection:
-        return _RecordingCollection(self.database[name], name, self.seen)
+        return _RecordingCollection(self.database[name], name, self.seen, self.examples)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.database, name)
