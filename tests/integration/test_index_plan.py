@@ -154,8 +154,7 @@ class _RecordingMockClient:
         return Client()
 
 
-async def test_every_housekeeping_query_is_served_by_an_index(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+async def _housekeeping(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, list]:
     # (one scenario patches the harness's rooms with `monkeypatch` and restores them itself)
     import tests.unit.test_housekeeping_workday as workday
 
@@ -169,12 +168,10 @@ async def test_every_housekeeping_query_is_served_by_an_index(
         given = {"clock": clock, "hk": hk, "monkeypatch": monkeypatch}
         await _run(scenario,
                    **{name: given[name] for name in inspect.signature(scenario).parameters})
-    missing = await _plan("housekeeping", scenarios, recorders)
-    assert missing == [], [str(shape) for shape in missing]
+    return scenarios, recorders
 
 
-async def test_every_feedback_query_is_served_by_an_index(
-        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+async def _feedback(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, list]:
     import tests.integration.test_feedback_designs_and_erasure as designs
     import tests.integration.test_feedback_merged_guests as merged
     import tests.integration.test_feedback_request_notices as notices
@@ -190,19 +187,17 @@ async def test_every_feedback_query_is_served_by_an_index(
     monkeypatch.setattr(schedulers, "connect_database", recording)  # the `Feedback` harness
     scenarios = _scenarios(schedulers, designs, merged, notices)
     for number, scenario in enumerate(scenarios):
-        folder = tmp_path / str(number)
+        folder = tmp_path / f"feedback-{number}"
         folder.mkdir()
         await _run(scenario, folder)
-    missing = await _plan("feedback", scenarios, recorders)
-    assert missing == [], [str(shape) for shape in missing]
+    return scenarios, recorders
 
 
-async def test_every_loyalty_query_is_served_by_an_index(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+async def _loyalty(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, list]:
     import shared.index_plan
+    import tests.integration.test_loyalty_concurrent_merges as merges
     import tests.integration.test_loyalty_guest_history as history
     import tests.integration.test_loyalty_ledger_service as ledger_cases
-    import tests.integration.test_loyalty_concurrent_merges as merges
     import tests.integration.test_loyalty_win_back as win_back
 
     recorders: list[QueryRecorder] = []
@@ -214,12 +209,77 @@ async def test_every_loyalty_query_is_served_by_an_index(
     monkeypatch.setattr(ledger_cases, "OPERATIONS", 100)  # the random walk, shorter
     scenarios = _scenarios(ledger_cases, history, win_back, merges)
     for scenario in scenarios:
-        parameters = inspect.signature(scenario).parameters
-        if "world" in parameters:  # the modules' `world` fixture, built as it is
+        if "world" in inspect.signature(scenario).parameters:  # their `world` fixture
             world = ledger_cases.World()
             await world.repository.prepare()
             await _run(scenario, world)
         else:
             await _run(scenario)
-    missing = await _plan("loyalty", scenarios, recorders)
+    return scenarios, recorders
+
+
+async def test_every_housekeeping_query_is_served_by_an_index(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    missing = await _plan("housekeeping", *await _housekeeping(monkeypatch, tmp_path))
     assert missing == [], [str(shape) for shape in missing]
+
+
+async def test_every_feedback_query_is_served_by_an_index(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    missing = await _plan("feedback", *await _feedback(monkeypatch, tmp_path))
+    assert missing == [], [str(shape) for shape in missing]
+
+
+async def test_every_loyalty_query_is_served_by_an_index(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    missing = await _plan("loyalty", *await _loyalty(monkeypatch, tmp_path))
+    assert missing == [], [str(shape) for shape in missing]
+
+
+async def test_a_real_mongodb_plans_no_collection_scan_for_these_queries(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """The planner's word for the same plan: each service's indexes (as its prepare() made
+    them on the embedded store) on a real MongoDB, then explain() of one recorded filter
+    of every shape; no winning plan may be a COLLSCAN."""
+    import uuid
+
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    from tests.support.infrastructure import mongodb_url
+
+    with mongodb_url() as url:
+        if url is None:
+            pytest.skip("no Docker engine answers and MONGODB_URL is unset: explain() needs a "
+                        "real MongoDB (the embedded store has no query planner)")
+        client = AsyncIOMotorClient(url, tz_aware=True, uuidRepresentation="standard")
+        scans: list[str] = []
+        try:
+            for service, drive in (("housekeeping", _housekeeping), ("feedback", _feedback),
+                                   ("loyalty", _loyalty)):
+                _, recorders = await drive(monkeypatch, tmp_path)
+                examples = {shape: recorder.examples[shape] for recorder in recorders
+                            for shape in recorder.seen}
+                real = client[f"index-plan-{service}-{uuid.uuid4().hex[:8]}"]
+                try:
+                    for name in {shape.collection for shape in examples}:
+                        await real.create_collection(name)
+                        for index, spec in (await recorders[0].database[name]
+                                            .index_information()).items():
+                            if index != "_id_":
+                                await real[name].create_index(spec["key"], **{
+                                    option: spec[option] for option in
+                                    ("unique", "sparse", "partialFilterExpression")
+                                    if option in spec})
+                    for shape, query in sorted(examples.items(), key=lambda item: str(item[0])):
+                        command = {"find": shape.collection, "filter": query}
+                        if shape.sort:
+                            command |= {"sort": {field: 1 for field in shape.sort}, "limit": 50}
+                        plan = await real.command("explain", command, verbosity="queryPlanner")
+                        if "COLLSCAN" in str(plan["queryPlanner"]["winningPlan"]):
+                            scans.append(f"{service}: {shape}")
+                finally:
+                    await client.drop_database(real.name)
+        finally:
+            client.close()
+        print(f"\nexplain() on a real MongoDB: {len(scans)} collection scans")
+        assert scans == [], scans
