@@ -207,7 +207,7 @@ async def _loyalty(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, lis
     monkeypatch.setattr(shared.index_plan, "_PASS_THROUGH",
                         (*shared.index_plan._PASS_THROUGH, ledger_cases.__name__))
     monkeypatch.setattr(ledger_cases, "OPERATIONS", 100)  # the random walk, shorter
-    scenarios = _scenarios(ledger_cases, history, win_back, merges)
+    scenarios = [*_scenarios(ledger_cases, history, win_back, merges), _loyalty_mail_and_erasure]
     for scenario in scenarios:
         if "world" in inspect.signature(scenario).parameters:  # their `world` fixture
             world = ledger_cases.World()
@@ -216,6 +216,40 @@ async def _loyalty(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, lis
         else:
             await _run(scenario)
     return scenarios, recorders
+
+
+async def _loyalty_mail_and_erasure(world) -> None:
+    """What no loyalty test drives: the campaign messenger's pass, a guest's export and
+    erasure (their messages read and cancelled)."""
+    from decimal import Decimal
+
+    from services.loyalty.config import Settings
+    from services.loyalty.domain import ProfileUpdate
+    from services.loyalty.jobs import DailyPass
+    from services.loyalty.messenger import CampaignMessenger
+    from shared.events import GuestContactCaptured, GuestContactPayload
+    from tests.integration.test_loyalty_ledger_service import checked_out
+
+    class Outbox:
+        sent: list = []
+
+        async def send(self, mail) -> None:
+            self.sent.append(mail)
+
+    await world.service.earn_for_stay(checked_out("lapsed", 1, Decimal("100"),
+                                                  datetime(2027, 1, 9).date()))
+    await world.profiles.record_contact(GuestContactCaptured.new(GuestContactPayload(
+        guest_id="lapsed", first_name="Ann", last_name="Lee", email="ann@example.com"),
+        producer="reservation", property_id="demo-hotel"))
+    await world.profiles.update_profile("lapsed", ProfileUpdate.model_validate(
+        {"consents": {"marketing": {"granted": True, "source": "web"}}}))
+    world.clock.now = datetime(2028, 3, 1, 9, tzinfo=UTC)  # lapsing: a win-back e-mail
+    await DailyPass(world.service, world.repository, poll_seconds=3600, batch_size=10).run_pass()
+    outbox = Outbox()
+    await CampaignMessenger(world.repository, outbox, Settings(), clock=world.clock).work_once()
+    assert len(outbox.sent) == 1, "the scenario should send one campaign mail"
+    await world.profiles.export("lapsed")
+    await world.profiles.erase("lapsed", "guest request")
 
 
 async def test_every_housekeeping_query_is_served_by_an_index(
