@@ -34,8 +34,6 @@ class HousekeepingRepository:
         await self.tasks.create_index([("property_id", 1), ("guest_id", 1)])
         await self.tasks.create_index([("effects_due.since", 1)], sparse=True)
         await self.periods.create_index([("property_id", 1), ("state", 1)])
-        # the room board lists the property's rooms by number
-        await self.rooms.create_index([("property_id", 1), ("number", 1)])
         # a merge or an erasure finds the rooms the guest occupies
         await self.rooms.create_index([("property_id", 1), ("occupant.guest_id", 1)])
         # the stock list and its alerts read the property's items by name
