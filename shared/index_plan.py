@@ -5,7 +5,10 @@ every filter a repository sends: the collection, the call, and the fields it fil
 `unserved` then holds each shape against the collection's indexes (those the
 repository's prepare() created) and returns the shapes no index serves: a query serves
 itself from an index when the filter fixes `_id`, or names the first field of an index
-(the prefix MongoDB can seek on). tests/integration/test_index_plan.py runs the
+(the prefix MongoDB can seek on), or, unfiltered, is sorted by an index's first field.
+Fields given as `not_selective` (property_id in a one-property store) do not count unless
+the filter names nothing else. One real filter of each shape is kept (`examples`) for
+explain() on a real MongoDB. tests/integration/test_index_plan.py runs the
 repositories' use cases through the recorder and fails on any unserved shape; on a real
 MongoDB, explain() says the same thing from the planner.
 """
