@@ -5,7 +5,10 @@ every filter a repository sends: the collection, the call, and the fields it fil
 `unserved` then holds each shape against the collection's indexes (those the
 repository's prepare() created) and returns the shapes no index serves: a query serves
 itself from an index when the filter fixes `_id`, or names the first field of an index
-(the prefix MongoDB can seek on). tests/integration/test_index_plan.py runs the
+(the prefix MongoDB can seek on), or, unfiltered, is sorted by an index's first field.
+Fields given as `not_selective` (property_id in a one-property store) do not count unless
+the filter names nothing else. One real filter of each shape is kept (`examples`) for
+explain() on a real MongoDB. tests/integration/test_index_plan.py runs the
 repositories' use cases through the recorder and fails on any unserved shape; on a real
 MongoDB, explain() says the same thing from the planner.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 _FILTERED_CALLS = frozenset({
@@ -29,9 +32,11 @@ class QueryShape:
     collection: str
     call: str
     fields: tuple[str, ...]  # the top-level fields the filter constrains, sorted
+    sort: tuple[str, ...] = ()  # a find's sort keys, in order (an unfiltered page walks one)
 
     def __str__(self) -> str:
-        return f"{self.collection}.{self.call}({', '.join(self.fields) or '{}'})"
+        order = f".sort({', '.join(self.sort)})" if self.sort else ""
+        return f"{self.collection}.{self.call}({', '.join(self.fields) or '{}'}){order}"
 
 
 _ID_IN_PATH = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -65,8 +70,10 @@ def _called_by_the_service() -> bool:
 
 
 class _RecordingCollection:
-    def __init__(self, collection: Any, name: str, seen: set[QueryShape]) -> None:
+    def __init__(self, collection: Any, name: str, seen: set[QueryShape],
+                 examples: dict[QueryShape, dict]) -> None:
         self._collection, self._name, self._seen = collection, name, seen
+        self._examples = examples
 
     def __getattr__(self, call: str) -> Any:
         attribute = getattr(self._collection, call)
@@ -79,10 +86,47 @@ class _RecordingCollection:
             query = args[0] if args else kwargs.get("filter", {})
             if call == "distinct":
                 query = args[1] if len(args) > 1 else kwargs.get("filter", {})
-            self._seen.add(QueryShape(self._name, call, filter_fields(query or {})))
+            shape = QueryShape(self._name, call, filter_fields(query or {}))
+            if call == "find" and not shape.fields:  # what it is sorted by decides
+                self._examples.setdefault(shape, {})
+                return _SortedCursor(attribute(*args, **kwargs), shape, self._seen,
+                                     self._examples)
+            self._seen.add(shape)
+            self._examples.setdefault(shape, query or {})  # one real filter, for explain()
             return attribute(*args, **kwargs)
 
         return recorded
+
+
+class _SortedCursor:
+    """An unfiltered find's cursor: its shape is recorded with the sort it is given (an
+    index leading with the sort key walks the collection in order, a limit stops it)."""
+
+    def __init__(self, cursor: Any, shape: QueryShape, seen: set[QueryShape],
+                 examples: dict[QueryShape, dict]) -> None:
+        self._cursor, self._shape, self._seen, self._examples = cursor, shape, seen, examples
+        self._owned = shape not in seen  # another unsorted find keeps its own record
+        seen.add(shape)
+        self._recorded = shape
+
+    def sort(self, key: Any, direction: Any = None) -> "_SortedCursor":
+        keys = (key,) if isinstance(key, str) else tuple(field for field, _ in key)
+        if self._owned:
+            self._seen.discard(self._recorded)
+            self._examples.pop(self._recorded, None)
+        self._recorded = replace(self._shape, sort=keys)
+        self._owned = self._recorded not in self._seen
+        self._seen.add(self._recorded)
+        self._examples.setdefault(self._recorded, {})
+        self._cursor = self._cursor.sort(key, direction) if direction is not None \
+            else self._cursor.sort(key)
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+    def __aiter__(self) -> Any:
+        return self._cursor.__aiter__()
 
 
 class QueryRecorder:
@@ -91,9 +135,10 @@ class QueryRecorder:
     def __init__(self, database: Any) -> None:
         self.database = database
         self.seen: set[QueryShape] = set()
+        self.examples: dict[QueryShape, dict] = {}  # the first filter of each shape
 
     def __getitem__(self, name: str) -> _RecordingCollection:
-        return _RecordingCollection(self.database[name], name, self.seen)
+        return _RecordingCollection(self.database[name], name, self.seen, self.examples)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.database, name)
@@ -105,17 +150,38 @@ async def indexes_of(database: Any, collection: str) -> list[tuple[str, ...]]:
     return [tuple(field for field, _ in spec["key"]) for spec in information.values()]
 
 
-async def unserved(database: Any, shapes: set[QueryShape]) -> list[QueryShape]:
-    """The shapes no index of their collection serves (`_id` always has one)."""
+async def unserved(database: Any, shapes: set[QueryShape],
+                   not_selective: frozenset[str] = frozenset()) -> list[QueryShape]:
+    """The shapes no index of their collection serves (`_id` always has one).
+    `not_selective`: fields the same on every document (`property_id` in a one-property
+    store); an index whose matched prefix holds only those narrows nothing, so it serves
+    only a filter that names nothing else."""
     missing = []
     for shape in sorted(shapes, key=str):
         if "_id" in shape.fields:
             continue
         if not shape.fields:
+            leading = {index[0] for index in await indexes_of(database, shape.collection)}
+            if shape.sort and shape.sort[0] in leading:
+                continue  # a page in index order
             if shape.call in ("find", "count_documents", "delete_many", "update_many"):
                 missing.append(shape)  # a whole-collection pass
             continue
-        leading = {index[0] for index in await indexes_of(database, shape.collection)}
-        if not leading & set(shape.fields):
+        if not any(_seeks(index, shape.fields, not_selective)
+                   for index in await indexes_of(database, shape.collection)):
             missing.append(shape)
     return missing
+
+
+def _seeks(index: tuple[str, ...], fields: tuple[str, ...], not_selective: frozenset[str]
+           ) -> bool:
+    """Whether the index seeks on the filter: the fields of its prefix the filter fixes,
+    and among them one that narrows (unless the filter names nothing that narrows)."""
+    prefix = []
+    for field in index:
+        if field not in fields:
+            break
+        prefix.append(field)
+    if not prefix:
+        return False
+    return bool(set(prefix) - not_selective) or set(fields) <= not_selective

@@ -41,6 +41,12 @@ class FeedbackRepository:
         await self.cases.create_index([("status", 1), ("due_at", 1)])
         await self.cases.create_index("guest_id")
         await self.cases.create_index([("guest_notice", 1), ("notice_next_attempt_at", 1)])
+        # a guest's in-house stay is looked up per case, and a merge repoints their stays
+        await self.stays.create_index("guest_id")
+        # a merge re-files whoever had been merged into the ids it merges away
+        await self.merged_ids.create_index("surviving_guest_id")
+        # the notice sender claims the pending (or lease-expired sending) notice due first
+        await self.request_notices.create_index([("status", 1), ("next_attempt_at", 1)])
 
     # --- contacts: the latest guest-profile event wins, whatever order they came in --
 

@@ -34,6 +34,20 @@ class HousekeepingRepository:
         await self.tasks.create_index([("property_id", 1), ("guest_id", 1)])
         await self.tasks.create_index([("effects_due.since", 1)], sparse=True)
         await self.periods.create_index([("property_id", 1), ("state", 1)])
+        # a merge or an erasure finds the rooms the guest occupies
+        await self.rooms.create_index([("property_id", 1), ("occupant.guest_id", 1)])
+        # the stock list and its alerts read the property's items by name
+        await self.stock.create_index([("property_id", 1), ("item", 1)])
+        # a room's periods (its maintenance page, a new period's overlap check)
+        await self.periods.create_index([("property_id", 1), ("room_number", 1)])
+        # tasks of a kind (the reports' counts, a stay's or booking's task of that kind)
+        await self.tasks.create_index([("property_id", 1), ("kind", 1)])
+        # an assignment or cancellation finds the booking's arrival preparation
+        await self.tasks.create_index([("property_id", 1), ("reservation_id", 1)])
+        # the all-days inspection report reads only the inspected tasks: a partial index of
+        # just those (sparse would not do: every task has property_id)
+        await self.tasks.create_index([("property_id", 1), ("inspections.0", 1)],
+                                      partialFilterExpression={"inspections.0": {"$exists": True}})
         for room_type in setup.room_types:
             for room in room_type.rooms:
                 await self.rooms.update_one(

@@ -46,6 +46,10 @@ class LoyaltyRepository:
         await self.guests.create_index([("last_activity_at", 1)])
         await self.match_keys.create_index([("guest_id", 1)])
         await self.messages.create_index([("status", 1), ("created_at", 1)])
+        # the staff's message list is the first page in created_at order, unfiltered
+        await self.messages.create_index([("created_at", 1)])
+        # a guest's messages, in order: their export, and erasure cancelling the queued
+        await self.messages.create_index([("guest_id", 1), ("created_at", 1)])
 
     async def get(self, guest_id: str) -> dict[str, Any] | None:
         return await self.guests.find_one({"_id": guest_id}, {"outbox": 0})
