@@ -39,6 +39,10 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 CODEC = CodecOptions(tz_aware=True)
+# Documents go back into mongomock's store as mongomock keeps them: datetimes naive, in UTC
+# (its public calls turn aware ones into that; a document put back aware would no longer
+# compare with a query's datetime: "can't compare offset-naive and offset-aware").
+STORED = CodecOptions(tz_aware=False)
 _UPDATES = frozenset({"update_one", "update_many", "find_one_and_update"})
 _PROGRESS_EVERY_SECONDS = 1.0
 
@@ -158,7 +162,7 @@ class EmbeddedStoreFiles:
 
     def _apply_all(self, records: list[bytes], progress: "_Progress") -> None:
         for start in range(0, len(records), 2000):
-            for record in bson.decode_all(b"".join(records[start:start + 2000]), CODEC):
+            for record in bson.decode_all(b"".join(records[start:start + 2000]), STORED):
                 self._apply(record)
                 progress.step(record)
 
