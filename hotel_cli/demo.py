@@ -10,7 +10,6 @@ counts are this run's, exactly.
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -81,22 +80,33 @@ class Demo:
         self.concurrency = concurrency
         self.timeout = timeout
         self.run_id = uuid.uuid4().hex[:8]
-        # A window of dates of this run's own, so repeated demos do not sell out a night.
-        self.first_night = date.today() + timedelta(days=30 + random.randrange(0, 600))
+        # Guests arrive on the hotel's business date (a guest checks in only then) and
+        # leave the same day: the early departure gives the night back for the next one.
+        self.business_date: date | None = None
 
     def booking(self, journey: Journey) -> dict[str, Any]:
-        arrival = self.first_night + timedelta(days=journey.number % 30)
+        assert self.business_date is not None
         return {"guest": {"first_name": "Demo", "last_name": f"Guest {journey.number}",
                           "email": journey.email},
                 "room_type": ROOM_TYPES[journey.number % len(ROOM_TYPES)],
-                "arrival": arrival.isoformat(),
-                "departure": (arrival + timedelta(days=1 + journey.number % 2)).isoformat(),
+                "arrival": self.business_date.isoformat(),
+                "departure": (self.business_date + timedelta(days=1)).isoformat(),
                 "adults": 1, "channel": "web"}
 
     async def journey(self, journey: Journey) -> None:
         api = self.services
-        booked = await api.post("reservation", "/reservations", json=self.booking(journey),
-                                headers={"Idempotency-Key": f"demo-{self.run_id}-{journey.number}"})
+
+        async def book() -> dict[str, Any] | None:
+            # 409: tonight's rooms of the type are all held by journeys still under way
+            response = await api.call(
+                "reservation", "POST", "/reservations", expect=(201, 409),
+                json=self.booking(journey),
+                headers={"Idempotency-Key": f"demo-{self.run_id}-{journey.number}"})
+            if response.status_code != 201:
+                raise ServiceRefused(f"{response.status_code} {response.json().get('detail')}")
+            return response.json()
+
+        booked = await eventually(book, timeout=self.timeout, what="the booking")
         journey.reservation_id, journey.guest_id = booked["id"], booked["guest_id"]
 
         async def check_in() -> dict[str, Any] | None:
@@ -165,6 +175,8 @@ class Demo:
                                       for n in range(1, self.guests + 1)])
         gate = asyncio.Semaphore(self.concurrency)
         started = time.monotonic()
+        self.business_date = date.fromisoformat(
+            (await self.services.get("frontdesk", "/business-date"))["business_date"])
         await self.clean_leftovers()
 
         async def one(journey: Journey) -> None:

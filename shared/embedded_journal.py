@@ -19,6 +19,8 @@ possible) is cut off at load.
 
 from __future__ import annotations
 
+import contextlib
+
 import fcntl
 import os
 import resource
@@ -31,6 +33,7 @@ from typing import Any
 
 import bson
 from bson.codec_options import CodecOptions
+from pymongo.errors import OperationFailure
 from pymongo import ReturnDocument
 
 from shared.embedded_keys import ChangeLog, KeyedDatabaseStore
@@ -184,7 +187,9 @@ class EmbeddedStoreFiles:
             self._collection(name).create_index([tuple(pair) for pair in record["k"]],
                                                 **record["x"])
         elif operation == "di":
-            self._collection(name).drop_index(record["n"])
+            # a drop that found nothing to drop was journaled too: nothing to do again
+            with contextlib.suppress(OperationFailure):
+                self._collection(name).drop_index(record["n"])
         elif operation == "drop":
             self._collection(name).drop()
         self.changes.drain()  # loading is not news for the journal

@@ -35,10 +35,9 @@ class FrontDeskRepository:
 
     async def prepare(self, setup: PropertySetup) -> None:
         # One stay per room of a booking: room_count N gives N stays, room_index 0..N-1.
-        try:
-            await self.stays.drop_index("reservation_id_1")  # the former one-stay index
-        except Exception:  # noqa: BLE001 - absent: nothing to drop
-            pass
+        former = (await self.stays.index_information()).get("reservation_id_1", {})
+        if former.get("unique"):  # the former one-stay-per-booking index
+            await self.stays.drop_index("reservation_id_1")
         await self.stays.create_index([("reservation_id", 1), ("room_index", 1)],
                                       unique=True, sparse=True)
         await self.stays.create_index("reservation_id")

@@ -16,6 +16,7 @@ from aiosmtpd.handlers import Debugging
 from typer.testing import CliRunner
 
 from hotel_cli.app import app
+from scripts.broker_users import url_as
 from tests.support.stack import SERVICE_NAMES, Stack, free_port, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -66,31 +67,33 @@ def test_demo_counts_every_effect_of_every_journey(stack: Stack, smtp_log: tuple
     show = runner.invoke(app, ["parking", "show", "loyalty.stay-events"], env=env)
     assert "nothing parked in loyalty.stay-events.parking" in show.output, show.output
 
-    # A poison message (a check-out that breaks its contract) parks in the three queues
-    # bound to stay.checked_out; the CLI shows, replays and purges one of them.
+    # A poison message (a check-out that breaks its contract, from the desk's own login)
+    # parks in the four queues bound to stay.checked_out (housekeeping, loyalty, feedback,
+    # reservation); the CLI shows, replays and purges one of them.
     asyncio.run(publish_poison(stack.amqp_url))
-    wait_until(lambda: "3 parked in all" in runner.invoke(app, ["parking", "list"], env=env).output,
-               message="the poison parked in three queues")
+    wait_until(lambda: "4 parked in all" in runner.invoke(app, ["parking", "list"], env=env).output,
+               message="the poison parked in four queues")
     show = runner.invoke(app, ["parking", "show", "loyalty.stay-events"], env=env)
     assert "poison-1" in show.output and "invalid message" in show.output, show.output
     replay = runner.invoke(app, ["parking", "replay", "loyalty.stay-events"], env=env)
     assert "replayed 1 message(s) to loyalty.stay-events" in replay.output, replay.output
-    wait_until(lambda: "3 parked in all" in runner.invoke(app, ["parking", "list"], env=env).output,
+    wait_until(lambda: "4 parked in all" in runner.invoke(app, ["parking", "list"], env=env).output,
                message="the replayed poison parked again")
     purge = runner.invoke(app, ["parking", "purge", "loyalty.stay-events", "--yes"], env=env)
     assert "purged 1 message(s) from loyalty.stay-events.parking" in purge.output, purge.output
-    assert "2 parked in all" in runner.invoke(app, ["parking", "list"], env=env).output
+    assert "3 parked in all" in runner.invoke(app, ["parking", "list"], env=env).output
 
 
 async def publish_poison(url: str) -> None:
-    connection = await aio_pika.connect(url)
+    connection = await aio_pika.connect(url_as(url, "frontdesk"))
     async with connection:
         channel = await connection.channel()
         exchange = await channel.get_exchange("hotel.events", ensure=False)
         await exchange.publish(aio_pika.Message(
             json.dumps({"type": "stay.checked_out", "producer": "frontdesk",
                         "payload": {"stay_id": 42}}).encode(),
-            message_id="poison-1", type="stay.checked_out", content_type="application/json"),
+            message_id="poison-1", type="stay.checked_out", content_type="application/json",
+            user_id="frontdesk"),
             routing_key="stay.checked_out")
 
 

@@ -19,10 +19,8 @@ from typing import Any
 
 import httpx
 
-# Rooms a day per type, kept under the demo hotel's stock (12 / 10 / 8 / 6 / 4).
-DAILY_MIX = ("standard_twin",) * 6 + ("king",) * 6 + ("business",) * 5 + ("deluxe",) * 3
-FIRST_DAY = date(2028, 1, 1)
-CHECKLIST_BY_KIND: dict[str, list[str]] = {}
+# The room types journeys book in turn (the demo hotel: 12 / 10 / 8 / 6 / 4 rooms).
+MIX = ("standard_twin", "king", "business", "deluxe")
 
 
 class JourneyStuck(Exception):
@@ -45,12 +43,8 @@ class Journey:
         return f"guest{self.number}.{self.run}@example.com"
 
     @property
-    def arrival(self) -> date:
-        return FIRST_DAY + timedelta(days=self.number // len(DAILY_MIX))
-
-    @property
     def room_type(self) -> str:
-        return DAILY_MIX[self.number % len(DAILY_MIX)]
+        return MIX[self.number % len(MIX)]
 
 
 @dataclass
@@ -74,6 +68,7 @@ class JourneyDriver:
         self.step_deadline = step_deadline
         self.stats = DriverStats()
         self._random = random.Random(seed)
+        self.business_date: date | None = None
 
     async def drive(self, journeys: list[Journey], concurrency: int = 16,
                     progress: Callable[[Journey], None] | None = None) -> None:
@@ -94,15 +89,23 @@ class JourneyDriver:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
     async def journey(self, journey: Journey) -> None:
+        # A guest arrives on the business date (the only day a booking checks in) and
+        # leaves the same day: the early departure gives the night back to the next guest.
+        if self.business_date is None:
+            answer = await self._call("business date", self.clients.frontdesk, "GET",
+                                      "/business-date", done={200})
+            self.business_date = date.fromisoformat(answer["business_date"])
+        arrival = self.business_date
+        # 409: tonight's rooms of the type are all held by journeys still under way
         booking = await self._call(
             "book", self.clients.reservation, "POST", "/reservations",
             headers={"idempotency-key": f"journey-{self.run}-{journey.number}"},
             json={"guest": {"first_name": f"Guest{journey.number}", "last_name": "Faults",
                             "email": journey.email},
-                  "room_type": journey.room_type, "arrival": journey.arrival.isoformat(),
-                  "departure": (journey.arrival + timedelta(days=1)).isoformat(),
+                  "room_type": journey.room_type, "arrival": arrival.isoformat(),
+                  "departure": (arrival + timedelta(days=1)).isoformat(),
                   "adults": 1, "channel": "web"},
-            done={201})
+            done={201}, wait_on={409})
         journey.reservation_id, journey.guest_id = booking["id"], booking["guest_id"]
         # 404: the booking has not reached the desk yet; 409: no ready room of the type
         # right now (the previous guest's room is being cleaned). Both pass with time.
