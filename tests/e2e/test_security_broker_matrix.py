@@ -14,6 +14,7 @@ import aio_pika
 import pytest
 
 from shared.broker_identity import integrator_login
+from shared.topology import EVENTS_FOR_INTEGRATORS
 from shared.events import ALL_EVENTS
 from shared.producers import ALLOWED_COMMAND_SENDERS, sender_allowed
 from shared.topology import (COMMANDS_EXCHANGE, CONSUMER_QUEUES, EVENTS_EXCHANGE,
@@ -52,6 +53,8 @@ def expected_write(login: str, exchange: str, key: str) -> bool:
 def expected_bind(login: str, exchange: str, key: str) -> bool:
     if exchange == REPORTS_EXCHANGE and login.startswith("integrator-"):
         return key == f"reservation.report.{login.removeprefix('integrator-')}"
+    if exchange == EVENTS_EXCHANGE and login.startswith("integrator-"):
+        return key in EVENTS_FOR_INTEGRATORS  # what it sells, nothing about guests
     return key in consumed(login, exchange)
 
 
