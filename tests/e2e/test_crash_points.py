@@ -82,7 +82,9 @@ async def test_relay_crash_after_the_broker_confirmed_and_before_the_entry_is_re
         reservation = stack.client("reservation")
         ids = [reservation.post("/reservations", json=booking(n)).json()["id"]
                for n in range(BOOKINGS)]
-        # The relay comes on and dies right after the broker confirmed its 3rd publish.
+        # The relay comes on and dies once the broker confirmed its window (the crash point
+        # is passed once per confirmed event; the 3rd pass ends the process, before the
+        # confirmed entries are pulled from the outbox).
         stack.restart("reservation", **store(stack, "reservation"), OUTBOX_RELAY_ENABLED="true",
                       CRASH_AT="outbox.after_confirm:3", wait_ready=False, **SHORT_LEASE)
         await died_at_crash_point(stack, "reservation")
@@ -111,7 +113,7 @@ async def test_relay_crash_after_the_broker_confirmed_and_before_the_entry_is_re
     created = Counter(b["payload"]["reservation_id"] for b in tap.bodies("reservation.created"))
     # What the broker confirmed before the crash was still in the outbox, so it went again
     # (at least once, as designed); nothing went a third time, nothing was left behind.
-    assert confirmed_before_crash == 3
+    assert confirmed_before_crash >= 3  # a whole window was confirmed before the crash
     assert copies[crashed_on] == 2 and max(copies.values()) == 2
     assert set(created) == set(ids)
     assert arrivals["total"] == BOOKINGS  # the consumer took the second copy as a duplicate

@@ -81,10 +81,10 @@ async def test_500_checkouts_published_twice_and_shuffled_have_each_effect_once(
 
 async def test_loyalty_killed_mid_stream_loses_nothing_and_counts_nothing_twice(
         stack: Stack, amqp_url: str) -> None:
-    # Store calls a little slower than a local MongoDB's, so the stream takes seconds and
-    # the kill lands with work in flight.
+    # Store calls much slower than a local MongoDB's (handlers run concurrently), so the
+    # stream takes seconds and the kill lands with work in flight.
     stack.start("loyalty", EMBEDDED_STORE_DIR=str(stack.work_dir / "loyalty-store"),
-                EMBEDDED_STORE_MAX_DELAY_MS="20")
+                EMBEDDED_STORE_MAX_DELAY_MS="400")
     checkouts = [checkout(n)[1] for n in range(CHECKOUTS)]
 
     async with EventTap(amqp_url, ["loyalty.points_accrued"]) as tap:
