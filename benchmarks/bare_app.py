@@ -33,5 +33,4 @@ async def ready() -> dict:
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=settings.http_port, log_config=None,
-                access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=settings.http_port, log_config=None, access_log=False)

@@ -26,14 +26,22 @@ async def raw_broker(url: str, count: int, body_size: int = 600) -> tuple[float,
     body = b"x" * body_size  # about an event's size
     async with await aio_pika.connect_robust(url) as connection:
         channel = await connection.channel(publisher_confirms=True)
-        queue = await channel.declare_queue(f"bench.raw.{uuid.uuid4().hex[:6]}", durable=True,
-                                            arguments={"x-queue-type": "quorum"})
+        queue = await channel.declare_queue(
+            f"bench.raw.{uuid.uuid4().hex[:6]}", durable=True, arguments={"x-queue-type": "quorum"}
+        )
         started = time.perf_counter()
         for first in range(0, count, WINDOW):
-            await asyncio.gather(*(channel.default_exchange.publish(
-                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                                 message_id=str(n)), routing_key=queue.name)
-                for n in range(first, min(first + WINDOW, count))))
+            await asyncio.gather(
+                *(
+                    channel.default_exchange.publish(
+                        aio_pika.Message(
+                            body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=str(n)
+                        ),
+                        routing_key=queue.name,
+                    )
+                    for n in range(first, min(first + WINDOW, count))
+                )
+            )
         publish_seconds = time.perf_counter() - started
 
         consumer = await connection.channel()
@@ -61,13 +69,26 @@ async def relay_alone(url: str, documents: int, idle_documents: int = 600) -> fl
     """Events/s the outbox relay publishes from a collection of `idle_documents` without
     events and `documents` with one each (like rooms and stays): claim, publish, confirm,
     pull, as in a service."""
-    database = connect_database(ServiceSettings(service_name=f"bench-relay-{uuid.uuid4().hex[:6]}",
-                                                http_port=1))
+    database = connect_database(
+        ServiceSettings(service_name=f"bench-relay-{uuid.uuid4().hex[:6]}", http_port=1)
+    )
     things = database["things"]
     await things.insert_many([{"_id": f"idle-{n}"} for n in range(idle_documents)])
-    await things.insert_many([with_outbox({"_id": n}, SurveySent.new(
-        SurveySentPayload(survey_id=f"s{n}", stay_id=f"stay{n}", guest_id="g", channel="email"),
-        producer="feedback", property_id="bench")) for n in range(documents)])
+    await things.insert_many(
+        [
+            with_outbox(
+                {"_id": n},
+                SurveySent.new(
+                    SurveySentPayload(
+                        survey_id=f"s{n}", stay_id=f"stay{n}", guest_id="g", channel="email"
+                    ),
+                    producer="feedback",
+                    property_id="bench",
+                ),
+            )
+            for n in range(documents)
+        ]
+    )
     async with await aio_pika.connect_robust(url) as connection:
         async with connection.channel() as channel:
             await declare_exchanges(channel)
@@ -86,5 +107,6 @@ async def relay_alone(url: str, documents: int, idle_documents: int = 600) -> fl
 
 
 def _published() -> float:
-    return REGISTRY.get_sample_value("outbox_events_published_total",
-                                     {"type": "survey.sent"}) or 0.0
+    return (
+        REGISTRY.get_sample_value("outbox_events_published_total", {"type": "survey.sent"}) or 0.0
+    )

@@ -14,9 +14,13 @@ import aio_pika
 
 from shared.topology import EVENTS_EXCHANGE
 
-ROOM_TYPES = (("standard_twin", "twin", 2, "480.00"), ("king", "king", 2, "560.00"),
-              ("business", "king", 2, "680.00"), ("deluxe", "king", 3, "880.00"),
-              ("suite", "king", 4, "1680.00"))
+ROOM_TYPES = (
+    ("standard_twin", "twin", 2, "480.00"),
+    ("king", "king", 2, "560.00"),
+    ("business", "king", 2, "680.00"),
+    ("deluxe", "king", 3, "880.00"),
+    ("suite", "king", 4, "1680.00"),
+)
 ROOMS_PER_FLOOR = 20
 ARRIVAL, DEPARTURE = "2027-06-01", "2027-06-02"
 EFFECTS = ("hk.task.created", "loyalty.points_accrued", "survey.sent")
@@ -30,23 +34,52 @@ def write_property(path: Path, rooms: int) -> dict[str, int]:
     for code, bed, occupancy, rate in ROOM_TYPES:
         numbers = []
         for n in range(per_type):
-            numbers.append({"number": f"{floor + n // ROOMS_PER_FLOOR}{n % ROOMS_PER_FLOOR + 1:02d}",
-                            "floor": floor + n // ROOMS_PER_FLOOR, "features": ["non_smoking"]})
+            numbers.append(
+                {
+                    "number": f"{floor + n // ROOMS_PER_FLOOR}{n % ROOMS_PER_FLOOR + 1:02d}",
+                    "floor": floor + n // ROOMS_PER_FLOOR,
+                    "features": ["non_smoking"],
+                }
+            )
         floor += floors
-        room_types.append({"code": code, "name": code.replace("_", " ").title(), "bed": bed,
-                           "max_occupancy": occupancy, "nightly_rate": rate, "rooms": numbers})
+        room_types.append(
+            {
+                "code": code,
+                "name": code.replace("_", " ").title(),
+                "bed": bed,
+                "max_occupancy": occupancy,
+                "nightly_rate": rate,
+                "rooms": numbers,
+            }
+        )
         capacity[code] = per_type
-    path.write_text(json.dumps({"property_id": "demo-hotel", "name": "Bench Hotel",
-                                "currency": "CNY", "room_types": room_types}))
+    path.write_text(
+        json.dumps(
+            {
+                "property_id": "demo-hotel",
+                "name": "Bench Hotel",
+                "currency": "CNY",
+                "room_types": room_types,
+            }
+        )
+    )
     return capacity
 
 
 def booking(n: int) -> dict[str, Any]:
     code = ROOM_TYPES[n % len(ROOM_TYPES)][0]
-    return {"guest": {"first_name": f"Bench{n}", "last_name": "Guest",
-                      "email": f"bench{n}@example.com"},
-            "room_type": code, "arrival": ARRIVAL, "departure": DEPARTURE, "adults": 1,
-            "channel": "web"}
+    return {
+        "guest": {
+            "first_name": f"Bench{n}",
+            "last_name": "Guest",
+            "email": f"bench{n}@example.com",
+        },
+        "room_type": code,
+        "arrival": ARRIVAL,
+        "departure": DEPARTURE,
+        "adults": 1,
+        "channel": "web",
+    }
 
 
 class FanOutTracker:
@@ -58,7 +91,7 @@ class FanOutTracker:
         self.seen: dict[str, dict[str, float]] = defaultdict(dict)
         self.complete_at: dict[str, float] = {}
 
-    async def __aenter__(self) -> "FanOutTracker":
+    async def __aenter__(self) -> FanOutTracker:
         self._connection = await aio_pika.connect_robust(self.url)
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=500)

@@ -35,9 +35,9 @@ from typing import Any
 
 import httpx
 
+from scripts.local_stack import ServiceProcess
 from shared.property_setup import load_property
 from tests.support.infrastructure import local_vhost
-from scripts.local_stack import ServiceProcess
 from tests.support.stack import SERVICE_NAMES, SmtpSink, Stack, free_port
 
 YEAR_START = date(2027, 1, 1)
@@ -50,9 +50,14 @@ def hundred_room_property(folder: Path) -> Path:
     for room_type in demo["room_types"]:
         count = ROOMS_PER_TYPE[room_type["code"]]
         floor = room_type["rooms"][0]["floor"]
-        room_type["rooms"] = [{"number": f"{floor}{n:02d}{room_type['code'][0].upper()}",
-                               "floor": floor, "features": ["non_smoking"]}
-                              for n in range(1, count + 1)]
+        room_type["rooms"] = [
+            {
+                "number": f"{floor}{n:02d}{room_type['code'][0].upper()}",
+                "floor": floor,
+                "features": ["non_smoking"],
+            }
+            for n in range(1, count + 1)
+        ]
     path = folder / "hundred_rooms.json"
     path.write_text(json.dumps(demo))
     return path
@@ -84,7 +89,9 @@ async def until(call: Any, accept: Any, timeout: float = 60) -> tuple[httpx.Resp
         if accept(response):
             return response, seconds
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{response.request.url}: {response.status_code} {response.text[:200]}")
+            raise TimeoutError(
+                f"{response.request.url}: {response.status_code} {response.text[:200]}"
+            )
         await asyncio.sleep(0.05)
 
 
@@ -109,16 +116,24 @@ class Hotel:
         # Room types in proportion to their rooms (30 twins ... 8 suites).
         room_type = self.by_share[(n * 37 + attempt * 11) % len(self.by_share)]
         arrival = YEAR_START + timedelta(days=(spread + attempt * 3) % 365)
-        return {"guest": {"first_name": f"Guest{guest_no}", "last_name": "Year",
-                          "email": f"guest{guest_no}@example.com"},
-                "room_type": room_type, "arrival": arrival.isoformat(),
-                "departure": (arrival + timedelta(days=nights)).isoformat(),
-                "adults": 1, "channel": "web"}
+        return {
+            "guest": {
+                "first_name": f"Guest{guest_no}",
+                "last_name": "Year",
+                "email": f"guest{guest_no}@example.com",
+            },
+            "room_type": room_type,
+            "arrival": arrival.isoformat(),
+            "departure": (arrival + timedelta(days=nights)).isoformat(),
+            "adults": 1,
+            "channel": "web",
+        }
 
     async def journey(self, n: int, http: dict[str, httpx.AsyncClient], full: bool = True) -> None:
         for attempt in range(12):
-            booked, seconds = await timed(http["reservation"].post(
-                "/reservations", json=self.booking(n, attempt)))
+            booked, seconds = await timed(
+                http["reservation"].post("/reservations", json=self.booking(n, attempt))
+            )
             if booked.status_code == 201:
                 break
             if booked.status_code != 409:
@@ -134,7 +149,8 @@ class Hotel:
             return
         stay, seconds = await until(
             lambda: http["frontdesk"].post("/stays", json={"reservation_id": reservation["id"]}),
-            lambda r: r.status_code == 201)
+            lambda r: r.status_code == 201,
+        )
         self.timings.check_in.append((held, seconds))
         stay_id = stay.json()["stay_id"]
         checked_out = await http["frontdesk"].post(f"/stays/{stay_id}/checkout")
@@ -142,30 +158,40 @@ class Hotel:
             raise RuntimeError(f"checkout: {checked_out.status_code} {checked_out.text[:300]}")
         found, seconds = await until(
             lambda: http["housekeeping"].get("/tasks", params={"stay_id": stay_id}),
-            lambda r: r.status_code == 200 and r.json()["items"])
+            lambda r: r.status_code == 200 and r.json()["items"],
+        )
         self.timings.task_lookup.append((held, seconds))
         for task in found.json()["items"]:
             await self.clean(http["housekeeping"], task)
         self.held += 1
-        self.done.append({"reservation_id": reservation["id"], "guest_id": reservation["guest_id"],
-                          "stay_id": stay_id, "task_id": found.json()["items"][0]["task_id"]})
+        self.done.append(
+            {
+                "reservation_id": reservation["id"],
+                "guest_id": reservation["guest_id"],
+                "stay_id": stay_id,
+                "task_id": found.json()["items"][0]["task_id"],
+            }
+        )
 
     async def clean(self, housekeeping: httpx.AsyncClient, task: dict[str, Any]) -> None:
         if task["status"] in ("done", "inspected", "cancelled"):
             return
-        started = await housekeeping.post(f"/tasks/{task['task_id']}/start",
-                                          json={"attendant": "Attendant One"})
+        started = await housekeeping.post(
+            f"/tasks/{task['task_id']}/start", json={"attendant": "Attendant One"}
+        )
         if started.status_code != 200:
             raise RuntimeError(f"task start: {started.status_code} {started.text[:300]}")
-        items = [item["name"] if isinstance(item, dict) else item
-                 for item in started.json().get("checklist", [])]
-        finished = await housekeeping.post(f"/tasks/{task['task_id']}/finish",
-                                           json={"completed_items": items})
+        items = [
+            item["name"] if isinstance(item, dict) else item
+            for item in started.json().get("checklist", [])
+        ]
+        finished = await housekeeping.post(
+            f"/tasks/{task['task_id']}/finish", json={"completed_items": items}
+        )
         if finished.status_code != 200:
             raise RuntimeError(f"task finish: {finished.status_code} {finished.text[:300]}")
 
-    async def run(self, start: int, stop: int, clients: int,
-                  full: Any = lambda n: True) -> None:
+    async def run(self, start: int, stop: int, clients: int, full: Any = lambda n: True) -> None:
         numbers = iter(range(start, stop))
         started = time.monotonic()
         last_report = [started]
@@ -181,8 +207,11 @@ class Hotel:
                     if time.monotonic() - last_report[0] > 30:
                         last_report[0] = time.monotonic()
                         rate = (self.held - start) / (time.monotonic() - started)
-                        print(f"  {self.held} bookings held, {rate:.1f} journeys/s, "
-                              f"{len(self.timings.failed)} failed", flush=True)
+                        print(
+                            f"  {self.held} bookings held, {rate:.1f} journeys/s, "
+                            f"{len(self.timings.failed)} failed",
+                            flush=True,
+                        )
             finally:
                 for client in http.values():
                     await client.aclose()
@@ -203,8 +232,10 @@ def window(samples: list[tuple[int, float]], held: int, size: int) -> list[float
 
 
 def report_latencies(timings: Timings, checkpoints: list[int], size: int) -> None:
-    print(f"\nLatency over HTTP with {size} journeys before each count "
-          "(p50 / p90 in ms; ratio of p50 to the first checkpoint):")
+    print(
+        f"\nLatency over HTTP with {size} journeys before each count "
+        "(p50 / p90 in ms; ratio of p50 to the first checkpoint):"
+    )
     print(f"{'held':>7} | {'booking':>18} | {'check-in':>18} | {'task lookup':>18}")
     firsts: dict[str, float] = {}
     for held in checkpoints:
@@ -213,7 +244,9 @@ def report_latencies(timings: Timings, checkpoints: list[int], size: int) -> Non
             values = window(getattr(timings, name), held, size)
             median = p50(values)
             firsts.setdefault(name, median)
-            cells.append(f"{median * 1000:6.1f} /{p90(values) * 1000:6.1f} x{median / firsts[name]:.2f}")
+            cells.append(
+                f"{median * 1000:6.1f} /{p90(values) * 1000:6.1f} x{median / firsts[name]:.2f}"
+            )
         print(f"{held:>7} | " + " | ".join(f"{c:>18}" for c in cells))
 
 
@@ -226,9 +259,12 @@ def start(stack: Stack, *names: str, port: int | None = None) -> None:
     processes = []
     for name in names:
         old = stack.services.get(name)
-        process = ServiceProcess(name, old.port if old else free_port(),
-                                 env=stack.env_for(name),
-                                 log_path=stack.work_dir / f"{name}.log")
+        process = ServiceProcess(
+            name,
+            old.port if old else free_port(),
+            env=stack.env_for(name),
+            log_path=stack.work_dir / f"{name}.log",
+        )
         stack.services[name] = process.start()
         processes.append(process)
     for process in processes:
@@ -245,17 +281,16 @@ def loaded_documents(stack: Stack, name: str) -> int | None:
     """The documents the service's store held after its last start, from its log."""
     progress = stack.services[name].startup_progress() or ""
     marker = "'documents': "
-    return int(progress.split(marker)[1].split(",")[0].rstrip("}")) if marker in progress \
-        else None
+    return int(progress.split(marker)[1].split(",")[0].rstrip("}")) if marker in progress else None
 
 
 class Witness:
     """What the services answer about the journeys: totals and a sample of records."""
 
-    def __init__(self, stack: Stack, hotel: "Hotel") -> None:
+    def __init__(self, stack: Stack, hotel: Hotel) -> None:
         self.stack = stack
         recent = hotel.done[-50:]
-        self.sample = hotel.done[::max(1, len(hotel.done) // 200)] + recent
+        self.sample = hotel.done[:: max(1, len(hotel.done) // 200)] + recent
 
     def totals(self) -> dict[str, int]:
         def total(service: str, path: str) -> int:
@@ -263,26 +298,34 @@ class Witness:
                 response = client.get(path, params={"limit": 1})
                 response.raise_for_status()
                 return response.json()["total"]
-        return {"reservations": total("reservation", "/reservations"),
-                "tasks": total("housekeeping", "/tasks"),
-                "surveys": total("feedback", "/surveys")}
+
+        return {
+            "reservations": total("reservation", "/reservations"),
+            "tasks": total("housekeeping", "/tasks"),
+            "surveys": total("feedback", "/surveys"),
+        }
 
     def missing(self, name: str) -> int:
         """Sampled records the service no longer answers for (stays, points, surveys...)."""
-        paths = {"reservation": lambda j: f"/reservations/{j['reservation_id']}",
-                 "frontdesk": lambda j: f"/stays/{j['stay_id']}",
-                 "housekeeping": lambda j: f"/tasks/{j['task_id']}",
-                 "loyalty": lambda j: f"/guests/{j['guest_id']}/points",
-                 "feedback": None}
+        paths = {
+            "reservation": lambda j: f"/reservations/{j['reservation_id']}",
+            "frontdesk": lambda j: f"/stays/{j['stay_id']}",
+            "housekeeping": lambda j: f"/tasks/{j['task_id']}",
+            "loyalty": lambda j: f"/guests/{j['guest_id']}/points",
+            "feedback": None,
+        }
         if paths[name] is None:
             with self.stack.client(name) as client:
-                return sum(1 for j in self.sample if not client.get(
-                    "/surveys", params={"stay_id": j["stay_id"]}).json()["items"])
+                return sum(
+                    1
+                    for j in self.sample
+                    if not client.get("/surveys", params={"stay_id": j["stay_id"]}).json()["items"]
+                )
         with self.stack.client(name) as client:
             return sum(1 for j in self.sample if client.get(paths[name](j)).status_code != 200)
 
 
-async def measure_restarts(stack: Stack, hotel: "Hotel") -> None:
+async def measure_restarts(stack: Stack, hotel: Hotel) -> None:
     """Per service: SIGKILL with the journal as the run left it, start (snapshot + journal
     replay); then a clean stop and a start from the snapshot it wrote."""
     from tests.e2e.test_delivery_guarantees import wait_until_drained
@@ -294,10 +337,14 @@ async def measure_restarts(stack: Stack, hotel: "Hotel") -> None:
         await asyncio.sleep(10)
     witness = Witness(stack, hotel)
     totals_before = witness.totals()
-    print("\nPer service (sizes in MB at the end of the run, times in s; docs: documents "
-          "the store held after the restart; missing: of the sampled records):")
-    print(f"{'service':<13}{'journal':>9}{'snapshot':>10}{'start after SIGKILL':>21}"
-          f"{'docs':>9}{'missing':>9}{'clean stop':>12}{'start after stop':>18}{'docs':>9}")
+    print(
+        "\nPer service (sizes in MB at the end of the run, times in s; docs: documents "
+        "the store held after the restart; missing: of the sampled records):"
+    )
+    print(
+        f"{'service':<13}{'journal':>9}{'snapshot':>10}{'start after SIGKILL':>21}"
+        f"{'docs':>9}{'missing':>9}{'clean stop':>12}{'start after stop':>18}{'docs':>9}"
+    )
     for name in SERVICE_NAMES:
         folder = stack.work_dir / "store" / name
         sizes = store_files(folder)
@@ -313,9 +360,12 @@ async def measure_restarts(stack: Stack, hotel: "Hotel") -> None:
         started = time.monotonic()
         start(stack, name)
         clean_start = time.monotonic() - started
-        print(f"{name:<13}{sizes['journal'] / 1e6:>9.1f}{sizes['snapshot'] / 1e6:>10.1f}"
-              f"{killed_start:>21.2f}{after_kill!s:>9}{missing:>9}{stopped:>12.2f}"
-              f"{clean_start:>18.2f}{loaded_documents(stack, name)!s:>9}", flush=True)
+        print(
+            f"{name:<13}{sizes['journal'] / 1e6:>9.1f}{sizes['snapshot'] / 1e6:>10.1f}"
+            f"{killed_start:>21.2f}{after_kill!s:>9}{missing:>9}{stopped:>12.2f}"
+            f"{clean_start:>18.2f}{loaded_documents(stack, name)!s:>9}",
+            flush=True,
+        )
     print(f"\ntotals before the restarts: {totals_before}")
     print(f"totals after the restarts:  {witness.totals()}", flush=True)
 
@@ -324,28 +374,41 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bookings", type=int, default=12000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--checkpoints", default="",
-                        help="bookings held at which to report latency (default: 1,000, "
-                             "4,000, 16,000 up to --bookings, and --bookings)")
+    parser.add_argument(
+        "--checkpoints",
+        default="",
+        help="bookings held at which to report latency (default: 1,000, "
+        "4,000, 16,000 up to --bookings, and --bookings)",
+    )
     parser.add_argument("--window", type=int, default=200, help="journeys per checkpoint")
     parser.add_argument("--work-dir", default=None, help="keep the stores here")
-    parser.add_argument("--max-nights", type=int, default=4,
-                        help="stays of 1..N nights (more bookings than a year's rooms hold "
-                             "need shorter stays)")
-    parser.add_argument("--bookings-only-between", action="store_true",
-                        help="whole journeys only in the windows before each checkpoint, "
-                             "bookings alone in between (to reach large counts sooner)")
+    parser.add_argument(
+        "--max-nights",
+        type=int,
+        default=4,
+        help="stays of 1..N nights (more bookings than a year's rooms hold need shorter stays)",
+    )
+    parser.add_argument(
+        "--bookings-only-between",
+        action="store_true",
+        help="whole journeys only in the windows before each checkpoint, "
+        "bookings alone in between (to reach large counts sooner)",
+    )
     args = parser.parse_args()
     checkpoints = [int(c) for c in args.checkpoints.split(",") if c] or sorted(
-        {c for c in (1000, 4000, 16000) if c <= args.bookings} | {args.bookings})
+        {c for c in (1000, 4000, 16000) if c <= args.bookings} | {args.bookings}
+    )
     checkpoints = [max(c, args.window) for c in checkpoints]
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="hotel-year-"))
     work.mkdir(parents=True, exist_ok=True)
     os.environ["EMBEDDED_STORE_INTERLEAVE"] = "false"  # as make run runs
     # In the environment, so that restarts keep the 100 rooms too.
     os.environ["PROPERTY_FILE"] = str(hundred_room_property(work))
-    print(f"A year of a 100-room hotel: {args.bookings} journeys, {args.clients} clients, "
-          f"stores in {work}", flush=True)
+    print(
+        f"A year of a 100-room hotel: {args.bookings} journeys, {args.clients} clients, "
+        f"stores in {work}",
+        flush=True,
+    )
     with local_vhost("hotel-year") as url:
         smtp = SmtpSink().start()
         stack = Stack(amqp_url=url, smtp=smtp, work_dir=work)
@@ -353,21 +416,27 @@ async def main() -> None:
             start(stack, *SERVICE_NAMES)
             hotel = Hotel(stack, args.bookings, args.max_nights)
             started = time.monotonic()
+
             def full(n: int) -> bool:
                 return not args.bookings_only_between or any(
-                    c - args.window <= n < c for c in checkpoints)
+                    c - args.window <= n < c for c in checkpoints
+                )
+
             await hotel.run(0, args.bookings, args.clients, full)
             elapsed = time.monotonic() - started
-            print(f"\n{hotel.held} bookings ({len(hotel.done)} whole journeys) in {elapsed:.0f} s "
-                  f"({hotel.held / elapsed:.1f}/s); "
-                  f"{hotel.timings.refused} bookings refused as sold out and retried; "
-                  f"{len(hotel.timings.failed)} failed")
+            print(
+                f"\n{hotel.held} bookings ({len(hotel.done)} whole journeys) in {elapsed:.0f} s "
+                f"({hotel.held / elapsed:.1f}/s); "
+                f"{hotel.timings.refused} bookings refused as sold out and retried; "
+                f"{len(hotel.timings.failed)} failed"
+            )
             for failure in hotel.timings.failed[:5]:
                 print("  failed:", failure)
             # A checkpoint the run fell short of (failed journeys) is reported at the count
             # it reached.
-            report_latencies(hotel.timings, sorted({min(c, hotel.held) for c in checkpoints}),
-                             args.window)
+            report_latencies(
+                hotel.timings, sorted({min(c, hotel.held) for c in checkpoints}), args.window
+            )
             print(f"\nsurvey e-mails received: {len(smtp.messages)}")
             await measure_restarts(stack, hotel)
         finally:

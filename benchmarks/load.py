@@ -41,8 +41,9 @@ def percentile(values: Sequence[float], p: float) -> float:
 Call = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 
 
-async def closed_loop(client: httpx.AsyncClient, call: Call, count: int,
-                      concurrency: int = 16) -> Run:
+async def closed_loop(
+    client: httpx.AsyncClient, call: Call, count: int, concurrency: int = 16
+) -> Run:
     """`count` calls from `concurrency` clients, each sending its next when answered."""
     run = Run()
     numbers = iter(range(count))
@@ -62,8 +63,9 @@ async def closed_loop(client: httpx.AsyncClient, call: Call, count: int,
     return run
 
 
-async def paced(client: httpx.AsyncClient, call: Call, count: int,
-                per_second: float) -> tuple[Run, list[float]]:
+async def paced(
+    client: httpx.AsyncClient, call: Call, count: int, per_second: float
+) -> tuple[Run, list[float]]:
     """`count` calls started at `per_second`, whatever the answers take; returns the run
     and the moment each call was answered (perf_counter)."""
     run = Run()
@@ -91,6 +93,9 @@ async def paced(client: httpx.AsyncClient, call: Call, count: int,
 
 
 def client(base_url: str, headers: dict[str, str]) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60,
-                             limits=httpx.Limits(max_connections=64,
-                                                 max_keepalive_connections=64))
+    return httpx.AsyncClient(
+        base_url=base_url,
+        headers=headers,
+        timeout=60,
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+    )

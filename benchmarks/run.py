@@ -33,7 +33,7 @@ from pathlib import Path
 import aio_pika
 
 from benchmarks.ceilings import WINDOW, raw_broker, relay_alone
-from benchmarks.hotel import (ARRIVAL, DEPARTURE, FanOutTracker, booking, write_property)
+from benchmarks.hotel import ARRIVAL, DEPARTURE, FanOutTracker, booking, write_property
 from benchmarks.load import Run, client, closed_loop, paced, percentile
 from scripts.local_stack import ServiceProcess
 from shared.outbox import outbox_entry, to_amqp_message
@@ -65,12 +65,18 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
-def http_row(what: str, run: Run, ceiling: float | None = None, target: str = "",
-             cpu: str = "") -> Row:
+def http_row(
+    what: str, run: Run, ceiling: float | None = None, target: str = "", cpu: str = ""
+) -> Row:
     ratio = f"{run.rate / ceiling:.2f}x" if ceiling else ""
-    return Row(what, f"{run.rate:.0f}/s p50 {ms(run.percentile(50))} p99 {ms(run.percentile(99))}"
-               f" ({len(run.latencies)}; {dict(sorted(run.statuses.items()))}) {cpu}".rstrip(),
-               f"{ceiling:.0f}/s" if ceiling else "", ratio, target)
+    return Row(
+        what,
+        f"{run.rate:.0f}/s p50 {ms(run.percentile(50))} p99 {ms(run.percentile(99))}"
+        f" ({len(run.latencies)}; {dict(sorted(run.statuses.items()))}) {cpu}".rstrip(),
+        f"{ceiling:.0f}/s" if ceiling else "",
+        ratio,
+        target,
+    )
 
 
 class Profiler:
@@ -85,11 +91,25 @@ class Profiler:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         for name in names:
-            self._running.append(subprocess.Popen(
-                [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw", "--rate", "200", "--nonblocking",
-                 "-o", str(self.folder / f"{phase}-{name}.txt"),
-                 "--pid", str(services[name].process.pid)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            self._running.append(
+                subprocess.Popen(
+                    [
+                        str(Path(sys.executable).with_name("py-spy")),
+                        "record",
+                        "--format",
+                        "raw",
+                        "--rate",
+                        "200",
+                        "--nonblocking",
+                        "-o",
+                        str(self.folder / f"{phase}-{name}.txt"),
+                        "--pid",
+                        str(services[name].process.pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
 
     def stop(self) -> None:
         for process in self._running:
@@ -131,17 +151,22 @@ def rss_mb(process: ServiceProcess) -> float:
 async def bare_endpoint(work: Path, count: int, concurrency: int) -> tuple[Run, str]:
     port = free_port()
     process = ServiceProcess("bare", port, log_path=work / "bare.log")
-    process.process = subprocess.Popen([sys.executable, "-m", "benchmarks.bare_app"],
-                                       env={**os.environ, "HTTP_PORT": str(port)},
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process.process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.bare_app"],
+        env={**os.environ, "HTTP_PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         process.wait_ready()
         async with client(process.url, {}) as http:
-            await closed_loop(http, lambda c, n: c.post("/things", json=booking(n)), 200,
-                              concurrency)  # warm-up
+            await closed_loop(
+                http, lambda c, n: c.post("/things", json=booking(n)), 200, concurrency
+            )  # warm-up
             cpu = CpuMeter(process)
-            run = await closed_loop(http, lambda c, n: c.post("/things", json=booking(n)),
-                                    count, concurrency)
+            run = await closed_loop(
+                http, lambda c, n: c.post("/things", json=booking(n)), count, concurrency
+            )
             return run, cpu.per(count)
     finally:
         process.stop()
@@ -152,7 +177,9 @@ async def wait_complete(tracker: FanOutTracker, stay_ids: list[str], timeout: fl
     while not all(s in tracker.complete_at for s in stay_ids):
         if time.perf_counter() > deadline:
             missing = sum(s not in tracker.complete_at for s in stay_ids)
-            raise TimeoutError(f"{missing} of {len(stay_ids)} stays lack an effect after {timeout}s")
+            raise TimeoutError(
+                f"{missing} of {len(stay_ids)} stays lack an effect after {timeout}s"
+            )
         await asyncio.sleep(0.05)
 
 
@@ -175,24 +202,38 @@ async def inject_checkouts(url: str, count: int) -> list[str]:
         exchange = await channel.get_exchange(EVENTS_EXCHANGE)
         events = [event for pair in pairs for event in pair]
         for first in range(0, len(events), WINDOW):
-            await asyncio.gather(*(exchange.publish(to_amqp_message(outbox_entry(e)),
-                                                    routing_key=e.type, mandatory=True)
-                                   for e in events[first:first + WINDOW]))
+            await asyncio.gather(
+                *(
+                    exchange.publish(
+                        to_amqp_message(outbox_entry(e)), routing_key=e.type, mandatory=True
+                    )
+                    for e in events[first : first + WINDOW]
+                )
+            )
     return [checked_out.payload.stay_id for _, checked_out in pairs]
 
 
-async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bare: float,
-                    capacity: dict[str, int], profiler: Profiler) -> None:
+async def real_path(
+    stack: Stack,
+    rows: list[Row],
+    args: argparse.Namespace,
+    bare: float,
+    capacity: dict[str, int],
+    profiler: Profiler,
+) -> None:
     c = args.clients
     keys = stack.credentials
-    async with client(stack.services["reservation"].url, keys.headers("manager")) as reservation, \
-            client(stack.services["frontdesk"].url, keys.headers("manager")) as frontdesk, \
-            FanOutTracker(stack.amqp_url) as tracker:
+    async with (
+        client(stack.services["reservation"].url, keys.headers("manager")) as reservation,
+        client(stack.services["frontdesk"].url, keys.headers("manager")) as frontdesk,
+        FanOutTracker(stack.amqp_url) as tracker,
+    ):
         requested = sum(capacity.values()) + args.rooms // 15  # a few more than the rooms
         profiler.start("creates", stack.services, "reservation")
         cpu = CpuMeter(stack.services["reservation"])
-        creates = await closed_loop(reservation, lambda h, n: h.post("/reservations",
-                                                                     json=booking(n)), requested, c)
+        creates = await closed_loop(
+            reservation, lambda h, n: h.post("/reservations", json=booking(n)), requested, c
+        )
         profiler.stop()
         booked = [r.json()["id"] for r in creates.answers if r.status_code == 201]
         accepted: dict[str, int] = {}
@@ -200,18 +241,34 @@ async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bar
             if r.status_code == 201:
                 accepted[booking(n)["room_type"]] = accepted.get(booking(n)["room_type"], 0) + 1
         oversold = sum(max(0, accepted.get(t, 0) - rooms) for t, rooms in capacity.items())
-        rows.append(http_row("reservation creates (POST /reservations)", creates, bare,
-                             ">= 0.70x bare", cpu.per(requested)))
+        rows.append(
+            http_row(
+                "reservation creates (POST /reservations)",
+                creates,
+                bare,
+                ">= 0.70x bare",
+                cpu.per(requested),
+            )
+        )
         cpu = CpuMeter(stack.services["reservation"])
-        reads = await closed_loop(reservation, lambda h, n: h.get(
-            "/availability", params={"arrival": ARRIVAL, "departure": DEPARTURE}), 600, c)
-        rows.append(http_row("availability reads (GET /availability)", reads, bare,
-                             cpu=cpu.per(600)))
+        reads = await closed_loop(
+            reservation,
+            lambda h, n: h.get(
+                "/availability", params={"arrival": ARRIVAL, "departure": DEPARTURE}
+            ),
+            600,
+            c,
+        )
+        rows.append(
+            http_row("availability reads (GET /availability)", reads, bare, cpu=cpu.per(600))
+        )
         left = reads.answers[-1].json()
 
         async def arrivals() -> int:
-            return (await frontdesk.get("/arrivals", params={"date": ARRIVAL, "limit": 1})
-                    ).json()["total"]
+            return (await frontdesk.get("/arrivals", params={"date": ARRIVAL, "limit": 1})).json()[
+                "total"
+            ]
+
         deadline = time.perf_counter() + 120
         while await arrivals() < len(booked) and time.perf_counter() < deadline:
             await asyncio.sleep(0.2)
@@ -219,11 +276,22 @@ async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bar
         await settle(stack.amqp_url)
         profiler.start("checkin", stack.services, "frontdesk")
         cpu = CpuMeter(stack.services["frontdesk"])
-        checkins = await closed_loop(frontdesk, lambda h, n: h.post(
-            "/stays", json={"reservation_id": booked[n]}), len(booked), c)
+        checkins = await closed_loop(
+            frontdesk,
+            lambda h, n: h.post("/stays", json={"reservation_id": booked[n]}),
+            len(booked),
+            c,
+        )
         profiler.stop()
-        rows.append(http_row(f"check-ins (POST /stays, {args.rooms} rooms)", checkins, bare,
-                             "p50 < 50 ms", cpu.per(len(booked))))
+        rows.append(
+            http_row(
+                f"check-ins (POST /stays, {args.rooms} rooms)",
+                checkins,
+                bare,
+                "p50 < 50 ms",
+                cpu.per(len(booked)),
+            )
+        )
         stays = [r.json()["stay_id"] for r in checkins.answers if r.status_code == 201]
 
         def check_out(ids: list[str]):
@@ -231,20 +299,30 @@ async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bar
 
         position = 0
         for pace in PACES:
-            ids = stays[position:position + pace * PACED_SECONDS]
+            ids = stays[position : position + pace * PACED_SECONDS]
             position += len(ids)
             await settle(stack.amqp_url)
             if pace == 20:
-                profiler.start("fanout-paced20", stack.services, "housekeeping", "loyalty",
-                               "feedback", "frontdesk")
+                profiler.start(
+                    "fanout-paced20",
+                    stack.services,
+                    "housekeeping",
+                    "loyalty",
+                    "feedback",
+                    "frontdesk",
+                )
             run, answered = await paced(frontdesk, check_out(ids), len(ids), pace)
             await wait_complete(tracker, ids, 180)
             profiler.stop()
             latencies = [tracker.complete_at[s] - t for s, t in zip(ids, answered)]
-            rows.append(Row(f"fan-out paced {pace}/s ({len(ids)} check-outs)",
-                            f"p50 {ms(percentile(latencies, 50))} p95 "
-                            f"{ms(percentile(latencies, 95))} p99 {ms(percentile(latencies, 99))}",
-                            target="p99 < 250 ms" if pace == 20 else ""))
+            rows.append(
+                Row(
+                    f"fan-out paced {pace}/s ({len(ids)} check-outs)",
+                    f"p50 {ms(percentile(latencies, 50))} p95 "
+                    f"{ms(percentile(latencies, 95))} p99 {ms(percentile(latencies, 99))}",
+                    target="p99 < 250 ms" if pace == 20 else "",
+                )
+            )
             rows.append(http_row(f"  check-out answers at {pace}/s", run))
 
         ids = stays[position:]
@@ -254,8 +332,11 @@ async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bar
         burst = await closed_loop(frontdesk, check_out(ids), len(ids), c)
         await wait_complete(tracker, ids, 300)
         drained = max(tracker.complete_at[s] for s in ids) - started
-        rows.append(http_row(f"check-outs, burst of the other {len(ids)}", burst, bare,
-                             cpu=cpu.per(len(ids))))
+        rows.append(
+            http_row(
+                f"check-outs, burst of the other {len(ids)}", burst, bare, cpu=cpu.per(len(ids))
+            )
+        )
         rows.append(Row("  fan-out drain of that burst", f"{len(ids) / drained:.0f} stays/s"))
 
         await settle(stack.amqp_url)
@@ -266,13 +347,23 @@ async def real_path(stack: Stack, rows: list[Row], args: argparse.Namespace, bar
         await wait_complete(tracker, injected, 600)
         drained = max(tracker.complete_at[s] for s in injected) - started
         profiler.stop()
-        rows.append(Row(f"fan-out drain, burst of {args.burst} injected check-outs",
-                        f"{args.burst / drained:.0f} stays/s ({drained:.1f} s); housekeeping + "
-                        f"loyalty + feedback {consumers.per(args.burst).replace('op', 'stay')}",
-                        target=">= 50 stays/s"))
-        rows.append(Row("oversold nights", f"{oversold} (accepted {sum(accepted.values())} of "
-                        f"{requested} for {sum(capacity.values())} rooms; availability left "
-                        f"{_left(left)})", target="0"))
+        rows.append(
+            Row(
+                f"fan-out drain, burst of {args.burst} injected check-outs",
+                f"{args.burst / drained:.0f} stays/s ({drained:.1f} s); housekeeping + "
+                f"loyalty + feedback {consumers.per(args.burst).replace('op', 'stay')}",
+                target=">= 50 stays/s",
+            )
+        )
+        rows.append(
+            Row(
+                "oversold nights",
+                f"{oversold} (accepted {sum(accepted.values())} of "
+                f"{requested} for {sum(capacity.values())} rooms; availability left "
+                f"{_left(left)})",
+                target="0",
+            )
+        )
         for name in SERVICE_NAMES:
             rows.append(Row(f"memory {name}", f"{rss_mb(stack.services[name]):.0f} MB RSS"))
 
@@ -292,10 +383,14 @@ class _ProgressRows(list):
 
 def table(rows: list[Row]) -> str:
     head = ("what", "figure", "ceiling", "ratio", "target")
-    widths = [max(len(head[i]), *(len(getattr(r, f)) for r in rows))
-              for i, f in enumerate(("what", "figure", "ceiling", "ratio", "target"))]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    widths = [
+        max(len(head[i]), *(len(getattr(r, f)) for r in rows))
+        for i, f in enumerate(("what", "figure", "ceiling", "ratio", "target"))
+    ]
+    lines = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
     for r in rows:
         cells = (r.what, r.figure, r.ceiling, r.ratio, r.target)
         lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |")
@@ -303,8 +398,14 @@ def table(rows: list[Row]) -> str:
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            l.split(":", 1)[1].strip()
+            for l in Path("/proc/cpuinfo").read_text().splitlines()
+            if l.startswith("model name")
+        ),
+        platform.processor(),
+    )
     return f"{platform.node()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
 
 
@@ -324,31 +425,44 @@ def main() -> None:
     with local_vhost("hotel-bench") as url, tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         publish_rate, consume_rate = asyncio.run(raw_broker(url, args.raw))
-        rows.append(Row(f"raw broker publish ({args.raw}, window {WINDOW}, quorum, persistent)",
-                        f"{publish_rate:.0f} msg/s"))
+        rows.append(
+            Row(
+                f"raw broker publish ({args.raw}, window {WINDOW}, quorum, persistent)",
+                f"{publish_rate:.0f} msg/s",
+            )
+        )
         rows.append(Row("raw broker consume (prefetch 200, acks)", f"{consume_rate:.0f} msg/s"))
         relay = asyncio.run(relay_alone(url, 3000))
-        rows.append(Row("outbox relay alone (3000 documents + 600 idle)", f"{relay:.0f} msg/s",
-                        f"{publish_rate:.0f} msg/s", f"{relay / publish_rate:.2f}x",
-                        ">= 0.50x raw publish"))
+        rows.append(
+            Row(
+                "outbox relay alone (3000 documents + 600 idle)",
+                f"{relay:.0f} msg/s",
+                f"{publish_rate:.0f} msg/s",
+                f"{relay / publish_rate:.2f}x",
+                ">= 0.50x raw publish",
+            )
+        )
         bare, bare_cpu = asyncio.run(bare_endpoint(work, 2000, args.clients))
         rows.append(http_row("bare FastAPI endpoint, one store insert", bare, cpu=bare_cpu))
         capacity = write_property(work / "property.json", args.rooms)
         smtp = SmtpSink().start()
         stack = Stack(amqp_url=url, smtp=smtp, work_dir=work)
         try:
-            stack.start(*SERVICE_NAMES, LOG_LEVEL="WARNING",
-                        PROPERTY_FILE=str(work / "property.json"))
+            stack.start(
+                *SERVICE_NAMES, LOG_LEVEL="WARNING", PROPERTY_FILE=str(work / "property.json")
+            )
             asyncio.run(real_path(stack, rows, args, bare.rate, capacity, profiler))
         finally:
             profiler.stop()
             stack.stop()
             smtp.stop()
     load_after = os.getloadavg()
-    report = (f"## {started:%Y-%m-%d %H:%M} UTC, {machine()}\n\n"
-              f"git {revision}; load average before {load_before[0]:.2f}, after "
-              f"{load_after[0]:.2f} (other work on the machine); {args.rooms} rooms, "
-              f"{args.clients} clients\n\n{table(rows)}\n")
+    report = (
+        f"## {started:%Y-%m-%d %H:%M} UTC, {machine()}\n\n"
+        f"git {revision}; load average before {load_before[0]:.2f}, after "
+        f"{load_after[0]:.2f} (other work on the machine); {args.rooms} rooms, "
+        f"{args.clients} clients\n\n{table(rows)}\n"
+    )
     print(report)
     with RESULTS.open("a") as out:
         out.write("\n" + report)
@@ -356,8 +470,9 @@ def main() -> None:
 
 def _git_revision() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                               text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 

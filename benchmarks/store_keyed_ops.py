@@ -62,25 +62,42 @@ async def prepare(database) -> None:  # noqa: ANN001 - a motor-like database
     for day in range(DAYS):
         for room_type in ("king", "twin", "suite"):
             night = (YEAR + timedelta(days=day)).isoformat()
-            await database["nights"].insert_one({"_id": f"{PROPERTY}|{room_type}|{night}",
-                                                 "property_id": PROPERTY, "room_type": room_type,
-                                                 "night": night, "sold": 0, "capacity": 10**6})
+            await database["nights"].insert_one(
+                {
+                    "_id": f"{PROPERTY}|{room_type}|{night}",
+                    "property_id": PROPERTY,
+                    "room_type": room_type,
+                    "night": night,
+                    "sold": 0,
+                    "capacity": 10**6,
+                }
+            )
 
 
 async def booking(database, n: int) -> str:  # noqa: ANN001
     night = (YEAR + timedelta(days=arrival_day(n))).isoformat()
     await database["nights"].find_one_and_update(
-        {"_id": f"{PROPERTY}|king|{night}", "sold": {"$lt": 10**6}}, {"$inc": {"sold": 1}})
+        {"_id": f"{PROPERTY}|king|{night}", "sold": {"$lt": 10**6}}, {"$inc": {"sold": 1}}
+    )
     reservation_id = str(uuid.uuid4())
     guest_id = f"guest-{n}"
-    await database["reservations"].insert_one({
-        "_id": reservation_id, "confirmation_number": f"C{n:08d}", "property_id": PROPERTY,
-        "arrival": night, "status": "confirmed", "guest_id": guest_id,
-        "idempotency_key": f"key-{n}", "room_type": "king", "total": "560.00",
-        "outbox": [{"event_id": str(uuid.uuid4()), "type": "reservation.created"}]})
-    await database["guests"].update_one({"_id": guest_id},
-                                        {"$set": {"guest_id": guest_id, "name": "x" * 40}},
-                                        upsert=True)
+    await database["reservations"].insert_one(
+        {
+            "_id": reservation_id,
+            "confirmation_number": f"C{n:08d}",
+            "property_id": PROPERTY,
+            "arrival": night,
+            "status": "confirmed",
+            "guest_id": guest_id,
+            "idempotency_key": f"key-{n}",
+            "room_type": "king",
+            "total": "560.00",
+            "outbox": [{"event_id": str(uuid.uuid4()), "type": "reservation.created"}],
+        }
+    )
+    await database["guests"].update_one(
+        {"_id": guest_id}, {"$set": {"guest_id": guest_id, "name": "x" * 40}}, upsert=True
+    )
     return reservation_id
 
 
@@ -88,27 +105,55 @@ async def check_in(database, n: int, reservation_id: str) -> str:  # noqa: ANN00
     await database["reservations"].find_one({"_id": reservation_id})
     assert await database["stays"].find_one({"reservation_id": reservation_id}) is None
     nights = [(YEAR + timedelta(days=arrival_day(n) + k)).isoformat() for k in range(2)]
-    await database["room_nights"].find(
-        {"property_id": PROPERTY, "night": {"$in": nights}}, {"room_number": 1}).to_list(None)
+    await (
+        database["room_nights"]
+        .find({"property_id": PROPERTY, "night": {"$in": nights}}, {"room_number": 1})
+        .to_list(None)
+    )
     stay_id = f"stay-{n}"
     for night in nights:
-        await database["room_nights"].insert_one({
-            "_id": f"{PROPERTY}|{n % 100}|{night}|{n}", "stay_id": stay_id, "night": night,
-            "room_number": str(n % 100), "property_id": PROPERTY})
-    await database["stays"].insert_one({"_id": stay_id, "reservation_id": reservation_id,
-                                        "property_id": PROPERTY, "status": "in_house",
-                                        "guest_id": f"guest-{n}", "folio": [{"a": 1}] * 5})
-    await database["tasks"].insert_one({"_id": f"task-{n}", "property_id": PROPERTY,
-                                        "stay_id": stay_id, "status": "open",
-                                        "created_at": n})
+        await database["room_nights"].insert_one(
+            {
+                "_id": f"{PROPERTY}|{n % 100}|{night}|{n}",
+                "stay_id": stay_id,
+                "night": night,
+                "room_number": str(n % 100),
+                "property_id": PROPERTY,
+            }
+        )
+    await database["stays"].insert_one(
+        {
+            "_id": stay_id,
+            "reservation_id": reservation_id,
+            "property_id": PROPERTY,
+            "status": "in_house",
+            "guest_id": f"guest-{n}",
+            "folio": [{"a": 1}] * 5,
+        }
+    )
+    await database["tasks"].insert_one(
+        {
+            "_id": f"task-{n}",
+            "property_id": PROPERTY,
+            "stay_id": stay_id,
+            "status": "open",
+            "created_at": n,
+        }
+    )
     return stay_id
 
 
 async def task_lookup(database, stay_id: str) -> None:  # noqa: ANN001
     query = {"property_id": PROPERTY, "stay_id": stay_id}
     assert await database["tasks"].count_documents(query) == 1
-    await database["tasks"].find(query).sort([("created_at", 1), ("_id", 1)]) \
-        .skip(0).limit(50).to_list(None)
+    await (
+        database["tasks"]
+        .find(query)
+        .sort([("created_at", 1), ("_id", 1)])
+        .skip(0)
+        .limit(50)
+        .to_list(None)
+    )
 
 
 async def timed_round(database, start: int, count: int, clients: int) -> dict[str, list[float]]:
@@ -133,13 +178,16 @@ async def timed_round(database, start: int, count: int, clients: int) -> dict[st
 
 
 async def measure(sizes: list[int], samples: int, clients: int, keyed: bool) -> None:
-    database = connect_database(ServiceSettings(service_name=f"bench-{uuid.uuid4().hex[:6]}",
-                                                http_port=1))
+    database = connect_database(
+        ServiceSettings(service_name=f"bench-{uuid.uuid4().hex[:6]}", http_port=1)
+    )
     await prepare(database)
     held = 0
     first: dict[str, float] = {}
-    print(f"\n{'key maps' if keyed else 'scans (mongomock as it was)'}: p50 in ms "
-          f"(ratio to {sizes[0]:,} held), {clients} concurrent callers")
+    print(
+        f"\n{'key maps' if keyed else 'scans (mongomock as it was)'}: p50 in ms "
+        f"(ratio to {sizes[0]:,} held), {clients} concurrent callers"
+    )
     for size in sizes:
         fill = size - held - samples
         if fill > 0:
@@ -162,14 +210,22 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,4000,16000")
     parser.add_argument("--samples", type=int, default=400)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--scan-sizes", default="1000,4000,16000",
-                        help="sizes for the scanning run")
+    parser.add_argument(
+        "--scan-sizes", default="1000,4000,16000", help="sizes for the scanning run"
+    )
     args = parser.parse_args()
-    asyncio.run(measure([int(s) for s in args.sizes.split(",")], args.samples, args.clients,
-                        keyed=True))
+    asyncio.run(
+        measure([int(s) for s in args.sizes.split(",")], args.samples, args.clients, keyed=True)
+    )
     if args.scan_sizes:
-        asyncio.run(measure([int(s) for s in args.scan_sizes.split(",")],
-                            min(args.samples, 48), args.clients, keyed=False))
+        asyncio.run(
+            measure(
+                [int(s) for s in args.scan_sizes.split(",")],
+                min(args.samples, 48),
+                args.clients,
+                keyed=False,
+            )
+        )
 
 
 if __name__ == "__main__":

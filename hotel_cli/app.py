@@ -23,8 +23,11 @@ from .http import ServiceDown, ServiceRefused, Services
 from .mails import mails_to
 from .settings import CliSettings, MissingKey
 
-app = typer.Typer(help="The hotel guest-journey system from the command line.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="The hotel guest-journey system from the command line.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 parking_app = typer.Typer(help="Poison messages: list, show, replay, purge.", no_args_is_help=True)
 events_app = typer.Typer(help="Events on hotel.events.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -34,8 +37,9 @@ app.add_typer(keys_app, name="keys")
 
 console = Console()
 T = TypeVar("T")
-QUEUE_OWNER = {queue.name: service for service, queues in CONSUMER_QUEUES.items()
-               for queue in queues}
+QUEUE_OWNER = {
+    queue.name: service for service, queues in CONSUMER_QUEUES.items() for queue in queues
+}
 
 
 def settings() -> CliSettings:
@@ -53,12 +57,15 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 # --- demo --------------------------------------------------------------------------
 
+
 @app.command()
-def demo(guests: Annotated[int, typer.Option("--guests", "-n", min=1, max=1000,
-                                             help="how many guest journeys")] = 10,
-         concurrency: Annotated[int, typer.Option(min=1, max=32)] = 6,
-         timeout: Annotated[float, typer.Option(help="seconds to wait for each effect")] = 60,
-         ) -> None:
+def demo(
+    guests: Annotated[
+        int, typer.Option("--guests", "-n", min=1, max=1000, help="how many guest journeys")
+    ] = 10,
+    concurrency: Annotated[int, typer.Option(min=1, max=32)] = 6,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for each effect")] = 60,
+) -> None:
     """Runs N guest journeys (book, check in, check out, clean the room) and shows what
     every service did."""
     config = settings()
@@ -66,19 +73,29 @@ def demo(guests: Annotated[int, typer.Option("--guests", "-n", min=1, max=1000,
     async def go() -> DemoResult:
         async with Services(config) as services:
             await services.get("reservation", "/room-types")  # fails early if it is down
-            with Progress(TextColumn("journeys"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=console) as progress:
+            with Progress(
+                TextColumn("journeys"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+            ) as progress:
                 bar = progress.add_task("journeys", total=guests)
-                result = await Demo(services, guests=guests, concurrency=concurrency,
-                                    timeout=timeout).run(lambda _: progress.advance(bar))
+                result = await Demo(
+                    services, guests=guests, concurrency=concurrency, timeout=timeout
+                ).run(lambda _: progress.advance(bar))
         addresses = {journey.email for journey in result.journeys}
         deadline = time.monotonic() + timeout
-        while True:  # the survey is stored as sent once the mail is handed over; allow the sink its write
+        while (
+            True
+        ):  # the survey is stored as sent once the mail is handed over; allow the sink its write
             result.mails = await mails_to(addresses, config.smtp_log, config.mailpit_url)
             if result.mails >= result.total("surveys") or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.25)
-        result.parked = sum(max(d.parked, 0) for d in await broker.queue_depths(config.rabbitmq_url))
+        result.parked = sum(
+            max(d.parked, 0) for d in await broker.queue_depths(config.rabbitmq_url)
+        )
         return result
 
     result = run(go())
@@ -87,12 +104,13 @@ def demo(guests: Annotated[int, typer.Option("--guests", "-n", min=1, max=1000,
     table.add_column("count", justify="right")
     table.add_column("by")
     for what, count, by in (
-            ("journeys completed", result.completed, "all five"),
-            ("housekeeping tasks", result.total("tasks"), "housekeeping"),
-            ("ledger entries", result.total("ledger_entries"), "loyalty"),
-            ("surveys sent", result.total("surveys"), "feedback"),
-            ("mails delivered", result.mails, "feedback -> SMTP"),
-            ("parked messages", result.parked, "all queues")):
+        ("journeys completed", result.completed, "all five"),
+        ("housekeeping tasks", result.total("tasks"), "housekeeping"),
+        ("ledger entries", result.total("ledger_entries"), "loyalty"),
+        ("surveys sent", result.total("surveys"), "feedback"),
+        ("mails delivered", result.mails, "feedback -> SMTP"),
+        ("parked messages", result.parked, "all queues"),
+    ):
         table.add_row(what, str(count), by)
     console.print(table)
     for journey in result.journeys:
@@ -104,6 +122,7 @@ def demo(guests: Annotated[int, typer.Option("--guests", "-n", min=1, max=1000,
 
 # --- status ------------------------------------------------------------------------
 
+
 @app.command()
 def status() -> None:
     """Services (ready or not), queue depths, consumers, retries and parked messages."""
@@ -111,16 +130,22 @@ def status() -> None:
 
     async def go() -> tuple[dict[str, str], list[broker.QueueDepth], int]:
         import httpx
+
         health: dict[str, str] = {}
         async with httpx.AsyncClient(timeout=3) as client:
             for name, url in config.service_urls.items():
                 try:
                     ready = await client.get(f"{url}/readyz")
-                    health[name] = "ready" if ready.status_code == 200 else f"not ready ({ready.status_code})"
+                    health[name] = (
+                        "ready" if ready.status_code == 200 else f"not ready ({ready.status_code})"
+                    )
                 except httpx.TransportError:
                     health[name] = "down"
-        return health, await broker.queue_depths(config.rabbitmq_url), \
-            await broker.unrouted(config.rabbitmq_url)
+        return (
+            health,
+            await broker.queue_depths(config.rabbitmq_url),
+            await broker.unrouted(config.rabbitmq_url),
+        )
 
     health, depths, unrouted = run(go())
     services = Table(title="services")
@@ -136,8 +161,10 @@ def status() -> None:
     for column in ("ready", "consumers", "retrying", "parked"):
         queues.add_column(column, justify="right")
     for depth in depths:
-        shown = [str(v) if v >= 0 else "-" for v in
-                 (depth.messages, depth.consumers, depth.retrying, depth.parked)]
+        shown = [
+            str(v) if v >= 0 else "-"
+            for v in (depth.messages, depth.consumers, depth.retrying, depth.parked)
+        ]
         if depth.parked > 0:
             shown[3] = f"[red]{shown[3]}[/red]"
         queues.add_row(depth.queue, *shown)
@@ -145,6 +172,7 @@ def status() -> None:
 
 
 # --- parking -----------------------------------------------------------------------
+
 
 def _owner(queue: str) -> str:
     if queue not in QUEUE_OWNER:
@@ -164,8 +192,10 @@ def parking_list() -> None:
     for depth in depths:
         table.add_row(f"{depth.queue}.parking", str(max(depth.parked, 0)))
     console.print(table)
-    console.print(f"{sum(max(d.parked, 0) for d in depths)} parked in all; "
-                  "`hotel parking show <queue>` for the reasons")
+    console.print(
+        f"{sum(max(d.parked, 0) for d in depths)} parked in all; "
+        "`hotel parking show <queue>` for the reasons"
+    )
 
 
 @parking_app.command("show")
@@ -182,8 +212,12 @@ def parking_show(queue: str, limit: Annotated[int, typer.Option(min=1, max=100)]
     for column in ("message_id", "type", "attempts", "parked_at", "reason"):
         table.add_column(column)
     for message in messages:
-        table.add_row(*(str(message.get(c) or "") for c in
-                        ("message_id", "routing_key", "attempts", "parked_at", "reason")))
+        table.add_row(
+            *(
+                str(message.get(c) or "")
+                for c in ("message_id", "routing_key", "attempts", "parked_at", "reason")
+            )
+        )
     console.print(table if messages else f"nothing parked in {queue}.parking")
 
 
@@ -194,8 +228,9 @@ def parking_replay(queue: str, limit: Annotated[int, typer.Option(min=1, max=100
 
     async def go() -> dict[str, Any]:
         async with Services(settings(), scope="ops") as services:
-            return await services.post(service, f"/admin/parking/{queue}/replay",
-                                       params={"limit": limit})
+            return await services.post(
+                service, f"/admin/parking/{queue}/replay", params={"limit": limit}
+            )
 
     console.print(f"replayed {run(go())['replayed']} message(s) to {queue}")
 
@@ -212,12 +247,14 @@ def parking_purge(queue: str, yes: Annotated[bool, typer.Option("--yes", "-y")] 
 
 # --- events ------------------------------------------------------------------------
 
+
 @events_app.command("tail")
-def events_tail(pattern: Annotated[str, typer.Argument(help="routing key pattern, e.g. "
-                                                            "'stay.*' or '#'")] = "#",
-                count: Annotated[int, typer.Option(help="stop after this many (0: never)")] = 0,
-                ) -> None:
+def events_tail(
+    pattern: Annotated[str, typer.Argument(help="routing key pattern, e.g. 'stay.*' or '#'")] = "#",
+    count: Annotated[int, typer.Option(help="stop after this many (0: never)")] = 0,
+) -> None:
     """Prints events as they are published (type, producer, correlation, payload keys)."""
+
     async def go() -> None:
         seen = 0
         async for message in broker.tail(settings().rabbitmq_url, pattern):
@@ -226,10 +263,12 @@ def events_tail(pattern: Annotated[str, typer.Argument(help="routing key pattern
             except ValueError:
                 event = {}
             payload = event.get("payload") or {}
-            console.print(f"[dim]{event.get('occurred_at', '')}[/dim] "
-                          f"[bold]{message.routing_key}[/bold] from {event.get('producer')} "
-                          f"corr={str(event.get('correlation_id'))[:8]} "
-                          f"ids={ {k: v for k, v in payload.items() if k.endswith('_id')} }")
+            console.print(
+                f"[dim]{event.get('occurred_at', '')}[/dim] "
+                f"[bold]{message.routing_key}[/bold] from {event.get('producer')} "
+                f"corr={str(event.get('correlation_id'))[:8]} "
+                f"ids={ {k: v for k, v in payload.items() if k.endswith('_id')} }"
+            )
             seen += 1
             if count and seen >= count:
                 return
@@ -242,9 +281,11 @@ def events_tail(pattern: Annotated[str, typer.Argument(help="routing key pattern
 
 # --- rooms, arrivals ---------------------------------------------------------------
 
+
 @app.command()
 def rooms() -> None:
     """The room board: how many rooms are in each housekeeping status."""
+
     async def go() -> dict[str, Any]:
         async with Services(settings()) as services:
             return await services.get("housekeeping", "/reports/rooms")
@@ -261,8 +302,9 @@ def rooms() -> None:
 
 
 @app.command()
-def arrivals(day: Annotated[str | None, typer.Argument(help="YYYY-MM-DD; today by default")] = None,
-             ) -> None:
+def arrivals(
+    day: Annotated[str | None, typer.Argument(help="YYYY-MM-DD; today by default")] = None,
+) -> None:
     """The desk's arrivals of a day."""
     wanted = day or date.today().isoformat()
 
@@ -282,10 +324,13 @@ def arrivals(day: Annotated[str | None, typer.Argument(help="YYYY-MM-DD; today b
 
 # --- keys --------------------------------------------------------------------------
 
+
 @keys_app.command("mint")
-def keys_mint(key_id: str, scopes: Annotated[list[str], typer.Argument(help=", ".join(SCOPES))],
-              channel: Annotated[str | None, typer.Option(help="an integrator key's channel")] = None,
-              ) -> None:
+def keys_mint(
+    key_id: str,
+    scopes: Annotated[list[str], typer.Argument(help=", ".join(SCOPES))],
+    channel: Annotated[str | None, typer.Option(help="an integrator key's channel")] = None,
+) -> None:
     """A new API key: the credential (hand it over once) and the API_KEYS entry."""
     unknown = [scope for scope in scopes if scope not in SCOPES]
     if unknown:
@@ -301,8 +346,10 @@ def keys_mint(key_id: str, scopes: Annotated[list[str], typer.Argument(help=", "
         raise typer.Exit(2) from None
     entry = ApiKey(secret_sha256=digest, scopes=tuple(scopes), channel=channel)
     console.print(f"credential (shown once): {credential}")
-    console.print(f"API_KEYS entry: {json.dumps({key_id: entry.model_dump(exclude_none=True)})}",
-                  soft_wrap=True)
+    console.print(
+        f"API_KEYS entry: {json.dumps({key_id: entry.model_dump(exclude_none=True)})}",
+        soft_wrap=True,
+    )
 
 
 def main() -> None:

@@ -30,8 +30,10 @@ async def _connect(url: str) -> aio_pika.abc.AbstractConnection:
         return await aio_pika.connect(url, timeout=15)
     except Exception as error:  # noqa: BLE001 - any failure to connect is "down" to a user
         safe = url.split("@")[-1]
-        raise BrokerDown(f"RabbitMQ does not answer at {safe} ({type(error).__name__}); "
-                         "is it running, and are HOTEL_RABBITMQ_URL's credentials right?") from None
+        raise BrokerDown(
+            f"RabbitMQ does not answer at {safe} ({type(error).__name__}); "
+            "is it running, and are HOTEL_RABBITMQ_URL's credentials right?"
+        ) from None
 
 
 async def _counts(channel: aio_pika.abc.AbstractChannel, name: str) -> tuple[int, int]:
@@ -54,7 +56,9 @@ async def queue_depths(url: str) -> list[QueueDepth]:
                     await channel.close()
                 except aio_pika.exceptions.ChannelClosed:  # not declared yet: never started
                     messages = consumers = retrying = parked = -1
-                depths.append(QueueDepth(service, queue.name, messages, consumers, retrying, parked))
+                depths.append(
+                    QueueDepth(service, queue.name, messages, consumers, retrying, parked)
+                )
     return depths
 
 

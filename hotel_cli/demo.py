@@ -55,8 +55,9 @@ class DemoResult:
         return sum(1 for journey in self.journeys if journey.error is None)
 
 
-async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float,
-                     what: str, interval: float = 0.5) -> T:
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float, what: str, interval: float = 0.5
+) -> T:
     """Polls `probe` until it returns something, or fails naming what never came."""
     deadline = time.monotonic() + timeout
     last_error = ""
@@ -73,8 +74,9 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float
 
 
 class Demo:
-    def __init__(self, services: Services, *, guests: int, concurrency: int = 6,
-                 timeout: float = 90) -> None:
+    def __init__(
+        self, services: Services, *, guests: int, concurrency: int = 6, timeout: float = 90
+    ) -> None:
         self.services = services
         self.guests = guests
         self.concurrency = concurrency
@@ -86,12 +88,18 @@ class Demo:
 
     def booking(self, journey: Journey) -> dict[str, Any]:
         assert self.business_date is not None
-        return {"guest": {"first_name": "Demo", "last_name": f"Guest {journey.number}",
-                          "email": journey.email},
-                "room_type": ROOM_TYPES[journey.number % len(ROOM_TYPES)],
-                "arrival": self.business_date.isoformat(),
-                "departure": (self.business_date + timedelta(days=1)).isoformat(),
-                "adults": 1, "channel": "web"}
+        return {
+            "guest": {
+                "first_name": "Demo",
+                "last_name": f"Guest {journey.number}",
+                "email": journey.email,
+            },
+            "room_type": ROOM_TYPES[journey.number % len(ROOM_TYPES)],
+            "arrival": self.business_date.isoformat(),
+            "departure": (self.business_date + timedelta(days=1)).isoformat(),
+            "adults": 1,
+            "channel": "web",
+        }
 
     async def journey(self, journey: Journey) -> None:
         api = self.services
@@ -99,9 +107,13 @@ class Demo:
         async def book() -> dict[str, Any] | None:
             # 409: tonight's rooms of the type are all held by journeys still under way
             response = await api.call(
-                "reservation", "POST", "/reservations", expect=(201, 409),
+                "reservation",
+                "POST",
+                "/reservations",
+                expect=(201, 409),
                 json=self.booking(journey),
-                headers={"Idempotency-Key": f"demo-{self.run_id}-{journey.number}"})
+                headers={"Idempotency-Key": f"demo-{self.run_id}-{journey.number}"},
+            )
             if response.status_code != 201:
                 raise ServiceRefused(f"{response.status_code} {response.json().get('detail')}")
             return response.json()
@@ -112,8 +124,13 @@ class Demo:
         async def check_in() -> dict[str, Any] | None:
             # 404: the booking has not reached the desk yet; 409: no ready room right now
             # (the other journeys' rooms are being cleaned). Both pass; anything else fails.
-            response = await api.call("frontdesk", "POST", "/stays", expect=(201, 404, 409),
-                                      json={"reservation_id": journey.reservation_id})
+            response = await api.call(
+                "frontdesk",
+                "POST",
+                "/stays",
+                expect=(201, 404, 409),
+                json={"reservation_id": journey.reservation_id},
+            )
             if response.status_code != 201:
                 raise ServiceRefused(f"{response.status_code} {response.json().get('detail')}")
             return response.json()
@@ -134,18 +151,27 @@ class Demo:
         """An attendant works the task through; the room turns clean for the next guest."""
         api = self.services
         if task["status"] in ("open", "paused"):
-            await api.post("housekeeping", f"/tasks/{task['task_id']}/start",
-                           json={"attendant": "demo attendant"})
-        await api.post("housekeeping", f"/tasks/{task['task_id']}/finish",
-                       json={"completed_items": task["checklist"]})
+            await api.post(
+                "housekeeping",
+                f"/tasks/{task['task_id']}/start",
+                json={"attendant": "demo attendant"},
+            )
+        await api.post(
+            "housekeeping",
+            f"/tasks/{task['task_id']}/finish",
+            json={"completed_items": task["checklist"]},
+        )
 
     async def clean_leftovers(self) -> int:
         """Departure cleanings an earlier, interrupted run left open: done first, so this
         run's guests find their rooms ready."""
         cleaned = 0
         for status in ("open", "in_progress", "paused"):
-            found = await self.services.get("housekeeping", "/tasks", params={
-                "status": status, "kind": "departure_cleaning", "limit": 200})
+            found = await self.services.get(
+                "housekeeping",
+                "/tasks",
+                params={"status": status, "kind": "departure_cleaning", "limit": 200},
+            )
             for task in found["items"]:
                 await self.clean(task)
                 cleaned += 1
@@ -155,28 +181,35 @@ class Demo:
         api = self.services
 
         async def ledger() -> list | None:
-            response = await api.call("loyalty", "GET", f"/guests/{journey.guest_id}/points",
-                                      expect=(200, 404))
+            response = await api.call(
+                "loyalty", "GET", f"/guests/{journey.guest_id}/points", expect=(200, 404)
+            )
             return response.json()["entries"] if response.status_code == 200 else None
 
         async def sent_surveys() -> list | None:
             found = await api.get("feedback", "/surveys", params={"stay_id": journey.stay_id})
             return [s for s in found["items"] if s.get("status") == "sent"] or None
 
-        journey.ledger_entries = len(await eventually(ledger, timeout=self.timeout,
-                                                      what="the ledger entry"))
-        journey.surveys = len(await eventually(sent_surveys, timeout=self.timeout,
-                                               what="the survey"))
+        journey.ledger_entries = len(
+            await eventually(ledger, timeout=self.timeout, what="the ledger entry")
+        )
+        journey.surveys = len(
+            await eventually(sent_surveys, timeout=self.timeout, what="the survey")
+        )
         tasks = await api.get("housekeeping", "/tasks", params={"stay_id": journey.stay_id})
         journey.tasks = tasks["total"]
 
     async def run(self, on_done: Callable[[Journey], None]) -> DemoResult:
-        result = DemoResult(journeys=[Journey(n, f"demo-{self.run_id}-{n}@example.com")
-                                      for n in range(1, self.guests + 1)])
+        result = DemoResult(
+            journeys=[
+                Journey(n, f"demo-{self.run_id}-{n}@example.com") for n in range(1, self.guests + 1)
+            ]
+        )
         gate = asyncio.Semaphore(self.concurrency)
         started = time.monotonic()
         self.business_date = date.fromisoformat(
-            (await self.services.get("frontdesk", "/business-date"))["business_date"])
+            (await self.services.get("frontdesk", "/business-date"))["business_date"]
+        )
         await self.clean_leftovers()
 
         async def one(journey: Journey) -> None:

@@ -27,11 +27,15 @@ def recipients_in_log(log: Path) -> list[str]:
 async def recipients_in_mailpit(url: str) -> list[str]:
     async with httpx.AsyncClient(base_url=url, timeout=10) as client:
         body = (await client.get("/api/v1/messages", params={"limit": 1000})).json()
-    return [to["Address"].lower() for message in body.get("messages", [])
-            for to in message.get("To", [])[:1]]
+    return [
+        to["Address"].lower()
+        for message in body.get("messages", [])
+        for to in message.get("To", [])[:1]
+    ]
 
 
 async def mails_to(addresses: set[str], smtp_log: Path, mailpit_url: str | None) -> int:
-    received = (await recipients_in_mailpit(mailpit_url) if mailpit_url
-                else recipients_in_log(smtp_log))
+    received = (
+        await recipients_in_mailpit(mailpit_url) if mailpit_url else recipients_in_log(smtp_log)
+    )
     return sum(1 for recipient in received if recipient in addresses)

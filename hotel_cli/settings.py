@@ -12,8 +12,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SERVICE_PORTS = {"reservation": 8001, "frontdesk": 8002, "housekeeping": 8003,
-                 "feedback": 8004, "loyalty": 8005}
+SERVICE_PORTS = {
+    "reservation": 8001,
+    "frontdesk": 8002,
+    "housekeeping": 8003,
+    "feedback": 8004,
+    "loyalty": 8005,
+}
 
 
 class MissingKey(Exception):
@@ -40,15 +45,20 @@ class CliSettings:
     environ: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> "CliSettings":
+    def from_environment(cls, environ: dict[str, str] | None = None) -> CliSettings:
         env = dict(os.environ if environ is None else environ)
-        urls = {name: env.get(f"HOTEL_{name.upper()}_URL", f"http://127.0.0.1:{port}")
-                for name, port in SERVICE_PORTS.items()}
-        return cls(service_urls=urls,
-                   rabbitmq_url=env.get("HOTEL_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
-                   keys_file=Path(env.get("HOTEL_KEYS_FILE", ".run/api-keys.env")),
-                   smtp_log=Path(env.get("HOTEL_SMTP_LOG", ".run/smtp.log")),
-                   mailpit_url=env.get("HOTEL_MAILPIT_URL"), environ=env)
+        urls = {
+            name: env.get(f"HOTEL_{name.upper()}_URL", f"http://127.0.0.1:{port}")
+            for name, port in SERVICE_PORTS.items()
+        }
+        return cls(
+            service_urls=urls,
+            rabbitmq_url=env.get("HOTEL_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+            keys_file=Path(env.get("HOTEL_KEYS_FILE", ".run/api-keys.env")),
+            smtp_log=Path(env.get("HOTEL_SMTP_LOG", ".run/smtp.log")),
+            mailpit_url=env.get("HOTEL_MAILPIT_URL"),
+            environ=env,
+        )
 
     def key(self, scope: str) -> str:
         """The credential for `scope`: the environment first, then the keys file."""
@@ -58,5 +68,6 @@ class CliSettings:
             raise MissingKey(
                 f"no API key for scope {scope!r}: set {name}, or run from the repository "
                 f"root after `make run` has written {self.keys_file} "
-                "(or point HOTEL_KEYS_FILE at it)")
+                "(or point HOTEL_KEYS_FILE at it)"
+            )
         return found

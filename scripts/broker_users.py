@@ -27,25 +27,40 @@ def local_password(login: str) -> str:
     return f"{login}-local-only"
 
 
-def local_definitions(vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNELS,
-                      extra_permissions: list[dict] = ()) -> dict:
+def local_definitions(
+    vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNELS, extra_permissions: list[dict] = ()
+) -> dict:
     """The users (local passwords), their permissions and topic permissions on `vhost`."""
     grants = broker_grants(vhost, channels)
     return {
-        "users": [{"name": g["user"], "tags": [], "hashing_algorithm":
-                   "rabbit_password_hashing_sha256",
-                   "password_hash": rabbitmq_password_hash(local_password(g["user"]))}
-                  for g in grants],
+        "users": [
+            {
+                "name": g["user"],
+                "tags": [],
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+                "password_hash": rabbitmq_password_hash(local_password(g["user"])),
+            }
+            for g in grants
+        ],
         "vhosts": [{"name": vhost}],
-        "permissions": [*extra_permissions,
-                        *({"user": g["user"], "vhost": vhost, **g["permissions"]} for g in grants)],
-        "topic_permissions": [{"user": g["user"], "vhost": vhost, **topic}
-                              for g in grants for topic in g["topic_permissions"]],
+        "permissions": [
+            *extra_permissions,
+            *({"user": g["user"], "vhost": vhost, **g["permissions"]} for g in grants),
+        ],
+        "topic_permissions": [
+            {"user": g["user"], "vhost": vhost, **topic}
+            for g in grants
+            for topic in g["topic_permissions"]
+        ],
     }
 
 
-def grant_local_users(vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNELS,
-                      extra_permissions: list[dict] = (), node: str | None = None) -> None:
+def grant_local_users(
+    vhost: str,
+    channels: list[str] = LOCAL_INTEGRATOR_CHANNELS,
+    extra_permissions: list[dict] = (),
+    node: str | None = None,
+) -> None:
     """Creates `vhost` if needed, the users (re-imported with the same hash when they
     exist) and their grants there (on `node`, else the local broker): one
     `rabbitmqctl import_definitions`, which is much
@@ -60,9 +75,18 @@ def grant_local_users(vhost: str, channels: list[str] = LOCAL_INTEGRATOR_CHANNEL
         # the broker is busy): a few tries.
         for attempt in range(8):
             try:
-                subprocess.run(["rabbitmqctl", *(["-n", node] if node else []), "-q",
-                                "import_definitions", file.name],
-                               check=True, capture_output=True, timeout=90)
+                subprocess.run(
+                    [
+                        "rabbitmqctl",
+                        *(["-n", node] if node else []),
+                        "-q",
+                        "import_definitions",
+                        file.name,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    timeout=90,
+                )
                 return
             except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
                 if attempt == 7:
@@ -74,5 +98,7 @@ def url_as(url: str, login: str) -> str:
     """`url` (same host and vhost) logged in as `login` with its local password."""
     parsed = urlparse(url)
     vhost = unquote(parsed.path[1:]) if parsed.path not in ("", "/") else "/"
-    return (f"{parsed.scheme}://{quote(login, safe='')}:{quote(local_password(login), safe='')}"
-            f"@{parsed.hostname}:{parsed.port or 5672}/{quote(vhost, safe='')}")
+    return (
+        f"{parsed.scheme}://{quote(login, safe='')}:{quote(local_password(login), safe='')}"
+        f"@{parsed.hostname}:{parsed.port or 5672}/{quote(vhost, safe='')}"
+    )

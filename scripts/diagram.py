@@ -39,7 +39,9 @@ def mermaid() -> str:
         lines.append(f"    {service}[{service}]")
     commands = "<br/>".join(c.command_type for c in ALL_COMMANDS)
     lines.append(f'    integrator -- "{COMMANDS_EXCHANGE}:<br/>{commands}" --> reservation')
-    lines.append('    reservation -- "hotel.reports:<br/>reservation.report.&lt;channel&gt;" --> integrator')
+    lines.append(
+        '    reservation -- "hotel.reports:<br/>reservation.report.&lt;channel&gt;" --> integrator'
+    )
     for event_type in EVENTS_FOR_INTEGRATORS:
         for producer in sorted(allowed_producers(event_type)):
             lines.append(f'    {producer} -. "{event_type}" .-> integrator')

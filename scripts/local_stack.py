@@ -25,8 +25,13 @@ from scripts.broker_users import grant_local_users, url_as
 from shared.auth import api_keys_setting, development_credentials
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = {"reservation": 8001, "frontdesk": 8002, "housekeeping": 8003,
-            "feedback": 8004, "loyalty": 8005}
+SERVICES = {
+    "reservation": 8001,
+    "frontdesk": 8002,
+    "housekeeping": 8003,
+    "feedback": 8004,
+    "loyalty": 8005,
+}
 SMTP_PORT = 1025
 LOCAL_BROKER = "amqp://127.0.0.1:5672/"
 
@@ -43,20 +48,25 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "ServiceProcess":
+    def start(self) -> ServiceProcess:
         env = {**os.environ, "HTTP_PORT": str(self.port), **self.env}
         self.start_log_offset()
         if self.log_path:
             self._output = open(self.log_path, "ab")  # noqa: SIM115 - the child holds it
         output = self._output if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.name}.main"], cwd=ROOT, env=env,
-            stdout=output, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", f"services.{self.name}.main"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
         return self
 
     def start_log_offset(self) -> None:
-        self._log_offset = self.log_path.stat().st_size \
-            if self.log_path and self.log_path.exists() else 0
+        self._log_offset = (
+            self.log_path.stat().st_size if self.log_path and self.log_path.exists() else 0
+        )
 
     def startup_progress(self) -> str | None:
         """The last "loading N documents" line this start logged, as text, if any."""
@@ -72,9 +82,21 @@ class ServiceProcess:
                 continue
             event = str(entry.get("event", ""))
             if event.startswith("loading ") or event == "loaded documents":
-                details = {k: v for k, v in entry.items()
-                           if k in ("database", "applied", "records", "documents", "seconds",
-                                    "snapshot_bytes", "journal_bytes", "journals")}
+                details = {
+                    k: v
+                    for k, v in entry.items()
+                    if k
+                    in (
+                        "database",
+                        "applied",
+                        "records",
+                        "documents",
+                        "seconds",
+                        "snapshot_bytes",
+                        "journal_bytes",
+                        "journals",
+                    )
+                }
                 return f"{event} {details}"
         return None
 
@@ -85,8 +107,7 @@ class ServiceProcess:
         except OSError:
             return False
 
-    def wait_ready(self, timeout: float = 60,
-                   report: Callable[[str], None] | None = None) -> None:
+    def wait_ready(self, timeout: float = 60, report: Callable[[str], None] | None = None) -> None:
         """Waits until /readyz answers. Fails after `timeout` seconds without progress:
         each new "loading" line from the store extends the wait; `report` hears why."""
         started = time.monotonic()
@@ -95,8 +116,9 @@ class ServiceProcess:
         next_report = started + 5
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}"
-                                   f" (log: {self.log_path})")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode} (log: {self.log_path})"
+                )
             if self.ready():
                 return
             progress = self.startup_progress()
@@ -106,12 +128,13 @@ class ServiceProcess:
             if report and time.monotonic() >= next_report:
                 next_report = time.monotonic() + 5
                 why = f"its store is {progress}" if progress else "no store progress logged"
-                report(f"{self.name} is not ready after {time.monotonic() - started:.0f} s: "
-                       f"{why}")
+                report(f"{self.name} is not ready after {time.monotonic() - started:.0f} s: {why}")
             time.sleep(0.2)
-        raise TimeoutError(f"{self.name} not ready: no progress for {timeout:.0f} s"
-                           f" (last: {seen or 'nothing logged about its store'};"
-                           f" log: {self.log_path})")
+        raise TimeoutError(
+            f"{self.name} not ready: no progress for {timeout:.0f} s"
+            f" (last: {seen or 'nothing logged about its store'};"
+            f" log: {self.log_path})"
+        )
 
     def stop(self, timeout: float = 20) -> None:
         self.terminate()
@@ -172,17 +195,36 @@ def main() -> None:
     logs.mkdir(exist_ok=True)
     store = ROOT / ".data"
     smtp = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{SMTP_PORT}",
-         "-c", "aiosmtpd.handlers.Debugging"],
-        stdout=open(logs / "smtp.log", "ab"), stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{SMTP_PORT}",
+            "-c",
+            "aiosmtpd.handlers.Debugging",
+        ],
+        stdout=open(logs / "smtp.log", "ab"),
+        stderr=subprocess.STDOUT,
+    )
     credentials, created = development_credentials(logs / "api-keys.env")
-    common = {"EMBEDDED_STORE_DIR": str(store), "SMTP_PORT": str(SMTP_PORT),
-              "DEVELOPMENT_MODE": "true",  # the development keys: a local run only
-              "API_KEYS": api_keys_setting(credentials)}
+    common = {
+        "EMBEDDED_STORE_DIR": str(store),
+        "SMTP_PORT": str(SMTP_PORT),
+        "DEVELOPMENT_MODE": "true",  # the development keys: a local run only
+        "API_KEYS": api_keys_setting(credentials),
+    }
     grant_local_users("/")  # each service logs in as itself, under the deployment's rules
-    services = [ServiceProcess(name, port, env={**common, "RABBITMQ_URL": url_as(LOCAL_BROKER, name)},
-                               log_path=logs / f"{name}.log")
-                for name, port in SERVICES.items()]
+    services = [
+        ServiceProcess(
+            name,
+            port,
+            env={**common, "RABBITMQ_URL": url_as(LOCAL_BROKER, name)},
+            log_path=logs / f"{name}.log",
+        )
+        for name, port in SERVICES.items()
+    ]
     try:
         for service in services:
             service.start()
@@ -199,8 +241,10 @@ def main() -> None:
             print("API keys, one per department (kept in .run/api-keys.env; shown only now):")
             for scope, credential in credentials.items():
                 print(f"  {scope:<13} {credential}")
-        print("Send one as: curl -H \"Authorization: Bearer $HOTEL_KEY_MANAGER\" ..."
-              " (after: set -a; . .run/api-keys.env; set +a)")
+        print(
+            'Send one as: curl -H "Authorization: Bearer $HOTEL_KEY_MANAGER" ...'
+            " (after: set -a; . .run/api-keys.env; set +a)"
+        )
         print("Ctrl-C stops everything.")
         supervisor = Supervisor(services, say=_logged)
         while True:

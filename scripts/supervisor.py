@@ -26,8 +26,12 @@ class _Watch:
 
 
 class Supervisor:
-    def __init__(self, services: list[ServiceProcess], say: Callable[[str], None] = print,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        services: list[ServiceProcess],
+        say: Callable[[str], None] = print,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._clock = clock
         self._say = say
         self._watches = [_Watch(s, started_at=clock()) for s in services]
@@ -50,15 +54,16 @@ class Supervisor:
                 if now - watch.started_at >= STABLE_SECONDS:
                     watch.delay = FIRST_DELAY_SECONDS
                 watch.restart_at = now + watch.delay
-                self._say(f"{watch.service.name}: exited with code {process.returncode}; "
-                          f"restarting in {watch.delay:.0f} s, the others keep running "
-                          f"(log: {watch.service.log_path})")
+                self._say(
+                    f"{watch.service.name}: exited with code {process.returncode}; "
+                    f"restarting in {watch.delay:.0f} s, the others keep running "
+                    f"(log: {watch.service.log_path})"
+                )
                 watch.delay = min(watch.delay * 2, MAX_DELAY_SECONDS)
                 continue
             if not watch.announced_ready and watch.service.ready():
                 watch.announced_ready = True
-                self._say(f"{watch.service.name}: ready again after "
-                          f"{now - watch.started_at:.1f} s")
+                self._say(f"{watch.service.name}: ready again after {now - watch.started_at:.1f} s")
 
     def restarts(self, name: str) -> int:
         return next(w.restarts for w in self._watches if w.service.name == name)

@@ -55,8 +55,9 @@ def reveal_for(*scopes: str) -> Callable[..., Any]:
 
     async def reveal_requested(
         request: Request,
-        reveal: Annotated[bool, Query(description="show personal data in clear "
-                                                  "(audited; needs X-Reveal-Reason)")] = False,
+        reveal: Annotated[
+            bool, Query(description="show personal data in clear (audited; needs X-Reveal-Reason)")
+        ] = False,
         x_reveal_reason: Annotated[str | None, Header(max_length=MAX_REASON)] = None,
     ) -> RevealRequest | None:
         if not reveal:
@@ -72,8 +73,12 @@ def reveal_for(*scopes: str) -> Callable[..., Any]:
 
 
 class AuditLog:
-    def __init__(self, database: Any, property_id: str,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        database: Any,
+        property_id: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.collection = database[AUDIT_COLLECTION]
         self.property_id = property_id
         self.clock = clock
@@ -82,25 +87,33 @@ class AuditLog:
         await self.collection.create_index([("subject_id", 1), ("at", 1)])
         await self.collection.create_index([("key_id", 1), ("at", 1)])
 
-    async def record_reveal(self, reveal: RevealRequest, *, subject_type: str, subject_id: str,
-                            fields: Sequence[str]) -> str:
+    async def record_reveal(
+        self, reveal: RevealRequest, *, subject_type: str, subject_id: str, fields: Sequence[str]
+    ) -> str:
         record_id = str(uuid.uuid4())
-        await self.collection.insert_one({
-            "_id": record_id,
-            "action": "reveal",
-            "at": self.clock().isoformat(),
-            "key_id": reveal.principal.key_id,
-            "scopes": sorted(reveal.principal.scopes),
-            "subject_type": subject_type,
-            "subject_id": subject_id,
-            "fields": list(fields),
-            # Free text: whatever personal data someone typed into it stays out.
-            "reason": mask_text(reveal.reason)[:MAX_REASON],
-            "correlation_id": current_correlation_id(),
-            "property_id": self.property_id,
-        })
-        log.info("personal data revealed", key_id=reveal.principal.key_id,
-                 subject_type=subject_type, subject_id=subject_id, fields=list(fields))
+        await self.collection.insert_one(
+            {
+                "_id": record_id,
+                "action": "reveal",
+                "at": self.clock().isoformat(),
+                "key_id": reveal.principal.key_id,
+                "scopes": sorted(reveal.principal.scopes),
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "fields": list(fields),
+                # Free text: whatever personal data someone typed into it stays out.
+                "reason": mask_text(reveal.reason)[:MAX_REASON],
+                "correlation_id": current_correlation_id(),
+                "property_id": self.property_id,
+            }
+        )
+        log.info(
+            "personal data revealed",
+            key_id=reveal.principal.key_id,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            fields=list(fields),
+        )
         return record_id
 
     async def records(self, subject_id: str | None = None, limit: int = 100) -> list[dict]:

@@ -40,8 +40,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.problems import NotFound, Problem
 
-Scope = Literal["reservations", "frontdesk", "housekeeping", "feedback", "loyalty", "manager",
-                "integrator", "ops"]
+Scope = Literal[
+    "reservations",
+    "frontdesk",
+    "housekeeping",
+    "feedback",
+    "loyalty",
+    "manager",
+    "integrator",
+    "ops",
+]
 # `ops`: machines that watch the services (Prometheus, the on-call's parking-lot tools).
 SCOPES: tuple[str, ...] = Scope.__args__  # type: ignore[attr-defined]
 MANAGER = "manager"
@@ -50,8 +58,11 @@ KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Routes every service has (shared/health.py, shared/runtime.py, FastAPI's own docs).
 # The OpenAPI is public on purpose: integrators need it, and it holds no data.
 COMMON_PUBLIC: tuple[tuple[str, str], ...] = (
-    ("GET", "/livez"), ("GET", "/readyz"),
-    ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/livez"),
+    ("GET", "/readyz"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
     # The staff screens check their own session cookie and scopes (shared/pages/web.py).
     ("*", "/app/**"),
@@ -76,6 +87,7 @@ class Unauthorized(Problem):
 
 # --- credentials -----------------------------------------------------------------------
 
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -96,7 +108,7 @@ class ApiKey(BaseModel):
     channel: str | None = None
 
     @model_validator(mode="after")
-    def _integrators_name_their_channel(self) -> "ApiKey":
+    def _integrators_name_their_channel(self) -> ApiKey:
         if "integrator" in self.scopes and not self.channel:
             raise ValueError("an integrator key needs the channel it books for")
         return self
@@ -135,7 +147,7 @@ class KeyRing:
         self._keys = dict(keys)
 
     @classmethod
-    def from_json(cls, text: str | None) -> "KeyRing":
+    def from_json(cls, text: str | None) -> KeyRing:
         raw = json.loads(text) if text else {}
         return cls({key_id: ApiKey.model_validate(entry) for key_id, entry in raw.items()})
 
@@ -183,7 +195,7 @@ def path_matches(pattern: str, path: str) -> bool:
     wanted, actual = pattern.strip("/").split("/"), path.strip("/").split("/")
     if wanted and wanted[-1] == "**":
         wanted = wanted[:-1]
-        actual = actual[:len(wanted)] if len(actual) >= len(wanted) else actual + [None]
+        actual = actual[: len(wanted)] if len(actual) >= len(wanted) else actual + [None]
     if len(wanted) != len(actual):
         return False
     return all(part is not None and fnmatchcase(part, want) for want, part in zip(wanted, actual))
@@ -193,22 +205,30 @@ class AccessPolicy:
     """Which scopes reach which route. Paths are route templates (`/stays/{stay_id}`)
     matched by `path_matches`; methods are exact or `*`."""
 
-    def __init__(self, rules: Iterable[tuple[str, str, Iterable[str]]] = (),
-                 public: Iterable[tuple[str, str]] = ()) -> None:
-        self.rules = tuple(Rule(method.upper(), path, frozenset(scopes))
-                           for method, path, scopes in (*rules, *COMMON_POLICY))
-        self.public = tuple(Rule(method.upper(), path, frozenset())
-                            for method, path in (*public, *COMMON_PUBLIC))
+    def __init__(
+        self,
+        rules: Iterable[tuple[str, str, Iterable[str]]] = (),
+        public: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self.rules = tuple(
+            Rule(method.upper(), path, frozenset(scopes))
+            for method, path, scopes in (*rules, *COMMON_POLICY)
+        )
+        self.public = tuple(
+            Rule(method.upper(), path, frozenset()) for method, path in (*public, *COMMON_PUBLIC)
+        )
         unknown = {scope for rule in self.rules for scope in rule.scopes} - set(SCOPES)
         if unknown:
             raise ValueError(f"unknown scopes in the access policy: {sorted(unknown)}")
 
     @classmethod
-    def for_service(cls, service_name: str) -> "AccessPolicy":
+    def for_service(cls, service_name: str) -> AccessPolicy:
         """The policy in `services/<name>/access.py`; without one, only the common routes."""
         module_name = f"services.{service_name}.access"
-        if importlib.util.find_spec(f"services.{service_name}") is None or \
-                importlib.util.find_spec(module_name) is None:
+        if (
+            importlib.util.find_spec(f"services.{service_name}") is None
+            or importlib.util.find_spec(module_name) is None
+        ):
             return cls()
         module = importlib.import_module(module_name)
         return cls(getattr(module, "POLICY", ()), getattr(module, "PUBLIC", ()))
@@ -227,6 +247,7 @@ class AccessPolicy:
 
 # --- for routes --------------------------------------------------------------------------
 
+
 def current_principal(request: Request) -> Principal:
     """A FastAPI dependency: the authenticated caller (ApiGuard put it there)."""
     principal = request.scope.get("state", {}).get("principal")
@@ -238,8 +259,7 @@ def current_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def ensure_channel_visible(principal: Principal, channel: str | None,
-                           what: str = "record") -> None:
+def ensure_channel_visible(principal: Principal, channel: str | None, what: str = "record") -> None:
     """Object-level check for records that belong to a booking channel. Answers 404, not
     403, so an integrator cannot learn which ids exist on other channels."""
     if not principal.sees_channel(channel):
@@ -254,12 +274,17 @@ def channel_filter(principal: Principal, field: str = "channel") -> dict[str, st
 
 # --- a local run's keys ----------------------------------------------------------------
 
-def development_credentials(env_file: Path, channel: str = "ota-demo") -> tuple[dict[str, str], bool]:
+
+def development_credentials(
+    env_file: Path, channel: str = "ota-demo"
+) -> tuple[dict[str, str], bool]:
     """One credential per scope for a local run, kept in `env_file` (created on first
     use, mode 0600). Returns {scope: credential} and whether the file was just made."""
     created = not env_file.exists()
     if created:
-        lines = ["# API keys of this local run (make run). Send one as 'Authorization: Bearer <key>'."]
+        lines = [
+            "# API keys of this local run (make run). Send one as 'Authorization: Bearer <key>'."
+        ]
         for scope in SCOPES:
             credential, _ = new_credential(f"local-{scope}")
             lines.append(f"HOTEL_KEY_{scope.upper()}={credential}")
@@ -279,8 +304,11 @@ def api_keys_setting(credentials: dict[str, str], channel: str = "ota-demo") -> 
     keys = {}
     for scope, credential in credentials.items():
         key_id, _, secret = credential.partition(".")
-        keys[key_id] = {"secret_sha256": hash_secret(secret), "scopes": [scope],
-                        **({"channel": channel} if scope == "integrator" else {})}
+        keys[key_id] = {
+            "secret_sha256": hash_secret(secret),
+            "scopes": [scope],
+            **({"channel": channel} if scope == "integrator" else {}),
+        }
     return json.dumps(keys)
 
 

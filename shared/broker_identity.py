@@ -34,7 +34,7 @@ def integrator_channel(user_id: str | None) -> str | None:
     """The channel an integrator login speaks for; None for anyone else."""
     if not user_id or not user_id.startswith(INTEGRATOR_PREFIX):
         return None
-    channel = user_id[len(INTEGRATOR_PREFIX):]
+    channel = user_id[len(INTEGRATOR_PREFIX) :]
     return channel if CHANNEL_PATTERN.match(channel) else None
 
 
@@ -55,12 +55,17 @@ def bounded_short_string(value: str | None, limit: int = SHORT_STRING_BYTES) -> 
 ORIGINAL_SENDER_HEADER = "x-original-user-id"
 
 
-def sender_of(user_id: str | None, headers: dict | None, exchange: str | None,
-              own_login: str | None) -> str | None:
+def sender_of(
+    user_id: str | None, headers: dict | None, exchange: str | None, own_login: str | None
+) -> str | None:
     """The login answerable for a message: its `user_id`, or for a message this service
     itself re-published through its dead-letter exchange, the sender it recorded."""
     headers = headers or {}
-    if (own_login and user_id == own_login and exchange == f"{own_login}.dlx"
-            and ORIGINAL_SENDER_HEADER in headers):
+    if (
+        own_login
+        and user_id == own_login
+        and exchange == f"{own_login}.dlx"
+        and ORIGINAL_SENDER_HEADER in headers
+    ):
         return str(headers[ORIGINAL_SENDER_HEADER]) or None  # "": it had no sender
     return user_id

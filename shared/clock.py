@@ -52,8 +52,9 @@ class PropertyClock:
 DEFAULT_AUDIT_HOUR = 3
 
 
-def business_date(open_day: date | None, clock: PropertyClock,
-                  audit_hour: int = DEFAULT_AUDIT_HOUR) -> date:
+def business_date(
+    open_day: date | None, clock: PropertyClock, audit_hour: int = DEFAULT_AUDIT_HOUR
+) -> date:
     """The business date: the day the night audit has not closed yet (`open_day`, what
     the last audit rolled to). Between midnight and the audit hour the hotel still works
     on yesterday: a guest arriving at 00:30 arrives on yesterday's booking. If no audit

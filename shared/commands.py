@@ -117,7 +117,10 @@ class ReservationCancelCommand(Command[CancelReservationPayload]):
 
 
 ALL_COMMANDS: tuple[type[Command[Any]], ...] = (
-    ReservationCreateCommand, ReservationAmendCommand, ReservationCancelCommand)
+    ReservationCreateCommand,
+    ReservationAmendCommand,
+    ReservationCancelCommand,
+)
 COMMANDS_BY_TYPE = {command.command_type: command for command in ALL_COMMANDS}
 
 
@@ -148,8 +151,9 @@ class ReservationReport(CommandContract):
         return f"reservation.report.{self.channel}"
 
 
-def report_outbox_entry(report: ReservationReport, *, producer: str,
-                        correlation_id: str | None = None) -> dict[str, Any]:
+def report_outbox_entry(
+    report: ReservationReport, *, producer: str, correlation_id: str | None = None
+) -> dict[str, Any]:
     """An outbox entry the relay publishes to `hotel.reports` (see shared/outbox.py).
     Each sending is its own message (message_id); a repeated answer keeps its report_id."""
     return {

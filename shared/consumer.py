@@ -29,23 +29,30 @@ from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
 from shared.broker_identity import sender_of
-from shared.logging import bind_correlation_id, get_logger
 from shared.crashpoints import crash_point
+from shared.logging import bind_correlation_id, get_logger
 from shared.parking import ParkingLot
 from shared.producers import ALLOWED_COMMAND_SENDERS, sender_allowed
 from shared.topology import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, ConsumerQueue
 
 log = get_logger(__name__)
 
-MESSAGES_CONSUMED = Counter("messages_consumed_total", "Messages handled by consumers",
-                            ["queue", "outcome"])
+MESSAGES_CONSUMED = Counter(
+    "messages_consumed_total", "Messages handled by consumers", ["queue", "outcome"]
+)
 # From the moment an event occurred to its effect stored by this consumer: for
 # stay.checked_out, the fan-out latency from check-out to each effect (one queue each).
 EFFECT_LATENCY = Histogram(
-    "event_effect_latency_seconds", "From an event's occurred_at to its consumer's effect stored",
-    ["queue", "type"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300))
-CONSUMER_LAG = Gauge("consumer_lag_seconds",
-                     "Age (now - occurred_at) of the last message a consumer picked up", ["queue"])
+    "event_effect_latency_seconds",
+    "From an event's occurred_at to its consumer's effect stored",
+    ["queue", "type"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+CONSUMER_LAG = Gauge(
+    "consumer_lag_seconds",
+    "Age (now - occurred_at) of the last message a consumer picked up",
+    ["queue"],
+)
 
 
 def event_age(message: AbstractIncomingMessage) -> tuple[str, float] | None:
@@ -60,14 +67,18 @@ def event_age(message: AbstractIncomingMessage) -> tuple[str, float] | None:
     return str(message.type or body.get("type")), (datetime.now(UTC) - occurred).total_seconds()
 
 
-
 class ProducerNotAllowed(Exception):
     """The message names a sender that may not send its type."""
 
 
 # Errors no retry can cure: the message itself is wrong.
-PERMANENT_ERRORS = (ValidationError, json.JSONDecodeError, UnicodeDecodeError, SubscriberNotFound,
-                    ProducerNotAllowed)
+PERMANENT_ERRORS = (
+    ValidationError,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+    SubscriberNotFound,
+    ProducerNotAllowed,
+)
 
 
 def subscribed_queue(queue: ConsumerQueue) -> RabbitQueue:
@@ -94,8 +105,10 @@ def describe_error(error: Exception) -> str:
     if isinstance(error, ProducerNotAllowed):
         return str(error)
     if isinstance(error, ValidationError):
-        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                           for e in error.errors(include_input=False, include_url=False))
+        fields = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+            for e in error.errors(include_input=False, include_url=False)
+        )
         return f"ValidationError: {fields}"
     return f"{type(error).__name__}: {error}"
 
@@ -103,13 +116,19 @@ def describe_error(error: Exception) -> str:
 def attempts_so_far(message: AbstractIncomingMessage, queue_name: str) -> int:
     """How many times this message already failed in `queue_name` (from x-death)."""
     deaths = (message.headers or {}).get("x-death") or []
-    return sum(int(death.get("count", 0)) for death in deaths
-               if death.get("queue") == queue_name
-               and death.get("reason") in ("rejected", "delivery_limit"))
+    return sum(
+        int(death.get("count", 0))
+        for death in deaths
+        if death.get("queue") == queue_name
+        and death.get("reason") in ("rejected", "delivery_limit")
+    )
 
 
-def check_producer(message: AbstractIncomingMessage, allow_list: dict[str, frozenset[str]],
-                   own_login: str | None = None) -> str | None:
+def check_producer(
+    message: AbstractIncomingMessage,
+    allow_list: dict[str, frozenset[str]],
+    own_login: str | None = None,
+) -> str | None:
     """Raises ProducerNotAllowed unless the message's sender (AMQP `user_id`) may send
     its type (AMQP `type`, else the body's). Returns the sender."""
     event_type = message.type
@@ -133,15 +152,19 @@ class RetryOrPark:
     (commands on `hotel.commands` are checked against ALLOWED_COMMAND_SENDERS);
     `own_login`: this service's broker login (see `sender_of`)."""
 
-    def __init__(self, parking: ParkingLot, max_attempts: int,
-                 producers: dict[str, frozenset[str]] | None = None,
-                 own_login: str | None = None) -> None:
+    def __init__(
+        self,
+        parking: ParkingLot,
+        max_attempts: int,
+        producers: dict[str, frozenset[str]] | None = None,
+        own_login: str | None = None,
+    ) -> None:
         self.parking = parking
         self.max_attempts = max_attempts
         self.producers = producers
         self.own_login = own_login
 
-    def __call__(self, msg: Any, /, *, context: Any) -> "_RetryOrParkScope":
+    def __call__(self, msg: Any, /, *, context: Any) -> _RetryOrParkScope:
         return _RetryOrParkScope(msg, context=context, policy=self)
 
 
@@ -158,16 +181,21 @@ class _RetryOrParkScope(BaseMiddleware):
         """Runs once a handler matched, before it is called."""
         queue = self.policy.parking.queue(self.context.get_local("handler_").queue.name)
         if self.policy.producers is not None:
-            allow_list = {EVENTS_EXCHANGE: self.policy.producers,
-                          COMMANDS_EXCHANGE: ALLOWED_COMMAND_SENDERS}.get(queue.exchange, {})
+            allow_list = {
+                EVENTS_EXCHANGE: self.policy.producers,
+                COMMANDS_EXCHANGE: ALLOWED_COMMAND_SENDERS,
+            }.get(queue.exchange, {})
             check_producer(self.msg, allow_list, self.policy.own_login)
         if (age := event_age(self.msg)) is not None:
             CONSUMER_LAG.labels(queue.name).set(max(age[1], 0.0))
         return await call_next(msg)
 
-    async def after_processed(self, exc_type: type[BaseException] | None = None,
-                              exc_val: BaseException | None = None,
-                              exc_tb: TracebackType | None = None) -> bool | None:
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool | None:
         raw: AbstractIncomingMessage = self.msg
         queue = self.policy.parking.queue(self.context.get_local("handler_").queue.name)
         if exc_val is None:
@@ -181,13 +209,24 @@ class _RetryOrParkScope(BaseMiddleware):
         attempt = attempts_so_far(raw, queue.name) + 1
         permanent = isinstance(exc_val, PERMANENT_ERRORS)
         if permanent or attempt >= self.policy.max_attempts:
-            kind = ("producer not allowed" if isinstance(exc_val, ProducerNotAllowed)
-                    else "invalid message" if permanent else "attempts exhausted")
-            await self.policy.parking.park(raw, queue, attempts=attempt,
-                                           reason=f"{kind}: {describe_error(exc_val)}")
+            kind = (
+                "producer not allowed"
+                if isinstance(exc_val, ProducerNotAllowed)
+                else "invalid message"
+                if permanent
+                else "attempts exhausted"
+            )
+            await self.policy.parking.park(
+                raw, queue, attempts=attempt, reason=f"{kind}: {describe_error(exc_val)}"
+            )
             MESSAGES_CONSUMED.labels(queue.name, "parked").inc()
             return True  # handled: the acknowledgement middleware acks the original
-        log.warning("handler failed; message goes to the retry queue", queue=queue.name,
-                    message_id=raw.message_id, attempt=attempt, error=repr(exc_val))
+        log.warning(
+            "handler failed; message goes to the retry queue",
+            queue=queue.name,
+            message_id=raw.message_id,
+            attempt=attempt,
+            error=repr(exc_val),
+        )
         MESSAGES_CONSUMED.labels(queue.name, "retry").inc()
         return False  # rejected: dead-lettered to the retry queue

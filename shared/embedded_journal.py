@@ -20,7 +20,6 @@ possible) is cut off at load.
 from __future__ import annotations
 
 import contextlib
-
 import fcntl
 import os
 import resource
@@ -33,8 +32,8 @@ from typing import Any
 
 import bson
 from bson.codec_options import CodecOptions
-from pymongo.errors import OperationFailure
 from pymongo import ReturnDocument
+from pymongo.errors import OperationFailure
 
 from shared.embedded_keys import ChangeLog, KeyedDatabaseStore
 from shared.logging import get_logger
@@ -65,7 +64,7 @@ class StoreFiles:
         prefix = f"{self.name}.journal."
         found = []
         for path in self.folder.glob(f"{prefix}*"):
-            suffix = path.name[len(prefix):]
+            suffix = path.name[len(prefix) :]
             if suffix.isdigit():
                 found.append(int(suffix))
         return sorted(found)
@@ -83,10 +82,10 @@ def _records(data: bytes) -> tuple[list[bytes], int]:
     """The whole records in `data` and the length they cover (a torn tail is left out)."""
     records, offset, end = [], 0, len(data)
     while offset + 4 <= end:
-        size = int.from_bytes(data[offset:offset + 4], "little")
+        size = int.from_bytes(data[offset : offset + 4], "little")
         if size < 5 or offset + size > end:
             break
-        records.append(data[offset:offset + size])
+        records.append(data[offset : offset + size])
         offset += size
     return records, offset
 
@@ -94,9 +93,17 @@ def _records(data: bytes) -> tuple[list[bytes], int]:
 class EmbeddedStoreFiles:
     """Loads, journals and snapshots one embedded database (one process only)."""
 
-    def __init__(self, folder: Path, name: str, store: KeyedDatabaseStore, changes: ChangeLog,
-                 sync_collection: Callable[[str], Any], *, snapshot_writes: int,
-                 snapshot_seconds: float) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        name: str,
+        store: KeyedDatabaseStore,
+        changes: ChangeLog,
+        sync_collection: Callable[[str], Any],
+        *,
+        snapshot_writes: int,
+        snapshot_seconds: float,
+    ) -> None:
         self.files = StoreFiles(folder, name)
         self.store = store
         self.changes = changes
@@ -126,17 +133,26 @@ class EmbeddedStoreFiles:
             data = path.read_bytes()
             records, whole = _records(data)
             if whole < len(data):  # a write torn by a crash: it never returned, drop it
-                log.warning("journal ends in a torn record; cut off", path=path.name,
-                            bytes=len(data) - whole)
+                log.warning(
+                    "journal ends in a torn record; cut off",
+                    path=path.name,
+                    bytes=len(data) - whole,
+                )
                 os.truncate(path, whole)
             journal_records.append(records)
         legacy = self.files.legacy_journal.exists()
-        progress = _Progress(self.files.name, max(len(snapshot_records) - 1, 0)
-                             + sum(len(records) for records in journal_records))
+        progress = _Progress(
+            self.files.name,
+            max(len(snapshot_records) - 1, 0) + sum(len(records) for records in journal_records),
+        )
         if snapshot or journal_records or legacy:
-            log.info(f"loading {progress.expected} documents", database=self.files.name,
-                     snapshot_bytes=len(snapshot), journals=len(journals),
-                     journal_bytes=sum(len(r) for records in journal_records for r in records))
+            log.info(
+                f"loading {progress.expected} documents",
+                database=self.files.name,
+                snapshot_bytes=len(snapshot),
+                journals=len(journals),
+                journal_bytes=sum(len(r) for records in journal_records for r in records),
+            )
         self._apply_all(snapshot_records, progress)
         for records in journal_records:
             self._apply_all(records, progress)
@@ -146,9 +162,13 @@ class EmbeddedStoreFiles:
         self.generation = max([covered, *journals]) + 1
         self.loaded = progress.done
         if progress.done:
-            log.info("loaded documents", database=self.files.name, records=progress.done,
-                     documents=sum(len(c._documents) for c in self.store._collections.values()),
-                     seconds=round(time.monotonic() - started, 2))
+            log.info(
+                "loaded documents",
+                database=self.files.name,
+                records=progress.done,
+                documents=sum(len(c._documents) for c in self.store._collections.values()),
+                seconds=round(time.monotonic() - started, 2),
+            )
         if legacy:  # a journal of whole calls from an older version: fold it in at once
             self.snapshot(background=False)
             self.files.legacy_journal.unlink()
@@ -163,9 +183,9 @@ class EmbeddedStoreFiles:
             for path in self.files.folder.glob(f"{self.files.snapshot.name}.*.tmp"):
                 path.unlink(missing_ok=True)
 
-    def _apply_all(self, records: list[bytes], progress: "_Progress") -> None:
+    def _apply_all(self, records: list[bytes], progress: _Progress) -> None:
         for start in range(0, len(records), 2000):
-            for record in bson.decode_all(b"".join(records[start:start + 2000]), STORED):
+            for record in bson.decode_all(b"".join(records[start : start + 2000]), STORED):
                 self._apply(record)
                 progress.step(record)
 
@@ -184,8 +204,9 @@ class EmbeddedStoreFiles:
         elif operation == "u":
             self._collection(name).update_one({"_id": record["i"]}, record["u"])
         elif operation == "i":
-            self._collection(name).create_index([tuple(pair) for pair in record["k"]],
-                                                **record["x"])
+            self._collection(name).create_index(
+                [tuple(pair) for pair in record["k"]], **record["x"]
+            )
         elif operation == "di":
             # a drop that found nothing to drop was journaled too: nothing to do again
             with contextlib.suppress(OperationFailure):
@@ -194,7 +215,7 @@ class EmbeddedStoreFiles:
             self._collection(name).drop()
         self.changes.drain()  # loading is not news for the journal
 
-    def _apply_legacy(self, progress: "_Progress") -> None:
+    def _apply_legacy(self, progress: _Progress) -> None:
         """A journal from before snapshots: each record is a whole call, replayed as such."""
         data = self.files.legacy_journal.read_bytes()
         records, _ = _records(data)
@@ -204,8 +225,9 @@ class EmbeddedStoreFiles:
                 args[0] = [tuple(pair) for pair in args[0]]
             kwargs = record["k"]
             if "return_document" in kwargs:
-                kwargs["return_document"] = ReturnDocument.AFTER if kwargs["return_document"] \
-                    else ReturnDocument.BEFORE
+                kwargs["return_document"] = (
+                    ReturnDocument.AFTER if kwargs["return_document"] else ReturnDocument.BEFORE
+                )
             getattr(self._collection(record["c"]), record["m"])(*args, **kwargs)
             self.changes.drain()
             progress.step(record)
@@ -217,9 +239,12 @@ class EmbeddedStoreFiles:
         if method == "create_index":
             keys = args[0] if args else kwargs["keys"]
             keys = [(keys, 1)] if isinstance(keys, str) else [tuple(pair) for pair in keys]
-            options = {k: v for k, v in kwargs.items()
-                       if k in ("unique", "sparse", "name", "partialFilterExpression",
-                                "expireAfterSeconds")}
+            options = {
+                k: v
+                for k, v in kwargs.items()
+                if k
+                in ("unique", "sparse", "name", "partialFilterExpression", "expireAfterSeconds")
+            }
             out.append(bson.encode({"c": collection, "o": "i", "k": keys, "x": options}))
         elif method == "drop_index":
             out.append(bson.encode({"c": collection, "o": "di", "n": args[0]}))
@@ -241,14 +266,17 @@ class EmbeddedStoreFiles:
             return
         self._append(b"".join(out))
         self.writes_since_snapshot += 1
-        if self.writes_since_snapshot >= self.snapshot_writes or \
-                time.monotonic() - self._last_snapshot >= self.snapshot_seconds:
+        if (
+            self.writes_since_snapshot >= self.snapshot_writes
+            or time.monotonic() - self._last_snapshot >= self.snapshot_seconds
+        ):
             self.snapshot(background=True)
 
     def _append(self, data: bytes) -> None:
         if self._fd is None:
-            self._fd = os.open(self.files.journal(self.generation),
-                               os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._fd = os.open(
+                self.files.journal(self.generation), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
+            )
         # One write per call: to the OS before the call returns (so before any ack).
         os.write(self._fd, data)
 
@@ -275,8 +303,9 @@ class EmbeddedStoreFiles:
         pid = os.fork()
         if pid == 0:  # the child: a frozen copy of the store; write it and leave
             _child_writes_snapshot(self.files, self.store, covered)
-        self._snapshotting = threading.Thread(target=self._reap, args=(pid, covered),
-                                              name=f"snapshot-{self.files.name}", daemon=True)
+        self._snapshotting = threading.Thread(
+            target=self._reap, args=(pid, covered), name=f"snapshot-{self.files.name}", daemon=True
+        )
         self._snapshotting.start()
 
     def _reap(self, pid: int, covered: int) -> None:
@@ -284,8 +313,9 @@ class EmbeddedStoreFiles:
         if os.waitstatus_to_exitcode(status) == 0:
             self._forget_journals(covered)
         else:
-            log.warning("snapshot failed; the journals are kept", database=self.files.name,
-                        status=status)
+            log.warning(
+                "snapshot failed; the journals are kept", database=self.files.name, status=status
+            )
 
     def _forget_journals(self, covered: int) -> None:
         for generation in self.files.generations():
@@ -310,6 +340,7 @@ class EmbeddedStoreFiles:
 
 def _hashable(value: Any) -> Any:
     from mongomock import helpers
+
     return helpers.hashdict(value) if isinstance(value, dict) else value
 
 
@@ -330,20 +361,30 @@ def _replayable_update(method: str, args: tuple, kwargs: dict) -> dict | None:
 
 
 def _snapshot_records(store: KeyedDatabaseStore, covered: int) -> Iterator[bytes]:
-    collections = {name: collection for name, collection in store._collections.items()
-                   if collection.is_created}
+    collections = {
+        name: collection for name, collection in store._collections.items() if collection.is_created
+    }
     count = sum(len(c._documents) for c in collections.values())
-    yield bson.encode({"generation": covered, "documents": count,
-                       "collections": sorted(collections)})
+    yield bson.encode(
+        {"generation": covered, "documents": count, "collections": sorted(collections)}
+    )
     for name, collection in collections.items():
         for index_name, index in collection.indexes.items():
             if index_name == "_id_":
                 continue
-            options = {k: v for k, v in index.items()
-                       if k in ("unique", "sparse", "partialFilterExpression",
-                                "expireAfterSeconds")}
-            yield bson.encode({"c": name, "o": "i", "k": [list(p) for p in index["key"]],
-                               "x": {"name": index_name, **options}})
+            options = {
+                k: v
+                for k, v in index.items()
+                if k in ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds")
+            }
+            yield bson.encode(
+                {
+                    "c": name,
+                    "o": "i",
+                    "k": [list(p) for p in index["key"]],
+                    "x": {"name": index_name, **options},
+                }
+            )
         for document in list(collection._documents.values()):
             yield bson.encode({"c": name, "o": "p", "d": document})
 
@@ -407,5 +448,4 @@ class _Progress:
         self.done += 1
         if time.monotonic() >= self._next_log:
             self._next_log = time.monotonic() + _PROGRESS_EVERY_SECONDS
-            log.info(f"loading {self.expected} documents", database=self.name,
-                     applied=self.done)
+            log.info(f"loading {self.expected} documents", database=self.name, applied=self.done)

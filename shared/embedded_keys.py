@@ -209,8 +209,9 @@ def _ids_for(key_map: _KeyMap, values: list[list[Any]]) -> set[Any] | None:
     if combinations > _MAX_KEY_COMBINATIONS:
         return None
     try:
-        keys = [tuple(_canonical(v) for v in combination)
-                for combination in itertools.product(*values)]
+        keys = [
+            tuple(_canonical(v) for v in combination) for combination in itertools.product(*values)
+        ]
     except _Unkeyable:
         return None
     ids = set(key_map.aside)
@@ -274,8 +275,11 @@ def _iter_documents(self: Any, filter: Any) -> Iterator[dict]:
         if ids is not None:
             COUNTERS["keyed"] += 1
             documents = [store._documents[i] for i in ids]
-            return (document for document in documents
-                    if mongomock_collection.filter_applies(filter, document))
+            return (
+                document
+                for document in documents
+                if mongomock_collection.filter_applies(filter, document)
+            )
     COUNTERS["scanned"] += 1
     return _scan_documents(self, filter)
 

@@ -44,8 +44,15 @@ class Event(Contract, Generic[P]):
     payload: P
 
     @classmethod
-    def new(cls, payload: P, *, producer: str, property_id: str,
-            correlation_id: str | None = None, causation_id: str | None = None) -> "Event[P]":
+    def new(
+        cls,
+        payload: P,
+        *,
+        producer: str,
+        property_id: str,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> Event[P]:
         event_id = uuid.uuid4()
         return cls(
             event_id=event_id,
@@ -60,11 +67,15 @@ class Event(Contract, Generic[P]):
 
     def caused(self) -> dict[str, Any]:
         """Keyword arguments that chain a follow-up event to this one."""
-        return {"correlation_id": self.correlation_id, "causation_id": str(self.event_id),
-                "property_id": self.property_id}
+        return {
+            "correlation_id": self.correlation_id,
+            "causation_id": str(self.event_id),
+            "property_id": self.property_id,
+        }
 
 
 # --- reservation -----------------------------------------------------------------
+
 
 class ReservationCreatedPayload(Contract):
     reservation_id: str
@@ -116,6 +127,7 @@ class GuestContactCaptured(Event[GuestContactPayload]):
 
 # --- front desk ------------------------------------------------------------------
 
+
 class StayCheckedInPayload(Contract):
     stay_id: str
     reservation_id: str
@@ -155,6 +167,7 @@ class StayCheckedOut(Event[StayCheckedOutPayload]):
 
 # --- housekeeping ----------------------------------------------------------------
 
+
 class RoomStatusChangedPayload(Contract):
     room_number: str
     old_status: str
@@ -185,6 +198,7 @@ class HkTaskCreated(Event[HkTaskCreatedPayload]):
 
 # --- loyalty ---------------------------------------------------------------------
 
+
 class PointsAccruedPayload(Contract):
     entry_id: str
     guest_id: str
@@ -199,6 +213,7 @@ class PointsAccrued(Event[PointsAccruedPayload]):
 
 
 # --- feedback --------------------------------------------------------------------
+
 
 class SurveySentPayload(Contract):
     survey_id: str
@@ -215,6 +230,7 @@ class SurveySent(Event[SurveySentPayload]):
 
 # === Contracts for the departments' full features ================================
 # Agreed up front so that each service can publish and consume them independently.
+
 
 class FieldChange(Contract):
     field: str
@@ -383,8 +399,6 @@ class GuestRequestRaisedPayload(Contract):
     taken_by: str  # the desk agent: first responder
     urgent: bool = False
     guest_id: str | None = None  # issue 12: requests name the guest and the stay
-
-
 
 
 class GuestRequestRaised(Event[GuestRequestRaisedPayload]):
@@ -631,6 +645,7 @@ class TierChanged(Event[TierChangedPayload]):
 
 # --- issue 12 (one hotel, one truth): money, requests, guests ---------------------
 
+
 class StayRoomCheckRequestedPayload(Contract):
     """The guest asked to check out: housekeeping checks the room (damages, missing items,
     minibar) before the desk settles; the desk settles when the check arrives or at
@@ -678,11 +693,14 @@ class GuestWalkInRegistered(Event[GuestContactPayload]):
 
 
 ISSUE_12_MONEY_REQUESTS_EVENTS: tuple[type[Event[Any]], ...] = (
-    StayRoomCheckRequested, GuestRequestCompleted, GuestWalkInRegistered)
-
+    StayRoomCheckRequested,
+    GuestRequestCompleted,
+    GuestWalkInRegistered,
+)
 
 
 # --- one hotel, one truth (issue 12) -----------------------------------------------
+
 
 class StayExtendedPayload(Contract):
     """The stay's new departure: the extra nights are held in the stay's room type."""
@@ -717,7 +735,6 @@ class BusinessDayClosed(Event[BusinessDayClosedPayload]):
     type: Literal["business_day.closed"] = "business_day.closed"
 
 
-
 class RoomOutOfOrderPayload(Contract):
     """A room taken out of order (or out of service) for a period, or the period
     cancelled: reservation sells one room fewer of its type on `nights`."""
@@ -742,15 +759,45 @@ class RoomOutOfOrderCancelled(Event[RoomOutOfOrderPayload]):
 
 
 ALL_EVENTS: tuple[type[Event[Any]], ...] = (
-    ReservationCreated, GuestContactCaptured, StayCheckedIn, StayCheckedOut,
-    RoomStatusChanged, HkTaskCreated, PointsAccrued, SurveySent,
-    ReservationAmended, ReservationCancelled, ReservationNoShow, AvailabilityChanged,
-    RoomAssigned, StayRoomMoved, FolioChargePosted, FolioPaymentPosted, FolioClosed,
-    GuestRequestRaised, ComplaintRaised, HkTaskCompleted, RoomItemCheckReported,
-    MaintenanceRequested, SurveyResponseReceived, CaseOpened, CaseEscalated, CaseResolved,
-    GoodwillGranted, GuestCreated, GuestUpdated, GuestMerged, GuestAnonymized,
-    PointsRedeemed, PointsReversed, PointsExpired, TierChanged,
+    ReservationCreated,
+    GuestContactCaptured,
+    StayCheckedIn,
+    StayCheckedOut,
+    RoomStatusChanged,
+    HkTaskCreated,
+    PointsAccrued,
+    SurveySent,
+    ReservationAmended,
+    ReservationCancelled,
+    ReservationNoShow,
+    AvailabilityChanged,
+    RoomAssigned,
+    StayRoomMoved,
+    FolioChargePosted,
+    FolioPaymentPosted,
+    FolioClosed,
+    GuestRequestRaised,
+    ComplaintRaised,
+    HkTaskCompleted,
+    RoomItemCheckReported,
+    MaintenanceRequested,
+    SurveyResponseReceived,
+    CaseOpened,
+    CaseEscalated,
+    CaseResolved,
+    GoodwillGranted,
+    GuestCreated,
+    GuestUpdated,
+    GuestMerged,
+    GuestAnonymized,
+    PointsRedeemed,
+    PointsReversed,
+    PointsExpired,
+    TierChanged,
     *ISSUE_12_MONEY_REQUESTS_EVENTS,
-    StayExtended, BusinessDayClosed, RoomOutOfOrderScheduled, RoomOutOfOrderCancelled,
+    StayExtended,
+    BusinessDayClosed,
+    RoomOutOfOrderScheduled,
+    RoomOutOfOrderCancelled,
 )
 EVENTS_BY_TYPE = {event.event_type: event for event in ALL_EVENTS}

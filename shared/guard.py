@@ -31,15 +31,17 @@ from shared.problems import PROBLEM_JSON
 
 log = get_logger(__name__)
 
-REQUESTS_REFUSED = Counter("http_requests_refused_total", "Requests refused by the gate",
-                           ["reason"])
+REQUESTS_REFUSED = Counter(
+    "http_requests_refused_total", "Requests refused by the gate", ["reason"]
+)
 
 
 class TokenBuckets:
     """A token bucket per caller: `per_minute` sustained, bursts up to `burst`."""
 
-    def __init__(self, per_minute: int, burst: int, max_callers: int = 10_000,
-                 clock: Any = time.monotonic) -> None:
+    def __init__(
+        self, per_minute: int, burst: int, max_callers: int = 10_000, clock: Any = time.monotonic
+    ) -> None:
         self.rate = per_minute / 60.0
         self.burst = burst
         self.max_callers = max_callers
@@ -75,9 +77,17 @@ class GuardSettings:
 
 
 class ApiGuard:
-    def __init__(self, app: ASGIApp, *, router: Router, policy: AccessPolicy, keys: KeyRing,
-                 limiter: TokenBuckets, settings: GuardSettings,
-                 failures: TokenBuckets | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        router: Router,
+        policy: AccessPolicy,
+        keys: KeyRing,
+        limiter: TokenBuckets,
+        settings: GuardSettings,
+        failures: TokenBuckets | None = None,
+    ) -> None:
         """`failures`: failed authentications allowed per client address; once spent,
         the address gets 429 before its credential is even looked at (no guessing)."""
         self.app = app
@@ -96,8 +106,9 @@ class ApiGuard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         method = scope["method"]
         template = self._route_template(scope)
-        required = (self.policy.required_scopes(method, template) if template is not None
-                    else frozenset())  # no such route: any valid credential, then 404/405
+        required = (
+            self.policy.required_scopes(method, template) if template is not None else frozenset()
+        )  # no such route: any valid credential, then 404/405
 
         address = f"address:{(scope.get('client') or ('unknown',))[0]}"
         if required is PUBLIC:
@@ -105,21 +116,36 @@ class ApiGuard:
         else:
             if self.failures and (wait := self.failures.waiting(address)) > 0:
                 log.warning("request refused: too many failed authentications", route=template)
-                await self._refuse(scope, send, 429, "Too many requests",
-                                   "too many failed authentications from this address; "
-                                   "retry later", {"retry-after": str(math.ceil(wait))},
-                                   "auth_throttled")
+                await self._refuse(
+                    scope,
+                    send,
+                    429,
+                    "Too many requests",
+                    "too many failed authentications from this address; retry later",
+                    {"retry-after": str(math.ceil(wait))},
+                    "auth_throttled",
+                )
                 return
             credential = presented_credential(headers)
             principal = self.keys.authenticate(credential) if credential else None
             if principal is None:
                 if self.failures:
                     self.failures.take(address)
-                log.info("request refused: no valid credential", method=method, route=template,
-                         presented=credential is not None)
-                await self._refuse(scope, send, 401, "Unauthorized",
-                                   "a valid credential is needed: 'Authorization: Bearer <key>'",
-                                   {"www-authenticate": 'Bearer realm="hotel"'}, "unauthenticated")
+                log.info(
+                    "request refused: no valid credential",
+                    method=method,
+                    route=template,
+                    presented=credential is not None,
+                )
+                await self._refuse(
+                    scope,
+                    send,
+                    401,
+                    "Unauthorized",
+                    "a valid credential is needed: 'Authorization: Bearer <key>'",
+                    {"www-authenticate": 'Bearer realm="hotel"'},
+                    "unauthenticated",
+                )
                 return
             scope.setdefault("state", {})["principal"] = principal
             caller = f"key:{principal.key_id}"
@@ -127,32 +153,59 @@ class ApiGuard:
         wait = self.limiter.take(caller)
         if wait > 0:
             log.warning("request refused: rate limit", caller=caller, route=template)
-            await self._refuse(scope, send, 429, "Too many requests",
-                               "the rate limit for this credential is reached; retry later",
-                               {"retry-after": str(math.ceil(wait))}, "rate_limited")
+            await self._refuse(
+                scope,
+                send,
+                429,
+                "Too many requests",
+                "the rate limit for this credential is reached; retry later",
+                {"retry-after": str(math.ceil(wait))},
+                "rate_limited",
+            )
             return
 
         if required is not PUBLIC and required and not principal.has_any(required):
             # who tried what: the key id, never the credential
-            log.warning("request refused: scope", key_id=principal.key_id,
-                        method=method, route=template)
-            await self._refuse(scope, send, 403, "Forbidden",
-                               f"this route needs one of the scopes {sorted(required)}",
-                               {}, "forbidden")
+            log.warning(
+                "request refused: scope", key_id=principal.key_id, method=method, route=template
+            )
+            await self._refuse(
+                scope,
+                send,
+                403,
+                "Forbidden",
+                f"this route needs one of the scopes {sorted(required)}",
+                {},
+                "forbidden",
+            )
             return
 
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.settings.max_body_bytes):
-            await self._refuse(scope, send, 413, "Content too large",
-                               f"the body may not exceed {self.settings.max_body_bytes} bytes",
-                               {}, "too_large")
+        if length is not None and (
+            not length.isdigit() or int(length) > self.settings.max_body_bytes
+        ):
+            await self._refuse(
+                scope,
+                send,
+                413,
+                "Content too large",
+                f"the body may not exceed {self.settings.max_body_bytes} bytes",
+                {},
+                "too_large",
+            )
             return
         if length is None and method in ("POST", "PUT", "PATCH"):
             body = await self._read_capped(receive)
             if body is None:
-                await self._refuse(scope, send, 413, "Content too large",
-                                   f"the body may not exceed {self.settings.max_body_bytes} bytes",
-                                   {}, "too_large")
+                await self._refuse(
+                    scope,
+                    send,
+                    413,
+                    "Content too large",
+                    f"the body may not exceed {self.settings.max_body_bytes} bytes",
+                    {},
+                    "too_large",
+                )
                 return
             receive = _replay(body, receive)
 
@@ -198,23 +251,48 @@ class ApiGuard:
             async with asyncio.timeout(self.settings.request_timeout_seconds):
                 await self.app(scope, receive, tracking_send)
         except TimeoutError:
-            log.error("request timed out", path=scope["path"],
-                      seconds=self.settings.request_timeout_seconds)
+            log.error(
+                "request timed out",
+                path=scope["path"],
+                seconds=self.settings.request_timeout_seconds,
+            )
             if started:
                 raise
-            await self._refuse(scope, send, 503, "Request timed out",
-                               "the service took too long to answer; it is logged",
-                               {"retry-after": "1"}, "timeout")
+            await self._refuse(
+                scope,
+                send,
+                503,
+                "Request timed out",
+                "the service took too long to answer; it is logged",
+                {"retry-after": "1"},
+                "timeout",
+            )
 
     @staticmethod
-    async def _refuse(scope: Scope, send: Send, status: int, title: str, detail: str,
-                      headers: dict[str, str], reason: str) -> None:
+    async def _refuse(
+        scope: Scope,
+        send: Send,
+        status: int,
+        title: str,
+        detail: str,
+        headers: dict[str, str],
+        reason: str,
+    ) -> None:
         REQUESTS_REFUSED.labels(reason).inc()
-        body = json.dumps({"type": "about:blank", "title": title, "status": status,
-                           "detail": detail, "instance": scope["path"]}).encode()
-        raw_headers = [(b"content-type", PROBLEM_JSON.encode()),
-                       (b"content-length", str(len(body)).encode()),
-                       *((k.encode(), v.encode()) for k, v in headers.items())]
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": title,
+                "status": status,
+                "detail": detail,
+                "instance": scope["path"],
+            }
+        ).encode()
+        raw_headers = [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(body)).encode()),
+            *((k.encode(), v.encode()) for k, v in headers.items()),
+        ]
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
 

@@ -26,7 +26,9 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
             except Exception as exc:  # a failing dependency is an answer, not a crash
                 results[name] = f"down: {type(exc).__name__}"
         ready = all(result == "ok" for result in results.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": results},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
 
     return router

@@ -27,8 +27,9 @@ class CorrelateAndMeasure:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        presented = next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == HEADER),
-                         None)
+        presented = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k.lower() == HEADER), None
+        )
         correlation_id = bind_correlation_id(presented)
         echoed = correlation_id.encode("latin-1", "replace")
         status = 500  # what the server answers if the app raises before it answers

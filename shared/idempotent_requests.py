@@ -30,8 +30,14 @@ COLLECTION = "idempotency_keys"
 
 
 class IdempotentRequests:
-    def __init__(self, app: ASGIApp, database: Any, lease_seconds: float = 60,
-                 keep_hours: float = 24, wait_seconds: float = 10) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        database: Any,
+        lease_seconds: float = 60,
+        keep_hours: float = 24,
+        wait_seconds: float = 10,
+    ) -> None:
         self.app = app
         self.keys = database[COLLECTION]
         self.lease = timedelta(seconds=lease_seconds)
@@ -61,9 +67,17 @@ class IdempotentRequests:
             await self.keys.delete_one({"_id": claim_id})
         else:
             content_type = dict(headers).get(b"content-type", b"application/json")
-            await self.keys.update_one({"_id": claim_id}, {"$set": {
-                "status": status, "content_type": content_type.decode("latin-1"),
-                "body": b"".join(chunks), "done": True}})
+            await self.keys.update_one(
+                {"_id": claim_id},
+                {
+                    "$set": {
+                        "status": status,
+                        "content_type": content_type.decode("latin-1"),
+                        "body": b"".join(chunks),
+                        "done": True,
+                    }
+                },
+            )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"".join(chunks)})
 
@@ -73,8 +87,13 @@ class IdempotentRequests:
             await self.keys.create_index("expires_at", expireAfterSeconds=0)
             self._indexed = True
         now = datetime.now(UTC)
-        claim = {"_id": claim_id, "fingerprint": fingerprint, "done": False,
-                 "claimed_at": now, "expires_at": now + self.keep}
+        claim = {
+            "_id": claim_id,
+            "fingerprint": fingerprint,
+            "done": False,
+            "claimed_at": now,
+            "expires_at": now + self.keep,
+        }
         try:
             await self.keys.insert_one(claim)
             return None
@@ -84,21 +103,29 @@ class IdempotentRequests:
         if held is None:  # expired between the two calls: a fresh claim next time
             return _answer(409, PROBLEM_JSON, _problem_body(409, "retry the request"))
         if held["fingerprint"] != fingerprint:
-            return _answer(422, PROBLEM_JSON, _problem_body(
-                422, "this Idempotency-Key was used for a different request"))
+            return _answer(
+                422,
+                PROBLEM_JSON,
+                _problem_body(422, "this Idempotency-Key was used for a different request"),
+            )
         if held["done"]:
-            return _answer(held["status"], held["content_type"], held["body"],
-                           replayed=True)
+            return _answer(held["status"], held["content_type"], held["body"], replayed=True)
         if _aware(held["claimed_at"]) + self.lease > now:
-            return _answer(409, PROBLEM_JSON, _problem_body(
-                409, "the same request is still being handled; retry shortly"), retry_after=1)
+            return _answer(
+                409,
+                PROBLEM_JSON,
+                _problem_body(409, "the same request is still being handled; retry shortly"),
+                retry_after=1,
+            )
         # The first request died holding the key: this one takes it over and runs.
         taken = await self.keys.find_one_and_update(
             {"_id": claim_id, "done": False, "claimed_at": held["claimed_at"]},
-            {"$set": {"claimed_at": now}})
+            {"$set": {"claimed_at": now}},
+        )
         if taken is None:
-            return _answer(409, PROBLEM_JSON, _problem_body(409, "retry the request"),
-                           retry_after=1)
+            return _answer(
+                409, PROBLEM_JSON, _problem_body(409, "retry the request"), retry_after=1
+            )
         return None
 
     async def _first_answer(self, claim_id: str) -> dict[str, Any] | None:
@@ -154,12 +181,18 @@ async def _read_body(receive: Receive) -> bytes:
 
 def _problem_body(status: int, detail: str) -> bytes:
     title = {409: "Conflict", 422: "Unprocessable request"}.get(status, "Error")
-    return json.dumps({"type": "about:blank", "title": title, "status": status,
-                       "detail": detail}).encode()
+    return json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    ).encode()
 
 
-def _answer(status: int, content_type: str, body: bytes, replayed: bool = False,
-            retry_after: int | None = None) -> Any:
+def _answer(
+    status: int,
+    content_type: str,
+    body: bytes,
+    replayed: bool = False,
+    retry_after: int | None = None,
+) -> Any:
     headers = [(b"content-type", content_type.encode("latin-1"))]
     if replayed:
         headers.append((b"idempotent-replayed", b"true"))

@@ -20,11 +20,22 @@ import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
-_FILTERED_CALLS = frozenset({
-    "find", "find_one", "count_documents", "update_one", "update_many", "replace_one",
-    "delete_one", "delete_many", "find_one_and_update", "find_one_and_replace",
-    "find_one_and_delete", "distinct",
-})
+_FILTERED_CALLS = frozenset(
+    {
+        "find",
+        "find_one",
+        "count_documents",
+        "update_one",
+        "update_many",
+        "replace_one",
+        "delete_one",
+        "delete_many",
+        "find_one_and_update",
+        "find_one_and_replace",
+        "find_one_and_delete",
+        "distinct",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -70,8 +81,9 @@ def _called_by_the_service() -> bool:
 
 
 class _RecordingCollection:
-    def __init__(self, collection: Any, name: str, seen: set[QueryShape],
-                 examples: dict[QueryShape, dict]) -> None:
+    def __init__(
+        self, collection: Any, name: str, seen: set[QueryShape], examples: dict[QueryShape, dict]
+    ) -> None:
         self._collection, self._name, self._seen = collection, name, seen
         self._examples = examples
 
@@ -89,8 +101,7 @@ class _RecordingCollection:
             shape = QueryShape(self._name, call, filter_fields(query or {}))
             if call == "find" and not shape.fields:  # what it is sorted by decides
                 self._examples.setdefault(shape, {})
-                return _SortedCursor(attribute(*args, **kwargs), shape, self._seen,
-                                     self._examples)
+                return _SortedCursor(attribute(*args, **kwargs), shape, self._seen, self._examples)
             self._seen.add(shape)
             self._examples.setdefault(shape, query or {})  # one real filter, for explain()
             return attribute(*args, **kwargs)
@@ -102,14 +113,19 @@ class _SortedCursor:
     """An unfiltered find's cursor: its shape is recorded with the sort it is given (an
     index leading with the sort key walks the collection in order, a limit stops it)."""
 
-    def __init__(self, cursor: Any, shape: QueryShape, seen: set[QueryShape],
-                 examples: dict[QueryShape, dict]) -> None:
+    def __init__(
+        self,
+        cursor: Any,
+        shape: QueryShape,
+        seen: set[QueryShape],
+        examples: dict[QueryShape, dict],
+    ) -> None:
         self._cursor, self._shape, self._seen, self._examples = cursor, shape, seen, examples
         self._owned = shape not in seen  # another unsorted find keeps its own record
         seen.add(shape)
         self._recorded = shape
 
-    def sort(self, key: Any, direction: Any = None) -> "_SortedCursor":
+    def sort(self, key: Any, direction: Any = None) -> _SortedCursor:
         keys = (key,) if isinstance(key, str) else tuple(field for field, _ in key)
         if self._owned:
             self._seen.discard(self._recorded)
@@ -118,8 +134,9 @@ class _SortedCursor:
         self._owned = self._recorded not in self._seen
         self._seen.add(self._recorded)
         self._examples.setdefault(self._recorded, {})
-        self._cursor = self._cursor.sort(key, direction) if direction is not None \
-            else self._cursor.sort(key)
+        self._cursor = (
+            self._cursor.sort(key, direction) if direction is not None else self._cursor.sort(key)
+        )
         return self
 
     def __getattr__(self, name: str) -> Any:
@@ -150,8 +167,9 @@ async def indexes_of(database: Any, collection: str) -> list[tuple[str, ...]]:
     return [tuple(field for field, _ in spec["key"]) for spec in information.values()]
 
 
-async def unserved(database: Any, shapes: set[QueryShape],
-                   not_selective: frozenset[str] = frozenset()) -> list[QueryShape]:
+async def unserved(
+    database: Any, shapes: set[QueryShape], not_selective: frozenset[str] = frozenset()
+) -> list[QueryShape]:
     """The shapes no index of their collection serves (`_id` always has one).
     `not_selective`: fields the same on every document (`property_id` in a one-property
     store); an index whose matched prefix holds only those narrows nothing, so it serves
@@ -167,14 +185,15 @@ async def unserved(database: Any, shapes: set[QueryShape],
             if shape.call in ("find", "count_documents", "delete_many", "update_many"):
                 missing.append(shape)  # a whole-collection pass
             continue
-        if not any(_seeks(index, shape.fields, not_selective)
-                   for index in await indexes_of(database, shape.collection)):
+        if not any(
+            _seeks(index, shape.fields, not_selective)
+            for index in await indexes_of(database, shape.collection)
+        ):
             missing.append(shape)
     return missing
 
 
-def _seeks(index: tuple[str, ...], fields: tuple[str, ...], not_selective: frozenset[str]
-           ) -> bool:
+def _seeks(index: tuple[str, ...], fields: tuple[str, ...], not_selective: frozenset[str]) -> bool:
     """Whether the index seeks on the filter: the fields of its prefix the filter fixes,
     and among them one that narrows (unless the filter names nothing that narrows)."""
     prefix = []

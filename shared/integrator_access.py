@@ -13,8 +13,12 @@ from shared.broker_identity import integrator_login as integrator_user
 from shared.topology import EVENTS_FOR_INTEGRATORS
 from shared.topology import integrator_permissions as _grants
 
-__all__ = ["EVENTS_FOR_INTEGRATORS", "integrator_permissions", "integrator_topic_permissions",
-           "integrator_user"]
+__all__ = [
+    "EVENTS_FOR_INTEGRATORS",
+    "integrator_permissions",
+    "integrator_topic_permissions",
+    "integrator_user",
+]
 
 
 def integrator_permissions(channel: str) -> dict[str, str]:

@@ -9,7 +9,6 @@ is noticed on the next send, which reconnects and tries once more."""
 from __future__ import annotations
 
 import asyncio
-
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -67,10 +66,13 @@ class SmtpSender:
     async def _connected(self) -> aiosmtplib.SMTP:
         if self._client is None or not self._client.is_connected:
             client = aiosmtplib.SMTP(
-                hostname=self.settings.smtp_host, port=self.settings.smtp_port,
-                username=self.settings.smtp_username, password=self.settings.smtp_password,
+                hostname=self.settings.smtp_host,
+                port=self.settings.smtp_port,
+                username=self.settings.smtp_username,
+                password=self.settings.smtp_password,
                 start_tls=self.settings.smtp_start_tls,
-                timeout=self.settings.smtp_timeout_seconds)
+                timeout=self.settings.smtp_timeout_seconds,
+            )
             await client.connect()
             self._client = client
             self.connections_opened += 1

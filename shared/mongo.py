@@ -27,9 +27,9 @@ import random
 from pathlib import Path
 from typing import Any
 
-from motor.motor_asyncio import AsyncIOMotorClient
 from mongomock.store import ServerStore
 from mongomock_motor import AsyncMongoMockClient
+from motor.motor_asyncio import AsyncIOMotorClient
 
 from shared.embedded_journal import CODEC, EmbeddedStoreFiles
 from shared.embedded_keys import ChangeLog, KeyedDatabaseStore
@@ -37,11 +37,24 @@ from shared.settings import ServiceSettings
 
 __all__ = ["CODEC", "close_database", "connect_database", "embedded_files", "ping"]
 
-_JOURNALED_WRITES = frozenset({
-    "insert_one", "insert_many", "update_one", "update_many", "replace_one",
-    "delete_one", "delete_many", "find_one_and_update", "find_one_and_replace",
-    "find_one_and_delete", "bulk_write", "create_index", "drop_index", "drop",
-})
+_JOURNALED_WRITES = frozenset(
+    {
+        "insert_one",
+        "insert_many",
+        "update_one",
+        "update_many",
+        "replace_one",
+        "delete_one",
+        "delete_many",
+        "find_one_and_update",
+        "find_one_and_replace",
+        "find_one_and_delete",
+        "bulk_write",
+        "create_index",
+        "drop_index",
+        "drop",
+    }
+)
 
 
 class _Interleaving:
@@ -61,8 +74,19 @@ class _Interleaving:
 class _InterleavingCursor:
     """A find() cursor whose evaluation yields first, like a query's round trip."""
 
-    _CHAINING = frozenset({"sort", "limit", "skip", "batch_size", "hint", "max_time_ms",
-                           "collation", "comment", "allow_disk_use"})
+    _CHAINING = frozenset(
+        {
+            "sort",
+            "limit",
+            "skip",
+            "batch_size",
+            "hint",
+            "max_time_ms",
+            "collation",
+            "comment",
+            "allow_disk_use",
+        }
+    )
 
     def __init__(self, cursor: Any, interleaving: _Interleaving) -> None:
         self._cursor = cursor
@@ -73,7 +97,7 @@ class _InterleavingCursor:
         if name not in self._CHAINING:
             return attribute
 
-        def chained(*args: Any, **kwargs: Any) -> "_InterleavingCursor":
+        def chained(*args: Any, **kwargs: Any) -> _InterleavingCursor:
             attribute(*args, **kwargs)
             return self
 
@@ -85,7 +109,7 @@ class _InterleavingCursor:
         await self._interleaving.pause()
         return result
 
-    def __aiter__(self) -> "_InterleavingCursor":
+    def __aiter__(self) -> _InterleavingCursor:
         return self
 
     async def __anext__(self) -> Any:
@@ -97,8 +121,12 @@ class _EmbeddedCollection:
     """Passes every call to the mongomock-motor collection; journals successful writes
     (with a journal) and yields to the event loop around each call (when interleaving)."""
 
-    def __init__(self, collection: Any, journal: EmbeddedStoreFiles | None,
-                 interleaving: _Interleaving | None) -> None:
+    def __init__(
+        self,
+        collection: Any,
+        journal: EmbeddedStoreFiles | None,
+        interleaving: _Interleaving | None,
+    ) -> None:
         self._collection = collection
         self._journal = journal
         self._interleaving = interleaving
@@ -107,8 +135,9 @@ class _EmbeddedCollection:
         attribute = getattr(self._collection, name)
         interleaving = self._interleaving
         if interleaving is not None and name == "find":
-            return lambda *args, **kwargs: _InterleavingCursor(attribute(*args, **kwargs),
-                                                               interleaving)
+            return lambda *args, **kwargs: _InterleavingCursor(
+                attribute(*args, **kwargs), interleaving
+            )
         journaled = self._journal is not None and name in _JOURNALED_WRITES
         if not journaled and (interleaving is None or not asyncio.iscoroutinefunction(attribute)):
             return attribute
@@ -130,8 +159,9 @@ class _EmbeddedCollection:
 
 
 class _EmbeddedDatabase:
-    def __init__(self, database: Any, journal: EmbeddedStoreFiles | None,
-                 interleaving: _Interleaving | None) -> None:
+    def __init__(
+        self, database: Any, journal: EmbeddedStoreFiles | None, interleaving: _Interleaving | None
+    ) -> None:
         self._database = database
         self._journal = journal
         self._interleaving = interleaving
@@ -146,26 +176,36 @@ class _EmbeddedDatabase:
 def connect_database(settings: ServiceSettings) -> Any:
     """The service's database: a motor database or its embedded stand-in."""
     if settings.mongodb_url:
-        client = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True, uuidRepresentation="standard")
+        client = AsyncIOMotorClient(
+            settings.mongodb_url, tz_aware=True, uuidRepresentation="standard"
+        )
         return client.get_database(settings.database_name)
 
     changes = ChangeLog() if settings.embedded_store_dir else None
     server = ServerStore()
     server._databases[settings.database_name] = store = KeyedDatabaseStore(changes)
-    database = AsyncMongoMockClient(tz_aware=True, _store=server) \
-        .get_database(settings.database_name)
-    interleaving = _Interleaving(settings.embedded_store_max_delay_ms,
-                                 settings.embedded_store_seed) \
-        if settings.embedded_store_interleave else None
+    database = AsyncMongoMockClient(tz_aware=True, _store=server).get_database(
+        settings.database_name
+    )
+    interleaving = (
+        _Interleaving(settings.embedded_store_max_delay_ms, settings.embedded_store_seed)
+        if settings.embedded_store_interleave
+        else None
+    )
     journal = None
     if settings.embedded_store_dir:
         assert changes is not None
         folder = Path(settings.embedded_store_dir)
         folder.mkdir(parents=True, exist_ok=True)
         journal = EmbeddedStoreFiles(
-            folder, settings.database_name, store, changes, database.delegate.get_collection,
+            folder,
+            settings.database_name,
+            store,
+            changes,
+            database.delegate.get_collection,
             snapshot_writes=settings.embedded_store_snapshot_writes,
-            snapshot_seconds=settings.embedded_store_snapshot_minutes * 60)
+            snapshot_seconds=settings.embedded_store_snapshot_minutes * 60,
+        )
         journal.load()
     if journal is None and interleaving is None:
         return database

@@ -48,11 +48,15 @@ from shared.worker import PollingWorker
 
 log = get_logger(__name__)
 
-EVENTS_PUBLISHED = Counter("outbox_events_published_total", "Events the outbox relay published",
-                           ["type"])
+EVENTS_PUBLISHED = Counter(
+    "outbox_events_published_total", "Events the outbox relay published", ["type"]
+)
 PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Outbox publish attempts that failed")
-DEAD_LETTERED = Counter("outbox_dead_lettered_total",
-                        "Outbox entries moved aside after failing max_attempts times", ["type"])
+DEAD_LETTERED = Counter(
+    "outbox_dead_lettered_total",
+    "Outbox entries moved aside after failing max_attempts times",
+    ["type"],
+)
 
 PENDING = {"outbox.0": {"$exists": True}}
 DEAD_LETTERS = "outbox_dead_letters"
@@ -118,9 +122,18 @@ class _Claimed:
 class OutboxRelay(PollingWorker):
     name = "outbox-relay"
 
-    def __init__(self, database: Any, collections: Iterable[str], *, poll_seconds: float,
-                 lease_seconds: float, enabled: bool = True, batch_size: int = 500,
-                 max_attempts: int = 5, linger_seconds: float = 0.005) -> None:
+    def __init__(
+        self,
+        database: Any,
+        collections: Iterable[str],
+        *,
+        poll_seconds: float,
+        lease_seconds: float,
+        enabled: bool = True,
+        batch_size: int = 500,
+        max_attempts: int = 5,
+        linger_seconds: float = 0.005,
+    ) -> None:
         super().__init__(poll_seconds)
         self._database = database
         self._collections = tuple(collections)
@@ -179,8 +192,9 @@ class OutboxRelay(PollingWorker):
         collection = self._database[name]
         now = _now()
         free = {**PENDING, "outbox_lease_until": {"$not": {"$gt": now}}}
-        candidates = await collection.find(free, {"outbox": 1}).sort("_id", 1).to_list(
-            self._batch_size + 1)
+        candidates = (
+            await collection.find(free, {"outbox": 1}).sort("_id", 1).to_list(self._batch_size + 1)
+        )
         if not candidates:
             return 0
         more = len(candidates) > self._batch_size
@@ -192,16 +206,17 @@ class OutboxRelay(PollingWorker):
         # names a range, not the ids: an `_id $in` filter costs the embedded store ids x
         # documents comparisons. All that is pending fits in a batch: no bound at all.
         # (A range over ids of mixed types may claim fewer; the next pass takes the rest.)
-        claim = {**free, "_id": {"$lte": candidates[self._batch_size - 1]["_id"]}} \
-            if more else free
+        claim = {**free, "_id": {"$lte": candidates[self._batch_size - 1]["_id"]}} if more else free
         result = await collection.update_many(
-            claim, {"$set": {"outbox_lease_until": now + self._lease, "outbox_lease_owner": token}})
-        claimed = candidates[:self._batch_size]
+            claim, {"$set": {"outbox_lease_until": now + self._lease, "outbox_lease_owner": token}}
+        )
+        claimed = candidates[: self._batch_size]
         if result.modified_count != len(claimed):
             # Another replica took some, or writes since added some: read what is ours.
             # (Else what we read is ours; an event appended since waits for the next pass.)
-            claimed = await collection.find({"outbox_lease_owner": token},
-                                            {"outbox": 1}).to_list(None)
+            claimed = await collection.find({"outbox_lease_owner": token}, {"outbox": 1}).to_list(
+                None
+            )
         if not claimed:
             return 0
         outcomes = await self._publish_window(name, claimed)
@@ -215,12 +230,16 @@ class OutboxRelay(PollingWorker):
         # One update pulls every confirmed event and lets go of every document of this pass.
         await collection.update_many(
             {"outbox_lease_owner": token},
-            {"$pull": {"outbox": {"event_id": {"$in": sent}}},
-             "$set": {"outbox_lease_until": None, "outbox_lease_owner": None}})
+            {
+                "$pull": {"outbox": {"event_id": {"$in": sent}}},
+                "$set": {"outbox_lease_until": None, "outbox_lease_owner": None},
+            },
+        )
         return len(sent) + moved
 
-    async def _publish_window(self, collection: str,
-                              documents: list[dict[str, Any]]) -> list[_Claimed]:
+    async def _publish_window(
+        self, collection: str, documents: list[dict[str, Any]]
+    ) -> list[_Claimed]:
         """Publishes every document's events without waiting in between, then awaits all
         confirms. Messages go out on one channel in this order (aiormq writes them under a
         FIFO lock), so each aggregate's events keep theirs."""
@@ -236,7 +255,9 @@ class OutboxRelay(PollingWorker):
                     exchanges[name] = await self._exchange(name)
                 publish = exchanges[name].publish(
                     to_amqp_message(entry, user_id=self._user_id),
-                    routing_key=entry.get("routing_key") or entry["type"], mandatory=True)
+                    routing_key=entry.get("routing_key") or entry["type"],
+                    mandatory=True,
+                )
                 confirms.append((outcome, entry, asyncio.ensure_future(publish)))
         results = await asyncio.gather(*(task for _, _, task in confirms), return_exceptions=True)
         outages = 0
@@ -256,31 +277,49 @@ class OutboxRelay(PollingWorker):
             log.warning("broker did not take outbox events; they stay pending", count=outages)
         return outcomes
 
-    async def _count_failure(self, collection: Any, outcome: _Claimed, entry: dict[str, Any],
-                             reason: str) -> int:
+    async def _count_failure(
+        self, collection: Any, outcome: _Claimed, entry: dict[str, Any], reason: str
+    ) -> int:
         """Counts the entry's failed attempt; moves it aside at `max_attempts`. Returns 1
         if it was moved aside."""
         PUBLISH_FAILURES.inc()
         attempts = int(entry.get("attempts", 0)) + 1
-        log.warning("outbox entry failed to publish", event_id=entry["event_id"],
-                    type=entry["type"], attempts=attempts, reason=reason)
+        log.warning(
+            "outbox entry failed to publish",
+            event_id=entry["event_id"],
+            type=entry["type"],
+            attempts=attempts,
+            reason=reason,
+        )
         where = {"_id": outcome.document_id, "outbox.event_id": entry["event_id"]}
         if attempts < self._max_attempts:
-            await collection.update_one(where, {"$set": {"outbox.$.attempts": attempts,
-                                                         "outbox.$.last_error": reason}})
+            await collection.update_one(
+                where, {"$set": {"outbox.$.attempts": attempts, "outbox.$.last_error": reason}}
+            )
             return 0
-        dead = {**{k: v for k, v in entry.items() if k not in ("attempts", "last_error")},
-                "collection": outcome.collection, "document_id": outcome.document_id,
-                "attempts": attempts, "reason": reason, "dead_lettered_at": _now()}
+        dead = {
+            **{k: v for k, v in entry.items() if k not in ("attempts", "last_error")},
+            "collection": outcome.collection,
+            "document_id": outcome.document_id,
+            "attempts": attempts,
+            "reason": reason,
+            "dead_lettered_at": _now(),
+        }
         # Kept first, then pulled: a crash in between leaves a duplicate, never a loss.
-        await self._database[DEAD_LETTERS].replace_one({"_id": entry["event_id"]},
-                                                       {"_id": entry["event_id"], **dead},
-                                                       upsert=True)
-        await collection.update_one({"_id": outcome.document_id},
-                                    {"$pull": {"outbox": {"event_id": entry["event_id"]}}})
+        await self._database[DEAD_LETTERS].replace_one(
+            {"_id": entry["event_id"]}, {"_id": entry["event_id"], **dead}, upsert=True
+        )
+        await collection.update_one(
+            {"_id": outcome.document_id}, {"$pull": {"outbox": {"event_id": entry["event_id"]}}}
+        )
         DEAD_LETTERED.labels(entry["type"]).inc()
-        log.error("outbox entry moved to the dead letters", event_id=entry["event_id"],
-                  type=entry["type"], attempts=attempts, reason=reason)
+        log.error(
+            "outbox entry moved to the dead letters",
+            event_id=entry["event_id"],
+            type=entry["type"],
+            attempts=attempts,
+            reason=reason,
+        )
         return 1
 
     async def _exchange(self, name: str) -> Any:

@@ -15,8 +15,8 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from prometheus_client import Counter
 
-from shared.logging import get_logger, mask_text
 from shared.broker_identity import ORIGINAL_SENDER_HEADER, sender_of
+from shared.logging import get_logger, mask_text
 from shared.topology import ConsumerQueue
 
 log = get_logger(__name__)
@@ -25,9 +25,16 @@ MESSAGES_PARKED = Counter("messages_parked_total", "Messages moved to a parking 
 
 REASON_HEADER = "x-parking-reason"
 # Headers that only describe the message's past path; a replay starts it afresh.
-_PATH_HEADERS = ("x-death", "x-first-death-exchange", "x-first-death-queue",
-                 "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue",
-                 "x-last-death-reason", "x-delivery-count")
+_PATH_HEADERS = (
+    "x-death",
+    "x-first-death-exchange",
+    "x-first-death-queue",
+    "x-first-death-reason",
+    "x-last-death-exchange",
+    "x-last-death-queue",
+    "x-last-death-reason",
+    "x-delivery-count",
+)
 
 
 class ParkingLot:
@@ -48,25 +55,36 @@ class ParkingLot:
     def queue_names(self) -> list[str]:
         return list(self._queues)
 
-    async def park(self, message: AbstractIncomingMessage, queue: ConsumerQueue, *,
-                   reason: str, attempts: int) -> None:
+    async def park(
+        self, message: AbstractIncomingMessage, queue: ConsumerQueue, *, reason: str, attempts: int
+    ) -> None:
         assert self._channel is not None
         headers = dict(message.headers or {})
-        headers[ORIGINAL_SENDER_HEADER] = sender_of(
-            message.user_id, message.headers, message.exchange, self._login) or ""
-        headers.update({
-            REASON_HEADER: mask_text(reason)[:1000],
-            "x-parked-from": queue.name,
-            "x-parked-at": datetime.now(UTC).isoformat(),
-            "x-original-routing-key": message.routing_key or "",
-            "x-attempts": attempts,
-        })
+        headers[ORIGINAL_SENDER_HEADER] = (
+            sender_of(message.user_id, message.headers, message.exchange, self._login) or ""
+        )
+        headers.update(
+            {
+                REASON_HEADER: mask_text(reason)[:1000],
+                "x-parked-from": queue.name,
+                "x-parked-at": datetime.now(UTC).isoformat(),
+                "x-original-routing-key": message.routing_key or "",
+                "x-attempts": attempts,
+            }
+        )
         exchange = await self._channel.get_exchange(queue.dead_letter_exchange, ensure=False)
-        await exchange.publish(_copy(message, headers, self._login), routing_key=queue.parking_key,
-                               mandatory=True)
+        await exchange.publish(
+            _copy(message, headers, self._login), routing_key=queue.parking_key, mandatory=True
+        )
         MESSAGES_PARKED.labels(queue.name).inc()
-        log.error("message parked", queue=queue.name, message_id=message.message_id,
-                  message_type=message.type, reason=reason, attempts=attempts)
+        log.error(
+            "message parked",
+            queue=queue.name,
+            message_id=message.message_id,
+            message_type=message.type,
+            reason=reason,
+            attempts=attempts,
+        )
 
     async def inspect(self, queue_name: str, limit: int) -> list[dict[str, Any]]:
         """Reads up to `limit` parked messages without taking them off the queue."""
@@ -98,27 +116,38 @@ class ParkingLot:
                 message = await parking.get(no_ack=False, fail=False)
                 if message is None:
                     break
-                headers = {k: v for k, v in (message.headers or {}).items()
-                           if k not in _PATH_HEADERS and not k.startswith("x-parked")
-                           and k not in (REASON_HEADER, "x-attempts")}
-                await dlx.publish(_copy(message, headers, self._login), routing_key=queue.name,
-                                  mandatory=True)
+                headers = {
+                    k: v
+                    for k, v in (message.headers or {}).items()
+                    if k not in _PATH_HEADERS
+                    and not k.startswith("x-parked")
+                    and k not in (REASON_HEADER, "x-attempts")
+                }
+                await dlx.publish(
+                    _copy(message, headers, self._login), routing_key=queue.name, mandatory=True
+                )
                 await message.ack()  # only once the copy is confirmed in its queue
                 replayed += 1
         log.info("parked messages replayed", queue=queue_name, count=replayed)
         return replayed
 
 
-def _copy(message: AbstractIncomingMessage, headers: dict[str, Any],
-          login: str | None) -> aio_pika.Message:
+def _copy(
+    message: AbstractIncomingMessage, headers: dict[str, Any], login: str | None
+) -> aio_pika.Message:
     """The message again, published by this service (`user_id` its own login; the first
     sender stays in the ORIGINAL_SENDER_HEADER, which the consumer believes only from
     this service's own login)."""
     return aio_pika.Message(
         user_id=login,
-        body=message.body, headers=headers, message_id=message.message_id, type=message.type,
-        correlation_id=message.correlation_id, content_type=message.content_type,
-        app_id=message.app_id, timestamp=message.timestamp,
+        body=message.body,
+        headers=headers,
+        message_id=message.message_id,
+        type=message.type,
+        correlation_id=message.correlation_id,
+        content_type=message.content_type,
+        app_id=message.app_id,
+        timestamp=message.timestamp,
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
     )
 

@@ -43,10 +43,17 @@ class Unprocessable(Problem):
     title = "Unprocessable request"
 
 
-def problem_response(status: int, title: str, detail: str, request: Request,
-                     **extensions: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            "instance": request.url.path, **extensions}
+def problem_response(
+    status: int, title: str, detail: str, request: Request, **extensions: Any
+) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extensions,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
@@ -57,8 +64,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"location": list(error["loc"]), "message": error["msg"]}
-                  for error in exc.errors()]
+        errors = [
+            {"location": list(error["loc"]), "message": error["msg"]} for error in exc.errors()
+        ]
         detail = "; ".join(f"{'.'.join(map(str, e['location']))}: {e['message']}" for e in errors)
         return problem_response(422, "Invalid request", detail, request, errors=errors)
 
@@ -66,9 +74,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # The traceback goes to the log (with the correlation id), not to the caller.
         log.exception("unhandled error", path=request.url.path)
-        return problem_response(500, "Internal error",
-                                "the service failed to handle the request; it is logged",
-                                request)
+        return problem_response(
+            500, "Internal error", "the service failed to handle the request; it is logged", request
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -52,15 +52,18 @@ ALLOWED_COMMAND_SENDERS: dict[str, frozenset[str]] = {
 }
 
 
-def sender_allowed(event_type: str, user_id: str | None,
-                   allow_list: dict[str, frozenset[str]] = ALLOWED_PRODUCERS) -> bool:
+def sender_allowed(
+    event_type: str, user_id: str | None, allow_list: dict[str, frozenset[str]] = ALLOWED_PRODUCERS
+) -> bool:
     """Whether the login `user_id` may send `event_type` (logins may be patterns)."""
-    return bool(user_id) and any(fnmatchcase(str(user_id), login)
-                                 for login in allowed_producers(event_type, allow_list))
+    return bool(user_id) and any(
+        fnmatchcase(str(user_id), login) for login in allowed_producers(event_type, allow_list)
+    )
 
 
-def allowed_producers(event_type: str,
-                      allow_list: dict[str, frozenset[str]] = ALLOWED_PRODUCERS) -> frozenset[str]:
+def allowed_producers(
+    event_type: str, allow_list: dict[str, frozenset[str]] = ALLOWED_PRODUCERS
+) -> frozenset[str]:
     allowed: frozenset[str] = frozenset()
     for pattern, producers in allow_list.items():
         if fnmatchcase(event_type, pattern):

@@ -28,8 +28,9 @@ from shared.worker import PollingWorker
 
 log = get_logger(__name__)
 
-RECORDS_ANONYMISED = Counter("records_anonymised_total", "Records anonymised for retention",
-                             ["collection"])
+RECORDS_ANONYMISED = Counter(
+    "records_anonymised_total", "Records anonymised for retention", ["collection"]
+)
 MARKER = "anonymised_at"
 
 
@@ -44,9 +45,15 @@ class RetentionRule:
 class RetentionJob(PollingWorker):
     name = "retention"
 
-    def __init__(self, database: Any, rules: Iterable[RetentionRule], *,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 poll_seconds: float = 3600, batch: int = 200) -> None:
+    def __init__(
+        self,
+        database: Any,
+        rules: Iterable[RetentionRule],
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        poll_seconds: float = 3600,
+        batch: int = 200,
+    ) -> None:
         super().__init__(poll_seconds)
         self.database = database
         self.rules = tuple(rules)
@@ -62,15 +69,19 @@ class RetentionJob(PollingWorker):
             # "2026-02-01" and neither is before "2026-01-31" (at most a day's grace).
             cutoff = (now - timedelta(days=rule.keep_days)).date().isoformat()
             expired = {rule.date_field: {"$lt": cutoff}, MARKER: {"$exists": False}}
-            ids = [doc["_id"] for doc in
-                   await collection.find(expired, {"_id": 1}).limit(self.batch).to_list(self.batch)]
+            ids = [
+                doc["_id"]
+                for doc in await collection.find(expired, {"_id": 1})
+                .limit(self.batch)
+                .to_list(self.batch)
+            ]
             for record_id in ids:
                 result = await collection.update_one(
                     {"_id": record_id, MARKER: {"$exists": False}},
-                    {"$set": {**rule.erase, MARKER: now.isoformat()}})
+                    {"$set": {**rule.erase, MARKER: now.isoformat()}},
+                )
                 handled += result.modified_count
             if ids:
                 RECORDS_ANONYMISED.labels(rule.collection).inc(len(ids))
                 log.info("records anonymised", collection=rule.collection, count=len(ids))
         return handled
-

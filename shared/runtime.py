@@ -19,9 +19,9 @@ from typing import Annotated, Any
 import aio_pika
 import uvicorn
 from fastapi import APIRouter, FastAPI, Query, Response
+from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
-from faststream.middlewares import AckPolicy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.asyncapi import render, service_document
@@ -36,15 +36,14 @@ from shared.idempotent_requests import IdempotentRequests
 from shared.logging import configure_logging, get_logger
 from shared.mongo import close_database, connect_database, ping
 from shared.outbox import OutboxRelay
-from shared.producers import ALLOWED_PRODUCERS
 from shared.parking import ParkingLot
 from shared.problems import PROBLEM_JSON, NotFound, install_problem_handlers
+from shared.producers import ALLOWED_PRODUCERS
 from shared.settings import ServiceSettings
 from shared.topology import CONSUMER_QUEUES, QueuePolicy, declare_topology
 from shared.worker import PollingWorker
 
 log = get_logger(__name__)
-
 
 
 class ServiceRuntime:
@@ -57,9 +56,14 @@ class ServiceRuntime:
             settings.rabbitmq_url,
             default_channel=Channel(prefetch_count=settings.prefetch_count),
             ack_policy=AckPolicy.REJECT_ON_ERROR,
-            middlewares=[RetryOrPark(self.parking, settings.max_attempts,
-                                     producers=ALLOWED_PRODUCERS,
-                                     own_login=broker_login(settings.rabbitmq_url))],
+            middlewares=[
+                RetryOrPark(
+                    self.parking,
+                    settings.max_attempts,
+                    producers=ALLOWED_PRODUCERS,
+                    own_login=broker_login(settings.rabbitmq_url),
+                )
+            ],
             logger=logging.getLogger("faststream"),
             log_level=logging.DEBUG,  # one line per message is too much at INFO
             # A clean stop waits this long for handlers in flight; one cut short is not
@@ -67,7 +71,8 @@ class ServiceRuntime:
             graceful_timeout=1.0,
         )
         self.relay = OutboxRelay(
-            self.database, outbox_collections,
+            self.database,
+            outbox_collections,
             poll_seconds=settings.outbox_poll_seconds,
             lease_seconds=settings.outbox_lease_seconds,
             enabled=settings.outbox_relay_enabled,
@@ -82,8 +87,9 @@ class ServiceRuntime:
 
     @property
     def queue_policy(self) -> QueuePolicy:
-        return QueuePolicy(retry_delay_ms=self.settings.retry_delay_ms,
-                           delivery_limit=self.settings.delivery_limit)
+        return QueuePolicy(
+            retry_delay_ms=self.settings.retry_delay_ms, delivery_limit=self.settings.delivery_limit
+        )
 
     async def start(self, prepare_database: Callable[[], Awaitable[None]]) -> None:
         await prepare_database()
@@ -102,8 +108,11 @@ class ServiceRuntime:
                 await self._connect_and_declare()
                 break
             except Exception as error:  # noqa: BLE001 - anything: the broker is not usable yet
-                log.warning("broker not usable yet; retrying", retry_in_seconds=delay,
-                            error=f"{type(error).__name__}: {error}"[:300])
+                log.warning(
+                    "broker not usable yet; retrying",
+                    retry_in_seconds=delay,
+                    error=f"{type(error).__name__}: {error}"[:300],
+                )
                 if self.connection is not None:
                     with contextlib.suppress(Exception):
                         await self.connection.close()
@@ -112,8 +121,11 @@ class ServiceRuntime:
                 delay = min(delay * 2, 10.0)
         await self.broker.start()
         await self.relay.start(self.connection)
-        log.info("service started", port=self.settings.http_port,
-                 store="mongodb" if self.settings.mongodb_url else "embedded")
+        log.info(
+            "service started",
+            port=self.settings.http_port,
+            store="mongodb" if self.settings.mongodb_url else "embedded",
+        )
 
     async def _connect_and_declare(self) -> None:
         self.connection = await aio_pika.connect_robust(self.settings.rabbitmq_url)
@@ -134,18 +146,27 @@ class ServiceRuntime:
         log.info("service stopped", seconds=round(time.perf_counter() - started, 2))
 
     async def broker_ready(self) -> bool:
-        return (self._joining is not None and self._joining.done()
-                and self._joining.exception() is None
-                and self.connection is not None and not self.connection.is_closed
-                and await self.broker.ping(timeout=2))
+        return (
+            self._joining is not None
+            and self._joining.done()
+            and self._joining.exception() is None
+            and self.connection is not None
+            and not self.connection.is_closed
+            and await self.broker.ping(timeout=2)
+        )
 
     async def database_ready(self) -> bool:
         return await ping(self.database)
 
 
-def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable[APIRouter],
-                       prepare_database: Callable[[], Awaitable[None]],
-                       workers: Iterable[PollingWorker] = ()) -> FastAPI:
+def create_service_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    routers: Iterable[APIRouter],
+    prepare_database: Callable[[], Awaitable[None]],
+    workers: Iterable[PollingWorker] = (),
+) -> FastAPI:
     """`workers`: the service's own background loops, run while the app runs."""
     workers = tuple(workers)
 
@@ -168,16 +189,21 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
     app.add_middleware(IdempotentRequests, database=runtime.database)
     # Added before the middleware below, so it runs inside the correlation/metrics one.
     app.add_middleware(
-        ApiGuard, router=app.router, policy=runtime.access_policy, keys=runtime.api_keys,
+        ApiGuard,
+        router=app.router,
+        policy=runtime.access_policy,
+        keys=runtime.api_keys,
         limiter=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
         settings=GuardSettings(settings.max_body_bytes, settings.request_timeout_seconds),
-        failures=TokenBuckets(settings.auth_failures_per_minute, settings.auth_failures_burst))
+        failures=TokenBuckets(settings.auth_failures_per_minute, settings.auth_failures_burst),
+    )
 
     app.add_middleware(CorrelateAndMeasure)  # outermost: refusals get an id and a count too
 
     _document_security(app, runtime.access_policy)
-    app.include_router(health_router({"database": runtime.database_ready,
-                                      "broker": runtime.broker_ready}))
+    app.include_router(
+        health_router({"database": runtime.database_ready, "broker": runtime.broker_ready})
+    )
     app.include_router(_operations_router(runtime, title))
     for router in routers:
         app.include_router(router)
@@ -185,10 +211,15 @@ def create_service_app(runtime: ServiceRuntime, *, title: str, routers: Iterable
 
 
 PROBLEM_SCHEMA = {
-    "type": "object", "required": ["type", "title", "status", "detail"],
-    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                   "status": {"type": "integer"}, "detail": {"type": "string"},
-                   "instance": {"type": "string"}},
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
 }
 
 
@@ -201,8 +232,12 @@ def _document_security(app: FastAPI, policy: AccessPolicy) -> None:
             return app.openapi_schema
         schema = generate()
         schema.setdefault("components", {})["securitySchemes"] = {
-            "apiKey": {"type": "http", "scheme": "bearer",
-                       "description": "a department's API key: <key id>.<secret>"}}
+            "apiKey": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "a department's API key: <key id>.<secret>",
+            }
+        }
         schema["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
         schema["security"] = [{"apiKey": []}]
         problem = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -213,10 +248,12 @@ def _document_security(app: FastAPI, policy: AccessPolicy) -> None:
                     operation["security"] = []
                 else:
                     responses.setdefault("401", {"description": "no valid credential", **problem})
-                    responses.setdefault("403", {"description": "a scope this route does not "
-                                                                "admit", **problem})
-                responses.setdefault("429", {"description": "rate limit reached; see Retry-After",
-                                             **problem})
+                    responses.setdefault(
+                        "403", {"description": "a scope this route does not admit", **problem}
+                    )
+                responses.setdefault(
+                    "429", {"description": "rate limit reached; see Retry-After", **problem}
+                )
         app.openapi_schema = schema
         return schema
 
@@ -240,8 +277,9 @@ def _operations_router(runtime: ServiceRuntime, title: str) -> APIRouter:
     @router.get("/admin/parking")
     async def parked_messages(limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict:
         """Poison messages per queue, with the reason each was parked."""
-        return {name: await runtime.parking.inspect(name, limit)
-                for name in runtime.parking.queue_names}
+        return {
+            name: await runtime.parking.inspect(name, limit) for name in runtime.parking.queue_names
+        }
 
     @router.post("/admin/parking/{queue}/replay")
     async def replay_parked(queue: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
@@ -255,5 +293,10 @@ def _operations_router(runtime: ServiceRuntime, title: str) -> APIRouter:
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     # Requests in flight get a second to finish at a clean stop (the store's own calls take
     # milliseconds); keep-alive connections are closed at once.
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
-                timeout_graceful_shutdown=1)
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        timeout_graceful_shutdown=1,
+    )

@@ -20,9 +20,11 @@ ID_NUMBER = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])")
 # to letters (a UUID's all-digit segments, "e3-3567-4123-8234-1a", are no card), passing
 # the Luhn check: a payment card number.
 # Separators: space, dash, dot or slash ("4111.1111.1111.1111", "4111/1111/...").
-CARD_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])(?<![0-9A-Za-z]-)(?<![0-9][ ./])"
-                            r"\d(?:[ ./-]?\d){12,18}"
-                            r"(?![ ./-]?[0-9])(?![A-Za-z])(?!-[A-Za-z])")
+CARD_CANDIDATE = re.compile(
+    r"(?<![0-9A-Za-z])(?<![0-9A-Za-z]-)(?<![0-9][ ./])"
+    r"\d(?:[ ./-]?\d){12,18}"
+    r"(?![ ./-]?[0-9])(?![A-Za-z])(?!-[A-Za-z])"
+)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -38,22 +40,28 @@ def luhn_valid(digits: str) -> bool:
 def sensitive_numbers(text: str) -> list[str]:
     """The kinds of sensitive numbers in `text`, one entry per finding."""
     found = ["ID number" for _ in ID_NUMBER.finditer(text)]
-    found += ["card number" for match in CARD_CANDIDATE.finditer(text)
-              if luhn_valid(re.sub(r"\D", "", match.group()))]
+    found += [
+        "card number"
+        for match in CARD_CANDIDATE.finditer(text)
+        if luhn_valid(re.sub(r"\D", "", match.group()))
+    ]
     return found
 
 
 def refuse_sensitive_numbers(text: str) -> str:
     if kinds := sensitive_numbers(text):
-        raise ValueError(f"must not contain {'an' if kinds[0][0] in 'aeiouAEIOU' else 'a'} {kinds[0]}; "
-                         "the desk takes those in person")
+        raise ValueError(
+            f"must not contain {'an' if kinds[0][0] in 'aeiouAEIOU' else 'a'} {kinds[0]}; "
+            "the desk takes those in person"
+        )
     return text
 
 
 class _FreeText:
     def __getitem__(self, max_length: int) -> Any:
-        return Annotated[str, Field(max_length=max_length),
-                         AfterValidator(refuse_sensitive_numbers)]
+        return Annotated[
+            str, Field(max_length=max_length), AfterValidator(refuse_sensitive_numbers)
+        ]
 
 
 FreeText = _FreeText()
@@ -64,8 +72,11 @@ class _Reference:
     reference): bounded, and never a card or ID number (a 422 naming the field)."""
 
     def __getitem__(self, max_length: int) -> Any:
-        return Annotated[str, Field(min_length=1, max_length=max_length),
-                         AfterValidator(refuse_sensitive_numbers)]
+        return Annotated[
+            str,
+            Field(min_length=1, max_length=max_length),
+            AfterValidator(refuse_sensitive_numbers),
+        ]
 
 
 Reference = _Reference()

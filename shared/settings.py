@@ -77,11 +77,16 @@ class ServiceSettings(BaseSettings):
     def secrets_are_set(self) -> "ServiceSettings":
         if self.development_mode:
             return self
-        missing = [name.upper() for name in self.required_secrets
-                   if getattr(self, name) in (None, "", type(self).model_fields[name].default)]
+        missing = [
+            name.upper()
+            for name in self.required_secrets
+            if getattr(self, name) in (None, "", type(self).model_fields[name].default)
+        ]
         if missing:
-            raise ValueError(f"{', '.join(missing)} must be set (or DEVELOPMENT_MODE=true "
-                             "for a local run): no key written in the code is used")
+            raise ValueError(
+                f"{', '.join(missing)} must be set (or DEVELOPMENT_MODE=true "
+                "for a local run): no key written in the code is used"
+            )
         return self
 
     @property

@@ -90,52 +90,89 @@ class ConsumerQueue:
 # Who listens to what. One queue per consuming service and purpose.
 CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
     "reservation": (
-        ConsumerQueue("reservation.commands",
-                      ("reservation.create", "reservation.amend", "reservation.cancel"),
-                      exchange=COMMANDS_EXCHANGE),
+        ConsumerQueue(
+            "reservation.commands",
+            ("reservation.create", "reservation.amend", "reservation.cancel"),
+            exchange=COMMANDS_EXCHANGE,
+        ),
         ConsumerQueue("reservation.guest-lifecycle", ("guest.anonymized", "guest.merged")),
         # The stays that hold rooms (walk-ins, early arrivals, extensions, early
         # departures) and the business day the night audit closed (no-shows).
-        ConsumerQueue("reservation.stay-events", ("stay.checked_in", "stay.checked_out",
-                                                  "stay.extended", "business_day.closed")),
+        ConsumerQueue(
+            "reservation.stay-events",
+            ("stay.checked_in", "stay.checked_out", "stay.extended", "business_day.closed"),
+        ),
         # Out-of-order periods: one room fewer to sell on their nights.
-        ConsumerQueue("reservation.room-periods", ("maintenance.out_of_order_scheduled",
-                                                   "maintenance.out_of_order_cancelled")),
+        ConsumerQueue(
+            "reservation.room-periods",
+            ("maintenance.out_of_order_scheduled", "maintenance.out_of_order_cancelled"),
+        ),
     ),
     "frontdesk": (
-        ConsumerQueue("frontdesk.reservation-events", (
-            "reservation.created", "reservation.amended", "reservation.cancelled",
-            "reservation.no_show")),
+        ConsumerQueue(
+            "frontdesk.reservation-events",
+            (
+                "reservation.created",
+                "reservation.amended",
+                "reservation.cancelled",
+                "reservation.no_show",
+            ),
+        ),
         ConsumerQueue("frontdesk.room-status", ("room.status_changed",)),
-        ConsumerQueue("frontdesk.housekeeping-reports", ("room.item_check_reported",
-                                                         "hk.task.completed")),
-        ConsumerQueue("frontdesk.guest-profiles", (
-            "guest.created", "guest.updated", "guest.merged", "guest.anonymized")),
+        ConsumerQueue(
+            "frontdesk.housekeeping-reports", ("room.item_check_reported", "hk.task.completed")
+        ),
+        ConsumerQueue(
+            "frontdesk.guest-profiles",
+            ("guest.created", "guest.updated", "guest.merged", "guest.anonymized"),
+        ),
         ConsumerQueue("frontdesk.guest-relations", ("case.opened", "case.resolved")),
     ),
     "housekeeping": (
-        ConsumerQueue("housekeeping.stay-events", ("stay.checked_in", "stay.checked_out",
-                                                   "stay.room_moved", "room.assigned",
-                                                   "stay.room_check_requested")),
+        ConsumerQueue(
+            "housekeeping.stay-events",
+            (
+                "stay.checked_in",
+                "stay.checked_out",
+                "stay.room_moved",
+                "room.assigned",
+                "stay.room_check_requested",
+            ),
+        ),
         ConsumerQueue("housekeeping.guest-requests", ("guest.request_raised",)),
-        ConsumerQueue("housekeeping.guest-profiles", ("guest.created", "guest.updated",
-                                                      "guest.anonymized", "guest.merged")),
+        ConsumerQueue(
+            "housekeeping.guest-profiles",
+            ("guest.created", "guest.updated", "guest.anonymized", "guest.merged"),
+        ),
     ),
     "loyalty": (
         ConsumerQueue("loyalty.stay-events", ("stay.checked_out", "folio.closed")),
-        ConsumerQueue("loyalty.reservation-events", ("reservation.created",
-                                                     "reservation.cancelled")),
-        ConsumerQueue("loyalty.guest-profiles", ("guest.contact_captured",
-                                                 "guest.walk_in_registered")),
-        ConsumerQueue("loyalty.feedback-events", ("survey.response_received",
-                                                  "goodwill.granted", "case.opened")),
+        ConsumerQueue(
+            "loyalty.reservation-events", ("reservation.created", "reservation.cancelled")
+        ),
+        ConsumerQueue(
+            "loyalty.guest-profiles", ("guest.contact_captured", "guest.walk_in_registered")
+        ),
+        ConsumerQueue(
+            "loyalty.feedback-events",
+            ("survey.response_received", "goodwill.granted", "case.opened"),
+        ),
     ),
     "feedback": (
-        ConsumerQueue("feedback.stay-events", ("stay.checked_out", "stay.checked_in",
-                                               "guest.request_completed")),
-        ConsumerQueue("feedback.guest-profiles", (
-            "guest.contact_captured", "guest.created", "guest.updated", "guest.merged",
-            "guest.anonymized")),
+        ConsumerQueue(
+            "feedback.stay-events",
+            ("stay.checked_out", "stay.checked_in", "guest.request_completed"),
+        ),
+        ConsumerQueue(
+            "feedback.guest-profiles",
+            (
+                "guest.contact_captured",
+                "guest.created",
+                "guest.updated",
+                "guest.merged",
+                "guest.anonymized",
+            ),
+        ),
         ConsumerQueue("feedback.complaints", ("complaint.raised",)),
         # Its own event: a low survey score opens a case, restart-safe and exactly once.
         ConsumerQueue("feedback.survey-responses", ("survey.response_received",)),
@@ -187,8 +224,12 @@ def retry_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
 
 
 def unrouted_queue_arguments() -> dict:
-    return {"x-queue-type": "quorum", "x-max-length": UNROUTED_MAX_LENGTH,
-            "x-overflow": "drop-head", "x-message-ttl": UNROUTED_TTL_MS}
+    return {
+        "x-queue-type": "quorum",
+        "x-max-length": UNROUTED_MAX_LENGTH,
+        "x-overflow": "drop-head",
+        "x-message-ttl": UNROUTED_TTL_MS,
+    }
 
 
 def parking_queue_arguments() -> dict:
@@ -198,40 +239,58 @@ def parking_queue_arguments() -> dict:
 async def declare_exchanges(channel: AbstractChannel) -> aio_pika.abc.AbstractExchange:
     unrouted = await channel.declare_exchange(UNROUTED_EXCHANGE, ExchangeType.FANOUT, durable=True)
     unrouted_queue = await channel.declare_queue(
-        UNROUTED_QUEUE, durable=True, arguments=unrouted_queue_arguments())
+        UNROUTED_QUEUE, durable=True, arguments=unrouted_queue_arguments()
+    )
     await unrouted_queue.bind(unrouted, routing_key="")
-    await channel.declare_exchange(COMMANDS_EXCHANGE, ExchangeType.TOPIC, durable=True,
-                                   arguments={"alternate-exchange": UNROUTED_EXCHANGE})
-    await channel.declare_exchange(REPORTS_EXCHANGE, ExchangeType.TOPIC, durable=True,
-                                   arguments={"alternate-exchange": UNROUTED_EXCHANGE})
+    await channel.declare_exchange(
+        COMMANDS_EXCHANGE,
+        ExchangeType.TOPIC,
+        durable=True,
+        arguments={"alternate-exchange": UNROUTED_EXCHANGE},
+    )
+    await channel.declare_exchange(
+        REPORTS_EXCHANGE,
+        ExchangeType.TOPIC,
+        durable=True,
+        arguments={"alternate-exchange": UNROUTED_EXCHANGE},
+    )
     return await channel.declare_exchange(
-        EVENTS_EXCHANGE, ExchangeType.TOPIC, durable=True,
-        arguments={"alternate-exchange": UNROUTED_EXCHANGE})
+        EVENTS_EXCHANGE,
+        ExchangeType.TOPIC,
+        durable=True,
+        arguments={"alternate-exchange": UNROUTED_EXCHANGE},
+    )
 
 
-async def declare_consumer_queue(channel: AbstractChannel, queue: ConsumerQueue,
-                                 policy: QueuePolicy) -> None:
+async def declare_consumer_queue(
+    channel: AbstractChannel, queue: ConsumerQueue, policy: QueuePolicy
+) -> None:
     source = await channel.get_exchange(queue.exchange)
-    dlx = await channel.declare_exchange(queue.dead_letter_exchange, ExchangeType.DIRECT,
-                                         durable=True)
+    dlx = await channel.declare_exchange(
+        queue.dead_letter_exchange, ExchangeType.DIRECT, durable=True
+    )
 
     main = await channel.declare_queue(
-        queue.name, durable=True, arguments=main_queue_arguments(queue, policy))
+        queue.name, durable=True, arguments=main_queue_arguments(queue, policy)
+    )
     for key in queue.routing_keys:
         await main.bind(source, routing_key=key)
     await main.bind(dlx, routing_key=queue.name)  # the way back from the retry queue
 
     retry = await channel.declare_queue(
-        queue.retry_queue, durable=True, arguments=retry_queue_arguments(queue, policy))
+        queue.retry_queue, durable=True, arguments=retry_queue_arguments(queue, policy)
+    )
     await retry.bind(dlx, routing_key=queue.retry_key)
 
     parking = await channel.declare_queue(
-        queue.parking_queue, durable=True, arguments=parking_queue_arguments())
+        queue.parking_queue, durable=True, arguments=parking_queue_arguments()
+    )
     await parking.bind(dlx, routing_key=queue.parking_key)
 
 
-async def declare_topology(connection: aio_pika.abc.AbstractConnection, service: str,
-                           policy: QueuePolicy) -> None:
+async def declare_topology(
+    connection: aio_pika.abc.AbstractConnection, service: str, policy: QueuePolicy
+) -> None:
     """Declare the shared exchanges and the queues this service consumes from."""
     async with connection.channel() as channel:
         await declare_exchanges(channel)
@@ -252,8 +311,16 @@ def service_permissions(service: str) -> dict[str, str]:
     binding its own queues (and `hotel.unrouted`). read: consuming its own queues;
     binding from the exchanges (which keys: `topic_permissions`)."""
     own = re.escape(f"{service}.") + ".*"
-    shared = [re.escape(name) for name in (UNROUTED_EXCHANGE, UNROUTED_QUEUE, COMMANDS_EXCHANGE,
-                                           REPORTS_EXCHANGE, EVENTS_EXCHANGE)]
+    shared = [
+        re.escape(name)
+        for name in (
+            UNROUTED_EXCHANGE,
+            UNROUTED_QUEUE,
+            COMMANDS_EXCHANGE,
+            REPORTS_EXCHANGE,
+            EVENTS_EXCHANGE,
+        )
+    ]
     # hotel.unrouted: declaring an exchange with an alternate exchange needs write on it
     writes = sorted({*PUBLISHES_TO[service], UNROUTED_EXCHANGE, UNROUTED_QUEUE})
     # Declaring an exchange that has an alternate exchange needs read on it (and write
@@ -287,12 +354,20 @@ def topic_permissions(service: str) -> list[dict[str, str]]:
     consumed: dict[str, list[str]] = {}
     for queue in CONSUMER_QUEUES[service]:
         consumed.setdefault(queue.exchange, []).extend(queue.routing_keys)
-    writes = {EVENTS_EXCHANGE: publishers_of(service),
-              REPORTS_EXCHANGE: [f"{REPORT_KEY_PREFIX}*"] if REPORTS_EXCHANGE in PUBLISHES_TO[service]
-              else []}
-    return [{"exchange": exchange, "write": _keys(*writes.get(exchange, [])),
-             "read": _keys(*consumed.get(exchange, []))}
-            for exchange in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, REPORTS_EXCHANGE)]
+    writes = {
+        EVENTS_EXCHANGE: publishers_of(service),
+        REPORTS_EXCHANGE: [f"{REPORT_KEY_PREFIX}*"]
+        if REPORTS_EXCHANGE in PUBLISHES_TO[service]
+        else [],
+    }
+    return [
+        {
+            "exchange": exchange,
+            "write": _keys(*writes.get(exchange, [])),
+            "read": _keys(*consumed.get(exchange, [])),
+        }
+        for exchange in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, REPORTS_EXCHANGE)
+    ]
 
 
 # What an integrator may read on hotel.events: what it sells, nothing about guests.
@@ -304,16 +379,25 @@ def integrator_permissions(login: str, channel: str) -> tuple[dict[str, str], li
     availability it sells (no event about guests) on queues of its own (named
     `<login>.`); nothing else."""
     own = re.escape(f"{login}.") + ".*"
-    command_keys = [queue.routing_keys for queue in CONSUMER_QUEUES["reservation"]
-                    if queue.exchange == COMMANDS_EXCHANGE][0]
-    vhost = {"configure": _any_of(own),
-             "write": _any_of(re.escape(COMMANDS_EXCHANGE), own),
-             "read": _any_of(re.escape(REPORTS_EXCHANGE), re.escape(EVENTS_EXCHANGE), own)}
-    topics = [{"exchange": EVENTS_EXCHANGE, "write": NOTHING,
-               "read": _keys(*EVENTS_FOR_INTEGRATORS)},
-              {"exchange": COMMANDS_EXCHANGE, "write": _keys(*command_keys), "read": NOTHING},
-              {"exchange": REPORTS_EXCHANGE, "write": NOTHING,
-               "read": _keys(f"{REPORT_KEY_PREFIX}{channel}")}]
+    command_keys = [
+        queue.routing_keys
+        for queue in CONSUMER_QUEUES["reservation"]
+        if queue.exchange == COMMANDS_EXCHANGE
+    ][0]
+    vhost = {
+        "configure": _any_of(own),
+        "write": _any_of(re.escape(COMMANDS_EXCHANGE), own),
+        "read": _any_of(re.escape(REPORTS_EXCHANGE), re.escape(EVENTS_EXCHANGE), own),
+    }
+    topics = [
+        {"exchange": EVENTS_EXCHANGE, "write": NOTHING, "read": _keys(*EVENTS_FOR_INTEGRATORS)},
+        {"exchange": COMMANDS_EXCHANGE, "write": _keys(*command_keys), "read": NOTHING},
+        {
+            "exchange": REPORTS_EXCHANGE,
+            "write": NOTHING,
+            "read": _keys(f"{REPORT_KEY_PREFIX}{channel}"),
+        },
+    ]
     return vhost, topics
 
 
@@ -321,7 +405,11 @@ def rabbitmq_password_hash(password: str, salt: bytes | None = None) -> str:
     """RabbitMQ's `rabbit_password_hashing_sha256`: base64(salt + sha256(salt + password)).
     The salt defaults to one derived from the password, so regenerating the definitions
     with the same passwords gives the same file."""
-    salt = salt if salt is not None else hashlib.sha256(b"hotel-salt:" + password.encode()).digest()[:4]
+    salt = (
+        salt
+        if salt is not None
+        else hashlib.sha256(b"hotel-salt:" + password.encode()).digest()[:4]
+    )
     return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
 
 
@@ -348,47 +436,71 @@ def broker_grants(vhost: str = "/", channels: list[str] = ()) -> list[dict]:
     """Every login's vhost and topic permissions: the services and the integrators."""
     from shared.broker_identity import integrator_login
 
-    grants = [{"user": service, "vhost": vhost, "permissions": service_permissions(service),
-               "topic_permissions": topic_permissions(service)} for service in CONSUMER_QUEUES]
+    grants = [
+        {
+            "user": service,
+            "vhost": vhost,
+            "permissions": service_permissions(service),
+            "topic_permissions": topic_permissions(service),
+        }
+        for service in CONSUMER_QUEUES
+    ]
     for channel in channels:
         login = integrator_login(channel)
         permissions, topics = integrator_permissions(login, channel)
-        grants.append({"user": login, "vhost": vhost, "permissions": permissions,
-                       "topic_permissions": topics})
+        grants.append(
+            {"user": login, "vhost": vhost, "permissions": permissions, "topic_permissions": topics}
+        )
     return grants
 
 
 def users_and_permissions(vhost: str = "/", environ: dict[str, str] = os.environ) -> dict:
     # A broker booting with these definitions creates no default user: ops comes from here.
-    users = [{"name": OPS_USER, "tags": ["administrator"],
-              "password_hash": rabbitmq_password_hash(service_password(OPS_USER, environ)),
-              "hashing_algorithm": "rabbit_password_hashing_sha256"}]
-    permissions = [{"user": OPS_USER, "vhost": vhost, "configure": ".*", "write": ".*",
-                    "read": ".*"}]
+    users = [
+        {
+            "name": OPS_USER,
+            "tags": ["administrator"],
+            "password_hash": rabbitmq_password_hash(service_password(OPS_USER, environ)),
+            "hashing_algorithm": "rabbit_password_hashing_sha256",
+        }
+    ]
+    permissions = [
+        {"user": OPS_USER, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}
+    ]
     topic_grants = []
     for grant in broker_grants(vhost, integrator_channels(environ)):
-        users.append({"name": grant["user"], "tags": [],
-                      "password_hash": rabbitmq_password_hash(
-                          service_password(grant["user"], environ)),
-                      "hashing_algorithm": "rabbit_password_hashing_sha256"})
+        users.append(
+            {
+                "name": grant["user"],
+                "tags": [],
+                "password_hash": rabbitmq_password_hash(service_password(grant["user"], environ)),
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+            }
+        )
         permissions.append({"user": grant["user"], "vhost": vhost, **grant["permissions"]})
-        topic_grants += [{"user": grant["user"], "vhost": vhost, **topic}
-                         for topic in grant["topic_permissions"]]
+        topic_grants += [
+            {"user": grant["user"], "vhost": vhost, **topic} for topic in grant["topic_permissions"]
+        ]
     return {"users": users, "permissions": permissions, "topic_permissions": topic_grants}
 
 
-def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
-                environ: dict[str, str] | None = None) -> dict:
+def definitions(
+    policy: QueuePolicy = QueuePolicy(), vhost: str = "/", environ: dict[str, str] | None = None
+) -> dict:
     """The whole topology as RabbitMQ definitions, for a broker that boots with it.
     With `environ`: also a user per service, per integrator channel and `ops`, with
     their permissions (passwords from `environ`; a missing one raises MissingSecret).
     Without: the topology only, which is what the repository commits (no hashes)."""
     exchanges = [
         {"name": UNROUTED_EXCHANGE, "type": "fanout", "arguments": {}},
-        *({"name": dead_letter_exchange(service), "type": "direct", "arguments": {}}
-          for service in CONSUMER_QUEUES),
-        *({"name": name, "type": "topic", "arguments": {"alternate-exchange": UNROUTED_EXCHANGE}}
-          for name in (COMMANDS_EXCHANGE, REPORTS_EXCHANGE, EVENTS_EXCHANGE)),
+        *(
+            {"name": dead_letter_exchange(service), "type": "direct", "arguments": {}}
+            for service in CONSUMER_QUEUES
+        ),
+        *(
+            {"name": name, "type": "topic", "arguments": {"alternate-exchange": UNROUTED_EXCHANGE}}
+            for name in (COMMANDS_EXCHANGE, REPORTS_EXCHANGE, EVENTS_EXCHANGE)
+        ),
     ]
     queues = [{"name": UNROUTED_QUEUE, "arguments": unrouted_queue_arguments()}]
     bindings = [{"source": UNROUTED_EXCHANGE, "destination": UNROUTED_QUEUE, "routing_key": ""}]
@@ -399,24 +511,38 @@ def definitions(policy: QueuePolicy = QueuePolicy(), vhost: str = "/",
                 {"name": queue.retry_queue, "arguments": retry_queue_arguments(queue, policy)},
                 {"name": queue.parking_queue, "arguments": parking_queue_arguments()},
             ]
-            bindings += [{"source": queue.exchange, "destination": queue.name, "routing_key": key}
-                         for key in queue.routing_keys]
             bindings += [
-                {"source": queue.dead_letter_exchange, "destination": queue.name,
-                 "routing_key": queue.name},
-                {"source": queue.dead_letter_exchange, "destination": queue.retry_queue,
-                 "routing_key": queue.retry_key},
-                {"source": queue.dead_letter_exchange, "destination": queue.parking_queue,
-                 "routing_key": queue.parking_key},
+                {"source": queue.exchange, "destination": queue.name, "routing_key": key}
+                for key in queue.routing_keys
+            ]
+            bindings += [
+                {
+                    "source": queue.dead_letter_exchange,
+                    "destination": queue.name,
+                    "routing_key": queue.name,
+                },
+                {
+                    "source": queue.dead_letter_exchange,
+                    "destination": queue.retry_queue,
+                    "routing_key": queue.retry_key,
+                },
+                {
+                    "source": queue.dead_letter_exchange,
+                    "destination": queue.parking_queue,
+                    "routing_key": queue.parking_key,
+                },
             ]
     return {
         "vhosts": [{"name": vhost}],
         **(users_and_permissions(vhost, environ) if environ is not None else {}),
-        "exchanges": [{**e, "vhost": vhost, "durable": True, "auto_delete": False,
-                       "internal": False} for e in exchanges],
+        "exchanges": [
+            {**e, "vhost": vhost, "durable": True, "auto_delete": False, "internal": False}
+            for e in exchanges
+        ],
         "queues": [{**q, "vhost": vhost, "durable": True, "auto_delete": False} for q in queues],
-        "bindings": [{**b, "vhost": vhost, "destination_type": "queue", "arguments": {}}
-                     for b in bindings],
+        "bindings": [
+            {**b, "vhost": vhost, "destination_type": "queue", "arguments": {}} for b in bindings
+        ],
     }
 
 

@@ -44,8 +44,9 @@ class PollingWorker(ABC):
             try:
                 handled = await self.work_once()
             except Exception:
-                log.exception("background pass failed; retrying after the poll interval",
-                              worker=self.name)
+                log.exception(
+                    "background pass failed; retrying after the poll interval", worker=self.name
+                )
                 handled = 0
             if handled:
                 continue  # more may wait behind this batch

@@ -48,10 +48,20 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def stack(amqp_url: str, mongo_url: str | None, smtp_sink: SmtpSink, tmp_path: Path,
-          _rabbitmq_base: str | None) -> Iterator[Stack]:
+def stack(
+    amqp_url: str,
+    mongo_url: str | None,
+    smtp_sink: SmtpSink,
+    tmp_path: Path,
+    _rabbitmq_base: str | None,
+) -> Iterator[Stack]:
     """Start services with `stack.start(...)`; all are stopped after the test."""
-    system = Stack(amqp_url=amqp_url, mongo_url=mongo_url, smtp=smtp_sink, work_dir=tmp_path,
-                   service_logins=_rabbitmq_base is None)
+    system = Stack(
+        amqp_url=amqp_url,
+        mongo_url=mongo_url,
+        smtp=smtp_sink,
+        work_dir=tmp_path,
+        service_logins=_rabbitmq_base is None,
+    )
     yield system
     system.stop()

@@ -23,18 +23,30 @@ import httpx
 from shared.auth import new_credential
 
 KEY_FILE = Path(".ci-manager-key")
-PORTS = {"reservation": 8001, "frontdesk": 8002, "housekeeping": 8003, "feedback": 8004,
-         "loyalty": 8005}
-BOOKING = {"guest": {"first_name": "Smoke", "last_name": "Test", "email": "smoke@example.com"},
-           "room_type": "deluxe", "arrival": "2027-03-10", "departure": "2027-03-12",
-           "adults": 2, "channel": "web"}
+PORTS = {
+    "reservation": 8001,
+    "frontdesk": 8002,
+    "housekeeping": 8003,
+    "feedback": 8004,
+    "loyalty": 8005,
+}
+BOOKING = {
+    "guest": {"first_name": "Smoke", "last_name": "Test", "email": "smoke@example.com"},
+    "room_type": "deluxe",
+    "arrival": "2027-03-10",
+    "departure": "2027-03-12",
+    "adults": 2,
+    "channel": "web",
+}
 
 
 def write_env() -> None:
     credential, digest = new_credential("ci-manager")
     KEY_FILE.write_text(credential)
     key = base64.urlsafe_b64encode(os.urandom(32)).decode()
-    print(f"API_KEYS={json.dumps({'ci-manager': {'secret_sha256': digest, 'scopes': ['manager']}})}")
+    print(
+        f"API_KEYS={json.dumps({'ci-manager': {'secret_sha256': digest, 'scopes': ['manager']}})}"
+    )
     print(f"PII_KEYS={json.dumps({'ci': key})}")
     print("PII_CURRENT_KEY=ci")
 
@@ -53,25 +65,40 @@ def wait_for(what: str, probe: Callable[[], Any], timeout: float = 60) -> Any:
 
 def journey() -> None:
     headers = {"authorization": f"Bearer {KEY_FILE.read_text().strip()}"}
-    client = {name: httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30)
-              for name, port in PORTS.items()}
+    client = {
+        name: httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30)
+        for name, port in PORTS.items()
+    }
     for name in PORTS:
         wait_for(f"{name} ready", lambda n=name: client[n].get("/readyz").status_code == 200)
     booked = client["reservation"].post("/reservations", json=BOOKING)
     booked.raise_for_status()
     booking = booked.json()
-    wait_for("arrival at the desk", lambda: client["frontdesk"].get(
-        "/arrivals", params={"date": BOOKING["arrival"]}).json()["total"] >= 1)
+    wait_for(
+        "arrival at the desk",
+        lambda: (
+            client["frontdesk"]
+            .get("/arrivals", params={"date": BOOKING["arrival"]})
+            .json()["total"]
+            >= 1
+        ),
+    )
     stay = client["frontdesk"].post("/stays", json={"reservation_id": booking["id"]})
     stay.raise_for_status()
     stay_id = stay.json()["stay_id"]
     client["frontdesk"].post(f"/stays/{stay_id}/checkout").raise_for_status()
-    wait_for("cleaning task", lambda: client["housekeeping"].get(
-        "/tasks", params={"stay_id": stay_id}).json()["items"])
-    wait_for("points", lambda: client["loyalty"].get(
-        f"/guests/{booking['guest_id']}/points").status_code == 200)
-    wait_for("survey", lambda: client["feedback"].get(
-        "/surveys", params={"stay_id": stay_id}).json()["items"])
+    wait_for(
+        "cleaning task",
+        lambda: client["housekeeping"].get("/tasks", params={"stay_id": stay_id}).json()["items"],
+    )
+    wait_for(
+        "points",
+        lambda: client["loyalty"].get(f"/guests/{booking['guest_id']}/points").status_code == 200,
+    )
+    wait_for(
+        "survey",
+        lambda: client["feedback"].get("/surveys", params={"stay_id": stay_id}).json()["items"],
+    )
     print(f"compose smoke: booked, checked in and out stay {stay_id}; task, points, survey there")
 
 

@@ -10,11 +10,13 @@ import json
 import os
 import sys
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import aio_pika
 
-URL = os.environ.get("HOTEL_AMQP_URL", "amqp://integrator-ota-demo:integrator-ota-demo-dev-only@localhost:5672/")
+URL = os.environ.get(
+    "HOTEL_AMQP_URL", "amqp://integrator-ota-demo:integrator-ota-demo-dev-only@localhost:5672/"
+)
 CHANNEL = os.environ.get("HOTEL_CHANNEL", "ota-demo")
 PROPERTY = os.environ.get("HOTEL_PROPERTY_ID", "demo-hotel")
 TIMEOUT = float(os.environ.get("HOTEL_TIMEOUT", "30"))
@@ -30,34 +32,50 @@ async def main() -> int:
         events_exchange = await channel.get_exchange("hotel.events", ensure=False)
         reports = await channel.declare_queue(f"integrator-{CHANNEL}.reports", durable=True)
         await reports.bind(reports_exchange, routing_key=f"reservation.report.{CHANNEL}")
-        availability = await channel.declare_queue(f"integrator-{CHANNEL}.availability",
-                                                   durable=True)
+        availability = await channel.declare_queue(
+            f"integrator-{CHANNEL}.availability", durable=True
+        )
         await availability.bind(events_exchange, routing_key="availability.changed")
 
         command_id = str(uuid.uuid4())
         arrival = date.today() + timedelta(days=60)
         command = {
-            "command_id": command_id, "type": "reservation.create", "channel": CHANNEL,
-            "source_reference": f"PY-{command_id[:8]}", "property_id": PROPERTY,
-            "sent_at": datetime.now(timezone.utc).isoformat(),
-            "payload": {"guest": {"first_name": "Ada", "last_name": "Lovelace",
-                                  "email": "ada@example.com"},
-                        "room_type": "king", "arrival": arrival.isoformat(),
-                        "departure": (arrival + timedelta(days=2)).isoformat(), "adults": 1},
+            "command_id": command_id,
+            "type": "reservation.create",
+            "channel": CHANNEL,
+            "source_reference": f"PY-{command_id[:8]}",
+            "property_id": PROPERTY,
+            "sent_at": datetime.now(UTC).isoformat(),
+            "payload": {
+                "guest": {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"},
+                "room_type": "king",
+                "arrival": arrival.isoformat(),
+                "departure": (arrival + timedelta(days=2)).isoformat(),
+                "adults": 1,
+            },
         }
         commands_exchange = await channel.get_exchange("hotel.commands", ensure=False)
-        await commands_exchange.publish(aio_pika.Message(
-            json.dumps(command).encode(), message_id=command_id, type=command["type"],
-            content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            # Who sends it, as the broker vouches (it refuses any other login): the hotel
-            # takes the channel from this, and refuses a command without it.
-            user_id=connection.url.user),
-            routing_key="reservation.create", mandatory=True)
+        await commands_exchange.publish(
+            aio_pika.Message(
+                json.dumps(command).encode(),
+                message_id=command_id,
+                type=command["type"],
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                # Who sends it, as the broker vouches (it refuses any other login): the hotel
+                # takes the channel from this, and refuses a command without it.
+                user_id=connection.url.user,
+            ),
+            routing_key="reservation.create",
+            mandatory=True,
+        )
         print(f"sent reservation.create {command_id}")
 
         report = await next_matching(reports, lambda body: body["command_id"] == command_id)
-        print(f"report: {report['status']} confirmation={report.get('confirmation_number')} "
-              f"reason={report.get('reason')}")
+        print(
+            f"report: {report['status']} confirmation={report.get('confirmation_number')} "
+            f"reason={report.get('reason')}"
+        )
         event = await next_matching(availability, lambda body: True)
         print(f"event: availability.changed {json.dumps(event['payload'])[:120]}")
         return 0 if report["status"] == "accepted" else 1

@@ -56,9 +56,14 @@ class _Tally:
             self.ratings.append(answer["value"])
 
     def figures(self) -> dict[str, Any]:
-        return {"responses": self.responses, "nps_answers": len(self.nps), "nps": nps(self.nps),
-                "rating_answers": len(self.ratings), "csat": csat(self.ratings),
-                "mean_rating": mean(self.ratings)}
+        return {
+            "responses": self.responses,
+            "nps_answers": len(self.nps),
+            "nps": nps(self.nps),
+            "rating_answers": len(self.ratings),
+            "csat": csat(self.ratings),
+            "mean_rating": mean(self.ratings),
+        }
 
 
 def satisfaction_report(responses: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -81,33 +86,53 @@ def satisfaction_report(responses: Iterable[dict[str, Any]]) -> dict[str, Any]:
             question = by_question[answer["question_id"]]
             question.responses += 1
             question.add(answer)
-            question_info[answer["question_id"]] = {"department": answer["department"],
-                                                    "topic": answer["topic"],
-                                                    "type": answer["type"]}
+            question_info[answer["question_id"]] = {
+                "department": answer["department"],
+                "topic": answer["topic"],
+                "type": answer["type"],
+            }
             by_department[answer["department"]].add(answer)
             departments.add(answer["department"])
         for department in departments:
             by_department[department].responses += 1
 
-    questions = [{"question_id": qid, **question_info[qid], **tally.figures()}
-                 for qid, tally in sorted(by_question.items())]
+    questions = [
+        {"question_id": qid, **question_info[qid], **tally.figures()}
+        for qid, tally in sorted(by_question.items())
+    ]
     rated = [q for q in questions if q["type"] == QuestionType.RATING]
     lowest = sorted(rated, key=lambda q: (q["csat"], q["mean_rating"], q["question_id"]))
     return {
         "overall": overall.figures(),
         "questions": questions,
-        "departments": [{"department": name, **tally.figures()}
-                        for name, tally in sorted(by_department.items())],
+        "departments": [
+            {"department": name, **tally.figures()} for name, tally in sorted(by_department.items())
+        ],
         "weeks": [{"week": week, **tally.figures()} for week, tally in sorted(by_week.items())],
-        "lowest_topics": [{"topic": q["topic"], "question_id": q["question_id"],
-                           "department": q["department"], "csat": q["csat"],
-                           "mean_rating": q["mean_rating"]}
-                          for q in lowest[:LOWEST_TOPICS]],
+        "lowest_topics": [
+            {
+                "topic": q["topic"],
+                "question_id": q["question_id"],
+                "department": q["department"],
+                "csat": q["csat"],
+                "mean_rating": q["mean_rating"],
+            }
+            for q in lowest[:LOWEST_TOPICS]
+        ],
     }
 
 
-CSV_COLUMNS = ("scope", "key", "department", "responses", "nps_answers", "nps",
-               "rating_answers", "csat", "mean_rating")
+CSV_COLUMNS = (
+    "scope",
+    "key",
+    "department",
+    "responses",
+    "nps_answers",
+    "nps",
+    "rating_answers",
+    "csat",
+    "mean_rating",
+)
 
 
 def report_csv(report: dict[str, Any]) -> str:

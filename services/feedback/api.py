@@ -11,17 +11,32 @@ from shared.auth import CurrentPrincipal
 from shared.problems import Problem
 
 from .analysis import report_csv
+from .domain import (
+    CaseCreate,
+    CaseNoteCreate,
+    CasePublic,
+    CaseResolve,
+    CaseStatus,
+    ResponseCreate,
+    SurveyDesignCreate,
+    SurveyPublic,
+    SurveyStatus,
+)
 from .guest_pages import submit_survey, survey_page, wants_html
-from .domain import (CaseCreate, CaseNoteCreate, CasePublic, CaseResolve, CaseStatus,
-                     ResponseCreate, SurveyDesignCreate, SurveyPublic, SurveyStatus)
 from .service import FeedbackService
 
 MAX_PAGE = 200
 
 
 def case_public(case: dict[str, Any]) -> CasePublic:
-    return CasePublic(case_id=case["_id"], **{k: case.get(k) for k in CasePublic.model_fields
-                                              if k != "case_id" and case.get(k) is not None})
+    return CasePublic(
+        case_id=case["_id"],
+        **{
+            k: case.get(k)
+            for k in CasePublic.model_fields
+            if k != "case_id" and case.get(k) is not None
+        },
+    )
 
 
 class ManagerNeeded(Problem):
@@ -35,15 +50,27 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
     # --- surveys -----------------------------------------------------------------
 
     @router.get("/surveys")
-    async def list_surveys(stay_id: str | None = None, status: SurveyStatus | None = None,
-                           limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                           offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict[str, Any]:
-        total, surveys = await service.surveys(stay_id=stay_id, status=status, limit=limit,
-                                               offset=offset)
-        return {"total": total, "limit": limit, "offset": offset, "items": [
-            SurveyPublic(survey_id=survey["_id"], **{
-                k: survey.get(k) for k in SurveyPublic.model_fields if k != "survey_id"})
-            for survey in surveys]}
+    async def list_surveys(
+        stay_id: str | None = None,
+        status: SurveyStatus | None = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    ) -> dict[str, Any]:
+        total, surveys = await service.surveys(
+            stay_id=stay_id, status=status, limit=limit, offset=offset
+        )
+        return {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "items": [
+                SurveyPublic(
+                    survey_id=survey["_id"],
+                    **{k: survey.get(k) for k in SurveyPublic.model_fields if k != "survey_id"},
+                )
+                for survey in surveys
+            ],
+        }
 
     @router.get("/surveys/{survey_id}")
     async def survey_form(survey_id: str, token: str, request: Request) -> Any:
@@ -70,63 +97,91 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
 
     @router.get("/survey-designs")
     async def list_designs() -> dict[str, Any]:
-        return {"items": [{k: v for k, v in d.items() if k != "_id"}
-                          for d in await service.designs()]}
+        return {
+            "items": [{k: v for k, v in d.items() if k != "_id"} for d in await service.designs()]
+        }
 
     # --- reports -----------------------------------------------------------------
 
     @router.get("/reports/satisfaction")
-    async def satisfaction(since: datetime | None = None, until: datetime | None = None,
-                           department: str | None = None) -> dict[str, Any]:
+    async def satisfaction(
+        since: datetime | None = None, until: datetime | None = None, department: str | None = None
+    ) -> dict[str, Any]:
         """NPS, CSAT per question and department, ISO-week trends, lowest topics."""
         return await service.report(since=since, until=until, department=department)
 
     @router.get("/reports/satisfaction.csv")
-    async def satisfaction_csv(since: datetime | None = None, until: datetime | None = None,
-                               department: str | None = None) -> Response:
+    async def satisfaction_csv(
+        since: datetime | None = None, until: datetime | None = None, department: str | None = None
+    ) -> Response:
         report = await service.report(since=since, until=until, department=department)
-        return Response(report_csv(report), media_type="text/csv", headers={
-            "content-disposition": 'attachment; filename="satisfaction.csv"'})
+        return Response(
+            report_csv(report),
+            media_type="text/csv",
+            headers={"content-disposition": 'attachment; filename="satisfaction.csv"'},
+        )
 
     # --- cases -------------------------------------------------------------------
 
     @router.post("/cases", status_code=201, response_model=CasePublic)
-    async def open_case(case: CaseCreate, idempotency_key: Annotated[
-            str | None, Header(max_length=200)] = None) -> CasePublic:
+    async def open_case(
+        case: CaseCreate, idempotency_key: Annotated[str | None, Header(max_length=200)] = None
+    ) -> CasePublic:
         return case_public(await service.open_case(case, idempotency_key))
 
     @router.get("/cases")
-    async def list_cases(status: CaseStatus | None = None, guest_id: str | None = None,
-                         stay_id: str | None = None, owner: str | None = None,
-                         survey_id: str | None = None,
-                         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                         offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict[str, Any]:
+    async def list_cases(
+        status: CaseStatus | None = None,
+        guest_id: str | None = None,
+        stay_id: str | None = None,
+        owner: str | None = None,
+        survey_id: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    ) -> dict[str, Any]:
         total, cases = await service.cases(
-            {"status": status, "guest_id": guest_id, "stay_id": stay_id, "owner": owner,
-             "survey_id": survey_id}, limit, offset)
-        return {"total": total, "limit": limit, "offset": offset,
-                "items": [case_public(case) for case in cases]}
+            {
+                "status": status,
+                "guest_id": guest_id,
+                "stay_id": stay_id,
+                "owner": owner,
+                "survey_id": survey_id,
+            },
+            limit,
+            offset,
+        )
+        return {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "items": [case_public(case) for case in cases],
+        }
 
     @router.get("/cases/{case_id}", response_model=CasePublic)
     async def get_case(case_id: str) -> CasePublic:
         return case_public(await service.case(case_id))
 
     @router.post("/cases/{case_id}/notes", status_code=201, response_model=CasePublic)
-    async def add_note(case_id: str, note: CaseNoteCreate,
-                       principal: CurrentPrincipal) -> CasePublic:
+    async def add_note(
+        case_id: str, note: CaseNoteCreate, principal: CurrentPrincipal
+    ) -> CasePublic:
         # the author is who is signed in, not a name typed in the body
-        return case_public(await service.add_note(
-            case_id, note.model_copy(update={"author": principal.key_id})))
+        return case_public(
+            await service.add_note(case_id, note.model_copy(update={"author": principal.key_id}))
+        )
 
     @router.post("/cases/{case_id}/resolve", response_model=CasePublic)
-    async def resolve(case_id: str, resolution: CaseResolve,
-                      principal: CurrentPrincipal) -> CasePublic:
+    async def resolve(
+        case_id: str, resolution: CaseResolve, principal: CurrentPrincipal
+    ) -> CasePublic:
         """Goodwill above the threshold needs a manager's credential; who resolved is
         the credential's key id, whatever the body says."""
-        if ((resolution.goodwill_points or 0) > goodwill_manager_threshold
-                and not principal.has_any({"manager"})):
-            raise ManagerNeeded(f"goodwill above {goodwill_manager_threshold} points needs "
-                                "a manager")
+        if (resolution.goodwill_points or 0) > goodwill_manager_threshold and not principal.has_any(
+            {"manager"}
+        ):
+            raise ManagerNeeded(
+                f"goodwill above {goodwill_manager_threshold} points needs a manager"
+            )
         acting = resolution.model_copy(update={"resolved_by": principal.key_id})
         return case_public(await service.resolve(case_id, acting))
 

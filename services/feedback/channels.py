@@ -20,6 +20,7 @@ from shared.mail import SmtpSender as SmtpTransport
 from .config import Settings
 from .messages import GuestMessage
 
+
 class MessageSender(Protocol):
     async def send(self, message: GuestMessage) -> None: ...
 
@@ -52,9 +53,15 @@ class FileSmsSender:
         self.path = Path(path)
 
     async def send(self, message: GuestMessage) -> None:
-        line = json.dumps({"message_id": message.message_id, "to": mask(message.to),
-                           "body": message.body, "at": datetime.now(UTC).isoformat()},
-                          ensure_ascii=False)
+        line = json.dumps(
+            {
+                "message_id": message.message_id,
+                "to": mask(message.to),
+                "body": message.body,
+                "at": datetime.now(UTC).isoformat(),
+            },
+            ensure_ascii=False,
+        )
         await asyncio.to_thread(self._append, line)
 
     def _append(self, line: str) -> None:

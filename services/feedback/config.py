@@ -6,7 +6,7 @@ from shared.settings import ServiceSettings
 
 class Settings(ServiceSettings, SmtpSettings):
     service_name: str = "feedback"
-    required_secrets = ('survey_link_secret',)
+    required_secrets = ("survey_link_secret",)
     http_port: int = 8004
     # Where guests open their survey; the response endpoint lives behind it.
     survey_base_url: str = "http://127.0.0.1:8004"
@@ -21,8 +21,12 @@ class Settings(ServiceSettings, SmtpSettings):
     survey_reminder_after_hours: float = Field(default=72.0, gt=0)
     # Cases: how long the owner has, by severity, before a manager is brought in; then
     # how long the manager has. Overridable as JSON, e.g. CASE_DEADLINE_HOURS='{"high": 2}'.
-    case_deadline_hours: dict[str, float] = {"critical": 1.0, "high": 4.0, "medium": 24.0,
-                                             "low": 72.0}
+    case_deadline_hours: dict[str, float] = {
+        "critical": 1.0,
+        "high": 4.0,
+        "medium": 24.0,
+        "low": 72.0,
+    }
     case_escalation_hours: float = Field(default=4.0, gt=0)
     case_escalation_manager: str = "duty-manager"
     # Who owns a case a survey opens: nobody at the desk heard it first, so guest relations.

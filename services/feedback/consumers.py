@@ -5,18 +5,27 @@ from __future__ import annotations
 from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
-from shared.events import (ComplaintRaised, GuestAnonymized, GuestContactCaptured,
-                           GuestCreated, GuestMerged, GuestRequestCompleted, GuestUpdated,
-                           StayCheckedIn,
-                           StayCheckedOut, SurveyResponseReceived)
+from shared.events import (
+    ComplaintRaised,
+    GuestAnonymized,
+    GuestContactCaptured,
+    GuestCreated,
+    GuestMerged,
+    GuestRequestCompleted,
+    GuestUpdated,
+    StayCheckedIn,
+    StayCheckedOut,
+    SurveyResponseReceived,
+)
 from shared.topology import CONSUMER_QUEUES
 
 from .request_notices import RequestNotices
 from .service import FeedbackService
 
 
-def register_consumers(broker: RabbitBroker, service: FeedbackService,
-                       request_notices: RequestNotices | None = None) -> None:
+def register_consumers(
+    broker: RabbitBroker, service: FeedbackService, request_notices: RequestNotices | None = None
+) -> None:
     stay_events, guest_profiles, complaints, survey_responses = CONSUMER_QUEUES["feedback"]
 
     stays = broker.subscriber(subscribed_queue(stay_events), title=stay_events.name)
@@ -27,6 +36,7 @@ def register_consumers(broker: RabbitBroker, service: FeedbackService,
         await service.survey_after_stay(event)
 
     if request_notices is not None:
+
         @stays(filter=of_type(GuestRequestCompleted.event_type))
         async def on_request_completed(event: GuestRequestCompleted) -> None:
             """What the guest asked for is done: they are told, once."""
@@ -68,8 +78,7 @@ def register_consumers(broker: RabbitBroker, service: FeedbackService,
         """A complaint taken at the desk: one case, owned by whoever took it."""
         await service.case_from_complaint(event)
 
-    responses = broker.subscriber(subscribed_queue(survey_responses),
-                                  title=survey_responses.name)
+    responses = broker.subscriber(subscribed_queue(survey_responses), title=survey_responses.name)
 
     @responses(filter=of_type(SurveyResponseReceived.event_type))
     async def on_survey_response(event: SurveyResponseReceived) -> None:

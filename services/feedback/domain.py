@@ -10,15 +10,25 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
-                      model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from shared.sensitive import refuse_sensitive_numbers, sensitive_numbers
 
 SURVEY_NAMESPACE = uuid.UUID("6f0b5a52-8f6e-4d0e-9a55-1f1c2b7e4a10")
 CASE_NAMESPACE = uuid.UUID("2b7d0c3e-5a41-4f7e-8a0e-7c1d9b3e6f22")
-RETRY_BACKOFF = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=5),
-                 timedelta(minutes=30))
+RETRY_BACKOFF = (
+    timedelta(seconds=5),
+    timedelta(seconds=30),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+)
 LANGUAGES = ("en", "zh")
 ERASED = "[erased]"
 
@@ -29,18 +39,24 @@ class Input(BaseModel):
 
 # --- surveys ------------------------------------------------------------------------
 
+
 class SurveyStatus(StrEnum):
-    PENDING = "pending"      # waiting to be sent (or for the guest's contact details)
-    SENDING = "sending"      # invitation claimed by a mailer under a lease
-    SENT = "sent"            # invited; the reminder is due at next_attempt_at
+    PENDING = "pending"  # waiting to be sent (or for the guest's contact details)
+    SENDING = "sending"  # invitation claimed by a mailer under a lease
+    SENT = "sent"  # invited; the reminder is due at next_attempt_at
     REMINDING = "reminding"  # reminder claimed by a mailer under a lease
-    REMINDED = "reminded"    # invited and reminded: nothing more goes out
+    REMINDED = "reminded"  # invited and reminded: nothing more goes out
     ANSWERED = "answered"
-    SKIPPED = "skipped"      # the guest withdrew survey consent: no message at all
+    SKIPPED = "skipped"  # the guest withdrew survey consent: no message at all
 
 
-ANSWERABLE = (SurveyStatus.PENDING, SurveyStatus.SENDING, SurveyStatus.SENT,
-              SurveyStatus.REMINDING, SurveyStatus.REMINDED)
+ANSWERABLE = (
+    SurveyStatus.PENDING,
+    SurveyStatus.SENDING,
+    SurveyStatus.SENT,
+    SurveyStatus.REMINDING,
+    SurveyStatus.REMINDED,
+)
 # The stage a mailer claims from, the status it holds while sending, and where it lands.
 INVITATION = (SurveyStatus.PENDING, SurveyStatus.SENDING, SurveyStatus.SENT)
 REMINDER = (SurveyStatus.SENT, SurveyStatus.REMINDING, SurveyStatus.REMINDED)
@@ -54,15 +70,17 @@ def survey_id_for_stay(stay_id: str) -> str:
 def survey_token(secret: str, survey_id: str) -> str:
     """The survey link's signature: only the hotel can make it, nothing to store, and a
     resent invitation carries the same link. Single use comes from the survey's status."""
-    return hmac.new(secret.encode(), survey_id.encode("utf-8", "replace"),
-                    hashlib.sha256).hexdigest()[:32]
+    return hmac.new(
+        secret.encode(), survey_id.encode("utf-8", "replace"), hashlib.sha256
+    ).hexdigest()[:32]
 
 
 def token_is_valid(secret: str, survey_id: str, token: str) -> bool:
     # As bytes: compare_digest refuses str with non-ASCII characters (a forged link may
     # carry any); a character UTF-8 cannot encode becomes "?", never a hex digit.
-    return hmac.compare_digest(survey_token(secret, survey_id).encode(),
-                               token.encode("utf-8", "replace"))
+    return hmac.compare_digest(
+        survey_token(secret, survey_id).encode(), token.encode("utf-8", "replace")
+    )
 
 
 def next_attempt_after(failures: int, now: datetime) -> datetime:
@@ -75,10 +93,10 @@ def language_of(contact: dict[str, Any] | None) -> str:
 
 
 class QuestionType(StrEnum):
-    NPS = "nps"          # 0-10, "how likely are you to recommend us"
-    RATING = "rating"    # 1-5, satisfaction
-    CHOICE = "choice"    # one of the options
-    TEXT = "text"        # free text
+    NPS = "nps"  # 0-10, "how likely are you to recommend us"
+    RATING = "rating"  # 1-5, satisfaction
+    CHOICE = "choice"  # one of the options
+    TEXT = "text"  # free text
 
 
 SCALES = {QuestionType.NPS: (0, 10), QuestionType.RATING: (1, 5)}
@@ -90,13 +108,12 @@ class QuestionIn(Input):
     type: QuestionType
     department: Slug = "overall"
     topic: Slug | None = None  # what a low score points at; the question id if unset
-    text: dict[Literal["en", "zh"], Annotated[str, StringConstraints(min_length=1,
-                                                                      max_length=500)]]
+    text: dict[Literal["en", "zh"], Annotated[str, StringConstraints(min_length=1, max_length=500)]]
     options: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = []
     required: bool = False
 
     @model_validator(mode="after")
-    def complete(self) -> "QuestionIn":
+    def complete(self) -> QuestionIn:
         missing = [language for language in LANGUAGES if language not in self.text]
         if missing:
             raise ValueError(f"question {self.question_id!r} needs its text in {missing}")
@@ -108,12 +125,13 @@ class QuestionIn(Input):
 
 
 class SurveyDesignCreate(Input):
-    title: dict[Literal["en", "zh"], Annotated[str, StringConstraints(min_length=1,
-                                                                       max_length=200)]]
+    title: dict[
+        Literal["en", "zh"], Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    ]
     questions: list[QuestionIn] = Field(min_length=1, max_length=40)
 
     @model_validator(mode="after")
-    def distinct_questions(self) -> "SurveyDesignCreate":
+    def distinct_questions(self) -> SurveyDesignCreate:
         ids = [question.question_id for question in self.questions]
         if len(ids) != len(set(ids)):
             raise ValueError("question ids must be distinct")
@@ -122,29 +140,66 @@ class SurveyDesignCreate(Input):
         return self
 
 
-def _question(question_id: str, kind: QuestionType, department: str, en: str, zh: str,
-              **extra: Any) -> dict[str, Any]:
-    return QuestionIn(question_id=question_id, type=kind, department=department,
-                      text={"en": en, "zh": zh}, **extra).model_dump(mode="json")
+def _question(
+    question_id: str, kind: QuestionType, department: str, en: str, zh: str, **extra: Any
+) -> dict[str, Any]:
+    return QuestionIn(
+        question_id=question_id,
+        type=kind,
+        department=department,
+        text={"en": en, "zh": zh},
+        **extra,
+    ).model_dump(mode="json")
 
 
 # Version 1 of every property's survey, until guest relations designs its own.
 DEFAULT_DESIGN = SurveyDesignCreate(
     title={"en": "How was your stay?", "zh": "您对本次入住满意吗?"},
     questions=[
-        _question("recommend", QuestionType.NPS, "overall",
-                  "How likely are you to recommend us to a friend? (0-10)",
-                  "您向朋友推荐我们酒店的可能性有多大?(0-10)", required=True),
-        _question("check_in", QuestionType.RATING, "front_office",
-                  "How satisfied were you with check-in? (1-5)", "您对入住登记满意吗?(1-5)"),
-        _question("room_cleanliness", QuestionType.RATING, "housekeeping",
-                  "How clean was your room? (1-5)", "您对客房清洁满意吗?(1-5)"),
-        _question("breakfast", QuestionType.RATING, "food_beverage",
-                  "How was breakfast? (1-5)", "您对早餐满意吗?(1-5)"),
-        _question("purpose", QuestionType.CHOICE, "overall", "Why did you travel?",
-                  "您此次出行的目的?", options=["business", "leisure", "other"]),
-        _question("comments", QuestionType.TEXT, "overall", "Anything else to tell us?",
-                  "还有什么想告诉我们的吗?"),
+        _question(
+            "recommend",
+            QuestionType.NPS,
+            "overall",
+            "How likely are you to recommend us to a friend? (0-10)",
+            "您向朋友推荐我们酒店的可能性有多大?(0-10)",
+            required=True,
+        ),
+        _question(
+            "check_in",
+            QuestionType.RATING,
+            "front_office",
+            "How satisfied were you with check-in? (1-5)",
+            "您对入住登记满意吗?(1-5)",
+        ),
+        _question(
+            "room_cleanliness",
+            QuestionType.RATING,
+            "housekeeping",
+            "How clean was your room? (1-5)",
+            "您对客房清洁满意吗?(1-5)",
+        ),
+        _question(
+            "breakfast",
+            QuestionType.RATING,
+            "food_beverage",
+            "How was breakfast? (1-5)",
+            "您对早餐满意吗?(1-5)",
+        ),
+        _question(
+            "purpose",
+            QuestionType.CHOICE,
+            "overall",
+            "Why did you travel?",
+            "您此次出行的目的?",
+            options=["business", "leisure", "other"],
+        ),
+        _question(
+            "comments",
+            QuestionType.TEXT,
+            "overall",
+            "Anything else to tell us?",
+            "还有什么想告诉我们的吗?",
+        ),
     ],
 ).model_dump(mode="json")
 
@@ -160,8 +215,7 @@ def checked_answers(questions: list[dict[str, Any]], answers: dict[str, Any]) ->
     nothing unknown, nothing required left out. All problems at once, or the answers as
     stored (each carries its question's type, department and topic for the analysis)."""
     by_id = {question["question_id"]: question for question in questions}
-    problems = [f"{key!r} is not a question of this survey" for key in answers
-                if key not in by_id]
+    problems = [f"{key!r} is not a question of this survey" for key in answers if key not in by_id]
     checked = []
     for question_id, question in by_id.items():
         value = answers.get(question_id)
@@ -183,12 +237,20 @@ def checked_answers(questions: list[dict[str, Any]], answers: dict[str, Any]) ->
             continue
         elif kind == QuestionType.TEXT and (found := sensitive_numbers(value)):
             # The kind of number only, never the value: this message reaches logs.
-            problems.append(f"{question_id!r} must not contain a {found[0]}; "
-                            "the hotel never asks for one in a survey")
+            problems.append(
+                f"{question_id!r} must not contain a {found[0]}; "
+                "the hotel never asks for one in a survey"
+            )
             continue
-        checked.append({"question_id": question_id, "type": kind.value,
-                        "department": question["department"],
-                        "topic": question.get("topic") or question_id, "value": value})
+        checked.append(
+            {
+                "question_id": question_id,
+                "type": kind.value,
+                "department": question["department"],
+                "topic": question.get("topic") or question_id,
+                "value": value,
+            }
+        )
     if not checked and not problems:
         problems.append("the response has no answers")
     if problems:
@@ -249,8 +311,9 @@ def grant_id_for_case(case_id: str) -> str:
     return str(uuid.uuid5(CASE_NAMESPACE, f"goodwill:{case_id}"))
 
 
-def case_deadline(severity: str, opened_at: datetime,
-                  hours_by_severity: dict[str, float]) -> datetime:
+def case_deadline(
+    severity: str, opened_at: datetime, hours_by_severity: dict[str, float]
+) -> datetime:
     return opened_at + timedelta(hours=hours_by_severity[severity])
 
 
@@ -263,14 +326,18 @@ def survey_case_severity(scores: dict[str, Any]) -> Severity:
 
 
 def low_scoring_topics(answers: list[dict[str, Any]]) -> list[str]:
-    return [a["topic"] for a in answers
-            if (a["type"] == QuestionType.NPS and a["value"] <= 6)
-            or (a["type"] == QuestionType.RATING and a["value"] <= 2)]
+    return [
+        a["topic"]
+        for a in answers
+        if (a["type"] == QuestionType.NPS and a["value"] <= 6)
+        or (a["type"] == QuestionType.RATING and a["value"] <= 2)
+    ]
 
 
 # Case descriptions, notes, resolutions: refused if they carry a card or ID number.
-Text = Annotated[str, Field(min_length=1, max_length=4000),
-                 AfterValidator(refuse_sensitive_numbers)]
+Text = Annotated[
+    str, Field(min_length=1, max_length=4000), AfterValidator(refuse_sensitive_numbers)
+]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 

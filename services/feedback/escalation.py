@@ -31,8 +31,14 @@ BATCH = 100
 class EscalationWorker(PollingWorker):
     name = "case-escalation"
 
-    def __init__(self, repository: FeedbackRepository, settings: Settings, *,
-                 events_written: Callable[[], None], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        repository: FeedbackRepository,
+        settings: Settings,
+        *,
+        events_written: Callable[[], None],
+        clock: Callable[[], datetime],
+    ) -> None:
         super().__init__(settings.case_worker_poll_seconds)
         self.repository = repository
         self.settings = settings
@@ -45,14 +51,29 @@ class EscalationWorker(PollingWorker):
         for case in await self.repository.late_cases(now, BATCH):
             manager = self.settings.case_escalation_manager
             due_at = now + timedelta(hours=self.settings.case_escalation_hours)
-            event = CaseEscalated.new(CaseEscalatedPayload(
-                case_id=case["_id"], guest_id=case["guest_id"], escalated_to=manager,
-                due_at=due_at), producer="feedback", property_id=case["property_id"],
-                correlation_id=case.get("correlation_id"))
-            if await self.repository.escalate(case["_id"], now, {
-                    "status": CaseStatus.ESCALATED.value, "escalated_to": manager,
-                    "escalated_at": now, "owner_due_at": case["due_at"], "due_at": due_at},
-                    push_outbox(event)):
+            event = CaseEscalated.new(
+                CaseEscalatedPayload(
+                    case_id=case["_id"],
+                    guest_id=case["guest_id"],
+                    escalated_to=manager,
+                    due_at=due_at,
+                ),
+                producer="feedback",
+                property_id=case["property_id"],
+                correlation_id=case.get("correlation_id"),
+            )
+            if await self.repository.escalate(
+                case["_id"],
+                now,
+                {
+                    "status": CaseStatus.ESCALATED.value,
+                    "escalated_to": manager,
+                    "escalated_at": now,
+                    "owner_due_at": case["due_at"],
+                    "due_at": due_at,
+                },
+                push_outbox(event),
+            ):
                 escalated += 1
                 CASES_ESCALATED.inc()
                 log.warning("case late: escalated", case_id=case["_id"], to=manager)

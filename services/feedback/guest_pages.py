@@ -25,37 +25,49 @@ TEMPLATES = templates_for(Path(__file__).parent / "templates")
 
 # The page's own words; the questions come in the guest's language from the design.
 WORDS: dict[str, dict[str, str]] = {
-    "en": {"submit": "Send my answers", "required": "required", "optional": "optional",
-           "answer_this": "Please answer this question.",
-           "whole_number": "Please choose a number from {low} to {high}.",
-           "one_of": "Please choose one of the options.",
-           "too_long": "Please keep this under 2000 characters.",
-           "fix": "Please check the answers marked below.",
-           "not_likely": "Not likely", "very_likely": "Very likely",
-           "poor": "Poor", "excellent": "Excellent",
-           "thanks_title": "Thank you!",
-           "thanks": "Your answers reached us. Thank you for staying with us.",
-           "used_title": "Already answered",
-           "used": "This survey has already been answered. Thank you!",
-           "invalid_title": "This link does not work",
-           "invalid": "This survey link is not valid or has expired. "
-                      "Please use the link in the e-mail we sent you.",
-           "rejected": "The hotel could not accept these answers: {detail}"},
-    "zh": {"submit": "提交我的回答", "required": "必答", "optional": "选答",
-           "answer_this": "请回答此问题。",
-           "whole_number": "请选择 {low} 到 {high} 之间的数字。",
-           "one_of": "请选择一个选项。",
-           "too_long": "请勿超过 2000 个字符。",
-           "fix": "请检查下面标出的回答。",
-           "not_likely": "不太可能", "very_likely": "非常可能",
-           "poor": "很差", "excellent": "非常好",
-           "thanks_title": "谢谢您!",
-           "thanks": "我们已收到您的回答。感谢您的入住。",
-           "used_title": "已回答",
-           "used": "此问卷已经回答过了。谢谢您!",
-           "invalid_title": "此链接无效",
-           "invalid": "此问卷链接无效或已过期。请使用我们发给您的邮件中的链接。",
-           "rejected": "酒店无法接受这些回答:{detail}"},
+    "en": {
+        "submit": "Send my answers",
+        "required": "required",
+        "optional": "optional",
+        "answer_this": "Please answer this question.",
+        "whole_number": "Please choose a number from {low} to {high}.",
+        "one_of": "Please choose one of the options.",
+        "too_long": "Please keep this under 2000 characters.",
+        "fix": "Please check the answers marked below.",
+        "not_likely": "Not likely",
+        "very_likely": "Very likely",
+        "poor": "Poor",
+        "excellent": "Excellent",
+        "thanks_title": "Thank you!",
+        "thanks": "Your answers reached us. Thank you for staying with us.",
+        "used_title": "Already answered",
+        "used": "This survey has already been answered. Thank you!",
+        "invalid_title": "This link does not work",
+        "invalid": "This survey link is not valid or has expired. "
+        "Please use the link in the e-mail we sent you.",
+        "rejected": "The hotel could not accept these answers: {detail}",
+    },
+    "zh": {
+        "submit": "提交我的回答",
+        "required": "必答",
+        "optional": "选答",
+        "answer_this": "请回答此问题。",
+        "whole_number": "请选择 {low} 到 {high} 之间的数字。",
+        "one_of": "请选择一个选项。",
+        "too_long": "请勿超过 2000 个字符。",
+        "fix": "请检查下面标出的回答。",
+        "not_likely": "不太可能",
+        "very_likely": "非常可能",
+        "poor": "很差",
+        "excellent": "非常好",
+        "thanks_title": "谢谢您!",
+        "thanks": "我们已收到您的回答。感谢您的入住。",
+        "used_title": "已回答",
+        "used": "此问卷已经回答过了。谢谢您!",
+        "invalid_title": "此链接无效",
+        "invalid": "此问卷链接无效或已过期。请使用我们发给您的邮件中的链接。",
+        "rejected": "酒店无法接受这些回答:{detail}",
+    },
 }
 
 
@@ -63,7 +75,9 @@ def wants_html(request: Request) -> bool:
     """A browser opening the link asks for text/html first; an app for JSON or anything."""
     accept = request.headers.get("accept", "")
     return "text/html" in accept and (
-        "application/json" not in accept or accept.index("text/html") < accept.index("application/json"))
+        "application/json" not in accept
+        or accept.index("text/html") < accept.index("application/json")
+    )
 
 
 def _language(request: Request) -> str:
@@ -72,8 +86,15 @@ def _language(request: Request) -> str:
 
 
 def _page(template: str, language: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return html(TEMPLATES, template, status, lang=language, words=WORDS[language],
-                static_root="/app/static", **context)
+    return html(
+        TEMPLATES,
+        template,
+        status,
+        lang=language,
+        words=WORDS[language],
+        static_root="/app/static",
+        **context,
+    )
 
 
 def _friendly(problem: Problem, language: str) -> HTMLResponse:
@@ -83,8 +104,9 @@ def _friendly(problem: Problem, language: str) -> HTMLResponse:
     return _page("feedback/guest_message.html", language, problem.status, kind="invalid")
 
 
-def field_errors(questions: list[dict[str, Any]], form: dict[str, str],
-                 words: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+def field_errors(
+    questions: list[dict[str, Any]], form: dict[str, str], words: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The answers as the API takes them (numbers as numbers), and a message in the
     guest's language for each question that needs another look."""
     answers: dict[str, Any] = {}
@@ -111,16 +133,31 @@ def field_errors(questions: list[dict[str, Any]], form: dict[str, str],
     return answers, errors
 
 
-def _form_page(survey: dict[str, Any], token: str, status: int = 200,
-               errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
-               rejected: str | None = None) -> HTMLResponse:
+def _form_page(
+    survey: dict[str, Any],
+    token: str,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    rejected: str | None = None,
+) -> HTMLResponse:
     language = survey["language"]
-    return _page("feedback/survey.html", language, status, survey=survey, token=token,
-                 errors=errors or {}, values=values or {}, scales=SCALES, rejected=rejected)
+    return _page(
+        "feedback/survey.html",
+        language,
+        status,
+        survey=survey,
+        token=token,
+        errors=errors or {},
+        values=values or {},
+        scales=SCALES,
+        rejected=rejected,
+    )
 
 
-async def survey_page(service: FeedbackService, request: Request, survey_id: str,
-                      token: str) -> HTMLResponse:
+async def survey_page(
+    service: FeedbackService, request: Request, survey_id: str, token: str
+) -> HTMLResponse:
     try:
         survey = await service.survey_form(survey_id, token)
     except Problem as problem:
@@ -142,8 +179,13 @@ async def submit_survey(service: FeedbackService, request: Request, survey_id: s
     try:
         await service.respond(survey_id, ResponseCreate(token=token, answers=answers))
     except InvalidAnswers as invalid:  # e.g. an ID number in a comment
-        return _form_page(survey, token, 422, values=form,
-                          rejected=words["rejected"].format(detail=invalid.detail))
+        return _form_page(
+            survey,
+            token,
+            422,
+            values=form,
+            rejected=words["rejected"].format(detail=invalid.detail),
+        )
     except Problem as problem:
         return _friendly(problem, survey["language"])
     return _page("feedback/guest_message.html", survey["language"], kind="thanks")

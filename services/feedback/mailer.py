@@ -25,14 +25,21 @@ from shared.worker import PollingWorker
 
 from .channels import MessageSender
 from .config import Settings
-from .domain import (INVITATION, REMINDER, SurveyStatus, language_of, next_attempt_after,
-                     survey_token)
+from .domain import (
+    INVITATION,
+    REMINDER,
+    SurveyStatus,
+    language_of,
+    next_attempt_after,
+    survey_token,
+)
 from .messages import case_result_message, guest_name, reachable, survey_message
 from .repository import FeedbackRepository
 
 log = get_logger(__name__)
-SURVEYS_MAILED = Counter("surveys_mailed_total", "Survey invitations and reminders sent",
-                         ["channel", "reminder"])
+SURVEYS_MAILED = Counter(
+    "surveys_mailed_total", "Survey invitations and reminders sent", ["channel", "reminder"]
+)
 MAIL_FAILURES = Counter("survey_mail_failures_total", "Guest messages the channel refused")
 CONTACT_RECHECK = timedelta(hours=1)
 Clock = Callable[[], datetime]
@@ -41,8 +48,15 @@ Clock = Callable[[], datetime]
 class SurveyMailer(PollingWorker):
     name = "survey-mailer"
 
-    def __init__(self, repository: FeedbackRepository, sender: MessageSender, settings: Settings,
-                 *, events_written: Callable[[], None], clock: Clock) -> None:
+    def __init__(
+        self,
+        repository: FeedbackRepository,
+        sender: MessageSender,
+        settings: Settings,
+        *,
+        events_written: Callable[[], None],
+        clock: Clock,
+    ) -> None:
         super().__init__(settings.mailer_poll_seconds)
         self.repository = repository
         self.sender = sender
@@ -58,65 +72,97 @@ class SurveyMailer(PollingWorker):
         for survey in await self.repository.due_surveys(now, self.settings.mailer_batch_size):
             stage = REMINDER if survey["status"] in REMINDER[:2] else INVITATION
             waiting, holding, _ = stage
-            claimed = await self.repository.claim(survey["_id"], waiting, holding, now,
-                                                  self.lease)
+            claimed = await self.repository.claim(survey["_id"], waiting, holding, now, self.lease)
             if claimed is not None and await self._send(claimed, stage, now):
                 sent += 1
         return sent
 
-    async def _send(self, survey: dict[str, Any], stage: tuple[SurveyStatus, ...],
-                    now: datetime) -> bool:
+    async def _send(
+        self, survey: dict[str, Any], stage: tuple[SurveyStatus, ...], now: datetime
+    ) -> bool:
         waiting, holding, done = stage
         reminder = stage is REMINDER
         contact = await self.repository.contact(survey["guest_id"])
         if contact and not contact.get("consents", {}).get("surveys", True):
             await self.repository.skip(survey["_id"], holding, "no survey consent", now)
-            log.info("survey skipped: the guest withdrew survey consent",
-                     survey_id=survey["_id"])
+            log.info("survey skipped: the guest withdrew survey consent", survey_id=survey["_id"])
             return False
         route = reachable(contact)
         if route is None:
             # The guest-profile event has not come yet; it wakes the survey when it does.
-            await self.repository.release(survey["_id"], holding, waiting,
-                                          next_attempt_at=now + CONTACT_RECHECK,
-                                          error="no e-mail address or phone for the guest yet",
-                                          failed=False, awaiting_contact=True)
+            await self.repository.release(
+                survey["_id"],
+                holding,
+                waiting,
+                next_attempt_at=now + CONTACT_RECHECK,
+                error="no e-mail address or phone for the guest yet",
+                failed=False,
+                awaiting_contact=True,
+            )
             return False
         channel, address = route
         language = language_of(contact)
-        link = (f"{self.settings.survey_base_url}/surveys/{survey['_id']}"
-                f"?token={survey_token(self.settings.survey_link_secret, survey['_id'])}")
+        link = (
+            f"{self.settings.survey_base_url}/surveys/{survey['_id']}"
+            f"?token={survey_token(self.settings.survey_link_secret, survey['_id'])}"
+        )
         message = survey_message(
-            survey_id=survey["_id"], channel=channel, to=address, language=language,
-            name=guest_name(contact, language), hotel=self.settings.hotel_name, link=link,
-            reminder=reminder)
+            survey_id=survey["_id"],
+            channel=channel,
+            to=address,
+            language=language,
+            name=guest_name(contact, language),
+            hotel=self.settings.hotel_name,
+            link=link,
+            reminder=reminder,
+        )
         try:
             await self.sender.send(message)
         except SEND_ERRORS as exc:
             MAIL_FAILURES.inc()
             failures = survey.get("failures", 0) + 1
-            await self.repository.release(survey["_id"], holding, waiting, failed=True,
-                                          error=type(exc).__name__,
-                                          next_attempt_at=next_attempt_after(failures, now))
-            log.warning("survey message failed; will retry", survey_id=survey["_id"],
-                        error=type(exc).__name__, failures=failures)
+            await self.repository.release(
+                survey["_id"],
+                holding,
+                waiting,
+                failed=True,
+                error=type(exc).__name__,
+                next_attempt_at=next_attempt_after(failures, now),
+            )
+            log.warning(
+                "survey message failed; will retry",
+                survey_id=survey["_id"],
+                error=type(exc).__name__,
+                failures=failures,
+            )
             return False
-        event = SurveySent.new(SurveySentPayload(
-            survey_id=survey["_id"], stay_id=survey["stay_id"], guest_id=survey["guest_id"],
-            channel=channel, reminder=reminder), producer="feedback",
-            property_id=survey["property_id"], correlation_id=survey.get("correlation_id"))
+        event = SurveySent.new(
+            SurveySentPayload(
+                survey_id=survey["_id"],
+                stay_id=survey["stay_id"],
+                guest_id=survey["guest_id"],
+                channel=channel,
+                reminder=reminder,
+            ),
+            producer="feedback",
+            property_id=survey["property_id"],
+            correlation_id=survey.get("correlation_id"),
+        )
         sent_at = self.clock()
         changes: dict[str, Any] = {"status": done.value, "failures": 0}
         if reminder:
             changes.update(reminded_at=sent_at, next_attempt_at=None)
         else:  # one reminder, due if the guest has not answered by then
-            changes.update(sent_at=sent_at, channel=channel, language=language,
-                           next_attempt_at=sent_at + self.reminder_after)
+            changes.update(
+                sent_at=sent_at,
+                channel=channel,
+                language=language,
+                next_attempt_at=sent_at + self.reminder_after,
+            )
         if await self.repository.mark_sent(survey["_id"], holding, changes, push_outbox(event)):
             self.events_written()
         SURVEYS_MAILED.labels(channel, str(reminder).lower()).inc()
-        log.info("survey message sent", survey_id=survey["_id"], channel=channel,
-                 reminder=reminder)
+        log.info("survey message sent", survey_id=survey["_id"], channel=channel, reminder=reminder)
         return True
 
 
@@ -126,8 +172,14 @@ class CaseResultMailer(PollingWorker):
 
     name = "case-result-mailer"
 
-    def __init__(self, repository: FeedbackRepository, sender: MessageSender, settings: Settings,
-                 *, clock: Clock) -> None:
+    def __init__(
+        self,
+        repository: FeedbackRepository,
+        sender: MessageSender,
+        settings: Settings,
+        *,
+        clock: Clock,
+    ) -> None:
         super().__init__(settings.mailer_poll_seconds)
         self.repository = repository
         self.sender = sender
@@ -148,28 +200,43 @@ class CaseResultMailer(PollingWorker):
         contact = await self.repository.contact(case["guest_id"])
         route = reachable(contact)
         if route is None:
-            await self.repository.notice_done(case["_id"], {
-                "guest_notice": "unreachable", "notice_next_attempt_at": None})
+            await self.repository.notice_done(
+                case["_id"], {"guest_notice": "unreachable", "notice_next_attempt_at": None}
+            )
             log.warning("case result not sent: no contact for the guest", case_id=case["_id"])
             return False
         channel, address = route
         language = language_of(contact)
         goodwill = case.get("goodwill") or {}
         message = case_result_message(
-            case_id=case["_id"], channel=channel, to=address, language=language,
-            name=guest_name(contact, language), hotel=self.settings.hotel_name,
-            resolution=case["resolution"], points=goodwill.get("points"),
-            voucher=goodwill.get("voucher"))
+            case_id=case["_id"],
+            channel=channel,
+            to=address,
+            language=language,
+            name=guest_name(contact, language),
+            hotel=self.settings.hotel_name,
+            resolution=case["resolution"],
+            points=goodwill.get("points"),
+            voucher=goodwill.get("voucher"),
+        )
         try:
             await self.sender.send(message)
         except SEND_ERRORS as exc:
             MAIL_FAILURES.inc()
             await self.repository.notice_retry(
-                case["_id"], next_attempt_after(case.get("notice_failures", 0) + 1, now),
-                type(exc).__name__)
+                case["_id"],
+                next_attempt_after(case.get("notice_failures", 0) + 1, now),
+                type(exc).__name__,
+            )
             return False
-        await self.repository.notice_done(case["_id"], {
-            "guest_notice": "sent", "notice_sent_at": self.clock(), "notice_channel": channel,
-            "notice_next_attempt_at": None})
+        await self.repository.notice_done(
+            case["_id"],
+            {
+                "guest_notice": "sent",
+                "notice_sent_at": self.clock(),
+                "notice_channel": channel,
+                "notice_next_attempt_at": None,
+            },
+        )
         log.info("case result sent to the guest", case_id=case["_id"], channel=channel)
         return True

@@ -18,29 +18,43 @@ from .request_notices import RequestNotices, RequestNoticeSender
 from .service import Clock, FeedbackService, utc_now
 
 
-def create_app(settings: Settings | None = None, sender: MessageSender | None = None,
-               clock: Clock = utc_now) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, sender: MessageSender | None = None, clock: Clock = utc_now
+) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     repository = FeedbackRepository(runtime.database)
-    sender = sender or ChannelSender(email=SmtpSender(settings),
-                                     sms=FileSmsSender(settings.sms_log_path))
-    mailer = SurveyMailer(repository, sender, settings, events_written=runtime.relay.wake,
-                          clock=clock)
+    sender = sender or ChannelSender(
+        email=SmtpSender(settings), sms=FileSmsSender(settings.sms_log_path)
+    )
+    mailer = SurveyMailer(
+        repository, sender, settings, events_written=runtime.relay.wake, clock=clock
+    )
     results = CaseResultMailer(repository, sender, settings, clock=clock)
-    escalation = EscalationWorker(repository, settings, events_written=runtime.relay.wake,
-                                  clock=clock)
-    service = FeedbackService(repository, settings, surveys_due=mailer.wake,
-                              notices_due=results.wake, events_written=runtime.relay.wake,
-                              clock=clock)
+    escalation = EscalationWorker(
+        repository, settings, events_written=runtime.relay.wake, clock=clock
+    )
+    service = FeedbackService(
+        repository,
+        settings,
+        surveys_due=mailer.wake,
+        notices_due=results.wake,
+        events_written=runtime.relay.wake,
+        clock=clock,
+    )
     notices = RequestNotices(repository, clock=clock, notices_due=lambda: told.wake())
     told = RequestNoticeSender(notices, sender, settings, clock=clock)
     register_consumers(runtime.broker, service, notices)
-    return create_service_app(runtime, title="Feedback service",
-                              routers=[feedback_router(service, settings.goodwill_manager_threshold),
-                                       feedback_pages(runtime)],
-                              prepare_database=service.prepare,
-                              workers=[mailer, results, escalation, told])
+    return create_service_app(
+        runtime,
+        title="Feedback service",
+        routers=[
+            feedback_router(service, settings.goodwill_manager_threshold),
+            feedback_pages(runtime),
+        ],
+        prepare_database=service.prepare,
+        workers=[mailer, results, escalation, told],
+    )
 
 
 if __name__ == "__main__":

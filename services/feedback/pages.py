@@ -35,29 +35,50 @@ def chart_series(weeks: list[dict[str, Any]], figure: str, label: str) -> str:
     points = [[week["week"], week[figure]] for week in weeks if week.get(figure) is not None]
     low = -100 if figure == "nps" else 0
     # "<" escaped: the JSON sits in a <script> block of the page
-    return json.dumps({"label": label, "min": low, "max": 100, "points": points}).replace("<", "\\u003c")
+    return json.dumps({"label": label, "min": low, "max": 100, "points": points}).replace(
+        "<", "\\u003c"
+    )
 
 
 def feedback_pages(runtime: Any) -> APIRouter:
-    pages = StaffPages(runtime, service="feedback", title="Guest relations",
-                       scopes=("feedback",), templates=TEMPLATES,
-                       nav=[(HOME, "Cases"), (f"{HOME}/satisfaction", "Satisfaction")])
+    pages = StaffPages(
+        runtime,
+        service="feedback",
+        title="Guest relations",
+        scopes=("feedback",),
+        templates=TEMPLATES,
+        nav=[(HOME, "Cases"), (f"{HOME}/satisfaction", "Satisfaction")],
+    )
 
     @pages.page("/feedback")
     async def cases(request: Request, session: StaffSession) -> Response:
         found: list[dict[str, Any]] = []
         for status in OPEN:
-            found += (await pages.fetch(request, session, "/cases",
-                                        {"status": status, "limit": 200}))["items"]
+            found += (
+                await pages.fetch(request, session, "/cases", {"status": status, "limit": 200})
+            )["items"]
         ordered = cases_in_order(found, datetime.now(UTC))
-        return pages.render(request, session, "feedback/cases.html", cases=ordered,
-                            overdue=sum(case["overdue"] for case in ordered))
+        return pages.render(
+            request,
+            session,
+            "feedback/cases.html",
+            cases=ordered,
+            overdue=sum(case["overdue"] for case in ordered),
+        )
 
     @pages.action("/feedback/cases/{case_id}/resolve")
     async def resolve(request: Request, session: StaffSession, form: dict[str, str]) -> Response:
         case_id = request.path_params["case_id"]
-        answer = await pages.api(request, session, "POST", f"/cases/{case_id}/resolve", json={
-            "resolution": form.get("resolution", ""), "resolved_by": session.principal.key_id})
+        answer = await pages.api(
+            request,
+            session,
+            "POST",
+            f"/cases/{case_id}/resolve",
+            json={
+                "resolution": form.get("resolution", ""),
+                "resolved_by": session.principal.key_id,
+            },
+        )
         if not answer.ok:
             return pages.error(request, session, answer.status, answer.detail)
         return pages.done(HOME, f"Case {case_id} resolved")
@@ -65,8 +86,13 @@ def feedback_pages(runtime: Any) -> APIRouter:
     @pages.page("/feedback/satisfaction")
     async def satisfaction(request: Request, session: StaffSession) -> Response:
         report = await pages.fetch(request, session, "/reports/satisfaction")
-        return pages.render(request, session, "feedback/satisfaction.html", report=report,
-                            nps_series=chart_series(report["weeks"], "nps", "NPS by week"),
-                            csat_series=chart_series(report["weeks"], "csat", "CSAT % by week"))
+        return pages.render(
+            request,
+            session,
+            "feedback/satisfaction.html",
+            report=report,
+            nps_series=chart_series(report["weeks"], "nps", "NPS by week"),
+            csat_series=chart_series(report["weeks"], "csat", "CSAT % by week"),
+        )
 
     return pages.router

@@ -19,8 +19,12 @@ HIDDEN = {"outbox": 0}
 
 def _due(waiting: SurveyStatus, holding: SurveyStatus, now: datetime) -> dict[str, Any]:
     """Due for a stage: waiting and its time has come, or held under a lease that expired."""
-    return {"$or": [{"status": waiting.value, "next_attempt_at": {"$lte": now}},
-                    {"status": holding.value, "lease_until": {"$lte": now}}]}
+    return {
+        "$or": [
+            {"status": waiting.value, "next_attempt_at": {"$lte": now}},
+            {"status": holding.value, "lease_until": {"$lte": now}},
+        ]
+    }
 
 
 class FeedbackRepository:
@@ -50,24 +54,28 @@ class FeedbackRepository:
 
     # --- contacts: the latest guest-profile event wins, whatever order they came in --
 
-    async def save_contact(self, guest_id: str, contact: dict[str, Any],
-                           as_of: datetime) -> bool:
+    async def save_contact(self, guest_id: str, contact: dict[str, Any], as_of: datetime) -> bool:
         try:
             result = await self.contacts.update_one(
                 {"_id": guest_id, "as_of": {"$not": {"$gte": as_of}}},
-                {"$set": {**contact, "as_of": as_of}}, upsert=True)
+                {"$set": {**contact, "as_of": as_of}},
+                upsert=True,
+            )
         except DuplicateKeyError:
             return False  # a newer profile is already stored
         return result.modified_count == 1 or result.upserted_id is not None
 
-    async def save_profile(self, guest_id: str, contact: dict[str, Any], version: int,
-                           as_of: datetime) -> bool:
+    async def save_profile(
+        self, guest_id: str, contact: dict[str, Any], version: int, as_of: datetime
+    ) -> bool:
         """The CRM's profile events carry their own order (version): no clock needed, and
         two changes in the same millisecond still land in order."""
         try:
             result = await self.contacts.update_one(
                 {"_id": guest_id, "profile_version": {"$not": {"$gte": version}}},
-                {"$set": {**contact, "profile_version": version, "as_of": as_of}}, upsert=True)
+                {"$set": {**contact, "profile_version": version, "as_of": as_of}},
+                upsert=True,
+            )
         except DuplicateKeyError:
             return False  # a newer profile is already stored
         return result.modified_count == 1 or result.upserted_id is not None
@@ -85,14 +93,17 @@ class FeedbackRepository:
             await self.stays.update_one(
                 {"_id": stay_id, "checked_out": {"$ne": True}},
                 {"$set": {"guest_id": guest_id, "room_number": room_number, "in_house": True}},
-                upsert=True)
+                upsert=True,
+            )
         except DuplicateKeyError:
             pass
 
     async def stay_checked_out(self, stay_id: str, guest_id: str) -> None:
         await self.stays.update_one(
             {"_id": stay_id},
-            {"$set": {"guest_id": guest_id, "in_house": False, "checked_out": True}}, upsert=True)
+            {"$set": {"guest_id": guest_id, "in_house": False, "checked_out": True}},
+            upsert=True,
+        )
 
     async def stay(self, stay_id: str) -> dict[str, Any] | None:
         return await self.stays.find_one({"_id": stay_id})
@@ -103,8 +114,12 @@ class FeedbackRepository:
     # --- survey designs: versioned, a survey keeps the version it was made with -------
 
     async def latest_design(self, property_id: str) -> dict[str, Any] | None:
-        found = await self.designs.find({"property_id": property_id}) \
-            .sort("version", -1).limit(1).to_list(1)
+        found = (
+            await self.designs.find({"property_id": property_id})
+            .sort("version", -1)
+            .limit(1)
+            .to_list(1)
+        )
         return found[0] if found else None
 
     async def design(self, property_id: str, version: int) -> dict[str, Any] | None:
@@ -114,8 +129,9 @@ class FeedbackRepository:
         return await insert_once(self.designs, design)
 
     async def find_designs(self, property_id: str) -> list[dict[str, Any]]:
-        return await self.designs.find({"property_id": property_id}).sort("version", 1) \
-            .to_list(None)
+        return (
+            await self.designs.find({"property_id": property_id}).sort("version", 1).to_list(None)
+        )
 
     # --- surveys ----------------------------------------------------------------------
 
@@ -126,72 +142,132 @@ class FeedbackRepository:
         return await self.surveys.find_one({"_id": survey_id}, HIDDEN)
 
     async def due_surveys(self, now: datetime, limit: int) -> list[dict[str, Any]]:
-        return await self.surveys.find(
-            {"$or": [_due(SurveyStatus.PENDING, SurveyStatus.SENDING, now),
-                     _due(SurveyStatus.SENT, SurveyStatus.REMINDING, now)]},
-            HIDDEN).sort("next_attempt_at", 1).to_list(limit)
+        return (
+            await self.surveys.find(
+                {
+                    "$or": [
+                        _due(SurveyStatus.PENDING, SurveyStatus.SENDING, now),
+                        _due(SurveyStatus.SENT, SurveyStatus.REMINDING, now),
+                    ]
+                },
+                HIDDEN,
+            )
+            .sort("next_attempt_at", 1)
+            .to_list(limit)
+        )
 
-    async def claim(self, survey_id: str, waiting: SurveyStatus, holding: SurveyStatus,
-                    now: datetime, lease: timedelta) -> dict | None:
+    async def claim(
+        self,
+        survey_id: str,
+        waiting: SurveyStatus,
+        holding: SurveyStatus,
+        now: datetime,
+        lease: timedelta,
+    ) -> dict | None:
         """Takes the survey for a send unless another mailer holds a live lease on it."""
         return await self.surveys.find_one_and_update(
             {"_id": survey_id, **_due(waiting, holding, now)},
             {"$set": {"status": holding.value, "lease_until": now + lease}},
-            projection=HIDDEN, return_document=ReturnDocument.AFTER)
+            projection=HIDDEN,
+            return_document=ReturnDocument.AFTER,
+        )
 
-    async def mark_sent(self, survey_id: str, holding: SurveyStatus, changes: dict[str, Any],
-                        outbox: dict[str, Any]) -> bool:
+    async def mark_sent(
+        self, survey_id: str, holding: SurveyStatus, changes: dict[str, Any], outbox: dict[str, Any]
+    ) -> bool:
         result = await self.surveys.update_one(
             {"_id": survey_id, "status": holding.value},
-            {"$set": {**changes, "lease_until": None}, "$push": outbox})
+            {"$set": {**changes, "lease_until": None}, "$push": outbox},
+        )
         return result.modified_count == 1
 
-    async def release(self, survey_id: str, holding: SurveyStatus, waiting: SurveyStatus, *,
-                      next_attempt_at: datetime, error: str | None, failed: bool,
-                      awaiting_contact: bool = False) -> None:
-        update: dict[str, Any] = {"$set": {"status": waiting.value, "lease_until": None,
-                                           "next_attempt_at": next_attempt_at,
-                                           "awaiting_contact": awaiting_contact,
-                                           "last_error": error}}
+    async def release(
+        self,
+        survey_id: str,
+        holding: SurveyStatus,
+        waiting: SurveyStatus,
+        *,
+        next_attempt_at: datetime,
+        error: str | None,
+        failed: bool,
+        awaiting_contact: bool = False,
+    ) -> None:
+        update: dict[str, Any] = {
+            "$set": {
+                "status": waiting.value,
+                "lease_until": None,
+                "next_attempt_at": next_attempt_at,
+                "awaiting_contact": awaiting_contact,
+                "last_error": error,
+            }
+        }
         if failed:
             update["$inc"] = {"failures": 1}
         await self.surveys.update_one({"_id": survey_id, "status": holding.value}, update)
 
-    async def skip(self, survey_id: str, holding: SurveyStatus, reason: str,
-                   now: datetime) -> None:
+    async def skip(self, survey_id: str, holding: SurveyStatus, reason: str, now: datetime) -> None:
         await self.surveys.update_one(
             {"_id": survey_id, "status": holding.value},
-            {"$set": {"status": SurveyStatus.SKIPPED.value, "skip_reason": reason,
-                      "skipped_at": now, "lease_until": None, "next_attempt_at": None}})
+            {
+                "$set": {
+                    "status": SurveyStatus.SKIPPED.value,
+                    "skip_reason": reason,
+                    "skipped_at": now,
+                    "lease_until": None,
+                    "next_attempt_at": None,
+                }
+            },
+        )
 
     async def wake_surveys_of(self, guest_id: str, now: datetime) -> None:
         """The guest's contact arrived: surveys waiting for it are due now."""
         await self.surveys.update_many(
-            {"guest_id": guest_id, "status": {"$in": ["pending", "sent"]},
-             "awaiting_contact": True},
-            {"$set": {"next_attempt_at": now, "awaiting_contact": False}})
+            {
+                "guest_id": guest_id,
+                "status": {"$in": ["pending", "sent"]},
+                "awaiting_contact": True,
+            },
+            {"$set": {"next_attempt_at": now, "awaiting_contact": False}},
+        )
 
-    async def record_response(self, survey_id: str, response: dict[str, Any], now: datetime,
-                              outbox: dict[str, Any]) -> dict | None:
+    async def record_response(
+        self, survey_id: str, response: dict[str, Any], now: datetime, outbox: dict[str, Any]
+    ) -> dict | None:
         """Single use: only a survey not yet answered takes a response."""
         return await self.surveys.find_one_and_update(
             {"_id": survey_id, "status": {"$in": [status.value for status in ANSWERABLE]}},
-            {"$set": {"status": SurveyStatus.ANSWERED.value, "answered_at": now,
-                      "response": response, "next_attempt_at": None, "lease_until": None},
-             "$push": outbox},
-            projection=HIDDEN, return_document=ReturnDocument.AFTER)
+            {
+                "$set": {
+                    "status": SurveyStatus.ANSWERED.value,
+                    "answered_at": now,
+                    "response": response,
+                    "next_attempt_at": None,
+                    "lease_until": None,
+                },
+                "$push": outbox,
+            },
+            projection=HIDDEN,
+            return_document=ReturnDocument.AFTER,
+        )
 
-    async def find_surveys(self, filters: dict[str, Any], limit: int,
-                           offset: int) -> tuple[int, list[dict[str, Any]]]:
+    async def find_surveys(
+        self, filters: dict[str, Any], limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
         total = await self.surveys.count_documents(filters)
-        items = await self.surveys.find(filters, {"outbox": 0, "response": 0}) \
-            .sort("created_at", 1).skip(offset).limit(limit).to_list(None)
+        items = (
+            await self.surveys.find(filters, {"outbox": 0, "response": 0})
+            .sort("created_at", 1)
+            .skip(offset)
+            .limit(limit)
+            .to_list(None)
+        )
         return total, items
 
     async def responses(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         return await self.surveys.find(
             {**filters, "status": SurveyStatus.ANSWERED.value},
-            {"response": 1, "answered_at": 1, "property_id": 1}).to_list(None)
+            {"response": 1, "answered_at": 1, "property_id": 1},
+        ).to_list(None)
 
     # --- cases ------------------------------------------------------------------------
 
@@ -201,59 +277,81 @@ class FeedbackRepository:
     async def case(self, case_id: str) -> dict[str, Any] | None:
         return await self.cases.find_one({"_id": case_id}, HIDDEN)
 
-    async def find_cases(self, filters: dict[str, Any], limit: int,
-                         offset: int) -> tuple[int, list[dict[str, Any]]]:
+    async def find_cases(
+        self, filters: dict[str, Any], limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
         total = await self.cases.count_documents(filters)
-        items = await self.cases.find(filters, HIDDEN).sort("opened_at", 1).skip(offset) \
-            .limit(limit).to_list(None)
+        items = (
+            await self.cases.find(filters, HIDDEN)
+            .sort("opened_at", 1)
+            .skip(offset)
+            .limit(limit)
+            .to_list(None)
+        )
         return total, items
 
     async def add_note(self, case_id: str, note: dict[str, Any]) -> dict | None:
         return await self.cases.find_one_and_update(
-            {"_id": case_id}, {"$push": {"notes": note}}, projection=HIDDEN,
-            return_document=ReturnDocument.AFTER)
+            {"_id": case_id},
+            {"$push": {"notes": note}},
+            projection=HIDDEN,
+            return_document=ReturnDocument.AFTER,
+        )
 
-    async def resolve(self, case_id: str, changes: dict[str, Any],
-                      outbox: dict[str, Any]) -> dict | None:
+    async def resolve(
+        self, case_id: str, changes: dict[str, Any], outbox: dict[str, Any]
+    ) -> dict | None:
         """Resolves once: a second resolve (or a race) finds the guard false."""
         return await self.cases.find_one_and_update(
             {"_id": case_id, "status": {"$ne": CaseStatus.RESOLVED.value}},
-            {"$set": changes, "$push": outbox}, projection=HIDDEN,
-            return_document=ReturnDocument.AFTER)
+            {"$set": changes, "$push": outbox},
+            projection=HIDDEN,
+            return_document=ReturnDocument.AFTER,
+        )
 
     async def late_cases(self, now: datetime, limit: int) -> list[dict[str, Any]]:
-        return await self.cases.find(
-            {"status": CaseStatus.OPEN.value, "due_at": {"$lte": now}}, HIDDEN) \
-            .sort("due_at", 1).to_list(limit)
+        return (
+            await self.cases.find(
+                {"status": CaseStatus.OPEN.value, "due_at": {"$lte": now}}, HIDDEN
+            )
+            .sort("due_at", 1)
+            .to_list(limit)
+        )
 
-    async def escalate(self, case_id: str, now: datetime, changes: dict[str, Any],
-                       outbox: dict[str, Any]) -> bool:
+    async def escalate(
+        self, case_id: str, now: datetime, changes: dict[str, Any], outbox: dict[str, Any]
+    ) -> bool:
         """Exactly once: only an open case past its deadline moves to escalated."""
         result = await self.cases.update_one(
             {"_id": case_id, "status": CaseStatus.OPEN.value, "due_at": {"$lte": now}},
-            {"$set": changes, "$push": outbox})
+            {"$set": changes, "$push": outbox},
+        )
         return result.modified_count == 1
 
     async def notices_due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         return await self.cases.find(
-            {"guest_notice": "pending", "notice_next_attempt_at": {"$lte": now}}, HIDDEN) \
-            .to_list(limit)
+            {"guest_notice": "pending", "notice_next_attempt_at": {"$lte": now}}, HIDDEN
+        ).to_list(limit)
 
     async def claim_notice(self, case_id: str, now: datetime, lease: timedelta) -> dict | None:
         return await self.cases.find_one_and_update(
             {"_id": case_id, "guest_notice": "pending", "notice_next_attempt_at": {"$lte": now}},
-            {"$set": {"notice_next_attempt_at": now + lease}}, projection=HIDDEN,
-            return_document=ReturnDocument.AFTER)
+            {"$set": {"notice_next_attempt_at": now + lease}},
+            projection=HIDDEN,
+            return_document=ReturnDocument.AFTER,
+        )
 
     async def notice_done(self, case_id: str, changes: dict[str, Any]) -> None:
-        await self.cases.update_one({"_id": case_id, "guest_notice": "pending"},
-                                    {"$set": changes})
+        await self.cases.update_one({"_id": case_id, "guest_notice": "pending"}, {"$set": changes})
 
     async def notice_retry(self, case_id: str, next_attempt_at: datetime, error: str) -> None:
         await self.cases.update_one(
             {"_id": case_id, "guest_notice": "pending"},
-            {"$set": {"notice_next_attempt_at": next_attempt_at, "notice_error": error},
-             "$inc": {"notice_failures": 1}})
+            {
+                "$set": {"notice_next_attempt_at": next_attempt_at, "notice_error": error},
+                "$inc": {"notice_failures": 1},
+            },
+        )
 
     # --- guests merged or erased ------------------------------------------------------
 
@@ -261,12 +359,13 @@ class FeedbackRepository:
         """Events that still name a merged-away id (a checkout published before the merge
         reached the desk) are filed under the survivor."""
         for old_id in old_ids:
-            await self.merged_ids.update_one({"_id": old_id},
-                                             {"$set": {"surviving_guest_id": surviving_id}},
-                                             upsert=True)
+            await self.merged_ids.update_one(
+                {"_id": old_id}, {"$set": {"surviving_guest_id": surviving_id}}, upsert=True
+            )
         # whoever was merged into an old id now belongs to the new survivor
-        await self.merged_ids.update_many({"surviving_guest_id": {"$in": old_ids}},
-                                          {"$set": {"surviving_guest_id": surviving_id}})
+        await self.merged_ids.update_many(
+            {"surviving_guest_id": {"$in": old_ids}}, {"$set": {"surviving_guest_id": surviving_id}}
+        )
 
     async def current_guest_id(self, guest_id: str) -> str:
         merged = await self.merged_ids.find_one({"_id": guest_id})
@@ -274,13 +373,18 @@ class FeedbackRepository:
 
     async def repoint_guest(self, old_ids: list[str], surviving_id: str) -> None:
         for collection in (self.surveys, self.cases, self.stays):
-            await collection.update_many({"guest_id": {"$in": old_ids}},
-                                         {"$set": {"guest_id": surviving_id}})
+            await collection.update_many(
+                {"guest_id": {"$in": old_ids}}, {"$set": {"guest_id": surviving_id}}
+            )
 
     async def documents_of(self, collection: str, guest_ids: list[str]) -> list[dict]:
-        return await getattr(self, collection).find(
-            {"guest_id": {"$in": guest_ids}}, HIDDEN).to_list(None)
+        return (
+            await getattr(self, collection)
+            .find({"guest_id": {"$in": guest_ids}}, HIDDEN)
+            .to_list(None)
+        )
 
-    async def replace_fields(self, collection: str, document_id: str,
-                             changes: dict[str, Any]) -> None:
+    async def replace_fields(
+        self, collection: str, document_id: str, changes: dict[str, Any]
+    ) -> None:
         await getattr(self, collection).update_one({"_id": document_id}, {"$set": changes})

@@ -30,19 +30,30 @@ from .repository import FeedbackRepository
 log = get_logger(__name__)
 
 
-def request_done_message(notice: dict[str, Any], channel: str, to: str, name: str,
-                         hotel: str) -> GuestMessage:
+def request_done_message(
+    notice: dict[str, Any], channel: str, to: str, name: str, hotel: str
+) -> GuestMessage:
     if channel == "sms":
         body = f"{hotel}: {notice['message']}"
     else:
         body = f"Dear {name},\n\n{notice['message']}\n\nReception, {hotel}\n"
-    return GuestMessage(message_id=f"request-{notice['_id']}-done", channel=channel,  # type: ignore[arg-type]
-                        to=to, subject=f"{hotel}: your request", body=body)
+    return GuestMessage(
+        message_id=f"request-{notice['_id']}-done",
+        channel=channel,  # type: ignore[arg-type]
+        to=to,
+        subject=f"{hotel}: your request",
+        body=body,
+    )
 
 
 class RequestNotices:
-    def __init__(self, repository: FeedbackRepository, *, clock: Callable[[], datetime],
-                 notices_due: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        repository: FeedbackRepository,
+        *,
+        clock: Callable[[], datetime],
+        notices_due: Callable[[], None],
+    ) -> None:
         self.collection = repository.request_notices
         self.repository = repository
         self.clock = clock
@@ -51,11 +62,18 @@ class RequestNotices:
     async def record(self, event: GuestRequestCompleted) -> bool:
         done = event.payload
         try:
-            await self.collection.insert_one({
-                "_id": done.request_id, "guest_id":
-                await self.repository.current_guest_id(done.guest_id),
-                "stay_id": done.stay_id, "kind": done.kind, "message": done.message,
-                "status": "pending", "next_attempt_at": self.clock(), "failures": 0})
+            await self.collection.insert_one(
+                {
+                    "_id": done.request_id,
+                    "guest_id": await self.repository.current_guest_id(done.guest_id),
+                    "stay_id": done.stay_id,
+                    "kind": done.kind,
+                    "message": done.message,
+                    "status": "pending",
+                    "next_attempt_at": self.clock(),
+                    "failures": 0,
+                }
+            )
         except DuplicateKeyError:
             return False  # told already (or being told)
         self.notices_due()
@@ -65,8 +83,14 @@ class RequestNotices:
 class RequestNoticeSender(PollingWorker):
     name = "request-notices"
 
-    def __init__(self, notices: RequestNotices, sender: MessageSender, settings: Settings,
-                 *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        notices: RequestNotices,
+        sender: MessageSender,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
         super().__init__(settings.mailer_poll_seconds)
         self.notices = notices
         self.sender = sender
@@ -82,10 +106,15 @@ class RequestNoticeSender(PollingWorker):
 
     async def _claim(self, now: datetime) -> dict[str, Any] | None:
         return await self.notices.collection.find_one_and_update(
-            {"$or": [{"status": "pending", "next_attempt_at": {"$lte": now}},
-                     {"status": "sending", "lease_until": {"$lte": now}}]},
+            {
+                "$or": [
+                    {"status": "pending", "next_attempt_at": {"$lte": now}},
+                    {"status": "sending", "lease_until": {"$lte": now}},
+                ]
+            },
             {"$set": {"status": "sending", "lease_until": now + self.lease}},
-            return_document=ReturnDocument.AFTER)
+            return_document=ReturnDocument.AFTER,
+        )
 
     async def _send(self, notice: dict[str, Any]) -> int:
         contact = await self.notices.repository.contact(notice["guest_id"])
@@ -95,23 +124,28 @@ class RequestNoticeSender(PollingWorker):
             return 0
         channel, address = route
         language = language_of(contact)
-        message = request_done_message(notice, channel, address,
-                                       guest_name(contact, language), self.settings.hotel_name)
+        message = request_done_message(
+            notice, channel, address, guest_name(contact, language), self.settings.hotel_name
+        )
         try:
             await self.sender.send(message)
         except SEND_ERRORS as exc:
             failures = notice.get("failures", 0) + 1
-            await self._finish(notice, {"status": "pending", "failures": failures,
-                                        "last_error": type(exc).__name__,
-                                        "next_attempt_at": next_attempt_after(failures,
-                                                                              self.clock())})
+            await self._finish(
+                notice,
+                {
+                    "status": "pending",
+                    "failures": failures,
+                    "last_error": type(exc).__name__,
+                    "next_attempt_at": next_attempt_after(failures, self.clock()),
+                },
+            )
             return 0
-        await self._finish(notice, {"status": "sent", "sent_at": self.clock(),
-                                    "channel": channel})
+        await self._finish(notice, {"status": "sent", "sent_at": self.clock(), "channel": channel})
         log.info("guest told the request is done", request_id=notice["_id"], channel=channel)
         return 1
 
     async def _finish(self, notice: dict[str, Any], fields: dict[str, Any]) -> None:
         await self.notices.collection.update_one(
-            {"_id": notice["_id"], "status": "sending"},
-            {"$set": {**fields, "lease_until": None}})
+            {"_id": notice["_id"], "status": "sending"}, {"$set": {**fields, "lease_until": None}}
+        )

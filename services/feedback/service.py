@@ -11,22 +11,54 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.events import (CaseOpened, CaseOpenedPayload, CaseResolved, CaseResolvedPayload,
-                           ComplaintRaised, GoodwillGranted, GoodwillGrantedPayload,
-                           GuestAnonymized, GuestContactCaptured, GuestCreated, GuestMerged,
-                           GuestUpdated, StayCheckedIn, StayCheckedOut, SurveyResponseReceived,
-                           SurveyResponseReceivedPayload)
+from shared.events import (
+    CaseOpened,
+    CaseOpenedPayload,
+    CaseResolved,
+    CaseResolvedPayload,
+    ComplaintRaised,
+    GoodwillGranted,
+    GoodwillGrantedPayload,
+    GuestAnonymized,
+    GuestContactCaptured,
+    GuestCreated,
+    GuestMerged,
+    GuestUpdated,
+    StayCheckedIn,
+    StayCheckedOut,
+    SurveyResponseReceived,
+    SurveyResponseReceivedPayload,
+)
 from shared.logging import current_correlation_id, get_logger
 from shared.outbox import push_outbox, with_outbox
 from shared.problems import Conflict, NotFound, Problem, Unprocessable
 
 from .analysis import satisfaction_report
 from .config import Settings
-from .domain import (ANSWERABLE, DEFAULT_DESIGN, ERASED, AnswersInvalid, CaseCreate,
-                     CaseNoteCreate, CaseResolve, CaseStatus, QuestionType, ResponseCreate, SurveyDesignCreate,
-                     SurveyStatus, case_deadline, case_id_for, checked_answers,
-                     grant_id_for_case, language_of, low_scoring_topics, response_scores,
-                     survey_case_severity, survey_id_for_stay, token_is_valid)
+from .domain import (
+    ANSWERABLE,
+    DEFAULT_DESIGN,
+    ERASED,
+    AnswersInvalid,
+    CaseCreate,
+    CaseNoteCreate,
+    CaseResolve,
+    CaseStatus,
+    QuestionType,
+    ResponseCreate,
+    SurveyDesignCreate,
+    SurveyStatus,
+    case_deadline,
+    case_id_for,
+    checked_answers,
+    grant_id_for_case,
+    language_of,
+    low_scoring_topics,
+    response_scores,
+    survey_case_severity,
+    survey_id_for_stay,
+    token_is_valid,
+)
 from .messages import reachable
 from .repository import FeedbackRepository
 
@@ -54,9 +86,16 @@ class InvalidAnswers(Unprocessable):
 
 
 class FeedbackService:
-    def __init__(self, repository: FeedbackRepository, settings: Settings, *,
-                 surveys_due: Callable[[], None], notices_due: Callable[[], None],
-                 events_written: Callable[[], None], clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        repository: FeedbackRepository,
+        settings: Settings,
+        *,
+        surveys_due: Callable[[], None],
+        notices_due: Callable[[], None],
+        events_written: Callable[[], None],
+        clock: Clock = utc_now,
+    ) -> None:
         self.repository = repository
         self.settings = settings
         self.surveys_due = surveys_due
@@ -66,8 +105,9 @@ class FeedbackService:
 
     async def prepare(self) -> None:
         await self.repository.prepare()
-        await self.repository.add_design_once(self._design_document(
-            self.settings.property_id, 1, DEFAULT_DESIGN))
+        await self.repository.add_design_once(
+            self._design_document(self.settings.property_id, 1, DEFAULT_DESIGN)
+        )
 
     # --- stays and guests, from other departments' events ---------------------------
 
@@ -77,20 +117,22 @@ class FeedbackService:
         await self.repository.stay_checked_out(stay.stay_id, guest_id)
         design = await self.repository.latest_design(event.property_id)
         now = self.clock()
-        created = await self.repository.add_survey_once({
-            "_id": survey_id_for_stay(stay.stay_id),
-            "stay_id": stay.stay_id,
-            "guest_id": guest_id,
-            "property_id": event.property_id,
-            # The version the guest will answer, whatever is designed after this.
-            "design_version": design["version"] if design else 1,
-            "status": SurveyStatus.PENDING.value,
-            "next_attempt_at": now,
-            "failures": 0,
-            "correlation_id": event.correlation_id,
-            "source_event_id": str(event.event_id),
-            "created_at": now,
-        })
+        created = await self.repository.add_survey_once(
+            {
+                "_id": survey_id_for_stay(stay.stay_id),
+                "stay_id": stay.stay_id,
+                "guest_id": guest_id,
+                "property_id": event.property_id,
+                # The version the guest will answer, whatever is designed after this.
+                "design_version": design["version"] if design else 1,
+                "status": SurveyStatus.PENDING.value,
+                "next_attempt_at": now,
+                "failures": 0,
+                "correlation_id": event.correlation_id,
+                "source_event_id": str(event.event_id),
+                "created_at": now,
+            }
+        )
         if created:
             log.info("survey created", stay_id=stay.stay_id)
             self.surveys_due()
@@ -101,23 +143,40 @@ class FeedbackService:
 
     async def record_contact(self, event: GuestContactCaptured) -> None:
         guest = event.payload
-        await self._save_contact(guest.guest_id, event.occurred_at, {
-            "first_name": guest.first_name, "last_name": guest.last_name,
-            "email": guest.email, "phone": guest.phone, "language": guest.language})
+        await self._save_contact(
+            guest.guest_id,
+            event.occurred_at,
+            {
+                "first_name": guest.first_name,
+                "last_name": guest.last_name,
+                "email": guest.email,
+                "phone": guest.phone,
+                "language": guest.language,
+            },
+        )
 
     async def record_profile(self, event: GuestCreated | GuestUpdated) -> None:
         """The CRM's profile: contact details, language and the guest's consents."""
         guest = event.payload
-        saved = await self.repository.save_profile(guest.guest_id, {
-            "first_name": guest.first_name, "last_name": guest.last_name,
-            "email": guest.email, "phone": guest.phone, "language": guest.language,
-            "consents": guest.consents.model_dump()}, guest.version, event.occurred_at)
+        saved = await self.repository.save_profile(
+            guest.guest_id,
+            {
+                "first_name": guest.first_name,
+                "last_name": guest.last_name,
+                "email": guest.email,
+                "phone": guest.phone,
+                "language": guest.language,
+                "consents": guest.consents.model_dump(),
+            },
+            guest.version,
+            event.occurred_at,
+        )
         await self._contact_changed(guest.guest_id, saved)
 
-    async def _save_contact(self, guest_id: str, as_of: datetime,
-                            contact: dict[str, Any]) -> None:
+    async def _save_contact(self, guest_id: str, as_of: datetime, contact: dict[str, Any]) -> None:
         await self._contact_changed(
-            guest_id, await self.repository.save_contact(guest_id, contact, as_of=as_of))
+            guest_id, await self.repository.save_contact(guest_id, contact, as_of=as_of)
+        )
 
     async def _contact_changed(self, guest_id: str, saved: bool) -> None:
         if saved:
@@ -152,30 +211,47 @@ class FeedbackService:
             if survey.get("response"):
                 changes["response.answers"] = [
                     {**a, "value": ERASED} if a["type"] == QuestionType.TEXT else a
-                    for a in survey["response"]["answers"]]
+                    for a in survey["response"]["answers"]
+                ]
             if survey["status"] in (SurveyStatus.PENDING, SurveyStatus.SENT):
-                changes.update(status=SurveyStatus.SKIPPED.value, skip_reason="guest erased",
-                               next_attempt_at=None)
+                changes.update(
+                    status=SurveyStatus.SKIPPED.value,
+                    skip_reason="guest erased",
+                    next_attempt_at=None,
+                )
             await self.repository.replace_fields("surveys", survey["_id"], changes)
         for case in await self.repository.documents_of("cases", guest_ids):
-            await self.repository.replace_fields("cases", case["_id"], {
-                "description": ERASED, "erased": True,
-                "notes": [{**note, "text": ERASED} for note in case.get("notes", [])]})
+            await self.repository.replace_fields(
+                "cases",
+                case["_id"],
+                {
+                    "description": ERASED,
+                    "erased": True,
+                    "notes": [{**note, "text": ERASED} for note in case.get("notes", [])],
+                },
+            )
         log.info("guest erased from feedback", guests=len(guest_ids))
 
     # --- survey design ---------------------------------------------------------------
 
-    def _design_document(self, property_id: str, version: int,
-                         design: dict[str, Any]) -> dict[str, Any]:
-        return {"_id": f"{property_id}:{version}", "property_id": property_id,
-                "version": version, **design, "created_at": self.clock()}
+    def _design_document(
+        self, property_id: str, version: int, design: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "_id": f"{property_id}:{version}",
+            "property_id": property_id,
+            "version": version,
+            **design,
+            "created_at": self.clock(),
+        }
 
     async def add_design(self, design: SurveyDesignCreate) -> dict[str, Any]:
         """A new version; surveys made before it keep the one they were made with."""
         property_id = self.settings.property_id
         latest = await self.repository.latest_design(property_id)
-        document = self._design_document(property_id, (latest["version"] if latest else 0) + 1,
-                                         design.model_dump(mode="json"))
+        document = self._design_document(
+            property_id, (latest["version"] if latest else 0) + 1, design.model_dump(mode="json")
+        )
         if not await self.repository.add_design_once(document):
             raise Conflict("another version was designed at the same moment; try again")
         return document
@@ -210,11 +286,22 @@ class FeedbackService:
             raise SurveyAlreadyAnswered("this survey has already been answered, thank you")
         design = await self._design_of(survey)
         language = language_of(await self.repository.contact(survey["guest_id"]))
-        return {"survey_id": survey_id, "design_version": survey.get("design_version", 1),
-                "language": language, "title": design["title"][language],
-                "questions": [{"question_id": q["question_id"], "type": q["type"],
-                               "text": q["text"][language], "options": q["options"],
-                               "required": q["required"]} for q in design["questions"]]}
+        return {
+            "survey_id": survey_id,
+            "design_version": survey.get("design_version", 1),
+            "language": language,
+            "title": design["title"][language],
+            "questions": [
+                {
+                    "question_id": q["question_id"],
+                    "type": q["type"],
+                    "text": q["text"][language],
+                    "options": q["options"],
+                    "required": q["required"],
+                }
+                for q in design["questions"]
+            ],
+        }
 
     async def respond(self, survey_id: str, response: ResponseCreate) -> dict[str, Any]:
         survey = await self._authorised_survey(survey_id, response.token)
@@ -223,19 +310,27 @@ class FeedbackService:
         if survey["status"] not in ANSWERABLE:
             raise Conflict("this survey is closed")
         try:
-            answers = checked_answers((await self._design_of(survey))["questions"],
-                                      response.answers)
+            answers = checked_answers(
+                (await self._design_of(survey))["questions"], response.answers
+            )
         except AnswersInvalid as invalid:
             raise InvalidAnswers(str(invalid), errors=invalid.problems) from None
         scores = response_scores(answers)
         now = self.clock()
-        event = SurveyResponseReceived.new(SurveyResponseReceivedPayload(
-            survey_id=survey_id, stay_id=survey["stay_id"], guest_id=survey["guest_id"],
-            **scores), producer=PRODUCER, property_id=survey["property_id"],
-            correlation_id=survey.get("correlation_id"))
+        event = SurveyResponseReceived.new(
+            SurveyResponseReceivedPayload(
+                survey_id=survey_id,
+                stay_id=survey["stay_id"],
+                guest_id=survey["guest_id"],
+                **scores,
+            ),
+            producer=PRODUCER,
+            property_id=survey["property_id"],
+            correlation_id=survey.get("correlation_id"),
+        )
         saved = await self.repository.record_response(
-            survey_id, {"answers": answers, "received_at": now, **scores}, now,
-            push_outbox(event))
+            survey_id, {"answers": answers, "received_at": now, **scores}, now, push_outbox(event)
+        )
         if saved is None:  # answered meanwhile, through another request
             raise SurveyAlreadyAnswered("this survey has already been answered")
         self.events_written()
@@ -244,44 +339,94 @@ class FeedbackService:
 
     # --- cases -----------------------------------------------------------------------
 
-    async def _open_case(self, case_id: str, *, property_id: str, guest_id: str,
-                         stay_id: str | None, category: str, severity: str, source: str,
-                         description: str, owner: str, correlation: dict[str, Any],
-                         **extra: Any) -> bool:
-        stay = await (self.repository.stay(stay_id) if stay_id
-                      else self.repository.in_house_stay_of(guest_id))
+    async def _open_case(
+        self,
+        case_id: str,
+        *,
+        property_id: str,
+        guest_id: str,
+        stay_id: str | None,
+        category: str,
+        severity: str,
+        source: str,
+        description: str,
+        owner: str,
+        correlation: dict[str, Any],
+        **extra: Any,
+    ) -> bool:
+        stay = await (
+            self.repository.stay(stay_id) if stay_id else self.repository.in_house_stay_of(guest_id)
+        )
         in_house = bool(stay and stay.get("in_house")) and source != "survey"
         if stay and not stay_id and in_house:
             stay_id = stay["_id"]
         now = self.clock()
         due_at = case_deadline(severity, now, self.settings.case_deadline_hours)
-        event = CaseOpened.new(CaseOpenedPayload(
-            case_id=case_id, guest_id=guest_id, stay_id=stay_id, category=category,
-            severity=severity, source=source, owner=owner, due_at=due_at, in_house=in_house),
-            producer=PRODUCER, property_id=property_id, **correlation)
-        created = await self.repository.add_case_once(with_outbox({
-            "_id": case_id, "property_id": property_id, "guest_id": guest_id,
-            "stay_id": stay_id, "category": category, "severity": severity, "source": source,
-            "description": description, "owner": owner, "status": CaseStatus.OPEN.value,
-            "in_house": in_house, "opened_at": now, "due_at": due_at, "notes": [],
-            "correlation_id": event.correlation_id, **extra,
-        }, event))
+        event = CaseOpened.new(
+            CaseOpenedPayload(
+                case_id=case_id,
+                guest_id=guest_id,
+                stay_id=stay_id,
+                category=category,
+                severity=severity,
+                source=source,
+                owner=owner,
+                due_at=due_at,
+                in_house=in_house,
+            ),
+            producer=PRODUCER,
+            property_id=property_id,
+            **correlation,
+        )
+        created = await self.repository.add_case_once(
+            with_outbox(
+                {
+                    "_id": case_id,
+                    "property_id": property_id,
+                    "guest_id": guest_id,
+                    "stay_id": stay_id,
+                    "category": category,
+                    "severity": severity,
+                    "source": source,
+                    "description": description,
+                    "owner": owner,
+                    "status": CaseStatus.OPEN.value,
+                    "in_house": in_house,
+                    "opened_at": now,
+                    "due_at": due_at,
+                    "notes": [],
+                    "correlation_id": event.correlation_id,
+                    **extra,
+                },
+                event,
+            )
+        )
         if created:
             self.events_written()
-            log.info("case opened", case_id=case_id, source=source, severity=severity,
-                     in_house=in_house)
+            log.info(
+                "case opened", case_id=case_id, source=source, severity=severity, in_house=in_house
+            )
         return created
 
     async def case_from_complaint(self, event: ComplaintRaised) -> None:
         complaint = event.payload
         await self._open_case(
-            case_id_for("complaint", complaint.complaint_id), property_id=event.property_id,
-            guest_id=complaint.guest_id, stay_id=complaint.stay_id,
-            category=complaint.category, severity=complaint.severity,
-            source=complaint.channel, description=complaint.description,
-            owner=complaint.taken_by, correlation={"correlation_id": event.correlation_id,
-                                                   "causation_id": str(event.event_id)},
-            complaint_id=complaint.complaint_id, room_number=complaint.room_number)
+            case_id_for("complaint", complaint.complaint_id),
+            property_id=event.property_id,
+            guest_id=complaint.guest_id,
+            stay_id=complaint.stay_id,
+            category=complaint.category,
+            severity=complaint.severity,
+            source=complaint.channel,
+            description=complaint.description,
+            owner=complaint.taken_by,
+            correlation={
+                "correlation_id": event.correlation_id,
+                "causation_id": str(event.event_id),
+            },
+            complaint_id=complaint.complaint_id,
+            room_number=complaint.room_number,
+        )
 
     async def case_from_survey(self, event: SurveyResponseReceived) -> None:
         """A low score opens one case by itself (one per survey, whatever the redelivery)."""
@@ -298,24 +443,37 @@ class FeedbackService:
         if comments:
             description += ". The guest wrote: " + " / ".join(comments)
         await self._open_case(
-            case_id_for("survey", answered.survey_id), property_id=event.property_id,
-            guest_id=answered.guest_id, stay_id=answered.stay_id,
-            category=topics[0] if topics else "survey", severity=survey_case_severity(
-                answered.model_dump()), source="survey", description=description,
+            case_id_for("survey", answered.survey_id),
+            property_id=event.property_id,
+            guest_id=answered.guest_id,
+            stay_id=answered.stay_id,
+            category=topics[0] if topics else "survey",
+            severity=survey_case_severity(answered.model_dump()),
+            source="survey",
+            description=description,
             owner=self.settings.survey_case_owner,
-            correlation={"correlation_id": event.correlation_id,
-                         "causation_id": str(event.event_id)},
-            survey_id=answered.survey_id)
+            correlation={
+                "correlation_id": event.correlation_id,
+                "causation_id": str(event.event_id),
+            },
+            survey_id=answered.survey_id,
+        )
 
     async def open_case(self, request: CaseCreate, idempotency_key: str | None) -> dict:
         """A case taken by phone, online or at the desk: whoever took it owns it."""
-        case_id = case_id_for("request", idempotency_key) if idempotency_key \
-            else str(uuid.uuid4())
+        case_id = case_id_for("request", idempotency_key) if idempotency_key else str(uuid.uuid4())
         await self._open_case(
-            case_id, property_id=self.settings.property_id, guest_id=request.guest_id,
-            stay_id=request.stay_id, category=request.category, severity=request.severity,
-            source=request.channel, description=request.description, owner=request.taken_by,
-            correlation={"correlation_id": current_correlation_id()})
+            case_id,
+            property_id=self.settings.property_id,
+            guest_id=request.guest_id,
+            stay_id=request.stay_id,
+            category=request.category,
+            severity=request.severity,
+            source=request.channel,
+            description=request.description,
+            owner=request.taken_by,
+            correlation={"correlation_id": current_correlation_id()},
+        )
         return await self.case(case_id)
 
     async def case(self, case_id: str) -> dict[str, Any]:
@@ -324,14 +482,15 @@ class FeedbackService:
             raise NotFound(f"case {case_id!r} does not exist")
         return case
 
-    async def cases(self, filters: dict[str, Any], limit: int,
-                    offset: int) -> tuple[int, list[dict[str, Any]]]:
+    async def cases(
+        self, filters: dict[str, Any], limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
         return await self.repository.find_cases(
-            {key: value for key, value in filters.items() if value is not None}, limit, offset)
+            {key: value for key, value in filters.items() if value is not None}, limit, offset
+        )
 
     async def add_note(self, case_id: str, note: CaseNoteCreate) -> dict[str, Any]:
-        case = await self.repository.add_note(
-            case_id, {**note.model_dump(), "at": self.clock()})
+        case = await self.repository.add_note(case_id, {**note.model_dump(), "at": self.clock()})
         if case is None:
             raise NotFound(f"case {case_id!r} does not exist")
         return case
@@ -343,24 +502,46 @@ class FeedbackService:
         if case["status"] == CaseStatus.RESOLVED:
             raise Conflict(f"case {case_id!r} is already resolved")
         now = self.clock()
-        causation = {"property_id": case["property_id"],
-                     "correlation_id": case.get("correlation_id") or current_correlation_id()}
-        events: list[Any] = [CaseResolved.new(CaseResolvedPayload(
-            case_id=case_id, guest_id=case["guest_id"], stay_id=case.get("stay_id"),
-            resolution=resolution.resolution, goodwill_points=resolution.goodwill_points,
-            voucher=resolution.voucher), producer=PRODUCER, **causation)]
+        causation = {
+            "property_id": case["property_id"],
+            "correlation_id": case.get("correlation_id") or current_correlation_id(),
+        }
+        events: list[Any] = [
+            CaseResolved.new(
+                CaseResolvedPayload(
+                    case_id=case_id,
+                    guest_id=case["guest_id"],
+                    stay_id=case.get("stay_id"),
+                    resolution=resolution.resolution,
+                    goodwill_points=resolution.goodwill_points,
+                    voucher=resolution.voucher,
+                ),
+                producer=PRODUCER,
+                **causation,
+            )
+        ]
         changes: dict[str, Any] = {
-            "status": CaseStatus.RESOLVED.value, "resolution": resolution.resolution,
-            "resolved_by": resolution.resolved_by, "resolved_at": now,
+            "status": CaseStatus.RESOLVED.value,
+            "resolution": resolution.resolution,
+            "resolved_by": resolution.resolved_by,
+            "resolved_at": now,
             "guest_notice": "pending" if resolution.notify_guest else "none",
-            "notice_next_attempt_at": now}
+            "notice_next_attempt_at": now,
+        }
         if resolution.goodwill_points or resolution.voucher:
-            grant = {"grant_id": grant_id_for_case(case_id),
-                     "points": resolution.goodwill_points or 0, "voucher": resolution.voucher}
+            grant = {
+                "grant_id": grant_id_for_case(case_id),
+                "points": resolution.goodwill_points or 0,
+                "voucher": resolution.voucher,
+            }
             changes["goodwill"] = grant
-            events.append(GoodwillGranted.new(GoodwillGrantedPayload(
-                case_id=case_id, guest_id=case["guest_id"], **grant),
-                producer=PRODUCER, **causation))
+            events.append(
+                GoodwillGranted.new(
+                    GoodwillGrantedPayload(case_id=case_id, guest_id=case["guest_id"], **grant),
+                    producer=PRODUCER,
+                    **causation,
+                )
+            )
         resolved = await self.repository.resolve(case_id, changes, push_outbox(*events))
         if resolved is None:
             raise Conflict(f"case {case_id!r} is already resolved")
@@ -372,13 +553,15 @@ class FeedbackService:
 
     # --- reading ---------------------------------------------------------------------
 
-    async def surveys(self, *, stay_id: str | None, status: str | None, limit: int,
-                      offset: int) -> tuple[int, list[dict[str, Any]]]:
+    async def surveys(
+        self, *, stay_id: str | None, status: str | None, limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
         filters = {key: value for key, value in (("stay_id", stay_id), ("status", status)) if value}
         return await self.repository.find_surveys(filters, limit, offset)
 
-    async def report(self, *, since: datetime | None, until: datetime | None,
-                     department: str | None) -> dict[str, Any]:
+    async def report(
+        self, *, since: datetime | None, until: datetime | None, department: str | None
+    ) -> dict[str, Any]:
         """Over a bounded window (at most REPORT_MAX_DAYS; by default the last 90 days up
         to now), so one request never loads every answered survey there is."""
         until = until or self.clock() + timedelta(seconds=1)
@@ -387,9 +570,21 @@ class FeedbackService:
             raise Unprocessable(f"a report covers at most {REPORT_MAX_DAYS} days")
         received: dict[str, Any] = {"$gte": since, "$lt": until}
         filters = {"property_id": self.settings.property_id, "answered_at": received}
-        responses = [{"received_at": survey["answered_at"], "answers": [
-            a for a in survey["response"]["answers"]
-            if department is None or a["department"] == department]}
-            for survey in await self.repository.responses(filters)]
-        return {"property_id": self.settings.property_id, "since": since, "until": until,
-                "department": department, **satisfaction_report(responses)}
+        responses = [
+            {
+                "received_at": survey["answered_at"],
+                "answers": [
+                    a
+                    for a in survey["response"]["answers"]
+                    if department is None or a["department"] == department
+                ],
+            }
+            for survey in await self.repository.responses(filters)
+        ]
+        return {
+            "property_id": self.settings.property_id,
+            "since": since,
+            "until": until,
+            "department": department,
+            **satisfaction_report(responses),
+        }

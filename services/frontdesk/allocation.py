@@ -82,9 +82,15 @@ class Needs:
 
     @property
     def special_needs(self) -> tuple[str, ...]:
-        return tuple(need for need, wanted in (("non_smoking", self.non_smoking),
-                                              ("accessible", self.accessible),
-                                              ("family", self.family)) if wanted)
+        return tuple(
+            need
+            for need, wanted in (
+                ("non_smoking", self.non_smoking),
+                ("accessible", self.accessible),
+                ("family", self.family),
+            )
+            if wanted
+        )
 
 
 @dataclass(frozen=True)
@@ -99,8 +105,14 @@ class Choice:
         return self.room.number if self.room else None
 
 
-def needs_from_requests(room_type: str, nights: int, requests: Iterable[str], *,
-                        vip: bool = False, fixed_room: str | None = None) -> Needs:
+def needs_from_requests(
+    room_type: str,
+    nights: int,
+    requests: Iterable[str],
+    *,
+    vip: bool = False,
+    fixed_room: str | None = None,
+) -> Needs:
     """Reads free-form requests ("high floor", "king bed", "sea view", "non-smoking",
     "floor:5", "quiet", "accessible", "family", "long stay") into Needs."""
     values: dict[str, object] = {}
@@ -129,8 +141,7 @@ def needs_from_requests(room_type: str, nights: int, requests: Iterable[str], *,
             values["family"] = True
         elif key == "long_stay":
             values["long_stay"] = True
-    return Needs(room_type=room_type, nights=nights, vip=vip, fixed_room=fixed_room,
-                 **values)  # type: ignore[arg-type]
+    return Needs(room_type=room_type, nights=nights, vip=vip, fixed_room=fixed_room, **values)  # type: ignore[arg-type]
 
 
 def _token(text: str) -> str:
@@ -174,8 +185,12 @@ def choose_room(needs: Needs, rooms: Iterable[Room], taken: Iterable[str] = ()) 
     candidates = [room for room in rooms if room.room_type == needs.room_type]
     steps.append(f"{len(candidates)} {needs.room_type} room(s) of the reserved type")
     if not candidates:
-        return Choice(None, Rule.RESERVED_ROOM_TYPE,
-                      f"the property has no {needs.room_type} room", tuple(steps))
+        return Choice(
+            None,
+            Rule.RESERVED_ROOM_TYPE,
+            f"the property has no {needs.room_type} room",
+            tuple(steps),
+        )
 
     free = [room for room in candidates if room.number not in taken]
     ready = [room for room in free if room.ready]
@@ -183,17 +198,24 @@ def choose_room(needs: Needs, rooms: Iterable[Room], taken: Iterable[str] = ()) 
         steps.append(f"{len(ready)} free and ready (clean or inspected)")
         decided = Rule.READY_ROOMS_ONLY
     if not ready:
-        return Choice(None, Rule.READY_ROOMS_ONLY,
-                      f"no {needs.room_type} room is free, clean or inspected for the stay",
-                      tuple(steps))
+        return Choice(
+            None,
+            Rule.READY_ROOMS_ONLY,
+            f"no {needs.room_type} room is free, clean or inspected for the stay",
+            tuple(steps),
+        )
 
     hard = [need for need in needs.special_needs if need in HARD_NEEDS]
     if hard:
         fitting = [room for room in ready if set(hard) <= room.features]
         wanted = ", ".join(hard)
         if not fitting:
-            return Choice(None, Rule.SPECIAL_NEEDS,
-                          f"no ready {needs.room_type} room is {wanted}", tuple(steps))
+            return Choice(
+                None,
+                Rule.SPECIAL_NEEDS,
+                f"no ready {needs.room_type} room is {wanted}",
+                tuple(steps),
+            )
         if len(fitting) < len(ready):
             steps.append(f"{len(fitting)} {wanted}")
             decided = Rule.SPECIAL_NEEDS
@@ -239,8 +261,9 @@ def choose_room(needs: Needs, rooms: Iterable[Room], taken: Iterable[str] = ()) 
 
 
 def _chosen(room: Room, rule: str, steps: list[str]) -> Choice:
-    return Choice(room, rule, f"room {room.number} chosen by {rule}: " + "; ".join(steps),
-                  tuple(steps))
+    return Choice(
+        room, rule, f"room {room.number} chosen by {rule}: " + "; ".join(steps), tuple(steps)
+    )
 
 
 def arrival_order(needs: Needs) -> tuple[int, int]:

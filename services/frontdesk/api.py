@@ -9,59 +9,110 @@ from fastapi import APIRouter, Body, Depends, Header, Query, status
 
 from shared.audit import AuditLog, RevealRequest, reveal_for
 
-from .domain import (AssignmentNotice, ChargeCreate, CheckIn, CheckOut, CheckOutRequest,
-                     ComplaintCreate,
-                     GuestRequestCreate, NightAudit, PaymentCreate, PreAssign, RegistrationView,
-                     RoomAssign, RoomMove, Settlement, StayExtend, StayPublic, WalkIn)
+from .business_day import BusinessDay
 from .departure import DepartureDesk
+from .domain import (
+    AssignmentNotice,
+    ChargeCreate,
+    CheckIn,
+    CheckOut,
+    CheckOutRequest,
+    ComplaintCreate,
+    GuestRequestCreate,
+    NightAudit,
+    PaymentCreate,
+    PreAssign,
+    RegistrationView,
+    RoomAssign,
+    RoomMove,
+    Settlement,
+    StayExtend,
+    StayPublic,
+    WalkIn,
+)
 from .folio_service import FolioService
 from .records import public_payment
-from .business_day import BusinessDay
 from .service import FrontDeskService
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                             description="the same key: the same result, once")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key", max_length=200, description="the same key: the same result, once"
+    ),
+]
 # Who may see a guest's ID number in clear (each time on record, with the reason).
 reveal_registration = reveal_for("frontdesk", "manager")
 MAX_AUDIT_PAGE = 500
-ARRIVAL_FIELDS = ("confirmation_number", "guest_id", "guest_name", "room_type", "arrival",
-                  "departure", "adults", "children", "special_requests", "status", "vip", "tier")
+ARRIVAL_FIELDS = (
+    "confirmation_number",
+    "guest_id",
+    "guest_name",
+    "room_type",
+    "arrival",
+    "departure",
+    "adults",
+    "children",
+    "special_requests",
+    "status",
+    "vip",
+    "tier",
+)
 
 
 def to_public(stay: dict[str, Any]) -> StayPublic:
     registration = stay.get("registration")
     return StayPublic(
-        stay_id=stay["_id"], reservation_id=stay.get("reservation_id"),
-        guest_id=stay["guest_id"], room_number=stay["room_number"], room_type=stay["room_type"],
-        arrival=stay["arrival"], departure=stay["departure"], status=stay["status"],
-        walk_in=stay.get("walk_in", False), assignment=stay.get("assignment"),
+        stay_id=stay["_id"],
+        reservation_id=stay.get("reservation_id"),
+        guest_id=stay["guest_id"],
+        room_number=stay["room_number"],
+        room_type=stay["room_type"],
+        arrival=stay["arrival"],
+        departure=stay["departure"],
+        status=stay["status"],
+        walk_in=stay.get("walk_in", False),
+        assignment=stay.get("assignment"),
         # Never the ciphertext, never the number: the mask is all a response shows.
-        registration={key: value for key, value in registration.items()
-                      if key != "document_number_encrypted"} if registration else None,
-        recognition=stay.get("recognition"), alerts=stay.get("alerts", []),
+        registration={
+            key: value for key, value in registration.items() if key != "document_number_encrypted"
+        }
+        if registration
+        else None,
+        recognition=stay.get("recognition"),
+        alerts=stay.get("alerts", []),
     )
 
 
 def arrival_public(arrival: dict[str, Any]) -> dict[str, Any]:
     assignment = arrival.get("assignment")
-    return {"reservation_id": arrival["_id"],
-            **{key: arrival.get(key) for key in ARRIVAL_FIELDS},
-            "assignment": {key: assignment[key] for key in ("room_number", "rule", "explanation")}
-            if assignment else None}
+    return {
+        "reservation_id": arrival["_id"],
+        **{key: arrival.get(key) for key in ARRIVAL_FIELDS},
+        "assignment": {key: assignment[key] for key in ("room_number", "rule", "explanation")}
+        if assignment
+        else None,
+    }
 
 
 def stay_summary(stay: dict[str, Any]) -> dict[str, Any]:
     public = to_public(stay).model_dump(mode="json", exclude={"registration"})
     settlement = stay.get("settlement") or {}
-    return {**public, "guest_name": stay.get("guest_name"),
-            "overstay": bool(stay.get("overstay")),
-            "balance": settlement.get("balance"),
-            "invoice_number": settlement.get("invoice_number")}
+    return {
+        **public,
+        "guest_name": stay.get("guest_name"),
+        "overstay": bool(stay.get("overstay")),
+        "balance": settlement.get("balance"),
+        "invoice_number": settlement.get("invoice_number"),
+    }
 
 
-def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
-                     audit: AuditLog, business_day: BusinessDay,
-                     departure_desk: DepartureDesk | None = None) -> APIRouter:
+def frontdesk_router(
+    service: FrontDeskService,
+    folio_desk: FolioService,
+    audit: AuditLog,
+    business_day: BusinessDay,
+    departure_desk: DepartureDesk | None = None,
+) -> APIRouter:
     router = APIRouter(tags=["front desk"])
 
     # --- lists ---------------------------------------------------------------------------
@@ -87,15 +138,22 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
     @router.post("/arrivals/pre-assignment")
     async def pre_assign(request: Annotated[PreAssign | None, Body()] = None) -> dict[str, Any]:
         """Rooms for a day's arrivals (tomorrow by default), VIPs and long stays first."""
-        day = (request.arrival_date if request and request.arrival_date
-               else await service.today() + timedelta(days=1))
+        day = (
+            request.arrival_date
+            if request and request.arrival_date
+            else await service.today() + timedelta(days=1)
+        )
         results = await service.pre_assign(day)
-        return {"date": day, "assigned": sum(1 for r in results if r["room_number"]),
-                "items": [{k: v for k, v in r.items() if k != "stay_id"} for r in results]}
+        return {
+            "date": day,
+            "assigned": sum(1 for r in results if r["room_number"]),
+            "items": [{k: v for k, v in r.items() if k != "stay_id"} for r in results],
+        }
 
     @router.post("/arrivals/{reservation_id}/assignment", status_code=status.HTTP_201_CREATED)
-    async def assign(reservation_id: str,
-                     request: Annotated[RoomAssign | None, Body()] = None) -> dict[str, Any]:
+    async def assign(
+        reservation_id: str, request: Annotated[RoomAssign | None, Body()] = None
+    ) -> dict[str, Any]:
         result = await service.assign(reservation_id, request.room_number if request else None)
         return {k: v for k, v in result.items() if k != "stay_id"}
 
@@ -121,8 +179,9 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
         return to_public(await service.get_stay(stay_id))
 
     @router.get("/stays/{stay_id}/registration", response_model=RegistrationView)
-    async def registration(stay_id: str, reveal: RevealRequest | None = Depends(
-            reveal_registration)) -> RegistrationView:
+    async def registration(
+        stay_id: str, reveal: RevealRequest | None = Depends(reveal_registration)
+    ) -> RegistrationView:
         """The registration card, the ID number masked. `?reveal=true` with the reason in
         `X-Reveal-Reason` shows it in clear (front desk, manager), recorded in the audit
         log (who, what, when, why) before it leaves."""
@@ -130,20 +189,29 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
         card = to_public(stay).registration
         number = card.document_number_masked
         if reveal is not None:
-            await audit.record_reveal(reveal, subject_type="stay", subject_id=stay_id,
-                                      fields=["document_number"])
+            await audit.record_reveal(
+                reveal, subject_type="stay", subject_id=stay_id, fields=["document_number"]
+            )
             number = service.document_number(stay)
-        return RegistrationView(**card.model_dump(), stay_id=stay_id, document_number=number,
-                                revealed=reveal is not None)
+        return RegistrationView(
+            **card.model_dump(),
+            stay_id=stay_id,
+            document_number=number,
+            revealed=reveal is not None,
+        )
 
     @router.get("/audit-log")
-    async def audit_log(subject_id: Annotated[str | None, Query(max_length=100)] = None,
-                        limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 100
-                        ) -> dict[str, Any]:
+    async def audit_log(
+        subject_id: Annotated[str | None, Query(max_length=100)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 100,
+    ) -> dict[str, Any]:
         """Who revealed which personal data, when and why (for the manager)."""
         records = await audit.records(subject_id, limit)
-        return {"count": len(records), "limit": limit,
-                "items": [{"record_id": r.pop("_id"), **r} for r in records]}
+        return {
+            "count": len(records),
+            "limit": limit,
+            "items": [{"record_id": r.pop("_id"), **r} for r in records],
+        }
 
     @router.post("/stays/{stay_id}/move", response_model=StayPublic)
     async def move_room(stay_id: str, request: RoomMove) -> StayPublic:
@@ -154,8 +222,9 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
         return to_public(await service.extend(stay_id, request))
 
     @router.post("/stays/{stay_id}/requests", status_code=status.HTTP_201_CREATED)
-    async def guest_request(stay_id: str, request: GuestRequestCreate,
-                            idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    async def guest_request(
+        stay_id: str, request: GuestRequestCreate, idempotency_key: IdempotencyKey = None
+    ) -> dict[str, Any]:
         """For housekeeping; the desk agent who took it owns it."""
         return await service.raise_request(stay_id, request, idempotency_key)
 
@@ -164,12 +233,16 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
         """The stay's requests (open or done: housekeeping's finished task closes them) and
         what the guest was told."""
         stay = await service.get_stay(stay_id)
-        return {"stay_id": stay_id, "items": stay.get("requests", []),
-                "guest_notices": stay.get("guest_notices", [])}
+        return {
+            "stay_id": stay_id,
+            "items": stay.get("requests", []),
+            "guest_notices": stay.get("guest_notices", []),
+        }
 
     @router.post("/stays/{stay_id}/complaints", status_code=status.HTTP_201_CREATED)
-    async def complaint(stay_id: str, request: ComplaintCreate,
-                        idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    async def complaint(
+        stay_id: str, request: ComplaintCreate, idempotency_key: IdempotencyKey = None
+    ) -> dict[str, Any]:
         """For guest relations; the desk agent who took it is the first responder."""
         return await service.raise_complaint(stay_id, request, idempotency_key)
 
@@ -199,23 +272,28 @@ def frontdesk_router(service: FrontDeskService, folio_desk: FolioService,
         return await business_day.close(request.night if request else None)
 
     @router.post("/stays/{stay_id}/checkout", response_model=Settlement)
-    async def check_out(stay_id: str,
-                        request: Annotated[CheckOut | None, Body()] = None) -> Settlement:
+    async def check_out(
+        stay_id: str, request: Annotated[CheckOut | None, Body()] = None
+    ) -> Settlement:
         """Safe to retry: a repeat answers with the settlement the first call made."""
         stay = await folio_desk.check_out(stay_id, request)
         return Settlement.model_validate(stay["settlement"])
 
     if departure_desk is not None:
+
         @router.post("/stays/{stay_id}/checkout-request", status_code=status.HTTP_202_ACCEPTED)
         async def request_check_out(
-                stay_id: str,
-                request: Annotated[CheckOutRequest | None, Body()] = None) -> dict[str, Any]:
+            stay_id: str, request: Annotated[CheckOutRequest | None, Body()] = None
+        ) -> dict[str, Any]:
             """The guest asks to leave: housekeeping checks the room; the folio is settled
             when the check arrives or after ROOM_CHECK_WAIT_SECONDS (GET the stay's folio
             or settlement to see it). Asking twice asks once."""
             stay = await departure_desk.request_checkout(stay_id, request)
-            return {"stay_id": stay_id, "status": stay["status"],
-                    "checkout_request": stay.get("checkout_request"),
-                    "settlement": stay.get("settlement")}
+            return {
+                "stay_id": stay_id,
+                "status": stay["status"],
+                "checkout_request": stay.get("checkout_request"),
+                "settlement": stay.get("settlement"),
+            }
 
     return router

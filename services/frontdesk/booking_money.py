@@ -25,14 +25,20 @@ def booking_money(stay: dict[str, Any], now: datetime) -> list[Event[Any]]:
     events: list[Event[Any]] = []
     paid = Decimal(money.get("deposit_paid") or "0")
     if reservation_id and paid > 0:
-        payment = payment_line(PaymentKind.DEPOSIT, paid, "prepaid", None, now,
-                               reference=f"booking|{reservation_id}")
+        payment = payment_line(
+            PaymentKind.DEPOSIT, paid, "prepaid", None, now, reference=f"booking|{reservation_id}"
+        )
         stay["payments"].append(payment)
         events.append(payment_event(stay, payment))
     fees = Decimal(money.get("amendment_fees") or "0")
     if reservation_id and fees > 0:
-        charge = charge_line(f"amendment|{reservation_id}", ChargeCategory.OTHER, fees,
-                             "amendment fee under the rate plan's terms", now)
+        charge = charge_line(
+            f"amendment|{reservation_id}",
+            ChargeCategory.OTHER,
+            fees,
+            "amendment fee under the rate plan's terms",
+            now,
+        )
         stay["charges"].append(charge)
         events.append(charge_event(stay, charge))
     return events

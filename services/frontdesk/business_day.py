@@ -28,9 +28,15 @@ log = get_logger(__name__)
 
 
 class BusinessDay:
-    def __init__(self, repository: FrontDeskRepository, folio: FolioService,
-                 clock: PropertyClock, *, events_written: Callable[[], None],
-                 audit_hour: int = 3) -> None:
+    def __init__(
+        self,
+        repository: FrontDeskRepository,
+        folio: FolioService,
+        clock: PropertyClock,
+        *,
+        events_written: Callable[[], None],
+        audit_hour: int = 3,
+    ) -> None:
         self.repository = repository
         self.folio = folio
         self.clock = clock
@@ -58,22 +64,40 @@ class BusinessDay:
         today = business_date(stored, self.clock, self.audit_hour)
         night = night or stored or today
         if night > today:
-            raise Conflict(f"the business date is {today.isoformat()}: the night of "
-                           f"{night.isoformat()} cannot be audited yet", business_date=str(today))
+            raise Conflict(
+                f"the business date is {today.isoformat()}: the night of "
+                f"{night.isoformat()} cannot be audited yet",
+                business_date=str(today),
+            )
         posted = await self.folio.night_audit(night)
         closed = False
         if stored is None or night >= stored:  # not closed yet: close it now
             expected = [a["_id"] for a in await self.repository.expected_arrivals_until(night)]
-            event = BusinessDayClosed.new(BusinessDayClosedPayload(
-                business_date=night, next_business_date=next_day(night),
-                room_nights_posted=posted, expected_arrivals_not_checked_in=expected),
-                producer=PRODUCER, property_id=self.repository.property_id,
-                correlation_id=current_correlation_id())
-            closed = await self.repository.roll_business_date(night, next_day(night),
-                                                              push_outbox(event))
+            event = BusinessDayClosed.new(
+                BusinessDayClosedPayload(
+                    business_date=night,
+                    next_business_date=next_day(night),
+                    room_nights_posted=posted,
+                    expected_arrivals_not_checked_in=expected,
+                ),
+                producer=PRODUCER,
+                property_id=self.repository.property_id,
+                correlation_id=current_correlation_id(),
+            )
+            closed = await self.repository.roll_business_date(
+                night, next_day(night), push_outbox(event)
+            )
             if closed:
                 self.events_written()
-                log.info("business day closed", business_date=night.isoformat(),
-                         posted=posted, no_shows=len(expected))
-        return {"night": night, "posted": posted, "closed": closed,
-                "business_date": await self.today()}
+                log.info(
+                    "business day closed",
+                    business_date=night.isoformat(),
+                    posted=posted,
+                    no_shows=len(expected),
+                )
+        return {
+            "night": night,
+            "posted": posted,
+            "closed": closed,
+            "business_date": await self.today(),
+        }

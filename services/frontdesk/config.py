@@ -7,7 +7,7 @@ from shared.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     service_name: str = "frontdesk"
-    required_secrets = ('pii_keys',)
+    required_secrets = ("pii_keys",)
     http_port: int = 8002
     property_file: str | None = None
     standard_checkout_hour: int = Field(default=12, ge=0, le=23)

@@ -5,9 +5,21 @@ from __future__ import annotations
 from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
-from shared.events import (CaseOpened, CaseResolved, GuestAnonymized, HkTaskCompleted, GuestCreated, GuestMerged, GuestUpdated,
-                           ReservationAmended, ReservationCancelled, ReservationCreated,
-                           ReservationNoShow, RoomItemCheckReported, RoomStatusChanged)
+from shared.events import (
+    CaseOpened,
+    CaseResolved,
+    GuestAnonymized,
+    GuestCreated,
+    GuestMerged,
+    GuestUpdated,
+    HkTaskCompleted,
+    ReservationAmended,
+    ReservationCancelled,
+    ReservationCreated,
+    ReservationNoShow,
+    RoomItemCheckReported,
+    RoomStatusChanged,
+)
 from shared.topology import CONSUMER_QUEUES
 
 from .projections import Projections

@@ -32,8 +32,9 @@ class DepartureDesk:
         self.repository = folio.repository
         self.wait = timedelta(seconds=room_check_wait_seconds)
 
-    async def request_checkout(self, stay_id: str,
-                               request: CheckOutRequest | None = None) -> dict[str, Any]:
+    async def request_checkout(
+        self, stay_id: str, request: CheckOutRequest | None = None
+    ) -> dict[str, Any]:
         """Asks housekeeping for the room check, once; the stay stays in house meanwhile."""
         request = request or CheckOutRequest()
         stay = await self.folio.get_stay(stay_id)
@@ -42,15 +43,28 @@ class DepartureDesk:
         if stay.get("checkout_request"):
             return stay  # asked before: one room check
         now = self.folio.clock()
-        asked = {"requested_at": now, "settle_by": now + self.wait,
-                 "waive_late_fee": request.waive_late_fee}
-        event = StayRoomCheckRequested.new(StayRoomCheckRequestedPayload(
-            stay_id=stay_id, guest_id=stay["guest_id"], room_number=stay["room_number"],
-            room_type=stay["room_type"], reservation_id=stay.get("reservation_id"),
-            requested_at=now, settle_by=asked["settle_by"]), **origin(stay))
+        asked = {
+            "requested_at": now,
+            "settle_by": now + self.wait,
+            "waive_late_fee": request.waive_late_fee,
+        }
+        event = StayRoomCheckRequested.new(
+            StayRoomCheckRequestedPayload(
+                stay_id=stay_id,
+                guest_id=stay["guest_id"],
+                room_number=stay["room_number"],
+                room_type=stay["room_type"],
+                reservation_id=stay.get("reservation_id"),
+                requested_at=now,
+                settle_by=asked["settle_by"],
+            ),
+            **origin(stay),
+        )
         updated = await self.repository.update_stay(
-            stay_id, {"status": "in_house", "checkout_request": {"$in": [None]}},
-            {"$set": {"checkout_request": asked}, "$push": push_outbox(event)})
+            stay_id,
+            {"status": "in_house", "checkout_request": {"$in": [None]}},
+            {"$set": {"checkout_request": asked}, "$push": push_outbox(event)},
+        )
         if updated is None:
             return await self.folio.get_stay(stay_id)  # asked or settled meanwhile
         self.folio.events_written()
@@ -63,8 +77,9 @@ class DepartureDesk:
         """Settles every asked check-out whose room check did not come in time."""
         now = self.folio.clock()
         settled = 0
-        for stay in await self.repository.stays_where({
-                "status": "in_house", "checkout_request.settle_by": {"$lte": now}}):
+        for stay in await self.repository.stays_where(
+            {"status": "in_house", "checkout_request.settle_by": {"$lte": now}}
+        ):
             if await self.folio.settle_requested(stay["_id"]) is not None:
                 settled += 1
                 log.info("room check not in time: settled without it", stay_id=stay["_id"])

@@ -41,6 +41,7 @@ class _Input(BaseModel):
 
 # --- registration ----------------------------------------------------------------
 
+
 class IdDocumentCreate(_Input):
     type: DocumentType
     # repr=False: a validation error or a debug print never shows the number
@@ -76,9 +77,13 @@ class CheckIn(_Input):
     room_number: str | None = Field(default=None, description="manual override")
     requests: list[FreeText[200]] = Field(default=[], max_length=20)
     agent: str | None = None
-    early_check_in: bool = Field(default=False, description=(
-        "the guest arrives before the booked arrival date: the nights from today are "
-        "added at the rack rate, in the same room"))
+    early_check_in: bool = Field(
+        default=False,
+        description=(
+            "the guest arrives before the booked arrival date: the nights from today are "
+            "added at the rack rate, in the same room"
+        ),
+    )
 
 
 class WalkIn(_Input):
@@ -124,12 +129,14 @@ class CheckOutRequest(_Input):
 class ChargeCreate(_Input):
     # damage / missing_item: the desk bills what it finds itself (housekeeping's room
     # check posts them too)
-    category: Literal["minibar", "room_service", "restaurant", "laundry", "damage",
-                      "missing_item", "other"]
+    category: Literal[
+        "minibar", "room_service", "restaurant", "laundry", "damage", "missing_item", "other"
+    ]
     amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
     description: FreeText[200] = Field(min_length=1)
     reference: Reference[100] | None = Field(
-        default=None, description="the outlet's ticket: posting it twice is one charge")
+        default=None, description="the outlet's ticket: posting it twice is one charge"
+    )
 
 
 class PaymentCreate(_Input):
@@ -156,11 +163,16 @@ class ComplaintCreate(_Input):
 
 
 class NightAudit(_Input):
-    night: date | None = Field(default=None, description=(
-        "the night to audit; by default the open business date, which the audit closes"))
+    night: date | None = Field(
+        default=None,
+        description=(
+            "the night to audit; by default the open business date, which the audit closes"
+        ),
+    )
 
 
 # --- output ------------------------------------------------------------------------
+
 
 class Assignment(BaseModel):
     room_number: str
@@ -252,15 +264,24 @@ class Settlement(BaseModel):
     lines: list[dict[str, Any]] = []
 
 
-def settle(stay_id: str, nightly_rates: dict[str, str], currency: str,
-           other_charges: Decimal = Decimal("0"), compensation: Decimal = Decimal("0"),
-           deposit: Decimal = Decimal("0")) -> Settlement:
+def settle(
+    stay_id: str,
+    nightly_rates: dict[str, str],
+    currency: str,
+    other_charges: Decimal = Decimal("0"),
+    compensation: Decimal = Decimal("0"),
+    deposit: Decimal = Decimal("0"),
+) -> Settlement:
     room_charges = sum((Decimal(rate) for rate in nightly_rates.values()), Decimal("0"))
     balance = room_charges + other_charges + compensation - deposit
     return Settlement(
-        stay_id=stay_id, nights=len(nightly_rates), currency=currency,
-        room_charges=room_charges.quantize(CENT), other_charges=other_charges.quantize(CENT),
-        compensation=compensation.quantize(CENT), deposit=deposit.quantize(CENT),
+        stay_id=stay_id,
+        nights=len(nightly_rates),
+        currency=currency,
+        room_charges=room_charges.quantize(CENT),
+        other_charges=other_charges.quantize(CENT),
+        compensation=compensation.quantize(CENT),
+        deposit=deposit.quantize(CENT),
         balance=balance.quantize(CENT),
     )
 
@@ -273,8 +294,9 @@ def new_stay_id() -> str:
     return str(uuid.uuid4())
 
 
-def greeting(first_name: str | None, last_name: str | None, tier: str | None,
-             vip: bool, returning: bool) -> str:
+def greeting(
+    first_name: str | None, last_name: str | None, tier: str | None, vip: bool, returning: bool
+) -> str:
     name = " ".join(part for part in (first_name, last_name) if part) or "our guest"
     welcome = "Welcome back" if returning else "Welcome"
     status = ", VIP" if vip else ""

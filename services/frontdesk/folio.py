@@ -47,8 +47,14 @@ def room_charge_id(night: date | str) -> str:
     return f"room|{night if isinstance(night, str) else night.isoformat()}"
 
 
-def late_checkout_fee(now_local: datetime, departure: date, last_night_rate: Decimal, *,
-                      standard_hour: int = 12, half_day_until_hour: int = 18) -> Decimal:
+def late_checkout_fee(
+    now_local: datetime,
+    departure: date,
+    last_night_rate: Decimal,
+    *,
+    standard_hour: int = 12,
+    half_day_until_hour: int = 18,
+) -> Decimal:
     """The usual policy: free until noon on the departure day, half a night until 18:00,
     a full night after. Checking out on an earlier day costs nothing here."""
     if now_local.date() != departure or now_local.time() <= time(standard_hour):
@@ -58,8 +64,9 @@ def late_checkout_fee(now_local: datetime, departure: date, last_night_rate: Dec
     return cents(last_night_rate)
 
 
-def settle(charges: Iterable[Mapping[str, Any]],
-           payments: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
+def settle(
+    charges: Iterable[Mapping[str, Any]], payments: Iterable[Mapping[str, Any]]
+) -> dict[str, Decimal]:
     room = other = compensation = deposit = paid = refunded = ZERO
     for charge in charges:
         amount = Decimal(charge["amount"])
@@ -78,9 +85,15 @@ def settle(charges: Iterable[Mapping[str, Any]],
         else:
             refunded += amount
     balance = room + other + compensation - deposit - paid + refunded
-    return {"room_charges": cents(room), "other_charges": cents(other),
-            "compensation": cents(compensation), "deposit": cents(deposit),
-            "payments": cents(paid), "refunds": cents(refunded), "balance": cents(balance)}
+    return {
+        "room_charges": cents(room),
+        "other_charges": cents(other),
+        "compensation": cents(compensation),
+        "deposit": cents(deposit),
+        "payments": cents(paid),
+        "refunds": cents(refunded),
+        "balance": cents(balance),
+    }
 
 
 def invoice_number(property_id: str, year: int, sequence: int) -> str:

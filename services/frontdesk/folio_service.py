@@ -11,30 +11,61 @@ from typing import Any
 
 from shared.crashpoints import crash_point
 from shared.crypto import PersonalDataCipher
-from shared.events import (Event, FolioClosed, FolioClosedPayload, StayCheckedOut,
-                           StayCheckedOutPayload)
+from shared.events import (
+    Event,
+    FolioClosed,
+    FolioClosedPayload,
+    StayCheckedOut,
+    StayCheckedOutPayload,
+)
 from shared.logging import get_logger
 from shared.outbox import push_outbox
 from shared.problems import Conflict, NotFound
 
 from .domain import ChargeCreate, CheckOut, PaymentCreate, StayStatus
-from .folio import (ChargeCategory, PaymentKind, cents, invoice_number, late_checkout_fee,
-                    room_charge_id, settle)
-from .records import (PropertyClock, business_today, charge_event, charge_line, origin,
-                      payment_event, reference_key,
-                      payment_line, public_payment, reservation_ref, sealed_token, storable)
+from .folio import (
+    ChargeCategory,
+    PaymentKind,
+    cents,
+    invoice_number,
+    late_checkout_fee,
+    room_charge_id,
+    settle,
+)
 from .late_checks import post_departure_invoice
 from .overstay import charge_overstays
+from .records import (
+    PropertyClock,
+    business_today,
+    charge_event,
+    charge_line,
+    origin,
+    payment_event,
+    payment_line,
+    public_payment,
+    reference_key,
+    reservation_ref,
+    sealed_token,
+    storable,
+)
 from .repository import FrontDeskRepository
 
 log = get_logger(__name__)
 
 
 class FolioService:
-    def __init__(self, repository: FrontDeskRepository, *, events_written: Callable[[], None],
-                 cipher: PersonalDataCipher, clock: PropertyClock,
-                 standard_checkout_hour: int = 12, half_day_until_hour: int = 18,
-                 overstay_rate_percent: Decimal = Decimal("100"), audit_hour: int = 3) -> None:
+    def __init__(
+        self,
+        repository: FrontDeskRepository,
+        *,
+        events_written: Callable[[], None],
+        cipher: PersonalDataCipher,
+        clock: PropertyClock,
+        standard_checkout_hour: int = 12,
+        half_day_until_hour: int = 18,
+        overstay_rate_percent: Decimal = Decimal("100"),
+        audit_hour: int = 3,
+    ) -> None:
         self.repository = repository
         self.audit_hour = audit_hour
         self.events_written = events_written
@@ -48,14 +79,24 @@ class FolioService:
 
     async def post_charge(self, stay_id: str, request: ChargeCreate) -> dict[str, Any]:
         # Never the client's text in an id: the same ticket gives the same id, nothing more.
-        charge_id = (f"{request.category}|{reference_key(stay_id, request.reference)}"
-                     if request.reference else f"{request.category}|{uuid.uuid4()}")
-        charge = charge_line(charge_id, ChargeCategory(request.category), request.amount,
-                             request.description, self.clock())
+        charge_id = (
+            f"{request.category}|{reference_key(stay_id, request.reference)}"
+            if request.reference
+            else f"{request.category}|{uuid.uuid4()}"
+        )
+        charge = charge_line(
+            charge_id,
+            ChargeCategory(request.category),
+            request.amount,
+            request.description,
+            self.clock(),
+        )
         stay = await self._in_house(stay_id)
         posted = await self.repository.update_stay(
-            stay_id, {"status": "in_house", "charges.charge_id": {"$ne": charge_id}},
-            {"$push": {"charges": charge, **push_outbox(charge_event(stay, charge))}})
+            stay_id,
+            {"status": "in_house", "charges.charge_id": {"$ne": charge_id}},
+            {"$push": {"charges": charge, **push_outbox(charge_event(stay, charge))}},
+        )
         if posted is None:
             again = await self._in_house(stay_id)
             existing = next((c for c in again["charges"] if c["charge_id"] == charge_id), None)
@@ -68,16 +109,24 @@ class FolioService:
 
     async def post_payment(self, stay_id: str, request: PaymentCreate) -> dict[str, Any]:
         stay = await self._in_house(stay_id)
-        payment = payment_line(request.kind, request.amount, request.method,
-                               sealed_token(self.cipher, stay_id, request.token_reference),
-                               self.clock(), reference=request.reference)
+        payment = payment_line(
+            request.kind,
+            request.amount,
+            request.method,
+            sealed_token(self.cipher, stay_id, request.token_reference),
+            self.clock(),
+            reference=request.reference,
+        )
         posted = await self.repository.update_stay(
-            stay_id, {"status": "in_house", "payments.payment_id": {"$ne": payment["payment_id"]}},
-            {"$push": {"payments": payment, **push_outbox(payment_event(stay, payment))}})
+            stay_id,
+            {"status": "in_house", "payments.payment_id": {"$ne": payment["payment_id"]}},
+            {"$push": {"payments": payment, **push_outbox(payment_event(stay, payment))}},
+        )
         if posted is None:
             again = await self._in_house(stay_id)
-            existing = next((p for p in again["payments"]
-                             if p["payment_id"] == payment["payment_id"]), None)
+            existing = next(
+                (p for p in again["payments"] if p["payment_id"] == payment["payment_id"]), None
+            )
             if existing is None:
                 raise Conflict(f"stay {stay_id!r} changed meanwhile; post again")
             return existing
@@ -87,29 +136,41 @@ class FolioService:
 
     async def folio(self, stay_id: str) -> dict[str, Any]:
         stay = await self.get_stay(stay_id)
-        return {"stay_id": stay_id, "currency": stay["currency"], "status": stay["status"],
-                "charges": stay["charges"],
-                "payments": [public_payment(p) for p in stay["payments"]],
-                "totals": settle(stay["charges"], stay["payments"]),
-                "post_departure_invoices": stay.get("post_departure_invoices", [])}
+        return {
+            "stay_id": stay_id,
+            "currency": stay["currency"],
+            "status": stay["status"],
+            "charges": stay["charges"],
+            "payments": [public_payment(p) for p in stay["payments"]],
+            "totals": settle(stay["charges"], stay["payments"]),
+            "post_departure_invoices": stay.get("post_departure_invoices", []),
+        }
 
     async def night_audit(self, night: date) -> int:
         """Posts the night's room charge to every stay in house that night, once."""
         posted = 0
-        for stay in await self.repository.stays_where({
-                "status": "in_house", "arrival": {"$lte": night.isoformat()},
-                "departure": {"$gt": night.isoformat()}}):
+        for stay in await self.repository.stays_where(
+            {
+                "status": "in_house",
+                "arrival": {"$lte": night.isoformat()},
+                "departure": {"$gt": night.isoformat()},
+            }
+        ):
             rate = stay["nightly_rates"].get(night.isoformat())
             if rate is None:
                 continue
-            charge = charge_line(room_charge_id(night), ChargeCategory.ROOM, Decimal(rate),
-                                 f"room {stay['room_number']}, night of {night.isoformat()}",
-                                 self.clock())
+            charge = charge_line(
+                room_charge_id(night),
+                ChargeCategory.ROOM,
+                Decimal(rate),
+                f"room {stay['room_number']}, night of {night.isoformat()}",
+                self.clock(),
+            )
             if await self.repository.update_stay(
-                    stay["_id"], {"status": "in_house",
-                                  "charges.charge_id": {"$ne": charge["charge_id"]}},
-                    {"$push": {"charges": charge,
-                               **push_outbox(charge_event(stay, charge))}}):
+                stay["_id"],
+                {"status": "in_house", "charges.charge_id": {"$ne": charge["charge_id"]}},
+                {"$push": {"charges": charge, **push_outbox(charge_event(stay, charge))}},
+            ):
                 posted += 1
         posted += await charge_overstays(self, night)  # guests still here past departure
         if posted:
@@ -117,22 +178,36 @@ class FolioService:
         log.info("night audit", night=night.isoformat(), posted=posted)
         return posted
 
-    async def post_item_check(self, check_id: str, stay_id: str, lines: list[tuple[
-            ChargeCategory, Decimal, str]], cause: Event[Any]) -> bool:
+    async def post_item_check(
+        self,
+        check_id: str,
+        stay_id: str,
+        lines: list[tuple[ChargeCategory, Decimal, str]],
+        cause: Event[Any],
+    ) -> bool:
         """Housekeeping's departure room check, onto the folio once per check."""
         stay = await self.repository.stay(stay_id)
         if stay is None:
             raise NotFound(f"no stay {stay_id!r} for room check {check_id}")
-        charges = [charge_line(f"check|{check_id}|{index}", category, amount, text, self.clock())
-                   for index, (category, amount, text) in enumerate(lines)]
+        charges = [
+            charge_line(f"check|{check_id}|{index}", category, amount, text, self.clock())
+            for index, (category, amount, text) in enumerate(lines)
+        ]
         if stay["status"] != "in_house":
             # The folio is closed: the check goes on a post-departure invoice of the stay.
             return await post_departure_invoice(self, stay, check_id, charges, cause)
         events = [charge_event(stay, charge, **cause.caused()) for charge in charges]
         updated = await self.repository.update_stay(
-            stay_id, {"status": "in_house", "item_checks": {"$ne": check_id}},
-            {"$push": {"charges": {"$each": charges}, "item_checks": check_id,
-                       **push_outbox(*events)}})
+            stay_id,
+            {"status": "in_house", "item_checks": {"$ne": check_id}},
+            {
+                "$push": {
+                    "charges": {"$each": charges},
+                    "item_checks": check_id,
+                    **push_outbox(*events),
+                }
+            },
+        )
         if updated is None:
             if stay_id and (await self.get_stay(stay_id))["status"] != "in_house":
                 # settled between the read and the write: bill it after departure
@@ -152,8 +227,11 @@ class FolioService:
         if stay["status"] != StayStatus.IN_HOUSE or not asked:
             return None
         try:
-            return await self.check_out(stay_id, CheckOut(waive_late_fee=asked["waive_late_fee"]),
-                                        as_of=asked["requested_at"])
+            return await self.check_out(
+                stay_id,
+                CheckOut(waive_late_fee=asked["waive_late_fee"]),
+                as_of=asked["requested_at"],
+            )
         except Conflict:
             if (await self.get_stay(stay_id))["status"] != StayStatus.IN_HOUSE:
                 return None  # settled by another path meanwhile
@@ -161,8 +239,9 @@ class FolioService:
 
     # --- check-out -----------------------------------------------------------------------
 
-    async def check_out(self, stay_id: str, request: CheckOut | None = None, *,
-                        as_of: datetime | None = None) -> dict[str, Any]:
+    async def check_out(
+        self, stay_id: str, request: CheckOut | None = None, *, as_of: datetime | None = None
+    ) -> dict[str, Any]:
         """Settles and closes the folio now; `as_of` is when the guest asked to leave (the
         late check-out fee is reckoned then)."""
         request = request or CheckOut()
@@ -175,94 +254,169 @@ class FolioService:
                 # first may not have finished before it died, done now (idempotent).
                 if stay.get("settlement", {}).get("early_departure"):
                     await self.repository.release_room_nights(
-                        stay_id, from_night=date.fromisoformat(stay["actual_departure"]))
+                        stay_id, from_night=date.fromisoformat(stay["actual_departure"])
+                    )
                 return stay
             checked_out = await self._settle_and_close(stay, request, as_of)
             if checked_out is not None:
                 return checked_out
         raise Conflict(f"stay {stay_id!r} kept changing during check-out; try again")
 
-    async def _settle_and_close(self, stay: dict[str, Any], request: CheckOut,
-                                as_of: datetime | None = None) -> dict[str, Any] | None:
-        now, today = self.clock(), await business_today(self.repository, self.clock,
-                                                        self.audit_hour)
-        arrival, departure = (date.fromisoformat(stay["arrival"]),
-                              date.fromisoformat(stay["departure"]))
+    async def _settle_and_close(
+        self, stay: dict[str, Any], request: CheckOut, as_of: datetime | None = None
+    ) -> dict[str, Any] | None:
+        now, today = (
+            self.clock(),
+            await business_today(self.repository, self.clock, self.audit_hour),
+        )
+        arrival, departure = (
+            date.fromisoformat(stay["arrival"]),
+            date.fromisoformat(stay["departure"]),
+        )
         nights = sorted(stay["nightly_rates"])
         early = arrival <= today < departure
         charged = [n for n in nights if n < today.isoformat()] or nights[:1] if early else nights
         posted_ids = {c["charge_id"] for c in stay["charges"]}
-        new_charges = [charge_line(room_charge_id(n), ChargeCategory.ROOM,
-                                   Decimal(stay["nightly_rates"][n]),
-                                   f"room {stay['room_number']}, night of {n}", now)
-                       for n in charged if room_charge_id(n) not in posted_ids]
+        new_charges = [
+            charge_line(
+                room_charge_id(n),
+                ChargeCategory.ROOM,
+                Decimal(stay["nightly_rates"][n]),
+                f"room {stay['room_number']}, night of {n}",
+                now,
+            )
+            for n in charged
+            if room_charge_id(n) not in posted_ids
+        ]
         fee = Decimal("0")
         if not request.waive_late_fee:
-            asked_at = (_aware(as_of).astimezone(self.clock.tz) if as_of
-                        else self.clock.now_local())
-            fee = late_checkout_fee(asked_at, departure,
-                                    Decimal(stay["nightly_rates"][nights[-1]]),
-                                    standard_hour=self.standard_checkout_hour,
-                                    half_day_until_hour=self.half_day_until_hour)
+            asked_at = _aware(as_of).astimezone(self.clock.tz) if as_of else self.clock.now_local()
+            fee = late_checkout_fee(
+                asked_at,
+                departure,
+                Decimal(stay["nightly_rates"][nights[-1]]),
+                standard_hour=self.standard_checkout_hour,
+                half_day_until_hour=self.half_day_until_hour,
+            )
         if fee:
-            new_charges.append(charge_line("late_checkout", ChargeCategory.LATE_CHECKOUT, fee,
-                                           "late check-out", now))
+            new_charges.append(
+                charge_line(
+                    "late_checkout", ChargeCategory.LATE_CHECKOUT, fee, "late check-out", now
+                )
+            )
         charges = [*stay["charges"], *new_charges]
         totals = settle(charges, stay["payments"])
         payments = []
         if totals["balance"] < 0:
-            deposit_method = next((p["method"] for p in stay["payments"]
-                                   if p["kind"] == PaymentKind.DEPOSIT), "card")
-            payments.append(payment_line(PaymentKind.REFUND, -totals["balance"],
-                                          deposit_method, None, now,
-                                          reference=f"refund|{stay['_id']}"))
-        number = invoice_number(stay["property_id"], today.year,
-                                await self.repository.next_invoice_sequence(today.year))
+            deposit_method = next(
+                (p["method"] for p in stay["payments"] if p["kind"] == PaymentKind.DEPOSIT), "card"
+            )
+            payments.append(
+                payment_line(
+                    PaymentKind.REFUND,
+                    -totals["balance"],
+                    deposit_method,
+                    None,
+                    now,
+                    reference=f"refund|{stay['_id']}",
+                )
+            )
+        number = invoice_number(
+            stay["property_id"], today.year, await self.repository.next_invoice_sequence(today.year)
+        )
         room_nights = len([c for c in charges if c["category"] == ChargeCategory.ROOM])
         settlement = {
-            "stay_id": stay["_id"], "nights": room_nights, "currency": stay["currency"],
-            **totals, "refund": cents(max(-totals["balance"], Decimal("0"))),
+            "stay_id": stay["_id"],
+            "nights": room_nights,
+            "currency": stay["currency"],
+            **totals,
+            "refund": cents(max(-totals["balance"], Decimal("0"))),
             "amount_due": cents(max(totals["balance"], Decimal("0"))),
             "late_checkout_fee": cents(fee),
-            "invoice_number": number, "early_departure": early,
-            "item_checks": stay["item_checks"], "lines": charges,
+            "invoice_number": number,
+            "early_departure": early,
+            "item_checks": stay["item_checks"],
+            "lines": charges,
             "billed_to": stay.get("guest_name"),
         }
         actual_departure = today if early else departure
         events: list[Event[Any]] = [charge_event(stay, charge) for charge in new_charges]
         events += [payment_event(stay, payment) for payment in payments]
-        events.append(FolioClosed.new(FolioClosedPayload(
-            stay_id=stay["_id"], guest_id=stay["guest_id"], invoice_number=number,
-            room_charges=totals["room_charges"], other_charges=totals["other_charges"],
-            compensation=totals["compensation"], deposit=totals["deposit"],
-            balance=totals["balance"], currency=stay["currency"]), **origin(stay)))
-        events.append(StayCheckedOut.new(StayCheckedOutPayload(
-            stay_id=stay["_id"], reservation_id=reservation_ref(stay),
-            guest_id=stay["guest_id"], room_number=stay["room_number"],
-            room_type=stay["room_type"], arrival=arrival, departure=actual_departure,
-            nights=room_nights, room_revenue=totals["room_charges"],
-            total_spend=totals["room_charges"] + totals["other_charges"] + totals["compensation"],
-            other_charges=totals["other_charges"] + totals["compensation"],
-            currency=stay["currency"], early_departure=early), **origin(stay)))
+        events.append(
+            FolioClosed.new(
+                FolioClosedPayload(
+                    stay_id=stay["_id"],
+                    guest_id=stay["guest_id"],
+                    invoice_number=number,
+                    room_charges=totals["room_charges"],
+                    other_charges=totals["other_charges"],
+                    compensation=totals["compensation"],
+                    deposit=totals["deposit"],
+                    balance=totals["balance"],
+                    currency=stay["currency"],
+                ),
+                **origin(stay),
+            )
+        )
+        events.append(
+            StayCheckedOut.new(
+                StayCheckedOutPayload(
+                    stay_id=stay["_id"],
+                    reservation_id=reservation_ref(stay),
+                    guest_id=stay["guest_id"],
+                    room_number=stay["room_number"],
+                    room_type=stay["room_type"],
+                    arrival=arrival,
+                    departure=actual_departure,
+                    nights=room_nights,
+                    room_revenue=totals["room_charges"],
+                    total_spend=totals["room_charges"]
+                    + totals["other_charges"]
+                    + totals["compensation"],
+                    other_charges=totals["other_charges"] + totals["compensation"],
+                    currency=stay["currency"],
+                    early_departure=early,
+                ),
+                **origin(stay),
+            )
+        )
         crash_point("frontdesk.checkout.after_invoice_number")
         checked_out = await self.repository.update_stay(
-            stay["_id"], {"status": "in_house", "charges": {"$size": len(stay["charges"])},
-                          "payments": {"$size": len(stay["payments"])}},
-            {"$set": {"status": StayStatus.CHECKED_OUT.value, "checked_out_at": now,
-                      "actual_departure": actual_departure.isoformat(),
-                      "settlement": storable(settlement)},
-             "$push": {"charges": {"$each": new_charges}, "payments": {"$each": payments},
-                       **push_outbox(*events)}})
+            stay["_id"],
+            {
+                "status": "in_house",
+                "charges": {"$size": len(stay["charges"])},
+                "payments": {"$size": len(stay["payments"])},
+            },
+            {
+                "$set": {
+                    "status": StayStatus.CHECKED_OUT.value,
+                    "checked_out_at": now,
+                    "actual_departure": actual_departure.isoformat(),
+                    "settlement": storable(settlement),
+                },
+                "$push": {
+                    "charges": {"$each": new_charges},
+                    "payments": {"$each": payments},
+                    **push_outbox(*events),
+                },
+            },
+        )
         if checked_out is None:
             return None
         crash_point("frontdesk.checkout.after_closed")
         if early:
             released = await self.repository.release_room_nights(stay["_id"], from_night=today)
-            log.info("early departure: room nights released", stay_id=stay["_id"],
-                     released=released)
+            log.info(
+                "early departure: room nights released", stay_id=stay["_id"], released=released
+            )
         self.events_written()
-        log.info("guest checked out", stay_id=stay["_id"], balance=str(totals["balance"]),
-                 invoice_number=number)
+        log.info(
+            "guest checked out",
+            stay_id=stay["_id"],
+            balance=str(totals["balance"]),
+            invoice_number=number,
+        )
         return checked_out
 
     async def get_stay(self, stay_id: str) -> dict[str, Any]:

@@ -17,7 +17,13 @@ from .records import origin
 
 
 def walk_in_profile_event(stay: dict[str, Any], registration: RegistrationCreate) -> Event[Any]:
-    return GuestWalkInRegistered.new(GuestContactPayload(
-        guest_id=stay["guest_id"], first_name=registration.first_name,
-        last_name=registration.last_name, email=registration.email,
-        phone=registration.phone), **origin(stay))
+    return GuestWalkInRegistered.new(
+        GuestContactPayload(
+            guest_id=stay["guest_id"],
+            first_name=registration.first_name,
+            last_name=registration.last_name,
+            email=registration.email,
+            phone=registration.phone,
+        ),
+        **origin(stay),
+    )

@@ -51,8 +51,9 @@ def check_cn_resident_id(number: str, today: date) -> None:
         raise DocumentRejected("the resident ID number's check digit does not match")
 
 
-def check_document(kind: DocumentType, number: str, expires_on: date | None, *,
-                   today: date, departure: date) -> None:
+def check_document(
+    kind: DocumentType, number: str, expires_on: date | None, *, today: date, departure: date
+) -> None:
     """Raises DocumentRejected when the document cannot register this stay."""
     if kind is DocumentType.CN_RESIDENT_ID:
         check_cn_resident_id(number, today)

@@ -30,11 +30,21 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
     """Stays and arrivals past the retention period lose the guest's name, registration (ID
     document included) and recognition; the folio and its invoice stay for the books."""
     keep = settings.retention_days
-    return RetentionJob(database, [
-        RetentionRule("stays", date_field="departure", keep_days=keep, erase=ERASED_STAY_FIELDS),
-        RetentionRule("arrivals", date_field="departure", keep_days=keep,
-                      erase={"guest_name": ERASED, "special_requests": []}),
-    ], poll_seconds=settings.retention_poll_seconds)
+    return RetentionJob(
+        database,
+        [
+            RetentionRule(
+                "stays", date_field="departure", keep_days=keep, erase=ERASED_STAY_FIELDS
+            ),
+            RetentionRule(
+                "arrivals",
+                date_field="departure",
+                keep_days=keep,
+                erase={"guest_name": ERASED, "special_requests": []},
+            ),
+        ],
+        poll_seconds=settings.retention_poll_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,29 +52,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     setup = load_property(settings.property_file)
     repository = FrontDeskRepository(runtime.database, settings.property_id)
-    clock = PropertyClock(wall_clock_from(settings.test_clock_file),
-                          timezone=settings.property_timezone)
+    clock = PropertyClock(
+        wall_clock_from(settings.test_clock_file), timezone=settings.property_timezone
+    )
     cipher = PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key)
-    service = FrontDeskService(repository, events_written=runtime.relay.wake, setup=setup,
-                               cipher=cipher, clock=clock, audit_hour=settings.night_audit_hour)
-    folio = FolioService(repository, events_written=runtime.relay.wake, cipher=cipher,
-                         clock=clock, standard_checkout_hour=settings.standard_checkout_hour,
-                         half_day_until_hour=settings.late_checkout_half_day_until_hour,
-                         overstay_rate_percent=settings.overstay_rate_percent,
-                         audit_hour=settings.night_audit_hour)
+    service = FrontDeskService(
+        repository,
+        events_written=runtime.relay.wake,
+        setup=setup,
+        cipher=cipher,
+        clock=clock,
+        audit_hour=settings.night_audit_hour,
+    )
+    folio = FolioService(
+        repository,
+        events_written=runtime.relay.wake,
+        cipher=cipher,
+        clock=clock,
+        standard_checkout_hour=settings.standard_checkout_hour,
+        half_day_until_hour=settings.late_checkout_half_day_until_hour,
+        overstay_rate_percent=settings.overstay_rate_percent,
+        audit_hour=settings.night_audit_hour,
+    )
     departures = DepartureDesk(folio, room_check_wait_seconds=settings.room_check_wait_seconds)
-    business_day = BusinessDay(repository, folio, clock, events_written=runtime.relay.wake,
-                               audit_hour=settings.night_audit_hour)
+    business_day = BusinessDay(
+        repository,
+        folio,
+        clock,
+        events_written=runtime.relay.wake,
+        audit_hour=settings.night_audit_hour,
+    )
     register_consumers(runtime.broker, Projections(repository, folio))
-    workers = [NightAuditWorker(business_day, poll_seconds=settings.night_audit_poll_seconds)] \
-        if settings.night_audit_enabled else []
+    workers = (
+        [NightAuditWorker(business_day, poll_seconds=settings.night_audit_poll_seconds)]
+        if settings.night_audit_enabled
+        else []
+    )
     workers.append(retention_job(runtime.database, settings))
-    workers.append(RoomCheckWaitWorker(departures,
-                                       poll_seconds=settings.room_check_poll_seconds))
+    workers.append(RoomCheckWaitWorker(departures, poll_seconds=settings.room_check_poll_seconds))
     return create_service_app(
-        runtime, title="Front desk service",
-        routers=[frontdesk_router(service, folio, runtime.audit, business_day, departures),
-                 frontdesk_pages(runtime, service.today)],
+        runtime,
+        title="Front desk service",
+        routers=[
+            frontdesk_router(service, folio, runtime.audit, business_day, departures),
+            frontdesk_pages(runtime, service.today),
+        ],
         prepare_database=lambda: repository.prepare(setup),
         workers=workers,
     )

@@ -31,23 +31,30 @@ def overstay_rate(stay: dict[str, Any], percent: Decimal) -> Decimal:
     return cents(Decimal(stay["nightly_rates"][last_night]) * percent / 100)
 
 
-async def charge_overstays(folio: "FolioService", night: date) -> int:
+async def charge_overstays(folio: FolioService, night: date) -> int:
     """Charges the night to every guest still in house past their departure; returns how
     many were charged."""
     charged = 0
-    for stay in await folio.repository.stays_where({
-            "status": "in_house", "departure": {"$lte": night.isoformat()}}):
+    for stay in await folio.repository.stays_where(
+        {"status": "in_house", "departure": {"$lte": night.isoformat()}}
+    ):
         if not stay["nightly_rates"]:
             continue
-        charge = charge_line(room_charge_id(night), ChargeCategory.ROOM,
-                             overstay_rate(stay, folio.overstay_rate_percent),
-                             f"room {stay['room_number']}, night of {night.isoformat()} "
-                             "(overstay)", folio.clock())
+        charge = charge_line(
+            room_charge_id(night),
+            ChargeCategory.ROOM,
+            overstay_rate(stay, folio.overstay_rate_percent),
+            f"room {stay['room_number']}, night of {night.isoformat()} (overstay)",
+            folio.clock(),
+        )
         if await folio.repository.update_stay(
-                stay["_id"], {"status": "in_house",
-                              "charges.charge_id": {"$ne": charge["charge_id"]}},
-                {"$push": {"charges": charge, **push_outbox(charge_event(stay, charge))},
-                 "$addToSet": {"overstay_nights": night.isoformat()}}):
+            stay["_id"],
+            {"status": "in_house", "charges.charge_id": {"$ne": charge["charge_id"]}},
+            {
+                "$push": {"charges": charge, **push_outbox(charge_event(stay, charge))},
+                "$addToSet": {"overstay_nights": night.isoformat()},
+            },
+        ):
             charged += 1
             log.warning("overstay night charged", stay_id=stay["_id"], night=night.isoformat())
     return charged

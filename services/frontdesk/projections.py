@@ -14,14 +14,24 @@ from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
-from shared.events import (CaseOpened, CaseResolved, Event, GuestAnonymized, GuestMerged, ReservationAmended,
-                           ReservationCancelled, ReservationCreated, ReservationNoShow,
-                           RoomItemCheckReported, RoomStatusChanged)
+from shared.events import (
+    CaseOpened,
+    CaseResolved,
+    Event,
+    GuestAnonymized,
+    GuestMerged,
+    ReservationAmended,
+    ReservationCancelled,
+    ReservationCreated,
+    ReservationNoShow,
+    RoomItemCheckReported,
+    RoomStatusChanged,
+)
 from shared.logging import get_logger
 
 from .folio import ChargeCategory
-from .repository import FrontDeskRepository
 from .folio_service import FolioService
+from .repository import FrontDeskRepository
 
 log = get_logger(__name__)
 ERASED = "[erased]"
@@ -44,7 +54,8 @@ def _amended_record(payload: Any) -> dict[str, Any]:
         record["guest_name"] = payload.guest_name
     if payload.special_requests is not None:
         record["special_requests"] = list(payload.special_requests) + (
-            ["family"] if payload.children else [])
+            ["family"] if payload.children else []
+        )
     if payload.room_count is not None:
         record["room_count"] = payload.room_count
     if payload.deposit_paid is not None:
@@ -66,55 +77,75 @@ class Projections:
 
     async def reservation_created(self, event: ReservationCreated) -> None:
         payload = event.payload
-        created = await self.repository.record_arrival({
-            "_id": payload.reservation_id,
-            "property_id": event.property_id,
-            "confirmation_number": payload.confirmation_number,
-            "guest_id": payload.guest_id,
-            "guest_name": payload.guest_name,
-            "room_type": payload.room_type,
-            "arrival": payload.arrival.isoformat(),
-            "departure": payload.departure.isoformat(),
-            "adults": payload.adults,
-            "children": payload.children,
-            "room_count": payload.room_count,
-            "special_requests": list(payload.special_requests)
-            + (["family"] if payload.children else []),
-            "nightly_rates": {night: str(rate) for night, rate in payload.nightly_rates.items()},
-            "currency": payload.currency,
-            # paid at booking: it reaches the folio at check-in (issue 12)
-            "deposit_paid": str(payload.deposit_paid),
-            "non_refundable": payload.non_refundable,
-            "status": "expected",
-            "assignment": None,
-            "event_at": event_time(event),
-            "source_event_id": str(event.event_id),
-        })
-        log.info("arrival recorded" if created else "arrival already known",
-                 reservation_id=payload.reservation_id)
+        created = await self.repository.record_arrival(
+            {
+                "_id": payload.reservation_id,
+                "property_id": event.property_id,
+                "confirmation_number": payload.confirmation_number,
+                "guest_id": payload.guest_id,
+                "guest_name": payload.guest_name,
+                "room_type": payload.room_type,
+                "arrival": payload.arrival.isoformat(),
+                "departure": payload.departure.isoformat(),
+                "adults": payload.adults,
+                "children": payload.children,
+                "room_count": payload.room_count,
+                "special_requests": list(payload.special_requests)
+                + (["family"] if payload.children else []),
+                "nightly_rates": {
+                    night: str(rate) for night, rate in payload.nightly_rates.items()
+                },
+                "currency": payload.currency,
+                # paid at booking: it reaches the folio at check-in (issue 12)
+                "deposit_paid": str(payload.deposit_paid),
+                "non_refundable": payload.non_refundable,
+                "status": "expected",
+                "assignment": None,
+                "event_at": event_time(event),
+                "source_event_id": str(event.event_id),
+            }
+        )
+        log.info(
+            "arrival recorded" if created else "arrival already known",
+            reservation_id=payload.reservation_id,
+        )
 
     async def reservation_amended(self, event: ReservationAmended) -> None:
         payload = event.payload
-        before = await self._change_arrival(event, payload.reservation_id, {
-            "room_type": payload.room_type, "arrival": payload.arrival.isoformat(),
-            "departure": payload.departure.isoformat(), "adults": payload.adults,
-            "children": payload.children, "currency": payload.currency,
-            "nightly_rates": {night: str(rate) for night, rate in payload.nightly_rates.items()},
-            "assignment": None, **_amended_record(payload)})
+        before = await self._change_arrival(
+            event,
+            payload.reservation_id,
+            {
+                "room_type": payload.room_type,
+                "arrival": payload.arrival.isoformat(),
+                "departure": payload.departure.isoformat(),
+                "adults": payload.adults,
+                "children": payload.children,
+                "currency": payload.currency,
+                "nightly_rates": {
+                    night: str(rate) for night, rate in payload.nightly_rates.items()
+                },
+                "assignment": None,
+                **_amended_record(payload),
+            },
+        )
         await self._give_back_room(before)
 
     async def reservation_cancelled(self, event: ReservationCancelled) -> None:
-        before = await self._change_arrival(event, event.payload.reservation_id,
-                                            {"status": "cancelled", "assignment": None})
+        before = await self._change_arrival(
+            event, event.payload.reservation_id, {"status": "cancelled", "assignment": None}
+        )
         await self._give_back_room(before)
 
     async def reservation_no_show(self, event: ReservationNoShow) -> None:
-        before = await self._change_arrival(event, event.payload.reservation_id,
-                                            {"status": "no_show", "assignment": None})
+        before = await self._change_arrival(
+            event, event.payload.reservation_id, {"status": "no_show", "assignment": None}
+        )
         await self._give_back_room(before)
 
-    async def _change_arrival(self, event: Event[Any], reservation_id: str,
-                              changes: dict[str, Any]) -> dict[str, Any] | None:
+    async def _change_arrival(
+        self, event: Event[Any], reservation_id: str, changes: dict[str, Any]
+    ) -> dict[str, Any] | None:
         before = await self.repository.update_arrival(reservation_id, event_time(event), changes)
         if before is None and await self.repository.arrival(reservation_id) is None:
             raise ArrivalNotYetKnown(f"reservation {reservation_id} is not on the list yet")
@@ -132,50 +163,70 @@ class Projections:
         if not self._ours(event):
             return
         applied = await self.repository.apply_room_status(
-            event.payload.room_number, event.payload.new_status, event_time(event))
-        log.info("room status applied" if applied else "room status older or repeated",
-                 room_number=event.payload.room_number, status=event.payload.new_status)
+            event.payload.room_number, event.payload.new_status, event_time(event)
+        )
+        log.info(
+            "room status applied" if applied else "room status older or repeated",
+            room_number=event.payload.room_number,
+            status=event.payload.new_status,
+        )
 
     async def item_check_reported(self, event: RoomItemCheckReported) -> None:
         if not self._ours(event):
             return
         report = event.payload
         lines: list[tuple[ChargeCategory, Decimal, str]] = []
-        for category, items in ((ChargeCategory.DAMAGE, report.damages),
-                                (ChargeCategory.MISSING_ITEM, report.missing_items),
-                                (ChargeCategory.MINIBAR, report.minibar)):
+        for category, items in (
+            (ChargeCategory.DAMAGE, report.damages),
+            (ChargeCategory.MISSING_ITEM, report.missing_items),
+            (ChargeCategory.MINIBAR, report.minibar),
+        ):
             # `amount` is the line's total for its quantity
-            lines += [(category, item.amount, f"{item.description} x{item.quantity}")
-                      for item in items]
+            lines += [
+                (category, item.amount, f"{item.description} x{item.quantity}") for item in items
+            ]
         await self.folio.post_item_check(report.check_id, report.stay_id, lines, event)
 
     # --- guest profiles ------------------------------------------------------------------
 
     async def guest_profile(self, event: Event[Any]) -> None:
         profile = event.payload
-        await self.repository.upsert_guest({
-            "_id": profile.guest_id, "first_name": profile.first_name,
-            "last_name": profile.last_name, "member_number": profile.member_number,
-            "tier": profile.tier, "vip": profile.vip, "preferences": dict(profile.preferences),
-            "version": profile.version})
+        await self.repository.upsert_guest(
+            {
+                "_id": profile.guest_id,
+                "first_name": profile.first_name,
+                "last_name": profile.last_name,
+                "member_number": profile.member_number,
+                "tier": profile.tier,
+                "vip": profile.vip,
+                "preferences": dict(profile.preferences),
+                "version": profile.version,
+            }
+        )
 
     async def guest_merged(self, event: GuestMerged) -> None:
         surviving, merged = event.payload.surviving_guest_id, list(event.payload.merged_guest_ids)
         await self.repository.mark_merged(merged, surviving)
         for collection in ("arrivals", "stays"):
-            await self.repository.scrub(collection, {"guest_id": {"$in": merged}},
-                                        {"$set": {"guest_id": surviving}})
+            await self.repository.scrub(
+                collection, {"guest_id": {"$in": merged}}, {"$set": {"guest_id": surviving}}
+            )
 
     async def guest_anonymized(self, event: GuestAnonymized) -> None:
         """Erasure: names, contact and documents go; the closed folio keeps what the
         invoice must (its number, amounts and the name it was billed to)."""
         guest_ids = [event.payload.guest_id, *event.payload.also_known_as]
         await self.repository.forget_guest(guest_ids)
-        await self.repository.scrub("arrivals", {"guest_id": {"$in": guest_ids}},
-                                    {"$set": {"guest_name": ERASED, "special_requests": []}})
+        await self.repository.scrub(
+            "arrivals",
+            {"guest_id": {"$in": guest_ids}},
+            {"$set": {"guest_name": ERASED, "special_requests": []}},
+        )
         erased = await self.repository.scrub(
-            "stays", {"guest_id": {"$in": guest_ids}},
-            {"$set": {**ERASED_STAY_FIELDS, "erased_at": event.payload.requested_at}})
+            "stays",
+            {"guest_id": {"$in": guest_ids}},
+            {"$set": {**ERASED_STAY_FIELDS, "erased_at": event.payload.requested_at}},
+        )
         log.info("guest erased", guest_id=event.payload.guest_id, stays=erased)
 
     # --- guest relations -------------------------------------------------------------------
@@ -185,14 +236,27 @@ class Projections:
         if not case.in_house or not self._ours(event):
             return
         stays = await self.repository.stays_where(
-            {"_id": case.stay_id} if case.stay_id else
-            {"guest_id": case.guest_id, "status": "in_house"})
+            {"_id": case.stay_id}
+            if case.stay_id
+            else {"guest_id": case.guest_id, "status": "in_house"}
+        )
         for stay in stays:
             await self.repository.update_stay(
-                stay["_id"], {"alerts.case_id": {"$ne": case.case_id}},
-                {"$push": {"alerts": {"case_id": case.case_id, "category": case.category,
-                                      "severity": case.severity, "owner": case.owner,
-                                      "due_at": case.due_at.isoformat(), "source": case.source}}})
+                stay["_id"],
+                {"alerts.case_id": {"$ne": case.case_id}},
+                {
+                    "$push": {
+                        "alerts": {
+                            "case_id": case.case_id,
+                            "category": case.category,
+                            "severity": case.severity,
+                            "owner": case.owner,
+                            "due_at": case.due_at.isoformat(),
+                            "source": case.source,
+                        }
+                    }
+                },
+            )
             log.info("guest relations alert on stay", stay_id=stay["_id"], case_id=case.case_id)
 
     async def case_resolved(self, event: CaseResolved) -> None:
@@ -204,8 +268,17 @@ class Projections:
         for stay in await self.repository.stays_where({"alerts.case_id": case.case_id}):
             alert = next(a for a in stay["alerts"] if a["case_id"] == case.case_id)
             await self.repository.update_stay(
-                stay["_id"], {"alerts.case_id": case.case_id},
-                {"$pull": {"alerts": {"case_id": case.case_id}},
-                 "$push": {"resolved_alerts": {**alert, "resolution": case.resolution,
-                                               "resolved_at": event_time(event)}}})
+                stay["_id"],
+                {"alerts.case_id": case.case_id},
+                {
+                    "$pull": {"alerts": {"case_id": case.case_id}},
+                    "$push": {
+                        "resolved_alerts": {
+                            **alert,
+                            "resolution": case.resolution,
+                            "resolved_at": event_time(event),
+                        }
+                    },
+                },
+            )
             log.info("guest relations alert cleared", stay_id=stay["_id"], case_id=case.case_id)

@@ -11,6 +11,7 @@ check-in or a move that would need more is refused with a 409 naming the night.
 from __future__ import annotations
 
 from datetime import date
+
 from shared.problems import Conflict
 
 from .repository import FrontDeskRepository
@@ -22,22 +23,44 @@ class RoomPromised(Conflict):
     title = "Room promised to a booking"
 
 
-async def free_to_give(repository: FrontDeskRepository, room_type: str, night: date,
-                       business_date: date, except_stay: str | None = None) -> int:
+async def free_to_give(
+    repository: FrontDeskRepository,
+    room_type: str,
+    night: date,
+    business_date: date,
+    except_stay: str | None = None,
+) -> int:
     rooms = [room for room in await repository.all_rooms() if room["room_type"] == room_type]
     numbers = {room["number"] for room in rooms}
     held = await repository.taken_rooms([night], except_stay=except_stay) & numbers
-    out_of_order = {room["number"] for room in rooms if room.get("status") in UNAVAILABLE} \
-        if night == business_date else set()
-    promised = sum(_rooms_still_to_give(arrival) for arrival in await repository.arrivals_where({
-        "status": "expected", "room_type": room_type,
-        "arrival": {"$lte": night.isoformat()}, "departure": {"$gt": night.isoformat()}}))
+    out_of_order = (
+        {room["number"] for room in rooms if room.get("status") in UNAVAILABLE}
+        if night == business_date
+        else set()
+    )
+    promised = sum(
+        _rooms_still_to_give(arrival)
+        for arrival in await repository.arrivals_where(
+            {
+                "status": "expected",
+                "room_type": room_type,
+                "arrival": {"$lte": night.isoformat()},
+                "departure": {"$gt": night.isoformat()},
+            }
+        )
+    )
     return len(numbers) - len(held | out_of_order) - promised
 
 
-async def refuse_promised(repository: FrontDeskRepository, room_type: str, nights: list[date],
-                          business_date: date, *, what: str,
-                          except_stay: str | None = None) -> None:
+async def refuse_promised(
+    repository: FrontDeskRepository,
+    room_type: str,
+    nights: list[date],
+    business_date: date,
+    *,
+    what: str,
+    except_stay: str | None = None,
+) -> None:
     """409 naming the first night on which one more `room_type` room is not free."""
     for night in nights:
         free = await free_to_give(repository, room_type, night, business_date, except_stay)
@@ -45,8 +68,9 @@ async def refuse_promised(repository: FrontDeskRepository, room_type: str, night
             raise RoomPromised(
                 f"{what} would take a {room_type} room promised to a confirmed booking on the "
                 f"night of {night.isoformat()}: no {room_type} room is left to give that night",
-                night=night.isoformat(), room_type=room_type)
-
+                night=night.isoformat(),
+                room_type=room_type,
+            )
 
 
 def _rooms_still_to_give(arrival: dict) -> int:

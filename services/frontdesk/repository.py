@@ -13,7 +13,6 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from shared.idempotency import insert_once
 from shared.property_setup import PropertySetup
 
 OUTBOX_COLLECTIONS = ("stays", "arrivals", "business_days")
@@ -38,8 +37,9 @@ class FrontDeskRepository:
         former = (await self.stays.index_information()).get("reservation_id_1", {})
         if former.get("unique"):  # the former one-stay-per-booking index
             await self.stays.drop_index("reservation_id_1")
-        await self.stays.create_index([("reservation_id", 1), ("room_index", 1)],
-                                      unique=True, sparse=True)
+        await self.stays.create_index(
+            [("reservation_id", 1), ("room_index", 1)], unique=True, sparse=True
+        )
         await self.stays.create_index("reservation_id")
         await self.stays.create_index([("property_id", 1), ("status", 1)])
         await self.stays.create_index([("property_id", 1), ("departure", 1)])
@@ -55,34 +55,51 @@ class FrontDeskRepository:
                 # Rooms start as housekeeping starts them; room.status_changed moves them.
                 await self.rooms.update_one(
                     {"_id": self._room_key(room.number)},
-                    {"$setOnInsert": {"property_id": self.property_id, "number": room.number,
-                                      "room_type": room_type.code,
-                                      "room_type_name": room_type.name, "floor": room.floor,
-                                      "bed": room_type.bed, "features": list(room.features),
-                                      "status": "vacant_inspected", "status_at": ""}},
-                    upsert=True)
+                    {
+                        "$setOnInsert": {
+                            "property_id": self.property_id,
+                            "number": room.number,
+                            "room_type": room_type.code,
+                            "room_type_name": room_type.name,
+                            "floor": room.floor,
+                            "bed": room_type.bed,
+                            "features": list(room.features),
+                            "status": "vacant_inspected",
+                            "status_at": "",
+                        }
+                    },
+                    upsert=True,
+                )
 
     # --- arrivals: a projection of reservation events -----------------------------
 
     async def record_arrival(self, arrival: dict[str, Any]) -> bool:
         """Idempotent by reservation id: a redelivered event changes nothing."""
         result = await self.arrivals.update_one(
-            {"_id": arrival["_id"]}, {"$setOnInsert": arrival}, upsert=True)
+            {"_id": arrival["_id"]}, {"$setOnInsert": arrival}, upsert=True
+        )
         return result.upserted_id is not None
 
-    async def update_arrival(self, reservation_id: str, occurred_at: str,
-                             changes: dict[str, Any]) -> dict[str, Any] | None:
+    async def update_arrival(
+        self, reservation_id: str, occurred_at: str, changes: dict[str, Any]
+    ) -> dict[str, Any] | None:
         """Applies a newer reservation event to an arrival not yet checked in; an older
         or repeated one changes nothing. Returns the arrival as it was before."""
         return await self.arrivals.find_one_and_update(
-            {"_id": reservation_id, "event_at": {"$lt": occurred_at},
-             "status": {"$ne": "checked_in"}},
+            {
+                "_id": reservation_id,
+                "event_at": {"$lt": occurred_at},
+                "status": {"$ne": "checked_in"},
+            },
             {"$set": {**changes, "event_at": occurred_at}},
-            projection=NO_OUTBOX, return_document=ReturnDocument.BEFORE)
+            projection=NO_OUTBOX,
+            return_document=ReturnDocument.BEFORE,
+        )
 
     async def arrival(self, reservation_id: str) -> dict[str, Any] | None:
         return await self.arrivals.find_one(
-            {"_id": reservation_id, "property_id": self.property_id}, NO_OUTBOX)
+            {"_id": reservation_id, "property_id": self.property_id}, NO_OUTBOX
+        )
 
     async def arrivals_on(self, day: date, status: str | None = None) -> list[dict[str, Any]]:
         query: dict[str, Any] = {"property_id": self.property_id, "arrival": day.isoformat()}
@@ -90,24 +107,31 @@ class FrontDeskRepository:
             query["status"] = status
         return await self.arrivals.find(query, NO_OUTBOX).sort("_id").to_list(None)
 
-    async def set_assignment(self, reservation_id: str, assignment: dict[str, Any],
-                             outbox: dict[str, Any]) -> bool:
+    async def set_assignment(
+        self, reservation_id: str, assignment: dict[str, Any], outbox: dict[str, Any]
+    ) -> bool:
         """Only an expected arrival without a room gets one."""
         result = await self.arrivals.update_one(
             {"_id": reservation_id, "status": "expected", "assignment": None},
-            {"$set": {"assignment": assignment}, "$push": outbox})
+            {"$set": {"assignment": assignment}, "$push": outbox},
+        )
         return result.modified_count == 1
 
     async def clear_assignment(self, reservation_id: str) -> None:
         await self.arrivals.update_one({"_id": reservation_id}, {"$set": {"assignment": None}})
 
-    async def mark_arrival_checked_in(self, reservation_id: str, stay_id: str, *,
-                                      all_rooms: bool = True) -> None:
+    async def mark_arrival_checked_in(
+        self, reservation_id: str, stay_id: str, *, all_rooms: bool = True
+    ) -> None:
         """One more room of the booking is in house; checked_in once all of them are."""
         await self.arrivals.update_one(
             {"_id": reservation_id, "stay_ids": {"$ne": stay_id}},
-            {"$set": {"stay_id": stay_id, **({"status": "checked_in"} if all_rooms else {})},
-             "$push": {"stay_ids": stay_id}, "$inc": {"rooms_checked_in": 1}})
+            {
+                "$set": {"stay_id": stay_id, **({"status": "checked_in"} if all_rooms else {})},
+                "$push": {"stay_ids": stay_id},
+                "$inc": {"rooms_checked_in": 1},
+            },
+        )
 
     async def count_stays_for(self, reservation_id: str) -> int:
         return await self.stays.count_documents({"reservation_id": reservation_id})
@@ -119,9 +143,14 @@ class FrontDeskRepository:
 
     async def rooms_of_type(self, room_type: str) -> list[dict[str, Any]]:
         """What allocation needs of each room of one type, nothing more."""
-        return await self.rooms.find(
-            {"property_id": self.property_id, "room_type": room_type}, ROOM_FIELDS,
-        ).sort("number").to_list(None)
+        return (
+            await self.rooms.find(
+                {"property_id": self.property_id, "room_type": room_type},
+                ROOM_FIELDS,
+            )
+            .sort("number")
+            .to_list(None)
+        )
 
     async def room(self, room_number: str) -> dict[str, Any] | None:
         return await self.rooms.find_one({"_id": self._room_key(room_number)})
@@ -130,14 +159,17 @@ class FrontDeskRepository:
         """Newest wins: an event older than the status we hold changes nothing."""
         result = await self.rooms.update_one(
             {"_id": self._room_key(room_number), "status_at": {"$lt": occurred_at}},
-            {"$set": {"status": status, "status_at": occurred_at}})
+            {"$set": {"status": status, "status_at": occurred_at}},
+        )
         return result.modified_count == 1
 
     # --- room nights: one room per night, settled by a unique _id ------------------
 
     async def taken_rooms(self, nights: Iterable[date], except_stay: str | None = None) -> set[str]:
-        query: dict[str, Any] = {"property_id": self.property_id,
-                                 "night": {"$in": [night.isoformat() for night in nights]}}
+        query: dict[str, Any] = {
+            "property_id": self.property_id,
+            "night": {"$in": [night.isoformat() for night in nights]},
+        }
         if except_stay:
             query["stay_id"] = {"$ne": except_stay}
         held = await self.room_nights.find(query, {"room_number": 1}).to_list(None)
@@ -149,20 +181,31 @@ class FrontDeskRepository:
         for night in nights:
             key = f"{self._room_key(room_number)}|{night.isoformat()}"
             try:
-                await self.room_nights.insert_one({
-                    "_id": key, "stay_id": stay_id, "room_number": room_number,
-                    "night": night.isoformat(), "property_id": self.property_id})
+                await self.room_nights.insert_one(
+                    {
+                        "_id": key,
+                        "stay_id": stay_id,
+                        "room_number": room_number,
+                        "night": night.isoformat(),
+                        "property_id": self.property_id,
+                    }
+                )
             except DuplicateKeyError:
                 if claimed:
-                    await self.room_nights.delete_many({"_id": {"$in": claimed},
-                                                        "stay_id": stay_id})
+                    await self.room_nights.delete_many(
+                        {"_id": {"$in": claimed}, "stay_id": stay_id}
+                    )
                 return False
             claimed.append(key)
         return True
 
-    async def release_room_nights(self, stay_id: str, room_number: str | None = None,
-                                  from_night: date | None = None,
-                                  nights: list[date] | None = None) -> int:
+    async def release_room_nights(
+        self,
+        stay_id: str,
+        room_number: str | None = None,
+        from_night: date | None = None,
+        nights: list[date] | None = None,
+    ) -> int:
         query: dict[str, Any] = {"stay_id": stay_id}
         if room_number:
             query["room_number"] = room_number
@@ -182,28 +225,40 @@ class FrontDeskRepository:
         await self.stays.insert_one(stay)
 
     async def stay(self, stay_id: str) -> dict[str, Any] | None:
-        return await self.stays.find_one({"_id": stay_id, "property_id": self.property_id},
-                                         NO_OUTBOX)
+        return await self.stays.find_one(
+            {"_id": stay_id, "property_id": self.property_id}, NO_OUTBOX
+        )
 
     async def stay_for_reservation(self, reservation_id: str) -> dict[str, Any] | None:
         return await self.stays.find_one({"reservation_id": reservation_id}, NO_OUTBOX)
 
-    async def update_stay(self, stay_id: str, guard: dict[str, Any],
-                          update: dict[str, Any]) -> dict[str, Any] | None:
+    async def update_stay(
+        self, stay_id: str, guard: dict[str, Any], update: dict[str, Any]
+    ) -> dict[str, Any] | None:
         """One conditional write of the stay and its events; None when the guard fails."""
         return await self.stays.find_one_and_update(
-            {"_id": stay_id, "property_id": self.property_id, **guard}, update,
-            projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
+            {"_id": stay_id, "property_id": self.property_id, **guard},
+            update,
+            projection=NO_OUTBOX,
+            return_document=ReturnDocument.AFTER,
+        )
 
     async def has_stayed(self, guest_id: str) -> bool:
         """Whether the guest (merged ids are rewritten to the survivor) checked out before."""
-        return await self.stays.find_one(
-            {"property_id": self.property_id, "guest_id": guest_id, "status": "checked_out"},
-            {"_id": 1}) is not None
+        return (
+            await self.stays.find_one(
+                {"property_id": self.property_id, "guest_id": guest_id, "status": "checked_out"},
+                {"_id": 1},
+            )
+            is not None
+        )
 
     async def stays_where(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        return await self.stays.find({"property_id": self.property_id, **query},
-                                     NO_OUTBOX).sort("_id").to_list(None)
+        return (
+            await self.stays.find({"property_id": self.property_id, **query}, NO_OUTBOX)
+            .sort("_id")
+            .to_list(None)
+        )
 
     async def scrub(self, collection: str, query: dict[str, Any], update: dict[str, Any]) -> int:
         result = await getattr(self, collection).update_many(query, update)
@@ -216,7 +271,9 @@ class FrontDeskRepository:
         try:
             result = await self.guests.update_one(
                 {"_id": profile["_id"], "version": {"$lt": profile["version"]}},
-                {"$set": profile}, upsert=True)
+                {"$set": profile},
+                upsert=True,
+            )
         except DuplicateKeyError:
             return False  # we hold a newer version already
         return result.upserted_id is not None or result.modified_count == 1
@@ -233,23 +290,46 @@ class FrontDeskRepository:
         for guest_id in guest_ids:
             await self.guests.update_one(
                 {"_id": guest_id},
-                {"$set": {"merged_into": surviving_id, "first_name": None, "last_name": None,
-                          "preferences": {}, "version": 1 << 40}}, upsert=True)
+                {
+                    "$set": {
+                        "merged_into": surviving_id,
+                        "first_name": None,
+                        "last_name": None,
+                        "preferences": {},
+                        "version": 1 << 40,
+                    }
+                },
+                upsert=True,
+            )
 
     async def forget_guest(self, guest_ids: list[str]) -> None:
         for guest_id in guest_ids:
             await self.guests.update_one(
                 {"_id": guest_id},
-                {"$set": {"erased": True, "first_name": None, "last_name": None, "email": None,
-                          "phone": None, "member_number": None, "preferences": {},
-                          "version": 1 << 40}}, upsert=True)
+                {
+                    "$set": {
+                        "erased": True,
+                        "first_name": None,
+                        "last_name": None,
+                        "email": None,
+                        "phone": None,
+                        "member_number": None,
+                        "preferences": {},
+                        "version": 1 << 40,
+                    }
+                },
+                upsert=True,
+            )
 
     # --- counters and the night audit -----------------------------------------------
 
     async def next_invoice_sequence(self, year: int) -> int:
         counter = await self.counters.find_one_and_update(
-            {"_id": f"invoice|{self.property_id}|{year}"}, {"$inc": {"value": 1}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+            {"_id": f"invoice|{self.property_id}|{year}"},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
         return counter["value"]
 
     # --- the business date ------------------------------------------------------------
@@ -258,26 +338,39 @@ class FrontDeskRepository:
         document = await self.business_days.find_one({"_id": self.property_id}, NO_OUTBOX)
         return date.fromisoformat(document["open_date"]) if document else None
 
-    async def roll_business_date(self, closed: date, next_open: date,
-                                 outbox: dict[str, Any]) -> bool:
+    async def roll_business_date(
+        self, closed: date, next_open: date, outbox: dict[str, Any]
+    ) -> bool:
         """Closes `closed` once: the first audit of the night rolls the date and queues
         its event; a repeated or racing one finds the date already past it."""
         try:  # no document yet: the upsert creates it; one past `closed`: a duplicate key
             await self.business_days.update_one(
                 {"_id": self.property_id, "open_date": {"$lte": closed.isoformat()}},
-                {"$set": {"open_date": next_open.isoformat()}, "$push": outbox}, upsert=True)
+                {"$set": {"open_date": next_open.isoformat()}, "$push": outbox},
+                upsert=True,
+            )
         except DuplicateKeyError:
             return False
         return True
 
     async def arrivals_where(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        return await self.arrivals.find({"property_id": self.property_id, **query},
-                                        NO_OUTBOX).to_list(None)
+        return await self.arrivals.find(
+            {"property_id": self.property_id, **query}, NO_OUTBOX
+        ).to_list(None)
 
     async def expected_arrivals_until(self, day: date) -> list[dict[str, Any]]:
-        return await self.arrivals.find(
-            {"property_id": self.property_id, "status": "expected",
-             "arrival": {"$lte": day.isoformat()}}, NO_OUTBOX).sort("_id").to_list(None)
+        return (
+            await self.arrivals.find(
+                {
+                    "property_id": self.property_id,
+                    "status": "expected",
+                    "arrival": {"$lte": day.isoformat()},
+                },
+                NO_OUTBOX,
+            )
+            .sort("_id")
+            .to_list(None)
+        )
 
     def _audit_key(self, night: date) -> str:
         return f"{self.property_id}|{night.isoformat()}"

@@ -19,15 +19,16 @@ from .records import origin
 from .repository import FrontDeskRepository
 
 log = get_logger(__name__)
-MESSAGES = {"cleaning": "Your room has been cleaned.",
-            "amenities": "What you asked for has been brought to your room.",
-            "turndown": "Your turndown service is done.",
-            "maintenance": "The repair you reported is done."}
+MESSAGES = {
+    "cleaning": "Your room has been cleaned.",
+    "amenities": "What you asked for has been brought to your room.",
+    "turndown": "Your turndown service is done.",
+    "maintenance": "The repair you reported is done.",
+}
 
 
 class RequestFollowUp:
-    def __init__(self, repository: FrontDeskRepository,
-                 events_written: Callable[[], None]) -> None:
+    def __init__(self, repository: FrontDeskRepository, events_written: Callable[[], None]) -> None:
         self.repository = repository
         self.events_written = events_written
 
@@ -44,21 +45,45 @@ class RequestFollowUp:
         if request.get("status") == "done":
             return False
         message = MESSAGES.get(request["kind"], "Your request is done.")
-        completed = GuestRequestCompleted.new(GuestRequestCompletedPayload(
-            request_id=done.request_id, stay_id=stay["_id"], guest_id=stay["guest_id"],
-            room_number=done.room_number, kind=request["kind"], task_id=done.task_id,
-            completed_at=event.occurred_at, message=message),
-            **{**origin(stay), **event.caused()})
+        completed = GuestRequestCompleted.new(
+            GuestRequestCompletedPayload(
+                request_id=done.request_id,
+                stay_id=stay["_id"],
+                guest_id=stay["guest_id"],
+                room_number=done.room_number,
+                kind=request["kind"],
+                task_id=done.task_id,
+                completed_at=event.occurred_at,
+                message=message,
+            ),
+            **{**origin(stay), **event.caused()},
+        )
         updated = await self.repository.update_stay(
-            stay["_id"], {"requests": {"$elemMatch": {"request_id": done.request_id,
-                                                      "status": {"$ne": "done"}}}},
-            {"$set": {"requests.$.status": "done", "requests.$.completed_at": event.occurred_at,
-                      "requests.$.task_id": done.task_id},
-             "$push": {"guest_notices": {"request_id": done.request_id, "message": message,
-                                         "at": event.occurred_at},
-                       **push_outbox(completed)}})
+            stay["_id"],
+            {
+                "requests": {
+                    "$elemMatch": {"request_id": done.request_id, "status": {"$ne": "done"}}
+                }
+            },
+            {
+                "$set": {
+                    "requests.$.status": "done",
+                    "requests.$.completed_at": event.occurred_at,
+                    "requests.$.task_id": done.task_id,
+                },
+                "$push": {
+                    "guest_notices": {
+                        "request_id": done.request_id,
+                        "message": message,
+                        "at": event.occurred_at,
+                    },
+                    **push_outbox(completed),
+                },
+            },
+        )
         if updated is not None:
             self.events_written()
-            log.info("guest request done; guest told", stay_id=stay["_id"],
-                     request_id=done.request_id)
+            log.info(
+                "guest request done; guest told", stay_id=stay["_id"], request_id=done.request_id
+            )
         return updated is not None

@@ -20,8 +20,11 @@ from .repository import HousekeepingRepository
 
 log = get_logger(__name__)
 
-BELOW_REORDER = Gauge("housekeeping_amenity_below_reorder",
-                      "1 while an amenity's stock is below its reorder point", ["item"])
+BELOW_REORDER = Gauge(
+    "housekeeping_amenity_below_reorder",
+    "1 while an amenity's stock is below its reorder point",
+    ["item"],
+)
 ON_HAND = Gauge("housekeeping_amenity_on_hand", "Amenity units in the store room", ["item"])
 
 
@@ -84,5 +87,9 @@ class StockKeeper:
         ON_HAND.labels(item["item"]).set(item["on_hand"])
         BELOW_REORDER.labels(item["item"]).set(1 if is_below(item) else 0)
         if is_below(item):
-            log.warning("amenity below its reorder point", item=item["item"],
-                        on_hand=item["on_hand"], reorder_point=item["reorder_point"])
+            log.warning(
+                "amenity below its reorder point",
+                item=item["item"],
+                on_hand=item["on_hand"],
+                reorder_point=item["reorder_point"],
+            )

@@ -19,27 +19,51 @@ from .domain import RoomPublic, TaskKind, TaskPublic, TaskStatus
 from .maintenance import MaintenanceService
 from .reports import Reports
 from .rooms import RoomKeeper, from_request
-from .schemas import (ChargeIn, DoNotDisturb, InspectionCreate, MaintenanceCreate, MaintenanceUpdate,
-                      PeriodCreate, PeriodEndChange, PlanCreate, RoomCheckCreate, StockReceipt, StockUpdate,
-                      TaskFinish, TaskStart)
+from .schemas import (
+    ChargeIn,
+    DoNotDisturb,
+    InspectionCreate,
+    MaintenanceCreate,
+    MaintenanceUpdate,
+    PeriodCreate,
+    PeriodEndChange,
+    PlanCreate,
+    RoomCheckCreate,
+    StockReceipt,
+    StockUpdate,
+    TaskFinish,
+    TaskStart,
+)
 from .tasks import TaskService
 
 MAX_PAGE = 200
 
 
 def room_public(room: dict[str, Any]) -> RoomPublic:
-    return RoomPublic(room_number=room["number"], room_type=room["room_type"],
-                      floor=room["floor"], status=room["status"],
-                      do_not_disturb=bool(room.get("do_not_disturb")))
+    return RoomPublic(
+        room_number=room["number"],
+        room_type=room["room_type"],
+        floor=room["floor"],
+        status=room["status"],
+        do_not_disturb=bool(room.get("do_not_disturb")),
+    )
 
 
 def _public(document: dict[str, Any]) -> dict[str, Any]:
-    return {("id" if key == "_id" else key): value for key, value in document.items()
-            if key not in ("outbox", "property_id", "applied_events")}
+    return {
+        ("id" if key == "_id" else key): value
+        for key, value in document.items()
+        if key not in ("outbox", "property_id", "applied_events")
+    }
 
 
-def housekeeping_router(rooms: RoomKeeper, tasks: TaskService, maintenance: MaintenanceService,
-                        stock: StockKeeper, reports: Reports) -> APIRouter:
+def housekeeping_router(
+    rooms: RoomKeeper,
+    tasks: TaskService,
+    maintenance: MaintenanceService,
+    stock: StockKeeper,
+    reports: Reports,
+) -> APIRouter:
     router = APIRouter(tags=["housekeeping"])
 
     # --- rooms ---------------------------------------------------------------------
@@ -67,10 +91,17 @@ def housekeeping_router(rooms: RoomKeeper, tasks: TaskService, maintenance: Main
     async def add_period(room_number: str, period: PeriodCreate) -> dict[str, Any]:
         """A period the room is out of order (or out of service); the status changes by
         itself at the start and back at the end."""
-        return _public(await maintenance.add_period(
-            room_number, kind=period.kind, start=period.start, end=period.end,
-            reason=period.reason, return_status=period.return_status,
-            request_id=period.request_id))
+        return _public(
+            await maintenance.add_period(
+                room_number,
+                kind=period.kind,
+                start=period.start,
+                end=period.end,
+                reason=period.reason,
+                return_status=period.return_status,
+                request_id=period.request_id,
+            )
+        )
 
     @router.get("/rooms/{room_number}/out-of-order-periods")
     async def list_periods(room_number: str) -> list[dict[str, Any]]:
@@ -89,17 +120,32 @@ def housekeeping_router(rooms: RoomKeeper, tasks: TaskService, maintenance: Main
     # --- tasks ---------------------------------------------------------------------
 
     @router.get("/tasks")
-    async def list_tasks(stay_id: str | None = None, status: TaskStatus | None = None,
-                         kind: TaskKind | None = None, room_number: str | None = None,
-                         day: date | None = None, assigned_to: str | None = None,
-                         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-                         offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> dict[str, Any]:
+    async def list_tasks(
+        stay_id: str | None = None,
+        status: TaskStatus | None = None,
+        kind: TaskKind | None = None,
+        room_number: str | None = None,
+        day: date | None = None,
+        assigned_to: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    ) -> dict[str, Any]:
         total, found = await tasks.tasks(
-            stay_id=stay_id, status=status, kind=kind, room_number=room_number,
-            day=day.isoformat() if day else None, assigned_to=assigned_to,
-            limit=limit, offset=offset)
-        return {"total": total, "limit": limit, "offset": offset,
-                "items": [TaskPublic.of(task) for task in found]}
+            stay_id=stay_id,
+            status=status,
+            kind=kind,
+            room_number=room_number,
+            day=day.isoformat() if day else None,
+            assigned_to=assigned_to,
+            limit=limit,
+            offset=offset,
+        )
+        return {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "items": [TaskPublic.of(task) for task in found],
+        }
 
     @router.get("/tasks/{task_id}", response_model=TaskPublic)
     async def get_task(task_id: str) -> TaskPublic:
@@ -128,10 +174,16 @@ def housekeeping_router(rooms: RoomKeeper, tasks: TaskService, maintenance: Main
     async def room_check(task_id: str, check: RoomCheckCreate) -> dict[str, Any]:
         """The departure room check: damages, missing items, minibar, sent to the folio
         as room.item_check_reported (once per stay)."""
-        return _public(await tasks.report_room_check(
-            task_id, damages=_charges(check.damages), missing_items=_charges(check.missing_items),
-            minibar=_charges(check.minibar), checked_by=check.checked_by,
-            currency=check.currency))
+        return _public(
+            await tasks.report_room_check(
+                task_id,
+                damages=_charges(check.damages),
+                missing_items=_charges(check.missing_items),
+                minibar=_charges(check.minibar),
+                checked_by=check.checked_by,
+                currency=check.currency,
+            )
+        )
 
     # --- the daily plan --------------------------------------------------------------
 
@@ -149,15 +201,19 @@ def housekeeping_router(rooms: RoomKeeper, tasks: TaskService, maintenance: Main
     @router.post("/maintenance-requests", status_code=201)
     async def request_maintenance(request: MaintenanceCreate) -> dict[str, Any]:
         created, _ = await maintenance.request(
-            request_id=str(uuid.uuid4()), origin=from_request(maintenance.repository.property_id),
-            **request.model_dump())
+            request_id=str(uuid.uuid4()),
+            origin=from_request(maintenance.repository.property_id),
+            **request.model_dump(),
+        )
         return _public(created)
 
     @router.get("/maintenance-requests")
-    async def list_maintenance(status: str | None = None, room_number: str | None = None,
-                               limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                               offset: Annotated[int, Query(ge=0, le=100_000)] = 0
-                               ) -> list[dict[str, Any]]:
+    async def list_maintenance(
+        status: str | None = None,
+        room_number: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    ) -> list[dict[str, Any]]:
         """Oldest first, a page at a time (`limit`, `offset`)."""
         return [_public(r) for r in await maintenance.list(status, room_number, limit, offset)]
 
@@ -214,7 +270,10 @@ def _charges(charges: list[ChargeIn]) -> list[ItemCharge]:
 
 
 def _verdict(inspection: InspectionCreate) -> dict[str, Any]:
-    return {"inspector": inspection.inspector, "passed": inspection.passed,
-            "notes": inspection.notes, "failed_items": inspection.failed_items,
-            "maintenance": [issue.model_dump() for issue in inspection.maintenance]}
-
+    return {
+        "inspector": inspection.inspector,
+        "passed": inspection.passed,
+        "notes": inspection.notes,
+        "failed_items": inspection.failed_items,
+        "maintenance": [issue.model_dump() for issue in inspection.maintenance],
+    }

@@ -5,10 +5,18 @@ from __future__ import annotations
 from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
-from shared.events import (GuestAnonymized, GuestCreated, GuestMerged, GuestRequestRaised,
-                           GuestUpdated,
-                           RoomAssigned, StayCheckedIn, StayCheckedOut, StayRoomCheckRequested,
-                           StayRoomMoved)
+from shared.events import (
+    GuestAnonymized,
+    GuestCreated,
+    GuestMerged,
+    GuestRequestRaised,
+    GuestUpdated,
+    RoomAssigned,
+    StayCheckedIn,
+    StayCheckedOut,
+    StayRoomCheckRequested,
+    StayRoomMoved,
+)
 from shared.topology import CONSUMER_QUEUES
 
 from .service import HousekeepingService

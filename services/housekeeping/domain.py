@@ -39,16 +39,22 @@ class TaskKind(StrEnum):
 
 
 # Finishing one of these leaves the room clean; the others do not touch its status.
-CLEANING_KINDS = frozenset({TaskKind.DEPARTURE_CLEANING, TaskKind.STAYOVER_SERVICE,
-                            TaskKind.ARRIVAL_PREPARATION, TaskKind.URGENT_CLEANING,
-                            TaskKind.CLEANING_REQUEST})
+CLEANING_KINDS = frozenset(
+    {
+        TaskKind.DEPARTURE_CLEANING,
+        TaskKind.STAYOVER_SERVICE,
+        TaskKind.ARRIVAL_PREPARATION,
+        TaskKind.URGENT_CLEANING,
+        TaskKind.CLEANING_REQUEST,
+    }
+)
 
 
 class TaskStatus(StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     PAUSED = "paused"
-    DONE = "done"            # finished by the attendant, waiting for inspection
+    DONE = "done"  # finished by the attendant, waiting for inspection
     INSPECTED = "inspected"  # passed inspection
     CANCELLED = "cancelled"
 
@@ -58,6 +64,7 @@ class BadTransition(Exception):
 
 
 # --- room status ------------------------------------------------------------------
+
 
 def occupancy(status: RoomStatus) -> str | None:
     if status in UNAVAILABLE:
@@ -111,17 +118,20 @@ def status_after_inspection(current: RoomStatus, passed: bool) -> RoomStatus:
     return with_cleanliness(current, "inspected" if passed else "dirty")
 
 
-def status_after_period_ends(current: RoomStatus, return_status: RoomStatus,
-                             occupied: bool) -> RoomStatus:
+def status_after_period_ends(
+    current: RoomStatus, return_status: RoomStatus, occupied: bool
+) -> RoomStatus:
     """An out-of-order period ends: the room goes back to the cleanliness it had (or the one
     asked for), occupied if a guest still has it."""
     if current not in UNAVAILABLE:
         return current
-    return RoomStatus(f"{'occupied' if occupied else 'vacant'}_"
-                      f"{cleanliness(return_status) or 'dirty'}")
+    return RoomStatus(
+        f"{'occupied' if occupied else 'vacant'}_{cleanliness(return_status) or 'dirty'}"
+    )
 
 
 # --- task ids: the natural key of each task is its cause ---------------------------
+
 
 def departure_task_id(stay_id: str) -> str:
     """One departure cleaning per stay: the stay names the task."""
@@ -151,9 +161,11 @@ def room_check_id(stay_id: str, room_number: str) -> str:
 
 # --- task life cycle ----------------------------------------------------------------
 
+
 @dataclass
 class TaskMove:
     """What an attendant's or supervisor's action does to a task."""
+
     status: TaskStatus
     set_fields: dict[str, Any] = field(default_factory=dict)
 
@@ -161,8 +173,9 @@ class TaskMove:
 def start(task: dict[str, Any], attendant: str, now: Any) -> TaskMove:
     status = TaskStatus(task["status"])
     if status not in (TaskStatus.OPEN, TaskStatus.PAUSED):
-        raise BadTransition(f"task {task['_id']} is {status}: only an open or paused task "
-                            "can be started")
+        raise BadTransition(
+            f"task {task['_id']} is {status}: only an open or paused task can be started"
+        )
     fields: dict[str, Any] = {"working_since": now, "attendant": attendant}
     if not task.get("started_at"):
         fields["started_at"] = now
@@ -171,10 +184,12 @@ def start(task: dict[str, Any], attendant: str, now: Any) -> TaskMove:
 
 def pause(task: dict[str, Any], now: Any) -> TaskMove:
     if task["status"] != TaskStatus.IN_PROGRESS:
-        raise BadTransition(f"task {task['_id']} is {task['status']}: only a task in progress "
-                            "can be paused")
-    return TaskMove(TaskStatus.PAUSED, {"working_since": None,
-                                        "work_seconds": worked_seconds(task, now)})
+        raise BadTransition(
+            f"task {task['_id']} is {task['status']}: only a task in progress can be paused"
+        )
+    return TaskMove(
+        TaskStatus.PAUSED, {"working_since": None, "work_seconds": worked_seconds(task, now)}
+    )
 
 
 def finish(task: dict[str, Any], completed_items: list[str], now: Any) -> TaskMove:
@@ -186,16 +201,24 @@ def finish(task: dict[str, Any], completed_items: list[str], now: Any) -> TaskMo
     missing = [item for item in task.get("checklist", []) if item not in completed_items]
     if missing:
         raise IncompleteChecklist(missing)
-    return TaskMove(TaskStatus.DONE, {"working_since": None, "finished_at": now,
-                                      "work_seconds": worked_seconds(task, now),
-                                      "completed_items": list(completed_items)})
+    return TaskMove(
+        TaskStatus.DONE,
+        {
+            "working_since": None,
+            "finished_at": now,
+            "work_seconds": worked_seconds(task, now),
+            "completed_items": list(completed_items),
+        },
+    )
 
 
 def inspect(task: dict[str, Any], passed: bool) -> TaskStatus:
     status = TaskStatus(task["status"])
     if status != TaskStatus.DONE:
-        raise BadTransition(f"task {task['_id']} is {status}: nobody has finished cleaning "
-                            f"room {task['room_number']}, there is nothing to inspect")
+        raise BadTransition(
+            f"task {task['_id']} is {status}: nobody has finished cleaning "
+            f"room {task['room_number']}, there is nothing to inspect"
+        )
     # A failed inspection reopens the task for the attendant, with the time kept.
     return TaskStatus.INSPECTED if passed else TaskStatus.OPEN
 
@@ -248,6 +271,12 @@ class TaskPublic(BaseModel):
     cancel_reason: str | None = None
 
     @classmethod
-    def of(cls, task: dict[str, Any]) -> "TaskPublic":
-        return cls(task_id=task["_id"], **{key: task[key] for key in cls.model_fields
-                                           if key != "task_id" and task.get(key) is not None})
+    def of(cls, task: dict[str, Any]) -> TaskPublic:
+        return cls(
+            task_id=task["_id"],
+            **{
+                key: task[key]
+                for key in cls.model_fields
+                if key != "task_id" and task.get(key) is not None
+            },
+        )

@@ -31,25 +31,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     repository = HousekeepingRepository(runtime.database, settings.property_id)
     rooms = RoomKeeper(repository, events_written=events_written)
     stock = StockKeeper(repository)
-    maintenance = MaintenanceService(repository, rooms, clock=clock,
-                                     events_written=events_written)
-    service = HousekeepingService(repository, rooms, maintenance, clock=clock,
-                                  events_written=events_written)
-    tasks = TaskService(repository, rooms, service, maintenance, stock, clock=clock,
-                        events_written=events_written,
-                        default_linen_every=settings.default_linen_every_nights,
-                        attendants=settings.attendants)
+    maintenance = MaintenanceService(repository, rooms, clock=clock, events_written=events_written)
+    service = HousekeepingService(
+        repository, rooms, maintenance, clock=clock, events_written=events_written
+    )
+    tasks = TaskService(
+        repository,
+        rooms,
+        service,
+        maintenance,
+        stock,
+        clock=clock,
+        events_written=events_written,
+        default_linen_every=settings.default_linen_every_nights,
+        attendants=settings.attendants,
+    )
     register_consumers(runtime.broker, service)
     workers = [
-        DailyPlanWorker(tasks, clock=clock, plan_at=settings.plan_at, timezone=settings.timezone or settings.property_timezone,
-                        poll_seconds=settings.scheduler_poll_seconds),
+        DailyPlanWorker(
+            tasks,
+            clock=clock,
+            plan_at=settings.plan_at,
+            timezone=settings.timezone or settings.property_timezone,
+            poll_seconds=settings.scheduler_poll_seconds,
+        ),
         RoomPeriodWorker(maintenance, poll_seconds=settings.scheduler_poll_seconds),
     ]
     stock_levels = default_stock(settings.amenity_initial_stock, settings.amenity_reorder_point)
     return create_service_app(
-        runtime, title="Housekeeping service",
-        routers=[housekeeping_router(rooms, tasks, maintenance, stock, Reports(repository)),
-                 housekeeping_pages(runtime)],
+        runtime,
+        title="Housekeeping service",
+        routers=[
+            housekeeping_router(rooms, tasks, maintenance, stock, Reports(repository)),
+            housekeeping_pages(runtime),
+        ],
         prepare_database=lambda: repository.prepare(setup, stock_levels),
         workers=workers,
     )

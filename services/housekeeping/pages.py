@@ -17,10 +17,16 @@ HOME = "/app/housekeeping"
 TASKS = f"{HOME}/tasks"
 # Work still to do or to inspect, in the order a supervisor reads it.
 ACTIVE = ("in_progress", "paused", "open", "done")
-STATUS_WORDS = {"vacant_dirty": "Vacant dirty", "vacant_clean": "Vacant clean",
-                "vacant_inspected": "Vacant inspected", "occupied_dirty": "Occupied dirty",
-                "occupied_clean": "Occupied clean", "occupied_inspected": "Occupied inspected",
-                "out_of_order": "Out of order", "out_of_service": "Out of service"}
+STATUS_WORDS = {
+    "vacant_dirty": "Vacant dirty",
+    "vacant_clean": "Vacant clean",
+    "vacant_inspected": "Vacant inspected",
+    "occupied_dirty": "Occupied dirty",
+    "occupied_clean": "Occupied clean",
+    "occupied_inspected": "Occupied inspected",
+    "out_of_order": "Out of order",
+    "out_of_service": "Out of service",
+}
 
 
 def by_attendant(tasks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -31,9 +37,14 @@ def by_attendant(tasks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]
 
 
 def housekeeping_pages(runtime: Any) -> APIRouter:
-    pages = StaffPages(runtime, service="housekeeping", title="Housekeeping",
-                       scopes=("housekeeping",), templates=TEMPLATES,
-                       nav=[(HOME, "Room board"), (TASKS, "Tasks")])
+    pages = StaffPages(
+        runtime,
+        service="housekeeping",
+        title="Housekeeping",
+        scopes=("housekeeping",),
+        templates=TEMPLATES,
+        nav=[(HOME, "Room board"), (TASKS, "Tasks")],
+    )
 
     @pages.page("/housekeeping")
     async def board(request: Request, session: StaffSession) -> Response:
@@ -41,21 +52,33 @@ def housekeeping_pages(runtime: Any) -> APIRouter:
         floors: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for room in rooms:
             floors[room["floor"]].append(room)
-        return pages.render(request, session, "housekeeping/board.html",
-                            floors=dict(sorted(floors.items())), words=STATUS_WORDS,
-                            counts={s: sum(r["status"] == s for r in rooms) for s in STATUS_WORDS})
+        return pages.render(
+            request,
+            session,
+            "housekeeping/board.html",
+            floors=dict(sorted(floors.items())),
+            words=STATUS_WORDS,
+            counts={s: sum(r["status"] == s for r in rooms) for s in STATUS_WORDS},
+        )
 
     @pages.page("/housekeeping/tasks")
     async def tasks(request: Request, session: StaffSession) -> Response:
         found: list[dict[str, Any]] = []
         for status in ACTIVE:
-            found += (await pages.fetch(request, session, "/tasks",
-                                        {"status": status, "limit": 200}))["items"]
-        return pages.render(request, session, "housekeeping/tasks.html",
-                            groups=by_attendant(found), total=len(found))
+            found += (
+                await pages.fetch(request, session, "/tasks", {"status": status, "limit": 200})
+            )["items"]
+        return pages.render(
+            request,
+            session,
+            "housekeeping/tasks.html",
+            groups=by_attendant(found),
+            total=len(found),
+        )
 
-    async def task_change(request: Request, session: StaffSession, verb: str,
-                          body: dict[str, Any], notice: str) -> Response:
+    async def task_change(
+        request: Request, session: StaffSession, verb: str, body: dict[str, Any], notice: str
+    ) -> Response:
         task_id = request.path_params["task_id"]
         answer = await pages.api(request, session, "POST", f"/tasks/{task_id}/{verb}", json=body)
         if not answer.ok:
@@ -64,22 +87,35 @@ def housekeeping_pages(runtime: Any) -> APIRouter:
 
     @pages.action("/housekeeping/tasks/{task_id}/start")
     async def start(request: Request, session: StaffSession, form: dict[str, str]) -> Response:
-        return await task_change(request, session, "start",
-                                 {"attendant": form.get("attendant", "").strip()},
-                                 "Room {room}: started")
+        return await task_change(
+            request,
+            session,
+            "start",
+            {"attendant": form.get("attendant", "").strip()},
+            "Room {room}: started",
+        )
 
     @pages.action("/housekeeping/tasks/{task_id}/finish")
     async def finish(request: Request, session: StaffSession, form: dict[str, str]) -> Response:
         done = [name.removeprefix("item:") for name in form if name.startswith("item:")]
-        return await task_change(request, session, "finish", {"completed_items": done},
-                                 "Room {room}: finished")
+        return await task_change(
+            request, session, "finish", {"completed_items": done}, "Room {room}: finished"
+        )
 
     @pages.action("/housekeeping/tasks/{task_id}/inspection")
     async def inspect(request: Request, session: StaffSession, form: dict[str, str]) -> Response:
         passed = form.get("verdict") == "pass"
-        body = {"inspector": form.get("inspector", "").strip(), "passed": passed,
-                "notes": form.get("notes") or None}
-        return await task_change(request, session, "inspection", body,
-                                 "Room {room}: " + ("inspected" if passed else "failed, to clean again"))
+        body = {
+            "inspector": form.get("inspector", "").strip(),
+            "passed": passed,
+            "notes": form.get("notes") or None,
+        }
+        return await task_change(
+            request,
+            session,
+            "inspection",
+            body,
+            "Room {room}: " + ("inspected" if passed else "failed, to clean again"),
+        )
 
     return pages.router

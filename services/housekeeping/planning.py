@@ -18,13 +18,27 @@ from .domain import TaskKind
 
 # The cleaning standard: what an attendant ticks off before finishing a task.
 CHECKLISTS: dict[TaskKind, tuple[str, ...]] = {
-    TaskKind.DEPARTURE_CLEANING: ("strip_beds", "make_beds", "clean_bathroom", "dust_surfaces",
-                                  "vacuum_floor", "restock_amenities", "check_minibar",
-                                  "check_facilities"),
+    TaskKind.DEPARTURE_CLEANING: (
+        "strip_beds",
+        "make_beds",
+        "clean_bathroom",
+        "dust_surfaces",
+        "vacuum_floor",
+        "restock_amenities",
+        "check_minibar",
+        "check_facilities",
+    ),
     TaskKind.STAYOVER_SERVICE: ("make_beds", "clean_bathroom", "empty_bins", "restock_amenities"),
-    TaskKind.ARRIVAL_PREPARATION: ("check_air_conditioning", "check_tv", "check_network",
-                                   "check_bathroom", "check_furniture", "check_smoke_alarm",
-                                   "check_extinguisher", "place_welcome_amenities"),
+    TaskKind.ARRIVAL_PREPARATION: (
+        "check_air_conditioning",
+        "check_tv",
+        "check_network",
+        "check_bathroom",
+        "check_furniture",
+        "check_smoke_alarm",
+        "check_extinguisher",
+        "place_welcome_amenities",
+    ),
     TaskKind.URGENT_CLEANING: ("clean_as_requested",),
     TaskKind.CLEANING_REQUEST: ("clean_as_requested",),
     TaskKind.TURNDOWN: ("turn_down_bed", "close_curtains", "dim_lights"),
@@ -34,16 +48,26 @@ LINEN_CHANGE = "change_linen"
 
 # Minutes of work each kind takes, for a balanced workload.
 EFFORT_MINUTES: dict[TaskKind, int] = {
-    TaskKind.DEPARTURE_CLEANING: 45, TaskKind.STAYOVER_SERVICE: 25,
-    TaskKind.ARRIVAL_PREPARATION: 20, TaskKind.URGENT_CLEANING: 30,
-    TaskKind.CLEANING_REQUEST: 30, TaskKind.TURNDOWN: 10, TaskKind.AMENITY_DELIVERY: 5,
+    TaskKind.DEPARTURE_CLEANING: 45,
+    TaskKind.STAYOVER_SERVICE: 25,
+    TaskKind.ARRIVAL_PREPARATION: 20,
+    TaskKind.URGENT_CLEANING: 30,
+    TaskKind.CLEANING_REQUEST: 30,
+    TaskKind.TURNDOWN: 10,
+    TaskKind.AMENITY_DELIVERY: 5,
 }
 LINEN_EXTRA_MINUTES = 10
 
 # In-room amenities restocked by every cleaning, per room type ("*" for every type).
 STANDARD_AMENITIES: dict[str, dict[str, int]] = {
-    "*": {"shampoo": 2, "shower_gel": 2, "soap": 2, "toothbrush_kit": 2, "water_bottle": 2,
-          "tea_set": 1},
+    "*": {
+        "shampoo": 2,
+        "shower_gel": 2,
+        "soap": 2,
+        "toothbrush_kit": 2,
+        "water_bottle": 2,
+        "tea_set": 1,
+    },
     "suite": {"bathrobe": 2, "slippers": 2},
     "deluxe": {"slippers": 2},
 }
@@ -92,10 +116,15 @@ def amenity_preferences(preferences: dict[str, list[str]]) -> list[str]:
 
 
 # What a booking's special request asks of the room before the guest arrives.
-_PREPARATION = {"celebration": "celebration set-up", "family": "children's items",
-                "children": "children's items", "kids": "children's items",
-                "accessible": "accessibility check", "accessibility": "accessibility check",
-                "wheelchair": "accessibility check"}
+_PREPARATION = {
+    "celebration": "celebration set-up",
+    "family": "children's items",
+    "children": "children's items",
+    "kids": "children's items",
+    "accessible": "accessibility check",
+    "accessibility": "accessibility check",
+    "wheelchair": "accessibility check",
+}
 
 
 def preparation_for(special_requests: list[str]) -> list[str]:
@@ -115,13 +144,20 @@ def preparation_for(special_requests: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class StayOver:
-    night: int           # nights slept so far: 1 on the first morning after arrival
+    night: int  # nights slept so far: 1 on the first morning after arrival
     change_linen: bool
     scheduled_time: str | None
 
 
-def stayover_for(day: date, arrival: date, departure: date, *, do_not_disturb: bool,
-                 habits: Habits, default_linen_every: int) -> StayOver | None:
+def stayover_for(
+    day: date,
+    arrival: date,
+    departure: date,
+    *,
+    do_not_disturb: bool,
+    habits: Habits,
+    default_linen_every: int,
+) -> StayOver | None:
     """The stay-over service a room gets on `day`, or None.
 
     Only a guest who slept here last night and stays tonight gets one (a departing guest's
@@ -132,18 +168,25 @@ def stayover_for(day: date, arrival: date, departure: date, *, do_not_disturb: b
         return None
     night = (day - arrival).days
     every = habits.linen_every_nights or default_linen_every
-    return StayOver(night=night, change_linen=night % every == 0,
-                    scheduled_time=habits.preferred_time)
+    return StayOver(
+        night=night, change_linen=night % every == 0, scheduled_time=habits.preferred_time
+    )
 
 
-def priority_for(kind: TaskKind, *, vip: bool = False, arrival_due: bool = False,
-                 urgent: bool = False) -> int:
+def priority_for(
+    kind: TaskKind, *, vip: bool = False, arrival_due: bool = False, urgent: bool = False
+) -> int:
     """1 is the most pressing. Rooms a guest arrives in today and VIPs go first."""
     if urgent or kind == TaskKind.URGENT_CLEANING:
         return 1
-    base = {TaskKind.DEPARTURE_CLEANING: 3, TaskKind.ARRIVAL_PREPARATION: 2,
-            TaskKind.STAYOVER_SERVICE: 4, TaskKind.CLEANING_REQUEST: 2,
-            TaskKind.TURNDOWN: 5, TaskKind.AMENITY_DELIVERY: 2}[kind]
+    base = {
+        TaskKind.DEPARTURE_CLEANING: 3,
+        TaskKind.ARRIVAL_PREPARATION: 2,
+        TaskKind.STAYOVER_SERVICE: 4,
+        TaskKind.CLEANING_REQUEST: 2,
+        TaskKind.TURNDOWN: 5,
+        TaskKind.AMENITY_DELIVERY: 2,
+    }[kind]
     if arrival_due:
         base -= 1
     if vip:
@@ -156,8 +199,9 @@ def effort_of(task: dict[str, Any]) -> int:
     return minutes + (LINEN_EXTRA_MINUTES if task.get("change_linen") else 0)
 
 
-def balance(tasks: list[dict[str, Any]], attendants: list[str],
-            load: dict[str, int] | None = None) -> dict[str, str]:
+def balance(
+    tasks: list[dict[str, Any]], attendants: list[str], load: dict[str, int] | None = None
+) -> dict[str, str]:
     """Assigns tasks (most pressing first) each to the attendant with the least work so far.
 
     Returns task id -> attendant. `load` is the minutes each attendant already has.
@@ -166,8 +210,15 @@ def balance(tasks: list[dict[str, Any]], attendants: list[str],
         return {}
     minutes = {name: (load or {}).get(name, 0) for name in attendants}
     assignment = {}
-    ordered = sorted(tasks, key=lambda t: (t.get("priority") or 9, t.get("scheduled_time") or "",
-                                           t["room_number"], t["_id"]))
+    ordered = sorted(
+        tasks,
+        key=lambda t: (
+            t.get("priority") or 9,
+            t.get("scheduled_time") or "",
+            t["room_number"],
+            t["_id"],
+        ),
+    )
     for task in ordered:
         chosen = min(attendants, key=lambda name: (minutes[name], attendants.index(name)))
         assignment[task["_id"]] = chosen

@@ -17,9 +17,11 @@ class Reports:
 
     async def rooms_by_status(self) -> dict[str, Any]:
         rooms = await self.repository.all_rooms()
-        return {"total": len(rooms),
-                "by_status": dict(sorted(Counter(room["status"] for room in rooms).items())),
-                "do_not_disturb": sorted(r["number"] for r in rooms if r.get("do_not_disturb"))}
+        return {
+            "total": len(rooms),
+            "by_status": dict(sorted(Counter(room["status"] for room in rooms).items())),
+            "do_not_disturb": sorted(r["number"] for r in rooms if r.get("do_not_disturb")),
+        }
 
     async def work_by_attendant(self, day: str | None) -> dict[str, Any]:
         filters: dict[str, Any] = {"status": {"$in": FINISHED}}
@@ -43,13 +45,18 @@ class Reports:
         for task in await self.repository.tasks_matching(filters):
             cleaning[task["kind"]].append(int(task.get("work_seconds") or 0))
         inspected = await self.repository.tasks_matching(
-            {"inspections.0": {"$exists": True}, **({"day": day} if day else {})})
+            {"inspections.0": {"$exists": True}, **({"day": day} if day else {})}
+        )
         for task in inspected:
             inspection += [record["seconds_after_finish"] for record in task["inspections"]]
-        return {"day": day,
-                "average_cleaning_seconds": {kind: round(sum(v) / len(v)) for kind, v
-                                             in sorted(cleaning.items())},
-                "cleanings": {kind: len(v) for kind, v in sorted(cleaning.items())},
-                "average_inspection_seconds": round(sum(inspection) / len(inspection))
-                if inspection else None,
-                "inspections": len(inspection)}
+        return {
+            "day": day,
+            "average_cleaning_seconds": {
+                kind: round(sum(v) / len(v)) for kind, v in sorted(cleaning.items())
+            },
+            "cleanings": {kind: len(v) for kind, v in sorted(cleaning.items())},
+            "average_inspection_seconds": round(sum(inspection) / len(inspection))
+            if inspection
+            else None,
+            "inspections": len(inspection),
+        }

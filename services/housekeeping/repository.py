@@ -46,24 +46,42 @@ class HousekeepingRepository:
         await self.tasks.create_index([("property_id", 1), ("reservation_id", 1)])
         # the all-days inspection report reads only the inspected tasks: a partial index of
         # just those (sparse would not do: every task has property_id)
-        await self.tasks.create_index([("property_id", 1), ("inspections.0", 1)],
-                                      partialFilterExpression={"inspections.0": {"$exists": True}})
+        await self.tasks.create_index(
+            [("property_id", 1), ("inspections.0", 1)],
+            partialFilterExpression={"inspections.0": {"$exists": True}},
+        )
         for room_type in setup.room_types:
             for room in room_type.rooms:
                 await self.rooms.update_one(
                     {"_id": self._key(room.number)},
-                    {"$setOnInsert": {"property_id": self.property_id, "number": room.number,
-                                      "room_type": room_type.code, "floor": room.floor,
-                                      "status": "vacant_inspected", "do_not_disturb": False,
-                                      "occupant": None, "applied_events": []}},
-                    upsert=True)
+                    {
+                        "$setOnInsert": {
+                            "property_id": self.property_id,
+                            "number": room.number,
+                            "room_type": room_type.code,
+                            "floor": room.floor,
+                            "status": "vacant_inspected",
+                            "do_not_disturb": False,
+                            "occupant": None,
+                            "applied_events": [],
+                        }
+                    },
+                    upsert=True,
+                )
         for item, (on_hand, reorder_point) in stock.items():
             await self.stock.update_one(
                 {"_id": self._key(item)},
-                {"$setOnInsert": {"property_id": self.property_id, "item": item,
-                                  "on_hand": on_hand, "reorder_point": reorder_point,
-                                  "applied_events": []}},
-                upsert=True)
+                {
+                    "$setOnInsert": {
+                        "property_id": self.property_id,
+                        "item": item,
+                        "on_hand": on_hand,
+                        "reorder_point": reorder_point,
+                        "applied_events": [],
+                    }
+                },
+                upsert=True,
+            )
 
     # --- rooms ----------------------------------------------------------------------
 
@@ -71,18 +89,32 @@ class HousekeepingRepository:
         return await self.rooms.find_one({"_id": self._key(room_number)}, NO_OUTBOX)
 
     async def all_rooms(self) -> list[dict[str, Any]]:
-        return await self.rooms.find({"property_id": self.property_id}, NO_OUTBOX) \
-            .sort("number", 1).to_list(None)
+        return (
+            await self.rooms.find({"property_id": self.property_id}, NO_OUTBOX)
+            .sort("number", 1)
+            .to_list(None)
+        )
 
-    async def change_room(self, room: dict[str, Any], guard_id: str, set_fields: dict[str, Any],
-                          outbox: dict[str, Any] | None) -> bool:
+    async def change_room(
+        self,
+        room: dict[str, Any],
+        guard_id: str,
+        set_fields: dict[str, Any],
+        outbox: dict[str, Any] | None,
+    ) -> bool:
         """Compare-and-set on what the rule read (status, do-not-disturb), once per cause."""
         result = await self.rooms.update_one(
-            {"_id": room["_id"], "status": room["status"],
-             "do_not_disturb": True if room.get("do_not_disturb") else {"$ne": True},
-             **not_yet_applied(guard_id)},
-            {**({"$set": set_fields} if set_fields else {}),
-             "$push": {**(outbox or {}), **mark_applied(guard_id)}})
+            {
+                "_id": room["_id"],
+                "status": room["status"],
+                "do_not_disturb": True if room.get("do_not_disturb") else {"$ne": True},
+                **not_yet_applied(guard_id),
+            },
+            {
+                **({"$set": set_fields} if set_fields else {}),
+                "$push": {**(outbox or {}), **mark_applied(guard_id)},
+            },
+        )
         return result.modified_count == 1
 
     # --- tasks ----------------------------------------------------------------------
@@ -91,49 +123,63 @@ class HousekeepingRepository:
         return await insert_once(self.tasks, task)
 
     async def task(self, task_id: str) -> dict[str, Any] | None:
-        return await self.tasks.find_one({"_id": task_id, "property_id": self.property_id},
-                                         NO_OUTBOX)
+        return await self.tasks.find_one(
+            {"_id": task_id, "property_id": self.property_id}, NO_OUTBOX
+        )
 
-    async def move_task(self, task: dict[str, Any], set_fields: dict[str, Any],
-                        push: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    async def move_task(
+        self, task: dict[str, Any], set_fields: dict[str, Any], push: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         """Compare-and-set on the status the rule read; None when someone else moved first."""
         update: dict[str, Any] = {"$set": set_fields}
         if push:
             update["$push"] = push
         return await self.tasks.find_one_and_update(
-            {"_id": task["_id"], "status": task["status"],
-             "revision": task.get("revision", 0)},
+            {"_id": task["_id"], "status": task["status"], "revision": task.get("revision", 0)},
             {**update, "$inc": {"revision": 1}},
-            projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
+            projection=NO_OUTBOX,
+            return_document=ReturnDocument.AFTER,
+        )
 
-    async def find_tasks(self, filters: dict[str, Any], limit: int, offset: int) -> tuple[int, list]:
+    async def find_tasks(
+        self, filters: dict[str, Any], limit: int, offset: int
+    ) -> tuple[int, list]:
         query = {"property_id": self.property_id, **filters}
         total = await self.tasks.count_documents(query)
-        items = await self.tasks.find(query, NO_OUTBOX).sort([("created_at", 1), ("_id", 1)]) \
-            .skip(offset).limit(limit).to_list(None)
+        items = (
+            await self.tasks.find(query, NO_OUTBOX)
+            .sort([("created_at", 1), ("_id", 1)])
+            .skip(offset)
+            .limit(limit)
+            .to_list(None)
+        )
         return total, items
 
     async def tasks_matching(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
-        return await self.tasks.find({"property_id": self.property_id, **filters},
-                                     NO_OUTBOX).to_list(None)
+        return await self.tasks.find(
+            {"property_id": self.property_id, **filters}, NO_OUTBOX
+        ).to_list(None)
 
     async def set_task_fields(self, task_id: str, fields: dict[str, Any]) -> None:
         await self.tasks.update_one({"_id": task_id}, {"$set": fields})
 
     async def clear_effects(self, task_id: str, cause: str) -> None:
-        await self.tasks.update_one({"_id": task_id, "effects_due.cause": cause},
-                                    {"$set": {"effects_due": None}})
+        await self.tasks.update_one(
+            {"_id": task_id, "effects_due.cause": cause}, {"$set": {"effects_due": None}}
+        )
 
     async def set_open_tasks_fields(self, filters: dict[str, Any], fields: dict[str, Any]) -> int:
         result = await self.tasks.update_many(
-            {"property_id": self.property_id, "status": "open", **filters}, {"$set": fields})
+            {"property_id": self.property_id, "status": "open", **filters}, {"$set": fields}
+        )
         return result.modified_count
 
     async def assign_task(self, task_id: str, attendant: str, priority: int) -> bool:
         """Only an unassigned open task is assigned: a re-run never moves work around."""
         result = await self.tasks.update_one(
             {"_id": task_id, "status": "open", "assigned_to": None},
-            {"$set": {"assigned_to": attendant, "priority": priority}})
+            {"$set": {"assigned_to": attendant, "priority": priority}},
+        )
         return result.modified_count == 1
 
     # --- guests: habits and amenity preferences ---------------------------------------
@@ -146,7 +192,8 @@ class HousekeepingRepository:
         if await insert_once(self.guests, guest):
             return True
         result = await self.guests.update_one(
-            {"_id": guest["_id"], "version": {"$lt": guest["version"]}}, {"$set": guest})
+            {"_id": guest["_id"], "version": {"$lt": guest["version"]}}, {"$set": guest}
+        )
         return result.modified_count == 1
 
     async def follow_merge(self, merged: list[str], surviving: str) -> dict[str, int]:
@@ -154,10 +201,12 @@ class HousekeepingRepository:
         the survivor's habits (no service, times, linen) apply to the stay."""
         tasks = await self.tasks.update_many(
             {"property_id": self.property_id, "guest_id": {"$in": merged}},
-            {"$set": {"guest_id": surviving}})
+            {"$set": {"guest_id": surviving}},
+        )
         rooms = await self.rooms.update_many(
             {"property_id": self.property_id, "occupant.guest_id": {"$in": merged}},
-            {"$set": {"occupant.guest_id": surviving}})
+            {"$set": {"occupant.guest_id": surviving}},
+        )
         return {"tasks": tasks.modified_count, "rooms": rooms.modified_count}
 
     async def erase_guests(self, guest_ids: list[str]) -> dict[str, int]:
@@ -166,12 +215,17 @@ class HousekeepingRepository:
         guests = await self.guests.delete_many({"_id": {"$in": guest_ids}})
         tasks = await self.tasks.update_many(
             {"property_id": self.property_id, "guest_id": {"$in": guest_ids}},
-            {"$set": {"guest_id": None, "guest_amenities": []}})
+            {"$set": {"guest_id": None, "guest_amenities": []}},
+        )
         rooms = await self.rooms.update_many(
             {"property_id": self.property_id, "occupant.guest_id": {"$in": guest_ids}},
-            {"$set": {"occupant.guest_id": None}})
-        return {"guests": guests.deleted_count, "tasks": tasks.modified_count,
-                "rooms": rooms.modified_count}
+            {"$set": {"occupant.guest_id": None}},
+        )
+        return {
+            "guests": guests.deleted_count,
+            "tasks": tasks.modified_count,
+            "rooms": rooms.modified_count,
+        }
 
     # --- maintenance and out-of-order periods -------------------------------------------
 
@@ -180,47 +234,69 @@ class HousekeepingRepository:
 
     async def maintenance_request(self, request_id: str) -> dict[str, Any] | None:
         return await self.maintenance.find_one(
-            {"_id": request_id, "property_id": self.property_id}, NO_OUTBOX)
+            {"_id": request_id, "property_id": self.property_id}, NO_OUTBOX
+        )
 
-    async def find_maintenance(self, filters: dict[str, Any], limit: int = 100,
-                               offset: int = 0) -> list[dict[str, Any]]:
-        return await self.maintenance.find({"property_id": self.property_id, **filters},
-                                           NO_OUTBOX).sort("reported_at", 1).skip(offset) \
-            .limit(limit).to_list(limit)
+    async def find_maintenance(
+        self, filters: dict[str, Any], limit: int = 100, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        return (
+            await self.maintenance.find({"property_id": self.property_id, **filters}, NO_OUTBOX)
+            .sort("reported_at", 1)
+            .skip(offset)
+            .limit(limit)
+            .to_list(limit)
+        )
 
     async def move_maintenance(self, request: dict[str, Any], fields: dict[str, Any]) -> bool:
         result = await self.maintenance.update_one(
-            {"_id": request["_id"], "status": request["status"]}, {"$set": fields})
+            {"_id": request["_id"], "status": request["status"]}, {"$set": fields}
+        )
         return result.modified_count == 1
 
     async def add_period(self, period: dict[str, Any]) -> None:
         await self.periods.insert_one(period)
 
     async def period(self, period_id: str) -> dict[str, Any] | None:
-        return await self.periods.find_one({"_id": period_id, "property_id": self.property_id},
-                                           NO_OUTBOX)
+        return await self.periods.find_one(
+            {"_id": period_id, "property_id": self.property_id}, NO_OUTBOX
+        )
 
     async def periods_of(self, room_number: str) -> list[dict[str, Any]]:
-        return await self.periods.find({"property_id": self.property_id,
-                                        "room_number": room_number}, NO_OUTBOX) \
-            .sort("start", 1).to_list(None)
+        return (
+            await self.periods.find(
+                {"property_id": self.property_id, "room_number": room_number}, NO_OUTBOX
+            )
+            .sort("start", 1)
+            .to_list(None)
+        )
 
     async def periods_in_state(self, state: str) -> list[dict[str, Any]]:
-        return await self.periods.find({"property_id": self.property_id, "state": state},
-                                       NO_OUTBOX).sort("start", 1).to_list(None)
+        return (
+            await self.periods.find({"property_id": self.property_id, "state": state}, NO_OUTBOX)
+            .sort("start", 1)
+            .to_list(None)
+        )
 
-    async def move_period(self, period_id: str, expected_state: str,
-                          fields: dict[str, Any], push: dict[str, Any] | None = None) -> bool:
+    async def move_period(
+        self,
+        period_id: str,
+        expected_state: str,
+        fields: dict[str, Any],
+        push: dict[str, Any] | None = None,
+    ) -> bool:
         update: dict[str, Any] = {"$set": fields, **({"$push": push} if push else {})}
-        result = await self.periods.update_one({"_id": period_id, "state": expected_state},
-                                               update)
+        result = await self.periods.update_one({"_id": period_id, "state": expected_state}, update)
         return result.modified_count == 1
 
     # --- amenity stock -----------------------------------------------------------------
 
     async def stock_items(self) -> list[dict[str, Any]]:
-        return await self.stock.find({"property_id": self.property_id},
-                                     {"applied_events": 0}).sort("item", 1).to_list(None)
+        return (
+            await self.stock.find({"property_id": self.property_id}, {"applied_events": 0})
+            .sort("item", 1)
+            .to_list(None)
+        )
 
     async def stock_item(self, item: str) -> dict[str, Any] | None:
         return await self.stock.find_one({"_id": self._key(item)}, {"applied_events": 0})
@@ -230,24 +306,31 @@ class HousekeepingRepository:
         return await self.stock.find_one_and_update(
             {"_id": self._key(item), **not_yet_applied(guard_id)},
             {"$inc": {"on_hand": change}, "$push": mark_applied(guard_id)},
-            projection={"applied_events": 0}, return_document=ReturnDocument.AFTER)
+            projection={"applied_events": 0},
+            return_document=ReturnDocument.AFTER,
+        )
 
     async def take_stock(self, item: str, wanted: int, guard_id: str) -> dict[str, Any] | None:
         """Takes up to `wanted` units, never more than are on hand, once per cause; the
         units missing are counted in `shortfall`. None if already applied or unknown.
         Compare-and-set on `on_hand`: two finishes at once cannot both take the last one."""
         while True:
-            item_doc = await self.stock.find_one({"_id": self._key(item),
-                                                  **not_yet_applied(guard_id)})
+            item_doc = await self.stock.find_one(
+                {"_id": self._key(item), **not_yet_applied(guard_id)}
+            )
             if item_doc is None:
                 return None
             on_hand = int(item_doc["on_hand"])
             taken = max(0, min(wanted, on_hand))
             after = await self.stock.find_one_and_update(
                 {"_id": self._key(item), "on_hand": on_hand, **not_yet_applied(guard_id)},
-                {"$inc": {"on_hand": -taken, "shortfall": wanted - taken},
-                 "$push": mark_applied(guard_id)},
-                projection={"applied_events": 0}, return_document=ReturnDocument.AFTER)
+                {
+                    "$inc": {"on_hand": -taken, "shortfall": wanted - taken},
+                    "$push": mark_applied(guard_id),
+                },
+                projection={"applied_events": 0},
+                return_document=ReturnDocument.AFTER,
+            )
             if after is not None:
                 return after
             # the stock moved between the read and the write: read again
@@ -255,9 +338,18 @@ class HousekeepingRepository:
     async def set_stock(self, item: str, fields: dict[str, Any]) -> dict[str, Any]:
         return await self.stock.find_one_and_update(
             {"_id": self._key(item)},
-            {"$set": fields, "$setOnInsert": {"property_id": self.property_id, "item": item,
-                                              "applied_events": []}},
-            upsert=True, projection={"applied_events": 0}, return_document=ReturnDocument.AFTER)
+            {
+                "$set": fields,
+                "$setOnInsert": {
+                    "property_id": self.property_id,
+                    "item": item,
+                    "applied_events": [],
+                },
+            },
+            upsert=True,
+            projection={"applied_events": 0},
+            return_document=ReturnDocument.AFTER,
+        )
 
     # --- room checks and plans ---------------------------------------------------------
 
@@ -268,9 +360,11 @@ class HousekeepingRepository:
         return await self.plans.find_one({"_id": self._key(day)})
 
     async def save_plan(self, day: str, plan: dict[str, Any]) -> None:
-        await self.plans.update_one({"_id": self._key(day)},
-                                    {"$set": {"property_id": self.property_id, "day": day, **plan}},
-                                    upsert=True)
+        await self.plans.update_one(
+            {"_id": self._key(day)},
+            {"$set": {"property_id": self.property_id, "day": day, **plan}},
+            upsert=True,
+        )
 
     def _key(self, name: str) -> str:
         return f"{self.property_id}|{name}"

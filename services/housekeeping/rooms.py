@@ -36,8 +36,11 @@ def caused_by(event: Event[Any]) -> dict[str, Any]:
 
 def from_request(property_id: str) -> dict[str, Any]:
     """Envelope fields of an event that follows from an HTTP request or a scheduler pass."""
-    return {"producer": PRODUCER, "property_id": property_id,
-            "correlation_id": current_correlation_id()}
+    return {
+        "producer": PRODUCER,
+        "property_id": property_id,
+        "correlation_id": current_correlation_id(),
+    }
 
 
 @dataclass
@@ -52,8 +55,9 @@ RoomRule = Callable[[dict[str, Any]], RoomChange | None]
 
 
 class RoomKeeper:
-    def __init__(self, repository: HousekeepingRepository, *,
-                 events_written: Callable[[], None]) -> None:
+    def __init__(
+        self, repository: HousekeepingRepository, *, events_written: Callable[[], None]
+    ) -> None:
         self.repository = repository
         self.events_written = events_written
 
@@ -63,8 +67,9 @@ class RoomKeeper:
             raise UnknownRoom(f"room {room_number!r} is not a room of this property")
         return room
 
-    async def change(self, room_number: str, guard_id: str, rule: RoomRule,
-                     origin: dict[str, Any]) -> RoomStatusChanged | None:
+    async def change(
+        self, room_number: str, guard_id: str, rule: RoomRule, origin: dict[str, Any]
+    ) -> RoomStatusChanged | None:
         """Applies `rule` to the room as it is now, once per `guard_id`; publishes the
         change when status or do-not-disturb moved. Returns the event, if any."""
         for _ in range(STATUS_RETRIES):
@@ -79,28 +84,42 @@ class RoomKeeper:
                     return None
                 continue
             new_dnd = old_dnd if change.do_not_disturb is None else change.do_not_disturb
-            fields = {**change.set_fields, "status": change.status.value,
-                      "do_not_disturb": new_dnd}
+            fields = {**change.set_fields, "status": change.status.value, "do_not_disturb": new_dnd}
             event = None
             if change.status != old or new_dnd != old_dnd:
-                event = RoomStatusChanged.new(RoomStatusChangedPayload(
-                    room_number=room_number, old_status=old, new_status=change.status,
-                    reason=change.reason, room_type=room["room_type"], do_not_disturb=new_dnd,
-                ), **origin)
-            if await self.repository.change_room(room, guard_id, fields,
-                                                 push_outbox(event) if event else None):
+                event = RoomStatusChanged.new(
+                    RoomStatusChangedPayload(
+                        room_number=room_number,
+                        old_status=old,
+                        new_status=change.status,
+                        reason=change.reason,
+                        room_type=room["room_type"],
+                        do_not_disturb=new_dnd,
+                    ),
+                    **origin,
+                )
+            if await self.repository.change_room(
+                room, guard_id, fields, push_outbox(event) if event else None
+            ):
                 if event:
                     self.events_written()
-                    log.info("room status changed", room_number=room_number, old=old,
-                             new=change.status, do_not_disturb=new_dnd, reason=change.reason)
+                    log.info(
+                        "room status changed",
+                        room_number=room_number,
+                        old=old,
+                        new=change.status,
+                        do_not_disturb=new_dnd,
+                        reason=change.reason,
+                    )
                 return event
             # Another change won the race: read again and apply the rule to what is there now.
         raise RuntimeError(f"room {room_number} kept changing under us; try again")
 
 
-def to_status(rule: Callable[[RoomStatus], RoomStatus], reason: str,
-              **set_fields: Any) -> RoomRule:
+def to_status(rule: Callable[[RoomStatus], RoomStatus], reason: str, **set_fields: Any) -> RoomRule:
     """A rule that only moves the status (and sets some fields alongside)."""
+
     def apply(room: dict[str, Any]) -> RoomChange:
         return RoomChange(rule(RoomStatus(room["status"])), reason, dict(set_fields))
+
     return apply

@@ -11,31 +11,61 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from shared.events import (Event, GuestAnonymized, GuestCreated, GuestMerged, GuestRequestRaised,
-                           GuestUpdated, HkTaskCreated, HkTaskCreatedPayload, RoomAssigned,
-                           StayCheckedIn, StayCheckedOut, StayRoomCheckRequested,
-                           StayRoomMoved)
+from shared.events import (
+    Event,
+    GuestAnonymized,
+    GuestCreated,
+    GuestMerged,
+    GuestRequestRaised,
+    GuestUpdated,
+    HkTaskCreated,
+    HkTaskCreatedPayload,
+    RoomAssigned,
+    StayCheckedIn,
+    StayCheckedOut,
+    StayRoomCheckRequested,
+    StayRoomMoved,
+)
 from shared.logging import get_logger
 from shared.outbox import with_outbox
 
 from .clock import Clock
-from .domain import (RoomStatus, TaskKind, TaskStatus, arrival_task_id, departure_task_id,
-                     move_out_task_id, request_task_id, status_after_check_in,
-                     status_after_check_out)
+from .domain import (
+    RoomStatus,
+    TaskKind,
+    TaskStatus,
+    arrival_task_id,
+    departure_task_id,
+    move_out_task_id,
+    request_task_id,
+    status_after_check_in,
+    status_after_check_out,
+)
 from .maintenance import MaintenanceService, category_from_text
-from .planning import (amenity_preferences, checklist_for, habits_from, preparation_for,
-                       priority_for, standard_amenities)
+from .planning import (
+    amenity_preferences,
+    checklist_for,
+    habits_from,
+    preparation_for,
+    priority_for,
+    standard_amenities,
+)
 from .repository import HousekeepingRepository
 from .rooms import RoomChange, RoomKeeper, caused_by
 
 log = get_logger(__name__)
 
 
-
 class HousekeepingService:
-    def __init__(self, repository: HousekeepingRepository, rooms: RoomKeeper,
-                 maintenance: MaintenanceService, *, clock: Clock,
-                 events_written: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        repository: HousekeepingRepository,
+        rooms: RoomKeeper,
+        maintenance: MaintenanceService,
+        *,
+        clock: Clock,
+        events_written: Callable[[], None],
+    ) -> None:
         self.repository = repository
         self.rooms = rooms
         self.maintenance = maintenance
@@ -46,13 +76,21 @@ class HousekeepingService:
 
     async def on_check_in(self, event: StayCheckedIn) -> None:
         stay = event.payload
-        occupant = {"stay_id": stay.stay_id, "guest_id": stay.guest_id,
-                    "arrival": stay.arrival.isoformat(), "departure": stay.departure.isoformat(),
-                    "vip": stay.vip}
+        occupant = {
+            "stay_id": stay.stay_id,
+            "guest_id": stay.guest_id,
+            "arrival": stay.arrival.isoformat(),
+            "departure": stay.departure.isoformat(),
+            "vip": stay.vip,
+        }
 
         def check_in(room: dict[str, Any]) -> RoomChange:
-            return RoomChange(status_after_check_in(RoomStatus(room["status"])),
-                              "guest checked in", {"occupant": occupant}, do_not_disturb=False)
+            return RoomChange(
+                status_after_check_in(RoomStatus(room["status"])),
+                "guest checked in",
+                {"occupant": occupant},
+                do_not_disturb=False,
+            )
 
         await self.rooms.change(stay.room_number, str(event.event_id), check_in, caused_by(event))
 
@@ -60,10 +98,16 @@ class HousekeepingService:
         stay = event.payload
         room = await self.rooms.room(stay.room_number)
         await self.create_task(
-            departure_task_id(stay.stay_id), TaskKind.DEPARTURE_CLEANING, room,
-            day=event.occurred_at.date(), stay_id=stay.stay_id, cause=event)
-        await self.rooms.change(stay.room_number, str(event.event_id), _vacated("guest checked out"),
-                                caused_by(event))
+            departure_task_id(stay.stay_id),
+            TaskKind.DEPARTURE_CLEANING,
+            room,
+            day=event.occurred_at.date(),
+            stay_id=stay.stay_id,
+            cause=event,
+        )
+        await self.rooms.change(
+            stay.room_number, str(event.event_id), _vacated("guest checked out"), caused_by(event)
+        )
         await self._cancel_stayovers(stay.stay_id, "guest checked out")
 
     async def on_room_check_requested(self, event: StayRoomCheckRequested) -> None:
@@ -73,30 +117,44 @@ class HousekeepingService:
         asked = event.payload
         room = await self.rooms.room(asked.room_number)
         await self.create_task(
-            departure_task_id(asked.stay_id), TaskKind.DEPARTURE_CLEANING, room,
-            day=event.occurred_at.date(), stay_id=asked.stay_id, guest_id=asked.guest_id,
-            urgent=True, cause=event,
-            extra={"room_check_requested": True, "settle_by": asked.settle_by})
+            departure_task_id(asked.stay_id),
+            TaskKind.DEPARTURE_CLEANING,
+            room,
+            day=event.occurred_at.date(),
+            stay_id=asked.stay_id,
+            guest_id=asked.guest_id,
+            urgent=True,
+            cause=event,
+            extra={"room_check_requested": True, "settle_by": asked.settle_by},
+        )
 
     async def on_room_moved(self, event: StayRoomMoved) -> None:
         """The guest, with their stay, goes to the new room; the old one needs cleaning."""
         move = event.payload
         from_room = await self.rooms.room(move.from_room)
-        occupant = from_room.get("occupant") or {"stay_id": move.stay_id,
-                                                 "guest_id": move.guest_id}
+        occupant = from_room.get("occupant") or {"stay_id": move.stay_id, "guest_id": move.guest_id}
 
         def move_in(room: dict[str, Any]) -> RoomChange:
-            return RoomChange(status_after_check_in(RoomStatus(room["status"])),
-                              f"guest moved in from {move.from_room}", {"occupant": occupant},
-                              do_not_disturb=False)
+            return RoomChange(
+                status_after_check_in(RoomStatus(room["status"])),
+                f"guest moved in from {move.from_room}",
+                {"occupant": occupant},
+                do_not_disturb=False,
+            )
 
         guard = str(event.event_id)
         await self.rooms.change(move.to_room, guard, move_in, caused_by(event))
         await self.create_task(
-            move_out_task_id(move.stay_id, move.from_room), TaskKind.DEPARTURE_CLEANING,
-            from_room, day=event.occurred_at.date(), stay_id=move.stay_id, cause=event)
-        await self.rooms.change(move.from_room, guard, _vacated(f"guest moved to {move.to_room}"),
-                                caused_by(event))
+            move_out_task_id(move.stay_id, move.from_room),
+            TaskKind.DEPARTURE_CLEANING,
+            from_room,
+            day=event.occurred_at.date(),
+            stay_id=move.stay_id,
+            cause=event,
+        )
+        await self.rooms.change(
+            move.from_room, guard, _vacated(f"guest moved to {move.to_room}"), caused_by(event)
+        )
         await self._cancel_stayovers(move.stay_id, "guest moved", room_number=move.from_room)
 
     async def on_room_assigned(self, event: RoomAssigned) -> None:
@@ -113,15 +171,27 @@ class HousekeepingService:
         if not assigned.stay_id or assigned.vip or amenities or requested:
             await self.create_task(
                 arrival_task_id(assigned.reservation_id, assigned.room_number),
-                TaskKind.ARRIVAL_PREPARATION, room, day=assigned.arrival,
-                stay_id=assigned.stay_id, guest_id=assigned.guest_id, vip=assigned.vip,
-                cause=event, extra={"reservation_id": assigned.reservation_id,
-                                    "guest_amenities": amenities,
-                                    "booking_requests": requested})
+                TaskKind.ARRIVAL_PREPARATION,
+                room,
+                day=assigned.arrival,
+                stay_id=assigned.stay_id,
+                guest_id=assigned.guest_id,
+                vip=assigned.vip,
+                cause=event,
+                extra={
+                    "reservation_id": assigned.reservation_id,
+                    "guest_amenities": amenities,
+                    "booking_requests": requested,
+                },
+            )
         await self.repository.set_open_tasks_fields(
-            {"reservation_id": assigned.reservation_id, "kind": TaskKind.ARRIVAL_PREPARATION.value,
-             "room_number": {"$ne": assigned.room_number}},
-            {"status": TaskStatus.CANCELLED.value, "cancel_reason": "room reassigned"})
+            {
+                "reservation_id": assigned.reservation_id,
+                "kind": TaskKind.ARRIVAL_PREPARATION.value,
+                "room_number": {"$ne": assigned.room_number},
+            },
+            {"status": TaskStatus.CANCELLED.value, "cancel_reason": "room reassigned"},
+        )
 
     # --- guest requests ------------------------------------------------------------------
 
@@ -130,22 +200,33 @@ class HousekeepingService:
         room = await self.rooms.room(request.room_number)
         if request.kind == "maintenance":
             await self.maintenance.request(
-                request_id=request.request_id, room_number=request.room_number,
+                request_id=request.request_id,
+                room_number=request.room_number,
                 category=category_from_text(request.details),
                 priority="urgent" if request.urgent else "normal",
-                description=request.details, reported_by=request.taken_by, source="guest",
-                origin=caused_by(event))
+                description=request.details,
+                reported_by=request.taken_by,
+                source="guest",
+                origin=caused_by(event),
+            )
             return
-        kind = {"cleaning": TaskKind.URGENT_CLEANING if request.urgent
-                else TaskKind.CLEANING_REQUEST,
-                "amenities": TaskKind.AMENITY_DELIVERY,
-                "turndown": TaskKind.TURNDOWN}[request.kind]
+        kind = {
+            "cleaning": TaskKind.URGENT_CLEANING if request.urgent else TaskKind.CLEANING_REQUEST,
+            "amenities": TaskKind.AMENITY_DELIVERY,
+            "turndown": TaskKind.TURNDOWN,
+        }[request.kind]
         occupant = room.get("occupant") or {}
         await self.create_task(
-            request_task_id(request.request_id), kind, room, day=event.occurred_at.date(),
-            stay_id=request.stay_id or occupant.get("stay_id"), urgent=request.urgent,
-            vip=bool(occupant.get("vip")), cause=event,
-            extra={"request_id": request.request_id, "details": request.details})
+            request_task_id(request.request_id),
+            kind,
+            room,
+            day=event.occurred_at.date(),
+            stay_id=request.stay_id or occupant.get("stay_id"),
+            urgent=request.urgent,
+            vip=bool(occupant.get("vip")),
+            cause=event,
+            extra={"request_id": request.request_id, "details": request.details},
+        )
 
     # --- guest profiles ------------------------------------------------------------------
 
@@ -154,23 +235,31 @@ class HousekeepingService:
         profile = event.payload
         habits = habits_from(profile.preferences)
         amenities = amenity_preferences(profile.preferences)
-        changed = await self.repository.save_guest({
-            "_id": profile.guest_id, "property_id": event.property_id,
-            "version": profile.version, "vip": profile.vip,
-            "no_service": habits.no_service, "preferred_time": habits.preferred_time,
-            "linen_every_nights": habits.linen_every_nights, "amenities": amenities,
-        })
+        changed = await self.repository.save_guest(
+            {
+                "_id": profile.guest_id,
+                "property_id": event.property_id,
+                "version": profile.version,
+                "vip": profile.vip,
+                "no_service": habits.no_service,
+                "preferred_time": habits.preferred_time,
+                "linen_every_nights": habits.linen_every_nights,
+                "amenities": amenities,
+            }
+        )
         if changed:
             # Rooms still being prepared for this guest get the new preferences.
             await self.repository.set_open_tasks_fields(
                 {"guest_id": profile.guest_id, "kind": TaskKind.ARRIVAL_PREPARATION.value},
-                {"guest_amenities": amenities})
+                {"guest_amenities": amenities},
+            )
 
     async def on_guest_merged(self, event: GuestMerged) -> None:
         """Loyalty merged duplicates: tasks and rooms follow the surviving guest id."""
         merge = event.payload
-        counts = await self.repository.follow_merge(list(merge.merged_guest_ids),
-                                                    merge.surviving_guest_id)
+        counts = await self.repository.follow_merge(
+            list(merge.merged_guest_ids), merge.surviving_guest_id
+        )
         log.info("guest merge followed", surviving=merge.surviving_guest_id, **counts)
 
     async def on_guest_anonymized(self, event: GuestAnonymized) -> None:
@@ -182,36 +271,75 @@ class HousekeepingService:
         """A stay-over planned this morning is void once the guest has left the room."""
         await self.repository.set_open_tasks_fields(
             {"stay_id": stay_id, "kind": TaskKind.STAYOVER_SERVICE.value, **where},
-            {"status": TaskStatus.CANCELLED.value, "cancel_reason": reason})
+            {"status": TaskStatus.CANCELLED.value, "cancel_reason": reason},
+        )
 
     # --- tasks -----------------------------------------------------------------------
 
-    async def create_task(self, task_id: str, kind: TaskKind, room: dict[str, Any], *,
-                          day: date, cause: Event[Any] | None, origin: dict[str, Any] | None = None,
-                          stay_id: str | None = None, guest_id: str | None = None,
-                          vip: bool = False, urgent: bool = False, change_linen: bool = False,
-                          extra: dict[str, Any] | None = None) -> bool:
+    async def create_task(
+        self,
+        task_id: str,
+        kind: TaskKind,
+        room: dict[str, Any],
+        *,
+        day: date,
+        cause: Event[Any] | None,
+        origin: dict[str, Any] | None = None,
+        stay_id: str | None = None,
+        guest_id: str | None = None,
+        vip: bool = False,
+        urgent: bool = False,
+        change_linen: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> bool:
         """Creates the task once (its id is its cause) with its hk.task.created event."""
         priority = priority_for(kind, vip=vip, urgent=urgent)
         task = {
-            "_id": task_id, "property_id": self.repository.property_id, "kind": kind.value,
-            "room_number": room["number"], "room_type": room["room_type"],
-            "floor": room["floor"], "stay_id": stay_id, "guest_id": guest_id,
-            "day": day.isoformat(), "status": TaskStatus.OPEN.value, "priority": priority,
-            "vip": vip, "assigned_to": None, "change_linen": change_linen,
+            "_id": task_id,
+            "property_id": self.repository.property_id,
+            "kind": kind.value,
+            "room_number": room["number"],
+            "room_type": room["room_type"],
+            "floor": room["floor"],
+            "stay_id": stay_id,
+            "guest_id": guest_id,
+            "day": day.isoformat(),
+            "status": TaskStatus.OPEN.value,
+            "priority": priority,
+            "vip": vip,
+            "assigned_to": None,
+            "change_linen": change_linen,
             "checklist": checklist_for(kind, change_linen),
-            "restock": standard_amenities(room["room_type"]) if kind in (
-                TaskKind.DEPARTURE_CLEANING, TaskKind.STAYOVER_SERVICE,
-                TaskKind.ARRIVAL_PREPARATION) else {},
-            "guest_amenities": [], "scheduled_time": None, "work_seconds": 0,
-            "working_since": None, "started_at": None, "finished_at": None,
-            "inspections": [], "revision": 0, "created_at": self.clock(),
+            "restock": standard_amenities(room["room_type"])
+            if kind
+            in (
+                TaskKind.DEPARTURE_CLEANING,
+                TaskKind.STAYOVER_SERVICE,
+                TaskKind.ARRIVAL_PREPARATION,
+            )
+            else {},
+            "guest_amenities": [],
+            "scheduled_time": None,
+            "work_seconds": 0,
+            "working_since": None,
+            "started_at": None,
+            "finished_at": None,
+            "inspections": [],
+            "revision": 0,
+            "created_at": self.clock(),
             "source_event_id": str(cause.event_id) if cause else None,
             **(extra or {}),
         }
-        event = HkTaskCreated.new(HkTaskCreatedPayload(
-            task_id=task_id, kind=kind.value, room_number=room["number"], stay_id=stay_id,
-            priority=priority), **(caused_by(cause) if cause else origin or {}))
+        event = HkTaskCreated.new(
+            HkTaskCreatedPayload(
+                task_id=task_id,
+                kind=kind.value,
+                room_number=room["number"],
+                stay_id=stay_id,
+                priority=priority,
+            ),
+            **(caused_by(cause) if cause else origin or {}),
+        )
         created = await self.repository.add_task_once(with_outbox(task, event))
         if created:
             self.events_written()
@@ -221,6 +349,11 @@ class HousekeepingService:
 
 def _vacated(reason: str):
     def vacate(room: dict[str, Any]) -> RoomChange:
-        return RoomChange(status_after_check_out(RoomStatus(room["status"])), reason,
-                          {"occupant": None}, do_not_disturb=False)
+        return RoomChange(
+            status_after_check_out(RoomStatus(room["status"])),
+            reason,
+            {"occupant": None},
+            do_not_disturb=False,
+        )
+
     return vacate

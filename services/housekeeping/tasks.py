@@ -15,9 +15,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.clock import property_timezone
-
-from shared.events import (HkTaskCompleted, HkTaskCompletedPayload, ItemCharge,
-                           RoomItemCheckReported, RoomItemCheckReportedPayload)
+from shared.events import (
+    HkTaskCompleted,
+    HkTaskCompletedPayload,
+    ItemCharge,
+    RoomItemCheckReported,
+    RoomItemCheckReportedPayload,
+)
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
 from shared.problems import Conflict, NotFound, Unprocessable
@@ -25,9 +29,21 @@ from shared.worker import PollingWorker
 
 from . import domain
 from .amenities import StockKeeper
-from .domain import (CLEANING_KINDS, BadTransition, IncompleteChecklist, RoomStatus, TaskKind,
-                     TaskStatus, cleanliness, occupancy, room_check_id, status_after_cleaning,
-                     status_after_inspection, status_after_night, stayover_task_id)
+from .domain import (
+    CLEANING_KINDS,
+    BadTransition,
+    IncompleteChecklist,
+    RoomStatus,
+    TaskKind,
+    TaskStatus,
+    cleanliness,
+    occupancy,
+    room_check_id,
+    status_after_cleaning,
+    status_after_inspection,
+    status_after_night,
+    stayover_task_id,
+)
 from .maintenance import MaintenanceService
 from .planning import Habits, balance, effort_of, priority_for, stayover_for
 from .repository import HousekeepingRepository
@@ -48,11 +64,19 @@ class TaskConflict(Conflict):
 
 
 class TaskService:
-    def __init__(self, repository: HousekeepingRepository, rooms: RoomKeeper,
-                 housekeeping: HousekeepingService, maintenance: MaintenanceService,
-                 stock: StockKeeper, *, clock: Callable[[], datetime],
-                 events_written: Callable[[], None], default_linen_every: int,
-                 attendants: list[str]) -> None:
+    def __init__(
+        self,
+        repository: HousekeepingRepository,
+        rooms: RoomKeeper,
+        housekeeping: HousekeepingService,
+        maintenance: MaintenanceService,
+        stock: StockKeeper,
+        *,
+        clock: Callable[[], datetime],
+        events_written: Callable[[], None],
+        default_linen_every: int,
+        attendants: list[str],
+    ) -> None:
         self.repository = repository
         self.rooms = rooms
         self.housekeeping = housekeeping
@@ -96,43 +120,75 @@ class TaskService:
             raise Unprocessable(str(error), missing=error.missing) from None
         except BadTransition as error:
             raise TaskConflict(str(error)) from None
-        event = HkTaskCompleted.new(HkTaskCompletedPayload(
-            task_id=task["_id"], kind=task["kind"], room_number=task["room_number"],
-            stay_id=task.get("stay_id"), attendant=task.get("attendant"),
-            duration_seconds=move.set_fields["work_seconds"], request_id=task.get("request_id")),
-            **from_request(task["property_id"]))
-        effects = self._effects(task, now, room_rule="cleaned" if TaskKind(task["kind"])
-                                in CLEANING_KINDS else None, restock=True)
+        event = HkTaskCompleted.new(
+            HkTaskCompletedPayload(
+                task_id=task["_id"],
+                kind=task["kind"],
+                room_number=task["room_number"],
+                stay_id=task.get("stay_id"),
+                attendant=task.get("attendant"),
+                duration_seconds=move.set_fields["work_seconds"],
+                request_id=task.get("request_id"),
+            ),
+            **from_request(task["property_id"]),
+        )
+        effects = self._effects(
+            task,
+            now,
+            room_rule="cleaned" if TaskKind(task["kind"]) in CLEANING_KINDS else None,
+            restock=True,
+        )
         move.set_fields["effects_due"] = effects
         finished = await self._save(task, move, push_outbox(event))
         self.events_written()
         await self.apply_effects(finished)
-        log.info("task finished", task_id=task_id, attendant=task.get("attendant"),
-                 work_seconds=finished["work_seconds"])
+        log.info(
+            "task finished",
+            task_id=task_id,
+            attendant=task.get("attendant"),
+            work_seconds=finished["work_seconds"],
+        )
         return finished
 
     # --- supervisors ------------------------------------------------------------------
 
-    async def inspect(self, task_id: str, *, inspector: str, passed: bool, notes: str | None,
-                      failed_items: list[str], maintenance: list[dict[str, Any]]) -> dict[str, Any]:
+    async def inspect(
+        self,
+        task_id: str,
+        *,
+        inspector: str,
+        passed: bool,
+        notes: str | None,
+        failed_items: list[str],
+        maintenance: list[dict[str, Any]],
+    ) -> dict[str, Any]:
         task = await self.task(task_id)
         try:
             status = domain.inspect(task, passed)
         except BadTransition as error:
             raise TaskConflict(str(error)) from None
         now = self.clock()
-        record = {"inspector": inspector, "passed": passed, "notes": notes,
-                  "failed_items": failed_items, "at": now,
-                  "seconds_after_finish": int((now - task["finished_at"]).total_seconds())}
+        record = {
+            "inspector": inspector,
+            "passed": passed,
+            "notes": notes,
+            "failed_items": failed_items,
+            "at": now,
+            "seconds_after_finish": int((now - task["finished_at"]).total_seconds()),
+        }
         fields: dict[str, Any] = {"status": status.value, "inspected_at": now}
         if not passed:
             fields.update({"finished_at": None, "reopened": True})
         fields["effects_due"] = self._effects(
-            task, now, room_rule=("inspection_passed" if passed else "inspection_failed")
-            if TaskKind(task["kind"]) in CLEANING_KINDS else None,
-            inspector=inspector, maintenance=maintenance)
-        inspected = await self._save(task, domain.TaskMove(status, fields),
-                                     {"inspections": record})
+            task,
+            now,
+            room_rule=("inspection_passed" if passed else "inspection_failed")
+            if TaskKind(task["kind"]) in CLEANING_KINDS
+            else None,
+            inspector=inspector,
+            maintenance=maintenance,
+        )
+        inspected = await self._save(task, domain.TaskMove(status, fields), {"inspections": record})
         await self.apply_effects(inspected)
         log.info("task inspected", task_id=task_id, passed=passed, inspector=inspector)
         return inspected
@@ -140,15 +196,26 @@ class TaskService:
     # --- what a task action does to the room, the stock and maintenance ---------------
 
     @staticmethod
-    def _effects(task: dict[str, Any], now: datetime, *, room_rule: str | None,
-                 restock: bool = False, inspector: str | None = None,
-                 maintenance: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    def _effects(
+        task: dict[str, Any],
+        now: datetime,
+        *,
+        room_rule: str | None,
+        restock: bool = False,
+        inspector: str | None = None,
+        maintenance: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
         """Saved with the task's move, so a crash before they are applied leaves them due:
         `apply_due_effects` finishes them. Each is guarded by the cause (the task's id and
         new revision), so applying them twice changes nothing."""
-        return {"cause": f"task|{task['_id']}|{task.get('revision', 0) + 1}", "since": now,
-                "room_rule": room_rule, "restock": restock, "inspector": inspector,
-                "maintenance": maintenance or []}
+        return {
+            "cause": f"task|{task['_id']}|{task.get('revision', 0) + 1}",
+            "since": now,
+            "room_rule": room_rule,
+            "restock": restock,
+            "inspector": inspector,
+            "maintenance": maintenance or [],
+        }
 
     async def apply_effects(self, task: dict[str, Any]) -> None:
         effects = task.get("effects_due")
@@ -156,15 +223,23 @@ class TaskService:
             return
         cause, origin = effects["cause"], from_request(task["property_id"])
         if effects["room_rule"]:
-            await self.rooms.change(task["room_number"], cause,
-                                    _room_rule(effects["room_rule"], effects["inspector"]), origin)
+            await self.rooms.change(
+                task["room_number"],
+                cause,
+                _room_rule(effects["room_rule"], effects["inspector"]),
+                origin,
+            )
         if effects["restock"]:
             await self.stock.consume(task.get("restock") or {}, cause)
         for number, issue in enumerate(effects["maintenance"]):
             await self.maintenance.request(
                 request_id=f"{cause}|{number}".replace("task|", "inspection|", 1),
-                room_number=task["room_number"], source="inspection",
-                reported_by=effects["inspector"], origin=origin, **issue)
+                room_number=task["room_number"],
+                source="inspection",
+                reported_by=effects["inspector"],
+                origin=origin,
+                **issue,
+            )
         await self.repository.clear_effects(task["_id"], cause)
 
     async def apply_due_effects(self, older_than_seconds: float = 30) -> int:
@@ -178,42 +253,82 @@ class TaskService:
     async def inspect_room(self, room_number: str, **verdict: Any) -> dict[str, Any]:
         await self.rooms.room(room_number)
         waiting = await self.repository.tasks_matching(
-            {"room_number": room_number, "status": TaskStatus.DONE.value,
-             "kind": {"$in": [kind.value for kind in CLEANING_KINDS]}})
+            {
+                "room_number": room_number,
+                "status": TaskStatus.DONE.value,
+                "kind": {"$in": [kind.value for kind in CLEANING_KINDS]},
+            }
+        )
         if not waiting:
-            raise TaskConflict(f"nobody has cleaned room {room_number}: no finished cleaning "
-                               "waits for inspection")
+            raise TaskConflict(
+                f"nobody has cleaned room {room_number}: no finished cleaning waits for inspection"
+            )
         latest = max(waiting, key=lambda task: task["finished_at"])
         return await self.inspect(latest["_id"], **verdict)
 
     # --- departure room check -----------------------------------------------------------
 
-    async def report_room_check(self, task_id: str, *, damages: list[ItemCharge],
-                                missing_items: list[ItemCharge], minibar: list[ItemCharge],
-                                checked_by: str, currency: str) -> dict[str, Any]:
+    async def report_room_check(
+        self,
+        task_id: str,
+        *,
+        damages: list[ItemCharge],
+        missing_items: list[ItemCharge],
+        minibar: list[ItemCharge],
+        checked_by: str,
+        currency: str,
+    ) -> dict[str, Any]:
         task = await self.task(task_id)
         if task["kind"] != TaskKind.DEPARTURE_CLEANING or not task.get("stay_id"):
-            raise TaskConflict(f"task {task_id} is not a departure: the room check belongs to "
-                               "a departure cleaning")
+            raise TaskConflict(
+                f"task {task_id} is not a departure: the room check belongs to a departure cleaning"
+            )
         check_id = room_check_id(task["stay_id"], task["room_number"])
-        event = RoomItemCheckReported.new(RoomItemCheckReportedPayload(
-            check_id=check_id, stay_id=task["stay_id"], room_number=task["room_number"],
-            damages=damages, missing_items=missing_items, minibar=minibar, currency=currency),
-            **from_request(task["property_id"]))
-        check = {"_id": check_id, "property_id": task["property_id"], "task_id": task_id,
-                 "stay_id": task["stay_id"], "room_number": task["room_number"],
-                 "checked_by": checked_by, "checked_at": self.clock(), "currency": currency,
-                 **{name: [_storable(charge) for charge in charges] for name, charges in
-                    (("damages", damages), ("missing_items", missing_items),
-                     ("minibar", minibar))}}
+        event = RoomItemCheckReported.new(
+            RoomItemCheckReportedPayload(
+                check_id=check_id,
+                stay_id=task["stay_id"],
+                room_number=task["room_number"],
+                damages=damages,
+                missing_items=missing_items,
+                minibar=minibar,
+                currency=currency,
+            ),
+            **from_request(task["property_id"]),
+        )
+        check = {
+            "_id": check_id,
+            "property_id": task["property_id"],
+            "task_id": task_id,
+            "stay_id": task["stay_id"],
+            "room_number": task["room_number"],
+            "checked_by": checked_by,
+            "checked_at": self.clock(),
+            "currency": currency,
+            **{
+                name: [_storable(charge) for charge in charges]
+                for name, charges in (
+                    ("damages", damages),
+                    ("missing_items", missing_items),
+                    ("minibar", minibar),
+                )
+            },
+        }
         if not await self.repository.add_room_check_once(with_outbox(check, event)):
-            raise TaskConflict(f"the room check of room {task['room_number']} for stay "
-                               f"{task['stay_id']} is already reported")
+            raise TaskConflict(
+                f"the room check of room {task['room_number']} for stay "
+                f"{task['stay_id']} is already reported"
+            )
         self.events_written()
-        total = sum(charge.amount * charge.quantity for charge in (*damages, *missing_items,
-                                                                  *minibar))
-        log.info("room check reported", check_id=check_id, room_number=task["room_number"],
-                 charges=str(total))
+        total = sum(
+            charge.amount * charge.quantity for charge in (*damages, *missing_items, *minibar)
+        )
+        log.info(
+            "room check reported",
+            check_id=check_id,
+            room_number=task["room_number"],
+            charges=str(total),
+        )
         return check
 
     # --- the morning plan ---------------------------------------------------------------
@@ -229,48 +344,86 @@ class TaskService:
             if not occupant or occupancy(RoomStatus(room["status"])) != "occupied":
                 continue
             origin = from_request(room["property_id"])
-            await self.rooms.change(room["number"], f"night|{occupant['stay_id']}|{day_iso}",
-                                    to_status(status_after_night, "a night slept in"), origin)
+            await self.rooms.change(
+                room["number"],
+                f"night|{occupant['stay_id']}|{day_iso}",
+                to_status(status_after_night, "a night slept in"),
+                origin,
+            )
             habits = await self._habits(occupant.get("guest_id"))
-            service = stayover_for(day, date.fromisoformat(occupant["arrival"]),
-                                   date.fromisoformat(occupant["departure"]),
-                                   do_not_disturb=bool(room.get("do_not_disturb")),
-                                   habits=habits, default_linen_every=self.default_linen_every)
+            service = stayover_for(
+                day,
+                date.fromisoformat(occupant["arrival"]),
+                date.fromisoformat(occupant["departure"]),
+                do_not_disturb=bool(room.get("do_not_disturb")),
+                habits=habits,
+                default_linen_every=self.default_linen_every,
+            )
             if service is None:
                 skipped[room["number"]] = _why_no_service(room, habits)
                 continue
             task_id = stayover_task_id(room["number"], day_iso)
             if await self.housekeeping.create_task(
-                    task_id, TaskKind.STAYOVER_SERVICE, room, day=day, cause=None, origin=origin,
-                    stay_id=occupant["stay_id"], guest_id=occupant.get("guest_id"),
-                    vip=bool(occupant.get("vip")), change_linen=service.change_linen,
-                    extra={"night": service.night, "scheduled_time": service.scheduled_time}):
+                task_id,
+                TaskKind.STAYOVER_SERVICE,
+                room,
+                day=day,
+                cause=None,
+                origin=origin,
+                stay_id=occupant["stay_id"],
+                guest_id=occupant.get("guest_id"),
+                vip=bool(occupant.get("vip")),
+                change_linen=service.change_linen,
+                extra={"night": service.night, "scheduled_time": service.scheduled_time},
+            ):
                 created.append(task_id)
         assigned = await self._prioritise_and_assign(day_iso, attendants)
-        plan = {"generated_at": self.clock(), "attendants": attendants,
-                "stayovers_created": created, "skipped": skipped}
+        plan = {
+            "generated_at": self.clock(),
+            "attendants": attendants,
+            "stayovers_created": created,
+            "skipped": skipped,
+        }
         await self.repository.save_plan(day_iso, plan)
-        log.info("daily plan generated", day=day_iso, stayovers=len(created),
-                 assigned=sum(len(v) for v in assigned.values()))
-        return {"day": day_iso, **plan, "assigned": assigned,
-                "workload_minutes": await self._workload(day_iso, attendants)}
+        log.info(
+            "daily plan generated",
+            day=day_iso,
+            stayovers=len(created),
+            assigned=sum(len(v) for v in assigned.values()),
+        )
+        return {
+            "day": day_iso,
+            **plan,
+            "assigned": assigned,
+            "workload_minutes": await self._workload(day_iso, attendants),
+        }
 
-    async def _prioritise_and_assign(self, day_iso: str,
-                                     attendants: list[str]) -> dict[str, list[str]]:
+    async def _prioritise_and_assign(
+        self, day_iso: str, attendants: list[str]
+    ) -> dict[str, list[str]]:
         arrivals = await self.repository.tasks_matching(
-            {"kind": TaskKind.ARRIVAL_PREPARATION.value, "day": day_iso,
-             "status": {"$ne": TaskStatus.CANCELLED.value}})
+            {
+                "kind": TaskKind.ARRIVAL_PREPARATION.value,
+                "day": day_iso,
+                "status": {"$ne": TaskStatus.CANCELLED.value},
+            }
+        )
         arrival_rooms = {task["room_number"] for task in arrivals}
         vip_arrival_rooms = {task["room_number"] for task in arrivals if task.get("vip")}
         waiting = await self.repository.tasks_matching(
-            {"status": TaskStatus.OPEN.value, "assigned_to": None, "day": {"$lte": day_iso}})
+            {"status": TaskStatus.OPEN.value, "assigned_to": None, "day": {"$lte": day_iso}}
+        )
         for task in waiting:
             due = task["room_number"] in arrival_rooms and task["kind"] in (
-                TaskKind.DEPARTURE_CLEANING, TaskKind.ARRIVAL_PREPARATION)
+                TaskKind.DEPARTURE_CLEANING,
+                TaskKind.ARRIVAL_PREPARATION,
+            )
             task["priority"] = priority_for(
-                TaskKind(task["kind"]), arrival_due=due,
+                TaskKind(task["kind"]),
+                arrival_due=due,
                 vip=bool(task.get("vip")) or task["room_number"] in vip_arrival_rooms,
-                urgent=task["kind"] == TaskKind.URGENT_CLEANING)
+                urgent=task["kind"] == TaskKind.URGENT_CLEANING,
+            )
         load = await self._workload(day_iso, attendants)
         assigned: dict[str, list[str]] = {name: [] for name in attendants}
         by_id = {task["_id"]: task for task in waiting}
@@ -281,8 +434,12 @@ class TaskService:
 
     async def _workload(self, day_iso: str, attendants: list[str]) -> dict[str, int]:
         tasks = await self.repository.tasks_matching(
-            {"assigned_to": {"$in": attendants}, "status": {"$in": ACTIVE},
-             "day": {"$lte": day_iso}})
+            {
+                "assigned_to": {"$in": attendants},
+                "status": {"$in": ACTIVE},
+                "day": {"$lte": day_iso},
+            }
+        )
         load = {name: 0 for name in attendants}
         for task in tasks:
             load[task["assigned_to"]] += effort_of(task)
@@ -292,8 +449,11 @@ class TaskService:
         guest = await self.repository.guest(guest_id) if guest_id else None
         if not guest:
             return Habits()
-        return Habits(guest.get("no_service", False), guest.get("preferred_time"),
-                      guest.get("linen_every_nights"))
+        return Habits(
+            guest.get("no_service", False),
+            guest.get("preferred_time"),
+            guest.get("linen_every_nights"),
+        )
 
     async def plan(self, day: date) -> dict[str, Any]:
         plan = await self.repository.plan(day.isoformat())
@@ -309,19 +469,22 @@ class TaskService:
             raise Conflict(f"room {room_number} has no guest: do-not-disturb is the guest's sign")
 
         def sign(room: dict[str, Any]) -> RoomChange:
-            return RoomChange(RoomStatus(room["status"]),
-                              "do not disturb" if on else "do not disturb removed",
-                              do_not_disturb=on)
+            return RoomChange(
+                RoomStatus(room["status"]),
+                "do not disturb" if on else "do not disturb removed",
+                do_not_disturb=on,
+            )
 
-        await self.rooms.change(room_number, f"dnd|{uuid.uuid4()}", sign,
-                                from_request(room["property_id"]))
+        await self.rooms.change(
+            room_number, f"dnd|{uuid.uuid4()}", sign, from_request(room["property_id"])
+        )
         if on:
             # The sign is out: today's service that has not started is skipped.
             today = self.clock().astimezone(ZoneInfo(property_timezone())).date().isoformat()
             await self.repository.set_open_tasks_fields(
-                {"room_number": room_number, "kind": TaskKind.STAYOVER_SERVICE.value,
-                 "day": today},
-                {"status": TaskStatus.CANCELLED.value, "cancel_reason": "do not disturb"})
+                {"room_number": room_number, "kind": TaskKind.STAYOVER_SERVICE.value, "day": today},
+                {"status": TaskStatus.CANCELLED.value, "cancel_reason": "do not disturb"},
+            )
         return await self.rooms.room(room_number)
 
     # --- plumbing -----------------------------------------------------------------------
@@ -333,10 +496,12 @@ class TaskService:
             raise TaskConflict(str(error)) from None
         return await self._save(task, move)
 
-    async def _save(self, task: dict[str, Any], move: domain.TaskMove,
-                    push: dict[str, Any] | None = None) -> dict[str, Any]:
-        saved = await self.repository.move_task(task, {**move.set_fields,
-                                                       "status": move.status.value}, push)
+    async def _save(
+        self, task: dict[str, Any], move: domain.TaskMove, push: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        saved = await self.repository.move_task(
+            task, {**move.set_fields, "status": move.status.value}, push
+        )
         if saved is None:
             raise TaskConflict(f"task {task['_id']} changed meanwhile; read it again")
         return saved
@@ -352,8 +517,10 @@ def _room_rule(name: str, inspector: str | None):
         # Only a room still as the attendant left it takes the supervisor's verdict.
         if passed and cleanliness(current) != "clean":
             return None
-        return RoomChange(status_after_inspection(current, passed),
-                          f"inspection {'passed' if passed else 'failed'} by {inspector}")
+        return RoomChange(
+            status_after_inspection(current, passed),
+            f"inspection {'passed' if passed else 'failed'} by {inspector}",
+        )
 
     return after_inspection
 
@@ -368,8 +535,11 @@ def _why_no_service(room: dict[str, Any], habits: Habits) -> str:
 
 def _storable(charge: ItemCharge) -> dict[str, Any]:
     """Money as strings: exact in both stores, no float ever."""
-    return {"description": charge.description, "quantity": charge.quantity,
-            "amount": str(Decimal(charge.amount))}
+    return {
+        "description": charge.description,
+        "quantity": charge.quantity,
+        "amount": str(Decimal(charge.amount)),
+    }
 
 
 class DailyPlanWorker(PollingWorker):
@@ -381,8 +551,15 @@ class DailyPlanWorker(PollingWorker):
 
     name = "daily-plan"
 
-    def __init__(self, tasks: TaskService, *, clock: Callable[[], datetime], plan_at: time,
-                 timezone: str, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        tasks: TaskService,
+        *,
+        clock: Callable[[], datetime],
+        plan_at: time,
+        timezone: str,
+        poll_seconds: float,
+    ) -> None:
         super().__init__(poll_seconds)
         self.tasks = tasks
         self.clock = clock

@@ -7,9 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from . import ledger
-from .domain import (LIFECYCLE_RULES, SEGMENT_RULES, EnrolmentCreate, ErasureRequest,
-                     GuestLookup, LedgerEntryPublic, MergeRequest, PointsPublic,
-                     ProfileUpdate, RedemptionCreate, ReversalCreate)
+from .domain import (
+    LIFECYCLE_RULES,
+    SEGMENT_RULES,
+    EnrolmentCreate,
+    ErasureRequest,
+    GuestLookup,
+    LedgerEntryPublic,
+    MergeRequest,
+    PointsPublic,
+    ProfileUpdate,
+    RedemptionCreate,
+    ReversalCreate,
+)
 from .jobs import DailyPass
 from .profiles import ProfileService
 from .service import LoyaltyService
@@ -23,30 +33,45 @@ def profile_public(guest: dict[str, Any]) -> dict[str, Any]:
     feedback = guest.get("feedback") or {}
     profile = guest.get("profile") or {}
     return {
-        "guest_id": guest["_id"], "version": guest.get("version", 0),
+        "guest_id": guest["_id"],
+        "version": guest.get("version", 0),
         "profile": {k: v for k, v in profile.items() if k != "contact_at"},
-        "member_number": guest.get("member_number"), "enrolled_at": guest.get("enrolled_at"),
-        "tier": tier.name, "perks": list(tier.perks), "qualifying": guest.get("qualifying"),
+        "member_number": guest.get("member_number"),
+        "enrolled_at": guest.get("enrolled_at"),
+        "tier": tier.name,
+        "perks": list(tier.perks),
+        "qualifying": guest.get("qualifying"),
         "balance": guest.get("balance", 0),
-        "stays": guest.get("stays", []), "reservations": guest.get("reservations", []),
-        "spend": str(sum((ledger.Decimal(s["total_spend"]) for s in guest.get("stays", [])),
-                         ledger.Decimal(0))),
+        "stays": guest.get("stays", []),
+        "reservations": guest.get("reservations", []),
+        "spend": str(
+            sum(
+                (ledger.Decimal(s["total_spend"]) for s in guest.get("stays", [])),
+                ledger.Decimal(0),
+            )
+        ),
         "feedback": {
             "responses": feedback.get("responses", 0),
-            "average_csat": (round(feedback["csat_total"] / feedback["csat_count"], 2)
-                             if feedback.get("csat_count") else None),
-            "last_nps": feedback.get("last_nps"), "low_scores": feedback.get("low_scores", 0),
+            "average_csat": (
+                round(feedback["csat_total"] / feedback["csat_count"], 2)
+                if feedback.get("csat_count")
+                else None
+            ),
+            "last_nps": feedback.get("last_nps"),
+            "low_scores": feedback.get("low_scores", 0),
             "cases_opened": len(feedback.get("case_ids", [])),
         },
         "vouchers": guest.get("vouchers", []),
-        "segments": guest.get("segments", []), "lifecycle": guest.get("lifecycle"),
+        "segments": guest.get("segments", []),
+        "lifecycle": guest.get("lifecycle"),
         "also_known_as": guest.get("also_known_as", []),
         "anonymized_at": guest.get("anonymized_at"),
     }
 
 
-def loyalty_router(service: LoyaltyService, profiles: ProfileService,
-                   daily_pass: DailyPass) -> APIRouter:
+def loyalty_router(
+    service: LoyaltyService, profiles: ProfileService, daily_pass: DailyPass
+) -> APIRouter:
     router = APIRouter(tags=["loyalty"])
 
     @router.get("/guests/{guest_id}/points", response_model=PointsPublic)
@@ -55,15 +80,21 @@ def loyalty_router(service: LoyaltyService, profiles: ProfileService,
         the surviving profile)."""
         return PointsPublic.model_validate(await service.points_of(guest_id))
 
-    @router.post("/guests/{guest_id}/redemptions", status_code=status.HTTP_201_CREATED,
-                 response_model=LedgerEntryPublic)
+    @router.post(
+        "/guests/{guest_id}/redemptions",
+        status_code=status.HTTP_201_CREATED,
+        response_model=LedgerEntryPublic,
+    )
     async def redeem(guest_id: str, request: RedemptionCreate) -> Any:
         """Points for a night or a voucher; refused (409) beyond the balance. The same
         request_id redeems once."""
         return await service.redeem(guest_id, request)
 
-    @router.post("/guests/{guest_id}/reversals", status_code=status.HTTP_201_CREATED,
-                 response_model=LedgerEntryPublic)
+    @router.post(
+        "/guests/{guest_id}/reversals",
+        status_code=status.HTTP_201_CREATED,
+        response_model=LedgerEntryPublic,
+    )
     async def reverse(guest_id: str, request: ReversalCreate) -> Any:
         """Takes back an earning (a refund, a mistake) by a new entry; once per entry."""
         return await service.reverse(guest_id, request)
@@ -106,10 +137,20 @@ def loyalty_router(service: LoyaltyService, profiles: ProfileService,
     @router.get("/segments")
     async def segments() -> dict[str, Any]:
         """The rules behind the segments and lifecycle stages."""
-        return {"segments": SEGMENT_RULES, "lifecycle": LIFECYCLE_RULES,
-                "tiers": [{"name": t.name, "nights": t.nights, "points": t.points,
-                           "bonus_percent": t.bonus_percent, "perks": list(t.perks)}
-                          for t in ledger.TIERS]}
+        return {
+            "segments": SEGMENT_RULES,
+            "lifecycle": LIFECYCLE_RULES,
+            "tiers": [
+                {
+                    "name": t.name,
+                    "nights": t.nights,
+                    "points": t.points,
+                    "bonus_percent": t.bonus_percent,
+                    "perks": list(t.perks),
+                }
+                for t in ledger.TIERS
+            ],
+        }
 
     @router.get("/messages")
     async def messages(limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> dict[str, Any]:

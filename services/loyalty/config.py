@@ -15,7 +15,7 @@ class PromotionSetting(BaseModel):
 
 class Settings(ServiceSettings, SmtpSettings):
     service_name: str = "loyalty"
-    required_secrets = ('match_key_secret',)
+    required_secrets = ("match_key_secret",)
     http_port: int = 8005
     points_per_currency_unit: int = Field(default=10, ge=0, le=1000)
     spend_points_per_currency_unit: int = Field(default=5, ge=0, le=1000)

@@ -5,18 +5,26 @@ from __future__ import annotations
 from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
-from shared.events import (CaseOpened, FolioClosed, GoodwillGranted, GuestContactCaptured,
-                           GuestWalkInRegistered,
-                           ReservationCancelled, ReservationCreated, StayCheckedOut,
-                           SurveyResponseReceived)
+from shared.events import (
+    CaseOpened,
+    FolioClosed,
+    GoodwillGranted,
+    GuestContactCaptured,
+    GuestWalkInRegistered,
+    ReservationCancelled,
+    ReservationCreated,
+    StayCheckedOut,
+    SurveyResponseReceived,
+)
 from shared.topology import CONSUMER_QUEUES
 
 from .profiles import ProfileService
 from .service import LoyaltyService
 
 
-def register_consumers(broker: RabbitBroker, service: LoyaltyService,
-                       profiles: ProfileService) -> None:
+def register_consumers(
+    broker: RabbitBroker, service: LoyaltyService, profiles: ProfileService
+) -> None:
     stay_events, reservation_events, guest_profiles, feedback_events = CONSUMER_QUEUES["loyalty"]
 
     stays = broker.subscriber(subscribed_queue(stay_events), title=stay_events.name)
@@ -31,8 +39,9 @@ def register_consumers(broker: RabbitBroker, service: LoyaltyService,
         """Points for spend beyond the room, once per folio."""
         await service.earn_for_spend(event)
 
-    reservations = broker.subscriber(subscribed_queue(reservation_events),
-                                     title=reservation_events.name)
+    reservations = broker.subscriber(
+        subscribed_queue(reservation_events), title=reservation_events.name
+    )
 
     @reservations(filter=of_type(ReservationCreated.event_type))
     async def on_reservation_created(event: ReservationCreated) -> None:

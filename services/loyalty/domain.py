@@ -19,12 +19,22 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .ledger import points_for_stay, tier_of  # noqa: F401 (points_for_stay: a stable import)
 
-PREFERENCE_KINDS = ("room", "pillow", "floor", "food", "dietary", "amenities",
-                    "housekeeping", "fixed_room")
+PREFERENCE_KINDS = (
+    "room",
+    "pillow",
+    "floor",
+    "food",
+    "dietary",
+    "amenities",
+    "housekeeping",
+    "fixed_room",
+)
 # Housekeeping habits (issue 12), read by housekeeping's planner: no service, a preferred
 # service time, linen every N nights.
-HOUSEKEEPING_HABIT = re.compile(r"^(no_service|time:([01]\d|2[0-3]):[0-5]\d|linen_every:"
-                                r"([1-9]|[1-2]\d|30))$")
+HOUSEKEEPING_HABIT = re.compile(
+    r"^(no_service|time:([01]\d|2[0-3]):[0-5]\d|linen_every:"
+    r"([1-9]|[1-2]\d|30))$"
+)
 ROOM_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,10}$")
 CONSENT_PURPOSES = ("marketing", "surveys")
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "birthday", "preferences")
@@ -41,6 +51,7 @@ def spend_earning_entry_id(stay_id: str) -> str:
 
 # --- matching --------------------------------------------------------------------
 
+
 def normalized_email(email: str) -> str:
     return email.strip().lower()
 
@@ -51,8 +62,13 @@ def normalized_phone(phone: str) -> str:
     return ("+" if phone.strip().startswith("+") else "") + digits
 
 
-def match_keys(secret: str, *, email: str | None = None, phone: str | None = None,
-               member_number: str | None = None) -> list[str]:
+def match_keys(
+    secret: str,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    member_number: str | None = None,
+) -> list[str]:
     """Keys that identify one person. Stored keyed-hashed: the matching index holds no
     readable contact detail, and erasure deletes the keys anyway."""
     raw = []
@@ -62,9 +78,11 @@ def match_keys(secret: str, *, email: str | None = None, phone: str | None = Non
         raw.append(f"phone|{normalized_phone(phone)}")
     if member_number:
         raw.append(f"member|{member_number.strip().upper()}")
-    return [f"{value.split('|', 1)[0]}|" + hmac.new(secret.encode(), value.encode(),
-                                                     hashlib.sha256).hexdigest()
-            for value in raw]
+    return [
+        f"{value.split('|', 1)[0]}|"
+        + hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+        for value in raw
+    ]
 
 
 def member_number_for(guest_id: str) -> str:
@@ -75,6 +93,7 @@ def member_number_for(guest_id: str) -> str:
 
 # --- profile -----------------------------------------------------------------------
 
+
 def consent_record(granted: bool, at: datetime, source: str) -> dict[str, Any]:
     return {"granted": granted, "at": at, "source": source}
 
@@ -82,8 +101,10 @@ def consent_record(granted: bool, at: datetime, source: str) -> dict[str, Any]:
 def merged_profile(survivor: dict[str, Any], merged: dict[str, Any]) -> dict[str, Any]:
     """The survivor's values win; the merged profile fills what the survivor lacks.
     Preferences are united; for each consent the most recent decision wins."""
-    profile = {**{k: v for k, v in merged.items() if v not in (None, "", [], {})},
-               **{k: v for k, v in survivor.items() if v not in (None, "", [], {})}}
+    profile = {
+        **{k: v for k, v in merged.items() if v not in (None, "", [], {})},
+        **{k: v for k, v in survivor.items() if v not in (None, "", [], {})},
+    }
     preferences: dict[str, list[str]] = {}
     for source in (survivor.get("preferences") or {}, merged.get("preferences") or {}):
         for kind, values in source.items():
@@ -113,14 +134,18 @@ def union_by(key: str, *lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def merged_feedback(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     survey_ids = sorted({*a.get("survey_ids", []), *b.get("survey_ids", [])})
     case_ids = sorted({*a.get("case_ids", []), *b.get("case_ids", [])})
-    return {"survey_ids": survey_ids, "case_ids": case_ids,
-            "responses": a.get("responses", 0) + b.get("responses", 0),
-            "csat_total": a.get("csat_total", 0.0) + b.get("csat_total", 0.0),
-            "csat_count": a.get("csat_count", 0) + b.get("csat_count", 0),
-            "low_scores": a.get("low_scores", 0) + b.get("low_scores", 0),
-            "last_nps": a.get("last_nps") if a.get("last_nps") is not None else b.get("last_nps"),
-            "last_problem_at": max((x for x in (a.get("last_problem_at"), b.get("last_problem_at"))
-                                    if x), default=None)}
+    return {
+        "survey_ids": survey_ids,
+        "case_ids": case_ids,
+        "responses": a.get("responses", 0) + b.get("responses", 0),
+        "csat_total": a.get("csat_total", 0.0) + b.get("csat_total", 0.0),
+        "csat_count": a.get("csat_count", 0) + b.get("csat_count", 0),
+        "low_scores": a.get("low_scores", 0) + b.get("low_scores", 0),
+        "last_nps": a.get("last_nps") if a.get("last_nps") is not None else b.get("last_nps"),
+        "last_problem_at": max(
+            (x for x in (a.get("last_problem_at"), b.get("last_problem_at")) if x), default=None
+        ),
+    }
 
 
 # --- segments and lifecycle -------------------------------------------------------
@@ -131,11 +156,11 @@ WINDOW = timedelta(days=365)
 
 SEGMENT_RULES = {
     "high-value": f"spend of {HIGH_VALUE_SPEND} or more in the last 12 months, "
-                  "or tier Gold or higher",
+    "or tier Gold or higher",
     "regular": f"{REGULAR_STAYS} or more stays in the last 12 months",
     "at-risk": "a low survey score or a complaint case in the last 12 months",
     "business": "most stays booked by one adult, without children, arriving Monday to Thursday, "
-                "or any booking through the corporate channel",
+    "or any booking through the corporate channel",
     "family": "any booking with children or a family request",
 }
 LIFECYCLE_RULES = {
@@ -164,11 +189,14 @@ def segments_of(guest: dict[str, Any], today: date) -> list[str]:
     problem_at = feedback.get("last_problem_at")
     if problem_at and today - problem_at.date() <= WINDOW:
         segments.append("at-risk")
-    business_like = [r for r in reservations
-                     if r.get("adults") == 1 and not r.get("children")
-                     and _day(r["arrival"]).weekday() < 4]
+    business_like = [
+        r
+        for r in reservations
+        if r.get("adults") == 1 and not r.get("children") and _day(r["arrival"]).weekday() < 4
+    ]
     if any(r.get("channel") == "corporate" for r in reservations) or (
-            reservations and len(business_like) * 2 > len(reservations)):
+        reservations and len(business_like) * 2 > len(reservations)
+    ):
         segments.append("business")
     if any(r.get("children") or "family" in r.get("special_requests", []) for r in reservations):
         segments.append("family")
@@ -206,35 +234,49 @@ def contact_channel(profile: dict[str, Any]) -> str | None:
 
 
 CAMPAIGN_TEMPLATES = {
-    "birthday-greeting": ("Happy birthday from {hotel}",
-                          "Dear {name},\n\nall of us at {hotel} wish you a happy birthday. "
-                          "A small surprise waits for you on your next stay.\n"),
-    "new-year-greeting": ("Happy New Year from {hotel}",
-                          "Dear {name},\n\nthank you for staying with us. We wish you a happy "
-                          "new year and look forward to welcoming you again.\n"),
-    "christmas-greeting": ("Season's greetings from {hotel}",
-                           "Dear {name},\n\nwarm wishes for the holidays from all of us at "
-                           "{hotel}.\n"),
-    "win-back-offer": ("We miss you at {hotel}",
-                       "Dear {name},\n\nit has been a while. Book your next stay within "
-                       "three months and earn double points on it.\n"),
-    "celebration-gift": ("Your celebration at {hotel}",
-                         "Dear {name},\n\nwe heard you are celebrating with us: a small "
-                         "gift will be waiting in your room.\n"),
-    "vip-gift": ("Welcome back to {hotel}",
-                 "Dear {name},\n\nwe look forward to your stay; a welcome gift will be "
-                 "waiting in your room.\n"),
+    "birthday-greeting": (
+        "Happy birthday from {hotel}",
+        "Dear {name},\n\nall of us at {hotel} wish you a happy birthday. "
+        "A small surprise waits for you on your next stay.\n",
+    ),
+    "new-year-greeting": (
+        "Happy New Year from {hotel}",
+        "Dear {name},\n\nthank you for staying with us. We wish you a happy "
+        "new year and look forward to welcoming you again.\n",
+    ),
+    "christmas-greeting": (
+        "Season's greetings from {hotel}",
+        "Dear {name},\n\nwarm wishes for the holidays from all of us at {hotel}.\n",
+    ),
+    "win-back-offer": (
+        "We miss you at {hotel}",
+        "Dear {name},\n\nit has been a while. Book your next stay within "
+        "three months and earn double points on it.\n",
+    ),
+    "celebration-gift": (
+        "Your celebration at {hotel}",
+        "Dear {name},\n\nwe heard you are celebrating with us: a small "
+        "gift will be waiting in your room.\n",
+    ),
+    "vip-gift": (
+        "Welcome back to {hotel}",
+        "Dear {name},\n\nwe look forward to your stay; a welcome gift will be "
+        "waiting in your room.\n",
+    ),
 }
 
 
-def campaign_mail(template: str, *, to: str, first_name: str, hotel_name: str,
-                  sender: str) -> EmailMessage:
+def campaign_mail(
+    template: str, *, to: str, first_name: str, hotel_name: str, sender: str
+) -> EmailMessage:
     subject, body = CAMPAIGN_TEMPLATES[template]
     message = EmailMessage()
     message["From"], message["To"] = sender, to
     message["Subject"] = subject.format(hotel=hotel_name)
-    message.set_content(body.format(hotel=hotel_name, name=first_name or "guest")
-                        + "\nTo stop these messages, reply STOP or change your preferences.\n")
+    message.set_content(
+        body.format(hotel=hotel_name, name=first_name or "guest")
+        + "\nTo stop these messages, reply STOP or change your preferences.\n"
+    )
     return message
 
 
@@ -245,12 +287,17 @@ def scheduled_actions(guest: dict[str, Any], today: date) -> list[dict[str, str]
     actions = []
     birthday = profile.get("birthday")
     if birthday and (_day(birthday).month, _day(birthday).day) == (today.month, today.day):
-        actions.append({"action_id": f"birthday|{today.year}|{guest_id}",
-                        "template": "birthday-greeting"})
+        actions.append(
+            {"action_id": f"birthday|{today.year}|{guest_id}", "template": "birthday-greeting"}
+        )
     holiday = HOLIDAYS.get((today.month, today.day))
     if holiday and guest.get("lifecycle") in ("active", "lapsing"):
-        actions.append({"action_id": f"holiday|{today.isoformat()}|{guest_id}",
-                        "template": f"{holiday}-greeting"})
+        actions.append(
+            {
+                "action_id": f"holiday|{today.isoformat()}|{guest_id}",
+                "template": f"{holiday}-greeting",
+            }
+        )
     if guest.get("lifecycle") in ("lapsing", "lost"):
         last = max((_day(s["departure"]) for s in guest.get("stays", [])), default=None)
         actions.append({"action_id": f"win-back|{last}|{guest_id}", "template": "win-back-offer"})
@@ -262,35 +309,46 @@ def reservation_actions(guest: dict[str, Any], reservation: dict[str, Any]) -> l
     actions = []
     requests = {r.lower() for r in reservation.get("special_requests", [])}
     if requests & CELEBRATION_REQUESTS:
-        actions.append({"action_id": f"celebration|{reservation['reservation_id']}",
-                        "template": "celebration-gift"})
+        actions.append(
+            {
+                "action_id": f"celebration|{reservation['reservation_id']}",
+                "template": "celebration-gift",
+            }
+        )
     if (guest.get("profile") or {}).get("vip") or tier_of(guest.get("tier")).rank >= 3:
-        actions.append({"action_id": f"vip-gift|{reservation['reservation_id']}",
-                        "template": "vip-gift"})
+        actions.append(
+            {"action_id": f"vip-gift|{reservation['reservation_id']}", "template": "vip-gift"}
+        )
     return actions
 
 
 # --- the public profile (what guest.created / guest.updated carry) ------------------
+
 
 def projection(guest: dict[str, Any]) -> dict[str, Any]:
     profile = guest.get("profile") or {}
     consents = profile.get("consents") or {}
     return {
         "guest_id": guest["_id"],
-        "first_name": profile.get("first_name"), "last_name": profile.get("last_name"),
-        "email": profile.get("email"), "phone": profile.get("phone"),
+        "first_name": profile.get("first_name"),
+        "last_name": profile.get("last_name"),
+        "email": profile.get("email"),
+        "phone": profile.get("phone"),
         "language": profile.get("language") or "en",
         "member_number": guest.get("member_number"),
         "tier": guest.get("tier") or ("Member" if guest.get("member_number") else None),
         "vip": bool(profile.get("vip")) or tier_of(guest.get("tier")).rank >= 3,
         "preferences": profile.get("preferences") or {},
-        "consents": {"marketing": bool(consents.get("marketing", {}).get("granted", False)),
-                     "surveys": bool(consents.get("surveys", {}).get("granted", True))},
+        "consents": {
+            "marketing": bool(consents.get("marketing", {}).get("granted", False)),
+            "surveys": bool(consents.get("surveys", {}).get("granted", True)),
+        },
         "segments": guest.get("segments") or [],
     }
 
 
 # --- HTTP models ----------------------------------------------------------------------
+
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -306,23 +364,39 @@ class ProfileUpdate(Input):
     birthday: date | None = None
     phone: str | None = Field(default=None, min_length=6, max_length=30)
     vip: bool | None = None
-    preferences: dict[Literal["room", "pillow", "floor", "food", "dietary", "amenities",
-                              "housekeeping", "fixed_room"],
-                      list[str]] | None = None
+    preferences: (
+        dict[
+            Literal[
+                "room",
+                "pillow",
+                "floor",
+                "food",
+                "dietary",
+                "amenities",
+                "housekeeping",
+                "fixed_room",
+            ],
+            list[str],
+        ]
+        | None
+    ) = None
     consents: dict[Literal["marketing", "surveys"], ConsentUpdate] | None = None
 
     @field_validator("preferences")
     @classmethod
     def habits_and_fixed_room_are_well_formed(
-            cls, value: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+        cls, value: dict[str, list[str]] | None
+    ) -> dict[str, list[str]] | None:
         """`housekeeping`: no_service, time:HH:MM, linen_every:N; `fixed_room`: the one
         room a long-stay guest always gets (the desk gives it when free)."""
         if not value:
             return value
         for habit in value.get("housekeeping", []):
             if not HOUSEKEEPING_HABIT.match(habit):
-                raise ValueError(f"housekeeping habit {habit!r}: use no_service, time:HH:MM "
-                                 "or linen_every:N (1-30)")
+                raise ValueError(
+                    f"housekeeping habit {habit!r}: use no_service, time:HH:MM "
+                    "or linen_every:N (1-30)"
+                )
         rooms = value.get("fixed_room", [])
         if len(rooms) > 1 or any(not ROOM_NUMBER.match(room) for room in rooms):
             raise ValueError("fixed_room: at most one room number")
@@ -342,7 +416,7 @@ class GuestLookup(Input):
     member_number: str | None = Field(default=None, max_length=20)
 
     @model_validator(mode="after")
-    def one_at_least(self) -> "GuestLookup":
+    def one_at_least(self) -> GuestLookup:
         if not (self.email or self.phone or self.member_number):
             raise ValueError("give an e-mail, a phone or a member number")
         return self
@@ -356,8 +430,9 @@ class EnrolmentCreate(Input):
 class RedemptionCreate(Input):
     points: int = Field(gt=0, le=10_000_000)
     kind: Literal["night", "voucher"]
-    request_id: str = Field(min_length=1, max_length=100,
-                            description="Names the redemption: the same id redeems once")
+    request_id: str = Field(
+        min_length=1, max_length=100, description="Names the redemption: the same id redeems once"
+    )
 
 
 class ReversalCreate(Input):

@@ -15,26 +15,50 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shared.events import (Event, GuestCreated, GuestMerged, GuestMergedPayload,
-                           GuestProfilePayload, GuestUpdated, PointsAccrued, PointsAccruedPayload,
-                           PointsExpired, PointsMovementPayload, PointsRedeemed, PointsReversed,
-                           TierChanged, TierChangedPayload)
+from shared.events import (
+    Event,
+    GuestCreated,
+    GuestMerged,
+    GuestMergedPayload,
+    GuestProfilePayload,
+    GuestUpdated,
+    PointsAccrued,
+    PointsAccruedPayload,
+    PointsExpired,
+    PointsMovementPayload,
+    PointsRedeemed,
+    PointsReversed,
+    TierChanged,
+    TierChangedPayload,
+)
 from shared.logging import get_logger
 from shared.problems import Conflict, NotFound
 
 from . import ledger
-from .domain import (contact_channel, lifecycle_of, merged_feedback, merged_profile,
-                     projection, segments_of, union_by)
+from .domain import (
+    contact_channel,
+    lifecycle_of,
+    merged_feedback,
+    merged_profile,
+    projection,
+    segments_of,
+    union_by,
+)
 from .repository import LoyaltyRepository, VersionConflict
 
 log = get_logger(__name__)
 PRODUCER = "loyalty"
 WRITE_ATTEMPTS = 20
 MAX_MERGE_HOPS = 10
-POINT_EVENTS = {ledger.EARN: PointsAccrued, ledger.SPEND: PointsAccrued,
-                ledger.GOODWILL: PointsAccrued, ledger.PROMOTION: PointsAccrued,
-                ledger.REDEEM: PointsRedeemed, ledger.REVERSE: PointsReversed,
-                ledger.EXPIRE: PointsExpired}
+POINT_EVENTS = {
+    ledger.EARN: PointsAccrued,
+    ledger.SPEND: PointsAccrued,
+    ledger.GOODWILL: PointsAccrued,
+    ledger.PROMOTION: PointsAccrued,
+    ledger.REDEEM: PointsRedeemed,
+    ledger.REVERSE: PointsReversed,
+    ledger.EXPIRE: PointsExpired,
+}
 
 Clock = Callable[[], datetime]
 Decide = Callable[[dict[str, Any]], "Change | None"]
@@ -51,36 +75,51 @@ class Change:
 
 
 class GuestStore:
-    def __init__(self, repository: LoyaltyRepository, *, property_id: str, clock: Clock,
-                 events_written: Callable[[], None],
-                 messages_queued: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        repository: LoyaltyRepository,
+        *,
+        property_id: str,
+        clock: Clock,
+        events_written: Callable[[], None],
+        messages_queued: Callable[[], None] = lambda: None,
+    ) -> None:
         self.repository = repository
         self.property_id = property_id
         self.clock = clock
         self.events_written = events_written
         self.messages_queued = messages_queued
 
-    async def load(self, guest_id: str, *, create: bool,
-                   property_id: str | None = None) -> dict[str, Any]:
+    async def load(
+        self, guest_id: str, *, create: bool, property_id: str | None = None
+    ) -> dict[str, Any]:
         for _ in range(MAX_MERGE_HOPS):
             guest = await self.repository.get(guest_id)
             if guest is None:
                 if not create:
                     raise NotFound(f"guest {guest_id!r} is not known to loyalty")
-                guest = await self.repository.ensure(guest_id, property_id or self.property_id,
-                                                     self.clock())
+                guest = await self.repository.ensure(
+                    guest_id, property_id or self.property_id, self.clock()
+                )
             if not guest.get("merged_into"):
                 return guest
             await self.complete_merge(guest)
             guest_id = guest["merged_into"]
         raise Conflict(f"guest {guest_id!r} is merged too many times over")
 
-    async def change(self, guest_id: str, decide: Decide, *,
-                     cause: Event[Any] | None = None, create: bool = False) -> dict[str, Any]:
+    async def change(
+        self,
+        guest_id: str,
+        decide: Decide,
+        *,
+        cause: Event[Any] | None = None,
+        create: bool = False,
+    ) -> dict[str, Any]:
         """Applies `decide` to the guest's current state; returns the state it saw."""
         for _ in range(WRITE_ATTEMPTS):
-            guest = await self.load(guest_id, create=create,
-                                    property_id=cause.property_id if cause else None)
+            guest = await self.load(
+                guest_id, create=create, property_id=cause.property_id if cause else None
+            )
             if cause and str(cause.event_id) in guest.get("applied_events", []):
                 return guest
             change = decide(guest)
@@ -99,29 +138,45 @@ class GuestStore:
         change.sets.update(segments=segments_of(after, today), lifecycle=lifecycle_of(after, today))
         after.update(segments=change.sets["segments"], lifecycle=change.sets["lifecycle"])
         version = guest.get("version", 0) + 1
-        if change.publish_profile and (projection(after) != projection(guest)
-                                       or not guest.get("profile_published")):
+        if change.publish_profile and (
+            projection(after) != projection(guest) or not guest.get("profile_published")
+        ):
             kind = GuestUpdated if guest.get("profile_published") else GuestCreated
-            change.events.append(self.event(kind, GuestProfilePayload(
-                **projection(after), version=version), guest, cause))
+            change.events.append(
+                self.event(
+                    kind, GuestProfilePayload(**projection(after), version=version), guest, cause
+                )
+            )
             change.sets["profile_published"] = True
         for message in change.messages:  # before the state: a retry finds them recorded
             await self._record_message(after, message)
-        await self.repository.save(guest, sets=change.sets, pushes=change.pushes,
-                                   unsets=change.unsets, events=tuple(change.events),
-                                   applied_event=str(cause.event_id) if cause else None)
+        await self.repository.save(
+            guest,
+            sets=change.sets,
+            pushes=change.pushes,
+            unsets=change.unsets,
+            events=tuple(change.events),
+            applied_event=str(cause.event_id) if cause else None,
+        )
         if change.events:
             self.events_written()
 
-    def event(self, kind: type[Event[Any]], payload: Any, guest: dict[str, Any],
-              cause: Event[Any] | None) -> Event[Any]:
+    def event(
+        self, kind: type[Event[Any]], payload: Any, guest: dict[str, Any], cause: Event[Any] | None
+    ) -> Event[Any]:
         if cause is not None:
             return kind.new(payload, producer=PRODUCER, **cause.caused())
-        return kind.new(payload, producer=PRODUCER,
-                        property_id=guest.get("property_id") or self.property_id)
+        return kind.new(
+            payload, producer=PRODUCER, property_id=guest.get("property_id") or self.property_id
+        )
 
-    def postings(self, guest: dict[str, Any], movements: list[ledger.Movement],
-                 cause: Event[Any] | None, change: Change | None = None) -> Change | None:
+    def postings(
+        self,
+        guest: dict[str, Any],
+        movements: list[ledger.Movement],
+        cause: Event[Any] | None,
+        change: Change | None = None,
+    ) -> Change | None:
         """Posts movements in order onto one change; None when all were posted before."""
         change = change or Change()
         account = copy.deepcopy(guest)
@@ -138,29 +193,65 @@ class GuestStore:
             change.events.extend(self._movement_events(guest, posting, cause))
         return change if posted else None
 
-    def _movement_events(self, guest: dict[str, Any], posting: ledger.Posting,
-                         cause: Event[Any] | None) -> list[Event[Any]]:
+    def _movement_events(
+        self, guest: dict[str, Any], posting: ledger.Posting, cause: Event[Any] | None
+    ) -> list[Event[Any]]:
         entry, events = posting.entry, []
         kind = POINT_EVENTS.get(entry["kind"])
         if kind is PointsAccrued:
-            events.append(self.event(PointsAccrued, PointsAccruedPayload(
-                entry_id=entry["entry_id"], guest_id=guest["_id"], points=entry["points"],
-                reason=entry["reason"], stay_id=entry.get("stay_id")), guest, cause))
+            events.append(
+                self.event(
+                    PointsAccrued,
+                    PointsAccruedPayload(
+                        entry_id=entry["entry_id"],
+                        guest_id=guest["_id"],
+                        points=entry["points"],
+                        reason=entry["reason"],
+                        stay_id=entry.get("stay_id"),
+                    ),
+                    guest,
+                    cause,
+                )
+            )
         elif kind is not None:
-            events.append(self.event(kind, PointsMovementPayload(
-                entry_id=entry["entry_id"], guest_id=guest["_id"], points=entry["points"],
-                reason=entry["reason"], balance_after=entry["balance_after"]), guest, cause))
+            events.append(
+                self.event(
+                    kind,
+                    PointsMovementPayload(
+                        entry_id=entry["entry_id"],
+                        guest_id=guest["_id"],
+                        points=entry["points"],
+                        reason=entry["reason"],
+                        balance_after=entry["balance_after"],
+                    ),
+                    guest,
+                    cause,
+                )
+            )
         if posting.tier_change:
             events.append(self.tier_event(guest, posting.tier_change, cause))
         return events
 
-    def tier_event(self, guest: dict[str, Any], change: ledger.TierChange,
-                   cause: Event[Any] | None) -> Event[Any]:
-        log.info("tier changed", guest_id=guest["_id"], old_tier=change.old_tier,
-                 new_tier=change.new_tier)
-        return self.event(TierChanged, TierChangedPayload(
-            guest_id=guest["_id"], old_tier=change.old_tier, new_tier=change.new_tier,
-            perks=list(change.perks)), guest, cause)
+    def tier_event(
+        self, guest: dict[str, Any], change: ledger.TierChange, cause: Event[Any] | None
+    ) -> Event[Any]:
+        log.info(
+            "tier changed",
+            guest_id=guest["_id"],
+            old_tier=change.old_tier,
+            new_tier=change.new_tier,
+        )
+        return self.event(
+            TierChanged,
+            TierChangedPayload(
+                guest_id=guest["_id"],
+                old_tier=change.old_tier,
+                new_tier=change.new_tier,
+                perks=list(change.perks),
+            ),
+            guest,
+            cause,
+        )
 
     async def _record_message(self, guest: dict[str, Any], action: dict[str, str]) -> None:
         """Queues a campaign message for the e-mail/SMS adapter, only with consent. The
@@ -168,18 +259,28 @@ class GuestStore:
         channel = contact_channel(guest.get("profile") or {})
         if channel is None:
             return
-        if await self.repository.record_message({
-                "_id": action["action_id"], "guest_id": guest["_id"], "channel": channel,
-                "template": action["template"], "status": "queued", "created_at": self.clock(),
-                "property_id": guest.get("property_id")}):
+        if await self.repository.record_message(
+            {
+                "_id": action["action_id"],
+                "guest_id": guest["_id"],
+                "channel": channel,
+                "template": action["template"],
+                "status": "queued",
+                "created_at": self.clock(),
+                "property_id": guest.get("property_id"),
+            }
+        ):
             self.messages_queued()
 
     async def complete_merge(self, duplicate: dict[str, Any]) -> None:
         """Step 2 of a merge (see ProfileService.merge): the survivor absorbs the closed
         duplicate's history and points. Idempotent: it checks `also_known_as` first."""
         survivor_id = duplicate["merged_into"]
-        moved = -sum(e["points"] for e in duplicate.get("entries", [])
-                     if e["entry_id"] == f"transfer|to|{survivor_id}")
+        moved = -sum(
+            e["points"]
+            for e in duplicate.get("entries", [])
+            if e["entry_id"] == f"transfer|to|{survivor_id}"
+        )
         aliases = [duplicate["_id"], *duplicate.get("also_known_as", [])]
 
         def absorb(guest: dict[str, Any]) -> Change | None:
@@ -188,31 +289,66 @@ class GuestStore:
             qualifying, tier, _ = ledger.roll_over(guest, self.clock().year)
             theirs, their_tier, _ = ledger.roll_over(duplicate, self.clock().year)
             best = max(tier, their_tier, key=lambda t: t.rank)
-            change = Change(sets={
-                "profile": merged_profile(guest.get("profile") or {},
-                                          duplicate.get("profile") or {}),
-                "stays": union_by("stay_id", guest.get("stays", []), duplicate.get("stays", [])),
-                "reservations": union_by("reservation_id", guest.get("reservations", []),
-                                         duplicate.get("reservations", [])),
-                "feedback": merged_feedback(guest.get("feedback") or {},
-                                            duplicate.get("feedback") or {}),
-                "also_known_as": [*guest.get("also_known_as", []), *aliases],
-                "member_number": guest.get("member_number") or duplicate.get("member_number"),
-                "qualifying": {"year": qualifying["year"],
-                               "nights": qualifying["nights"] + theirs["nights"],
-                               "points": qualifying["points"] + theirs["points"]},
-                "tier": best.name,
-            }, pushes={"vouchers": duplicate.get("vouchers", [])})
+            change = Change(
+                sets={
+                    "profile": merged_profile(
+                        guest.get("profile") or {}, duplicate.get("profile") or {}
+                    ),
+                    "stays": union_by(
+                        "stay_id", guest.get("stays", []), duplicate.get("stays", [])
+                    ),
+                    "reservations": union_by(
+                        "reservation_id",
+                        guest.get("reservations", []),
+                        duplicate.get("reservations", []),
+                    ),
+                    "feedback": merged_feedback(
+                        guest.get("feedback") or {}, duplicate.get("feedback") or {}
+                    ),
+                    "also_known_as": [*guest.get("also_known_as", []), *aliases],
+                    "member_number": guest.get("member_number") or duplicate.get("member_number"),
+                    "qualifying": {
+                        "year": qualifying["year"],
+                        "nights": qualifying["nights"] + theirs["nights"],
+                        "points": qualifying["points"] + theirs["points"],
+                    },
+                    "tier": best.name,
+                },
+                pushes={"vouchers": duplicate.get("vouchers", [])},
+            )
             if best.name != ledger.tier_of(guest.get("tier")).name:
-                change.events.append(self.tier_event(guest, ledger.TierChange(
-                    ledger.tier_of(guest.get("tier")).name, best.name, best.perks), None))
-            change.events.append(self.event(GuestMerged, GuestMergedPayload(
-                surviving_guest_id=guest["_id"], merged_guest_ids=aliases), guest, None))
+                change.events.append(
+                    self.tier_event(
+                        guest,
+                        ledger.TierChange(
+                            ledger.tier_of(guest.get("tier")).name, best.name, best.perks
+                        ),
+                        None,
+                    )
+                )
+            change.events.append(
+                self.event(
+                    GuestMerged,
+                    GuestMergedPayload(surviving_guest_id=guest["_id"], merged_guest_ids=aliases),
+                    guest,
+                    None,
+                )
+            )
             if moved > 0:
-                return self.postings(guest, [ledger.Movement(
-                    entry_id=f"transfer|from|{duplicate['_id']}", kind=ledger.TRANSFER_IN,
-                    points=moved, reason=f"merged from {duplicate['_id']}",
-                    at=self.clock())], None, change)
+                return self.postings(
+                    guest,
+                    [
+                        ledger.Movement(
+                            entry_id=f"transfer|from|{duplicate['_id']}",
+                            kind=ledger.TRANSFER_IN,
+                            points=moved,
+                            reason=f"merged from {duplicate['_id']}",
+                            at=self.clock(),
+                        )
+                    ],
+                    None,
+                    change,
+                )
             return change
 
         await self.change(survivor_id, absorb)

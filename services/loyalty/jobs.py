@@ -20,8 +20,14 @@ log = get_logger(__name__)
 class DailyPass(PollingWorker):
     name = "loyalty-daily-pass"
 
-    def __init__(self, service: LoyaltyService, repository: LoyaltyRepository, *,
-                 poll_seconds: float, batch_size: int) -> None:
+    def __init__(
+        self,
+        service: LoyaltyService,
+        repository: LoyaltyRepository,
+        *,
+        poll_seconds: float,
+        batch_size: int,
+    ) -> None:
         super().__init__(poll_seconds)
         self.service = service
         self.repository = repository

@@ -23,8 +23,8 @@ from shared.problems import Conflict, NotFound, Unprocessable
 class Tier:
     name: str
     rank: int
-    nights: int        # qualifying nights within a calendar year, or
-    points: int        # qualifying points (earned from stays and spend) within the year
+    nights: int  # qualifying nights within a calendar year, or
+    points: int  # qualifying points (earned from stays and spend) within the year
     bonus_percent: int  # on top of base earnings
     perks: tuple[str, ...]
 
@@ -35,11 +35,29 @@ class Tier:
 TIERS = (
     Tier("Member", 0, 0, 0, 0, ("member_rate",)),
     Tier("Silver", 1, 10, 50_000, 10, ("member_rate", "fast_lane", "late_checkout")),
-    Tier("Gold", 2, 25, 125_000, 25, ("member_rate", "fast_lane", "late_checkout",
-                                     "upgrade_eligibility", "welcome_amenity")),
-    Tier("Platinum", 3, 50, 250_000, 50, ("member_rate", "fast_lane", "late_checkout",
-                                         "upgrade_eligibility", "welcome_amenity",
-                                         "birthday_surprise")),
+    Tier(
+        "Gold",
+        2,
+        25,
+        125_000,
+        25,
+        ("member_rate", "fast_lane", "late_checkout", "upgrade_eligibility", "welcome_amenity"),
+    ),
+    Tier(
+        "Platinum",
+        3,
+        50,
+        250_000,
+        50,
+        (
+            "member_rate",
+            "fast_lane",
+            "late_checkout",
+            "upgrade_eligibility",
+            "welcome_amenity",
+            "birthday_surprise",
+        ),
+    ),
 )
 TIERS_BY_NAME = {tier.name: tier for tier in TIERS}
 BASE_TIER = TIERS[0]
@@ -47,7 +65,12 @@ BASE_TIER = TIERS[0]
 # Entry kinds. Qualifying ones count towards tiers; all of them count in the balance.
 EARN, SPEND, GOODWILL, PROMOTION = "earn", "spend", "goodwill", "promotion"
 REDEEM, REVERSE, EXPIRE, TRANSFER_IN, TRANSFER_OUT = (
-    "redeem", "reverse", "expire", "transfer_in", "transfer_out")
+    "redeem",
+    "reverse",
+    "expire",
+    "transfer_in",
+    "transfer_out",
+)
 REVERSIBLE = {EARN, SPEND, GOODWILL, PROMOTION}
 REDEMPTION_KINDS = ("night", "voucher")
 
@@ -62,8 +85,7 @@ def tier_of(name: str | None) -> Tier:
 
 def qualified_tier(nights: int, points: int) -> Tier:
     """The highest tier whose nights OR points threshold the year's activity reaches."""
-    return max((t for t in TIERS if nights >= t.nights or points >= t.points),
-               key=lambda t: t.rank)
+    return max((t for t in TIERS if nights >= t.nights or points >= t.points), key=lambda t: t.rank)
 
 
 def points_for_stay(room_revenue: Decimal, points_per_currency_unit: int) -> int:
@@ -87,8 +109,8 @@ class Promotion:
 
 @dataclass(frozen=True)
 class EarningRules:
-    points_per_currency_unit: int = 10        # room revenue
-    spend_points_per_currency_unit: int = 5   # other charges on the closed folio
+    points_per_currency_unit: int = 10  # room revenue
+    spend_points_per_currency_unit: int = 5  # other charges on the closed folio
     promotions: tuple[Promotion, ...] = ()
 
     def stay_points(self, room_revenue: Decimal, tier: Tier, departure: date) -> dict[str, int]:
@@ -101,10 +123,15 @@ class EarningRules:
 
     def _with_bonuses(self, base: int, tier: Tier, day: date) -> dict[str, int]:
         tier_bonus = base * tier.bonus_percent // 100
-        promotion_bonus = sum(base * p.bonus_percent // 100
-                              for p in self.promotions if p.applies(day))
-        return {"base": base, "tier_bonus": tier_bonus, "promotion_bonus": promotion_bonus,
-                "points": base + tier_bonus + promotion_bonus}
+        promotion_bonus = sum(
+            base * p.bonus_percent // 100 for p in self.promotions if p.applies(day)
+        )
+        return {
+            "base": base,
+            "tier_bonus": tier_bonus,
+            "promotion_bonus": promotion_bonus,
+            "points": base + tier_bonus + promotion_bonus,
+        }
 
 
 @dataclass(frozen=True)
@@ -169,16 +196,20 @@ def post(account: dict[str, Any], movement: Movement) -> Posting | None:
     if balance + movement.points < 0:
         raise InsufficientPoints(
             f"the guest has {balance} points; {-movement.points} are needed",
-            balance=balance, requested=-movement.points)
+            balance=balance,
+            requested=-movement.points,
+        )
     sets: dict[str, Any] = {"balance": balance + movement.points}
     tier_change = None
     if movement.qualifying:
         year = movement.at.year
         qualifying, tier, _ = roll_over(account, year)
         if qualifying["year"] == year:  # a late event for a past year moves no counter
-            qualifying = {"year": year,
-                          "nights": max(qualifying["nights"] + movement.qualifying_nights, 0),
-                          "points": max(qualifying["points"] + movement.points, 0)}
+            qualifying = {
+                "year": year,
+                "nights": max(qualifying["nights"] + movement.qualifying_nights, 0),
+                "points": max(qualifying["points"] + movement.points, 0),
+            }
         # Crossing a threshold upgrades at once; reversals never downgrade mid-year.
         reached = qualified_tier(qualifying["nights"], qualifying["points"])
         if reached.rank > tier.rank:
@@ -189,20 +220,31 @@ def post(account: dict[str, Any], movement: Movement) -> Posting | None:
         sets.update(qualifying=qualifying, tier=tier.name)
     if movement.kind not in (TRANSFER_IN, TRANSFER_OUT):
         sets["last_activity_at"] = movement.at
-    entry = {"entry_id": movement.entry_id, "kind": movement.kind, "points": movement.points,
-             "reason": movement.reason, "created_at": movement.at,
-             "balance_after": sets["balance"], **movement.details}
+    entry = {
+        "entry_id": movement.entry_id,
+        "kind": movement.kind,
+        "points": movement.points,
+        "reason": movement.reason,
+        "created_at": movement.at,
+        "balance_after": sets["balance"],
+        **movement.details,
+    }
     return Posting(entry=entry, sets=sets, tier_change=tier_change)
 
 
-def redemption(guest_id: str, *, points: int, kind: str, request_id: str,
-               at: datetime) -> Movement:
+def redemption(guest_id: str, *, points: int, kind: str, request_id: str, at: datetime) -> Movement:
     if points <= 0:
         raise Unprocessable("points to redeem must be a positive whole number")
     if kind not in REDEMPTION_KINDS:
         raise Unprocessable(f"redemption kind must be one of {', '.join(REDEMPTION_KINDS)}")
-    return Movement(entry_id=f"redeem|{request_id}", kind=REDEEM, points=-points,
-                    reason=f"redeemed for a {kind}", at=at, details={"redeemed_for": kind})
+    return Movement(
+        entry_id=f"redeem|{request_id}",
+        kind=REDEEM,
+        points=-points,
+        reason=f"redeemed for a {kind}",
+        at=at,
+        details={"redeemed_for": kind},
+    )
 
 
 def reversal(account: dict[str, Any], entry_id: str, reason: str, at: datetime) -> Movement:
@@ -215,16 +257,27 @@ def reversal(account: dict[str, Any], entry_id: str, reason: str, at: datetime) 
         raise Unprocessable(f"a {original['kind']} entry cannot be reversed")
     taken = min(original["points"], account.get("balance", 0))
     return Movement(
-        entry_id=f"reverse|{entry_id}", kind=REVERSE, points=-taken, reason=reason, at=at,
-        qualifying=original["kind"] in (EARN, SPEND), qualifying_nights=-original.get("nights", 0),
-        details={"reverses": entry_id, "shortfall": original["points"] - taken})
+        entry_id=f"reverse|{entry_id}",
+        kind=REVERSE,
+        points=-taken,
+        reason=reason,
+        at=at,
+        qualifying=original["kind"] in (EARN, SPEND),
+        qualifying_nights=-original.get("nights", 0),
+        details={"reverses": entry_id, "shortfall": original["points"] - taken},
+    )
 
 
 def reversible_entries_of_reservation(account: dict[str, Any], reservation_id: str) -> list[str]:
     reversed_ids = {e.get("reverses") for e in account.get("entries", [])}
-    return [e["entry_id"] for e in account.get("entries", [])
-            if e.get("reservation_id") == reservation_id and e["kind"] in REVERSIBLE
-            and e["points"] > 0 and e["entry_id"] not in reversed_ids]
+    return [
+        e["entry_id"]
+        for e in account.get("entries", [])
+        if e.get("reservation_id") == reservation_id
+        and e["kind"] in REVERSIBLE
+        and e["points"] > 0
+        and e["entry_id"] not in reversed_ids
+    ]
 
 
 def expiry(account: dict[str, Any], now: datetime, inactivity: timedelta) -> Movement | None:
@@ -234,5 +287,10 @@ def expiry(account: dict[str, Any], now: datetime, inactivity: timedelta) -> Mov
     balance = account.get("balance", 0)
     if balance <= 0 or last is None or now - last < inactivity:
         return None
-    return Movement(entry_id=f"expire|{last.isoformat()}", kind=EXPIRE, points=-balance,
-                    reason=f"no activity since {last.date().isoformat()}", at=now)
+    return Movement(
+        entry_id=f"expire|{last.isoformat()}",
+        kind=EXPIRE,
+        points=-balance,
+        reason=f"no activity since {last.date().isoformat()}",
+        at=now,
+    )

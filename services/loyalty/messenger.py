@@ -33,8 +33,14 @@ RETRY_AFTER = timedelta(minutes=10)
 class CampaignMessenger(PollingWorker):
     name = "loyalty-messenger"
 
-    def __init__(self, repository: LoyaltyRepository, sender: MailSender, settings: Settings,
-                 *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        repository: LoyaltyRepository,
+        sender: MailSender,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         super().__init__(settings.messenger_poll_seconds)
         self.repository = repository
         self.sender = sender
@@ -57,18 +63,27 @@ class CampaignMessenger(PollingWorker):
         if guest is None or guest.get("anonymized_at") or contact_channel(profile) != "email":
             await self.repository.finish_message(message["_id"], "cancelled")
             return False
-        mail = campaign_mail(message["template"], to=profile["email"],
-                             first_name=profile.get("first_name") or "",
-                             hotel_name=self.settings.hotel_name, sender=self.settings.mail_from)
-        mail["Message-ID"] = make_msgid(idstring=message["_id"].replace("|", "."),
-                                        domain=self.settings.mail_from.split("@")[-1])
+        mail = campaign_mail(
+            message["template"],
+            to=profile["email"],
+            first_name=profile.get("first_name") or "",
+            hotel_name=self.settings.hotel_name,
+            sender=self.settings.mail_from,
+        )
+        mail["Message-ID"] = make_msgid(
+            idstring=message["_id"].replace("|", "."), domain=self.settings.mail_from.split("@")[-1]
+        )
         try:
             await self.sender.send(mail)
         except SEND_ERRORS as exc:
-            await self.repository.release_message(message["_id"], now + RETRY_AFTER,
-                                                  error=type(exc).__name__)
-            log.warning("campaign mail failed; will retry", message_id=message["_id"],
-                        error=type(exc).__name__)
+            await self.repository.release_message(
+                message["_id"], now + RETRY_AFTER, error=type(exc).__name__
+            )
+            log.warning(
+                "campaign mail failed; will retry",
+                message_id=message["_id"],
+                error=type(exc).__name__,
+            )
             return False
         await self.repository.finish_message(message["_id"], "sent", sent_at=self.clock())
         CAMPAIGN_MAILS.inc()

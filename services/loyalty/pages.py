@@ -17,8 +17,14 @@ HOME = "/app/loyalty"
 
 
 def loyalty_pages(runtime: Any) -> APIRouter:
-    pages = StaffPages(runtime, service="loyalty", title="Loyalty", scopes=("loyalty",),
-                       templates=TEMPLATES, nav=[(HOME, "Find a guest")])
+    pages = StaffPages(
+        runtime,
+        service="loyalty",
+        title="Loyalty",
+        scopes=("loyalty",),
+        templates=TEMPLATES,
+        nav=[(HOME, "Find a guest")],
+    )
 
     @pages.page("/loyalty")
     async def find(request: Request, session: StaffSession) -> Response:
@@ -30,8 +36,11 @@ def loyalty_pages(runtime: Any) -> APIRouter:
 
     @pages.action("/loyalty/lookup")
     async def lookup(request: Request, session: StaffSession, form: dict[str, str]) -> Response:
-        body = {key: form[key].strip() for key in ("email", "phone", "member_number")
-                if form.get(key, "").strip()}
+        body = {
+            key: form[key].strip()
+            for key in ("email", "phone", "member_number")
+            if form.get(key, "").strip()
+        }
         answer = await pages.api(request, session, "POST", "/guests/lookup", json=body)
         if not answer.ok:
             return pages.error(request, session, answer.status, answer.detail)

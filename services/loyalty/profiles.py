@@ -7,14 +7,25 @@ from datetime import datetime
 from typing import Any
 
 from shared.crashpoints import crash_point
-from shared.events import (GuestAnonymized, GuestAnonymizedPayload, GuestContactCaptured,
-                           GuestWalkInRegistered)
+from shared.events import (
+    GuestAnonymized,
+    GuestAnonymizedPayload,
+    GuestContactCaptured,
+    GuestWalkInRegistered,
+)
 from shared.logging import get_logger
 from shared.problems import NotFound
 
 from . import ledger
-from .domain import (PERSONAL_FIELDS, EnrolmentCreate, GuestLookup, ProfileUpdate, consent_record,
-                     match_keys, member_number_for)
+from .domain import (
+    PERSONAL_FIELDS,
+    EnrolmentCreate,
+    GuestLookup,
+    ProfileUpdate,
+    consent_record,
+    match_keys,
+    member_number_for,
+)
 from .guests import WRITE_ATTEMPTS, Change, GuestStore
 from .repository import VersionConflict
 
@@ -33,8 +44,12 @@ class ProfileService:
 
     async def find(self, lookup: GuestLookup) -> dict[str, Any]:
         """The guest an e-mail, a phone or a member number belongs to (desk recognition)."""
-        for key in match_keys(self.match_secret, email=lookup.email, phone=lookup.phone,
-                              member_number=lookup.member_number):
+        for key in match_keys(
+            self.match_secret,
+            email=lookup.email,
+            phone=lookup.phone,
+            member_number=lookup.member_number,
+        ):
             owner = await self.repository.owner_of(key)
             if owner is not None:
                 return await self.guest(owner)
@@ -51,21 +66,32 @@ class ProfileService:
                 return None
             if guest.get("anonymized_at") and guest["anonymized_at"] >= event.occurred_at:
                 return None  # a replayed old message must not bring erased data back
-            profile.update(first_name=contact.first_name, last_name=contact.last_name,
-                           language=contact.language, contact_at=event.occurred_at,
-                           **({"email": str(contact.email)} if contact.email else {}),
-                           **({"phone": contact.phone} if contact.phone else {}))
+            profile.update(
+                first_name=contact.first_name,
+                last_name=contact.last_name,
+                language=contact.language,
+                contact_at=event.occurred_at,
+                **({"email": str(contact.email)} if contact.email else {}),
+                **({"phone": contact.phone} if contact.phone else {}),
+            )
             return Change(sets={"profile": profile})
 
         guest = await self.store.change(contact.guest_id, decide, cause=event, create=True)
         await self._match(guest["_id"], email=contact.email, phone=contact.phone)
 
-    async def _match(self, guest_id: str, *, email: str | None = None, phone: str | None = None,
-                     member_number: str | None = None) -> None:
+    async def _match(
+        self,
+        guest_id: str,
+        *,
+        email: str | None = None,
+        phone: str | None = None,
+        member_number: str | None = None,
+    ) -> None:
         """Claims the guest's match keys; a key another guest owns is the same person,
         so this guest merges into that (the older) profile."""
-        for key in match_keys(self.match_secret, email=email, phone=phone,
-                              member_number=member_number):
+        for key in match_keys(
+            self.match_secret, email=email, phone=phone, member_number=member_number
+        ):
             owner = await self.repository.claim_match_key(key, guest_id)
             if owner != guest_id:
                 await self.merge(owner, guest_id)
@@ -84,9 +110,13 @@ class ProfileService:
                 chosen = {k: sorted(set(v)) for k, v in update.preferences.items()}
                 profile["preferences"] = {**profile.get("preferences", {}), **chosen}
             if update.consents:
-                profile["consents"] = {**profile.get("consents", {}), **{
-                    purpose: consent_record(c.granted, now, c.source)
-                    for purpose, c in update.consents.items()}}
+                profile["consents"] = {
+                    **profile.get("consents", {}),
+                    **{
+                        purpose: consent_record(c.granted, now, c.source)
+                        for purpose, c in update.consents.items()
+                    },
+                }
             return Change(sets={"profile": profile})
 
         guest = await self.store.change(guest_id, decide)
@@ -100,13 +130,18 @@ class ProfileService:
         def decide(guest: dict[str, Any]) -> Change | None:
             if guest.get("member_number"):
                 return None
-            sets: dict[str, Any] = {"member_number": member_number_for(guest["_id"]),
-                                    "enrolled_at": now, "enrolment_source": request.source,
-                                    "tier": guest.get("tier") or ledger.BASE_TIER.name}
+            sets: dict[str, Any] = {
+                "member_number": member_number_for(guest["_id"]),
+                "enrolled_at": now,
+                "enrolment_source": request.source,
+                "tier": guest.get("tier") or ledger.BASE_TIER.name,
+            }
             if request.marketing_consent:
                 profile = dict(guest.get("profile") or {})
-                profile["consents"] = {**profile.get("consents", {}),
-                                       "marketing": consent_record(True, now, request.source)}
+                profile["consents"] = {
+                    **profile.get("consents", {}),
+                    "marketing": consent_record(True, now, request.source),
+                }
                 sets["profile"] = profile
             return Change(sets=sets)
 
@@ -135,10 +170,20 @@ class ProfileService:
         def close(guest: dict[str, Any]) -> Change | None:
             change = Change(sets={"merged_into": target, "merged_at": now}, publish_profile=False)
             if guest.get("balance", 0) > 0:
-                return self.store.postings(guest, [ledger.Movement(
-                    entry_id=f"transfer|to|{target}", kind=ledger.TRANSFER_OUT,
-                    points=-guest["balance"], reason=f"merged into {target}", at=now)],
-                    None, change)
+                return self.store.postings(
+                    guest,
+                    [
+                        ledger.Movement(
+                            entry_id=f"transfer|to|{target}",
+                            kind=ledger.TRANSFER_OUT,
+                            points=-guest["balance"],
+                            reason=f"merged into {target}",
+                            at=now,
+                        )
+                    ],
+                    None,
+                    change,
+                )
             return change
 
         for _ in range(WRITE_ATTEMPTS):
@@ -160,10 +205,13 @@ class ProfileService:
         guest = await self.guest(guest_id)
         merged = [await self.repository.get(alias) for alias in guest.get("also_known_as", [])]
         hidden = {"applied_events", "outbox", "outbox_lease_until", "outbox_lease_owner"}
-        strip = (lambda doc: {k: v for k, v in doc.items() if k not in hidden})
-        return {"guest": strip(guest), "merged_profiles": [strip(m) for m in merged if m],
-                "messages": await self.repository.messages_of(guest["_id"]),
-                "exported_at": self.clock()}
+        strip = lambda doc: {k: v for k, v in doc.items() if k not in hidden}
+        return {
+            "guest": strip(guest),
+            "merged_profiles": [strip(m) for m in merged if m],
+            "messages": await self.repository.messages_of(guest["_id"]),
+            "exported_at": self.clock(),
+        }
 
     async def erase(self, guest_id: str, reason: str) -> dict[str, Any]:
         """Erasure on request: the profile's personal fields go, in this guest's document
@@ -177,25 +225,35 @@ class ProfileService:
             for _ in range(WRITE_ATTEMPTS):
                 merged = await self.repository.get(alias)
                 try:
-                    await self.repository.save(merged, sets=_erased_profile(merged, now),
-                                               unsets=("member_number",))
+                    await self.repository.save(
+                        merged, sets=_erased_profile(merged, now), unsets=("member_number",)
+                    )
                     break
                 except VersionConflict:
                     continue
 
         def decide(current: dict[str, Any]) -> Change:
-            return Change(sets=_erased_profile(current, now), unsets=("member_number",),
-                          publish_profile=False, events=[self.store.event(
-                              GuestAnonymized, GuestAnonymizedPayload(
-                                  guest_id=current["_id"], also_known_as=aliases,
-                                  requested_at=now), current, None)])
+            return Change(
+                sets=_erased_profile(current, now),
+                unsets=("member_number",),
+                publish_profile=False,
+                events=[
+                    self.store.event(
+                        GuestAnonymized,
+                        GuestAnonymizedPayload(
+                            guest_id=current["_id"], also_known_as=aliases, requested_at=now
+                        ),
+                        current,
+                        None,
+                    )
+                ],
+            )
 
         await self.store.change(guest["_id"], decide)
         await self.repository.drop_match_keys([guest["_id"], *aliases])
         await self.repository.cancel_messages([guest["_id"], *aliases])
         log.info("guest anonymised", guest_id=guest["_id"], reason=reason)
         return {"guest_id": guest["_id"], "also_known_as": aliases, "anonymized_at": now}
-
 
 
 def _erased_profile(guest: dict[str, Any], now: datetime) -> dict[str, Any]:

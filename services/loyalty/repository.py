@@ -62,22 +62,43 @@ class LoyaltyRepository:
         except DuplicateKeyError:
             return await self.get(guest_id)
 
-    async def _upsert_empty(self, guest_id: str, property_id: str, now: datetime
-                            ) -> dict[str, Any]:
+    async def _upsert_empty(self, guest_id: str, property_id: str, now: datetime) -> dict[str, Any]:
         return await self.guests.find_one_and_update(
             {"_id": guest_id},
-            {"$setOnInsert": {"property_id": property_id, "version": 0, "created_at": now,
-                              "profile": {}, "stays": [], "reservations": [], "entries": [],
-                              "balance": 0, "feedback": {}, "applied_events": []}},
-            upsert=True, return_document=ReturnDocument.AFTER, projection={"outbox": 0})
+            {
+                "$setOnInsert": {
+                    "property_id": property_id,
+                    "version": 0,
+                    "created_at": now,
+                    "profile": {},
+                    "stays": [],
+                    "reservations": [],
+                    "entries": [],
+                    "balance": 0,
+                    "feedback": {},
+                    "applied_events": [],
+                }
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            projection={"outbox": 0},
+        )
 
-    async def save(self, guest: dict[str, Any], *, sets: dict[str, Any],
-                   pushes: dict[str, list[Any]] | None = None, unsets: tuple[str, ...] = (),
-                   events: tuple[Any, ...] = (), applied_event: str | None = None) -> int:
+    async def save(
+        self,
+        guest: dict[str, Any],
+        *,
+        sets: dict[str, Any],
+        pushes: dict[str, list[Any]] | None = None,
+        unsets: tuple[str, ...] = (),
+        events: tuple[Any, ...] = (),
+        applied_event: str | None = None,
+    ) -> int:
         """One guarded write; returns the new version or raises VersionConflict."""
         version = guest.get("version", 0)
-        push: dict[str, Any] = {key: {"$each": values} for key, values in (pushes or {}).items()
-                                if values}
+        push: dict[str, Any] = {
+            key: {"$each": values} for key, values in (pushes or {}).items() if values
+        }
         if events:
             push.update(push_outbox(*events))
         if applied_event:
@@ -109,8 +130,9 @@ class LoyaltyRepository:
         return found["guest_id"] if found else None
 
     async def move_match_keys(self, from_ids: list[str], to_id: str) -> None:
-        await self.match_keys.update_many({"guest_id": {"$in": from_ids}},
-                                          {"$set": {"guest_id": to_id}})
+        await self.match_keys.update_many(
+            {"guest_id": {"$in": from_ids}}, {"$set": {"guest_id": to_id}}
+        )
 
     async def drop_match_keys(self, guest_ids: list[str]) -> int:
         result = await self.match_keys.delete_many({"guest_id": {"$in": guest_ids}})
@@ -126,26 +148,43 @@ class LoyaltyRepository:
         return await self.messages.find({}).sort("created_at", 1).to_list(limit)
 
     async def cancel_messages(self, guest_ids: list[str]) -> None:
-        await self.messages.update_many({"guest_id": {"$in": guest_ids}, "status": "queued"},
-                                        {"$set": {"status": "cancelled"}})
+        await self.messages.update_many(
+            {"guest_id": {"$in": guest_ids}, "status": "queued"}, {"$set": {"status": "cancelled"}}
+        )
 
     async def due_emails(self, now: datetime, limit: int) -> list[dict[str, Any]]:
-        return await self.messages.find({
-            "status": "queued", "channel": "email",
-            "not_before": {"$not": {"$gt": now}}, "lease_until": {"$not": {"$gt": now}},
-        }).sort("created_at", 1).to_list(limit)
+        return (
+            await self.messages.find(
+                {
+                    "status": "queued",
+                    "channel": "email",
+                    "not_before": {"$not": {"$gt": now}},
+                    "lease_until": {"$not": {"$gt": now}},
+                }
+            )
+            .sort("created_at", 1)
+            .to_list(limit)
+        )
 
-    async def claim_message(self, message_id: str, now: datetime, lease: timedelta
-                            ) -> dict[str, Any] | None:
+    async def claim_message(
+        self, message_id: str, now: datetime, lease: timedelta
+    ) -> dict[str, Any] | None:
         return await self.messages.find_one_and_update(
             {"_id": message_id, "status": "queued", "lease_until": {"$not": {"$gt": now}}},
-            {"$set": {"lease_until": now + lease}}, return_document=ReturnDocument.AFTER)
+            {"$set": {"lease_until": now + lease}},
+            return_document=ReturnDocument.AFTER,
+        )
 
     async def release_message(self, message_id: str, not_before: datetime, *, error: str) -> None:
-        await self.messages.update_one({"_id": message_id}, {
-            "$set": {"lease_until": None, "not_before": not_before, "last_error": error},
-            "$inc": {"failures": 1}})
+        await self.messages.update_one(
+            {"_id": message_id},
+            {
+                "$set": {"lease_until": None, "not_before": not_before, "last_error": error},
+                "$inc": {"failures": 1},
+            },
+        )
 
     async def finish_message(self, message_id: str, status: str, **fields: Any) -> None:
-        await self.messages.update_one({"_id": message_id},
-                                       {"$set": {"status": status, "lease_until": None, **fields}})
+        await self.messages.update_one(
+            {"_id": message_id}, {"$set": {"status": status, "lease_until": None, **fields}}
+        )

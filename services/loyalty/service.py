@@ -11,20 +11,35 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shared.events import (CaseOpened, FolioClosed, GoodwillGranted, ReservationCancelled,
-                           ReservationCreated, StayCheckedOut, SurveyResponseReceived)
+from shared.events import (
+    CaseOpened,
+    FolioClosed,
+    GoodwillGranted,
+    ReservationCancelled,
+    ReservationCreated,
+    StayCheckedOut,
+    SurveyResponseReceived,
+)
 
 from . import ledger
-from .domain import (RedemptionCreate, ReversalCreate, lifecycle_of, reservation_actions,
-                     scheduled_actions, segments_of, spend_earning_entry_id,
-                     stay_earning_entry_id)
+from .domain import (
+    RedemptionCreate,
+    ReversalCreate,
+    lifecycle_of,
+    reservation_actions,
+    scheduled_actions,
+    segments_of,
+    spend_earning_entry_id,
+    stay_earning_entry_id,
+)
 from .guests import Change, GuestStore
 from .win_back import offer_from, win_back_bonus
 
 
 class LoyaltyService:
-    def __init__(self, store: GuestStore, *, rules: ledger.EarningRules,
-                 inactivity: timedelta) -> None:
+    def __init__(
+        self, store: GuestStore, *, rules: ledger.EarningRules, inactivity: timedelta
+    ) -> None:
         self.store = store
         self.repository = store.repository
         self.clock = store.clock
@@ -37,31 +52,54 @@ class LoyaltyService:
 
         def decide(guest: dict[str, Any]) -> Change | None:
             known = any(s["stay_id"] == stay.stay_id for s in guest.get("stays", []))
-            earned = self.rules.stay_points(stay.room_revenue, ledger.tier_of(guest.get("tier")),
-                                            stay.departure)
+            earned = self.rules.stay_points(
+                stay.room_revenue, ledger.tier_of(guest.get("tier")), stay.departure
+            )
             change = Change()
             if not known:
-                change.pushes["stays"] = [{
-                    "stay_id": stay.stay_id, "reservation_id": stay.reservation_id,
-                    "property_id": event.property_id, "room_type": stay.room_type,
-                    "arrival": stay.arrival.isoformat(), "departure": stay.departure.isoformat(),
-                    "nights": stay.nights, "room_revenue": str(stay.room_revenue),
-                    "total_spend": str(stay.total_spend), "currency": stay.currency}]
+                change.pushes["stays"] = [
+                    {
+                        "stay_id": stay.stay_id,
+                        "reservation_id": stay.reservation_id,
+                        "property_id": event.property_id,
+                        "room_type": stay.room_type,
+                        "arrival": stay.arrival.isoformat(),
+                        "departure": stay.departure.isoformat(),
+                        "nights": stay.nights,
+                        "room_revenue": str(stay.room_revenue),
+                        "total_spend": str(stay.total_spend),
+                        "currency": stay.currency,
+                    }
+                ]
             movement = ledger.Movement(
-                entry_id=stay_earning_entry_id(stay.stay_id), kind=ledger.EARN,
-                points=earned["points"], reason="stay", at=now, qualifying=True,
+                entry_id=stay_earning_entry_id(stay.stay_id),
+                kind=ledger.EARN,
+                points=earned["points"],
+                reason="stay",
+                at=now,
+                qualifying=True,
                 qualifying_nights=stay.nights,
-                details={"stay_id": stay.stay_id, "reservation_id": stay.reservation_id,
-                         "nights": stay.nights, "property_id": event.property_id,
-                         **{k: v for k, v in earned.items() if k != "points"}})
-            bonus = win_back_bonus(guest, stay_id=stay.stay_id,
-                                   reservation_id=stay.reservation_id, arrival=stay.arrival,
-                                   base_points=earned["base"], at=now)
+                details={
+                    "stay_id": stay.stay_id,
+                    "reservation_id": stay.reservation_id,
+                    "nights": stay.nights,
+                    "property_id": event.property_id,
+                    **{k: v for k, v in earned.items() if k != "points"},
+                },
+            )
+            bonus = win_back_bonus(
+                guest,
+                stay_id=stay.stay_id,
+                reservation_id=stay.reservation_id,
+                arrival=stay.arrival,
+                base_points=earned["base"],
+                at=now,
+            )
             if bonus is not None:  # the promise of the win-back mail, kept once
-                change.sets["win_back_offer"] = {**guest["win_back_offer"],
-                                                 "used_by": stay.stay_id}
-            posted = self.store.postings(guest, [movement, *([bonus] if bonus else [])],
-                                         event, change)
+                change.sets["win_back_offer"] = {**guest["win_back_offer"], "used_by": stay.stay_id}
+            posted = self.store.postings(
+                guest, [movement, *([bonus] if bonus else [])], event, change
+            )
             return posted or (change if not known else None)
 
         await self.store.change(stay.guest_id, decide, cause=event, create=True)
@@ -71,18 +109,39 @@ class LoyaltyService:
         now = self.clock()
 
         def decide(guest: dict[str, Any]) -> Change | None:
-            earned = self.rules.spend_points(folio.other_charges, ledger.tier_of(guest.get("tier")),
-                                             now.date())
+            earned = self.rules.spend_points(
+                folio.other_charges, ledger.tier_of(guest.get("tier")), now.date()
+            )
             if earned["points"] <= 0:
                 return None
-            reservation_id = next((s["reservation_id"] for s in guest.get("stays", [])
-                                   if s["stay_id"] == folio.stay_id), None)
-            return self.store.postings(guest, [ledger.Movement(
-                entry_id=spend_earning_entry_id(folio.stay_id), kind=ledger.SPEND,
-                points=earned["points"], reason="spend", at=now, qualifying=True,
-                details={"stay_id": folio.stay_id, "reservation_id": reservation_id,
-                         "property_id": event.property_id,
-                         **{k: v for k, v in earned.items() if k != "points"}})], event)
+            reservation_id = next(
+                (
+                    s["reservation_id"]
+                    for s in guest.get("stays", [])
+                    if s["stay_id"] == folio.stay_id
+                ),
+                None,
+            )
+            return self.store.postings(
+                guest,
+                [
+                    ledger.Movement(
+                        entry_id=spend_earning_entry_id(folio.stay_id),
+                        kind=ledger.SPEND,
+                        points=earned["points"],
+                        reason="spend",
+                        at=now,
+                        qualifying=True,
+                        details={
+                            "stay_id": folio.stay_id,
+                            "reservation_id": reservation_id,
+                            "property_id": event.property_id,
+                            **{k: v for k, v in earned.items() if k != "points"},
+                        },
+                    )
+                ],
+                event,
+            )
 
         await self.store.change(folio.guest_id, decide, cause=event, create=True)
 
@@ -90,19 +149,28 @@ class LoyaltyService:
         booking = event.payload
 
         def decide(guest: dict[str, Any]) -> Change | None:
-            if any(r["reservation_id"] == booking.reservation_id
-                   for r in guest.get("reservations", [])):
+            if any(
+                r["reservation_id"] == booking.reservation_id for r in guest.get("reservations", [])
+            ):
                 return None
             reservation = {
-                "reservation_id": booking.reservation_id, "status": booking.status,
-                "property_id": event.property_id, "room_type": booking.room_type,
-                "arrival": booking.arrival.isoformat(), "departure": booking.departure.isoformat(),
-                "adults": booking.adults, "children": booking.children,
-                "channel": booking.channel, "special_requests": list(booking.special_requests),
+                "reservation_id": booking.reservation_id,
+                "status": booking.status,
+                "property_id": event.property_id,
+                "room_type": booking.room_type,
+                "arrival": booking.arrival.isoformat(),
+                "departure": booking.departure.isoformat(),
+                "adults": booking.adults,
+                "children": booking.children,
+                "channel": booking.channel,
+                "special_requests": list(booking.special_requests),
                 "total_amount": str(booking.total_amount),
-                "booked_on": event.occurred_at.date().isoformat()}
-            return Change(pushes={"reservations": [reservation]},
-                          messages=reservation_actions(guest, reservation))
+                "booked_on": event.occurred_at.date().isoformat(),
+            }
+            return Change(
+                pushes={"reservations": [reservation]},
+                messages=reservation_actions(guest, reservation),
+            )
 
         await self.store.change(booking.guest_id, decide, cause=event, create=True)
 
@@ -112,13 +180,19 @@ class LoyaltyService:
         now = self.clock()
 
         def decide(guest: dict[str, Any]) -> Change | None:
-            reservations = [{**r, "status": "cancelled"}
-                            if r["reservation_id"] == cancelled.reservation_id else r
-                            for r in guest.get("reservations", [])]
+            reservations = [
+                {**r, "status": "cancelled"}
+                if r["reservation_id"] == cancelled.reservation_id
+                else r
+                for r in guest.get("reservations", [])
+            ]
             change = Change(sets={"reservations": reservations})
-            movements = [ledger.reversal(guest, entry_id, "reservation cancelled", now)
-                         for entry_id in ledger.reversible_entries_of_reservation(
-                             guest, cancelled.reservation_id)]
+            movements = [
+                ledger.reversal(guest, entry_id, "reservation cancelled", now)
+                for entry_id in ledger.reversible_entries_of_reservation(
+                    guest, cancelled.reservation_id
+                )
+            ]
             return self.store.postings(guest, movements, event, change) or change
 
         await self.store.change(cancelled.guest_id, decide, cause=event, create=True)
@@ -153,7 +227,8 @@ class LoyaltyService:
                 return None
             feedback["case_ids"] = [*feedback.get("case_ids", []), case.case_id]
             feedback["last_problem_at"] = max(
-                event.occurred_at, feedback.get("last_problem_at") or event.occurred_at)
+                event.occurred_at, feedback.get("last_problem_at") or event.occurred_at
+            )
             return Change(sets={"feedback": feedback})
 
         await self.store.change(case.guest_id, decide, cause=event, create=True)
@@ -165,15 +240,33 @@ class LoyaltyService:
 
         def decide(guest: dict[str, Any]) -> Change | None:
             change = Change()
-            if grant.voucher and grant.grant_id not in {v["grant_id"]
-                                                         for v in guest.get("vouchers", [])}:
-                change.pushes["vouchers"] = [{"grant_id": grant.grant_id, "case_id": grant.case_id,
-                                              "voucher": grant.voucher, "granted_at": now}]
+            if grant.voucher and grant.grant_id not in {
+                v["grant_id"] for v in guest.get("vouchers", [])
+            }:
+                change.pushes["vouchers"] = [
+                    {
+                        "grant_id": grant.grant_id,
+                        "case_id": grant.case_id,
+                        "voucher": grant.voucher,
+                        "granted_at": now,
+                    }
+                ]
             if grant.points > 0:
-                posted = self.store.postings(guest, [ledger.Movement(
-                    entry_id=f"goodwill|{grant.grant_id}", kind=ledger.GOODWILL,
-                    points=grant.points, reason="goodwill", at=now,
-                    details={"case_id": grant.case_id})], event, change)
+                posted = self.store.postings(
+                    guest,
+                    [
+                        ledger.Movement(
+                            entry_id=f"goodwill|{grant.grant_id}",
+                            kind=ledger.GOODWILL,
+                            points=grant.points,
+                            reason="goodwill",
+                            at=now,
+                            details={"case_id": grant.case_id},
+                        )
+                    ],
+                    event,
+                    change,
+                )
                 if posted:
                     return posted
             return change if change.pushes else None
@@ -185,16 +278,25 @@ class LoyaltyService:
 
     async def points_of(self, guest_id: str) -> dict[str, Any]:
         guest = await self.store.load(guest_id, create=False)
-        return {"guest_id": guest["_id"], "balance": guest.get("balance", 0),
-                "tier": ledger.tier_of(guest.get("tier")).name,
-                "entries": guest.get("entries", [])}
+        return {
+            "guest_id": guest["_id"],
+            "balance": guest.get("balance", 0),
+            "tier": ledger.tier_of(guest.get("tier")).name,
+            "entries": guest.get("entries", []),
+        }
 
     async def redeem(self, guest_id: str, request: RedemptionCreate) -> dict[str, Any]:
         now = self.clock()
-        movement = ledger.redemption(guest_id, points=request.points, kind=request.kind,
-                                     request_id=request.request_id, at=now)
+        movement = ledger.redemption(
+            guest_id,
+            points=request.points,
+            kind=request.kind,
+            request_id=request.request_id,
+            at=now,
+        )
         guest = await self.store.change(
-            guest_id, lambda g: self.store.postings(g, [movement], None))
+            guest_id, lambda g: self.store.postings(g, [movement], None)
+        )
         return await self._entry(guest["_id"], movement.entry_id)
 
     async def reverse(self, guest_id: str, request: ReversalCreate) -> dict[str, Any]:
@@ -230,13 +332,18 @@ class LoyaltyService:
                 self.store.postings(guest, [expiring], None, change)
             today = now.date()
             refreshed = {**guest, **change.sets}
-            if (segments_of(refreshed, today) != guest.get("segments")
-                    or lifecycle_of(refreshed, today) != guest.get("lifecycle")):
+            if segments_of(refreshed, today) != guest.get("segments") or lifecycle_of(
+                refreshed, today
+            ) != guest.get("lifecycle"):
                 change.sets["refreshed_on"] = today.isoformat()
             done = set(guest.get("campaign_actions", []))
-            change.messages = [action for action in scheduled_actions(
-                {**refreshed, "lifecycle": lifecycle_of(refreshed, today)}, today)
-                if action["action_id"] not in done]
+            change.messages = [
+                action
+                for action in scheduled_actions(
+                    {**refreshed, "lifecycle": lifecycle_of(refreshed, today)}, today
+                )
+                if action["action_id"] not in done
+            ]
             if change.messages:
                 change.pushes["campaign_actions"] = [a["action_id"] for a in change.messages]
                 offer = offer_from(change.messages, today)
@@ -247,4 +354,3 @@ class LoyaltyService:
             return None
 
         await self.store.change(guest_id, decide)
-

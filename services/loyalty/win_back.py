@@ -23,22 +23,45 @@ def offer_from(actions: list[dict[str, str]], today: date) -> dict[str, Any] | N
     """The offer the day's win-back mail makes, if one goes out."""
     for action in actions:
         if action["template"] == WIN_BACK_TEMPLATE:
-            return {"offer_id": action["action_id"], "offered_on": today.isoformat(),
-                    "valid_until": (today + timedelta(days=WIN_BACK_DAYS)).isoformat(),
-                    "used_by": None}
+            return {
+                "offer_id": action["action_id"],
+                "offered_on": today.isoformat(),
+                "valid_until": (today + timedelta(days=WIN_BACK_DAYS)).isoformat(),
+                "used_by": None,
+            }
     return None
 
 
-def win_back_bonus(guest: dict[str, Any], *, stay_id: str, reservation_id: str,
-                   arrival: date, base_points: int, at: datetime) -> ledger.Movement | None:
+def win_back_bonus(
+    guest: dict[str, Any],
+    *,
+    stay_id: str,
+    reservation_id: str,
+    arrival: date,
+    base_points: int,
+    at: datetime,
+) -> ledger.Movement | None:
     offer = guest.get("win_back_offer")
     if not offer or offer.get("used_by") not in (None, stay_id) or base_points <= 0:
         return None
-    booked_on = next((r.get("booked_on") for r in guest.get("reservations", [])
-                      if r["reservation_id"] == reservation_id), None) or arrival.isoformat()
+    booked_on = (
+        next(
+            (
+                r.get("booked_on")
+                for r in guest.get("reservations", [])
+                if r["reservation_id"] == reservation_id
+            ),
+            None,
+        )
+        or arrival.isoformat()
+    )
     if not offer["offered_on"] <= booked_on <= offer["valid_until"]:
         return None
     return ledger.Movement(
-        entry_id=f"promotion|win-back|{stay_id}", kind=ledger.PROMOTION, points=base_points,
-        reason="win-back offer: double points", at=at,
-        details={"stay_id": stay_id, "offer_id": offer["offer_id"]})
+        entry_id=f"promotion|win-back|{stay_id}",
+        kind=ledger.PROMOTION,
+        points=base_points,
+        reason="win-back offer: double points",
+        at=at,
+        details={"stay_id": stay_id, "offer_id": offer["offer_id"]},
+    )

@@ -17,8 +17,10 @@ from .reports import Reports, ReservationSearch
 from .service import ReservationService
 from .setup import PropertySetupService
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=200,
-                                              pattern=r"^[A-Za-z0-9_.:-]+$")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=8, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$"),
+]
 CodePath = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,40}$")]
 REPLAYED = "Idempotent-Replayed"
 
@@ -46,11 +48,15 @@ def reservation_router(service: ReservationService, reports: Reports) -> APIRout
     async def visible_reservation(reservation_id: str, principal: Principal) -> dict[str, Any]:
         return ensure_visible(principal, await service.get_reservation(reservation_id))
 
-    @router.post("/reservations", status_code=status.HTTP_201_CREATED,
-                 response_model=ReservationPublic)
-    async def create_reservation(request: ReservationCreate, response: Response,
-                                 principal: CurrentPrincipal,
-                                 idempotency_key: IdempotencyKey = None) -> ReservationPublic:
+    @router.post(
+        "/reservations", status_code=status.HTTP_201_CREATED, response_model=ReservationPublic
+    )
+    async def create_reservation(
+        request: ReservationCreate,
+        response: Response,
+        principal: CurrentPrincipal,
+        idempotency_key: IdempotencyKey = None,
+    ) -> ReservationPublic:
         """Books every night or none. The same Idempotency-Key again returns the first
         booking (header `Idempotent-Replayed: true`); with another body it is refused.
         An integrator books for its own channel, whatever the body says."""
@@ -62,38 +68,44 @@ def reservation_router(service: ReservationService, reports: Reports) -> APIRout
             if idempotency_key:  # one channel's keys never meet another's ('/' is no key char)
                 idempotency_key = f"{channel_name}/{idempotency_key}"
         reservation, created = await service.create_reservation(
-            request, idempotency_key=idempotency_key, channel_name=channel_name)
+            request, idempotency_key=idempotency_key, channel_name=channel_name
+        )
         response.headers[REPLAYED] = str(not created).lower()
         return to_public(ensure_visible(principal, reservation))
 
     @router.get("/reservations")
-    async def search_reservations(criteria: Annotated[ReservationSearch, Query()],
-                                  principal: CurrentPrincipal) -> dict[str, Any]:
+    async def search_reservations(
+        criteria: Annotated[ReservationSearch, Query()], principal: CurrentPrincipal
+    ) -> dict[str, Any]:
         """By guest or booker name, confirmation number, arrival dates, status, channel.
         An integrator finds only its own channel's reservations."""
         found = await reports.search(criteria, within=channel_filter(principal, "channel_name"))
         return {**found, "items": [to_public(item) for item in found["items"]]}
 
     @router.get("/reservations/{reservation_id}", response_model=ReservationPublic)
-    async def get_reservation(reservation_id: str,
-                              principal: CurrentPrincipal) -> ReservationPublic:
+    async def get_reservation(
+        reservation_id: str, principal: CurrentPrincipal
+    ) -> ReservationPublic:
         return to_public(await visible_reservation(reservation_id, principal))
 
     @router.patch("/reservations/{reservation_id}", response_model=ReservationPublic)
-    async def amend_reservation(reservation_id: str, update: ReservationUpdate,
-                                principal: CurrentPrincipal) -> ReservationPublic:
+    async def amend_reservation(
+        reservation_id: str, update: ReservationUpdate, principal: CurrentPrincipal
+    ) -> ReservationPublic:
         """Dates, room type, rooms, guests, requests: re-checked and re-priced; the new
         nights are taken before the old ones are given back."""
         await visible_reservation(reservation_id, principal)  # a channel never changes
         return to_public(await service.amend_reservation(reservation_id, update))
 
     @router.post("/reservations/{reservation_id}/cancel", response_model=ReservationPublic)
-    async def cancel_reservation(reservation_id: str, principal: CurrentPrincipal,
-                                 request: CancelRequest | None = None) -> ReservationPublic:
+    async def cancel_reservation(
+        reservation_id: str, principal: CurrentPrincipal, request: CancelRequest | None = None
+    ) -> ReservationPublic:
         """Free until the deadline, then the plan's fee; the refund is recorded."""
         await visible_reservation(reservation_id, principal)
-        return to_public(await service.cancel_reservation(
-            reservation_id, request.reason if request else None))
+        return to_public(
+            await service.cancel_reservation(reservation_id, request.reason if request else None)
+        )
 
     @router.post("/reservations/{reservation_id}/no-show", response_model=ReservationPublic)
     async def mark_no_show(reservation_id: str, principal: CurrentPrincipal) -> ReservationPublic:
@@ -101,15 +113,20 @@ def reservation_router(service: ReservationService, reports: Reports) -> APIRout
         return to_public(await service.mark_no_show(reservation_id))
 
     @router.get("/availability")
-    async def availability(arrival: Annotated[date, Query()],
-                           departure: Annotated[date, Query()]) -> dict[str, Any]:
+    async def availability(
+        arrival: Annotated[date, Query()], departure: Annotated[date, Query()]
+    ) -> dict[str, Any]:
         """Rooms left per room type for every night from arrival to departure."""
-        return {"arrival": arrival, "departure": departure,
-                "room_types": await service.availability(arrival, departure)}
+        return {
+            "arrival": arrival,
+            "departure": departure,
+            "room_types": await service.availability(arrival, departure),
+        }
 
     @router.get("/reports")
-    async def trends(first: Annotated[date, Query(alias="from")],
-                     last: Annotated[date, Query(alias="to")]) -> dict[str, Any]:
+    async def trends(
+        first: Annotated[date, Query(alias="from")], last: Annotated[date, Query(alias="to")]
+    ) -> dict[str, Any]:
         """Occupancy, pickup, channel mix, cancellations and lead time over the nights
         from..to (inclusive)."""
         return await reports.trends(first, last)
@@ -145,8 +162,9 @@ def property_router(setup: PropertySetupService, blocks: BlockService) -> APIRou
         return without_internals(await setup.save_rate_plan(code, request))
 
     @router.post("/blocks", status_code=status.HTTP_201_CREATED)
-    async def create_block(request: BlockCreate, response: Response,
-                           idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    async def create_block(
+        request: BlockCreate, response: Response, idempotency_key: IdempotencyKey = None
+    ) -> dict[str, Any]:
         """Holds the allotment on every night at once, or refuses."""
         block, created = await blocks.create_block(request, idempotency_key=idempotency_key)
         response.headers[REPLAYED] = str(not created).lower()

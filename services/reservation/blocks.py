@@ -19,9 +19,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.logging import get_logger
 from shared.problems import Conflict, NotFound, Unprocessable
 
-from .domain import (Code, ReservationStatus, block_holder, holds_of, new_reservation_id,
-                     nights_of, request_fingerprint)
-from .policies import local_date, DEFAULT_RATE_PLAN, Amount
+from .domain import (
+    Code,
+    ReservationStatus,
+    block_holder,
+    holds_of,
+    new_reservation_id,
+    nights_of,
+    request_fingerprint,
+)
+from .policies import DEFAULT_RATE_PLAN, Amount, local_date
 from .repository import ReservationRepository
 from .service import ReservationService, StillInFlight, capacity_of, outbox_push
 
@@ -49,7 +56,7 @@ class BlockCreate(BaseModel):
     rate_plan: Code | None = None  # whose cancellation and no-show terms apply
 
     @model_validator(mode="after")
-    def dates_in_order(self) -> "BlockCreate":
+    def dates_in_order(self) -> BlockCreate:
         if self.end <= self.start:
             raise ValueError("end must be after start")
         if (self.end - self.start).days > MAX_BLOCK_NIGHTS:
@@ -60,15 +67,21 @@ class BlockCreate(BaseModel):
 
 
 class BlockService:
-    def __init__(self, repository: ReservationRepository, reservations: ReservationService,
-                 *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        repository: ReservationRepository,
+        reservations: ReservationService,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
         self.repository = repository
         self.inventory = repository.inventory
         self.reservations = reservations
         self.clock = clock
 
-    async def create_block(self, request: BlockCreate, *, idempotency_key: str | None = None
-                           ) -> tuple[dict[str, Any], bool]:
+    async def create_block(
+        self, request: BlockCreate, *, idempotency_key: str | None = None
+    ) -> tuple[dict[str, Any], bool]:
         room_type = await self.repository.room_type(request.room_type)
         if room_type is None:
             raise Unprocessable(f"unknown room type {request.room_type!r}")
@@ -79,9 +92,13 @@ class BlockService:
             raise Unprocessable("a block cannot start in the past")
         block_id = new_reservation_id()
         document: dict[str, Any] = {
-            "_id": block_id, "property_id": self.repository.property_id,
-            **request.model_dump(mode="json"), "rate_plan": plan_code,
-            "status": "pending", "created_at": self.clock(), "outbox": [],
+            "_id": block_id,
+            "property_id": self.repository.property_id,
+            **request.model_dump(mode="json"),
+            "rate_plan": plan_code,
+            "status": "pending",
+            "created_at": self.clock(),
+            "outbox": [],
         }
         if idempotency_key:
             document["idempotency_key"] = f"{self.repository.property_id}|{idempotency_key}"
@@ -98,8 +115,9 @@ class BlockService:
         try:
             for key, rooms in sorted(holds.items()):
                 if not await self.inventory.resize(key, holder, 0, rooms, capacity_of(room_type)):
-                    raise Conflict(f"not {rooms} {room_type['name']} rooms left on {key[1]}",
-                                   night=key[1])
+                    raise Conflict(
+                        f"not {rooms} {room_type['name']} rooms left on {key[1]}", night=key[1]
+                    )
         except BaseException:
             for key in holds:
                 await self.inventory.release(key, holder)
@@ -107,11 +125,15 @@ class BlockService:
             raise
         opened = await self.repository.update_block(
             {"_id": block_id, "status": "pending"},
-            {"$set": {"status": "open"},
-             "$push": outbox_push(await self.reservations.availability_entries(holds))})
+            {
+                "$set": {"status": "open"},
+                "$push": outbox_push(await self.reservations.availability_entries(holds)),
+            },
+        )
         self.reservations.events_written()
-        log.info("block opened", block_id=block_id, rooms=request.rooms_per_night,
-                 nights=len(holds))
+        log.info(
+            "block opened", block_id=block_id, rooms=request.rooms_per_night, nights=len(holds)
+        )
         return opened, True
 
     async def get_block(self, block_id: str) -> dict[str, Any]:
@@ -122,19 +144,30 @@ class BlockService:
 
     async def _nights(self, block: dict[str, Any]) -> dict[str, dict[str, int]]:
         """Per night: allotted, picked up, and still held for the block."""
-        nights = [n.isoformat() for n in nights_of(date.fromisoformat(block["start"]),
-                                                    date.fromisoformat(block["end"]))]
+        nights = [
+            n.isoformat()
+            for n in nights_of(date.fromisoformat(block["start"]), date.fromisoformat(block["end"]))
+        ]
         picked = dict.fromkeys(nights, 0)
         _, pickups = await self.repository.search(
-            {"block_id": block["_id"], "status": ReservationStatus.CONFIRMED}, 0, 10_000)
+            {"block_id": block["_id"], "status": ReservationStatus.CONFIRMED}, 0, 10_000
+        )
         for reservation in pickups:
-            for night in nights_of(date.fromisoformat(reservation["arrival"]),
-                                   date.fromisoformat(reservation["departure"])):
+            for night in nights_of(
+                date.fromisoformat(reservation["arrival"]),
+                date.fromisoformat(reservation["departure"]),
+            ):
                 picked[night.isoformat()] += reservation["room_count"]
         holder = block_holder(block["_id"])
         held = {key[1]: rooms for key, rooms in (await self.inventory.holds_of(holder)).items()}
-        return {night: {"allotted": block["rooms_per_night"], "picked_up": picked[night],
-                        "held": held.get(night, 0)} for night in nights}
+        return {
+            night: {
+                "allotted": block["rooms_per_night"],
+                "picked_up": picked[night],
+                "held": held.get(night, 0),
+            }
+            for night in nights
+        }
 
     async def release_block(self, block_id: str) -> dict[str, Any]:
         """Unpicked rooms go back to general inventory. Safe to repeat and to resume."""
@@ -145,17 +178,24 @@ class BlockService:
             return block
         if block["status"] not in ("open", "releasing"):
             raise Conflict(f"block {block_id!r} is {block['status']}")
-        await self.repository.update_block({"_id": block_id, "status": "open"},
-                                           {"$set": {"status": "releasing"}})
+        await self.repository.update_block(
+            {"_id": block_id, "status": "open"}, {"$set": {"status": "releasing"}}
+        )
         holder = block_holder(block_id)
         held = await self.inventory.holds_of(holder)
         for key in held:
             await self.inventory.release(key, holder)
         released = await self.repository.update_block(
             {"_id": block_id, "status": "releasing"},
-            {"$set": {"status": "released", "released_at": self.clock(),
-                      "released_rooms": sum(held.values())},
-             "$push": outbox_push(await self.reservations.availability_entries(held))})
+            {
+                "$set": {
+                    "status": "released",
+                    "released_at": self.clock(),
+                    "released_rooms": sum(held.values()),
+                },
+                "$push": outbox_push(await self.reservations.availability_entries(held)),
+            },
+        )
         self.reservations.events_written()
         log.info("block released", block_id=block_id, rooms_returned=sum(held.values()))
         return released or await self.repository.block(block_id)

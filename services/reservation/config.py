@@ -3,7 +3,7 @@ from shared.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     service_name: str = "reservation"
-    required_secrets = ('pii_keys',)
+    required_secrets = ("pii_keys",)
     http_port: int = 8001
     property_file: str | None = None
     max_nights: int = 60

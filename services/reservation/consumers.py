@@ -8,12 +8,22 @@ from typing import Any
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
 
-from shared.commands import (ReservationAmendCommand, ReservationCancelCommand,
-                             ReservationCreateCommand)
+from shared.commands import (
+    ReservationAmendCommand,
+    ReservationCancelCommand,
+    ReservationCreateCommand,
+)
 from shared.consumer import of_type, subscribed_queue
-from shared.events import (BusinessDayClosed, GuestAnonymized, GuestMerged,
-                           RoomOutOfOrderCancelled, RoomOutOfOrderScheduled, StayCheckedIn,
-                           StayCheckedOut, StayExtended)
+from shared.events import (
+    BusinessDayClosed,
+    GuestAnonymized,
+    GuestMerged,
+    RoomOutOfOrderCancelled,
+    RoomOutOfOrderScheduled,
+    StayCheckedIn,
+    StayCheckedOut,
+    StayExtended,
+)
 from shared.topology import CONSUMER_QUEUES
 
 from .integrators import IntegratorCommands
@@ -22,9 +32,13 @@ from .service import ReservationService
 from .stays import StayFollower
 
 
-def register_consumers(broker: RabbitBroker, commands: IntegratorCommands,
-                       reservations: ReservationService, stays: StayFollower,
-                       periods: RoomPeriods) -> None:
+def register_consumers(
+    broker: RabbitBroker,
+    commands: IntegratorCommands,
+    reservations: ReservationService,
+    stays: StayFollower,
+    periods: RoomPeriods,
+) -> None:
     command_queue, guest_lifecycle, stay_events, room_periods = CONSUMER_QUEUES["reservation"]
     on_command = broker.subscriber(subscribed_queue(command_queue), title=command_queue.name)
 

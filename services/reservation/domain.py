@@ -12,8 +12,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, EmailStr, Field,
-                      field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from shared.sensitive import FreeText
 from shared.sensitive import sensitive_numbers as sensitive_numbers_in
@@ -150,7 +157,7 @@ class ReservationCreate(BaseModel):
     special_requests: list[SpecialRequestIn] = Field(default=[], max_length=20)
 
     @model_validator(mode="after")
-    def departure_after_arrival(self) -> "ReservationCreate":
+    def departure_after_arrival(self) -> ReservationCreate:
         if self.departure <= self.arrival:
             raise ValueError("departure must be after arrival")
         if self.adults < self.room_count:
@@ -173,7 +180,7 @@ class ReservationUpdate(BaseModel):
     special_requests: list[SpecialRequestIn] | None = Field(default=None, max_length=20)
 
     @model_validator(mode="after")
-    def something_changes(self) -> "ReservationUpdate":
+    def something_changes(self) -> ReservationUpdate:
         if not self.model_fields_set:
             raise ValueError("name at least one field to change")
         return self
@@ -277,8 +284,11 @@ def expected_holds(reservation: dict[str, Any]) -> dict[HoldKey, int]:
     confirmed or in house, the nights before the guest left once checked out (an early
     departure gives the rest back), nothing once cancelled or a no-show."""
     status = reservation["status"]
-    if status not in (ReservationStatus.CONFIRMED, ReservationStatus.IN_HOUSE,
-                      ReservationStatus.CHECKED_OUT):
+    if status not in (
+        ReservationStatus.CONFIRMED,
+        ReservationStatus.IN_HOUSE,
+        ReservationStatus.CHECKED_OUT,
+    ):
         return {}
     arrival = date.fromisoformat(reservation["arrival"])
     departure = date.fromisoformat(reservation["departure"])
@@ -287,8 +297,9 @@ def expected_holds(reservation: dict[str, Any]) -> dict[HoldKey, int]:
     return holds_of(reservation["room_type"], arrival, departure, reservation.get("room_count", 1))
 
 
-def hold_moves(old: dict[HoldKey, int], new: dict[HoldKey, int]
-               ) -> tuple[list[tuple[HoldKey, int, int]], list[tuple[HoldKey, int, int]]]:
+def hold_moves(
+    old: dict[HoldKey, int], new: dict[HoldKey, int]
+) -> tuple[list[tuple[HoldKey, int, int]], list[tuple[HoldKey, int, int]]]:
     """(growths, shrinks) as (key, from, to): grow first, so the guest never holds less
     than one of the two stays while the amendment is under way."""
     growths, shrinks = [], []
@@ -301,6 +312,11 @@ def hold_moves(old: dict[HoldKey, int], new: dict[HoldKey, int]
     return growths, shrinks
 
 
-def changes_between(old: dict[str, Any], new: dict[str, Any], fields: list[str]) -> list[dict[str, Any]]:
-    return [{"field": name, "old": old.get(name), "new": new.get(name)}
-            for name in fields if old.get(name) != new.get(name)]
+def changes_between(
+    old: dict[str, Any], new: dict[str, Any], fields: list[str]
+) -> list[dict[str, Any]]:
+    return [
+        {"field": name, "old": old.get(name), "new": new.get(name)}
+        for name in fields
+        if old.get(name) != new.get(name)
+    ]

@@ -16,10 +16,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.commands import (Command, CommandContract, ReservationAmendCommand,
-                             ReservationCancelCommand, ReservationCreateCommand,
-                             ReservationReport, report_outbox_entry)
 from shared.broker_identity import integrator_channel, sender_of
+from shared.commands import (
+    Command,
+    CommandContract,
+    ReservationAmendCommand,
+    ReservationCancelCommand,
+    ReservationCreateCommand,
+    ReservationReport,
+    report_outbox_entry,
+)
 from shared.consumer import ProducerNotAllowed, describe_error
 from shared.logging import get_logger
 from shared.problems import Conflict, Problem
@@ -51,9 +57,15 @@ class CommandRaced(Exception):
 
 
 class IntegratorCommands:
-    def __init__(self, reservations: ReservationService, repository: ReservationRepository,
-                 clock: Callable[[], datetime], *, own_login: str | None = None,
-                 block_channels: set[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        reservations: ReservationService,
+        repository: ReservationRepository,
+        clock: Callable[[], datetime],
+        *,
+        own_login: str | None = None,
+        block_channels: set[str] = frozenset(),
+    ) -> None:
         self.reservations = reservations
         self.repository = repository
         self.clock = clock
@@ -62,14 +74,16 @@ class IntegratorCommands:
 
     def sending_channel(self, raw: Any) -> str:
         """The integrator's channel, from the broker login that sent the command."""
-        channel = integrator_channel(sender_of(raw.user_id, raw.headers, raw.exchange,
-                                               self.own_login))
+        channel = integrator_channel(
+            sender_of(raw.user_id, raw.headers, raw.exchange, self.own_login)
+        )
         if channel is None:  # the consumer parks these before: a second line only
             raise ProducerNotAllowed("the command was not sent by an integrator login")
         return channel
 
-    async def handle(self, body: dict[str, Any], command_class: type[Command[Any]],
-                     raw: Any) -> None:
+    async def handle(
+        self, body: dict[str, Any], command_class: type[Command[Any]], raw: Any
+    ) -> None:
         if not isinstance(body, dict):
             raise ProducerNotAllowed("a command is a JSON object")
         channel = self.sending_channel(raw)
@@ -81,8 +95,10 @@ class IntegratorCommands:
             if claimed != channel:
                 raise Problem(f"this login speaks for channel {channel!r} only")
             if envelope.property_id != self.repository.property_id:
-                raise Problem(f"this is property {self.repository.property_id!r}, "
-                              f"not {envelope.property_id!r}")
+                raise Problem(
+                    f"this is property {self.repository.property_id!r}, "
+                    f"not {envelope.property_id!r}"
+                )
             command = command_class.model_validate({**body, "channel": channel})
             block_id = getattr(command.payload, "block_id", None)
             if block_id and channel not in self.block_channels:
@@ -100,8 +116,9 @@ class IntegratorCommands:
             return
         existing = await self._by_reference(command)
         if existing is None:
-            raise Problem(f"no reservation with reference {command.source_reference!r} "
-                          f"from {command.channel}")
+            raise Problem(
+                f"no reservation with reference {command.source_reference!r} from {command.channel}"
+            )
         try:
             await self._change(command, existing)
         except NoAvailability:
@@ -115,7 +132,8 @@ class IntegratorCommands:
                 raise Problem(f"the reservation is {existing['status']}")
             update = ReservationUpdate.model_validate(command.payload.model_dump(exclude_none=True))
             amended = await self.reservations.amend_reservation(
-                existing["_id"], update, also_publish=self._accepted(command))
+                existing["_id"], update, also_publish=self._accepted(command)
+            )
             if amended["version"] == existing["version"]:  # nothing changed: a repeat
                 await self.reservations.publish_for(amended, self._accepted(command)(amended))
         elif isinstance(command, ReservationCancelCommand):
@@ -123,19 +141,29 @@ class IntegratorCommands:
                 await self.reservations.publish_for(existing, self._accepted(command)(existing))
                 return
             await self.reservations.cancel_reservation(
-                existing["_id"], command.payload.reason, also_publish=self._accepted(command))
+                existing["_id"], command.payload.reason, also_publish=self._accepted(command)
+            )
 
     async def _create(self, command: ReservationCreateCommand) -> None:
         payload = command.payload
-        request = ReservationCreate.model_validate({
-            **payload.model_dump(exclude_none=True, exclude={"segment"}),
-            "channel": payload.segment, "source_reference": command.source_reference})
+        request = ReservationCreate.model_validate(
+            {
+                **payload.model_dump(exclude_none=True, exclude={"segment"}),
+                "channel": payload.segment,
+                "source_reference": command.source_reference,
+            }
+        )
         reservation, created = await self.reservations.create_reservation(
-            request, channel_name=command.channel, also_publish=self._accepted(command))
+            request, channel_name=command.channel, also_publish=self._accepted(command)
+        )
         if not created:  # the same channel reference again: the same answer again
             await self.reservations.publish_for(reservation, self._accepted(command)(reservation))
-        log.info("integrator booking answered", channel=command.channel, created=created,
-                 reservation_id=reservation["_id"])
+        log.info(
+            "integrator booking answered",
+            channel=command.channel,
+            created=created,
+            reservation_id=reservation["_id"],
+        )
 
     async def _by_reference(self, command: Command[Any]) -> dict[str, Any] | None:
         reference = f"{self.repository.property_id}|{command.channel}|{command.source_reference}"
@@ -145,30 +173,61 @@ class IntegratorCommands:
         def entries(reservation: dict[str, Any]) -> list[dict[str, Any]]:
             report = ReservationReport(
                 report_id=ReservationReport.id_for(command.command_id, "accepted"),
-                command_id=command.command_id, command_type=command.type,
-                channel=command.channel, source_reference=command.source_reference,
-                property_id=self.repository.property_id, status="accepted",
+                command_id=command.command_id,
+                command_type=command.type,
+                channel=command.channel,
+                source_reference=command.source_reference,
+                property_id=self.repository.property_id,
+                status="accepted",
                 reservation_id=reservation["_id"],
                 confirmation_number=reservation["confirmation_number"],
-                reservation_status=str(reservation["status"]), occurred_at=self.clock())
-            return [report_outbox_entry(report, producer=PRODUCER,
-                                        correlation_id=command.correlation_id)]
+                reservation_status=str(reservation["status"]),
+                occurred_at=self.clock(),
+            )
+            return [
+                report_outbox_entry(
+                    report, producer=PRODUCER, correlation_id=command.correlation_id
+                )
+            ]
+
         return entries
 
     async def _reject(self, envelope: Envelope, reason: str) -> None:
         report = ReservationReport(
             report_id=ReservationReport.id_for(envelope.command_id, "rejected"),
-            command_id=envelope.command_id, command_type=envelope.type,
-            channel=envelope.channel, source_reference=envelope.source_reference,
-            property_id=envelope.property_id, status="rejected", reason=reason,
-            occurred_at=self.clock())
+            command_id=envelope.command_id,
+            command_type=envelope.type,
+            channel=envelope.channel,
+            source_reference=envelope.source_reference,
+            property_id=envelope.property_id,
+            status="rejected",
+            reason=reason,
+            occurred_at=self.clock(),
+        )
         await self.repository.record_command(
             str(envelope.command_id),
-            {"type": envelope.type, "channel": envelope.channel,
-             "source_reference": envelope.source_reference, "status": "rejected",
-             "reason": reason, "recorded_at": self.clock()},
-            {"outbox": {"$each": [report_outbox_entry(report, producer=PRODUCER,
-                                                       correlation_id=envelope.correlation_id)]}})
+            {
+                "type": envelope.type,
+                "channel": envelope.channel,
+                "source_reference": envelope.source_reference,
+                "status": "rejected",
+                "reason": reason,
+                "recorded_at": self.clock(),
+            },
+            {
+                "outbox": {
+                    "$each": [
+                        report_outbox_entry(
+                            report, producer=PRODUCER, correlation_id=envelope.correlation_id
+                        )
+                    ]
+                }
+            },
+        )
         self.reservations.events_written()
-        log.info("integrator command rejected", channel=envelope.channel,
-                 command_type=envelope.type, reason=reason)
+        log.info(
+            "integrator command rejected",
+            channel=envelope.channel,
+            command_type=envelope.type,
+            reason=reason,
+        )

@@ -31,9 +31,17 @@ class Inventory:
         try:
             await self.nights.update_one(
                 {"_id": key},
-                {"$setOnInsert": {"property_id": self.property_id, "room_type": room_type,
-                                  "night": night, "sold": 0, "holds": {}}},
-                upsert=True)
+                {
+                    "$setOnInsert": {
+                        "property_id": self.property_id,
+                        "room_type": room_type,
+                        "night": night,
+                        "sold": 0,
+                        "holds": {},
+                    }
+                },
+                upsert=True,
+            )
         except DuplicateKeyError:  # two first bookings of the night raced: it exists now
             pass
         return key
@@ -42,8 +50,9 @@ class Inventory:
         document = await self.nights.find_one({"_id": self.key(room_type, night)})
         return ((document or {}).get("holds") or {}).get(holder, 0)
 
-    async def resize(self, key: HoldKey, holder: str, before: int, after: int,
-                     capacity: int) -> bool:
+    async def resize(
+        self, key: HoldKey, holder: str, before: int, after: int, capacity: int
+    ) -> bool:
         """Moves `holder`'s hold on one night from `before` to `after` rooms. Growing is
         refused when the night would pass `capacity`; shrinking always succeeds. True when
         the hold now has the asked size (also when an earlier attempt already did it)."""
@@ -52,8 +61,10 @@ class Inventory:
         room_type, night = key
         document_id = await self._ensure(room_type, night)
         field = f"holds.{holder}"
-        guard: dict[str, Any] = {"_id": document_id,
-                                 field: before if before else {"$exists": False}}
+        guard: dict[str, Any] = {
+            "_id": document_id,
+            field: before if before else {"$exists": False},
+        }
         growth = after - before
         if growth > 0:
             guard["sold"] = {"$lte": capacity - growth}
@@ -69,12 +80,16 @@ class Inventory:
         field = f"holds.{holder}"
         while True:
             document = await self.nights.find_one({"_id": document_id})
-            held = ((document or {}).get("holds") or {})
+            held = (document or {}).get("holds") or {}
             if holder not in held:
                 return
-            if await self.nights.find_one_and_update(
+            if (
+                await self.nights.find_one_and_update(
                     {"_id": document_id, field: held[holder]},
-                    {"$unset": {field: ""}, "$inc": {"sold": -held[holder]}}) is not None:
+                    {"$unset": {field: ""}, "$inc": {"sold": -held[holder]}},
+                )
+                is not None
+            ):
                 return
 
     async def pick_from_block(self, key: HoldKey, block: str, holder: str, rooms: int) -> bool:
@@ -82,9 +97,13 @@ class Inventory:
         the rooms only change holder."""
         document_id = self.key(*key)
         moved = await self.nights.find_one_and_update(
-            {"_id": document_id, f"holds.{block}": {"$gte": rooms},
-             f"holds.{holder}": {"$exists": False}},
-            {"$inc": {f"holds.{block}": -rooms}, "$set": {f"holds.{holder}": rooms}})
+            {
+                "_id": document_id,
+                f"holds.{block}": {"$gte": rooms},
+                f"holds.{holder}": {"$exists": False},
+            },
+            {"$inc": {f"holds.{block}": -rooms}, "$set": {f"holds.{holder}": rooms}},
+        )
         return moved is not None or await self.held(*key, holder) == rooms
 
     async def return_to_block(self, key: HoldKey, block: str, holder: str) -> bool:
@@ -95,13 +114,15 @@ class Inventory:
             return True
         returned = await self.nights.find_one_and_update(
             {"_id": self.key(*key), f"holds.{holder}": rooms, f"holds.{block}": {"$exists": True}},
-            {"$unset": {f"holds.{holder}": ""}, "$inc": {f"holds.{block}": rooms}})
+            {"$unset": {f"holds.{holder}": ""}, "$inc": {f"holds.{block}": rooms}},
+        )
         return returned is not None
 
     async def holds_of(self, holder: str) -> dict[HoldKey, int]:
         """What `holder` holds right now, night by night."""
         documents = await self.nights.find(
-            {"property_id": self.property_id, f"holds.{holder}": {"$exists": True}}).to_list(None)
+            {"property_id": self.property_id, f"holds.{holder}": {"$exists": True}}
+        ).to_list(None)
         return {(doc["room_type"], doc["night"]): doc["holds"][holder] for doc in documents}
 
     async def sold(self, room_type: str | None, nights: list[str]) -> dict[HoldKey, int]:

@@ -26,36 +26,70 @@ def _date(text: str | None, default: date) -> date:
 
 
 def booking_body(form: dict[str, str]) -> dict[str, Any]:
-    return {"guest": {"first_name": form.get("first_name", ""),
-                      "last_name": form.get("last_name", ""), "email": form.get("email", ""),
-                      **({"phone": form["phone"]} if form.get("phone") else {})},
-            "room_type": form.get("room_type", ""), "arrival": form.get("arrival", ""),
-            "departure": form.get("departure", ""), "adults": form.get("adults") or 1,
-            "children": form.get("children") or 0, "channel": form.get("channel", "phone")}
+    return {
+        "guest": {
+            "first_name": form.get("first_name", ""),
+            "last_name": form.get("last_name", ""),
+            "email": form.get("email", ""),
+            **({"phone": form["phone"]} if form.get("phone") else {}),
+        },
+        "room_type": form.get("room_type", ""),
+        "arrival": form.get("arrival", ""),
+        "departure": form.get("departure", ""),
+        "adults": form.get("adults") or 1,
+        "children": form.get("children") or 0,
+        "channel": form.get("channel", "phone"),
+    }
 
 
 def reservation_pages(runtime: Any) -> APIRouter:
-    pages = StaffPages(runtime, service="reservation", title="Reservations",
-                       scopes=("reservations",), templates=TEMPLATES,
-                       nav=[(HOME, "Availability"), (f"{HOME}/bookings/new", "New booking"),
-                            (f"{HOME}/search", "Search")])
+    pages = StaffPages(
+        runtime,
+        service="reservation",
+        title="Reservations",
+        scopes=("reservations",),
+        templates=TEMPLATES,
+        nav=[
+            (HOME, "Availability"),
+            (f"{HOME}/bookings/new", "New booking"),
+            (f"{HOME}/search", "Search"),
+        ],
+    )
 
     @pages.page("/reservation")
     async def calendar(request: Request, session: StaffSession) -> Response:
         first = _date(request.query_params.get("from"), date.today())
         nights = [first + timedelta(days=n) for n in range(CALENDAR_NIGHTS)]
-        found = await pages.fetch(request, session, "/availability", {
-            "arrival": first.isoformat(), "departure": (nights[-1] + timedelta(days=1)).isoformat()})
-        return pages.render(request, session, "reservation/calendar.html", first=first,
-                            nights=nights, room_types=found["room_types"],
-                            earlier=(first - timedelta(days=CALENDAR_NIGHTS)).isoformat(),
-                            later=(first + timedelta(days=CALENDAR_NIGHTS)).isoformat())
+        found = await pages.fetch(
+            request,
+            session,
+            "/availability",
+            {
+                "arrival": first.isoformat(),
+                "departure": (nights[-1] + timedelta(days=1)).isoformat(),
+            },
+        )
+        return pages.render(
+            request,
+            session,
+            "reservation/calendar.html",
+            first=first,
+            nights=nights,
+            room_types=found["room_types"],
+            earlier=(first - timedelta(days=CALENDAR_NIGHTS)).isoformat(),
+            later=(first + timedelta(days=CALENDAR_NIGHTS)).isoformat(),
+        )
 
     @pages.page("/reservation/bookings/new")
     async def booking_form(request: Request, session: StaffSession) -> Response:
         room_types = (await pages.fetch(request, session, "/room-types"))["items"]
-        return pages.render(request, session, "reservation/booking.html", room_types=room_types,
-                            values=dict(request.query_params))
+        return pages.render(
+            request,
+            session,
+            "reservation/booking.html",
+            room_types=room_types,
+            values=dict(request.query_params),
+        )
 
     @pages.action("/reservation/bookings")
     async def book(request: Request, session: StaffSession, form: dict[str, str]) -> Response:
@@ -63,14 +97,17 @@ def reservation_pages(runtime: Any) -> APIRouter:
         if not answer.ok:
             return pages.error(request, session, answer.status, answer.detail)
         booked = answer.body
-        return pages.done(f"{HOME}/search?confirmation_number={booked['confirmation_number']}",
-                          f"Booked: confirmation {booked['confirmation_number']}")
+        return pages.done(
+            f"{HOME}/search?confirmation_number={booked['confirmation_number']}",
+            f"Booked: confirmation {booked['confirmation_number']}",
+        )
 
     @pages.page("/reservation/search")
     async def search(request: Request, session: StaffSession) -> Response:
         criteria = {k: v for k, v in request.query_params.items() if k in SEARCH_FIELDS and v}
         found = await pages.fetch(request, session, "/reservations", criteria) if criteria else None
-        return pages.render(request, session, "reservation/search.html", criteria=criteria,
-                            found=found)
+        return pages.render(
+            request, session, "reservation/search.html", criteria=criteria, found=found
+        )
 
     return pages.router

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any
-
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -41,7 +40,7 @@ class FeeRule(BaseModel):
     percent: Percent | None = None
 
     @model_validator(mode="after")
-    def percent_with_percent(self) -> "FeeRule":
+    def percent_with_percent(self) -> FeeRule:
         if (self.kind == FeeKind.PERCENT) != (self.percent is not None):
             raise ValueError("give `percent` exactly when kind is 'percent'")
         return self
@@ -61,7 +60,7 @@ class RatePrice(BaseModel):
     amount: Amount
 
     @model_validator(mode="after")
-    def end_after_start(self) -> "RatePrice":
+    def end_after_start(self) -> RatePrice:
         if self.end <= self.start:
             raise ValueError("a price's end must be after its start")
         return self
@@ -98,8 +97,9 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def price_stay(plan: dict[str, Any], room_type: dict[str, Any], arrival: date, departure: date,
-               room_count: int) -> dict[str, Decimal]:
+def price_stay(
+    plan: dict[str, Any], room_type: dict[str, Any], arrival: date, departure: date, room_count: int
+) -> dict[str, Decimal]:
     """The amount for each night, all rooms together."""
     base = Decimal(room_type["nightly_rate"])
     adjusted = _money(base * (100 + Decimal(plan.get("base_adjustment_percent", "0"))) / 100)
@@ -113,10 +113,13 @@ def price_stay(plan: dict[str, Any], room_type: dict[str, Any], arrival: date, d
     return rates
 
 
-def block_rates(nightly_rate: Decimal, arrival: date, departure: date,
-                room_count: int) -> dict[str, Decimal]:
-    return {night.isoformat(): _money(nightly_rate * room_count)
-            for night in nights_of(arrival, departure)}
+def block_rates(
+    nightly_rate: Decimal, arrival: date, departure: date, room_count: int
+) -> dict[str, Decimal]:
+    return {
+        night.isoformat(): _money(nightly_rate * room_count)
+        for night in nights_of(arrival, departure)
+    }
 
 
 def fee_for(rule: dict[str, Any], nightly_rates: dict[str, Any]) -> Decimal:
@@ -177,8 +180,7 @@ def refund_after(reservation: dict[str, Any], fee: Decimal) -> Decimal:
     return max(Decimal(reservation.get("deposit_paid", "0")) - kept, Decimal("0.00"))
 
 
-def amendment_fee(reservation: dict[str, Any], new_rates: dict[str, Any],
-                  now: datetime) -> Decimal:
+def amendment_fee(reservation: dict[str, Any], new_rates: dict[str, Any], now: datetime) -> Decimal:
     """What changing the stay's nights costs under the terms the guest booked on.
 
     Non-refundable: the amount of the stay never goes down, so a stay made shorter or

@@ -38,16 +38,21 @@ class Reports:
     def __init__(self, repository: ReservationRepository) -> None:
         self.repository = repository
 
-    async def search(self, criteria: ReservationSearch,
-                     within: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def search(
+        self, criteria: ReservationSearch, within: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """`within`: a filter the caller may not leave (an integrator's own channel)."""
         query: dict[str, Any] = {"status": {"$ne": ReservationStatus.PENDING}}
         if criteria.status:
             query["status"] = criteria.status.value
         if criteria.name:
             pattern = name_pattern(criteria.name)
-            query["$or"] = [{"guest.last_name": pattern}, {"guest.first_name": pattern},
-                            {"booker.last_name": pattern}, {"booker.company": pattern}]
+            query["$or"] = [
+                {"guest.last_name": pattern},
+                {"guest.first_name": pattern},
+                {"booker.last_name": pattern},
+                {"booker.company": pattern},
+            ]
         if criteria.confirmation_number:
             query["confirmation_number"] = criteria.confirmation_number.upper()
         if criteria.channel:
@@ -73,7 +78,8 @@ class Reports:
             raise Unprocessable(f"report on at most {MAX_REPORT_NIGHTS} nights at a time")
         reservations = await self.repository.for_report(first.isoformat(), last.isoformat())
         return {
-            "from": first, "to": last,
+            "from": first,
+            "to": last,
             "occupancy": await self._occupancy(first, last),
             "pickup": _pickup(reservations),
             "channel_mix": _channel_mix(reservations, first, last),
@@ -85,21 +91,37 @@ class Reports:
         room_types = await self.repository.all_room_types()
         rooms = sum(room_type["rooms"] for room_type in room_types)
         sold_by_night: Counter[str] = Counter()
-        for document in await self.repository.inventory.documents(first.isoformat(), last.isoformat()):
+        for document in await self.repository.inventory.documents(
+            first.isoformat(), last.isoformat()
+        ):
             sold_by_night[document["night"]] += document["sold"]
         nights = [n.isoformat() for n in nights_of(first, last + timedelta(days=1))]
-        per_night = {night: {"sold": sold_by_night[night], "rooms": rooms,
-                             "percent": _percent(sold_by_night[night], rooms)} for night in nights}
+        per_night = {
+            night: {
+                "sold": sold_by_night[night],
+                "rooms": rooms,
+                "percent": _percent(sold_by_night[night], rooms),
+            }
+            for night in nights
+        }
         sold = sum(sold_by_night[n] for n in nights)
-        return {"rooms": rooms, "room_nights_sold": sold,
-                "capacity_with_overbooking": sum(capacity_of(t) for t in room_types),
-                "average_percent": _percent(sold, rooms * len(nights)), "nights": per_night}
+        return {
+            "rooms": rooms,
+            "room_nights_sold": sold,
+            "capacity_with_overbooking": sum(capacity_of(t) for t in room_types),
+            "average_percent": _percent(sold, rooms * len(nights)),
+            "nights": per_night,
+        }
 
 
 def _in_range(reservation: dict[str, Any], first: date, last: date) -> list[str]:
-    return [n.isoformat() for n in nights_of(date.fromisoformat(reservation["arrival"]),
-                                             date.fromisoformat(reservation["departure"]))
-            if first <= n <= last]
+    return [
+        n.isoformat()
+        for n in nights_of(
+            date.fromisoformat(reservation["arrival"]), date.fromisoformat(reservation["departure"])
+        )
+        if first <= n <= last
+    ]
 
 
 def _pickup(reservations: list[dict[str, Any]]) -> dict[str, Any]:
@@ -108,23 +130,30 @@ def _pickup(reservations: list[dict[str, Any]]) -> dict[str, Any]:
     for reservation in reservations:
         day = reservation["created_at"].date().isoformat()
         by_day[day]["reservations"] += 1
-        by_day[day]["room_nights"] += len(reservation["nightly_rates"]) * reservation.get("room_count", 1)
+        by_day[day]["room_nights"] += len(reservation["nightly_rates"]) * reservation.get(
+            "room_count", 1
+        )
     return dict(sorted(by_day.items()))
 
 
 def _channel_mix(reservations: list[dict[str, Any]], first: date, last: date) -> dict[str, Any]:
     mix: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"reservations": 0, "room_nights": 0, "revenue": Decimal("0.00")})
+        lambda: {"reservations": 0, "room_nights": 0, "revenue": Decimal("0.00")}
+    )
     for reservation in reservations:
-        if reservation["status"] not in (ReservationStatus.CONFIRMED, ReservationStatus.IN_HOUSE,
-                                         ReservationStatus.CHECKED_OUT):
+        if reservation["status"] not in (
+            ReservationStatus.CONFIRMED,
+            ReservationStatus.IN_HOUSE,
+            ReservationStatus.CHECKED_OUT,
+        ):
             continue
         nights = _in_range(reservation, first, last)
         entry = mix[reservation["channel"]]
         entry["reservations"] += 1
         entry["room_nights"] += len(nights) * reservation.get("room_count", 1)
-        entry["revenue"] += sum((Decimal(reservation["nightly_rates"][n]) for n in nights),
-                                Decimal("0.00"))
+        entry["revenue"] += sum(
+            (Decimal(reservation["nightly_rates"][n]) for n in nights), Decimal("0.00")
+        )
     total = sum(entry["room_nights"] for entry in mix.values())
     for entry in mix.values():
         entry["share_percent"] = _percent(entry["room_nights"], total)
@@ -136,13 +165,18 @@ def _cancellations(reservations: list[dict[str, Any]]) -> dict[str, Any]:
     no_shows = [r for r in reservations if r["status"] == ReservationStatus.NO_SHOW]
     closed = cancelled + no_shows
     return {
-        "reservations": len(reservations), "cancelled": len(cancelled),
+        "reservations": len(reservations),
+        "cancelled": len(cancelled),
         "no_shows": len(no_shows),
         "cancellation_percent": _percent(len(cancelled), len(reservations)),
-        "fees": sum((Decimal((r.get("cancellation") or r.get("no_show"))["fee"]) for r in closed),
-                    Decimal("0.00")),
-        "refunds": sum((Decimal((r.get("cancellation") or r.get("no_show"))["refund"]) for r in closed),
-                       Decimal("0.00")),
+        "fees": sum(
+            (Decimal((r.get("cancellation") or r.get("no_show"))["fee"]) for r in closed),
+            Decimal("0.00"),
+        ),
+        "refunds": sum(
+            (Decimal((r.get("cancellation") or r.get("no_show"))["refund"]) for r in closed),
+            Decimal("0.00"),
+        ),
     }
 
 
@@ -150,8 +184,13 @@ def _lead_time(reservations: list[dict[str, Any]]) -> dict[str, Any]:
     days = [(date.fromisoformat(r["arrival"]) - r["created_at"].date()).days for r in reservations]
     if not days:
         return {"reservations": 0}
-    return {"reservations": len(days), "average_days": round(statistics.mean(days), 1),
-            "median_days": statistics.median(days), "min_days": min(days), "max_days": max(days)}
+    return {
+        "reservations": len(days),
+        "average_days": round(statistics.mean(days), 1),
+        "median_days": statistics.median(days),
+        "min_days": min(days),
+        "max_days": max(days),
+    }
 
 
 def _percent(part: int, whole: int) -> float:

@@ -21,11 +21,18 @@ from .policies import DEFAULT_RATE_PLAN, default_rate_plan
 # What erasure and retention overwrite: the people; the booking's dates and amounts stay.
 ERASED_GUEST_FIELDS = {
     "guest": {"first_name": "erased", "last_name": "erased", "email": None, "phone": None},
-    "booker": None, "additional_guests": [],
+    "booker": None,
+    "additional_guests": [],
 }
 
-OUTBOX_COLLECTIONS = ("reservations", "room_types", "blocks", "reservation_commands", "stays",
-                      "room_periods")
+OUTBOX_COLLECTIONS = (
+    "reservations",
+    "room_types",
+    "blocks",
+    "reservation_commands",
+    "stays",
+    "room_periods",
+)
 NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
 
 
@@ -57,21 +64,33 @@ class ReservationRepository:
             # First start loads the set-up; later starts keep what staff changed.
             await self.room_types.update_one(
                 {"_id": self._key(room_type.code)},
-                {"$setOnInsert": {
-                    "property_id": self.property_id, "code": room_type.code,
-                    "name": room_type.name, "bed": room_type.bed, "beds": [room_type.bed],
-                    "features": sorted({f for room in room_type.rooms for f in room.features}),
-                    "max_occupancy": room_type.max_occupancy,
-                    "nightly_rate": str(room_type.nightly_rate),
-                    "rooms": len(room_type.rooms), "overbooking_allowance": 0,
-                }},
+                {
+                    "$setOnInsert": {
+                        "property_id": self.property_id,
+                        "code": room_type.code,
+                        "name": room_type.name,
+                        "bed": room_type.bed,
+                        "beds": [room_type.bed],
+                        "features": sorted({f for room in room_type.rooms for f in room.features}),
+                        "max_occupancy": room_type.max_occupancy,
+                        "nightly_rate": str(room_type.nightly_rate),
+                        "rooms": len(room_type.rooms),
+                        "overbooking_allowance": 0,
+                    }
+                },
                 upsert=True,
             )
         await self.rate_plans.update_one(
             {"_id": self._key(DEFAULT_RATE_PLAN)},
-            {"$setOnInsert": {"property_id": self.property_id, "code": DEFAULT_RATE_PLAN,
-                              **default_rate_plan()}},
-            upsert=True)
+            {
+                "$setOnInsert": {
+                    "property_id": self.property_id,
+                    "code": DEFAULT_RATE_PLAN,
+                    **default_rate_plan(),
+                }
+            },
+            upsert=True,
+        )
 
     # --- property set-up ------------------------------------------------------------
 
@@ -79,28 +98,38 @@ class ReservationRepository:
         return await self.room_types.find_one({"_id": self._key(code)}, NO_OUTBOX)
 
     async def all_room_types(self) -> list[dict[str, Any]]:
-        return await self.room_types.find({"property_id": self.property_id},
-                                          NO_OUTBOX).sort("code").to_list(None)
+        return (
+            await self.room_types.find({"property_id": self.property_id}, NO_OUTBOX)
+            .sort("code")
+            .to_list(None)
+        )
 
-    async def save_room_type(self, code: str, fields: dict[str, Any],
-                             outbox: dict[str, Any]) -> dict[str, Any]:
+    async def save_room_type(
+        self, code: str, fields: dict[str, Any], outbox: dict[str, Any]
+    ) -> dict[str, Any]:
         return await self.room_types.find_one_and_update(
             {"_id": self._key(code)},
-            {"$set": {"property_id": self.property_id, "code": code, **fields},
-             "$push": outbox},
-            upsert=True, projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
+            {"$set": {"property_id": self.property_id, "code": code, **fields}, "$push": outbox},
+            upsert=True,
+            projection=NO_OUTBOX,
+            return_document=ReturnDocument.AFTER,
+        )
 
     async def rate_plan(self, code: str) -> dict[str, Any] | None:
         return await self.rate_plans.find_one({"_id": self._key(code)})
 
     async def all_rate_plans(self) -> list[dict[str, Any]]:
-        return await self.rate_plans.find({"property_id": self.property_id}).sort("code").to_list(None)
+        return (
+            await self.rate_plans.find({"property_id": self.property_id}).sort("code").to_list(None)
+        )
 
     async def save_rate_plan(self, code: str, fields: dict[str, Any]) -> dict[str, Any]:
         return await self.rate_plans.find_one_and_update(
             {"_id": self._key(code)},
             {"$set": {"property_id": self.property_id, "code": code, **fields}},
-            upsert=True, return_document=ReturnDocument.AFTER)
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
 
     # --- reservations ---------------------------------------------------------------
 
@@ -112,11 +141,13 @@ class ReservationRepository:
             return False
         return True
 
-    async def update_reservation(self, guard: dict[str, Any], update: dict[str, Any]
-                                 ) -> dict[str, Any] | None:
+    async def update_reservation(
+        self, guard: dict[str, Any], update: dict[str, Any]
+    ) -> dict[str, Any] | None:
         """A guarded single-document write: state and outbox together, or nothing."""
         return await self.reservations.find_one_and_update(
-            guard, update, projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
+            guard, update, projection=NO_OUTBOX, return_document=ReturnDocument.AFTER
+        )
 
     async def discard_pending(self, reservation_id: str) -> None:
         await self.reservations.delete_one({"_id": reservation_id, "status": "pending"})
@@ -124,7 +155,8 @@ class ReservationRepository:
     async def get(self, reservation_id: str) -> dict[str, Any] | None:
         return await self.reservations.find_one(
             {"_id": reservation_id, "property_id": self.property_id, "status": {"$ne": "pending"}},
-            NO_OUTBOX)
+            NO_OUTBOX,
+        )
 
     async def any_state(self, reservation_id: str) -> dict[str, Any] | None:
         return await self.reservations.find_one({"_id": reservation_id}, NO_OUTBOX)
@@ -135,27 +167,42 @@ class ReservationRepository:
     async def needing_repair(self, older_than: datetime, limit: int) -> list[dict[str, Any]]:
         """Reservations a crashed process may have left half-done: still pending, in the
         middle of an amendment, or with nights still to give back."""
-        return await self.reservations.find({
-            "property_id": self.property_id,
-            "$or": [{"status": "pending", "created_at": {"$lt": older_than}},
+        return await self.reservations.find(
+            {
+                "property_id": self.property_id,
+                "$or": [
+                    {"status": "pending", "created_at": {"$lt": older_than}},
                     {"amendment.started_at": {"$lt": older_than}},
-                    {"inventory_settled": False, "updated_at": {"$lt": older_than}}],
-        }, NO_OUTBOX).to_list(limit)
+                    {"inventory_settled": False, "updated_at": {"$lt": older_than}},
+                ],
+            },
+            NO_OUTBOX,
+        ).to_list(limit)
 
-    async def search(self, query: dict[str, Any], offset: int, limit: int
-                     ) -> tuple[int, list[dict[str, Any]]]:
+    async def search(
+        self, query: dict[str, Any], offset: int, limit: int
+    ) -> tuple[int, list[dict[str, Any]]]:
         query = {"property_id": self.property_id, **query}
         total = await self.reservations.count_documents(query)
-        items = await self.reservations.find(query, NO_OUTBOX).sort(
-            [("arrival", 1), ("_id", 1)]).skip(offset).limit(limit).to_list(limit)
+        items = (
+            await self.reservations.find(query, NO_OUTBOX)
+            .sort([("arrival", 1), ("_id", 1)])
+            .skip(offset)
+            .limit(limit)
+            .to_list(limit)
+        )
         return total, items
 
     async def for_report(self, first: str, last: str) -> list[dict[str, Any]]:
         """Reservations (not pending) whose stay overlaps the nights first..last."""
-        return await self.reservations.find({
-            "property_id": self.property_id, "status": {"$ne": "pending"},
-            "arrival": {"$lte": last}, "departure": {"$gt": first},
-        }, {"outbox": 0, "guest": 0, "booker": 0, "additional_guests": 0, "payment": 0}
+        return await self.reservations.find(
+            {
+                "property_id": self.property_id,
+                "status": {"$ne": "pending"},
+                "arrival": {"$lte": last},
+                "departure": {"$gt": first},
+            },
+            {"outbox": 0, "guest": 0, "booker": 0, "additional_guests": 0, "payment": 0},
         ).to_list(None)
 
     async def follow_merge(self, merged: list[str], surviving: str) -> int:
@@ -163,15 +210,17 @@ class ReservationRepository:
         booking made with the same contact."""
         result = await self.reservations.update_many(
             {"property_id": self.property_id, "guest_id": {"$in": merged}},
-            {"$set": {"guest_id": surviving}})
-        await self.guests.update_many({"guest_id": {"$in": merged}},
-                                      {"$set": {"guest_id": surviving}})
+            {"$set": {"guest_id": surviving}},
+        )
+        await self.guests.update_many(
+            {"guest_id": {"$in": merged}}, {"$set": {"guest_id": surviving}}
+        )
         return result.modified_count
 
     async def anonymize_guests(self, guest_ids: list[str], at: datetime) -> int:
         result = await self.reservations.update_many(
-            {"guest_id": {"$in": guest_ids}},
-            {"$set": {**ERASED_GUEST_FIELDS, "anonymized_at": at}})
+            {"guest_id": {"$in": guest_ids}}, {"$set": {**ERASED_GUEST_FIELDS, "anonymized_at": at}}
+        )
         await self.guests.delete_many({"guest_id": {"$in": guest_ids}})
         return result.modified_count
 
@@ -185,37 +234,50 @@ class ReservationRepository:
         return True
 
     async def block(self, block_id: str) -> dict[str, Any] | None:
-        return await self.blocks.find_one({"_id": block_id, "property_id": self.property_id},
-                                          NO_OUTBOX)
+        return await self.blocks.find_one(
+            {"_id": block_id, "property_id": self.property_id}, NO_OUTBOX
+        )
 
     async def block_by_key(self, key: str) -> dict[str, Any] | None:
         return await self.blocks.find_one({"idempotency_key": key}, NO_OUTBOX)
 
-    async def update_block(self, guard: dict[str, Any], update: dict[str, Any]
-                           ) -> dict[str, Any] | None:
+    async def update_block(
+        self, guard: dict[str, Any], update: dict[str, Any]
+    ) -> dict[str, Any] | None:
         return await self.blocks.find_one_and_update(
-            guard, update, projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
+            guard, update, projection=NO_OUTBOX, return_document=ReturnDocument.AFTER
+        )
 
     async def delete_block(self, block_id: str) -> None:
         await self.blocks.delete_one({"_id": block_id, "status": "pending"})
 
     async def blocks_due(self, today: str, limit: int) -> list[dict[str, Any]]:
-        return await self.blocks.find({"property_id": self.property_id,
-                                       "status": {"$in": ["open", "releasing"]},
-                                       "release_date": {"$lte": today}}, NO_OUTBOX).to_list(limit)
+        return await self.blocks.find(
+            {
+                "property_id": self.property_id,
+                "status": {"$in": ["open", "releasing"]},
+                "release_date": {"$lte": today},
+            },
+            NO_OUTBOX,
+        ).to_list(limit)
 
     async def all_blocks(self) -> list[dict[str, Any]]:
-        return await self.blocks.find({"property_id": self.property_id},
-                                      NO_OUTBOX).sort("start").to_list(None)
+        return (
+            await self.blocks.find({"property_id": self.property_id}, NO_OUTBOX)
+            .sort("start")
+            .to_list(None)
+        )
 
     # --- integrator commands that wrote no reservation ------------------------------
 
-    async def record_command(self, command_id: str, document: dict[str, Any],
-                             outbox: dict[str, Any]) -> None:
+    async def record_command(
+        self, command_id: str, document: dict[str, Any], outbox: dict[str, Any]
+    ) -> None:
         await self.commands.update_one(
             {"_id": command_id},
             {"$setOnInsert": {"property_id": self.property_id, **document}, "$push": outbox},
-            upsert=True)
+            upsert=True,
+        )
 
     # --- guests: one id per e-mail address, so returning guests keep theirs ---------
 
@@ -224,8 +286,11 @@ class ReservationRepository:
         key = hashlib.sha256(email.strip().lower().encode()).hexdigest()
         try:
             guest = await self.guests.find_one_and_update(
-                {"_id": key}, {"$setOnInsert": {"guest_id": str(uuid.uuid4())}},
-                upsert=True, return_document=ReturnDocument.AFTER)
+                {"_id": key},
+                {"$setOnInsert": {"guest_id": str(uuid.uuid4())}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
         except DuplicateKeyError:  # two first bookings raced; the other one's id stands
             guest = await self.guests.find_one({"_id": key})
         return guest["guest_id"]

@@ -30,8 +30,9 @@ class RoomPeriods:
 
     async def scheduled(self, event: RoomOutOfOrderScheduled) -> None:
         payload = event.payload
-        await self._hold(payload.period_id, payload.room_type,
-                         [night.isoformat() for night in payload.nights])
+        await self._hold(
+            payload.period_id, payload.room_type, [night.isoformat() for night in payload.nights]
+        )
 
     async def cancelled(self, event: RoomOutOfOrderCancelled) -> None:
         await self._hold(event.payload.period_id, event.payload.room_type, [])
@@ -43,13 +44,19 @@ class RoomPeriods:
         touched = []
         for key in sorted(held.keys() | want.keys()):
             if held.get(key, 0) != want.get(key, 0):
-                await self.inventory.resize(key, holder, held.get(key, 0), want.get(key, 0),
-                                            UNBOUNDED)
+                await self.inventory.resize(
+                    key, holder, held.get(key, 0), want.get(key, 0), UNBOUNDED
+                )
                 touched.append(key)
         if touched:  # the nights' availability, from the period's own outbox
             await self.periods.update_one(
-                {"_id": period_id}, {"$push": {"outbox": {
-                    "$each": await self.reservations.availability_entries(touched)}}},
-                upsert=True)
+                {"_id": period_id},
+                {
+                    "$push": {
+                        "outbox": {"$each": await self.reservations.availability_entries(touched)}
+                    }
+                },
+                upsert=True,
+            )
             self.reservations.events_written()
         log.info("out-of-order period applied", period_id=period_id, nights=len(nights))

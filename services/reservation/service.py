@@ -17,25 +17,57 @@ from typing import Any
 
 from shared.crashpoints import crash_point
 from shared.crypto import PersonalDataCipher, mask
-from shared.events import (AvailabilityChanged, AvailabilityChangedPayload, Event,
-                           GuestAnonymized, GuestMerged,
-                           GuestContactCaptured, GuestContactPayload, ReservationAmended,
-                           ReservationAmendedPayload, ReservationCancelled,
-                           ReservationCancelledPayload, ReservationCreated,
-                           ReservationCreatedPayload, ReservationNoShow,
-                           ReservationNoShowPayload)
+from shared.events import (
+    AvailabilityChanged,
+    AvailabilityChangedPayload,
+    Event,
+    GuestAnonymized,
+    GuestContactCaptured,
+    GuestContactPayload,
+    GuestMerged,
+    ReservationAmended,
+    ReservationAmendedPayload,
+    ReservationCancelled,
+    ReservationCancelledPayload,
+    ReservationCreated,
+    ReservationCreatedPayload,
+    ReservationNoShow,
+    ReservationNoShowPayload,
+)
 from shared.logging import current_correlation_id, get_logger
 from shared.outbox import outbox_entry
 from shared.problems import Conflict, NotFound, Unprocessable
 
-from .domain import (HoldKey, ReservationCreate, ReservationStatus, ReservationUpdate,
-                     block_holder, changes_between, expected_holds, hold_moves, holds_of,
-                     new_confirmation_number, new_reservation_id, nights_of,
-                     request_fingerprint, reservation_holder, total_of)
-from .policies import (DEFAULT_RATE_PLAN, amendment_fee, block_rates, cancellation_deadline,
-                       local_date,
-                       cancellation_terms, deposit_due, no_show_may_be_marked, no_show_terms,
-                       price_stay, terms_of)
+from .domain import (
+    HoldKey,
+    ReservationCreate,
+    ReservationStatus,
+    ReservationUpdate,
+    block_holder,
+    changes_between,
+    expected_holds,
+    hold_moves,
+    holds_of,
+    new_confirmation_number,
+    new_reservation_id,
+    nights_of,
+    request_fingerprint,
+    reservation_holder,
+    total_of,
+)
+from .policies import (
+    DEFAULT_RATE_PLAN,
+    amendment_fee,
+    block_rates,
+    cancellation_deadline,
+    cancellation_terms,
+    deposit_due,
+    local_date,
+    no_show_may_be_marked,
+    no_show_terms,
+    price_stay,
+    terms_of,
+)
 from .repository import ReservationRepository
 
 log = get_logger(__name__)
@@ -43,8 +75,19 @@ PRODUCER = "reservation"
 Clock = Callable[[], datetime]
 # Extra outbox entries (an integrator's report) to write with the reservation's change.
 AlsoPublish = Callable[[dict[str, Any]], list[dict[str, Any]]]
-AMENDABLE = ["room_type", "arrival", "departure", "adults", "children", "room_count",
-             "nightly_rates", "total_amount", "guest", "additional_guests", "special_requests"]
+AMENDABLE = [
+    "room_type",
+    "arrival",
+    "departure",
+    "adults",
+    "children",
+    "room_count",
+    "nightly_rates",
+    "total_amount",
+    "guest",
+    "additional_guests",
+    "special_requests",
+]
 
 
 class NoAvailability(Conflict):
@@ -62,9 +105,17 @@ def outbox_push(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 class ReservationService:
-    def __init__(self, repository: ReservationRepository, *, currency: str, max_nights: int,
-                 events_written: Callable[[], None], clock: Clock,
-                 cipher: PersonalDataCipher, in_flight_wait_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        repository: ReservationRepository,
+        *,
+        currency: str,
+        max_nights: int,
+        events_written: Callable[[], None],
+        clock: Clock,
+        cipher: PersonalDataCipher,
+        in_flight_wait_seconds: float = 10.0,
+    ) -> None:
         self.repository = repository
         self.inventory = repository.inventory
         self.currency = currency
@@ -81,9 +132,12 @@ class ReservationService:
     # --- create -----------------------------------------------------------------------
 
     async def create_reservation(
-            self, request: ReservationCreate, *, idempotency_key: str | None = None,
-            channel_name: str | None = None,
-            also_publish: AlsoPublish | None = None,
+        self,
+        request: ReservationCreate,
+        *,
+        idempotency_key: str | None = None,
+        channel_name: str | None = None,
+        also_publish: AlsoPublish | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Books every night or none. Returns (reservation, created): a repeated
         Idempotency-Key or channel reference returns the first booking, created=False."""
@@ -108,19 +162,26 @@ class ReservationService:
             await self._give_back(holder, holds, block)
             await self.repository.discard_pending(document["_id"])
             raise
-        entries = [*self._created_events(document),
-                   *await self.availability_entries(holds.keys())]
+        entries = [*self._created_events(document), *await self.availability_entries(holds.keys())]
         if also_publish:
             entries += also_publish({**document, "status": ReservationStatus.CONFIRMED.value})
         confirmed = await self.repository.update_reservation(
             {"_id": document["_id"], "status": ReservationStatus.PENDING},
-            {"$set": {"status": ReservationStatus.CONFIRMED, "updated_at": self.clock()},
-             "$push": outbox_push(entries)})
+            {
+                "$set": {"status": ReservationStatus.CONFIRMED, "updated_at": self.clock()},
+                "$push": outbox_push(entries),
+            },
+        )
         if confirmed is None:  # the janitor judged it abandoned and gave its nights back
             raise Conflict("the booking took too long and was abandoned; try again")
         self.events_written()
-        log.info("reservation confirmed", reservation_id=document["_id"],
-                 room_type=request.room_type, nights=len(holds), channel=request.channel.value)
+        log.info(
+            "reservation confirmed",
+            reservation_id=document["_id"],
+            room_type=request.room_type,
+            nights=len(holds),
+            channel=request.channel.value,
+        )
         return confirmed, True
 
     async def _check_new_booking(self, request: ReservationCreate):
@@ -134,9 +195,13 @@ class ReservationService:
                 raise Unprocessable(f"no open block {request.block_id!r}")
             if block["room_type"] != request.room_type:
                 raise Unprocessable(f"block {block['name']!r} holds {block['room_type']} rooms")
-            if not (block["start"] <= request.arrival.isoformat()
-                    and request.departure.isoformat() <= block["end"]):
-                raise Unprocessable(f"block {block['name']!r} covers {block['start']} to {block['end']}")
+            if not (
+                block["start"] <= request.arrival.isoformat()
+                and request.departure.isoformat() <= block["end"]
+            ):
+                raise Unprocessable(
+                    f"block {block['name']!r} covers {block['start']} to {block['end']}"
+                )
         plan_code = (block or {}).get("rate_plan") or request.rate_plan or DEFAULT_RATE_PLAN
         plan = await self.repository.rate_plan(plan_code)
         if plan is None:
@@ -145,19 +210,31 @@ class ReservationService:
             raise Unprocessable(f"rate plan {plan_code!r} is not sold for {request.room_type}")
         return room_type, plan, block
 
-    def _new_document(self, request: ReservationCreate, room_type: dict[str, Any],
-                      plan: dict[str, Any], block: dict[str, Any] | None,
-                      channel_name: str | None) -> dict[str, Any]:
+    def _new_document(
+        self,
+        request: ReservationCreate,
+        room_type: dict[str, Any],
+        plan: dict[str, Any],
+        block: dict[str, Any] | None,
+        channel_name: str | None,
+    ) -> dict[str, Any]:
         if block:
-            rates = block_rates(Decimal(block["nightly_rate"]), request.arrival,
-                                request.departure, request.room_count)
+            rates = block_rates(
+                Decimal(block["nightly_rate"]),
+                request.arrival,
+                request.departure,
+                request.room_count,
+            )
         else:
-            rates = price_stay(plan, room_type, request.arrival, request.departure,
-                               request.room_count)
+            rates = price_stay(
+                plan, room_type, request.arrival, request.departure, request.room_count
+            )
         deposit = deposit_due(plan, rates)
         if deposit and not (request.payment and request.payment.token):
-            raise Unprocessable(f"rate plan {plan['code']!r} needs a deposit of {deposit}: "
-                                "give a payment method with its token as a guarantee")
+            raise Unprocessable(
+                f"rate plan {plan['code']!r} needs a deposit of {deposit}: "
+                "give a payment method with its token as a guarantee"
+            )
         reservation_id = new_reservation_id()
         now = self.clock()
         document: dict[str, Any] = {
@@ -197,16 +274,21 @@ class ReservationService:
         }
         if request.source_reference:
             document["channel_reference"] = (
-                f"{self.property_id}|{document['channel_name']}|{request.source_reference}")
+                f"{self.property_id}|{document['channel_name']}|{request.source_reference}"
+            )
         return document
 
     def _payment(self, request: ReservationCreate, reservation_id: str) -> dict[str, Any] | None:
         if request.payment is None:
             return None
         token = request.payment.token
-        return {"method": request.payment.method.value,
-                "token_encrypted": self.cipher.encrypt(token, context=reservation_id) if token else None,
-                "token_masked": mask(token) if token else None}
+        return {
+            "method": request.payment.method.value,
+            "token_encrypted": self.cipher.encrypt(token, context=reservation_id)
+            if token
+            else None,
+            "token_masked": mask(token) if token else None,
+        }
 
     async def _the_earlier_booking(self, document: dict[str, Any]) -> dict[str, Any] | None:
         """The booking that already holds this request's key or channel reference, once
@@ -219,8 +301,9 @@ class ReservationService:
                     existing = existing or await self.repository.by_field(field, document[field])
             if existing is None:
                 return None
-            if (document.get("idempotency_key")
-                    and existing.get("request_fingerprint") != document.get("request_fingerprint")):
+            if document.get("idempotency_key") and existing.get(
+                "request_fingerprint"
+            ) != document.get("request_fingerprint"):
                 raise Unprocessable("this Idempotency-Key was used for a different request")
             if existing["status"] != ReservationStatus.PENDING:
                 return existing
@@ -228,53 +311,77 @@ class ReservationService:
                 raise StillInFlight("the same request is still being booked; retry shortly")
             await asyncio.sleep(0.05)
 
-    async def _take_every_night(self, holder: str, room_type: dict[str, Any],
-                                holds: dict[HoldKey, int], block: dict[str, Any] | None) -> None:
+    async def _take_every_night(
+        self,
+        holder: str,
+        room_type: dict[str, Any],
+        holds: dict[HoldKey, int],
+        block: dict[str, Any] | None,
+    ) -> None:
         for key, rooms in sorted(holds.items()):
             if block:
-                taken = await self.inventory.pick_from_block(key, block_holder(block["_id"]),
-                                                             holder, rooms)
+                taken = await self.inventory.pick_from_block(
+                    key, block_holder(block["_id"]), holder, rooms
+                )
                 where = f"block {block['name']!r}"
             else:
                 taken = await self.inventory.resize(key, holder, 0, rooms, capacity_of(room_type))
                 where = room_type["name"]
             if not taken:
-                raise NoAvailability(f"no {where} left on {key[1]}", night=key[1],
-                                     room_type=key[0])
+                raise NoAvailability(f"no {where} left on {key[1]}", night=key[1], room_type=key[0])
 
-    async def _give_back(self, holder: str, holds: Iterable[HoldKey], block: dict[str, Any] | None
-                         ) -> None:
+    async def _give_back(
+        self, holder: str, holds: Iterable[HoldKey], block: dict[str, Any] | None
+    ) -> None:
         """Returns a reservation's nights: to its block while the block holds them, else
         to general inventory. Safe to repeat."""
         for key in holds:
-            if block and await self.inventory.return_to_block(key, block_holder(block["_id"]), holder):
+            if block and await self.inventory.return_to_block(
+                key, block_holder(block["_id"]), holder
+            ):
                 continue
             await self.inventory.release(key, holder)
 
     # --- amend, cancel, no-show ---------------------------------------------------------
 
-    async def amend_reservation(self, reservation_id: str, update: ReservationUpdate, *,
-                                also_publish: AlsoPublish | None = None) -> dict[str, Any]:
+    async def amend_reservation(
+        self,
+        reservation_id: str,
+        update: ReservationUpdate,
+        *,
+        also_publish: AlsoPublish | None = None,
+    ) -> dict[str, Any]:
         current = await self._confirmed(reservation_id)
         given = update.model_dump(exclude_unset=True, mode="json")
-        if current.get("block_id") and {"arrival", "departure", "room_type", "room_count"} & given.keys():
-            raise Conflict("a block pick-up changes dates or rooms through the group desk: "
-                           "cancel it and pick up again")
+        if (
+            current.get("block_id")
+            and {"arrival", "departure", "room_type", "room_count"} & given.keys()
+        ):
+            raise Conflict(
+                "a block pick-up changes dates or rooms through the group desk: "
+                "cancel it and pick up again"
+            )
         new = {**current, **given}
-        arrival, departure = date.fromisoformat(new["arrival"]), date.fromisoformat(new["departure"])
+        arrival, departure = (
+            date.fromisoformat(new["arrival"]),
+            date.fromisoformat(new["departure"]),
+        )
         room_type = await self._room_type(new["room_type"])
-        self._check_stay(arrival, departure,
-                         arrival_changed=new["arrival"] != current["arrival"])
-        self._check_occupancy(room_type, new["adults"] + new["children"], new["room_count"],
-                              adults=new["adults"])
-        stay_changed = any(new[f] != current[f] for f in ("room_type", "arrival", "departure", "room_count"))
+        self._check_stay(arrival, departure, arrival_changed=new["arrival"] != current["arrival"])
+        self._check_occupancy(
+            room_type, new["adults"] + new["children"], new["room_count"], adults=new["adults"]
+        )
+        stay_changed = any(
+            new[f] != current[f] for f in ("room_type", "arrival", "departure", "room_count")
+        )
         if stay_changed:
             plan = await self.repository.rate_plan(current["rate_plan"])
             rates = price_stay(plan, room_type, arrival, departure, new["room_count"])
             new["nightly_rates"] = {night: str(rate) for night, rate in rates.items()}
             new["total_amount"] = str(total_of(rates))
             new["cancellation_deadline"] = cancellation_deadline(
-                {"cancellation": current["terms"]["cancellation"]}, arrival).isoformat()
+                {"cancellation": current["terms"]["cancellation"]}, arrival
+            ).isoformat()
             # the rate plan's terms follow the booking through its amendments
             fee = amendment_fee(current, new["nightly_rates"], self.clock())
             new["amendment_fees"] = str(Decimal(current.get("amendment_fees", "0")) + fee)
@@ -282,8 +389,10 @@ class ReservationService:
         if not changes:
             return current
         growths, shrinks = hold_moves(expected_holds(current), expected_holds(new))
-        capacities = {code: capacity_of(await self._room_type(code))
-                      for code in {key[0] for key, _, _ in growths + shrinks}}
+        capacities = {
+            code: capacity_of(await self._room_type(code))
+            for code in {key[0] for key, _, _ in growths + shrinks}
+        }
         version = current["version"]
         if growths or shrinks:
             await self._claim_and_grow(current, growths, capacities)
@@ -296,31 +405,50 @@ class ReservationService:
             entries += await self.availability_entries(touched)
         saved = await self.repository.update_reservation(
             {"_id": reservation_id, "version": version},
-            {"$set": {**{f: new[f] for f in AMENDABLE}, "cancellation_deadline": new["cancellation_deadline"],
-                      "amendment_fees": new.get("amendment_fees", "0"),
-                      "version": version + 1, "amendment": None, "updated_at": self.clock(),
-                      "inventory_settled": not shrinks},
-             "$push": outbox_push(entries)})
+            {
+                "$set": {
+                    **{f: new[f] for f in AMENDABLE},
+                    "cancellation_deadline": new["cancellation_deadline"],
+                    "amendment_fees": new.get("amendment_fees", "0"),
+                    "version": version + 1,
+                    "amendment": None,
+                    "updated_at": self.clock(),
+                    "inventory_settled": not shrinks,
+                },
+                "$push": outbox_push(entries),
+            },
+        )
         if saved is None:
             raise Conflict("the reservation changed meanwhile; load it and try again")
         crash_point("reservation.amend.after_saved")
         if shrinks:  # then give back the old nights
             saved = await self._settle_inventory(saved)
         self.events_written()
-        log.info("reservation amended", reservation_id=reservation_id,
-                 fields=[c["field"] for c in changes])
+        log.info(
+            "reservation amended",
+            reservation_id=reservation_id,
+            fields=[c["field"] for c in changes],
+        )
         return saved
 
-    async def _claim_and_grow(self, current: dict[str, Any],
-                              growths: list[tuple[HoldKey, int, int]],
-                              capacities: dict[str, int]) -> None:
+    async def _claim_and_grow(
+        self,
+        current: dict[str, Any],
+        growths: list[tuple[HoldKey, int, int]],
+        capacities: dict[str, int],
+    ) -> None:
         """Claims the reservation for an amendment (so a crash is found and undone by the
         janitor), then takes the nights it gains, all or none."""
         reservation_id, version = current["_id"], current["version"]
         claimed = await self.repository.update_reservation(
-            {"_id": reservation_id, "version": version, "status": ReservationStatus.CONFIRMED,
-             "amendment": None},
-            {"$set": {"amendment": {"started_at": self.clock()}}})
+            {
+                "_id": reservation_id,
+                "version": version,
+                "status": ReservationStatus.CONFIRMED,
+                "amendment": None,
+            },
+            {"$set": {"amendment": {"started_at": self.clock()}}},
+        )
         if claimed is None:
             raise Conflict("the reservation changed meanwhile; load it and try again")
         holder = reservation_holder(reservation_id)
@@ -328,63 +456,124 @@ class ReservationService:
         try:
             for key, before, after in growths:
                 if not await self.inventory.resize(key, holder, before, after, capacities[key[0]]):
-                    raise NoAvailability(f"no {key[0]} left on {key[1]}", night=key[1],
-                                         room_type=key[0])
+                    raise NoAvailability(
+                        f"no {key[0]} left on {key[1]}", night=key[1], room_type=key[0]
+                    )
                 grown.append((key, before, after))
         except BaseException:
             for key, before, after in grown:
                 await self.inventory.resize(key, holder, after, before, capacities[key[0]])
             await self.repository.update_reservation(
-                {"_id": reservation_id, "version": version}, {"$set": {"amendment": None}})
+                {"_id": reservation_id, "version": version}, {"$set": {"amendment": None}}
+            )
             raise
 
-    async def cancel_reservation(self, reservation_id: str, reason: str | None = None, *,
-                                 also_publish: AlsoPublish | None = None) -> dict[str, Any]:
+    async def cancel_reservation(
+        self,
+        reservation_id: str,
+        reason: str | None = None,
+        *,
+        also_publish: AlsoPublish | None = None,
+    ) -> dict[str, Any]:
         current = await self._confirmed(reservation_id)
         fee, refund = cancellation_terms(current, self.clock())
-        event = ReservationCancelled.new(ReservationCancelledPayload(
-            reservation_id=reservation_id, guest_id=current["guest_id"],
-            old_status=current["status"], cancellation_fee=fee, refund_amount=refund,
-            reason=reason, currency=current["currency"]), **self._correlation())
-        return await self._close(current, ReservationStatus.CANCELLED, event, "cancellation",
-                                 {"fee": str(fee), "refund": str(refund), "reason": reason},
-                                 also_publish)
+        event = ReservationCancelled.new(
+            ReservationCancelledPayload(
+                reservation_id=reservation_id,
+                guest_id=current["guest_id"],
+                old_status=current["status"],
+                cancellation_fee=fee,
+                refund_amount=refund,
+                reason=reason,
+                currency=current["currency"],
+            ),
+            **self._correlation(),
+        )
+        return await self._close(
+            current,
+            ReservationStatus.CANCELLED,
+            event,
+            "cancellation",
+            {"fee": str(fee), "refund": str(refund), "reason": reason},
+            also_publish,
+        )
 
-    async def mark_no_show(self, reservation_id: str, *,
-                           day_closed: date | None = None) -> dict[str, Any]:
+    async def mark_no_show(
+        self, reservation_id: str, *, day_closed: date | None = None
+    ) -> dict[str, Any]:
         """By hand once the arrival day has ended at the hotel, or when the night audit
         closed the arrival's business day (`day_closed`)."""
         current = await self._confirmed(reservation_id)
         arrival = date.fromisoformat(current["arrival"])
-        if not (day_closed is not None and arrival <= day_closed
-                or no_show_may_be_marked(arrival, self.clock())):
+        if not (
+            day_closed is not None
+            and arrival <= day_closed
+            or no_show_may_be_marked(arrival, self.clock())
+        ):
             raise Conflict("a no-show is marked after the arrival day has ended")
         fee, refund = no_show_terms(current)
-        event = ReservationNoShow.new(ReservationNoShowPayload(
-            reservation_id=reservation_id, guest_id=current["guest_id"], no_show_fee=fee,
-            currency=current["currency"]), **self._correlation())
-        return await self._close(current, ReservationStatus.NO_SHOW, event, "no_show",
-                                 {"fee": str(fee), "refund": str(refund)})
+        event = ReservationNoShow.new(
+            ReservationNoShowPayload(
+                reservation_id=reservation_id,
+                guest_id=current["guest_id"],
+                no_show_fee=fee,
+                currency=current["currency"],
+            ),
+            **self._correlation(),
+        )
+        return await self._close(
+            current,
+            ReservationStatus.NO_SHOW,
+            event,
+            "no_show",
+            {"fee": str(fee), "refund": str(refund)},
+        )
 
-    async def _close(self, current: dict[str, Any], status: ReservationStatus, event: Event[Any],
-                     field: str, record: dict[str, Any],
-                     also_publish: AlsoPublish | None = None) -> dict[str, Any]:
+    async def _close(
+        self,
+        current: dict[str, Any],
+        status: ReservationStatus,
+        event: Event[Any],
+        field: str,
+        record: dict[str, Any],
+        also_publish: AlsoPublish | None = None,
+    ) -> dict[str, Any]:
         """Cancelled or no-show: fee and refund recorded with the event, then the nights
         go back."""
         closed = await self.repository.update_reservation(
-            {"_id": current["_id"], "version": current["version"],
-             "status": ReservationStatus.CONFIRMED, "amendment": None},
-            {"$set": {"status": status, field: {**record, "at": self.clock().isoformat()},
-                      "version": current["version"] + 1, "inventory_settled": False,
-                      "updated_at": self.clock()},
-             "$push": outbox_push([outbox_entry(event),
-                                   *(also_publish({**current, "status": status}) if also_publish else [])])})
+            {
+                "_id": current["_id"],
+                "version": current["version"],
+                "status": ReservationStatus.CONFIRMED,
+                "amendment": None,
+            },
+            {
+                "$set": {
+                    "status": status,
+                    field: {**record, "at": self.clock().isoformat()},
+                    "version": current["version"] + 1,
+                    "inventory_settled": False,
+                    "updated_at": self.clock(),
+                },
+                "$push": outbox_push(
+                    [
+                        outbox_entry(event),
+                        *(also_publish({**current, "status": status}) if also_publish else []),
+                    ]
+                ),
+            },
+        )
         if closed is None:
             raise Conflict("the reservation changed meanwhile; load it and try again")
         closed = await self._settle_inventory(closed)
         self.events_written()
-        log.info("reservation closed", reservation_id=current["_id"], status=status.value,
-                 fee=record["fee"], refund=record["refund"])
+        log.info(
+            "reservation closed",
+            reservation_id=current["_id"],
+            status=status.value,
+            fee=record["fee"],
+            refund=record["refund"],
+        )
         return closed
 
     async def _settle_inventory(self, reservation: dict[str, Any]) -> dict[str, Any]:
@@ -393,7 +582,9 @@ class ReservationService:
         holder = reservation_holder(reservation["_id"])
         held = await self.inventory.holds_of(holder)
         expected = expected_holds(reservation)
-        block = {"_id": reservation["block_id"], "name": ""} if reservation.get("block_id") else None
+        block = (
+            {"_id": reservation["block_id"], "name": ""} if reservation.get("block_id") else None
+        )
         touched = []
         for key, rooms in held.items():
             want = expected.get(key, 0)
@@ -405,23 +596,33 @@ class ReservationService:
                 touched.append(key)
         settled = await self.repository.update_reservation(
             {"_id": reservation["_id"], "inventory_settled": False},
-            {"$set": {"inventory_settled": True},
-             "$push": outbox_push(await self.availability_entries(touched))})
+            {
+                "$set": {"inventory_settled": True},
+                "$push": outbox_push(await self.availability_entries(touched)),
+            },
+        )
         return settled or reservation
 
     async def repair(self, reservation: dict[str, Any]) -> None:
         """Puts right what a crashed process left half-done (see the module docstring)."""
         if reservation["status"] == ReservationStatus.PENDING:
-            block = {"_id": reservation["block_id"], "name": ""} if reservation.get("block_id") else None
+            block = (
+                {"_id": reservation["block_id"], "name": ""}
+                if reservation.get("block_id")
+                else None
+            )
             holder = reservation_holder(reservation["_id"])
-            await self._give_back(holder, list((await self.inventory.holds_of(holder)).keys()), block)
+            await self._give_back(
+                holder, list((await self.inventory.holds_of(holder)).keys()), block
+            )
             await self.repository.discard_pending(reservation["_id"])
             log.warning("abandoned booking discarded", reservation_id=reservation["_id"])
             return
         if reservation.get("amendment"):  # never committed: back to the recorded stay
             await self.repository.update_reservation(
                 {"_id": reservation["_id"], "version": reservation["version"]},
-                {"$set": {"inventory_settled": False, "amendment": None}})
+                {"$set": {"inventory_settled": False, "amendment": None}},
+            )
             reservation = {**reservation, "inventory_settled": False}
         await self._settle_inventory(reservation)
         self.events_written()
@@ -429,14 +630,16 @@ class ReservationService:
 
     async def publish_for(self, reservation: dict[str, Any], entries: list[dict[str, Any]]) -> None:
         """Queues more messages on a reservation's outbox (a repeated report)."""
-        await self.repository.update_reservation({"_id": reservation["_id"]},
-                                                 {"$push": outbox_push(entries)})
+        await self.repository.update_reservation(
+            {"_id": reservation["_id"]}, {"$push": outbox_push(entries)}
+        )
         self.events_written()
 
     async def follow_merge(self, event: GuestMerged) -> None:
         """Loyalty merged duplicate guests: the bookings follow the surviving id."""
-        moved = await self.repository.follow_merge(list(event.payload.merged_guest_ids),
-                                                   event.payload.surviving_guest_id)
+        moved = await self.repository.follow_merge(
+            list(event.payload.merged_guest_ids), event.payload.surviving_guest_id
+        )
         log.info("guest merge followed", reservations=moved)
 
     async def anonymize_guest(self, event: GuestAnonymized) -> None:
@@ -477,9 +680,12 @@ class ReservationService:
     async def _confirmed(self, reservation_id: str) -> dict[str, Any]:
         current = await self.get_reservation(reservation_id)
         if current["status"] in (ReservationStatus.IN_HOUSE, ReservationStatus.CHECKED_OUT):
-            raise Conflict(f"reservation {reservation_id!r} is {current['status']}: the guest "
-                           "checked in, so it can no longer be cancelled, amended or marked "
-                           "a no-show", status=current["status"])
+            raise Conflict(
+                f"reservation {reservation_id!r} is {current['status']}: the guest "
+                "checked in, so it can no longer be cancelled, amended or marked "
+                "a no-show",
+                status=current["status"],
+            )
         if current["status"] != ReservationStatus.CONFIRMED:
             raise Conflict(f"reservation {reservation_id!r} is {current['status']}")
         if current.get("amendment"):
@@ -502,17 +708,23 @@ class ReservationService:
             raise Unprocessable(f"arrival {arrival.isoformat()} is in the past")
 
     @staticmethod
-    def _check_occupancy(room_type: dict[str, Any], people: int, rooms: int,
-                         adults: int | None = None) -> None:
+    def _check_occupancy(
+        room_type: dict[str, Any], people: int, rooms: int, adults: int | None = None
+    ) -> None:
         if adults is not None and adults < rooms:
             raise Unprocessable("every room needs at least one adult")
         if people > room_type["max_occupancy"] * rooms:
-            raise Unprocessable(f"{rooms} {room_type['name']} room(s) sleep at most "
-                                f"{room_type['max_occupancy'] * rooms}")
+            raise Unprocessable(
+                f"{rooms} {room_type['name']} room(s) sleep at most "
+                f"{room_type['max_occupancy'] * rooms}"
+            )
 
     def _correlation(self) -> dict[str, Any]:
-        return {"producer": PRODUCER, "property_id": self.property_id,
-                "correlation_id": current_correlation_id()}
+        return {
+            "producer": PRODUCER,
+            "property_id": self.property_id,
+            "correlation_id": current_correlation_id(),
+        }
 
     async def availability_entries(self, keys: Iterable[HoldKey]) -> list[dict[str, Any]]:
         """availability.changed per room type touched, with rooms left on each night."""
@@ -524,57 +736,85 @@ class ReservationService:
             room_type = await self.repository.room_type(code)
             sold = await self.inventory.sold(code, nights)
             left = {n: capacity_of(room_type) - sold.get((code, n), 0) for n in sorted(set(nights))}
-            entries.append(outbox_entry(AvailabilityChanged.new(
-                AvailabilityChangedPayload(room_type=code, rooms_left=left), **self._correlation())))
+            entries.append(
+                outbox_entry(
+                    AvailabilityChanged.new(
+                        AvailabilityChangedPayload(room_type=code, rooms_left=left),
+                        **self._correlation(),
+                    )
+                )
+            )
         return entries
 
     def _created_events(self, document: dict[str, Any]) -> list[dict[str, Any]]:
         correlation = self._correlation()
         guest = document["guest"]
-        created = ReservationCreated.new(ReservationCreatedPayload(
-            reservation_id=document["_id"],
-            confirmation_number=document["confirmation_number"],
-            guest_id=document["guest_id"],
-            guest_name=_guest_name(document),
-            room_type=document["room_type"],
-            arrival=document["arrival"],
-            departure=document["departure"],
-            adults=document["adults"],
-            children=document["children"],
-            room_count=document["room_count"],
-            channel=document["channel"],
-            nightly_rates=document["nightly_rates"],
-            total_amount=document["total_amount"],
-            currency=document["currency"],
-            special_requests=[_request_text(r) for r in document["special_requests"]],
-            rate_plan=document["rate_plan"],
-            source_reference=document["source_reference"],
-            block_id=document["block_id"],
-            deposit_paid=Decimal(document.get("deposit_paid", "0")),
-            non_refundable=bool(document["terms"]["non_refundable"]),
-        ), **correlation)
+        created = ReservationCreated.new(
+            ReservationCreatedPayload(
+                reservation_id=document["_id"],
+                confirmation_number=document["confirmation_number"],
+                guest_id=document["guest_id"],
+                guest_name=_guest_name(document),
+                room_type=document["room_type"],
+                arrival=document["arrival"],
+                departure=document["departure"],
+                adults=document["adults"],
+                children=document["children"],
+                room_count=document["room_count"],
+                channel=document["channel"],
+                nightly_rates=document["nightly_rates"],
+                total_amount=document["total_amount"],
+                currency=document["currency"],
+                special_requests=[_request_text(r) for r in document["special_requests"]],
+                rate_plan=document["rate_plan"],
+                source_reference=document["source_reference"],
+                block_id=document["block_id"],
+                deposit_paid=Decimal(document.get("deposit_paid", "0")),
+                non_refundable=bool(document["terms"]["non_refundable"]),
+            ),
+            **correlation,
+        )
         # Contact details go only in this guest-profile event, to those who reach the guest.
-        contact = GuestContactCaptured.new(GuestContactPayload(
-            guest_id=document["guest_id"], first_name=guest["first_name"],
-            last_name=guest["last_name"], email=guest["email"], phone=guest.get("phone"),
-        ), **correlation)
+        contact = GuestContactCaptured.new(
+            GuestContactPayload(
+                guest_id=document["guest_id"],
+                first_name=guest["first_name"],
+                last_name=guest["last_name"],
+                email=guest["email"],
+                phone=guest.get("phone"),
+            ),
+            **correlation,
+        )
         return [outbox_entry(created), outbox_entry(contact)]
 
     def _amended_event(self, new: dict[str, Any], changes: list[dict[str, Any]]) -> Event[Any]:
         public_changes = [c for c in changes if c["field"] not in ("guest", "additional_guests")]
         if len(public_changes) < len(changes):  # names are contact data: say only that they changed
             public_changes.append({"field": "guests", "old": None, "new": None})
-        return ReservationAmended.new(ReservationAmendedPayload(
-            reservation_id=new["_id"], guest_id=new["guest_id"], changes=public_changes,
-            room_type=new["room_type"], arrival=new["arrival"], departure=new["departure"],
-            adults=new["adults"], children=new["children"], nightly_rates=new["nightly_rates"],
-            total_amount=new["total_amount"], currency=new["currency"],
-            # issue 12: the whole record as it now stands, for the desk's arrivals list
-            guest_name=_guest_name(new), room_count=new["room_count"],
-            special_requests=[_request_text(r) for r in new["special_requests"]],
-            rate_plan=new["rate_plan"], deposit_paid=Decimal(new.get("deposit_paid", "0")),
-            non_refundable=bool(new["terms"]["non_refundable"]),
-            amendment_fees=Decimal(new.get("amendment_fees", "0"))), **self._correlation())
+        return ReservationAmended.new(
+            ReservationAmendedPayload(
+                reservation_id=new["_id"],
+                guest_id=new["guest_id"],
+                changes=public_changes,
+                room_type=new["room_type"],
+                arrival=new["arrival"],
+                departure=new["departure"],
+                adults=new["adults"],
+                children=new["children"],
+                nightly_rates=new["nightly_rates"],
+                total_amount=new["total_amount"],
+                currency=new["currency"],
+                # issue 12: the whole record as it now stands, for the desk's arrivals list
+                guest_name=_guest_name(new),
+                room_count=new["room_count"],
+                special_requests=[_request_text(r) for r in new["special_requests"]],
+                rate_plan=new["rate_plan"],
+                deposit_paid=Decimal(new.get("deposit_paid", "0")),
+                non_refundable=bool(new["terms"]["non_refundable"]),
+                amendment_fees=Decimal(new.get("amendment_fees", "0")),
+            ),
+            **self._correlation(),
+        )
 
 
 def capacity_of(room_type: dict[str, Any]) -> int:
@@ -587,4 +827,3 @@ def _guest_name(reservation: dict[str, Any]) -> str:
 
 def _request_text(request: dict[str, Any]) -> str:
     return f"{request['kind']}: {request['detail']}" if request.get("detail") else request["kind"]
-

@@ -12,14 +12,20 @@ from shared.logging import current_correlation_id
 from shared.outbox import push_outbox
 from shared.problems import Conflict, NotFound, Unprocessable
 
-from .policies import local_date, RatePlanUpsert, RoomTypeUpsert
+from .policies import RatePlanUpsert, RoomTypeUpsert, local_date
 from .repository import ReservationRepository
 from .service import PRODUCER, capacity_of
 
 
 class PropertySetupService:
-    def __init__(self, repository: ReservationRepository, *, events_written: Callable[[], None],
-                 clock: Callable[[], Any], horizon_days: int = 365) -> None:
+    def __init__(
+        self,
+        repository: ReservationRepository,
+        *,
+        events_written: Callable[[], None],
+        clock: Callable[[], Any],
+        horizon_days: int = 365,
+    ) -> None:
         self.repository = repository
         self.events_written = events_written
         self.clock = clock
@@ -52,24 +58,36 @@ class PropertySetupService:
         """Capacity cannot go below what is already sold on a night to come: the rooms
         are promised (409 naming the first such night)."""
         today = local_date(self.clock()).isoformat()
-        oversold = sorted((doc["night"], doc["sold"])
-                          for doc in await self.repository.inventory.documents(today, "9999-12-31")
-                          if doc["room_type"] == code and doc["sold"] > capacity)
+        oversold = sorted(
+            (doc["night"], doc["sold"])
+            for doc in await self.repository.inventory.documents(today, "9999-12-31")
+            if doc["room_type"] == code and doc["sold"] > capacity
+        )
         if oversold:
             night, sold = oversold[0]
-            raise Conflict(f"{code!r} has {sold} rooms sold on the night of {night}: the "
-                           f"capacity cannot be set to {capacity}", night=night, sold=sold)
+            raise Conflict(
+                f"{code!r} has {sold} rooms sold on the night of {night}: the "
+                f"capacity cannot be set to {capacity}",
+                night=night,
+                sold=sold,
+            )
 
     async def _availability_from(self, code: str, capacity: int) -> list[AvailabilityChanged]:
         today = local_date(self.clock()).isoformat()
         documents = await self.repository.inventory.documents(today, "9999-12-31")
-        left = {doc["night"]: capacity - doc["sold"] for doc in documents if doc["room_type"] == code}
+        left = {
+            doc["night"]: capacity - doc["sold"] for doc in documents if doc["room_type"] == code
+        }
         if not left:
             return []
-        return [AvailabilityChanged.new(
-            AvailabilityChangedPayload(room_type=code, rooms_left=dict(sorted(left.items()))),
-            producer=PRODUCER, property_id=self.repository.property_id,
-            correlation_id=current_correlation_id())]
+        return [
+            AvailabilityChanged.new(
+                AvailabilityChangedPayload(room_type=code, rooms_left=dict(sorted(left.items()))),
+                producer=PRODUCER,
+                property_id=self.repository.property_id,
+                correlation_id=current_correlation_id(),
+            )
+        ]
 
     async def rate_plans(self) -> list[dict[str, Any]]:
         return await self.repository.all_rate_plans()

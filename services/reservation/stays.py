@@ -50,22 +50,42 @@ class StayFollower:
     async def checked_in(self, event: StayCheckedIn) -> None:
         payload = event.payload
         reservation_id = booking_of(payload.reservation_id)
-        await self.stays.update_one({"_id": payload.stay_id}, {"$setOnInsert": {
-            "property_id": event.property_id, "reservation_id": reservation_id,
-            "room_type": payload.room_type, "arrival": payload.arrival.isoformat(),
-            "departure": payload.departure.isoformat(), "status": "in_house"}}, upsert=True)
+        await self.stays.update_one(
+            {"_id": payload.stay_id},
+            {
+                "$setOnInsert": {
+                    "property_id": event.property_id,
+                    "reservation_id": reservation_id,
+                    "room_type": payload.room_type,
+                    "arrival": payload.arrival.isoformat(),
+                    "departure": payload.departure.isoformat(),
+                    "status": "in_house",
+                }
+            },
+            upsert=True,
+        )
         if reservation_id:
             followed = await self.repository.update_reservation(
                 {"_id": reservation_id, "status": ReservationStatus.CONFIRMED},
-                {"$set": {"status": ReservationStatus.IN_HOUSE,
-                          "updated_at": self.reservations.clock()},
-                 "$inc": {"version": 1}})
+                {
+                    "$set": {
+                        "status": ReservationStatus.IN_HOUSE,
+                        "updated_at": self.reservations.clock(),
+                    },
+                    "$inc": {"version": 1},
+                },
+            )
             if followed is None:
                 current = await self.repository.get(reservation_id)
-                if current and current["status"] not in (ReservationStatus.IN_HOUSE,
-                                                         ReservationStatus.CHECKED_OUT):
-                    log.warning("stay checked in for a booking that is not confirmed",
-                                reservation_id=reservation_id, status=current["status"])
+                if current and current["status"] not in (
+                    ReservationStatus.IN_HOUSE,
+                    ReservationStatus.CHECKED_OUT,
+                ):
+                    log.warning(
+                        "stay checked in for a booking that is not confirmed",
+                        reservation_id=reservation_id,
+                        status=current["status"],
+                    )
         await self._hold_stay_nights(payload.stay_id)
         log.info("stay followed", stay_id=payload.stay_id, reservation_id=reservation_id)
 
@@ -73,33 +93,65 @@ class StayFollower:
         payload = event.payload
         await self.stays.update_one(
             {"_id": payload.stay_id},
-            {"$setOnInsert": {"property_id": event.property_id,
-                              "reservation_id": booking_of(payload.reservation_id),
-                              "room_type": payload.room_type,
-                              "arrival": payload.arrival.isoformat(), "status": "in_house"},
-             "$max": {"departure": payload.departure.isoformat()}}, upsert=True)
+            {
+                "$setOnInsert": {
+                    "property_id": event.property_id,
+                    "reservation_id": booking_of(payload.reservation_id),
+                    "room_type": payload.room_type,
+                    "arrival": payload.arrival.isoformat(),
+                    "status": "in_house",
+                },
+                "$max": {"departure": payload.departure.isoformat()},
+            },
+            upsert=True,
+        )
         await self._hold_stay_nights(payload.stay_id)
 
     async def checked_out(self, event: StayCheckedOut) -> None:
         payload = event.payload
         reservation_id = booking_of(payload.reservation_id)
         departed = payload.departure.isoformat()  # the actual departure
-        await self.stays.update_one({"_id": payload.stay_id}, {
-            "$setOnInsert": {"property_id": event.property_id, "reservation_id": reservation_id,
-                             "room_type": payload.room_type,
-                             "arrival": payload.arrival.isoformat()},
-            "$set": {"status": "checked_out", "departure": departed}}, upsert=True)
+        await self.stays.update_one(
+            {"_id": payload.stay_id},
+            {
+                "$setOnInsert": {
+                    "property_id": event.property_id,
+                    "reservation_id": reservation_id,
+                    "room_type": payload.room_type,
+                    "arrival": payload.arrival.isoformat(),
+                },
+                "$set": {"status": "checked_out", "departure": departed},
+            },
+            upsert=True,
+        )
         await self._hold_stay_nights(payload.stay_id)
         if reservation_id and not await self.stays.count_documents(
-                {"reservation_id": reservation_id, "status": "in_house"}):
-            latest = max([departed] + [stay["departure"] for stay in await self.stays.find(
-                {"reservation_id": reservation_id}).to_list(None)])
+            {"reservation_id": reservation_id, "status": "in_house"}
+        ):
+            latest = max(
+                [departed]
+                + [
+                    stay["departure"]
+                    for stay in await self.stays.find({"reservation_id": reservation_id}).to_list(
+                        None
+                    )
+                ]
+            )
             closed = await self.repository.update_reservation(
-                {"_id": reservation_id, "status": {"$in": [ReservationStatus.CONFIRMED,
-                                                           ReservationStatus.IN_HOUSE]}},
-                {"$set": {"status": ReservationStatus.CHECKED_OUT, "departed_on": latest,
-                          "inventory_settled": False, "updated_at": self.reservations.clock()},
-                 "$inc": {"version": 1}})
+                {
+                    "_id": reservation_id,
+                    "status": {"$in": [ReservationStatus.CONFIRMED, ReservationStatus.IN_HOUSE]},
+                },
+                {
+                    "$set": {
+                        "status": ReservationStatus.CHECKED_OUT,
+                        "departed_on": latest,
+                        "inventory_settled": False,
+                        "updated_at": self.reservations.clock(),
+                    },
+                    "$inc": {"version": 1},
+                },
+            )
             if closed is not None:  # an early departure gives the nights after it back
                 await self.reservations._settle_inventory(closed)
                 self.reservations.events_written()
@@ -111,7 +163,8 @@ class StayFollower:
         await self.business_days.update_one(
             {"_id": event.property_id},
             {"$max": {"open_business_date": payload.next_business_date.isoformat()}},
-            upsert=True)
+            upsert=True,
+        )
         marked = 0
         for reservation_id in payload.expected_arrivals_not_checked_in:
             current = await self.repository.get(reservation_id)
@@ -119,24 +172,34 @@ class StayFollower:
                 continue
             if date.fromisoformat(current["arrival"]) > payload.business_date:
                 continue  # amended to a later date meanwhile
-            await self.reservations.mark_no_show(reservation_id,
-                                                 day_closed=payload.business_date)
+            await self.reservations.mark_no_show(reservation_id, day_closed=payload.business_date)
             marked += 1
-        log.info("business day closed", business_date=payload.business_date.isoformat(),
-                 no_shows=marked)
+        log.info(
+            "business day closed", business_date=payload.business_date.isoformat(), no_shows=marked
+        )
 
     async def _hold_stay_nights(self, stay_id: str) -> None:
         """Moves the stay's own holds to the nights its booking does not cover."""
         stay = await self.stays.find_one({"_id": stay_id})
-        want = holds_of(stay["room_type"], date.fromisoformat(stay["arrival"]),
-                        date.fromisoformat(stay["departure"]), 1)
+        want = holds_of(
+            stay["room_type"],
+            date.fromisoformat(stay["arrival"]),
+            date.fromisoformat(stay["departure"]),
+            1,
+        )
         if stay.get("reservation_id"):
             booking = await self.repository.get(stay["reservation_id"])
-            if booking and booking["status"] in (ReservationStatus.IN_HOUSE,
-                                                 ReservationStatus.CHECKED_OUT,
-                                                 ReservationStatus.CONFIRMED):
-                covered = holds_of(booking["room_type"], date.fromisoformat(booking["arrival"]),
-                                   date.fromisoformat(booking["departure"]), 1)
+            if booking and booking["status"] in (
+                ReservationStatus.IN_HOUSE,
+                ReservationStatus.CHECKED_OUT,
+                ReservationStatus.CONFIRMED,
+            ):
+                covered = holds_of(
+                    booking["room_type"],
+                    date.fromisoformat(booking["arrival"]),
+                    date.fromisoformat(booking["departure"]),
+                    1,
+                )
                 want = {key: rooms for key, rooms in want.items() if key not in covered}
         holder = stay_holder(stay_id)
         held = await self.inventory.holds_of(holder)
@@ -147,6 +210,12 @@ class StayFollower:
                 await self.inventory.resize(key, holder, before, after, UNBOUNDED)
                 touched.append(key)
         if touched:  # the nights' availability, from the stay's own outbox
-            await self.stays.update_one({"_id": stay_id}, {"$push": {"outbox": {
-                "$each": await self.reservations.availability_entries(touched)}}})
+            await self.stays.update_one(
+                {"_id": stay_id},
+                {
+                    "$push": {
+                        "outbox": {"$each": await self.reservations.availability_entries(touched)}
+                    }
+                },
+            )
             self.reservations.events_written()

@@ -32,8 +32,9 @@ class AbandonedBookingJanitor(PollingWorker):
 
     name = "booking-janitor"
 
-    def __init__(self, reservations: ReservationService, poll_seconds: float,
-                 stale_minutes: float) -> None:
+    def __init__(
+        self, reservations: ReservationService, poll_seconds: float, stale_minutes: float
+    ) -> None:
         super().__init__(poll_seconds)
         self.reservations = reservations
         self.stale_minutes = stale_minutes
@@ -44,4 +45,3 @@ class AbandonedBookingJanitor(PollingWorker):
         for reservation in stale:
             await self.reservations.repair(reservation)
         return len(stale)
-

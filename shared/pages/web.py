@@ -38,9 +38,11 @@ STATIC = {"pages.css": "text/css", "charts.js": "text/javascript"}
 # survey link's token must not leak to another site).
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
-    "x-frame-options": "DENY", "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer", "cache-control": "no-store",
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
 }
 MAX_FORM_BYTES = 64 * 1024
 
@@ -51,7 +53,9 @@ def templates_for(*directories: Path) -> Environment:
     return Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
 
 
-def html(environment: Environment, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def html(
+    environment: Environment, template: str, status: int = 200, **context: Any
+) -> HTMLResponse:
     body = environment.get_template(template).render(**context)
     return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
@@ -88,14 +92,23 @@ class ApiAnswer:
             detail = str(self.body.get("detail") or self.body.get("title") or "")
             if isinstance(errors, list) and errors:
                 detail += ": " + "; ".join(
-                    str(e.get("msg", e)) if isinstance(e, dict) else str(e) for e in errors[:5])
+                    str(e.get("msg", e)) if isinstance(e, dict) else str(e) for e in errors[:5]
+                )
             return detail
         return str(self.body)[:300]
 
 
 class StaffPages:
-    def __init__(self, runtime: Any, *, service: str, title: str, scopes: tuple[str, ...],
-                 templates: Path, nav: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        runtime: Any,
+        *,
+        service: str,
+        title: str,
+        scopes: tuple[str, ...],
+        templates: Path,
+        nav: list[tuple[str, str]],
+    ) -> None:
         self.service = service
         self.title = title
         self.scopes = frozenset(scopes)
@@ -120,8 +133,10 @@ class StaffPages:
                     return await handler(request, session)
                 except PageExit as exit_:
                     return exit_.response
+
             self.router.add_api_route(path, endpoint, methods=["GET"])
             return handler
+
         return register
 
     def action(self, path: str, scopes: tuple[str, ...] | None = None):
@@ -137,16 +152,27 @@ class StaffPages:
                     if form is None:
                         raise PageExit(self.error(request, session, 413, "The form is too large."))
                     if not session.csrf_matches(form.pop(CSRF_FIELD, None)):
-                        log.warning("form refused: CSRF token", key_id=session.principal.key_id,
-                                    path=request.url.path)
-                        raise PageExit(self.error(request, session, 403,
-                                                  "This form has expired or did not come from "
-                                                  "this screen. Open the page again."))
+                        log.warning(
+                            "form refused: CSRF token",
+                            key_id=session.principal.key_id,
+                            path=request.url.path,
+                        )
+                        raise PageExit(
+                            self.error(
+                                request,
+                                session,
+                                403,
+                                "This form has expired or did not come from "
+                                "this screen. Open the page again.",
+                            )
+                        )
                     return await handler(request, session, form)
                 except PageExit as exit_:
                     return exit_.response
+
             self.router.add_api_route(path, endpoint, methods=["POST"])
             return handler
+
         return register
 
     def _session_for(self, request: Request, needed: frozenset[str]) -> StaffSession:
@@ -155,25 +181,49 @@ class StaffPages:
             target = quote(request.url.path, safe="/")
             raise PageExit(RedirectResponse(f"/app/login?next={target}", status_code=303))
         if not session.may(needed):
-            log.warning("screen refused: scope", key_id=session.principal.key_id,
-                        path=request.url.path)
-            raise PageExit(self.error(request, session, 403,
-                                      f"This key may not open this screen (it needs one of "
-                                      f"{', '.join(sorted(needed | {'manager'}))})."))
+            log.warning(
+                "screen refused: scope", key_id=session.principal.key_id, path=request.url.path
+            )
+            raise PageExit(
+                self.error(
+                    request,
+                    session,
+                    403,
+                    f"This key may not open this screen (it needs one of "
+                    f"{', '.join(sorted(needed | {'manager'}))}).",
+                )
+            )
         return session
 
     # --- answering ----------------------------------------------------------------------
 
-    def render(self, request: Request, session: StaffSession | None, template: str,
-               status: int = 200, **context: Any) -> HTMLResponse:
-        return html(self.templates, template, status, request=request, session=session,
-                    app_title=self.title, nav=self.nav, csrf_field=CSRF_FIELD,
-                    notice=request.query_params.get("notice"), **context)
+    def render(
+        self,
+        request: Request,
+        session: StaffSession | None,
+        template: str,
+        status: int = 200,
+        **context: Any,
+    ) -> HTMLResponse:
+        return html(
+            self.templates,
+            template,
+            status,
+            request=request,
+            session=session,
+            app_title=self.title,
+            nav=self.nav,
+            csrf_field=CSRF_FIELD,
+            notice=request.query_params.get("notice"),
+            **context,
+        )
 
-    def error(self, request: Request, session: StaffSession | None, status: int,
-              message: str) -> HTMLResponse:
-        return self.render(request, session, "error.html", status, status_code=status,
-                           message=message)
+    def error(
+        self, request: Request, session: StaffSession | None, status: int, message: str
+    ) -> HTMLResponse:
+        return self.render(
+            request, session, "error.html", status, status_code=status, message=message
+        )
 
     @staticmethod
     def done(path: str, notice: str) -> RedirectResponse:
@@ -181,15 +231,27 @@ class StaffPages:
         joiner = "&" if "?" in path else "?"
         return RedirectResponse(f"{path}{joiner}notice={quote(notice)}", status_code=303)
 
-    async def api(self, request: Request, session: StaffSession, method: str, path: str, *,
-                  json: Any = None, params: dict[str, Any] | None = None) -> ApiAnswer:
+    async def api(
+        self,
+        request: Request,
+        session: StaffSession,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> ApiAnswer:
         """This service's own API, in-process, as the signed-in key: the API's scopes,
         validation and rules apply unchanged."""
         transport = httpx.ASGITransport(app=request.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://pages.internal",
-                                     headers={"authorization": f"Bearer {session.credential}",
-                                              "x-correlation-id": request.headers.get(
-                                                  "x-correlation-id", "")}) as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://pages.internal",
+            headers={
+                "authorization": f"Bearer {session.credential}",
+                "x-correlation-id": request.headers.get("x-correlation-id", ""),
+            },
+        ) as client:
             answer = await client.request(method, path, json=json, params=params)
         try:
             body = answer.json()
@@ -197,8 +259,13 @@ class StaffPages:
             body = answer.text
         return ApiAnswer(answer.status_code, body)
 
-    async def fetch(self, request: Request, session: StaffSession, path: str,
-                    params: dict[str, Any] | None = None) -> Any:
+    async def fetch(
+        self,
+        request: Request,
+        session: StaffSession,
+        path: str,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
         """A GET the screen cannot do without: its error becomes the page's."""
         answer = await self.api(request, session, "GET", path, params=params)
         if not answer.ok:
@@ -222,11 +289,18 @@ class StaffPages:
             # Before a session there is no key to derive a token from: a random one, in a
             # cookie and in the form (double submit), so no other site can sign you in.
             token = secrets.token_urlsafe(24)
-            response = self.render(request, None, "login.html", next=_safe_next(request),
-                                   login_token=token)
-            response.set_cookie(login_cookie, token, httponly=True, samesite="strict",
-                                secure=self.secure_cookie, path=f"{COOKIE_PATH}/login",
-                                max_age=3600)
+            response = self.render(
+                request, None, "login.html", next=_safe_next(request), login_token=token
+            )
+            response.set_cookie(
+                login_cookie,
+                token,
+                httponly=True,
+                samesite="strict",
+                secure=self.secure_cookie,
+                path=f"{COOKIE_PATH}/login",
+                max_age=3600,
+            )
             return response
 
         @router.post("/login")
@@ -234,22 +308,47 @@ class StaffPages:
             form = await read_form(request) or {}
             expected = request.cookies.get(login_cookie, "")
             if not expected or not hmac.compare_digest(form.get(CSRF_FIELD, ""), expected):
-                return self.render(request, None, "login.html", 403, next=_safe_next(request),
-                                   failure="This sign-in form has expired. Please try again.",
-                                   login_token="")
+                return self.render(
+                    request,
+                    None,
+                    "login.html",
+                    403,
+                    next=_safe_next(request),
+                    failure="This sign-in form has expired. Please try again.",
+                    login_token="",
+                )
             credential = form.get("api_key", "").strip()
             session = session_from(credential, self.keys)
             if session is None:
-                return self.render(request, None, "login.html", 401, next=_safe_next(request),
-                                   failure="That key is not valid for this service.",
-                                   login_token=expected)
+                return self.render(
+                    request,
+                    None,
+                    "login.html",
+                    401,
+                    next=_safe_next(request),
+                    failure="That key is not valid for this service.",
+                    login_token=expected,
+                )
             if not session.may(allowed):
-                return self.render(request, None, "login.html", 403, next=_safe_next(request),
-                                   failure=f"That key has no access to the {self.title} screens.",
-                                   login_token=expected)
+                return self.render(
+                    request,
+                    None,
+                    "login.html",
+                    403,
+                    next=_safe_next(request),
+                    failure=f"That key has no access to the {self.title} screens.",
+                    login_token=expected,
+                )
             response = RedirectResponse(_safe_next(request), status_code=303)
-            response.set_cookie(self.cookie, credential, httponly=True, samesite="strict",
-                                secure=self.secure_cookie, path=COOKIE_PATH, max_age=12 * 3600)
+            response.set_cookie(
+                self.cookie,
+                credential,
+                httponly=True,
+                samesite="strict",
+                secure=self.secure_cookie,
+                path=COOKIE_PATH,
+                max_age=12 * 3600,
+            )
             log.info("staff signed in", key_id=session.principal.key_id)
             return response
 
@@ -263,8 +362,11 @@ class StaffPages:
         async def static(name: str) -> Response:
             if name not in STATIC:
                 return Response(status_code=404)
-            return Response((HERE / "static" / name).read_bytes(), media_type=STATIC[name],
-                            headers={"cache-control": "max-age=300"})
+            return Response(
+                (HERE / "static" / name).read_bytes(),
+                media_type=STATIC[name],
+                headers={"cache-control": "max-age=300"},
+            )
 
         @self.page("/ops/parking", ("ops",))
         async def parking(request: Request, session: StaffSession) -> Response:
@@ -274,11 +376,14 @@ class StaffPages:
         @self.action("/ops/parking/{queue}/replay", ("ops",))
         async def replay(request: Request, session: StaffSession, form: dict[str, str]) -> Response:
             queue = request.path_params["queue"]
-            answer = await self.api(request, session, "POST", f"/admin/parking/{quote(queue)}/replay")
+            answer = await self.api(
+                request, session, "POST", f"/admin/parking/{quote(queue)}/replay"
+            )
             if not answer.ok:
                 return self.error(request, session, answer.status, answer.detail)
-            return self.done("/app/ops/parking",
-                             f"{answer.body['replayed']} message(s) of {queue} replayed")
+            return self.done(
+                "/app/ops/parking", f"{answer.body['replayed']} message(s) of {queue} replayed"
+            )
 
 
 def _safe_next(request: Request) -> str:

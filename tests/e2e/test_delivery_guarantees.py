@@ -8,8 +8,15 @@ import json
 import httpx
 import pytest
 
-from tests.support.amqp import (EventTap, all_consumer_queues, publish_events, publish_raw,
-                                queue_depths, unacknowledged, wait_for)
+from tests.support.amqp import (
+    EventTap,
+    all_consumer_queues,
+    publish_events,
+    publish_raw,
+    queue_depths,
+    unacknowledged,
+    wait_for,
+)
 from tests.support.journeys import checkout, expected_points
 from tests.support.stack import Stack
 
@@ -48,7 +55,8 @@ async def wait_until_drained(url: str, *services: str, settle: float = 1.5) -> N
 
 
 async def test_500_checkouts_published_twice_and_shuffled_have_each_effect_once(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     stack.start("housekeeping", "loyalty", "feedback")
     journeys = [checkout(n) for n in range(CHECKOUTS)]
     profiles = [profile for profile, _ in journeys]
@@ -57,7 +65,9 @@ async def test_500_checkouts_published_twice_and_shuffled_have_each_effect_once(
     published = await publish_events(amqp_url, [*profiles, *checkouts], copies=2, shuffle=True)
     assert published == 2 * 2 * CHECKOUTS
 
-    housekeeping, loyalty, feedback = (stack.client(n) for n in ("housekeeping", "loyalty", "feedback"))
+    housekeeping, loyalty, feedback = (
+        stack.client(n) for n in ("housekeeping", "loyalty", "feedback")
+    )
     await wait_for(lambda: count_tasks(housekeeping) >= CHECKOUTS, timeout=120, message="tasks")
     await wait_for(lambda: len(stack.smtp.messages) >= CHECKOUTS, timeout=120, message="mails")
     await wait_until_drained(amqp_url, "housekeeping", "loyalty", "feedback")
@@ -74,21 +84,28 @@ async def test_500_checkouts_published_twice_and_shuffled_have_each_effect_once(
     assert len(mails) == CHECKOUTS
     assert len({mail["Message-ID"] for mail in mails}) == CHECKOUTS
     assert {mail["To"] for mail in mails} == {p.payload.email for p in profiles}
-    print(f"\n{published} deliveries -> {count_tasks(housekeeping)} tasks, "
-          f"{sum(len(e) for e in entries.values())} ledger entries, "
-          f"{count_surveys(feedback)} surveys, {len(mails)} e-mails")
+    print(
+        f"\n{published} deliveries -> {count_tasks(housekeeping)} tasks, "
+        f"{sum(len(e) for e in entries.values())} ledger entries, "
+        f"{count_surveys(feedback)} surveys, {len(mails)} e-mails"
+    )
 
 
 async def test_loyalty_killed_mid_stream_loses_nothing_and_counts_nothing_twice(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     # Store calls much slower than a local MongoDB's (handlers run concurrently), so the
     # stream takes seconds and the kill lands with work in flight.
-    stack.start("loyalty", EMBEDDED_STORE_DIR=str(stack.work_dir / "loyalty-store"),
-                EMBEDDED_STORE_MAX_DELAY_MS="400")
+    stack.start(
+        "loyalty",
+        EMBEDDED_STORE_DIR=str(stack.work_dir / "loyalty-store"),
+        EMBEDDED_STORE_MAX_DELAY_MS="400",
+    )
     checkouts = [checkout(n)[1] for n in range(CHECKOUTS)]
 
     async with EventTap(amqp_url, ["loyalty.points_accrued"]) as tap:
         await publish_events(amqp_url, checkouts)
+
         # Kill it while it is working through the stream, at a moment the broker counts
         # messages delivered to loyalty and not yet acked.
         async def in_flight() -> int | None:
@@ -98,8 +115,9 @@ async def test_loyalty_killed_mid_stream_loses_nothing_and_counts_nothing_twice(
             await wait_for(lambda: len(tap.received) >= 50, timeout=60, message="first entries")
             unacked_at_kill = None
         else:
-            unacked_at_kill = await wait_for(in_flight, timeout=60, interval=0,
-                                             message="messages in flight")
+            unacked_at_kill = await wait_for(
+                in_flight, timeout=60, interval=0, message="messages in flight"
+            )
         stack.services["loyalty"].kill()
         processed_before_kill = len(tap.received)
 
@@ -111,8 +129,11 @@ async def test_loyalty_killed_mid_stream_loses_nothing_and_counts_nothing_twice(
 
         stack.restart("loyalty", EMBEDDED_STORE_DIR=str(stack.work_dir / "loyalty-store"))
         await wait_until_drained(amqp_url, "loyalty")
-        await wait_for(lambda: len({b["payload"]["entry_id"] for b in tap.bodies()}) >= CHECKOUTS,
-                       timeout=30, message="every points_accrued event")
+        await wait_for(
+            lambda: len({b["payload"]["entry_id"] for b in tap.bodies()}) >= CHECKOUTS,
+            timeout=30,
+            message="every points_accrued event",
+        )
 
     loyalty = stack.client("loyalty")
     entries = ledger_entries(loyalty, [c.payload.guest_id for c in checkouts])
@@ -122,23 +143,33 @@ async def test_loyalty_killed_mid_stream_loses_nothing_and_counts_nothing_twice(
     assert all(entries[c.payload.guest_id][0]["points"] == expected_points(c) for c in checkouts)
     accrued_ids = [b["payload"]["entry_id"] for b in tap.bodies()]
     assert len(set(accrued_ids)) == CHECKOUTS
-    print(f"\nkilled after {processed_before_kill} events out with {unacked_at_kill} "
-          f"unacknowledged; {remaining} messages waiting at "
-          f"restart; ledger: {sum(map(len, entries.values()))} entries, lost {len(lost)}, "
-          f"doubled {len(doubled)}; points_accrued published {len(accrued_ids)} "
-          f"({len(set(accrued_ids))} distinct)")
+    print(
+        f"\nkilled after {processed_before_kill} events out with {unacked_at_kill} "
+        f"unacknowledged; {remaining} messages waiting at "
+        f"restart; ledger: {sum(map(len, entries.values()))} entries, lost {len(lost)}, "
+        f"doubled {len(doubled)}; points_accrued published {len(accrued_ids)} "
+        f"({len(set(accrued_ids))} distinct)"
+    )
 
 
 async def test_reservation_killed_before_publishing_publishes_once_after_restart(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     store = str(stack.work_dir / "reservation-store")
     # The relay off: the process saves reservations but dies before any publish.
     stack.start("reservation", EMBEDDED_STORE_DIR=store, OUTBOX_RELAY_ENABLED="false")
     async with EventTap(amqp_url, ["reservation.created", "guest.contact_captured"]) as tap:
-        booked = stack.client("reservation").post("/reservations", json={
-            "guest": {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com"},
-            "room_type": "king", "arrival": "2027-02-01", "departure": "2027-02-02",
-            "adults": 1, "channel": "phone"})
+        booked = stack.client("reservation").post(
+            "/reservations",
+            json={
+                "guest": {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com"},
+                "room_type": "king",
+                "arrival": "2027-02-01",
+                "departure": "2027-02-02",
+                "adults": 1,
+                "channel": "phone",
+            },
+        )
         assert booked.status_code == 201
         assert tap.received == []  # the relay is off: nothing can have gone out
         stack.services["reservation"].kill()
@@ -150,17 +181,26 @@ async def test_reservation_killed_before_publishing_publishes_once_after_restart
     created = tap.bodies("reservation.created")
     assert [body["payload"]["reservation_id"] for body in created] == [booked.json()["id"]]
     assert len(tap.bodies("guest.contact_captured")) == 1
-    assert stack.client("reservation").get(f"/reservations/{booked.json()['id']}").status_code == 200
+    assert (
+        stack.client("reservation").get(f"/reservations/{booked.json()['id']}").status_code == 200
+    )
 
 
 async def test_a_malformed_message_is_parked_with_its_reason_and_the_good_ones_flow(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     stack.start("housekeeping")
     checkouts = [checkout(n)[1] for n in range(100)]
     await publish_events(amqp_url, checkouts[:50])
-    await publish_raw(amqp_url, "stay.checked_out", b'{"type": "stay.checked_out", "payload": {}}',
-                      type="stay.checked_out", message_id="malformed-1",
-                      content_type="application/json", login="frontdesk")
+    await publish_raw(
+        amqp_url,
+        "stay.checked_out",
+        b'{"type": "stay.checked_out", "payload": {}}',
+        type="stay.checked_out",
+        message_id="malformed-1",
+        content_type="application/json",
+        login="frontdesk",
+    )
     await publish_events(amqp_url, checkouts[50:])
 
     housekeeping = stack.client("housekeeping")
@@ -173,6 +213,8 @@ async def test_a_malformed_message_is_parked_with_its_reason_and_the_good_ones_f
     assert parked[0]["message_id"] == "malformed-1"
     assert "invalid message" in parked[0]["reason"] and "ValidationError" in parked[0]["reason"]
     depths = await queue_depths(amqp_url, all_consumer_queues("housekeeping"))
-    assert depths == {**{name: 0 for name in all_consumer_queues("housekeeping")},
-                      "housekeeping.stay-events.parking": 1}
+    assert depths == {
+        **{name: 0 for name in all_consumer_queues("housekeeping")},
+        "housekeeping.stay-events.parking": 1,
+    }
     print(f"\nparked: {json.dumps(parked[0])}")

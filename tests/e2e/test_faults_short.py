@@ -13,13 +13,17 @@ import pytest
 from tests.faults.broker_node import RABBITMQ_SERVER
 from tests.faults.run import Plan, run
 
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(RABBITMQ_SERVER is None,
-                                 reason="needs rabbitmq-server to start a node of its own")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        RABBITMQ_SERVER is None, reason="needs rabbitmq-server to start a node of its own"
+    ),
+]
 
 
 async def test_journeys_through_crashes_broker_kills_and_cuts_lose_and_double_nothing(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     lines, clean = await run(Plan.short(), tmp_path, concurrency=12)
     result = lines[-1]
     assert clean, "\n".join(lines)

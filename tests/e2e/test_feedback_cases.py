@@ -13,8 +13,12 @@ import httpx
 import pytest
 
 from services.feedback.domain import survey_token
-from shared.events import (ComplaintRaised, ComplaintRaisedPayload, StayCheckedIn,
-                           StayCheckedInPayload)
+from shared.events import (
+    ComplaintRaised,
+    ComplaintRaisedPayload,
+    StayCheckedIn,
+    StayCheckedInPayload,
+)
 from tests.e2e.test_delivery_guarantees import wait_until_drained
 from tests.support.amqp import EventTap, publish_events, publish_raw, wait_for
 from tests.support.journeys import PROPERTY, checkout
@@ -29,8 +33,13 @@ LINK = re.compile(r"/surveys/(?P<survey_id>[0-9a-f-]{36})\?token=(?P<token>[0-9a
 
 
 def start(stack: Stack, **extra: str) -> httpx.Client:
-    stack.start("feedback", SURVEY_LINK_SECRET=SECRET, CASE_WORKER_POLL_SECONDS="0.3",
-                SMS_LOG_PATH=str(stack.work_dir / "sms.log"), **extra)
+    stack.start(
+        "feedback",
+        SURVEY_LINK_SECRET=SECRET,
+        CASE_WORKER_POLL_SECONDS="0.3",
+        SMS_LOG_PATH=str(stack.work_dir / "sms.log"),
+        **extra,
+    )
     return stack.client("feedback")
 
 
@@ -44,27 +53,40 @@ async def guest_with_survey_link(stack: Stack, amqp_url: str) -> tuple[str, str,
 
 
 def escalation_passes(client: httpx.Client) -> float:
-    found = re.search(r"^case_escalation_passes_total (\S+)$", client.get("/metrics").text,
-                      re.MULTILINE)
+    found = re.search(
+        r"^case_escalation_passes_total (\S+)$", client.get("/metrics").text, re.MULTILINE
+    )
     return float(found.group(1)) if found else 0.0
 
 
 def is_problem(response: httpx.Response, status: int) -> bool:
-    return (response.status_code == status
-            and response.headers["content-type"] == "application/problem+json"
-            and bool(response.json()["detail"]))
+    return (
+        response.status_code == status
+        and response.headers["content-type"] == "application/problem+json"
+        and bool(response.json()["detail"])
+    )
 
 
 async def test_nps_3_opens_one_case_that_escalates_once_and_resolves_with_goodwill_once(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     feedback = start(stack, CASE_DEADLINE_HOURS=SHORT_DEADLINES)
-    events = ["survey.response_received", "case.opened", "case.escalated", "case.resolved",
-              "goodwill.granted"]
+    events = [
+        "survey.response_received",
+        "case.opened",
+        "case.escalated",
+        "case.resolved",
+        "goodwill.granted",
+    ]
     async with EventTap(amqp_url, events) as tap:
         survey_id, token, email = await guest_with_survey_link(stack, amqp_url)
-        answered = feedback.post(f"/surveys/{survey_id}/responses", json={
-            "token": token, "answers": {"recommend": 3, "check_in": 4,
-                                        "comments": "The room was not ready"}})
+        answered = feedback.post(
+            f"/surveys/{survey_id}/responses",
+            json={
+                "token": token,
+                "answers": {"recommend": 3, "check_in": 4, "comments": "The room was not ready"},
+            },
+        )
         assert answered.status_code == 201, answered.text
         assert answered.json()["low_score"] is True
 
@@ -72,31 +94,51 @@ async def test_nps_3_opens_one_case_that_escalates_once_and_resolves_with_goodwi
         # The response event delivered twice more: still one case.
         (response_message,) = [m for m in tap.received if m.type == "survey.response_received"]
         for _ in range(2):
-            await publish_raw(amqp_url, response_message.type, response_message.body,
-                              type=response_message.type, message_id=response_message.message_id,
-                              content_type="application/json", login="feedback")
-        await wait_for(lambda: tap.bodies("case.escalated"), timeout=60,
-                       message="the escalation of the late case")
+            await publish_raw(
+                amqp_url,
+                response_message.type,
+                response_message.body,
+                type=response_message.type,
+                message_id=response_message.message_id,
+                content_type="application/json",
+                login="feedback",
+            )
+        await wait_for(
+            lambda: tap.bodies("case.escalated"),
+            timeout=60,
+            message="the escalation of the late case",
+        )
         # Three more passes of the escalation worker, still past the deadline.
         seen = escalation_passes(feedback)
-        await wait_for(lambda: escalation_passes(feedback) >= seen + 3, timeout=30,
-                       message="more escalation passes")
+        await wait_for(
+            lambda: escalation_passes(feedback) >= seen + 3,
+            timeout=30,
+            message="more escalation passes",
+        )
         await wait_until_drained(amqp_url, "feedback")
 
         cases = feedback.get("/cases", params={"survey_id": survey_id}).json()
         assert cases["total"] == 1
         (case,) = cases["items"]
-        resolve = {"resolved_by": "gr-manager-li", "resolution": "Apologised; room upgrade on "
-                   "the next stay", "goodwill_points": 500}
+        resolve = {
+            "resolved_by": "gr-manager-li",
+            "resolution": "Apologised; room upgrade on the next stay",
+            "goodwill_points": 500,
+        }
         resolved = feedback.post(f"/cases/{case['case_id']}/resolve", json=resolve)
         assert resolved.status_code == 200, resolved.text
         again = feedback.post(f"/cases/{case['case_id']}/resolve", json=resolve)
         assert is_problem(again, 409)
         await wait_for(lambda: tap.bodies("goodwill.granted"), timeout=30, message="goodwill")
         result_mail = await wait_for(
-            lambda: [m for m in stack.smtp.messages
-                     if f"<case-{case['case_id']}-result@" in m["Message-ID"]],
-            timeout=30, message="the result mail")
+            lambda: [
+                m
+                for m in stack.smtp.messages
+                if f"<case-{case['case_id']}-result@" in m["Message-ID"]
+            ],
+            timeout=30,
+            message="the result mail",
+        )
         await wait_until_drained(amqp_url, "feedback")
 
     opened = tap.bodies("case.opened")
@@ -109,49 +151,86 @@ async def test_nps_3_opens_one_case_that_escalates_once_and_resolves_with_goodwi
     due_at = datetime.fromisoformat(opened[0]["payload"]["due_at"])
     assert due_at - datetime.fromisoformat(opened[0]["occurred_at"]) < timedelta(seconds=8)
     assert escalated[0]["payload"]["escalated_to"] == "duty-manager"
-    assert granted[0]["payload"] == {"grant_id": granted[0]["payload"]["grant_id"],
-                                     "case_id": case["case_id"], "guest_id": case["guest_id"],
-                                     "points": 500, "voucher": None}
+    assert granted[0]["payload"] == {
+        "grant_id": granted[0]["payload"]["grant_id"],
+        "case_id": case["case_id"],
+        "guest_id": case["guest_id"],
+        "points": 500,
+        "voucher": None,
+    }
     final = feedback.get(f"/cases/{case['case_id']}").json()
-    assert (final["status"], final["owner"], final["escalated_to"]) == \
-        ("resolved", "guest-relations", "duty-manager")
+    assert (final["status"], final["owner"], final["escalated_to"]) == (
+        "resolved",
+        "guest-relations",
+        "duty-manager",
+    )
     assert final["guest_notice"] == "sent"
-    assert result_mail[0]["To"] == email and "500 points" in result_mail[0].get_payload(decode=True).decode()
-    print(f"\nNPS 3 -> {len(opened)} case (owner {opened[0]['payload']['owner']}, due "
-          f"{opened[0]['payload']['due_at']}); escalations after {escalation_passes(feedback):.0f} "
-          f"passes: {len(escalated)}; goodwill.granted: {len(granted)} "
-          f"({granted[0]['payload']['points']} points)")
+    assert (
+        result_mail[0]["To"] == email
+        and "500 points" in result_mail[0].get_payload(decode=True).decode()
+    )
+    print(
+        f"\nNPS 3 -> {len(opened)} case (owner {opened[0]['payload']['owner']}, due "
+        f"{opened[0]['payload']['due_at']}); escalations after {escalation_passes(feedback):.0f} "
+        f"passes: {len(escalated)}; goodwill.granted: {len(granted)} "
+        f"({granted[0]['payload']['points']} points)"
+    )
 
 
 async def test_bad_answers_and_tokens_are_refused_and_nothing_is_recorded(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     feedback = start(stack)
     async with EventTap(amqp_url, ["survey.response_received", "case.opened"]) as tap:
         survey_id, token, _ = await guest_with_survey_link(stack, amqp_url)
         url = f"/surveys/{survey_id}/responses"
         refusals = {
-            "outside the scale": (feedback.post(url, json={"token": token, "answers": {
-                "recommend": 11}}), 422),
-            "a rating of 0": (feedback.post(url, json={"token": token, "answers": {
-                "recommend": 8, "check_in": 0}}), 422),
-            "an unknown question": (feedback.post(url, json={"token": token, "answers": {
-                "recommend": 8, "spa": 5}}), 422),
-            "a forged token": (feedback.post(url, json={"token": "0" * 32, "answers": {
-                "recommend": 8}}), 403),
-            "another survey's token": (feedback.post(url, json={
-                "token": survey_token(SECRET, str(uuid.uuid4())), "answers": {"recommend": 8}}), 403),
+            "outside the scale": (
+                feedback.post(url, json={"token": token, "answers": {"recommend": 11}}),
+                422,
+            ),
+            "a rating of 0": (
+                feedback.post(
+                    url, json={"token": token, "answers": {"recommend": 8, "check_in": 0}}
+                ),
+                422,
+            ),
+            "an unknown question": (
+                feedback.post(url, json={"token": token, "answers": {"recommend": 8, "spa": 5}}),
+                422,
+            ),
+            "a forged token": (
+                feedback.post(url, json={"token": "0" * 32, "answers": {"recommend": 8}}),
+                403,
+            ),
+            "another survey's token": (
+                feedback.post(
+                    url,
+                    json={
+                        "token": survey_token(SECRET, str(uuid.uuid4())),
+                        "answers": {"recommend": 8},
+                    },
+                ),
+                403,
+            ),
         }
         unknown = str(uuid.uuid4())
-        refusals["an unknown survey"] = (feedback.post(f"/surveys/{unknown}/responses", json={
-            "token": survey_token(SECRET, unknown), "answers": {"recommend": 8}}), 404)
+        refusals["an unknown survey"] = (
+            feedback.post(
+                f"/surveys/{unknown}/responses",
+                json={"token": survey_token(SECRET, unknown), "answers": {"recommend": 8}},
+            ),
+            404,
+        )
         for what, (response, status) in refusals.items():
             assert is_problem(response, status), (what, response.status_code, response.text)
         assert "from 0 to 10" in refusals["outside the scale"][0].json()["detail"]
         surveys = feedback.get("/surveys", params={"status": "answered"}).json()
         assert surveys["total"] == 0
 
-        accepted = feedback.post(url, json={"token": token, "answers": {"recommend": 9,
-                                                                         "check_in": 5}})
+        accepted = feedback.post(
+            url, json={"token": token, "answers": {"recommend": 9, "check_in": 5}}
+        )
         assert accepted.status_code == 201, accepted.text
         reused = feedback.post(url, json={"token": token, "answers": {"recommend": 0}})
         assert is_problem(reused, 409)
@@ -163,45 +242,88 @@ async def test_bad_answers_and_tokens_are_refused_and_nothing_is_recorded(
     assert [(r["payload"]["nps"], r["payload"]["low_score"]) for r in responses] == [(9, False)]
     assert tap.bodies("case.opened") == []
     report = feedback.get("/reports/satisfaction").json()
-    assert (report["overall"]["responses"], report["overall"]["nps"],
-            report["overall"]["csat"]) == (1, 100.0, 100.0)
+    assert (
+        report["overall"]["responses"],
+        report["overall"]["nps"],
+        report["overall"]["csat"],
+    ) == (1, 100.0, 100.0)
     csv_export = feedback.get("/reports/satisfaction.csv")
     assert csv_export.headers["content-type"].startswith("text/csv")
     assert csv_export.text.splitlines()[1] == "overall,all,,1,1,100.0,1,100.0,5.0"
-    print(f"\nrefused: " + ", ".join(f"{what} -> {status}" for what, (_, status)
-                                   in refusals.items()) + "; reused token -> 409; "
-          f"recorded: {len(responses)} response (the valid one), 0 cases")
+    print(
+        "\nrefused: "
+        + ", ".join(f"{what} -> {status}" for what, (_, status) in refusals.items())
+        + "; reused token -> 409; "
+        f"recorded: {len(responses)} response (the valid one), 0 cases"
+    )
 
 
 async def test_a_complaint_during_the_stay_opens_an_in_house_case_owned_by_the_desk_agent(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     feedback = start(stack)
     arrival = date(2027, 3, 10)
-    checked_in = StayCheckedIn.new(StayCheckedInPayload(
-        stay_id="stay-inhouse-1", reservation_id="res-1", guest_id="guest-inhouse-1",
-        room_number="301", room_type="king", arrival=arrival,
-        departure=arrival + timedelta(days=2)), producer="frontdesk", property_id=PROPERTY)
-    complaint = ComplaintRaised.new(ComplaintRaisedPayload(
-        complaint_id="cmp-1", guest_id="guest-inhouse-1", stay_id="stay-inhouse-1",
-        room_number="301", category="noise", severity="medium",
-        description="Construction noise at 7am", taken_by="desk-agent-wang"),
-        producer="frontdesk", property_id=PROPERTY)
+    checked_in = StayCheckedIn.new(
+        StayCheckedInPayload(
+            stay_id="stay-inhouse-1",
+            reservation_id="res-1",
+            guest_id="guest-inhouse-1",
+            room_number="301",
+            room_type="king",
+            arrival=arrival,
+            departure=arrival + timedelta(days=2),
+        ),
+        producer="frontdesk",
+        property_id=PROPERTY,
+    )
+    complaint = ComplaintRaised.new(
+        ComplaintRaisedPayload(
+            complaint_id="cmp-1",
+            guest_id="guest-inhouse-1",
+            stay_id="stay-inhouse-1",
+            room_number="301",
+            category="noise",
+            severity="medium",
+            description="Construction noise at 7am",
+            taken_by="desk-agent-wang",
+        ),
+        producer="frontdesk",
+        property_id=PROPERTY,
+    )
     async with EventTap(amqp_url, ["case.opened"]) as tap:
         await publish_events(amqp_url, [checked_in])
         await wait_until_drained(amqp_url, "feedback", settle=0.5)
         await publish_events(amqp_url, [complaint], copies=3)
         await wait_for(lambda: tap.received, timeout=30, message="case.opened")
-        phoned = feedback.post("/cases", headers={"Idempotency-Key": "call-42"}, json={
-            "guest_id": "guest-inhouse-1", "category": "billing", "severity": "low",
-            "description": "Charged twice for minibar", "channel": "phone",
-            "taken_by": "operator-zhao"})
-        replayed = feedback.post("/cases", headers={"Idempotency-Key": "call-42"}, json={
-            "guest_id": "guest-inhouse-1", "category": "billing", "severity": "low",
-            "description": "Charged twice for minibar", "channel": "phone",
-            "taken_by": "operator-zhao"})
+        phoned = feedback.post(
+            "/cases",
+            headers={"Idempotency-Key": "call-42"},
+            json={
+                "guest_id": "guest-inhouse-1",
+                "category": "billing",
+                "severity": "low",
+                "description": "Charged twice for minibar",
+                "channel": "phone",
+                "taken_by": "operator-zhao",
+            },
+        )
+        replayed = feedback.post(
+            "/cases",
+            headers={"Idempotency-Key": "call-42"},
+            json={
+                "guest_id": "guest-inhouse-1",
+                "category": "billing",
+                "severity": "low",
+                "description": "Charged twice for minibar",
+                "channel": "phone",
+                "taken_by": "operator-zhao",
+            },
+        )
         assert phoned.status_code == 201 and replayed.json()["case_id"] == phoned.json()["case_id"]
-        noted = feedback.post(f"/cases/{phoned.json()['case_id']}/notes",
-                              json={"author": "operator-zhao", "text": "Called the guest back"})
+        noted = feedback.post(
+            f"/cases/{phoned.json()['case_id']}/notes",
+            json={"author": "operator-zhao", "text": "Called the guest back"},
+        )
         assert noted.status_code == 201 and len(noted.json()["notes"]) == 1
         await wait_until_drained(amqp_url, "feedback")
 
@@ -209,9 +331,15 @@ async def test_a_complaint_during_the_stay_opens_an_in_house_case_owned_by_the_d
     assert len(opened) == 2
     desk = next(o["payload"] for o in opened if o["payload"]["source"] == "desk")
     phone = next(o["payload"] for o in opened if o["payload"]["source"] == "phone")
-    assert (desk["owner"], desk["in_house"], desk["stay_id"]) == ("desk-agent-wang", True,
-                                                                  "stay-inhouse-1")
+    assert (desk["owner"], desk["in_house"], desk["stay_id"]) == (
+        "desk-agent-wang",
+        True,
+        "stay-inhouse-1",
+    )
     # The phone call named no stay: the guest is in house, so the case is tied to the stay.
-    assert (phone["owner"], phone["in_house"], phone["stay_id"]) == ("operator-zhao", True,
-                                                                     "stay-inhouse-1")
+    assert (phone["owner"], phone["in_house"], phone["stay_id"]) == (
+        "operator-zhao",
+        True,
+        "stay-inhouse-1",
+    )
     assert feedback.get("/cases").json()["total"] == 2

@@ -20,15 +20,23 @@ WITHDRAWN = 20
 def without_survey_consent(number: int):
     """A guest whose CRM profile says: no surveys (the guest withdrew consent)."""
     _, checked_out = checkout(10_000 + number)
-    profile = GuestCreated.new(GuestProfilePayload(
-        guest_id=checked_out.payload.guest_id, first_name=f"Quiet{number}", last_name="Guest",
-        email=f"quiet{number}@example.com", consents=Consents(surveys=False)),
-        producer="loyalty", property_id=PROPERTY)
+    profile = GuestCreated.new(
+        GuestProfilePayload(
+            guest_id=checked_out.payload.guest_id,
+            first_name=f"Quiet{number}",
+            last_name="Guest",
+            email=f"quiet{number}@example.com",
+            consents=Consents(surveys=False),
+        ),
+        producer="loyalty",
+        property_id=PROPERTY,
+    )
     return profile, checked_out
 
 
 async def test_300_checkouts_get_300_survey_mails_once_and_no_consent_gets_none(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     stack.start("feedback", SMS_LOG_PATH=str(stack.work_dir / "sms.log"))
     journeys = [checkout(n) for n in range(CONSENTING)]
     quiet = [without_survey_consent(n) for n in range(WITHDRAWN)]
@@ -41,17 +49,22 @@ async def test_300_checkouts_get_300_survey_mails_once_and_no_consent_gets_none(
         await publish_events(amqp_url, profiles)
         await wait_until_drained(amqp_url, "feedback", settle=0.5)
         await publish_events(amqp_url, checkouts, shuffle=True)
-        await wait_for(lambda: len(stack.smtp.messages) >= CONSENTING, timeout=120,
-                       message="the survey mails")
-        await wait_for(lambda: count_surveys(feedback, "skipped") >= WITHDRAWN, timeout=60,
-                       message="the surveys of guests without consent")
+        await wait_for(
+            lambda: len(stack.smtp.messages) >= CONSENTING, timeout=120, message="the survey mails"
+        )
+        await wait_for(
+            lambda: count_surveys(feedback, "skipped") >= WITHDRAWN,
+            timeout=60,
+            message="the surveys of guests without consent",
+        )
         first_pass = len(stack.smtp.messages)
 
         # The same events again, shuffled: nothing new may go out.
         replayed = await publish_events(amqp_url, [*profiles, *checkouts], shuffle=True, seed=11)
         await wait_until_drained(amqp_url, "feedback", settle=2.0)
-        await wait_for(lambda: len(tap.received) >= CONSENTING, timeout=30,
-                       message="the survey.sent events")
+        await wait_for(
+            lambda: len(tap.received) >= CONSENTING, timeout=30, message="the survey.sent events"
+        )
 
     mails = stack.smtp.messages
     message_ids = [mail["Message-ID"] for mail in mails]
@@ -67,8 +80,10 @@ async def test_300_checkouts_get_300_survey_mails_once_and_no_consent_gets_none(
     sent_events = tap.bodies("survey.sent")
     assert len({body["payload"]["survey_id"] for body in sent_events}) == CONSENTING
     assert not (stack.work_dir / "sms.log").exists()
-    print(f"\n{CONSENTING} checkouts with consent + {WITHDRAWN} without: {first_pass} mails; "
-          f"after replaying {replayed} events: {len(mails)} mails, "
-          f"{len(message_ids) - len(set(message_ids))} duplicates, "
-          f"{len(withdrawn & {m['To'] for m in mails})} to guests without consent, "
-          f"{len(sent_events)} survey.sent events")
+    print(
+        f"\n{CONSENTING} checkouts with consent + {WITHDRAWN} without: {first_pass} mails; "
+        f"after replaying {replayed} events: {len(mails)} mails, "
+        f"{len(message_ids) - len(set(message_ids))} duplicates, "
+        f"{len(withdrawn & {m['To'] for m in mails})} to guests without consent, "
+        f"{len(sent_events)} survey.sent events"
+    )

@@ -20,33 +20,48 @@ from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
-REGISTRATION = {"first_name": "Ana", "last_name": "Silva", "gender": "female",
-                "nationality": "PT",
-                "document": {"type": "passport", "number": "CB123456", "expires_on": "2035-01-01"}}
+REGISTRATION = {
+    "first_name": "Ana",
+    "last_name": "Silva",
+    "gender": "female",
+    "nationality": "PT",
+    "document": {"type": "passport", "number": "CB123456", "expires_on": "2035-01-01"},
+}
 
 
 async def test_1000_concurrent_walk_ins_over_100_rooms_let_each_room_once_a_night(
-        stack: Stack, tmp_path: Path) -> None:
+    stack: Stack, tmp_path: Path
+) -> None:
     rooms = property_file(tmp_path, {"king": 60, "twin": 40})
     stack.start("frontdesk", PROPERTY_FILE=str(rooms), NIGHT_AUDIT_ENABLED="false")
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     rng = random.Random(3)
-    bodies = [{"room_type": rng.choice(["king", "twin"]), "adults": 1,
-               "departure": (today + timedelta(days=rng.randint(1, 3))).isoformat(),
-               "registration": REGISTRATION} for _ in range(1000)]
+    bodies = [
+        {
+            "room_type": rng.choice(["king", "twin"]),
+            "adults": 1,
+            "departure": (today + timedelta(days=rng.randint(1, 3))).isoformat(),
+            "registration": REGISTRATION,
+        }
+        for _ in range(1000)
+    ]
 
     limits = httpx.Limits(max_connections=50)
-    async with stack.async_client("frontdesk", timeout=120,
-                                 limits=limits) as client:
+    async with stack.async_client("frontdesk", timeout=120, limits=limits) as client:
         responses = await asyncio.gather(*(client.post("/walk-ins", json=body) for body in bodies))
         statuses = Counter(response.status_code for response in responses)
         in_house = (await client.get("/in-house", params={"date": today.isoformat()})).json()
 
-    given = Counter((stay["room_number"], night.isoformat()) for stay in in_house["items"]
-                    for night in _nights(stay["arrival"], stay["departure"]))
+    given = Counter(
+        (stay["room_number"], night.isoformat())
+        for stay in in_house["items"]
+        for night in _nights(stay["arrival"], stay["departure"])
+    )
     twice = sum(1 for count in given.values() if count > 1)
-    print(f"\n1000 concurrent walk-ins over 100 rooms (HTTP, one process): {dict(statuses)}, "
-          f"{len(given)} room nights let, {twice} let twice")
+    print(
+        f"\n1000 concurrent walk-ins over 100 rooms (HTTP, one process): {dict(statuses)}, "
+        f"{len(given)} room nights let, {twice} let twice"
+    )
     assert statuses == {201: 100, 409: 900}
     assert in_house["total"] == 100
     assert len({stay["room_number"] for stay in in_house["items"]}) == 100

@@ -11,10 +11,17 @@ from tests.support.stack import SERVICE_NAMES, Stack, wait_until
 pytestmark = pytest.mark.e2e
 
 BOOKING = {
-    "guest": {"first_name": "Mei", "last_name": "Chen", "email": "mei.chen@example.com",
-              "phone": "+86 139 1234 5678"},
-    "room_type": "deluxe", "arrival": "2027-03-10", "departure": "2027-03-13",
-    "adults": 2, "channel": "web",
+    "guest": {
+        "first_name": "Mei",
+        "last_name": "Chen",
+        "email": "mei.chen@example.com",
+        "phone": "+86 139 1234 5678",
+    },
+    "room_type": "deluxe",
+    "arrival": "2027-03-10",
+    "departure": "2027-03-13",
+    "adults": 2,
+    "channel": "web",
 }
 
 
@@ -31,8 +38,10 @@ def test_checkout_fans_out_to_housekeeping_loyalty_and_feedback(stack: Stack) ->
     assert booking["total_amount"] == "2640.00"  # 3 nights of deluxe at 880.00
 
     # The desk learns of the booking from reservation.created, not from a call.
-    wait_until(lambda: frontdesk.get("/arrivals", params={"date": "2027-03-10"}).json()["total"] == 1,
-               message="the arrival on the desk's list")
+    wait_until(
+        lambda: frontdesk.get("/arrivals", params={"date": "2027-03-10"}).json()["total"] == 1,
+        message="the arrival on the desk's list",
+    )
     stack.set_hotel_time("2027-03-10", 15)
     checked_in = frontdesk.post("/stays", json={"reservation_id": booking["id"]})
     assert checked_in.status_code == 201, checked_in.text
@@ -43,17 +52,29 @@ def test_checkout_fans_out_to_housekeeping_loyalty_and_feedback(stack: Stack) ->
     checked_out = frontdesk.post(f"/stays/{stay['stay_id']}/checkout")
     assert checked_out.status_code == 200, checked_out.text
     settlement = checked_out.json()
-    assert (settlement["nights"], settlement["room_charges"], settlement["balance"]) == \
-        (3, "2640.00", "2640.00")
+    assert (settlement["nights"], settlement["room_charges"], settlement["balance"]) == (
+        3,
+        "2640.00",
+        "2640.00",
+    )
 
-    housekeeping, loyalty, feedback = (stack.client(n) for n in ("housekeeping", "loyalty", "feedback"))
+    housekeeping, loyalty, feedback = (
+        stack.client(n) for n in ("housekeeping", "loyalty", "feedback")
+    )
+
     def stay_tasks() -> list[dict]:
         return housekeeping.get("/tasks", params={"stay_id": stay["stay_id"]}).json()["items"]
 
     wait_until(stay_tasks, timeout=10, message="the departure task")
-    points = wait_until(lambda: loyalty.get(f"/guests/{booking['guest_id']}/points").json()
-                        if loyalty.get(f"/guests/{booking['guest_id']}/points").status_code == 200
-                        else None, timeout=10, message="the ledger entry")
+    points = wait_until(
+        lambda: (
+            loyalty.get(f"/guests/{booking['guest_id']}/points").json()
+            if loyalty.get(f"/guests/{booking['guest_id']}/points").status_code == 200
+            else None
+        ),
+        timeout=10,
+        message="the ledger entry",
+    )
     mails = wait_until(lambda: stack.smtp.messages, timeout=10, message="the survey e-mail")
 
     # Let any duplicate show itself before counting.
@@ -65,18 +86,26 @@ def test_checkout_fans_out_to_housekeeping_loyalty_and_feedback(stack: Stack) ->
     assert points["balance"] == 26400  # 10 points per yuan of room revenue
     assert len(stack.smtp.messages) == 1
     assert mails[0]["To"] == "mei.chen@example.com"
-    assert feedback.get("/surveys", params={"stay_id": stay["stay_id"]}).json()["items"][0]["status"] == "sent"
+    assert (
+        feedback.get("/surveys", params={"stay_id": stay["stay_id"]}).json()["items"][0]["status"]
+        == "sent"
+    )
 
 
 def test_bad_input_is_refused_with_problem_details_and_nothing_written(stack: Stack) -> None:
     stack.start("reservation", "frontdesk")
     reservation = stack.client("reservation")
-    before = reservation.get("/availability", params={"arrival": "2027-05-01",
-                                                     "departure": "2027-05-03"}).json()
+    before = reservation.get(
+        "/availability", params={"arrival": "2027-05-01", "departure": "2027-05-03"}
+    ).json()
     cases = {
         "departure before arrival": {**BOOKING, "arrival": "2027-05-03", "departure": "2027-05-01"},
-        "unknown room type": {**BOOKING, "room_type": "penthouse", "arrival": "2027-05-01",
-                              "departure": "2027-05-03"},
+        "unknown room type": {
+            **BOOKING,
+            "room_type": "penthouse",
+            "arrival": "2027-05-01",
+            "departure": "2027-05-03",
+        },
         "no adults": {**BOOKING, "adults": 0},
         "400 nights": {**BOOKING, "arrival": "2027-05-01", "departure": "2028-06-04"},
         "unknown field": {**BOOKING, "discount": "100%"},
@@ -88,8 +117,9 @@ def test_bad_input_is_refused_with_problem_details_and_nothing_written(stack: St
         assert response.headers["content-type"] == "application/problem+json", case
         assert response.json()["detail"], case
 
-    after = reservation.get("/availability", params={"arrival": "2027-05-01",
-                                                    "departure": "2027-05-03"}).json()
+    after = reservation.get(
+        "/availability", params={"arrival": "2027-05-01", "departure": "2027-05-03"}
+    ).json()
     assert after == before
 
     frontdesk = stack.client("frontdesk")
@@ -108,6 +138,7 @@ def test_the_last_room_goes_to_one_booking_and_the_next_is_refused(stack: Stack)
     refused = reservation.post("/reservations", json=suite)
     assert refused.status_code == 409
     assert refused.headers["content-type"] == "application/problem+json"
-    left = reservation.get("/availability", params={"arrival": "2027-07-01",
-                                                   "departure": "2027-07-03"}).json()
+    left = reservation.get(
+        "/availability", params={"arrival": "2027-07-01", "departure": "2027-07-03"}
+    ).json()
     assert left["room_types"]["suite"]["rooms_left"] == 0

@@ -15,11 +15,14 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika
-from aiormq.exceptions import ChannelAccessRefused
 import pytest
+from aiormq.exceptions import ChannelAccessRefused
 
-from shared.integrator_access import (integrator_permissions, integrator_topic_permissions,
-                                      integrator_user)
+from shared.integrator_access import (
+    integrator_permissions,
+    integrator_topic_permissions,
+    integrator_user,
+)
 from tests.support.node_tools import node_tools
 from tests.support.stack import Stack
 
@@ -44,20 +47,48 @@ def integrator(amqp_url: str) -> Iterator[tuple[str, str]]:
     rabbitmqctl("add_user", user, password)
     try:
         permissions = integrator_permissions(channel)
-        rabbitmqctl("set_permissions", "-p", vhost, user, permissions["configure"],
-                    permissions["write"], permissions["read"])
+        rabbitmqctl(
+            "set_permissions",
+            "-p",
+            vhost,
+            user,
+            permissions["configure"],
+            permissions["write"],
+            permissions["read"],
+        )
         for rule in integrator_topic_permissions(channel):
-            rabbitmqctl("set_topic_permissions", "-p", vhost, user, rule["exchange"],
-                        rule["write"], rule["read"])
-        yield channel, f"amqp://{user}:{password}@{parts.hostname}:{parts.port}/{quote(vhost, safe='')}"
+            rabbitmqctl(
+                "set_topic_permissions",
+                "-p",
+                vhost,
+                user,
+                rule["exchange"],
+                rule["write"],
+                rule["read"],
+            )
+        yield (
+            channel,
+            f"amqp://{user}:{password}@{parts.hostname}:{parts.port}/{quote(vhost, safe='')}",
+        )
     finally:
         rabbitmqctl("delete_user", user)
 
 
 def run_example(command: list[str], url: str, channel: str, **env: str) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT,
-                            env={**os.environ, "HOTEL_AMQP_URL": url, "HOTEL_CHANNEL": channel,
-                                 "HOTEL_TIMEOUT": "40", **env})
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "HOTEL_AMQP_URL": url,
+            "HOTEL_CHANNEL": channel,
+            "HOTEL_TIMEOUT": "40",
+            **env,
+        },
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -70,7 +101,8 @@ def assert_booked(output: str) -> None:
 
 
 def test_the_python_example_books_reads_its_report_and_follows_availability_only(
-        stack: Stack, integrator: tuple[str, str]) -> None:
+    stack: Stack, integrator: tuple[str, str]
+) -> None:
     stack.start("reservation")
     channel, url = integrator
     output = run_example([sys.executable, str(EXAMPLES / "integrator_python.py")], url, channel)
@@ -78,16 +110,24 @@ def test_the_python_example_books_reads_its_report_and_follows_availability_only
     assert_booked(output)
     # and the broker keeps this integrator to its own channel's reports and availability
     assert asyncio.run(refused_binds(url, channel)) == [
-        "another channel's reports", "every report", "guest events"]
+        "another channel's reports",
+        "every report",
+        "guest events",
+    ]
 
 
 def test_the_node_example_does_the_same_with_amqplib(
-        stack: Stack, integrator: tuple[str, str]) -> None:
+    stack: Stack, integrator: tuple[str, str]
+) -> None:
     tools = node_tools()
     stack.start("reservation")
     channel, url = integrator
-    output = run_example(["node", str(EXAMPLES / "integrator_node.cjs")], url, channel,
-                         NODE_PATH=str(tools / "node_modules"))
+    output = run_example(
+        ["node", str(EXAMPLES / "integrator_node.cjs")],
+        url,
+        channel,
+        NODE_PATH=str(tools / "node_modules"),
+    )
     print(output)
     assert_booked(output)
 
@@ -112,4 +152,3 @@ async def refused_binds(url: str, channel: str) -> list[str]:
             except ChannelAccessRefused:
                 refused.append(what)
     return refused
-

@@ -11,8 +11,14 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from shared.events import (GuestContactCaptured, GuestContactPayload, ReservationCreated,
-                           ReservationCreatedPayload, StayCheckedOut, StayCheckedOutPayload)
+from shared.events import (
+    GuestContactCaptured,
+    GuestContactPayload,
+    ReservationCreated,
+    ReservationCreatedPayload,
+    StayCheckedOut,
+    StayCheckedOutPayload,
+)
 from tests.support.amqp import EventTap, all_consumer_queues, publish_events, queue_depths, wait_for
 from tests.support.journeys import checkout, expected_points
 from tests.support.stack import Stack
@@ -20,25 +26,39 @@ from tests.support.stack import Stack
 pytestmark = pytest.mark.e2e
 
 PROPERTY = "demo-hotel"
-PROFILE_EVENTS = ("guest.created", "guest.updated", "guest.merged", "guest.anonymized",
-                  "loyalty.#")
+PROFILE_EVENTS = ("guest.created", "guest.updated", "guest.merged", "guest.anonymized", "loyalty.#")
 
 
 def stay_of(guest_id: str, nights: int, revenue: str, number: int = 0) -> StayCheckedOut:
     arrival = date(2027, 2, 1) + timedelta(days=number * 7)
-    return StayCheckedOut.new(StayCheckedOutPayload(
-        stay_id=f"stay-{uuid.uuid4()}", reservation_id=f"res-{uuid.uuid4()}", guest_id=guest_id,
-        room_number="701", room_type="deluxe", arrival=arrival,
-        departure=arrival + timedelta(days=nights), nights=nights,
-        room_revenue=Decimal(revenue), total_spend=Decimal(revenue)),
-        producer="frontdesk", property_id=PROPERTY)
+    return StayCheckedOut.new(
+        StayCheckedOutPayload(
+            stay_id=f"stay-{uuid.uuid4()}",
+            reservation_id=f"res-{uuid.uuid4()}",
+            guest_id=guest_id,
+            room_number="701",
+            room_type="deluxe",
+            arrival=arrival,
+            departure=arrival + timedelta(days=nights),
+            nights=nights,
+            room_revenue=Decimal(revenue),
+            total_spend=Decimal(revenue),
+        ),
+        producer="frontdesk",
+        property_id=PROPERTY,
+    )
 
 
-def contact_of(guest_id: str, email: str, phone: str | None = None,
-               name: tuple[str, str] = ("Mei", "Lin")) -> GuestContactCaptured:
-    return GuestContactCaptured.new(GuestContactPayload(
-        guest_id=guest_id, first_name=name[0], last_name=name[1], email=email, phone=phone),
-        producer="reservation", property_id=PROPERTY)
+def contact_of(
+    guest_id: str, email: str, phone: str | None = None, name: tuple[str, str] = ("Mei", "Lin")
+) -> GuestContactCaptured:
+    return GuestContactCaptured.new(
+        GuestContactPayload(
+            guest_id=guest_id, first_name=name[0], last_name=name[1], email=email, phone=phone
+        ),
+        producer="reservation",
+        property_id=PROPERTY,
+    )
 
 
 async def drained(url: str) -> None:
@@ -57,10 +77,14 @@ def stored_bytes(stack: Stack) -> bytes:
     if stack.mongo_url:
         import bson
         from pymongo import MongoClient
+
         with MongoClient(stack.mongo_url) as client:
             database = client[stack.env_for("loyalty")["MONGODB_DATABASE"]]
-            return b"".join(bson.encode(document) for name in database.list_collection_names()
-                            for document in database[name].find())
+            return b"".join(
+                bson.encode(document)
+                for name in database.list_collection_names()
+                for document in database[name].find()
+            )
     stack.services["loyalty"].stop()
     stack.restart("loyalty")  # the embedded store rewrites its journal as a snapshot
     return b"".join(path.read_bytes() for path in (stack.work_dir / "store" / "loyalty").glob("*"))
@@ -72,7 +96,8 @@ def points(client: httpx.Client, guest_id: str) -> dict:
 
 
 async def test_the_same_checkout_delivered_three_times_makes_one_entry_and_one_event(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     stack.start("loyalty")
     loyalty = stack.client("loyalty")
     _, checked_out = checkout(7)
@@ -89,12 +114,15 @@ async def test_the_same_checkout_delivered_three_times_makes_one_entry_and_one_e
     assert len(tap.bodies("loyalty.points_accrued")) == 1
     profile = loyalty.get(f"/guests/{guest_id}").json()
     assert [s["stay_id"] for s in profile["stays"]] == [checked_out.payload.stay_id]
-    print(f"\n3 deliveries of one stay.checked_out -> {len(ledger['entries'])} ledger entry, "
-          f"{len(tap.bodies('loyalty.points_accrued'))} loyalty.points_accrued")
+    print(
+        f"\n3 deliveries of one stay.checked_out -> {len(ledger['entries'])} ledger entry, "
+        f"{len(tap.bodies('loyalty.points_accrued'))} loyalty.points_accrued"
+    )
 
 
 async def test_nights_crossing_each_threshold_move_the_tier_once_with_its_perks(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     stack.start("loyalty")
     loyalty = stack.client("loyalty")
     guest_id = f"guest-{uuid.uuid4()}"
@@ -107,34 +135,50 @@ async def test_nights_crossing_each_threshold_move_the_tier_once_with_its_perks(
         await asyncio.sleep(1)
     changes = [body["payload"] for body in tap.bodies("loyalty.tier_changed")]
     assert [(c["old_tier"], c["new_tier"]) for c in changes] == [
-        ("Member", "Silver"), ("Silver", "Gold"), ("Gold", "Platinum")]
+        ("Member", "Silver"),
+        ("Silver", "Gold"),
+        ("Gold", "Platinum"),
+    ]
     assert "fast_lane" in changes[0]["perks"] and "birthday_surprise" not in changes[1]["perks"]
-    assert {"upgrade_eligibility", "welcome_amenity", "birthday_surprise"} <= set(changes[2]["perks"])
+    assert {"upgrade_eligibility", "welcome_amenity", "birthday_surprise"} <= set(
+        changes[2]["perks"]
+    )
     profile = loyalty.get(f"/guests/{guest_id}").json()
     assert (profile["tier"], profile["qualifying"]["nights"]) == ("Platinum", 52)
-    print(f"\n26 deliveries of 13 stays (52 nights) -> tier events "
-          f"{[c['new_tier'] for c in changes]}")
+    print(
+        f"\n26 deliveries of 13 stays (52 nights) -> tier events {[c['new_tier'] for c in changes]}"
+    )
 
 
 async def test_two_profiles_of_one_guest_merge_with_both_histories_and_balances(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     stack.start("loyalty")
     loyalty = stack.client("loyalty")
     first, second, third = (f"guest-{uuid.uuid4()}" for _ in range(3))
     async with EventTap(amqp_url, ["guest.merged", "guest.updated"]) as tap:
         # The first booking, then a second one where the same address came in other case.
-        await publish_events(amqp_url, [contact_of(first, "mei.lin@example.com", "+86 138 0013 8000"),
-                                        stay_of(first, 2, "960.50")])
+        await publish_events(
+            amqp_url,
+            [
+                contact_of(first, "mei.lin@example.com", "+86 138 0013 8000"),
+                stay_of(first, 2, "960.50"),
+            ],
+        )
         await wait_for(lambda: points(loyalty, first)["entries"], message="first stay")
         await publish_events(amqp_url, [stay_of(second, 3, "1500"), stay_of(second, 1, "480")])
         await wait_for(lambda: len(points(loyalty, second)["entries"]) == 2, message="second stays")
         before = points(loyalty, first)["balance"] + points(loyalty, second)["balance"]
         await publish_events(amqp_url, [contact_of(second, "Mei.Lin@Example.com")], copies=2)
         # A third booking with a new e-mail but the same phone: the same person again.
-        await publish_events(amqp_url, [stay_of(third, 1, "500"),
-                                        contact_of(third, "mei@work.example", "+8613800138000")])
-        await wait_for(lambda: len(loyalty.get(f"/guests/{first}").json()["stays"]) == 4,
-                       message="the merged history")
+        await publish_events(
+            amqp_url,
+            [stay_of(third, 1, "500"), contact_of(third, "mei@work.example", "+8613800138000")],
+        )
+        await wait_for(
+            lambda: len(loyalty.get(f"/guests/{first}").json()["stays"]) == 4,
+            message="the merged history",
+        )
         await drained(amqp_url)
         await wait_for(lambda: len(tap.bodies("guest.merged")) >= 2, message="merge events")
         await asyncio.sleep(1)
@@ -149,17 +193,25 @@ async def test_two_profiles_of_one_guest_merge_with_both_histories_and_balances(
     found = loyalty.post("/guests/lookup", json={"phone": "+86 13800138000"}).json()
     assert found["guest_id"] == first
     merges = [body["payload"] for body in tap.bodies("guest.merged")]
-    assert merges == [{"surviving_guest_id": first, "merged_guest_ids": [second]},
-                      {"surviving_guest_id": first, "merged_guest_ids": [third]}]
-    versions = [b["payload"]["version"] for b in tap.bodies("guest.updated")
-                if b["payload"]["guest_id"] == first]
+    assert merges == [
+        {"surviving_guest_id": first, "merged_guest_ids": [second]},
+        {"surviving_guest_id": first, "merged_guest_ids": [third]},
+    ]
+    versions = [
+        b["payload"]["version"]
+        for b in tap.bodies("guest.updated")
+        if b["payload"]["guest_id"] == first
+    ]
     assert versions == sorted(versions) and len(set(versions)) == len(versions)
-    print(f"\n3 profiles of one guest -> 1 profile with {len(merged['stays'])} stays, balance "
-          f"{ledger['balance']} (= {before} + 5000), {len(merges)} guest.merged")
+    print(
+        f"\n3 profiles of one guest -> 1 profile with {len(merged['stays'])} stays, balance "
+        f"{ledger['balance']} (= {before} + 5000), {len(merges)} guest.merged"
+    )
 
 
 async def test_erasure_leaves_no_name_email_or_phone_in_loyaltys_database(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     stack.start("loyalty")
     loyalty = stack.client("loyalty")
     guest_id = f"guest-{uuid.uuid4()}"
@@ -168,11 +220,21 @@ async def test_erasure_leaves_no_name_email_or_phone_in_loyaltys_database(
         captured = contact_of(guest_id, secrets[2], secrets[3], name=(secrets[0], secrets[1]))
         await publish_events(amqp_url, [captured, stay_of(guest_id, 2, "800")])
         await wait_for(lambda: points(loyalty, guest_id)["entries"], message="the stay")
-        await wait_for(lambda: loyalty.get(f"/guests/{guest_id}").json()["profile"].get("email"),
-                       message="the contact")
-        assert loyalty.patch(f"/guests/{guest_id}", json={
-            "birthday": "1988-04-02", "preferences": {"pillow": ["buckwheat"]},
-            "consents": {"marketing": {"granted": True, "source": "web"}}}).status_code == 200
+        await wait_for(
+            lambda: loyalty.get(f"/guests/{guest_id}").json()["profile"].get("email"),
+            message="the contact",
+        )
+        assert (
+            loyalty.patch(
+                f"/guests/{guest_id}",
+                json={
+                    "birthday": "1988-04-02",
+                    "preferences": {"pillow": ["buckwheat"]},
+                    "consents": {"marketing": {"granted": True, "source": "web"}},
+                },
+            ).status_code
+            == 200
+        )
         assert loyalty.post(f"/guests/{guest_id}/enrolment", json={}).status_code == 200
         exported = loyalty.get(f"/guests/{guest_id}/export").json()
         assert exported["guest"]["profile"]["email"] == secrets[2]
@@ -186,8 +248,9 @@ async def test_erasure_leaves_no_name_email_or_phone_in_loyaltys_database(
     (event,) = tap.bodies("guest.anonymized")
     assert event["payload"]["guest_id"] == guest_id
     profile = loyalty.get(f"/guests/{guest_id}").json()
-    assert not {"first_name", "last_name", "email", "phone", "birthday",
-                "preferences"} & set(profile["profile"])
+    assert not {"first_name", "last_name", "email", "phone", "birthday", "preferences"} & set(
+        profile["profile"]
+    )
     assert points(loyalty, guest_id)["balance"] == balance  # the ledger amounts stay
     assert loyalty.post("/guests/lookup", json={"email": secrets[2]}).status_code == 404
     # The old contact message, re-published under a new id (say, from a parking lot),
@@ -201,12 +264,15 @@ async def test_erasure_leaves_no_name_email_or_phone_in_loyaltys_database(
     found = [s for s in secrets if s.encode() in stored]
     assert found == []
     assert not [s for s in secrets if s in stack.logs()]  # nor ever in the logs
-    print(f"\nerasure -> none of name, e-mail, phone found in loyalty's store "
-          f"({len(stored)} bytes scanned); balance kept at {balance}")
+    print(
+        f"\nerasure -> none of name, e-mail, phone found in loyalty's store "
+        f"({len(stored)} bytes scanned); balance kept at {balance}"
+    )
 
 
 async def test_bad_requests_are_refused_with_a_problem_and_leave_the_ledger_unchanged(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     stack.start("loyalty")
     loyalty = stack.client("loyalty")
     _, checked_out = checkout(3)
@@ -216,16 +282,36 @@ async def test_bad_requests_are_refused_with_a_problem_and_leave_the_ledger_unch
     before = points(loyalty, guest_id)
 
     cases = [
-        (f"/guests/{guest_id}/redemptions",
-         {"points": before["balance"] + 1, "kind": "night", "request_id": "too-much"}, 409),
-        ("/guests/guest-nobody/redemptions",
-         {"points": 10, "kind": "night", "request_id": "nobody"}, 404),
-        (f"/guests/{guest_id}/redemptions", {"points": -50, "kind": "night", "request_id": "neg"}, 422),
-        (f"/guests/{guest_id}/redemptions", {"points": 0, "kind": "voucher", "request_id": "zero"}, 422),
-        (f"/guests/{guest_id}/redemptions",
-         {"points": 10, "kind": "cash", "request_id": "cash"}, 422),
-        (f"/guests/{guest_id}/redemptions",
-         {"points": 10, "kind": "night", "request_id": "x", "balance": 1e9}, 422),
+        (
+            f"/guests/{guest_id}/redemptions",
+            {"points": before["balance"] + 1, "kind": "night", "request_id": "too-much"},
+            409,
+        ),
+        (
+            "/guests/guest-nobody/redemptions",
+            {"points": 10, "kind": "night", "request_id": "nobody"},
+            404,
+        ),
+        (
+            f"/guests/{guest_id}/redemptions",
+            {"points": -50, "kind": "night", "request_id": "neg"},
+            422,
+        ),
+        (
+            f"/guests/{guest_id}/redemptions",
+            {"points": 0, "kind": "voucher", "request_id": "zero"},
+            422,
+        ),
+        (
+            f"/guests/{guest_id}/redemptions",
+            {"points": 10, "kind": "cash", "request_id": "cash"},
+            422,
+        ),
+        (
+            f"/guests/{guest_id}/redemptions",
+            {"points": 10, "kind": "night", "request_id": "x", "balance": 1e9},
+            422,
+        ),
         (f"/guests/{guest_id}/reversals", {"entry_id": "earn|stay|unknown", "reason": "r"}, 404),
     ]
     for path, body, status in cases:
@@ -237,10 +323,14 @@ async def test_bad_requests_are_refused_with_a_problem_and_leave_the_ledger_unch
     assert loyalty.get("/guests/guest-nobody/points").status_code == 404
     assert points(loyalty, guest_id) == before
 
-    ok = loyalty.post(f"/guests/{guest_id}/redemptions",
-                      json={"points": before["balance"], "kind": "voucher", "request_id": "all"})
-    again = loyalty.post(f"/guests/{guest_id}/redemptions",
-                         json={"points": before["balance"], "kind": "voucher", "request_id": "all"})
+    ok = loyalty.post(
+        f"/guests/{guest_id}/redemptions",
+        json={"points": before["balance"], "kind": "voucher", "request_id": "all"},
+    )
+    again = loyalty.post(
+        f"/guests/{guest_id}/redemptions",
+        json={"points": before["balance"], "kind": "voucher", "request_id": "all"},
+    )
     assert (ok.status_code, again.status_code) == (201, 201)
     assert points(loyalty, guest_id)["balance"] == 0
     assert len(points(loyalty, guest_id)["entries"]) == 2  # the same request redeemed once
@@ -248,17 +338,25 @@ async def test_bad_requests_are_refused_with_a_problem_and_leave_the_ledger_unch
 
 
 async def test_a_celebration_gift_is_mailed_once_and_only_to_the_guest_who_consented(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     stack.start("loyalty")
     loyalty = stack.client("loyalty")
     consented, silent = f"guest-{uuid.uuid4()}", f"guest-{uuid.uuid4()}"
-    await publish_events(amqp_url, [contact_of(consented, "yes@example.com"),
-                                    contact_of(silent, "no@example.com")])
+    await publish_events(
+        amqp_url, [contact_of(consented, "yes@example.com"), contact_of(silent, "no@example.com")]
+    )
     for guest_id in (consented, silent):
-        await wait_for(lambda: loyalty.get(f"/guests/{guest_id}").status_code == 200,
-                       message="the profile")
-    assert loyalty.patch(f"/guests/{consented}", json={
-        "consents": {"marketing": {"granted": True, "source": "app"}}}).status_code == 200
+        await wait_for(
+            lambda: loyalty.get(f"/guests/{guest_id}").status_code == 200, message="the profile"
+        )
+    assert (
+        loyalty.patch(
+            f"/guests/{consented}",
+            json={"consents": {"marketing": {"granted": True, "source": "app"}}},
+        ).status_code
+        == 200
+    )
     bookings = [booking(guest_id, ["anniversary"]) for guest_id in (consented, silent)]
     await publish_events(amqp_url, bookings, copies=3)
     await wait_for(lambda: stack.smtp.messages, message="the gift mail")
@@ -266,7 +364,8 @@ async def test_a_celebration_gift_is_mailed_once_and_only_to_the_guest_who_conse
     await asyncio.sleep(1)
     mails = stack.smtp.messages
     assert [(m["To"], m["Subject"]) for m in mails] == [
-        ("yes@example.com", "Your celebration at Demo Hotel")]
+        ("yes@example.com", "Your celebration at Demo Hotel")
+    ]
     (message,) = loyalty.get("/messages").json()["items"]
     assert (message["guest_id"], message["status"]) == (consented, "sent")
     print(f"\n2 celebration bookings x 3 deliveries, 1 with marketing consent -> {len(mails)} mail")
@@ -274,9 +373,21 @@ async def test_a_celebration_gift_is_mailed_once_and_only_to_the_guest_who_conse
 
 def booking(guest_id: str, requests: list[str]) -> ReservationCreated:
     arrival = date(2027, 5, 1)
-    return ReservationCreated.new(ReservationCreatedPayload(
-        reservation_id=f"res-{uuid.uuid4()}", confirmation_number="C-1", guest_id=guest_id,
-        guest_name="Kept Elsewhere", room_type="suite", arrival=arrival,
-        departure=arrival + timedelta(days=2), adults=2, channel="web", nightly_rates={},
-        total_amount=Decimal("3000"), special_requests=requests),
-        producer="reservation", property_id=PROPERTY)
+    return ReservationCreated.new(
+        ReservationCreatedPayload(
+            reservation_id=f"res-{uuid.uuid4()}",
+            confirmation_number="C-1",
+            guest_id=guest_id,
+            guest_name="Kept Elsewhere",
+            room_type="suite",
+            arrival=arrival,
+            departure=arrival + timedelta(days=2),
+            adults=2,
+            channel="web",
+            nightly_rates={},
+            total_amount=Decimal("3000"),
+            special_requests=requests,
+        ),
+        producer="reservation",
+        property_id=PROPERTY,
+    )

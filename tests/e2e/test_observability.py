@@ -21,8 +21,11 @@ PROMETHEUS = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_tex
 DASHBOARD = json.loads((ROOT / "deploy/grafana/dashboards/hotel.json").read_text())
 # rabbitmq_prometheus (on in the official image), /metrics/per-object: the series the
 # dashboard reads from the broker. No broker with that plugin runs here, so pinned.
-RABBITMQ_EXPORTER = {"rabbitmq_queue_messages_ready", "rabbitmq_queue_messages_unacked",
-                     "rabbitmq_queue_consumers"}
+RABBITMQ_EXPORTER = {
+    "rabbitmq_queue_messages_ready",
+    "rabbitmq_queue_messages_unacked",
+    "rabbitmq_queue_consumers",
+}
 SUFFIXES = ("", "_total", "_bucket", "_sum", "_count", "_created")
 
 
@@ -30,9 +33,9 @@ def dashboard_metrics() -> set[str]:
     names = set()
     for panel in DASHBOARD["panels"]:
         for target in panel["targets"]:
-            expr = re.sub(r"\{[^}]*\}", "", target["expr"])          # label matchers
-            expr = re.sub(r"\b(by|without)\s*\([^)]*\)", "", expr)    # grouping labels
-            expr = re.sub(r"\[[^\]]*\]", "", expr)                    # ranges
+            expr = re.sub(r"\{[^}]*\}", "", target["expr"])  # label matchers
+            expr = re.sub(r"\b(by|without)\s*\([^)]*\)", "", expr)  # grouping labels
+            expr = re.sub(r"\[[^\]]*\]", "", expr)  # ranges
             for name in re.findall(r"\b([a-z_][a-z0-9_]*)\b(?!\s*\()", expr):
                 names.add(name)
     return names
@@ -52,21 +55,28 @@ def service_port(name: str) -> int:
 
 def test_prometheus_scrapes_the_five_services_and_rabbitmq_as_compose_runs_them() -> None:
     jobs = {job["job_name"]: job for job in PROMETHEUS["scrape_configs"]}
-    targets = {target for config in jobs["hotel-services"]["static_configs"]
-               for target in config["targets"]}
+    targets = {
+        target
+        for config in jobs["hotel-services"]["static_configs"]
+        for target in config["targets"]
+    }
     assert targets == {f"{name}:{service_port(name)}" for name in SERVICE_NAMES}
     for config in jobs["hotel-services"]["static_configs"]:
         service = config["labels"]["service"]
         assert config["targets"] == [f"{service}:{service_port(service)}"]
     # /metrics needs the ops scope: the key file is mounted where the config reads it
     key_file = jobs["hotel-services"]["authorization"]["credentials_file"]
-    assert any(volume.endswith(f":{key_file}:ro")
-               for volume in COMPOSE["services"]["prometheus"]["volumes"])
-    assert [t for c in jobs["rabbitmq"]["static_configs"] for t in c["targets"]] == \
-        ["rabbitmq:15692"]
+    assert any(
+        volume.endswith(f":{key_file}:ro")
+        for volume in COMPOSE["services"]["prometheus"]["volumes"]
+    )
+    assert [t for c in jobs["rabbitmq"]["static_configs"] for t in c["targets"]] == [
+        "rabbitmq:15692"
+    ]
     assert "rabbitmq" in COMPOSE["services"] and "grafana" in COMPOSE["services"]
-    datasource = yaml.safe_load((ROOT / "deploy/grafana/provisioning/datasources/"
-                                 "prometheus.yml").read_text())["datasources"][0]
+    datasource = yaml.safe_load(
+        (ROOT / "deploy/grafana/provisioning/datasources/prometheus.yml").read_text()
+    )["datasources"][0]
     assert datasource["url"] == "http://prometheus:9090"
     assert "127.0.0.1:9090:9090" in COMPOSE["services"]["prometheus"]["ports"]  # not public
 
@@ -76,12 +86,25 @@ def test_every_metric_the_dashboard_queries_is_exported(stack: Stack) -> None:
     stack.start(*SERVICE_NAMES)
     # One check-out, so the fan-out latency shows its three effects.
     reservation, frontdesk = stack.client("reservation"), stack.client("frontdesk")
-    booking = reservation.post("/reservations", json={
-        "guest": {"first_name": "Ola", "last_name": "Nordmann", "email": "ola@example.com"},
-        "room_type": "king", "arrival": "2027-04-01", "departure": "2027-04-02", "adults": 1,
-        "channel": "web"}).json()
-    stay = wait_until(lambda: (r := frontdesk.post("/stays", json={
-        "reservation_id": booking["id"]})).status_code == 201 and r.json(), message="check-in")
+    booking = reservation.post(
+        "/reservations",
+        json={
+            "guest": {"first_name": "Ola", "last_name": "Nordmann", "email": "ola@example.com"},
+            "room_type": "king",
+            "arrival": "2027-04-01",
+            "departure": "2027-04-02",
+            "adults": 1,
+            "channel": "web",
+        },
+    ).json()
+    stay = wait_until(
+        lambda: (
+            (r := frontdesk.post("/stays", json={"reservation_id": booking["id"]})).status_code
+            == 201
+            and r.json()
+        ),
+        message="check-in",
+    )
     assert frontdesk.post(f"/stays/{stay['stay_id']}/checkout").status_code == 200
 
     metrics: dict[str, str] = {}
@@ -93,8 +116,11 @@ def test_every_metric_the_dashboard_queries_is_exported(stack: Stack) -> None:
             assert response.status_code == 200, response.text
             metrics[name] = response.text
         text = "".join(metrics.values())
-        return all(f'event_effect_latency_seconds_count{{queue="{queue}",type="stay.checked_out"}} 1.0'
-                   in text for queue in effects)
+        return all(
+            f'event_effect_latency_seconds_count{{queue="{queue}",type="stay.checked_out"}} 1.0'
+            in text
+            for queue in effects
+        )
 
     wait_until(scraped, timeout=30, message="the three check-out effects in the latency histogram")
     exported_by_services = set().union(*(exported(text) for text in metrics.values()))
@@ -102,6 +128,8 @@ def test_every_metric_the_dashboard_queries_is_exported(stack: Stack) -> None:
     assert len(wanted) >= 10
     missing = wanted - exported_by_services - RABBITMQ_EXPORTER
     assert not missing, f"the dashboard queries metrics nobody exports: {sorted(missing)}"
-    print(f"dashboard queries {len(wanted)} metrics: "
-          f"{len(wanted - RABBITMQ_EXPORTER)} from the services, "
-          f"{len(wanted & RABBITMQ_EXPORTER)} from RabbitMQ's exporter")
+    print(
+        f"dashboard queries {len(wanted)} metrics: "
+        f"{len(wanted - RABBITMQ_EXPORTER)} from the services, "
+        f"{len(wanted & RABBITMQ_EXPORTER)} from RabbitMQ's exporter"
+    )

@@ -24,7 +24,8 @@ LINK = re.compile(r"https?://\S+/surveys/[0-9a-f-]{36}\?token=[0-9a-f]{32}")
 
 
 async def test_a_guest_answers_the_mailed_survey_and_the_low_score_opens_a_case_on_screen(
-        stack: Stack, amqp_url: str, browser_page) -> None:
+    stack: Stack, amqp_url: str, browser_page
+) -> None:
     stack.start("feedback")
     # Again on the same port, so that the mailed link names this very service.
     stack.restart("feedback", SURVEY_BASE_URL=stack.services["feedback"].url)
@@ -32,9 +33,17 @@ async def test_a_guest_answers_the_mailed_survey_and_the_low_score_opens_a_case_
     feedback = stack.client("feedback")
     _, departure = checkout(7)
     guest_id, stay_id = departure.payload.guest_id, departure.payload.stay_id
-    profile = GuestContactCaptured.new(GuestContactPayload(
-        guest_id=guest_id, first_name="Wei", last_name="Li", email="li.wei@example.com",
-        language="zh-CN"), producer="reservation", property_id=PROPERTY)
+    profile = GuestContactCaptured.new(
+        GuestContactPayload(
+            guest_id=guest_id,
+            first_name="Wei",
+            last_name="Li",
+            email="li.wei@example.com",
+            language="zh-CN",
+        ),
+        producer="reservation",
+        property_id=PROPERTY,
+    )
     await publish_events(amqp_url, [profile, departure])
     (mail,) = await wait_for(lambda: stack.smtp.messages, timeout=30, message="the survey mail")
     link = LINK.search(mail.get_payload(decode=True).decode())[0]
@@ -77,9 +86,12 @@ async def test_a_guest_answers_the_mailed_survey_and_the_low_score_opens_a_case_
     await screenshot(page, "survey-invalid")
 
     # Apps still get the JSON from the same link.
-    app = httpx.get(link.replace(link.split("/surveys/")[0], base),
-                    headers={"accept": "application/json"})
-    assert app.status_code == 409 and app.headers["content-type"].startswith("application/problem+json")
+    app = httpx.get(
+        link.replace(link.split("/surveys/")[0], base), headers={"accept": "application/json"}
+    )
+    assert app.status_code == 409 and app.headers["content-type"].startswith(
+        "application/problem+json"
+    )
     survey = feedback.get("/surveys", params={"stay_id": stay_id}).json()["items"][0]
     assert survey["status"] == "answered"
 
@@ -90,6 +102,7 @@ async def test_a_guest_answers_the_mailed_survey_and_the_low_score_opens_a_case_
     async def case_on_screen() -> bool:
         await page.reload()
         return await page.locator(f"#cases tr[data-stay='{stay_id}']").count() == 1
+
     await wait_for(case_on_screen, timeout=30, message="the case on the screen")
     row = await page.inner_text(f"#cases tr[data-stay='{stay_id}']")
     assert "survey" in row and "NPS 2" in row, row
@@ -101,4 +114,6 @@ async def test_a_guest_answers_the_mailed_survey_and_the_low_score_opens_a_case_
     assert await page.locator("#csat-chart circle.point").count() == 1
     assert await page.inner_text("#nps-overall") == "-100.0"
     await screenshot(page, "feedback-satisfaction")
-    print(f"\nthe guest answered in Chinese from the mailed link; case for stay {stay_id} on screen")
+    print(
+        f"\nthe guest answered in Chinese from the mailed link; case for stay {stay_id} on screen"
+    )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from services.frontdesk.records import PropertyClock
@@ -20,14 +19,17 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_the_desk_checks_a_guest_in_and_out_from_the_screens(
-        stack: Stack, amqp_url: str, browser_page) -> None:
+    stack: Stack, amqp_url: str, browser_page
+) -> None:
     stack.start("frontdesk")
     desk = stack.client("frontdesk")
     base = stack.services["frontdesk"].url
     today = PropertyClock().today()  # the business date the front desk's API uses
     await publish_events(amqp_url, [booking(71, "king", today, today + timedelta(days=2))])
-    await wait_for(lambda: desk.get("/arrivals", params={"date": today.isoformat()})
-                   .json()["total"] == 1, message="the arrival on the list")
+    await wait_for(
+        lambda: desk.get("/arrivals", params={"date": today.isoformat()}).json()["total"] == 1,
+        message="the arrival on the list",
+    )
 
     page = browser_page
     await sign_in(page, base, "/app/frontdesk", stack.credentials.by_name["frontdesk"])
@@ -72,5 +74,9 @@ async def test_the_desk_checks_a_guest_in_and_out_from_the_screens(
     stay = desk.get(f"/stays/{stay_id}").json()
     assert (stay["status"], stay["room_number"]) == ("checked_out", room)
     folio = desk.get(f"/stays/{stay_id}/folio").json()
-    assert [c["description"] for c in folio["charges"] if c["category"] == "minibar"] == ["two colas"]
-    print(f"\nchecked in to room {room} and out from the screens; screenshots in tests/artifacts/screens")
+    assert [c["description"] for c in folio["charges"] if c["category"] == "minibar"] == [
+        "two colas"
+    ]
+    print(
+        f"\nchecked in to room {room} and out from the screens; screenshots in tests/artifacts/screens"
+    )

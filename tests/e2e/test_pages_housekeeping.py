@@ -23,25 +23,41 @@ async def tile_status(page, room: str) -> str:
 
 
 async def test_the_board_turns_a_room_dirty_then_clean_then_inspected(
-        stack: Stack, amqp_url: str, browser_page) -> None:
+    stack: Stack, amqp_url: str, browser_page
+) -> None:
     # The out-of-order period starts on the scheduler's next pass: a short one here.
     stack.start("housekeeping", SCHEDULER_POLL_SECONDS="2")
     api = stack.client("housekeeping")
     base = stack.services["housekeeping"].url
     profile, departure = checkout(0)
     room = departure.payload.room_number
-    await publish_events(amqp_url, [profile, departure,
-                                    check_in("301", "guest-dnd", date(2027, 1, 1), 3)])
-    await wait_for(lambda: api.get(f"/rooms/{room}").json()["status"] == "vacant_dirty"
-                   and api.get("/rooms/301").json()["status"].startswith("occupied"),
-                   message="the departure and the arrival applied")
+    await publish_events(
+        amqp_url, [profile, departure, check_in("301", "guest-dnd", date(2027, 1, 1), 3)]
+    )
+    await wait_for(
+        lambda: (
+            api.get(f"/rooms/{room}").json()["status"] == "vacant_dirty"
+            and api.get("/rooms/301").json()["status"].startswith("occupied")
+        ),
+        message="the departure and the arrival applied",
+    )
     assert api.put("/rooms/301/do-not-disturb", json={"on": True}).status_code == 200
     now = datetime.now(UTC)
-    assert api.post("/rooms/402/out-of-order-periods", json={
-        "start": (now - timedelta(minutes=1)).isoformat(), "end": (now + timedelta(days=1)).isoformat(),
-        "reason": "leaking tap"}).status_code == 201
-    await wait_for(lambda: api.get("/rooms/402").json()["status"] == "out_of_order",
-                   message="room 402 out of order")
+    assert (
+        api.post(
+            "/rooms/402/out-of-order-periods",
+            json={
+                "start": (now - timedelta(minutes=1)).isoformat(),
+                "end": (now + timedelta(days=1)).isoformat(),
+                "reason": "leaking tap",
+            },
+        ).status_code
+        == 201
+    )
+    await wait_for(
+        lambda: api.get("/rooms/402").json()["status"] == "out_of_order",
+        message="room 402 out of order",
+    )
 
     page = browser_page
     await sign_in(page, base, "/app/housekeeping", stack.credentials.by_name["housekeeping"])

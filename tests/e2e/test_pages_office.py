@@ -23,12 +23,15 @@ ARRIVAL, DEPARTURE = date(2027, 5, 10), date(2027, 5, 12)
 
 
 async def rooms_left(page, room_type: str, night: date) -> int:
-    cell = page.locator(f"#calendar tr[data-room-type={room_type}] td[data-night='{night.isoformat()}']")
+    cell = page.locator(
+        f"#calendar tr[data-room-type={room_type}] td[data-night='{night.isoformat()}']"
+    )
     return int(await cell.inner_text())
 
 
 async def test_booking_calendar_search_loyalty_ledger_and_the_parking_lot_from_the_screens(
-        stack: Stack, amqp_url: str, browser_page) -> None:
+    stack: Stack, amqp_url: str, browser_page
+) -> None:
     stack.start("reservation", "loyalty")
     base, loyalty_base = stack.services["reservation"].url, stack.services["loyalty"].url
     page = browser_page
@@ -61,15 +64,35 @@ async def test_booking_calendar_search_loyalty_ledger_and_the_parking_lot_from_t
     (reservation,) = booked["items"]
     guest_id = reservation["guest_id"]
     loyalty = stack.client("loyalty")
-    await wait_for(lambda: loyalty.get(f"/guests/{guest_id}").status_code == 200,
-                   message="the guest's profile in loyalty")
-    await publish_events(amqp_url, [StayCheckedOut.new(StayCheckedOutPayload(
-        stay_id=f"stay-{uuid.uuid4()}", reservation_id=reservation["id"], guest_id=guest_id,
-        room_number="401", room_type="king", arrival=ARRIVAL, departure=DEPARTURE, nights=2,
-        room_revenue=Decimal("1000.00"), total_spend=Decimal("1000.00")),
-        producer="frontdesk", property_id=PROPERTY)])
-    await wait_for(lambda: loyalty.get(f"/guests/{guest_id}/points").json()["balance"] > 0,
-                   message="the stay's points")
+    await wait_for(
+        lambda: loyalty.get(f"/guests/{guest_id}").status_code == 200,
+        message="the guest's profile in loyalty",
+    )
+    await publish_events(
+        amqp_url,
+        [
+            StayCheckedOut.new(
+                StayCheckedOutPayload(
+                    stay_id=f"stay-{uuid.uuid4()}",
+                    reservation_id=reservation["id"],
+                    guest_id=guest_id,
+                    room_number="401",
+                    room_type="king",
+                    arrival=ARRIVAL,
+                    departure=DEPARTURE,
+                    nights=2,
+                    room_revenue=Decimal("1000.00"),
+                    total_spend=Decimal("1000.00"),
+                ),
+                producer="frontdesk",
+                property_id=PROPERTY,
+            )
+        ],
+    )
+    await wait_for(
+        lambda: loyalty.get(f"/guests/{guest_id}/points").json()["balance"] > 0,
+        message="the stay's points",
+    )
 
     await sign_in(page, loyalty_base, "/app/loyalty", stack.credentials.by_name["loyalty"])
     await screenshot(page, "loyalty-find")
@@ -83,13 +106,23 @@ async def test_booking_calendar_search_loyalty_ledger_and_the_parking_lot_from_t
     await screenshot(page, "loyalty-guest")
 
     # Ops: a poison message in loyalty's parking lot, replayed from the screen.
-    await publish_raw(amqp_url, "stay.checked_out", b'{"type": "stay.checked_out", "payload": {}}',
-                      type="stay.checked_out", message_id="malformed-ops-1",
-                      content_type="application/json")
+    await publish_raw(
+        amqp_url,
+        "stay.checked_out",
+        b'{"type": "stay.checked_out", "payload": {}}',
+        type="stay.checked_out",
+        message_id="malformed-ops-1",
+        content_type="application/json",
+    )
     ops = stack.client("loyalty", "ops")
-    await wait_for(lambda: any(m["message_id"] == "malformed-ops-1"
-                               for queue in ops.get("/admin/parking").json().values() for m in queue),
-                   message="the poison message parked")
+    await wait_for(
+        lambda: any(
+            m["message_id"] == "malformed-ops-1"
+            for queue in ops.get("/admin/parking").json().values()
+            for m in queue
+        ),
+        message="the poison message parked",
+    )
     await page.context.clear_cookies()
     await sign_in(page, loyalty_base, "/app/ops/parking", stack.credentials.by_name["ops"])
     assert "malformed-ops-1" in await page.inner_text("main")
@@ -97,5 +130,7 @@ async def test_booking_calendar_search_loyalty_ledger_and_the_parking_lot_from_t
     await page.click("form[action$='/replay'] button >> nth=0")
     await page.wait_for_selector("text=replayed")
     assert "1 message(s)" in await page.inner_text(".notice")
-    print(f"\nbooked from the form (king {before} -> {before - 1} on {ARRIVAL}); "
-          f"{balance} points on the loyalty screen; a parked message replayed from the ops screen")
+    print(
+        f"\nbooked from the form (king {before} -> {before - 1} on {ARRIVAL}); "
+        f"{balance} points on the loyalty screen; a parked message replayed from the ops screen"
+    )

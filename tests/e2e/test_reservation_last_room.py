@@ -22,15 +22,24 @@ FIRST_NIGHT = date(2027, 9, 1)
 
 
 def booking(night: date, number: int) -> dict:
-    return {"guest": {"first_name": "Contender", "last_name": f"N{number}",
-                      "email": f"contender{number}@example.com"},
-            "room_type": "last-room", "arrival": night.isoformat(),
-            "departure": (night + timedelta(days=1)).isoformat(), "adults": 1, "channel": "web"}
+    return {
+        "guest": {
+            "first_name": "Contender",
+            "last_name": f"N{number}",
+            "email": f"contender{number}@example.com",
+        },
+        "room_type": "last-room",
+        "arrival": night.isoformat(),
+        "departure": (night + timedelta(days=1)).isoformat(),
+        "adults": 1,
+        "channel": "web",
+    }
 
 
 async def one_round(client: httpx.AsyncClient, night: date) -> Counter[int]:
-    responses = await asyncio.gather(*(client.post("/reservations", json=booking(night, n))
-                                       for n in range(CONTENDERS)))
+    responses = await asyncio.gather(
+        *(client.post("/reservations", json=booking(night, n)) for n in range(CONTENDERS))
+    )
     for response in responses:
         if response.status_code == 409:
             assert response.headers["content-type"] == "application/problem+json"
@@ -40,16 +49,22 @@ async def one_round(client: httpx.AsyncClient, night: date) -> Counter[int]:
 def test_100_concurrent_bookings_for_the_last_room_50_rounds_one_winner_each(stack: Stack) -> None:
     stack.start("reservation")
     with stack.client("reservation") as client:
-        created = client.put("/room-types/last-room", json={
-            "name": "Last Room", "beds": ["king"], "max_occupancy": 2, "rooms": 1,
-            "nightly_rate": "500.00"})
+        created = client.put(
+            "/room-types/last-room",
+            json={
+                "name": "Last Room",
+                "beds": ["king"],
+                "max_occupancy": 2,
+                "rooms": 1,
+                "nightly_rate": "500.00",
+            },
+        )
         assert created.status_code == 200, created.text
 
     async def all_rounds() -> list[Counter[int]]:
         # A fresh connection per request: no race with the server closing an idle keep-alive.
         limits = httpx.Limits(max_connections=CONTENDERS, max_keepalive_connections=0)
-        async with stack.async_client("reservation", timeout=60,
-                                     limits=limits) as client:
+        async with stack.async_client("reservation", timeout=60, limits=limits) as client:
             return [await one_round(client, FIRST_NIGHT + timedelta(days=r)) for r in range(ROUNDS)]
 
     started = time.perf_counter()
@@ -59,19 +74,32 @@ def test_100_concurrent_bookings_for_the_last_room_50_rounds_one_winner_each(sta
     winners = [r[201] for r in rounds]
     with stack.client("reservation") as client:
         last_night = FIRST_NIGHT + timedelta(days=ROUNDS)
-        report = client.get("/reports", params={"from": FIRST_NIGHT.isoformat(),
-                                                "to": (last_night - timedelta(days=1)).isoformat()})
-        sold = {night: figures["sold"] for night, figures in report.json()["occupancy"]["nights"].items()}
+        report = client.get(
+            "/reports",
+            params={
+                "from": FIRST_NIGHT.isoformat(),
+                "to": (last_night - timedelta(days=1)).isoformat(),
+            },
+        )
+        sold = {
+            night: figures["sold"]
+            for night, figures in report.json()["occupancy"]["nights"].items()
+        }
         oversold = [night for night, count in sold.items() if count > 1]
-        left = client.get("/availability", params={"arrival": FIRST_NIGHT.isoformat(),
-                                                   "departure": last_night.isoformat()}).json()
-        booked = client.get("/reservations", params={"arrival_from": FIRST_NIGHT.isoformat(),
-                                                     "limit": 1}).json()
+        left = client.get(
+            "/availability",
+            params={"arrival": FIRST_NIGHT.isoformat(), "departure": last_night.isoformat()},
+        ).json()
+        booked = client.get(
+            "/reservations", params={"arrival_from": FIRST_NIGHT.isoformat(), "limit": 1}
+        ).json()
     # Printed before the checks, so a run with the guard removed shows how badly it oversold.
-    print(f"\nlast room: {ROUNDS} rounds x {CONTENDERS} concurrent requests over HTTP in "
-          f"{elapsed:.1f}s -> winners per round {sorted(set(winners))}, "
-          f"{sum(r[409] for r in rounds)} refused, {len(oversold)} oversold nights, "
-          f"{sum(sold.values())} rooms sold of {ROUNDS}")
+    print(
+        f"\nlast room: {ROUNDS} rounds x {CONTENDERS} concurrent requests over HTTP in "
+        f"{elapsed:.1f}s -> winners per round {sorted(set(winners))}, "
+        f"{sum(r[409] for r in rounds)} refused, {len(oversold)} oversold nights, "
+        f"{sum(sold.values())} rooms sold of {ROUNDS}"
+    )
     assert winners == [1] * ROUNDS, winners
     assert all(r[409] == CONTENDERS - 1 for r in rounds), rounds
     assert oversold == [] and sum(sold.values()) == ROUNDS

@@ -25,8 +25,7 @@ from tests.support.stack import SERVICE_NAMES, Stack
 pytestmark = [pytest.mark.e2e, pytest.mark.fuzz]
 
 CASES_PER_SERVICE = int(os.environ.get("FUZZ_CASES", "1000"))
-CHECKS = {"server error": not_a_server_error,
-          "schema violation": response_schema_conformance}
+CHECKS = {"server error": not_a_server_error, "schema violation": response_schema_conformance}
 
 
 def fuzz(base_url: str, headers: dict[str, str], wanted: int) -> dict[str, Any]:
@@ -34,13 +33,23 @@ def fuzz(base_url: str, headers: dict[str, str], wanted: int) -> dict[str, Any]:
     broken credentials, which the gate answers with 401); returns figures and failures."""
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
-    figures: dict[str, Any] = {"cases": 0, "past_gate": 0, "statuses": Counter(), "failures": [],
-                               "operations": len(operations)}
+    figures: dict[str, Any] = {
+        "cases": 0,
+        "past_gate": 0,
+        "statuses": Counter(),
+        "failures": [],
+        "operations": len(operations),
+    }
     per_operation = max(10, math.ceil(wanted / (2 * len(operations))))
 
     def run(operation: Any, mode: GenerationMode) -> None:
-        @settings(max_examples=per_operation, deadline=None, database=None,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=per_operation,
+            deadline=None,
+            database=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(operation.as_strategy(generation_mode=mode))
         def call(case: Any) -> None:
             response = case.call(base_url=base_url, headers=headers, timeout=10)
@@ -52,8 +61,15 @@ def fuzz(base_url: str, headers: dict[str, str], wanted: int) -> dict[str, Any]:
                     case.validate_response(response, checks=[check])
                 except Exception as failure:  # noqa: BLE001 - each one is a finding
                     figures["failures"].append(
-                        (name, f"{case.method} {case.formatted_path}", response.status_code,
-                         str(failure).splitlines()[0][:300], case.as_curl_command()[:500]))
+                        (
+                            name,
+                            f"{case.method} {case.formatted_path}",
+                            response.status_code,
+                            str(failure).splitlines()[0][:300],
+                            case.as_curl_command()[:500],
+                        )
+                    )
+
         try:
             call()
         except Unsatisfiable:
@@ -68,19 +84,24 @@ def fuzz(base_url: str, headers: dict[str, str], wanted: int) -> dict[str, Any]:
 
 # Each service with a manager key (every route), and the reservation service with an
 # integrator's key too (its own-channel paths: scoped keys, searches, refusals).
-@pytest.mark.parametrize(("name", "scope"), [*((name, "manager") for name in SERVICE_NAMES),
-                                             ("reservation", "integrator")])
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(stack: Stack, name: str,
-                                                                   scope: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "scope"),
+    [*((name, "manager") for name in SERVICE_NAMES), ("reservation", "integrator")],
+)
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(
+    stack: Stack, name: str, scope: str
+) -> None:
     stack.start(name)
     headers = stack.credentials.headers(scope)
     figures = fuzz(stack.services[name].url, headers, CASES_PER_SERVICE)
     kinds = Counter(kind for kind, *_ in figures["failures"])
-    print(f"\n{name} ({scope}): {figures['cases']} cases "
-          f"({figures['past_gate']} past the gate) over "
-          f"{figures['operations']} operations; "
-          f"statuses {dict(sorted(figures['statuses'].items()))}; "
-          f"server errors {kinds['server error']}, schema violations {kinds['schema violation']}")
+    print(
+        f"\n{name} ({scope}): {figures['cases']} cases "
+        f"({figures['past_gate']} past the gate) over "
+        f"{figures['operations']} operations; "
+        f"statuses {dict(sorted(figures['statuses'].items()))}; "
+        f"server errors {kinds['server error']}, schema violations {kinds['schema violation']}"
+    )
     for failure in figures["failures"][:10]:
         print("  ", failure)
     assert figures["past_gate"] >= CASES_PER_SERVICE

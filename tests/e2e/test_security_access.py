@@ -69,17 +69,24 @@ NEVER = {  # (service, path prefix): callers that must be refused
 
 
 def must_refuse(service: str, template: str, caller: str | None) -> bool:
-    if caller is None and template not in ANONYMOUS_MAY and not (
-            service == "feedback" and template.startswith("/surveys/")):
+    if (
+        caller is None
+        and template not in ANONYMOUS_MAY
+        and not (service == "feedback" and template.startswith("/surveys/"))
+    ):
         return True
-    return any(service == s and template.startswith(prefix) and caller in callers
-               for (s, prefix), callers in NEVER.items())
+    return any(
+        service == s and template.startswith(prefix) and caller in callers
+        for (s, prefix), callers in NEVER.items()
+    )
 
 
 def routes_of(client) -> list[tuple[str, str]]:
     paths = client.get("/openapi.json").json()["paths"]
-    return sorted({(method.upper(), path) for path, item in paths.items() for method in item}
-                  | set(HIDDEN_ROUTES))
+    return sorted(
+        {(method.upper(), path) for path, item in paths.items() for method in item}
+        | set(HIDDEN_ROUTES)
+    )
 
 
 def concrete(path: str) -> str:
@@ -87,7 +94,8 @@ def concrete(path: str) -> str:
 
 
 def test_every_service_401_without_a_credential_403_with_a_wrong_scope_200_on_livez(
-        stack: Stack) -> None:
+    stack: Stack,
+) -> None:
     stack.start(*SERVICE_NAMES)
     for name, (method, path, allowed, refused) in ONE_ROUTE.items():
         anonymous = stack.client(name, scope=None)
@@ -133,14 +141,19 @@ def test_the_access_matrix_of_every_route_scope_and_no_credential(stack: Stack) 
                 cells += 1
             lines.append(row)
     print("\n" + "\n".join(lines))
-    print(f"\n{cells} cells ({routes_seen} routes x {len(CALLERS)} callers), "
-          f"{len(unexpected)} unexpected (allows or denies), {len(server_errors)} server errors")
+    print(
+        f"\n{cells} cells ({routes_seen} routes x {len(CALLERS)} callers), "
+        f"{len(unexpected)} unexpected (allows or denies), {len(server_errors)} server errors"
+    )
     assert cells == routes_seen * len(CALLERS)
     assert server_errors == []
     assert unexpected == []
     logs = stack.logs()
-    leaked = [name for name, credential in stack.credentials.by_name.items()
-              if credential.split(".", 1)[1] in logs]
+    leaked = [
+        name
+        for name, credential in stack.credentials.by_name.items()
+        if credential.split(".", 1)[1] in logs
+    ]
     assert leaked == [], "a credential reached a log line"
 
 

@@ -17,8 +17,18 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.broker_identity import integrator_login
-from shared.events import GoodwillGranted, GoodwillGrantedPayload, GuestAnonymized, GuestAnonymizedPayload
-from shared.topology import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, REPORTS_EXCHANGE, dead_letter_exchange
+from shared.events import (
+    GoodwillGranted,
+    GoodwillGrantedPayload,
+    GuestAnonymized,
+    GuestAnonymizedPayload,
+)
+from shared.topology import (
+    COMMANDS_EXCHANGE,
+    EVENTS_EXCHANGE,
+    REPORTS_EXCHANGE,
+    dead_letter_exchange,
+)
 from tests.support.amqp import EventTap, is_local_broker, publish_events, wait_for
 from tests.support.broker_probe import BrokerProbe
 from tests.support.journeys import checkout
@@ -33,9 +43,14 @@ Outcome = tuple[bool, int]  # (refused, records leaked or changed)
 
 
 def ota_booking(reference: str, **changes: object) -> dict:
-    return {"guest": {"first_name": "Ola", "last_name": "Nord", "email": "ola@example.com"},
-            "room_type": "king", "arrival": "2027-05-01", "departure": "2027-05-03",
-            "adults": 2, **changes}
+    return {
+        "guest": {"first_name": "Ola", "last_name": "Nord", "email": "ola@example.com"},
+        "room_type": "king",
+        "arrival": "2027-05-01",
+        "departure": "2027-05-03",
+        "adults": 2,
+        **changes,
+    }
 
 
 class Attacks:
@@ -70,69 +85,132 @@ async def test_broker_attacks_are_refused(stack: Stack, amqp_url: str, attacks: 
     guest_id = profile.payload.guest_id
     await publish_events(amqp_url, [profile, stay])  # as reservation and frontdesk
     loyalty = stack.client("loyalty")
-    await wait_for(lambda: loyalty.get(f"/guests/{guest_id}/points").status_code == 200
-                   and balance(stack, guest_id) > 0, timeout=60, message="the earned points")
+    await wait_for(
+        lambda: (
+            loyalty.get(f"/guests/{guest_id}/points").status_code == 200
+            and balance(stack, guest_id) > 0
+        ),
+        timeout=60,
+        message="the earned points",
+    )
     earned = balance(stack, guest_id)
-    grant = GoodwillGranted.new(GoodwillGrantedPayload(
-        grant_id=f"grant-{uuid.uuid4()}", case_id="case-forged", guest_id=guest_id,
-        points=1_000_000), producer="feedback", property_id="demo-hotel")
+    grant = GoodwillGranted.new(
+        GoodwillGrantedPayload(
+            grant_id=f"grant-{uuid.uuid4()}",
+            case_id="case-forged",
+            guest_id=guest_id,
+            points=1_000_000,
+        ),
+        producer="feedback",
+        property_id="demo-hotel",
+    )
     body = grant.model_dump_json().encode()
 
     async with BrokerProbe(amqp_url, "housekeeping") as housekeeping:
+
         async def forged_goodwill() -> Outcome:  # housekeeping's login, its own user_id
-            return (not await housekeeping.publish(EVENTS_EXCHANGE, grant.type, body=body,
-                                                   type=grant.type, app_id="feedback"), 0)
+            return (
+                not await housekeeping.publish(
+                    EVENTS_EXCHANGE, grant.type, body=body, type=grant.type, app_id="feedback"
+                ),
+                0,
+            )
 
         async def forged_goodwill_as_feedback() -> Outcome:  # claims feedback's user_id
-            return (not await housekeeping.publish(EVENTS_EXCHANGE, grant.type, body=body,
-                                                   type=grant.type, user_id="feedback"), 0)
+            return (
+                not await housekeeping.publish(
+                    EVENTS_EXCHANGE, grant.type, body=body, type=grant.type, user_id="feedback"
+                ),
+                0,
+            )
 
         async def forged_erasure() -> Outcome:
-            erasure = GuestAnonymized.new(GuestAnonymizedPayload(guest_id=guest_id, requested_at=datetime.now(UTC)),
-                                          producer="loyalty", property_id="demo-hotel")
-            return (not await housekeeping.publish(
-                EVENTS_EXCHANGE, erasure.type, body=erasure.model_dump_json().encode(),
-                type=erasure.type, app_id="loyalty"), 0)
+            erasure = GuestAnonymized.new(
+                GuestAnonymizedPayload(guest_id=guest_id, requested_at=datetime.now(UTC)),
+                producer="loyalty",
+                property_id="demo-hotel",
+            )
+            return (
+                not await housekeeping.publish(
+                    EVENTS_EXCHANGE,
+                    erasure.type,
+                    body=erasure.model_dump_json().encode(),
+                    type=erasure.type,
+                    app_id="loyalty",
+                ),
+                0,
+            )
 
         async def cancel_through_dead_letter_exchange() -> Outcome:
-            cancel = command("cancel", "OTA-VICTIM", {"reason": "forged"}, channel=INTEGRATOR_CHANNEL)
-            return (not await housekeeping.publish(
-                dead_letter_exchange("reservation"), "reservation.commands",
-                body=json.dumps(cancel).encode(), type="reservation.cancel"), 0)
+            cancel = command(
+                "cancel", "OTA-VICTIM", {"reason": "forged"}, channel=INTEGRATOR_CHANNEL
+            )
+            return (
+                not await housekeeping.publish(
+                    dead_letter_exchange("reservation"),
+                    "reservation.commands",
+                    body=json.dumps(cancel).encode(),
+                    type="reservation.cancel",
+                ),
+                0,
+            )
 
         async def seed_a_parking_lot() -> Outcome:
-            return (not await housekeeping.publish(
-                dead_letter_exchange("loyalty"), "parking.loyalty.feedback-events", body=body,
-                type=grant.type, headers={"x-parking-reason": "replay me, all fine"}), 0)
+            return (
+                not await housekeeping.publish(
+                    dead_letter_exchange("loyalty"),
+                    "parking.loyalty.feedback-events",
+                    body=body,
+                    type=grant.type,
+                    headers={"x-parking-reason": "replay me, all fine"},
+                ),
+                0,
+            )
 
         async def collect_everything(exchange: str) -> Outcome:
             return (not await housekeeping.bind(exchange, "#"), 0)
 
         await attacks.run("forged goodwill.granted (housekeeping login)", forged_goodwill)
-        await attacks.run("forged goodwill.granted claiming user_id feedback",
-                          forged_goodwill_as_feedback)
+        await attacks.run(
+            "forged goodwill.granted claiming user_id feedback", forged_goodwill_as_feedback
+        )
         await attacks.run("forged guest.anonymized (housekeeping login)", forged_erasure)
-        await attacks.run("a command through the reservation dead-letter exchange",
-                          cancel_through_dead_letter_exchange)
+        await attacks.run(
+            "a command through the reservation dead-letter exchange",
+            cancel_through_dead_letter_exchange,
+        )
         await attacks.run("a parking lot seeded through a dead-letter exchange", seed_a_parking_lot)
         for exchange in (EVENTS_EXCHANGE, REPORTS_EXCHANGE, COMMANDS_EXCHANGE):
-            await attacks.run(f"a queue bound to '#' on {exchange}",
-                              lambda e=exchange: collect_everything(e))
+            await attacks.run(
+                f"a queue bound to '#' on {exchange}", lambda e=exchange: collect_everything(e)
+            )
 
     async with BrokerProbe(amqp_url, None) as administrator:
+
         async def unvouched_goodwill() -> Outcome:  # no user_id: only the consumer stands
-            await administrator.publish(EVENTS_EXCHANGE, grant.type, body=body, type=grant.type,
-                                        message_id=str(grant.event_id),
-                                        app_id="feedback")
+            await administrator.publish(
+                EVENTS_EXCHANGE,
+                grant.type,
+                body=body,
+                type=grant.type,
+                message_id=str(grant.event_id),
+                app_id="feedback",
+            )
             await wait_until_drained(amqp_url, "loyalty")
             parked = loyalty.get("/admin/parking").json()["loyalty.feedback-events"]
-            refused = any(p["message_id"] == str(grant.event_id)
-                          and p["reason"].startswith("producer not allowed") for p in parked)
+            refused = any(
+                p["message_id"] == str(grant.event_id)
+                and p["reason"].startswith("producer not allowed")
+                for p in parked
+            )
             return refused, balance(stack, guest_id) - earned
+
         await attacks.run("goodwill.granted with no user_id (consumer check)", unvouched_goodwill)
 
     async with ReportTap(amqp_url) as reports:
-        victim = command("create", "OTA-VICTIM", ota_booking("OTA-VICTIM"), channel=INTEGRATOR_CHANNEL)
+        victim = command(
+            "create", "OTA-VICTIM", ota_booking("OTA-VICTIM"), channel=INTEGRATOR_CHANNEL
+        )
         await send(amqp_url, victim)
         await wait_for(lambda: reports.for_command(victim["command_id"]), message="the booking")
         (booked,) = reports.for_command(victim["command_id"])
@@ -144,44 +222,81 @@ async def test_broker_attacks_are_refused(stack: Stack, amqp_url: str, attacks: 
 
         async def cancel_another_channels_booking() -> Outcome:
             # ota-other's login, a body naming ota-test and the victim's reference
-            forged = command("cancel", "OTA-VICTIM", {"reason": "forged"}, channel=INTEGRATOR_CHANNEL)
+            forged = command(
+                "cancel", "OTA-VICTIM", {"reason": "forged"}, channel=INTEGRATOR_CHANNEL
+            )
             await send_as(amqp_url, OTHER_CHANNEL, forged)
             await wait_for(lambda: reports.for_command(forged["command_id"]), message="answer")
             (answer,) = reports.for_command(forged["command_id"])
             return answer["status"] == "rejected", int(status() != "confirmed")
 
         async def book_at_a_block_rate() -> Outcome:
-            block = reservations.post("/blocks", json={
-                "name": "Acme offsite", "company": "Acme", "kind": "corporate",
-                "room_type": "king", "start": "2027-06-01", "end": "2027-06-03",
-                "rooms_per_night": 3, "nightly_rate": "40.00", "release_date": "2027-05-20"})
+            block = reservations.post(
+                "/blocks",
+                json={
+                    "name": "Acme offsite",
+                    "company": "Acme",
+                    "kind": "corporate",
+                    "room_type": "king",
+                    "start": "2027-06-01",
+                    "end": "2027-06-03",
+                    "rooms_per_night": 3,
+                    "nightly_rate": "40.00",
+                    "release_date": "2027-05-20",
+                },
+            )
             assert block.status_code == 201, block.text
-            attempt = command("create", "OTA-BLOCK", ota_booking(
-                "OTA-BLOCK", arrival="2027-06-01", departure="2027-06-03",
-                block_id=block.json()["id"]), channel=INTEGRATOR_CHANNEL)
+            attempt = command(
+                "create",
+                "OTA-BLOCK",
+                ota_booking(
+                    "OTA-BLOCK",
+                    arrival="2027-06-01",
+                    departure="2027-06-03",
+                    block_id=block.json()["id"],
+                ),
+                channel=INTEGRATOR_CHANNEL,
+            )
             await send(amqp_url, attempt)
             await wait_for(lambda: reports.for_command(attempt["command_id"]), message="answer")
             (answer,) = reports.for_command(attempt["command_id"])
             return answer["status"] == "rejected", int(answer["status"] == "accepted")
 
-        await attacks.run("cancel another channel's booking (integrator command)",
-                          cancel_another_channels_booking)
-        await attacks.run("book at a contracted block rate (integrator command)",
-                          book_at_a_block_rate)
+        await attacks.run(
+            "cancel another channel's booking (integrator command)", cancel_another_channels_booking
+        )
+        await attacks.run(
+            "book at a contracted block rate (integrator command)", book_at_a_block_rate
+        )
 
     async with BrokerProbe(amqp_url, integrator_login(OTHER_CHANNEL)) as integrator:
+
         async def read_another_channels_reports() -> Outcome:
-            return (not await integrator.bind(REPORTS_EXCHANGE,
-                                              f"reservation.report.{INTEGRATOR_CHANNEL}"), 0)
+            return (
+                not await integrator.bind(
+                    REPORTS_EXCHANGE, f"reservation.report.{INTEGRATOR_CHANNEL}"
+                ),
+                0,
+            )
 
         async def integrator_publishes_an_event() -> Outcome:
-            return (not await integrator.publish(EVENTS_EXCHANGE, grant.type, body=body,
-                                                 type=grant.type), 0)
+            return (
+                not await integrator.publish(
+                    EVENTS_EXCHANGE, grant.type, body=body, type=grant.type
+                ),
+                0,
+            )
+
         await attacks.run("read another channel's reports", read_another_channels_reports)
         await attacks.run("an integrator publishes an event", integrator_publishes_an_event)
 
-    print("\n" + "\n".join(f"  {'refused' if r else 'NOT REFUSED'} leaked={n}: {name}"
-                           for name, (r, n) in attacks.results.items()))
+    print(
+        "\n"
+        + "\n".join(
+            f"  {'refused' if r else 'NOT REFUSED'} leaked={n}: {name}"
+            for name, (r, n) in attacks.results.items()
+        )
+    )
     print(attacks.summary())
     assert all(refused for refused, _ in attacks.results.values()), attacks.results
     assert sum(leaked for _, leaked in attacks.results.values()) == 0
@@ -197,24 +312,37 @@ async def send_as(url: str, channel: str, body: dict) -> None:
     login = integrator_login(channel)
     async with await aio_pika.connect_robust(url_as(url, login)) as connection:
         exchange = await (await connection.channel(publisher_confirms=True)).get_exchange(
-            COMMANDS_EXCHANGE)
-        await exchange.publish(aio_pika.Message(json.dumps(body).encode(), user_id=login,
-                                                message_id=body["command_id"],
-                                                content_type="application/json"),
-                               routing_key=body["type"])
+            COMMANDS_EXCHANGE
+        )
+        await exchange.publish(
+            aio_pika.Message(
+                json.dumps(body).encode(),
+                user_id=login,
+                message_id=body["command_id"],
+                content_type="application/json",
+            ),
+            routing_key=body["type"],
+        )
 
 
 CARD = "4111.1111.1111.1111"  # a valid test card number, dot-separated
 
 
 def booking(**changes: object) -> dict:
-    return {"guest": {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com"},
-            "room_type": "king", "arrival": "2027-07-01", "departure": "2027-07-03",
-            "adults": 2, "channel": "web", **changes}
+    return {
+        "guest": {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com"},
+        "room_type": "king",
+        "arrival": "2027-07-01",
+        "departure": "2027-07-03",
+        "adults": 2,
+        "channel": "web",
+        **changes,
+    }
 
 
 def walk_in() -> dict:
     from tests.e2e.test_cross_department import walk_in as desk_walk_in
+
     return desk_walk_in(7)
 
 
@@ -223,21 +351,30 @@ async def test_input_attacks_are_refused(stack: Stack, amqp_url: str, attacks: A
     reservations, desk = stack.client("reservation"), stack.client("frontdesk")
 
     async with EventTap(amqp_url, ["reservation.created"]) as tap:
+
         async def long_correlation_id_stalls_the_relay() -> Outcome:
-            poisoned = reservations.post("/reservations", json=booking(),
-                                         headers={"x-correlation-id": "c" * 300})
+            poisoned = reservations.post(
+                "/reservations", json=booking(), headers={"x-correlation-id": "c" * 300}
+            )
             later = reservations.post("/reservations", json=booking())
             assert poisoned.status_code == later.status_code == 201, poisoned.text
             ids = {poisoned.json()["id"], later.json()["id"]}
-            await wait_for(lambda: ids <= {b["payload"]["reservation_id"]
-                                           for b in tap.bodies("reservation.created")},
-                           timeout=30, message="both bookings' events")
+            await wait_for(
+                lambda: (
+                    ids
+                    <= {b["payload"]["reservation_id"] for b in tap.bodies("reservation.created")}
+                ),
+                timeout=30,
+                message="both bookings' events",
+            )
             return len(poisoned.headers["x-correlation-id"]) <= 128, 0
+
         await attacks.run("a 300-character X-Correlation-Id", long_correlation_id_stalls_the_relay)
 
     async def card_as_booking_token() -> Outcome:
-        answer = reservations.post("/reservations", json=booking(
-            payment={"method": "card", "token": CARD}))
+        answer = reservations.post(
+            "/reservations", json=booking(payment={"method": "card", "token": CARD})
+        )
         return answer.status_code == 422, int(answer.status_code == 201)
 
     stay = desk.post("/walk-ins", json=walk_in())
@@ -249,39 +386,69 @@ async def test_input_attacks_are_refused(stack: Stack, amqp_url: str, attacks: A
         return answer.status_code == 422, int(answer.status_code == 201)
 
     await attacks.run("a card number as a booking's payment token", card_as_booking_token)
-    await attacks.run("a card number as a deposit token reference", lambda: card_in(
-        "/walk-ins", {**walk_in(), "deposit": {"amount": "50.00", "token_reference": CARD}}))
-    await attacks.run("a card number as a charge reference", lambda: card_in(
-        f"/stays/{stay_id}/charges", {"category": "minibar", "amount": "5.00",
-                                      "description": "water", "reference": CARD}))
-    await attacks.run("a card number as a payment reference", lambda: card_in(
-        f"/stays/{stay_id}/payments", {"kind": "payment", "amount": "5.00", "reference": CARD}))
-    await attacks.run("a card number as a payment token reference", lambda: card_in(
-        f"/stays/{stay_id}/payments", {"kind": "payment", "amount": "5.00",
-                                       "token_reference": CARD.replace(".", "/")}))
+    await attacks.run(
+        "a card number as a deposit token reference",
+        lambda: card_in(
+            "/walk-ins", {**walk_in(), "deposit": {"amount": "50.00", "token_reference": CARD}}
+        ),
+    )
+    await attacks.run(
+        "a card number as a charge reference",
+        lambda: card_in(
+            f"/stays/{stay_id}/charges",
+            {"category": "minibar", "amount": "5.00", "description": "water", "reference": CARD},
+        ),
+    )
+    await attacks.run(
+        "a card number as a payment reference",
+        lambda: card_in(
+            f"/stays/{stay_id}/payments", {"kind": "payment", "amount": "5.00", "reference": CARD}
+        ),
+    )
+    await attacks.run(
+        "a card number as a payment token reference",
+        lambda: card_in(
+            f"/stays/{stay_id}/payments",
+            {"kind": "payment", "amount": "5.00", "token_reference": CARD.replace(".", "/")},
+        ),
+    )
 
     feedback = stack.client("feedback", "feedback")
 
     def open_case() -> str:
-        case = feedback.post("/cases", json={
-            "guest_id": f"guest-{uuid.uuid4()}", "category": "noise", "severity": "low",
-            "description": "noisy", "channel": "desk", "taken_by": "eve"})
+        case = feedback.post(
+            "/cases",
+            json={
+                "guest_id": f"guest-{uuid.uuid4()}",
+                "category": "noise",
+                "severity": "low",
+                "description": "noisy",
+                "channel": "desk",
+                "taken_by": "eve",
+            },
+        )
         assert case.status_code == 201, case.text
         return case.json()["case_id"]
 
     async def large_goodwill_without_a_manager() -> Outcome:
-        answer = feedback.post(f"/cases/{open_case()}/resolve", json={
-            "resolved_by": "eve", "resolution": "sorry", "goodwill_points": 100_000})
+        answer = feedback.post(
+            f"/cases/{open_case()}/resolve",
+            json={"resolved_by": "eve", "resolution": "sorry", "goodwill_points": 100_000},
+        )
         return answer.status_code == 403, int(answer.status_code == 200)
 
     async def resolve_in_someone_elses_name() -> Outcome:
-        answer = feedback.post(f"/cases/{open_case()}/resolve", json={
-            "resolved_by": "the-general-manager", "resolution": "sorry"})
+        answer = feedback.post(
+            f"/cases/{open_case()}/resolve",
+            json={"resolved_by": "the-general-manager", "resolution": "sorry"},
+        )
         assert answer.status_code == 200, answer.text
         case = stack.client("feedback").get(f"/cases/{answer.json()['case_id']}").json()
         return case["resolved_by"] == "test-feedback", int(case["resolved_by"] != "test-feedback")
 
-    await attacks.run("goodwill of 100,000 points on a feedback key", large_goodwill_without_a_manager)
+    await attacks.run(
+        "goodwill of 100,000 points on a feedback key", large_goodwill_without_a_manager
+    )
     await attacks.run("resolving a case in someone else's name", resolve_in_someone_elses_name)
 
     async def survey_token_in_the_access_log() -> Outcome:
@@ -290,10 +457,16 @@ async def test_input_attacks_are_refused(stack: Stack, amqp_url: str, attacks: A
         httpx_client.get(f"/surveys/s-1?token={secret}")
         await wait_for(lambda: "/surveys/s-1" in stack.logs(), message="the access log line")
         return secret not in stack.logs(), int(secret in stack.logs())
+
     await attacks.run("a survey token written to the access log", survey_token_in_the_access_log)
 
-    print("\n" + "\n".join(f"  {'refused' if r else 'NOT REFUSED'} leaked={n}: {name}"
-                           for name, (r, n) in attacks.results.items()))
+    print(
+        "\n"
+        + "\n".join(
+            f"  {'refused' if r else 'NOT REFUSED'} leaked={n}: {name}"
+            for name, (r, n) in attacks.results.items()
+        )
+    )
     print(attacks.summary())
     assert all(refused for refused, _ in attacks.results.values()), attacks.results
     assert sum(leaked for _, leaked in attacks.results.values()) == 0
@@ -304,12 +477,15 @@ async def test_guessing_keys_is_throttled(stack: Stack, attacks: Attacks) -> Non
     guesser = stack.client("frontdesk", None)
 
     async def guess_keys() -> Outcome:
-        answers = [guesser.get("/in-house", headers={"authorization": f"Bearer test-x.{n}"}
-                               ).status_code for n in range(8)]
+        answers = [
+            guesser.get("/in-house", headers={"authorization": f"Bearer test-x.{n}"}).status_code
+            for n in range(8)
+        ]
         # the right key from the same address, once throttled: still no
         right = stack.client("frontdesk", "frontdesk").get("/in-house").status_code
         print(f"\n  guesses answered {answers}, then the right key: {right}")
         return answers[5:] == [429, 429, 429] and right == 429, 0
+
     await attacks.run("guessing API keys", guess_keys)
     print(attacks.summary())
     assert all(refused for refused, _ in attacks.results.values())

@@ -14,12 +14,20 @@ import aio_pika
 import pytest
 
 from shared.broker_identity import integrator_login
-from shared.topology import EVENTS_FOR_INTEGRATORS
 from shared.events import ALL_EVENTS
 from shared.producers import ALLOWED_COMMAND_SENDERS, sender_allowed
-from shared.topology import (COMMANDS_EXCHANGE, CONSUMER_QUEUES, EVENTS_EXCHANGE,
-                             REPORTS_EXCHANGE, UNROUTED_EXCHANGE, UNROUTED_QUEUE, QueuePolicy,
-                             dead_letter_exchange, declare_topology)
+from shared.topology import (
+    COMMANDS_EXCHANGE,
+    CONSUMER_QUEUES,
+    EVENTS_EXCHANGE,
+    EVENTS_FOR_INTEGRATORS,
+    REPORTS_EXCHANGE,
+    UNROUTED_EXCHANGE,
+    UNROUTED_QUEUE,
+    QueuePolicy,
+    dead_letter_exchange,
+    declare_topology,
+)
 from tests.support.amqp import is_local_broker
 from tests.support.broker_probe import BrokerProbe
 
@@ -34,8 +42,12 @@ REPORT_KEYS = [f"reservation.report.{c}" for c in CHANNELS]
 
 
 def consumed(login: str, exchange: str) -> set[str]:
-    return {key for queue in CONSUMER_QUEUES.get(login, ()) if queue.exchange == exchange
-            for key in queue.routing_keys}
+    return {
+        key
+        for queue in CONSUMER_QUEUES.get(login, ())
+        if queue.exchange == exchange
+        for key in queue.routing_keys
+    }
 
 
 def expected_write(login: str, exchange: str, key: str) -> bool:
@@ -46,7 +58,7 @@ def expected_write(login: str, exchange: str, key: str) -> bool:
     if exchange == REPORTS_EXCHANGE:
         return login == "reservation"
     if exchange == UNROUTED_EXCHANGE:  # a sink: declaring an exchange with it as its
-        return login in SERVICES       # alternate needs write on it; nobody reads it
+        return login in SERVICES  # alternate needs write on it; nobody reads it
     return exchange == dead_letter_exchange(login)  # the own DLX only
 
 
@@ -59,8 +71,15 @@ def expected_bind(login: str, exchange: str, key: str) -> bool:
 
 
 def all_queues() -> list[str]:
-    return [UNROUTED_QUEUE, *(name for queues in CONSUMER_QUEUES.values() for q in queues
-                              for name in (q.name, q.retry_queue, q.parking_queue))]
+    return [
+        UNROUTED_QUEUE,
+        *(
+            name
+            for queues in CONSUMER_QUEUES.values()
+            for q in queues
+            for name in (q.name, q.retry_queue, q.parking_queue)
+        ),
+    ]
 
 
 def write_cells() -> list[tuple[str, str]]:
@@ -73,9 +92,11 @@ def write_cells() -> list[tuple[str, str]]:
 
 
 def bind_cells() -> list[tuple[str, str]]:
-    return ([(EVENTS_EXCHANGE, key) for key in (*EVENT_TYPES, "#")]
-            + [(COMMANDS_EXCHANGE, key) for key in (*COMMAND_TYPES, "#")]
-            + [(REPORTS_EXCHANGE, key) for key in (*REPORT_KEYS, "#")])
+    return (
+        [(EVENTS_EXCHANGE, key) for key in (*EVENT_TYPES, "#")]
+        + [(COMMANDS_EXCHANGE, key) for key in (*COMMAND_TYPES, "#")]
+        + [(REPORTS_EXCHANGE, key) for key in (*REPORT_KEYS, "#")]
+    )
 
 
 async def test_every_login_reaches_exactly_what_it_should_on_the_broker(amqp_url: str) -> None:
@@ -108,11 +129,13 @@ async def test_every_login_reaches_exactly_what_it_should_on_the_broker(amqp_url
     unexpected = len(wrong)
     allowed = sum(n for (_, expected, actual), n in tally.items() if expected and actual)
     refused = sum(n for (_, expected, actual), n in tally.items() if not expected and not actual)
-    print(f"\nbroker access matrix: {len(LOGINS)} logins, {cells} cells "
-          f"(write {sum(n for k, n in tally.items() if k[0] == 'write')}, "
-          f"bind {sum(n for k, n in tally.items() if k[0] == 'bind')}, "
-          f"consume {sum(n for k, n in tally.items() if k[0] == 'consume')}); "
-          f"allowed as expected {allowed}, refused as expected {refused}, unexpected {unexpected}")
+    print(
+        f"\nbroker access matrix: {len(LOGINS)} logins, {cells} cells "
+        f"(write {sum(n for k, n in tally.items() if k[0] == 'write')}, "
+        f"bind {sum(n for k, n in tally.items() if k[0] == 'bind')}, "
+        f"consume {sum(n for k, n in tally.items() if k[0] == 'consume')}); "
+        f"allowed as expected {allowed}, refused as expected {refused}, unexpected {unexpected}"
+    )
     if wrong:
         print(json.dumps(wrong[:40]))
     assert wrong == []

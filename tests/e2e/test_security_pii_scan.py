@@ -41,7 +41,8 @@ async def drain_tap(url: str, name: str) -> list[aio_pika.abc.AbstractIncomingMe
 
 
 def test_a_whole_journey_leaves_no_id_card_or_phone_where_it_must_not_be(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     tap = f"test.pii-tap.{uuid.uuid4().hex[:8]}"
     asyncio.run(bind_tap(amqp_url, tap))
     journey.test_checkout_fans_out_to_housekeeping_loyalty_and_feedback(stack)
@@ -66,7 +67,9 @@ def test_a_whole_journey_leaves_no_id_card_or_phone_where_it_must_not_be(
         if [kind for kind in kinds if kind != "phone"]:
             findings[f"store {name}"] = [kind for kind in kinds if kind != "phone"]
 
-    print(f"\nscanned {len(events)} events, {len(stack.logs().splitlines())} log lines, "
-          f"{len(stored_phones)} store files; findings: {json.dumps(findings)}; "
-          f"phones stored in clear per store file: {json.dumps(stored_phones)}")
+    print(
+        f"\nscanned {len(events)} events, {len(stack.logs().splitlines())} log lines, "
+        f"{len(stored_phones)} store files; findings: {json.dumps(findings)}; "
+        f"phones stored in clear per store file: {json.dumps(stored_phones)}"
+    )
     assert findings == {}

@@ -7,7 +7,13 @@ import json
 import pytest
 
 from shared.outbox import outbox_entry, to_amqp_message
-from tests.support.amqp import all_consumer_queues, publish_events, publish_raw, queue_depths, wait_for
+from tests.support.amqp import (
+    all_consumer_queues,
+    publish_events,
+    publish_raw,
+    queue_depths,
+    wait_for,
+)
 from tests.support.journeys import checkout
 from tests.support.stack import Stack
 
@@ -17,7 +23,8 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_events_from_a_producer_not_allowed_to_send_them_are_parked(
-        stack: Stack, amqp_url: str) -> None:
+    stack: Stack, amqp_url: str
+) -> None:
     """The broker's own topic permissions refuse most forgeries at publish (see
     test_security_attacks.py); these come from a login that may write anywhere (the
     tests' administrator), so only the consumer's user_id check stands in the way."""
@@ -31,9 +38,16 @@ async def test_events_from_a_producer_not_allowed_to_send_them_are_parked(
     await publish_events(amqp_url, good[:10])
     await publish_events(amqp_url, [unvouched], as_producer=False)
     message = to_amqp_message(outbox_entry(wrong_login))
-    await publish_raw(amqp_url, "stay.checked_out", message.body, type=message.type,
-                      message_id=message.message_id, app_id="frontdesk", user_id="guest",
-                      content_type="application/json")
+    await publish_raw(
+        amqp_url,
+        "stay.checked_out",
+        message.body,
+        type=message.type,
+        message_id=message.message_id,
+        app_id="frontdesk",
+        user_id="guest",
+        content_type="application/json",
+    )
     await publish_events(amqp_url, good[10:])
 
     housekeeping = stack.client("housekeeping")
@@ -45,7 +59,7 @@ async def test_events_from_a_producer_not_allowed_to_send_them_are_parked(
     reasons = {entry["message_id"]: entry["reason"] for entry in parked}
     assert reasons == {
         str(unvouched.event_id): "producer not allowed: no user_id: nobody vouches for "
-                                 "'stay.checked_out'",
+        "'stay.checked_out'",
         str(wrong_login.event_id): "producer not allowed: guest may not send 'stay.checked_out'",
     }
     depths = await queue_depths(amqp_url, all_consumer_queues("housekeeping"))

@@ -36,8 +36,9 @@ class BrokerNode:
         self._process: subprocess.Popen[bytes] | None = None
         (self.folder / "rabbitmq.conf").write_text(
             f"listeners.tcp.local = 127.0.0.1:{self.port}\n"
-            "loopback_users = none\n"   # guest only ever connects over loopback here
-            "log.console = false\n")
+            "loopback_users = none\n"  # guest only ever connects over loopback here
+            "log.console = false\n"
+        )
         (self.folder / "enabled_plugins").write_text("[].\n")
 
     @property
@@ -45,22 +46,29 @@ class BrokerNode:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
 
     def _env(self) -> dict[str, str]:
-        return {**os.environ,
-                # the cookie rabbitmqctl uses here, so ops commands reach this node too
-                "HOME": "/var/lib/rabbitmq",
-                "RABBITMQ_NODENAME": self.name,
-                "RABBITMQ_NODE_PORT": str(self.port),
-                "RABBITMQ_DIST_PORT": str(self.dist_port),
-                "RABBITMQ_CONFIG_FILE": str(self.folder / "rabbitmq.conf"),
-                "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.folder / "enabled_plugins"),
-                "RABBITMQ_MNESIA_BASE": str(self.folder / "mnesia"),
-                "RABBITMQ_LOG_BASE": str(self.folder / "log"),
-                "RABBITMQ_PID_FILE": str(self.folder / "pid")}
+        return {
+            **os.environ,
+            # the cookie rabbitmqctl uses here, so ops commands reach this node too
+            "HOME": "/var/lib/rabbitmq",
+            "RABBITMQ_NODENAME": self.name,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_CONFIG_FILE": str(self.folder / "rabbitmq.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.folder / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(self.folder / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.folder / "log"),
+            "RABBITMQ_PID_FILE": str(self.folder / "pid"),
+        }
 
-    def start(self, timeout: float = 120) -> "BrokerNode":
+    def start(self, timeout: float = 120) -> BrokerNode:
         log = open(self.folder / "server.out", "ab")
-        self._process = subprocess.Popen([RABBITMQ_SERVER], env=self._env(), stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+        self._process = subprocess.Popen(
+            [RABBITMQ_SERVER],
+            env=self._env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while not port_open(self.port):
             if self._process.poll() is not None:

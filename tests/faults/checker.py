@@ -35,18 +35,25 @@ class Tally:
 
     @property
     def clean(self) -> bool:
-        return not (sum(self.lost.values()) or sum(self.doubled.values())
-                    or sum(self.unexpected.values()))
+        return not (
+            sum(self.lost.values()) or sum(self.doubled.values()) or sum(self.unexpected.values())
+        )
 
     def line(self) -> str:
         found = ", ".join(f"{self.found[e]} {e}" for e in EFFECTS)
-        return (f"{self.expected} journeys -> {found}; lost {sum(self.lost.values())}, "
-                f"doubled {sum(self.doubled.values())}, "
-                f"unexpected {sum(self.unexpected.values())}")
+        return (
+            f"{self.expected} journeys -> {found}; lost {sum(self.lost.values())}, "
+            f"doubled {sum(self.doubled.values())}, "
+            f"unexpected {sum(self.unexpected.values())}"
+        )
 
 
-async def effects_of(journey: Journey, housekeeping: httpx.AsyncClient,
-                     loyalty: httpx.AsyncClient, feedback: httpx.AsyncClient) -> dict[str, int]:
+async def effects_of(
+    journey: Journey,
+    housekeeping: httpx.AsyncClient,
+    loyalty: httpx.AsyncClient,
+    feedback: httpx.AsyncClient,
+) -> dict[str, int]:
     for attempt in range(5):  # a service just restarted may drop a connection once
         try:
             return await _effects_of(journey, housekeeping, loyalty, feedback)
@@ -57,8 +64,12 @@ async def effects_of(journey: Journey, housekeeping: httpx.AsyncClient,
     raise AssertionError("unreachable")
 
 
-async def _effects_of(journey: Journey, housekeeping: httpx.AsyncClient,
-                     loyalty: httpx.AsyncClient, feedback: httpx.AsyncClient) -> dict[str, int]:
+async def _effects_of(
+    journey: Journey,
+    housekeeping: httpx.AsyncClient,
+    loyalty: httpx.AsyncClient,
+    feedback: httpx.AsyncClient,
+) -> dict[str, int]:
     tasks = (await housekeeping.get("/tasks", params={"stay_id": journey.stay_id})).json()
     points = await loyalty.get(f"/guests/{journey.guest_id}/points")
     surveys = (await feedback.get("/surveys", params={"stay_id": journey.stay_id})).json()
@@ -70,8 +81,12 @@ async def _effects_of(journey: Journey, housekeeping: httpx.AsyncClient,
     }
 
 
-async def check(journeys: list[Journey], clients: dict[str, httpx.AsyncClient],
-                smtp: SmtpSink, concurrency: int = 16) -> Tally:
+async def check(
+    journeys: list[Journey],
+    clients: dict[str, httpx.AsyncClient],
+    smtp: SmtpSink,
+    concurrency: int = 16,
+) -> Tally:
     tally = Tally(expected=sum(1 for j in journeys if j.completed))
     mails = Counter(str(message["To"]) for message in smtp.messages)
     emails = {j.email for j in journeys}
@@ -80,8 +95,9 @@ async def check(journeys: list[Journey], clients: dict[str, httpx.AsyncClient],
 
     async def one(journey: Journey) -> None:
         async with semaphore:
-            found = await effects_of(journey, clients["housekeeping"], clients["loyalty"],
-                                     clients["feedback"])
+            found = await effects_of(
+                journey, clients["housekeeping"], clients["loyalty"], clients["feedback"]
+            )
         for effect, count in found.items():
             tally.add(effect, count)
         tally.add("mails", mails[journey.email])

@@ -61,8 +61,9 @@ class DriverStats:
 
 
 class JourneyDriver:
-    def __init__(self, clients: Clients, run: str, step_deadline: float = 300,
-                 seed: int = 7) -> None:
+    def __init__(
+        self, clients: Clients, run: str, step_deadline: float = 300, seed: int = 7
+    ) -> None:
         self.clients = clients
         self.run = run
         self.step_deadline = step_deadline
@@ -70,8 +71,12 @@ class JourneyDriver:
         self._random = random.Random(seed)
         self.business_date: date | None = None
 
-    async def drive(self, journeys: list[Journey], concurrency: int = 16,
-                    progress: Callable[[Journey], None] | None = None) -> None:
+    async def drive(
+        self,
+        journeys: list[Journey],
+        concurrency: int = 16,
+        progress: Callable[[Journey], None] | None = None,
+    ) -> None:
         queue: asyncio.Queue[Journey] = asyncio.Queue()
         for journey in journeys:
             queue.put_nowait(journey)
@@ -92,29 +97,53 @@ class JourneyDriver:
         # A guest arrives on the business date (the only day a booking checks in) and
         # leaves the same day: the early departure gives the night back to the next guest.
         if self.business_date is None:
-            answer = await self._call("business date", self.clients.frontdesk, "GET",
-                                      "/business-date", done={200})
+            answer = await self._call(
+                "business date", self.clients.frontdesk, "GET", "/business-date", done={200}
+            )
             self.business_date = date.fromisoformat(answer["business_date"])
         arrival = self.business_date
         # 409: tonight's rooms of the type are all held by journeys still under way
         booking = await self._call(
-            "book", self.clients.reservation, "POST", "/reservations",
+            "book",
+            self.clients.reservation,
+            "POST",
+            "/reservations",
             headers={"idempotency-key": f"journey-{self.run}-{journey.number}"},
-            json={"guest": {"first_name": f"Guest{journey.number}", "last_name": "Faults",
-                            "email": journey.email},
-                  "room_type": journey.room_type, "arrival": arrival.isoformat(),
-                  "departure": (arrival + timedelta(days=1)).isoformat(),
-                  "adults": 1, "channel": "web"},
-            done={201}, wait_on={409})
+            json={
+                "guest": {
+                    "first_name": f"Guest{journey.number}",
+                    "last_name": "Faults",
+                    "email": journey.email,
+                },
+                "room_type": journey.room_type,
+                "arrival": arrival.isoformat(),
+                "departure": (arrival + timedelta(days=1)).isoformat(),
+                "adults": 1,
+                "channel": "web",
+            },
+            done={201},
+            wait_on={409},
+        )
         journey.reservation_id, journey.guest_id = booking["id"], booking["guest_id"]
         # 404: the booking has not reached the desk yet; 409: no ready room of the type
         # right now (the previous guest's room is being cleaned). Both pass with time.
-        stay = await self._call("check in", self.clients.frontdesk, "POST", "/stays",
-                                json={"reservation_id": journey.reservation_id},
-                                done={201}, wait_on={404, 409})
+        stay = await self._call(
+            "check in",
+            self.clients.frontdesk,
+            "POST",
+            "/stays",
+            json={"reservation_id": journey.reservation_id},
+            done={201},
+            wait_on={404, 409},
+        )
         journey.stay_id, journey.room_number = stay["stay_id"], stay["room_number"]
-        await self._call("check out", self.clients.frontdesk, "POST",
-                         f"/stays/{journey.stay_id}/checkout", done={200})
+        await self._call(
+            "check out",
+            self.clients.frontdesk,
+            "POST",
+            f"/stays/{journey.stay_id}/checkout",
+            done={200},
+        )
         await self._clean(journey)
         journey.completed = True
 
@@ -122,8 +151,14 @@ class JourneyDriver:
         """The departure cleaning, finished and inspected: the room is ready again."""
         deadline = time.monotonic() + self.step_deadline
         while True:
-            found = await self._call("find task", self.clients.housekeeping, "GET", "/tasks",
-                                     params={"stay_id": journey.stay_id}, done={200})
+            found = await self._call(
+                "find task",
+                self.clients.housekeeping,
+                "GET",
+                "/tasks",
+                params={"stay_id": journey.stay_id},
+                done={200},
+            )
             task = next((t for t in found["items"] if t["kind"] == "departure_cleaning"), None)
             if task is not None:
                 break
@@ -132,18 +167,45 @@ class JourneyDriver:
             await asyncio.sleep(0.2)
         path = f"/tasks/{task['task_id']}"
         if task["status"] == "open":
-            await self._call("start", self.clients.housekeeping, "POST", f"{path}/start",
-                             json={"attendant": "faults"}, done={200}, settled={409})
-        await self._call("finish", self.clients.housekeeping, "POST", f"{path}/finish",
-                         json={"completed_items": task.get("checklist", [])}, done={200},
-                         settled={409})
-        await self._call("inspect", self.clients.housekeeping, "POST", f"{path}/inspection",
-                         json={"inspector": "faults", "passed": True}, done={200},
-                         settled={409})
+            await self._call(
+                "start",
+                self.clients.housekeeping,
+                "POST",
+                f"{path}/start",
+                json={"attendant": "faults"},
+                done={200},
+                settled={409},
+            )
+        await self._call(
+            "finish",
+            self.clients.housekeeping,
+            "POST",
+            f"{path}/finish",
+            json={"completed_items": task.get("checklist", [])},
+            done={200},
+            settled={409},
+        )
+        await self._call(
+            "inspect",
+            self.clients.housekeeping,
+            "POST",
+            f"{path}/inspection",
+            json={"inspector": "faults", "passed": True},
+            done={200},
+            settled={409},
+        )
 
-    async def _call(self, step: str, client: httpx.AsyncClient, method: str, path: str,
-                    done: set[int], wait_on: frozenset[int] | set[int] = frozenset(),
-                    settled: set[int] | None = None, **options: Any) -> dict[str, Any]:
+    async def _call(
+        self,
+        step: str,
+        client: httpx.AsyncClient,
+        method: str,
+        path: str,
+        done: set[int],
+        wait_on: frozenset[int] | set[int] = frozenset(),
+        settled: set[int] | None = None,
+        **options: Any,
+    ) -> dict[str, Any]:
         """Retries until an answer in `done` (or `settled`: the step already happened, as a
         retry after a lost answer finds), or the step's deadline."""
         deadline = time.monotonic() + self.step_deadline
@@ -157,8 +219,11 @@ class JourneyDriver:
                 if settled and response.status_code in settled:
                     return {}
                 last = f"{response.status_code} {response.text[:200]}"
-                if response.status_code < 500 and response.status_code != 429 \
-                        and response.status_code not in wait_on:
+                if (
+                    response.status_code < 500
+                    and response.status_code != 429
+                    and response.status_code not in wait_on
+                ):
                     raise JourneyStuck(f"{step}: {last}")
             except httpx.TransportError as error:
                 last = repr(error)

@@ -27,7 +27,7 @@ class FaultSystem:
         self.smtp = SmtpSink()
         self.stack = Stack(amqp_url=self.broker.url, work_dir=work_dir, smtp=self.smtp)
 
-    def start(self, broker_first: bool = True) -> "FaultSystem":
+    def start(self, broker_first: bool = True) -> FaultSystem:
         self.smtp.start()
         for proxy in self.proxies.values():
             proxy.start()
@@ -46,10 +46,14 @@ class FaultSystem:
         # A booking a killed reservation left pending holds its Idempotency-Key until the
         # janitor judges it abandoned (5 minutes by default): half a minute here, so a
         # client retrying after the kill gets through within its step's deadline.
-        env = self.stack.env_for(name, RETRY_DELAY_MS="500", DEVELOPMENT_MODE="true",
-                                 STALE_BOOKING_MINUTES="0.5", JANITOR_POLL_SECONDS="2",
-                                 RABBITMQ_URL=url_as(
-            self.proxies[name].url_for(self.broker.url), name))
+        env = self.stack.env_for(
+            name,
+            RETRY_DELAY_MS="500",
+            DEVELOPMENT_MODE="true",
+            STALE_BOOKING_MINUTES="0.5",
+            JANITOR_POLL_SECONDS="2",
+            RABBITMQ_URL=url_as(self.proxies[name].url_for(self.broker.url), name),
+        )
         return ServiceProcess(name, port, env=env, log_path=self.stack.work_dir / f"{name}.log")
 
     def start_broker(self) -> None:
@@ -75,26 +79,29 @@ class FaultSystem:
         self.smtp.stop()
 
     def client(self, name: str) -> httpx.AsyncClient:
-        return self.stack.async_client(name, timeout=15,
-                                       limits=httpx.Limits(max_connections=64))
+        return self.stack.async_client(name, timeout=15, limits=httpx.Limits(max_connections=64))
 
     def driver_clients(self) -> Clients:
         return Clients(*(self.client(n) for n in ("reservation", "frontdesk", "housekeeping")))
 
     def ready(self, name: str) -> bool:
         try:
-            return httpx.get(f"{self.stack.services[name].url}/readyz", timeout=2).status_code == 200
+            return (
+                httpx.get(f"{self.stack.services[name].url}/readyz", timeout=2).status_code == 200
+            )
         except httpx.HTTPError:
             return False
 
-    async def wait_ready(self, names: tuple[str, ...] = SERVICE_NAMES,
-                         timeout: float = 180) -> float:
+    async def wait_ready(
+        self, names: tuple[str, ...] = SERVICE_NAMES, timeout: float = 180
+    ) -> float:
         """Seconds until every named service says ready again."""
         started = time.monotonic()
         while not all(self.ready(n) for n in names):
             if time.monotonic() - started > timeout:
-                raise TimeoutError(f"not ready after {timeout}s: "
-                                   f"{[n for n in names if not self.ready(n)]}")
+                raise TimeoutError(
+                    f"not ready after {timeout}s: {[n for n in names if not self.ready(n)]}"
+                )
             await asyncio.sleep(0.2)
         return time.monotonic() - started
 

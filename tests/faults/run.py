@@ -31,7 +31,7 @@ class Lines(list[str]):
         print(line, flush=True)
         super().append(line)
 
-    def __iadd__(self, lines: object) -> "Lines":
+    def __iadd__(self, lines: object) -> Lines:
         for line in lines:  # type: ignore[attr-defined]
             self.append(line)
         return self
@@ -54,16 +54,32 @@ class Plan:
     burst: int = 3000
 
     @classmethod
-    def for_journeys(cls, total: int) -> "Plan":
+    def for_journeys(cls, total: int) -> Plan:
         share = total // 10
-        return cls(calm=total - 9 * share, service_kills=2 * share, broker_kills=2 * share,
-                   network_cut=2 * share, dropped_confirms=share, slow_consumer=2 * share)
+        return cls(
+            calm=total - 9 * share,
+            service_kills=2 * share,
+            broker_kills=2 * share,
+            network_cut=2 * share,
+            dropped_confirms=share,
+            slow_consumer=2 * share,
+        )
 
     @classmethod
-    def short(cls) -> "Plan":
-        return cls(calm=5, service_kills=25, broker_kills=20, network_cut=15,
-                   dropped_confirms=10, slow_consumer=0, kill_rounds=1, broker_rounds=1,
-                   cut_seconds=3.0, kill_every=1.5, burst=200)
+    def short(cls) -> Plan:
+        return cls(
+            calm=5,
+            service_kills=25,
+            broker_kills=20,
+            network_cut=15,
+            dropped_confirms=10,
+            slow_consumer=0,
+            kill_rounds=1,
+            broker_rounds=1,
+            cut_seconds=3.0,
+            kill_every=1.5,
+            burst=200,
+        )
 
 
 async def run(plan: Plan, work_dir: Path, concurrency: int) -> tuple[list[str], bool]:
@@ -82,46 +98,65 @@ async def run(plan: Plan, work_dir: Path, concurrency: int) -> tuple[list[str], 
         broker_up = time.monotonic()
         system.start_broker()
         joined = await system.wait_ready()
-        lines.append(f"services started before the broker: all ready {joined:.1f}s after "
-                     f"the broker answered (broker start {time.monotonic() - broker_up - joined:.1f}s)")
+        lines.append(
+            f"services started before the broker: all ready {joined:.1f}s after "
+            f"the broker answered (broker start {time.monotonic() - broker_up - joined:.1f}s)"
+        )
         recorder = s.Recorder(system.broker.url)
         await recorder.declare()
 
         fault_run = s.FaultRun(system, run=str(int(time.time())), concurrency=concurrency)
         await fault_run.phase("calm", plan.calm)
-        await fault_run.phase("every service SIGKILLed", plan.service_kills,
-                              functools.partial(s.kill_each_service, times=plan.kill_rounds,
-                                                every=plan.kill_every))
-        await fault_run.phase("broker SIGKILLed and restarted", plan.broker_kills,
-                              functools.partial(s.kill_the_broker, times=plan.broker_rounds))
-        await fault_run.phase(f"connections cut for {plan.cut_seconds:.0f}s", plan.network_cut,
-                              functools.partial(s.cut_the_network, seconds=plan.cut_seconds))
-        await fault_run.phase("confirms lost (producer links cut mid-publish)",
-                              plan.dropped_confirms, s.drop_confirms)
+        await fault_run.phase(
+            "every service SIGKILLed",
+            plan.service_kills,
+            functools.partial(s.kill_each_service, times=plan.kill_rounds, every=plan.kill_every),
+        )
+        await fault_run.phase(
+            "broker SIGKILLed and restarted",
+            plan.broker_kills,
+            functools.partial(s.kill_the_broker, times=plan.broker_rounds),
+        )
+        await fault_run.phase(
+            f"connections cut for {plan.cut_seconds:.0f}s",
+            plan.network_cut,
+            functools.partial(s.cut_the_network, seconds=plan.cut_seconds),
+        )
+        await fault_run.phase(
+            "confirms lost (producer links cut mid-publish)", plan.dropped_confirms, s.drop_confirms
+        )
         if plan.slow_consumer:
-            await fault_run.phase("slow consumer (loyalty's link slowed)", plan.slow_consumer,
-                                  s.slow_consumer)
+            await fault_run.phase(
+                "slow consumer (loyalty's link slowed)", plan.slow_consumer, s.slow_consumer
+            )
         # Every event of the run once more, 1 to 5 copies each, out of order, and a poison.
         recorded = await recorder.take()
         copies = await s.redeliver(system.broker.url, recorded)
         await s.poison(system.broker.url)
-        lines.append(f"redelivered: {len(recorded)} recorded events as {copies} copies "
-                     "(1-5 each, shuffled); 1 poison message")
+        lines.append(
+            f"redelivered: {len(recorded)} recorded events as {copies} copies "
+            "(1-5 each, shuffled); 1 poison message"
+        )
 
         tally = await fault_run.settle()
         lines += [report.line() for report in fault_run.reports]
         parked = await s.parked(system.broker.url)
-        lines.append(f"parked: {parked} (the poison message, expected 1 per consumer of "
-                     "stay.checked_out)")
+        lines.append(
+            f"parked: {parked} (the poison message, expected 1 per consumer of stay.checked_out)"
+        )
         lines.append(f"retries by the clients: {dict(fault_run.driver.stats.retries)}")
         at_rest = await s.booking_lag(system, date(2031, 1, 1), 1)
         burst = await s.burst_of_bookings(system, plan.burst, date(2032, 1, 1))
         after_burst = await s.booking_lag(system, date(2031, 1, 2), 2)
-        lines.append(f"booking -> desk lag: {at_rest:.2f}s at rest; {after_burst:.2f}s right "
-                     f"after a burst of {plan.burst} bookings ({plan.burst / burst:.0f}/s)")
+        lines.append(
+            f"booking -> desk lag: {at_rest:.2f}s at rest; {after_burst:.2f}s right "
+            f"after a burst of {plan.burst} bookings ({plan.burst / burst:.0f}/s)"
+        )
         incomplete = len(fault_run.journeys) - tally.expected
-        lines.append(f"RESULT: {tally.line()}; incomplete journeys {incomplete}; "
-                     f"run {time.monotonic() - started:.0f}s")
+        lines.append(
+            f"RESULT: {tally.line()}; incomplete journeys {incomplete}; "
+            f"run {time.monotonic() - started:.0f}s"
+        )
         return lines, tally.clean and incomplete == 0 and parked >= 1
     finally:
         system.stop()

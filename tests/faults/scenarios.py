@@ -37,8 +37,10 @@ class Report:
     def line(self) -> str:
         recovery = ", ".join(f"{s:.1f}" for s in self.recovery_seconds) or "-"
         notes = f"; {'; '.join(self.notes)}" if self.notes else ""
-        return (f"{self.name}: {self.completed}/{self.journeys} journeys complete; "
-                f"recovery (s): {recovery}{notes}")
+        return (
+            f"{self.name}: {self.completed}/{self.journeys} journeys complete; "
+            f"recovery (s): {recovery}{notes}"
+        )
 
 
 class FaultRun:
@@ -102,8 +104,10 @@ async def parked(url: str) -> int:
 
 # --- the faults ----------------------------------------------------------------------------
 
-async def kill_each_service(system: FaultSystem, report: Report, times: int = 3,
-                            every: float = 4.0) -> None:
+
+async def kill_each_service(
+    system: FaultSystem, report: Report, times: int = 3, every: float = 4.0
+) -> None:
     """Every service SIGKILLed `times` times while journeys run, restarted after a second."""
     for _ in range(times):
         for name in SERVICE_NAMES:
@@ -115,8 +119,9 @@ async def kill_each_service(system: FaultSystem, report: Report, times: int = 3,
             report.recovery_seconds.append(time.monotonic() - started)
 
 
-async def kill_the_broker(system: FaultSystem, report: Report, times: int = 3,
-                          every: float = 8.0) -> None:
+async def kill_the_broker(
+    system: FaultSystem, report: Report, times: int = 3, every: float = 8.0
+) -> None:
     """The broker node SIGKILLed and started again on its data, `times` times."""
     for _ in range(times):
         await asyncio.sleep(every)
@@ -162,8 +167,7 @@ async def slow_consumer(system: FaultSystem, report: Report, seconds: float = 15
     await asyncio.sleep(2)
     system.proxies["loyalty"].slow(0.05)
     await asyncio.sleep(seconds)
-    depth = sum((await queue_depths(system.broker.url,
-                                    all_consumer_queues("loyalty"))).values())
+    depth = sum((await queue_depths(system.broker.url, all_consumer_queues("loyalty"))).values())
     report.notes.append(f"loyalty backlog at its slowest: {depth} messages")
     started = time.monotonic()
     system.proxies["loyalty"].restore()
@@ -195,8 +199,9 @@ class Recorder:
         return taken
 
 
-async def redeliver(url: str, messages: list[aio_pika.abc.AbstractIncomingMessage],
-                    most: int = 5, seed: int = 5) -> int:
+async def redeliver(
+    url: str, messages: list[aio_pika.abc.AbstractIncomingMessage], most: int = 5, seed: int = 5
+) -> int:
     """Every recorded event published again 1 to `most` times, all shuffled, each under
     the login that first published it (consumers believe the broker's user_id only)."""
     rng = random.Random(seed)
@@ -210,12 +215,20 @@ async def redeliver(url: str, messages: list[aio_pika.abc.AbstractIncomingMessag
                 connection = await aio_pika.connect_robust(url_as(url, login))
                 channel = await connection.channel(publisher_confirms=True)
                 connections[login] = (connection, await channel.get_exchange(EVENTS_EXCHANGE))
-            await connections[login][1].publish(aio_pika.Message(
-                body=message.body, message_id=message.message_id, app_id=message.app_id,
-                type=message.type, content_type=message.content_type, user_id=login,
-                correlation_id=message.correlation_id, headers=message.headers,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                routing_key=message.routing_key or "")
+            await connections[login][1].publish(
+                aio_pika.Message(
+                    body=message.body,
+                    message_id=message.message_id,
+                    app_id=message.app_id,
+                    type=message.type,
+                    content_type=message.content_type,
+                    user_id=login,
+                    correlation_id=message.correlation_id,
+                    headers=message.headers,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                ),
+                routing_key=message.routing_key or "",
+            )
     finally:
         for connection, _ in connections.values():
             await connection.close()
@@ -227,21 +240,37 @@ async def poison(url: str) -> None:
     async with await aio_pika.connect_robust(url_as(url, "frontdesk")) as connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(EVENTS_EXCHANGE)
-        await exchange.publish(aio_pika.Message(
-            body=json.dumps({"type": "stay.checked_out", "payload": {"stay_id": 7}}).encode(),
-            message_id="poison-1", app_id="frontdesk", content_type="application/json",
-            user_id="frontdesk", delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-            routing_key="stay.checked_out")
+        await exchange.publish(
+            aio_pika.Message(
+                body=json.dumps({"type": "stay.checked_out", "payload": {"stay_id": 7}}).encode(),
+                message_id="poison-1",
+                app_id="frontdesk",
+                content_type="application/json",
+                user_id="frontdesk",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key="stay.checked_out",
+        )
 
 
 async def booking_lag(system: FaultSystem, day: date, number: int) -> float:
     """Seconds from a confirmed booking to the front desk listing it."""
     reservation, desk = system.client("reservation"), system.client("frontdesk")
-    booked = await reservation.post("/reservations", json={
-        "guest": {"first_name": "Lag", "last_name": f"Probe{number}",
-                  "email": f"lag{number}@example.com"},
-        "room_type": "suite", "arrival": day.isoformat(),
-        "departure": (day + timedelta(days=1)).isoformat(), "adults": 1, "channel": "web"})
+    booked = await reservation.post(
+        "/reservations",
+        json={
+            "guest": {
+                "first_name": "Lag",
+                "last_name": f"Probe{number}",
+                "email": f"lag{number}@example.com",
+            },
+            "room_type": "suite",
+            "arrival": day.isoformat(),
+            "departure": (day + timedelta(days=1)).isoformat(),
+            "adults": 1,
+            "channel": "web",
+        },
+    )
     assert booked.status_code == 201, booked.text
     confirmed = time.monotonic()
     while True:
@@ -253,8 +282,9 @@ async def booking_lag(system: FaultSystem, day: date, number: int) -> float:
         await asyncio.sleep(0.05)
 
 
-async def burst_of_bookings(system: FaultSystem, count: int, first_day: date,
-                            concurrency: int = 32) -> float:
+async def burst_of_bookings(
+    system: FaultSystem, count: int, first_day: date, concurrency: int = 32
+) -> float:
     """`count` bookings as fast as the reservation service takes them; returns seconds."""
     reservation = system.client("reservation")
     semaphore = asyncio.Semaphore(concurrency)
@@ -263,12 +293,22 @@ async def burst_of_bookings(system: FaultSystem, count: int, first_day: date,
     async def book(number: int) -> Any:
         day = first_day + timedelta(days=number // 20)
         async with semaphore:
-            answer = await reservation.post("/reservations", json={
-                "guest": {"first_name": "Burst", "last_name": f"Guest{number}",
-                          "email": f"burst{number}@example.com"},
-                "room_type": kinds[number % 4], "arrival": day.isoformat(),
-                "departure": (day + timedelta(days=1)).isoformat(), "adults": 1,
-                "channel": "web"}, headers={"idempotency-key": f"burst-key-{number:06d}"})
+            answer = await reservation.post(
+                "/reservations",
+                json={
+                    "guest": {
+                        "first_name": "Burst",
+                        "last_name": f"Guest{number}",
+                        "email": f"burst{number}@example.com",
+                    },
+                    "room_type": kinds[number % 4],
+                    "arrival": day.isoformat(),
+                    "departure": (day + timedelta(days=1)).isoformat(),
+                    "adults": 1,
+                    "channel": "web",
+                },
+                headers={"idempotency-key": f"burst-key-{number:06d}"},
+            )
             assert answer.status_code == 201, answer.text
 
     started = time.monotonic()

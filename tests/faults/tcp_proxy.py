@@ -32,7 +32,7 @@ class TcpProxy:
         """The same broker URL, through the proxy."""
         return amqp_url.replace(f":{self.target_port}/", f":{self.port}/")
 
-    def start(self) -> "TcpProxy":
+    def start(self) -> TcpProxy:
         self._thread.start()
         self._call(self._listen())
         return self
@@ -73,21 +73,24 @@ class TcpProxy:
             writer.transport.abort()
         self._writers.clear()
 
-    async def _accept(self, client_reader: asyncio.StreamReader,
-                      client_writer: asyncio.StreamWriter) -> None:
+    async def _accept(
+        self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         if self._cut:
             client_writer.transport.abort()
             return
         try:
-            broker_reader, broker_writer = await asyncio.open_connection(self.host,
-                                                                         self.target_port)
+            broker_reader, broker_writer = await asyncio.open_connection(
+                self.host, self.target_port
+            )
         except OSError:
             client_writer.transport.abort()
             return
         self.connections_accepted += 1
         self._writers.update((client_writer, broker_writer))
-        await asyncio.gather(self._pipe(client_reader, broker_writer),
-                             self._pipe(broker_reader, client_writer))
+        await asyncio.gather(
+            self._pipe(client_reader, broker_writer), self._pipe(broker_reader, client_writer)
+        )
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -66,16 +66,34 @@ def property_file(tmp_path: Path, rooms_per_type: dict[str, int]) -> Path:
         rooms = []
         for _ in range(count):
             floor, index = 2 + number // 20, number % 20
-            features = ["non_smoking"] + (["sea_view"] if index % 4 == 0 else []) \
+            features = (
+                ["non_smoking"]
+                + (["sea_view"] if index % 4 == 0 else [])
                 + (["accessible"] if index % 10 == 1 else [])
+            )
             rooms.append({"number": f"{floor}{index:02d}", "floor": floor, "features": features})
             number += 1
-        room_types.append({"code": code, "name": code.title(), "bed": "king" if code != "twin"
-                           else "twin", "max_occupancy": 2, "nightly_rate": "500.00",
-                           "rooms": rooms})
+        room_types.append(
+            {
+                "code": code,
+                "name": code.title(),
+                "bed": "king" if code != "twin" else "twin",
+                "max_occupancy": 2,
+                "nightly_rate": "500.00",
+                "rooms": rooms,
+            }
+        )
     path = tmp_path / "property.json"
-    path.write_text(json.dumps({"property_id": PROPERTY, "name": "Test Hotel", "currency": "CNY",
-                                "room_types": room_types}))
+    path.write_text(
+        json.dumps(
+            {
+                "property_id": PROPERTY,
+                "name": "Test Hotel",
+                "currency": "CNY",
+                "room_types": room_types,
+            }
+        )
+    )
     return path
 
 
@@ -99,8 +117,9 @@ class Desk:
         return iter((self.service, self.folio, self.projections, self.database))
 
 
-async def build(setup: PropertySetup, clock: FixedClock | None = None, *,
-                interleave: bool = False) -> Desk:
+async def build(
+    setup: PropertySetup, clock: FixedClock | None = None, *, interleave: bool = False
+) -> Desk:
     database: Any = AsyncMongoMockClient(tz_aware=True).get_database("frontdesk_test")
     if interleave:
         database = InterleavingDatabase(database)
@@ -109,22 +128,36 @@ async def build(setup: PropertySetup, clock: FixedClock | None = None, *,
     settings = Settings()
     cipher = PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key)
     property_clock = PropertyClock(clock or FixedClock(datetime(2027, 3, 10, 2, 0, tzinfo=UTC)))
-    service = FrontDeskService(repository, events_written=lambda: None, setup=setup,
-                               cipher=cipher, clock=property_clock)
-    folio = FolioService(repository, events_written=lambda: None, cipher=cipher,
-                         clock=property_clock)
+    service = FrontDeskService(
+        repository, events_written=lambda: None, setup=setup, cipher=cipher, clock=property_clock
+    )
+    folio = FolioService(
+        repository, events_written=lambda: None, cipher=cipher, clock=property_clock
+    )
     business_day = BusinessDay(repository, folio, property_clock, events_written=lambda: None)
     return Desk(service, folio, Projections(repository, folio), database, business_day)
 
 
-def booking(number: int, room_type: str, arrival: date, departure: date,
-            rate: str = "500.00", **extra: Any) -> ReservationCreated:
+def booking(
+    number: int, room_type: str, arrival: date, departure: date, rate: str = "500.00", **extra: Any
+) -> ReservationCreated:
     nights = (departure - arrival).days
     rates = {date.fromordinal(arrival.toordinal() + n).isoformat(): rate for n in range(nights)}
-    return ReservationCreated.new(ReservationCreatedPayload(
-        reservation_id=f"res-{number}", confirmation_number=f"C{number:05d}",
-        guest_id=extra.pop("guest_id", f"guest-{number}"), guest_name=f"Guest {number}",
-        room_type=room_type,
-        arrival=arrival, departure=departure, adults=1, channel="web", nightly_rates=rates,
-        total_amount=sum((Decimal(r) for r in rates.values()), Decimal("0")),
-        **extra), producer="reservation", property_id=PROPERTY)
+    return ReservationCreated.new(
+        ReservationCreatedPayload(
+            reservation_id=f"res-{number}",
+            confirmation_number=f"C{number:05d}",
+            guest_id=extra.pop("guest_id", f"guest-{number}"),
+            guest_name=f"Guest {number}",
+            room_type=room_type,
+            arrival=arrival,
+            departure=departure,
+            adults=1,
+            channel="web",
+            nightly_rates=rates,
+            total_amount=sum((Decimal(r) for r in rates.values()), Decimal("0")),
+            **extra,
+        ),
+        producer="reservation",
+        property_id=PROPERTY,
+    )

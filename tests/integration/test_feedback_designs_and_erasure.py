@@ -8,22 +8,37 @@ from datetime import UTC, datetime
 import httpx
 from fastapi import FastAPI
 
-from shared.events import (ComplaintRaised, ComplaintRaisedPayload, GuestAnonymized,
-                           GuestAnonymizedPayload, GuestCreated, GuestMerged,
-                           GuestMergedPayload, GuestProfilePayload)
-from shared.problems import install_problem_handlers
 from services.feedback.api import feedback_router
 from services.feedback.domain import ResponseCreate, survey_id_for_stay, survey_token
+from shared.events import (
+    ComplaintRaised,
+    ComplaintRaisedPayload,
+    GuestAnonymized,
+    GuestAnonymizedPayload,
+    GuestCreated,
+    GuestMerged,
+    GuestMergedPayload,
+    GuestProfilePayload,
+)
+from shared.problems import install_problem_handlers
 from tests.integration.test_feedback_schedulers import T0, Clock, Feedback, RecordingSender
 from tests.support.journeys import PROPERTY, checkout
 
 SPA_DESIGN = {
     "title": {"en": "Your stay", "zh": "您的入住"},
     "questions": [
-        {"question_id": "recommend", "type": "nps", "text": {"en": "Recommend us?",
-                                                             "zh": "推荐我们吗?"}, "required": True},
-        {"question_id": "spa", "type": "rating", "department": "spa",
-         "text": {"en": "The spa?", "zh": "水疗中心?"}},
+        {
+            "question_id": "recommend",
+            "type": "nps",
+            "text": {"en": "Recommend us?", "zh": "推荐我们吗?"},
+            "required": True,
+        },
+        {
+            "question_id": "spa",
+            "type": "rating",
+            "department": "spa",
+            "text": {"en": "The spa?", "zh": "水疗中心?"},
+        },
     ],
 }
 
@@ -40,13 +55,25 @@ async def test_a_new_design_is_a_new_version_and_a_survey_keeps_its_own(tmp_path
     await feedback.service.prepare()
     (_, before), (_, after) = checkout(1), checkout(2)
     await feedback.service.survey_after_stay(before)
-    await feedback.service.record_profile(GuestCreated.new(GuestProfilePayload(
-        guest_id=after.payload.guest_id, first_name="伟", last_name="李", language="zh-CN",
-        email="li@example.com"), producer="loyalty", property_id=PROPERTY))
+    await feedback.service.record_profile(
+        GuestCreated.new(
+            GuestProfilePayload(
+                guest_id=after.payload.guest_id,
+                first_name="伟",
+                last_name="李",
+                language="zh-CN",
+                email="li@example.com",
+            ),
+            producer="loyalty",
+            property_id=PROPERTY,
+        )
+    )
 
     async with api(feedback) as client:
-        no_chinese = {**SPA_DESIGN, "questions": [{**SPA_DESIGN["questions"][1],
-                                                   "text": {"en": "The spa?"}}]}
+        no_chinese = {
+            **SPA_DESIGN,
+            "questions": [{**SPA_DESIGN["questions"][1], "text": {"en": "The spa?"}}],
+        }
         refused = await client.post("/survey-designs", json=no_chinese)
         assert refused.status_code == 422
         assert refused.headers["content-type"] == "application/problem+json"
@@ -56,19 +83,26 @@ async def test_a_new_design_is_a_new_version_and_a_survey_keeps_its_own(tmp_path
         assert created.json()["version"] == 2
         await feedback.service.survey_after_stay(after)
 
-        old_id, new_id = survey_id_for_stay(before.payload.stay_id), survey_id_for_stay(
-            after.payload.stay_id)
+        old_id, new_id = (
+            survey_id_for_stay(before.payload.stay_id),
+            survey_id_for_stay(after.payload.stay_id),
+        )
         secret = feedback.settings.survey_link_secret
-        form = (await client.get(f"/surveys/{new_id}",
-                                 params={"token": survey_token(secret, new_id)})).json()
+        form = (
+            await client.get(f"/surveys/{new_id}", params={"token": survey_token(secret, new_id)})
+        ).json()
         assert (form["design_version"], form["language"], form["title"]) == (2, "zh", "您的入住")
         assert [q["text"] for q in form["questions"]] == ["推荐我们吗?", "水疗中心?"]
         # The spa question is not in the version the earlier guest was sent.
-        old = await client.post(f"/surveys/{old_id}/responses", json={
-            "token": survey_token(secret, old_id), "answers": {"recommend": 8, "spa": 5}})
+        old = await client.post(
+            f"/surveys/{old_id}/responses",
+            json={"token": survey_token(secret, old_id), "answers": {"recommend": 8, "spa": 5}},
+        )
         assert old.status_code == 422 and "'spa' is not a question" in old.json()["detail"]
-        new = await client.post(f"/surveys/{new_id}/responses", json={
-            "token": survey_token(secret, new_id), "answers": {"recommend": 8, "spa": 5}})
+        new = await client.post(
+            f"/surveys/{new_id}/responses",
+            json={"token": survey_token(secret, new_id), "answers": {"recommend": 8, "spa": 5}},
+        )
         assert new.status_code == 201, new.text
         report = (await client.get("/reports/satisfaction", params={"department": "spa"})).json()
         assert [(d["department"], d["csat"]) for d in report["departments"]] == [("spa", 100.0)]
@@ -85,27 +119,53 @@ async def test_merge_moves_the_guest_and_erasure_removes_their_words(tmp_path) -
     await service.record_contact(profile)
     await service.survey_after_stay(stay)
     survey_id = survey_id_for_stay(stay.payload.stay_id)
-    await service.respond(survey_id, ResponseCreate(
-        token=survey_token(feedback.settings.survey_link_secret, survey_id),
-        answers={"recommend": 2, "comments": "Mr Li in room 301 was rude"}))
-    await service.case_from_complaint(ComplaintRaised.new(ComplaintRaisedPayload(
-        complaint_id="cmp-9", guest_id="duplicate-profile", category="staff", severity="low",
-        description="My phone is 13800000000", taken_by="agent"), producer="frontdesk",
-        property_id=PROPERTY))
+    await service.respond(
+        survey_id,
+        ResponseCreate(
+            token=survey_token(feedback.settings.survey_link_secret, survey_id),
+            answers={"recommend": 2, "comments": "Mr Li in room 301 was rude"},
+        ),
+    )
+    await service.case_from_complaint(
+        ComplaintRaised.new(
+            ComplaintRaisedPayload(
+                complaint_id="cmp-9",
+                guest_id="duplicate-profile",
+                category="staff",
+                severity="low",
+                description="My phone is 13800000000",
+                taken_by="agent",
+            ),
+            producer="frontdesk",
+            property_id=PROPERTY,
+        )
+    )
 
-    await service.merge_guests(GuestMerged.new(GuestMergedPayload(
-        surviving_guest_id=guest_id, merged_guest_ids=["duplicate-profile"]),
-        producer="loyalty", property_id=PROPERTY))
+    await service.merge_guests(
+        GuestMerged.new(
+            GuestMergedPayload(surviving_guest_id=guest_id, merged_guest_ids=["duplicate-profile"]),
+            producer="loyalty",
+            property_id=PROPERTY,
+        )
+    )
     case = await feedback.repository.cases.find_one({"complaint_id": "cmp-9"})
     assert case["guest_id"] == guest_id
 
-    await service.erase_guest(GuestAnonymized.new(GuestAnonymizedPayload(
-        guest_id=guest_id, requested_at=datetime.now(UTC)), producer="loyalty",
-        property_id=PROPERTY))
+    await service.erase_guest(
+        GuestAnonymized.new(
+            GuestAnonymizedPayload(guest_id=guest_id, requested_at=datetime.now(UTC)),
+            producer="loyalty",
+            property_id=PROPERTY,
+        )
+    )
     assert await feedback.repository.contact(guest_id) is None
     survey = await feedback.repository.survey(survey_id)
     assert {a["question_id"]: a["value"] for a in survey["response"]["answers"]} == {
-        "recommend": 2, "comments": "[erased]"}
+        "recommend": 2,
+        "comments": "[erased]",
+    }
     case = await feedback.repository.case(case["_id"])
     assert case["description"] == "[erased]"
-    assert (await service.report(since=None, until=None, department=None))["overall"]["nps"] == -100.0
+    assert (await service.report(since=None, until=None, department=None))["overall"][
+        "nps"
+    ] == -100.0

@@ -11,14 +11,21 @@ from tests.support.journeys import PROPERTY, checkout
 
 
 def merged(old: str, surviving: str) -> GuestMerged:
-    return GuestMerged.new(GuestMergedPayload(surviving_guest_id=surviving,
-                                              merged_guest_ids=[old]),
-                           producer="loyalty", property_id=PROPERTY)
+    return GuestMerged.new(
+        GuestMergedPayload(surviving_guest_id=surviving, merged_guest_ids=[old]),
+        producer="loyalty",
+        property_id=PROPERTY,
+    )
 
 
 def renamed(stay: StayCheckedOut, guest_id: str) -> StayCheckedOut:
-    return stay.model_copy(update={"payload": stay.payload.model_copy(
-        update={"guest_id": guest_id, "stay_id": stay.payload.stay_id + "-b"})})
+    return stay.model_copy(
+        update={
+            "payload": stay.payload.model_copy(
+                update={"guest_id": guest_id, "stay_id": stay.payload.stay_id + "-b"}
+            )
+        }
+    )
 
 
 async def test_surveys_of_a_merged_guest_are_sent_to_the_surviving_profile(tmp_path) -> None:
@@ -27,8 +34,9 @@ async def test_surveys_of_a_merged_guest_are_sent_to_the_surviving_profile(tmp_p
     await feedback.service.prepare()
     _, stay = checkout(1)
     walk_in = stay.payload.guest_id  # the walk-in's id: no contact ever comes for it
-    await feedback.service.record_profile(profile(GuestCreated, "guest-main", first_name="Ann",
-                                                  email="ann@example.com"))
+    await feedback.service.record_profile(
+        profile(GuestCreated, "guest-main", first_name="Ann", email="ann@example.com")
+    )
     await feedback.service.survey_after_stay(stay)
     assert await feedback.mailer.work_once() == 0  # awaiting contact
     await feedback.service.merge_guests(merged(walk_in, "guest-main"))

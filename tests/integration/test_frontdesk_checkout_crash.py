@@ -13,8 +13,14 @@ import pytest
 import services.frontdesk.folio_service as folio_service
 from services.frontdesk.domain import CheckIn
 from tests.integration.frontdesk_harness import FixedClock, build
-from tests.integration.test_frontdesk_service_layer import (ARRIVAL, DEPARTURE, SETUP, at_local,
-                                                            booking, run)
+from tests.integration.test_frontdesk_service_layer import (
+    ARRIVAL,
+    DEPARTURE,
+    SETUP,
+    at_local,
+    booking,
+    run,
+)
 
 
 class Crashed(Exception):
@@ -22,7 +28,8 @@ class Crashed(Exception):
 
 
 def test_an_early_departure_interrupted_after_closing_still_gives_its_nights_back(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     def crash(name: str) -> None:
         if name == "frontdesk.checkout.after_closed":
             raise Crashed(name)
@@ -45,8 +52,10 @@ def test_an_early_departure_interrupted_after_closing_still_gives_its_nights_bac
         return closed, again, sorted(n["night"] for n in before), sorted(n["night"] for n in held)
 
     closed, again, before, held = run(scenario())
-    print(f"\ncheck-out crashed after closing an early departure: stay {closed}, room nights "
-          f"held {before}; after the retry {held}")
+    print(
+        f"\ncheck-out crashed after closing an early departure: stay {closed}, room nights "
+        f"held {before}; after the retry {held}"
+    )
     assert closed == "checked_out" and again["status"] == "checked_out"
     released_from = (ARRIVAL + timedelta(days=1)).isoformat()  # today: the night not slept
     assert any(night >= released_from for night in before)  # the crash did leave them

@@ -15,7 +15,8 @@ from shared.index_plan import QueryRecorder, indexes_of, unserved
 
 
 async def test_every_reservation_query_is_served_by_an_index(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     recorders: list[QueryRecorder] = []
     connect = harness.connect_database
 
@@ -24,9 +25,13 @@ async def test_every_reservation_query_is_served_by_an_index(
         return recorders[-1]
 
     monkeypatch.setattr(harness, "connect_database", recording)
-    scenarios = [function for name, function in inspect.getmembers(use_cases)
-                 if name.startswith("test_") and inspect.iscoroutinefunction(function)
-                 and not inspect.signature(function).parameters]
+    scenarios = [
+        function
+        for name, function in inspect.getmembers(use_cases)
+        if name.startswith("test_")
+        and inspect.iscoroutinefunction(function)
+        and not inspect.signature(function).parameters
+    ]
     for scenario in scenarios:
         await scenario()
 
@@ -35,9 +40,11 @@ async def test_every_reservation_query_is_served_by_an_index(
     collections = sorted({shape.collection for shape in shapes})
     indexes = {name: await indexes_of(database, name) for name in collections}
     missing = await unserved(database, shapes)
-    print(f"\nreservation index plan: {len(scenarios)} use-case scenarios, {len(shapes)} query "
-          f"shapes over {len(collections)} collections, "
-          f"{sum(map(len, indexes.values()))} indexes, {len(missing)} without an index")
+    print(
+        f"\nreservation index plan: {len(scenarios)} use-case scenarios, {len(shapes)} query "
+        f"shapes over {len(collections)} collections, "
+        f"{sum(map(len, indexes.values()))} indexes, {len(missing)} without an index"
+    )
     for shape in sorted(shapes, key=str):
         print(f"  {'MISSING ' if shape in missing else ''}{shape}")
     assert len(scenarios) >= 5
@@ -63,9 +70,13 @@ def test_every_frontdesk_query_is_served_by_an_index(monkeypatch: pytest.MonkeyP
             return recorders[-1]
 
     monkeypatch.setattr(desk_harness, "AsyncMongoMockClient", RecordingClient)
-    scenarios = [function for name, function in inspect.getmembers(desk_cases)
-                 if name.startswith("test_") and not inspect.iscoroutinefunction(function)
-                 and not inspect.signature(function).parameters]
+    scenarios = [
+        function
+        for name, function in inspect.getmembers(desk_cases)
+        if name.startswith("test_")
+        and not inspect.iscoroutinefunction(function)
+        and not inspect.signature(function).parameters
+    ]
     for scenario in scenarios:
         scenario()
 
@@ -73,15 +84,19 @@ def test_every_frontdesk_query_is_served_by_an_index(monkeypatch: pytest.MonkeyP
         shapes = set().union(*(recorder.seen for recorder in recorders))
         # Each scenario had a store of its own: a shape is served if any store serves it.
         database = recorders[0].database
-        indexes = {name: await indexes_of(database, name)
-                   for name in {shape.collection for shape in shapes}}
+        indexes = {
+            name: await indexes_of(database, name)
+            for name in {shape.collection for shape in shapes}
+        }
         missing = set(shapes)
         for recorder in recorders:
             missing &= set(await unserved(recorder.database, shapes))
         missing = sorted(missing, key=str)
-        print(f"\nfrontdesk index plan: {len(scenarios)} use-case scenarios, {len(shapes)} query "
-              f"shapes over {len(indexes)} collections, {sum(map(len, indexes.values()))} "
-              f"indexes, {len(missing)} without an index")
+        print(
+            f"\nfrontdesk index plan: {len(scenarios)} use-case scenarios, {len(shapes)} query "
+            f"shapes over {len(indexes)} collections, {sum(map(len, indexes.values()))} "
+            f"indexes, {len(missing)} without an index"
+        )
         for shape in sorted(shapes, key=str):
             print(f"  {'MISSING ' if shape in missing else ''}{shape}")
         return len(shapes), missing
@@ -107,15 +122,19 @@ async def _plan(service: str, scenarios: list, recorders: list[QueryRecorder]) -
     shapes = set().union(*(recorder.seen for recorder in recorders))
     # Each scenario had a store of its own: a shape is served if some store serves it
     # (all stores ran the same prepare(), so in practice they agree).
-    indexes = {name: await indexes_of(recorders[0].database, name)
-               for name in {shape.collection for shape in shapes}}
+    indexes = {
+        name: await indexes_of(recorders[0].database, name)
+        for name in {shape.collection for shape in shapes}
+    }
     missing = set(shapes)
     for recorder in recorders:
         missing &= set(await unserved(recorder.database, shapes, ONE_PROPERTY))
     missing = sorted(missing, key=str)
-    print(f"\n{service} index plan: {len(scenarios)} scenarios, {len(shapes)} query shapes "
-          f"over {len(indexes)} collections, {sum(map(len, indexes.values()))} indexes, "
-          f"{len(missing)} without an index")
+    print(
+        f"\n{service} index plan: {len(scenarios)} scenarios, {len(shapes)} query shapes "
+        f"over {len(indexes)} collections, {sum(map(len, indexes.values()))} indexes, "
+        f"{len(missing)} without an index"
+    )
     for shape in sorted(shapes, key=str):
         print(f"  {'MISSING ' if shape in missing else ''}{shape}")
     assert len(scenarios) >= 2 and len(shapes) >= 5, (len(scenarios), len(shapes))
@@ -123,9 +142,14 @@ async def _plan(service: str, scenarios: list, recorders: list[QueryRecorder]) -
 
 
 def _scenarios(*modules) -> list:
-    return [function for module in modules for name, function in inspect.getmembers(module)
-            if name.startswith("test_") and inspect.iscoroutinefunction(function)
-            and function.__module__ == module.__name__]
+    return [
+        function
+        for module in modules
+        for name, function in inspect.getmembers(module)
+        if name.startswith("test_")
+        and inspect.iscoroutinefunction(function)
+        and function.__module__ == module.__name__
+    ]
 
 
 async def _run(scenario, *args, **kwargs) -> None:
@@ -141,6 +165,7 @@ class _RecordingMockClient:
 
     def __init__(self, recorders: list[QueryRecorder]) -> None:
         from mongomock_motor import AsyncMongoMockClient
+
         self._recorders, self._make = recorders, AsyncMongoMockClient
 
     def __call__(self, **options):
@@ -166,8 +191,9 @@ async def _housekeeping(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list
         database = workday.AsyncMongoMockClient(tz_aware=True).get_database("hk")
         hk = await workday.Housekeeping(database, clock).prepare()
         given = {"clock": clock, "hk": hk, "monkeypatch": monkeypatch}
-        await _run(scenario,
-                   **{name: given[name] for name in inspect.signature(scenario).parameters})
+        await _run(
+            scenario, **{name: given[name] for name in inspect.signature(scenario).parameters}
+        )
     return scenarios, recorders
 
 
@@ -204,8 +230,11 @@ async def _loyalty(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, lis
     monkeypatch.setattr(ledger_cases, "AsyncMongoMockClient", _RecordingMockClient(recorders))
     # The `World` harness interleaves through its YieldingCollection, which sits between
     # the service and the recorder: look through it to the caller.
-    monkeypatch.setattr(shared.index_plan, "_PASS_THROUGH",
-                        (*shared.index_plan._PASS_THROUGH, ledger_cases.__name__))
+    monkeypatch.setattr(
+        shared.index_plan,
+        "_PASS_THROUGH",
+        (*shared.index_plan._PASS_THROUGH, ledger_cases.__name__),
+    )
     monkeypatch.setattr(ledger_cases, "OPERATIONS", 100)  # the random walk, shorter
     scenarios = [*_scenarios(ledger_cases, history, win_back, merges), _loyalty_mail_and_erasure]
     for scenario in scenarios:
@@ -236,13 +265,24 @@ async def _loyalty_mail_and_erasure(world) -> None:
         async def send(self, mail) -> None:
             self.sent.append(mail)
 
-    await world.service.earn_for_stay(checked_out("lapsed", 1, Decimal("100"),
-                                                  datetime(2027, 1, 9).date()))
-    await world.profiles.record_contact(GuestContactCaptured.new(GuestContactPayload(
-        guest_id="lapsed", first_name="Ann", last_name="Lee", email="ann@example.com"),
-        producer="reservation", property_id="demo-hotel"))
-    await world.profiles.update_profile("lapsed", ProfileUpdate.model_validate(
-        {"consents": {"marketing": {"granted": True, "source": "web"}}}))
+    await world.service.earn_for_stay(
+        checked_out("lapsed", 1, Decimal("100"), datetime(2027, 1, 9).date())
+    )
+    await world.profiles.record_contact(
+        GuestContactCaptured.new(
+            GuestContactPayload(
+                guest_id="lapsed", first_name="Ann", last_name="Lee", email="ann@example.com"
+            ),
+            producer="reservation",
+            property_id="demo-hotel",
+        )
+    )
+    await world.profiles.update_profile(
+        "lapsed",
+        ProfileUpdate.model_validate(
+            {"consents": {"marketing": {"granted": True, "source": "web"}}}
+        ),
+    )
     world.clock.now = datetime(2028, 3, 1, 9, tzinfo=UTC)  # lapsing: a win-back e-mail
     await DailyPass(world.service, world.repository, poll_seconds=3600, batch_size=10).run_pass()
     outbox = Outbox()
@@ -253,25 +293,29 @@ async def _loyalty_mail_and_erasure(world) -> None:
 
 
 async def test_every_housekeeping_query_is_served_by_an_index(
-        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
     missing = await _plan("housekeeping", *await _housekeeping(monkeypatch, tmp_path))
     assert missing == [], [str(shape) for shape in missing]
 
 
 async def test_every_feedback_query_is_served_by_an_index(
-        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
     missing = await _plan("feedback", *await _feedback(monkeypatch, tmp_path))
     assert missing == [], [str(shape) for shape in missing]
 
 
 async def test_every_loyalty_query_is_served_by_an_index(
-        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
     missing = await _plan("loyalty", *await _loyalty(monkeypatch, tmp_path))
     assert missing == [], [str(shape) for shape in missing]
 
 
 async def test_a_real_mongodb_plans_no_collection_scan_for_these_queries(
-        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
     """The planner's word for the same plan: each service's indexes (as its prepare() made
     them on the embedded store) on a real MongoDB, then explain() of one recorded filter
     of every shape; no winning plan may be a COLLSCAN."""
@@ -283,27 +327,44 @@ async def test_a_real_mongodb_plans_no_collection_scan_for_these_queries(
 
     with mongodb_url() as url:
         if url is None:
-            pytest.skip("no Docker engine answers and MONGODB_URL is unset: explain() needs a "
-                        "real MongoDB (the embedded store has no query planner)")
+            pytest.skip(
+                "no Docker engine answers and MONGODB_URL is unset: explain() needs a "
+                "real MongoDB (the embedded store has no query planner)"
+            )
         client = AsyncIOMotorClient(url, tz_aware=True, uuidRepresentation="standard")
         scans: list[str] = []
         try:
-            for service, drive in (("housekeeping", _housekeeping), ("feedback", _feedback),
-                                   ("loyalty", _loyalty)):
+            for service, drive in (
+                ("housekeeping", _housekeeping),
+                ("feedback", _feedback),
+                ("loyalty", _loyalty),
+            ):
                 _, recorders = await drive(monkeypatch, tmp_path)
-                examples = {shape: recorder.examples[shape] for recorder in recorders
-                            for shape in recorder.seen}
+                examples = {
+                    shape: recorder.examples[shape]
+                    for recorder in recorders
+                    for shape in recorder.seen
+                }
                 real = client[f"index-plan-{service}-{uuid.uuid4().hex[:8]}"]
                 try:
                     for name in {shape.collection for shape in examples}:
                         await real.create_collection(name)
-                        for index, spec in (await recorders[0].database[name]
-                                            .index_information()).items():
+                        for index, spec in (
+                            await recorders[0].database[name].index_information()
+                        ).items():
                             if index != "_id_":
-                                await real[name].create_index(spec["key"], **{
-                                    option: spec[option] for option in
-                                    ("unique", "sparse", "partialFilterExpression")
-                                    if option in spec})
+                                await real[name].create_index(
+                                    spec["key"],
+                                    **{
+                                        option: spec[option]
+                                        for option in (
+                                            "unique",
+                                            "sparse",
+                                            "partialFilterExpression",
+                                        )
+                                        if option in spec
+                                    },
+                                )
                     for shape, query in sorted(examples.items(), key=lambda item: str(item[0])):
                         command = {"find": shape.collection, "filter": query}
                         if shape.sort:

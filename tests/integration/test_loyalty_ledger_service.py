@@ -21,7 +21,12 @@ from services.loyalty.guests import GuestStore
 from services.loyalty.profiles import ProfileService
 from services.loyalty.repository import LoyaltyRepository, VersionConflict
 from services.loyalty.service import LoyaltyService
-from shared.events import GoodwillGranted, GoodwillGrantedPayload, StayCheckedOut, StayCheckedOutPayload
+from shared.events import (
+    GoodwillGranted,
+    GoodwillGrantedPayload,
+    StayCheckedOut,
+    StayCheckedOutPayload,
+)
 from shared.problems import Problem
 
 OPERATIONS = 1_000
@@ -80,10 +85,12 @@ class World:
         database = YieldingDatabase(AsyncMongoMockClient(tz_aware=True).get_database("loyalty"), 11)
         self.repository = CountingRepository(database)
         self.clock = Clock(datetime(2027, 1, 10, 9, tzinfo=UTC))
-        store = GuestStore(self.repository, property_id="demo-hotel", clock=self.clock,
-                           events_written=lambda: None)
-        self.service = LoyaltyService(store, rules=ledger.EarningRules(),
-                                      inactivity=timedelta(days=730))
+        store = GuestStore(
+            self.repository, property_id="demo-hotel", clock=self.clock, events_written=lambda: None
+        )
+        self.service = LoyaltyService(
+            store, rules=ledger.EarningRules(), inactivity=timedelta(days=730)
+        )
         self.profiles = ProfileService(store, match_secret="test")
 
 
@@ -95,11 +102,22 @@ async def world() -> World:
 
 
 def checked_out(guest_id: str, nights: int, revenue: Decimal, departure: date) -> StayCheckedOut:
-    return StayCheckedOut.new(StayCheckedOutPayload(
-        stay_id=f"stay-{uuid.uuid4()}", reservation_id=f"res-{uuid.uuid4()}", guest_id=guest_id,
-        room_number="501", room_type="king", arrival=departure - timedelta(days=nights),
-        departure=departure, nights=nights, room_revenue=revenue, total_spend=revenue),
-        producer="frontdesk", property_id="demo-hotel")
+    return StayCheckedOut.new(
+        StayCheckedOutPayload(
+            stay_id=f"stay-{uuid.uuid4()}",
+            reservation_id=f"res-{uuid.uuid4()}",
+            guest_id=guest_id,
+            room_number="501",
+            room_type="king",
+            arrival=departure - timedelta(days=nights),
+            departure=departure,
+            nights=nights,
+            room_revenue=revenue,
+            total_spend=revenue,
+        ),
+        producer="frontdesk",
+        property_id="demo-hotel",
+    )
 
 
 async def outbox_types(repository: LoyaltyRepository, guest_id: str) -> list[str]:
@@ -115,20 +133,31 @@ async def assert_ledger_whole(service: LoyaltyService, guest_id: str) -> dict[st
 
 
 async def test_1000_random_operations_keep_the_balance_the_sum_of_entries_and_never_negative(
-        world) -> None:
+    world,
+) -> None:
     service, repository, clock = world.service, world.repository, world.clock
     rng = random.Random(2027)
     guest_id = "guest-random"
     delivered: list[StayCheckedOut] = []
-    counts = {"earn": 0, "redeem": 0, "refused": 0, "reverse": 0, "expire": 0, "redelivered": 0,
-              "goodwill": 0}
+    counts = {
+        "earn": 0,
+        "redeem": 0,
+        "refused": 0,
+        "reverse": 0,
+        "expire": 0,
+        "redelivered": 0,
+        "goodwill": 0,
+    }
     done = 0
     while done < OPERATIONS:
-        kind = rng.choices(["earn", "redeem", "reverse", "expire", "redeliver", "goodwill"],
-                           weights=[30, 35, 10, 5, 10, 10])[0]
+        kind = rng.choices(
+            ["earn", "redeem", "reverse", "expire", "redeliver", "goodwill"],
+            weights=[30, 35, 10, 5, 10, 10],
+        )[0]
         if kind == "earn":
-            event = checked_out(guest_id, rng.randint(1, 3), Decimal(rng.randint(50, 900)),
-                                clock.now.date())
+            event = checked_out(
+                guest_id, rng.randint(1, 3), Decimal(rng.randint(50, 900)), clock.now.date()
+            )
             delivered.append(event)
             await service.earn_for_stay(event)
             counts["earn"] += 1
@@ -138,9 +167,18 @@ async def test_1000_random_operations_keep_the_balance_the_sum_of_entries_and_ne
             counts["redelivered"] += 1
             done += 1
         elif kind == "goodwill":
-            await service.apply_goodwill(GoodwillGranted.new(GoodwillGrantedPayload(
-                grant_id=str(uuid.uuid4()), case_id="c", guest_id=guest_id,
-                points=rng.randint(1, 500)), producer="feedback", property_id="demo-hotel"))
+            await service.apply_goodwill(
+                GoodwillGranted.new(
+                    GoodwillGrantedPayload(
+                        grant_id=str(uuid.uuid4()),
+                        case_id="c",
+                        guest_id=guest_id,
+                        points=rng.randint(1, 500),
+                    ),
+                    producer="feedback",
+                    property_id="demo-hotel",
+                )
+            )
             counts["goodwill"] += 1
             done += 1
         elif kind == "redeem":
@@ -149,9 +187,14 @@ async def test_1000_random_operations_keep_the_balance_the_sum_of_entries_and_ne
 
             async def redeem() -> bool:
                 try:
-                    await service.redeem(guest_id, RedemptionCreate(
-                        points=rng.randint(100, 6_000), kind=rng.choice(["night", "voucher"]),
-                        request_id=str(uuid.uuid4())))
+                    await service.redeem(
+                        guest_id,
+                        RedemptionCreate(
+                            points=rng.randint(100, 6_000),
+                            kind=rng.choice(["night", "voucher"]),
+                            request_id=str(uuid.uuid4()),
+                        ),
+                    )
                     return True
                 except ledger.InsufficientPoints:
                     return False
@@ -166,12 +209,17 @@ async def test_1000_random_operations_keep_the_balance_the_sum_of_entries_and_ne
             done += burst
         elif kind == "reverse":
             points = await service.points_of(guest_id) if delivered else None
-            candidates = [e["entry_id"] for e in (points or {}).get("entries", [])
-                          if e["kind"] in ledger.REVERSIBLE]
+            candidates = [
+                e["entry_id"]
+                for e in (points or {}).get("entries", [])
+                if e["kind"] in ledger.REVERSIBLE
+            ]
             if candidates:
                 entry_id = rng.choice(candidates)
                 try:
-                    await service.reverse(guest_id, ReversalCreate(entry_id=entry_id, reason="refund"))
+                    await service.reverse(
+                        guest_id, ReversalCreate(entry_id=entry_id, reason="refund")
+                    )
                 except Problem:
                     pass  # reversed already: same entry id, nothing new
                 counts["reverse"] += 1
@@ -191,8 +239,10 @@ async def test_1000_random_operations_keep_the_balance_the_sum_of_entries_and_ne
     assert len(stay_entries) == counts["earn"]  # redeliveries added nothing
     assert repository.conflicts > 0  # the concurrent redemptions really raced
     assert counts["refused"] > 0 and counts["redeem"] > 0
-    print(f"\n{done} operations {counts}: {len(points['entries'])} entries, balance "
-          f"{points['balance']} = sum of entries; {repository.conflicts} write conflicts retried")
+    print(
+        f"\n{done} operations {counts}: {len(points['entries'])} entries, balance "
+        f"{points['balance']} = sum of entries; {repository.conflicts} write conflicts retried"
+    )
 
 
 async def test_concurrent_redemptions_of_the_whole_balance_let_exactly_one_through(world) -> None:
@@ -201,8 +251,9 @@ async def test_concurrent_redemptions_of_the_whole_balance_let_exactly_one_throu
 
     async def redeem(n: int) -> bool:
         try:
-            await service.redeem("guest-race", RedemptionCreate(points=1_000, kind="night",
-                                                                request_id=f"race-{n}"))
+            await service.redeem(
+                "guest-race", RedemptionCreate(points=1_000, kind="night", request_id=f"race-{n}")
+            )
             return True
         except ledger.InsufficientPoints:
             return False
@@ -227,22 +278,32 @@ async def test_year_end_requalifies_then_downgrades_once_with_the_injected_clock
     assert (await service.points_of("guest-gold"))["tier"] == "Member"
     document = await repository.guests.find_one({"_id": "guest-gold"})
     tier_events = [e for e in document["outbox"] if e["type"] == "loyalty.tier_changed"]
-    assert len(tier_events) == 2 and '"old_tier":"Gold","new_tier":"Member"' in tier_events[1]["body"]
+    assert (
+        len(tier_events) == 2 and '"old_tier":"Gold","new_tier":"Member"' in tier_events[1]["body"]
+    )
 
 
 async def test_greetings_go_once_and_only_with_marketing_consent(world) -> None:
     service, repository, clock = world.service, world.repository, world.clock
     for guest_id, consent in (("guest-yes", True), ("guest-no", False)):
         await service.earn_for_stay(checked_out(guest_id, 1, Decimal("100"), date(2027, 1, 9)))
-        await world.profiles.update_profile(guest_id, ProfileUpdate.model_validate({
-            "birthday": "1990-01-12", "phone": "+86 138 0013 8000" if consent else "+86 139 0000 0000",
-            "consents": {"marketing": {"granted": consent, "source": "desk"}}}))
+        await world.profiles.update_profile(
+            guest_id,
+            ProfileUpdate.model_validate(
+                {
+                    "birthday": "1990-01-12",
+                    "phone": "+86 138 0013 8000" if consent else "+86 139 0000 0000",
+                    "consents": {"marketing": {"granted": consent, "source": "desk"}},
+                }
+            ),
+        )
     clock.now = datetime(2027, 1, 12, 8, tzinfo=UTC)
     for _ in range(2):
         for guest_id in ("guest-yes", "guest-no"):
             await service.daily_pass(guest_id)
     messages = await repository.all_messages(100)
     assert [(m["guest_id"], m["template"], m["channel"]) for m in messages] == [
-        ("guest-yes", "birthday-greeting", "sms")]
+        ("guest-yes", "birthday-greeting", "sms")
+    ]
     profile = await world.profiles.guest("guest-yes")
     assert profile["profile"]["consents"]["marketing"]["source"] == "desk"

@@ -14,18 +14,31 @@ PROPERTY = "demo-hotel"
 
 
 def booking(guest_id: str, reservation_id: str, on: datetime) -> ReservationCreated:
-    event = ReservationCreated.new(ReservationCreatedPayload(
-        reservation_id=reservation_id, confirmation_number="C1", guest_id=guest_id,
-        guest_name="x", room_type="king", arrival=on.date() + timedelta(days=20),
-        departure=on.date() + timedelta(days=22), adults=1, channel="web", nightly_rates={},
-        total_amount=Decimal("1000")), producer="reservation", property_id=PROPERTY)
+    event = ReservationCreated.new(
+        ReservationCreatedPayload(
+            reservation_id=reservation_id,
+            confirmation_number="C1",
+            guest_id=guest_id,
+            guest_name="x",
+            room_type="king",
+            arrival=on.date() + timedelta(days=20),
+            departure=on.date() + timedelta(days=22),
+            adults=1,
+            channel="web",
+            nightly_rates={},
+            total_amount=Decimal("1000"),
+        ),
+        producer="reservation",
+        property_id=PROPERTY,
+    )
     return event.model_copy(update={"occurred_at": on})
 
 
 def stay_of(guest_id: str, reservation_id: str, departure: date):
     stay = checked_out(guest_id, 2, Decimal("1000"), departure)
-    return stay.model_copy(update={"payload": stay.payload.model_copy(
-        update={"reservation_id": reservation_id})})
+    return stay.model_copy(
+        update={"payload": stay.payload.model_copy(update={"reservation_id": reservation_id})}
+    )
 
 
 async def test_the_win_back_offer_gives_double_points_once_within_its_window() -> None:
@@ -52,7 +65,6 @@ async def test_the_win_back_offer_gives_double_points_once_within_its_window() -
 
     lapsed = await service.points_of("lapsed")
     kinds = [(e["kind"], e["points"]) for e in lapsed["entries"]]
-    assert kinds == [("earn", 1_000), ("earn", 10_000), ("promotion", 10_000),
-                     ("earn", 10_000)]
+    assert kinds == [("earn", 1_000), ("earn", 10_000), ("promotion", 10_000), ("earn", 10_000)]
     late = await service.points_of("late")
     assert "promotion" not in [e["kind"] for e in late["entries"]]  # booked too late

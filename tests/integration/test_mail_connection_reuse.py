@@ -13,8 +13,11 @@ from tests.support.stack import SmtpSink
 
 def mail(n: int) -> EmailMessage:
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = "hotel@example.com", \
-        f"guest{n}@example.com", f"survey {n}"
+    message["From"], message["To"], message["Subject"] = (
+        "hotel@example.com",
+        f"guest{n}@example.com",
+        f"survey {n}",
+    )
     message.set_content("How was your stay?")
     return message
 
@@ -28,8 +31,9 @@ async def test_mails_share_one_connection_and_survive_a_server_restart(smtp_sink
 
     # The server restarts on the same port: the open connection is dead.
     smtp_sink._controller.stop()
-    smtp_sink._controller = Controller(smtp_sink._recorder, hostname="127.0.0.1",
-                                       port=smtp_sink.port)
+    smtp_sink._controller = Controller(
+        smtp_sink._recorder, hostname="127.0.0.1", port=smtp_sink.port
+    )
     smtp_sink._controller.start()
     for n in range(20, 25):
         await sender.send(mail(n))

@@ -23,10 +23,20 @@ MARCH_10, MARCH_11, MARCH_12 = date(2027, 3, 10), date(2027, 3, 11), date(2027, 
 
 
 def walk_in(room_type: str, departure: str) -> WalkIn:
-    return WalkIn.model_validate({
-        "room_type": room_type, "departure": departure, "adults": 1, "registration": {
-            "first_name": "A", "last_name": "B", "gender": "male", "nationality": "CN",
-            "document": {"type": "passport", "number": "E1234567", "expires_on": "2030-01-01"}}})
+    return WalkIn.model_validate(
+        {
+            "room_type": room_type,
+            "departure": departure,
+            "adults": 1,
+            "registration": {
+                "first_name": "A",
+                "last_name": "B",
+                "gender": "male",
+                "nationality": "CN",
+                "document": {"type": "passport", "number": "E1234567", "expires_on": "2030-01-01"},
+            },
+        }
+    )
 
 
 def outbox_types(document: dict[str, Any]) -> list[str]:
@@ -46,7 +56,8 @@ def hotel(tmp_path: Path, rooms: dict[str, int]):
 
 
 def test_a_day_crossing_16_utc_and_midnight_at_the_hotel_stays_one_business_day(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     async def scenario():
         clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))  # 14:00 at the hotel
         desk = await build(hotel(tmp_path, {"king": 4}), clock)
@@ -90,7 +101,9 @@ def test_a_guest_checks_in_on_the_arrival_business_date_only(tmp_path: Path) -> 
 
     stay = run(scenario())
     assert stay["arrival"] == "2027-03-10" and sorted(stay["nightly_rates"]) == [
-        "2027-03-10", "2027-03-11"]
+        "2027-03-10",
+        "2027-03-11",
+    ]
 
 
 def test_the_desk_never_gives_away_a_room_promised_to_a_booking(tmp_path: Path) -> None:
@@ -119,8 +132,9 @@ def test_room_count_two_gives_two_stays_each_billed_one_room(tmp_path: Path) -> 
         clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
         desk = await build(hotel(tmp_path, {"king": 4}), clock)
         # 2 rooms x 2 nights at 500.01: the booking's nightly rate is for both rooms.
-        await desk.projections.reservation_created(booking(1, "king", MARCH_10, MARCH_12,
-                                                           rate="1000.02", room_count=2))
+        await desk.projections.reservation_created(
+            booking(1, "king", MARCH_10, MARCH_12, rate="1000.02", room_count=2)
+        )
         first = await desk.service.check_in(CheckIn(reservation_id="res-1"))
         arrival = await desk.database["arrivals"].find_one({"_id": "res-1"})
         second = await desk.service.check_in(CheckIn(reservation_id="res-1"))
@@ -130,8 +144,11 @@ def test_room_count_two_gives_two_stays_each_billed_one_room(tmp_path: Path) -> 
 
     first, second, halfway, arrival = run(scenario())
     assert first["room_number"] != second["room_number"]
-    assert first["nightly_rates"] == second["nightly_rates"] == {
-        "2027-03-10": "500.01", "2027-03-11": "500.01"}
+    assert (
+        first["nightly_rates"]
+        == second["nightly_rates"]
+        == {"2027-03-10": "500.01", "2027-03-11": "500.01"}
+    )
     assert halfway["status"] == "expected" and arrival["status"] == "checked_in"
 
 
@@ -147,4 +164,3 @@ def test_an_extension_publishes_stay_extended(tmp_path: Path) -> None:
     assert stay["departure"] == "2027-03-12"
     assert outbox_types(stay)[-1] == "stay.extended"
     assert payload(stay["outbox"][-1])["old_departure"] == "2027-03-11"
-

@@ -10,10 +10,19 @@ import pytest
 
 from services.reservation.room_periods import RoomPeriods
 from services.reservation.stays import StayFollower
-from shared.events import (BusinessDayClosed, BusinessDayClosedPayload, RoomOutOfOrderCancelled,
-                           RoomOutOfOrderPayload, RoomOutOfOrderScheduled, StayCheckedIn,
-                           StayCheckedInPayload, StayCheckedOut, StayCheckedOutPayload,
-                           StayExtended, StayExtendedPayload)
+from shared.events import (
+    BusinessDayClosed,
+    BusinessDayClosedPayload,
+    RoomOutOfOrderCancelled,
+    RoomOutOfOrderPayload,
+    RoomOutOfOrderScheduled,
+    StayCheckedIn,
+    StayCheckedInPayload,
+    StayCheckedOut,
+    StayCheckedOutPayload,
+    StayExtended,
+    StayExtendedPayload,
+)
 from shared.problems import Conflict
 from tests.integration.reservation_harness import PROPERTY, Clock, office
 
@@ -24,21 +33,41 @@ def desk(event_type, payload):
     return event_type.new(payload, producer="frontdesk", property_id=PROPERTY)
 
 
-def checked_in(stay_id: str, reservation_id: str, arrival: str, departure: str,
-               room_type: str = "tiny") -> StayCheckedIn:
-    return desk(StayCheckedIn, StayCheckedInPayload(
-        stay_id=stay_id, reservation_id=reservation_id, guest_id="g", room_number="101",
-        room_type=room_type, arrival=date.fromisoformat(arrival),
-        departure=date.fromisoformat(departure)))
+def checked_in(
+    stay_id: str, reservation_id: str, arrival: str, departure: str, room_type: str = "tiny"
+) -> StayCheckedIn:
+    return desk(
+        StayCheckedIn,
+        StayCheckedInPayload(
+            stay_id=stay_id,
+            reservation_id=reservation_id,
+            guest_id="g",
+            room_number="101",
+            room_type=room_type,
+            arrival=date.fromisoformat(arrival),
+            departure=date.fromisoformat(departure),
+        ),
+    )
 
 
-def checked_out(stay_id: str, reservation_id: str, arrival: str, left: str,
-                room_type: str = "tiny") -> StayCheckedOut:
-    return desk(StayCheckedOut, StayCheckedOutPayload(
-        stay_id=stay_id, reservation_id=reservation_id, guest_id="g", room_number="101",
-        room_type=room_type, arrival=date.fromisoformat(arrival),
-        departure=date.fromisoformat(left), nights=1, room_revenue="500.00",
-        total_spend="500.00"))
+def checked_out(
+    stay_id: str, reservation_id: str, arrival: str, left: str, room_type: str = "tiny"
+) -> StayCheckedOut:
+    return desk(
+        StayCheckedOut,
+        StayCheckedOutPayload(
+            stay_id=stay_id,
+            reservation_id=reservation_id,
+            guest_id="g",
+            room_number="101",
+            room_type=room_type,
+            arrival=date.fromisoformat(arrival),
+            departure=date.fromisoformat(left),
+            nights=1,
+            room_revenue="500.00",
+            total_spend="500.00",
+        ),
+    )
 
 
 async def setup(rooms: int = 2):
@@ -61,14 +90,20 @@ async def test_the_booking_follows_its_stay_and_refuses_cancel_and_no_show_once_
     with pytest.raises(Conflict, match="in_house"):
         await hotel.reservations.mark_no_show(booked["_id"])
     assert await hotel.sold("tiny", MARCH_10, 3) == {
-        "2027-03-10": 1, "2027-03-11": 1, "2027-03-12": 1}
+        "2027-03-10": 1,
+        "2027-03-11": 1,
+        "2027-03-12": 1,
+    }
 
     # An early departure on the 11th gives the 11th and 12th back.
     await follower.checked_out(checked_out("stay-1", booked["_id"], "2027-03-10", "2027-03-11"))
     after = await hotel.repository.get(booked["_id"])
     assert after["status"] == "checked_out"
     assert await hotel.sold("tiny", MARCH_10, 3) == {
-        "2027-03-10": 1, "2027-03-11": 0, "2027-03-12": 0}
+        "2027-03-10": 1,
+        "2027-03-11": 0,
+        "2027-03-12": 0,
+    }
 
 
 async def test_walk_ins_early_arrivals_and_extensions_hold_their_own_nights() -> None:
@@ -78,14 +113,27 @@ async def test_walk_ins_early_arrivals_and_extensions_hold_their_own_nights() ->
     await follower.checked_in(checked_in("walk", "walk-in:walk", "2027-03-10", "2027-03-12"))
     # The booked guest arrives a day early and then extends by one night.
     await follower.checked_in(checked_in("stay-2", booked["_id"], "2027-03-09", "2027-03-12"))
-    extension = desk(StayExtended, StayExtendedPayload(
-        stay_id="stay-2", reservation_id=booked["_id"], guest_id="g", room_number="102",
-        room_type="tiny", arrival=date(2027, 3, 9), old_departure=date(2027, 3, 12),
-        departure=date(2027, 3, 13)))
+    extension = desk(
+        StayExtended,
+        StayExtendedPayload(
+            stay_id="stay-2",
+            reservation_id=booked["_id"],
+            guest_id="g",
+            room_number="102",
+            room_type="tiny",
+            arrival=date(2027, 3, 9),
+            old_departure=date(2027, 3, 12),
+            departure=date(2027, 3, 13),
+        ),
+    )
     await follower.extended(extension)
     await follower.extended(extension)
     assert await hotel.sold("tiny", date(2027, 3, 9), 4) == {
-        "2027-03-09": 1, "2027-03-10": 2, "2027-03-11": 2, "2027-03-12": 1}
+        "2027-03-09": 1,
+        "2027-03-10": 2,
+        "2027-03-11": 2,
+        "2027-03-12": 1,
+    }
     # Both rooms are taken on the 10th and 11th: nothing more to sell.
     availability = await hotel.reservations.availability(MARCH_10, date(2027, 3, 12))
     assert availability["tiny"]["rooms_left"] == 0
@@ -98,31 +146,48 @@ async def test_an_out_of_order_period_sells_one_room_fewer_until_cancelled() -> 
     hotel, _ = await setup(rooms=1)
     periods = RoomPeriods(hotel.reservations, hotel.repository.reservations.database)
     payload = RoomOutOfOrderPayload(
-        period_id="p-1", room_number="101", room_type="tiny", kind="out_of_order",
-        start=datetime(2027, 3, 10, 6, tzinfo=UTC), end=datetime(2027, 3, 11, 4, tzinfo=UTC),
-        nights=[MARCH_10])
-    await periods.scheduled(RoomOutOfOrderScheduled.new(payload, producer="housekeeping",
-                                                        property_id=PROPERTY))
+        period_id="p-1",
+        room_number="101",
+        room_type="tiny",
+        kind="out_of_order",
+        start=datetime(2027, 3, 10, 6, tzinfo=UTC),
+        end=datetime(2027, 3, 11, 4, tzinfo=UTC),
+        nights=[MARCH_10],
+    )
+    await periods.scheduled(
+        RoomOutOfOrderScheduled.new(payload, producer="housekeeping", property_id=PROPERTY)
+    )
     assert (await hotel.reservations.availability(MARCH_10, date(2027, 3, 11)))["tiny"][
-        "rooms_left"] == 0
+        "rooms_left"
+    ] == 0
     with pytest.raises(Conflict):
         await hotel.book(room_type="tiny", arrival="2027-03-10", departure="2027-03-11")
-    await periods.cancelled(RoomOutOfOrderCancelled.new(payload, producer="housekeeping",
-                                                        property_id=PROPERTY))
-    assert (await hotel.book(room_type="tiny", arrival="2027-03-10",
-                             departure="2027-03-11"))["status"] == "confirmed"
+    await periods.cancelled(
+        RoomOutOfOrderCancelled.new(payload, producer="housekeeping", property_id=PROPERTY)
+    )
+    assert (await hotel.book(room_type="tiny", arrival="2027-03-10", departure="2027-03-11"))[
+        "status"
+    ] == "confirmed"
 
 
-async def test_the_closed_business_day_marks_the_expected_arrivals_no_shows_with_their_fee() -> None:
+async def test_the_closed_business_day_marks_the_expected_arrivals_no_shows_with_their_fee() -> (
+    None
+):
     hotel, follower = await setup()
     missing = await hotel.book(room_type="tiny", arrival="2027-03-10", departure="2027-03-12")
-    later = await hotel.book(number=2, room_type="tiny", arrival="2027-03-11",
-                             departure="2027-03-12")
+    later = await hotel.book(
+        number=2, room_type="tiny", arrival="2027-03-11", departure="2027-03-12"
+    )
     # 17:00 UTC on the 10th is 01:00 on the 11th at the hotel: the audit closes the 10th.
     hotel.clock.now = datetime(2027, 3, 10, 17, tzinfo=UTC)
-    closed = desk(BusinessDayClosed, BusinessDayClosedPayload(
-        business_date=MARCH_10, next_business_date=date(2027, 3, 11),
-        expected_arrivals_not_checked_in=[missing["_id"], later["_id"]]))
+    closed = desk(
+        BusinessDayClosed,
+        BusinessDayClosedPayload(
+            business_date=MARCH_10,
+            next_business_date=date(2027, 3, 11),
+            expected_arrivals_not_checked_in=[missing["_id"], later["_id"]],
+        ),
+    )
     await follower.business_day_closed(closed)
     await follower.business_day_closed(closed)  # once
     marked = await hotel.repository.get(missing["_id"])

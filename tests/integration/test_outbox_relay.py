@@ -18,22 +18,26 @@ DOCUMENTS = 200
 
 
 def survey_sent(n: int, k: int) -> SurveySent:
-    return SurveySent.new(SurveySentPayload(survey_id=f"s{n}-{k}", stay_id=f"stay{n}",
-                                            guest_id="g", channel="email"),
-                          producer="test", property_id="p")
+    return SurveySent.new(
+        SurveySentPayload(survey_id=f"s{n}-{k}", stay_id=f"stay{n}", guest_id="g", channel="email"),
+        producer="test",
+        property_id="p",
+    )
 
 
 async def test_two_relays_over_one_outbox_publish_every_event_once_in_order(amqp_url) -> None:
     database = connect_database(ServiceSettings(service_name="relay-test", http_port=1))
     for n in range(DOCUMENTS):
         await database["things"].insert_one(
-            with_outbox({"_id": n}, survey_sent(n, 1), survey_sent(n, 2)))
+            with_outbox({"_id": n}, survey_sent(n, 1), survey_sent(n, 2))
+        )
 
     connection = await aio_pika.connect_robust(amqp_url)
     async with connection.channel() as channel:
         await declare_exchanges(channel)
-    relays = [OutboxRelay(database, ["things"], poll_seconds=0.1, lease_seconds=30)
-              for _ in range(2)]
+    relays = [
+        OutboxRelay(database, ["things"], poll_seconds=0.1, lease_seconds=30) for _ in range(2)
+    ]
     async with EventTap(amqp_url, ["survey.sent"]) as tap:
         for relay in relays:
             await relay.start(connection)
@@ -84,8 +88,7 @@ async def test_a_bad_entry_is_moved_aside_after_max_attempts_and_blocks_nothing(
     connection = await aio_pika.connect_robust(amqp_url)
     async with connection.channel() as channel:
         await declare_exchanges(channel)
-    relay = OutboxRelay(database, ["things"], poll_seconds=0.05, lease_seconds=30,
-                        max_attempts=3)
+    relay = OutboxRelay(database, ["things"], poll_seconds=0.05, lease_seconds=30, max_attempts=3)
     async with EventTap(amqp_url, ["survey.sent"]) as tap:
         await relay.start(connection)
         await wait_for(lambda: database[DEAD_LETTERS].count_documents({}), timeout=30)
@@ -98,8 +101,9 @@ async def test_a_bad_entry_is_moved_aside_after_max_attempts_and_blocks_nothing(
     assert published == sorted(["s0-2", *(f"s{n}-1" for n in range(1, 51))])
     assert all(m.user_id == "guest" for m in tap.received)  # the relay's broker login
     dead = await database[DEAD_LETTERS].find({}).to_list(None)
-    assert [(d["_id"], d["collection"], d["document_id"], d["attempts"]) for d in dead] == \
-        [(str(bad.event_id), "things", 0, 3)]
+    assert [(d["_id"], d["collection"], d["document_id"], d["attempts"]) for d in dead] == [
+        (str(bad.event_id), "things", 0, 3)
+    ]
     assert "255" in dead[0]["reason"]
     assert await database["things"].count_documents({"outbox.0": {"$exists": True}}) == 0
     assert _metric("outbox_dead_lettered_total", {"type": "survey.sent"}) == dead_before + 1

@@ -20,16 +20,30 @@ FIRST = date(2027, 6, 10)
 async def test_40_concurrent_pickups_from_a_block_of_6_let_exactly_6_in() -> None:
     hotel = await office(Clock(datetime(2027, 2, 1, tzinfo=UTC)))
     await hotel.room_type("suite", rooms=10)
-    block, _ = await hotel.blocks.create_block(BlockCreate(
-        name="Wedding", company="Lee family", kind="group", room_type="suite", start=FIRST,
-        end=date(2027, 6, 12), rooms_per_night=BLOCK_ROOMS, nightly_rate="600.00",
-        release_date=date(2027, 6, 1)))
+    block, _ = await hotel.blocks.create_block(
+        BlockCreate(
+            name="Wedding",
+            company="Lee family",
+            kind="group",
+            room_type="suite",
+            start=FIRST,
+            end=date(2027, 6, 12),
+            rooms_per_night=BLOCK_ROOMS,
+            nightly_rate="600.00",
+            release_date=date(2027, 6, 1),
+        )
+    )
 
     async def pick(number: int) -> bool:
         try:
-            await hotel.book(number=number, room_type="suite", block_id=block["_id"],
-                             arrival=FIRST.isoformat(), departure="2027-06-12",
-                             channel="corporate")
+            await hotel.book(
+                number=number,
+                room_type="suite",
+                block_id=block["_id"],
+                arrival=FIRST.isoformat(),
+                departure="2027-06-12",
+                channel="corporate",
+            )
             return True
         except Problem:
             return False
@@ -40,15 +54,20 @@ async def test_40_concurrent_pickups_from_a_block_of_6_let_exactly_6_in() -> Non
     general = 0
     for number in range(100, 110):  # what is left for everyone else
         try:
-            await hotel.book(number=number, room_type="suite", arrival=FIRST.isoformat(),
-                             departure="2027-06-12")
+            await hotel.book(
+                number=number, room_type="suite", arrival=FIRST.isoformat(), departure="2027-06-12"
+            )
             general += 1
         except Problem:
             break
-    print(f"\n{PICKERS} concurrent pick-ups from a block of {BLOCK_ROOMS}: {sum(picked)} got in; "
-          f"block nights {nights}; sold {sold}; {general} rooms then sold on general sale")
+    print(
+        f"\n{PICKERS} concurrent pick-ups from a block of {BLOCK_ROOMS}: {sum(picked)} got in; "
+        f"block nights {nights}; sold {sold}; {general} rooms then sold on general sale"
+    )
     assert sum(picked) == BLOCK_ROOMS
-    assert all(night == {"allotted": BLOCK_ROOMS, "picked_up": BLOCK_ROOMS, "held": 0}
-               for night in nights.values()), nights
+    assert all(
+        night == {"allotted": BLOCK_ROOMS, "picked_up": BLOCK_ROOMS, "held": 0}
+        for night in nights.values()
+    ), nights
     assert sold == {"2027-06-10": BLOCK_ROOMS, "2027-06-11": BLOCK_ROOMS}
     assert general == 10 - BLOCK_ROOMS

@@ -13,8 +13,7 @@ from datetime import date, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
-                                 rule)
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from services.reservation.domain import ReservationUpdate, nights_of
 from shared.problems import Problem
@@ -57,10 +56,16 @@ class InventoryMachine(RuleBasedStateMachine):
         arrival = FIRST_NIGHT + timedelta(days=start)
         self.bookings += 1
         try:
-            reservation = self.run(self.office.book(
-                number=self.bookings, room_type=room_type, arrival=arrival.isoformat(),
-                departure=(arrival + timedelta(days=length)).isoformat(),
-                room_count=rooms, adults=rooms))
+            reservation = self.run(
+                self.office.book(
+                    number=self.bookings,
+                    room_type=room_type,
+                    arrival=arrival.isoformat(),
+                    departure=(arrival + timedelta(days=length)).isoformat(),
+                    room_count=rooms,
+                    adults=rooms,
+                )
+            )
         except Problem:
             STATS["create refused"] += 1
             return
@@ -68,13 +73,23 @@ class InventoryMachine(RuleBasedStateMachine):
         self.ids.append(reservation["_id"])
 
     @precondition(lambda self: self.ids)
-    @rule(data=st.data(), start=stay_start, length=stay_length, room_type=room_types,
-          rooms=room_counts)
+    @rule(
+        data=st.data(),
+        start=stay_start,
+        length=stay_length,
+        room_type=room_types,
+        rooms=room_counts,
+    )
     def amend(self, data, start: int, length: int, room_type: str, rooms: int) -> None:
         reservation_id = data.draw(st.sampled_from(self.ids))
         arrival = FIRST_NIGHT + timedelta(days=start)
-        update = ReservationUpdate(arrival=arrival, departure=arrival + timedelta(days=length),
-                                   room_type=room_type, room_count=rooms, adults=rooms)
+        update = ReservationUpdate(
+            arrival=arrival,
+            departure=arrival + timedelta(days=length),
+            room_type=room_type,
+            room_count=rooms,
+            adults=rooms,
+        )
         try:
             self.run(self.office.reservations.amend_reservation(reservation_id, update))
         except Problem:
@@ -82,11 +97,15 @@ class InventoryMachine(RuleBasedStateMachine):
             return
         STATS["amended"] += 1
 
-    @rule(stays=st.lists(st.tuples(stay_start, stay_length, room_types, room_counts),
-                         min_size=2, max_size=6),
-          amendments=st.lists(st.tuples(stay_start, stay_length, room_types, room_counts),
-                              max_size=3),
-          data=st.data())
+    @rule(
+        stays=st.lists(
+            st.tuples(stay_start, stay_length, room_types, room_counts), min_size=2, max_size=6
+        ),
+        amendments=st.lists(
+            st.tuples(stay_start, stay_length, room_types, room_counts), max_size=3
+        ),
+        data=st.data(),
+    )
     def concurrent_burst(self, stays, amendments, data) -> None:
         """Bookings and amendments at the same time: the store interleaves them
         (EMBEDDED_STORE_INTERLEAVE), so only the inventory's guarded updates keep them apart."""
@@ -94,24 +113,39 @@ class InventoryMachine(RuleBasedStateMachine):
         for start, length, room_type, rooms in stays:
             arrival = FIRST_NIGHT + timedelta(days=start)
             self.bookings += 1
-            calls.append(self.office.book(
-                number=self.bookings, room_type=room_type, arrival=arrival.isoformat(),
-                departure=(arrival + timedelta(days=length)).isoformat(),
-                room_count=rooms, adults=rooms))
+            calls.append(
+                self.office.book(
+                    number=self.bookings,
+                    room_type=room_type,
+                    arrival=arrival.isoformat(),
+                    departure=(arrival + timedelta(days=length)).isoformat(),
+                    room_count=rooms,
+                    adults=rooms,
+                )
+            )
         amended = []
         for start, length, room_type, rooms in amendments if self.ids else []:
             reservation_id = data.draw(st.sampled_from(self.ids))
             arrival = FIRST_NIGHT + timedelta(days=start)
             amended.append(reservation_id)
-            calls.append(self.office.reservations.amend_reservation(reservation_id, ReservationUpdate(
-                arrival=arrival, departure=arrival + timedelta(days=length),
-                room_type=room_type, room_count=rooms, adults=rooms)))
+            calls.append(
+                self.office.reservations.amend_reservation(
+                    reservation_id,
+                    ReservationUpdate(
+                        arrival=arrival,
+                        departure=arrival + timedelta(days=length),
+                        room_type=room_type,
+                        room_count=rooms,
+                        adults=rooms,
+                    ),
+                )
+            )
 
         async def together():
             return await asyncio.gather(*calls, return_exceptions=True)
 
         outcomes = self.run(together())
-        for outcome in outcomes[:len(stays)]:
+        for outcome in outcomes[: len(stays)]:
             if isinstance(outcome, Problem):
                 STATS["burst create refused"] += 1
             elif isinstance(outcome, BaseException):
@@ -119,7 +153,7 @@ class InventoryMachine(RuleBasedStateMachine):
             else:
                 STATS["burst created"] += 1
                 self.ids.append(outcome["_id"])
-        for outcome in outcomes[len(stays):]:
+        for outcome in outcomes[len(stays) :]:
             if isinstance(outcome, BaseException) and not isinstance(outcome, Problem):
                 raise outcome
             STATS["burst amend refused" if isinstance(outcome, Problem) else "burst amended"] += 1
@@ -143,12 +177,17 @@ class InventoryMachine(RuleBasedStateMachine):
         for reservation_id in self.ids:
             reservation = self.run(self.office.repository.get(reservation_id))
             if reservation["status"] == "confirmed":
-                for night in nights_of(date.fromisoformat(reservation["arrival"]),
-                                       date.fromisoformat(reservation["departure"])):
-                    expected[(reservation["room_type"], night.isoformat())] += reservation["room_count"]
+                for night in nights_of(
+                    date.fromisoformat(reservation["arrival"]),
+                    date.fromisoformat(reservation["departure"]),
+                ):
+                    expected[(reservation["room_type"], night.isoformat())] += reservation[
+                        "room_count"
+                    ]
         last = FIRST_NIGHT + timedelta(days=HORIZON + 4)
-        for document in self.run(self.office.repository.inventory.documents(
-                FIRST_NIGHT.isoformat(), last.isoformat())):
+        for document in self.run(
+            self.office.repository.inventory.documents(FIRST_NIGHT.isoformat(), last.isoformat())
+        ):
             key = (document["room_type"], document["night"])
             rooms, allowance = CAPACITY[document["room_type"]]
             assert document["sold"] <= rooms + allowance, key
@@ -157,8 +196,11 @@ class InventoryMachine(RuleBasedStateMachine):
 
 
 InventoryMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=30, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow])
+    max_examples=60,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 TestInventoryStateMachine = InventoryMachine.TestCase
 
 

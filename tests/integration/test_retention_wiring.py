@@ -21,36 +21,61 @@ async def test_reservations_past_retention_lose_their_guests_only() -> None:
     settings = ReservationSettings(mongodb_database=f"retention-res-{uuid.uuid4().hex[:8]}")
     database = connect_database(settings)
     for key, departure in (("old", "2020-01-03"), ("recent", RECENT)):
-        await database["reservations"].insert_one({
-            "_id": key, "departure": departure, "guest": GUEST, "booker": GUEST,
-            "additional_guests": [GUEST], "total_amount": "960.00"})
+        await database["reservations"].insert_one(
+            {
+                "_id": key,
+                "departure": departure,
+                "guest": GUEST,
+                "booker": GUEST,
+                "additional_guests": [GUEST],
+                "total_amount": "960.00",
+            }
+        )
 
     assert await reservation_retention(database, settings).work_once() == 1
 
     old = await database["reservations"].find_one({"_id": "old"})
-    assert old["guest"]["email"] is None and old["booker"] is None and old["additional_guests"] == []
+    assert (
+        old["guest"]["email"] is None and old["booker"] is None and old["additional_guests"] == []
+    )
     assert old["total_amount"] == "960.00" and "anonymised_at" in old
     assert (await database["reservations"].find_one({"_id": "recent"}))["guest"] == GUEST
     assert await reservation_retention(database, settings).work_once() == 0  # once
 
 
-async def test_stays_past_retention_lose_name_registration_and_recognition_not_the_invoice() -> None:
+async def test_stays_past_retention_lose_name_registration_and_recognition_not_the_invoice() -> (
+    None
+):
     settings = FrontDeskSettings(mongodb_database=f"retention-fd-{uuid.uuid4().hex[:8]}")
     database = connect_database(settings)
     for key, departure in (("old", "2020-01-03"), ("recent", RECENT)):
-        await database["stays"].insert_one({
-            "_id": key, "departure": departure, "guest_name": "Old Guest",
-            "registration": {"document": {"number_encrypted": "v1:..."}},
-            "recognition": {"tier": "Gold"},
-            "settlement": {"invoice_number": "INV-1", "billed_to": "Old Guest"}})
-        await database["arrivals"].insert_one({"_id": key, "departure": departure,
-                                               "guest_name": "Old Guest",
-                                               "special_requests": ["quiet"]})
+        await database["stays"].insert_one(
+            {
+                "_id": key,
+                "departure": departure,
+                "guest_name": "Old Guest",
+                "registration": {"document": {"number_encrypted": "v1:..."}},
+                "recognition": {"tier": "Gold"},
+                "settlement": {"invoice_number": "INV-1", "billed_to": "Old Guest"},
+            }
+        )
+        await database["arrivals"].insert_one(
+            {
+                "_id": key,
+                "departure": departure,
+                "guest_name": "Old Guest",
+                "special_requests": ["quiet"],
+            }
+        )
 
     assert await frontdesk_retention(database, settings).work_once() == 2
 
     stay = await database["stays"].find_one({"_id": "old"})
-    assert (stay["guest_name"], stay["registration"], stay["recognition"]) == ("[erased]", None, None)
+    assert (stay["guest_name"], stay["registration"], stay["recognition"]) == (
+        "[erased]",
+        None,
+        None,
+    )
     assert stay["settlement"]["billed_to"] == "Old Guest"  # the invoice the law keeps
     arrival = await database["arrivals"].find_one({"_id": "old"})
     assert (arrival["guest_name"], arrival["special_requests"]) == ("[erased]", [])

@@ -12,8 +12,13 @@ from pydantic import BaseModel
 
 from shared.consumer import RetryOrPark, of_type, subscribed_queue
 from shared.parking import ParkingLot
-from shared.topology import (EVENTS_EXCHANGE, ConsumerQueue, QueuePolicy,
-                             declare_consumer_queue, declare_exchanges)
+from shared.topology import (
+    EVENTS_EXCHANGE,
+    ConsumerQueue,
+    QueuePolicy,
+    declare_consumer_queue,
+    declare_exchanges,
+)
 from tests.support.amqp import queue_depths, wait_for
 
 MAX_ATTEMPTS = 4
@@ -31,12 +36,16 @@ async def consumer(amqp_url: str):
     connection = await aio_pika.connect_robust(amqp_url)
     async with connection.channel() as channel:
         await declare_exchanges(channel)
-        await declare_consumer_queue(channel, QUEUE, QueuePolicy(retry_delay_ms=100,
-                                                                 delivery_limit=10))
+        await declare_consumer_queue(
+            channel, QUEUE, QueuePolicy(retry_delay_ms=100, delivery_limit=10)
+        )
     parking = ParkingLot((QUEUE,))
     await parking.start(connection)
-    broker = RabbitBroker(amqp_url, ack_policy=AckPolicy.REJECT_ON_ERROR,
-                          middlewares=[RetryOrPark(parking, MAX_ATTEMPTS)])
+    broker = RabbitBroker(
+        amqp_url,
+        ack_policy=AckPolicy.REJECT_ON_ERROR,
+        middlewares=[RetryOrPark(parking, MAX_ATTEMPTS)],
+    )
     state = {"calls": {}, "fail_times": {}, "done": []}
 
     @broker.subscriber(subscribed_queue(QUEUE))(filter=of_type("work.requested"))
@@ -55,9 +64,14 @@ async def consumer(amqp_url: str):
 async def publish(connection, item: int, body: bytes | None = None) -> None:
     async with connection.channel() as channel:
         exchange = await channel.get_exchange(EVENTS_EXCHANGE)
-        await exchange.publish(aio_pika.Message(
-            body or json.dumps({"type": "work.requested", "item": item}).encode(),
-            type="work.requested", message_id=f"m-{item}"), routing_key="work.requested")
+        await exchange.publish(
+            aio_pika.Message(
+                body or json.dumps({"type": "work.requested", "item": item}).encode(),
+                type="work.requested",
+                message_id=f"m-{item}",
+            ),
+            routing_key="work.requested",
+        )
 
 
 async def test_a_failing_handler_is_retried_with_delay_and_then_succeeds(consumer, amqp_url):
@@ -102,13 +116,15 @@ async def test_an_invalid_message_is_parked_at_once_and_replay_brings_it_back(co
     await publish(connection, 5)
     await wait_for(lambda: 5 in state["done"], timeout=10)
     assert await parking.replay(QUEUE.name, limit=10) == 1
-    (again,) = await wait_for(lambda: parking.inspect(QUEUE.name, limit=10), timeout=10,
-                              message="parked again")  # still invalid
+    (again,) = await wait_for(
+        lambda: parking.inspect(QUEUE.name, limit=10), timeout=10, message="parked again"
+    )  # still invalid
     assert again["attempts"] == 1
 
 
 async def test_a_parked_message_replayed_after_the_fix_reenters_its_queue_and_takes_effect_once(
-        consumer, amqp_url):
+    consumer, amqp_url
+):
     state, parking, connection = consumer
     state["fail_times"][7] = 1000  # a bug: every attempt fails
     await publish(connection, 7)
@@ -122,8 +138,10 @@ async def test_a_parked_message_replayed_after_the_fix_reenters_its_queue_and_ta
     await wait_for(lambda: all_empty(amqp_url), timeout=10, message="queues and lot empty")
     assert state["calls"][7] == MAX_ATTEMPTS + 1 and state["done"] == [7]
     assert await parking.inspect(QUEUE.name, limit=10) == []
-    print(f"\nreplay: parked after {MAX_ATTEMPTS} calls; replayed -> 1 more call, "
-          f"effect {state['done'].count(7)} time(s), lot empty")
+    print(
+        f"\nreplay: parked after {MAX_ATTEMPTS} calls; replayed -> 1 more call, "
+        f"effect {state['done'].count(7)} time(s), lot empty"
+    )
 
 
 async def all_empty(amqp_url: str, but_parking: bool = False) -> bool:

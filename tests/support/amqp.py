@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -12,20 +13,23 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-import os
-from urllib.parse import urlparse
-
 import aio_pika
 
 from scripts.broker_users import url_as
-
 from shared.events import Event
 from shared.outbox import outbox_entry, to_amqp_message
-from shared.topology import EVENTS_EXCHANGE, CONSUMER_QUEUES
+from shared.topology import CONSUMER_QUEUES, EVENTS_EXCHANGE
 
 
-async def publish_events(url: str, events: Sequence[Event[Any]], *, copies: int = 1,
-                         shuffle: bool = False, seed: int = 7, as_producer: bool = True) -> int:
+async def publish_events(
+    url: str,
+    events: Sequence[Event[Any]],
+    *,
+    copies: int = 1,
+    shuffle: bool = False,
+    seed: int = 7,
+    as_producer: bool = True,
+) -> int:
     """Publishes like the outbox relay does (confirms, mandatory, persistent); returns count.
     On the local broker each event goes out under its producer's own login with user_id
     set, as the producing service's relay would (`as_producer=False`: under `url`'s)."""
@@ -39,13 +43,17 @@ async def publish_events(url: str, events: Sequence[Event[Any]], *, copies: int 
             login = event.producer if as_producer and is_local_broker(url) else None
             if login not in exchanges:
                 connections[login] = await aio_pika.connect_robust(
-                    url_as(url, login) if login else url)
-                channel = await connections[login].channel(publisher_confirms=True,
-                                                           on_return_raises=True)
+                    url_as(url, login) if login else url
+                )
+                channel = await connections[login].channel(
+                    publisher_confirms=True, on_return_raises=True
+                )
                 exchanges[login] = await channel.get_exchange(EVENTS_EXCHANGE, ensure=False)
             await exchanges[login].publish(
                 to_amqp_message(outbox_entry(event), user_id=login),
-                routing_key=event.type, mandatory=True)
+                routing_key=event.type,
+                mandatory=True,
+            )
     finally:
         for connection in connections.values():
             await connection.close()
@@ -57,8 +65,9 @@ def is_local_broker(url: str) -> bool:
     return not os.environ.get("RABBITMQ_URL") and urlparse(url).hostname == "127.0.0.1"
 
 
-async def publish_raw(url: str, routing_key: str, body: bytes, *, login: str | None = None,
-                      **properties: Any) -> None:
+async def publish_raw(
+    url: str, routing_key: str, body: bytes, *, login: str | None = None, **properties: Any
+) -> None:
     """`login`: publish as that service's broker user, with user_id set (local broker)."""
     if login and is_local_broker(url):
         url, properties = url_as(url, login), {"user_id": login, **properties}
@@ -94,7 +103,7 @@ class EventTap:
         self.routing_keys = routing_keys
         self.received: list[aio_pika.abc.AbstractIncomingMessage] = []
 
-    async def __aenter__(self) -> "EventTap":
+    async def __aenter__(self) -> EventTap:
         self._connection = await aio_pika.connect_robust(self.url)
         channel = await self._connection.channel()
         exchange = await channel.get_exchange(EVENTS_EXCHANGE)
@@ -111,8 +120,9 @@ class EventTap:
         await self._connection.close()
 
     def bodies(self, event_type: str | None = None) -> list[dict[str, Any]]:
-        return [json.loads(m.body) for m in self.received
-                if event_type is None or m.type == event_type]
+        return [
+            json.loads(m.body) for m in self.received if event_type is None or m.type == event_type
+        ]
 
 
 async def wait_for(condition, timeout: float = 30, interval: float = 0.2, message: str = ""):
@@ -136,7 +146,20 @@ def unacknowledged(url: str, queue: str) -> int | None:
         return None
     vhost = unquote(urlparse(url).path.lstrip("/")) or "/"
     listing = subprocess.run(
-        ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages_unacknowledged",
-         "--no-table-headers"], check=True, capture_output=True, text=True, timeout=60).stdout
+        [
+            "rabbitmqctl",
+            "-q",
+            "list_queues",
+            "-p",
+            vhost,
+            "name",
+            "messages_unacknowledged",
+            "--no-table-headers",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     counts = dict(line.split("\t") for line in listing.splitlines() if "\t" in line)
     return int(counts[queue])

@@ -21,23 +21,35 @@ class BrokerProbe:
         """`login` None: `url` as given (the tests' administrator, no user_id set)."""
         self.url, self.login = url, login
 
-    async def __aenter__(self) -> "BrokerProbe":
+    async def __aenter__(self) -> BrokerProbe:
         self.connection = await aio_pika.connect(
-            url_as(self.url, self.login) if self.login else self.url)
+            url_as(self.url, self.login) if self.login else self.url
+        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.connection.close()
 
-    async def publish(self, exchange: str, routing_key: str, *, body: bytes = b"{}",
-                      user_id: str | None = None, **properties: object) -> bool:
+    async def publish(
+        self,
+        exchange: str,
+        routing_key: str,
+        *,
+        body: bytes = b"{}",
+        user_id: str | None = None,
+        **properties: object,
+    ) -> bool:
         """True when the broker confirmed the message (it was allowed to go in)."""
         try:
             async with self.connection.channel(publisher_confirms=True) as channel:
                 target = await channel.get_exchange(exchange, ensure=False)
                 await target.publish(
-                    aio_pika.Message(body, user_id=self.login if user_id is None else user_id,
-                                     **properties), routing_key=routing_key, timeout=10)
+                    aio_pika.Message(
+                        body, user_id=self.login if user_id is None else user_id, **properties
+                    ),
+                    routing_key=routing_key,
+                    timeout=10,
+                )
             return True
         except REFUSALS:
             return False
@@ -46,10 +58,12 @@ class BrokerProbe:
         """True when a queue of the login's own could be bound with `routing_key`."""
         try:
             async with self.connection.channel() as channel:
-                queue = await channel.declare_queue(f"{self.login}.probe-{uuid.uuid4().hex[:8]}",
-                                                    exclusive=True, auto_delete=True)
-                await queue.bind(await channel.get_exchange(exchange, ensure=False),
-                                 routing_key=routing_key)
+                queue = await channel.declare_queue(
+                    f"{self.login}.probe-{uuid.uuid4().hex[:8]}", exclusive=True, auto_delete=True
+                )
+                await queue.bind(
+                    await channel.get_exchange(exchange, ensure=False), routing_key=routing_key
+                )
             return True
         except REFUSALS:
             return False

@@ -29,7 +29,7 @@ def chromium_missing() -> str | None:
 
 
 @pytest.fixture
-async def browser_page() -> AsyncIterator["Page"]:  # noqa: F821
+async def browser_page() -> AsyncIterator[Page]:  # noqa: F821
     reason = chromium_missing()
     if reason:
         pytest.skip(reason)
@@ -37,8 +37,10 @@ async def browser_page() -> AsyncIterator["Page"]:  # noqa: F821
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
+        )
         context = await browser.new_context(viewport={"width": 1100, "height": 900})
         page = await context.new_page()
         page.set_default_timeout(15_000)

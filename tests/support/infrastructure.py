@@ -13,8 +13,8 @@ import os
 import shutil
 import subprocess
 import uuid
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
 from scripts.broker_users import grant_local_users
@@ -40,8 +40,12 @@ def local_vhost(prefix: str = "hotel-test") -> Iterator[str]:
     # The vhost, the tests' administrator (guest) on it, and each service (and each test
     # integrator) logging in as itself, with the deployment's permissions and topic
     # permissions: the broker rules hold in every test. One rabbitmqctl call.
-    grant_local_users(vhost, extra_permissions=[
-        {"user": "guest", "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}])
+    grant_local_users(
+        vhost,
+        extra_permissions=[
+            {"user": "guest", "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}
+        ],
+    )
     try:
         yield f"amqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}"
     finally:

@@ -6,8 +6,12 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
-from shared.events import (GuestContactCaptured, GuestContactPayload, StayCheckedOut,
-                           StayCheckedOutPayload)
+from shared.events import (
+    GuestContactCaptured,
+    GuestContactPayload,
+    StayCheckedOut,
+    StayCheckedOutPayload,
+)
 
 PROPERTY = "demo-hotel"
 ROOMS = ("201", "202", "301", "401", "402", "501", "601", "701", "801", "901")
@@ -19,14 +23,32 @@ def checkout(number: int) -> tuple[GuestContactCaptured, StayCheckedOut]:
     nights = 1 + number % 4
     arrival = date(2027, 1, 1) + timedelta(days=number % 200)
     revenue = Decimal("480.50") * nights
-    profile = GuestContactCaptured.new(GuestContactPayload(
-        guest_id=guest_id, first_name=f"Guest{number}", last_name="Test",
-        email=f"guest{number}@example.com"), producer="reservation", property_id=PROPERTY)
-    checked_out = StayCheckedOut.new(StayCheckedOutPayload(
-        stay_id=f"stay-{uuid.uuid4()}", reservation_id=f"res-{number}", guest_id=guest_id,
-        room_number=ROOMS[number % len(ROOMS)], room_type="king", arrival=arrival,
-        departure=arrival + timedelta(days=nights), nights=nights, room_revenue=revenue,
-        total_spend=revenue), producer="frontdesk", property_id=PROPERTY)
+    profile = GuestContactCaptured.new(
+        GuestContactPayload(
+            guest_id=guest_id,
+            first_name=f"Guest{number}",
+            last_name="Test",
+            email=f"guest{number}@example.com",
+        ),
+        producer="reservation",
+        property_id=PROPERTY,
+    )
+    checked_out = StayCheckedOut.new(
+        StayCheckedOutPayload(
+            stay_id=f"stay-{uuid.uuid4()}",
+            reservation_id=f"res-{number}",
+            guest_id=guest_id,
+            room_number=ROOMS[number % len(ROOMS)],
+            room_type="king",
+            arrival=arrival,
+            departure=arrival + timedelta(days=nights),
+            nights=nights,
+            room_revenue=revenue,
+            total_spend=revenue,
+        ),
+        producer="frontdesk",
+        property_id=PROPERTY,
+    )
     return profile, checked_out
 
 

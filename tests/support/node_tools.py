@@ -15,6 +15,10 @@ def node_tools() -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
         raise RuntimeError("the tests need Node.js 20+ and npm (for @asyncapi/parser, amqplib)")
     if not (TOOLS / "node_modules" / ".package-lock.json").exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                       cwd=TOOLS, check=True, timeout=300)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=TOOLS,
+            check=True,
+            timeout=300,
+        )
     return TOOLS

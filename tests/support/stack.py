@@ -19,8 +19,8 @@ from aiosmtpd.controller import Controller
 
 from scripts.broker_users import url_as
 from scripts.local_stack import ServiceProcess
-from shared.clock import PropertyClock
 from shared.auth import SCOPES, new_credential
+from shared.clock import PropertyClock
 
 SERVICE_NAMES = ("reservation", "frontdesk", "housekeeping", "feedback", "loyalty")
 RUN_ID = str(int(time.time()))
@@ -38,15 +38,19 @@ class StackCredentials:
     api_keys: str
 
     @classmethod
-    def generate(cls) -> "StackCredentials":
+    def generate(cls) -> StackCredentials:
         by_name, keys = {}, {}
-        for name, scope, channel in (*((s, s, INTEGRATOR_CHANNEL if s == "integrator" else None)
-                                       for s in SCOPES),
-                                     ("integrator-other", "integrator", OTHER_CHANNEL)):
+        for name, scope, channel in (
+            *((s, s, INTEGRATOR_CHANNEL if s == "integrator" else None) for s in SCOPES),
+            ("integrator-other", "integrator", OTHER_CHANNEL),
+        ):
             credential, digest = new_credential(f"test-{name}")
             by_name[name] = credential
-            keys[f"test-{name}"] = {"secret_sha256": digest, "scopes": [scope],
-                                    **({"channel": channel} if channel else {})}
+            keys[f"test-{name}"] = {
+                "secret_sha256": digest,
+                "scopes": [scope],
+                **({"channel": channel} if channel else {}),
+            }
         return cls(by_name, json.dumps(keys))
 
     def headers(self, name: str | None) -> dict[str, str]:
@@ -78,7 +82,7 @@ class SmtpSink:
         self.port = free_port()
         self._controller = Controller(self._recorder, hostname="127.0.0.1", port=self.port)
 
-    def start(self) -> "SmtpSink":
+    def start(self) -> SmtpSink:
         self._controller.start()
         return self
 
@@ -94,6 +98,7 @@ class SmtpSink:
 def at_hotel(day: str, hour: int, minute: int = 0) -> datetime:
     """A moment at the hotel, for Stack.set_clock."""
     from datetime import date, timedelta
+
     return PropertyClock().local_time(date.fromisoformat(day), hour) + timedelta(minutes=minute)
 
 
@@ -150,8 +155,12 @@ class Stack:
     def start(self, *names: str, **extra_env: str) -> None:
         started = []
         for name in names:
-            process = ServiceProcess(name, free_port(), env=self.env_for(name, **extra_env),
-                                     log_path=self.work_dir / f"{name}.log")
+            process = ServiceProcess(
+                name,
+                free_port(),
+                env=self.env_for(name, **extra_env),
+                log_path=self.work_dir / f"{name}.log",
+            )
             self.services[name] = process.start()
             started.append(process)
         for process in started:
@@ -163,8 +172,9 @@ class Stack:
         expected to die at a crash point before it is ready."""
         old = self.services[name]
         old.stop()
-        process = ServiceProcess(name, old.port, env=self.env_for(name, **extra_env),
-                                 log_path=old.log_path)
+        process = ServiceProcess(
+            name, old.port, env=self.env_for(name, **extra_env), log_path=old.log_path
+        )
         self.services[name] = process.start()
         if wait_ready:
             process.wait_ready()
@@ -172,15 +182,19 @@ class Stack:
     def client(self, name: str, scope: str | None = "manager") -> httpx.Client:
         """A client of service `name` sending the test credential of `scope` (a scope, or
         "integrator-other"); `scope=None` sends none."""
-        return httpx.Client(base_url=self.services[name].url, timeout=10,
-                            headers=self.credentials.headers(scope))
+        return httpx.Client(
+            base_url=self.services[name].url, timeout=10, headers=self.credentials.headers(scope)
+        )
 
-    def async_client(self, name: str, scope: str | None = "manager",
-                     **options: Any) -> httpx.AsyncClient:
+    def async_client(
+        self, name: str, scope: str | None = "manager", **options: Any
+    ) -> httpx.AsyncClient:
         """The same for concurrent tests; `options` go to httpx (timeout, limits)."""
-        return httpx.AsyncClient(base_url=self.services[name].url,
-                                 headers=self.credentials.headers(scope),
-                                 **{"timeout": 30, **options})
+        return httpx.AsyncClient(
+            base_url=self.services[name].url,
+            headers=self.credentials.headers(scope),
+            **{"timeout": 30, **options},
+        )
 
     def stop(self) -> None:
         for process in self.services.values():
@@ -190,8 +204,12 @@ class Stack:
         return "\n".join(path.read_text() for path in sorted(self.work_dir.glob("*.log")))
 
 
-def wait_until(condition: Callable[[], Any], timeout: float = 30, interval: float = 0.2,
-               message: str = "condition") -> Any:
+def wait_until(
+    condition: Callable[[], Any],
+    timeout: float = 30,
+    interval: float = 0.2,
+    message: str = "condition",
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         result = condition()

@@ -37,8 +37,9 @@ def operation_keys(document: dict, service: str, action: str) -> set[str]:
 def test_the_documents_in_docs_are_fresh() -> None:
     for name, document in documents().items():
         path = DOCS / f"{name}.json"
-        assert path.exists() and path.read_text() == render(document), \
+        assert path.exists() and path.read_text() == render(document), (
             f"{path} is stale: run `make asyncapi`"
+        )
 
 
 def test_the_hotel_document_names_every_registered_type_and_nothing_else() -> None:
@@ -52,7 +53,8 @@ def test_the_hotel_document_names_every_registered_type_and_nothing_else() -> No
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_service_document_sends_what_it_may_publish_and_receives_what_it_binds(
-        service: str) -> None:
+    service: str,
+) -> None:
     document = documents()[service]
     publishes = {t for t in EVENT_TYPES if service in allowed_producers(t)}
     consumes = {key for queue in CONSUMER_QUEUES[service] for key in queue.routing_keys}
@@ -64,19 +66,25 @@ def test_each_service_document_sends_what_it_may_publish_and_receives_what_it_bi
 
 def test_every_event_type_has_a_publisher_in_some_document() -> None:
     sent = set().union(*(operation_keys(documents()[s], s, "send") for s in SERVICES))
-    assert EVENT_TYPES <= sent
+    assert sent >= EVENT_TYPES
 
 
 def test_the_official_asyncapi_parser_accepts_every_document() -> None:
     tools = node_tools()
     files = sorted(str(path) for path in DOCS.glob("*.json"))
     assert len(files) == len(SERVICES) + 1
-    result = subprocess.run(["node", str(tools / "validate_asyncapi.mjs"), *files],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["node", str(tools / "validate_asyncapi.mjs"), *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     reports = [json.loads(line) for line in result.stdout.splitlines()]
     for report in reports:
-        print(f"{Path(report['file']).name}: valid={report['valid']} "
-              f"messages={report['messages']} operations={report['operations']}")
+        print(
+            f"{Path(report['file']).name}: valid={report['valid']} "
+            f"messages={report['messages']} operations={report['operations']}"
+        )
     assert result.returncode == 0 and all(r["valid"] for r in reports), reports
     by_name = {Path(r["file"]).stem: r for r in reports}
     assert by_name["hotel"]["messages"] == len(EVENT_TYPES | COMMAND_TYPES) + 1

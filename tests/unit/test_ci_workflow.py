@@ -5,7 +5,6 @@ compose file the README tells ops to use."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shlex
 from pathlib import Path
@@ -42,8 +41,10 @@ def test_the_test_job_runs_make_test_on_real_mongodb_and_rabbitmq() -> None:
     assert set(services) == {"mongodb", "rabbitmq"}
     assert services["mongodb"]["image"].startswith("mongo:")
     assert services["rabbitmq"]["image"].startswith("rabbitmq:")
-    for variable, service, scheme in (("MONGODB_URL", "mongodb", "mongodb"),
-                                      ("RABBITMQ_URL", "rabbitmq", "amqp")):
+    for variable, service, scheme in (
+        ("MONGODB_URL", "mongodb", "mongodb"),
+        ("RABBITMQ_URL", "rabbitmq", "amqp"),
+    ):
         # The test support reads exactly these variables before falling back to local ones.
         assert f'os.environ.get("{variable}")' in INFRASTRUCTURE
         url = urlparse(job["env"][variable])
@@ -59,8 +60,11 @@ def test_the_compose_job_goes_up_runs_a_journey_and_comes_down() -> None:
     journey = [i for i, run in enumerate(steps) if "compose_smoke.py journey" in run]
     down = [i for i, run in enumerate(steps) if run.startswith("docker compose down")]
     assert up and journey and down and up[0] < journey[0] < down[0]
-    teardown = next(step for step in WORKFLOW["jobs"]["compose-smoke"]["steps"]
-                    if step.get("run", "").startswith("docker compose down"))
+    teardown = next(
+        step
+        for step in WORKFLOW["jobs"]["compose-smoke"]["steps"]
+        if step.get("run", "").startswith("docker compose down")
+    )
     assert teardown.get("if") == "always()"
 
 

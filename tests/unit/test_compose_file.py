@@ -161,7 +161,8 @@ def test_mongodb_has_authentication_and_a_user_per_service_database() -> None:
 
 @pytest.mark.parametrize("name", ["reservation", "frontdesk", "feedback", "loyalty"])
 def test_a_service_refuses_to_start_without_its_keys_unless_in_development(
-        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings_class = importlib.import_module(f"services.{name}.config").Settings
     monkeypatch.setenv("DEVELOPMENT_MODE", "false")
     with pytest.raises(ValueError, match="must be set"):

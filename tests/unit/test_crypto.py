@@ -20,8 +20,10 @@ def test_round_trip_bound_to_its_record_and_readable_after_rotation() -> None:
     assert rotated.decrypt(token, context="stay-1") == "11010519491231002X"
     new_token = rotated.rotate(token, context="stay-1")
     assert new_token.startswith("v1:b:")
-    assert PersonalDataCipher({"b": KEY_B}, "b").decrypt(new_token, context="stay-1") \
+    assert (
+        PersonalDataCipher({"b": KEY_B}, "b").decrypt(new_token, context="stay-1")
         == "11010519491231002X"
+    )
 
 
 def test_masking_shows_the_last_four_only() -> None:

@@ -11,8 +11,7 @@ from shared.settings import ServiceSettings
 
 
 def settings(tmp_path) -> ServiceSettings:
-    return ServiceSettings(service_name="store-test", http_port=1,
-                           embedded_store_dir=str(tmp_path))
+    return ServiceSettings(service_name="store-test", http_port=1, embedded_store_dir=str(tmp_path))
 
 
 async def test_writes_survive_a_restart_with_their_unique_indexes(tmp_path) -> None:
@@ -20,8 +19,10 @@ async def test_writes_survive_a_restart_with_their_unique_indexes(tmp_path) -> N
     await database["entries"].create_index("key", unique=True)
     await database["entries"].insert_one({"_id": "a", "key": 1, "at": datetime.now(UTC)})
     await database["entries"].find_one_and_update(
-        {"_id": "a"}, {"$inc": {"n": 2}, "$push": {"outbox": {"event_id": "e1"}}},
-        return_document=ReturnDocument.AFTER)
+        {"_id": "a"},
+        {"$inc": {"n": 2}, "$push": {"outbox": {"event_id": "e1"}}},
+        return_document=ReturnDocument.AFTER,
+    )
     await database["entries"].update_one({"_id": "a"}, {"$pull": {"outbox": {"event_id": "e1"}}})
     await database["entries"].update_one({"_id": "b"}, {"$setOnInsert": {"key": 2}}, upsert=True)
     await database["entries"].delete_one({"_id": "b"})
@@ -30,7 +31,8 @@ async def test_writes_survive_a_restart_with_their_unique_indexes(tmp_path) -> N
 
     restarted = connect_database(settings(tmp_path))
     assert await restarted["entries"].find({}, {"at": 0}).to_list(None) == [
-        {"_id": "a", "key": 1, "n": 2, "outbox": []}]
+        {"_id": "a", "key": 1, "n": 2, "outbox": []}
+    ]
     with pytest.raises(DuplicateKeyError):
         await restarted["entries"].insert_one({"_id": "d", "key": 1})
     # And once more, from the compacted journal the restart wrote.

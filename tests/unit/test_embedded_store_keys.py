@@ -29,16 +29,29 @@ def examined(monkeypatch) -> Iterator[list[int]]:
 
 
 async def _filled(tmp_path=None):
-    database = connect_database(ServiceSettings(
-        service_name="keys-test", http_port=1,
-        embedded_store_dir=str(tmp_path) if tmp_path else None))
+    database = connect_database(
+        ServiceSettings(
+            service_name="keys-test",
+            http_port=1,
+            embedded_store_dir=str(tmp_path) if tmp_path else None,
+        )
+    )
     tasks = database["tasks"]
     await tasks.create_index("code", unique=True)
     await tasks.create_index("ref", unique=True, sparse=True)
     await tasks.create_index([("property_id", 1), ("stay_id", 1)])
-    await tasks.insert_many([{"_id": f"t{i}", "code": i, "property_id": "p",
-                              "stay_id": f"s{i // 2}", "tags": [i % 3]}
-                             for i in range(HELD)])
+    await tasks.insert_many(
+        [
+            {
+                "_id": f"t{i}",
+                "code": i,
+                "property_id": "p",
+                "stay_id": f"s{i // 2}",
+                "tags": [i % 3],
+            }
+            for i in range(HELD)
+        ]
+    )
     return database
 
 
@@ -84,8 +97,9 @@ async def test_other_filters_still_scan_and_agree_with_keyed_ones() -> None:
     tasks = (await _filled())["tasks"]
     await tasks.update_one({"_id": "t4"}, {"$set": {"ref": "r4", "stay_id": "moved"}})
     assert [t["_id"] for t in await tasks.find({"stay_id": "moved"}).to_list(None)] == ["t4"]
-    assert [t["_id"] for t in await tasks.find({"property_id": "p", "stay_id": "s2"})
-            .to_list(None)] == ["t5"]  # t4 moved away from s2
+    assert [
+        t["_id"] for t in await tasks.find({"property_id": "p", "stay_id": "s2"}).to_list(None)
+    ] == ["t5"]  # t4 moved away from s2
     assert await tasks.count_documents({"ref": None}) == HELD - 1  # sparse: missing is null
     assert await tasks.count_documents({"tags": 1}) == len(range(1, HELD, 3))
     await tasks.insert_one({"_id": "t-other", "code": -1, "property_id": "p", "ref": "r5"})

@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def settings(folder: Path, **extra) -> ServiceSettings:
-    return ServiceSettings(service_name="snap-test", http_port=1,
-                           embedded_store_dir=str(folder), **extra)
+    return ServiceSettings(
+        service_name="snap-test", http_port=1, embedded_store_dir=str(folder), **extra
+    )
 
 
 def wait_for(condition, timeout: float = 10, every: float = 0.02) -> None:
@@ -35,7 +36,8 @@ async def test_a_clean_stop_leaves_one_snapshot_and_a_start_reads_it(tmp_path) -
     await database["guests"].delete_one({"_id": 4})
     close_database(database)
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == [
-        "snap-test.snapshot"]
+        "snap-test.snapshot"
+    ]
 
     restarted = connect_database(settings(tmp_path))
     files = embedded_files(restarted)
@@ -78,8 +80,11 @@ async def test_an_update_is_journaled_as_the_update_when_that_is_smaller(tmp_pat
     assert per_update < 100, per_update  # not the 20 KB document each time
     await database["profiles"].update_one({"_id": "p"}, {"$set": {"history": []}})
     restarted = connect_database(settings(tmp_path))
-    assert await restarted["profiles"].find_one({"_id": "p"}) == {"_id": "p", "history": [],
-                                                                  "n": 100}
+    assert await restarted["profiles"].find_one({"_id": "p"}) == {
+        "_id": "p",
+        "history": [],
+        "n": 100,
+    }
 
 
 def test_a_torn_last_record_is_cut_off(tmp_path) -> None:
@@ -125,7 +130,11 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_write(tmp_path) -
     for round_ in range(8):
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(tmp_path), str(chance.choice([25, 60, 200]))],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         assert writer.stdout is not None
         target = acknowledged + chance.randint(100, 600)
         for line in writer.stdout:
@@ -149,13 +158,16 @@ async def test_sigkill_at_random_moments_loses_no_acknowledged_write(tmp_path) -
         database = connect_database(settings(tmp_path))
         held = await database["docs"].count_documents({})
         counted = (await database["counter"].find_one({"_id": "c"}))["n"]
-        print(f"round {round_}: acknowledged {acknowledged + 1}, held {held}, counter {counted};"
-              f" files at the kill: {left}")
+        print(
+            f"round {round_}: acknowledged {acknowledged + 1}, held {held}, counter {counted};"
+            f" files at the kill: {left}"
+        )
         # Every acknowledged pair is there; at most the pair in flight is half done.
         assert acknowledged + 1 <= held <= acknowledged + 2
         assert counted in (held, held - 1)
-        assert [d["_id"] for d in await database["docs"].find({}, {"_id": 1})
-                .sort("_id").to_list(None)] == list(range(held))
+        assert [
+            d["_id"] for d in await database["docs"].find({}, {"_id": 1}).sort("_id").to_list(None)
+        ] == list(range(held))
         if counted == held - 1:
             await database["counter"].update_one({"_id": "c"}, {"$inc": {"n": 1}})
         acknowledged = held - 1
@@ -167,13 +179,25 @@ async def test_a_journal_of_whole_calls_from_before_snapshots_is_folded_in(tmp_p
     import bson
 
     legacy = tmp_path / "snap-test.journal"
-    legacy.write_bytes(b"".join(bson.encode(record) for record in (
-        {"c": "guests", "m": "create_index", "a": [[["email", 1]]], "k": {"unique": True}},
-        {"c": "guests", "m": "insert_one", "a": [{"_id": 1, "email": "a@x"}], "k": {}},
-        {"c": "guests", "m": "update_one", "a": [{"_id": 1}, {"$set": {"tier": "gold"}}],
-         "k": {}},
-    )))
+    legacy.write_bytes(
+        b"".join(
+            bson.encode(record)
+            for record in (
+                {"c": "guests", "m": "create_index", "a": [[["email", 1]]], "k": {"unique": True}},
+                {"c": "guests", "m": "insert_one", "a": [{"_id": 1, "email": "a@x"}], "k": {}},
+                {
+                    "c": "guests",
+                    "m": "update_one",
+                    "a": [{"_id": 1}, {"$set": {"tier": "gold"}}],
+                    "k": {},
+                },
+            )
+        )
+    )
     database = connect_database(settings(tmp_path))
     assert await database["guests"].find_one({"email": "a@x"}) == {
-        "_id": 1, "email": "a@x", "tier": "gold"}
+        "_id": 1,
+        "email": "a@x",
+        "tier": "gold",
+    }
     assert not legacy.exists() and (tmp_path / "snap-test.snapshot").exists()

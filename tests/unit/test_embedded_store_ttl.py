@@ -6,8 +6,9 @@ from shared.settings import ServiceSettings
 
 
 async def test_a_ttl_index_survives_two_restarts(tmp_path) -> None:
-    settings = ServiceSettings(service_name="ttl-test", http_port=1,
-                               embedded_store_dir=str(tmp_path))
+    settings = ServiceSettings(
+        service_name="ttl-test", http_port=1, embedded_store_dir=str(tmp_path)
+    )
     for _ in range(3):  # start, restart (compacts), restart again (replays the compaction)
         database = connect_database(settings)
         await database["keys"].create_index("expires_at", expireAfterSeconds=0)
@@ -24,8 +25,9 @@ async def test_datetimes_still_compare_after_a_restart_from_snapshot_or_journal(
     from shared.mongo import close_database
 
     for clean_stop in (True, False):  # the snapshot a clean stop writes; the journal alone
-        settings = ServiceSettings(service_name=f"tz-{clean_stop}", http_port=1,
-                                   embedded_store_dir=str(tmp_path))
+        settings = ServiceSettings(
+            service_name=f"tz-{clean_stop}", http_port=1, embedded_store_dir=str(tmp_path)
+        )
         database = connect_database(settings)
         await database["x"].insert_one({"_id": 1, "at": datetime.now(UTC)})
         await database["x"].update_one({"_id": 1}, {"$set": {"later": datetime.now(UTC)}})
@@ -33,5 +35,6 @@ async def test_datetimes_still_compare_after_a_restart_from_snapshot_or_journal(
             close_database(database)
         restarted = connect_database(settings)
         soon = datetime.now(UTC) + timedelta(days=1)
-        assert await restarted["x"].count_documents(
-            {"at": {"$lt": soon}, "later": {"$lt": soon}}) == 1
+        assert (
+            await restarted["x"].count_documents({"at": {"$lt": soon}, "later": {"$lt": soon}}) == 1
+        )

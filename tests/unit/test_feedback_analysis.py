@@ -35,16 +35,39 @@ def expand(counts: dict[int, int]) -> list[int]:
 
 def thousand_responses() -> list[dict]:
     scores = expand(NPS_COUNTS)
-    responses = [{"received_at": SUNDAY if i < 600 else MONDAY, "answers": [
-        {"question_id": "recommend", "type": "nps", "department": "overall",
-         "topic": "recommend", "value": score},
-        {"question_id": "comments", "type": "text", "department": "overall",
-         "topic": "comments", "value": "fine"}]} for i, score in enumerate(scores)]
+    responses = [
+        {
+            "received_at": SUNDAY if i < 600 else MONDAY,
+            "answers": [
+                {
+                    "question_id": "recommend",
+                    "type": "nps",
+                    "department": "overall",
+                    "topic": "recommend",
+                    "value": score,
+                },
+                {
+                    "question_id": "comments",
+                    "type": "text",
+                    "department": "overall",
+                    "topic": "comments",
+                    "value": "fine",
+                },
+            ],
+        }
+        for i, score in enumerate(scores)
+    ]
     for (question, department), counts in RATING_COUNTS.items():
         for response, rating in zip(responses, expand(counts)):
-            response["answers"].append({"question_id": question, "type": "rating",
-                                        "department": department, "topic": question,
-                                        "value": rating})
+            response["answers"].append(
+                {
+                    "question_id": question,
+                    "type": "rating",
+                    "department": department,
+                    "topic": question,
+                    "value": rating,
+                }
+            )
     return responses
 
 
@@ -57,10 +80,18 @@ def test_nps_and_csat_of_1000_responses_match_the_hand_computed_figures() -> Non
     assert report["overall"]["csat"] == 56.5
     by_question = {q["question_id"]: q for q in report["questions"]}
     assert set(by_question) == {"recommend", "check_in", "room_cleanliness", "breakfast"}
-    assert (by_question["check_in"]["rating_answers"], by_question["check_in"]["csat"]) == (1000, 65.0)
-    assert (by_question["room_cleanliness"]["rating_answers"],
-            by_question["room_cleanliness"]["csat"]) == (800, 50.0)
-    assert (by_question["breakfast"]["rating_answers"], by_question["breakfast"]["csat"]) == (500, 50.0)
+    assert (by_question["check_in"]["rating_answers"], by_question["check_in"]["csat"]) == (
+        1000,
+        65.0,
+    )
+    assert (
+        by_question["room_cleanliness"]["rating_answers"],
+        by_question["room_cleanliness"]["csat"],
+    ) == (800, 50.0)
+    assert (by_question["breakfast"]["rating_answers"], by_question["breakfast"]["csat"]) == (
+        500,
+        50.0,
+    )
     assert by_question["recommend"]["nps"] == 5.0
     departments = {d["department"]: d for d in report["departments"]}
     assert departments["front_office"]["csat"] == 65.0
@@ -68,8 +99,10 @@ def test_nps_and_csat_of_1000_responses_match_the_hand_computed_figures() -> Non
     assert departments["food_beverage"]["csat"] == 50.0
     assert departments["housekeeping"]["responses"] == 800
     assert departments["overall"]["nps"] == 5.0
-    print(f"\n1,000 responses: NPS {report['overall']['nps']:+}, CSAT "
-          f"{report['overall']['csat']}% (check-in 65.0, cleanliness 50.0, breakfast 50.0)")
+    print(
+        f"\n1,000 responses: NPS {report['overall']['nps']:+}, CSAT "
+        f"{report['overall']['csat']}% (check-in 65.0, cleanliness 50.0, breakfast 50.0)"
+    )
 
 
 def test_weekly_trend_follows_iso_weeks_across_the_new_year() -> None:
@@ -82,7 +115,10 @@ def test_weekly_trend_follows_iso_weeks_across_the_new_year() -> None:
 def test_lowest_topics_rank_by_csat_then_mean_rating() -> None:
     lowest = satisfaction_report(thousand_responses())["lowest_topics"]
     assert [(t["topic"], t["csat"], t["mean_rating"]) for t in lowest] == [
-        ("breakfast", 50.0, 3.3), ("room_cleanliness", 50.0, 3.44), ("check_in", 65.0, 3.75)]
+        ("breakfast", 50.0, 3.3),
+        ("room_cleanliness", 50.0, 3.44),
+        ("check_in", 65.0, 3.75),
+    ]
 
 
 def test_the_csv_export_carries_the_same_figures() -> None:

@@ -8,25 +8,36 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from services.feedback.domain import (DEFAULT_DESIGN, AnswersInvalid, SurveyDesignCreate,
-                                      case_deadline, case_id_for, checked_answers,
-                                      grant_id_for_case, response_scores, survey_case_severity)
+from services.feedback.domain import (
+    DEFAULT_DESIGN,
+    AnswersInvalid,
+    SurveyDesignCreate,
+    case_deadline,
+    case_id_for,
+    checked_answers,
+    grant_id_for_case,
+    response_scores,
+    survey_case_severity,
+)
 from services.feedback.messages import case_result_message, reachable, survey_message
 
 QUESTIONS = DEFAULT_DESIGN["questions"]
 
 
-@pytest.mark.parametrize("answers, problem", [
-    ({"recommend": 11}, "'recommend' takes a whole number from 0 to 10"),
-    ({"recommend": -1}, "'recommend' takes a whole number from 0 to 10"),
-    ({"recommend": 7.5}, "'recommend' takes a whole number from 0 to 10"),
-    ({"recommend": True}, "'recommend' takes a whole number from 0 to 10"),
-    ({"recommend": 9, "check_in": 0}, "'check_in' takes a whole number from 1 to 5"),
-    ({"recommend": 9, "check_in": "5"}, "'check_in' takes a whole number from 1 to 5"),
-    ({"recommend": 9, "purpose": "pleasure"}, "'purpose' takes one of"),
-    ({"recommend": 9, "spa": 5}, "'spa' is not a question of this survey"),
-    ({"check_in": 5}, "'recommend' must be answered"),
-])
+@pytest.mark.parametrize(
+    "answers, problem",
+    [
+        ({"recommend": 11}, "'recommend' takes a whole number from 0 to 10"),
+        ({"recommend": -1}, "'recommend' takes a whole number from 0 to 10"),
+        ({"recommend": 7.5}, "'recommend' takes a whole number from 0 to 10"),
+        ({"recommend": True}, "'recommend' takes a whole number from 0 to 10"),
+        ({"recommend": 9, "check_in": 0}, "'check_in' takes a whole number from 1 to 5"),
+        ({"recommend": 9, "check_in": "5"}, "'check_in' takes a whole number from 1 to 5"),
+        ({"recommend": 9, "purpose": "pleasure"}, "'purpose' takes one of"),
+        ({"recommend": 9, "spa": 5}, "'spa' is not a question of this survey"),
+        ({"check_in": 5}, "'recommend' must be answered"),
+    ],
+)
 def test_an_answer_off_its_scale_or_unknown_is_refused(answers: dict, problem: str) -> None:
     with pytest.raises(AnswersInvalid) as refused:
         checked_answers(QUESTIONS, answers)
@@ -34,17 +45,27 @@ def test_an_answer_off_its_scale_or_unknown_is_refused(answers: dict, problem: s
 
 
 def test_valid_answers_carry_their_question_for_the_analysis() -> None:
-    answers = checked_answers(QUESTIONS, {"recommend": 0, "check_in": 5, "purpose": "business",
-                                          "comments": "noisy"})
+    answers = checked_answers(
+        QUESTIONS, {"recommend": 0, "check_in": 5, "purpose": "business", "comments": "noisy"}
+    )
     assert [(a["question_id"], a["type"], a["department"], a["value"]) for a in answers] == [
-        ("recommend", "nps", "overall", 0), ("check_in", "rating", "front_office", 5),
-        ("purpose", "choice", "overall", "business"), ("comments", "text", "overall", "noisy")]
+        ("recommend", "nps", "overall", 0),
+        ("check_in", "rating", "front_office", 5),
+        ("purpose", "choice", "overall", "business"),
+        ("comments", "text", "overall", "noisy"),
+    ]
 
 
-@pytest.mark.parametrize("answers, low", [
-    ({"recommend": 6}, True), ({"recommend": 7}, False), ({"recommend": 3}, True),
-    ({"recommend": 10, "breakfast": 2}, True), ({"recommend": 10, "breakfast": 3}, False),
-])
+@pytest.mark.parametrize(
+    "answers, low",
+    [
+        ({"recommend": 6}, True),
+        ({"recommend": 7}, False),
+        ({"recommend": 3}, True),
+        ({"recommend": 10, "breakfast": 2}, True),
+        ({"recommend": 10, "breakfast": 3}, False),
+    ],
+)
 def test_a_detractor_or_a_rating_of_two_or_less_is_a_low_score(answers: dict, low: bool) -> None:
     assert response_scores(checked_answers(QUESTIONS, answers))["low_score"] is low
 
@@ -66,31 +87,65 @@ def test_one_case_per_source_key_and_one_grant_per_case() -> None:
 
 
 def test_a_design_needs_english_and_chinese_texts_and_options_for_choices() -> None:
-    question = {"question_id": "spa", "type": "rating", "department": "spa",
-                "text": {"en": "The spa?"}}
+    question = {
+        "question_id": "spa",
+        "type": "rating",
+        "department": "spa",
+        "text": {"en": "The spa?"},
+    }
     with pytest.raises(ValidationError, match="needs its text"):
         SurveyDesignCreate(title={"en": "t", "zh": "t"}, questions=[question])
     with pytest.raises(ValidationError, match="two or more options"):
-        SurveyDesignCreate(title={"en": "t", "zh": "t"}, questions=[
-            {**question, "type": "choice", "text": {"en": "a", "zh": "b"}, "options": ["x"]}])
+        SurveyDesignCreate(
+            title={"en": "t", "zh": "t"},
+            questions=[
+                {**question, "type": "choice", "text": {"en": "a", "zh": "b"}, "options": ["x"]}
+            ],
+        )
     with pytest.raises(ValidationError, match="distinct"):
-        SurveyDesignCreate(title={"en": "t", "zh": "t"}, questions=[
-            {**question, "text": {"en": "a", "zh": "b"}}] * 2)
+        SurveyDesignCreate(
+            title={"en": "t", "zh": "t"},
+            questions=[{**question, "text": {"en": "a", "zh": "b"}}] * 2,
+        )
 
 
 def test_messages_in_the_guest_language_by_email_else_sms() -> None:
     assert reachable({"email": "a@example.com", "phone": "+86 138"}) == ("email", "a@example.com")
     assert reachable({"email": None, "phone": "+8613800000000"}) == ("sms", "+8613800000000")
     assert reachable({"email": None, "phone": None}) is None
-    zh = survey_message(survey_id="s1", channel="email", to="a@example.com", name="李伟",
-                        language="zh", hotel="Demo", link="http://x/s1", reminder=False)
+    zh = survey_message(
+        survey_id="s1",
+        channel="email",
+        to="a@example.com",
+        name="李伟",
+        language="zh",
+        hotel="Demo",
+        link="http://x/s1",
+        reminder=False,
+    )
     assert "感谢您入住" in zh.body and "http://x/s1" in zh.body and zh.message_id == "survey-s1"
-    reminder = survey_message(survey_id="s1", channel="sms", to="+86", name="Li",
-                              language="en", hotel="Demo", link="http://x/s1", reminder=True)
+    reminder = survey_message(
+        survey_id="s1",
+        channel="sms",
+        to="+86",
+        name="Li",
+        language="en",
+        hotel="Demo",
+        link="http://x/s1",
+        reminder=True,
+    )
     assert reminder.message_id == "survey-s1-reminder" and "http://x/s1" in reminder.body
-    result = case_result_message(case_id="c1", channel="email", to="a@example.com", name="Li",
-                                 language="en", hotel="Demo", resolution="Room moved",
-                                 points=500, voucher=None)
+    result = case_result_message(
+        case_id="c1",
+        channel="email",
+        to="a@example.com",
+        name="Li",
+        language="en",
+        hotel="Demo",
+        resolution="Room moved",
+        points=500,
+        voucher=None,
+    )
     assert "Room moved" in result.body and "500 points" in result.body
 
 
@@ -107,4 +162,5 @@ def test_a_free_text_answer_with_a_card_number_is_refused_naming_the_question_on
     with pytest.raises(AnswersInvalid) as refused:
         checked_answers(QUESTIONS, {"recommend": 9, "comments": "refund 4111 1111 1111 1111"})
     assert refused.value.problems == [
-        "'comments' must not contain a card number; the hotel never asks for one in a survey"]
+        "'comments' must not contain a card number; the hotel never asks for one in a survey"
+    ]

@@ -8,8 +8,12 @@ from decimal import Decimal
 import pytest
 
 from services.frontdesk.folio import late_checkout_fee, settle
-from services.frontdesk.identity import (DocumentRejected, DocumentType,
-                                         cn_resident_id_check_character, check_document)
+from services.frontdesk.identity import (
+    DocumentRejected,
+    DocumentType,
+    check_document,
+    cn_resident_id_check_character,
+)
 
 TODAY = date(2027, 3, 10)
 DEPARTURE = date(2027, 3, 13)
@@ -31,20 +35,24 @@ def test_a_valid_resident_id_and_passport_pass() -> None:
     check(DocumentType.PASSPORT, "E12345678", date(2030, 1, 1))
 
 
-@pytest.mark.parametrize("kind, number, expires_on, reason", [
-    (DocumentType.CN_RESIDENT_ID, "110105194912310021", None, "check digit"),
-    (DocumentType.CN_RESIDENT_ID, "11010519491331002X", None, "birth date"),  # month 13
-    (DocumentType.CN_RESIDENT_ID, "110105202801010011", None, "impossible"),  # born 2028
-    (DocumentType.CN_RESIDENT_ID, "1101051949123100", None, "17 digits"),
-    (DocumentType.CN_RESIDENT_ID, "440524188001010014", None, "impossible"),  # born 1880
-    (DocumentType.CN_RESIDENT_ID, "11010519491231002Y", None, "17 digits"),
-    (DocumentType.PASSPORT, "E12345678", date(2027, 3, 1), "expired"),
-    (DocumentType.PASSPORT, "E12345678", date(2027, 3, 12), "before the departure"),
-    (DocumentType.PASSPORT, "E12345678", None, "expiry"),
-    (DocumentType.PASSPORT, "E1", date(2030, 1, 1), "5 to 20"),
-])
+@pytest.mark.parametrize(
+    "kind, number, expires_on, reason",
+    [
+        (DocumentType.CN_RESIDENT_ID, "110105194912310021", None, "check digit"),
+        (DocumentType.CN_RESIDENT_ID, "11010519491331002X", None, "birth date"),  # month 13
+        (DocumentType.CN_RESIDENT_ID, "110105202801010011", None, "impossible"),  # born 2028
+        (DocumentType.CN_RESIDENT_ID, "1101051949123100", None, "17 digits"),
+        (DocumentType.CN_RESIDENT_ID, "440524188001010014", None, "impossible"),  # born 1880
+        (DocumentType.CN_RESIDENT_ID, "11010519491231002Y", None, "17 digits"),
+        (DocumentType.PASSPORT, "E12345678", date(2027, 3, 1), "expired"),
+        (DocumentType.PASSPORT, "E12345678", date(2027, 3, 12), "before the departure"),
+        (DocumentType.PASSPORT, "E12345678", None, "expiry"),
+        (DocumentType.PASSPORT, "E1", date(2030, 1, 1), "5 to 20"),
+    ],
+)
 def test_a_bad_document_is_refused_with_a_reason_that_never_repeats_it(
-        kind: DocumentType, number: str, expires_on: date | None, reason: str) -> None:
+    kind: DocumentType, number: str, expires_on: date | None, reason: str
+) -> None:
     with pytest.raises(DocumentRejected) as refused:
         check(kind, number, expires_on)
     assert reason in str(refused.value)
@@ -66,12 +74,15 @@ def test_a_full_stay_settles_to_the_cent_and_refunds_the_deposit() -> None:
     assert all(isinstance(value, Decimal) for value in totals.values())
 
 
-@pytest.mark.parametrize("clock, fee", [
-    (datetime(2027, 3, 13, 11, 59), "0"),
-    (datetime(2027, 3, 13, 12, 0), "0"),
-    (datetime(2027, 3, 13, 14, 30), "440.05"),  # half the last night, rounded half up
-    (datetime(2027, 3, 13, 19, 0), "880.10"),
-    (datetime(2027, 3, 12, 20, 0), "0"),        # an earlier day: an early departure
-])
+@pytest.mark.parametrize(
+    "clock, fee",
+    [
+        (datetime(2027, 3, 13, 11, 59), "0"),
+        (datetime(2027, 3, 13, 12, 0), "0"),
+        (datetime(2027, 3, 13, 14, 30), "440.05"),  # half the last night, rounded half up
+        (datetime(2027, 3, 13, 19, 0), "880.10"),
+        (datetime(2027, 3, 12, 20, 0), "0"),  # an earlier day: an early departure
+    ],
+)
 def test_late_checkout_fee_by_policy(clock: datetime, fee: str) -> None:
     assert late_checkout_fee(clock, DEPARTURE, Decimal("880.10")) == Decimal(fee)

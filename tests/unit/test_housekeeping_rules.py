@@ -7,24 +7,25 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.housekeeping import domain
-from services.housekeeping.domain import BadTransition, IncompleteChecklist, RoomStatus
+from services.housekeeping.domain import BadTransition, IncompleteChecklist, RoomStatus, TaskKind
 from services.housekeeping.maintenance import category_from_text
-from services.housekeeping.planning import (Habits, balance, habits_from, priority_for,
-                                            stayover_for)
-from services.housekeeping.domain import TaskKind
+from services.housekeeping.planning import Habits, balance, habits_from, priority_for, stayover_for
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("rule", "before", "after"), [
-    (domain.status_after_cleaning, "vacant_dirty", "vacant_clean"),
-    (domain.status_after_cleaning, "occupied_dirty", "occupied_clean"),
-    (domain.status_after_cleaning, "out_of_order", "out_of_order"),
-    (domain.status_after_night, "occupied_inspected", "occupied_dirty"),
-    (domain.status_after_night, "vacant_clean", "vacant_clean"),
-    (domain.status_after_check_out, "out_of_service", "out_of_service"),
-    (domain.status_after_check_in, "vacant_clean", "occupied_clean"),
-])
+@pytest.mark.parametrize(
+    ("rule", "before", "after"),
+    [
+        (domain.status_after_cleaning, "vacant_dirty", "vacant_clean"),
+        (domain.status_after_cleaning, "occupied_dirty", "occupied_clean"),
+        (domain.status_after_cleaning, "out_of_order", "out_of_order"),
+        (domain.status_after_night, "occupied_inspected", "occupied_dirty"),
+        (domain.status_after_night, "vacant_clean", "vacant_clean"),
+        (domain.status_after_check_out, "out_of_service", "out_of_service"),
+        (domain.status_after_check_in, "vacant_clean", "occupied_clean"),
+    ],
+)
 def test_room_status_rules(rule, before: str, after: str) -> None:
     assert rule(RoomStatus(before)) == RoomStatus(after)
 
@@ -36,33 +37,57 @@ def test_inspection_passes_to_inspected_and_fails_to_dirty() -> None:
 
 def test_a_period_ends_with_the_cleanliness_it_had_and_the_guest_it_has() -> None:
     back = domain.status_after_period_ends
-    assert back(RoomStatus.OUT_OF_ORDER, RoomStatus.VACANT_INSPECTED, occupied=False) \
+    assert (
+        back(RoomStatus.OUT_OF_ORDER, RoomStatus.VACANT_INSPECTED, occupied=False)
         == "vacant_inspected"
+    )
     assert back(RoomStatus.OUT_OF_ORDER, RoomStatus.VACANT_CLEAN, occupied=True) == "occupied_clean"
     assert back(RoomStatus.VACANT_DIRTY, RoomStatus.VACANT_CLEAN, occupied=False) == "vacant_dirty"
 
 
 def test_habits_are_read_from_the_profile_preferences() -> None:
-    assert habits_from({"housekeeping": ["no_service", "time:14:30", "linen_every:3"]}) == \
-        Habits(no_service=True, preferred_time="14:30", linen_every_nights=3)
+    assert habits_from({"housekeeping": ["no_service", "time:14:30", "linen_every:3"]}) == Habits(
+        no_service=True, preferred_time="14:30", linen_every_nights=3
+    )
     assert habits_from({"housekeeping": ["time:25:00", "linen_every:0", "whatever"]}) == Habits()
 
 
 def test_linen_every_third_night_falls_on_nights_3_6_9() -> None:
     arrival = date(2027, 3, 1)
-    services = [stayover_for(arrival + timedelta(days=n), arrival, arrival + timedelta(days=10),
-                             do_not_disturb=False, habits=Habits(linen_every_nights=3),
-                             default_linen_every=1) for n in range(0, 11)]
+    services = [
+        stayover_for(
+            arrival + timedelta(days=n),
+            arrival,
+            arrival + timedelta(days=10),
+            do_not_disturb=False,
+            habits=Habits(linen_every_nights=3),
+            default_linen_every=1,
+        )
+        for n in range(0, 11)
+    ]
     assert services[0] is None and services[10] is None  # arrival day; departure day
     assert [s.night for s in services if s and s.change_linen] == [3, 6, 9]
 
 
 def test_do_not_disturb_and_no_service_mean_no_stayover() -> None:
     arrival, day, departure = date(2027, 3, 1), date(2027, 3, 2), date(2027, 3, 4)
-    assert stayover_for(day, arrival, departure, do_not_disturb=True, habits=Habits(),
-                        default_linen_every=1) is None
-    assert stayover_for(day, arrival, departure, do_not_disturb=False,
-                        habits=Habits(no_service=True), default_linen_every=1) is None
+    assert (
+        stayover_for(
+            day, arrival, departure, do_not_disturb=True, habits=Habits(), default_linen_every=1
+        )
+        is None
+    )
+    assert (
+        stayover_for(
+            day,
+            arrival,
+            departure,
+            do_not_disturb=False,
+            habits=Habits(no_service=True),
+            default_linen_every=1,
+        )
+        is None
+    )
 
 
 def test_arrivals_and_vips_go_first() -> None:
@@ -73,8 +98,10 @@ def test_arrivals_and_vips_go_first() -> None:
 
 
 def test_work_is_balanced_by_minutes_most_pressing_first() -> None:
-    tasks = [{"_id": f"t{n}", "kind": "stayover_service", "room_number": f"40{n}",
-              "priority": 4} for n in range(6)]
+    tasks = [
+        {"_id": f"t{n}", "kind": "stayover_service", "room_number": f"40{n}", "priority": 4}
+        for n in range(6)
+    ]
     tasks.append({"_id": "dep", "kind": "departure_cleaning", "room_number": "501", "priority": 1})
     assigned = balance(tasks, ["amy", "ben"])
     assert assigned["dep"] == "amy"
@@ -102,11 +129,17 @@ def test_a_task_cannot_be_finished_twice_or_inspected_before_cleaning() -> None:
     assert domain.inspect({**started, "status": "done"}, False) == "open"
 
 
-@pytest.mark.parametrize(("words", "category"), [
-    ("The air conditioning is noisy", "air_conditioning"), ("no wifi", "network"),
-    ("TV remote broken", "tv"), ("toilet blocked", "bathroom"),
-    ("smoke alarm beeps", "safety"), ("it smells odd", "other"),
-])
+@pytest.mark.parametrize(
+    ("words", "category"),
+    [
+        ("The air conditioning is noisy", "air_conditioning"),
+        ("no wifi", "network"),
+        ("TV remote broken", "tv"),
+        ("toilet blocked", "bathroom"),
+        ("smoke alarm beeps", "safety"),
+        ("it smells odd", "other"),
+    ],
+)
 def test_a_guests_words_find_the_maintenance_category(words: str, category: str) -> None:
     assert category_from_text(words) == category
 
@@ -118,4 +151,4 @@ def test_stock_levels_are_bounded_to_what_the_store_can_hold() -> None:
 
     assert StockUpdate(on_hand=MAX_STOCK).on_hand == MAX_STOCK
     with pytest.raises(ValidationError):
-        StockUpdate(reorder_point=2 ** 64)
+        StockUpdate(reorder_point=2**64)

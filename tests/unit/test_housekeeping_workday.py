@@ -18,8 +18,14 @@ from services.housekeeping.repository import HousekeepingRepository
 from services.housekeeping.rooms import RoomKeeper
 from services.housekeeping.service import HousekeepingService
 from services.housekeeping.tasks import DailyPlanWorker, TaskConflict, TaskService
-from shared.events import (GuestCreated, GuestProfilePayload, StayCheckedIn,
-                           StayCheckedInPayload, StayCheckedOut, StayCheckedOutPayload)
+from shared.events import (
+    GuestCreated,
+    GuestProfilePayload,
+    StayCheckedIn,
+    StayCheckedInPayload,
+    StayCheckedOut,
+    StayCheckedOutPayload,
+)
 from shared.problems import Conflict, NotFound, Unprocessable
 from shared.property_setup import load_property
 
@@ -42,21 +48,32 @@ class Housekeeping:
         self.repository = HousekeepingRepository(database, PROPERTY)
         self.rooms = RoomKeeper(self.repository, events_written=self._written)
         self.stock = StockKeeper(self.repository)
-        self.maintenance = MaintenanceService(self.repository, self.rooms, clock=clock,
-                                              events_written=self._written)
-        self.service = HousekeepingService(self.repository, self.rooms, self.maintenance,
-                                           clock=clock, events_written=self._written)
-        self.tasks = TaskService(self.repository, self.rooms, self.service, self.maintenance,
-                                 self.stock, clock=clock, events_written=self._written,
-                                 default_linen_every=1, attendants=["amy", "ben"])
+        self.maintenance = MaintenanceService(
+            self.repository, self.rooms, clock=clock, events_written=self._written
+        )
+        self.service = HousekeepingService(
+            self.repository, self.rooms, self.maintenance, clock=clock, events_written=self._written
+        )
+        self.tasks = TaskService(
+            self.repository,
+            self.rooms,
+            self.service,
+            self.maintenance,
+            self.stock,
+            clock=clock,
+            events_written=self._written,
+            default_linen_every=1,
+            attendants=["amy", "ben"],
+        )
         self.periods = RoomPeriodWorker(self.maintenance, poll_seconds=60)
-        self.planner = DailyPlanWorker(self.tasks, clock=clock, plan_at=time(7), timezone="UTC",
-                                       poll_seconds=60)
+        self.planner = DailyPlanWorker(
+            self.tasks, clock=clock, plan_at=time(7), timezone="UTC", poll_seconds=60
+        )
 
     def _written(self) -> None:
         self.events += 1
 
-    async def prepare(self) -> "Housekeeping":
+    async def prepare(self) -> Housekeeping:
         await self.repository.prepare(load_property(), default_stock(20, 5))
         return self
 
@@ -65,9 +82,12 @@ class Housekeeping:
 
     async def published(self, event_type: str) -> list[dict]:
         import json
+
         found = []
         for name in ("rooms", "tasks", "maintenance", "room_checks"):
-            async for doc in self.repository.rooms.database[name].find({"outbox.0": {"$exists": True}}):
+            async for doc in self.repository.rooms.database[name].find(
+                {"outbox.0": {"$exists": True}}
+            ):
                 found += [json.loads(e["body"]) for e in doc["outbox"] if e["type"] == event_type]
         return found
 
@@ -83,31 +103,68 @@ async def hk(clock: FakeClock) -> Housekeeping:
     return await Housekeeping(database, clock).prepare()
 
 
-def checked_in(room: str, arrival: date, nights: int, guest_id: str = "g1",
-               stay_id: str = "s1", vip: bool = False) -> StayCheckedIn:
-    return StayCheckedIn.new(StayCheckedInPayload(
-        stay_id=stay_id, reservation_id=f"r-{stay_id}", guest_id=guest_id, room_number=room,
-        room_type="king", arrival=arrival, departure=arrival + timedelta(days=nights), vip=vip),
-        producer="frontdesk", property_id=PROPERTY)
+def checked_in(
+    room: str,
+    arrival: date,
+    nights: int,
+    guest_id: str = "g1",
+    stay_id: str = "s1",
+    vip: bool = False,
+) -> StayCheckedIn:
+    return StayCheckedIn.new(
+        StayCheckedInPayload(
+            stay_id=stay_id,
+            reservation_id=f"r-{stay_id}",
+            guest_id=guest_id,
+            room_number=room,
+            room_type="king",
+            arrival=arrival,
+            departure=arrival + timedelta(days=nights),
+            vip=vip,
+        ),
+        producer="frontdesk",
+        property_id=PROPERTY,
+    )
 
 
 def checked_out(room: str, stay_id: str = "s1") -> StayCheckedOut:
-    return StayCheckedOut.new(StayCheckedOutPayload(
-        stay_id=stay_id, reservation_id=f"r-{stay_id}", guest_id="g1", room_number=room,
-        room_type="king", arrival=date(2027, 3, 1), departure=date(2027, 3, 2), nights=1,
-        room_revenue=Decimal("480"), total_spend=Decimal("480")),
-        producer="frontdesk", property_id=PROPERTY)
+    return StayCheckedOut.new(
+        StayCheckedOutPayload(
+            stay_id=stay_id,
+            reservation_id=f"r-{stay_id}",
+            guest_id="g1",
+            room_number=room,
+            room_type="king",
+            arrival=date(2027, 3, 1),
+            departure=date(2027, 3, 2),
+            nights=1,
+            room_revenue=Decimal("480"),
+            total_spend=Decimal("480"),
+        ),
+        producer="frontdesk",
+        property_id=PROPERTY,
+    )
 
 
 def profile(guest_id: str, *habits: str, version: int = 1) -> GuestCreated:
-    return GuestCreated.new(GuestProfilePayload(
-        guest_id=guest_id, version=version,
-        preferences={"housekeeping": list(habits), "amenities": ["fruit"], "pillow": ["feather"]}),
-        producer="loyalty", property_id=PROPERTY)
+    return GuestCreated.new(
+        GuestProfilePayload(
+            guest_id=guest_id,
+            version=version,
+            preferences={
+                "housekeeping": list(habits),
+                "amenities": ["fruit"],
+                "pillow": ["feather"],
+            },
+        ),
+        producer="loyalty",
+        property_id=PROPERTY,
+    )
 
 
-async def test_linen_every_third_night_comes_on_nights_3_6_and_9(hk: Housekeeping,
-                                                                clock: FakeClock) -> None:
+async def test_linen_every_third_night_comes_on_nights_3_6_and_9(
+    hk: Housekeeping, clock: FakeClock
+) -> None:
     arrival = date(2027, 3, 1)
     await hk.service.on_guest_profile(profile("g1", "linen_every:3", "time:10:30"))
     await hk.service.on_check_in(checked_in("401", arrival, nights=10))
@@ -142,7 +199,8 @@ async def test_do_not_disturb_and_no_service_get_no_stayover_that_day(hk: Housek
 
 
 async def test_a_task_is_started_paused_finished_inspected_and_the_room_follows(
-        hk: Housekeeping, clock: FakeClock) -> None:
+    hk: Housekeeping, clock: FakeClock
+) -> None:
     await hk.service.on_check_in(checked_in("501", date(2027, 3, 1), 1))
     await hk.service.on_check_out(checked_out("501"))
     assert await hk.status("501") == "vacant_dirty"
@@ -163,26 +221,40 @@ async def test_a_task_is_started_paused_finished_inspected_and_the_room_follows(
         await hk.tasks.finish(task_id, task["checklist"])
 
     clock.now += timedelta(minutes=5)
-    reopened = await hk.tasks.inspect(task_id, inspector="sue", passed=False, notes="dust",
-                                      failed_items=["dust_surfaces"], maintenance=[])
+    reopened = await hk.tasks.inspect(
+        task_id,
+        inspector="sue",
+        passed=False,
+        notes="dust",
+        failed_items=["dust_surfaces"],
+        maintenance=[],
+    )
     assert reopened["status"] == "open" and await hk.status("501") == "vacant_dirty"
     await hk.tasks.start(task_id, "amy")
     clock.now += timedelta(minutes=5)
     await hk.tasks.finish(task_id, task["checklist"])
     clock.now += timedelta(minutes=15)
-    passed = await hk.tasks.inspect_room("501", inspector="sue", passed=True, notes=None,
-                                         failed_items=[], maintenance=[])
+    passed = await hk.tasks.inspect_room(
+        "501", inspector="sue", passed=True, notes=None, failed_items=[], maintenance=[]
+    )
     assert passed["status"] == "inspected" and await hk.status("501") == "vacant_inspected"
     with pytest.raises(TaskConflict, match="nobody has cleaned room 501"):
-        await hk.tasks.inspect_room("501", inspector="sue", passed=True, notes=None,
-                                    failed_items=[], maintenance=[])
+        await hk.tasks.inspect_room(
+            "501", inspector="sue", passed=True, notes=None, failed_items=[], maintenance=[]
+        )
 
-    changes = [(b["payload"]["old_status"], b["payload"]["new_status"])
-               for b in await hk.published("room.status_changed")]
-    assert changes == [("vacant_inspected", "occupied_inspected"),
-                       ("occupied_inspected", "vacant_dirty"), ("vacant_dirty", "vacant_clean"),
-                       ("vacant_clean", "vacant_dirty"), ("vacant_dirty", "vacant_clean"),
-                       ("vacant_clean", "vacant_inspected")]
+    changes = [
+        (b["payload"]["old_status"], b["payload"]["new_status"])
+        for b in await hk.published("room.status_changed")
+    ]
+    assert changes == [
+        ("vacant_inspected", "occupied_inspected"),
+        ("occupied_inspected", "vacant_dirty"),
+        ("vacant_dirty", "vacant_clean"),
+        ("vacant_clean", "vacant_dirty"),
+        ("vacant_dirty", "vacant_clean"),
+        ("vacant_clean", "vacant_inspected"),
+    ]
     times = await hk.tasks.housekeeping.repository.tasks_matching({"_id": task_id})
     assert [r["seconds_after_finish"] for r in times[0]["inspections"]] == [300, 900]
     stock = {i["item"]: i["on_hand"] for i in await hk.stock.items()}
@@ -190,42 +262,67 @@ async def test_a_task_is_started_paused_finished_inspected_and_the_room_follows(
 
 
 async def test_an_out_of_order_period_moves_the_room_out_and_back_at_its_times(
-        hk: Housekeeping, clock: FakeClock) -> None:
+    hk: Housekeeping, clock: FakeClock
+) -> None:
     start = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
-    await hk.maintenance.add_period("601", kind="out_of_order", start=start,
-                                    end=start + timedelta(hours=2), reason="leak",
-                                    return_status=None, request_id=None)
+    await hk.maintenance.add_period(
+        "601",
+        kind="out_of_order",
+        start=start,
+        end=start + timedelta(hours=2),
+        reason="leak",
+        return_status=None,
+        request_id=None,
+    )
     seen = []
     for hour, minute in ((9, 59), (10, 0), (11, 0), (11, 59), (12, 0), (13, 0)):
         clock.now = datetime(2027, 3, 1, hour, minute, tzinfo=UTC)
         await hk.periods.work_once()
         await hk.periods.work_once()  # a second pass at the same time changes nothing
         seen.append((f"{hour:02}:{minute:02}", await hk.status("601")))
-    assert seen == [("09:59", "vacant_inspected"), ("10:00", "out_of_order"),
-                    ("11:00", "out_of_order"), ("11:59", "out_of_order"),
-                    ("12:00", "vacant_inspected"), ("13:00", "vacant_inspected")]
+    assert seen == [
+        ("09:59", "vacant_inspected"),
+        ("10:00", "out_of_order"),
+        ("11:00", "out_of_order"),
+        ("11:59", "out_of_order"),
+        ("12:00", "vacant_inspected"),
+        ("13:00", "vacant_inspected"),
+    ]
     assert len(await hk.published("room.status_changed")) == 2
 
 
 async def test_a_period_entirely_missed_while_down_is_applied_on_return(
-        hk: Housekeeping, clock: FakeClock) -> None:
+    hk: Housekeeping, clock: FakeClock
+) -> None:
     start = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
-    await hk.maintenance.add_period("602", kind="out_of_service", start=start,
-                                    end=start + timedelta(hours=2), reason="painting",
-                                    return_status=None, request_id=None)
+    await hk.maintenance.add_period(
+        "602",
+        kind="out_of_service",
+        start=start,
+        end=start + timedelta(hours=2),
+        reason="painting",
+        return_status=None,
+        request_id=None,
+    )
     clock.now = datetime(2027, 3, 1, 12, 30, tzinfo=UTC)
     await hk.periods.work_once()
-    changes = [(b["payload"]["old_status"], b["payload"]["new_status"])
-               for b in await hk.published("room.status_changed")]
-    assert changes == [("vacant_inspected", "out_of_service"),
-                       ("out_of_service", "vacant_inspected")]
+    changes = [
+        (b["payload"]["old_status"], b["payload"]["new_status"])
+        for b in await hk.published("room.status_changed")
+    ]
+    assert changes == [
+        ("vacant_inspected", "out_of_service"),
+        ("out_of_service", "vacant_inspected"),
+    ]
 
 
 async def test_the_morning_plan_runs_once_at_its_time_and_balances_work(
-        hk: Housekeeping, clock: FakeClock) -> None:
+    hk: Housekeeping, clock: FakeClock
+) -> None:
     for n, room in enumerate(("401", "402", "403", "404")):
-        await hk.service.on_check_in(checked_in(room, date(2027, 2, 27), 5, f"g{n}", f"s{n}",
-                                                vip=room == "404"))
+        await hk.service.on_check_in(
+            checked_in(room, date(2027, 2, 27), 5, f"g{n}", f"s{n}", vip=room == "404")
+        )
     clock.now = datetime(2027, 3, 1, 6, 59, tzinfo=UTC)
     await hk.planner.work_once()
     assert await hk.repository.plan("2027-03-01") is None
@@ -252,7 +349,8 @@ async def test_bad_input_is_refused(hk: Housekeeping) -> None:
 
 
 async def test_room_effects_a_crash_left_behind_are_applied_by_the_next_pass_once(
-        hk: Housekeeping, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    hk: Housekeeping, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await hk.service.on_check_out(checked_out("502", "s-crash"))
     task = await hk.tasks.task("departure|s-crash")
     await hk.tasks.start(task["_id"], "ben")
@@ -276,31 +374,39 @@ async def test_room_effects_a_crash_left_behind_are_applied_by_the_next_pass_onc
     await hk.planner.work_once()
     assert await hk.status("502") == "vacant_clean"
     assert (await hk.tasks.task(task["_id"]))["effects_due"] is None
-    changes = [(b["payload"]["old_status"], b["payload"]["new_status"])
-               for b in await hk.published("room.status_changed")]
+    changes = [
+        (b["payload"]["old_status"], b["payload"]["new_status"])
+        for b in await hk.published("room.status_changed")
+    ]
     assert changes == [("vacant_inspected", "vacant_dirty"), ("vacant_dirty", "vacant_clean")]
 
 
-async def test_reports_and_stock_alerts_follow_the_work_done(hk: Housekeeping,
-                                                             clock: FakeClock) -> None:
+async def test_reports_and_stock_alerts_follow_the_work_done(
+    hk: Housekeeping, clock: FakeClock
+) -> None:
     from services.housekeeping.reports import Reports
+
     reports = Reports(hk.repository)
-    for n, (room, attendant, minutes) in enumerate((("801", "amy", 40), ("802", "amy", 20),
-                                                    ("803", "ben", 30))):
+    for n, (room, attendant, minutes) in enumerate(
+        (("801", "amy", 40), ("802", "amy", 20), ("803", "ben", 30))
+    ):
         await hk.service.on_check_out(checked_out(room, f"s{n}"))
         task = await hk.tasks.task(f"departure|s{n}")
         await hk.tasks.start(task["_id"], attendant)
         clock.now += timedelta(minutes=minutes)
         await hk.tasks.finish(task["_id"], task["checklist"])
         clock.now += timedelta(minutes=10)
-        await hk.tasks.inspect(task["_id"], inspector="sue", passed=True, notes=None,
-                               failed_items=[], maintenance=[])
+        await hk.tasks.inspect(
+            task["_id"], inspector="sue", passed=True, notes=None, failed_items=[], maintenance=[]
+        )
 
     rooms = await reports.rooms_by_status()
     assert rooms["by_status"] == {"vacant_inspected": 40}
     work = await reports.work_by_attendant(None)
-    assert work["attendants"] == {"amy": {"tasks": 2, "work_seconds": 3600},
-                                  "ben": {"tasks": 1, "work_seconds": 1800}}
+    assert work["attendants"] == {
+        "amy": {"tasks": 2, "work_seconds": 3600},
+        "ben": {"tasks": 1, "work_seconds": 1800},
+    }
     times = await reports.times(None)
     assert times["average_cleaning_seconds"] == {"departure_cleaning": 1800}
     assert times["average_inspection_seconds"] == 600 and times["inspections"] == 3
@@ -316,6 +422,7 @@ async def test_reports_and_stock_alerts_follow_the_work_done(hk: Housekeeping,
 async def test_amenity_stock_never_goes_below_zero(hk: Housekeeping) -> None:
     """Issue 12: finishing cleanings took bottles the store room did not have (-1)."""
     import asyncio
+
     await hk.stock.configure("shampoo", {"on_hand": 3, "reorder_point": 1})
     # three finishes at once, two bottles each: only three bottles exist
     await asyncio.gather(*(hk.stock.consume({"shampoo": 2}, f"task|t{n}") for n in range(3)))
@@ -329,25 +436,39 @@ async def test_amenity_stock_never_goes_below_zero(hk: Housekeeping) -> None:
     assert shampoo["on_hand"] == 5
 
 
-async def test_the_room_check_is_made_before_the_folio_closes(hk: Housekeeping,
-                                                              clock: FakeClock) -> None:
+async def test_the_room_check_is_made_before_the_folio_closes(
+    hk: Housekeeping, clock: FakeClock
+) -> None:
     """Issue 12: the departure check existed only after check-out, too late for the bill.
     The desk's stay.room_check_requested now brings the departure task (one, the same
     check-out would bring) and the attendant reports the check on it."""
-    from shared.events import (ItemCharge, StayRoomCheckRequested,
-                               StayRoomCheckRequestedPayload)
+    from shared.events import ItemCharge, StayRoomCheckRequested, StayRoomCheckRequestedPayload
+
     await hk.service.on_check_in(checked_in("401", date(2027, 3, 1), 1))
-    asked = StayRoomCheckRequested.new(StayRoomCheckRequestedPayload(
-        stay_id="s1", guest_id="g1", room_number="401", room_type="king",
-        requested_at=clock.now, settle_by=clock.now + timedelta(minutes=15)),
-        producer="frontdesk", property_id=PROPERTY)
+    asked = StayRoomCheckRequested.new(
+        StayRoomCheckRequestedPayload(
+            stay_id="s1",
+            guest_id="g1",
+            room_number="401",
+            room_type="king",
+            requested_at=clock.now,
+            settle_by=clock.now + timedelta(minutes=15),
+        ),
+        producer="frontdesk",
+        property_id=PROPERTY,
+    )
     await hk.service.on_room_check_requested(asked)
     await hk.service.on_room_check_requested(asked)  # redelivered
     [task] = await hk.repository.tasks_matching({"stay_id": "s1"})
     assert task["kind"] == "departure_cleaning" and task["room_check_requested"]
     check = await hk.tasks.report_room_check(
-        task["_id"], damages=[ItemCharge(description="cracked TV", amount=Decimal("1000.00"))],
-        missing_items=[], minibar=[], checked_by="amy", currency="CNY")
+        task["_id"],
+        damages=[ItemCharge(description="cracked TV", amount=Decimal("1000.00"))],
+        missing_items=[],
+        minibar=[],
+        checked_by="amy",
+        currency="CNY",
+    )
     assert check["stay_id"] == "s1"
     assert len(await hk.published("room.item_check_reported")) == 1
     await hk.service.on_check_out(checked_out("401"))
@@ -359,47 +480,91 @@ async def test_the_bookings_special_requests_reach_arrival_preparation(hk: House
     """Issue 12: celebration, children's items and accessibility from the booking never
     reached housekeeping's arrival preparation."""
     from shared.events import RoomAssigned, RoomAssignedPayload
-    await hk.service.on_room_assigned(RoomAssigned.new(RoomAssignedPayload(
-        reservation_id="r-1", guest_id="g-new", room_number="401", room_type="king",
-        arrival=date(2027, 3, 2), departure=date(2027, 3, 4), rule="guest_requests",
-        stay_id="s-1",  # given at check-in, no VIP, no profile: prepared for the requests
-        special_requests=["celebration: anniversary", "family", "accessible", "bed: twin",
-                          "quiet"]), producer="frontdesk", property_id=PROPERTY))
+
+    await hk.service.on_room_assigned(
+        RoomAssigned.new(
+            RoomAssignedPayload(
+                reservation_id="r-1",
+                guest_id="g-new",
+                room_number="401",
+                room_type="king",
+                arrival=date(2027, 3, 2),
+                departure=date(2027, 3, 4),
+                rule="guest_requests",
+                stay_id="s-1",  # given at check-in, no VIP, no profile: prepared for the requests
+                special_requests=[
+                    "celebration: anniversary",
+                    "family",
+                    "accessible",
+                    "bed: twin",
+                    "quiet",
+                ],
+            ),
+            producer="frontdesk",
+            property_id=PROPERTY,
+        )
+    )
     [task] = await hk.repository.tasks_matching({"reservation_id": "r-1"})
     assert task["kind"] == "arrival_preparation"
-    assert task["booking_requests"] == ["celebration set-up: anniversary", "children's items",
-                                        "accessibility check"]
+    assert task["booking_requests"] == [
+        "celebration set-up: anniversary",
+        "children's items",
+        "accessibility check",
+    ]
 
 
 async def test_a_merged_guests_habits_apply_to_the_stay(hk: Housekeeping) -> None:
     """Issue 12: after a loyalty merge the room kept the merged-away id, so the guest's
     "no service" habit (on the surviving profile) was ignored."""
     from shared.events import GuestMerged, GuestMergedPayload
+
     arrival = date(2027, 3, 1)
     await hk.service.on_guest_profile(profile("g-main", "no_service"))
     await hk.service.on_check_in(checked_in("401", arrival, 3, "g-walk-in", "s-1"))
-    await hk.service.on_guest_merged(GuestMerged.new(GuestMergedPayload(
-        surviving_guest_id="g-main", merged_guest_ids=["g-walk-in"]),
-        producer="loyalty", property_id=PROPERTY))
+    await hk.service.on_guest_merged(
+        GuestMerged.new(
+            GuestMergedPayload(surviving_guest_id="g-main", merged_guest_ids=["g-walk-in"]),
+            producer="loyalty",
+            property_id=PROPERTY,
+        )
+    )
     result = await hk.tasks.plan_day(arrival + timedelta(days=1))
     assert result["stayovers_created"] == []
     assert (await hk.rooms.room("401"))["occupant"]["guest_id"] == "g-main"
 
 
 async def test_a_running_out_of_order_period_is_ended_early_or_extended(
-        hk: Housekeeping, clock: FakeClock) -> None:
+    hk: Housekeeping, clock: FakeClock
+) -> None:
     """Issue 12: a running period could not be ended early nor extended."""
     start = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
-    leak = await hk.maintenance.add_period("601", kind="out_of_order", start=start,
-                                           end=start + timedelta(hours=4), reason="leak",
-                                           return_status=None, request_id=None)
-    paint = await hk.maintenance.add_period("602", kind="out_of_order", start=start,
-                                            end=start + timedelta(hours=2), reason="paint",
-                                            return_status=None, request_id=None)
-    later = await hk.maintenance.add_period("602", kind="out_of_service",
-                                            start=start + timedelta(hours=6),
-                                            end=start + timedelta(hours=8), reason="carpet",
-                                            return_status=None, request_id=None)
+    leak = await hk.maintenance.add_period(
+        "601",
+        kind="out_of_order",
+        start=start,
+        end=start + timedelta(hours=4),
+        reason="leak",
+        return_status=None,
+        request_id=None,
+    )
+    paint = await hk.maintenance.add_period(
+        "602",
+        kind="out_of_order",
+        start=start,
+        end=start + timedelta(hours=2),
+        reason="paint",
+        return_status=None,
+        request_id=None,
+    )
+    later = await hk.maintenance.add_period(
+        "602",
+        kind="out_of_service",
+        start=start + timedelta(hours=6),
+        end=start + timedelta(hours=8),
+        reason="carpet",
+        return_status=None,
+        request_id=None,
+    )
     clock.now = start + timedelta(minutes=30)
     await hk.periods.work_once()
     assert await hk.status("601") == await hk.status("602") == "out_of_order"
@@ -409,7 +574,8 @@ async def test_a_running_out_of_order_period_is_ended_early_or_extended(
     assert ended["state"] == "ended" and ended["end"] == clock.now
     assert await hk.status("601") != "out_of_order"
     extended = await hk.maintenance.change_period_end(
-        paint["_id"], start + timedelta(hours=5))  # the paint needs longer
+        paint["_id"], start + timedelta(hours=5)
+    )  # the paint needs longer
     with pytest.raises(Conflict):  # but not into the room's next period
         await hk.maintenance.change_period_end(paint["_id"], start + timedelta(hours=7))
     clock.now = start + timedelta(hours=3)

@@ -33,8 +33,10 @@ class FakeService:
 def test_a_dead_service_is_restarted_with_backoff_and_the_others_keep_running() -> None:
     now = [0.0]
     said: list[str] = []
-    dying, steady = FakeService("loyalty", dies=True).start(), \
-        FakeService("reservation", dies=False).start()
+    dying, steady = (
+        FakeService("loyalty", dies=True).start(),
+        FakeService("reservation", dies=False).start(),
+    )
     supervisor = Supervisor([dying, steady], say=said.append, clock=lambda: now[0])
     try:
         restarted_at = []
@@ -58,7 +60,8 @@ def test_a_dead_service_is_restarted_with_backoff_and_the_others_keep_running() 
         assert steady.starts == 1 and steady.process.poll() is None
         assert said[0].startswith("loyalty: exited with code 3; restarting in 1 s")
         assert [m for m in said if "restarted" in m] == [
-            f"loyalty: restarted (restart #{n})" for n in (1, 2, 3)]
+            f"loyalty: restarted (restart #{n})" for n in (1, 2, 3)
+        ]
         assert not any("reservation" in m for m in said)
     finally:
         for service in (dying, steady):

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_deploy_definitions_are_the_code_topology() -> None:
     shipped = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
-    assert shipped == json.loads(json.dumps(definitions())), \
+    assert shipped == json.loads(json.dumps(definitions())), (
         "run `make definitions` after changing shared/topology.py"
+    )
 
 
 def test_every_consumer_queue_is_quorum_with_dead_lettering_and_a_delivery_limit() -> None:
@@ -36,12 +37,26 @@ def test_every_consumer_queue_is_quorum_with_dead_lettering_and_a_delivery_limit
 
 
 def test_an_outbox_entry_becomes_a_persistent_message_named_by_its_event() -> None:
-    event = StayCheckedOut.model_validate({
-        "correlation_id": "c1", "producer": "frontdesk", "property_id": "p",
-        "type": "stay.checked_out",
-        "payload": {"stay_id": "s", "reservation_id": "r", "guest_id": "g", "room_number": "1",
-                    "room_type": "king", "arrival": "2027-01-01", "departure": "2027-01-02",
-                    "nights": 1, "room_revenue": "1.00", "total_spend": "1.00"}})
+    event = StayCheckedOut.model_validate(
+        {
+            "correlation_id": "c1",
+            "producer": "frontdesk",
+            "property_id": "p",
+            "type": "stay.checked_out",
+            "payload": {
+                "stay_id": "s",
+                "reservation_id": "r",
+                "guest_id": "g",
+                "room_number": "1",
+                "room_type": "king",
+                "arrival": "2027-01-01",
+                "departure": "2027-01-02",
+                "nights": 1,
+                "room_revenue": "1.00",
+                "total_spend": "1.00",
+            },
+        }
+    )
     message = to_amqp_message(outbox_entry(event))
     assert message.message_id == str(event.event_id)
     assert message.type == "stay.checked_out"
@@ -55,24 +70,37 @@ class _Message:
 
 
 def test_attempts_count_only_failures_in_the_queue_at_hand() -> None:
-    message = _Message({"x-death": [
-        {"queue": "q.retry", "reason": "expired", "count": 3},
-        {"queue": "q", "reason": "rejected", "count": 3},
-        {"queue": "other", "reason": "rejected", "count": 5},
-    ]})
+    message = _Message(
+        {
+            "x-death": [
+                {"queue": "q.retry", "reason": "expired", "count": 3},
+                {"queue": "q", "reason": "rejected", "count": 3},
+                {"queue": "other", "reason": "rejected", "count": 5},
+            ]
+        }
+    )
     assert attempts_so_far(message, "q") == 3
     assert attempts_so_far(_Message({}), "q") == 0
 
 
 def test_personal_data_never_reaches_a_log_line(capsys) -> None:
     configure_logging("test")
-    get_logger("test").info("guest li.wei@example.com called from +86 138 0013 8000",
-                            email="li.wei@example.com", id_number="11010519491231002X",
-                            guest_name="Li Wei", stay_id="stay-1")
+    get_logger("test").info(
+        "guest li.wei@example.com called from +86 138 0013 8000",
+        email="li.wei@example.com",
+        id_number="11010519491231002X",
+        guest_name="Li Wei",
+        stay_id="stay-1",
+    )
     logging.getLogger("uvicorn").info("GET /x?phone=13800138000")
     output = capsys.readouterr().out
-    for secret in ("li.wei@example.com", "138 0013 8000", "11010519491231002X", "Li Wei",
-                   "13800138000"):
+    for secret in (
+        "li.wei@example.com",
+        "138 0013 8000",
+        "11010519491231002X",
+        "Li Wei",
+        "13800138000",
+    ):
         assert secret not in output
     assert "stay-1" in output
     lines = [json.loads(line) for line in output.splitlines()]

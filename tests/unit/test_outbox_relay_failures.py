@@ -33,8 +33,11 @@ class _Channel:
 
 
 def survey_sent(n: int) -> SurveySent:
-    return SurveySent.new(SurveySentPayload(survey_id=f"s{n}", stay_id=f"stay{n}", guest_id="g",
-                                            channel="email"), producer="test", property_id="p")
+    return SurveySent.new(
+        SurveySentPayload(survey_id=f"s{n}", stay_id=f"stay{n}", guest_id="g", channel="email"),
+        producer="test",
+        property_id="p",
+    )
 
 
 async def _relay_over(name: str, exchange: _Exchange) -> tuple[OutboxRelay, Any]:

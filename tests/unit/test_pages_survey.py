@@ -26,11 +26,15 @@ def test_a_browser_gets_the_page_and_an_app_the_json() -> None:
 
 
 def test_the_form_says_what_to_fix_in_the_guests_language() -> None:
-    answers, errors = field_errors(QUESTIONS, {"check_in": "9", "purpose": "space",
-                                               "room_cleanliness": "4"}, WORDS["zh"])
+    answers, errors = field_errors(
+        QUESTIONS, {"check_in": "9", "purpose": "space", "room_cleanliness": "4"}, WORDS["zh"]
+    )
     assert answers == {"room_cleanliness": 4}
-    assert errors == {"recommend": "请回答此问题。", "check_in": "请选择 1 到 5 之间的数字。",
-                      "purpose": "请选择一个选项。"}
+    assert errors == {
+        "recommend": "请回答此问题。",
+        "check_in": "请选择 1 到 5 之间的数字。",
+        "purpose": "请选择一个选项。",
+    }
     answers, errors = field_errors(QUESTIONS, {"recommend": "0", "comments": " fine "}, WORDS["en"])
     assert (answers, errors) == ({"recommend": 0, "comments": "fine"}, {})
 
@@ -40,11 +44,15 @@ def feedback_app():
     return build("feedback")
 
 
-@pytest.mark.parametrize("language, words", [("zh-CN,zh;q=0.9", "此链接无效"),
-                                             ("en-GB", "This link does not work")])
-async def test_a_forged_link_gets_a_friendly_page_and_apps_a_problem(feedback_app, language, words) -> None:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=feedback_app),
-                                 base_url="http://test") as http:
+@pytest.mark.parametrize(
+    "language, words", [("zh-CN,zh;q=0.9", "此链接无效"), ("en-GB", "This link does not work")]
+)
+async def test_a_forged_link_gets_a_friendly_page_and_apps_a_problem(
+    feedback_app, language, words
+) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=feedback_app), base_url="http://test"
+    ) as http:
         link = "/surveys/2b7e1f0a-0000-4000-8000-000000000000?token=" + "0" * 32
         page = await http.get(link, headers={"accept": "text/html", "accept-language": language})
         assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
@@ -53,6 +61,9 @@ async def test_a_forged_link_gets_a_friendly_page_and_apps_a_problem(feedback_ap
         app = await http.get(link, headers={"accept": "application/json"})
         assert app.status_code == 403
         assert app.headers["content-type"].startswith("application/problem+json")
-        posted = await http.post(link.split("?")[0] + "/form", data={"token": "0" * 32, "recommend": "3"},
-                                 headers={"accept-language": language})
+        posted = await http.post(
+            link.split("?")[0] + "/form",
+            data={"token": "0" * 32, "recommend": "3"},
+            headers={"accept-language": language},
+        )
         assert posted.status_code == 403 and words in posted.text

@@ -13,6 +13,8 @@ def test_the_readme_diagram_is_fresh() -> None:
 
 def test_the_checkout_fans_out_to_the_three_departments_and_reservation() -> None:
     # reservation follows its stays too (an early departure gives nights back)
-    assert {consumer for (producer, consumer), types in flows().items()
-            if producer == "frontdesk" and "stay.checked_out" in types} == \
-        {"housekeeping", "loyalty", "feedback", "reservation"}
+    assert {
+        consumer
+        for (producer, consumer), types in flows().items()
+        if producer == "frontdesk" and "stay.checked_out" in types
+    } == {"housekeeping", "loyalty", "feedback", "reservation"}

@@ -12,8 +12,17 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared import auth
-from shared.auth import (AccessPolicy, ApiKey, KeyRing, Principal, current_principal,
-                         ensure_channel_visible, hash_secret, new_credential, path_matches)
+from shared.auth import (
+    AccessPolicy,
+    ApiKey,
+    KeyRing,
+    Principal,
+    current_principal,
+    ensure_channel_visible,
+    hash_secret,
+    new_credential,
+    path_matches,
+)
 from shared.guard import TokenBuckets
 from shared.problems import NotFound
 from shared.runtime import ServiceRuntime, create_service_app
@@ -25,12 +34,16 @@ def keyring(**scopes_by_key: list[str]) -> tuple[KeyRing, dict[str, str]]:
     for key_id, scopes in scopes_by_key.items():
         credential, digest = new_credential(key_id)
         credentials[key_id] = credential
-        keys[key_id] = {"secret_sha256": digest, "scopes": scopes,
-                        **({"channel": "web"} if "integrator" in scopes else {})}
+        keys[key_id] = {
+            "secret_sha256": digest,
+            "scopes": scopes,
+            **({"channel": "web"} if "integrator" in scopes else {}),
+        }
     return KeyRing.from_json(json.dumps(keys)), credentials
 
 
 # --- credentials ---------------------------------------------------------------------------
+
 
 def test_only_the_hash_of_a_secret_is_kept_and_it_is_sha256() -> None:
     credential, digest = new_credential("frontdesk-1")
@@ -46,13 +59,16 @@ def test_a_valid_credential_is_the_principal_of_its_key() -> None:
     assert ring.authenticate(credentials["ota"]).channel == "web"
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda c: c[:-1] + ("A" if c[-1] != "A" else "B"),  # wrong secret
-    lambda c: "other" + c[c.index("."):],                # unknown key id
-    lambda c: c.split(".")[0],                           # no secret
-    lambda c: c.split(".")[0] + ".",                     # empty secret
-    lambda c: "",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda c: c[:-1] + ("A" if c[-1] != "A" else "B"),  # wrong secret
+        lambda c: "other" + c[c.index(".") :],  # unknown key id
+        lambda c: c.split(".")[0],  # no secret
+        lambda c: c.split(".")[0] + ".",  # empty secret
+        lambda c: "",
+    ],
+)
 def test_a_wrong_credential_is_nobody(tamper) -> None:
     ring, credentials = keyring(desk=["frontdesk"])
     assert ring.authenticate(tamper(credentials["desk"])) is None
@@ -61,21 +77,25 @@ def test_a_wrong_credential_is_nobody(tamper) -> None:
 def test_secrets_are_compared_in_constant_time_even_for_unknown_key_ids(monkeypatch) -> None:
     calls = []
     real = auth.hmac.compare_digest
-    monkeypatch.setattr(auth.hmac, "compare_digest",
-                        lambda a, b: calls.append((a, b)) or real(a, b))
+    monkeypatch.setattr(
+        auth.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b)
+    )
     ring, credentials = keyring(desk=["frontdesk"])
     ring.authenticate(credentials["desk"])
     ring.authenticate("nobody.secret")
     assert len(calls) == 2  # a comparison for the unknown id too: no timing oracle
 
 
-@pytest.mark.parametrize("entry", [
-    {"secret_sha256": "0" * 64, "scopes": ["integrator"]},           # integrator w/o channel
-    {"secret_sha256": "0" * 64, "scopes": ["superuser"]},            # unknown scope
-    {"secret_sha256": "0" * 64, "scopes": []},                       # no scope
-    {"secret_sha256": "not-a-hash", "scopes": ["manager"]},
-    {"secret": "plain", "scopes": ["manager"]},                      # a secret in clear
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"secret_sha256": "0" * 64, "scopes": ["integrator"]},  # integrator w/o channel
+        {"secret_sha256": "0" * 64, "scopes": ["superuser"]},  # unknown scope
+        {"secret_sha256": "0" * 64, "scopes": []},  # no scope
+        {"secret_sha256": "not-a-hash", "scopes": ["manager"]},
+        {"secret": "plain", "scopes": ["manager"]},  # a secret in clear
+    ],
+)
 def test_bad_key_entries_are_refused_at_start_up(entry) -> None:
     with pytest.raises(ValidationError):
         ApiKey.model_validate(entry)
@@ -97,6 +117,7 @@ def test_an_integrator_sees_only_its_own_channel_and_staff_see_all() -> None:
 
 # --- policy --------------------------------------------------------------------------------
 
+
 def test_path_patterns_match_segment_by_segment() -> None:
     assert path_matches("/stays/*", "/stays/{stay_id}")
     assert not path_matches("/stays/*", "/stays/{stay_id}/folio")
@@ -107,9 +128,10 @@ def test_path_patterns_match_segment_by_segment() -> None:
 
 
 def test_the_first_matching_rule_wins_manager_always_and_unlisted_is_manager_only() -> None:
-    policy = AccessPolicy([("GET", "/rooms/**", ["housekeeping", "frontdesk"]),
-                           ("*", "/rooms/**", ["housekeeping"])],
-                          public=[("GET", "/surveys/*")])
+    policy = AccessPolicy(
+        [("GET", "/rooms/**", ["housekeeping", "frontdesk"]), ("*", "/rooms/**", ["housekeeping"])],
+        public=[("GET", "/surveys/*")],
+    )
     assert policy.required_scopes("GET", "/rooms/{n}") == {"housekeeping", "frontdesk", "manager"}
     assert policy.required_scopes("POST", "/rooms/{n}") == {"housekeeping", "manager"}
     assert policy.required_scopes("GET", "/folios/{id}") == {"manager"}
@@ -131,21 +153,27 @@ def test_every_service_has_a_policy_module_with_known_scopes() -> None:
 
 # --- the gate, through create_service_app ------------------------------------------------
 
+
 class Note(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str
 
 
-def small_app(ring: KeyRing, *, per_minute: int = 6000, burst: int = 1000,
-              max_body_bytes: int = 2048):
-    settings = ServiceSettings(service_name="reservation", http_port=1,
-                               rate_limit_per_minute=per_minute, rate_limit_burst=burst,
-                               max_body_bytes=max_body_bytes)
+def small_app(
+    ring: KeyRing, *, per_minute: int = 6000, burst: int = 1000, max_body_bytes: int = 2048
+):
+    settings = ServiceSettings(
+        service_name="reservation",
+        http_port=1,
+        rate_limit_per_minute=per_minute,
+        rate_limit_burst=burst,
+        max_body_bytes=max_body_bytes,
+    )
     runtime = ServiceRuntime(settings, outbox_collections=())
     runtime.access_policy = AccessPolicy(
-        [("GET", "/rooms/**", ["housekeeping", "frontdesk"]),
-         ("POST", "/notes", ["frontdesk"])],
-        public=[("GET", "/surveys/*")])
+        [("GET", "/rooms/**", ["housekeeping", "frontdesk"]), ("POST", "/notes", ["frontdesk"])],
+        public=[("GET", "/surveys/*")],
+    )
     runtime.api_keys = ring
     router = APIRouter()
 
@@ -173,8 +201,9 @@ def small_app(ring: KeyRing, *, per_minute: int = 6000, burst: int = 1000,
 
 @pytest.fixture
 def gate():
-    ring, credentials = keyring(hk=["housekeeping"], desk=["frontdesk"], boss=["manager"],
-                                ota=["integrator"], ops=["ops"])
+    ring, credentials = keyring(
+        hk=["housekeeping"], desk=["frontdesk"], boss=["manager"], ota=["integrator"], ops=["ops"]
+    )
     app = small_app(ring)
 
     def call(method: str, path: str, key: str | None = None, **kwargs) -> httpx.Response:
@@ -182,10 +211,13 @@ def gate():
         headers.update(kwargs.pop("headers", {}))
 
         async def go():
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                         base_url="http://t") as client:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://t"
+            ) as client:
                 return await client.request(method, path, headers=headers, **kwargs)
+
         import asyncio
+
         return asyncio.run(go())
 
     call.credentials = credentials
@@ -201,7 +233,9 @@ def test_no_credential_is_401_problem_json_with_a_challenge(gate) -> None:
 
 
 def test_a_bad_credential_is_401_and_the_x_api_key_header_works_too(gate) -> None:
-    assert gate("GET", "/rooms/101", headers={"authorization": "Bearer hk.wrong"}).status_code == 401
+    assert (
+        gate("GET", "/rooms/101", headers={"authorization": "Bearer hk.wrong"}).status_code == 401
+    )
     good = gate.credentials["hk"]
     assert gate("GET", "/rooms/101", headers={"x-api-key": good}).status_code == 200
 
@@ -245,8 +279,13 @@ def test_a_body_over_the_cap_is_413_and_unknown_fields_are_422(gate) -> None:
         for _ in range(10):
             yield b"x" * 500
         yield b'"}'
-    assert gate("POST", "/notes", "desk", content=chunks(),
-                headers={"content-type": "application/json"}).status_code == 413
+
+    assert (
+        gate(
+            "POST", "/notes", "desk", content=chunks(), headers={"content-type": "application/json"}
+        ).status_code
+        == 413
+    )
     assert gate("POST", "/notes", "desk", json={"text": "x", "admin": True}).status_code == 422
 
 
@@ -255,13 +294,17 @@ def test_the_rate_limit_is_per_credential_with_retry_after() -> None:
     app = small_app(ring, per_minute=60, burst=3)
 
     async def run() -> list[httpx.Response]:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://t") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
             hk = {"authorization": f"Bearer {credentials['hk']}"}
             desk = {"authorization": f"Bearer {credentials['desk']}"}
-            return ([await client.get("/rooms/1", headers=hk) for _ in range(5)]
-                    + [await client.get("/rooms/1", headers=desk)])
+            return [await client.get("/rooms/1", headers=hk) for _ in range(5)] + [
+                await client.get("/rooms/1", headers=desk)
+            ]
+
     import asyncio
+
     responses = asyncio.run(run())
     assert [r.status_code for r in responses] == [200, 200, 200, 429, 429, 200]
     assert responses[3].headers["retry-after"] == "1"
@@ -295,8 +338,10 @@ def test_a_small_chunked_body_still_reaches_the_route(gate) -> None:
     async def chunks():
         yield b'{"text": '
         yield b'"hello"}'
-    response = gate("POST", "/notes", "desk", content=chunks(),
-                    headers={"content-type": "application/json"})
+
+    response = gate(
+        "POST", "/notes", "desk", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 200 and response.json() == {"text": "hello"}
 
 
@@ -312,8 +357,7 @@ def test_a_request_that_takes_too_long_is_answered_503() -> None:
     import asyncio
 
     ring, credentials = keyring(boss=["manager"])
-    settings = ServiceSettings(service_name="reservation", http_port=1,
-                               request_timeout_seconds=0.2)
+    settings = ServiceSettings(service_name="reservation", http_port=1, request_timeout_seconds=0.2)
     runtime = ServiceRuntime(settings, outbox_collections=())
     runtime.api_keys = ring
     router = APIRouter()
@@ -329,10 +373,13 @@ def test_a_request_that_takes_too_long_is_answered_503() -> None:
     app = create_service_app(runtime, title="t", routers=[router], prepare_database=nothing)
 
     async def run() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://t") as client:
-            return await client.get("/slow",
-                                    headers={"authorization": f"Bearer {credentials['boss']}"})
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
+            return await client.get(
+                "/slow", headers={"authorization": f"Bearer {credentials['boss']}"}
+            )
+
     response = asyncio.run(run())
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
@@ -343,5 +390,6 @@ def test_ops_mint_a_key_whose_entry_the_services_accept(capsys) -> None:
     lines = capsys.readouterr().out.splitlines()
     credential = lines[0].rsplit(" ", 1)[1]
     ring = KeyRing.from_json(lines[1].split(": ", 1)[1])
-    assert ring.authenticate(credential) == Principal("ota-ctrip", frozenset({"integrator"}),
-                                                      "ctrip")
+    assert ring.authenticate(credential) == Principal(
+        "ota-ctrip", frozenset({"integrator"}), "ctrip"
+    )

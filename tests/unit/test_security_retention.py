@@ -9,19 +9,35 @@ from shared.retention import MARKER, RetentionJob, RetentionRule
 from shared.settings import ServiceSettings
 
 NOW = datetime(2030, 6, 1, 12, tzinfo=UTC)
-RULE = RetentionRule("stays", date_field="departure", keep_days=365,
-                     erase={"guest_name": "[anonymised]", "id_number": None})
+RULE = RetentionRule(
+    "stays",
+    date_field="departure",
+    keep_days=365,
+    erase={"guest_name": "[anonymised]", "id_number": None},
+)
 
 
 async def test_records_past_the_period_are_anonymised_once_and_the_rest_kept() -> None:
-    database = connect_database(ServiceSettings(service_name="t", http_port=1,
-                                                mongodb_database=f"retention_{id(NOW)}"))
+    database = connect_database(
+        ServiceSettings(service_name="t", http_port=1, mongodb_database=f"retention_{id(NOW)}")
+    )
     stays = database["stays"]
-    departures = {"old-1": "2029-05-30", "old-2": "2029-05-31T23:00:00+00:00",
-                  "edge": "2029-06-01", "new": "2030-05-01"}
+    departures = {
+        "old-1": "2029-05-30",
+        "old-2": "2029-05-31T23:00:00+00:00",
+        "edge": "2029-06-01",
+        "new": "2030-05-01",
+    }
     for stay_id, departure in departures.items():
-        await stays.insert_one({"_id": stay_id, "departure": departure, "guest_name": "Li Wei",
-                                "id_number": "v1:dev-1:sealed", "total": "960.00"})
+        await stays.insert_one(
+            {
+                "_id": stay_id,
+                "departure": departure,
+                "guest_name": "Li Wei",
+                "id_number": "v1:dev-1:sealed",
+                "total": "960.00",
+            }
+        )
     job = RetentionJob(database, [RULE], clock=lambda: NOW, batch=1)
 
     handled = [await job.work_once() for _ in range(4)]

@@ -8,8 +8,13 @@ import json
 import re
 from pathlib import Path
 
-from shared.topology import (CONSUMER_QUEUES, OPS_USER, definitions, rabbitmq_password_hash,
-                             service_permissions)
+from shared.topology import (
+    CONSUMER_QUEUES,
+    OPS_USER,
+    definitions,
+    rabbitmq_password_hash,
+    service_permissions,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,11 +28,18 @@ def test_the_password_hash_is_rabbitmqs_salted_sha256() -> None:
 
 
 def test_every_service_has_a_user_with_a_password_from_the_environment() -> None:
-    environ = {f"RABBITMQ_PASSWORD_{name.upper()}": f"{name}-secret"
-               for name in (*CONSUMER_QUEUES, OPS_USER)}
-    generated = definitions(environ={**environ, "RABBITMQ_PASSWORD_LOYALTY": "from-env",
-                                     "INTEGRATOR_CHANNELS": "acme-travel",
-                                     "RABBITMQ_PASSWORD_INTEGRATOR_ACME_TRAVEL": "ota-secret"})
+    environ = {
+        f"RABBITMQ_PASSWORD_{name.upper()}": f"{name}-secret"
+        for name in (*CONSUMER_QUEUES, OPS_USER)
+    }
+    generated = definitions(
+        environ={
+            **environ,
+            "RABBITMQ_PASSWORD_LOYALTY": "from-env",
+            "INTEGRATOR_CHANNELS": "acme-travel",
+            "RABBITMQ_PASSWORD_INTEGRATOR_ACME_TRAVEL": "ota-secret",
+        }
+    )
     users = {user["name"]: user for user in generated["users"]}
     assert set(users) == {*CONSUMER_QUEUES, OPS_USER, "integrator-acme-travel"}
     assert users["loyalty"]["password_hash"] == rabbitmq_password_hash("from-env")
@@ -38,8 +50,11 @@ def test_every_service_has_a_user_with_a_password_from_the_environment() -> None
     assert {p["user"] for p in generated["permissions"]} == {*users}
     # every login but ops is narrowed to routing keys on each topic exchange
     assert {(t["user"], t["exchange"]) for t in generated["topic_permissions"]} == {
-        (user, exchange) for user in users if user != OPS_USER
-        for exchange in ("hotel.events", "hotel.commands", "hotel.reports")}
+        (user, exchange)
+        for user in users
+        if user != OPS_USER
+        for exchange in ("hotel.events", "hotel.commands", "hotel.reports")
+    }
 
 
 def test_a_service_reaches_its_own_queues_and_no_one_elses() -> None:
