@@ -220,7 +220,9 @@ def main() -> None:
         ServiceProcess(
             name,
             port,
-            env={**common, "RABBITMQ_URL": url_as(LOCAL_BROKER, name)},
+            # One process per service: INSTANCE_NAME lets a restarted one take over what
+            # its crashed predecessor left half-done at once (shared/process_lease.py).
+            env={**common, "RABBITMQ_URL": url_as(LOCAL_BROKER, name), "INSTANCE_NAME": name},
             log_path=logs / f"{name}.log",
         )
         for name, port in SERVICES.items()

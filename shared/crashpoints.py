@@ -8,6 +8,8 @@ exception handlers, no shutdown hooks, no acks or flushes, as a killed host woul
 The named points (tests/e2e/test_crash_points.py crashes each one):
 - `consumer.after_effect`: a handler stored its effect; the message is not yet acked.
 - `outbox.after_confirm`: the broker confirmed a publish; the outbox entry is still there.
+- `reservation.create.after_nights_taken`: a booking holds its nights and its
+  Idempotency-Key, still pending; a retry after the restart books it (shared/process_lease.py).
 - `reservation.amend.after_holds_grown`: an amendment took the nights it gains; the
   reservation does not say so yet (the janitor undoes it).
 - `reservation.amend.after_saved`: the amended reservation is saved; the nights it gave

@@ -5,8 +5,11 @@ A pure ASGI middleware inside the access gate (so the key is scoped to the calle
 credential). The first request with a key claims it in the service's own database, runs,
 and stores its answer (status, content type, body); a repeat with the same body replays
 that answer, with another body is refused (422), and while the first is still running
-waits for it (up to `wait_seconds`) and gets its answer, else 409 with Retry-After. A claim whose request died (the process crashed mid-request)
-lapses after `lease_seconds`, and the next retry runs the request again: routes whose
+waits for it (up to `wait_seconds`) and gets its answer, else 409 with Retry-After. A
+claim whose request died (the process crashed mid-request) lapses with its process's
+lease (shared/process_lease.py: seconds after the crash, at once after a restart of that
+instance), or at the latest after `lease_seconds`, and the next retry runs the request
+again: routes whose
 effect has a natural key of its own (a stay per reservation, a charge per ticket, a
 booking per key) stay exactly-once even then. Answers of 5xx are not kept: a retry runs
 again. Kept answers expire after `keep_hours`.
@@ -24,6 +27,7 @@ from pymongo.errors import DuplicateKeyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.problems import PROBLEM_JSON
+from shared.process_lease import ProcessLease
 
 HEADER = b"idempotency-key"
 COLLECTION = "idempotency_keys"
@@ -37,8 +41,10 @@ class IdempotentRequests:
         lease_seconds: float = 60,
         keep_hours: float = 24,
         wait_seconds: float = 10,
+        lease: ProcessLease | None = None,
     ) -> None:
         self.app = app
+        self.process = lease
         self.keys = database[COLLECTION]
         self.lease = timedelta(seconds=lease_seconds)
         self.keep = timedelta(hours=keep_hours)
@@ -91,6 +97,7 @@ class IdempotentRequests:
             "_id": claim_id,
             "fingerprint": fingerprint,
             "done": False,
+            "owner": self.process.owner if self.process else None,
             "claimed_at": now,
             "expires_at": now + self.keep,
         }
@@ -99,7 +106,9 @@ class IdempotentRequests:
             return None
         except DuplicateKeyError:
             pass
-        held = await self._first_answer(claim_id)
+        held = await self.keys.find_one({"_id": claim_id})
+        if not (held and not held["done"] and await self._owner_died(held)):
+            held = await self._first_answer(claim_id)
         if held is None:  # expired between the two calls: a fresh claim next time
             return _answer(409, PROBLEM_JSON, _problem_body(409, "retry the request"))
         if held["fingerprint"] != fingerprint:
@@ -110,7 +119,7 @@ class IdempotentRequests:
             )
         if held["done"]:
             return _answer(held["status"], held["content_type"], held["body"], replayed=True)
-        if _aware(held["claimed_at"]) + self.lease > now:
+        if _aware(held["claimed_at"]) + self.lease > now and not await self._owner_died(held):
             return _answer(
                 409,
                 PROBLEM_JSON,
@@ -120,13 +129,16 @@ class IdempotentRequests:
         # The first request died holding the key: this one takes it over and runs.
         taken = await self.keys.find_one_and_update(
             {"_id": claim_id, "done": False, "claimed_at": held["claimed_at"]},
-            {"$set": {"claimed_at": now}},
+            {"$set": {"claimed_at": now, "owner": claim["owner"]}},
         )
         if taken is None:
             return _answer(
                 409, PROBLEM_JSON, _problem_body(409, "retry the request"), retry_after=1
             )
         return None
+
+    async def _owner_died(self, held: dict[str, Any]) -> bool:
+        return self.process is not None and await self.process.lapsed(held.get("owner"))
 
     async def _first_answer(self, claim_id: str) -> dict[str, Any] | None:
         """The claim as it stands once its request finished, or after `wait_seconds`."""

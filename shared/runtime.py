@@ -38,6 +38,7 @@ from shared.mongo import close_database, connect_database, ping
 from shared.outbox import OutboxRelay
 from shared.parking import ParkingLot
 from shared.problems import PROBLEM_JSON, NotFound, install_problem_handlers
+from shared.process_lease import ProcessLease
 from shared.producers import ALLOWED_PRODUCERS
 from shared.settings import ServiceSettings
 from shared.topology import CONSUMER_QUEUES, QueuePolicy, declare_topology
@@ -77,6 +78,12 @@ class ServiceRuntime:
             lease_seconds=settings.outbox_lease_seconds,
             enabled=settings.outbox_relay_enabled,
         )
+        # This process's claim to be alive: half-done work names it (bookings, keys).
+        self.lease = ProcessLease(
+            self.database,
+            term_seconds=settings.process_lease_seconds,
+            instance_name=settings.instance_name,
+        )
         self.connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._joining: asyncio.Task[None] | None = None
         # Who may call what (services/<name>/access.py) and with which keys.
@@ -94,6 +101,8 @@ class ServiceRuntime:
     async def start(self, prepare_database: Callable[[], Awaitable[None]]) -> None:
         await prepare_database()
         await self.audit.prepare()
+        await self.lease.renew()  # before any work can name it as its owner
+        self.lease.start_loop()
         if not len(self.api_keys):
             log.warning("no API keys configured (API_KEYS): only public routes will answer")
         # The broker may come up after the service (compose, a reboot, a broker restart):
@@ -142,6 +151,7 @@ class ServiceRuntime:
         await self.broker.stop()  # waits for handlers in flight, up to graceful_timeout
         if self.connection:
             await self.connection.close()
+        await self.lease.release()
         close_database(self.database)  # the embedded store writes its snapshot
         log.info("service stopped", seconds=round(time.perf_counter() - started, 2))
 
@@ -186,7 +196,7 @@ def create_service_app(
     install_problem_handlers(app)
     settings = runtime.settings
     # Innermost: after the gate has named the caller, whose keys these are.
-    app.add_middleware(IdempotentRequests, database=runtime.database)
+    app.add_middleware(IdempotentRequests, database=runtime.database, lease=runtime.lease)
     # Added before the middleware below, so it runs inside the correlation/metrics one.
     app.add_middleware(
         ApiGuard,

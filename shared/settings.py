@@ -52,6 +52,12 @@ class ServiceSettings(BaseSettings):
     retention_days: int = Field(default=3 * 365, ge=1)
     retention_poll_seconds: float = Field(default=3600.0, gt=0)
 
+    # Half-done work is repaired once its process's lease lapses (shared/process_lease.py).
+    # INSTANCE_NAME: unique per process (make run and compose: the service's name); a
+    # restarted process then takes over what its predecessor left at once.
+    instance_name: str | None = None
+    process_lease_seconds: float = Field(default=10.0, gt=0)
+
     log_level: str = "INFO"
 
     # Access (shared/auth.py, shared/guard.py). API_KEYS: JSON {"<key id>":

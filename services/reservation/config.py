@@ -10,9 +10,10 @@ class Settings(ServiceSettings):
     # Personal data at rest (payment tokens): see shared/crypto.py.
     pii_keys: str | None = None
     pii_current_key: str | None = None
-    # A booking still pending after this long belongs to a process that died mid-way.
+    # A booking still pending after this long is repaired whoever owns it; one whose
+    # process lost its lease (shared/process_lease.py) is repaired at once.
     stale_booking_minutes: float = 5.0
-    janitor_poll_seconds: float = 30.0
+    janitor_poll_seconds: float = 5.0
     block_release_poll_seconds: float = 60.0
     # Integrator channels entitled to book into group blocks over the command queue
     # (comma-separated); any other channel's block booking is rejected.

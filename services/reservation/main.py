@@ -67,6 +67,7 @@ def create_app(
         events_written=runtime.relay.wake,
         clock=clock,
         cipher=cipher,
+        lease=runtime.lease,
     )
     blocks = BlockService(repository, reservations, clock=clock)
     property_setup = PropertySetupService(

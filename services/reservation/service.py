@@ -37,6 +37,7 @@ from shared.events import (
 from shared.logging import current_correlation_id, get_logger
 from shared.outbox import outbox_entry
 from shared.problems import Conflict, NotFound, Unprocessable
+from shared.process_lease import ProcessLease
 
 from .domain import (
     HoldKey,
@@ -115,8 +116,11 @@ class ReservationService:
         clock: Clock,
         cipher: PersonalDataCipher,
         in_flight_wait_seconds: float = 10.0,
+        lease: ProcessLease | None = None,
     ) -> None:
         self.repository = repository
+        # Names this process as the owner of half-done writes (shared/process_lease.py).
+        self.lease = lease
         self.inventory = repository.inventory
         self.currency = currency
         self.max_nights = max_nights
@@ -128,6 +132,13 @@ class ReservationService:
     @property
     def property_id(self) -> str:
         return self.repository.property_id
+
+    @property
+    def owner(self) -> str | None:
+        return self.lease.owner if self.lease else None
+
+    async def owner_died(self, owner: str | None) -> bool:
+        return self.lease is not None and await self.lease.lapsed(owner)
 
     # --- create -----------------------------------------------------------------------
 
@@ -144,6 +155,7 @@ class ReservationService:
         room_type, plan, block = await self._check_new_booking(request)
         document = self._new_document(request, room_type, plan, block, channel_name)
         document["guest_id"] = await self.repository.guest_id_for(request.guest.email)
+        document["owner"] = self.owner
         if idempotency_key:
             document["idempotency_key"] = f"{self.property_id}|{idempotency_key}"
             document["request_fingerprint"] = request_fingerprint(request.model_dump(mode="json"))
@@ -162,6 +174,7 @@ class ReservationService:
             await self._give_back(holder, holds, block)
             await self.repository.discard_pending(document["_id"])
             raise
+        crash_point("reservation.create.after_nights_taken")
         entries = [*self._created_events(document), *await self.availability_entries(holds.keys())]
         if also_publish:
             entries += also_publish({**document, "status": ReservationStatus.CONFIRMED.value})
@@ -307,6 +320,10 @@ class ReservationService:
                 raise Unprocessable("this Idempotency-Key was used for a different request")
             if existing["status"] != ReservationStatus.PENDING:
                 return existing
+            if await self.owner_died(existing.get("owner")):
+                # Its process crashed mid-booking: put it right now, then book afresh.
+                await self.repair(existing)
+                return None
             if asyncio.get_running_loop().time() > deadline:
                 raise StillInFlight("the same request is still being booked; retry shortly")
             await asyncio.sleep(0.05)
@@ -414,6 +431,7 @@ class ReservationService:
                     "amendment": None,
                     "updated_at": self.clock(),
                     "inventory_settled": not shrinks,
+                    "settled_by": self.owner,
                 },
                 "$push": outbox_push(entries),
             },
@@ -447,7 +465,7 @@ class ReservationService:
                 "status": ReservationStatus.CONFIRMED,
                 "amendment": None,
             },
-            {"$set": {"amendment": {"started_at": self.clock()}}},
+            {"$set": {"amendment": {"started_at": self.clock(), "owner": self.owner}}},
         )
         if claimed is None:
             raise Conflict("the reservation changed meanwhile; load it and try again")
@@ -553,6 +571,7 @@ class ReservationService:
                     field: {**record, "at": self.clock().isoformat()},
                     "version": current["version"] + 1,
                     "inventory_settled": False,
+                    "settled_by": self.owner,
                     "updated_at": self.clock(),
                 },
                 "$push": outbox_push(

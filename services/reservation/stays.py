@@ -147,6 +147,7 @@ class StayFollower:
                         "status": ReservationStatus.CHECKED_OUT,
                         "departed_on": latest,
                         "inventory_settled": False,
+                        "settled_by": self.reservations.owner,
                         "updated_at": self.reservations.clock(),
                     },
                     "$inc": {"version": 1},

@@ -4,7 +4,8 @@ process simply finds the work again."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from shared.worker import PollingWorker
 
@@ -28,7 +29,9 @@ class BlockReleaser(PollingWorker):
 
 class AbandonedBookingJanitor(PollingWorker):
     """Finds bookings a dead process left half-done (pending, mid-amendment, nights not
-    yet given back) after `stale_minutes` and puts them right."""
+    yet given back) and puts them right: as soon as the process that owns the work has
+    lost its lease (shared/process_lease.py), and whatever the owner after
+    `stale_minutes` (work that names no owner, a process starved past its lease)."""
 
     name = "booking-janitor"
 
@@ -38,10 +41,40 @@ class AbandonedBookingJanitor(PollingWorker):
         super().__init__(poll_seconds)
         self.reservations = reservations
         self.stale_minutes = stale_minutes
+        self.settle_seconds = min(2.0, stale_minutes * 60)
 
     async def work_once(self) -> int:
-        older_than = self.reservations.clock() - timedelta(minutes=self.stale_minutes)
-        stale = await self.reservations.repository.needing_repair(older_than, 50)
-        for reservation in stale:
-            await self.reservations.repair(reservation)
-        return len(stale)
+        now = self.reservations.clock()
+        # Work younger than this is almost surely still running: not worth a look.
+        candidates = await self.reservations.repository.needing_repair(
+            now - timedelta(seconds=self.settle_seconds), 50
+        )
+        stale_before = now - timedelta(minutes=self.stale_minutes)
+        repaired = 0
+        for reservation in candidates:
+            if _started(reservation) < stale_before or await self.reservations.owner_died(
+                _owner(reservation)
+            ):
+                await self.reservations.repair(reservation)
+                repaired += 1
+        return repaired
+
+
+def _owner(reservation: dict[str, Any]) -> str | None:
+    """The process doing the half-done step: booking, amending, or giving nights back."""
+    if reservation["status"] == "pending":
+        return reservation.get("owner")
+    if reservation.get("amendment"):
+        return reservation["amendment"].get("owner")
+    return reservation.get("settled_by")
+
+
+def _started(reservation: dict[str, Any]) -> datetime:
+    if reservation["status"] == "pending":
+        started = reservation["created_at"]
+    elif reservation.get("amendment"):
+        started = reservation["amendment"]["started_at"]
+    else:
+        started = reservation["updated_at"]
+    # A store may give datetimes back naive; they were written in UTC.
+    return started if started.tzinfo else started.replace(tzinfo=UTC)

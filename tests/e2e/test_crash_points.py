@@ -4,6 +4,7 @@ process did die at its point (exit code 86), so none passes because the crash mi
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -168,9 +169,6 @@ def sold(client: httpx.Client, first: str, last: str) -> dict[str, int]:
     return {night: figures["sold"] for night, figures in report["occupancy"]["nights"].items()}
 
 
-JANITOR_NOW = {"STALE_BOOKING_MINUTES": "0.001", "JANITOR_POLL_SECONDS": "0.2"}
-
-
 @pytest.mark.parametrize(
     "point, departure_after, repaired_departure",
     [
@@ -189,17 +187,24 @@ async def test_amendment_crash_between_its_steps(
         "/reservations", json={**booking(0), "arrival": "2027-04-01", "departure": "2027-04-03"}
     ).json()
     before = sold(reservation, "2027-04-01", "2027-04-03")
-    stack.restart("reservation", **store(stack, "reservation"), CRASH_AT=point)
+    # Its lease outlives the crash by an hour: only its own restart may repair at once.
+    stack.restart(
+        "reservation", **store(stack, "reservation"), CRASH_AT=point, PROCESS_LEASE_SECONDS="3600"
+    )
     with pytest.raises(httpx.HTTPError):
         stack.client("reservation").patch(
             f"/reservations/{booked['id']}", json={"departure": departure_after}
         )
     await died_at_crash_point(stack, "reservation")
 
-    # Back without the janitor first: the store shows the half-done write the crash left.
-    stack.restart("reservation", **store(stack, "reservation"), CRASH_AT="")
+    # Back first as another instance, which sees the dead owner's lease still running and
+    # leaves its work alone: the store shows the half-done write the crash left.
+    stack.restart(
+        "reservation", **store(stack, "reservation"), CRASH_AT="", INSTANCE_NAME="observer"
+    )
     at_crash = sold(stack.client("reservation"), "2027-04-01", "2027-04-03")
-    stack.restart("reservation", **store(stack, "reservation"), CRASH_AT="", **JANITOR_NOW)
+    # Then as the crashed instance itself: it knows its predecessor is dead and repairs.
+    stack.restart("reservation", **store(stack, "reservation"), CRASH_AT="")
     reservation = stack.client("reservation")
     expected = {
         night: int(night < repaired_departure) + before[night] - int(night < "2027-04-03")
@@ -212,12 +217,54 @@ async def test_amendment_crash_between_its_steps(
     )
     after = reservation.get(f"/reservations/{booked['id']}").json()
     print(
-        f"\n{point}: sold before {before}, at the crash {at_crash}, after repair {sold(reservation, '2027-04-01', '2027-04-03')}"
-        f", reservation departs {after['departure']}"
+        f"\n{point}: sold before {before}, at the crash {at_crash}, after repair "
+        f"{sold(reservation, '2027-04-01', '2027-04-03')}, reservation departs "
+        f"{after['departure']}"
     )
     assert at_crash != expected, "the crash left nothing half done"
     assert after["departure"] == repaired_departure
     assert after["status"] == "confirmed"
+
+
+async def test_booking_crash_before_confirming_frees_its_key_for_the_retry(
+    stack: Stack,
+) -> None:
+    """A booking that died holding its nights and its Idempotency-Key: the client's retry
+    after the restart books it, in seconds (not after the janitor's 5 minutes), once."""
+    stack.start("reservation", **store(stack, "reservation"))
+    night = {"arrival": "2027-05-01", "departure": "2027-05-02"}
+    before = sold(stack.client("reservation"), "2027-05-01", "2027-05-01")
+    stack.restart(
+        "reservation",
+        **store(stack, "reservation"),
+        CRASH_AT="reservation.create.after_nights_taken",
+    )
+    retry = {"json": {**booking(7), **night}, "headers": {"Idempotency-Key": "crash-booking-7"}}
+    with pytest.raises(httpx.HTTPError):
+        stack.client("reservation").post("/reservations", **retry)
+    await died_at_crash_point(stack, "reservation")
+
+    # Default janitor settings: what frees the key is the dead process's lost lease.
+    stack.restart("reservation", **store(stack, "reservation"), CRASH_AT="")
+    reservation = stack.client("reservation")
+    started = time.monotonic()
+    answers: list[int] = []
+
+    def booked() -> dict | None:
+        answer = reservation.post("/reservations", **retry)
+        answers.append(answer.status_code)
+        return answer.json() if answer.status_code in (200, 201) else None
+
+    first = await wait_for(booked, timeout=20, message="the retried booking to get through")
+    waited = time.monotonic() - started
+    again = reservation.post("/reservations", **retry).json()
+    after = sold(reservation, "2027-05-01", "2027-05-01")
+    print(
+        f"\nreservation.create.after_nights_taken: retry booked after {waited:.2f} s "
+        f"(answers {answers}); sold {before} -> {after}"
+    )
+    assert again["id"] == first["id"]
+    assert after == {"2027-05-01": before.get("2027-05-01", 0) + 1}
 
 
 async def test_merge_crash_after_the_duplicate_is_closed(stack: Stack, amqp_url: str) -> None:

@@ -43,15 +43,13 @@ class FaultSystem:
 
     def _process(self, name: str) -> ServiceProcess:
         port = self.stack.services[name].port if name in self.stack.services else free_port()
-        # A booking a killed reservation left pending holds its Idempotency-Key until the
-        # janitor judges it abandoned (5 minutes by default): half a minute here, so a
-        # client retrying after the kill gets through within its step's deadline.
+        # A booking a killed reservation left pending frees its Idempotency-Key as soon as
+        # the restarted process (same INSTANCE_NAME, set by env_for) sees it: no special
+        # janitor settings here (shared/process_lease.py).
         env = self.stack.env_for(
             name,
             RETRY_DELAY_MS="500",
             DEVELOPMENT_MODE="true",
-            STALE_BOOKING_MINUTES="0.5",
-            JANITOR_POLL_SECONDS="2",
             RABBITMQ_URL=url_as(self.proxies[name].url_for(self.broker.url), name),
         )
         return ServiceProcess(name, port, env=env, log_path=self.stack.work_dir / f"{name}.log")

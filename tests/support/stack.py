@@ -123,6 +123,9 @@ class Stack:
             "MAILER_POLL_SECONDS": "0.5",
             "LOG_LEVEL": "INFO",
             "MONGODB_DATABASE": f"{name}_{self.database_suffix}",
+            # One process per service here: a restarted one takes over its predecessor's
+            # half-done work at once (shared/process_lease.py).
+            "INSTANCE_NAME": name,
             "EMBEDDED_STORE_DIR": str(self.work_dir / "store" / name),
             "API_KEYS": self.credentials.api_keys,
             # Tests drive hundreds of requests a second; a test of the limit sets its own.
