@@ -162,13 +162,29 @@ async def drop_confirms(system: FaultSystem, report: Report, cuts: int = 10) -> 
     report.recovery_seconds.append(time.monotonic() - started)
 
 
-async def slow_consumer(system: FaultSystem, report: Report, seconds: float = 15.0) -> None:
-    """Loyalty's link to the broker slowed to a crawl: its queue fills, nothing drops."""
+async def slow_consumer(
+    system: FaultSystem,
+    report: Report,
+    backlog: int = 100,
+    max_seconds: float = 90.0,
+    bytes_per_second: float = 2048,
+) -> None:
+    """Loyalty's link to the broker throttled to a crawl (2 KB/s each way, a message or
+    two a second) until a backlog of `backlog` messages waits in its queues (or
+    `max_seconds` passed), while the other departments keep up; then the link recovers
+    and the backlog drains. Nothing drops, nothing doubles (the checker counts)."""
     await asyncio.sleep(2)
-    system.proxies["loyalty"].slow(0.05)
-    await asyncio.sleep(seconds)
-    depth = sum((await queue_depths(system.broker.url, all_consumer_queues("loyalty"))).values())
-    report.notes.append(f"loyalty backlog at its slowest: {depth} messages")
+    system.proxies["loyalty"].throttle(bytes_per_second)
+    started = time.monotonic()
+    deepest = 0
+    while deepest < backlog and time.monotonic() - started < max_seconds:
+        depths = await queue_depths(system.broker.url, all_consumer_queues("loyalty"))
+        deepest = max(deepest, sum(depths.values()))
+        await asyncio.sleep(1)
+    report.notes.append(
+        f"loyalty backlog at its deepest: {deepest} messages waiting (link at "
+        f"{bytes_per_second / 1024:.0f} KB/s for {time.monotonic() - started:.0f}s)"
+    )
     started = time.monotonic()
     system.proxies["loyalty"].restore()
     await drained(system.broker.url, time.monotonic() + 180)

@@ -1,7 +1,8 @@
 """A TCP proxy between the services and the broker that can cut, stall or slow the
 connections through it, as a network does: cut closes every connection and refuses new
 ones; stall keeps them open but moves no byte (a half-dead peer); slow adds a delay to
-every chunk. Runs its own event loop in a thread so tests and scripts drive it plainly."""
+every chunk; throttle caps the bytes per second each way (a congested link). Runs its
+own event loop in a thread so tests and scripts drive it plainly."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class TcpProxy:
         self.host = host
         self.port = free_port()
         self.delay = 0.0
+        self.bytes_per_second: float | None = None
         self._cut = False
         self._flowing = threading.Event()
         self._flowing.set()
@@ -54,9 +56,13 @@ class TcpProxy:
     def slow(self, seconds: float) -> None:
         self.delay = seconds
 
+    def throttle(self, bytes_per_second: float) -> None:
+        self.bytes_per_second = bytes_per_second
+
     def restore(self) -> None:
         self._cut = False
         self.delay = 0.0
+        self.bytes_per_second = None
         self._flowing.set()
 
     def _call(self, coroutine: Any) -> Any:
@@ -92,15 +98,22 @@ class TcpProxy:
             self._pipe(client_reader, broker_writer), self._pipe(broker_reader, client_writer)
         )
 
+    def _chunk_size(self) -> int:
+        # Throttled: a tenth of a second's worth at a time, so the rate holds smoothly.
+        rate = self.bytes_per_second
+        return max(256, int(rate / 10)) if rate else 65536
+
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while chunk := await reader.read(65536):
+            while chunk := await reader.read(self._chunk_size()):
                 while not self._flowing.is_set():
                     await asyncio.sleep(0.05)
                 if self.delay:
                     await asyncio.sleep(self.delay)
                 writer.write(chunk)
                 await writer.drain()
+                if rate := self.bytes_per_second:
+                    await asyncio.sleep(len(chunk) / rate)
         except (ConnectionError, OSError):
             pass
         finally:
