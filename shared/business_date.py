@@ -50,7 +50,7 @@ class BusinessDates:
         return business_date(await self.open_date(), self.clock, self.audit_hour)
 
     def at(self, instant: datetime) -> date:
-        """The business date at a past `instant` (a booking's, an answer's), by the
+        """The business date at a past `instant` (when a booking was made), by the
         property clock's rule: which day an audit had rolled to then is not kept."""
         return business_date(
             None, PropertyClock(lambda: instant, str(self.clock.tz)), self.audit_hour
