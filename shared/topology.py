@@ -137,6 +137,9 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                 "stay.room_moved",
                 "room.assigned",
                 "stay.room_check_requested",
+                # the plan follows the stay's departure and the business date
+                "stay.extended",
+                "business_day.closed",
             ),
         ),
         ConsumerQueue("housekeeping.guest-requests", ("guest.request_raised",)),
@@ -146,7 +149,10 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
         ),
     ),
     "loyalty": (
-        ConsumerQueue("loyalty.stay-events", ("stay.checked_out", "folio.closed")),
+        # business_day.closed: greetings, segments and tiers go by the hotel's date
+        ConsumerQueue(
+            "loyalty.stay-events", ("stay.checked_out", "folio.closed", "business_day.closed")
+        ),
         ConsumerQueue(
             "loyalty.reservation-events", ("reservation.created", "reservation.cancelled")
         ),
@@ -161,7 +167,12 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
     "feedback": (
         ConsumerQueue(
             "feedback.stay-events",
-            ("stay.checked_out", "stay.checked_in", "guest.request_completed"),
+            (
+                "stay.checked_out",
+                "stay.checked_in",
+                "guest.request_completed",
+                "business_day.closed",  # reports by the hotel's business date
+            ),
         ),
         ConsumerQueue(
             "feedback.guest-profiles",

@@ -10,7 +10,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .domain import QuestionType
@@ -38,7 +38,7 @@ def mean(values: list[int]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
 
-def iso_week(moment: datetime) -> str:
+def iso_week(moment: datetime | date) -> str:
     year, week, _ = moment.isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -67,14 +67,20 @@ class _Tally:
 
 
 def satisfaction_report(responses: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """`responses`: {"received_at": datetime, "answers": [stored answers]} each."""
+    """`responses`: {"received_at": datetime, "business_date": ISO date or None,
+    "answers": [stored answers]} each. A response counts in the week of the hotel's
+    business date it was answered on (answers recorded before that was kept: the UTC
+    instant's week)."""
     overall = _Tally()
     by_question: dict[str, _Tally] = defaultdict(_Tally)
     question_info: dict[str, dict[str, str]] = {}
     by_department: dict[str, _Tally] = defaultdict(_Tally)
     by_week: dict[str, _Tally] = defaultdict(_Tally)
     for response in responses:
-        week = by_week[iso_week(response["received_at"])]
+        answered_on = response.get("business_date")
+        week = by_week[
+            iso_week(date.fromisoformat(answered_on) if answered_on else response["received_at"])
+        ]
         overall.responses += 1
         week.responses += 1
         departments = set()

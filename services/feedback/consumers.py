@@ -6,6 +6,7 @@ from faststream.rabbit import RabbitBroker
 
 from shared.consumer import of_type, subscribed_queue
 from shared.events import (
+    BusinessDayClosed,
     ComplaintRaised,
     GuestAnonymized,
     GuestContactCaptured,
@@ -34,6 +35,11 @@ def register_consumers(
     async def on_stay_checked_out(event: StayCheckedOut) -> None:
         """One survey per stay, sent by the survey mailer; the guest is no longer in house."""
         await service.survey_after_stay(event)
+
+    @stays(filter=of_type(BusinessDayClosed.event_type))
+    async def on_business_day_closed(event: BusinessDayClosed) -> None:
+        """The night audit rolled the business date: answers count on the new day."""
+        await service.business_dates.follow(event)
 
     if request_notices is not None:
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from shared.business_date import BusinessDates
+from shared.clock import PropertyClock, wall_clock_from
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .api import feedback_router
@@ -19,10 +21,22 @@ from .service import Clock, FeedbackService, utc_now
 
 
 def create_app(
-    settings: Settings | None = None, sender: MessageSender | None = None, clock: Clock = utc_now
+    settings: Settings | None = None,
+    sender: MessageSender | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
+    """`clock`: a test's "now" for instants and days alike. Without it, instants are the
+    wall clock's and days the hotel's business date (its clock moved by TEST_CLOCK_FILE)."""
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
+    business_dates = BusinessDates(
+        runtime.database,
+        settings.property_id,
+        PropertyClock(
+            clock or wall_clock_from(settings.test_clock_file), settings.property_timezone
+        ),
+    )
+    clock = clock or utc_now
     repository = FeedbackRepository(runtime.database)
     sender = sender or ChannelSender(
         email=SmtpSender(settings), sms=FileSmsSender(settings.sms_log_path)
@@ -41,6 +55,7 @@ def create_app(
         notices_due=results.wake,
         events_written=runtime.relay.wake,
         clock=clock,
+        business_dates=business_dates,
     )
     notices = RequestNotices(repository, clock=clock, notices_due=lambda: told.wake())
     told = RequestNoticeSender(notices, sender, settings, clock=clock)

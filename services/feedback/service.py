@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.business_date import BusinessDates
+from shared.clock import PropertyClock
 from shared.events import (
     CaseOpened,
     CaseOpenedPayload,
@@ -95,13 +97,18 @@ class FeedbackService:
         notices_due: Callable[[], None],
         events_written: Callable[[], None],
         clock: Clock = utc_now,
+        business_dates: BusinessDates | None = None,
     ) -> None:
         self.repository = repository
         self.settings = settings
         self.surveys_due = surveys_due
         self.notices_due = notices_due
         self.events_written = events_written
-        self.clock = clock
+        self.clock = clock  # instants: deadlines, reminders, timestamps
+        # Days (an answer's day in the reports) go by the hotel's business date.
+        self.business_dates = business_dates or BusinessDates(
+            None, settings.property_id, PropertyClock(clock, settings.property_timezone)
+        )
 
     async def prepare(self) -> None:
         await self.repository.prepare()
@@ -317,6 +324,7 @@ class FeedbackService:
             raise InvalidAnswers(str(invalid), errors=invalid.problems) from None
         scores = response_scores(answers)
         now = self.clock()
+        answered_on = (await self.business_dates.today()).isoformat()
         event = SurveyResponseReceived.new(
             SurveyResponseReceivedPayload(
                 survey_id=survey_id,
@@ -329,13 +337,21 @@ class FeedbackService:
             correlation_id=survey.get("correlation_id"),
         )
         saved = await self.repository.record_response(
-            survey_id, {"answers": answers, "received_at": now, **scores}, now, push_outbox(event)
+            survey_id,
+            {"answers": answers, "received_at": now, "business_date": answered_on, **scores},
+            now,
+            push_outbox(event),
         )
         if saved is None:  # answered meanwhile, through another request
             raise SurveyAlreadyAnswered("this survey has already been answered")
         self.events_written()
         log.info("survey answered", survey_id=survey_id, low_score=scores["low_score"])
-        return {"survey_id": survey_id, "received_at": now, **scores}
+        return {
+            "survey_id": survey_id,
+            "received_at": now,
+            "business_date": answered_on,
+            **scores,
+        }
 
     # --- cases -----------------------------------------------------------------------
 
@@ -573,6 +589,7 @@ class FeedbackService:
         responses = [
             {
                 "received_at": survey["answered_at"],
+                "business_date": survey["response"].get("business_date"),
                 "answers": [
                     a
                     for a in survey["response"]["answers"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from faststream.rabbit import RabbitBroker
 
+from shared.business_date import BusinessDates
 from shared.consumer import of_type, subscribed_queue
 from shared.events import (
+    BusinessDayClosed,
     GuestAnonymized,
     GuestCreated,
     GuestMerged,
@@ -14,15 +18,24 @@ from shared.events import (
     RoomAssigned,
     StayCheckedIn,
     StayCheckedOut,
+    StayExtended,
     StayRoomCheckRequested,
     StayRoomMoved,
 )
 from shared.topology import CONSUMER_QUEUES
 
 from .service import HousekeepingService
+from .tasks import TaskService
 
 
-def register_consumers(broker: RabbitBroker, service: HousekeepingService) -> None:
+def register_consumers(
+    broker: RabbitBroker,
+    service: HousekeepingService,
+    tasks: TaskService,
+    business_dates: BusinessDates,
+    *,
+    day_rolled: Callable[[], None],
+) -> None:
     stay_events, guest_requests, guest_profiles = CONSUMER_QUEUES["housekeeping"]
     stays = broker.subscriber(subscribed_queue(stay_events), title=stay_events.name)
     requests = broker.subscriber(subscribed_queue(guest_requests), title=guest_requests.name)
@@ -47,6 +60,17 @@ def register_consumers(broker: RabbitBroker, service: HousekeepingService) -> No
     async def on_stay_room_moved(event: StayRoomMoved) -> None:
         """The new room occupied; the old one vacant, dirty, with its cleaning task."""
         await service.on_room_moved(event)
+
+    @stays(filter=of_type(StayExtended.event_type))
+    async def on_stay_extended(event: StayExtended) -> None:
+        """The room's guest leaves later: the plan serves the added nights."""
+        await tasks.on_stay_extended(event)
+
+    @stays(filter=of_type(BusinessDayClosed.event_type))
+    async def on_business_day_closed(event: BusinessDayClosed) -> None:
+        """The night audit rolled the business date: plans and "today" follow it."""
+        await business_dates.follow(event)
+        day_rolled()
 
     @stays(filter=of_type(RoomAssigned.event_type))
     async def on_room_assigned(event: RoomAssigned) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from shared.business_date import BusinessDates
+from shared.clock import PropertyClock
 from shared.property_setup import load_property
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
@@ -29,11 +31,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     events_written = runtime.relay.wake
 
     repository = HousekeepingRepository(runtime.database, settings.property_id)
+    timezone = settings.timezone or settings.property_timezone
+    business_dates = BusinessDates(
+        runtime.database, settings.property_id, PropertyClock(clock, timezone)
+    )
     rooms = RoomKeeper(repository, events_written=events_written)
     stock = StockKeeper(repository)
     maintenance = MaintenanceService(repository, rooms, clock=clock, events_written=events_written)
     service = HousekeepingService(
-        repository, rooms, maintenance, clock=clock, events_written=events_written
+        repository,
+        rooms,
+        maintenance,
+        clock=clock,
+        events_written=events_written,
+        business_dates=business_dates,
     )
     tasks = TaskService(
         repository,
@@ -46,15 +57,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_linen_every=settings.default_linen_every_nights,
         attendants=settings.attendants,
     )
-    register_consumers(runtime.broker, service)
+    planner = DailyPlanWorker(
+        tasks,
+        clock=clock,
+        plan_at=settings.plan_at,
+        timezone=timezone,
+        poll_seconds=settings.scheduler_poll_seconds,
+    )
+    register_consumers(runtime.broker, service, tasks, business_dates, day_rolled=planner.wake)
     workers = [
-        DailyPlanWorker(
-            tasks,
-            clock=clock,
-            plan_at=settings.plan_at,
-            timezone=settings.timezone or settings.property_timezone,
-            poll_seconds=settings.scheduler_poll_seconds,
-        ),
+        planner,
         RoomPeriodWorker(maintenance, poll_seconds=settings.scheduler_poll_seconds),
     ]
     stock_levels = default_stock(settings.amenity_initial_stock, settings.amenity_reorder_point)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from shared.idempotency import insert_once, mark_applied, not_yet_applied
 from shared.property_setup import PropertySetup
@@ -25,6 +26,7 @@ class HousekeepingRepository:
         self.stock = database["amenity_stock"]
         self.room_checks = database["room_checks"]
         self.plans = database["plans"]
+        self.departures = database["stay_departures"]
 
     async def prepare(self, setup: PropertySetup, stock: dict[str, tuple[int, int]]) -> None:
         """Indexes, then rooms and stock items from the set-up (kept if already there)."""
@@ -116,6 +118,22 @@ class HousekeepingRepository:
             },
         )
         return result.modified_count == 1
+
+    async def latest_departure(self, stay_id: str, departure: str) -> str:
+        """The stay's departure: the latest any of its events named (check-in, extensions,
+        in whatever order they are handled), so an extension handled before its check-in
+        or after a later one is not lost or undone."""
+        query = {"_id": self._key(stay_id)}
+        change = {"$max": {"departure": departure}}
+        try:
+            found = await self.departures.find_one_and_update(
+                query, change, upsert=True, return_document=ReturnDocument.AFTER
+            )
+        except DuplicateKeyError:  # a racing first event created it
+            found = await self.departures.find_one_and_update(
+                query, change, return_document=ReturnDocument.AFTER
+            )
+        return found["departure"]
 
     # --- tasks ----------------------------------------------------------------------
 

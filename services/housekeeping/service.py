@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from shared.business_date import BusinessDates
+from shared.clock import PropertyClock
 from shared.events import (
     Event,
     GuestAnonymized,
@@ -23,6 +25,7 @@ from shared.events import (
     RoomAssigned,
     StayCheckedIn,
     StayCheckedOut,
+    StayExtended,
     StayRoomCheckRequested,
     StayRoomMoved,
 )
@@ -65,12 +68,17 @@ class HousekeepingService:
         *,
         clock: Clock,
         events_written: Callable[[], None],
+        business_dates: BusinessDates | None = None,
     ) -> None:
         self.repository = repository
         self.rooms = rooms
         self.maintenance = maintenance
         self.clock = clock
         self.events_written = events_written
+        # The day a task is for is the hotel's business date, never the event's UTC date.
+        self.business_dates = business_dates or BusinessDates(
+            None, repository.property_id, PropertyClock(clock)
+        )
 
     # --- stays ------------------------------------------------------------------------
 
@@ -80,7 +88,10 @@ class HousekeepingService:
             "stay_id": stay.stay_id,
             "guest_id": stay.guest_id,
             "arrival": stay.arrival.isoformat(),
-            "departure": stay.departure.isoformat(),
+            # an extension handled before the check-in is kept
+            "departure": await self.repository.latest_departure(
+                stay.stay_id, stay.departure.isoformat()
+            ),
             "vip": stay.vip,
         }
 
@@ -101,7 +112,7 @@ class HousekeepingService:
             departure_task_id(stay.stay_id),
             TaskKind.DEPARTURE_CLEANING,
             room,
-            day=event.occurred_at.date(),
+            day=await self.business_dates.today(),
             stay_id=stay.stay_id,
             cause=event,
         )
@@ -109,6 +120,34 @@ class HousekeepingService:
             stay.room_number, str(event.event_id), _vacated("guest checked out"), caused_by(event)
         )
         await self._cancel_stayovers(stay.stay_id, "guest checked out")
+
+    async def on_extended(self, event: StayExtended) -> dict[str, Any] | None:
+        """The stay leaves later: the room's occupant carries the new departure, so the
+        plan serves the added nights (stayover_for plans none on or after the departure).
+        Returns the room while that stay occupies it (the event guards the change: a
+        redelivery changes nothing)."""
+        stay = event.payload
+        departure = await self.repository.latest_departure(stay.stay_id, stay.departure.isoformat())
+
+        def new_departure(room: dict[str, Any]) -> RoomChange | None:
+            occupant = room.get("occupant") or {}
+            if occupant.get("stay_id") != stay.stay_id or occupant.get("departure") == departure:
+                return None  # not (or no longer) the stay's room, or already known
+            return RoomChange(
+                RoomStatus(room["status"]),
+                f"departure moved to {departure}",
+                {"occupant": {**occupant, "departure": departure}},
+            )
+
+        await self.rooms.change(
+            stay.room_number, str(event.event_id), new_departure, caused_by(event)
+        )
+        room = await self.rooms.room(stay.room_number)
+        occupant = room.get("occupant") or {}
+        if occupant.get("stay_id") == stay.stay_id and occupant.get("departure") == departure:
+            log.info("departure followed", stay_id=stay.stay_id, departure=departure)
+            return room
+        return None
 
     async def on_room_check_requested(self, event: StayRoomCheckRequested) -> None:
         """The guest is leaving: the departure task exists now (the same task check-out
@@ -120,7 +159,7 @@ class HousekeepingService:
             departure_task_id(asked.stay_id),
             TaskKind.DEPARTURE_CLEANING,
             room,
-            day=event.occurred_at.date(),
+            day=await self.business_dates.today(),
             stay_id=asked.stay_id,
             guest_id=asked.guest_id,
             urgent=True,
@@ -148,7 +187,7 @@ class HousekeepingService:
             move_out_task_id(move.stay_id, move.from_room),
             TaskKind.DEPARTURE_CLEANING,
             from_room,
-            day=event.occurred_at.date(),
+            day=await self.business_dates.today(),
             stay_id=move.stay_id,
             cause=event,
         )
@@ -220,7 +259,7 @@ class HousekeepingService:
             request_task_id(request.request_id),
             kind,
             room,
-            day=event.occurred_at.date(),
+            day=await self.business_dates.today(),
             stay_id=request.stay_id or occupant.get("stay_id"),
             urgent=request.urgent,
             vip=bool(occupant.get("vip")),

@@ -12,15 +12,15 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from shared.clock import property_timezone
+from shared.clock import PropertyClock
 from shared.events import (
     HkTaskCompleted,
     HkTaskCompletedPayload,
     ItemCharge,
     RoomItemCheckReported,
     RoomItemCheckReportedPayload,
+    StayExtended,
 )
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
@@ -77,6 +77,7 @@ class TaskService:
         default_linen_every: int,
         attendants: list[str],
     ) -> None:
+        self.business_dates = housekeeping.business_dates
         self.repository = repository
         self.rooms = rooms
         self.housekeeping = housekeeping
@@ -340,43 +341,14 @@ class TaskService:
         day_iso = day.isoformat()
         created, skipped = [], {}
         for room in await self.repository.all_rooms():
-            occupant = room.get("occupant")
-            if not occupant or occupancy(RoomStatus(room["status"])) != "occupied":
+            outcome = await self._plan_room(room, day)
+            if outcome is None:
                 continue
-            origin = from_request(room["property_id"])
-            await self.rooms.change(
-                room["number"],
-                f"night|{occupant['stay_id']}|{day_iso}",
-                to_status(status_after_night, "a night slept in"),
-                origin,
-            )
-            habits = await self._habits(occupant.get("guest_id"))
-            service = stayover_for(
-                day,
-                date.fromisoformat(occupant["arrival"]),
-                date.fromisoformat(occupant["departure"]),
-                do_not_disturb=bool(room.get("do_not_disturb")),
-                habits=habits,
-                default_linen_every=self.default_linen_every,
-            )
-            if service is None:
-                skipped[room["number"]] = _why_no_service(room, habits)
-                continue
-            task_id = stayover_task_id(room["number"], day_iso)
-            if await self.housekeeping.create_task(
-                task_id,
-                TaskKind.STAYOVER_SERVICE,
-                room,
-                day=day,
-                cause=None,
-                origin=origin,
-                stay_id=occupant["stay_id"],
-                guest_id=occupant.get("guest_id"),
-                vip=bool(occupant.get("vip")),
-                change_linen=service.change_linen,
-                extra={"night": service.night, "scheduled_time": service.scheduled_time},
-            ):
+            task_id, why_not = outcome
+            if task_id:
                 created.append(task_id)
+            elif why_not:
+                skipped[room["number"]] = why_not
         assigned = await self._prioritise_and_assign(day_iso, attendants)
         plan = {
             "generated_at": self.clock(),
@@ -397,6 +369,65 @@ class TaskService:
             "assigned": assigned,
             "workload_minutes": await self._workload(day_iso, attendants),
         }
+
+    async def _plan_room(
+        self, room: dict[str, Any], day: date
+    ) -> tuple[str | None, str | None] | None:
+        """The day's part of the plan for one room: the night slept in, and the stay-over
+        if the occupant gets one. None for a room nobody occupies; else (the task created,
+        or None if it existed already or none is due; why none is due)."""
+        occupant = room.get("occupant")
+        if not occupant or occupancy(RoomStatus(room["status"])) != "occupied":
+            return None
+        day_iso = day.isoformat()
+        origin = from_request(room["property_id"])
+        await self.rooms.change(
+            room["number"],
+            f"night|{occupant['stay_id']}|{day_iso}",
+            to_status(status_after_night, "a night slept in"),
+            origin,
+        )
+        habits = await self._habits(occupant.get("guest_id"))
+        service = stayover_for(
+            day,
+            date.fromisoformat(occupant["arrival"]),
+            date.fromisoformat(occupant["departure"]),
+            do_not_disturb=bool(room.get("do_not_disturb")),
+            habits=habits,
+            default_linen_every=self.default_linen_every,
+        )
+        if service is None:
+            return None, _why_no_service(room, habits)
+        task_id = stayover_task_id(room["number"], day_iso)
+        created = await self.housekeeping.create_task(
+            task_id,
+            TaskKind.STAYOVER_SERVICE,
+            room,
+            day=day,
+            cause=None,
+            origin=origin,
+            stay_id=occupant["stay_id"],
+            guest_id=occupant.get("guest_id"),
+            vip=bool(occupant.get("vip")),
+            change_linen=service.change_linen,
+            extra={"night": service.night, "scheduled_time": service.scheduled_time},
+        )
+        return (task_id if created else None), None
+
+    async def on_stay_extended(self, event: StayExtended) -> None:
+        """The stay leaves later: the plan serves its added nights. When today's plan was
+        made before the extension (the guest was to leave today), the room gets today's
+        stay-over now; later days' plans see the new departure."""
+        room = await self.housekeeping.on_extended(event)
+        if room is None:
+            return
+        today = await self.business_dates.today()
+        if await self.repository.plan(today.isoformat()) is None:
+            return  # the morning plan has not run: it will see the new departure
+        outcome = await self._plan_room(room, today)
+        if outcome and outcome[0]:
+            await self._prioritise_and_assign(today.isoformat(), self.attendants)
+            log.info("stay-over added to today's plan", task_id=outcome[0])
 
     async def _prioritise_and_assign(
         self, day_iso: str, attendants: list[str]
@@ -480,7 +511,7 @@ class TaskService:
         )
         if on:
             # The sign is out: today's service that has not started is skipped.
-            today = self.clock().astimezone(ZoneInfo(property_timezone())).date().isoformat()
+            today = (await self.business_dates.today()).isoformat()
             await self.repository.set_open_tasks_fields(
                 {"room_number": room_number, "kind": TaskKind.STAYOVER_SERVICE.value, "day": today},
                 {"status": TaskStatus.CANCELLED.value, "cancel_reason": "do not disturb"},
@@ -543,7 +574,10 @@ def _storable(charge: ItemCharge) -> dict[str, Any]:
 
 
 class DailyPlanWorker(PollingWorker):
-    """Generates each day's plan once it is `plan_at` in the hotel's time zone.
+    """Generates the plan of the hotel's business date once it is `plan_at` on that day in
+    the hotel's time zone. The business date is the one the night audit rolled to
+    (business_day.closed, shared/business_date.py), not the server's UTC date: at 17:00
+    UTC it is already tomorrow in Shanghai, and the plan is for the day the audit opened.
 
     Restart-safe: whether a day is planned is in the database (the plans collection), and
     the plan itself is idempotent; the clock is injected so tests choose the morning.
@@ -562,15 +596,14 @@ class DailyPlanWorker(PollingWorker):
     ) -> None:
         super().__init__(poll_seconds)
         self.tasks = tasks
-        self.clock = clock
+        self.clock = PropertyClock(clock, timezone)
         self.plan_at = plan_at
-        self.zone = ZoneInfo(timezone)
 
     async def work_once(self) -> int:
         await self.tasks.apply_due_effects()
-        local = self.clock().astimezone(self.zone)
-        if local.time() < self.plan_at:
+        day = await self.tasks.business_dates.today()
+        if self.clock.now_local() < datetime.combine(day, self.plan_at, tzinfo=self.clock.tz):
             return 0
-        if await self.tasks.repository.plan(local.date().isoformat()) is None:
-            await self.tasks.plan_day(local.date())
+        if await self.tasks.repository.plan(day.isoformat()) is None:
+            await self.tasks.plan_day(day)
         return 0

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from faststream.rabbit import RabbitBroker
 
+from shared.business_date import BusinessDates
 from shared.consumer import of_type, subscribed_queue
 from shared.events import (
+    BusinessDayClosed,
     CaseOpened,
     FolioClosed,
     GoodwillGranted,
@@ -23,7 +27,12 @@ from .service import LoyaltyService
 
 
 def register_consumers(
-    broker: RabbitBroker, service: LoyaltyService, profiles: ProfileService
+    broker: RabbitBroker,
+    service: LoyaltyService,
+    profiles: ProfileService,
+    *,
+    business_dates: BusinessDates,
+    day_rolled: Callable[[], None],
 ) -> None:
     stay_events, reservation_events, guest_profiles, feedback_events = CONSUMER_QUEUES["loyalty"]
 
@@ -38,6 +47,13 @@ def register_consumers(
     async def on_folio_closed(event: FolioClosed) -> None:
         """Points for spend beyond the room, once per folio."""
         await service.earn_for_spend(event)
+
+    @stays(filter=of_type(BusinessDayClosed.event_type))
+    async def on_business_day_closed(event: BusinessDayClosed) -> None:
+        """The night audit rolled the business date: the daily pass (greetings,
+        segments, tier years) runs for the new day."""
+        await business_dates.follow(event)
+        day_rolled()
 
     reservations = broker.subscriber(
         subscribed_queue(reservation_events), title=reservation_events.name

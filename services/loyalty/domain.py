@@ -402,13 +402,6 @@ class ProfileUpdate(Input):
             raise ValueError("fixed_room: at most one room number")
         return value
 
-    @field_validator("birthday")
-    @classmethod
-    def not_in_future(cls, value: date | None) -> date | None:
-        if value and value > date.today():
-            raise ValueError("a birthday cannot be in the future")
-        return value
-
 
 class GuestLookup(Input):
     email: str | None = Field(default=None, max_length=254)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shared.business_date import BusinessDates
+from shared.clock import PropertyClock
 from shared.events import (
     Event,
     GuestCreated,
@@ -83,10 +85,15 @@ class GuestStore:
         clock: Clock,
         events_written: Callable[[], None],
         messages_queued: Callable[[], None] = lambda: None,
+        business_dates: BusinessDates | None = None,
     ) -> None:
         self.repository = repository
         self.property_id = property_id
-        self.clock = clock
+        self.clock = clock  # instants: entries, consents, messages
+        # Days: segments, lifecycle, greetings, tier years go by the hotel's business date.
+        self.business_dates = business_dates or BusinessDates(
+            None, property_id, PropertyClock(clock)
+        )
         self.events_written = events_written
         self.messages_queued = messages_queued
 
@@ -134,7 +141,7 @@ class GuestStore:
 
     async def _save(self, guest: dict[str, Any], change: Change, cause: Event[Any] | None) -> None:
         after = _applied(guest, change)
-        today = self.clock().date()
+        today = await self.business_dates.today()
         change.sets.update(segments=segments_of(after, today), lifecycle=lifecycle_of(after, today))
         after.update(segments=change.sets["segments"], lifecycle=change.sets["lifecycle"])
         version = guest.get("version", 0) + 1
@@ -282,12 +289,13 @@ class GuestStore:
             if e["entry_id"] == f"transfer|to|{survivor_id}"
         )
         aliases = [duplicate["_id"], *duplicate.get("also_known_as", [])]
+        year = (await self.business_dates.today()).year
 
         def absorb(guest: dict[str, Any]) -> Change | None:
             if duplicate["_id"] in guest.get("also_known_as", []):
                 return None
-            qualifying, tier, _ = ledger.roll_over(guest, self.clock().year)
-            theirs, their_tier, _ = ledger.roll_over(duplicate, self.clock().year)
+            qualifying, tier, _ = ledger.roll_over(guest, year)
+            theirs, their_tier, _ = ledger.roll_over(duplicate, year)
             best = max(tier, their_tier, key=lambda t: t.rank)
             change = Change(
                 sets={

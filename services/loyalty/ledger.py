@@ -146,6 +146,9 @@ class Movement:
     qualifying_nights: int = 0
     qualifying: bool = False  # counts towards the tier (stays and spend)
     details: dict[str, Any] = field(default_factory=dict)
+    # The hotel's year it counts in (its business date's), not the UTC year of `at`:
+    # at 20:00 UTC on 31 December it is already the new year in Shanghai.
+    business_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ def post(account: dict[str, Any], movement: Movement) -> Posting | None:
     sets: dict[str, Any] = {"balance": balance + movement.points}
     tier_change = None
     if movement.qualifying:
-        year = movement.at.year
+        year = movement.business_year or movement.at.year
         qualifying, tier, _ = roll_over(account, year)
         if qualifying["year"] == year:  # a late event for a past year moves no counter
             qualifying = {
@@ -247,7 +250,13 @@ def redemption(guest_id: str, *, points: int, kind: str, request_id: str, at: da
     )
 
 
-def reversal(account: dict[str, Any], entry_id: str, reason: str, at: datetime) -> Movement:
+def reversal(
+    account: dict[str, Any],
+    entry_id: str,
+    reason: str,
+    at: datetime,
+    business_year: int | None = None,
+) -> Movement:
     """Takes back an earning: as much of it as the balance still holds (points already
     spent are not clawed below zero; the shortfall is recorded on the entry)."""
     original = next((e for e in account.get("entries", []) if e["entry_id"] == entry_id), None)
@@ -265,6 +274,7 @@ def reversal(account: dict[str, Any], entry_id: str, reason: str, at: datetime) 
         qualifying=original["kind"] in (EARN, SPEND),
         qualifying_nights=-original.get("nights", 0),
         details={"reverses": entry_id, "shortfall": original["points"] - taken},
+        business_year=business_year,
     )
 
 

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
+from shared.business_date import BusinessDates
+from shared.clock import PropertyClock, wall_clock_from
 from shared.mail import MailSender, SmtpSender
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
@@ -35,12 +37,20 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     repository = LoyaltyRepository(runtime.database)
     messenger = CampaignMessenger(repository, sender or SmtpSender(settings), settings)
+    # Instants (entries, consents, leases) by the wall clock; days by the hotel's
+    # business date, which the night audit rolls (tests move its clock: TEST_CLOCK_FILE).
+    business_dates = BusinessDates(
+        runtime.database,
+        settings.property_id,
+        PropertyClock(wall_clock_from(settings.test_clock_file), settings.property_timezone),
+    )
     store = GuestStore(
         repository,
         property_id=settings.property_id,
         clock=lambda: datetime.now(UTC),
         events_written=runtime.relay.wake,
         messages_queued=messenger.wake,
+        business_dates=business_dates,
     )
     service = LoyaltyService(
         store,
@@ -54,7 +64,13 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
         poll_seconds=settings.jobs_poll_seconds,
         batch_size=settings.jobs_batch_size,
     )
-    register_consumers(runtime.broker, service, profiles)
+    register_consumers(
+        runtime.broker,
+        service,
+        profiles,
+        business_dates=business_dates,
+        day_rolled=daily_pass.wake if settings.jobs_enabled else lambda: None,
+    )
     return create_service_app(
         runtime,
         title="Loyalty service",

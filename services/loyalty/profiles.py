@@ -14,7 +14,7 @@ from shared.events import (
     GuestWalkInRegistered,
 )
 from shared.logging import get_logger
-from shared.problems import NotFound
+from shared.problems import NotFound, Unprocessable
 
 from . import ledger
 from .domain import (
@@ -99,6 +99,10 @@ class ProfileService:
 
     async def update_profile(self, guest_id: str, update: ProfileUpdate) -> dict[str, Any]:
         now = self.clock()
+        # The hotel's calendar date, not the server's UTC one: at 17:00 UTC a guest born
+        # on the next day in Shanghai has their birthday today.
+        if update.birthday and update.birthday > self.store.business_dates.clock.today():
+            raise Unprocessable("a birthday cannot be in the future", field="birthday")
 
         def decide(guest: dict[str, Any]) -> Change | None:
             profile = dict(guest.get("profile") or {})

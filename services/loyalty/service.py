@@ -43,12 +43,14 @@ class LoyaltyService:
         self.store = store
         self.repository = store.repository
         self.clock = store.clock
+        self.business_dates = store.business_dates
         self.rules = rules
         self.inactivity = inactivity
 
     async def earn_for_stay(self, event: StayCheckedOut) -> None:
         stay = event.payload
         now = self.clock()
+        year = (await self.business_dates.today()).year
 
         def decide(guest: dict[str, Any]) -> Change | None:
             known = any(s["stay_id"] == stay.stay_id for s in guest.get("stays", []))
@@ -79,6 +81,7 @@ class LoyaltyService:
                 at=now,
                 qualifying=True,
                 qualifying_nights=stay.nights,
+                business_year=year,
                 details={
                     "stay_id": stay.stay_id,
                     "reservation_id": stay.reservation_id,
@@ -107,10 +110,11 @@ class LoyaltyService:
     async def earn_for_spend(self, event: FolioClosed) -> None:
         folio = event.payload
         now = self.clock()
+        today = await self.business_dates.today()  # a promotion runs by the hotel's dates
 
         def decide(guest: dict[str, Any]) -> Change | None:
             earned = self.rules.spend_points(
-                folio.other_charges, ledger.tier_of(guest.get("tier")), now.date()
+                folio.other_charges, ledger.tier_of(guest.get("tier")), today
             )
             if earned["points"] <= 0:
                 return None
@@ -132,6 +136,7 @@ class LoyaltyService:
                         reason="spend",
                         at=now,
                         qualifying=True,
+                        business_year=today.year,
                         details={
                             "stay_id": folio.stay_id,
                             "reservation_id": reservation_id,
@@ -147,6 +152,7 @@ class LoyaltyService:
 
     async def record_reservation(self, event: ReservationCreated) -> None:
         booking = event.payload
+        booked_on = self.business_dates.at(event.occurred_at)
 
         def decide(guest: dict[str, Any]) -> Change | None:
             if any(
@@ -165,7 +171,9 @@ class LoyaltyService:
                 "channel": booking.channel,
                 "special_requests": list(booking.special_requests),
                 "total_amount": str(booking.total_amount),
-                "booked_on": event.occurred_at.date().isoformat(),
+                # the hotel's business date then, not the UTC date (the offer's window
+                # is in business dates)
+                "booked_on": booked_on.isoformat(),
             }
             return Change(
                 pushes={"reservations": [reservation]},
@@ -178,6 +186,7 @@ class LoyaltyService:
         """A cancelled (refunded) reservation takes back the points it earned."""
         cancelled = event.payload
         now = self.clock()
+        year = (await self.business_dates.today()).year
 
         def decide(guest: dict[str, Any]) -> Change | None:
             reservations = [
@@ -188,7 +197,7 @@ class LoyaltyService:
             ]
             change = Change(sets={"reservations": reservations})
             movements = [
-                ledger.reversal(guest, entry_id, "reservation cancelled", now)
+                ledger.reversal(guest, entry_id, "reservation cancelled", now, year)
                 for entry_id in ledger.reversible_entries_of_reservation(
                     guest, cancelled.reservation_id
                 )
@@ -301,10 +310,11 @@ class LoyaltyService:
 
     async def reverse(self, guest_id: str, request: ReversalCreate) -> dict[str, Any]:
         now = self.clock()
+        year = (await self.business_dates.today()).year
         entry_ids: list[str] = []
 
         def decide(guest: dict[str, Any]) -> Change | None:
-            movement = ledger.reversal(guest, request.entry_id, request.reason, now)
+            movement = ledger.reversal(guest, request.entry_id, request.reason, now, year)
             entry_ids[:] = [movement.entry_id]
             return self.store.postings(guest, [movement], None)
 
@@ -318,11 +328,12 @@ class LoyaltyService:
     async def daily_pass(self, guest_id: str) -> None:
         """Year-end requalification, expiry after inactivity, segment and lifecycle
         refresh and due greetings for one guest, each idempotent for the day."""
-        now = self.clock()
+        now = self.clock()  # the instant, for expiry after inactivity
+        today = await self.business_dates.today()  # the day, for everything dated
 
         def decide(guest: dict[str, Any]) -> Change | None:
             change = Change()
-            qualifying, tier, tier_change = ledger.roll_over(guest, now.year)
+            qualifying, tier, tier_change = ledger.roll_over(guest, today.year)
             if guest.get("qualifying") and qualifying != guest["qualifying"]:
                 change.sets.update(qualifying=qualifying, tier=tier.name)
                 if tier_change:
@@ -330,7 +341,6 @@ class LoyaltyService:
             expiring = ledger.expiry(guest, now, self.inactivity)
             if expiring:
                 self.store.postings(guest, [expiring], None, change)
-            today = now.date()
             refreshed = {**guest, **change.sets}
             if segments_of(refreshed, today) != guest.get("segments") or lifecycle_of(
                 refreshed, today

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from shared.clock import PropertyClock, business_date, wall_clock_from
 from shared.pages import StaffPages, StaffSession
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -56,9 +57,13 @@ def reservation_pages(runtime: Any) -> APIRouter:
         ],
     )
 
+    settings = runtime.settings
+    clock = PropertyClock(wall_clock_from(settings.test_clock_file), settings.property_timezone)
+
     @pages.page("/reservation")
     async def calendar(request: Request, session: StaffSession) -> Response:
-        first = _date(request.query_params.get("from"), date.today())
+        # From the hotel's business date by default, not the server's UTC date.
+        first = _date(request.query_params.get("from"), business_date(None, clock))
         nights = [first + timedelta(days=n) for n in range(CALENDAR_NIGHTS)]
         found = await pages.fetch(
             request,
