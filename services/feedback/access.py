@@ -22,4 +22,7 @@ PUBLIC = [
     ("GET", "/surveys/*"),
     ("POST", "/surveys/*/responses"),
     ("POST", "/surveys/*/form"),  # the same answers from the guest's page
+    # after a complaint: the signed link in the result mail asks "are you satisfied?"
+    ("GET", "/case-follow-ups/*"),
+    ("POST", "/case-follow-ups/*/answer"),
 ]

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .api import feedback_router
+from .case_follow_up import CaseFollowUp, case_follow_up_router
 from .channels import ChannelSender, FileSmsSender, MessageSender, SmtpSender
 from .config import Settings
 from .consumers import register_consumers
@@ -50,6 +51,7 @@ def create_app(
         title="Feedback service",
         routers=[
             feedback_router(service, settings.goodwill_manager_threshold),
+            case_follow_up_router(CaseFollowUp(repository, settings, clock)),
             feedback_pages(runtime),
         ],
         prepare_database=service.prepare,

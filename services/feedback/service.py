@@ -527,6 +527,9 @@ class FeedbackService:
             "resolved_at": now,
             "guest_notice": "pending" if resolution.notify_guest else "none",
             "notice_next_attempt_at": now,
+            "improvement": resolution.improvement,
+            # the result mail asks the guest whether they are satisfied (case_follow_up.py)
+            "guest_satisfaction": "asked" if resolution.notify_guest else None,
         }
         if resolution.goodwill_points or resolution.voucher:
             grant = {
