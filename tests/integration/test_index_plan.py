@@ -199,6 +199,7 @@ async def _housekeeping(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list
 
 async def _feedback(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, list]:
     import tests.integration.test_feedback_designs_and_erasure as designs
+    import tests.integration.test_feedback_guest_relations as relations
     import tests.integration.test_feedback_merged_guests as merged
     import tests.integration.test_feedback_request_notices as notices
     import tests.integration.test_feedback_schedulers as schedulers
@@ -211,7 +212,7 @@ async def _feedback(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, li
         return recorders[-1]
 
     monkeypatch.setattr(schedulers, "connect_database", recording)  # the `Feedback` harness
-    scenarios = _scenarios(schedulers, designs, merged, notices)
+    scenarios = _scenarios(schedulers, designs, merged, notices, relations)
     for number, scenario in enumerate(scenarios):
         folder = tmp_path / f"feedback-{number}"
         folder.mkdir()
