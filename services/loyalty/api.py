@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 
@@ -19,6 +19,7 @@ from .domain import (
     ProfileUpdate,
     RedemptionCreate,
     ReversalCreate,
+    projection,
 )
 from .jobs import DailyPass
 from .profiles import ProfileService
@@ -150,6 +151,33 @@ def loyalty_router(
                 }
                 for t in ledger.TIERS
             ],
+        }
+
+    @router.get("/segments/{segment}/guests")
+    async def segment_guests(
+        segment: Literal["high-value", "regular", "at-risk", "business", "family"],
+        after: Annotated[str | None, Query(max_length=100)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    ) -> dict[str, Any]:
+        """A segment's guests (issue 18), a page at a time in id order (`after` = the last
+        id of the previous page). No contact details: the profile route has them."""
+        guests = await service.repository.guests_in_segment(segment, after, limit)
+        return {
+            "segment": segment,
+            "items": [
+                {
+                    "guest_id": guest["_id"],
+                    "first_name": (guest.get("profile") or {}).get("first_name"),
+                    "tier": ledger.tier_of(guest.get("tier")).name,
+                    "vip": projection(guest)["vip"],
+                    "lifecycle": guest.get("lifecycle"),
+                    "segments": guest.get("segments", []),
+                    "relations_owner": guest.get("relations_owner"),
+                    "stays": len(guest.get("stays", [])),
+                }
+                for guest in guests
+            ],
+            "next_after": guests[-1]["_id"] if len(guests) == limit else None,
         }
 
     @router.get("/messages")

@@ -263,7 +263,31 @@ CAMPAIGN_TEMPLATES = {
         "Dear {name},\n\nwe look forward to your stay; a welcome gift will be "
         "waiting in your room.\n",
     ),
+    # issue 18 (care.py): the lunar festivals, and the card after a VIP's or a
+    # celebrating guest's stay
+    "spring-festival-greeting": (
+        "Happy Spring Festival from {hotel} / 春节快乐",
+        "Dear {name},\n\nall of us at {hotel} wish you and your family a happy "
+        "Spring Festival and a prosperous new year. 新春快乐,万事如意!\n",
+    ),
+    "mid-autumn-greeting": (
+        "Happy Mid-Autumn Festival from {hotel} / 中秋快乐",
+        "Dear {name},\n\nunder the full moon, all of us at {hotel} wish you a "
+        "happy Mid-Autumn Festival with the ones you love. 中秋节快乐,阖家团圆!\n",
+    ),
+    "post-stay-card": (
+        "Thank you for celebrating with us at {hotel}",
+        "Dear {name},\n\nthank you for your stay. It was a pleasure to look after "
+        "you; a small token of our thanks is on its way, and we hope to welcome you again.\n",
+    ),
 }
+
+
+def campaign_sms(template: str, *, first_name: str, hotel_name: str) -> str:
+    """The same message as a text: the subject line says it all."""
+    subject, _ = CAMPAIGN_TEMPLATES[template]
+    name = f"{first_name}, " if first_name else ""
+    return f"{hotel_name}: {name}{subject.format(hotel=hotel_name)}. Reply TD to stop."
 
 
 def campaign_mail(
@@ -337,7 +361,10 @@ def projection(guest: dict[str, Any]) -> dict[str, Any]:
         "language": profile.get("language") or "en",
         "member_number": guest.get("member_number"),
         "tier": guest.get("tier") or ("Member" if guest.get("member_number") else None),
-        "vip": bool(profile.get("vip")) or tier_of(guest.get("tier")).rank >= 3,
+        # issue 18 (seed 001 一): high-value guests get VIP treatment at the desk too
+        "vip": bool(profile.get("vip"))
+        or tier_of(guest.get("tier")).rank >= 3
+        or "high-value" in (guest.get("segments") or []),
         "preferences": profile.get("preferences") or {},
         "consents": {
             "marketing": bool(consents.get("marketing", {}).get("granted", False)),

@@ -22,6 +22,7 @@ from shared.events import (
 )
 
 from . import ledger
+from .care import RELATIONS_OWNER, festival_actions, post_stay_care, relationship_care
 from .domain import (
     RedemptionCreate,
     ReversalCreate,
@@ -97,6 +98,13 @@ class LoyaltyService:
             )
             if bonus is not None:  # the promise of the win-back mail, kept once
                 change.sets["win_back_offer"] = {**guest["win_back_offer"], "used_by": stay.stay_id}
+            if not known:  # a card and a gift after a VIP's or a celebration's stay (care.py)
+                change.messages, change.care_tasks = post_stay_care(
+                    guest,
+                    stay_id=stay.stay_id,
+                    reservation_id=stay.reservation_id,
+                    departure=stay.departure,
+                )
             posted = self.store.postings(
                 guest, [movement, *([bonus] if bonus else [])], event, change
             )
@@ -337,13 +345,29 @@ class LoyaltyService:
             ) != guest.get("lifecycle"):
                 change.sets["refreshed_on"] = today.isoformat()
             done = set(guest.get("campaign_actions", []))
+            current = {
+                **refreshed,
+                "lifecycle": lifecycle_of(refreshed, today),
+                "segments": segments_of(refreshed, today),
+            }
             change.messages = [
                 action
-                for action in scheduled_actions(
-                    {**refreshed, "lifecycle": lifecycle_of(refreshed, today)}, today
-                )
+                for action in [
+                    *scheduled_actions(current, today),
+                    *festival_actions(current, today),  # issue 18: lunar festivals
+                ]
                 if action["action_id"] not in done
             ]
+            # issue 18: follow-up calls for high-value guests, an owner for problem guests
+            planned = set(guest.get("care_tasks", []))
+            change.care_tasks = [
+                task for task in relationship_care(current, today) if task["_id"] not in planned
+            ]
+            if change.care_tasks:
+                change.pushes["care_tasks"] = [task["_id"] for task in change.care_tasks]
+            owner = RELATIONS_OWNER if "at-risk" in current["segments"] else None
+            if owner != guest.get("relations_owner"):
+                change.sets["relations_owner"] = owner
             if change.messages:
                 change.pushes["campaign_actions"] = [a["action_id"] for a in change.messages]
                 offer = offer_from(change.messages, today)
