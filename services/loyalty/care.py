@@ -24,7 +24,7 @@ from pymongo import ReturnDocument
 from shared.auth import CurrentPrincipal
 from shared.problems import Conflict, NotFound
 
-from .domain import CELEBRATION_REQUESTS, Input, projection
+from .domain import CELEBRATION_REQUESTS, Input, projection, request_kinds
 
 # The lunar festivals fall on a different Gregorian day each year. No Chinese-calendar
 # library is installed in this project, so the dates are a table (from the published
@@ -72,8 +72,7 @@ def festival_actions(guest: dict[str, Any], today: date) -> list[dict[str, str]]
 
 def celebrated(guest: dict[str, Any], reservation_id: str) -> bool:
     return any(
-        r["reservation_id"] == reservation_id
-        and {s.lower() for s in r.get("special_requests", [])} & CELEBRATION_REQUESTS
+        r["reservation_id"] == reservation_id and request_kinds(r) & CELEBRATION_REQUESTS
         for r in guest.get("reservations", [])
     )
 

@@ -221,6 +221,12 @@ HOLIDAYS = {(1, 1): "new-year", (12, 25): "christmas"}
 CELEBRATION_REQUESTS = {"celebration", "birthday", "anniversary", "honeymoon"}
 
 
+def request_kinds(reservation: dict[str, Any]) -> set[str]:
+    """The kinds of a booking's special requests: reservation sends them as text,
+    "celebration: anniversary" or just "celebration" (issue 18: the detail hid the kind)."""
+    return {r.split(":", 1)[0].strip().lower() for r in reservation.get("special_requests", [])}
+
+
 def contact_channel(profile: dict[str, Any]) -> str | None:
     """E-mail first, SMS otherwise; None without marketing consent or a way to reach."""
     consent = (profile.get("consents") or {}).get("marketing")
@@ -331,8 +337,7 @@ def scheduled_actions(guest: dict[str, Any], today: date) -> list[dict[str, str]
 def reservation_actions(guest: dict[str, Any], reservation: dict[str, Any]) -> list[dict[str, str]]:
     """Gifts announced when a VIP or a celebrating guest books."""
     actions = []
-    requests = {r.lower() for r in reservation.get("special_requests", [])}
-    if requests & CELEBRATION_REQUESTS:
+    if request_kinds(reservation) & CELEBRATION_REQUESTS:
         actions.append(
             {
                 "action_id": f"celebration|{reservation['reservation_id']}",

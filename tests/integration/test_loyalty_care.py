@@ -129,7 +129,7 @@ async def test_a_card_and_a_gift_after_a_celebration_or_a_vip_stay_once(tmp_path
     booked = datetime(2027, 4, 1, 10, tzinfo=UTC)
     party = booking("g-party", "res-party", booked)
     party = party.model_copy(
-        update={"payload": party.payload.model_copy(update={"special_requests": ["birthday"]})}
+        update={"payload": party.payload.model_copy(update={"special_requests": ["celebration: 40th birthday"]})}
     )
     await world.service.record_reservation(party)
     for guest_id in ("g-vip", "g-plain"):
