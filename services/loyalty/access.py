@@ -17,7 +17,8 @@ POLICY = [
     ("*", "/guests/**", ("loyalty",)),
     ("GET", "/segments", ("loyalty",)),
     ("GET", "/segments/*/guests", ("loyalty",)),
-    ("*", "/care/**", ("loyalty",)),  # guest relations' gifts, calls, recovery contacts
+    ("*", "/care/**", ("loyalty",)),
+    ("GET", "/reports/churn", ("loyalty",)),  # guest relations' gifts, calls, recovery contacts
     ("GET", "/messages", ("loyalty",)),
 ]
 

@@ -22,6 +22,7 @@ from .domain import (
     projection,
 )
 from .jobs import DailyPass
+from .offers import ReferralCreate, churn_report
 from .profiles import ProfileService
 from .service import LoyaltyService
 
@@ -179,6 +180,18 @@ def loyalty_router(
             ],
             "next_after": guests[-1]["_id"] if len(guests) == limit else None,
         }
+
+    @router.post("/guests/{guest_id}/referrals", status_code=status.HTTP_201_CREATED)
+    async def refer(guest_id: str, referral: ReferralCreate) -> dict[str, Any]:
+        """The member `guest_id` brought `referred_guest_id`: their first stay earns the
+        member a referral reward, once."""
+        return await service.refer(guest_id, referral.referred_guest_id)
+
+    @router.get("/reports/churn")
+    async def churn(limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict[str, Any]:
+        """Why lapsing and lost guests left, counted by cause (before winning them back)."""
+        guests = await service.repository.guests_by_lifecycle(("lapsing", "lost"), limit)
+        return churn_report(guests)
 
     @router.get("/messages")
     async def messages(limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> dict[str, Any]:

@@ -281,6 +281,22 @@ CAMPAIGN_TEMPLATES = {
         "Dear {name},\n\nunder the full moon, all of us at {hotel} wish you a "
         "happy Mid-Autumn Festival with the ones you love. 中秋节快乐,阖家团圆!\n",
     ),
+    # issue 18 (offers.py): acquisition, business and family offers
+    "welcome-offer": (
+        "Your first stay at {hotel}: a welcome offer",
+        "Dear {name},\n\nwelcome to our membership. Book your first stay within three "
+        "months and we will upgrade your room when one is free.\n",
+    ),
+    "business-offer": (
+        "For your business trips: {hotel}",
+        "Dear {name},\n\nfor your next business stay: late check-out, free meeting-room "
+        "hour and double points on weekday nights.\n",
+    ),
+    "family-offer": (
+        "A family package at {hotel}",
+        "Dear {name},\n\nour family package: a connecting or family room, children's "
+        "amenities and breakfast for children under twelve.\n",
+    ),
     "post-stay-card": (
         "Thank you for celebrating with us at {hotel}",
         "Dear {name},\n\nthank you for your stay. It was a pleasure to look after "

@@ -54,6 +54,7 @@ class LoyaltyRepository:
         # issue 18: guest relations' list by status and due date; a segment's guests
         await self.care_tasks.create_index([("status", 1), ("due_on", 1)])
         await self.guests.create_index([("segments", 1), ("_id", 1)])
+        await self.guests.create_index("lifecycle")  # the churn report
 
     async def get(self, guest_id: str) -> dict[str, Any] | None:
         return await self.guests.find_one({"_id": guest_id}, {"outbox": 0})
@@ -168,6 +169,11 @@ class LoyaltyRepository:
         return (
             await self.guests.find(query, {"outbox": 0, "entries": 0}).sort("_id", 1).to_list(limit)
         )
+
+    async def guests_by_lifecycle(self, stages: tuple[str, ...], limit: int) -> list[dict]:
+        return await self.guests.find(
+            {"lifecycle": {"$in": list(stages)}, "merged_into": None}, {"outbox": 0, "entries": 0}
+        ).to_list(limit)
 
     async def due_emails(
         self, now: datetime, limit: int, channel: str = "email"

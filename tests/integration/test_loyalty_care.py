@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from services.loyalty.care import LUNAR_FESTIVALS, care_router
@@ -18,7 +19,7 @@ from services.loyalty.jobs import DailyPass
 from services.loyalty.messenger import CampaignMessenger
 from shared.auth import Principal, current_principal
 from shared.events import CaseOpened, CaseOpenedPayload
-from shared.problems import install_problem_handlers
+from shared.problems import Problem, install_problem_handlers
 from shared.sms import FileSmsSender
 from tests.integration.test_loyalty_ledger_service import World, checked_out
 from tests.integration.test_loyalty_win_back import booking, stay_of
@@ -129,7 +130,11 @@ async def test_a_card_and_a_gift_after_a_celebration_or_a_vip_stay_once(tmp_path
     booked = datetime(2027, 4, 1, 10, tzinfo=UTC)
     party = booking("g-party", "res-party", booked)
     party = party.model_copy(
-        update={"payload": party.payload.model_copy(update={"special_requests": ["celebration: 40th birthday"]})}
+        update={
+            "payload": party.payload.model_copy(
+                update={"special_requests": ["celebration: 40th birthday"]}
+            )
+        }
     )
     await world.service.record_reservation(party)
     for guest_id in ("g-vip", "g-plain"):
@@ -228,3 +233,113 @@ async def test_a_problem_guest_gets_a_guest_relations_owner_and_a_recovery_conta
     assert [(t["kind"], t["owner"]) for t in tasks] == [("recovery_contact", "guest-relations")]
     listed = await world.repository.guests_in_segment("at-risk", None, 10)
     assert [g["_id"] for g in listed] == ["g-sad"]
+
+
+# --- segments that act: churn causes before win-back, offers, referrals ------------------
+
+
+async def test_why_a_guest_left_is_analysed_before_the_win_back_offer_and_reported() -> None:
+    world = World()
+    await world.repository.prepare()
+    for guest_id in ("g-unhappy", "g-quiet"):
+        await consenting_guest(world, guest_id)  # one stay, departed 2027-03-13
+    world.clock.now = datetime(2027, 3, 14, 1, tzinfo=UTC)
+    await world.service.record_case(
+        CaseOpened.new(
+            CaseOpenedPayload(
+                case_id="case-cold",
+                guest_id="g-unhappy",
+                category="room_temperature",
+                severity="medium",
+                source="phone",
+                owner="desk-anna",
+                due_at=world.clock.now + timedelta(hours=24),
+            ),
+            producer="feedback",
+            property_id="demo-hotel",
+        )
+    )
+    job = DailyPass(world.service, world.repository, poll_seconds=3600, batch_size=10)
+    world.clock.now = datetime(2028, 6, 1, 1, tzinfo=UTC)  # 15 months on: lapsing
+    await job.run_pass()
+    await job.run_pass()
+    unhappy = await world.repository.get("g-unhappy")
+    assert unhappy["lifecycle"] == "lapsing"
+    assert unhappy["win_back_offer"]["causes"] == ["complaint", "single_stay"]
+    assert (await world.repository.get("g-quiet"))["win_back_offer"]["causes"] == ["single_stay"]
+    calls = await world.repository.care_tasks.find({"kind": "win_back_call"}).to_list(None)
+    assert [(c["guest_id"], c["due_on"]) for c in calls] == [("g-unhappy", "2028-06-01")]
+
+    from services.loyalty.offers import churn_report
+
+    report = churn_report(await world.repository.guests_by_lifecycle(("lapsing", "lost"), 100))
+    assert report["guests"] == 2
+    assert {k: v for k, v in report["by_cause"].items() if v} == {"complaint": 1, "single_stay": 2}
+
+
+async def test_acquisition_business_and_family_offers_go_once_a_year() -> None:
+    world = World()
+    await world.repository.prepare()
+    from services.loyalty.domain import EnrolmentCreate
+
+    await world.service.record_reservation(
+        booking("g-new", "res-new", datetime(2027, 4, 1, tzinfo=UTC))
+    )
+    await world.profiles.enrol("g-new", EnrolmentCreate(source="web", marketing_consent=True))
+    await world.repository.guests.update_one(
+        {"_id": "g-new"}, {"$set": {"profile.email": "new@example.com"}}
+    )
+    family = booking("g-fam", "res-fam", datetime(2027, 4, 1, tzinfo=UTC))
+    family = family.model_copy(
+        update={"payload": family.payload.model_copy(update={"children": 2})}
+    )
+    await consenting_guest(world, "g-fam")
+    await world.service.record_reservation(family)
+    job = DailyPass(world.service, world.repository, poll_seconds=3600, batch_size=10)
+    for day in (2, 3):
+        world.clock.now = datetime(2027, 4, day, 1, tzinfo=UTC)
+        await job.run_pass()
+    templates = sorted(
+        (m["guest_id"], m["template"])
+        for m in await world.repository.all_messages(100)
+        if m["template"].endswith("-offer")
+    )
+    assert ("g-fam", "family-offer") in templates and ("g-new", "welcome-offer") in templates
+    assert len(templates) == len(set(templates))  # once
+    world.clock.now = datetime(2028, 4, 2, 1, tzinfo=UTC)  # a year on: the family offer again
+    await job.run_pass()
+    family_offers = [
+        m["_id"]
+        for m in await world.repository.all_messages(100)
+        if m["template"] == "family-offer"
+    ]
+    assert family_offers == ["offer|family|2027|g-fam", "offer|family|2028|g-fam"]
+
+
+async def test_a_referral_rewards_the_member_once_when_the_referred_guest_has_stayed() -> None:
+    from services.loyalty.domain import EnrolmentCreate
+    from services.loyalty.offers import REFERRAL_POINTS
+
+    world = World()
+    await world.repository.prepare()
+    await consenting_guest(world, "g-member")
+    await world.profiles.enrol("g-member", EnrolmentCreate(source="desk"))
+    before = (await world.service.points_of("g-member"))["balance"]
+    await world.service.refer("g-member", "g-friend")
+    with pytest.raises(Problem) as twice:
+        await world.service.refer("g-member", "g-friend")
+    assert twice.value.status == 409
+    with pytest.raises(Problem) as self_referral:
+        await world.service.refer("g-member", "g-member")
+    assert self_referral.value.status == 422
+
+    stay = checked_out("g-friend", 2, Decimal("800"), date(2027, 5, 3))
+    for _ in range(3):  # the checkout redelivered
+        await world.service.earn_for_stay(stay)
+    await world.service.earn_for_stay(checked_out("g-friend", 1, Decimal("400"), date(2027, 6, 1)))
+    points = await world.service.points_of("g-member")
+    rewards = [e for e in points["entries"] if e["entry_id"].startswith("referral|")]
+    assert [(e["entry_id"], e["points"]) for e in rewards] == [
+        ("referral|g-friend", REFERRAL_POINTS)
+    ]
+    assert points["balance"] == before + REFERRAL_POINTS
