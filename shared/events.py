@@ -592,6 +592,8 @@ class GuestProfilePayload(Contract):
     consents: Consents = Consents()
     segments: list[str] = []
     version: int = 1  # increases with every change; projections keep the highest
+    # issue 18: the membership perks in force (fast_lane, late_checkout, ...), for the desk
+    perks: list[str] = []
 
 
 class GuestCreated(Event[GuestProfilePayload]):

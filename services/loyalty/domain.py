@@ -392,6 +392,8 @@ def projection(guest: dict[str, Any]) -> dict[str, Any]:
             "surveys": bool(consents.get("surveys", {}).get("granted", True)),
         },
         "segments": guest.get("segments") or [],
+        # issue 18: perks take effect at the desk (fast lane, late check-out fee waived)
+        "perks": list(tier_of(guest.get("tier")).perks) if guest.get("member_number") else [],
     }
 
 

@@ -343,3 +343,14 @@ async def test_a_referral_rewards_the_member_once_when_the_referred_guest_has_st
         ("referral|g-friend", REFERRAL_POINTS)
     ]
     assert points["balance"] == before + REFERRAL_POINTS
+
+
+def test_a_members_perks_travel_in_the_profile_event_for_the_desk() -> None:
+    from services.loyalty.domain import projection
+
+    assert projection({"_id": "g", "tier": "Silver", "member_number": "M1"})["perks"] == [
+        "member_rate",
+        "fast_lane",
+        "late_checkout",
+    ]
+    assert projection({"_id": "g"})["perks"] == []  # not a member: no perks
