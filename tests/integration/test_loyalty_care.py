@@ -231,8 +231,21 @@ async def test_a_problem_guest_gets_a_guest_relations_owner_and_a_recovery_conta
     assert ("at-risk" in sad["segments"], sad["relations_owner"]) == (True, "guest-relations")
     tasks = await world.repository.care_tasks.find({"guest_id": "g-sad"}).to_list(None)
     assert [(t["kind"], t["owner"]) for t in tasks] == [("recovery_contact", "guest-relations")]
-    listed = await world.repository.guests_in_segment("at-risk", None, 10)
-    assert [g["_id"] for g in listed] == ["g-sad"]
+    from services.loyalty.api import loyalty_router
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(loyalty_router(world.service, world.profiles, job))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://loyalty"
+    ) as client:
+        listed = (await client.get("/segments/at-risk/guests")).json()
+        unknown = await client.get("/segments/everyone/guests")
+    assert [(g["guest_id"], g["relations_owner"]) for g in listed["items"]] == [
+        ("g-sad", "guest-relations")
+    ]
+    assert "email" not in str(listed)  # no contact details in a list
+    assert unknown.status_code == 422
 
 
 # --- segments that act: churn causes before win-back, offers, referrals ------------------
