@@ -551,6 +551,26 @@ class GoodwillGranted(Event[GoodwillGrantedPayload]):
     type: Literal["goodwill.granted"] = "goodwill.granted"
 
 
+class SurveyResultsSharedPayload(Contract):
+    """One department's part of an answered questionnaire, for that department (issue
+    18, seed 002 11.2(4)). Scores and topics only: the guest's words stay in feedback."""
+
+    survey_id: str
+    kind: Literal["post_stay", "in_stay"]
+    department: str
+    stay_id: str
+    room_number: str | None = None
+    scores: dict[str, int | str] = {}  # question_id -> rating, NPS or chosen option
+    low_topics: list[str] = []
+    comment_left: bool = False
+    answered_at: datetime
+
+
+class SurveyResultsShared(Event[SurveyResultsSharedPayload]):
+    event_type = "survey.results_shared"
+    type: Literal["survey.results_shared"] = "survey.results_shared"
+
+
 class Consents(Contract):
     marketing: bool = False
     surveys: bool = True
@@ -572,6 +592,8 @@ class GuestProfilePayload(Contract):
     consents: Consents = Consents()
     segments: list[str] = []
     version: int = 1  # increases with every change; projections keep the highest
+    # issue 18: the membership perks in force (fast_lane, late_checkout, ...), for the desk
+    perks: list[str] = []
 
 
 class GuestCreated(Event[GuestProfilePayload]):
@@ -786,6 +808,7 @@ ALL_EVENTS: tuple[type[Event[Any]], ...] = (
     CaseEscalated,
     CaseResolved,
     GoodwillGranted,
+    SurveyResultsShared,
     GuestCreated,
     GuestUpdated,
     GuestMerged,

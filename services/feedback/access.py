@@ -13,6 +13,12 @@ authorisation, and the service checks it belongs to that very survey (403 otherw
 
 POLICY = [
     ("GET", "/surveys", ("feedback",)),
+    ("GET", "/in-stay-surveys", ("feedback",)),
+    # survey results for the departments concerned, each read with its own key (issue 18)
+    ("GET", "/department-results/housekeeping", ("feedback", "housekeeping")),
+    ("GET", "/department-results/front_office", ("feedback", "frontdesk")),
+    ("GET", "/department-results/reservations", ("feedback", "reservations")),
+    ("GET", "/department-results/*", ("feedback",)),
     ("*", "/survey-designs", ("feedback",)),
     ("GET", "/reports/**", ("feedback",)),
     ("*", "/cases/**", ("feedback",)),
@@ -22,4 +28,9 @@ PUBLIC = [
     ("GET", "/surveys/*"),
     ("POST", "/surveys/*/responses"),
     ("POST", "/surveys/*/form"),  # the same answers from the guest's page
+    # after a complaint: the signed link in the result mail asks "are you satisfied?"
+    ("GET", "/case-follow-ups/*"),
+    ("GET", "/in-stay-surveys/*"),  # the questionnaire during the stay, by its signed link
+    ("POST", "/in-stay-surveys/*/responses"),
+    ("POST", "/case-follow-ups/*/answer"),
 ]

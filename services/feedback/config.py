@@ -17,6 +17,8 @@ class Settings(ServiceSettings, SmtpSettings):
     mailer_batch_size: int = Field(default=50, ge=1, le=1000)
     # SMS: where the local SMS sender writes its texts (numbers masked).
     sms_log_path: str = ".run/sms.log"
+    # The questionnaire during the stay (issue 18): this long after check-in, if still in house.
+    in_stay_survey_after_hours: float = Field(default=18.0, gt=0)
     # One reminder when a survey is still unanswered this long after the invitation.
     survey_reminder_after_hours: float = Field(default=72.0, gt=0)
     # Cases: how long the owner has, by severity, before a manager is brought in; then

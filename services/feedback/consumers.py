@@ -20,12 +20,16 @@ from shared.events import (
 )
 from shared.topology import CONSUMER_QUEUES
 
+from .in_stay import InStaySurveys
 from .request_notices import RequestNotices
 from .service import FeedbackService
 
 
 def register_consumers(
-    broker: RabbitBroker, service: FeedbackService, request_notices: RequestNotices | None = None
+    broker: RabbitBroker,
+    service: FeedbackService,
+    request_notices: RequestNotices | None = None,
+    in_stay: InStaySurveys | None = None,
 ) -> None:
     stay_events, guest_profiles, complaints, survey_responses = CONSUMER_QUEUES["feedback"]
 
@@ -50,8 +54,11 @@ def register_consumers(
 
     @stays(filter=of_type(StayCheckedIn.event_type))
     async def on_stay_checked_in(event: StayCheckedIn) -> None:
-        """Who is in house: their complaints alert the desk before departure."""
+        """Who is in house: their complaints alert the desk before departure; and the
+        questionnaire during the stay is planned (issue 18)."""
         await service.guest_checked_in(event)
+        if in_stay is not None:
+            await in_stay.plan(event)
 
     profiles = broker.subscriber(subscribed_queue(guest_profiles), title=guest_profiles.name)
 

@@ -362,6 +362,9 @@ class CaseResolve(Input):
     goodwill_points: int | None = Field(default=None, ge=1, le=100_000)
     voucher: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     notify_guest: bool = True
+    # What the hotel changed so it does not happen again: told to the guest with the result
+    # (seed 000 二(二), 002 8.3.2), then the guest is asked whether they are satisfied.
+    improvement: Text | None = None
 
 
 class CasePublic(BaseModel):
@@ -386,3 +389,8 @@ class CasePublic(BaseModel):
     resolved_at: datetime | None = None
     goodwill: dict[str, Any] | None = None
     guest_notice: str | None = None  # pending / sent / none: the result sent back
+    improvement: str | None = None
+    # asked (with the result) -> satisfied / not_satisfied, the guest's own answer
+    guest_satisfaction: str | None = None
+    guest_satisfaction_at: datetime | None = None
+    reopened_at: datetime | None = None

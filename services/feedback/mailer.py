@@ -23,6 +23,7 @@ from shared.mail import SEND_ERRORS
 from shared.outbox import push_outbox
 from shared.worker import PollingWorker
 
+from .case_follow_up import satisfaction_link
 from .channels import MessageSender
 from .config import Settings
 from .domain import (
@@ -218,6 +219,12 @@ class CaseResultMailer(PollingWorker):
             resolution=case["resolution"],
             points=goodwill.get("points"),
             voucher=goodwill.get("voucher"),
+            improvement=case.get("improvement"),
+            satisfaction_link=(
+                satisfaction_link(self.settings, case["_id"])
+                if case.get("guest_satisfaction") == "asked"
+                else None
+            ),
         )
         try:
             await self.sender.send(message)

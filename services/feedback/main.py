@@ -9,10 +9,13 @@ from shared.clock import PropertyClock, wall_clock_from
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .api import feedback_router
+from .case_follow_up import CaseFollowUp, case_follow_up_router
 from .channels import ChannelSender, FileSmsSender, MessageSender, SmtpSender
 from .config import Settings
 from .consumers import register_consumers
+from .department_results import department_results_router
 from .escalation import EscalationWorker
+from .in_stay import InStaySurveys, InStaySurveySender, in_stay_router
 from .mailer import CaseResultMailer, SurveyMailer
 from .pages import feedback_pages
 from .repository import OUTBOX_COLLECTIONS, FeedbackRepository
@@ -59,16 +62,23 @@ def create_app(
     )
     notices = RequestNotices(repository, clock=clock, notices_due=lambda: told.wake())
     told = RequestNoticeSender(notices, sender, settings, clock=clock)
-    register_consumers(runtime.broker, service, notices)
+    in_stay = InStaySurveys(
+        repository, service, settings, clock=clock, due=lambda: in_stay_sender.wake()
+    )
+    in_stay_sender = InStaySurveySender(in_stay, sender, settings, clock=clock)
+    register_consumers(runtime.broker, service, notices, in_stay)
     return create_service_app(
         runtime,
         title="Feedback service",
         routers=[
             feedback_router(service, settings.goodwill_manager_threshold),
+            case_follow_up_router(CaseFollowUp(repository, settings, clock)),
+            in_stay_router(in_stay),
+            department_results_router(repository, clock),
             feedback_pages(runtime),
         ],
         prepare_database=service.prepare,
-        workers=[mailer, results, escalation, told],
+        workers=[mailer, results, escalation, told, in_stay_sender],
     )
 
 

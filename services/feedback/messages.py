@@ -43,6 +43,9 @@ _TEXTS = {
         ),
         "goodwill": "As an apology we have added {what} to your account.\n",
         "sms_result": "{hotel}: about your feedback - {resolution}",
+        "improvement": "What we have changed so that it does not happen again:\n{improvement}\n",
+        "satisfied": "Are you satisfied with how we handled it? One click tells us:\n{link}\n",
+        "sms_satisfied": " Satisfied? {link}",
     },
     "zh": {
         "invitation_subject": "感谢您入住{hotel} - 请告诉我们您的感受",
@@ -64,6 +67,9 @@ _TEXTS = {
         ),
         "goodwill": "为表歉意,我们已为您的账户添加{what}。\n",
         "sms_result": "【{hotel}】关于您的反馈:{resolution}",
+        "improvement": "为避免再次发生,我们已做出以下改进:\n{improvement}\n",
+        "satisfied": "您对我们的处理满意吗?请点击告诉我们:\n{link}\n",
+        "sms_satisfied": " 是否满意:{link}",
     },
 }
 
@@ -107,20 +113,33 @@ def case_result_message(
     resolution: str,
     points: int | None,
     voucher: str | None,
+    improvement: str | None = None,
+    satisfaction_link: str | None = None,
 ) -> GuestMessage:
+    """The result of the guest's case: what was done, what was changed so that it does not
+    happen again, and a link asking whether they are satisfied (seed 002 8.3.2)."""
     texts = _texts(language)
     gifts = [f"{points} points" if language == "en" else f"{points}积分"] if points else []
     gifts += [voucher] if voucher else []
     goodwill = texts["goodwill"].format(what=", ".join(gifts)) if gifts else ""
-    template = "sms_result" if channel == "sms" else "result"
+    if improvement:
+        goodwill += texts["improvement"].format(improvement=improvement)
+    if channel == "sms":
+        body = texts["sms_result"].format(hotel=hotel, resolution=resolution)
+        if satisfaction_link:
+            body += texts["sms_satisfied"].format(link=satisfaction_link)
+    else:
+        if satisfaction_link:
+            goodwill += "\n" + texts["satisfied"].format(link=satisfaction_link)
+        body = texts["result"].format(
+            name=name, hotel=hotel, resolution=resolution, goodwill=goodwill
+        )
     return GuestMessage(
         message_id=f"case-{case_id}-result",
         channel=channel,
         to=to,
         subject=texts["result_subject"].format(hotel=hotel),
-        body=texts[template].format(
-            name=name, hotel=hotel, resolution=resolution, goodwill=goodwill
-        ),
+        body=body,
     )
 
 

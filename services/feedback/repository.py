@@ -13,7 +13,7 @@ from shared.idempotency import insert_once
 
 from .domain import ANSWERABLE, CaseStatus, SurveyStatus
 
-OUTBOX_COLLECTIONS = ("surveys", "cases")
+OUTBOX_COLLECTIONS = ("surveys", "cases", "in_stay_surveys")
 HIDDEN = {"outbox": 0}
 
 
@@ -36,6 +36,7 @@ class FeedbackRepository:
         self.designs = database["designs"]
         self.surveys = database["surveys"]
         self.cases = database["cases"]
+        self.in_stay_surveys = database["in_stay_surveys"]  # issue 18: in_stay.py
 
     async def prepare(self) -> None:
         await self.surveys.create_index("stay_id", unique=True)
@@ -51,6 +52,13 @@ class FeedbackRepository:
         await self.merged_ids.create_index("surviving_guest_id")
         # the notice sender claims the pending (or lease-expired sending) notice due first
         await self.request_notices.create_index([("status", 1), ("next_attempt_at", 1)])
+        # issue 18: one in-stay questionnaire per stay, claimed when due; the departments'
+        # results are read by answer date (department_results.py)
+        await self.in_stay_surveys.create_index("stay_id", unique=True)
+        await self.in_stay_surveys.create_index([("status", 1), ("next_attempt_at", 1)])
+        await self.in_stay_surveys.create_index("answered_at")
+        await self.in_stay_surveys.create_index("case_state")  # answers still owed a case
+        await self.surveys.create_index("answered_at")
 
     # --- contacts: the latest guest-profile event wins, whatever order they came in --
 

@@ -37,6 +37,7 @@ from shared.problems import Conflict, NotFound, Problem, Unprocessable
 
 from .analysis import satisfaction_report
 from .config import Settings
+from .department_results import share_events, shares_of
 from .domain import (
     ANSWERABLE,
     DEFAULT_DESIGN,
@@ -336,11 +337,25 @@ class FeedbackService:
             property_id=survey["property_id"],
             correlation_id=survey.get("correlation_id"),
         )
+        # each department's part, for the department concerned, in the same write
+        stay = await self.repository.stay(survey["stay_id"]) or {}
+        shares = share_events(
+            shares_of(
+                answers,
+                survey_id=survey_id,
+                kind="post_stay",
+                stay_id=survey["stay_id"],
+                room_number=stay.get("room_number"),
+                answered_at=now,
+            ),
+            property_id=survey["property_id"],
+            correlation_id=survey.get("correlation_id"),
+        )
         saved = await self.repository.record_response(
             survey_id,
             {"answers": answers, "received_at": now, "business_date": answered_on, **scores},
             now,
-            push_outbox(event),
+            push_outbox(event, *shares),
         )
         if saved is None:  # answered meanwhile, through another request
             raise SurveyAlreadyAnswered("this survey has already been answered")
@@ -543,6 +558,9 @@ class FeedbackService:
             "resolved_at": now,
             "guest_notice": "pending" if resolution.notify_guest else "none",
             "notice_next_attempt_at": now,
+            "improvement": resolution.improvement,
+            # the result mail asks the guest whether they are satisfied (case_follow_up.py)
+            "guest_satisfaction": "asked" if resolution.notify_guest else None,
         }
         if resolution.goodwill_points or resolution.voucher:
             grant = {

@@ -56,6 +56,7 @@ ARRIVAL_FIELDS = (
     "status",
     "vip",
     "tier",
+    "fast_lane",  # issue 18: the member's tier gives the fast lane
 )
 
 

@@ -291,11 +291,13 @@ class FolioService:
         fee = Decimal("0")
         if not request.waive_late_fee:
             asked_at = _aware(as_of).astimezone(self.clock.tz) if as_of else self.clock.now_local()
+            # a member whose tier has late check-out pays nothing until the half-day hour
+            perk = "late_checkout" in stay.get("perks", [])
             fee = late_checkout_fee(
                 asked_at,
                 departure,
                 Decimal(stay["nightly_rates"][nights[-1]]),
-                standard_hour=self.standard_checkout_hour,
+                standard_hour=self.half_day_until_hour if perk else self.standard_checkout_hour,
                 half_day_until_hour=self.half_day_until_hour,
             )
         if fee:

@@ -199,6 +199,7 @@ class Projections:
                 "member_number": profile.member_number,
                 "tier": profile.tier,
                 "vip": profile.vip,
+                "perks": list(profile.perks),  # issue 18: fast lane, late check-out
                 "preferences": dict(profile.preferences),
                 "version": profile.version,
             }

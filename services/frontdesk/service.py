@@ -583,6 +583,8 @@ class FrontDeskService:
             "checked_in_by": agent,
             "walk_in": False,
             "vip": bool((profile or {}).get("vip")),
+            # the membership perks as at check-in (issue 18): late check-out at departure
+            "perks": list((profile or {}).get("perks") or []),
             "assignment": assignment,
             "registration": self._registration(stay_id, registration) if registration else None,
             "recognition": _recognition(profile, registration),
@@ -915,6 +917,8 @@ class FrontDeskService:
             profile = await self.repository.guest(arrival["guest_id"])
             arrival["vip"] = bool((profile or {}).get("vip"))
             arrival["tier"] = (profile or {}).get("tier")
+            # issue 18: members whose tier has the perk check in at the fast lane
+            arrival["fast_lane"] = "fast_lane" in ((profile or {}).get("perks") or [])
         return arrivals
 
     async def in_house_on(self, day: date) -> list[dict[str, Any]]:

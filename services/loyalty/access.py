@@ -16,6 +16,9 @@ POLICY = [
     ("GET", "/guests/*", ("loyalty", "frontdesk", "reservations")),
     ("*", "/guests/**", ("loyalty",)),
     ("GET", "/segments", ("loyalty",)),
+    ("GET", "/segments/*/guests", ("loyalty",)),
+    ("*", "/care/**", ("loyalty",)),
+    ("GET", "/reports/churn", ("loyalty",)),  # guest relations' gifts, calls, recovery contacts
     ("GET", "/messages", ("loyalty",)),
 ]
 

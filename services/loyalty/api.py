@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 
@@ -19,8 +19,10 @@ from .domain import (
     ProfileUpdate,
     RedemptionCreate,
     ReversalCreate,
+    projection,
 )
 from .jobs import DailyPass
+from .offers import ReferralCreate, churn_report
 from .profiles import ProfileService
 from .service import LoyaltyService
 
@@ -151,6 +153,45 @@ def loyalty_router(
                 for t in ledger.TIERS
             ],
         }
+
+    @router.get("/segments/{segment}/guests")
+    async def segment_guests(
+        segment: Literal["high-value", "regular", "at-risk", "business", "family"],
+        after: Annotated[str | None, Query(max_length=100)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    ) -> dict[str, Any]:
+        """A segment's guests (issue 18), a page at a time in id order (`after` = the last
+        id of the previous page). No contact details: the profile route has them."""
+        guests = await service.repository.guests_in_segment(segment, after, limit)
+        return {
+            "segment": segment,
+            "items": [
+                {
+                    "guest_id": guest["_id"],
+                    "first_name": (guest.get("profile") or {}).get("first_name"),
+                    "tier": ledger.tier_of(guest.get("tier")).name,
+                    "vip": projection(guest)["vip"],
+                    "lifecycle": guest.get("lifecycle"),
+                    "segments": guest.get("segments", []),
+                    "relations_owner": guest.get("relations_owner"),
+                    "stays": len(guest.get("stays", [])),
+                }
+                for guest in guests
+            ],
+            "next_after": guests[-1]["_id"] if len(guests) == limit else None,
+        }
+
+    @router.post("/guests/{guest_id}/referrals", status_code=status.HTTP_201_CREATED)
+    async def refer(guest_id: str, referral: ReferralCreate) -> dict[str, Any]:
+        """The member `guest_id` brought `referred_guest_id`: their first stay earns the
+        member a referral reward, once."""
+        return await service.refer(guest_id, referral.referred_guest_id)
+
+    @router.get("/reports/churn")
+    async def churn(limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict[str, Any]:
+        """Why lapsing and lost guests left, counted by cause (before winning them back)."""
+        guests = await service.repository.guests_by_lifecycle(("lapsing", "lost"), limit)
+        return churn_report(guests)
 
     @router.get("/messages")
     async def messages(limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> dict[str, Any]:

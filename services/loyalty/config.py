@@ -33,4 +33,7 @@ class Settings(ServiceSettings, SmtpSettings):
     # Campaign e-mail (greetings, win-back offers, gifts) goes out over SMTP (the SMTP_*
     # settings of shared.mail); SMS waits in `messages` for an SMS adapter.
     messenger_poll_seconds: float = Field(default=30.0, gt=0)
+    # Greetings also go by SMS (issue 18): the local sender writes them here, numbers
+    # masked; a deployment wires its gateway in main.py (shared/sms.py).
+    sms_log_path: str = ".run/sms.log"
     messenger_lease_seconds: float = Field(default=60.0, gt=0)

@@ -221,6 +221,12 @@ HOLIDAYS = {(1, 1): "new-year", (12, 25): "christmas"}
 CELEBRATION_REQUESTS = {"celebration", "birthday", "anniversary", "honeymoon"}
 
 
+def request_kinds(reservation: dict[str, Any]) -> set[str]:
+    """The kinds of a booking's special requests: reservation sends them as text,
+    "celebration: anniversary" or just "celebration" (issue 18: the detail hid the kind)."""
+    return {r.split(":", 1)[0].strip().lower() for r in reservation.get("special_requests", [])}
+
+
 def contact_channel(profile: dict[str, Any]) -> str | None:
     """E-mail first, SMS otherwise; None without marketing consent or a way to reach."""
     consent = (profile.get("consents") or {}).get("marketing")
@@ -263,7 +269,47 @@ CAMPAIGN_TEMPLATES = {
         "Dear {name},\n\nwe look forward to your stay; a welcome gift will be "
         "waiting in your room.\n",
     ),
+    # issue 18 (care.py): the lunar festivals, and the card after a VIP's or a
+    # celebrating guest's stay
+    "spring-festival-greeting": (
+        "Happy Spring Festival from {hotel} / 春节快乐",
+        "Dear {name},\n\nall of us at {hotel} wish you and your family a happy "
+        "Spring Festival and a prosperous new year. 新春快乐,万事如意!\n",
+    ),
+    "mid-autumn-greeting": (
+        "Happy Mid-Autumn Festival from {hotel} / 中秋快乐",
+        "Dear {name},\n\nunder the full moon, all of us at {hotel} wish you a "
+        "happy Mid-Autumn Festival with the ones you love. 中秋节快乐,阖家团圆!\n",
+    ),
+    # issue 18 (offers.py): acquisition, business and family offers
+    "welcome-offer": (
+        "Your first stay at {hotel}: a welcome offer",
+        "Dear {name},\n\nwelcome to our membership. Book your first stay within three "
+        "months and we will upgrade your room when one is free.\n",
+    ),
+    "business-offer": (
+        "For your business trips: {hotel}",
+        "Dear {name},\n\nfor your next business stay: late check-out, free meeting-room "
+        "hour and double points on weekday nights.\n",
+    ),
+    "family-offer": (
+        "A family package at {hotel}",
+        "Dear {name},\n\nour family package: a connecting or family room, children's "
+        "amenities and breakfast for children under twelve.\n",
+    ),
+    "post-stay-card": (
+        "Thank you for celebrating with us at {hotel}",
+        "Dear {name},\n\nthank you for your stay. It was a pleasure to look after "
+        "you; a small token of our thanks is on its way, and we hope to welcome you again.\n",
+    ),
 }
+
+
+def campaign_sms(template: str, *, first_name: str, hotel_name: str) -> str:
+    """The same message as a text: the subject line says it all."""
+    subject, _ = CAMPAIGN_TEMPLATES[template]
+    name = f"{first_name}, " if first_name else ""
+    return f"{hotel_name}: {name}{subject.format(hotel=hotel_name)}. Reply TD to stop."
 
 
 def campaign_mail(
@@ -307,8 +353,7 @@ def scheduled_actions(guest: dict[str, Any], today: date) -> list[dict[str, str]
 def reservation_actions(guest: dict[str, Any], reservation: dict[str, Any]) -> list[dict[str, str]]:
     """Gifts announced when a VIP or a celebrating guest books."""
     actions = []
-    requests = {r.lower() for r in reservation.get("special_requests", [])}
-    if requests & CELEBRATION_REQUESTS:
+    if request_kinds(reservation) & CELEBRATION_REQUESTS:
         actions.append(
             {
                 "action_id": f"celebration|{reservation['reservation_id']}",
@@ -337,13 +382,18 @@ def projection(guest: dict[str, Any]) -> dict[str, Any]:
         "language": profile.get("language") or "en",
         "member_number": guest.get("member_number"),
         "tier": guest.get("tier") or ("Member" if guest.get("member_number") else None),
-        "vip": bool(profile.get("vip")) or tier_of(guest.get("tier")).rank >= 3,
+        # issue 18 (seed 001 一): high-value guests get VIP treatment at the desk too
+        "vip": bool(profile.get("vip"))
+        or tier_of(guest.get("tier")).rank >= 3
+        or "high-value" in (guest.get("segments") or []),
         "preferences": profile.get("preferences") or {},
         "consents": {
             "marketing": bool(consents.get("marketing", {}).get("granted", False)),
             "surveys": bool(consents.get("surveys", {}).get("granted", True)),
         },
         "segments": guest.get("segments") or [],
+        # issue 18: perks take effect at the desk (fast lane, late check-out fee waived)
+        "perks": list(tier_of(guest.get("tier")).perks) if guest.get("member_number") else [],
     }
 
 

@@ -37,6 +37,7 @@ from shared.logging import get_logger
 from shared.problems import Conflict, NotFound
 
 from . import ledger
+from .care import GREETING_TEMPLATES
 from .domain import (
     contact_channel,
     lifecycle_of,
@@ -73,6 +74,7 @@ class Change:
     unsets: tuple[str, ...] = ()
     events: list[Event[Any]] = field(default_factory=list)
     messages: list[dict[str, str]] = field(default_factory=list)  # campaign actions
+    care_tasks: list[dict[str, Any]] = field(default_factory=list)  # care.py: gifts, calls
     publish_profile: bool = True
 
 
@@ -157,6 +159,8 @@ class GuestStore:
             change.sets["profile_published"] = True
         for message in change.messages:  # before the state: a retry finds them recorded
             await self._record_message(after, message)
+        for task in change.care_tasks:  # keyed by occasion: recorded once
+            await self.repository.record_care_task({**task, "created_at": self.clock()})
         await self.repository.save(
             guest,
             sets=change.sets,
@@ -263,21 +267,28 @@ class GuestStore:
     async def _record_message(self, guest: dict[str, Any], action: dict[str, str]) -> None:
         """Queues a campaign message for the e-mail/SMS adapter, only with consent. The
         record names the guest and the channel, never the address."""
-        channel = contact_channel(guest.get("profile") or {})
+        profile = guest.get("profile") or {}
+        channel = contact_channel(profile)
         if channel is None:
             return
-        if await self.repository.record_message(
-            {
-                "_id": action["action_id"],
-                "guest_id": guest["_id"],
-                "channel": channel,
-                "template": action["template"],
-                "status": "queued",
-                "created_at": self.clock(),
-                "property_id": guest.get("property_id"),
-            }
-        ):
-            self.messages_queued()
+        channels = [channel]
+        # greetings go by SMS as well as e-mail (issue 18, seed 000 二(二)); the SMS copy
+        # has an id of its own, so each channel sends once
+        if action["template"] in GREETING_TEMPLATES and channel == "email" and profile.get("phone"):
+            channels.append("sms")
+        for each in channels:
+            if await self.repository.record_message(
+                {
+                    "_id": action["action_id"] if each == channel else f"{action['action_id']}|sms",
+                    "guest_id": guest["_id"],
+                    "channel": each,
+                    "template": action["template"],
+                    "status": "queued",
+                    "created_at": self.clock(),
+                    "property_id": guest.get("property_id"),
+                }
+            ):
+                self.messages_queued()
 
     async def complete_merge(self, duplicate: dict[str, Any]) -> None:
         """Step 2 of a merge (see ProfileService.merge): the survivor absorbs the closed

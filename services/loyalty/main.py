@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -10,8 +10,10 @@ from shared.business_date import BusinessDates
 from shared.clock import PropertyClock, wall_clock_from
 from shared.mail import MailSender, SmtpSender
 from shared.runtime import ServiceRuntime, create_service_app, serve
+from shared.sms import FileSmsSender
 
 from .api import loyalty_router
+from .care import care_router
 from .config import Settings
 from .consumers import register_consumers
 from .guests import GuestStore
@@ -36,18 +38,24 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     repository = LoyaltyRepository(runtime.database)
-    messenger = CampaignMessenger(repository, sender or SmtpSender(settings), settings)
-    # Instants (entries, consents, leases) by the wall clock; days by the hotel's
-    # business date, which the night audit rolls (tests move its clock: TEST_CLOCK_FILE).
+    # The property's clock (a test moves it through TEST_CLOCK_FILE); days are the hotel's
+    # business date, which the night audit rolls (before the first audit: this clock's
+    # date at the hotel): greetings, festivals and follow-ups fall on the hotel's dates.
+    clock = wall_clock_from(settings.test_clock_file)
     business_dates = BusinessDates(
-        runtime.database,
-        settings.property_id,
-        PropertyClock(wall_clock_from(settings.test_clock_file), settings.property_timezone),
+        runtime.database, settings.property_id, PropertyClock(clock, settings.property_timezone)
+    )
+    messenger = CampaignMessenger(
+        repository,
+        sender or SmtpSender(settings),
+        settings,
+        clock=clock,
+        sms=FileSmsSender(settings.sms_log_path),
     )
     store = GuestStore(
         repository,
         property_id=settings.property_id,
-        clock=lambda: datetime.now(UTC),
+        clock=clock,
         events_written=runtime.relay.wake,
         messages_queued=messenger.wake,
         business_dates=business_dates,
@@ -74,7 +82,11 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
     return create_service_app(
         runtime,
         title="Loyalty service",
-        routers=[loyalty_router(service, profiles, daily_pass), loyalty_pages(runtime)],
+        routers=[
+            loyalty_router(service, profiles, daily_pass),
+            care_router(repository.care_tasks, clock),
+            loyalty_pages(runtime),
+        ],
         prepare_database=repository.prepare,
         workers=[messenger, *([daily_pass] if settings.jobs_enabled else [])],
     )

@@ -5,7 +5,8 @@ address is read from the profile at send time, so a message queued before an era
 a withdrawn consent is dropped, not sent. Each message is claimed under a lease, so two
 replicas never send it at once; a crash after SMTP accepted it but before it is marked
 sent sends it again with the same Message-ID (at-least-once towards SMTP, as for surveys).
-SMS messages stay queued for an SMS gateway adapter.
+Texts (greetings go by SMS as well as e-mail, issue 18) go through the SMS adapter
+(shared/sms.py) under the same rules; without one they stay queued.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from prometheus_client import Counter
 
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS, MailSender
+from shared.sms import Sms, SmsSender
 from shared.worker import PollingWorker
 
 from .config import Settings
-from .domain import campaign_mail, contact_channel
+from .domain import campaign_mail, campaign_sms, contact_channel
 from .repository import LoyaltyRepository
 
 log = get_logger(__name__)
@@ -40,10 +42,12 @@ class CampaignMessenger(PollingWorker):
         settings: Settings,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sms: SmsSender | None = None,
     ) -> None:
         super().__init__(settings.messenger_poll_seconds)
         self.repository = repository
         self.sender = sender
+        self.sms = sms
         self.settings = settings
         self.clock = clock
         self.lease = timedelta(seconds=settings.messenger_lease_seconds)
@@ -55,7 +59,45 @@ class CampaignMessenger(PollingWorker):
             claimed = await self.repository.claim_message(message["_id"], now, self.lease)
             if claimed is not None and await self._send(claimed, now):
                 sent += 1
+        if self.sms is not None:
+            for message in await self.repository.due_emails(now, limit=50, channel="sms"):
+                claimed = await self.repository.claim_message(message["_id"], now, self.lease)
+                if claimed is not None and await self._text(claimed, now):
+                    sent += 1
         return sent
+
+    async def _text(self, message: dict[str, Any], now: datetime) -> bool:
+        """The SMS copy: re-reads consent and the number at send time, like the e-mail."""
+        assert self.sms is not None
+        guest = await self.repository.get(message["guest_id"])
+        profile = (guest or {}).get("profile") or {}
+        if (
+            guest is None
+            or guest.get("anonymized_at")
+            or contact_channel(profile) is None
+            or not profile.get("phone")
+        ):
+            await self.repository.finish_message(message["_id"], "cancelled")
+            return False
+        text = Sms(
+            message_id=message["_id"],
+            to=profile["phone"],
+            body=campaign_sms(
+                message["template"],
+                first_name=profile.get("first_name") or "",
+                hotel_name=self.settings.hotel_name,
+            ),
+        )
+        try:
+            await self.sms.send(text)
+        except SEND_ERRORS as exc:
+            await self.repository.release_message(
+                message["_id"], now + RETRY_AFTER, error=type(exc).__name__
+            )
+            return False
+        await self.repository.finish_message(message["_id"], "sent", sent_at=self.clock())
+        log.info("campaign text sent", message_id=message["_id"], template=message["template"])
+        return True
 
     async def _send(self, message: dict[str, Any], now: datetime) -> bool:
         guest = await self.repository.get(message["guest_id"])

@@ -40,6 +40,7 @@ class LoyaltyRepository:
         self.guests = database["guests"]
         self.match_keys = database["match_keys"]
         self.messages = database["messages"]
+        self.care_tasks = database["care_tasks"]  # issue 18 (care.py): gifts, calls
 
     async def prepare(self) -> None:
         await self.guests.create_index([("merged_into", 1)])
@@ -50,6 +51,10 @@ class LoyaltyRepository:
         await self.messages.create_index([("created_at", 1)])
         # a guest's messages, in order: their export, and erasure cancelling the queued
         await self.messages.create_index([("guest_id", 1), ("created_at", 1)])
+        # issue 18: guest relations' list by status and due date; a segment's guests
+        await self.care_tasks.create_index([("status", 1), ("due_on", 1)])
+        await self.guests.create_index([("segments", 1), ("_id", 1)])
+        await self.guests.create_index("lifecycle")  # the churn report
 
     async def get(self, guest_id: str) -> dict[str, Any] | None:
         return await self.guests.find_one({"_id": guest_id}, {"outbox": 0})
@@ -152,12 +157,32 @@ class LoyaltyRepository:
             {"guest_id": {"$in": guest_ids}, "status": "queued"}, {"$set": {"status": "cancelled"}}
         )
 
-    async def due_emails(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+    async def record_care_task(self, task: dict[str, Any]) -> bool:
+        return await insert_once(self.care_tasks, task)
+
+    async def guests_in_segment(
+        self, segment: str, after: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"segments": segment, "merged_into": None}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        return (
+            await self.guests.find(query, {"outbox": 0, "entries": 0}).sort("_id", 1).to_list(limit)
+        )
+
+    async def guests_by_lifecycle(self, stages: tuple[str, ...], limit: int) -> list[dict]:
+        return await self.guests.find(
+            {"lifecycle": {"$in": list(stages)}, "merged_into": None}, {"outbox": 0, "entries": 0}
+        ).to_list(limit)
+
+    async def due_emails(
+        self, now: datetime, limit: int, channel: str = "email"
+    ) -> list[dict[str, Any]]:
         return (
             await self.messages.find(
                 {
                     "status": "queued",
-                    "channel": "email",
+                    "channel": channel,
                     "not_before": {"$not": {"$gt": now}},
                     "lease_until": {"$not": {"$gt": now}},
                 }

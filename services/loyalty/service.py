@@ -20,8 +20,16 @@ from shared.events import (
     StayCheckedOut,
     SurveyResponseReceived,
 )
+from shared.problems import Conflict, Unprocessable
 
 from . import ledger
+from .care import (
+    RELATIONS_OWNER,
+    care_task,
+    festival_actions,
+    post_stay_care,
+    relationship_care,
+)
 from .domain import (
     RedemptionCreate,
     ReversalCreate,
@@ -33,6 +41,7 @@ from .domain import (
     stay_earning_entry_id,
 )
 from .guests import Change, GuestStore
+from .offers import REFERRAL_POINTS, churn_causes, segment_offers
 from .win_back import offer_from, win_back_bonus
 
 
@@ -100,12 +109,55 @@ class LoyaltyService:
             )
             if bonus is not None:  # the promise of the win-back mail, kept once
                 change.sets["win_back_offer"] = {**guest["win_back_offer"], "used_by": stay.stay_id}
+            if not known:  # a card and a gift after a VIP's or a celebration's stay (care.py)
+                change.messages, change.care_tasks = post_stay_care(
+                    guest,
+                    stay_id=stay.stay_id,
+                    reservation_id=stay.reservation_id,
+                    departure=stay.departure,
+                )
             posted = self.store.postings(
                 guest, [movement, *([bonus] if bonus else [])], event, change
             )
             return posted or (change if not known else None)
 
-        await self.store.change(stay.guest_id, decide, cause=event, create=True)
+        seen = await self.store.change(stay.guest_id, decide, cause=event, create=True)
+        await self.reward_referral(seen["_id"])
+
+    async def refer(self, referrer_id: str, referred_guest_id: str) -> dict[str, Any]:
+        """A member names the guest they brought (seed 001 八); the first one named counts."""
+        referrer = await self.store.load(referrer_id, create=False)
+        if referred_guest_id in (referrer["_id"], *referrer.get("also_known_as", [])):
+            raise Unprocessable("a guest cannot refer themselves")
+        if not referrer.get("member_number"):
+            raise Unprocessable("only members earn referral rewards: enrol the guest first")
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            if guest.get("referred_by") or guest.get("stays"):
+                raise Conflict("this guest was referred already, or has stayed before")
+            return Change(sets={"referred_by": referrer["_id"]}, publish_profile=False)
+
+        referred = await self.store.change(referred_guest_id, decide, create=True)
+        return {"referrer": referrer["_id"], "referred_guest_id": referred["_id"]}
+
+    async def reward_referral(self, guest_id: str) -> None:
+        """The referred guest has stayed: the referrer's reward, once per referred guest
+        (a redelivered checkout comes here again and finds the entry posted)."""
+        guest = await self.store.load(guest_id, create=False)
+        referrer_id = guest.get("referred_by")
+        if not referrer_id or not guest.get("stays"):
+            return
+        movement = ledger.Movement(
+            entry_id=f"referral|{guest['_id']}",
+            kind=ledger.PROMOTION,
+            points=REFERRAL_POINTS,
+            reason="referral reward",
+            at=self.clock(),
+            details={"referred_guest_id": guest["_id"]},
+        )
+        await self.store.change(
+            referrer_id, lambda referrer: self.store.postings(referrer, [movement], None)
+        )
 
     async def earn_for_spend(self, event: FolioClosed) -> None:
         folio = event.payload
@@ -346,19 +398,48 @@ class LoyaltyService:
                 refreshed, today
             ) != guest.get("lifecycle"):
                 change.sets["refreshed_on"] = today.isoformat()
+            current = {
+                **refreshed,
+                "lifecycle": lifecycle_of(refreshed, today),
+                "segments": segments_of(refreshed, today),
+            }
             done = set(guest.get("campaign_actions", []))
             change.messages = [
                 action
-                for action in scheduled_actions(
-                    {**refreshed, "lifecycle": lifecycle_of(refreshed, today)}, today
-                )
+                for action in [
+                    *scheduled_actions(current, today),
+                    *festival_actions(current, today),  # issue 18: lunar festivals
+                    *segment_offers(current, today),  # issue 18: acquisition, business, family
+                ]
                 if action["action_id"] not in done
             ]
+            # issue 18: follow-up calls for high-value guests, an owner for problem guests
+            change.care_tasks = relationship_care(current, today)
             if change.messages:
                 change.pushes["campaign_actions"] = [a["action_id"] for a in change.messages]
                 offer = offer_from(change.messages, today)
                 if offer:  # the mail promises double points: the promise is recorded
-                    change.sets["win_back_offer"] = offer
+                    # issue 18: why the guest left is looked at first, and kept with the offer
+                    causes = churn_causes(current)
+                    change.sets["win_back_offer"] = {**offer, "causes": causes}
+                    change.sets["churn_analysis"] = {"causes": causes, "on": today.isoformat()}
+                    if {"complaint", "low_score"} & set(causes):  # a call before a coupon
+                        change.care_tasks.append(
+                            care_task(
+                                f"win-back-call|{offer['offer_id']}",
+                                current,
+                                kind="win_back_call",
+                                reason="left after " + ", ".join(causes),
+                                due_on=today,
+                            )
+                        )
+            planned = set(guest.get("care_tasks", []))
+            change.care_tasks = [t for t in change.care_tasks if t["_id"] not in planned]
+            if change.care_tasks:
+                change.pushes["care_tasks"] = [task["_id"] for task in change.care_tasks]
+            owner = RELATIONS_OWNER if "at-risk" in current["segments"] else None
+            if owner != guest.get("relations_owner"):
+                change.sets["relations_owner"] = owner
             if change.sets or change.pushes:
                 return change
             return None

@@ -60,11 +60,18 @@ NEVER = {  # (service, path prefix): callers that must be refused
     ("feedback", "/cases"): all_but("feedback"),
     ("feedback", "/survey-designs"): all_but("feedback"),
     ("feedback", "/reports"): all_but("feedback"),
+    ("feedback", "/department-results"): all_but(
+        "feedback", "housekeeping", "frontdesk", "reservations"
+    ),
+    ("feedback", "/department-results/{department}"): all_but("feedback"),
+    ("feedback", "/department-results/food_beverage"): all_but("feedback"),
     ("loyalty", "/guests"): all_but("loyalty", "frontdesk", "reservations"),
     ("loyalty", "/guests/{guest_id}/export"): all_but("loyalty"),
     ("loyalty", "/guests/{guest_id}/erasure"): all_but("loyalty"),
     ("loyalty", "/segments"): all_but("loyalty"),
     ("loyalty", "/messages"): all_but("loyalty"),
+    ("loyalty", "/care"): all_but("loyalty"),
+    ("loyalty", "/reports"): all_but("loyalty"),
 }
 
 
@@ -72,7 +79,11 @@ def must_refuse(service: str, template: str, caller: str | None) -> bool:
     if (
         caller is None
         and template not in ANONYMOUS_MAY
-        and not (service == "feedback" and template.startswith("/surveys/"))
+        # the guest's signed links: surveys, the in-stay questionnaire, a case's follow-up
+        and not (
+            service == "feedback"
+            and template.startswith(("/surveys/", "/in-stay-surveys/", "/case-follow-ups/"))
+        )
     ):
         return True
     return any(

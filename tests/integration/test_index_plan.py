@@ -199,6 +199,7 @@ async def _housekeeping(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list
 
 async def _feedback(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, list]:
     import tests.integration.test_feedback_designs_and_erasure as designs
+    import tests.integration.test_feedback_guest_relations as relations
     import tests.integration.test_feedback_merged_guests as merged
     import tests.integration.test_feedback_request_notices as notices
     import tests.integration.test_feedback_schedulers as schedulers
@@ -211,7 +212,7 @@ async def _feedback(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, li
         return recorders[-1]
 
     monkeypatch.setattr(schedulers, "connect_database", recording)  # the `Feedback` harness
-    scenarios = _scenarios(schedulers, designs, merged, notices)
+    scenarios = _scenarios(schedulers, designs, merged, notices, relations)
     for number, scenario in enumerate(scenarios):
         folder = tmp_path / f"feedback-{number}"
         folder.mkdir()
@@ -221,6 +222,7 @@ async def _feedback(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, li
 
 async def _loyalty(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, list]:
     import shared.index_plan
+    import tests.integration.test_loyalty_care as care
     import tests.integration.test_loyalty_concurrent_merges as merges
     import tests.integration.test_loyalty_guest_history as history
     import tests.integration.test_loyalty_ledger_service as ledger_cases
@@ -236,12 +238,19 @@ async def _loyalty(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, lis
         (*shared.index_plan._PASS_THROUGH, ledger_cases.__name__),
     )
     monkeypatch.setattr(ledger_cases, "OPERATIONS", 100)  # the random walk, shorter
-    scenarios = [*_scenarios(ledger_cases, history, win_back, merges), _loyalty_mail_and_erasure]
-    for scenario in scenarios:
+    scenarios = [
+        *_scenarios(ledger_cases, history, win_back, merges, care),
+        _loyalty_mail_and_erasure,
+    ]
+    for number, scenario in enumerate(scenarios):
         if "world" in inspect.signature(scenario).parameters:  # their `world` fixture
             world = ledger_cases.World()
             await world.repository.prepare()
             await _run(scenario, world)
+        elif "tmp_path" in inspect.signature(scenario).parameters:
+            folder = tmp_path / f"loyalty-{number}"
+            folder.mkdir()
+            await _run(scenario, folder)
         else:
             await _run(scenario)
     return scenarios, recorders
