@@ -7,7 +7,7 @@ import json
 import re
 import secrets
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -155,6 +155,11 @@ class ReservationCreate(BaseModel):
     block_id: Annotated[str, Field(max_length=60)] | None = None
     payment: PaymentIn | None = None
     special_requests: list[SpecialRequestIn] = Field(default=[], max_length=20)
+    # Issue 18: when the guest expects to arrive and to leave (seed 002 1.2.2(1), 9.1(1)),
+    # and a tentative booking the guest reconfirms (or lets go) by a deadline (1.2.2(2)).
+    expected_arrival_time: time | None = None
+    expected_departure_time: time | None = None
+    tentative: bool = False
 
     @model_validator(mode="after")
     def departure_after_arrival(self) -> ReservationCreate:
@@ -178,6 +183,8 @@ class ReservationUpdate(BaseModel):
     guest: GuestIn | None = None
     additional_guests: list[GuestName] | None = Field(default=None, max_length=20)
     special_requests: list[SpecialRequestIn] | None = Field(default=None, max_length=20)
+    expected_arrival_time: time | None = None
+    expected_departure_time: time | None = None
 
     @model_validator(mode="after")
     def something_changes(self) -> ReservationUpdate:
@@ -229,6 +236,13 @@ class ReservationPublic(BaseModel):
     no_show: dict[str, Any] | None = None
     created_at: datetime | None = None
     version: int = 1
+    # issue 18: guest communication and the amendment log
+    expected_arrival_time: time | None = None
+    expected_departure_time: time | None = None
+    tentative: bool = False
+    reconfirm_by: datetime | None = None
+    reconfirmed_at: datetime | None = None
+    amendments: list[dict[str, Any]] = []
 
 
 def nights_of(arrival: date, departure: date) -> list[date]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -87,7 +87,11 @@ AMENDABLE = [
     "guest",
     "additional_guests",
     "special_requests",
+    "expected_arrival_time",
+    "expected_departure_time",
 ]
+# A tentative booking is reconfirmed within this long, and before free cancellation ends.
+RECONFIRM_WITHIN = timedelta(hours=48)
 
 
 class NoAvailability(Conflict):
@@ -271,6 +275,18 @@ class ReservationService:
             "version": 1,
             "amendment": None,
             "outbox": [],
+            # issue 18: the guest's expected times, a tentative status, the letters due
+            "expected_arrival_time": _time_text(request.expected_arrival_time),
+            "expected_departure_time": _time_text(request.expected_departure_time),
+            "tentative": request.tentative,
+            "reconfirm_by": (
+                min(now + RECONFIRM_WITHIN, cancellation_deadline(plan, request.arrival))
+                if request.tentative
+                else None
+            ),
+            # the confirmation letter, recorded by services/reservation/letters.py once the
+            # booking is confirmed: written with the booking, so no crash loses it
+            "letters_due": ["confirmation"],
         }
         if request.source_reference:
             document["channel_reference"] = (
@@ -771,6 +787,9 @@ class ReservationService:
                 block_id=document["block_id"],
                 deposit_paid=Decimal(document.get("deposit_paid", "0")),
                 non_refundable=bool(document["terms"]["non_refundable"]),
+                expected_arrival_time=document.get("expected_arrival_time"),
+                expected_departure_time=document.get("expected_departure_time"),
+                tentative=bool(document.get("tentative")),
             ),
             **correlation,
         )
@@ -812,6 +831,8 @@ class ReservationService:
                 deposit_paid=Decimal(new.get("deposit_paid", "0")),
                 non_refundable=bool(new["terms"]["non_refundable"]),
                 amendment_fees=Decimal(new.get("amendment_fees", "0")),
+                expected_arrival_time=new.get("expected_arrival_time"),
+                expected_departure_time=new.get("expected_departure_time"),
             ),
             **self._correlation(),
         )
@@ -827,3 +848,7 @@ def _guest_name(reservation: dict[str, Any]) -> str:
 
 def _request_text(request: dict[str, Any]) -> str:
     return f"{request['kind']}: {request['detail']}" if request.get("detail") else request["kind"]
+
+
+def _time_text(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
