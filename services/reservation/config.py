@@ -28,3 +28,6 @@ class Settings(ServiceSettings, SmtpSettings):
     # SMS: where the local SMS gateway writes its texts (numbers masked), shared/sms.py.
     sms_log_path: str = ".run/reservation-sms.log"
     tentative_poll_seconds: float = Field(default=60.0, gt=0)
+    # Refunds (shared/payments.py): the local provider's ledger of refunds paid.
+    payments_log_path: str = ".run/payments.log"
+    refund_poll_seconds: float = Field(default=10.0, gt=0)

@@ -193,6 +193,24 @@ class ReservationUpdate(BaseModel):
         return self
 
 
+class AmendmentRequest(ReservationUpdate):
+    """An amendment as the office or a channel asks for it: what changes and why (issue
+    18, seed 002 3.3(2): the reason is asked for and recorded with every change)."""
+
+    reason: FreeText[200] = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def changes_besides_the_reason(self) -> AmendmentRequest:
+        if not self.model_fields_set - {"reason"}:
+            raise ValueError("name at least one field to change")
+        return self
+
+    def update(self) -> ReservationUpdate:
+        return ReservationUpdate.model_validate(
+            self.model_dump(exclude_unset=True, exclude={"reason"})
+        )
+
+
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     reason: Annotated[str, Field(max_length=200)] | None = None
@@ -243,6 +261,7 @@ class ReservationPublic(BaseModel):
     reconfirm_by: datetime | None = None
     reconfirmed_at: datetime | None = None
     amendments: list[dict[str, Any]] = []
+    refund_payment: dict[str, Any] | None = None
 
 
 def nights_of(arrival: date, departure: date) -> list[date]:

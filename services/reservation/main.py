@@ -12,6 +12,7 @@ from shared.broker_identity import broker_login
 from shared.clock import wall_clock_from
 from shared.crypto import PersonalDataCipher
 from shared.mail import SmtpSender
+from shared.payments import LocalPaymentGateway
 from shared.property_setup import load_property
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
@@ -25,6 +26,9 @@ from .consumers import register_consumers
 from .integrators import IntegratorCommands
 from .letters import Letters, LetterWriter
 from .pages import reservation_pages
+from .records import Records
+from .records_api import records_router
+from .refunds import RefundPayer
 from .reports import Reports
 from .repository import ERASED_GUEST_FIELDS, OUTBOX_COLLECTIONS, ReservationRepository
 from .room_periods import RoomPeriods
@@ -110,10 +114,19 @@ def create_app(
         letters if settings.guest_letters_enabled else None,
     )
 
+    refunds = RefundPayer(
+        runtime.database,
+        LocalPaymentGateway(settings.payments_log_path),
+        cipher,
+        clock=clock,
+        poll_seconds=settings.refund_poll_seconds,
+    )
+
     async def prepare_database() -> None:
         await repository.prepare(setup)
         await letters.prepare()
         await tentative.prepare()
+        await refunds.prepare()
 
     return create_service_app(
         runtime,
@@ -121,6 +134,7 @@ def create_app(
         routers=[
             reservation_router(reservations, Reports(repository)),
             communication_router(reservations, tentative, letters),
+            records_router(reservations, Records(repository, clock)),
             property_router(property_setup, blocks),
             reservation_pages(runtime),
         ],
@@ -128,6 +142,7 @@ def create_app(
         workers=[
             *letter_workers,
             TentativeReleaser(tentative, settings.tentative_poll_seconds),
+            refunds,
             BlockReleaser(blocks, settings.block_release_poll_seconds),
             AbandonedBookingJanitor(
                 reservations, settings.janitor_poll_seconds, settings.stale_booking_minutes
