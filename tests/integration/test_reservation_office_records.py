@@ -230,3 +230,23 @@ async def test_reconfirm_and_the_letter_log_through_the_api() -> None:
     assert again.json()["reconfirmed_at"] == first.json()["reconfirmed_at"]
     assert letters.status_code == 200 and letters.json() == {"items": []}  # not recorded yet
     assert missing.status_code == 404
+
+
+async def test_a_long_stay_is_priced_by_the_rate_plans_discount_rule() -> None:
+    desk = await office()
+    await desk.setup.save_rate_plan(
+        "monthly",
+        RatePlanUpsert(name="Long stay", long_stay={"min_nights": 7, "percent": "10"}),
+    )
+    assert (await desk.repository.room_type("king"))["nightly_rate"] == "560.00"
+    week = await desk.book(rate_plan="monthly", arrival="2027-03-10", departure="2027-03-17")
+    six = await desk.book(
+        number=2, rate_plan="monthly", arrival="2027-03-10", departure="2027-03-16"
+    )
+    assert set(week["nightly_rates"].values()) == {"504.00"}  # 7 nights: 10% off every night
+    assert week["total_amount"] == "3528.00"
+    assert (set(six["nightly_rates"].values()), six["total_amount"]) == ({"560.00"}, "3360.00")
+    longer = await desk.reservations.amend_reservation(
+        six["_id"], ReservationUpdate(departure="2027-03-18"), reason="stays another two nights"
+    )
+    assert longer["total_amount"] == "4032.00"  # 8 nights at 504.00: the rule follows the stay
