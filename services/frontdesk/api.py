@@ -32,6 +32,7 @@ from .domain import (
 )
 from .folio_service import FolioService
 from .records import public_payment
+from .registration_desk import RegistrationDesk
 from .service import FrontDeskService
 
 IdempotencyKey = Annotated[
@@ -112,6 +113,7 @@ def frontdesk_router(
     audit: AuditLog,
     business_day: BusinessDay,
     departure_desk: DepartureDesk | None = None,
+    registrations: RegistrationDesk | None = None,
 ) -> APIRouter:
     router = APIRouter(tags=["front desk"])
 
@@ -276,6 +278,8 @@ def frontdesk_router(
         stay_id: str, request: Annotated[CheckOut | None, Body()] = None
     ) -> Settlement:
         """Safe to retry: a repeat answers with the settlement the first call made."""
+        if registrations is not None:  # issue 18: the document and deposit receipt first
+            await registrations.ensure_checked(stay_id)
         stay = await folio_desk.check_out(stay_id, request)
         return Settlement.model_validate(stay["settlement"])
 

@@ -22,6 +22,8 @@ from .folio_service import FolioService
 from .pages import frontdesk_pages
 from .projections import ERASED, ERASED_STAY_FIELDS, Projections
 from .records import PropertyClock
+from .registration_api import registration_router
+from .registration_desk import RegistrationDesk
 from .repository import OUTBOX_COLLECTIONS, FrontDeskRepository
 from .service import FrontDeskService
 
@@ -75,6 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_hour=settings.night_audit_hour,
     )
     departures = DepartureDesk(folio, room_check_wait_seconds=settings.room_check_wait_seconds)
+    registrations = RegistrationDesk(
+        service, require_departure_check=settings.require_departure_check
+    )
     business_day = BusinessDay(
         repository,
         folio,
@@ -94,7 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime,
         title="Front desk service",
         routers=[
-            frontdesk_router(service, folio, runtime.audit, business_day, departures),
+            frontdesk_router(
+                service, folio, runtime.audit, business_day, departures, registrations
+            ),
+            registration_router(registrations),
             frontdesk_pages(runtime, service.today),
         ],
         prepare_database=lambda: repository.prepare(setup),
