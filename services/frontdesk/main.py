@@ -19,6 +19,8 @@ from .config import Settings
 from .consumers import register_consumers
 from .departure import DepartureDesk, RoomCheckWaitWorker
 from .folio_service import FolioService
+from .front_office import FrontOffice
+from .front_office_api import front_office_router
 from .pages import frontdesk_pages
 from .projections import ERASED, ERASED_STAY_FIELDS, Projections
 from .records import PropertyClock
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_hour=settings.night_audit_hour,
     )
     departures = DepartureDesk(folio, room_check_wait_seconds=settings.room_check_wait_seconds)
+    front_office = FrontOffice(service, runtime.database)
     registrations = RegistrationDesk(
         service, require_departure_check=settings.require_departure_check
     )
@@ -95,6 +98,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     workers.append(retention_job(runtime.database, settings))
     workers.append(RoomCheckWaitWorker(departures, poll_seconds=settings.room_check_poll_seconds))
+
+    async def prepare_database() -> None:
+        await repository.prepare(setup)
+        await front_office.prepare()
+
     return create_service_app(
         runtime,
         title="Front desk service",
@@ -103,9 +111,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 service, folio, runtime.audit, business_day, departures, registrations
             ),
             registration_router(registrations),
+            front_office_router(front_office),
             frontdesk_pages(runtime, service.today),
         ],
-        prepare_database=lambda: repository.prepare(setup),
+        prepare_database=prepare_database,
         workers=workers,
     )
 
