@@ -21,6 +21,8 @@ from .departure import DepartureDesk, RoomCheckWaitWorker
 from .folio_service import FolioService
 from .front_office import FrontOffice
 from .front_office_api import front_office_router
+from .id_scans import COLLECTION as ID_SCANS
+from .id_scans import IdScans
 from .pages import frontdesk_pages
 from .projections import ERASED, ERASED_STAY_FIELDS, Projections
 from .records import PropertyClock
@@ -39,6 +41,12 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
         [
             RetentionRule(
                 "stays", date_field="departure", keep_days=keep, erase=ERASED_STAY_FIELDS
+            ),
+            RetentionRule(  # issue 18: the ID scan goes with the registration
+                ID_SCANS,
+                date_field="departure",
+                keep_days=keep,
+                erase={"image_encrypted": None},
             ),
             RetentionRule(
                 "arrivals",
@@ -110,7 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             frontdesk_router(
                 service, folio, runtime.audit, business_day, departures, registrations
             ),
-            registration_router(registrations),
+            registration_router(
+                registrations, IdScans(service, runtime.database, cipher), runtime.audit
+            ),
             front_office_router(front_office),
             frontdesk_pages(runtime, service.today),
         ],

@@ -36,7 +36,12 @@ from .repository import FrontDeskRepository
 log = get_logger(__name__)
 ERASED = "[erased]"
 # What erasure and retention overwrite on a stay; the invoice (settlement) stays.
-ERASED_STAY_FIELDS = {"guest_name": ERASED, "registration": None, "recognition": None}
+ERASED_STAY_FIELDS = {
+    "guest_name": ERASED,
+    "registration": None,
+    "recognition": None,
+    "companions": [],  # issue 18: companions' registrations go with the guest's
+}
 
 
 class ArrivalNotYetKnown(RuntimeError):
@@ -226,6 +231,9 @@ class Projections:
             "stays",
             {"guest_id": {"$in": guest_ids}},
             {"$set": {**ERASED_STAY_FIELDS, "erased_at": event.payload.requested_at}},
+        )
+        await self.repository.scrub(  # issue 18: the ID scan, like the ID number
+            "id_scans", {"guest_id": {"$in": guest_ids}}, {"$set": {"image_encrypted": None}}
         )
         log.info("guest erased", guest_id=event.payload.guest_id, stays=erased)
 

@@ -156,3 +156,90 @@ async def test_without_the_requirement_check_out_goes_as_before(tmp_path) -> Non
     async with aclosing(client):
         settled = await client.post(f"/stays/{stay_id}/checkout")
     assert settled.status_code == 200, settled.text
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF-scan-of-a-passport" * 40
+
+
+async def test_the_id_scan_is_kept_encrypted_and_shown_only_on_an_audited_reveal(
+    tmp_path,
+) -> None:
+    import base64
+
+    from services.frontdesk.id_scans import IdScans
+    from shared.auth import Principal
+    from shared.events import GuestAnonymized, GuestAnonymizedPayload
+
+    desk = await build(
+        hotel(tmp_path, {"king": 2}), FixedClock(datetime(2027, 3, 10, 8, tzinfo=UTC))
+    )
+    await desk.projections.reservation_created(
+        booking(1, "king", date(2027, 3, 10), date(2027, 3, 12))
+    )
+    audit = AuditLog(desk.database, PROPERTY)
+    registrations = RegistrationDesk(desk.service, require_departure_check=False)
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(
+        frontdesk_router(desk.service, desk.folio, audit, desk.business_day, None, registrations)
+    )
+    app.include_router(
+        registration_router(
+            registrations, IdScans(desk.service, desk.database, desk.service.cipher), audit
+        )
+    )
+    desk_1 = Principal("desk-1", frozenset({"frontdesk"}))
+
+    async def as_desk_1(scope, receive, send):  # type: ignore[no-untyped-def]
+        # what the service's ApiGuard does for an authenticated call (shared/guard.py)
+        scope.setdefault("state", {})["principal"] = desk_1
+        await app(scope, receive, send)
+
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=as_desk_1), base_url="http://desk")
+    async with aclosing(client):
+        stay_id = (
+            await client.post("/stays", json={"reservation_id": "res-1", "registration": GUEST})
+        ).json()["stay_id"]
+        upload = {"content_type": "image/jpeg", "data_base64": base64.b64encode(JPEG).decode()}
+        kept = await client.put(f"/stays/{stay_id}/id-scan", json=upload)
+        not_an_image = await client.put(
+            f"/stays/{stay_id}/id-scan",
+            json={**upload, "data_base64": base64.b64encode(b"%PDF-1.4 nope").decode()},
+        )
+        plain = await client.get(f"/stays/{stay_id}/id-scan")
+        no_reason = await client.get(f"/stays/{stay_id}/id-scan", params={"reveal": "true"})
+        revealed = await client.get(
+            f"/stays/{stay_id}/id-scan",
+            params={"reveal": "true"},
+            headers={"X-Reveal-Reason": "police registration query 2027-031"},
+        )
+        audit_records = await audit.records(stay_id, 10)
+        stored = await desk.database["id_scans"].find_one({"_id": stay_id})
+        await desk.projections.guest_anonymized(
+            GuestAnonymized.new(
+                GuestAnonymizedPayload(
+                    guest_id="guest-1", requested_at=datetime(2027, 4, 1, tzinfo=UTC)
+                ),
+                producer="loyalty",
+                property_id=PROPERTY,
+            )
+        )
+        erased = await client.get(f"/stays/{stay_id}/id-scan")
+    assert kept.status_code == 200 and kept.json()["size"] == len(JPEG)
+    assert not_an_image.status_code == 422
+    assert plain.json()["revealed"] is False
+    assert set(plain.json()) == {
+        "stay_id",
+        "content_type",
+        "size",
+        "taken_by",
+        "taken_at",
+        "revealed",
+    }
+    assert no_reason.status_code == 422
+    assert revealed.status_code == 200 and revealed.content == JPEG
+    assert revealed.headers["content-type"] == "image/jpeg"
+    [record] = audit_records
+    assert (record["fields"], record["key_id"]) == (["id_scan"], "desk-1")
+    assert JPEG not in str(stored).encode() and b"JFIF" not in str(stored).encode()
+    assert erased.status_code == 404  # erasure took the scan with the registration
