@@ -1,8 +1,9 @@
 """Issue 18 (seed 002) over HTTP and the broker, reservation and front desk as real
 processes: the booker's confirmation (e-mail to the SMTP sink, SMS to the local gateway),
 reconfirmation of a tentative booking, the room assignment notice before arrival (the
-desk's room.assigned reaches reservation), the registration details after check-in; a
-cancelled guaranteed booking refunded through the local payment provider; the CSV export.
+desk's room.assigned reaches reservation), the registration details after check-in, the
+guest's opinion asked at check-out; a cancelled guaranteed booking refunded through the
+local payment provider; the CSV export.
 """
 
 from __future__ import annotations
@@ -108,6 +109,19 @@ def test_letters_go_once_each_and_a_refund_is_paid_once(stack: Stack, tmp_path: 
     ]
     assert all(sorted(item["sent_channels"]) == ["email", "sms"] for item in letters)
     assert len(stack.smtp.messages) == 4  # one of each, every one to the guest
+
+    # At check-out the desk asks the guest's opinion, once (seed 000 一(四)).
+    stack.set_hotel_time("2027-03-12", 10)
+    stay_id = checked_in.json()["stay_id"]
+    assert desk.post(f"/stays/{stay_id}/checkout").status_code == 200
+    opinion = {"score": 4, "comment": "quiet room", "taken_by": "desk-1"}
+    asked = desk.post(f"/stays/{stay_id}/opinion", json=opinion)
+    again = desk.post(f"/stays/{stay_id}/opinion", json={**opinion, "score": 1})
+    assert asked.status_code == 201 and again.json()["score"] == 4
+    wait_until(
+        lambda: reservation.get(f"/reservations/{booking['id']}").json()["status"] == "checked_out",
+        message="the booking follows its stay out",
+    )
     texts = lines(sms_log)
     assert len(texts) == 4 and all(t["to"].endswith("5678") for t in texts)
     assert not any("1234 5678" in t["to"] for t in texts)
@@ -154,7 +168,7 @@ def test_letters_go_once_each_and_a_refund_is_paid_once(stack: Stack, tmp_path: 
     assert export.status_code == 200
     rows = list(csv.DictReader(io.StringIO(export.text)))
     assert {(r["confirmation_number"], r["status"]) for r in rows} == {
-        (number, "in_house"),
+        (number, "checked_out"),
         (second["confirmation_number"], "cancelled"),
     }
     assert [r["refund_status"] for r in rows if r["status"] == "cancelled"] == ["paid"]
