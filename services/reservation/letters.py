@@ -271,7 +271,10 @@ class LetterWriter(PollingWorker):
                 await self.letters.channel_sent(letter["_id"], "sms")
         except (*SEND_ERRORS, *SMS_ERRORS) as error:
             await self.letters.retry_later(letter, now, type(error).__name__)
-            log.warning("letter not sent; will retry", letter_id=letter["_id"], error=str(error))
+            # the type only: an SMTP refusal names the address, personal data
+            log.warning(
+                "letter not sent; will retry", letter_id=letter["_id"], error=type(error).__name__
+            )
             return
         await self.letters.finish(letter["_id"], "sent", now)
         log.info("letter sent", letter_id=letter["_id"], kind=kind.value)
