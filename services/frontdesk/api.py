@@ -57,6 +57,8 @@ ARRIVAL_FIELDS = (
     "status",
     "vip",
     "tier",
+    "expected_arrival_time",  # issue 18
+    "expected_departure_time",
 )
 
 

@@ -70,6 +70,13 @@ def _amended_record(payload: Any) -> dict[str, Any]:
     return record
 
 
+def _expected_times(payload: Any) -> dict[str, str | None]:
+    return {
+        name: value.isoformat() if (value := getattr(payload, name)) else None
+        for name in ("expected_arrival_time", "expected_departure_time")
+    }
+
+
 class Projections:
     def __init__(self, repository: FrontDeskRepository, folio: FolioService) -> None:
         self.repository = repository
@@ -104,6 +111,8 @@ class Projections:
                 # paid at booking: it reaches the folio at check-in (issue 12)
                 "deposit_paid": str(payload.deposit_paid),
                 "non_refundable": payload.non_refundable,
+                # issue 18: when the guest expects to arrive and leave, for the desk's day
+                **_expected_times(payload),
                 "status": "expected",
                 "assignment": None,
                 "event_at": event_time(event),
@@ -132,6 +141,7 @@ class Projections:
                 },
                 "assignment": None,
                 **_amended_record(payload),
+                **_expected_times(payload),
             },
         )
         await self._give_back_room(before)

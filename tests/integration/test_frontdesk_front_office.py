@@ -179,3 +179,55 @@ async def test_front_office_metrics_over_a_period(tmp_path) -> None:
     assert metrics["walks"] == {"count": 1, "total_cost": "900.00"}
     assert metrics["errors"] == {"failed_departure_checks": 0}
     assert too_long.status_code == 422
+
+
+async def test_the_arrivals_list_shows_the_expected_times_as_booked_and_amended(tmp_path) -> None:
+    from datetime import time
+
+    from shared.events import ReservationAmended, ReservationAmendedPayload
+
+    desk, _, client = await office(tmp_path)
+    await desk.projections.reservation_created(
+        booking(
+            7,
+            "king",
+            MARCH_10,
+            MARCH_12,
+            expected_arrival_time=time(22, 30),
+            expected_departure_time=time(6, 0),
+        )
+    )
+    async with aclosing(client):
+        before = (await client.get("/arrivals", params={"date": "2027-03-10"})).json()["items"]
+        await desk.projections.reservation_amended(
+            ReservationAmended.new(
+                ReservationAmendedPayload(
+                    reservation_id="res-7",
+                    guest_id="guest-7",
+                    changes=[{"field": "expected_arrival_time", "old": "22:30:00", "new": None}],
+                    room_type="king",
+                    arrival=MARCH_10,
+                    departure=MARCH_12,
+                    adults=1,
+                    nightly_rates={"2027-03-10": "500.00", "2027-03-11": "500.00"},
+                    total_amount="1000.00",
+                    expected_departure_time=time(6, 0),
+                    reason="the guest does not know yet",
+                ),
+                producer="reservation",
+                property_id=PROPERTY,
+            )
+        )
+        after = (await client.get("/arrivals", params={"date": "2027-03-10"})).json()["items"]
+    [booked] = [a for a in before if a["reservation_id"] == "res-7"]
+    assert (booked["expected_arrival_time"], booked["expected_departure_time"]) == (
+        "22:30:00",
+        "06:00:00",
+    )
+    [amended] = [a for a in after if a["reservation_id"] == "res-7"]
+    assert (amended["expected_arrival_time"], amended["expected_departure_time"]) == (
+        None,
+        "06:00:00",
+    )
+    plain = [a for a in before if a["reservation_id"] == "res-1"][0]
+    assert plain["expected_arrival_time"] is None
