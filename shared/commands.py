@@ -100,6 +100,8 @@ class AmendReservationPayload(CommandContract):
     children: int | None = None
     room_count: int | None = None
     special_requests: list[str] | None = None
+    # issue 18: why the guest changed the booking; absent, the channel's own change
+    reason: str | None = Field(default=None, max_length=200)
 
 
 class ReservationAmendCommand(Command[AmendReservationPayload]):

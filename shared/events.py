@@ -10,7 +10,7 @@ payment tokens never travel at all.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
@@ -102,6 +102,11 @@ class ReservationCreatedPayload(Contract):
     # "prepaid" for a non-refundable rate paid in full.
     deposit_paid: Money = Money("0")
     non_refundable: bool = False
+    # Issue 18 (seed 002 1.2.2, 9.1): when the guest expects to arrive and leave, and a
+    # tentative booking the guest still has to reconfirm.
+    expected_arrival_time: time | None = None
+    expected_departure_time: time | None = None
+    tentative: bool = False
 
 
 class ReservationCreated(Event[ReservationCreatedPayload]):
@@ -262,6 +267,10 @@ class ReservationAmendedPayload(Contract):
     # shortened keeps what was paid; a refundable one shortened after the deadline pays
     # the late fee on the nights removed): the folio charges it
     amendment_fees: Money = Money("0")
+    # Issue 18 (seed 002 3.3(2)): why the booking changed, as the office recorded it
+    reason: str | None = None
+    expected_arrival_time: time | None = None
+    expected_departure_time: time | None = None
 
 
 class ReservationAmended(Event[ReservationAmendedPayload]):
@@ -321,6 +330,9 @@ class RoomAssignedPayload(Contract):
     # the booking's special requests (celebration, children's items, accessibility...):
     # housekeeping prepares the room for them (issue 12)
     special_requests: list[str] = []
+    # Issue 18 (seed 002 4.4): assigned ahead of the guest's arrival (not at the desk
+    # while the guest waits), so the guest is sent the room assignment notice
+    ahead_of_arrival: bool = False
 
 
 class RoomAssigned(Event[RoomAssignedPayload]):

@@ -1,11 +1,10 @@
-"""Text messages to guests: one small interface, a local sender, a place for a gateway.
+"""Text messages to guests through an SMS gateway: the interface every service that texts
+guests shares, and the local gateway used by `make run` and the tests.
 
-`SmsSender.send` is all a service needs. `FileSmsSender` appends each text as a JSON line
-to a local file with the number masked (it is personal data and the file is a log), for
-local runs and tests, which read the file to see what went out. A deployment plugs in its
-SMS gateway (Aliyun SMS, Tencent Cloud SMS, Twilio, ...) as another class with the same
-`send`: it posts `to` and `body` to the provider's API with the provider's credentials,
-raises on refusal so the caller retries, and is wired in the service's main.py.
+A real gateway (Aliyun SMS, Tencent Cloud SMS, Twilio...) plugs in behind `SmsGateway`:
+`send` must raise one of `SMS_ERRORS` when the gateway refuses or cannot be reached, so
+the caller's worker retries later, and should pass `message_id` on as the gateway's
+idempotency or client reference where it has one, so a retried send is not texted twice.
 """
 
 from __future__ import annotations
@@ -19,41 +18,52 @@ from typing import Protocol
 
 from shared.crypto import mask
 
+# What a failed send raises; the senders' workers retry these later.
+SMS_ERRORS = (OSError, ConnectionError, TimeoutError)
+
 
 @dataclass(frozen=True)
-class Sms:
-    message_id: str  # stable: a resend after a crash is recognisably the same text
-    to: str  # the phone number
+class SmsMessage:
+    to: str  # the phone number, as the guest gave it
     body: str
+    message_id: str  # stable per message: a retry sends the same id
 
 
-class SmsSender(Protocol):
-    async def send(self, sms: Sms) -> None: ...
+class SmsGateway(Protocol):
+    async def send(self, message: SmsMessage) -> None: ...
 
 
-class FileSmsSender:
+class FileSmsGateway:
+    """Writes each text as a JSON line, the number only masked (the file is a log, the
+    number personal data); the same message_id twice is written once, as a gateway that
+    honours client references would text it once."""
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._lock = asyncio.Lock()
 
-    async def send(self, sms: Sms) -> None:
+    async def send(self, message: SmsMessage) -> None:
+        async with self._lock:
+            await asyncio.to_thread(self._append, message)
+
+    def sent(self) -> list[dict[str, str]]:
+        if not self.path.exists():
+            return []
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def _append(self, message: SmsMessage) -> None:
+        if any(entry["message_id"] == message.message_id for entry in self.sent()):
+            return
         line = json.dumps(
             {
-                "message_id": sms.message_id,
-                "to": mask(sms.to),
-                "body": sms.body,
+                "message_id": message.message_id,
+                "to": mask(message.to),
+                "body": message.body,
                 "at": datetime.now(UTC).isoformat(),
             },
             ensure_ascii=False,
         )
-        await asyncio.to_thread(self._append, line)
-
-    def _append(self, line: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as out:
             out.write(line + "\n")
-
-    def sent(self) -> list[dict]:
-        """What went out so far (tests read it)."""
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text("utf-8").splitlines() if line]

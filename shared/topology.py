@@ -97,10 +97,17 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
         ),
         ConsumerQueue("reservation.guest-lifecycle", ("guest.anonymized", "guest.merged")),
         # The stays that hold rooms (walk-ins, early arrivals, extensions, early
-        # departures) and the business day the night audit closed (no-shows).
+        # departures) and the business day the night audit closed (no-shows); rooms
+        # assigned ahead of arrival, for the guest's notice (issue 18).
         ConsumerQueue(
             "reservation.stay-events",
-            ("stay.checked_in", "stay.checked_out", "stay.extended", "business_day.closed"),
+            (
+                "stay.checked_in",
+                "stay.checked_out",
+                "stay.extended",
+                "business_day.closed",
+                "room.assigned",
+            ),
         ),
         # Out-of-order periods: one room fewer to sell on their nights.
         ConsumerQueue(

@@ -19,6 +19,13 @@ POLICY = [
     ("*", "/stays/**", ("frontdesk",)),
     ("POST", "/walk-ins", ("frontdesk",)),
     ("POST", "/night-audit", ("frontdesk",)),
+    # issue 18: the walk record, the log and handover, the front-office metrics
+    ("GET", "/walks", ("frontdesk",)),
+    ("*", "/logbook", ("frontdesk",)),
+    ("*", "/logbook/**", ("frontdesk",)),
+    ("*", "/shift-handovers", ("frontdesk",)),
+    ("*", "/shift-handovers/**", ("frontdesk",)),
+    ("GET", "/front-office/**", ("frontdesk",)),
 ]
 
 PUBLIC: list[tuple[str, str]] = []

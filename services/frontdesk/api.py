@@ -32,6 +32,7 @@ from .domain import (
 )
 from .folio_service import FolioService
 from .records import public_payment
+from .registration_desk import RegistrationDesk
 from .service import FrontDeskService
 
 IdempotencyKey = Annotated[
@@ -57,6 +58,8 @@ ARRIVAL_FIELDS = (
     "vip",
     "tier",
     "fast_lane",  # issue 18: the member's tier gives the fast lane
+    "expected_arrival_time",  # issue 18
+    "expected_departure_time",
 )
 
 
@@ -113,6 +116,7 @@ def frontdesk_router(
     audit: AuditLog,
     business_day: BusinessDay,
     departure_desk: DepartureDesk | None = None,
+    registrations: RegistrationDesk | None = None,
 ) -> APIRouter:
     router = APIRouter(tags=["front desk"])
 
@@ -277,6 +281,8 @@ def frontdesk_router(
         stay_id: str, request: Annotated[CheckOut | None, Body()] = None
     ) -> Settlement:
         """Safe to retry: a repeat answers with the settlement the first call made."""
+        if registrations is not None:  # issue 18: the document and deposit receipt first
+            await registrations.ensure_checked(stay_id)
         stay = await folio_desk.check_out(stay_id, request)
         return Settlement.model_validate(stay["settlement"])
 

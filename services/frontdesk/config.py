@@ -27,3 +27,6 @@ class Settings(ServiceSettings):
     # Personal data at rest (shared/crypto.py): JSON {"key-id": "<urlsafe base64 key>"}.
     pii_keys: str | None = None
     pii_current_key: str | None = None
+    # Issue 18 (seed 002 6.3(4), 9.1(2)): the desk's check-out of a registered stay waits
+    # for the document and deposit-receipt check (POST /stays/{id}/departure-check).
+    require_departure_check: bool = False

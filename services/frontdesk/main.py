@@ -19,9 +19,15 @@ from .config import Settings
 from .consumers import register_consumers
 from .departure import DepartureDesk, RoomCheckWaitWorker
 from .folio_service import FolioService
+from .front_office import FrontOffice
+from .front_office_api import front_office_router
+from .id_scans import COLLECTION as ID_SCANS
+from .id_scans import IdScans
 from .pages import frontdesk_pages
 from .projections import ERASED, ERASED_STAY_FIELDS, Projections
 from .records import PropertyClock
+from .registration_api import registration_router
+from .registration_desk import RegistrationDesk
 from .repository import OUTBOX_COLLECTIONS, FrontDeskRepository
 from .service import FrontDeskService
 
@@ -35,6 +41,12 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
         [
             RetentionRule(
                 "stays", date_field="departure", keep_days=keep, erase=ERASED_STAY_FIELDS
+            ),
+            RetentionRule(  # issue 18: the ID scan goes with the registration
+                ID_SCANS,
+                date_field="departure",
+                keep_days=keep,
+                erase={"image_encrypted": None},
             ),
             RetentionRule(
                 "arrivals",
@@ -75,6 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_hour=settings.night_audit_hour,
     )
     departures = DepartureDesk(folio, room_check_wait_seconds=settings.room_check_wait_seconds)
+    front_office = FrontOffice(service, runtime.database)
+    registrations = RegistrationDesk(
+        service, require_departure_check=settings.require_departure_check
+    )
     business_day = BusinessDay(
         repository,
         folio,
@@ -90,14 +106,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     workers.append(retention_job(runtime.database, settings))
     workers.append(RoomCheckWaitWorker(departures, poll_seconds=settings.room_check_poll_seconds))
+
+    async def prepare_database() -> None:
+        await repository.prepare(setup)
+        await front_office.prepare()
+
     return create_service_app(
         runtime,
         title="Front desk service",
         routers=[
-            frontdesk_router(service, folio, runtime.audit, business_day, departures),
+            frontdesk_router(
+                service, folio, runtime.audit, business_day, departures, registrations
+            ),
+            registration_router(
+                registrations, IdScans(service, runtime.database, cipher), runtime.audit
+            ),
+            front_office_router(front_office),
             frontdesk_pages(runtime, service.today),
         ],
-        prepare_database=lambda: repository.prepare(setup),
+        prepare_database=prepare_database,
         workers=workers,
     )
 

@@ -36,7 +36,12 @@ from .repository import FrontDeskRepository
 log = get_logger(__name__)
 ERASED = "[erased]"
 # What erasure and retention overwrite on a stay; the invoice (settlement) stays.
-ERASED_STAY_FIELDS = {"guest_name": ERASED, "registration": None, "recognition": None}
+ERASED_STAY_FIELDS = {
+    "guest_name": ERASED,
+    "registration": None,
+    "recognition": None,
+    "companions": [],  # issue 18: companions' registrations go with the guest's
+}
 
 
 class ArrivalNotYetKnown(RuntimeError):
@@ -63,6 +68,13 @@ def _amended_record(payload: Any) -> dict[str, Any]:
     if payload.non_refundable is not None:
         record["non_refundable"] = payload.non_refundable
     return record
+
+
+def _expected_times(payload: Any) -> dict[str, str | None]:
+    return {
+        name: value.isoformat() if (value := getattr(payload, name)) else None
+        for name in ("expected_arrival_time", "expected_departure_time")
+    }
 
 
 class Projections:
@@ -99,6 +111,8 @@ class Projections:
                 # paid at booking: it reaches the folio at check-in (issue 12)
                 "deposit_paid": str(payload.deposit_paid),
                 "non_refundable": payload.non_refundable,
+                # issue 18: when the guest expects to arrive and leave, for the desk's day
+                **_expected_times(payload),
                 "status": "expected",
                 "assignment": None,
                 "event_at": event_time(event),
@@ -127,6 +141,7 @@ class Projections:
                 },
                 "assignment": None,
                 **_amended_record(payload),
+                **_expected_times(payload),
             },
         )
         await self._give_back_room(before)
@@ -227,6 +242,9 @@ class Projections:
             "stays",
             {"guest_id": {"$in": guest_ids}},
             {"$set": {**ERASED_STAY_FIELDS, "erased_at": event.payload.requested_at}},
+        )
+        await self.repository.scrub(  # issue 18: the ID scan, like the ID number
+            "id_scans", {"guest_id": {"$in": guest_ids}}, {"$set": {"image_encrypted": None}}
         )
         log.info("guest erased", guest_id=event.payload.guest_id, stays=erased)
 

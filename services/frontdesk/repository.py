@@ -30,6 +30,7 @@ class FrontDeskRepository:
         self.guests = database["guests"]
         self.counters = database["counters"]
         self.audits = database["night_audits"]
+        self.id_scans = database["id_scans"]  # issue 18: services/frontdesk/id_scans.py
         self.business_days = database["business_days"]
 
     async def prepare(self, setup: PropertySetup) -> None:
@@ -41,6 +42,7 @@ class FrontDeskRepository:
             [("reservation_id", 1), ("room_index", 1)], unique=True, sparse=True
         )
         await self.stays.create_index("reservation_id")
+        await self.id_scans.create_index("guest_id")  # erasure finds a guest's scans
         await self.stays.create_index([("property_id", 1), ("status", 1)])
         await self.stays.create_index([("property_id", 1), ("departure", 1)])
         await self.stays.create_index("guest_id")

@@ -226,6 +226,7 @@ class FrontDeskService:
                 rule=choice.rule,
                 vip=needs.vip,
                 special_requests=arrival.get("special_requests", []),
+                ahead_of_arrival=True,  # reservation sends the guest the notice (issue 18)
             ),
             **origin(arrival),
         )

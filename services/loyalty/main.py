@@ -10,7 +10,7 @@ from shared.business_date import BusinessDates
 from shared.clock import PropertyClock, wall_clock_from
 from shared.mail import MailSender, SmtpSender
 from shared.runtime import ServiceRuntime, create_service_app, serve
-from shared.sms import FileSmsSender
+from shared.sms import FileSmsGateway
 
 from .api import loyalty_router
 from .care import care_router
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
         sender or SmtpSender(settings),
         settings,
         clock=clock,
-        sms=FileSmsSender(settings.sms_log_path),
+        sms=FileSmsGateway(settings.sms_log_path),
     )
     store = GuestStore(
         repository,

@@ -20,7 +20,7 @@ from prometheus_client import Counter
 
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS, MailSender
-from shared.sms import Sms, SmsSender
+from shared.sms import SmsGateway, SmsMessage
 from shared.worker import PollingWorker
 
 from .config import Settings
@@ -42,7 +42,7 @@ class CampaignMessenger(PollingWorker):
         settings: Settings,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        sms: SmsSender | None = None,
+        sms: SmsGateway | None = None,
     ) -> None:
         super().__init__(settings.messenger_poll_seconds)
         self.repository = repository
@@ -79,7 +79,7 @@ class CampaignMessenger(PollingWorker):
         ):
             await self.repository.finish_message(message["_id"], "cancelled")
             return False
-        text = Sms(
+        text = SmsMessage(
             message_id=message["_id"],
             to=profile["phone"],
             body=campaign_sms(

@@ -20,6 +20,12 @@ POLICY = [
     ("PATCH", "/reservations/*", BOOKING),
     ("POST", "/reservations/*/cancel", BOOKING),
     ("POST", "/reservations/*/no-show", ("reservations",)),
+    # issue 18: the guest reconfirms through the office or the channel that booked
+    ("POST", "/reservations/*/reconfirm", BOOKING),
+    ("GET", "/reservations/*/letters", ("reservations", "frontdesk")),
+    ("POST", "/reservations/*/review", ("reservations",)),
+    ("GET", "/record-reviews", ("reservations",)),
+    ("GET", "/exports/**", ("reservations",)),
     ("GET", "/reports", ("reservations",)),
     ("*", "/room-types/**", ("reservations",)),
     ("*", "/rate-plans/**", ("reservations",)),

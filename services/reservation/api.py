@@ -11,7 +11,7 @@ from shared.auth import CurrentPrincipal, Principal, channel_filter
 from shared.problems import NotFound, Unprocessable
 
 from .blocks import BlockCreate, BlockService
-from .domain import CancelRequest, ReservationCreate, ReservationPublic, ReservationUpdate
+from .domain import AmendmentRequest, CancelRequest, ReservationCreate, ReservationPublic
 from .policies import RatePlanUpsert, RoomTypeUpsert
 from .reports import Reports, ReservationSearch
 from .service import ReservationService
@@ -90,12 +90,15 @@ def reservation_router(service: ReservationService, reports: Reports) -> APIRout
 
     @router.patch("/reservations/{reservation_id}", response_model=ReservationPublic)
     async def amend_reservation(
-        reservation_id: str, update: ReservationUpdate, principal: CurrentPrincipal
+        reservation_id: str, update: AmendmentRequest, principal: CurrentPrincipal
     ) -> ReservationPublic:
-        """Dates, room type, rooms, guests, requests: re-checked and re-priced; the new
-        nights are taken before the old ones are given back."""
+        """Dates, room type, rooms, guests, requests, expected times: re-checked and
+        re-priced; the new nights are taken before the old ones are given back. `reason`
+        is required: it is kept in the booking's `amendments` and sent with the event."""
         await visible_reservation(reservation_id, principal)  # a channel never changes
-        return to_public(await service.amend_reservation(reservation_id, update))
+        return to_public(
+            await service.amend_reservation(reservation_id, update.update(), reason=update.reason)
+        )
 
     @router.post("/reservations/{reservation_id}/cancel", response_model=ReservationPublic)
     async def cancel_reservation(

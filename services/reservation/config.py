@@ -1,7 +1,10 @@
+from pydantic import Field
+
+from shared.mail import SmtpSettings
 from shared.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, SmtpSettings):
     service_name: str = "reservation"
     required_secrets = ("pii_keys",)
     http_port: int = 8001
@@ -18,3 +21,14 @@ class Settings(ServiceSettings):
     # Integrator channels entitled to book into group blocks over the command queue
     # (comma-separated); any other channel's block booking is rejected.
     block_channels: str = ""
+    # Issue 18: letters to bookers and guests (services/reservation/letters.py). The test
+    # stack turns them off unless a test is about them, so other tests' mail counts hold.
+    guest_letters_enabled: bool = True
+    letter_poll_seconds: float = Field(default=5.0, gt=0)
+    mail_from: str = "reservations@demo-hotel.example"
+    # SMS: where the local SMS gateway writes its texts (numbers masked), shared/sms.py.
+    sms_log_path: str = ".run/reservation-sms.log"
+    tentative_poll_seconds: float = Field(default=60.0, gt=0)
+    # Refunds (shared/payments.py): the local provider's ledger of refunds paid.
+    payments_log_path: str = ".run/payments.log"
+    refund_poll_seconds: float = Field(default=10.0, gt=0)

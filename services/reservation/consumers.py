@@ -18,6 +18,7 @@ from shared.events import (
     BusinessDayClosed,
     GuestAnonymized,
     GuestMerged,
+    RoomAssigned,
     RoomOutOfOrderCancelled,
     RoomOutOfOrderScheduled,
     StayCheckedIn,
@@ -27,6 +28,7 @@ from shared.events import (
 from shared.topology import CONSUMER_QUEUES
 
 from .integrators import IntegratorCommands
+from .letters import Letters
 from .room_periods import RoomPeriods
 from .service import ReservationService
 from .stays import StayFollower
@@ -38,7 +40,9 @@ def register_consumers(
     reservations: ReservationService,
     stays: StayFollower,
     periods: RoomPeriods,
+    letters: Letters | None = None,
 ) -> None:
+    """`letters`: record the guest's letters from stay events (None: letters are off)."""
     command_queue, guest_lifecycle, stay_events, room_periods = CONSUMER_QUEUES["reservation"]
     on_command = broker.subscriber(subscribed_queue(command_queue), title=command_queue.name)
 
@@ -72,8 +76,17 @@ def register_consumers(
 
     @on_stay(filter=of_type(StayCheckedIn.event_type))
     async def on_stay_checked_in(event: StayCheckedIn) -> None:
-        """The booking is in house; a walk-in or early arrival holds its own nights."""
+        """The booking is in house; a walk-in or early arrival holds its own nights. The
+        guest is sent the registered details to confirm (issue 18)."""
         await stays.checked_in(event)
+        if letters is not None:
+            await letters.checked_in(event)
+
+    @on_stay(filter=of_type(RoomAssigned.event_type))
+    async def on_room_assigned(event: RoomAssigned) -> None:
+        """A room assigned ahead of arrival: the guest is sent the notice (issue 18)."""
+        if letters is not None:
+            await letters.room_assigned(event)
 
     @on_stay(filter=of_type(StayExtended.event_type))
     async def on_stay_extended(event: StayExtended) -> None:

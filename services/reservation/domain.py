@@ -7,7 +7,7 @@ import json
 import re
 import secrets
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -155,6 +155,11 @@ class ReservationCreate(BaseModel):
     block_id: Annotated[str, Field(max_length=60)] | None = None
     payment: PaymentIn | None = None
     special_requests: list[SpecialRequestIn] = Field(default=[], max_length=20)
+    # Issue 18: when the guest expects to arrive and to leave (seed 002 1.2.2(1), 9.1(1)),
+    # and a tentative booking the guest reconfirms (or lets go) by a deadline (1.2.2(2)).
+    expected_arrival_time: time | None = None
+    expected_departure_time: time | None = None
+    tentative: bool = False
 
     @model_validator(mode="after")
     def departure_after_arrival(self) -> ReservationCreate:
@@ -178,12 +183,32 @@ class ReservationUpdate(BaseModel):
     guest: GuestIn | None = None
     additional_guests: list[GuestName] | None = Field(default=None, max_length=20)
     special_requests: list[SpecialRequestIn] | None = Field(default=None, max_length=20)
+    expected_arrival_time: time | None = None
+    expected_departure_time: time | None = None
 
     @model_validator(mode="after")
     def something_changes(self) -> ReservationUpdate:
         if not self.model_fields_set:
             raise ValueError("name at least one field to change")
         return self
+
+
+class AmendmentRequest(ReservationUpdate):
+    """An amendment as the office or a channel asks for it: what changes and why (issue
+    18, seed 002 3.3(2): the reason is asked for and recorded with every change)."""
+
+    reason: FreeText[200] = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def changes_besides_the_reason(self) -> AmendmentRequest:
+        if not self.model_fields_set - {"reason"}:
+            raise ValueError("name at least one field to change")
+        return self
+
+    def update(self) -> ReservationUpdate:
+        return ReservationUpdate.model_validate(
+            self.model_dump(exclude_unset=True, exclude={"reason"})
+        )
 
 
 class CancelRequest(BaseModel):
@@ -229,6 +254,14 @@ class ReservationPublic(BaseModel):
     no_show: dict[str, Any] | None = None
     created_at: datetime | None = None
     version: int = 1
+    # issue 18: guest communication and the amendment log
+    expected_arrival_time: time | None = None
+    expected_departure_time: time | None = None
+    tentative: bool = False
+    reconfirm_by: datetime | None = None
+    reconfirmed_at: datetime | None = None
+    amendments: list[dict[str, Any]] = []
+    refund_payment: dict[str, Any] | None = None
 
 
 def nights_of(arrival: date, departure: date) -> list[date]:

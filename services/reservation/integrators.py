@@ -130,9 +130,14 @@ class IntegratorCommands:
         if isinstance(command, ReservationAmendCommand):
             if existing["status"] != ReservationStatus.CONFIRMED:
                 raise Problem(f"the reservation is {existing['status']}")
-            update = ReservationUpdate.model_validate(command.payload.model_dump(exclude_none=True))
+            update = ReservationUpdate.model_validate(
+                command.payload.model_dump(exclude_none=True, exclude={"reason"})
+            )
             amended = await self.reservations.amend_reservation(
-                existing["_id"], update, also_publish=self._accepted(command)
+                existing["_id"],
+                update,
+                also_publish=self._accepted(command),
+                reason=command.payload.reason or f"changed through channel {command.channel}",
             )
             if amended["version"] == existing["version"]:  # nothing changed: a repeat
                 await self.reservations.publish_for(amended, self._accepted(command)(amended))

@@ -11,22 +11,31 @@ from fastapi import FastAPI
 from shared.broker_identity import broker_login
 from shared.clock import wall_clock_from
 from shared.crypto import PersonalDataCipher
+from shared.mail import SmtpSender
+from shared.payments import LocalPaymentGateway
 from shared.property_setup import load_property
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
+from shared.sms import FileSmsGateway
 
 from .api import property_router, reservation_router
 from .blocks import BlockService
+from .communication_api import communication_router
 from .config import Settings
 from .consumers import register_consumers
 from .integrators import IntegratorCommands
+from .letters import Letters, LetterWriter
 from .pages import reservation_pages
+from .records import Records
+from .records_api import records_router
+from .refunds import RefundPayer
 from .reports import Reports
 from .repository import ERASED_GUEST_FIELDS, OUTBOX_COLLECTIONS, ReservationRepository
 from .room_periods import RoomPeriods
 from .service import ReservationService
 from .setup import PropertySetupService
 from .stays import StayFollower
+from .tentative import TentativeBookings, TentativeReleaser
 from .workers import AbandonedBookingJanitor, BlockReleaser
 
 
@@ -80,23 +89,61 @@ def create_app(
         own_login=broker_login(settings.rabbitmq_url),
         block_channels={c.strip() for c in settings.block_channels.split(",") if c.strip()},
     )
+    letters = Letters(runtime.database, settings.property_id, clock)
+    tentative = TentativeBookings(reservations, events_written=runtime.relay.wake)
+    letter_workers = []
+    if settings.guest_letters_enabled:
+        letter_workers.append(
+            LetterWriter(
+                letters,
+                repository,
+                mail=SmtpSender(settings),
+                sms=FileSmsGateway(settings.sms_log_path),
+                setup=setup,
+                hotel_name=settings.hotel_name,
+                mail_from=settings.mail_from,
+                clock=clock,
+                poll_seconds=settings.letter_poll_seconds,
+            )
+        )
     register_consumers(
         runtime.broker,
         commands,
         reservations,
         StayFollower(reservations, runtime.database),
         RoomPeriods(reservations, runtime.database),
+        letters if settings.guest_letters_enabled else None,
     )
+
+    refunds = RefundPayer(
+        runtime.database,
+        LocalPaymentGateway(settings.payments_log_path),
+        cipher,
+        clock=clock,
+        poll_seconds=settings.refund_poll_seconds,
+    )
+
+    async def prepare_database() -> None:
+        await repository.prepare(setup)
+        await letters.prepare()
+        await tentative.prepare()
+        await refunds.prepare()
+
     return create_service_app(
         runtime,
         title="Reservation service",
         routers=[
             reservation_router(reservations, Reports(repository)),
+            communication_router(reservations, tentative, letters),
+            records_router(reservations, Records(repository, clock)),
             property_router(property_setup, blocks),
             reservation_pages(runtime),
         ],
-        prepare_database=lambda: repository.prepare(setup),
+        prepare_database=prepare_database,
         workers=[
+            *letter_workers,
+            TentativeReleaser(tentative, settings.tentative_poll_seconds),
+            refunds,
             BlockReleaser(blocks, settings.block_release_poll_seconds),
             AbandonedBookingJanitor(
                 reservations, settings.janitor_poll_seconds, settings.stale_booking_minutes

@@ -66,6 +66,15 @@ class RatePrice(BaseModel):
         return self
 
 
+class LongStayDiscount(BaseModel):
+    """Issue 18 (seed 002 4.3(4)): a long-stay guest gets a better rate. A stay of at
+    least `min_nights` is priced `percent` below the plan's rate on every night."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_nights: Annotated[int, Field(ge=2, le=365)]
+    percent: Annotated[Decimal, Field(gt=0, le=50)]
+
+
 class RatePlanUpsert(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: Annotated[str, Field(min_length=1, max_length=80)]
@@ -76,6 +85,7 @@ class RatePlanUpsert(BaseModel):
     cancellation: CancellationPolicy = CancellationPolicy()
     deposit: FeeRule = FeeRule(kind=FeeKind.NONE)
     no_show_fee: FeeRule = FeeRule()
+    long_stay: LongStayDiscount | None = None
 
 
 class RoomTypeUpsert(BaseModel):
@@ -104,12 +114,17 @@ def price_stay(
     base = Decimal(room_type["nightly_rate"])
     adjusted = _money(base * (100 + Decimal(plan.get("base_adjustment_percent", "0"))) / 100)
     prices = [p for p in plan.get("prices", []) if p["room_type"] == room_type["code"]]
+    nights = nights_of(arrival, departure)
+    long_stay = plan.get("long_stay")
+    keep = Decimal("1")
+    if long_stay and len(nights) >= long_stay["min_nights"]:
+        keep = (100 - Decimal(long_stay["percent"])) / 100
     rates = {}
-    for night in nights_of(arrival, departure):
+    for night in nights:
         iso = night.isoformat()
         explicit = next((p for p in prices if p["start"] <= iso < p["end"]), None)
         per_room = Decimal(explicit["amount"]) if explicit else adjusted
-        rates[iso] = _money(per_room * room_count)
+        rates[iso] = _money(_money(per_room * keep) * room_count)
     return rates
 
 

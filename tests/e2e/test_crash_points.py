@@ -193,7 +193,8 @@ async def test_amendment_crash_between_its_steps(
     )
     with pytest.raises(httpx.HTTPError):
         stack.client("reservation").patch(
-            f"/reservations/{booked['id']}", json={"departure": departure_after}
+            f"/reservations/{booked['id']}",
+            json={"departure": departure_after, "reason": "guest stays longer"},
         )
     await died_at_crash_point(stack, "reservation")
 

@@ -291,7 +291,10 @@ async def test_bad_input_is_refused_with_problem_details_and_nothing_is_written(
             assert message in response.json()["detail"], (case, response.json()["detail"])
         assert client.get("/reservations", params={"page": 2}).status_code == 422
         assert client.get("/reservations", params={"limit": 1000}).status_code == 422
-        assert client.patch("/reservations/nope", json={"adults": 1}).status_code == 404
+        assert (
+            client.patch("/reservations/nope", json={"adults": 1, "reason": "x" * 3}).status_code
+            == 404
+        )
         assert client.post("/reservations/nope/cancel").status_code == 404
         await asyncio.sleep(1.0)
         assert events.received == []
@@ -324,7 +327,13 @@ async def test_amend_cancel_and_erasure_over_http_and_the_broker(
         assert booked["total_amount"] == "5280.00"  # 2 deluxe x 3 nights x 880.00
         amended = client.patch(
             f"/reservations/{booked['id']}",
-            json={"departure": "2027-03-12", "room_count": 1, "adults": 2, "children": 0},
+            json={
+                "departure": "2027-03-12",
+                "room_count": 1,
+                "adults": 2,
+                "children": 0,
+                "reason": "one room fewer: a colleague cancelled",
+            },
         )
         assert amended.status_code == 200, amended.text
         assert amended.json()["total_amount"] == "1760.00"

@@ -67,7 +67,7 @@ def test_an_integrator_reaches_only_its_own_channels_reservations(stack: Stack) 
         rid = target["id"]
         refusals[f"GET {target['channel_name']}"] = ota_a.get(f"/reservations/{rid}")
         refusals[f"PATCH {target['channel_name']}"] = ota_a.patch(
-            f"/reservations/{rid}", json={"adults": 2}
+            f"/reservations/{rid}", json={"adults": 2, "reason": "guest asked"}
         )
         refusals[f"cancel {target['channel_name']}"] = ota_a.post(
             f"/reservations/{rid}/cancel", json={"reason": "not mine to cancel"}
@@ -139,7 +139,9 @@ def test_an_integrator_reaches_only_its_own_channels_reservations(stack: Stack) 
 
     # Its own: read, amend, cancel.
     assert ota_a.get(f"/reservations/{mine['id']}").status_code == 200
-    amended = ota_a.patch(f"/reservations/{mine['id']}", json={"adults": 2})
+    amended = ota_a.patch(
+        f"/reservations/{mine['id']}", json={"adults": 2, "reason": "guest asked"}
+    )
     assert (amended.status_code, amended.json()["adults"]) == (200, 2), amended.text
     cancelled = ota_a.post(f"/reservations/{mine['id']}/cancel", json={"reason": "plans changed"})
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")

@@ -133,7 +133,8 @@ class Hotel:
         if departure <= date.fromisoformat(booking["arrival"]):
             departure += timedelta(days=2)
         response = self.reservation.patch(
-            f"/reservations/{reservation_id}", json={"departure": departure.isoformat()}
+            f"/reservations/{reservation_id}",
+            json={"departure": departure.isoformat(), "reason": "guest stays longer"},
         )
         if response.status_code == 200:
             self.bookings[reservation_id] = response.json()

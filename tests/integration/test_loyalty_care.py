@@ -20,7 +20,7 @@ from services.loyalty.messenger import CampaignMessenger
 from shared.auth import Principal, current_principal
 from shared.events import CaseOpened, CaseOpenedPayload
 from shared.problems import Problem, install_problem_handlers
-from shared.sms import FileSmsSender
+from shared.sms import FileSmsGateway
 from tests.integration.test_loyalty_ledger_service import World, checked_out
 from tests.integration.test_loyalty_win_back import booking, stay_of
 
@@ -47,8 +47,8 @@ async def consenting_guest(world: World, guest_id: str, **contact) -> None:
     )
 
 
-def messenger(world: World, tmp_path) -> tuple[CampaignMessenger, RecordingMail, FileSmsSender]:
-    mail, sms = RecordingMail(), FileSmsSender(tmp_path / "sms.log")
+def messenger(world: World, tmp_path) -> tuple[CampaignMessenger, RecordingMail, FileSmsGateway]:
+    mail, sms = RecordingMail(), FileSmsGateway(tmp_path / "sms.log")
     settings = Settings(sms_log_path=str(tmp_path / "sms.log"))
     return (
         CampaignMessenger(world.repository, mail, settings, clock=world.clock, sms=sms),

@@ -135,6 +135,9 @@ class Stack:
             "AUTH_FAILURES_BURST": "100000",
             # The property's clock: the wall clock until a test sets it (set_clock).
             "TEST_CLOCK_FILE": str(self.clock_file),
+            # Issue 18: reservation's letters to bookers and guests are off unless a test
+            # is about them (GUEST_LETTERS_ENABLED=true), so the sink holds what tests count.
+            "GUEST_LETTERS_ENABLED": "false",
         }
         if self.mongo_url:
             env["MONGODB_URL"] = self.mongo_url

@@ -1,0 +1,59 @@
+"""Routes for the office's records (issue 18, seed 002 3.4): CSV export and the periodic
+review of bookings."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from shared.auth import CurrentPrincipal
+from shared.logging import get_logger
+
+from .api import ensure_visible
+from .records import Records, ReviewRequest
+from .service import ReservationService
+
+log = get_logger(__name__)
+
+
+def records_router(service: ReservationService, records: Records) -> APIRouter:
+    router = APIRouter(tags=["records"])
+
+    @router.get("/exports/reservations.csv")
+    async def export_reservations(
+        first: Annotated[date, Query(alias="from")],
+        last: Annotated[date, Query(alias="to")],
+        principal: CurrentPrincipal,
+    ) -> Response:
+        """Bookings arriving from..to (inclusive, at most a year) as CSV: names, dates,
+        amounts, amendments with their last reason, cancellation and refund. No contact
+        details, no payment data."""
+        text, rows = await records.export_csv(first, last)
+        log.info("reservations exported", by=principal.key_id, rows=rows, first=str(first))
+        return Response(
+            content=text,
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="reservations-{first}-{last}.csv"'
+            },
+        )
+
+    @router.get("/record-reviews")
+    async def due_for_review(
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> dict[str, Any]:
+        """Confirmed bookings never reviewed, changed since their review, or reviewed
+        longer ago than the review period, by arrival; with what looks wrong in each."""
+        return {"items": await records.due_for_review(limit)}
+
+    @router.post("/reservations/{reservation_id}/review")
+    async def mark_reviewed(
+        reservation_id: str, request: ReviewRequest, principal: CurrentPrincipal
+    ) -> dict[str, Any]:
+        """The reviewer checked the booking at `version`; the reviewer is the credential."""
+        ensure_visible(principal, await service.get_reservation(reservation_id))
+        return await records.mark_reviewed(reservation_id, request, principal.key_id)
+
+    return router

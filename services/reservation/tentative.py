@@ -1,0 +1,93 @@
+"""Tentative bookings (issue 18, seed 002 1.2.2(2)): the guest reconfirms by the deadline
+the confirmation letter names, or the booking is cancelled and its nights go back on sale.
+
+Reconfirming is recorded with the letter it asks for (`letters_due`) in one write, and is
+safe to repeat: a booking already reconfirmed answers as it stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from shared.logging import get_logger
+from shared.problems import Conflict
+from shared.worker import PollingWorker
+
+from .domain import ReservationStatus
+from .service import ReservationService
+
+log = get_logger(__name__)
+NOT_RECONFIRMED = "tentative booking not reconfirmed by its deadline"
+
+
+class TentativeBookings:
+    def __init__(self, reservations: ReservationService, events_written: Callable[[], None]):
+        self.reservations = reservations
+        self.repository = reservations.repository
+        self.clock = reservations.clock
+        self.events_written = events_written
+
+    async def prepare(self) -> None:
+        await self.repository.reservations.create_index(
+            [("tentative", 1), ("reconfirm_by", 1)], sparse=True
+        )
+
+    async def reconfirm(self, reservation_id: str) -> dict[str, Any]:
+        current = await self.reservations.get_reservation(reservation_id)
+        if current.get("reconfirmed_at"):
+            return current  # a repeat: already reconfirmed
+        if not current.get("tentative"):
+            raise Conflict(f"reservation {reservation_id!r} is not tentative")
+        if current["status"] != ReservationStatus.CONFIRMED:
+            raise Conflict(f"reservation {reservation_id!r} is {current['status']}")
+        now = self.clock()
+        saved = await self.repository.update_reservation(
+            {"_id": reservation_id, "status": ReservationStatus.CONFIRMED, "tentative": True},
+            {
+                "$set": {"tentative": False, "reconfirmed_at": now, "updated_at": now},
+                "$addToSet": {"letters_due": "reconfirmed"},
+            },
+        )
+        if saved is None:  # cancelled or reconfirmed meanwhile: say how it stands
+            return await self.reconfirm(reservation_id)
+        self.events_written()
+        log.info("tentative booking reconfirmed", reservation_id=reservation_id)
+        return saved
+
+    async def release_overdue(self, now: datetime, limit: int = 50) -> int:
+        """Cancels tentative bookings past their deadline (the policy's terms apply: the
+        deadline falls before free cancellation ends, so this is free)."""
+        overdue = (
+            await self.repository.reservations.find(
+                {
+                    "tentative": True,
+                    "reconfirm_by": {"$lte": now},
+                    "status": ReservationStatus.CONFIRMED,
+                },
+                {"_id": 1},
+            )
+            .limit(limit)
+            .to_list(None)
+        )
+        released = 0
+        for booking in overdue:
+            try:
+                await self.reservations.cancel_reservation(booking["_id"], NOT_RECONFIRMED)
+            except Conflict:  # reconfirmed, cancelled or changed meanwhile: leave it
+                continue
+            released += 1
+            log.info("tentative booking released", reservation_id=booking["_id"])
+        return released
+
+
+class TentativeReleaser(PollingWorker):
+    name = "tentative-releaser"
+
+    def __init__(self, tentative: TentativeBookings, poll_seconds: float) -> None:
+        super().__init__(poll_seconds)
+        self.tentative = tentative
+
+    async def work_once(self) -> int:
+        return await self.tentative.release_overdue(self.tentative.clock())
