@@ -348,7 +348,9 @@ class CaseCreate(Input):
     severity: Severity
     description: Text
     channel: Literal["desk", "phone", "online"]
-    taken_by: Name  # the first responder: owns the case until the guest has the result
+    # The first responder owns the case until the guest has the result: the signed-in
+    # credential, whatever the body says (issue 15).
+    taken_by: Name | None = None
 
 
 class CaseNoteCreate(Input):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
+from shared.audit import audit_log_router
 from shared.mail import MailSender, SmtpSender
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
@@ -58,7 +59,11 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
     return create_service_app(
         runtime,
         title="Loyalty service",
-        routers=[loyalty_router(service, profiles, daily_pass), loyalty_pages(runtime)],
+        routers=[
+            loyalty_router(service, profiles, daily_pass, runtime.audit),
+            audit_log_router(runtime.audit),
+            loyalty_pages(runtime),
+        ],
         prepare_database=repository.prepare,
         workers=[messenger, *([daily_pass] if settings.jobs_enabled else [])],
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from shared.audit import audit_log_router
 from shared.broker_identity import broker_login
 from shared.clock import wall_clock_from
 from shared.crypto import PersonalDataCipher
@@ -90,7 +91,8 @@ def create_app(
         runtime,
         title="Reservation service",
         routers=[
-            reservation_router(reservations, Reports(repository)),
+            reservation_router(reservations, Reports(repository), runtime.audit),
+            audit_log_router(runtime.audit),
             property_router(property_setup, blocks),
             reservation_pages(runtime),
         ],

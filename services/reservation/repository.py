@@ -279,11 +279,19 @@ class ReservationRepository:
             upsert=True,
         )
 
-    # --- guests: one id per e-mail address, so returning guests keep theirs ---------
+    # --- guests: one id per e-mail address and name, so returning guests keep theirs ----
 
-    async def guest_id_for(self, email: str) -> str:
-        # Keyed by a hash so the key itself is not the address.
-        key = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    async def guest_id_for(self, email: str, first_name: str, last_name: str) -> str:
+        """The guest id a booking files under. Keyed by the e-mail AND the name: a booking
+        is unverified (anyone may type anyone's address), so an address alone must not
+        file it under the profile of whoever used that address first (issue 15: the
+        desk then greeted the booker as the victim). Same address, other name: a new
+        guest id, and loyalty puts the pair on its review list for a manager to decide.
+        Keyed by a hash so the key itself is not the address."""
+        person = "|".join(
+            (email.strip().lower(), " ".join(f"{first_name} {last_name}".casefold().split()))
+        )
+        key = hashlib.sha256(person.encode()).hexdigest()
         try:
             guest = await self.guests.find_one_and_update(
                 {"_id": key},

@@ -143,7 +143,9 @@ class ReservationService:
         Idempotency-Key or channel reference returns the first booking, created=False."""
         room_type, plan, block = await self._check_new_booking(request)
         document = self._new_document(request, room_type, plan, block, channel_name)
-        document["guest_id"] = await self.repository.guest_id_for(request.guest.email)
+        document["guest_id"] = await self.repository.guest_id_for(
+            request.guest.email, request.guest.first_name, request.guest.last_name
+        )
         if idempotency_key:
             document["idempotency_key"] = f"{self.property_id}|{idempotency_key}"
             document["request_fingerprint"] = request_fingerprint(request.model_dump(mode="json"))
