@@ -14,6 +14,7 @@ from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
+from shared.erasure import scrub_free_text
 from shared.events import (
     CaseOpened,
     CaseResolved,
@@ -37,6 +38,14 @@ log = get_logger(__name__)
 ERASED = "[erased]"
 # What erasure and retention overwrite on a stay; the invoice (settlement) stays.
 ERASED_STAY_FIELDS = {"guest_name": ERASED, "registration": None, "recognition": None}
+# A stay's free text, erased with the guest (issue 15): what they asked for, complained
+# about and were told. The lines stay (kind, times, owner, status), the words go.
+STAY_FREE_TEXT = {
+    "special_requests": (),
+    "requests": ("details",),
+    "complaints": ("description",),
+    "guest_notices": ("message",),
+}
 
 
 class ArrivalNotYetKnown(RuntimeError):
@@ -226,6 +235,9 @@ class Projections:
             "stays",
             {"guest_id": {"$in": guest_ids}},
             {"$set": {**ERASED_STAY_FIELDS, "erased_at": event.payload.requested_at}},
+        )
+        await scrub_free_text(
+            self.repository.stays, {"guest_id": {"$in": guest_ids}}, STAY_FREE_TEXT
         )
         log.info("guest erased", guest_id=event.payload.guest_id, stays=erased)
 

@@ -208,6 +208,7 @@ class HousekeepingService:
                 reported_by=request.taken_by,
                 source="guest",
                 origin=caused_by(event),
+                guest_id=request.guest_id,  # the guest's words: erased with the guest
             )
             return
         kind = {
@@ -222,6 +223,7 @@ class HousekeepingService:
             room,
             day=event.occurred_at.date(),
             stay_id=request.stay_id or occupant.get("stay_id"),
+            guest_id=request.guest_id or occupant.get("guest_id"),
             urgent=request.urgent,
             vip=bool(occupant.get("vip")),
             cause=event,

@@ -339,6 +339,20 @@ class ProfileService:
 
 
 def _erased_profile(guest: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The personal fields go; so do the words of the guest's requests in loyalty's copy
+    of their reservations (issue 15): "celebration" stays a kind, a detail is erased."""
     profile = guest.get("profile") or {}
     kept = {k: v for k, v in profile.items() if k not in PERSONAL_FIELDS and k != "contact_at"}
-    return {"profile": {**kept, "consents": {}}, "anonymized_at": now}
+    return {
+        "profile": {**kept, "consents": {}},
+        "anonymized_at": now,
+        "reservations": [
+            {**r, "special_requests": [_kind_only(x) for x in r.get("special_requests", [])]}
+            for r in guest.get("reservations", [])
+        ],
+    }
+
+
+def _kind_only(request: str) -> str:
+    """'bed: king size, allergic to feathers' -> 'bed' (the kind, as reservation sends it)."""
+    return request.partition(":")[0].strip()

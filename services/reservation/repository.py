@@ -12,6 +12,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shared.erasure import scrub_free_text
 from shared.property_setup import PropertySetup
 
 from .inventory import Inventory
@@ -19,6 +20,9 @@ from .policies import DEFAULT_RATE_PLAN, default_rate_plan
 
 # Every collection whose documents carry an `outbox` for the relay.
 # What erasure and retention overwrite: the people; the booking's dates and amounts stay.
+# Free text a guest's erasure erases: what the guest asked for in their own words, why
+# they cancelled (the kinds of request, the fees and dates stay).
+FREE_TEXT = {"special_requests": ("detail",), "cancellation": ("reason",)}
 ERASED_GUEST_FIELDS = {
     "guest": {"first_name": "erased", "last_name": "erased", "email": None, "phone": None},
     "booker": None,
@@ -221,6 +225,7 @@ class ReservationRepository:
         result = await self.reservations.update_many(
             {"guest_id": {"$in": guest_ids}}, {"$set": {**ERASED_GUEST_FIELDS, "anonymized_at": at}}
         )
+        await scrub_free_text(self.reservations, {"guest_id": {"$in": guest_ids}}, FREE_TEXT)
         await self.guests.delete_many({"guest_id": {"$in": guest_ids}})
         return result.modified_count
 

@@ -603,6 +603,8 @@ async def test_identity_and_personal_data_attacks_are_refused(
     def clear_values(text: str) -> int:
         return sum(value in text for value in (VICTIM["email"], VICTIM["phone"]))
 
+    shown: list[str] = []
+
     async def contact_in_clear_to_the_desk() -> Outcome:
         texts = [
             stack.client("loyalty", "frontdesk").get(f"/guests/{victim_id}").text,
@@ -612,7 +614,7 @@ async def test_identity_and_personal_data_attacks_are_refused(
             office.get("/reservations", params={"name": "Lin"}).text,
             ota.get("/reservations").text,
         ]
-        assert all("***" in t for t in texts[:5]), texts  # masked values, not missing ones
+        shown.extend(texts[:5])
         return sum(map(clear_values, texts)) == 0, sum(map(clear_values, texts))
 
     async def reveal_by_the_wrong_department_or_without_a_reason() -> Outcome:
@@ -714,3 +716,4 @@ async def test_identity_and_personal_data_attacks_are_refused(
     print(attacks.summary())
     assert all(refused for refused, _ in attacks.results.values()), attacks.results
     assert sum(leaked for _, leaked in attacks.results.values()) == 0
+    assert all("***" in text for text in shown), shown  # masked values, not missing ones

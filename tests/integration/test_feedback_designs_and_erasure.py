@@ -9,7 +9,13 @@ import httpx
 from fastapi import FastAPI
 
 from services.feedback.api import feedback_router
-from services.feedback.domain import ResponseCreate, survey_id_for_stay, survey_token
+from services.feedback.domain import (
+    CaseNoteCreate,
+    CaseResolve,
+    ResponseCreate,
+    survey_id_for_stay,
+    survey_token,
+)
 from shared.events import (
     ComplaintRaised,
     ComplaintRaisedPayload,
@@ -150,6 +156,10 @@ async def test_merge_moves_the_guest_and_erasure_removes_their_words(tmp_path) -
     )
     case = await feedback.repository.cases.find_one({"complaint_id": "cmp-9"})
     assert case["guest_id"] == guest_id
+    await service.add_note(case["_id"], CaseNoteCreate(text="guest has a heart condition"))
+    await service.resolve(
+        case["_id"], CaseResolve(resolved_by="agent", resolution="refunded: she was in hospital")
+    )
 
     await service.erase_guest(
         GuestAnonymized.new(
@@ -166,6 +176,9 @@ async def test_merge_moves_the_guest_and_erasure_removes_their_words(tmp_path) -
     }
     case = await feedback.repository.case(case["_id"])
     assert case["description"] == "[erased]"
+    # issue 15: notes and the resolution speak of the guest too
+    assert [n["text"] for n in case["notes"]] == ["[erased]"]
+    assert case["resolution"] == "[erased]"
     assert (await service.report(since=None, until=None, department=None))["overall"][
         "nps"
     ] == -100.0

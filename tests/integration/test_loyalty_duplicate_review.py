@@ -183,3 +183,20 @@ async def test_erasure_drops_the_guests_review_entries(world: World) -> None:
     assert len(await world.profiles.duplicates("open", 10)) == 1
     await world.profiles.erase("guest-eve", "guest request")
     assert await world.profiles.duplicates("open", 10) == []
+
+
+async def test_erasure_erases_the_words_of_the_guests_requests_in_loyaltys_copy(
+    world: World,
+) -> None:
+    """Issue 15: loyalty keeps the guest's reservations (for segments): on erasure the
+    kinds of request stay ("family", "celebration"), the words after them go."""
+    from tests.integration.test_loyalty_guest_history import booked as reservation
+
+    await victim(world)
+    await world.service.record_reservation(
+        reservation("guest-victim", requests=("family", "diet: no gluten, coeliac since 2019"))
+    )
+    await world.profiles.erase("guest-victim", "guest request")
+    guest = await world.repository.get("guest-victim")
+    assert [r["special_requests"] for r in guest["reservations"]] == [["family", "diet"]]
+    assert "coeliac" not in repr(guest)
