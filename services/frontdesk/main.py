@@ -20,7 +20,7 @@ from .consumers import register_consumers
 from .departure import DepartureDesk, RoomCheckWaitWorker
 from .folio_service import FolioService
 from .pages import frontdesk_pages
-from .projections import ERASED, ERASED_STAY_FIELDS, Projections
+from .projections import ERASED, ERASED_STAY_FIELDS, STAY_FREE_TEXT, Projections
 from .records import PropertyClock
 from .repository import OUTBOX_COLLECTIONS, FrontDeskRepository
 from .service import FrontDeskService
@@ -34,7 +34,11 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
         database,
         [
             RetentionRule(
-                "stays", date_field="departure", keep_days=keep, erase=ERASED_STAY_FIELDS
+                "stays",
+                date_field="departure",
+                keep_days=keep,
+                erase=ERASED_STAY_FIELDS,
+                free_text=STAY_FREE_TEXT,  # requests, complaints, notices (issue 15)
             ),
             RetentionRule(
                 "arrivals",

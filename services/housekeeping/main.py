@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from shared.property_setup import load_property
+from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .amenities import StockKeeper, default_stock
@@ -19,6 +22,37 @@ from .repository import OUTBOX_COLLECTIONS, HousekeepingRepository
 from .rooms import RoomKeeper
 from .service import HousekeepingService
 from .tasks import DailyPlanWorker, TaskService
+
+
+def retention_job(database: Any, settings: Settings) -> RetentionJob:
+    """Tasks and maintenance requests that name a guest lose the guest (their id, amenity
+    preferences and the words of their request) past the retention period; the work
+    done, its times and the rooms stay for the reports (issue 15)."""
+    keep = settings.retention_days
+    named = {"guest_id": {"$ne": None}}
+    return RetentionJob(
+        database,
+        [
+            RetentionRule(
+                "tasks",
+                date_field="day",
+                keep_days=keep,
+                where=named,
+                erase={"guest_id": None, "guest_amenities": []},
+                free_text={"details": ()},
+            ),
+            RetentionRule(
+                "maintenance",
+                date_field="reported_at",
+                dates="datetime",
+                keep_days=keep,
+                where=named,
+                erase={"guest_id": None},
+                free_text={"description": ()},
+            ),
+        ],
+        poll_seconds=settings.retention_poll_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     register_consumers(runtime.broker, service)
     workers = [
+        retention_job(runtime.database, settings),
         DailyPlanWorker(
             tasks,
             clock=clock,
