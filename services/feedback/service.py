@@ -266,7 +266,7 @@ class FeedbackService:
 
     async def _authorised_survey(self, survey_id: str, token: str) -> dict[str, Any]:
         # The signature first: without it, not even whether the survey exists is told.
-        if not token_is_valid(self.settings.survey_link_secret, survey_id, token):
+        if not token_is_valid(self.settings.survey_link_secret, survey_id, token, self.clock()):
             raise InvalidSurveyToken("the survey link is not valid")
         survey = await self.repository.survey(survey_id)
         if survey is None:
