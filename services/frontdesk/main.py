@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from shared.clock import wall_clock_from
 from shared.crypto import PersonalDataCipher
 from shared.property_setup import load_property
+from shared.reencryption import ReencryptionJob
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
@@ -21,7 +22,7 @@ from .departure import DepartureDesk, RoomCheckWaitWorker
 from .folio_service import FolioService
 from .pages import frontdesk_pages
 from .projections import ERASED, ERASED_STAY_FIELDS, STAY_FREE_TEXT, Projections
-from .records import PropertyClock
+from .records import SEALED_FIELDS, PropertyClock
 from .repository import OUTBOX_COLLECTIONS, FrontDeskRepository
 from .service import FrontDeskService
 
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else []
     )
     workers.append(retention_job(runtime.database, settings))
+    # After a key rotation, the ID numbers and payment tokens move to the current key.
+    workers.append(ReencryptionJob(runtime.database, cipher, SEALED_FIELDS))
     workers.append(RoomCheckWaitWorker(departures, poll_seconds=settings.room_check_poll_seconds))
     return create_service_app(
         runtime,

@@ -13,6 +13,7 @@ from shared.broker_identity import broker_login
 from shared.clock import wall_clock_from
 from shared.crypto import PersonalDataCipher
 from shared.property_setup import load_property
+from shared.reencryption import ReencryptionJob
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
@@ -25,7 +26,7 @@ from .pages import reservation_pages
 from .reports import Reports
 from .repository import ERASED_GUEST_FIELDS, OUTBOX_COLLECTIONS, ReservationRepository
 from .room_periods import RoomPeriods
-from .service import ReservationService
+from .service import SEALED_FIELDS, ReservationService
 from .setup import PropertySetupService
 from .stays import StayFollower
 from .workers import AbandonedBookingJanitor, BlockReleaser
@@ -103,6 +104,8 @@ def create_app(
                 reservations, settings.janitor_poll_seconds, settings.stale_booking_minutes
             ),
             retention_job(runtime.database, settings),
+            # After a key rotation, the payment tokens move to the current key.
+            ReencryptionJob(runtime.database, cipher, SEALED_FIELDS),
         ],
     )
 

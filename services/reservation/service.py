@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.crashpoints import crash_point
-from shared.crypto import PersonalDataCipher, mask
+from shared.crypto import Binding, PersonalDataCipher, mask
 from shared.events import (
     AvailabilityChanged,
     AvailabilityChangedPayload,
@@ -37,6 +37,7 @@ from shared.events import (
 from shared.logging import current_correlation_id, get_logger
 from shared.outbox import outbox_entry
 from shared.problems import Conflict, NotFound, Unprocessable
+from shared.reencryption import SealedField
 
 from .domain import (
     HoldKey,
@@ -286,7 +287,9 @@ class ReservationService:
         token = request.payment.token
         return {
             "method": request.payment.method.value,
-            "token_encrypted": self.cipher.encrypt(token, context=reservation_id)
+            "token_encrypted": self.cipher.encrypt(
+                token, bound=payment_token_binding(reservation_id)
+            )
             if token
             else None,
             "token_masked": mask(token) if token else None,
@@ -825,6 +828,15 @@ def capacity_of(room_type: dict[str, Any]) -> int:
 
 def _guest_name(reservation: dict[str, Any]) -> str:
     return f"{reservation['guest']['first_name']} {reservation['guest']['last_name']}"
+
+
+# Where reservation's ciphertexts live (shared/crypto.py binds each to its place, and the
+# re-encryption job finds them there).
+SEALED_FIELDS = (SealedField("reservations", "payment.token_encrypted", "payment.token"),)
+
+
+def payment_token_binding(reservation_id: str) -> Binding:
+    return Binding("reservations", "payment.token", reservation_id)
 
 
 def _request_text(request: dict[str, Any]) -> str:
