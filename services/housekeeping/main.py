@@ -18,7 +18,7 @@ from .consumers import register_consumers
 from .maintenance import MaintenanceService, RoomPeriodWorker
 from .pages import housekeeping_pages
 from .reports import Reports
-from .repository import OUTBOX_COLLECTIONS, HousekeepingRepository
+from .repository import OUTBOX_COLLECTIONS, TASK_FREE_TEXT, HousekeepingRepository
 from .rooms import RoomKeeper
 from .service import HousekeepingService
 from .tasks import DailyPlanWorker, TaskService
@@ -39,7 +39,7 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
                 keep_days=keep,
                 where=named,
                 erase={"guest_id": None, "guest_amenities": []},
-                free_text={"details": ()},
+                free_text=TASK_FREE_TEXT,
             ),
             RetentionRule(
                 "maintenance",

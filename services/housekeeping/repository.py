@@ -15,6 +15,11 @@ OUTBOX_COLLECTIONS = ("rooms", "tasks", "maintenance", "room_checks", "room_peri
 NO_OUTBOX = {"outbox": 0}
 
 
+# A task's free text from the guest: a request's words, the booking's requests it
+# prepares the room for (erased with the guest and by retention, issue 15).
+TASK_FREE_TEXT = {"details": (), "booking_requests": ()}
+
+
 class HousekeepingRepository:
     def __init__(self, database: Any, property_id: str) -> None:
         self.property_id = property_id
@@ -218,7 +223,7 @@ class HousekeepingRepository:
         guests = await self.guests.delete_many({"_id": {"$in": guest_ids}})
         # The guest's words first, while the records still name the guest (issue 15).
         mine = {"property_id": self.property_id, "guest_id": {"$in": guest_ids}}
-        texts = await scrub_free_text(self.tasks, mine, {"details": ()})
+        texts = await scrub_free_text(self.tasks, mine, TASK_FREE_TEXT)
         texts += await scrub_free_text(
             self.maintenance, mine, {"description": ()}, also={"guest_id": None}
         )
