@@ -1,4 +1,5 @@
-"""Reveals of personal data, each one on record: who, what, when, why.
+"""Reveals of personal data and other staff actions on it (exports, erasures, merges),
+each one on record: who, what, when, why.
 
 Personal data (ID numbers, phones, e-mails) is masked in every response by default. A
 route that can show it in clear takes the `reveal` dependency:
@@ -16,9 +17,9 @@ route that can show it in clear takes the `reveal` dependency:
 
 (Routes defined inside a factory function, with `from __future__ import annotations`,
 cannot name a local in `Annotated[...]`: write `reveal: RevealRequest | None =
-Depends(reveal_id)` there.) The caller asks with `?reveal=true` and says why in the `X-Reveal-Reason` header. A
-scope not named gets 403, a missing reason 422. The record goes to the service's own
-`audit_log` collection before the data is returned: no record, no reveal.
+Depends(reveal_id)` there.) The caller asks with `?reveal=true` and says why in the
+`X-Reveal-Reason` header. A scope not named gets 403, a missing reason 422. The record
+goes to the service's own `audit_log` collection before the data is returned: no record, no reveal.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 
 from shared.auth import Forbidden, Principal, current_principal
 from shared.logging import current_correlation_id, get_logger, mask_text
@@ -86,36 +87,91 @@ class AuditLog:
     async def prepare(self) -> None:
         await self.collection.create_index([("subject_id", 1), ("at", 1)])
         await self.collection.create_index([("key_id", 1), ("at", 1)])
+        await self.collection.create_index([("action", 1), ("at", 1)])
 
     async def record_reveal(
         self, reveal: RevealRequest, *, subject_type: str, subject_id: str, fields: Sequence[str]
     ) -> str:
+        return await self.record(
+            reveal.principal,
+            "reveal",
+            subject_type=subject_type,
+            subject_id=subject_id,
+            reason=reveal.reason,
+            fields=fields,
+        )
+
+    async def record(
+        self,
+        principal: Principal,
+        action: str,
+        *,
+        subject_type: str,
+        subject_id: str,
+        reason: str = "",
+        fields: Sequence[str] = (),
+        details: dict[str, Any] | None = None,
+    ) -> str:
+        """One staff action on personal data (a reveal, an export, an erasure, a merge of
+        two profiles...): who, what, when, why. Written before the action's answer
+        leaves, so an action without its record never reaches the caller."""
         record_id = str(uuid.uuid4())
         await self.collection.insert_one(
             {
                 "_id": record_id,
-                "action": "reveal",
+                "action": action,
                 "at": self.clock().isoformat(),
-                "key_id": reveal.principal.key_id,
-                "scopes": sorted(reveal.principal.scopes),
+                "key_id": principal.key_id,
+                "scopes": sorted(principal.scopes),
                 "subject_type": subject_type,
                 "subject_id": subject_id,
                 "fields": list(fields),
                 # Free text: whatever personal data someone typed into it stays out.
-                "reason": mask_text(reveal.reason)[:MAX_REASON],
+                "reason": mask_text(reason)[:MAX_REASON],
+                "details": details or {},
                 "correlation_id": current_correlation_id(),
                 "property_id": self.property_id,
             }
         )
         log.info(
-            "personal data revealed",
-            key_id=reveal.principal.key_id,
+            "personal data action recorded",
+            action=action,
+            key_id=principal.key_id,
             subject_type=subject_type,
             subject_id=subject_id,
             fields=list(fields),
         )
         return record_id
 
-    async def records(self, subject_id: str | None = None, limit: int = 100) -> list[dict]:
-        query = {"subject_id": subject_id} if subject_id else {}
+    async def records(
+        self, subject_id: str | None = None, limit: int = 100, action: str | None = None
+    ) -> list[dict]:
+        query: dict[str, Any] = {"subject_id": subject_id} if subject_id else {}
+        if action:
+            query["action"] = action
         return await self.collection.find(query).sort("at", 1).limit(limit).to_list(limit)
+
+
+MAX_AUDIT_PAGE = 500
+
+
+def audit_log_router(audit: AuditLog) -> APIRouter:
+    """GET /audit-log: the service's record of reveals, exports, erasures and merges. No
+    access rule names it, so it is the manager's alone."""
+    router = APIRouter(tags=["audit"])
+
+    @router.get("/audit-log")
+    async def audit_log(
+        subject_id: Annotated[str | None, Query(max_length=100)] = None,
+        action: Annotated[str | None, Query(max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 100,
+    ) -> dict[str, Any]:
+        """Who did what with which guest's personal data, when and why."""
+        records = await audit.records(subject_id, limit, action)
+        return {
+            "count": len(records),
+            "limit": limit,
+            "items": [{"record_id": r.pop("_id"), **r} for r in records],
+        }
+
+    return router

@@ -483,6 +483,9 @@ class MaintenanceRequestedPayload(Contract):
     priority: Literal["low", "normal", "high", "urgent"]
     description: str
     reported_by: str
+    # A guest's request (issue 15): whose words the description holds, so every holder
+    # of it can erase it with the guest.
+    guest_id: str | None = None
 
 
 class MaintenanceRequested(Event[MaintenanceRequestedPayload]):

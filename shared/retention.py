@@ -5,7 +5,10 @@ A service declares what it keeps and for how long:
     RetentionRule("stays", date_field="departure", keep_days=3 * 365,
                   erase={"id_number": None, "id_scan": None, "guest_name": "[anonymised]"})
 
-and passes `RetentionJob(database, rules)` to `create_service_app(workers=[...])`. Each
+A rule may narrow the records (`where`, e.g. only tasks that name a guest), compare a
+stored datetime instead of an ISO string (`dates="datetime"`), and erase free text item
+by item (`free_text`, as erasure does: shared/erasure.py), keeping the rest of a list.
+It passes `RetentionJob(database, rules)` to `create_service_app(workers=[...])`. Each
 pass finds up to `batch` records whose `date_field` (an ISO date or datetime string:
 ISO strings sort like the dates) is older than the period and not yet anonymised, and
 overwrites the personal fields with a guarded update. The record keeps its id, dates and
@@ -19,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from prometheus_client import Counter
 
+from shared.erasure import FreeTextFields, scrubbed
 from shared.logging import get_logger
 from shared.worker import PollingWorker
 
@@ -40,6 +44,16 @@ class RetentionRule:
     date_field: str
     keep_days: int
     erase: dict[str, Any] = field(default_factory=dict)
+    where: dict[str, Any] = field(default_factory=dict)
+    dates: Literal["iso", "datetime"] = "iso"
+    free_text: FreeTextFields = field(default_factory=dict)
+
+    def cutoff(self, now: datetime) -> Any:
+        if self.dates == "datetime":
+            return now - timedelta(days=self.keep_days)
+        # Compared by day: "2026-01-31" and "2026-01-31T10:00" are both before
+        # "2026-02-01" and neither is before "2026-01-31" (at most a day's grace).
+        return (now - timedelta(days=self.keep_days)).date().isoformat()
 
 
 class RetentionJob(PollingWorker):
@@ -65,20 +79,24 @@ class RetentionJob(PollingWorker):
         handled = 0
         for rule in self.rules:
             collection = self.database[rule.collection]
-            # Compared by day: "2026-01-31" and "2026-01-31T10:00" are both before
-            # "2026-02-01" and neither is before "2026-01-31" (at most a day's grace).
-            cutoff = (now - timedelta(days=rule.keep_days)).date().isoformat()
-            expired = {rule.date_field: {"$lt": cutoff}, MARKER: {"$exists": False}}
-            ids = [
-                doc["_id"]
-                for doc in await collection.find(expired, {"_id": 1})
-                .limit(self.batch)
-                .to_list(self.batch)
-            ]
-            for record_id in ids:
+            expired = {
+                **rule.where,
+                rule.date_field: {"$lt": rule.cutoff(now)},
+                MARKER: {"$exists": False},
+            }
+            fields = {"_id": 1, **{name: 1 for name in rule.free_text}}
+            found = await collection.find(expired, fields).limit(self.batch).to_list(self.batch)
+            ids = [doc["_id"] for doc in found]
+            for doc in found:
                 result = await collection.update_one(
-                    {"_id": record_id, MARKER: {"$exists": False}},
-                    {"$set": {**rule.erase, MARKER: now.isoformat()}},
+                    {"_id": doc["_id"], MARKER: {"$exists": False}},
+                    {
+                        "$set": {
+                            **scrubbed(doc, rule.free_text),
+                            **rule.erase,
+                            MARKER: now.isoformat(),
+                        }
+                    },
                 )
                 handled += result.modified_count
             if ids:

@@ -125,9 +125,13 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
 
     @router.post("/cases", status_code=201, response_model=CasePublic)
     async def open_case(
-        case: CaseCreate, idempotency_key: Annotated[str | None, Header(max_length=200)] = None
+        case: CaseCreate,
+        principal: CurrentPrincipal,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     ) -> CasePublic:
-        return case_public(await service.open_case(case, idempotency_key))
+        """Owned by whoever opened it: the signed-in credential, not a name in the body."""
+        acting = case.model_copy(update={"taken_by": principal.key_id})
+        return case_public(await service.open_case(acting, idempotency_key))
 
     @router.get("/cases")
     async def list_cases(

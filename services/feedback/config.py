@@ -12,6 +12,8 @@ class Settings(ServiceSettings, SmtpSettings):
     survey_base_url: str = "http://127.0.0.1:8004"
     # Signs survey links. The default is for a local run only; deployments set their own.
     survey_link_secret: str = "local-development-only"
+    # A survey link stops working this many days after the survey was made (issue 15).
+    survey_link_days: int = Field(default=60, ge=1, le=366)
     mailer_poll_seconds: float = Field(default=2.0, gt=0)
     mailer_lease_seconds: float = Field(default=60.0, gt=0)
     mailer_batch_size: int = Field(default=50, ge=1, le=1000)

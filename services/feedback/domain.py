@@ -67,20 +67,51 @@ def survey_id_for_stay(stay_id: str) -> str:
     return str(uuid.uuid5(SURVEY_NAMESPACE, stay_id))
 
 
-def survey_token(secret: str, survey_id: str) -> str:
-    """The survey link's signature: only the hotel can make it, nothing to store, and a
-    resent invitation carries the same link. Single use comes from the survey's status."""
-    return hmac.new(
-        secret.encode(), survey_id.encode("utf-8", "replace"), hashlib.sha256
-    ).hexdigest()[:32]
+# What a survey link's signature is for: another signed link of the hotel (a future
+# unsubscribe link, say) never opens a survey, nor a survey link anything else.
+SURVEY_LINK_PURPOSE = "survey-response"
+_EXPIRY_HEX = 8  # seconds since the epoch, in hex: good until 2106
 
 
-def token_is_valid(secret: str, survey_id: str, token: str) -> bool:
+def survey_token(
+    secret: str, survey_id: str, expires_at: datetime, purpose: str = SURVEY_LINK_PURPOSE
+) -> str:
+    """The survey link's token: its expiry, then a signature over the purpose, the survey
+    and that expiry (issue 15: tokens never expired and signed only the survey id). Only
+    the hotel can make it, nothing to store, and a resent invitation carries the same
+    link (the expiry is the survey's own). Single use comes from the survey's status.
+    32 hex characters: 8 of expiry, 24 of signature (96 bits)."""
+    expiry = f"{int(expires_at.timestamp()):0{_EXPIRY_HEX}x}"[-_EXPIRY_HEX:]
+    return expiry + _signature(secret, purpose, survey_id, expiry)
+
+
+def _signature(secret: str, purpose: str, survey_id: str, expiry: str) -> str:
+    signed = f"{purpose}|{survey_id}|{expiry}".encode("utf-8", "replace")
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()[:24]
+
+
+def token_is_valid(
+    secret: str, survey_id: str, token: str, now: datetime, purpose: str = SURVEY_LINK_PURPOSE
+) -> bool:
+    """Signed by the hotel for this purpose and this survey, and not expired."""
+    expiry, signature = token[:_EXPIRY_HEX], token[_EXPIRY_HEX:]
     # As bytes: compare_digest refuses str with non-ASCII characters (a forged link may
     # carry any); a character UTF-8 cannot encode becomes "?", never a hex digit.
-    return hmac.compare_digest(
-        survey_token(secret, survey_id).encode(), token.encode("utf-8", "replace")
+    signed = hmac.compare_digest(
+        _signature(secret, purpose, survey_id, expiry).encode(),
+        signature.encode("utf-8", "replace"),
     )
+    try:
+        expires = int(expiry, 16)
+    except ValueError:
+        return False
+    return signed and now.timestamp() <= expires
+
+
+def survey_link_expiry(survey: dict[str, Any], now: datetime, valid_days: int) -> datetime:
+    """A survey's links expire `valid_days` after the survey was made (its own date, so
+    every invitation and reminder of it carries the same link)."""
+    return (survey.get("created_at") or now) + timedelta(days=valid_days)
 
 
 def next_attempt_after(failures: int, now: datetime) -> datetime:
@@ -348,7 +379,9 @@ class CaseCreate(Input):
     severity: Severity
     description: Text
     channel: Literal["desk", "phone", "online"]
-    taken_by: Name  # the first responder: owns the case until the guest has the result
+    # The first responder owns the case until the guest has the result: the signed-in
+    # credential, whatever the body says (issue 15).
+    taken_by: Name | None = None
 
 
 class CaseNoteCreate(Input):

@@ -32,6 +32,7 @@ from .domain import (
     SurveyStatus,
     language_of,
     next_attempt_after,
+    survey_link_expiry,
     survey_token,
 )
 from .messages import case_result_message, guest_name, reachable, survey_message
@@ -78,6 +79,10 @@ class SurveyMailer(PollingWorker):
                 sent += 1
         return sent
 
+    def _token(self, survey: dict[str, Any]) -> str:
+        expires = survey_link_expiry(survey, self.clock(), self.settings.survey_link_days)
+        return survey_token(self.settings.survey_link_secret, survey["_id"], expires)
+
     async def _send(
         self, survey: dict[str, Any], stage: tuple[SurveyStatus, ...], now: datetime
     ) -> bool:
@@ -104,8 +109,7 @@ class SurveyMailer(PollingWorker):
         channel, address = route
         language = language_of(contact)
         link = (
-            f"{self.settings.survey_base_url}/surveys/{survey['_id']}"
-            f"?token={survey_token(self.settings.survey_link_secret, survey['_id'])}"
+            f"{self.settings.survey_base_url}/surveys/{survey['_id']}?token={self._token(survey)}"
         )
         message = survey_message(
             survey_id=survey["_id"],

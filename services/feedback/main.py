@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from shared.business_date import BusinessDates
 from shared.clock import PropertyClock, wall_clock_from
+from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .api import feedback_router
@@ -21,6 +24,35 @@ from .pages import feedback_pages
 from .repository import OUTBOX_COLLECTIONS, FeedbackRepository
 from .request_notices import RequestNotices, RequestNoticeSender
 from .service import Clock, FeedbackService, utc_now
+
+CONTACT = ("first_name", "last_name", "email", "phone")
+
+
+def retention_job(database: Any, settings: Settings) -> RetentionJob:
+    """Past the retention period (issue 15): a contact not refreshed by any profile event
+    is forgotten, and a case loses the guest's words (description, notes, resolution);
+    its category, severity, times and goodwill stay for the reports."""
+    keep = settings.retention_days
+    return RetentionJob(
+        database,
+        [
+            RetentionRule(
+                "contacts",
+                date_field="as_of",
+                dates="datetime",
+                keep_days=keep,
+                erase=dict.fromkeys(CONTACT),
+            ),
+            RetentionRule(
+                "cases",
+                date_field="opened_at",
+                dates="datetime",
+                keep_days=keep,
+                free_text={"description": (), "resolution": (), "notes": ("text",)},
+            ),
+        ],
+        poll_seconds=settings.retention_poll_seconds,
+    )
 
 
 def create_app(
@@ -78,7 +110,14 @@ def create_app(
             feedback_pages(runtime),
         ],
         prepare_database=service.prepare,
-        workers=[mailer, results, escalation, told, in_stay_sender],
+        workers=[
+            mailer,
+            results,
+            escalation,
+            told,
+            in_stay_sender,
+            retention_job(runtime.database, settings),
+        ],
     )
 
 

@@ -211,7 +211,8 @@ class FeedbackService:
 
     async def erase_guest(self, event: GuestAnonymized) -> None:
         """Erasure: the contact goes, and so does what the guest wrote in their own words
-        (free-text answers, case descriptions and notes). Scores stay, no longer anyone's."""
+        (free-text answers, case descriptions, notes and resolutions). Scores stay, no
+        longer anyone's."""
         guest_ids = [event.payload.guest_id, *event.payload.also_known_as]
         await self.repository.forget_contacts(guest_ids)
         for survey in await self.repository.documents_of("surveys", guest_ids):
@@ -236,6 +237,8 @@ class FeedbackService:
                     "description": ERASED,
                     "erased": True,
                     "notes": [{**note, "text": ERASED} for note in case.get("notes", [])],
+                    # how it was put right speaks of the guest too (issue 15)
+                    **({"resolution": ERASED} if case.get("resolution") else {}),
                 },
             )
         log.info("guest erased from feedback", guests=len(guest_ids))
@@ -271,7 +274,7 @@ class FeedbackService:
 
     async def _authorised_survey(self, survey_id: str, token: str) -> dict[str, Any]:
         # The signature first: without it, not even whether the survey exists is told.
-        if not token_is_valid(self.settings.survey_link_secret, survey_id, token):
+        if not token_is_valid(self.settings.survey_link_secret, survey_id, token, self.clock()):
             raise InvalidSurveyToken("the survey link is not valid")
         survey = await self.repository.survey(survey_id)
         if survey is None:

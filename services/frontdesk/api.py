@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Query, status
 
 from shared.audit import AuditLog, RevealRequest, reveal_for
+from shared.auth import CurrentPrincipal
+from shared.masking import contact_fields_present, masked_contact
 
 from .business_day import BusinessDay
 from .departure import DepartureDesk
@@ -76,10 +78,11 @@ def to_public(stay: dict[str, Any]) -> StayPublic:
         status=stay["status"],
         walk_in=stay.get("walk_in", False),
         assignment=stay.get("assignment"),
-        # Never the ciphertext, never the number: the mask is all a response shows.
-        registration={
-            key: value for key, value in registration.items() if key != "document_number_encrypted"
-        }
+        # Never the ciphertext, never the number: the mask is all a response shows; the
+        # e-mail and phone masked too (the registration card reveals them, audited).
+        registration=masked_contact(
+            {k: v for k, v in registration.items() if k != "document_number_encrypted"}
+        )
         if registration
         else None,
         recognition=stay.get("recognition"),
@@ -187,17 +190,23 @@ def frontdesk_router(
     async def registration(
         stay_id: str, reveal: RevealRequest | None = Depends(reveal_registration)
     ) -> RegistrationView:
-        """The registration card, the ID number masked. `?reveal=true` with the reason in
-        `X-Reveal-Reason` shows it in clear (front desk, manager), recorded in the audit
-        log (who, what, when, why) before it leaves."""
+        """The registration card, the ID number, e-mail and phone masked. `?reveal=true`
+        with the reason in `X-Reveal-Reason` shows them in clear (front desk, manager),
+        recorded in the audit log (who, what, when, why) before it leaves."""
         stay = await service.registered_stay(stay_id)
         card = to_public(stay).registration
         number = card.document_number_masked
         if reveal is not None:
             await audit.record_reveal(
-                reveal, subject_type="stay", subject_id=stay_id, fields=["document_number"]
+                reveal,
+                subject_type="stay",
+                subject_id=stay_id,
+                fields=["document_number", *contact_fields_present(stay["registration"])],
             )
             number = service.document_number(stay)
+            card = card.model_copy(
+                update={k: stay["registration"].get(k) for k in ("email", "phone")}
+            )
         return RegistrationView(
             **card.model_dump(),
             stay_id=stay_id,
@@ -228,10 +237,14 @@ def frontdesk_router(
 
     @router.post("/stays/{stay_id}/requests", status_code=status.HTTP_201_CREATED)
     async def guest_request(
-        stay_id: str, request: GuestRequestCreate, idempotency_key: IdempotencyKey = None
+        stay_id: str,
+        request: GuestRequestCreate,
+        principal: CurrentPrincipal,
+        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
-        """For housekeeping; the desk agent who took it owns it."""
-        return await service.raise_request(stay_id, request, idempotency_key)
+        """For housekeeping; the desk agent who took it (the signed-in credential) owns it."""
+        acting = request.model_copy(update={"taken_by": principal.key_id})
+        return await service.raise_request(stay_id, acting, idempotency_key)
 
     @router.get("/stays/{stay_id}/requests")
     async def guest_requests(stay_id: str) -> dict[str, Any]:
@@ -246,10 +259,15 @@ def frontdesk_router(
 
     @router.post("/stays/{stay_id}/complaints", status_code=status.HTTP_201_CREATED)
     async def complaint(
-        stay_id: str, request: ComplaintCreate, idempotency_key: IdempotencyKey = None
+        stay_id: str,
+        request: ComplaintCreate,
+        principal: CurrentPrincipal,
+        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
-        """For guest relations; the desk agent who took it is the first responder."""
-        return await service.raise_complaint(stay_id, request, idempotency_key)
+        """For guest relations; the desk agent who took it (the signed-in credential) is
+        the first responder."""
+        acting = request.model_copy(update={"taken_by": principal.key_id})
+        return await service.raise_complaint(stay_id, acting, idempotency_key)
 
     # --- the folio ------------------------------------------------------------------------------
 

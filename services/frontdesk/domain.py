@@ -150,7 +150,9 @@ class PaymentCreate(_Input):
 class GuestRequestCreate(_Input):
     kind: Literal["cleaning", "amenities", "maintenance", "turndown"]
     details: FreeText[500] = Field(min_length=1)
-    taken_by: str = Field(min_length=1, max_length=100)
+    taken_by: str | None = Field(
+        default=None, max_length=100
+    )  # ignored: the signed-in credential is the acting person (issue 15)
     urgent: bool = False
 
 
@@ -158,7 +160,9 @@ class ComplaintCreate(_Input):
     category: str = Field(min_length=1, max_length=50)
     severity: Literal["low", "medium", "high", "critical"]
     description: FreeText[1000] = Field(min_length=1)
-    taken_by: str = Field(min_length=1, max_length=100)
+    taken_by: str | None = Field(
+        default=None, max_length=100
+    )  # ignored: the signed-in credential is the acting person (issue 15)
     channel: Literal["desk", "phone"] = "desk"
 
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from shared.clock import wall_clock_from
 from shared.crypto import PersonalDataCipher
 from shared.property_setup import load_property
+from shared.reencryption import ReencryptionJob
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
@@ -24,8 +25,8 @@ from .front_office_api import front_office_router
 from .id_scans import COLLECTION as ID_SCANS
 from .id_scans import IdScans
 from .pages import frontdesk_pages
-from .projections import ERASED, ERASED_STAY_FIELDS, Projections
-from .records import PropertyClock
+from .projections import ERASED, ERASED_STAY_FIELDS, STAY_FREE_TEXT, Projections
+from .records import SEALED_FIELDS, PropertyClock
 from .registration_api import registration_router
 from .registration_desk import RegistrationDesk
 from .repository import OUTBOX_COLLECTIONS, FrontDeskRepository
@@ -40,7 +41,11 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
         database,
         [
             RetentionRule(
-                "stays", date_field="departure", keep_days=keep, erase=ERASED_STAY_FIELDS
+                "stays",
+                date_field="departure",
+                keep_days=keep,
+                erase=ERASED_STAY_FIELDS,
+                free_text=STAY_FREE_TEXT,  # requests, complaints, notices (issue 15)
             ),
             RetentionRule(  # issue 18: the ID scan goes with the registration
                 ID_SCANS,
@@ -105,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else []
     )
     workers.append(retention_job(runtime.database, settings))
+    # After a key rotation, the ID numbers and payment tokens move to the current key.
+    workers.append(ReencryptionJob(runtime.database, cipher, SEALED_FIELDS))
     workers.append(RoomCheckWaitWorker(departures, poll_seconds=settings.room_check_poll_seconds))
 
     async def prepare_database() -> None:

@@ -14,6 +14,7 @@ from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
+from shared.erasure import scrub_free_text
 from shared.events import (
     CaseOpened,
     CaseResolved,
@@ -41,6 +42,14 @@ ERASED_STAY_FIELDS = {
     "registration": None,
     "recognition": None,
     "companions": [],  # issue 18: companions' registrations go with the guest's
+}
+# A stay's free text, erased with the guest (issue 15): what they asked for, complained
+# about and were told. The lines stay (kind, times, owner, status), the words go.
+STAY_FREE_TEXT = {
+    "special_requests": (),
+    "requests": ("details",),
+    "complaints": ("description",),
+    "guest_notices": ("message",),
 }
 
 
@@ -245,6 +254,9 @@ class Projections:
         )
         await self.repository.scrub(  # issue 18: the ID scan, like the ID number
             "id_scans", {"guest_id": {"$in": guest_ids}}, {"$set": {"image_encrypted": None}}
+        )
+        await scrub_free_text(
+            self.repository.stays, {"guest_id": {"$in": guest_ids}}, STAY_FREE_TEXT
         )
         log.info("guest erased", guest_id=event.payload.guest_id, stays=erased)
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.clock import PropertyClock, business_date
-from shared.crypto import PersonalDataCipher, mask
+from shared.crypto import Binding, PersonalDataCipher, mask
 from shared.events import (
     Event,
     FolioChargePosted,
@@ -19,6 +19,7 @@ from shared.events import (
 )
 from shared.logging import current_correlation_id
 from shared.problems import NotFound
+from shared.reencryption import SealedField
 
 from .allocation import Room
 from .domain import nights_between
@@ -71,6 +72,22 @@ def payment_event(stay: dict[str, Any], payment: dict[str, Any]) -> Event[Any]:
     )
 
 
+# Where the desk's ciphertexts live (shared/crypto.py binds each to its place, and the
+# re-encryption job finds them there).
+SEALED_FIELDS = (
+    SealedField("stays", "registration.document_number_encrypted", "registration.document_number"),
+    SealedField("stays", "payments.*.token.encrypted", "payments.token"),
+)
+
+
+def document_number_binding(stay_id: str) -> Binding:
+    return Binding("stays", "registration.document_number", stay_id)
+
+
+def payment_token_binding(stay_id: str) -> Binding:
+    return Binding("stays", "payments.token", stay_id)
+
+
 def sealed_token(
     cipher: PersonalDataCipher, stay_id: str, token_reference: str | None
 ) -> dict[str, Any] | None:
@@ -79,7 +96,7 @@ def sealed_token(
     if not token_reference:
         return None
     return {
-        "encrypted": cipher.encrypt(token_reference, context=stay_id),
+        "encrypted": cipher.encrypt(token_reference, bound=payment_token_binding(stay_id)),
         "masked": mask(token_reference),
     }
 

@@ -56,6 +56,7 @@ from .promises import refuse_promised
 from .records import (
     PropertyClock,
     business_today,
+    document_number_binding,
     origin,
     payment_event,
     payment_line,
@@ -614,8 +615,10 @@ class FrontDeskService:
             "gender": registration.gender,
             "nationality": registration.nationality,
             "document_type": registration.document.type.value,
-            # Encrypted under the stay's id: copied onto another record it does not decrypt.
-            "document_number_encrypted": self.cipher.encrypt(number, context=stay_id),
+            # Bound to this stay's registration: copied elsewhere it does not decrypt.
+            "document_number_encrypted": self.cipher.encrypt(
+                number, bound=document_number_binding(stay_id)
+            ),
             "document_number_masked": mask(number),
             "document_expires_on": (
                 registration.document.expires_on.isoformat()
@@ -910,7 +913,11 @@ class FrontDeskService:
     def document_number(self, stay: dict[str, Any]) -> str | None:
         """The ID number in clear: only for an audited reveal."""
         sealed = stay["registration"].get("document_number_encrypted")
-        return self.cipher.decrypt(sealed, context=stay["_id"]) if sealed else None
+        return (
+            self.cipher.decrypt(sealed, bound=document_number_binding(stay["_id"]))
+            if sealed
+            else None
+        )
 
     async def arrivals_on(self, day: date) -> list[dict[str, Any]]:
         arrivals = await self.repository.arrivals_on(day)

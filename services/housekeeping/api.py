@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from shared.auth import CurrentPrincipal
 from shared.events import ItemCharge
 
 from .amenities import StockKeeper
@@ -166,21 +167,27 @@ def housekeeping_router(
         return TaskPublic.of(await tasks.finish(task_id, finish.completed_items))
 
     @router.post("/tasks/{task_id}/inspection", response_model=TaskPublic)
-    async def inspect_task(task_id: str, inspection: InspectionCreate) -> TaskPublic:
-        """Passed: the room is inspected. Failed: the room is dirty and the task reopens."""
-        return TaskPublic.of(await tasks.inspect(task_id, **_verdict(inspection)))
+    async def inspect_task(
+        task_id: str, inspection: InspectionCreate, principal: CurrentPrincipal
+    ) -> TaskPublic:
+        """Passed: the room is inspected. Failed: the room is dirty and the task reopens.
+        The inspector is the signed-in credential, whatever the body says."""
+        acting = inspection.model_copy(update={"inspector": principal.key_id})
+        return TaskPublic.of(await tasks.inspect(task_id, **_verdict(acting)))
 
     @router.post("/tasks/{task_id}/room-check", status_code=201)
-    async def room_check(task_id: str, check: RoomCheckCreate) -> dict[str, Any]:
+    async def room_check(
+        task_id: str, check: RoomCheckCreate, principal: CurrentPrincipal
+    ) -> dict[str, Any]:
         """The departure room check: damages, missing items, minibar, sent to the folio
-        as room.item_check_reported (once per stay)."""
+        as room.item_check_reported (once per stay). Checked by the signed-in credential."""
         return _public(
             await tasks.report_room_check(
                 task_id,
                 damages=_charges(check.damages),
                 missing_items=_charges(check.missing_items),
                 minibar=_charges(check.minibar),
-                checked_by=check.checked_by,
+                checked_by=principal.key_id,
                 currency=check.currency,
             )
         )
@@ -199,11 +206,14 @@ def housekeeping_router(
     # --- maintenance -----------------------------------------------------------------
 
     @router.post("/maintenance-requests", status_code=201)
-    async def request_maintenance(request: MaintenanceCreate) -> dict[str, Any]:
+    async def request_maintenance(
+        request: MaintenanceCreate, principal: CurrentPrincipal
+    ) -> dict[str, Any]:
+        """Reported by the signed-in credential, whatever the body says."""
         created, _ = await maintenance.request(
             request_id=str(uuid.uuid4()),
             origin=from_request(maintenance.repository.property_id),
-            **request.model_dump(),
+            **{**request.model_dump(), "reported_by": principal.key_id},
         )
         return _public(created)
 

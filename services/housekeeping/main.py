@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from shared.business_date import BusinessDates
 from shared.clock import PropertyClock
 from shared.property_setup import load_property
+from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .amenities import StockKeeper, default_stock
@@ -17,10 +20,41 @@ from .consumers import register_consumers
 from .maintenance import MaintenanceService, RoomPeriodWorker
 from .pages import housekeeping_pages
 from .reports import Reports
-from .repository import OUTBOX_COLLECTIONS, HousekeepingRepository
+from .repository import OUTBOX_COLLECTIONS, TASK_FREE_TEXT, HousekeepingRepository
 from .rooms import RoomKeeper
 from .service import HousekeepingService
 from .tasks import DailyPlanWorker, TaskService
+
+
+def retention_job(database: Any, settings: Settings) -> RetentionJob:
+    """Tasks and maintenance requests that name a guest lose the guest (their id, amenity
+    preferences and the words of their request) past the retention period; the work
+    done, its times and the rooms stay for the reports (issue 15)."""
+    keep = settings.retention_days
+    named = {"guest_id": {"$ne": None}}
+    return RetentionJob(
+        database,
+        [
+            RetentionRule(
+                "tasks",
+                date_field="day",
+                keep_days=keep,
+                where=named,
+                erase={"guest_id": None, "guest_amenities": []},
+                free_text=TASK_FREE_TEXT,
+            ),
+            RetentionRule(
+                "maintenance",
+                date_field="reported_at",
+                dates="datetime",
+                keep_days=keep,
+                where=named,
+                erase={"guest_id": None},
+                free_text={"description": ()},
+            ),
+        ],
+        poll_seconds=settings.retention_poll_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -66,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     register_consumers(runtime.broker, service, tasks, business_dates, day_rolled=planner.wake)
     workers = [
+        retention_job(runtime.database, settings),
         planner,
         RoomPeriodWorker(maintenance, poll_seconds=settings.scheduler_poll_seconds),
     ]

@@ -120,8 +120,10 @@ class MaintenanceService:
         reported_by: str,
         source: str,
         origin: dict[str, Any],
+        guest_id: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        """Records the request once per id, with its maintenance.requested event."""
+        """Records the request once per id, with its maintenance.requested event. A
+        guest's request names the guest: its description is erased with them."""
         await self.rooms.room(room_number)
         request = {
             "_id": request_id,
@@ -132,6 +134,7 @@ class MaintenanceService:
             "description": description,
             "reported_by": reported_by,
             "source": source,
+            "guest_id": guest_id,
             "status": "open",
             "reported_at": self.clock(),
             "resolved_at": None,
@@ -144,6 +147,7 @@ class MaintenanceService:
                 priority=priority,
                 description=description,
                 reported_by=reported_by,
+                guest_id=guest_id,
             ),
             **origin,
         )

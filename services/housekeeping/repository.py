@@ -7,12 +7,18 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shared.erasure import scrub_free_text
 from shared.idempotency import insert_once, mark_applied, not_yet_applied
 from shared.property_setup import PropertySetup
 
 # The aggregates that carry events in an `outbox` array.
 OUTBOX_COLLECTIONS = ("rooms", "tasks", "maintenance", "room_checks", "room_periods")
 NO_OUTBOX = {"outbox": 0}
+
+
+# A task's free text from the guest: a request's words, the booking's requests it
+# prepares the room for (erased with the guest and by retention, issue 15).
+TASK_FREE_TEXT = {"details": (), "booking_requests": ()}
 
 
 class HousekeepingRepository:
@@ -34,6 +40,8 @@ class HousekeepingRepository:
         await self.tasks.create_index([("property_id", 1), ("status", 1)])
         await self.tasks.create_index([("property_id", 1), ("day", 1)])
         await self.tasks.create_index([("property_id", 1), ("guest_id", 1)])
+        # a guest's maintenance requests, erased with the guest
+        await self.maintenance.create_index([("property_id", 1), ("guest_id", 1)])
         await self.tasks.create_index([("effects_due.since", 1)], sparse=True)
         await self.periods.create_index([("property_id", 1), ("state", 1)])
         # a merge or an erasure finds the rooms the guest occupies
@@ -231,6 +239,12 @@ class HousekeepingRepository:
         """What housekeeping holds of these guests: their habits, and their id and
         preferences on tasks and rooms."""
         guests = await self.guests.delete_many({"_id": {"$in": guest_ids}})
+        # The guest's words first, while the records still name the guest (issue 15).
+        mine = {"property_id": self.property_id, "guest_id": {"$in": guest_ids}}
+        texts = await scrub_free_text(self.tasks, mine, TASK_FREE_TEXT)
+        texts += await scrub_free_text(
+            self.maintenance, mine, {"description": ()}, also={"guest_id": None}
+        )
         tasks = await self.tasks.update_many(
             {"property_id": self.property_id, "guest_id": {"$in": guest_ids}},
             {"$set": {"guest_id": None, "guest_amenities": []}},
@@ -243,6 +257,7 @@ class HousekeepingRepository:
             "guests": guests.deleted_count,
             "tasks": tasks.modified_count,
             "rooms": rooms.modified_count,
+            "free_texts": texts,
         }
 
     # --- maintenance and out-of-order periods -------------------------------------------

@@ -44,7 +44,9 @@ class MaintenanceIssue(Strict):
 
 
 class InspectionCreate(Strict):
-    inspector: Name
+    inspector: Name | None = (
+        None  # ignored: the signed-in credential is the acting person (issue 15)
+    )
     passed: bool
     notes: FreeText[1000] | None = None
     failed_items: list[Name] = []
@@ -63,7 +65,9 @@ class ChargeIn(Strict):
 
 
 class RoomCheckCreate(Strict):
-    checked_by: Name
+    checked_by: Name | None = (
+        None  # ignored: the signed-in credential is the acting person (issue 15)
+    )
     damages: list[ChargeIn] = []
     missing_items: list[ChargeIn] = []
     minibar: list[ChargeIn] = []
@@ -75,7 +79,9 @@ class MaintenanceCreate(Strict):
     category: Category
     priority: Priority = "normal"
     description: Description
-    reported_by: Name
+    reported_by: Name | None = (
+        None  # ignored: the signed-in credential is the acting person (issue 15)
+    )
     source: Literal["guest", "staff", "inspection"] = "staff"
 
 

@@ -247,6 +247,7 @@ class HousekeepingService:
                 reported_by=request.taken_by,
                 source="guest",
                 origin=caused_by(event),
+                guest_id=request.guest_id,  # the guest's words: erased with the guest
             )
             return
         kind = {
@@ -261,6 +262,7 @@ class HousekeepingService:
             room,
             day=await self.business_dates.today(),
             stay_id=request.stay_id or occupant.get("stay_id"),
+            guest_id=request.guest_id or occupant.get("guest_id"),
             urgent=request.urgent,
             vip=bool(occupant.get("vip")),
             cause=event,

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
+
+from shared.audit import AuditLog, RevealRequest, reveal_for
+from shared.auth import CurrentPrincipal
+from shared.masking import contact_fields_present, masked_contact
 
 from . import ledger
 from .domain import (
     LIFECYCLE_RULES,
     SEGMENT_RULES,
+    DuplicateDecision,
     EnrolmentCreate,
     ErasureRequest,
     GuestLookup,
@@ -27,17 +32,24 @@ from .profiles import ProfileService
 from .service import LoyaltyService
 
 MAX_PAGE = 200
+# Contact details in clear: loyalty's own staff (and the manager), with a reason, audited.
+# The front desk and the reservations office read profiles masked (access.py).
+reveal_contact = reveal_for("loyalty", "manager")
+DuplicateStatus = Literal["open", "merged", "distinct"]
 
 
-def profile_public(guest: dict[str, Any]) -> dict[str, Any]:
-    """What the CRM shows of a guest: the profile, history, feedback and membership."""
+def profile_public(guest: dict[str, Any], *, revealed: bool = False) -> dict[str, Any]:
+    """What the CRM shows of a guest: the profile, history, feedback and membership. The
+    e-mail and phone masked unless `revealed` (the caller asked, with a reason, and the
+    reveal is on record)."""
     tier = ledger.tier_of(guest.get("tier"))
     feedback = guest.get("feedback") or {}
-    profile = guest.get("profile") or {}
+    profile = {k: v for k, v in (guest.get("profile") or {}).items() if k != "contact_at"}
     return {
         "guest_id": guest["_id"],
         "version": guest.get("version", 0),
-        "profile": {k: v for k, v in profile.items() if k != "contact_at"},
+        "profile": profile if revealed else masked_contact(profile),
+        "revealed": revealed,
         "member_number": guest.get("member_number"),
         "enrolled_at": guest.get("enrolled_at"),
         "tier": tier.name,
@@ -71,10 +83,57 @@ def profile_public(guest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def duplicate_public(entry: dict[str, Any], guests: list[dict[str, Any]]) -> dict[str, Any]:
+    """A review-list entry with its evidence: which keys matched, where the match came
+    from, and what each profile holds (names, masked contact, history sizes)."""
+
+    def side(guest: dict[str, Any]) -> dict[str, Any]:
+        profile = guest.get("profile") or {}
+        return {
+            "guest_id": guest["_id"],
+            "first_name": profile.get("first_name"),
+            "last_name": profile.get("last_name"),
+            **(masked_contact({k: profile.get(k) for k in ("email", "phone")}) or {}),
+            "member": bool(guest.get("member_number")),
+            "stays": len(guest.get("stays", [])),
+            "reservations": len(guest.get("reservations", [])),
+            "created_at": guest.get("created_at"),
+            "merged_into": guest.get("merged_into"),
+        }
+
+    return {
+        "duplicate_id": entry["_id"],
+        "status": entry["status"],
+        "matched_on": entry["matched_on"],
+        "source": entry["source"],
+        "verified": entry.get("verified", False),
+        "found_at": entry["found_at"],
+        "guests": [side(g) for g in guests],
+        **{
+            k: entry.get(k)
+            for k in ("decided_by", "decided_at", "reason", "surviving_guest_id")
+            if entry.get(k) is not None
+        },
+    }
+
+
 def loyalty_router(
-    service: LoyaltyService, profiles: ProfileService, daily_pass: DailyPass
+    service: LoyaltyService, profiles: ProfileService, daily_pass: DailyPass, audit: AuditLog
 ) -> APIRouter:
     router = APIRouter(tags=["loyalty"])
+
+    async def shown(
+        guest: dict[str, Any], reveal: RevealRequest | None, *, action: str = "reveal"
+    ) -> dict[str, Any]:
+        """The profile, masked; in clear only after the reveal is on record."""
+        if reveal is not None:
+            await audit.record_reveal(
+                reveal,
+                subject_type="guest",
+                subject_id=guest["_id"],
+                fields=contact_fields_present(guest.get("profile")),
+            )
+        return profile_public(guest, revealed=reveal is not None)
 
     @router.get("/guests/{guest_id}/points", response_model=PointsPublic)
     async def points(guest_id: str) -> PointsPublic:
@@ -102,14 +161,21 @@ def loyalty_router(
         return await service.reverse(guest_id, request)
 
     @router.post("/guests/lookup")
-    async def lookup(request: GuestLookup) -> dict[str, Any]:
+    async def lookup(
+        request: GuestLookup, reveal: RevealRequest | None = Depends(reveal_contact)
+    ) -> dict[str, Any]:
         """Recognises a returning guest by e-mail, phone or member number (in the body,
-        so contact details never land in URLs and access logs)."""
-        return profile_public(await profiles.find(request))
+        so contact details never land in URLs and access logs). Contact masked unless
+        `?reveal=true` with the reason in `X-Reveal-Reason` (audited)."""
+        return await shown(await profiles.find(request), reveal)
 
     @router.get("/guests/{guest_id}")
-    async def get_profile(guest_id: str) -> dict[str, Any]:
-        return profile_public(await profiles.guest(guest_id))
+    async def get_profile(
+        guest_id: str, reveal: RevealRequest | None = Depends(reveal_contact)
+    ) -> dict[str, Any]:
+        """The profile, e-mail and phone masked; `?reveal=true` with the reason in
+        `X-Reveal-Reason` shows them in clear (loyalty, manager), audited first."""
+        return await shown(await profiles.guest(guest_id), reveal)
 
     @router.patch("/guests/{guest_id}")
     async def update_profile(guest_id: str, update: ProfileUpdate) -> dict[str, Any]:
@@ -121,19 +187,80 @@ def loyalty_router(
         return profile_public(await profiles.enrol(guest_id, request))
 
     @router.post("/guests/{guest_id}/merge")
-    async def merge(guest_id: str, request: MergeRequest) -> dict[str, Any]:
-        """Two profiles of one person become one; the older one survives."""
+    async def merge(
+        guest_id: str, request: MergeRequest, principal: CurrentPrincipal
+    ) -> dict[str, Any]:
+        """Two profiles of one person become one; the older one survives. A manager's
+        action (access.py), audited with its reason."""
+        await audit.record(
+            principal,
+            "merge",
+            subject_type="guest",
+            subject_id=guest_id,
+            reason=request.reason,
+            details={"duplicate_guest_id": request.duplicate_guest_id},
+        )
         return profile_public(await profiles.merge(guest_id, request.duplicate_guest_id))
 
+    @router.get("/duplicates")
+    async def duplicates(
+        status: DuplicateStatus = "open",
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    ) -> dict[str, Any]:
+        """The review list: pairs of profiles whose unverified contact data matched (a
+        booking with an e-mail or phone another profile holds), never merged on their
+        own. Each with its evidence; a manager merges them or keeps them apart."""
+        entries = await profiles.duplicates(status, limit)
+        items = []
+        for entry in entries:
+            guests = [await service.repository.get(g) for g in entry["guest_ids"]]
+            items.append(duplicate_public(entry, [g for g in guests if g]))
+        return {"total": len(items), "items": items}
+
+    @router.post("/duplicates/{duplicate_id}/decision")
+    async def decide(
+        duplicate_id: str, request: DuplicateDecision, principal: CurrentPrincipal
+    ) -> dict[str, Any]:
+        """A manager merges the pair (the older profile survives) or marks it distinct
+        (the pair is not raised again). Audited: who, which pair, what, why."""
+        await audit.record(
+            principal,
+            f"duplicate-{request.decision}",
+            subject_type="guest-pair",
+            subject_id=duplicate_id,
+            reason=request.reason,
+        )
+        entry = await profiles.decide_duplicate(
+            duplicate_id,
+            merge=request.decision == "merge",
+            decided_by=principal.key_id,
+            reason=request.reason,
+        )
+        guests = [await service.repository.get(g) for g in entry["guest_ids"]]
+        return duplicate_public(entry, [g for g in guests if g])
+
     @router.get("/guests/{guest_id}/export")
-    async def export(guest_id: str) -> dict[str, Any]:
-        """Everything loyalty holds about the guest (data subject access)."""
-        return await profiles.export(guest_id)
+    async def export(guest_id: str, principal: CurrentPrincipal) -> dict[str, Any]:
+        """Everything loyalty holds about the guest (data subject access), audited."""
+        exported = await profiles.export(guest_id)
+        await audit.record(
+            principal,
+            "export",
+            subject_type="guest",
+            subject_id=exported["guest"]["_id"],
+            reason="data subject access",
+        )
+        return exported
 
     @router.post("/guests/{guest_id}/erasure", status_code=status.HTTP_202_ACCEPTED)
-    async def erase(guest_id: str, request: ErasureRequest) -> dict[str, Any]:
+    async def erase(
+        guest_id: str, request: ErasureRequest, principal: CurrentPrincipal
+    ) -> dict[str, Any]:
         """Erases the guest's personal data here and tells every service by
-        guest.anonymized. Ledger amounts stay, keyed by the guest id."""
+        guest.anonymized. Ledger amounts stay, keyed by the guest id. Audited."""
+        await audit.record(
+            principal, "erasure", subject_type="guest", subject_id=guest_id, reason=request.reason
+        )
         return await profiles.erase(guest_id, request.reason)
 
     @router.get("/segments")

@@ -85,6 +85,42 @@ def match_keys(
     ]
 
 
+def normalized_name(first_name: str, last_name: str) -> str:
+    return " ".join(f"{first_name} {last_name}".casefold().split())
+
+
+def verified_name(event: Any) -> tuple[str, str] | None:
+    """The name a source vouches for, or None when nothing was verified (issue 15).
+
+    Verified: a walk-in's registration (guest.walk_in_registered): the desk registers a
+    guest only with an identity document it checked (frontdesk/identity.py), and the
+    registration's name is the document's. Unverified: a booking's contact
+    (guest.contact_captured, typed by whoever booked, an OTA or a caller) and a phone a
+    member of staff typed into the profile. Only a verified name that agrees with the
+    existing profile's merges on its own; every other match goes to the review list."""
+    if getattr(event, "type", None) != "guest.walk_in_registered":
+        return None
+    return (event.payload.first_name, event.payload.last_name)
+
+
+def duplicate_entry(
+    guest_id: str, existing_guest_id: str, matched_on: list[str], source: str, at: datetime
+) -> dict[str, Any]:
+    """A possible duplicate for the review list: the pair (in a fixed order, one entry
+    per pair), which match keys agreed (never the values) and where the match came from."""
+    return {
+        "_id": "|".join(sorted((guest_id, existing_guest_id))),
+        "guest_ids": sorted((guest_id, existing_guest_id)),
+        "guest_id": guest_id,
+        "existing_guest_id": existing_guest_id,
+        "matched_on": sorted(set(matched_on)),
+        "source": source,
+        "verified": False,
+        "status": "open",
+        "found_at": at,
+    }
+
+
 def member_number_for(guest_id: str) -> str:
     """Stable and derived from the guest id, so enrolling twice yields the same number."""
     digest = hashlib.sha256(guest_id.encode()).hexdigest()
@@ -485,6 +521,14 @@ class ReversalCreate(Input):
 
 class MergeRequest(Input):
     duplicate_guest_id: str = Field(min_length=1, max_length=100)
+    reason: str = Field(default="same person", min_length=1, max_length=200)
+
+
+class DuplicateDecision(Input):
+    """A manager's decision on a possible duplicate, with why (audited)."""
+
+    decision: Literal["merge", "distinct"]
+    reason: str = Field(min_length=1, max_length=200)
 
 
 class ErasureRequest(Input):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 
+from shared.audit import audit_log_router
 from shared.business_date import BusinessDates
 from shared.clock import PropertyClock, wall_clock_from
 from shared.mail import MailSender, SmtpSender
+from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 from shared.sms import FileSmsGateway
 
@@ -16,6 +19,7 @@ from .api import loyalty_router
 from .care import care_router
 from .config import Settings
 from .consumers import register_consumers
+from .domain import PERSONAL_FIELDS
 from .guests import GuestStore
 from .jobs import DailyPass
 from .ledger import EarningRules, Promotion
@@ -31,6 +35,26 @@ def earning_rules(settings: Settings) -> EarningRules:
         points_per_currency_unit=settings.points_per_currency_unit,
         spend_points_per_currency_unit=settings.spend_points_per_currency_unit,
         promotions=tuple(Promotion(**p.model_dump()) for p in settings.promotions),
+    )
+
+
+def retention_job(database: Any, settings: Settings) -> RetentionJob:
+    """A guest who never joined the programme and has had no activity for the retention
+    period loses the profile's personal fields (issue 15); members keep theirs while they
+    are members (erasure on request still takes them). Points and stays stay."""
+    return RetentionJob(
+        database,
+        [
+            RetentionRule(
+                "guests",
+                date_field="last_activity_at",
+                dates="datetime",
+                keep_days=settings.retention_days,
+                where={"member_number": {"$exists": False}, "merged_into": None},
+                erase={f"profile.{name}": None for name in PERSONAL_FIELDS},
+            )
+        ],
+        poll_seconds=settings.retention_poll_seconds,
     )
 
 
@@ -83,12 +107,17 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
         runtime,
         title="Loyalty service",
         routers=[
-            loyalty_router(service, profiles, daily_pass),
+            loyalty_router(service, profiles, daily_pass, runtime.audit),
+            audit_log_router(runtime.audit),
             care_router(repository.care_tasks, clock),
             loyalty_pages(runtime),
         ],
         prepare_database=repository.prepare,
-        workers=[messenger, *([daily_pass] if settings.jobs_enabled else [])],
+        workers=[
+            messenger,
+            retention_job(runtime.database, settings),
+            *([daily_pass] if settings.jobs_enabled else []),
+        ],
     )
 
 

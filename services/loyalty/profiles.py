@@ -13,8 +13,8 @@ from shared.events import (
     GuestContactCaptured,
     GuestWalkInRegistered,
 )
-from shared.logging import get_logger
-from shared.problems import NotFound, Unprocessable
+from shared.logging import get_logger, mask_text
+from shared.problems import Conflict, NotFound, Unprocessable
 
 from . import ledger
 from .domain import (
@@ -23,8 +23,11 @@ from .domain import (
     GuestLookup,
     ProfileUpdate,
     consent_record,
+    duplicate_entry,
     match_keys,
     member_number_for,
+    normalized_name,
+    verified_name,
 )
 from .guests import WRITE_ATTEMPTS, Change, GuestStore
 from .repository import VersionConflict
@@ -56,46 +59,121 @@ class ProfileService:
         raise NotFound("no guest matches")
 
     async def record_contact(self, event: GuestContactCaptured | GuestWalkInRegistered) -> None:
-        """The contact a booking (or a walk-in's registration at the desk) captured: newest
-        wins, then duplicates are looked for."""
+        """The contact a booking (or a walk-in's registration at the desk) captured, then
+        duplicates are looked for. Unverified contact data (a booking's) only fills what
+        the profile lacks: it never replaces a name, an e-mail or a phone the profile
+        holds, so a booking typed with someone else's details cannot rewrite their
+        profile. A walk-in's registration is verified (see `verified_name`): newest wins."""
         contact = event.payload
+        verified = verified_name(event)
 
         def decide(guest: dict[str, Any]) -> Change | None:
             profile = dict(guest.get("profile") or {})
-            if profile.get("contact_at") and profile["contact_at"] > event.occurred_at:
-                return None
             if guest.get("anonymized_at") and guest["anonymized_at"] >= event.occurred_at:
                 return None  # a replayed old message must not bring erased data back
-            profile.update(
-                first_name=contact.first_name,
-                last_name=contact.last_name,
-                language=contact.language,
-                contact_at=event.occurred_at,
+            newer = not profile.get("contact_at") or profile["contact_at"] <= event.occurred_at
+            captured = {
+                "first_name": contact.first_name,
+                "last_name": contact.last_name,
                 **({"email": str(contact.email)} if contact.email else {}),
                 **({"phone": contact.phone} if contact.phone else {}),
-            )
+            }
+            for name, value in captured.items():
+                if (verified and newer) or not profile.get(name):
+                    profile[name] = value
+            if newer:
+                profile.update(language=contact.language, contact_at=event.occurred_at)
             return Change(sets={"profile": profile})
 
         guest = await self.store.change(contact.guest_id, decide, cause=event, create=True)
-        await self._match(guest["_id"], email=contact.email, phone=contact.phone)
+        await self._match(
+            guest["_id"],
+            source=event.type,
+            verified=verified,
+            email=contact.email,
+            phone=contact.phone,
+        )
 
     async def _match(
         self,
         guest_id: str,
         *,
+        source: str,
+        verified: tuple[str, str] | None = None,
         email: str | None = None,
         phone: str | None = None,
         member_number: str | None = None,
     ) -> None:
-        """Claims the guest's match keys; a key another guest owns is the same person,
-        so this guest merges into that (the older) profile."""
+        """Claims the guest's match keys. A key another guest owns may be the same
+        person: merged into that (older) profile only when the identity is verified and
+        the names agree, or on the member number (derived from the profile's own id);
+        otherwise the pair goes to the review list with the evidence, and a manager
+        decides (issue 15: a booking with a victim's phone merged into the victim)."""
+        matched: dict[str, list[str]] = {}
         for key in match_keys(
             self.match_secret, email=email, phone=phone, member_number=member_number
         ):
             owner = await self.repository.claim_match_key(key, guest_id)
             if owner != guest_id:
+                matched.setdefault(owner, []).append(key.split("|", 1)[0])
+        for owner, kinds in matched.items():
+            if kinds == ["member"] or await self._same_verified_person(owner, verified):
                 await self.merge(owner, guest_id)
                 return
+        for owner, kinds in matched.items():
+            await self.repository.note_duplicate(
+                duplicate_entry(guest_id, owner, kinds, source, self.clock())
+            )
+            log.info(
+                "possible duplicate for review",
+                guest_id=guest_id,
+                existing_guest_id=owner,
+                matched_on=kinds,
+            )
+
+    async def _same_verified_person(self, owner: str, verified: tuple[str, str] | None) -> bool:
+        if verified is None:
+            return False
+        try:
+            existing = (await self.store.load(owner, create=False)).get("profile") or {}
+        except NotFound:
+            return False
+        names = (existing.get("first_name") or "", existing.get("last_name") or "")
+        return normalized_name(*names) == normalized_name(*verified)
+
+    # --- the review list -------------------------------------------------------------
+
+    async def duplicates(self, status: str, limit: int) -> list[dict[str, Any]]:
+        return await self.repository.duplicates_with(status, limit)
+
+    async def decide_duplicate(
+        self, entry_id: str, *, merge: bool, decided_by: str, reason: str
+    ) -> dict[str, Any]:
+        """A manager's decision on a possible duplicate: merge the two profiles (the
+        older survives) or keep them apart. The merge runs before the entry is closed,
+        so a crash in between leaves the entry open and the merge (idempotent) is done
+        again by the next decision."""
+        entry = await self.repository.duplicate(entry_id)
+        if entry is None:
+            raise NotFound(f"no possible duplicate {entry_id!r}")
+        if entry["status"] != "open":
+            raise Conflict(f"possible duplicate {entry_id!r} was decided already")
+        survivor = None
+        if merge:
+            survivor = await self.merge(entry["guest_id"], entry["existing_guest_id"])
+        decided = await self.repository.decide_duplicate(
+            entry_id,
+            {
+                "status": "merged" if merge else "distinct",
+                "decided_by": decided_by,
+                "decided_at": self.clock(),
+                "reason": mask_text(reason)[:200],
+                "surviving_guest_id": survivor["_id"] if survivor else None,
+            },
+        )
+        if decided is None:
+            raise Conflict(f"possible duplicate {entry_id!r} was decided already")
+        return decided
 
     async def update_profile(self, guest_id: str, update: ProfileUpdate) -> dict[str, Any]:
         now = self.clock()
@@ -124,8 +202,8 @@ class ProfileService:
             return Change(sets={"profile": profile})
 
         guest = await self.store.change(guest_id, decide)
-        if update.phone:
-            await self._match(guest["_id"], phone=update.phone)
+        if update.phone:  # typed by staff, not proven: a match goes to the review list
+            await self._match(guest["_id"], source="profile update", phone=update.phone)
         return await self.guest(guest["_id"])
 
     async def enrol(self, guest_id: str, request: EnrolmentCreate) -> dict[str, Any]:
@@ -151,7 +229,7 @@ class ProfileService:
 
         guest = await self.store.change(guest_id, decide)
         guest = await self.guest(guest["_id"])
-        await self._match(guest["_id"], member_number=guest["member_number"])
+        await self._match(guest["_id"], source="enrolment", member_number=guest["member_number"])
         return guest
 
     async def merge(self, guest_id: str, other_id: str) -> dict[str, Any]:
@@ -209,7 +287,10 @@ class ProfileService:
         guest = await self.guest(guest_id)
         merged = [await self.repository.get(alias) for alias in guest.get("also_known_as", [])]
         hidden = {"applied_events", "outbox", "outbox_lease_until", "outbox_lease_owner"}
-        strip = lambda doc: {k: v for k, v in doc.items() if k not in hidden}
+
+        def strip(doc: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in doc.items() if k not in hidden}
+
         return {
             "guest": strip(guest),
             "merged_profiles": [strip(m) for m in merged if m],
@@ -256,11 +337,26 @@ class ProfileService:
         await self.store.change(guest["_id"], decide)
         await self.repository.drop_match_keys([guest["_id"], *aliases])
         await self.repository.cancel_messages([guest["_id"], *aliases])
+        await self.repository.drop_duplicates_of([guest["_id"], *aliases])
         log.info("guest anonymised", guest_id=guest["_id"], reason=reason)
         return {"guest_id": guest["_id"], "also_known_as": aliases, "anonymized_at": now}
 
 
 def _erased_profile(guest: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The personal fields go; so do the words of the guest's requests in loyalty's copy
+    of their reservations (issue 15): "celebration" stays a kind, a detail is erased."""
     profile = guest.get("profile") or {}
     kept = {k: v for k, v in profile.items() if k not in PERSONAL_FIELDS and k != "contact_at"}
-    return {"profile": {**kept, "consents": {}}, "anonymized_at": now}
+    return {
+        "profile": {**kept, "consents": {}},
+        "anonymized_at": now,
+        "reservations": [
+            {**r, "special_requests": [_kind_only(x) for x in r.get("special_requests", [])]}
+            for r in guest.get("reservations", [])
+        ],
+    }
+
+
+def _kind_only(request: str) -> str:
+    """'bed: king size, allergic to feathers' -> 'bed' (the kind, as reservation sends it)."""
+    return request.partition(":")[0].strip()

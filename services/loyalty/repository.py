@@ -13,6 +13,10 @@ version; only one write matches it, the other re-reads and meets the balance che
 `match_keys`: keyed hashes of e-mail / phone / member number -> guest id, the index the
 duplicate detection uses (unique `_id`: the first guest to claim a key owns it).
 
+`duplicates`: the review list of possible duplicates (issue 15): two profiles whose
+unverified contact data matched, with the evidence, until a manager merges them or marks
+them distinct. One entry per pair (its `_id` names the pair in a fixed order).
+
 `messages`: outgoing campaign messages, keyed by action (one birthday greeting per guest
 and year), for the sender; they carry the guest id, never the address.
 """
@@ -41,11 +45,15 @@ class LoyaltyRepository:
         self.match_keys = database["match_keys"]
         self.messages = database["messages"]
         self.care_tasks = database["care_tasks"]  # issue 18 (care.py): gifts, calls
+        self.duplicates = database["duplicates"]
 
     async def prepare(self) -> None:
         await self.guests.create_index([("merged_into", 1)])
         await self.guests.create_index([("last_activity_at", 1)])
         await self.match_keys.create_index([("guest_id", 1)])
+        # the review list: open entries first found first; a guest's entries on erasure
+        await self.duplicates.create_index([("status", 1), ("found_at", 1)])
+        await self.duplicates.create_index([("guest_ids", 1)])
         await self.messages.create_index([("status", 1), ("created_at", 1)])
         # the staff's message list is the first page in created_at order, unfiltered
         await self.messages.create_index([("created_at", 1)])
@@ -141,6 +149,38 @@ class LoyaltyRepository:
 
     async def drop_match_keys(self, guest_ids: list[str]) -> int:
         result = await self.match_keys.delete_many({"guest_id": {"$in": guest_ids}})
+        return result.deleted_count
+
+    # --- the review list of possible duplicates ------------------------------------------
+
+    async def note_duplicate(self, entry: dict[str, Any]) -> None:
+        """Records the pair once; a later match on the pair adds its evidence."""
+        await self.duplicates.update_one(
+            {"_id": entry["_id"]},
+            {
+                "$setOnInsert": {k: v for k, v in entry.items() if k != "matched_on"},
+                "$addToSet": {"matched_on": {"$each": entry["matched_on"]}},
+            },
+            upsert=True,
+        )
+
+    async def duplicate(self, entry_id: str) -> dict[str, Any] | None:
+        return await self.duplicates.find_one({"_id": entry_id})
+
+    async def duplicates_with(self, status: str, limit: int) -> list[dict[str, Any]]:
+        return await self.duplicates.find({"status": status}).sort("found_at", 1).to_list(limit)
+
+    async def decide_duplicate(self, entry_id: str, sets: dict[str, Any]) -> dict[str, Any] | None:
+        """Closes an open entry; None when it was decided already (by someone else)."""
+        return await self.duplicates.find_one_and_update(
+            {"_id": entry_id, "status": "open"},
+            {"$set": sets},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def drop_duplicates_of(self, guest_ids: list[str]) -> int:
+        """Erasure: the entries name the guest and hold their (masked) evidence."""
+        result = await self.duplicates.delete_many({"guest_ids": {"$in": guest_ids}})
         return result.deleted_count
 
     async def record_message(self, message: dict[str, Any]) -> bool:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
+from shared.audit import AuditLog, RevealRequest, reveal_for
 from shared.auth import CurrentPrincipal, Principal, channel_filter
+from shared.masking import contact_fields_present, masked_contact
 from shared.problems import NotFound, Unprocessable
 
 from .blocks import BlockCreate, BlockService
@@ -23,10 +25,27 @@ IdempotencyKey = Annotated[
 ]
 CodePath = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,40}$")]
 REPLAYED = "Idempotent-Replayed"
+# The guest's e-mail and phone in clear: the office, the desk and the manager, with a
+# reason, audited. Integrators read their own bookings masked (they hold the originals).
+reveal_contact = reveal_for("reservations", "frontdesk", "manager")
 
 
-def to_public(document: dict[str, Any]) -> ReservationPublic:
-    return ReservationPublic.model_validate({**document, "id": document["_id"]})
+def to_public(document: dict[str, Any], *, revealed: bool = False) -> ReservationPublic:
+    """The booking as responses show it: the guest's, the booker's and the other
+    guests' e-mails and phones masked unless `revealed` (issue 15)."""
+    public = {**document, "id": document["_id"], "contact_revealed": revealed}
+    if not revealed:
+        public["guest"] = masked_contact(document.get("guest"))
+        public["booker"] = masked_contact(document.get("booker"))
+        public["additional_guests"] = [
+            masked_contact(g) for g in document.get("additional_guests") or []
+        ]
+    return ReservationPublic.model_validate(public)
+
+
+def contacts_of(document: dict[str, Any]) -> list[str]:
+    people = [document.get("guest"), document.get("booker"), *document.get("additional_guests", [])]
+    return contact_fields_present(*people)
 
 
 def without_internals(document: dict[str, Any]) -> dict[str, Any]:
@@ -42,7 +61,7 @@ def ensure_visible(principal: Principal, reservation: dict[str, Any]) -> dict[st
     return reservation
 
 
-def reservation_router(service: ReservationService, reports: Reports) -> APIRouter:
+def reservation_router(service: ReservationService, reports: Reports, audit: AuditLog) -> APIRouter:
     router = APIRouter(tags=["reservations"])
 
     async def visible_reservation(reservation_id: str, principal: Principal) -> dict[str, Any]:
@@ -84,9 +103,21 @@ def reservation_router(service: ReservationService, reports: Reports) -> APIRout
 
     @router.get("/reservations/{reservation_id}", response_model=ReservationPublic)
     async def get_reservation(
-        reservation_id: str, principal: CurrentPrincipal
+        reservation_id: str,
+        principal: CurrentPrincipal,
+        reveal: RevealRequest | None = Depends(reveal_contact),
     ) -> ReservationPublic:
-        return to_public(await visible_reservation(reservation_id, principal))
+        """Contact details masked; `?reveal=true` with the reason in `X-Reveal-Reason`
+        shows them (office, desk, manager), recorded in the audit log first."""
+        reservation = await visible_reservation(reservation_id, principal)
+        if reveal is not None:
+            await audit.record_reveal(
+                reveal,
+                subject_type="reservation",
+                subject_id=reservation_id,
+                fields=contacts_of(reservation),
+            )
+        return to_public(reservation, revealed=reveal is not None)
 
     @router.patch("/reservations/{reservation_id}", response_model=ReservationPublic)
     async def amend_reservation(

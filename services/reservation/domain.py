@@ -227,6 +227,7 @@ class ReservationPublic(BaseModel):
     status: ReservationStatus
     guest_id: str
     guest: dict[str, Any] | None = None
+    contact_revealed: bool = False  # e-mails and phones in clear (an audited reveal)
     booker: dict[str, Any] | None = None
     additional_guests: list[dict[str, Any]] = []
     room_type: str

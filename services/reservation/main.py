@@ -8,12 +8,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from shared.audit import audit_log_router
 from shared.broker_identity import broker_login
 from shared.clock import wall_clock_from
 from shared.crypto import PersonalDataCipher
 from shared.mail import SmtpSender
 from shared.payments import LocalPaymentGateway
 from shared.property_setup import load_property
+from shared.reencryption import ReencryptionJob
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 from shared.sms import FileSmsGateway
@@ -32,7 +34,7 @@ from .refunds import RefundPayer
 from .reports import Reports
 from .repository import ERASED_GUEST_FIELDS, OUTBOX_COLLECTIONS, ReservationRepository
 from .room_periods import RoomPeriods
-from .service import ReservationService
+from .service import SEALED_FIELDS, ReservationService
 from .setup import PropertySetupService
 from .stays import StayFollower
 from .tentative import TentativeBookings, TentativeReleaser
@@ -133,7 +135,8 @@ def create_app(
         runtime,
         title="Reservation service",
         routers=[
-            reservation_router(reservations, Reports(repository)),
+            reservation_router(reservations, Reports(repository), runtime.audit),
+            audit_log_router(runtime.audit),
             communication_router(reservations, tentative, letters),
             records_router(reservations, Records(repository, clock)),
             property_router(property_setup, blocks),
@@ -149,6 +152,8 @@ def create_app(
                 reservations, settings.janitor_poll_seconds, settings.stale_booking_minutes
             ),
             retention_job(runtime.database, settings),
+            # After a key rotation, the payment tokens move to the current key.
+            ReencryptionJob(runtime.database, cipher, SEALED_FIELDS),
         ],
     )
 

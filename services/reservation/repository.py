@@ -12,6 +12,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shared.erasure import scrub_free_text
 from shared.property_setup import PropertySetup
 
 from .inventory import Inventory
@@ -19,6 +20,9 @@ from .policies import DEFAULT_RATE_PLAN, default_rate_plan
 
 # Every collection whose documents carry an `outbox` for the relay.
 # What erasure and retention overwrite: the people; the booking's dates and amounts stay.
+# Free text a guest's erasure erases: what the guest asked for in their own words, why
+# they cancelled (the kinds of request, the fees and dates stay).
+FREE_TEXT = {"special_requests": ("detail",), "cancellation": ("reason",)}
 ERASED_GUEST_FIELDS = {
     "guest": {"first_name": "erased", "last_name": "erased", "email": None, "phone": None},
     "booker": None,
@@ -221,6 +225,7 @@ class ReservationRepository:
         result = await self.reservations.update_many(
             {"guest_id": {"$in": guest_ids}}, {"$set": {**ERASED_GUEST_FIELDS, "anonymized_at": at}}
         )
+        await scrub_free_text(self.reservations, {"guest_id": {"$in": guest_ids}}, FREE_TEXT)
         await self.guests.delete_many({"guest_id": {"$in": guest_ids}})
         return result.modified_count
 
@@ -279,11 +284,19 @@ class ReservationRepository:
             upsert=True,
         )
 
-    # --- guests: one id per e-mail address, so returning guests keep theirs ---------
+    # --- guests: one id per e-mail address and name, so returning guests keep theirs ----
 
-    async def guest_id_for(self, email: str) -> str:
-        # Keyed by a hash so the key itself is not the address.
-        key = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    async def guest_id_for(self, email: str, first_name: str, last_name: str) -> str:
+        """The guest id a booking files under. Keyed by the e-mail AND the name: a booking
+        is unverified (anyone may type anyone's address), so an address alone must not
+        file it under the profile of whoever used that address first (issue 15: the
+        desk then greeted the booker as the victim). Same address, other name: a new
+        guest id, and loyalty puts the pair on its review list for a manager to decide.
+        Keyed by a hash so the key itself is not the address."""
+        person = "|".join(
+            (email.strip().lower(), " ".join(f"{first_name} {last_name}".casefold().split()))
+        )
+        key = hashlib.sha256(person.encode()).hexdigest()
         try:
             guest = await self.guests.find_one_and_update(
                 {"_id": key},

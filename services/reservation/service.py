@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.crashpoints import crash_point
-from shared.crypto import PersonalDataCipher, mask
+from shared.crypto import Binding, PersonalDataCipher, mask
 from shared.events import (
     AvailabilityChanged,
     AvailabilityChangedPayload,
@@ -38,6 +38,7 @@ from shared.logging import current_correlation_id, get_logger
 from shared.outbox import outbox_entry
 from shared.problems import Conflict, NotFound, Unprocessable
 from shared.process_lease import ProcessLease
+from shared.reencryption import SealedField
 
 from .domain import (
     HoldKey,
@@ -158,7 +159,9 @@ class ReservationService:
         Idempotency-Key or channel reference returns the first booking, created=False."""
         room_type, plan, block = await self._check_new_booking(request)
         document = self._new_document(request, room_type, plan, block, channel_name)
-        document["guest_id"] = await self.repository.guest_id_for(request.guest.email)
+        document["guest_id"] = await self.repository.guest_id_for(
+            request.guest.email, request.guest.first_name, request.guest.last_name
+        )
         document["owner"] = self.owner
         if idempotency_key:
             document["idempotency_key"] = f"{self.property_id}|{idempotency_key}"
@@ -313,7 +316,9 @@ class ReservationService:
         token = request.payment.token
         return {
             "method": request.payment.method.value,
-            "token_encrypted": self.cipher.encrypt(token, context=reservation_id)
+            "token_encrypted": self.cipher.encrypt(
+                token, bound=payment_token_binding(reservation_id)
+            )
             if token
             else None,
             "token_masked": mask(token) if token else None,
@@ -879,6 +884,15 @@ def capacity_of(room_type: dict[str, Any]) -> int:
 
 def _guest_name(reservation: dict[str, Any]) -> str:
     return f"{reservation['guest']['first_name']} {reservation['guest']['last_name']}"
+
+
+# Where reservation's ciphertexts live (shared/crypto.py binds each to its place, and the
+# re-encryption job finds them there).
+SEALED_FIELDS = (SealedField("reservations", "payment.token_encrypted", "payment.token"),)
+
+
+def payment_token_binding(reservation_id: str) -> Binding:
+    return Binding("reservations", "payment.token", reservation_id)
 
 
 def _request_text(request: dict[str, Any]) -> str:

@@ -198,6 +198,7 @@ async def test_erasure_leaves_no_trace_of_the_guest_in_any_service_but_the_invoi
         "erasmus.gonewright@example.com",
         "13987654321",
         ID_NUMBER.lower(),
+        "wheezebloom",  # issue 15: the guest's words in free text, in every service
     ]
     today = hotel_today()
     booked = stack.client("reservation").post(
@@ -209,6 +210,7 @@ async def test_erasure_leaves_no_trace_of_the_guest_in_any_service_but_the_invoi
             "departure": (today + timedelta(days=1)).isoformat(),
             "adults": 1,
             "channel": "phone",
+            "special_requests": ["quiet: wheezebloom allergy, no feathers"],
         },
     )
     assert booked.status_code == 201, booked.text
@@ -234,7 +236,20 @@ async def test_erasure_leaves_no_trace_of_the_guest_in_any_service_but_the_invoi
         },
     )
     assert stay.status_code == 201, stay.text
-    checked_out = desk.post(f"/stays/{stay.json()['stay_id']}/checkout")
+    stay_id = stay.json()["stay_id"]
+    said = [  # housekeeping gets a task and a maintenance request, feedback a case
+        ("requests", {"kind": "amenities", "details": "wheezebloom: hypoallergenic pillows"}),
+        ("requests", {"kind": "maintenance", "details": "wheezebloom: the air filter smells"}),
+        ("complaints", {"category": "room", "severity": "low", "description": "wheezebloom dust"}),
+    ]
+    for path, body in said:
+        answer = desk.post(f"/stays/{stay_id}/{path}", json=body)
+        assert answer.status_code == 201, answer.text
+    housekeeping = stack.client("housekeeping")
+    wait_until(
+        lambda: housekeeping.get("/maintenance-requests").json(), message="the maintenance request"
+    )
+    checked_out = desk.post(f"/stays/{stay_id}/checkout")
     assert checked_out.status_code == 200, checked_out.text
     wait_until(lambda: stack.smtp.messages, message="the survey e-mail")
     loyalty = stack.client("loyalty")
@@ -247,6 +262,7 @@ async def test_erasure_leaves_no_trace_of_the_guest_in_any_service_but_the_invoi
         "frontdesk",
         "feedback",
         "loyalty",
+        "housekeeping",
     }, "the journey left no data to erase"
 
     erased = loyalty.post(f"/guests/{guest_id}/erasure", json={"reason": "guest request"})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -27,6 +27,7 @@ from tests.support.stack import Stack
 pytestmark = pytest.mark.e2e
 
 SECRET = "e2e-survey-secret"
+TOMORROW = datetime.now(UTC) + timedelta(days=1)  # a survey link's expiry
 # A high-severity case is late after 0.002 h (7.2 s) here, so the test can watch it pass.
 SHORT_DEADLINES = json.dumps({"critical": 0.002, "high": 0.002, "medium": 0.002, "low": 0.002})
 LINK = re.compile(r"/surveys/(?P<survey_id>[0-9a-f-]{36})\?token=(?P<token>[0-9a-f]{32})")
@@ -207,7 +208,7 @@ async def test_bad_answers_and_tokens_are_refused_and_nothing_is_recorded(
                 feedback.post(
                     url,
                     json={
-                        "token": survey_token(SECRET, str(uuid.uuid4())),
+                        "token": survey_token(SECRET, str(uuid.uuid4()), TOMORROW),
                         "answers": {"recommend": 8},
                     },
                 ),
@@ -218,7 +219,10 @@ async def test_bad_answers_and_tokens_are_refused_and_nothing_is_recorded(
         refusals["an unknown survey"] = (
             feedback.post(
                 f"/surveys/{unknown}/responses",
-                json={"token": survey_token(SECRET, unknown), "answers": {"recommend": 8}},
+                json={
+                    "token": survey_token(SECRET, unknown, TOMORROW),
+                    "answers": {"recommend": 8},
+                },
             ),
             404,
         )
@@ -337,8 +341,9 @@ async def test_a_complaint_during_the_stay_opens_an_in_house_case_owned_by_the_d
         "stay-inhouse-1",
     )
     # The phone call named no stay: the guest is in house, so the case is tied to the stay.
+    # Its owner is who opened it, the signed-in credential, not the name in the body.
     assert (phone["owner"], phone["in_house"], phone["stay_id"]) == (
-        "operator-zhao",
+        "test-manager",
         True,
         "stay-inhouse-1",
     )

@@ -271,8 +271,9 @@ async def test_a_full_stay_settles_to_the_cent_and_no_id_number_is_ever_in_clear
         ].index("stay.checked_out")
         assert len(sent(tap, "stay.checked_in")) == 1
         assert sent(tap, "room.assigned")[0]["payload"]["rule"] == "guest_requests"
-        assert sent(tap, "guest.request_raised")[0]["payload"]["taken_by"] == "desk-li"
-        assert sent(tap, "complaint.raised")[0]["payload"]["taken_by"] == "desk-li"
+        # Taken by the signed-in credential, not the "desk-li" the body names (issue 15).
+        assert sent(tap, "guest.request_raised")[0]["payload"]["taken_by"] == "test-manager"
+        assert sent(tap, "complaint.raised")[0]["payload"]["taken_by"] == "test-manager"
 
         # Erasure: the registration goes, the invoice keeps its number and amounts.
         await publish_events(

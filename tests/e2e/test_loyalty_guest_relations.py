@@ -1,5 +1,6 @@
 """Loyalty as a process on the real broker: one entry per stay, tiers crossed once,
-duplicates merged, erasure, and bad input refused without touching the ledger."""
+duplicates reviewed and merged by a manager, erasure, and bad input refused without
+touching the ledger."""
 
 from __future__ import annotations
 
@@ -175,6 +176,29 @@ async def test_two_profiles_of_one_guest_merge_with_both_histories_and_balances(
             amqp_url,
             [stay_of(third, 1, "500"), contact_of(third, "mei@work.example", "+8613800138000")],
         )
+        # Booking contacts are unverified: the matches wait on the review list (issue 15)
+        # with their evidence, and a manager merges them, the e-mail match first.
+        await wait_for(
+            lambda: len(loyalty.get("/duplicates").json()["items"]) == 2,
+            message="two possible duplicates",
+        )
+        by_guest = {  # each entry under the id that is not the first profile's
+            guest["guest_id"]: item
+            for item in loyalty.get("/duplicates").json()["items"]
+            for guest in item["guests"]
+            if guest["guest_id"] != first
+        }
+        assert {g: (e["matched_on"], e["source"]) for g, e in by_guest.items()} == {
+            second: (["email"], "guest.contact_captured"),
+            third: (["phone"], "guest.contact_captured"),
+        }
+        assert len(loyalty.get(f"/guests/{first}").json()["stays"]) == 1  # nothing merged yet
+        for duplicate in (second, third):
+            decided = loyalty.post(
+                f"/duplicates/{by_guest[duplicate]['duplicate_id']}/decision",
+                json={"decision": "merge", "reason": "same passport at check-in"},
+            )
+            assert decided.status_code == 200, decided.text
         await wait_for(
             lambda: len(loyalty.get(f"/guests/{first}").json()["stays"]) == 4,
             message="the merged history",
@@ -192,6 +216,11 @@ async def test_two_profiles_of_one_guest_merge_with_both_histories_and_balances(
     assert [e["kind"] for e in ledger["entries"]].count("transfer_in") == 2
     found = loyalty.post("/guests/lookup", json={"phone": "+86 13800138000"}).json()
     assert found["guest_id"] == first
+    assert loyalty.get("/duplicates").json()["items"] == []
+    audit = loyalty.get("/audit-log", params={"action": "duplicate-merge"}).json()["items"]
+    assert sorted(r["subject_id"] for r in audit) == sorted(
+        by_guest[d]["duplicate_id"] for d in (second, third)
+    )
     merges = [body["payload"] for body in tap.bodies("guest.merged")]
     assert merges == [
         {"surviving_guest_id": first, "merged_guest_ids": [second]},
@@ -348,7 +377,8 @@ async def test_a_celebration_gift_is_mailed_once_and_only_to_the_guest_who_conse
     )
     for guest_id in (consented, silent):
         await wait_for(
-            lambda: loyalty.get(f"/guests/{guest_id}").status_code == 200, message="the profile"
+            lambda g=guest_id: loyalty.get(f"/guests/{g}").status_code == 200,
+            message="the profile",
         )
     assert (
         loyalty.patch(

@@ -68,6 +68,11 @@ NEVER = {  # (service, path prefix): callers that must be refused
     ("loyalty", "/guests"): all_but("loyalty", "frontdesk", "reservations"),
     ("loyalty", "/guests/{guest_id}/export"): all_but("loyalty"),
     ("loyalty", "/guests/{guest_id}/erasure"): all_but("loyalty"),
+    ("loyalty", "/guests/{guest_id}/merge"): all_but(),  # a merge is the manager's decision
+    ("loyalty", "/duplicates"): all_but("loyalty"),
+    ("loyalty", "/duplicates/{duplicate_id}/decision"): all_but(),
+    ("loyalty", "/audit-log"): all_but(),
+    ("reservation", "/audit-log"): all_but(),
     ("loyalty", "/segments"): all_but("loyalty"),
     ("loyalty", "/messages"): all_but("loyalty"),
     ("loyalty", "/care"): all_but("loyalty"),

@@ -3,13 +3,19 @@ keeps, the guest's language, and what merge and erasure leave behind."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
 
 from services.feedback.api import feedback_router
-from services.feedback.domain import ResponseCreate, survey_id_for_stay, survey_token
+from services.feedback.domain import (
+    CaseNoteCreate,
+    CaseResolve,
+    ResponseCreate,
+    survey_id_for_stay,
+    survey_token,
+)
 from shared.events import (
     ComplaintRaised,
     ComplaintRaisedPayload,
@@ -23,6 +29,8 @@ from shared.events import (
 from shared.problems import install_problem_handlers
 from tests.integration.test_feedback_schedulers import T0, Clock, Feedback, RecordingSender
 from tests.support.journeys import PROPERTY, checkout
+
+LATER = T0 + timedelta(days=30)  # a survey link's expiry
 
 SPA_DESIGN = {
     "title": {"en": "Your stay", "zh": "您的入住"},
@@ -89,19 +97,27 @@ async def test_a_new_design_is_a_new_version_and_a_survey_keeps_its_own(tmp_path
         )
         secret = feedback.settings.survey_link_secret
         form = (
-            await client.get(f"/surveys/{new_id}", params={"token": survey_token(secret, new_id)})
+            await client.get(
+                f"/surveys/{new_id}", params={"token": survey_token(secret, new_id, LATER)}
+            )
         ).json()
         assert (form["design_version"], form["language"], form["title"]) == (2, "zh", "您的入住")
         assert [q["text"] for q in form["questions"]] == ["推荐我们吗?", "水疗中心?"]
         # The spa question is not in the version the earlier guest was sent.
         old = await client.post(
             f"/surveys/{old_id}/responses",
-            json={"token": survey_token(secret, old_id), "answers": {"recommend": 8, "spa": 5}},
+            json={
+                "token": survey_token(secret, old_id, LATER),
+                "answers": {"recommend": 8, "spa": 5},
+            },
         )
         assert old.status_code == 422 and "'spa' is not a question" in old.json()["detail"]
         new = await client.post(
             f"/surveys/{new_id}/responses",
-            json={"token": survey_token(secret, new_id), "answers": {"recommend": 8, "spa": 5}},
+            json={
+                "token": survey_token(secret, new_id, LATER),
+                "answers": {"recommend": 8, "spa": 5},
+            },
         )
         assert new.status_code == 201, new.text
         report = (await client.get("/reports/satisfaction", params={"department": "spa"})).json()
@@ -122,7 +138,7 @@ async def test_merge_moves_the_guest_and_erasure_removes_their_words(tmp_path) -
     await service.respond(
         survey_id,
         ResponseCreate(
-            token=survey_token(feedback.settings.survey_link_secret, survey_id),
+            token=survey_token(feedback.settings.survey_link_secret, survey_id, LATER),
             answers={"recommend": 2, "comments": "Mr Li in room 301 was rude"},
         ),
     )
@@ -150,6 +166,10 @@ async def test_merge_moves_the_guest_and_erasure_removes_their_words(tmp_path) -
     )
     case = await feedback.repository.cases.find_one({"complaint_id": "cmp-9"})
     assert case["guest_id"] == guest_id
+    await service.add_note(case["_id"], CaseNoteCreate(text="guest has a heart condition"))
+    await service.resolve(
+        case["_id"], CaseResolve(resolved_by="agent", resolution="refunded: she was in hospital")
+    )
 
     await service.erase_guest(
         GuestAnonymized.new(
@@ -166,6 +186,9 @@ async def test_merge_moves_the_guest_and_erasure_removes_their_words(tmp_path) -
     }
     case = await feedback.repository.case(case["_id"])
     assert case["description"] == "[erased]"
+    # issue 15: notes and the resolution speak of the guest too
+    assert [n["text"] for n in case["notes"]] == ["[erased]"]
+    assert case["resolution"] == "[erased]"
     assert (await service.report(since=None, until=None, department=None))["overall"][
         "nps"
     ] == -100.0

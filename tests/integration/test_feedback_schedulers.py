@@ -126,7 +126,9 @@ async def test_one_reminder_only_to_the_unanswered_and_none_after_a_restart(tmp_
     await feedback.service.respond(
         survey_id,
         ResponseCreate(
-            token=survey_token(feedback.settings.survey_link_secret, survey_id),
+            token=survey_token(
+                feedback.settings.survey_link_secret, survey_id, T0 + timedelta(days=30)
+            ),
             answers={"recommend": 9},
         ),
     )

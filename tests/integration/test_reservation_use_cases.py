@@ -197,7 +197,8 @@ async def test_the_janitor_frees_the_nights_of_a_booking_whose_process_died() ->
 async def test_erasure_removes_names_and_contact_but_keeps_amounts_and_dates() -> None:
     hotel = await office()
     reservation = await hotel.book(
-        booker={"first_name": "Ann", "last_name": "Assistant", "email": "ann@example.com"}
+        booker={"first_name": "Ann", "last_name": "Assistant", "email": "ann@example.com"},
+        special_requests=["quiet", "bed: twin, allergic to feathers after surgery"],
     )
     other = await hotel.book(number=2)
     event = GuestAnonymized.new(
@@ -215,6 +216,12 @@ async def test_erasure_removes_names_and_contact_but_keeps_amounts_and_dates() -
         "phone": None,
     }
     assert erased["booker"] is None
+    # issue 15: the guest's own words go with them, the kinds of request stay
+    assert [(r["kind"], r["detail"]) for r in erased["special_requests"]] == [
+        ("quiet", None),
+        ("bed", "[erased]"),
+    ]
+    assert "allergic" not in repr(erased)
     assert (erased["total_amount"], erased["arrival"]) == (
         reservation["total_amount"],
         "2027-03-10",

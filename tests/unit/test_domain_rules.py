@@ -1,6 +1,6 @@
 """Domain rules of the thin journey, without I/O."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -71,7 +71,25 @@ def test_room_status_follows_the_guest() -> None:
 def test_one_survey_per_stay_with_a_link_only_the_hotel_can_sign() -> None:
     assert survey_id_for_stay("stay-1") == survey_id_for_stay("stay-1")
     assert survey_id_for_stay("stay-1") != survey_id_for_stay("stay-2")
-    token = survey_token("secret", "survey-1")
-    assert token_is_valid("secret", "survey-1", token)
-    assert not token_is_valid("secret", "survey-2", token)
-    assert not token_is_valid("other-secret", "survey-1", token)
+    now = datetime(2027, 3, 1, 10, tzinfo=UTC)
+    token = survey_token("secret", "survey-1", now + timedelta(days=60))
+    assert token_is_valid("secret", "survey-1", token, now)
+    assert not token_is_valid("secret", "survey-2", token, now)
+    assert not token_is_valid("other-secret", "survey-1", token, now)
+
+
+def test_a_survey_link_expires_and_opens_nothing_but_its_survey_for_its_purpose() -> None:
+    """Issue 15: tokens never expired and signed only the survey id."""
+    now = datetime(2027, 3, 1, 10, tzinfo=UTC)
+    expires = now + timedelta(days=60)
+    token = survey_token("secret", "survey-1", expires)
+    assert token_is_valid("secret", "survey-1", token, expires)
+    assert not token_is_valid("secret", "survey-1", token, expires + timedelta(seconds=1))
+    # A later expiry written over the token's own: the signature no longer matches.
+    later = f"{int((expires + timedelta(days=365)).timestamp()):08x}"
+    assert not token_is_valid("secret", "survey-1", later + token[8:], now)
+    # Signed for another purpose: not a survey link.
+    unsubscribe = survey_token("secret", "survey-1", expires, purpose="unsubscribe")
+    assert not token_is_valid("secret", "survey-1", unsubscribe, now)
+    assert token_is_valid("secret", "survey-1", unsubscribe, now, purpose="unsubscribe")
+    assert len(token) == 32 and all(c in "0123456789abcdef" for c in token)

@@ -151,11 +151,15 @@ def test_messages_in_the_guest_language_by_email_else_sms() -> None:
 
 @pytest.mark.parametrize("token", ["Ê󓏊QDvH", "\ud800", "", "0" * 32])
 def test_a_forged_survey_token_of_any_characters_is_invalid_not_an_error(token: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
     from services.feedback.domain import survey_token, token_is_valid
 
-    assert token_is_valid("secret", "survey-1", token) is False
-    assert token_is_valid("secret", "Ê\ud800", token) is False
-    assert token_is_valid("secret", "survey-1", survey_token("secret", "survey-1")) is True
+    now = datetime(2027, 3, 1, tzinfo=UTC)
+    valid = survey_token("secret", "survey-1", now + timedelta(days=1))
+    assert token_is_valid("secret", "survey-1", token, now) is False
+    assert token_is_valid("secret", "Ê\ud800", token, now) is False
+    assert token_is_valid("secret", "survey-1", valid, now) is True
 
 
 def test_a_free_text_answer_with_a_card_number_is_refused_naming_the_question_only() -> None:

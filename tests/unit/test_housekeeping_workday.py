@@ -587,3 +587,64 @@ async def test_a_running_out_of_order_period_is_ended_early_or_extended(
     with pytest.raises(Conflict):  # an ended period stays ended
         await hk.maintenance.change_period_end(leak["_id"], start + timedelta(hours=9))
     assert later["state"] == "scheduled"
+
+
+async def test_erasure_erases_the_guests_words_in_tasks_and_maintenance_requests(
+    hk: Housekeeping,
+) -> None:
+    """Issue 15: a guest's requests reach housekeeping as tasks and maintenance requests
+    that name the guest, so guest.anonymized erases their words there; another guest's
+    and staff's texts stay."""
+    from shared.events import GuestAnonymized, GuestAnonymizedPayload, GuestRequestRaised
+    from shared.events import GuestRequestRaisedPayload as Raised
+
+    def raised(request_id: str, kind: str, details: str, guest_id: str) -> GuestRequestRaised:
+        return GuestRequestRaised.new(
+            Raised(
+                request_id=request_id,
+                room_number="401",
+                kind=kind,
+                details=details,
+                taken_by="desk-1",
+                guest_id=guest_id,
+            ),
+            producer="frontdesk",
+            property_id=PROPERTY,
+        )
+
+    mine = "feather pillows out please, my asthma after the operation"
+    await hk.service.on_guest_request(raised("r-1", "amenities", mine, "guest-erased"))
+    await hk.service.on_guest_request(
+        raised("r-2", "maintenance", f"tap drips; {mine}", "guest-erased")
+    )
+    await hk.service.on_guest_request(raised("r-3", "amenities", "two towels", "guest-kept"))
+    await hk.maintenance.request(
+        request_id="m-staff",
+        room_number="402",
+        category="other",
+        priority="normal",
+        description="loose handle",
+        reported_by="amy",
+        source="staff",
+        origin={"producer": "housekeeping", "property_id": PROPERTY},
+    )
+    erasure = GuestAnonymized.new(
+        GuestAnonymizedPayload(guest_id="guest-erased", requested_at=datetime.now(UTC)),
+        producer="loyalty",
+        property_id=PROPERTY,
+    )
+    await hk.service.on_guest_anonymized(erasure)
+    await hk.service.on_guest_anonymized(erasure)  # redelivered: no harm
+
+    database = hk.repository.rooms.database
+    tasks = {
+        t["request_id"]: t async for t in database["tasks"].find({"request_id": {"$ne": None}})
+    }
+    requests = {m["_id"]: m async for m in database["maintenance"].find({}, {"outbox": 0})}
+    assert tasks["r-1"]["details"] == "[erased]" and tasks["r-1"]["guest_id"] is None
+    assert tasks["r-3"]["details"] == "two towels" and tasks["r-3"]["guest_id"] == "guest-kept"
+    assert requests["r-2"]["description"] == "[erased]" and requests["r-2"]["guest_id"] is None
+    assert requests["m-staff"]["description"] == "loose handle"
+    stored = repr(tasks) + repr(requests)
+    assert "asthma" not in stored
+    print("\nerasure in housekeeping: 1 task and 1 maintenance request erased, 2 others kept")

@@ -67,3 +67,35 @@ async def test_a_forged_link_gets_a_friendly_page_and_apps_a_problem(
             headers={"accept-language": language},
         )
         assert posted.status_code == 403 and words in posted.text
+
+
+async def test_an_expired_or_rescoped_link_gets_the_friendly_invalid_page(feedback_app) -> None:
+    """Issue 15: a link signed by the hotel but expired, or signed for another purpose,
+    is as invalid as a forged one; the same link within its time passes the signature
+    (and then meets the survey that does not exist: 404)."""
+    from datetime import UTC, datetime, timedelta
+
+    from services.feedback.config import Settings
+    from services.feedback.domain import survey_token
+
+    secret = Settings().survey_link_secret
+    survey_id = "2b7e1f0a-0000-4000-8000-000000000001"
+    now = datetime.now(UTC)
+    links = {
+        "expired": survey_token(secret, survey_id, now - timedelta(minutes=1)),
+        "another purpose": survey_token(secret, survey_id, now + timedelta(days=1), "unsubscribe"),
+        "valid": survey_token(secret, survey_id, now + timedelta(days=1)),
+    }
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=feedback_app), base_url="http://test"
+    ) as http:
+        pages = {
+            what: await http.get(
+                f"/surveys/{survey_id}?token={token}", headers={"accept": "text/html"}
+            )
+            for what, token in links.items()
+        }
+    for what in ("expired", "another purpose"):
+        assert pages[what].status_code == 403, what
+        assert 'data-kind="invalid"' in pages[what].text, what
+    assert pages["valid"].status_code == 404

@@ -40,9 +40,7 @@ async def test_the_same_instance_restarted_takes_over_at_once() -> None:
     db = database()
     crashed = ProcessLease(db, term_seconds=3600, instance_name="reservation")
     await crashed.renew()  # its lease still runs for an hour
-    assert not await ProcessLease(db, term_seconds=10, instance_name="other").lapsed(
-        crashed.owner
-    )
+    assert not await ProcessLease(db, term_seconds=10, instance_name="other").lapsed(crashed.owner)
     restarted = ProcessLease(db, term_seconds=10, instance_name="reservation")
     assert await restarted.lapsed(crashed.owner)
 
