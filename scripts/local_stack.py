@@ -194,20 +194,22 @@ def main() -> None:
     logs = ROOT / ".run"
     logs.mkdir(exist_ok=True)
     store = ROOT / ".data"
-    smtp = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            f"127.0.0.1:{SMTP_PORT}",
-            "-c",
-            "aiosmtpd.handlers.Debugging",
-        ],
-        stdout=open(logs / "smtp.log", "ab"),
-        stderr=subprocess.STDOUT,
-    )
+    # the child keeps its own copy of the log's descriptor: ours closes at once
+    with open(logs / "smtp.log", "ab") as smtp_log:
+        smtp = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{SMTP_PORT}",
+                "-c",
+                "aiosmtpd.handlers.Debugging",
+            ],
+            stdout=smtp_log,
+            stderr=subprocess.STDOUT,
+        )
     credentials, created = development_credentials(logs / "api-keys.env")
     common = {
         "EMBEDDED_STORE_DIR": str(store),

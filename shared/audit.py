@@ -16,9 +16,10 @@ route that can show it in clear takes the `reveal` dependency:
 
 (Routes defined inside a factory function, with `from __future__ import annotations`,
 cannot name a local in `Annotated[...]`: write `reveal: RevealRequest | None =
-Depends(reveal_id)` there.) The caller asks with `?reveal=true` and says why in the `X-Reveal-Reason` header. A
-scope not named gets 403, a missing reason 422. The record goes to the service's own
-`audit_log` collection before the data is returned: no record, no reveal.
+Depends(reveal_id)` there.) The caller asks with `?reveal=true` and says why in the
+`X-Reveal-Reason` header. A scope not named gets 403, a missing reason 422. The record
+goes to the service's own `audit_log` collection before the data is returned: no record,
+no reveal.
 """
 
 from __future__ import annotations

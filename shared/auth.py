@@ -198,7 +198,10 @@ def path_matches(pattern: str, path: str) -> bool:
         actual = actual[: len(wanted)] if len(actual) >= len(wanted) else actual + [None]
     if len(wanted) != len(actual):
         return False
-    return all(part is not None and fnmatchcase(part, want) for want, part in zip(wanted, actual))
+    return all(
+        part is not None and fnmatchcase(part, want)
+        for want, part in zip(wanted, actual, strict=True)
+    )
 
 
 class AccessPolicy:

@@ -47,7 +47,7 @@ class _Unkeyable(Exception):
 def _canonical(value: Any) -> Any:
     if isinstance(value, bool):
         return ("bool", value)  # True == 1 in Python, not in MongoDB
-    if isinstance(value, (datetime, date)) or isinstance(value, (list, re.Pattern)):
+    if isinstance(value, (datetime, date, list, re.Pattern)):
         raise _Unkeyable  # datetimes: naive/aware and rounding rules; arrays: multikey
     if isinstance(value, dict):
         return ("doc", tuple((k, _canonical(v)) for k, v in value.items()))

@@ -5,10 +5,11 @@ A pure ASGI middleware inside the access gate (so the key is scoped to the calle
 credential). The first request with a key claims it in the service's own database, runs,
 and stores its answer (status, content type, body); a repeat with the same body replays
 that answer, with another body is refused (422), and while the first is still running
-waits for it (up to `wait_seconds`) and gets its answer, else 409 with Retry-After. A claim whose request died (the process crashed mid-request)
-lapses after `lease_seconds`, and the next retry runs the request again: routes whose
-effect has a natural key of its own (a stay per reservation, a charge per ticket, a
-booking per key) stay exactly-once even then. Answers of 5xx are not kept: a retry runs
+waits for it (up to `wait_seconds`) and gets its answer, else 409 with Retry-After. A
+claim whose request died (the process crashed mid-request) lapses after `lease_seconds`,
+and the next retry runs the request again: routes whose effect has a natural key of its
+own (a stay per reservation, a charge per ticket, a booking per key) stay exactly-once
+even then. Answers of 5xx are not kept: a retry runs
 again. Kept answers expire after `keep_hours`.
 """
 

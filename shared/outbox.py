@@ -261,7 +261,7 @@ class OutboxRelay(PollingWorker):
                 confirms.append((outcome, entry, asyncio.ensure_future(publish)))
         results = await asyncio.gather(*(task for _, _, task in confirms), return_exceptions=True)
         outages = 0
-        for (outcome, entry, _), result in zip(confirms, results):
+        for (outcome, entry, _), result in zip(confirms, results, strict=True):
             if isinstance(result, asyncio.CancelledError):
                 raise result
             if isinstance(result, BaseException):

@@ -3,8 +3,8 @@
 For every consuming queue Q (one per service and purpose):
 - Q is a quorum queue bound to `hotel.events` by the event types it needs. A handler
   that fails rejects the message; Q dead-letters it (at-least-once) to its service's
-  own dead-letter exchange `<service>.dlx` with the key `retry.Q`. `x-delivery-limit` catches a message that keeps coming back
-  because its consumer dies before acking it.
+  own dead-letter exchange `<service>.dlx` with the key `retry.Q`. `x-delivery-limit`
+  catches a message that keeps coming back because its consumer dies before acking it.
 - Q.retry holds it for `retry_delay_ms`, then dead-letters it back to Q.
 - Q.parking keeps poison messages, with their reason in the headers, until someone
   inspects and replays them (see shared/parking.py).
@@ -554,5 +554,5 @@ if __name__ == "__main__":
     try:
         rendered = definitions(environ=dict(os.environ) if "--with-users" in sys.argv else None)
     except MissingSecret as missing:
-        raise SystemExit(f"not rendered: {missing} (see .env.example)")
+        raise SystemExit(f"not rendered: {missing} (see .env.example)") from None
     print(json.dumps(rendered, indent=2))

@@ -8,6 +8,7 @@ crash or an outage left behind.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from abc import ABC, abstractmethod
 
 from shared.logging import get_logger
@@ -50,7 +51,5 @@ class PollingWorker(ABC):
                 handled = 0
             if handled:
                 continue  # more may wait behind this batch
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-            except TimeoutError:
-                pass

@@ -205,7 +205,10 @@ class ProfileService:
         guest = await self.guest(guest_id)
         merged = [await self.repository.get(alias) for alias in guest.get("also_known_as", [])]
         hidden = {"applied_events", "outbox", "outbox_lease_until", "outbox_lease_owner"}
-        strip = lambda doc: {k: v for k, v in doc.items() if k not in hidden}
+
+        def strip(doc: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in doc.items() if k not in hidden}
+
         return {
             "guest": strip(guest),
             "merged_profiles": [strip(m) for m in merged if m],
