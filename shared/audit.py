@@ -117,6 +117,11 @@ class AuditLog:
         )
         return record_id
 
-    async def records(self, subject_id: str | None = None, limit: int = 100) -> list[dict]:
+    async def records(
+        self, subject_id: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
         query = {"subject_id": subject_id} if subject_id else {}
-        return await self.collection.find(query).sort("at", 1).limit(limit).to_list(limit)
+        records: list[dict[str, Any]] = (
+            await self.collection.find(query).sort("at", 1).limit(limit).to_list(limit)
+        )
+        return records

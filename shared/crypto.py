@@ -27,9 +27,7 @@ class PersonalDataCipher:
         self._current = current_key_id
 
     @classmethod
-    def from_settings(
-        cls, keys_json: str | None, current_key_id: str | None
-    ) -> PersonalDataCipher:
+    def from_settings(cls, keys_json: str | None, current_key_id: str | None) -> PersonalDataCipher:
         if not keys_json:
             return cls(DEVELOPMENT_KEYS, "dev-1")
         keys = json.loads(keys_json)

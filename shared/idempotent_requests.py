@@ -133,7 +133,7 @@ class IdempotentRequests:
         """The claim as it stands once its request finished, or after `wait_seconds`."""
         deadline = asyncio.get_running_loop().time() + self.wait_seconds
         while True:
-            held = await self.keys.find_one({"_id": claim_id})
+            held: dict[str, Any] | None = await self.keys.find_one({"_id": claim_id})
             if held is None or held["done"] or asyncio.get_running_loop().time() > deadline:
                 return held
             await asyncio.sleep(0.05)
@@ -167,7 +167,7 @@ def _aware(moment: datetime) -> datetime:
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key.lower() == name:
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")
     return None
 
 

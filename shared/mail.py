@@ -58,7 +58,7 @@ class SmtpSender:
     async def close(self) -> None:
         async with self._lock:
             if self._client is not None and self._client.is_connected:
-                with contextlib.suppress(SEND_ERRORS):
+                with contextlib.suppress(*SEND_ERRORS):
                     await self._client.quit()
             self._client = None
 

@@ -22,6 +22,7 @@ from .domain import (
     NightAudit,
     PaymentCreate,
     PreAssign,
+    RegistrationPublic,
     RegistrationView,
     RoomAssign,
     RoomMove,
@@ -73,9 +74,9 @@ def to_public(stay: dict[str, Any]) -> StayPublic:
         walk_in=stay.get("walk_in", False),
         assignment=stay.get("assignment"),
         # Never the ciphertext, never the number: the mask is all a response shows.
-        registration={
-            key: value for key, value in registration.items() if key != "document_number_encrypted"
-        }
+        registration=RegistrationPublic.model_validate(
+            {k: v for k, v in registration.items() if k != "document_number_encrypted"}
+        )
         if registration
         else None,
         recognition=stay.get("recognition"),
@@ -187,6 +188,7 @@ def frontdesk_router(
         log (who, what, when, why) before it leaves."""
         stay = await service.registered_stay(stay_id)
         card = to_public(stay).registration
+        assert card is not None  # registered_stay refuses a stay without a registration
         number = card.document_number_masked
         if reveal is not None:
             await audit.record_reveal(

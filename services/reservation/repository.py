@@ -19,7 +19,7 @@ from .policies import DEFAULT_RATE_PLAN, default_rate_plan
 
 # Every collection whose documents carry an `outbox` for the relay.
 # What erasure and retention overwrite: the people; the booking's dates and amounts stay.
-ERASED_GUEST_FIELDS = {
+ERASED_GUEST_FIELDS: dict[str, Any] = {
     "guest": {"first_name": "erased", "last_name": "erased", "email": None, "phone": None},
     "booker": None,
     "additional_guests": [],
