@@ -23,15 +23,10 @@ from pathlib import Path
 
 from scripts.broker_users import grant_local_users, url_as
 from shared.auth import api_keys_setting, development_credentials
+from shared.services import SERVICE_PORTS
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = {
-    "reservation": 8001,
-    "frontdesk": 8002,
-    "housekeeping": 8003,
-    "feedback": 8004,
-    "loyalty": 8005,
-}
+SERVICES = SERVICE_PORTS  # shared/services.py: the one list
 SMTP_PORT = 1025
 LOCAL_BROKER = "amqp://127.0.0.1:5672/"
 
