@@ -110,6 +110,14 @@ class Subscription:
 
     def handles(self, message_class: type[Any]) -> Callable[[Handler], Any]:
         message_type: str = getattr(message_class, "event_type", None) or message_class.command_type
+        return self._bind(message_type)
+
+    def __call__(self, *, filter: TypeFilter) -> Callable[[Handler], Any]:
+        """The older spelling, `@stays(filter=of_type(StayCheckedIn.event_type))`, checked
+        the same way (kept so that branches written before `handles` still merge)."""
+        return self._bind(filter.event_type)
+
+    def _bind(self, message_type: str) -> Callable[[Handler], Any]:
         if message_type not in self.queue.routing_keys:
             raise ValueError(
                 f"{self.queue.name} is not bound to {message_type!r}: add it to its routing "
@@ -133,17 +141,22 @@ def subscriptions_of(broker: RabbitBroker) -> list[Subscription]:
     return list(_SUBSCRIPTIONS.get(broker, []))
 
 
-def of_type(event_type: str) -> Callable[[RabbitMessage], Awaitable[bool]]:
+class TypeFilter:
     """A handler filter: the AMQP `type` property, else the envelope's `type` field.
     (Not the routing key: a retried message comes back under its queue's name.)"""
 
-    async def matches(message: RabbitMessage) -> bool:
-        if message.raw_message.type:
-            return message.raw_message.type == event_type
-        body = await message.decode()
-        return isinstance(body, dict) and body.get("type") == event_type
+    def __init__(self, event_type: str) -> None:
+        self.event_type = event_type
 
-    return matches
+    async def __call__(self, message: RabbitMessage) -> bool:
+        if message.raw_message.type:
+            return bool(message.raw_message.type == self.event_type)
+        body = await message.decode()
+        return isinstance(body, dict) and body.get("type") == self.event_type
+
+
+def of_type(event_type: str) -> TypeFilter:
+    return TypeFilter(event_type)
 
 
 def describe_error(error: Exception) -> str:

@@ -15,7 +15,7 @@ from services.frontdesk.consumers import register_consumers as frontdesk_consume
 from services.housekeeping.consumers import register_consumers as housekeeping_consumers
 from services.loyalty.consumers import register_consumers as loyalty_consumers
 from services.reservation.consumers import register_consumers as reservation_consumers
-from shared.consumer import Subscription, subscriptions_of
+from shared.consumer import Subscription, of_type, subscriptions_of
 from shared.events import (
     ALL_EVENTS,
     EVENTS_BY_TYPE,
@@ -94,6 +94,9 @@ def test_a_handler_for_a_type_its_queue_is_not_bound_to_is_refused_at_registrati
     with pytest.raises(ValueError, match="has a handler for 'stay.checked_in' already"):
         stays.handles(StayCheckedIn)(_noop)
         stays.handles(StayCheckedIn)
+    # the older spelling of a branch written before `handles` is checked the same way
+    with pytest.raises(ValueError, match="not bound to 'stay.checked_out'"):
+        stays(filter=of_type(StayCheckedOut.event_type))
 
 
 async def _noop(event: StayCheckedIn) -> None:
