@@ -237,7 +237,7 @@ async def real_path(
         profiler.stop()
         booked = [r.json()["id"] for r in creates.answers if r.status_code == 201]
         accepted: dict[str, int] = {}
-        for r, n in zip(creates.answers, range(requested)):
+        for r, n in zip(creates.answers, range(requested), strict=True):
             if r.status_code == 201:
                 accepted[booking(n)["room_type"]] = accepted.get(booking(n)["room_type"], 0) + 1
         oversold = sum(max(0, accepted.get(t, 0) - rooms) for t, rooms in capacity.items())
@@ -314,7 +314,7 @@ async def real_path(
             run, answered = await paced(frontdesk, check_out(ids), len(ids), pace)
             await wait_complete(tracker, ids, 180)
             profiler.stop()
-            latencies = [tracker.complete_at[s] - t for s, t in zip(ids, answered)]
+            latencies = [tracker.complete_at[s] - t for s, t in zip(ids, answered, strict=True)]
             rows.append(
                 Row(
                     f"fan-out paced {pace}/s ({len(ids)} check-outs)",
@@ -388,21 +388,23 @@ def table(rows: list[Row]) -> str:
         for i, f in enumerate(("what", "figure", "ceiling", "ratio", "target"))
     ]
     lines = [
-        "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths)) + " |",
+        "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |",
         "|" + "|".join("-" * (w + 2) for w in widths) + "|",
     ]
     for r in rows:
         cells = (r.what, r.figure, r.ceiling, r.ratio, r.target)
-        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |")
+        lines.append(
+            "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+        )
     return "\n".join(lines)
 
 
 def machine() -> str:
     cpu = next(
         (
-            l.split(":", 1)[1].strip()
-            for l in Path("/proc/cpuinfo").read_text().splitlines()
-            if l.startswith("model name")
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
         ),
         platform.processor(),
     )

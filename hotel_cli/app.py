@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Coroutine
@@ -273,10 +274,8 @@ def events_tail(
             if count and seen >= count:
                 return
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run(go())
-    except KeyboardInterrupt:
-        pass
 
 
 # --- rooms, arrivals ---------------------------------------------------------------

@@ -12,13 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SERVICE_PORTS = {
-    "reservation": 8001,
-    "frontdesk": 8002,
-    "housekeeping": 8003,
-    "feedback": 8004,
-    "loyalty": 8005,
-}
+from shared.services import SERVICE_PORTS
 
 
 class MissingKey(Exception):

@@ -23,15 +23,10 @@ from pathlib import Path
 
 from scripts.broker_users import grant_local_users, url_as
 from shared.auth import api_keys_setting, development_credentials
+from shared.services import SERVICE_PORTS
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = {
-    "reservation": 8001,
-    "frontdesk": 8002,
-    "housekeeping": 8003,
-    "feedback": 8004,
-    "loyalty": 8005,
-}
+SERVICES = SERVICE_PORTS  # shared/services.py: the one list
 SMTP_PORT = 1025
 LOCAL_BROKER = "amqp://127.0.0.1:5672/"
 
@@ -194,20 +189,22 @@ def main() -> None:
     logs = ROOT / ".run"
     logs.mkdir(exist_ok=True)
     store = ROOT / ".data"
-    smtp = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            f"127.0.0.1:{SMTP_PORT}",
-            "-c",
-            "aiosmtpd.handlers.Debugging",
-        ],
-        stdout=open(logs / "smtp.log", "ab"),
-        stderr=subprocess.STDOUT,
-    )
+    # the child keeps its own copy of the log's descriptor: ours closes at once
+    with open(logs / "smtp.log", "ab") as smtp_log:
+        smtp = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{SMTP_PORT}",
+                "-c",
+                "aiosmtpd.handlers.Debugging",
+            ],
+            stdout=smtp_log,
+            stderr=subprocess.STDOUT,
+        )
     credentials, created = development_credentials(logs / "api-keys.env")
     common = {
         "EMBEDDED_STORE_DIR": str(store),

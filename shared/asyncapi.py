@@ -79,7 +79,8 @@ class _Builder:
 
     @property
     def schemas(self) -> dict[str, Any]:
-        return self.document["components"]["schemas"]
+        schemas: dict[str, Any] = self.document["components"]["schemas"]
+        return schemas
 
     def channel(
         self,

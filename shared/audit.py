@@ -19,7 +19,8 @@ route that can show it in clear takes the `reveal` dependency:
 cannot name a local in `Annotated[...]`: write `reveal: RevealRequest | None =
 Depends(reveal_id)` there.) The caller asks with `?reveal=true` and says why in the
 `X-Reveal-Reason` header. A scope not named gets 403, a missing reason 422. The record
-goes to the service's own `audit_log` collection before the data is returned: no record, no reveal.
+goes to the service's own `audit_log` collection before the data is returned: no record,
+no reveal.
 """
 
 from __future__ import annotations
@@ -145,11 +146,14 @@ class AuditLog:
 
     async def records(
         self, subject_id: str | None = None, limit: int = 100, action: str | None = None
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         query: dict[str, Any] = {"subject_id": subject_id} if subject_id else {}
         if action:
             query["action"] = action
-        return await self.collection.find(query).sort("at", 1).limit(limit).to_list(limit)
+        records: list[dict[str, Any]] = (
+            await self.collection.find(query).sort("at", 1).limit(limit).to_list(limit)
+        )
+        return records
 
 
 MAX_AUDIT_PAGE = 500

@@ -192,13 +192,17 @@ def path_matches(pattern: str, path: str) -> bool:
     """Segment by segment: `*` is one segment, a final `**` any number (none too), other
     segments are shell patterns (`reservations*`). `/stays/*` matches `/stays/{stay_id}`
     but not `/stays/{stay_id}/folio`."""
-    wanted, actual = pattern.strip("/").split("/"), path.strip("/").split("/")
+    wanted = pattern.strip("/").split("/")
+    actual: list[str | None] = [*path.strip("/").split("/")]
     if wanted and wanted[-1] == "**":
         wanted = wanted[:-1]
         actual = actual[: len(wanted)] if len(actual) >= len(wanted) else actual + [None]
     if len(wanted) != len(actual):
         return False
-    return all(part is not None and fnmatchcase(part, want) for want, part in zip(wanted, actual))
+    return all(
+        part is not None and fnmatchcase(part, want)
+        for want, part in zip(wanted, actual, strict=True)
+    )
 
 
 class AccessPolicy:
@@ -251,7 +255,7 @@ class AccessPolicy:
 def current_principal(request: Request) -> Principal:
     """A FastAPI dependency: the authenticated caller (ApiGuard put it there)."""
     principal = request.scope.get("state", {}).get("principal")
-    if principal is None:
+    if not isinstance(principal, Principal):
         raise Unauthorized("this route needs a credential")
     return principal
 

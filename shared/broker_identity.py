@@ -10,6 +10,7 @@ and its channel is taken from that login, never from the command body.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 INTEGRATOR_PREFIX = "integrator-"
@@ -22,6 +23,13 @@ SHORT_STRING_BYTES = 255
 def broker_login(url: str) -> str:
     """The login in an AMQP URL (`amqp://<login>:<password>@host/vhost`)."""
     return unquote(urlparse(url).username or "guest")
+
+
+def connection_login(connection: object) -> str:
+    """The login of the AMQP URL an aio-pika connection was opened with (AMQP's default:
+    guest). aio-pika's connections keep their `url` (a yarl URL); its ABC does not say so."""
+    url = getattr(connection, "url", None)
+    return str(getattr(url, "user", None) or "guest")
 
 
 def integrator_login(channel: str) -> str:
@@ -56,7 +64,7 @@ ORIGINAL_SENDER_HEADER = "x-original-user-id"
 
 
 def sender_of(
-    user_id: str | None, headers: dict | None, exchange: str | None, own_login: str | None
+    user_id: str | None, headers: dict[str, Any] | None, exchange: str | None, own_login: str | None
 ) -> str | None:
     """The login answerable for a message: its `user_id`, or for a message this service
     itself re-published through its dead-letter exchange, the sender it recorded."""

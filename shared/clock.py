@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -76,7 +77,7 @@ def file_clock(path: str) -> WallClock:
 
     def now() -> datetime:
         try:
-            text = open(path, encoding="utf-8").read().strip()
+            text = Path(path).read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             text = ""
         return datetime.fromisoformat(text).astimezone(UTC) if text else utc_now()

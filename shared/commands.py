@@ -68,7 +68,9 @@ class CommandBooker(CommandContract):
 
 class CommandPayment(CommandContract):
     method: str
-    token: Reference[200] | None = None  # the payment provider's token, never a card number
+    token: Annotated[str, Reference(200)] | None = (
+        None  # the payment provider's token, never a card number
+    )
 
 
 class CreateReservationPayload(CommandContract):

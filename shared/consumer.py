@@ -17,14 +17,16 @@ they will see duplicates.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from aio_pika.abc import AbstractIncomingMessage
 from faststream import BaseMiddleware
 from faststream.exceptions import SubscriberNotFound
-from faststream.rabbit import QueueType, RabbitMessage, RabbitQueue
+from faststream.rabbit import QueueType, RabbitBroker, RabbitMessage, RabbitQueue
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
@@ -86,17 +88,75 @@ def subscribed_queue(queue: ConsumerQueue) -> RabbitQueue:
     return RabbitQueue(queue.name, queue_type=QueueType.QUORUM, declare=False)
 
 
-def of_type(event_type: str):
+class Subscription:
+    """The handlers of one declared queue (shared/topology.py). Each handler names the
+    event (or command) class it handles; its filter comes from the class's type, and a
+    type the queue is not bound to is refused at registration, so the bindings in the
+    topology and the handlers cannot drift apart:
+
+        stays = Subscription(broker, stay_events)
+
+        @stays.handles(StayCheckedIn)
+        async def on_stay_checked_in(event: StayCheckedIn) -> None: ...
+
+    `unhandled()` names the bound types no handler took (tests/unit check it is empty
+    for every service)."""
+
+    def __init__(self, broker: RabbitBroker, queue: ConsumerQueue) -> None:
+        self.queue = queue
+        self._subscriber = broker.subscriber(subscribed_queue(queue), title=queue.name)
+        self.handled: list[str] = []
+        _SUBSCRIPTIONS.setdefault(broker, []).append(self)
+
+    def handles(self, message_class: type[Any]) -> Callable[[Handler], Any]:
+        message_type: str = getattr(message_class, "event_type", None) or message_class.command_type
+        return self._bind(message_type)
+
+    def __call__(self, *, filter: TypeFilter) -> Callable[[Handler], Any]:
+        """The older spelling, `@stays(filter=of_type(StayCheckedIn.event_type))`, checked
+        the same way (kept so that branches written before `handles` still merge)."""
+        return self._bind(filter.event_type)
+
+    def _bind(self, message_type: str) -> Callable[[Handler], Any]:
+        if message_type not in self.queue.routing_keys:
+            raise ValueError(
+                f"{self.queue.name} is not bound to {message_type!r}: add it to its routing "
+                "keys in shared/topology.py"
+            )
+        if message_type in self.handled:
+            raise ValueError(f"{self.queue.name} has a handler for {message_type!r} already")
+        self.handled.append(message_type)
+        return self._subscriber(filter=of_type(message_type))
+
+    def unhandled(self) -> list[str]:
+        return [key for key in self.queue.routing_keys if key not in self.handled]
+
+
+Handler = Callable[..., Awaitable[None]]
+# Per broker: what register_consumers subscribed, for the completeness check.
+_SUBSCRIPTIONS: WeakKeyDictionary[RabbitBroker, list[Subscription]] = WeakKeyDictionary()
+
+
+def subscriptions_of(broker: RabbitBroker) -> list[Subscription]:
+    return list(_SUBSCRIPTIONS.get(broker, []))
+
+
+class TypeFilter:
     """A handler filter: the AMQP `type` property, else the envelope's `type` field.
     (Not the routing key: a retried message comes back under its queue's name.)"""
 
-    async def matches(message: RabbitMessage) -> bool:
-        if message.raw_message.type:
-            return message.raw_message.type == event_type
-        body = await message.decode()
-        return isinstance(body, dict) and body.get("type") == event_type
+    def __init__(self, event_type: str) -> None:
+        self.event_type = event_type
 
-    return matches
+    async def __call__(self, message: RabbitMessage) -> bool:
+        if message.raw_message.type:
+            return bool(message.raw_message.type == self.event_type)
+        body = await message.decode()
+        return isinstance(body, dict) and body.get("type") == self.event_type
+
+
+def of_type(event_type: str) -> TypeFilter:
+    return TypeFilter(event_type)
 
 
 def describe_error(error: Exception) -> str:
@@ -115,13 +175,15 @@ def describe_error(error: Exception) -> str:
 
 def attempts_so_far(message: AbstractIncomingMessage, queue_name: str) -> int:
     """How many times this message already failed in `queue_name` (from x-death)."""
-    deaths = (message.headers or {}).get("x-death") or []
-    return sum(
-        int(death.get("count", 0))
-        for death in deaths
-        if death.get("queue") == queue_name
-        and death.get("reason") in ("rejected", "delivery_limit")
-    )
+    deaths = (message.headers or {}).get("x-death")
+    attempts = 0
+    for death in deaths if isinstance(deaths, list) else []:
+        if not isinstance(death, dict) or death.get("queue") != queue_name:
+            continue
+        count = death.get("count")
+        if death.get("reason") in ("rejected", "delivery_limit") and isinstance(count, int):
+            attempts += count
+    return attempts
 
 
 def check_producer(
@@ -173,8 +235,14 @@ class _RetryOrParkScope(BaseMiddleware):
         super().__init__(msg, context=context)
         self.policy = policy
 
+    @property
+    def raw(self) -> AbstractIncomingMessage:
+        """The message as received: a Rabbit broker hands its middlewares aio-pika's."""
+        assert self.msg is not None
+        return cast(AbstractIncomingMessage, self.msg)
+
     async def on_receive(self) -> None:
-        raw: AbstractIncomingMessage = self.msg
+        raw = self.raw
         bind_correlation_id(raw.correlation_id or raw.message_id)
 
     async def consume_scope(self, call_next: Any, msg: Any) -> Any:
@@ -185,8 +253,8 @@ class _RetryOrParkScope(BaseMiddleware):
                 EVENTS_EXCHANGE: self.policy.producers,
                 COMMANDS_EXCHANGE: ALLOWED_COMMAND_SENDERS,
             }.get(queue.exchange, {})
-            check_producer(self.msg, allow_list, self.policy.own_login)
-        if (age := event_age(self.msg)) is not None:
+            check_producer(self.raw, allow_list, self.policy.own_login)
+        if (age := event_age(self.raw)) is not None:
             CONSUMER_LAG.labels(queue.name).set(max(age[1], 0.0))
         return await call_next(msg)
 
@@ -196,7 +264,7 @@ class _RetryOrParkScope(BaseMiddleware):
         exc_val: BaseException | None = None,
         exc_tb: TracebackType | None = None,
     ) -> bool | None:
-        raw: AbstractIncomingMessage = self.msg
+        raw = self.raw
         queue = self.policy.parking.queue(self.context.get_local("handler_").queue.name)
         if exc_val is None:
             crash_point("consumer.after_effect")

@@ -40,11 +40,11 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 
-CODEC = CodecOptions(tz_aware=True)
+CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
 # Documents go back into mongomock's store as mongomock keeps them: datetimes naive, in UTC
 # (its public calls turn aware ones into that; a document put back aware would no longer
 # compare with a query's datetime: "can't compare offset-naive and offset-aware").
-STORED = CodecOptions(tz_aware=False)
+STORED: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=False)
 _UPDATES = frozenset({"update_one", "update_many", "find_one_and_update"})
 _PROGRESS_EVERY_SECONDS = 1.0
 
@@ -75,7 +75,7 @@ class StoreFiles:
         with open(self.snapshot, "rb") as file:
             size = int.from_bytes(file.read(4), "little")
             file.seek(0)
-            return bson.decode(file.read(size), CODEC)["generation"]
+            return int(bson.decode(file.read(size), CODEC)["generation"])
 
 
 def _records(data: bytes) -> tuple[list[bytes], int]:
@@ -189,7 +189,7 @@ class EmbeddedStoreFiles:
                 self._apply(record)
                 progress.step(record)
 
-    def _apply(self, record: dict) -> None:
+    def _apply(self, record: dict[str, Any]) -> None:
         operation = record.get("o")
         if operation is None:  # the header of a snapshot
             return
@@ -233,7 +233,9 @@ class EmbeddedStoreFiles:
             progress.step(record)
 
     # ---------------------------------------------------------------- writes
-    def record_call(self, collection: str, method: str, args: tuple, kwargs: dict) -> None:
+    def record_call(
+        self, collection: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         """After a write call returned (or failed half-way): journal what it changed."""
         out: list[bytes] = []
         if method == "create_index":
@@ -344,7 +346,9 @@ def _hashable(value: Any) -> Any:
     return helpers.hashdict(value) if isinstance(value, dict) else value
 
 
-def _replayable_update(method: str, args: tuple, kwargs: dict) -> dict | None:
+def _replayable_update(
+    method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any] | None:
     """The update document of an update call when applying it again by `_id` to the same
     document gives the same result (no positional paths, no clock, no pipeline)."""
     if method not in _UPDATES:
@@ -442,7 +446,7 @@ class _Progress:
         self.expected = expected
         self._next_log = time.monotonic() + _PROGRESS_EVERY_SECONDS
 
-    def step(self, record: dict) -> None:
+    def step(self, record: dict[str, Any]) -> None:
         if "o" not in record:
             return  # a snapshot's header
         self.done += 1

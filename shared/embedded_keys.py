@@ -47,7 +47,7 @@ class _Unkeyable(Exception):
 def _canonical(value: Any) -> Any:
     if isinstance(value, bool):
         return ("bool", value)  # True == 1 in Python, not in MongoDB
-    if isinstance(value, (datetime, date)) or isinstance(value, (list, re.Pattern)):
+    if isinstance(value, (datetime, date, list, re.Pattern)):
         raise _Unkeyable  # datetimes: naive/aware and rounding rules; arrays: multikey
     if isinstance(value, dict):
         return ("doc", tuple((k, _canonical(v)) for k, v in value.items()))
@@ -58,7 +58,7 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def _document_value(document: dict, path: str) -> Any:
+def _document_value(document: dict[str, Any], path: str) -> Any:
     current: Any = document
     for part in path.split("."):
         if not isinstance(current, dict):
@@ -93,11 +93,11 @@ class _KeyMap:
 
     def __init__(self, fields: tuple[str, ...]) -> None:
         self.fields = fields
-        self.ids_by_key: dict[tuple, set[Any]] = {}
-        self.key_of: dict[Any, tuple] = {}
+        self.ids_by_key: dict[tuple[Any, ...], set[Any]] = {}
+        self.key_of: dict[Any, tuple[Any, ...]] = {}
         self.aside: set[Any] = set()
 
-    def file(self, id_key: Any, document: dict) -> None:
+    def file(self, id_key: Any, document: dict[str, Any]) -> None:
         self.forget(id_key)
         try:
             key = tuple(_document_value(document, field) for field in self.fields)
@@ -128,7 +128,7 @@ class KeyedCollectionStore(CollectionStore):
         self._next = itertools.count()
 
     # -- writes: every path by which mongomock changes a document ends in one of these
-    def __setitem__(self, id_key: Any, document: dict) -> None:
+    def __setitem__(self, id_key: Any, document: dict[str, Any]) -> None:
         existed = id_key in self._documents
         super().__setitem__(id_key, document)
         if not existed:
@@ -143,11 +143,11 @@ class KeyedCollectionStore(CollectionStore):
         if self.changes is not None:
             self.changes.touch(self.name, id_key, True)
 
-    def modified(self, document: dict) -> None:
+    def modified(self, document: dict[str, Any]) -> None:
         """A document changed in place (mongomock's updates do that)."""
         self._file(_id_key(document["_id"]), document, True)
 
-    def _file(self, id_key: Any, document: dict, existed: bool) -> None:
+    def _file(self, id_key: Any, document: dict[str, Any], existed: bool) -> None:
         for key_map in self.maps.values():
             key_map.file(id_key, document)
         if self.changes is not None:
@@ -158,7 +158,7 @@ class KeyedCollectionStore(CollectionStore):
         self.maps.clear()
         self._order.clear()
 
-    def create_index(self, index_name: str, index_dict: dict) -> None:
+    def create_index(self, index_name: str, index_dict: dict[str, Any]) -> None:
         super().create_index(index_name, index_dict)
         fields = tuple(field for field, _ in index_dict["key"])
         if fields not in self.maps:
@@ -172,12 +172,12 @@ class KeyedCollectionStore(CollectionStore):
         if not any(tuple(f for f, _ in index["key"]) == fields for index in self.indexes.values()):
             self.maps.pop(fields, None)
 
-    def put(self, document: dict) -> None:
+    def put(self, document: dict[str, Any]) -> None:
         """Stores a document as it is (a replayed journal record or a snapshot's)."""
         self[_id_key(document["_id"])] = document
 
     # -- reads
-    def candidates(self, filter: dict) -> list[Any] | None:
+    def candidates(self, filter: dict[str, Any]) -> list[Any] | None:
         """The ids of the only documents that can match `filter`, in natural order, or
         None when no key narrows the search."""
         if self._ttl_indexes:
@@ -193,9 +193,9 @@ class KeyedCollectionStore(CollectionStore):
             for fields, key_map in self.maps.items():
                 if not all(field in equalities for field in fields):
                     continue
-                ids = _ids_for(key_map, [equalities[field] for field in fields])
-                if ids is not None and (best is None or len(ids) < len(best)):
-                    best = ids
+                keyed = _ids_for(key_map, [equalities[field] for field in fields])
+                if keyed is not None and (best is None or len(keyed) < len(best)):
+                    best = keyed
             if best is None:
                 return None
             found = best
@@ -268,7 +268,7 @@ _scan_documents = mongomock_collection.Collection._iter_documents
 _scan_uniques = mongomock_collection.Collection._ensure_uniques
 
 
-def _iter_documents(self: Any, filter: Any) -> Iterator[dict]:
+def _iter_documents(self: Any, filter: Any) -> Iterator[dict[str, Any]]:
     store = self._store
     if KEYED_LOOKUPS and isinstance(store, KeyedCollectionStore):
         ids = store.candidates(filter)
@@ -284,7 +284,7 @@ def _iter_documents(self: Any, filter: Any) -> Iterator[dict]:
     return _scan_documents(self, filter)
 
 
-def _ensure_uniques(self: Any, new_data: dict) -> None:
+def _ensure_uniques(self: Any, new_data: dict[str, Any]) -> None:
     store = self._store
     if not isinstance(store, KeyedCollectionStore):
         return _scan_uniques(self, new_data)
@@ -308,7 +308,8 @@ def _ensure_uniques(self: Any, new_data: dict) -> None:
     return None
 
 
-mongomock_collection.Collection._iter_documents = _iter_documents
-mongomock_collection.Collection._ensure_uniques = _ensure_uniques
+# Patching mongomock's two scans is the point of this module.
+mongomock_collection.Collection._iter_documents = _iter_documents  # type: ignore[method-assign]
+mongomock_collection.Collection._ensure_uniques = _ensure_uniques  # type: ignore[method-assign]
 # filter_applies stays mongomock's: keyed reads evaluate the whole filter on each candidate.
 assert filter_applies is mongomock_collection.filter_applies

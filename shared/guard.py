@@ -18,6 +18,7 @@ import json
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ from prometheus_client import Counter
 from starlette.routing import BaseRoute, Router, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.auth import PUBLIC, AccessPolicy, KeyRing, presented_credential
+from shared.auth import PUBLIC, AccessPolicy, KeyRing, Principal, presented_credential
 from shared.logging import get_logger
 from shared.problems import PROBLEM_JSON
 
@@ -111,6 +112,7 @@ class ApiGuard:
         )  # no such route: any valid credential, then 404/405
 
         address = f"address:{(scope.get('client') or ('unknown',))[0]}"
+        principal: Principal | None = None
         if required is PUBLIC:
             caller = address
         else:
@@ -164,7 +166,7 @@ class ApiGuard:
             )
             return
 
-        if required is not PUBLIC and required and not principal.has_any(required):
+        if principal is not None and required and not principal.has_any(required):
             # who tried what: the key id, never the credential
             log.warning(
                 "request refused: scope", key_id=principal.key_id, method=method, route=template
@@ -311,14 +313,18 @@ def _replay(body: bytes, original: Receive) -> Receive:
     return receive
 
 
-def _route_table(routes: list[BaseRoute], prefix: str = ""):
+def _route_table(
+    routes: list[BaseRoute], prefix: str = ""
+) -> Iterator[tuple[Any, frozenset[str] | None, str]]:
     """(path regex, methods, template) of every route, routers included at any depth.
     (FastAPI keeps an included router as one node; its routes are not in `app.routes`.)"""
     for route in routes:
         included = getattr(route, "original_router", None)
         if included is not None:
-            yield from _route_table(included.routes, prefix + route.include_context.prefix)
-        elif isinstance(getattr(route, "path", None), str):
-            template = prefix + route.path
+            # FastAPI's own node for an included router (not in the BaseRoute type)
+            included_prefix: str = getattr(route, "include_context").prefix  # noqa: B009
+            yield from _route_table(included.routes, prefix + included_prefix)
+        elif isinstance(path := getattr(route, "path", None), str):
+            template = prefix + path
             methods = getattr(route, "methods", None)
             yield compile_path(template)[0], frozenset(methods) if methods else None, template

@@ -9,9 +9,9 @@ waits for it (up to `wait_seconds`) and gets its answer, else 409 with Retry-Aft
 claim whose request died (the process crashed mid-request) lapses with its process's
 lease (shared/process_lease.py: seconds after the crash, at once after a restart of that
 instance), or at the latest after `lease_seconds`, and the next retry runs the request
-again: routes whose
-effect has a natural key of its own (a stay per reservation, a charge per ticket, a
-booking per key) stay exactly-once even then. Answers of 5xx are not kept: a retry runs
+again: routes whose effect has a natural key of its own (a stay per reservation, a
+charge per ticket, a booking per key) stay exactly-once even then. Answers of 5xx are
+not kept: a retry runs
 again. Kept answers expire after `keep_hours`.
 """
 
@@ -144,7 +144,7 @@ class IdempotentRequests:
         """The claim as it stands once its request finished, or after `wait_seconds`."""
         deadline = asyncio.get_running_loop().time() + self.wait_seconds
         while True:
-            held = await self.keys.find_one({"_id": claim_id})
+            held: dict[str, Any] | None = await self.keys.find_one({"_id": claim_id})
             if held is None or held["done"] or asyncio.get_running_loop().time() > deadline:
                 return held
             await asyncio.sleep(0.05)
@@ -178,7 +178,7 @@ def _aware(moment: datetime) -> datetime:
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key.lower() == name:
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")
     return None
 
 

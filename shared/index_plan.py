@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, replace
+from types import FrameType
 from typing import Any
 
 _FILTERED_CALLS = frozenset(
@@ -71,9 +72,9 @@ _PASS_THROUGH = ("shared.index_plan", "shared.mongo", "tests.integration.frontde
 
 def _called_by_the_service() -> bool:
     """Whether the query comes from service code (services/, shared/), not from a test."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
-        module = frame.f_globals.get("__name__", "")
+        module = str(frame.f_globals.get("__name__", ""))
         if not module.startswith(_PASS_THROUGH):
             return module.startswith(("services.", "shared."))
         frame = frame.f_back
@@ -82,7 +83,11 @@ def _called_by_the_service() -> bool:
 
 class _RecordingCollection:
     def __init__(
-        self, collection: Any, name: str, seen: set[QueryShape], examples: dict[QueryShape, dict]
+        self,
+        collection: Any,
+        name: str,
+        seen: set[QueryShape],
+        examples: dict[QueryShape, dict[str, Any]],
     ) -> None:
         self._collection, self._name, self._seen = collection, name, seen
         self._examples = examples
@@ -118,7 +123,7 @@ class _SortedCursor:
         cursor: Any,
         shape: QueryShape,
         seen: set[QueryShape],
-        examples: dict[QueryShape, dict],
+        examples: dict[QueryShape, dict[str, Any]],
     ) -> None:
         self._cursor, self._shape, self._seen, self._examples = cursor, shape, seen, examples
         self._owned = shape not in seen  # another unsorted find keeps its own record
@@ -152,7 +157,7 @@ class QueryRecorder:
     def __init__(self, database: Any) -> None:
         self.database = database
         self.seen: set[QueryShape] = set()
-        self.examples: dict[QueryShape, dict] = {}  # the first filter of each shape
+        self.examples: dict[QueryShape, dict[str, Any]] = {}  # the first filter of each shape
 
     def __getitem__(self, name: str) -> _RecordingCollection:
         return _RecordingCollection(self.database[name], name, self.seen, self.examples)

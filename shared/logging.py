@@ -10,10 +10,12 @@ import logging
 import re
 import sys
 import uuid
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 from structlog.contextvars import bind_contextvars, clear_contextvars, get_contextvars
+from structlog.typing import Processor
 
 PERSONAL_FIELDS = frozenset(
     {
@@ -48,7 +50,9 @@ def mask_text(text: str) -> str:
     return _LONG_DIGITS.sub("[redacted-number]", _EMAIL.sub("[redacted-email]", text))
 
 
-def redact_personal_data(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact_personal_data(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key, value in list(event_dict.items()):
         if key in PERSONAL_FIELDS and value is not None:
             event_dict[key] = "[redacted]"
@@ -90,8 +94,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(name).propagate = True
 
 
-def _add_service(service: str):
-    def add(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _add_service(service: str) -> Processor:
+    def add(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         event_dict.setdefault("service", service)
         return event_dict
 
@@ -113,4 +117,6 @@ def current_correlation_id() -> str | None:
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)
+    # configure_logging sets wrapper_class=BoundLogger; structlog types the answer as Any
+    logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
+    return logger

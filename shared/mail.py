@@ -9,6 +9,7 @@ is noticed on the next send, which reconnects and tries once more."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -57,10 +58,8 @@ class SmtpSender:
     async def close(self) -> None:
         async with self._lock:
             if self._client is not None and self._client.is_connected:
-                try:
+                with contextlib.suppress(*SEND_ERRORS):
                     await self._client.quit()
-                except SEND_ERRORS:
-                    pass
             self._client = None
 
     async def _connected(self) -> aiosmtplib.SMTP:

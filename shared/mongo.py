@@ -105,7 +105,7 @@ class _InterleavingCursor:
 
     async def to_list(self, *args: Any, **kwargs: Any) -> list[Any]:
         await self._interleaving.pause()
-        result = await self._cursor.to_list(*args, **kwargs)
+        result: list[Any] = await self._cursor.to_list(*args, **kwargs)
         await self._interleaving.pause()
         return result
 
@@ -176,7 +176,7 @@ class _EmbeddedDatabase:
 def connect_database(settings: ServiceSettings) -> Any:
     """The service's database: a motor database or its embedded stand-in."""
     if settings.mongodb_url:
-        client = AsyncIOMotorClient(
+        client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(
             settings.mongodb_url, tz_aware=True, uuidRepresentation="standard"
         )
         return client.get_database(settings.database_name)
@@ -184,7 +184,7 @@ def connect_database(settings: ServiceSettings) -> Any:
     changes = ChangeLog() if settings.embedded_store_dir else None
     server = ServerStore()
     server._databases[settings.database_name] = store = KeyedDatabaseStore(changes)
-    database = AsyncMongoMockClient(tz_aware=True, _store=server).get_database(
+    database: Any = AsyncMongoMockClient(tz_aware=True, _store=server).get_database(
         settings.database_name
     )
     interleaving = (

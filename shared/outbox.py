@@ -40,6 +40,7 @@ from aio_pika.abc import AbstractRobustConnection
 from aiormq.exceptions import AMQPError, PublishError
 from prometheus_client import Counter
 
+from shared.broker_identity import connection_login
 from shared.crashpoints import crash_point
 from shared.events import Event
 from shared.logging import get_logger
@@ -103,11 +104,6 @@ def to_amqp_message(entry: dict[str, Any], *, user_id: str | None = None) -> aio
     )
 
 
-def broker_login(connection: AbstractRobustConnection) -> str:
-    """The login in the AMQP URL the connection was opened with (AMQP's default: guest)."""
-    return getattr(connection, "url", None) and connection.url.user or "guest"
-
-
 @dataclass
 class _Claimed:
     """One claimed document: the entries published in this pass, in order, and what
@@ -152,7 +148,7 @@ class OutboxRelay(PollingWorker):
         if not self._enabled:
             log.warning("outbox relay disabled: events stay pending until a relay runs")
             return
-        self._user_id = broker_login(connection)
+        self._user_id = connection_login(connection)
         # on_return_raises: an unroutable mandatory message is an error, not a silent drop
         self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         self.start_loop()
@@ -261,7 +257,7 @@ class OutboxRelay(PollingWorker):
                 confirms.append((outcome, entry, asyncio.ensure_future(publish)))
         results = await asyncio.gather(*(task for _, _, task in confirms), return_exceptions=True)
         outages = 0
-        for (outcome, entry, _), result in zip(confirms, results):
+        for (outcome, entry, _), result in zip(confirms, results, strict=True):
             if isinstance(result, asyncio.CancelledError):
                 raise result
             if isinstance(result, BaseException):

@@ -15,7 +15,7 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from prometheus_client import Counter
 
-from shared.broker_identity import ORIGINAL_SENDER_HEADER, sender_of
+from shared.broker_identity import ORIGINAL_SENDER_HEADER, connection_login, sender_of
 from shared.logging import get_logger, mask_text
 from shared.topology import ConsumerQueue
 
@@ -45,7 +45,7 @@ class ParkingLot:
 
     async def start(self, connection: AbstractRobustConnection) -> None:
         self._connection = connection
-        self._login = connection.url.user  # what parks and replays goes out under it
+        self._login = connection_login(connection)  # what parks and replays goes out under it
         self._channel = await connection.channel(publisher_confirms=True)
 
     def queue(self, name: str) -> ConsumerQueue:
@@ -111,7 +111,7 @@ class ParkingLot:
             dlx = await channel.get_exchange(queue.dead_letter_exchange, ensure=False)
             # Only what is parked now: a message that fails again is parked behind these
             # and must not be picked up by this same replay.
-            limit = min(limit, parking.declaration_result.message_count)
+            limit = min(limit, parking.declaration_result.message_count or 0)
             while replayed < limit:
                 message = await parking.get(no_ack=False, fail=False)
                 if message is None:

@@ -6,16 +6,23 @@ this map, and parks a message from anyone else, or from nobody, with the reason
 "producer not allowed". What a message says about itself (envelope `producer`, AMQP
 `app_id`) proves nothing. The broker enforces the same map as topic permissions
 (shared/topology.py), so a forgery is normally refused at publish already; the check
-here is the second line. Deny by default: a type no pattern names has no producer.
+here is the second line. Deny by default: a type no event class declares has no
+producer.
+
+The rights derive from the event registry (shared/events.py): each event class's type
+falls in exactly one service's namespace (`NAMESPACE_OWNERS`), which makes that service
+its one producer. A new event type in a namespace its producer already owns touches
+nothing here.
 """
 
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-# Event type pattern -> the services allowed to publish it. Patterns must not overlap
-# (tests/unit/test_security_producers.py checks every contract has exactly one).
-ALLOWED_PRODUCERS: dict[str, frozenset[str]] = {
+from shared.events import ALL_EVENTS
+
+# Which service owns which event types (patterns), one owner per type: the policy.
+NAMESPACE_OWNERS: dict[str, frozenset[str]] = {
     "reservation.*": frozenset({"reservation"}),
     "availability.changed": frozenset({"reservation"}),
     "guest.contact_captured": frozenset({"reservation"}),
@@ -40,6 +47,19 @@ ALLOWED_PRODUCERS: dict[str, frozenset[str]] = {
     "guest.anonymized": frozenset({"loyalty"}),
     "loyalty.*": frozenset({"loyalty"}),
     "business_day.*": frozenset({"frontdesk"}),
+}
+
+
+def _owner_of(event_type: str) -> frozenset[str]:
+    owners = [p for p in NAMESPACE_OWNERS if fnmatchcase(event_type, p)]
+    if len(owners) != 1:
+        raise ValueError(f"{event_type!r} must fall in exactly one namespace, not {owners}")
+    return NAMESPACE_OWNERS[owners[0]]
+
+
+# Event type -> the service allowed to publish it: one entry per registered event class.
+ALLOWED_PRODUCERS: dict[str, frozenset[str]] = {
+    event.event_type: _owner_of(event.event_type) for event in ALL_EVENTS
 }
 
 
@@ -72,5 +92,7 @@ def allowed_producers(
 
 
 def publishers_of(service: str) -> list[str]:
-    """The event type patterns a service may publish."""
-    return [pattern for pattern, producers in ALLOWED_PRODUCERS.items() if service in producers]
+    """The event types a service may publish."""
+    return [
+        event_type for event_type, producers in ALLOWED_PRODUCERS.items() if service in producers
+    ]

@@ -44,6 +44,13 @@ class PropertySetup(BaseModel):
     def room_type(self, code: str) -> RoomTypeSetup | None:
         return next((room_type for room_type in self.room_types if room_type.code == code), None)
 
+    def known_room_type(self, code: str) -> RoomTypeSetup:
+        """A room type the caller knows exists (a room's, a booking's): KeyError if not."""
+        room_type = self.room_type(code)
+        if room_type is None:
+            raise KeyError(f"no room type {code!r} in the property's set-up")
+        return room_type
+
 
 @cache
 def load_property(path: str | None = None) -> PropertySetup:

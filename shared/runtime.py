@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -129,6 +129,7 @@ class ServiceRuntime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
         await self.broker.start()
+        assert self.connection is not None  # _connect_and_declare opened it
         await self.relay.start(self.connection)
         log.info(
             "service started",
@@ -181,7 +182,7 @@ def create_service_app(
     workers = tuple(workers)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start(prepare_database)
         for worker in workers:
             worker.start_loop()
@@ -285,14 +286,16 @@ def _operations_router(runtime: ServiceRuntime, title: str) -> APIRouter:
         return Response(asyncapi, media_type="application/json")
 
     @router.get("/admin/parking")
-    async def parked_messages(limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict:
+    async def parked_messages(limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
         """Poison messages per queue, with the reason each was parked."""
         return {
             name: await runtime.parking.inspect(name, limit) for name in runtime.parking.queue_names
         }
 
     @router.post("/admin/parking/{queue}/replay")
-    async def replay_parked(queue: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
+    async def replay_parked(
+        queue: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    ) -> dict[str, Any]:
         if queue not in runtime.parking.queue_names:
             raise NotFound(f"{queue!r} is not a queue of this service")
         return {"queue": queue, "replayed": await runtime.parking.replay(queue, limit)}

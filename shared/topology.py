@@ -3,8 +3,8 @@
 For every consuming queue Q (one per service and purpose):
 - Q is a quorum queue bound to `hotel.events` by the event types it needs. A handler
   that fails rejects the message; Q dead-letters it (at-least-once) to its service's
-  own dead-letter exchange `<service>.dlx` with the key `retry.Q`. `x-delivery-limit` catches a message that keeps coming back
-  because its consumer dies before acking it.
+  own dead-letter exchange `<service>.dlx` with the key `retry.Q`. `x-delivery-limit`
+  catches a message that keeps coming back because its consumer dies before acking it.
 - Q.retry holds it for `retry_delay_ms`, then dead-letters it back to Q.
 - Q.parking keeps poison messages, with their reason in the headers, until someone
   inspects and replays them (see shared/parking.py).
@@ -31,7 +31,9 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, ExchangeType
@@ -112,7 +114,11 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
         # Out-of-order periods: one room fewer to sell on their nights.
         ConsumerQueue(
             "reservation.room-periods",
-            ("maintenance.out_of_order_scheduled", "maintenance.out_of_order_cancelled"),
+            (
+                "maintenance.out_of_order_scheduled",
+                "maintenance.out_of_order_cancelled",
+                "maintenance.out_of_order_changed",
+            ),
         ),
     ),
     "frontdesk": (
@@ -223,7 +229,7 @@ _QUORUM_DEAD_LETTERING = {
 }
 
 
-def main_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
+def main_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict[str, Any]:
     return {
         **_QUORUM_DEAD_LETTERING,
         "x-dead-letter-exchange": queue.dead_letter_exchange,
@@ -232,7 +238,7 @@ def main_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
     }
 
 
-def retry_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
+def retry_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict[str, Any]:
     return {
         **_QUORUM_DEAD_LETTERING,
         "x-message-ttl": policy.retry_delay_ms,
@@ -241,7 +247,7 @@ def retry_queue_arguments(queue: ConsumerQueue, policy: QueuePolicy) -> dict:
     }
 
 
-def unrouted_queue_arguments() -> dict:
+def unrouted_queue_arguments() -> dict[str, Any]:
     return {
         "x-queue-type": "quorum",
         "x-max-length": UNROUTED_MAX_LENGTH,
@@ -250,7 +256,7 @@ def unrouted_queue_arguments() -> dict:
     }
 
 
-def parking_queue_arguments() -> dict:
+def parking_queue_arguments() -> dict[str, Any]:
     return {"x-queue-type": "quorum"}
 
 
@@ -435,7 +441,7 @@ class MissingSecret(Exception):
     """A broker password the deployment must provide is not set: nothing is rendered."""
 
 
-def service_password(service: str, environ: dict[str, str] = os.environ) -> str:
+def service_password(service: str, environ: Mapping[str, str] = os.environ) -> str:
     variable = "RABBITMQ_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", service.upper())
     if not environ.get(variable):
         raise MissingSecret(f"{variable} is not set")
@@ -445,12 +451,12 @@ def service_password(service: str, environ: dict[str, str] = os.environ) -> str:
 OPS_USER = "ops"  # the operators' administrator, for the management UI
 
 
-def integrator_channels(environ: dict[str, str] = os.environ) -> list[str]:
+def integrator_channels(environ: Mapping[str, str] = os.environ) -> list[str]:
     """The channels that get a broker user (`INTEGRATOR_CHANNELS`, comma-separated)."""
     return [c.strip() for c in environ.get("INTEGRATOR_CHANNELS", "").split(",") if c.strip()]
 
 
-def broker_grants(vhost: str = "/", channels: list[str] = ()) -> list[dict]:
+def broker_grants(vhost: str = "/", channels: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Every login's vhost and topic permissions: the services and the integrators."""
     from shared.broker_identity import integrator_login
 
@@ -472,7 +478,9 @@ def broker_grants(vhost: str = "/", channels: list[str] = ()) -> list[dict]:
     return grants
 
 
-def users_and_permissions(vhost: str = "/", environ: dict[str, str] = os.environ) -> dict:
+def users_and_permissions(
+    vhost: str = "/", environ: Mapping[str, str] = os.environ
+) -> dict[str, Any]:
     # A broker booting with these definitions creates no default user: ops comes from here.
     users = [
         {
@@ -504,7 +512,7 @@ def users_and_permissions(vhost: str = "/", environ: dict[str, str] = os.environ
 
 def definitions(
     policy: QueuePolicy = QueuePolicy(), vhost: str = "/", environ: dict[str, str] | None = None
-) -> dict:
+) -> dict[str, Any]:
     """The whole topology as RabbitMQ definitions, for a broker that boots with it.
     With `environ`: also a user per service, per integrator channel and `ops`, with
     their permissions (passwords from `environ`; a missing one raises MissingSecret).
@@ -572,5 +580,5 @@ if __name__ == "__main__":
     try:
         rendered = definitions(environ=dict(os.environ) if "--with-users" in sys.argv else None)
     except MissingSecret as missing:
-        raise SystemExit(f"not rendered: {missing} (see .env.example)")
+        raise SystemExit(f"not rendered: {missing} (see .env.example)") from None
     print(json.dumps(rendered, indent=2))

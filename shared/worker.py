@@ -2,13 +2,18 @@
 
 The outbox relay and the survey mailer are both this: records waiting in MongoDB, a pass
 that handles what it can, a wake-up when a write adds more, and a poll that finds what a
-crash or an outage left behind.
+crash or an outage left behind. `LeasedWorker` is the senders' shape of it: due, claim
+under a lease, send.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 from shared.logging import get_logger
 
@@ -50,7 +55,43 @@ class PollingWorker(ABC):
                 handled = 0
             if handled:
                 continue  # more may wait behind this batch
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-            except TimeoutError:
-                pass
+
+
+Claimed = TypeVar("Claimed")
+
+
+class LeasedWorker(PollingWorker, Generic[Claimed]):
+    """Due -> claim under a lease -> send: every sender of guest messages.
+
+    `due(now)` lists what is due; `claim(record, now)` takes one for `self.lease` (None
+    when another pass or replica holds it, or it is no longer due); `send(claimed, now)`
+    delivers it and records the outcome, True when a message went out. A worker that
+    dies holding a claim leaves it to lapse: the next pass after the lease sends it
+    again (at least once; the lease keeps two senders off one record at a time)."""
+
+    def __init__(
+        self, poll_seconds: float, lease_seconds: float, clock: Callable[[], datetime]
+    ) -> None:
+        super().__init__(poll_seconds)
+        self.lease = timedelta(seconds=lease_seconds)
+        self.clock = clock
+
+    @abstractmethod
+    async def due(self, now: datetime) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    async def claim(self, record: dict[str, Any], now: datetime) -> Claimed | None: ...
+
+    @abstractmethod
+    async def send(self, claimed: Claimed, now: datetime) -> bool: ...
+
+    async def work_once(self) -> int:
+        now = self.clock()
+        sent = 0
+        for record in await self.due(now):
+            claimed = await self.claim(record, now)
+            if claimed is not None and await self.send(claimed, now):
+                sent += 1
+        return sent

@@ -17,6 +17,9 @@ import pytest
 from tests.support.infrastructure import local_vhost, mongodb_url, rabbitmq_base
 from tests.support.stack import SmtpSink, Stack
 
+# The page tests' `browser_page` fixture (it imports Playwright only when used).
+pytest_plugins = ("tests.support.browser",)
+
 
 @pytest.fixture(scope="session")
 def _rabbitmq_base() -> Iterator[str | None]:

@@ -21,15 +21,10 @@ from typing import Any
 import httpx
 
 from shared.auth import new_credential
+from shared.services import SERVICE_PORTS
 
 KEY_FILE = Path(".ci-manager-key")
-PORTS = {
-    "reservation": 8001,
-    "frontdesk": 8002,
-    "housekeeping": 8003,
-    "feedback": 8004,
-    "loyalty": 8005,
-}
+PORTS = SERVICE_PORTS  # shared/services.py: the one list
 BOOKING = {
     "guest": {"first_name": "Smoke", "last_name": "Test", "email": "smoke@example.com"},
     "room_type": "deluxe",

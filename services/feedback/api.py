@@ -29,13 +29,15 @@ MAX_PAGE = 200
 
 
 def case_public(case: dict[str, Any]) -> CasePublic:
-    return CasePublic(
-        case_id=case["_id"],
-        **{
-            k: case.get(k)
-            for k in CasePublic.model_fields
-            if k != "case_id" and case.get(k) is not None
-        },
+    return CasePublic.model_validate(
+        {
+            "case_id": case["_id"],
+            **{
+                k: case.get(k)
+                for k in CasePublic.model_fields
+                if k != "case_id" and case.get(k) is not None
+            },
+        }
     )
 
 
@@ -64,9 +66,11 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
             "limit": limit,
             "offset": offset,
             "items": [
-                SurveyPublic(
-                    survey_id=survey["_id"],
-                    **{k: survey.get(k) for k in SurveyPublic.model_fields if k != "survey_id"},
+                SurveyPublic.model_validate(
+                    {
+                        "survey_id": survey["_id"],
+                        **{k: survey.get(k) for k in SurveyPublic.model_fields if k != "survey_id"},
+                    }
                 )
                 for survey in surveys
             ],

@@ -1,13 +1,14 @@
 from pydantic import Field, field_validator
 
 from shared.mail import SmtpSettings
+from shared.services import SERVICE_PORTS
 from shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings, SmtpSettings):
     service_name: str = "feedback"
     required_secrets = ("survey_link_secret",)
-    http_port: int = 8004
+    http_port: int = SERVICE_PORTS["feedback"]
     # Where guests open their survey; the response endpoint lives behind it.
     survey_base_url: str = "http://127.0.0.1:8004"
     # Signs survey links. The default is for a local run only; deployments set their own.

@@ -173,14 +173,14 @@ class SurveyDesignCreate(Input):
 
 def _question(
     question_id: str, kind: QuestionType, department: str, en: str, zh: str, **extra: Any
-) -> dict[str, Any]:
+) -> QuestionIn:
     return QuestionIn(
         question_id=question_id,
         type=kind,
         department=department,
         text={"en": en, "zh": zh},
         **extra,
-    ).model_dump(mode="json")
+    )
 
 
 # Version 1 of every property's survey, until guest relations designs its own.
@@ -241,7 +241,9 @@ class AnswersInvalid(ValueError):
         self.problems = problems
 
 
-def checked_answers(questions: list[dict[str, Any]], answers: dict[str, Any]) -> list[dict]:
+def checked_answers(
+    questions: list[dict[str, Any]], answers: dict[str, Any]
+) -> list[dict[str, Any]]:
     """The answers against the survey's own version: every one on its question's scale,
     nothing unknown, nothing required left out. All problems at once, or the answers as
     stored (each carries its question's type, department and topic for the analysis)."""

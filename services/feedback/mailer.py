@@ -21,7 +21,7 @@ from shared.events import SurveySent, SurveySentPayload
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS
 from shared.outbox import push_outbox
-from shared.worker import PollingWorker
+from shared.worker import LeasedWorker
 
 from .case_follow_up import satisfaction_link
 from .channels import MessageSender
@@ -47,7 +47,9 @@ CONTACT_RECHECK = timedelta(hours=1)
 Clock = Callable[[], datetime]
 
 
-class SurveyMailer(PollingWorker):
+class SurveyMailer(LeasedWorker[tuple[dict[str, Any], tuple[SurveyStatus, ...]]]):
+    """Invitations, then reminders: the stage travels with the claim."""
+
     name = "survey-mailer"
 
     def __init__(
@@ -59,33 +61,32 @@ class SurveyMailer(PollingWorker):
         events_written: Callable[[], None],
         clock: Clock,
     ) -> None:
-        super().__init__(settings.mailer_poll_seconds)
+        super().__init__(settings.mailer_poll_seconds, settings.mailer_lease_seconds, clock)
         self.repository = repository
         self.sender = sender
         self.settings = settings
         self.events_written = events_written
-        self.clock = clock
-        self.lease = timedelta(seconds=settings.mailer_lease_seconds)
         self.reminder_after = timedelta(hours=settings.survey_reminder_after_hours)
 
-    async def work_once(self) -> int:
-        now = self.clock()
-        sent = 0
-        for survey in await self.repository.due_surveys(now, self.settings.mailer_batch_size):
-            stage = REMINDER if survey["status"] in REMINDER[:2] else INVITATION
-            waiting, holding, _ = stage
-            claimed = await self.repository.claim(survey["_id"], waiting, holding, now, self.lease)
-            if claimed is not None and await self._send(claimed, stage, now):
-                sent += 1
-        return sent
+    async def due(self, now: datetime) -> list[dict[str, Any]]:
+        return await self.repository.due_surveys(now, self.settings.mailer_batch_size)
 
     def _token(self, survey: dict[str, Any]) -> str:
         expires = survey_link_expiry(survey, self.clock(), self.settings.survey_link_days)
         return survey_token(self.settings.survey_link_secret, survey["_id"], expires)
 
-    async def _send(
-        self, survey: dict[str, Any], stage: tuple[SurveyStatus, ...], now: datetime
+    async def claim(
+        self, survey: dict[str, Any], now: datetime
+    ) -> tuple[dict[str, Any], tuple[SurveyStatus, ...]] | None:
+        stage = REMINDER if survey["status"] in REMINDER[:2] else INVITATION
+        waiting, holding, _ = stage
+        claimed = await self.repository.claim(survey["_id"], waiting, holding, now, self.lease)
+        return (claimed, stage) if claimed is not None else None
+
+    async def send(
+        self, claimed: tuple[dict[str, Any], tuple[SurveyStatus, ...]], now: datetime
     ) -> bool:
+        survey, stage = claimed
         waiting, holding, done = stage
         reminder = stage is REMINDER
         contact = await self.repository.contact(survey["guest_id"])
@@ -171,7 +172,7 @@ class SurveyMailer(PollingWorker):
         return True
 
 
-class CaseResultMailer(PollingWorker):
+class CaseResultMailer(LeasedWorker[dict[str, Any]]):
     """Tells the guest how their case was resolved: the last step of first-responder
     ownership. Same sender, same lease-and-retry discipline as the surveys."""
 
@@ -185,23 +186,18 @@ class CaseResultMailer(PollingWorker):
         *,
         clock: Clock,
     ) -> None:
-        super().__init__(settings.mailer_poll_seconds)
+        super().__init__(settings.mailer_poll_seconds, settings.mailer_lease_seconds, clock)
         self.repository = repository
         self.sender = sender
         self.settings = settings
-        self.clock = clock
-        self.lease = timedelta(seconds=settings.mailer_lease_seconds)
 
-    async def work_once(self) -> int:
-        now = self.clock()
-        sent = 0
-        for case in await self.repository.notices_due(now, self.settings.mailer_batch_size):
-            claimed = await self.repository.claim_notice(case["_id"], now, self.lease)
-            if claimed is not None and await self._send(claimed, now):
-                sent += 1
-        return sent
+    async def due(self, now: datetime) -> list[dict[str, Any]]:
+        return await self.repository.notices_due(now, self.settings.mailer_batch_size)
 
-    async def _send(self, case: dict[str, Any], now: datetime) -> bool:
+    async def claim(self, case: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+        return await self.repository.claim_notice(case["_id"], now, self.lease)
+
+    async def send(self, case: dict[str, Any], now: datetime) -> bool:
         contact = await self.repository.contact(case["guest_id"])
         route = reachable(contact)
         if route is None:

@@ -6,7 +6,7 @@ A message has a stable id: a resend after a crash is recognisably the same messa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Channel = Literal["email", "sms"]
 
@@ -154,7 +154,8 @@ def reachable(contact: dict | None) -> tuple[Channel, str] | None:
     return None
 
 
-def guest_name(contact: dict, language: str) -> str:
+def guest_name(contact: dict[str, Any] | None, language: str) -> str:
+    contact = contact or {}
     first, last = contact.get("first_name") or "", contact.get("last_name") or ""
     if language == "zh":
         return f"{last}{first}" or "宾客"

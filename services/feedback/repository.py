@@ -3,6 +3,7 @@ events), survey designs, surveys with their responses, and cases."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -97,14 +98,13 @@ class FeedbackRepository:
     # --- stays: who is in house (a complaint from an in-house guest alerts the desk) --
 
     async def stay_checked_in(self, stay_id: str, guest_id: str, room_number: str) -> None:
-        try:  # a checkout that came first wins: the guest has left
+        # a checkout that came first wins: the guest has left (the upsert then collides)
+        with contextlib.suppress(DuplicateKeyError):
             await self.stays.update_one(
                 {"_id": stay_id, "checked_out": {"$ne": True}},
                 {"$set": {"guest_id": guest_id, "room_number": room_number, "in_house": True}},
                 upsert=True,
             )
-        except DuplicateKeyError:
-            pass
 
     async def stay_checked_out(self, stay_id: str, guest_id: str) -> None:
         await self.stays.update_one(

@@ -10,7 +10,7 @@ be reached is recorded as such; the desk's own notice on the stay remains.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.events import GuestRequestCompleted
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS
-from shared.worker import PollingWorker
+from shared.worker import LeasedWorker
 
 from .channels import MessageSender
 from .config import Settings
@@ -80,7 +80,17 @@ class RequestNotices:
         return True
 
 
-class RequestNoticeSender(PollingWorker):
+def _due(now: datetime) -> dict[str, Any]:
+    """Waiting for its time, or claimed by a pass whose lease ran out."""
+    return {
+        "$or": [
+            {"status": "pending", "next_attempt_at": {"$lte": now}},
+            {"status": "sending", "lease_until": {"$lte": now}},
+        ]
+    }
+
+
+class RequestNoticeSender(LeasedWorker[dict[str, Any]]):
     name = "request-notices"
 
     def __init__(
@@ -91,37 +101,33 @@ class RequestNoticeSender(PollingWorker):
         *,
         clock: Callable[[], datetime],
     ) -> None:
-        super().__init__(settings.mailer_poll_seconds)
+        super().__init__(settings.mailer_poll_seconds, settings.mailer_lease_seconds, clock)
         self.notices = notices
         self.sender = sender
         self.settings = settings
-        self.clock = clock
-        self.lease = timedelta(seconds=settings.mailer_lease_seconds)
 
-    async def work_once(self) -> int:
-        sent = 0
-        while (notice := await self._claim(self.clock())) is not None:
-            sent += await self._send(notice)
-        return sent
+    async def due(self, now: datetime) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = (
+            await self.notices.collection.find(_due(now), {"_id": 1})
+            .limit(self.settings.mailer_batch_size)
+            .to_list(None)
+        )
+        return found
 
-    async def _claim(self, now: datetime) -> dict[str, Any] | None:
-        return await self.notices.collection.find_one_and_update(
-            {
-                "$or": [
-                    {"status": "pending", "next_attempt_at": {"$lte": now}},
-                    {"status": "sending", "lease_until": {"$lte": now}},
-                ]
-            },
+    async def claim(self, notice: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+        claimed: dict[str, Any] | None = await self.notices.collection.find_one_and_update(
+            {"_id": notice["_id"], **_due(now)},
             {"$set": {"status": "sending", "lease_until": now + self.lease}},
             return_document=ReturnDocument.AFTER,
         )
+        return claimed
 
-    async def _send(self, notice: dict[str, Any]) -> int:
+    async def send(self, notice: dict[str, Any], now: datetime) -> bool:
         contact = await self.notices.repository.contact(notice["guest_id"])
         route = reachable(contact)
         if route is None:
             await self._finish(notice, {"status": "unreachable"})
-            return 0
+            return False
         channel, address = route
         language = language_of(contact)
         message = request_done_message(
@@ -140,10 +146,10 @@ class RequestNoticeSender(PollingWorker):
                     "next_attempt_at": next_attempt_after(failures, self.clock()),
                 },
             )
-            return 0
+            return False
         await self._finish(notice, {"status": "sent", "sent_at": self.clock(), "channel": channel})
         log.info("guest told the request is done", request_id=notice["_id"], channel=channel)
-        return 1
+        return True
 
     async def _finish(self, notice: dict[str, Any], fields: dict[str, Any]) -> None:
         await self.notices.collection.update_one(

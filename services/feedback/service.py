@@ -18,6 +18,7 @@ from shared.events import (
     CaseOpenedPayload,
     CaseResolved,
     CaseResolvedPayload,
+    CaseSource,
     ComplaintRaised,
     GoodwillGranted,
     GoodwillGrantedPayload,
@@ -26,6 +27,7 @@ from shared.events import (
     GuestCreated,
     GuestMerged,
     GuestUpdated,
+    Severity,
     StayCheckedIn,
     StayCheckedOut,
     SurveyResponseReceived,
@@ -200,7 +202,7 @@ class FeedbackService:
         if reachable(await self.repository.contact(surviving)) is None:
             for old_id in merged.merged_guest_ids:
                 old = await self.repository.contact(old_id)
-                if reachable(old) is not None:
+                if old is not None and reachable(old) is not None:
                     kept = {k: v for k, v in old.items() if k not in ("_id", "as_of", "version")}
                     await self.repository.save_contact(surviving, kept, as_of=old["as_of"])
                     break
@@ -381,8 +383,8 @@ class FeedbackService:
         guest_id: str,
         stay_id: str | None,
         category: str,
-        severity: str,
-        source: str,
+        severity: Severity,
+        source: CaseSource,
         description: str,
         owner: str,
         correlation: dict[str, Any],
@@ -574,7 +576,9 @@ class FeedbackService:
             changes["goodwill"] = grant
             events.append(
                 GoodwillGranted.new(
-                    GoodwillGrantedPayload(case_id=case_id, guest_id=case["guest_id"], **grant),
+                    GoodwillGrantedPayload.model_validate(
+                        {"case_id": case_id, "guest_id": case["guest_id"], **grant}
+                    ),
                     producer=PRODUCER,
                     **causation,
                 )

@@ -101,6 +101,13 @@ class Choice:
     steps: tuple[str, ...] = field(default=())
 
     @property
+    def chosen(self) -> Room:
+        """The room of a choice that found one (callers raise NoRoomFree otherwise)."""
+        if self.room is None:
+            raise LookupError(self.explanation)
+        return self.room
+
+    @property
     def room_number(self) -> str | None:
         return self.room.number if self.room else None
 

@@ -24,6 +24,7 @@ from .domain import (
     NightAudit,
     PaymentCreate,
     PreAssign,
+    RegistrationPublic,
     RegistrationView,
     RoomAssign,
     RoomMove,
@@ -80,8 +81,10 @@ def to_public(stay: dict[str, Any]) -> StayPublic:
         assignment=stay.get("assignment"),
         # Never the ciphertext, never the number: the mask is all a response shows; the
         # e-mail and phone masked too (the registration card reveals them, audited).
-        registration=masked_contact(
-            {k: v for k, v in registration.items() if k != "document_number_encrypted"}
+        registration=RegistrationPublic.model_validate(
+            masked_contact(
+                {k: v for k, v in registration.items() if k != "document_number_encrypted"}
+            )
         )
         if registration
         else None,
@@ -195,6 +198,7 @@ def frontdesk_router(
         recorded in the audit log (who, what, when, why) before it leaves."""
         stay = await service.registered_stay(stay_id)
         card = to_public(stay).registration
+        assert card is not None  # registered_stay refuses a stay without a registration
         number = card.document_number_masked
         if reveal is not None:
             await audit.record_reveal(

@@ -2,13 +2,14 @@ from decimal import Decimal
 
 from pydantic import Field
 
+from shared.services import SERVICE_PORTS
 from shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
     service_name: str = "frontdesk"
     required_secrets = ("pii_keys",)
-    http_port: int = 8002
+    http_port: int = SERVICE_PORTS["frontdesk"]
     property_file: str | None = None
     standard_checkout_hour: int = Field(default=12, ge=0, le=23)
     late_checkout_half_day_until_hour: int = Field(default=18, ge=0, le=23)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from faststream.rabbit import RabbitBroker
 
-from shared.consumer import of_type, subscribed_queue
+from shared.consumer import Subscription
 from shared.events import (
     CaseOpened,
     CaseResolved,
@@ -30,73 +30,73 @@ def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
     queues = {queue.name: queue for queue in CONSUMER_QUEUES["frontdesk"]}
     requests_desk = RequestFollowUp(projections.repository, projections.folio.events_written)
 
-    def subscriber(name: str):
-        return broker.subscriber(subscribed_queue(queues[name]), title=name)
+    def subscriber(name: str) -> Subscription:
+        return Subscription(broker, queues[name])
 
     reservations = subscriber("frontdesk.reservation-events")
 
-    @reservations(filter=of_type(ReservationCreated.event_type))
+    @reservations.handles(ReservationCreated)
     async def on_reservation_created(event: ReservationCreated) -> None:
         """Adds the booking to the arrivals list."""
         await projections.reservation_created(event)
 
-    @reservations(filter=of_type(ReservationAmended.event_type))
+    @reservations.handles(ReservationAmended)
     async def on_reservation_amended(event: ReservationAmended) -> None:
         await projections.reservation_amended(event)
 
-    @reservations(filter=of_type(ReservationCancelled.event_type))
+    @reservations.handles(ReservationCancelled)
     async def on_reservation_cancelled(event: ReservationCancelled) -> None:
         await projections.reservation_cancelled(event)
 
-    @reservations(filter=of_type(ReservationNoShow.event_type))
+    @reservations.handles(ReservationNoShow)
     async def on_reservation_no_show(event: ReservationNoShow) -> None:
         await projections.reservation_no_show(event)
 
     rooms = subscriber("frontdesk.room-status")
 
-    @rooms(filter=of_type(RoomStatusChanged.event_type))
+    @rooms.handles(RoomStatusChanged)
     async def on_room_status_changed(event: RoomStatusChanged) -> None:
         """Which rooms are ready to give."""
         await projections.room_status_changed(event)
 
     item_checks = subscriber("frontdesk.housekeeping-reports")
 
-    @item_checks(filter=of_type(HkTaskCompleted.event_type))
+    @item_checks.handles(HkTaskCompleted)
     async def on_task_completed(event: HkTaskCompleted) -> None:
         """A finished task that answered a guest's request closes it; the guest is told."""
         await requests_desk.task_completed(event)
 
-    @item_checks(filter=of_type(RoomItemCheckReported.event_type))
+    @item_checks.handles(RoomItemCheckReported)
     async def on_item_check_reported(event: RoomItemCheckReported) -> None:
         """Damages, missing items and minibar onto the folio."""
         await projections.item_check_reported(event)
 
     profiles = subscriber("frontdesk.guest-profiles")
 
-    @profiles(filter=of_type(GuestCreated.event_type))
+    @profiles.handles(GuestCreated)
     async def on_guest_created(event: GuestCreated) -> None:
         await projections.guest_profile(event)
 
-    @profiles(filter=of_type(GuestUpdated.event_type))
+    @profiles.handles(GuestUpdated)
     async def on_guest_updated(event: GuestUpdated) -> None:
         await projections.guest_profile(event)
 
-    @profiles(filter=of_type(GuestMerged.event_type))
+    @profiles.handles(GuestMerged)
     async def on_guest_merged(event: GuestMerged) -> None:
         await projections.guest_merged(event)
 
-    @profiles(filter=of_type(GuestAnonymized.event_type))
+    @profiles.handles(GuestAnonymized)
     async def on_guest_anonymized(event: GuestAnonymized) -> None:
         await projections.guest_anonymized(event)
 
     relations = subscriber("frontdesk.guest-relations")
 
-    @relations(filter=of_type(CaseOpened.event_type))
+    @relations.handles(CaseOpened)
     async def on_case_opened(event: CaseOpened) -> None:
         """An in-house case: the desk sees it before the guest departs."""
         await projections.case_opened(event)
 
-    @relations(filter=of_type(CaseResolved.event_type))
+    @relations.handles(CaseResolved)
     async def on_case_resolved(event: CaseResolved) -> None:
         """The case is resolved: its alert leaves the stay."""
         await projections.case_resolved(event)

@@ -43,7 +43,7 @@ class DepartureDesk:
         if stay.get("checkout_request"):
             return stay  # asked before: one room check
         now = self.folio.clock()
-        asked = {
+        asked: dict[str, Any] = {
             "requested_at": now,
             "settle_by": now + self.wait,
             "waive_late_fee": request.waive_late_fee,

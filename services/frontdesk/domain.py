@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -66,7 +66,7 @@ class DepositCreate(_Input):
 
     amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
     method: Literal["card", "cash", "alipay", "wechat_pay", "transfer"] = "card"
-    token_reference: Reference[100] | None = Field(default=None, repr=False)
+    token_reference: Annotated[str, Reference(100)] | None = Field(default=None, repr=False)
     pre_authorisation: bool = False
 
 
@@ -75,7 +75,7 @@ class CheckIn(_Input):
     registration: RegistrationCreate | None = None
     deposit: DepositCreate | None = None
     room_number: str | None = Field(default=None, description="manual override")
-    requests: list[FreeText[200]] = Field(default=[], max_length=20)
+    requests: list[Annotated[str, FreeText(200)]] = Field(default=[], max_length=20)
     agent: str | None = None
     early_check_in: bool = Field(
         default=False,
@@ -94,7 +94,7 @@ class WalkIn(_Input):
     registration: RegistrationCreate
     deposit: DepositCreate | None = None
     room_number: str | None = Field(default=None, description="manual override")
-    requests: list[FreeText[200]] = Field(default=[], max_length=20)
+    requests: list[Annotated[str, FreeText(200)]] = Field(default=[], max_length=20)
     agent: str | None = None
 
 
@@ -108,7 +108,7 @@ class PreAssign(_Input):
 
 class RoomMove(_Input):
     to_room: str | None = None
-    reason: FreeText[200] = Field(min_length=1)
+    reason: Annotated[str, FreeText(200)] = Field(min_length=1)
 
 
 class StayExtend(_Input):
@@ -133,8 +133,8 @@ class ChargeCreate(_Input):
         "minibar", "room_service", "restaurant", "laundry", "damage", "missing_item", "other"
     ]
     amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
-    description: FreeText[200] = Field(min_length=1)
-    reference: Reference[100] | None = Field(
+    description: Annotated[str, FreeText(200)] = Field(min_length=1)
+    reference: Annotated[str, Reference(100)] | None = Field(
         default=None, description="the outlet's ticket: posting it twice is one charge"
     )
 
@@ -143,26 +143,24 @@ class PaymentCreate(_Input):
     kind: PaymentKind
     amount: Money = Field(gt=0, max_digits=12, decimal_places=2)
     method: Literal["card", "cash", "alipay", "wechat_pay", "transfer"] = "card"
-    token_reference: Reference[100] | None = Field(default=None, repr=False)
-    reference: Reference[100] | None = None
+    token_reference: Annotated[str, Reference(100)] | None = Field(default=None, repr=False)
+    reference: Annotated[str, Reference(100)] | None = None
 
 
 class GuestRequestCreate(_Input):
     kind: Literal["cleaning", "amenities", "maintenance", "turndown"]
-    details: FreeText[500] = Field(min_length=1)
-    taken_by: str | None = Field(
-        default=None, max_length=100
-    )  # ignored: the signed-in credential is the acting person (issue 15)
+    details: Annotated[str, FreeText(500)] = Field(min_length=1)
+    # ignored: the signed-in credential is the acting person (issue 15)
+    taken_by: str | None = Field(default=None, max_length=100)
     urgent: bool = False
 
 
 class ComplaintCreate(_Input):
     category: str = Field(min_length=1, max_length=50)
     severity: Literal["low", "medium", "high", "critical"]
-    description: FreeText[1000] = Field(min_length=1)
-    taken_by: str | None = Field(
-        default=None, max_length=100
-    )  # ignored: the signed-in credential is the acting person (issue 15)
+    description: Annotated[str, FreeText(1000)] = Field(min_length=1)
+    # ignored: the signed-in credential is the acting person (issue 15)
+    taken_by: str | None = Field(default=None, max_length=100)
     channel: Literal["desk", "phone"] = "desk"
 
 

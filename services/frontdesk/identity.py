@@ -34,7 +34,8 @@ def normalise_document_number(number: str) -> str:
 
 
 def cn_resident_id_check_character(first_17_digits: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first_17_digits, _CN_ID_WEIGHTS))
+    digits = zip(first_17_digits, _CN_ID_WEIGHTS, strict=True)
+    total = sum(int(digit) * weight for digit, weight in digits)
     return _CN_ID_CHECK[total % 11]
 
 

@@ -12,6 +12,7 @@ from shared.property_setup import load_property
 from shared.reencryption import ReencryptionJob
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
+from shared.worker import PollingWorker
 
 from .api import frontdesk_router
 from .audit import NightAuditWorker
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_hour=settings.night_audit_hour,
     )
     register_consumers(runtime.broker, Projections(repository, folio))
-    workers = (
+    workers: list[PollingWorker] = (
         [NightAuditWorker(business_day, poll_seconds=settings.night_audit_poll_seconds)]
         if settings.night_audit_enabled
         else []

@@ -220,8 +220,8 @@ class FrontDeskService:
             RoomAssignedPayload(
                 reservation_id=arrival["_id"],
                 guest_id=arrival["guest_id"],
-                room_number=choice.room_number,
-                room_type=choice.room.room_type,
+                room_number=choice.chosen.number,
+                room_type=choice.chosen.room_type,
                 arrival=arrival["arrival"],
                 departure=arrival["departure"],
                 rule=choice.rule,
@@ -261,7 +261,7 @@ class FrontDeskService:
         dates: dict[str, Any],
     ) -> dict[str, Any]:
         room = room_of(await self.repository.room(room_number))
-        type_name = self.setup.room_type(room.room_type).name
+        type_name = self.setup.known_room_type(room.room_type).name
         text = (
             f"Dear {guest_name or 'guest'}, your {type_name} is room {room.number} on "
             f"floor {room.floor}: {room.bed} bed, {room.orientation} view, from "
@@ -330,7 +330,7 @@ class FrontDeskService:
                 self.repository, arrival["room_type"], early, today, what="the early check-in"
             )
         if early:  # the nights before the booked arrival, at the rack rate, in the same room
-            rate = str(self.setup.room_type(arrival["room_type"]).nightly_rate)
+            rate = str(self.setup.known_room_type(arrival["room_type"]).nightly_rate)
             arrival = {
                 **arrival,
                 "arrival": early[0].isoformat(),
@@ -696,14 +696,14 @@ class FrontDeskService:
                 if await self.repository.claim_room_nights(choice.room.number, nights, stay_id):
                     break
                 taken.add(choice.room.number)
-        new_room = choice.room_number
-        events = [
+        new_room = choice.chosen.number
+        events: list[Event[Any]] = [
             RoomAssigned.new(
                 RoomAssignedPayload(
                     reservation_id=reservation_ref(stay),
                     guest_id=stay["guest_id"],
                     room_number=new_room,
-                    room_type=choice.room.room_type,
+                    room_type=choice.chosen.room_type,
                     arrival=stay["arrival"],
                     departure=stay["departure"],
                     rule=choice.rule,
@@ -776,7 +776,7 @@ class FrontDeskService:
                 f"room {stay['room_number']} is taken during the extension; "
                 "move the guest or shorten it"
             )
-        rate = str(self.setup.room_type(stay["room_type"]).nightly_rate)
+        rate = str(self.setup.known_room_type(stay["room_type"]).nightly_rate)
         rates = {n.isoformat(): rate for n in extra}
         # Reservation holds the extra nights, housekeeping plans service on them.
         event = StayExtended.new(

@@ -63,6 +63,7 @@ class StockKeeper:
     async def receive(self, item: str, quantity: int) -> dict[str, Any]:
         await self._existing(item)
         after = await self.repository.adjust_stock(item, quantity, f"receipt|{uuid.uuid4()}")
+        assert after is not None  # _existing found the item; amenities are never deleted
         self._watch(after)
         return after
 

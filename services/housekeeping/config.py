@@ -2,12 +2,13 @@ from datetime import time
 
 from pydantic import Field
 
+from shared.services import SERVICE_PORTS
 from shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
     service_name: str = "housekeeping"
-    http_port: int = 8003
+    http_port: int = SERVICE_PORTS["housekeeping"]
     property_file: str | None = None
 
     # The morning plan: generated once a day at this local time, for these attendants.

@@ -9,6 +9,7 @@ changing the room twice. A service down for the whole period applies both on its
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -16,9 +17,12 @@ from typing import Any
 
 from shared.clock import PropertyClock
 from shared.events import (
+    Event,
+    MaintenancePriority,
     MaintenanceRequested,
     MaintenanceRequestedPayload,
     RoomOutOfOrderCancelled,
+    RoomOutOfOrderChanged,
     RoomOutOfOrderPayload,
     RoomOutOfOrderScheduled,
 )
@@ -76,7 +80,9 @@ def nights_out_of_order(
     return nights
 
 
-def out_of_order_event(kind: type, period: dict[str, Any]) -> Any:
+def out_of_order_event(
+    kind: type[Event[RoomOutOfOrderPayload]], period: dict[str, Any]
+) -> Event[RoomOutOfOrderPayload]:
     return kind.new(
         RoomOutOfOrderPayload(
             period_id=period["_id"],
@@ -115,7 +121,7 @@ class MaintenanceService:
         request_id: str,
         room_number: str,
         category: str,
-        priority: str,
+        priority: MaintenancePriority,
         description: str,
         reported_by: str,
         source: str,
@@ -269,7 +275,7 @@ class MaintenanceService:
         ):
             raise Conflict(f"period {period_id} changed meanwhile; read it again")
         self.events_written()
-        return await self.repository.period(period_id)
+        return await self._period(period_id)
 
     async def change_period_end(self, period_id: str, end: datetime | None) -> dict[str, Any]:
         """Ends a period early or extends it (issue 12: a running period could only run
@@ -297,6 +303,8 @@ class MaintenanceService:
                     f"room {period['room_number']} has period {other['_id']} from "
                     f"{other['start']:%Y-%m-%d %H:%M}: the end cannot run into it"
                 )
+        # Reservation sells the room again on the nights given back, or holds the new ones.
+        changed = out_of_order_event(RoomOutOfOrderChanged, {**period, "end": end})
         if not await self.repository.move_period(
             period_id,
             period["state"],
@@ -305,8 +313,10 @@ class MaintenanceService:
                 "end_changed_at": now,
                 "original_end": period.get("original_end") or period["end"],
             },
+            push_outbox(changed),
         ):
             raise Conflict(f"period {period_id} changed meanwhile; read it again")
+        self.events_written()
         log.info(
             "room period end changed",
             room_number=period["room_number"],
@@ -315,9 +325,15 @@ class MaintenanceService:
         )
         if end <= now:
             await self.apply_due_periods()  # ended early: the room comes back now
-        return await self.repository.period(period_id)
+        return await self._period(period_id)
 
-    async def periods_of(self, room_number: str) -> list[dict[str, Any]]:
+    async def _period(self, period_id: str) -> dict[str, Any]:
+        period = await self.repository.period(period_id)
+        assert period is not None  # just written: periods are never deleted
+        return period
+
+    # `builtins.`: this class has a method named `list`
+    async def periods_of(self, room_number: str) -> builtins.list[dict[str, Any]]:
         await self.rooms.room(room_number)
         return await self.repository.periods_of(room_number)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -19,7 +19,7 @@ Description = Annotated[
     str, Field(min_length=1, max_length=500), AfterValidator(refuse_sensitive_numbers)
 ]
 Category = Literal["air_conditioning", "tv", "network", "bathroom", "furniture", "safety", "other"]
-assert set(CATEGORIES) == set(Category.__args__)  # one list of categories
+assert set(CATEGORIES) == set(get_args(Category))  # one list of categories
 Priority = Literal["low", "normal", "high", "urgent"]
 
 
@@ -48,7 +48,7 @@ class InspectionCreate(Strict):
         None  # ignored: the signed-in credential is the acting person (issue 15)
     )
     passed: bool
-    notes: FreeText[1000] | None = None
+    notes: Annotated[str, FreeText(1000)] | None = None
     failed_items: list[Name] = []
     maintenance: list[MaintenanceIssue] = Field(
         default=[],

@@ -3,6 +3,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from shared.mail import SmtpSettings
+from shared.services import SERVICE_PORTS
 from shared.settings import ServiceSettings
 
 
@@ -16,7 +17,7 @@ class PromotionSetting(BaseModel):
 class Settings(ServiceSettings, SmtpSettings):
     service_name: str = "loyalty"
     required_secrets = ("match_key_secret",)
-    http_port: int = 8005
+    http_port: int = SERVICE_PORTS["loyalty"]
     points_per_currency_unit: int = Field(default=10, ge=0, le=1000)
     spend_points_per_currency_unit: int = Field(default=5, ge=0, le=1000)
     # JSON list: [{"name": "spring-double", "starts": "2027-03-01", "ends": "2027-03-31",

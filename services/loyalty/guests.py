@@ -53,7 +53,7 @@ log = get_logger(__name__)
 PRODUCER = "loyalty"
 WRITE_ATTEMPTS = 20
 MAX_MERGE_HOPS = 10
-POINT_EVENTS = {
+POINT_EVENTS: dict[str, type[Event[Any]]] = {
     ledger.EARN: PointsAccrued,
     ledger.SPEND: PointsAccrued,
     ledger.GOODWILL: PointsAccrued,

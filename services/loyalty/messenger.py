@@ -21,7 +21,7 @@ from prometheus_client import Counter
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS, MailSender
 from shared.sms import SmsGateway, SmsMessage
-from shared.worker import PollingWorker
+from shared.worker import LeasedWorker
 
 from .config import Settings
 from .domain import campaign_mail, campaign_sms, contact_channel
@@ -32,7 +32,7 @@ CAMPAIGN_MAILS = Counter("loyalty_campaign_mails_total", "Campaign e-mails accep
 RETRY_AFTER = timedelta(minutes=10)
 
 
-class CampaignMessenger(PollingWorker):
+class CampaignMessenger(LeasedWorker[dict[str, Any]]):
     name = "loyalty-messenger"
 
     def __init__(
@@ -44,27 +44,25 @@ class CampaignMessenger(PollingWorker):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sms: SmsGateway | None = None,
     ) -> None:
-        super().__init__(settings.messenger_poll_seconds)
+        super().__init__(settings.messenger_poll_seconds, settings.messenger_lease_seconds, clock)
         self.repository = repository
         self.sender = sender
         self.sms = sms
         self.settings = settings
-        self.clock = clock
-        self.lease = timedelta(seconds=settings.messenger_lease_seconds)
 
-    async def work_once(self) -> int:
-        sent = 0
-        now = self.clock()
-        for message in await self.repository.due_emails(now, limit=50):
-            claimed = await self.repository.claim_message(message["_id"], now, self.lease)
-            if claimed is not None and await self._send(claimed, now):
-                sent += 1
+    async def due(self, now: datetime) -> list[dict[str, Any]]:
+        due = await self.repository.due_emails(now, limit=50)
         if self.sms is not None:
-            for message in await self.repository.due_emails(now, limit=50, channel="sms"):
-                claimed = await self.repository.claim_message(message["_id"], now, self.lease)
-                if claimed is not None and await self._text(claimed, now):
-                    sent += 1
-        return sent
+            due += await self.repository.due_emails(now, limit=50, channel="sms")
+        return due
+
+    async def claim(self, message: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+        return await self.repository.claim_message(message["_id"], now, self.lease)
+
+    async def send(self, message: dict[str, Any], now: datetime) -> bool:
+        if message.get("channel") == "sms":
+            return await self._text(message, now)
+        return await self._mail(message, now)
 
     async def _text(self, message: dict[str, Any], now: datetime) -> bool:
         """The SMS copy: re-reads consent and the number at send time, like the e-mail."""
@@ -99,7 +97,7 @@ class CampaignMessenger(PollingWorker):
         log.info("campaign text sent", message_id=message["_id"], template=message["template"])
         return True
 
-    async def _send(self, message: dict[str, Any], now: datetime) -> bool:
+    async def _mail(self, message: dict[str, Any], now: datetime) -> bool:
         guest = await self.repository.get(message["guest_id"])
         profile = (guest or {}).get("profile") or {}
         if guest is None or guest.get("anonymized_at") or contact_channel(profile) != "email":

@@ -249,28 +249,31 @@ class ProfileService:
         target = survivor["_id"]
         now = self.clock()
 
-        def close(guest: dict[str, Any]) -> Change | None:
+        def close(guest: dict[str, Any]) -> Change:
             change = Change(sets={"merged_into": target, "merged_at": now}, publish_profile=False)
             if guest.get("balance", 0) > 0:
-                return self.store.postings(
-                    guest,
-                    [
-                        ledger.Movement(
-                            entry_id=f"transfer|to|{target}",
-                            kind=ledger.TRANSFER_OUT,
-                            points=-guest["balance"],
-                            reason=f"merged into {target}",
-                            at=now,
-                        )
-                    ],
-                    None,
-                    change,
-                )
+                return (
+                    self.store.postings(
+                        guest,
+                        [
+                            ledger.Movement(
+                                entry_id=f"transfer|to|{target}",
+                                kind=ledger.TRANSFER_OUT,
+                                points=-guest["balance"],
+                                reason=f"merged into {target}",
+                                at=now,
+                            )
+                        ],
+                        None,
+                        change,
+                    )
+                    or change
+                )  # nothing to post: closed all the same
             return change
 
         for _ in range(WRITE_ATTEMPTS):
             current = await self.repository.get(duplicate["_id"])
-            if current.get("merged_into"):
+            if current is None or current.get("merged_into"):
                 break
             change = close(current)
             try:
@@ -309,6 +312,8 @@ class ProfileService:
         for alias in aliases:
             for _ in range(WRITE_ATTEMPTS):
                 merged = await self.repository.get(alias)
+                if merged is None:
+                    break  # nothing kept under that id
                 try:
                     await self.repository.save(
                         merged, sets=_erased_profile(merged, now), unsets=("member_number",)

@@ -73,7 +73,9 @@ class LoyaltyRepository:
         try:
             return await self._upsert_empty(guest_id, property_id, now)
         except DuplicateKeyError:
-            return await self.get(guest_id)
+            existing = await self.get(guest_id)
+            assert existing is not None  # the other upsert inserted it
+            return existing
 
     async def _upsert_empty(self, guest_id: str, property_id: str, now: datetime) -> dict[str, Any]:
         return await self.guests.find_one_and_update(

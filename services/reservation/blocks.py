@@ -105,6 +105,7 @@ class BlockService:
             document["request_fingerprint"] = request_fingerprint(request.model_dump(mode="json"))
         if not await self.repository.insert_block(document):
             existing = await self.repository.block_by_key(document["idempotency_key"])
+            assert existing is not None  # the insert met this very key
             if existing["request_fingerprint"] != document["request_fingerprint"]:
                 raise Unprocessable("this Idempotency-Key was used for a different request")
             if existing["status"] == "pending":
@@ -134,6 +135,7 @@ class BlockService:
         log.info(
             "block opened", block_id=block_id, rooms=request.rooms_per_night, nights=len(holds)
         )
+        assert opened is not None  # only this call moves its own pending block
         return opened, True
 
     async def get_block(self, block_id: str) -> dict[str, Any]:
@@ -198,7 +200,10 @@ class BlockService:
         )
         self.reservations.events_written()
         log.info("block released", block_id=block_id, rooms_returned=sum(held.values()))
-        return released or await self.repository.block(block_id)
+        if released is None:  # released meanwhile by another call: as it stands now
+            released = await self.repository.block(block_id)
+            assert released is not None  # blocks are never deleted once open
+        return released
 
     async def release_due(self, limit: int = 50) -> int:
         due = await self.repository.blocks_due(local_date(self.clock()).isoformat(), limit)

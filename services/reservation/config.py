@@ -1,13 +1,14 @@
 from pydantic import Field
 
 from shared.mail import SmtpSettings
+from shared.services import SERVICE_PORTS
 from shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings, SmtpSettings):
     service_name: str = "reservation"
     required_secrets = ("pii_keys",)
-    http_port: int = 8001
+    http_port: int = SERVICE_PORTS["reservation"]
     property_file: str | None = None
     max_nights: int = 60
     # Personal data at rest (payment tokens): see shared/crypto.py.

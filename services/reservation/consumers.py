@@ -13,13 +13,14 @@ from shared.commands import (
     ReservationCancelCommand,
     ReservationCreateCommand,
 )
-from shared.consumer import of_type, subscribed_queue
+from shared.consumer import Subscription
 from shared.events import (
     BusinessDayClosed,
     GuestAnonymized,
     GuestMerged,
     RoomAssigned,
     RoomOutOfOrderCancelled,
+    RoomOutOfOrderChanged,
     RoomOutOfOrderScheduled,
     StayCheckedIn,
     StayCheckedOut,
@@ -44,37 +45,37 @@ def register_consumers(
 ) -> None:
     """`letters`: record the guest's letters from stay events (None: letters are off)."""
     command_queue, guest_lifecycle, stay_events, room_periods = CONSUMER_QUEUES["reservation"]
-    on_command = broker.subscriber(subscribed_queue(command_queue), title=command_queue.name)
+    on_command = Subscription(broker, command_queue)
 
-    @on_command(filter=of_type(ReservationCreateCommand.command_type))
+    @on_command.handles(ReservationCreateCommand)
     async def on_create(body: dict[str, Any], message: RabbitMessage) -> None:
         """Books by the channel's reference; answers accepted or rejected. The channel is
         the sending integrator's login (AMQP user_id), not what the body says."""
         await commands.handle(body, ReservationCreateCommand, message.raw_message)
 
-    @on_command(filter=of_type(ReservationAmendCommand.command_type))
+    @on_command.handles(ReservationAmendCommand)
     async def on_amend(body: dict[str, Any], message: RabbitMessage) -> None:
         await commands.handle(body, ReservationAmendCommand, message.raw_message)
 
-    @on_command(filter=of_type(ReservationCancelCommand.command_type))
+    @on_command.handles(ReservationCancelCommand)
     async def on_cancel(body: dict[str, Any], message: RabbitMessage) -> None:
         await commands.handle(body, ReservationCancelCommand, message.raw_message)
 
-    on_guest = broker.subscriber(subscribed_queue(guest_lifecycle), title=guest_lifecycle.name)
+    on_guest = Subscription(broker, guest_lifecycle)
 
-    @on_guest(filter=of_type(GuestMerged.event_type))
+    @on_guest.handles(GuestMerged)
     async def on_guest_merged(event: GuestMerged) -> None:
         """Duplicates merged in loyalty: bookings follow the surviving guest id."""
         await reservations.follow_merge(event)
 
-    @on_guest(filter=of_type(GuestAnonymized.event_type))
+    @on_guest.handles(GuestAnonymized)
     async def on_guest_anonymized(event: GuestAnonymized) -> None:
         """Erasure: names and contact details leave this guest's reservations."""
         await reservations.anonymize_guest(event)
 
-    on_stay = broker.subscriber(subscribed_queue(stay_events), title=stay_events.name)
+    on_stay = Subscription(broker, stay_events)
 
-    @on_stay(filter=of_type(StayCheckedIn.event_type))
+    @on_stay.handles(StayCheckedIn)
     async def on_stay_checked_in(event: StayCheckedIn) -> None:
         """The booking is in house; a walk-in or early arrival holds its own nights. The
         guest is sent the registered details to confirm (issue 18)."""
@@ -82,33 +83,38 @@ def register_consumers(
         if letters is not None:
             await letters.checked_in(event)
 
-    @on_stay(filter=of_type(RoomAssigned.event_type))
+    @on_stay.handles(RoomAssigned)
     async def on_room_assigned(event: RoomAssigned) -> None:
         """A room assigned ahead of arrival: the guest is sent the notice (issue 18)."""
         if letters is not None:
             await letters.room_assigned(event)
 
-    @on_stay(filter=of_type(StayExtended.event_type))
+    @on_stay.handles(StayExtended)
     async def on_stay_extended(event: StayExtended) -> None:
         await stays.extended(event)
 
-    @on_stay(filter=of_type(StayCheckedOut.event_type))
+    @on_stay.handles(StayCheckedOut)
     async def on_stay_checked_out(event: StayCheckedOut) -> None:
         """The booking is checked out; nights after an early departure go back."""
         await stays.checked_out(event)
 
-    @on_stay(filter=of_type(BusinessDayClosed.event_type))
+    @on_stay.handles(BusinessDayClosed)
     async def on_business_day_closed(event: BusinessDayClosed) -> None:
         """The night audit closed a day: its expected arrivals become no-shows."""
         await stays.business_day_closed(event)
 
-    on_period = broker.subscriber(subscribed_queue(room_periods), title=room_periods.name)
+    on_period = Subscription(broker, room_periods)
 
-    @on_period(filter=of_type(RoomOutOfOrderScheduled.event_type))
+    @on_period.handles(RoomOutOfOrderScheduled)
     async def on_out_of_order_scheduled(event: RoomOutOfOrderScheduled) -> None:
         """One room fewer to sell on the period's nights."""
         await periods.scheduled(event)
 
-    @on_period(filter=of_type(RoomOutOfOrderCancelled.event_type))
+    @on_period.handles(RoomOutOfOrderCancelled)
     async def on_out_of_order_cancelled(event: RoomOutOfOrderCancelled) -> None:
         await periods.cancelled(event)
+
+    @on_period.handles(RoomOutOfOrderChanged)
+    async def on_out_of_order_changed(event: RoomOutOfOrderChanged) -> None:
+        """Ended early or extended: the room is held on the period's nights as they are now."""
+        await periods.changed(event)

@@ -113,7 +113,7 @@ class SpecialRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: RequestKind
     # Free text refuses card and ID numbers: a guest may type one in, it must not be kept.
-    detail: FreeText[200] | None = None
+    detail: Annotated[str, FreeText(200)] | None = None
 
     def as_text(self) -> str:
         return f"{self.kind.value}: {self.detail}" if self.detail else self.kind.value

@@ -10,7 +10,7 @@ drop the copy).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from datetime import datetime
 from typing import Any
 
@@ -64,7 +64,7 @@ class IntegratorCommands:
         clock: Callable[[], datetime],
         *,
         own_login: str | None = None,
-        block_channels: set[str] = frozenset(),
+        block_channels: Set[str] = frozenset(),
     ) -> None:
         self.reservations = reservations
         self.repository = repository

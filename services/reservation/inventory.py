@@ -8,6 +8,7 @@ operation is guarded by the hold's current size, so repeating one changes nothin
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -28,7 +29,8 @@ class Inventory:
 
     async def _ensure(self, room_type: str, night: str) -> str:
         key = self.key(room_type, night)
-        try:
+        # two first bookings of the night raced: the other upsert made it, it exists now
+        with contextlib.suppress(DuplicateKeyError):
             await self.nights.update_one(
                 {"_id": key},
                 {
@@ -42,8 +44,6 @@ class Inventory:
                 },
                 upsert=True,
             )
-        except DuplicateKeyError:  # two first bookings of the night raced: it exists now
-            pass
         return key
 
     async def held(self, room_type: str, night: str, holder: str) -> int:

@@ -170,11 +170,11 @@ def _cancellations(reservations: list[dict[str, Any]]) -> dict[str, Any]:
         "no_shows": len(no_shows),
         "cancellation_percent": _percent(len(cancelled), len(reservations)),
         "fees": sum(
-            (Decimal((r.get("cancellation") or r.get("no_show"))["fee"]) for r in closed),
+            (Decimal(_closing(r)["fee"]) for r in closed),
             Decimal("0.00"),
         ),
         "refunds": sum(
-            (Decimal((r.get("cancellation") or r.get("no_show"))["refund"]) for r in closed),
+            (Decimal(_closing(r)["refund"]) for r in closed),
             Decimal("0.00"),
         ),
     }
@@ -195,3 +195,9 @@ def _lead_time(reservations: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
+
+
+def _closing(reservation: dict[str, Any]) -> dict[str, Any]:
+    """The fee and refund record of a cancelled or no-show reservation."""
+    closing: dict[str, Any] = reservation.get("cancellation") or reservation["no_show"]
+    return closing

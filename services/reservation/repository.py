@@ -23,7 +23,7 @@ from .policies import DEFAULT_RATE_PLAN, default_rate_plan
 # Free text a guest's erasure erases: what the guest asked for in their own words, why
 # they cancelled (the kinds of request, the fees and dates stay).
 FREE_TEXT = {"special_requests": ("detail",), "cancellation": ("reason",)}
-ERASED_GUEST_FIELDS = {
+ERASED_GUEST_FIELDS: dict[str, Any] = {
     "guest": {"first_name": "erased", "last_name": "erased", "email": None, "phone": None},
     "booker": None,
     "additional_guests": [],

@@ -2,14 +2,15 @@
 
 Each period holds one room of its type on each of its nights under `o_<period id>`,
 whatever the capacity (the room is broken whether or not it was sold); a cancelled
-period gives them back. Repeats change nothing: holds move to their computed size.
+period gives them back, a changed one (ended early, extended) holds its new nights.
+Repeats change nothing: holds move to their computed size.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.events import RoomOutOfOrderCancelled, RoomOutOfOrderScheduled
+from shared.events import RoomOutOfOrderCancelled, RoomOutOfOrderChanged, RoomOutOfOrderScheduled
 from shared.logging import get_logger
 
 from .service import ReservationService
@@ -29,6 +30,14 @@ class RoomPeriods:
         self.periods = database["room_periods"]
 
     async def scheduled(self, event: RoomOutOfOrderScheduled) -> None:
+        payload = event.payload
+        await self._hold(
+            payload.period_id, payload.room_type, [night.isoformat() for night in payload.nights]
+        )
+
+    async def changed(self, event: RoomOutOfOrderChanged) -> None:
+        # Same as scheduled: the holds move to the period's nights as they are now (one
+        # period's events leave its document's outbox in order).
         payload = event.payload
         await self._hold(
             payload.period_id, payload.room_type, [night.isoformat() for night in payload.nights]

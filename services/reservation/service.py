@@ -21,6 +21,7 @@ from shared.events import (
     AvailabilityChanged,
     AvailabilityChangedPayload,
     Event,
+    FieldChange,
     GuestAnonymized,
     GuestContactCaptured,
     GuestContactPayload,
@@ -417,6 +418,7 @@ class ReservationService:
         )
         if stay_changed:
             plan = await self.repository.rate_plan(current["rate_plan"])
+            assert plan is not None  # the booking was priced by it; plans are never deleted
             rates = price_stay(plan, room_type, arrival, departure, new["room_count"])
             new["nightly_rates"] = {night: str(rate) for night, rate in rates.items()}
             new["total_amount"] = str(total_of(rates))
@@ -786,9 +788,9 @@ class ReservationService:
             by_type.setdefault(room_type, []).append(night)
         entries = []
         for code, nights in sorted(by_type.items()):
-            room_type = await self.repository.room_type(code)
+            setup = await self._room_type(code)
             sold = await self.inventory.sold(code, nights)
-            left = {n: capacity_of(room_type) - sold.get((code, n), 0) for n in sorted(set(nights))}
+            left = {n: capacity_of(setup) - sold.get((code, n), 0) for n in sorted(set(nights))}
             entries.append(
                 outbox_entry(
                     AvailabilityChanged.new(
@@ -853,7 +855,7 @@ class ReservationService:
             ReservationAmendedPayload(
                 reservation_id=new["_id"],
                 guest_id=new["guest_id"],
-                changes=public_changes,
+                changes=[FieldChange(**change) for change in public_changes],
                 room_type=new["room_type"],
                 arrival=new["arrival"],
                 departure=new["departure"],

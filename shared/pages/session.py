@@ -35,7 +35,7 @@ class StaffSession:
         return csrf_token(self.credential)
 
     def csrf_matches(self, presented: str | None) -> bool:
-        return bool(presented) and hmac.compare_digest(presented, self.csrf)
+        return presented is not None and hmac.compare_digest(presented, self.csrf)
 
     def may(self, scopes: frozenset[str]) -> bool:
         return self.principal.has_any(scopes | {"manager"})

@@ -27,6 +27,9 @@ from shared.auth import KeyRing
 from shared.logging import get_logger
 from shared.pages.session import COOKIE, COOKIE_PATH, CSRF_FIELD, StaffSession, session_from
 
+# A screen's handler: (request, session[, form]) -> the response.
+Handler = Callable[..., Awaitable[Response]]
+
 log = get_logger(__name__)
 # httpx logs every request's URL at INFO; the screens' in-process calls carry search
 # criteria (a guest's name) in theirs, and personal data is never logged.
@@ -122,11 +125,13 @@ class StaffPages:
 
     # --- registering pages --------------------------------------------------------------
 
-    def page(self, path: str, scopes: tuple[str, ...] | None = None):
+    def page(
+        self, path: str, scopes: tuple[str, ...] | None = None
+    ) -> Callable[[Handler], Handler]:
         """A GET screen: `handler(request, session) -> Response`."""
         needed = frozenset(scopes) if scopes is not None else self.scopes
 
-        def register(handler: Callable[..., Awaitable[Response]]):
+        def register(handler: Handler) -> Handler:
             async def endpoint(request: Request) -> Response:
                 try:
                     session = self._session_for(request, needed)
@@ -139,12 +144,14 @@ class StaffPages:
 
         return register
 
-    def action(self, path: str, scopes: tuple[str, ...] | None = None):
+    def action(
+        self, path: str, scopes: tuple[str, ...] | None = None
+    ) -> Callable[[Handler], Handler]:
         """A POST form: `handler(request, session, form) -> Response`; the CSRF token is
         checked before the handler runs."""
         needed = frozenset(scopes) if scopes is not None else self.scopes
 
-        def register(handler: Callable[..., Awaitable[Response]]):
+        def register(handler: Handler) -> Handler:
             async def endpoint(request: Request) -> Response:
                 try:
                     session = self._session_for(request, needed)

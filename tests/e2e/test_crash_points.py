@@ -217,10 +217,10 @@ async def test_amendment_crash_between_its_steps(
         message="the janitor to put the inventory right",
     )
     after = reservation.get(f"/reservations/{booked['id']}").json()
+    repaired = sold(reservation, "2027-04-01", "2027-04-03")
     print(
-        f"\n{point}: sold before {before}, at the crash {at_crash}, after repair "
-        f"{sold(reservation, '2027-04-01', '2027-04-03')}, reservation departs "
-        f"{after['departure']}"
+        f"\n{point}: sold before {before}, at the crash {at_crash}, after repair {repaired}"
+        f", reservation departs {after['departure']}"
     )
     assert at_crash != expected, "the crash left nothing half done"
     assert after["departure"] == repaired_departure

@@ -377,7 +377,7 @@ async def test_a_celebration_gift_is_mailed_once_and_only_to_the_guest_who_conse
     )
     for guest_id in (consented, silent):
         await wait_for(
-            lambda g=guest_id: loyalty.get(f"/guests/{g}").status_code == 200,
+            lambda guest_id=guest_id: loyalty.get(f"/guests/{guest_id}").status_code == 200,
             message="the profile",
         )
     assert (

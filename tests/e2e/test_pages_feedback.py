@@ -14,7 +14,7 @@ import pytest
 
 from shared.events import GuestContactCaptured, GuestContactPayload
 from tests.support.amqp import publish_events, wait_for
-from tests.support.browser import browser_page, expect_url, screenshot, sign_in  # noqa: F401
+from tests.support.browser import screenshot, sign_in
 from tests.support.journeys import PROPERTY, checkout
 from tests.support.stack import Stack
 

@@ -12,7 +12,7 @@ import pytest
 from services.frontdesk.records import PropertyClock
 from tests.integration.frontdesk_harness import booking
 from tests.support.amqp import publish_events, wait_for
-from tests.support.browser import browser_page, expect_url, screenshot, sign_in  # noqa: F401
+from tests.support.browser import expect_url, screenshot, sign_in
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -77,6 +77,4 @@ async def test_the_desk_checks_a_guest_in_and_out_from_the_screens(
     assert [c["description"] for c in folio["charges"] if c["category"] == "minibar"] == [
         "two colas"
     ]
-    print(
-        f"\nchecked in to room {room} and out from the screens; screenshots in tests/artifacts/screens"
-    )
+    print(f"\nchecked in to room {room} and out from the screens (tests/artifacts/screens)")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.e2e.test_housekeeping_service import check_in
 from tests.support.amqp import publish_events, wait_for
-from tests.support.browser import browser_page, expect_url, screenshot, sign_in  # noqa: F401
+from tests.support.browser import expect_url, screenshot, sign_in
 from tests.support.journeys import checkout
 from tests.support.stack import Stack
 

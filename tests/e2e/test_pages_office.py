@@ -13,7 +13,7 @@ import pytest
 
 from shared.events import StayCheckedOut, StayCheckedOutPayload
 from tests.support.amqp import publish_events, publish_raw, wait_for
-from tests.support.browser import browser_page, expect_url, screenshot, sign_in  # noqa: F401
+from tests.support.browser import expect_url, screenshot, sign_in
 from tests.support.journeys import PROPERTY
 from tests.support.stack import Stack
 

@@ -5,6 +5,7 @@ come back when the node is started again on it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -61,14 +62,15 @@ class BrokerNode:
         }
 
     def start(self, timeout: float = 120) -> BrokerNode:
-        log = open(self.folder / "server.out", "ab")
-        self._process = subprocess.Popen(
-            [RABBITMQ_SERVER],
-            env=self._env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        # the node keeps its own copy of the log's descriptor: ours closes at once
+        with open(self.folder / "server.out", "ab") as log:
+            self._process = subprocess.Popen(
+                [RABBITMQ_SERVER],
+                env=self._env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while not port_open(self.port):
             if self._process.poll() is not None:
@@ -82,10 +84,8 @@ class BrokerNode:
         """SIGKILL to every process of the node: no clean shutdown, no flush."""
         if self._process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self._process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self._process.wait()
         self._process = None
         deadline = time.monotonic() + 30

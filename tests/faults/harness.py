@@ -14,10 +14,11 @@ import httpx
 
 from scripts.broker_users import grant_local_users, url_as
 from scripts.local_stack import ServiceProcess
+from shared.services import SERVICE_NAMES
 from tests.faults.broker_node import BrokerNode
 from tests.faults.driver import Clients
 from tests.faults.tcp_proxy import TcpProxy
-from tests.support.stack import SERVICE_NAMES, SmtpSink, Stack, free_port
+from tests.support.stack import SmtpSink, Stack, free_port
 
 
 class FaultSystem:

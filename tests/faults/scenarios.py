@@ -16,12 +16,12 @@ from typing import Any
 import aio_pika
 
 from scripts.broker_users import url_as
+from shared.services import SERVICE_NAMES
 from shared.topology import EVENTS_EXCHANGE
 from tests.faults.checker import Tally, check
 from tests.faults.driver import Journey, JourneyDriver
 from tests.faults.harness import FaultSystem
 from tests.support.amqp import all_consumer_queues, queue_depths
-from tests.support.stack import SERVICE_NAMES
 
 Fault = Callable[[FaultSystem, "Report"], Awaitable[None]]
 

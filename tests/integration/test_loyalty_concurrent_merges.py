@@ -97,8 +97,8 @@ async def test_merges_racing_merges_earnings_and_redemptions_lose_and_double_not
         assert {view["guest_id"] for view in views} == {ids[0]}, [v["guest_id"] for v in views]
     print(
         f"\n{ROUNDS} rounds of 3 merges + 3 earnings + 3 redemptions at once: stays lost "
-        f"{lost}, stays credited twice {doubled}, negative balances {negative}, survivor balance != sum of all "
-        f"earnings and redemptions {mismatched}; "
+        f"{lost}, stays credited twice {doubled}, negative balances {negative}, survivor balance "
+        f"!= sum of all earnings and redemptions {mismatched}; "
         f"{world.repository.conflicts} write conflicts retried; {dict(failures)}"
     )
     assert (lost, doubled, negative, mismatched) == (0, 0, 0, 0)

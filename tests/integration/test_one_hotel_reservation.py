@@ -14,6 +14,7 @@ from shared.events import (
     BusinessDayClosed,
     BusinessDayClosedPayload,
     RoomOutOfOrderCancelled,
+    RoomOutOfOrderChanged,
     RoomOutOfOrderPayload,
     RoomOutOfOrderScheduled,
     StayCheckedIn,
@@ -168,6 +169,49 @@ async def test_an_out_of_order_period_sells_one_room_fewer_until_cancelled() -> 
     assert (await hotel.book(room_type="tiny", arrival="2027-03-10", departure="2027-03-11"))[
         "status"
     ] == "confirmed"
+
+
+async def test_a_changed_period_holds_the_room_on_its_new_nights_only() -> None:
+    """maintenance.out_of_order_changed: a period ended early gives its nights back, an
+    extended one holds the new ones (before, the first nights stayed held)."""
+    hotel, _ = await setup(rooms=1)
+    periods = RoomPeriods(hotel.reservations, hotel.repository.reservations.database)
+    march = [date(2027, 3, day) for day in (10, 11, 12)]
+    payload = RoomOutOfOrderPayload(
+        period_id="p-2",
+        room_number="101",
+        room_type="tiny",
+        kind="out_of_order",
+        start=datetime(2027, 3, 10, 6, tzinfo=UTC),
+        end=datetime(2027, 3, 13, 4, tzinfo=UTC),
+        nights=march,
+    )
+
+    async def left() -> list[int]:
+        return [
+            (await hotel.reservations.availability(night, night.replace(day=night.day + 1)))[
+                "tiny"
+            ]["rooms_left"]
+            for night in [*march, date(2027, 3, 13)]
+        ]
+
+    await periods.scheduled(
+        RoomOutOfOrderScheduled.new(payload, producer="housekeeping", property_id=PROPERTY)
+    )
+    assert await left() == [0, 0, 0, 1]
+    early = payload.model_copy(update={"end": datetime(2027, 3, 11, 4, tzinfo=UTC)})
+    early = early.model_copy(update={"nights": march[:1]})
+    await periods.changed(
+        RoomOutOfOrderChanged.new(early, producer="housekeeping", property_id=PROPERTY)
+    )
+    assert await left() == [0, 1, 1, 1]
+    longer = payload.model_copy(
+        update={"end": datetime(2027, 3, 14, 4, tzinfo=UTC), "nights": [*march, date(2027, 3, 13)]}
+    )
+    await periods.changed(
+        RoomOutOfOrderChanged.new(longer, producer="housekeeping", property_id=PROPERTY)
+    )
+    assert await left() == [0, 0, 0, 0]
 
 
 async def test_the_closed_business_day_marks_the_expected_arrivals_no_shows_with_their_fee() -> (

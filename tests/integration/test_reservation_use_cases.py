@@ -68,9 +68,7 @@ async def test_an_amendment_moves_the_nights_and_keeps_the_booking_when_the_new_
     }
 
 
-async def test_cancellation_is_free_until_the_deadline_then_the_late_fee_and_the_refund_is_recorded() -> (
-    None
-):
+async def test_cancellation_is_free_until_the_deadline_then_late_fee_and_refund_recorded() -> None:
     clock = Clock(datetime(2027, 3, 1, 12, tzinfo=UTC))
     hotel = await office(clock)
     await hotel.setup.save_rate_plan(
@@ -123,9 +121,7 @@ async def test_a_no_show_is_marked_after_the_arrival_day_with_its_fee_and_the_ni
     assert await hotel.sold("king", MARCH_10, 2) == {"2027-03-10": 0, "2027-03-11": 0}
 
 
-async def test_a_block_holds_its_allotment_sells_pickups_at_the_contract_rate_and_releases_the_rest() -> (
-    None
-):
+async def test_a_block_holds_its_allotment_sells_pickups_at_contract_rate_releases_rest() -> None:
     clock = Clock(datetime(2027, 2, 1, tzinfo=UTC))
     hotel = await office(clock)
     await hotel.room_type("twin", rooms=5)

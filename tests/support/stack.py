@@ -21,8 +21,8 @@ from scripts.broker_users import url_as
 from scripts.local_stack import ServiceProcess
 from shared.auth import SCOPES, new_credential
 from shared.clock import PropertyClock
+from shared.services import SERVICE_NAMES as SERVICE_NAMES  # re-exported: the one list
 
-SERVICE_NAMES = ("reservation", "frontdesk", "housekeeping", "feedback", "loyalty")
 RUN_ID = str(int(time.time()))
 # The channel of the test integrator key ("integrator"); "integrator-other" books for
 # another channel, for object-level tests.

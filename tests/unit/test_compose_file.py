@@ -12,12 +12,13 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+from shared.services import SERVICE_NAMES
 from shared.topology import MissingSecret, definitions, rabbitmq_password_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 DEFINITIONS = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
-APP_SERVICES = ("reservation", "frontdesk", "housekeeping", "feedback", "loyalty")
+APP_SERVICES = SERVICE_NAMES
 INFRASTRUCTURE = ("rabbitmq", "mongodb", "mailpit", "prometheus", "grafana")
 
 

@@ -58,7 +58,8 @@ def thousand_responses() -> list[dict]:
         for i, score in enumerate(scores)
     ]
     for (question, department), counts in RATING_COUNTS.items():
-        for response, rating in zip(responses, expand(counts)):
+        # fewer ratings than responses: the rest left the question out
+        for response, rating in zip(responses, expand(counts), strict=False):
             response["answers"].append(
                 {
                     "question_id": question,

@@ -84,7 +84,7 @@ class Housekeeping:
         import json
 
         found = []
-        for name in ("rooms", "tasks", "maintenance", "room_checks"):
+        for name in ("rooms", "tasks", "maintenance", "room_checks", "room_periods"):
             async for doc in self.repository.rooms.database[name].find(
                 {"outbox.0": {"$exists": True}}
             ):
@@ -648,3 +648,34 @@ async def test_erasure_erases_the_guests_words_in_tasks_and_maintenance_requests
     stored = repr(tasks) + repr(requests)
     assert "asthma" not in stored
     print("\nerasure in housekeeping: 1 task and 1 maintenance request erased, 2 others kept")
+
+
+async def test_a_changed_period_end_tells_reservation_its_nights_as_they_are_now(
+    hk: Housekeeping, clock: FakeClock
+) -> None:
+    """maintenance.out_of_order_changed: ended early or extended, reservation learns the
+    period's nights (before, the change published nothing and the nights stayed held)."""
+    start = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+    pipe = await hk.maintenance.add_period(
+        "601",
+        kind="out_of_order",
+        start=start,
+        end=start + timedelta(days=3),
+        reason="pipe",
+        return_status=None,
+        request_id=None,
+    )
+    scheduled = await hk.published("maintenance.out_of_order_scheduled")
+    # 10:00 UTC is 18:00 at the hotel: the night of the last day has begun by then
+    assert [e["payload"]["nights"] for e in scheduled] == [
+        ["2027-03-01", "2027-03-02", "2027-03-03", "2027-03-04"]
+    ]
+    clock.now = start + timedelta(hours=2)
+    await hk.periods.work_once()
+    await hk.maintenance.change_period_end(pipe["_id"], start + timedelta(days=1))  # fixed sooner
+    await hk.maintenance.change_period_end(pipe["_id"], start + timedelta(days=5))  # or not
+    changed = await hk.published("maintenance.out_of_order_changed")
+    assert [(e["payload"]["period_id"], e["payload"]["nights"]) for e in changed] == [
+        (pipe["_id"], ["2027-03-01", "2027-03-02"]),
+        (pipe["_id"], [f"2027-03-0{day}" for day in range(1, 7)]),
+    ]

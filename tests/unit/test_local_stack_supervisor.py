@@ -53,7 +53,7 @@ def test_a_dead_service_is_restarted_with_backoff_and_the_others_keep_running() 
                 now[0] += 0.5
                 supervisor.watch_once()
             restarted_at.append(now[0])
-        delays = [b - a for a, b in zip([0.0, *restarted_at], restarted_at)]
+        delays = [b - a for a, b in zip([0.0, *restarted_at], restarted_at, strict=False)]
         # each death is seen at once (the clock stands still until then): 1 s, 2 s, 4 s
         assert delays == [1.0, 2.0, 4.0], delays
         assert dying.starts == 1 + 3  # started again each time, as a new process

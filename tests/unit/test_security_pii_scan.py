@@ -18,7 +18,8 @@ def test_it_finds_id_numbers_cards_and_given_phones() -> None:
 def test_it_leaves_dates_uuids_amounts_and_masked_values_alone() -> None:
     text = (
         '{"occurred_at": "2026-11-23T14:20:40.347421+00:00", "event_id": '
-        '"12345678-1234-4234-9234-123456789012", "other": "41111111-1111-1111-1111-111111111111", "total": "2640.00", '
+        '"12345678-1234-4234-9234-123456789012", '
+        '"other": "41111111-1111-1111-1111-111111111111", "total": "2640.00", '
         '"stay_id": "0ec116e3-3567-4123-8234-2a907fd2c4e1", '
         '"id_number": "**************002X", "phone": "+86 *** **** 5678", '
         '"card": "4111 1111 1111 1112"}'
