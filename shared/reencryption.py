@@ -84,7 +84,7 @@ class ReencryptionJob(PollingWorker):
                 changed += await self._rewrite(collection, sealed, document)
         return changed
 
-    async def _rewrite(self, collection: Any, sealed: SealedField, document: dict) -> int:
+    async def _rewrite(self, collection: Any, sealed: SealedField, document: dict[str, Any]) -> int:
         bound = Binding(sealed.collection, sealed.field, str(document["_id"]))
         old = document.get(sealed.top)
         unreadable: list[str] = []
@@ -112,7 +112,8 @@ class ReencryptionJob(PollingWorker):
         )
         if result.modified_count:
             VALUES_REENCRYPTED.labels(sealed.field).inc()
-        return result.modified_count
+        modified: int = result.modified_count
+        return modified
 
 
 def _map_at(value: Any, steps: list[str], change: Callable[[str], str]) -> Any:

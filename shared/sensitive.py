@@ -72,7 +72,7 @@ class FreeText(GroupedMetadata):
         yield AfterValidator(refuse_sensitive_numbers)
 
     def __class_getitem__(cls, max_length: int) -> object:
-        # The older spelling `FreeText[200]`, kept working for branches written before
+        # The older spelling `FreeText[200]`, kept working for branches written before it
         # it changed; mypy refuses it (an int is no type), so new code writes Annotated.
         return Annotated[str, cls(max_length)]
 

@@ -12,7 +12,7 @@ words become a note on the case (so erasure reaches them like any note).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -31,13 +31,18 @@ log = get_logger(__name__)
 ASKED, SATISFIED, NOT_SATISFIED = "asked", "satisfied", "not_satisfied"
 
 
-def follow_up_token(secret: str, case_id: str) -> str:
-    # Its own scope: a survey link's token never answers for a case, nor the reverse.
-    return survey_token(secret, f"case-follow-up:{case_id}")
+# Its own scope: a survey link's token never answers for a case, nor the reverse.
+FOLLOW_UP_PURPOSE = "case-follow-up"
 
 
-def satisfaction_link(settings: Settings, case_id: str) -> str:
-    token = follow_up_token(settings.survey_link_secret, case_id)
+def follow_up_token(secret: str, case_id: str, expires_at: datetime | None = None) -> str:
+    expires_at = expires_at or datetime.now(UTC) + timedelta(days=30)
+    return survey_token(secret, case_id, expires_at, FOLLOW_UP_PURPOSE)
+
+
+def satisfaction_link(settings: Settings, case_id: str, now: datetime) -> str:
+    expires_at = now + timedelta(days=settings.survey_link_days)
+    token = follow_up_token(settings.survey_link_secret, case_id, expires_at)
     return f"{settings.survey_base_url}/case-follow-ups/{case_id}?token={token}"
 
 
@@ -56,7 +61,9 @@ class CaseFollowUp:
         self.clock = clock
 
     async def _authorised(self, case_id: str, token: str) -> dict[str, Any]:
-        if not token_is_valid(self.settings.survey_link_secret, f"case-follow-up:{case_id}", token):
+        if not token_is_valid(
+            self.settings.survey_link_secret, case_id, token, self.clock(), FOLLOW_UP_PURPOSE
+        ):
             raise InvalidSurveyToken("the link is not valid")
         case = await self.cases.find_one({"_id": case_id}, HIDDEN)
         if case is None:

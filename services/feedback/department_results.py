@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -32,7 +32,7 @@ def shares_of(
     answers: list[dict[str, Any]],
     *,
     survey_id: str,
-    kind: str,
+    kind: Literal["post_stay", "in_stay"],
     stay_id: str,
     room_number: str | None,
     answered_at: datetime,
@@ -89,10 +89,11 @@ def department_results_router(repository: FeedbackRepository, clock: Any) -> API
         if until - since > timedelta(days=MAX_DAYS):
             raise Unprocessable(f"department results cover at most {MAX_DAYS} days")
         items: list[dict[str, Any]] = []
-        for collection, kind in (
+        kinds: tuple[tuple[Any, Literal["post_stay", "in_stay"]], ...] = (
             (repository.surveys, "post_stay"),
             (repository.in_stay_surveys, "in_stay"),
-        ):
+        )
+        for collection, kind in kinds:
             answered = await (
                 collection.find({"answered_at": {"$gte": since, "$lt": until}}, {"outbox": 0})
                 .sort("answered_at", -1)

@@ -46,6 +46,7 @@ from .domain import (
     next_attempt_after,
     response_scores,
     survey_case_severity,
+    survey_link_expiry,
     survey_token,
     token_is_valid,
 )
@@ -58,8 +59,10 @@ IN_STAY_NAMESPACE = uuid.UUID("0c7e4f0a-3b1d-4e65-9f7a-5d2c8b1e9a34")
 CONTACT_RECHECK = timedelta(hours=1)
 PENDING, SENDING, SENT, ANSWERED, SKIPPED = "pending", "sending", "sent", "answered", "skipped"
 ANSWERABLE = (PENDING, SENDING, SENT)
+# Its own scope: a post-stay survey's link never opens an in-stay questionnaire.
+IN_STAY_PURPOSE = "in-stay-survey"
 
-IN_STAY_QUESTIONS = [
+_IN_STAY_QUESTIONS = [
     _question(
         "room_comfort",
         QuestionType.RATING,
@@ -83,6 +86,8 @@ IN_STAY_QUESTIONS = [
         "在您入住期间,有什么需要我们马上改进的吗?",
     ),
 ]
+# As stored with a survey: plain documents, like a survey design's version.
+IN_STAY_QUESTIONS: list[dict[str, Any]] = [q.model_dump(mode="json") for q in _IN_STAY_QUESTIONS]
 TITLE = {"en": "How is your stay so far?", "zh": "您的入住体验如何?"}
 TEXTS = {
     "en": {
@@ -172,7 +177,9 @@ class InStaySurveys:
         return planned
 
     async def _authorised(self, survey_id: str, token: str) -> dict[str, Any]:
-        if not token_is_valid(self.settings.survey_link_secret, survey_id, token):
+        if not token_is_valid(
+            self.settings.survey_link_secret, survey_id, token, self.clock(), IN_STAY_PURPOSE
+        ):
             raise InvalidSurveyToken("the questionnaire link is not valid")
         survey = await self.collection.find_one({"_id": survey_id}, HIDDEN)
         if survey is None:
@@ -367,7 +374,12 @@ class InStaySurveySender(PollingWorker):
             return 0
         channel, address = route
         language = language_of(contact)
-        token = survey_token(self.settings.survey_link_secret, survey["_id"])
+        token = survey_token(
+            self.settings.survey_link_secret,
+            survey["_id"],
+            survey_link_expiry(survey, self.clock(), self.settings.survey_link_days),
+            IN_STAY_PURPOSE,
+        )
         message = in_stay_message(
             survey["_id"],
             channel,

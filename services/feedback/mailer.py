@@ -221,7 +221,7 @@ class CaseResultMailer(LeasedWorker[dict[str, Any]]):
             voucher=goodwill.get("voucher"),
             improvement=case.get("improvement"),
             satisfaction_link=(
-                satisfaction_link(self.settings, case["_id"])
+                satisfaction_link(self.settings, case["_id"], self.clock())
                 if case.get("guest_satisfaction") == "asked"
                 else None
             ),

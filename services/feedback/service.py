@@ -507,7 +507,7 @@ class FeedbackService:
             severity=request.severity,
             source=request.channel,
             description=request.description,
-            owner=request.taken_by,
+            owner=acting_person(request.taken_by),
             correlation={"correlation_id": current_correlation_id()},
         )
         return await self.case(case_id)
@@ -630,3 +630,10 @@ class FeedbackService:
             "department": department,
             **satisfaction_report(responses),
         }
+
+
+def acting_person(taken_by: str | None) -> str:
+    """The route puts the signed-in credential here (issue 15: never the body's word)."""
+    if not taken_by:
+        raise RuntimeError("the route must name the acting credential")
+    return taken_by

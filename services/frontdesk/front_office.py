@@ -19,7 +19,7 @@ import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -38,7 +38,7 @@ WALKED = "walked"
 
 class OpinionCreate(_Input):
     score: int = Field(ge=1, le=5, description="1 (very unhappy) to 5 (delighted)")
-    comment: FreeText[1000] | None = None
+    comment: Annotated[str, FreeText(1000)] | None = None
     taken_by: str = Field(min_length=1, max_length=100)
 
 
@@ -47,19 +47,19 @@ class WalkCreate(_Input):
     nights: int = Field(ge=1, le=30)
     room_cost: Money = Field(ge=0, max_digits=12, decimal_places=2)
     transport_cost: Money = Field(default=Decimal("0"), ge=0, max_digits=12, decimal_places=2)
-    reason: FreeText[300] = Field(min_length=3)
+    reason: Annotated[str, FreeText(300)] = Field(min_length=3)
 
 
 class LogEntryCreate(_Input):
     kind: Literal["note", "follow_up"] = "note"
-    text: FreeText[1000] = Field(min_length=1)
+    text: Annotated[str, FreeText(1000)] = Field(min_length=1)
     stay_id: str | None = Field(default=None, max_length=60)
     reservation_id: str | None = Field(default=None, max_length=60)
 
 
 class HandoverCreate(_Input):
     shift: str = Field(min_length=1, max_length=40, description="e.g. morning, evening, night")
-    notes: FreeText[2000] | None = None
+    notes: Annotated[str, FreeText(2000)] | None = None
 
 
 class FrontOffice:

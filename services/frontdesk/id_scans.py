@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from shared.crypto import PersonalDataCipher
+from shared.crypto import Binding, PersonalDataCipher
 from shared.problems import Conflict, NotFound, Unprocessable
 
 from .domain import _Input
@@ -31,8 +31,9 @@ class IdScanUpload(_Input):
     data_base64: str = Field(min_length=8, max_length=(MAX_SCAN_BYTES * 4) // 3 + 8, repr=False)
 
 
-def _context(stay_id: str) -> str:
-    return f"id-scan:{stay_id}"
+def _binding(stay_id: str) -> Binding:
+    # The scan decrypts only as this stay's ID scan (shared/crypto.py).
+    return Binding("id_scans", "image", stay_id)
 
 
 class IdScans:
@@ -58,7 +59,7 @@ class IdScans:
             "content_type": upload.content_type,
             "size": len(image),
             "image_encrypted": self.cipher.encrypt(
-                base64.b64encode(image).decode(), context=_context(stay_id)
+                base64.b64encode(image).decode(), bound=_binding(stay_id)
             ),
             "taken_by": taken_by,
             "taken_at": self.service.clock(),
@@ -77,7 +78,7 @@ class IdScans:
     def image(self, record: dict[str, Any]) -> bytes:
         """The image in clear: only for an audited reveal."""
         sealed = record["image_encrypted"]
-        return base64.b64decode(self.cipher.decrypt(sealed, context=_context(record["_id"])))
+        return base64.b64decode(self.cipher.decrypt(sealed, bound=_binding(record["_id"])))
 
     @staticmethod
     def metadata(record: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from .repository import FrontDeskRepository
 log = get_logger(__name__)
 ERASED = "[erased]"
 # What erasure and retention overwrite on a stay; the invoice (settlement) stays.
-ERASED_STAY_FIELDS = {
+ERASED_STAY_FIELDS: dict[str, Any] = {
     "guest_name": ERASED,
     "registration": None,
     "recognition": None,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, model_validator
 
@@ -24,6 +24,7 @@ from shared.sensitive import FreeText
 
 from .domain import RegistrationCreate, StayStatus, _Input
 from .identity import normalise_document_number
+from .records import document_number_binding
 from .service import FrontDeskService
 
 log = get_logger(__name__)
@@ -35,7 +36,7 @@ class RegistrationUpdate(_Input):
     last_name: str | None = Field(default=None, min_length=1, max_length=100)
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=30)
-    reason: FreeText[200] = Field(min_length=3)
+    reason: Annotated[str, FreeText(200)] = Field(min_length=3)
 
     @model_validator(mode="after")
     def something_changes(self) -> RegistrationUpdate:
@@ -174,7 +175,11 @@ class RegistrationDesk:
 
     def _number_of(self, stay: dict[str, Any], record: dict[str, Any]) -> str | None:
         sealed = record.get("document_number_encrypted")
-        return self.cipher.decrypt(sealed, context=stay["_id"]) if sealed else None
+        return (
+            self.cipher.decrypt(sealed, bound=document_number_binding(stay["_id"]))
+            if sealed
+            else None
+        )
 
     @staticmethod
     def _view(record: dict[str, Any]) -> dict[str, Any]:

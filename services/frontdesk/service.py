@@ -826,7 +826,7 @@ class FrontDeskService:
                 room_number=stay["room_number"],
                 kind=request.kind,
                 details=request.details,
-                taken_by=request.taken_by,
+                taken_by=acting_person(request.taken_by),
                 urgent=request.urgent,
                 guest_id=stay["guest_id"],
             ),
@@ -858,7 +858,7 @@ class FrontDeskService:
                 category=request.category,
                 severity=request.severity,
                 description=request.description,
-                taken_by=request.taken_by,
+                taken_by=acting_person(request.taken_by),
                 channel=request.channel,
             ),
             **origin(stay),
@@ -1023,3 +1023,10 @@ def _recognition(
 
 def _is_duplicate(error: Exception) -> bool:
     return type(error).__name__ == "DuplicateKeyError"
+
+
+def acting_person(taken_by: str | None) -> str:
+    """The route puts the signed-in credential here (issue 15: never the body's word)."""
+    if not taken_by:
+        raise RuntimeError("the route must name the acting credential")
+    return taken_by

@@ -197,7 +197,7 @@ class AmendmentRequest(ReservationUpdate):
     """An amendment as the office or a channel asks for it: what changes and why (issue
     18, seed 002 3.3(2): the reason is asked for and recorded with every change)."""
 
-    reason: FreeText[200] = Field(min_length=3)
+    reason: Annotated[str, FreeText(200)] = Field(min_length=3)
 
     @model_validator(mode="after")
     def changes_besides_the_reason(self) -> AmendmentRequest:

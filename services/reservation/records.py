@@ -17,7 +17,7 @@ import io
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -64,7 +64,7 @@ COLUMNS = [
 
 class ReviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    note: FreeText[300] | None = None
+    note: Annotated[str, FreeText(300)] | None = None
     version: int = Field(ge=1, description="the version the reviewer read")
 
 

@@ -22,6 +22,8 @@ from shared.logging import get_logger
 from shared.payments import PAYMENT_ERRORS, PaymentGateway, RefundRequest
 from shared.worker import PollingWorker
 
+from .service import payment_token_binding
+
 log = get_logger(__name__)
 Clock = Callable[[], datetime]
 
@@ -73,7 +75,7 @@ class RefundPayer(PollingWorker):
             return 1
         request = RefundRequest(
             refund_id=refund_id(reservation["_id"]),
-            token=self.cipher.decrypt(token, context=reservation["_id"]),
+            token=self.cipher.decrypt(token, bound=payment_token_binding(reservation["_id"])),
             amount=amount,
             currency=reservation["currency"],
             reason=closed.get("reason") or reservation["status"],
