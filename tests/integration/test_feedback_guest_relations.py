@@ -4,7 +4,7 @@ stay; survey results for the departments concerned. Embedded store, injected clo
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -16,6 +16,9 @@ from services.feedback.service import SurveyAlreadyAnswered as SurveyAlreadyAnsw
 from shared.events import GuestCreated
 from shared.problems import Conflict, Problem
 from tests.integration.test_feedback_schedulers import T0, Clock, Feedback, RecordingSender, profile
+
+# A survey link valid far beyond any clock these tests set.
+LINK_EXPIRY = datetime(2099, 1, 1, tzinfo=UTC)
 
 
 def link_in(body: str) -> tuple[str, str]:
@@ -263,14 +266,15 @@ async def test_no_questionnaire_for_a_guest_who_left_or_withdrew_consent(tmp_pat
 
 async def test_a_crash_between_the_answer_and_its_case_is_repaired_once(tmp_path) -> None:
     from services.feedback.domain import ResponseCreate, survey_token
-    from services.feedback.in_stay import in_stay_survey_id
+    from services.feedback.in_stay import IN_STAY_PURPOSE, in_stay_survey_id
 
     feedback, clock, email, surveys, sender = await in_stay_world(tmp_path)
     await arrive(feedback, surveys, "g-cr", "stay-cr", first_name="Di", email="di@example.com")
     clock.now = T0 + timedelta(hours=19)
     assert await sender.work_once() == 1
     survey_id = in_stay_survey_id("stay-cr")
-    token = survey_token(feedback.settings.survey_link_secret, survey_id)
+    secret = feedback.settings.survey_link_secret
+    token = survey_token(secret, survey_id, LINK_EXPIRY, IN_STAY_PURPOSE)
 
     async def crash(*args, **kwargs):
         raise RuntimeError("process killed")
@@ -304,7 +308,7 @@ async def test_each_department_gets_its_part_of_a_post_stay_answer_once(tmp_path
     _, stay = checkout(1)
     await feedback.service.survey_after_stay(stay)
     survey_id = survey_id_for_stay(stay.payload.stay_id)
-    token = survey_token(feedback.settings.survey_link_secret, survey_id)
+    token = survey_token(feedback.settings.survey_link_secret, survey_id, LINK_EXPIRY)
     answers = {"recommend": 9, "check_in": 5, "room_cleanliness": 2, "comments": "Dusty lamp"}
     await feedback.service.respond(survey_id, ResponseCreate(token=token, answers=answers))
     with pytest.raises(SurveyAlreadyAnsweredError):

@@ -231,11 +231,15 @@ async def test_a_problem_guest_gets_a_guest_relations_owner_and_a_recovery_conta
     assert ("at-risk" in sad["segments"], sad["relations_owner"]) == (True, "guest-relations")
     tasks = await world.repository.care_tasks.find({"guest_id": "g-sad"}).to_list(None)
     assert [(t["kind"], t["owner"]) for t in tasks] == [("recovery_contact", "guest-relations")]
+    from mongomock_motor import AsyncMongoMockClient
+
     from services.loyalty.api import loyalty_router
+    from shared.audit import AuditLog
 
     app = FastAPI()
     install_problem_handlers(app)
-    app.include_router(loyalty_router(world.service, world.profiles, job))
+    audit = AuditLog(AsyncMongoMockClient().get_database("audit"), "demo-hotel")
+    app.include_router(loyalty_router(world.service, world.profiles, job, audit))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://loyalty"
     ) as client:

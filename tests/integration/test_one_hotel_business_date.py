@@ -59,6 +59,9 @@ NIGHT_OF_1_MARCH = datetime(2027, 3, 1, 17, 30, tzinfo=UTC)
 # 06:30 on 2 March at the hotel, still 1 March in UTC.
 MORNING_OF_2_MARCH = datetime(2027, 3, 1, 22, 30, tzinfo=UTC)
 
+# A survey link valid far beyond any clock these tests set.
+LINK_EXPIRY = datetime(2099, 1, 1, tzinfo=UTC)
+
 
 def day_closed(day: date) -> BusinessDayClosed:
     """What the desk's night audit publishes when it closes `day`."""
@@ -404,7 +407,7 @@ async def test_answers_count_in_the_week_of_the_hotels_business_date(tmp_path: P
 
     async def answer(stay) -> dict:
         survey_id = survey_id_for_stay(stay.payload.stay_id)
-        token = survey_token(settings.survey_link_secret, survey_id)
+        token = survey_token(settings.survey_link_secret, survey_id, LINK_EXPIRY)
         return await service.respond(
             survey_id, ResponseCreate(token=token, answers={"recommend": 9})
         )

@@ -22,6 +22,7 @@ from services.reservation.records_api import records_router
 from services.reservation.refunds import RefundPayer
 from services.reservation.reports import Reports
 from services.reservation.tentative import TentativeBookings
+from shared.audit import AuditLog
 from shared.auth import Principal, current_principal
 from shared.payments import LocalPaymentGateway
 from shared.problems import install_problem_handlers
@@ -34,7 +35,8 @@ def api(desk: Office) -> httpx.AsyncClient:
     app = FastAPI()
     install_problem_handlers(app)
     database = desk.repository.reservations.database
-    app.include_router(reservation_router(desk.reservations, Reports(desk.repository)))
+    audit = AuditLog(database, PROPERTY)
+    app.include_router(reservation_router(desk.reservations, Reports(desk.repository), audit))
     app.include_router(
         communication_router(
             desk.reservations,

@@ -34,15 +34,19 @@ REGISTRATIONS = {
         broker, MagicMock(), MagicMock(), MagicMock(), MagicMock()
     ),
     "frontdesk": lambda broker: frontdesk_consumers(broker, MagicMock()),
-    "housekeeping": lambda broker: housekeeping_consumers(broker, MagicMock()),
-    "loyalty": lambda broker: loyalty_consumers(broker, MagicMock(), MagicMock()),
+    "housekeeping": lambda broker: housekeeping_consumers(
+        broker, MagicMock(), MagicMock(), MagicMock(), day_rolled=MagicMock()
+    ),
+    "loyalty": lambda broker: loyalty_consumers(
+        broker, MagicMock(), MagicMock(), business_dates=MagicMock(), day_rolled=MagicMock()
+    ),
     "feedback": lambda broker: feedback_consumers(broker, MagicMock(), MagicMock()),
 }
 
 
 def test_every_event_class_is_registered_once_under_its_own_type() -> None:
     assert registered_events() == ALL_EVENTS
-    assert len(ALL_EVENTS) == len({event.event_type for event in ALL_EVENTS}) == 43
+    assert len(ALL_EVENTS) == len({event.event_type for event in ALL_EVENTS}) == 44
     for event_type, event in EVENTS_BY_TYPE.items():
         assert event.event_type == event_type
         # the envelope's `type` field is the class's constant, whatever a message says
