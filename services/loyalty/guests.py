@@ -306,6 +306,10 @@ class GuestStore:
                         guest.get("feedback") or {}, duplicate.get("feedback") or {}
                     ),
                     "also_known_as": [*guest.get("also_known_as", []), *aliases],
+                    # what the duplicate posted counts as posted here (ledger.entry_ids)
+                    "merged_entry_ids": sorted(
+                        {*guest.get("merged_entry_ids", []), *ledger.entry_ids(duplicate)}
+                    ),
                     "member_number": guest.get("member_number") or duplicate.get("member_number"),
                     "qualifying": {
                         "year": qualifying["year"],
