@@ -55,11 +55,16 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
         batch_size=settings.jobs_batch_size,
     )
     register_consumers(runtime.broker, service, profiles)
+
+    async def prepare_database() -> None:
+        await repository.prepare()
+        await store.repair_merges()  # before the first request: a crash may have left some
+
     return create_service_app(
         runtime,
         title="Loyalty service",
         routers=[loyalty_router(service, profiles, daily_pass), loyalty_pages(runtime)],
-        prepare_database=repository.prepare,
+        prepare_database=prepare_database,
         workers=[messenger, *([daily_pass] if settings.jobs_enabled else [])],
     )
 

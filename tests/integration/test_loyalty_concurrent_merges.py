@@ -17,6 +17,9 @@ import uuid
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from unittest.mock import patch
+
+import pytest
 
 from services.loyalty import ledger
 from services.loyalty.domain import RedemptionCreate
@@ -127,3 +130,36 @@ async def test_merges_racing_merges_earnings_and_redemptions_lose_and_double_not
     assert (unanswered, answered_not_taken, misstated) == (0, 0, 0)
     assert (retried_differently, taken_twice) == (0, 0)
     assert world.repository.conflicts > 0  # they really raced
+
+
+class _Crashed(Exception):
+    """Stands for the process dying at the crash point between a merge's two writes."""
+
+
+async def test_a_merge_cut_between_its_writes_is_finished_by_the_repair(world: World) -> None:
+    """The duplicate closed (its points moved out), the survivor not yet told: the repair
+    run at start and by the daily pass finishes it without anyone looking the duplicate
+    up; running it again changes nothing."""
+    service, store = world.service, world.service.store
+    ids = ["guest-cut-0", "guest-cut-1"]
+    for guest in ids:  # created in this order: ids[0] survives
+        await service.earn_for_stay(checked_out(guest, 2, Decimal(480), date(2027, 1, 9)))
+    total = sum([(await service.points_of(guest))["balance"] for guest in ids])
+    with (
+        patch("services.loyalty.profiles.crash_point", side_effect=_Crashed),
+        pytest.raises(_Crashed),
+    ):
+        await world.profiles.merge(ids[0], ids[1])
+    cut = (await world.repository.get(ids[0]))["balance"]
+
+    repaired = await store.repair_merges()
+    survivor = await world.repository.get(ids[0])  # read raw: no look-up of the duplicate
+    again = await store.repair_merges()
+    print(
+        f"\nmerge cut between its writes: survivor {cut} of {total} points; repair "
+        f"finished {repaired}, survivor {survivor['balance']}; repaired again: {again}"
+    )
+    assert cut < total  # the cut really left the merge half done
+    assert (repaired, survivor["balance"], again) == (1, total, 0)
+    assert survivor["also_known_as"] == [ids[1]]
+    assert (await assert_ledger_whole(service, ids[1]))["balance"] == total
