@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from shared.crashpoints import EXIT_CODE
-from tests.e2e.test_delivery_guarantees import ledger_entries, wait_until_drained
+from tests.e2e.test_delivery_guarantees import ledger_entries
 from tests.e2e.test_frontdesk_concurrent_walk_ins import REGISTRATION
 from tests.integration.frontdesk_harness import property_file
 from tests.support.amqp import EventTap, publish_events, queue_depths, wait_for
@@ -56,7 +56,7 @@ async def test_consumer_crash_after_its_effect_is_stored_and_before_its_ack(
     assert ready >= MESSAGES - (CRASH_AT_MESSAGE - 1)
 
     stack.restart("loyalty", **store(stack, "loyalty"), CRASH_AT="")
-    await wait_until_drained(amqp_url, "loyalty")
+    await stack.wait_quiet()
     entries = ledger_entries(stack.client("loyalty"), [c.payload.guest_id for c in checkouts])
     lost = [guest for guest, found in entries.items() if not found]
     doubled = [guest for guest, found in entries.items() if len(found) > 1]
@@ -143,7 +143,7 @@ async def test_relay_crash_after_the_broker_confirmed_and_before_the_entry_is_re
             timeout=30,
             message="the arrivals",
         )
-        await wait_until_drained(amqp_url, "frontdesk")
+        await stack.wait_quiet()
 
     copies = Counter(b["event_id"] for b in tap.bodies())
     arrivals = frontdesk.get("/arrivals", params={"date": "2027-02-01", "limit": 100}).json()
@@ -305,7 +305,7 @@ async def test_checkout_crash_between_its_steps(
         await wait_for(
             lambda: len(tap.bodies("stay.checked_out")) >= 1, timeout=30, message="stay.checked_out"
         )
-        await wait_until_drained(amqp_url, "frontdesk")
+        await stack.wait_quiet()
     checked_out = Counter(b["payload"]["stay_id"] for b in tap.bodies("stay.checked_out"))
     print(
         f"\nfrontdesk.checkout: after the invoice-number crash the stay was {still}; after "
