@@ -141,6 +141,7 @@ class OutboxRelay(PollingWorker):
         self._passes = 0
         self._linger = linger_seconds
         self._batch_was_full = False
+        self._found_pending = True
         self._user_id = "guest"
         self._channel: aio_pika.abc.AbstractChannel | None = None
 
@@ -174,12 +175,18 @@ class OutboxRelay(PollingWorker):
             raise
         return handled if self._batch_was_full else 0
 
+    def was_idle(self, handled: int) -> bool:
+        """No outbox held a pending event free to take (`handled` is 0 after most passes
+        that published: see work_once)."""
+        return not self._found_pending
+
     async def publish_pending(self) -> int:
         """Publishes what is pending in every outbox collection; returns how many went out
         (or were moved aside: both are progress)."""
         assert self._channel is not None
         handled = 0
         self._batch_was_full = False
+        self._found_pending = False
         for name in self._collections:
             handled += await self._pass_over(name)
         return handled
@@ -193,6 +200,7 @@ class OutboxRelay(PollingWorker):
         )
         if not candidates:
             return 0
+        self._found_pending = True
         more = len(candidates) > self._batch_size
         self._batch_was_full |= more
         self._passes += 1

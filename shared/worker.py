@@ -15,9 +15,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from prometheus_client import Counter
+
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+
+# Passes per worker, and whether each found nothing to do: what a test waits on to know
+# that the work a condition implied is done (tests/support/quiet.py), and an operator
+# sees a worker that stopped passing.
+WORKER_PASSES = Counter("worker_passes_total", "Passes of a background worker", ["worker", "idle"])
 
 
 class PollingWorker(ABC):
@@ -27,6 +34,7 @@ class PollingWorker(ABC):
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.idle_passes = 0  # this worker's own count (WORKER_PASSES adds up the process)
 
     def wake(self) -> None:
         self._wake.set()
@@ -43,16 +51,23 @@ class PollingWorker(ABC):
     async def work_once(self) -> int:
         """Handles what is pending now; returns how many records it handled."""
 
+    def was_idle(self, handled: int) -> bool:
+        """Whether the pass just made found nothing pending."""
+        return handled == 0
+
     async def _run(self) -> None:
         while True:
             self._wake.clear()
             try:
                 handled = await self.work_once()
+                idle = self.was_idle(handled)
             except Exception:
                 log.exception(
                     "background pass failed; retrying after the poll interval", worker=self.name
                 )
-                handled = 0
+                handled, idle = 0, False
+            WORKER_PASSES.labels(self.name, "true" if idle else "false").inc()
+            self.idle_passes += idle
             if handled:
                 continue  # more may wait behind this batch
             with contextlib.suppress(TimeoutError):

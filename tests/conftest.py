@@ -4,8 +4,10 @@ import os
 
 # Every store call in every test (in-process and in the services the tests start) yields
 # to the event loop and may wait a little, so a missing concurrency guard shows up as a
-# race instead of passing by luck (shared/mongo.py, the interleaving mode).
-os.environ.setdefault("EMBEDDED_STORE_INTERLEAVE", "true")
+# race instead of passing by luck (shared/mongo.py, the interleaving mode). Set, not
+# defaulted: a shell that turned it off (as make run does not interleave) must not
+# silently take the concurrency tests' power away.
+os.environ["EMBEDDED_STORE_INTERLEAVE"] = "true"
 # Tests run without deployment secrets (PII_KEYS...): the explicit development setting.
 os.environ.setdefault("DEVELOPMENT_MODE", "true")
 

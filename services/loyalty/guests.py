@@ -325,6 +325,10 @@ class GuestStore:
                         guest.get("feedback") or {}, duplicate.get("feedback") or {}
                     ),
                     "also_known_as": [*guest.get("also_known_as", []), *aliases],
+                    # what the duplicate posted counts as posted here (ledger.entry_ids)
+                    "merged_entry_ids": sorted(
+                        {*guest.get("merged_entry_ids", []), *ledger.entry_ids(duplicate)}
+                    ),
                     "member_number": guest.get("member_number") or duplicate.get("member_number"),
                     "qualifying": {
                         "year": qualifying["year"],
@@ -372,7 +376,27 @@ class GuestStore:
 
         await self.change(survivor_id, absorb)
         await self.repository.move_match_keys(aliases, survivor_id)
-        log.info("guests merged", surviving_guest_id=survivor_id, merged_guest_ids=aliases)
+        if not duplicate.get("merge_completed_at"):
+            await self.repository.mark_merge_completed(duplicate["_id"], self.clock())
+            log.info("guests merged", surviving_guest_id=survivor_id, merged_guest_ids=aliases)
+
+    async def repair_merges(self, batch_size: int = 100) -> int:
+        """Finishes every merge a crash left half done (the duplicate closed, the
+        survivor not told), so the survivor shows all its points without waiting for
+        someone to look the duplicate up. Run at start and by the daily pass; returns
+        how many it finished."""
+        repaired, after = 0, None
+        while batch := await self.repository.half_done_merges(after, batch_size):
+            for duplicate in batch:
+                try:
+                    await self.complete_merge(duplicate)
+                    repaired += 1
+                except Exception:  # one that cannot finish now stops no other
+                    log.exception("half-done merge not finished", guest_id=duplicate["_id"])
+            after = batch[-1]["_id"]
+        if repaired:
+            log.info("half-done merges finished", count=repaired)
+        return repaired
 
 
 def _applied(guest: dict[str, Any], change: Change) -> dict[str, Any]:

@@ -35,6 +35,7 @@ class DailyPass(PollingWorker):
 
     async def run_pass(self) -> int:
         """One pass over all guests; returns how many it visited."""
+        await self.service.store.repair_merges()
         visited, after = 0, None
         while True:
             batch = await self.repository.guests_for_jobs(after, self.batch_size)

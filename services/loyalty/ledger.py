@@ -168,7 +168,12 @@ class Posting:
 
 
 def entry_ids(account: dict[str, Any]) -> set[str]:
-    return {entry["entry_id"] for entry in account.get("entries", [])}
+    """Every entry the account has posted, those of the profiles merged into it included
+    (`merged_entry_ids`): a redemption retried, or a stay redelivered, after its profile
+    was merged away finds its entry already posted instead of taking the points twice."""
+    return {entry["entry_id"] for entry in account.get("entries", [])} | set(
+        account.get("merged_entry_ids", [])
+    )
 
 
 def fresh_qualifying(year: int) -> dict[str, int]:

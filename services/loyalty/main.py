@@ -103,6 +103,11 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
         business_dates=business_dates,
         day_rolled=daily_pass.wake if settings.jobs_enabled else lambda: None,
     )
+
+    async def prepare_database() -> None:
+        await repository.prepare()
+        await store.repair_merges()  # before the first request: a crash may have left some
+
     return create_service_app(
         runtime,
         title="Loyalty service",
@@ -112,7 +117,7 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
             care_router(repository.care_tasks, clock),
             loyalty_pages(runtime),
         ],
-        prepare_database=repository.prepare,
+        prepare_database=prepare_database,
         workers=[
             messenger,
             retention_job(runtime.database, settings),

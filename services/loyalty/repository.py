@@ -134,6 +134,20 @@ class LoyaltyRepository:
             query["_id"] = {"$gt": after}
         return await self.guests.find(query, {"outbox": 0}).sort("_id", 1).to_list(limit)
 
+    async def half_done_merges(self, after: str | None, limit: int) -> list[dict[str, Any]]:
+        """Closed duplicates whose survivor may not have absorbed them yet (a crash
+        between the two writes of a merge); `merge_completed_at` is set once it has."""
+        query: dict[str, Any] = {"merged_into": {"$ne": None}, "merge_completed_at": None}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        return await self.guests.find(query, {"outbox": 0}).sort("_id", 1).to_list(limit)
+
+    async def mark_merge_completed(self, duplicate_id: str, at: datetime) -> None:
+        await self.guests.update_one(
+            {"_id": duplicate_id, "merged_into": {"$ne": None}},
+            {"$set": {"merge_completed_at": at}},
+        )
+
     async def claim_match_key(self, key: str, guest_id: str) -> str:
         """Claims the key for the guest; returns the guest id that owns it."""
         await insert_once(self.match_keys, {"_id": key, "guest_id": guest_id})

@@ -355,10 +355,8 @@ class LoyaltyService:
             request_id=request.request_id,
             at=now,
         )
-        guest = await self.store.change(
-            guest_id, lambda g: self.store.postings(g, [movement], None)
-        )
-        return await self._entry(guest["_id"], movement.entry_id)
+        seen = await self.store.change(guest_id, lambda g: self.store.postings(g, [movement], None))
+        return await self._entry(seen, movement.entry_id)
 
     async def reverse(self, guest_id: str, request: ReversalCreate) -> dict[str, Any]:
         now = self.clock()
@@ -370,12 +368,20 @@ class LoyaltyService:
             entry_ids[:] = [movement.entry_id]
             return self.store.postings(guest, [movement], None)
 
-        guest = await self.store.change(guest_id, decide)
-        return await self._entry(guest["_id"], entry_ids[0])
+        seen = await self.store.change(guest_id, decide)
+        return await self._entry(seen, entry_ids[0])
 
-    async def _entry(self, guest_id: str, entry_id: str) -> dict[str, Any]:
-        guest = await self.guest(guest_id)
-        return next(e for e in guest["entries"] if e["entry_id"] == entry_id)
+    async def _entry(self, seen: dict[str, Any], entry_id: str) -> dict[str, Any]:
+        """The entry as the ledger holds it. `seen` is the profile the write was decided
+        on: the entry is on that document, even when a merge racing the write has since
+        closed it (its balance, this entry's points included, moved to the survivor by
+        the transfer), or on a profile merged into it earlier (a repeated request)."""
+        for document_id in (seen["_id"], *seen.get("also_known_as", [])):
+            document = await self.store.repository.get(document_id) or {}
+            for entry in document.get("entries", []):
+                if entry["entry_id"] == entry_id:
+                    return entry
+        raise Conflict(f"ledger entry {entry_id!r} was not written; try again")
 
     async def daily_pass(self, guest_id: str) -> None:
         """Year-end requalification, expiry after inactivity, segment and lifecycle

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.test_delivery_guarantees import count_tasks, ledger_entries, wait_until_drained
+from tests.e2e.test_delivery_guarantees import count_tasks, ledger_entries
 from tests.support.amqp import publish_events, wait_for
 from tests.support.journeys import checkout
 from tests.support.stack import Stack, wait_until
@@ -65,7 +65,7 @@ async def test_a_broker_restart_mid_stream_loses_nothing_and_doubles_nothing(
         timeout=60,
         message="the booking made during the outage, at the desk",
     )
-    await wait_until_drained(amqp_url, "housekeeping", "loyalty", "frontdesk")
+    await stack.wait_quiet()
 
     entries = ledger_entries(loyalty, [c.payload.guest_id for c in checkouts])
     assert count_tasks(housekeeping) == 2 * BATCH

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from shared.crashpoints import EXIT_CODE
-from tests.e2e.test_delivery_guarantees import ledger_entries, wait_until_drained
+from tests.e2e.test_delivery_guarantees import ledger_entries
 from tests.e2e.test_frontdesk_concurrent_walk_ins import REGISTRATION
 from tests.integration.frontdesk_harness import property_file
 from tests.support.amqp import EventTap, publish_events, queue_depths, wait_for
@@ -57,7 +57,7 @@ async def test_consumer_crash_after_its_effect_is_stored_and_before_its_ack(
     assert ready >= MESSAGES - (CRASH_AT_MESSAGE - 1)
 
     stack.restart("loyalty", **store(stack, "loyalty"), CRASH_AT="")
-    await wait_until_drained(amqp_url, "loyalty")
+    await stack.wait_quiet()
     entries = ledger_entries(stack.client("loyalty"), [c.payload.guest_id for c in checkouts])
     lost = [guest for guest, found in entries.items() if not found]
     doubled = [guest for guest, found in entries.items() if len(found) > 1]
@@ -144,7 +144,7 @@ async def test_relay_crash_after_the_broker_confirmed_and_before_the_entry_is_re
             timeout=30,
             message="the arrivals",
         )
-        await wait_until_drained(amqp_url, "frontdesk")
+        await stack.wait_quiet()
 
     copies = Counter(b["event_id"] for b in tap.bodies())
     arrivals = frontdesk.get("/arrivals", params={"date": "2027-02-01", "limit": 100}).json()
@@ -292,27 +292,24 @@ async def test_merge_crash_after_the_duplicate_is_closed(stack: Stack, amqp_url:
 
     stack.restart("loyalty", **store(stack, "loyalty"), CRASH_AT="")
     loyalty = stack.client("loyalty")
-    # ids[0] was created first, so it survives. Its own view first, then the duplicate's
-    # (which finishes step 2 of the merge), then both again: asking twice changes nothing.
+    # ids[0] was created first, so it survives. Its own view first: the restart finished
+    # the merge (GuestStore.repair_merges), no look-up of the duplicate needed. Then the
+    # duplicate's, then both again: asking twice changes nothing.
     survivor_alone = loyalty.get(f"/guests/{ids[0]}/points").json()
     views = [loyalty.get(f"/guests/{guest}/points").json() for guest in (ids[1], ids[0], *ids)]
     transfers = [e for e in views[0]["entries"] if e["entry_id"].startswith("transfer|from|")]
     total = sum(balances.values())
     print(
         f"\nloyalty.merge.after_duplicate_closed: balances before {sorted(balances.values())}, "
-        f"survivor alone after the crash {survivor_alone['balance']}, after the duplicate's "
+        f"survivor alone after the restart {survivor_alone['balance']}, after the duplicate's "
         f"look-up {views[0]['balance']} with {len(transfers)} transfer in; total {total}"
     )
     assert {view["guest_id"] for view in views} == {ids[0]}
     assert all(view["balance"] == total for view in views)  # 0 lost, 0 doubled
     assert len(transfers) == 1
-    if survivor_alone["balance"] != total:
-        # Found by this test: until something looks up the merged-away id, the survivor
-        # shows (and can spend) only its own points. Nothing repairs it on its own.
-        pytest.xfail(
-            f"survivor shows {survivor_alone['balance']} of {total} points until "
-            "the duplicate is looked up (no repair of a half-done merge)"
-        )
+    # Found by this test (was xfail): until something looked up the merged-away id, the
+    # survivor showed (and could spend) only its own points.
+    assert survivor_alone["balance"] == total
 
 
 async def test_checkout_crash_between_its_steps(
@@ -355,7 +352,7 @@ async def test_checkout_crash_between_its_steps(
         await wait_for(
             lambda: len(tap.bodies("stay.checked_out")) >= 1, timeout=30, message="stay.checked_out"
         )
-        await wait_until_drained(amqp_url, "frontdesk")
+        await stack.wait_quiet()
     checked_out = Counter(b["payload"]["stay_id"] for b in tap.bodies("stay.checked_out"))
     print(
         f"\nfrontdesk.checkout: after the invoice-number crash the stay was {still}; after "

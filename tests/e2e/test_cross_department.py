@@ -11,7 +11,6 @@ import pytest
 
 from shared.clock import PropertyClock, business_date
 from shared.mongo import CODEC
-from tests.e2e.test_delivery_guarantees import wait_until_drained
 from tests.support.amqp import EventTap, publish_events, publish_raw, wait_for
 from tests.support.journeys import checkout
 from tests.support.stack import SERVICE_NAMES, Stack, wait_until
@@ -80,7 +79,7 @@ async def test_the_desk_never_gives_a_dirty_or_out_of_order_room(
         lambda: housekeeping.get(f"/rooms/{dirty_room}").json()["status"] == "vacant_dirty",
         message="the departed room dirty",
     )
-    await wait_until_drained(amqp_url, "frontdesk", "housekeeping")
+    await stack.wait_quiet()
 
     not_ready = {"401", "402", dirty_room}
     given = []
@@ -145,7 +144,7 @@ async def test_goodwill_from_a_resolved_case_reaches_the_loyalty_balance_once(
                 content_type="application/json",
                 login="feedback",
             )
-        await wait_until_drained(amqp_url, "loyalty", "feedback")
+        await stack.wait_quiet()
 
     points = loyalty.get(f"/guests/{guest_id}/points").json()
     assert points["balance"] == earned + 750
@@ -254,7 +253,7 @@ async def test_erasure_leaves_no_trace_of_the_guest_in_any_service_but_the_invoi
     wait_until(lambda: stack.smtp.messages, message="the survey e-mail")
     loyalty = stack.client("loyalty")
     wait_until(lambda: loyalty.get(f"/guests/{guest_id}").status_code == 200, message="profile")
-    await wait_until_drained(amqp_url, *SERVICE_NAMES)
+    await stack.wait_quiet()
 
     before = journal_documents_of_running(stack)
     assert {service for service, _, doc in before if paths_holding(doc, needles)} >= {
@@ -267,7 +266,7 @@ async def test_erasure_leaves_no_trace_of_the_guest_in_any_service_but_the_invoi
 
     erased = loyalty.post(f"/guests/{guest_id}/erasure", json={"reason": "guest request"})
     assert erased.status_code == 202, erased.text
-    await wait_until_drained(amqp_url, *SERVICE_NAMES, settle=2)
+    await stack.wait_quiet()
 
     # Restart every service: a clean stop writes a snapshot of what is left.
     for name in SERVICE_NAMES:

@@ -42,18 +42,6 @@ def ledger_entries(client: httpx.Client, guest_ids: list[str]) -> dict[str, list
     return found
 
 
-async def wait_until_drained(url: str, *services: str, settle: float = 1.5) -> None:
-    """Every consumer and retry queue empty, twice in a row `settle` seconds apart."""
-    names = [n for n in all_consumer_queues(*services) if not n.endswith(".parking")]
-
-    async def empty() -> bool:
-        return not any((await queue_depths(url, names)).values())
-
-    await wait_for(empty, timeout=120, message="queues to drain")
-    await asyncio.sleep(settle)
-    await wait_for(empty, timeout=120, message="queues to stay drained")
-
-
 async def test_500_checkouts_published_twice_and_shuffled_have_each_effect_once(
     stack: Stack, amqp_url: str
 ) -> None:
@@ -70,7 +58,7 @@ async def test_500_checkouts_published_twice_and_shuffled_have_each_effect_once(
     )
     await wait_for(lambda: count_tasks(housekeeping) >= CHECKOUTS, timeout=120, message="tasks")
     await wait_for(lambda: len(stack.smtp.messages) >= CHECKOUTS, timeout=120, message="mails")
-    await wait_until_drained(amqp_url, "housekeeping", "loyalty", "feedback")
+    await stack.wait_quiet(workers=("survey-mailer",))
 
     assert count_tasks(housekeeping) == CHECKOUTS
     entries = ledger_entries(loyalty, [c.payload.guest_id for c in checkouts])
@@ -128,7 +116,7 @@ async def test_loyalty_killed_mid_stream_loses_nothing_and_counts_nothing_twice(
         assert 0 < remaining < CHECKOUTS, "the kill did not land mid-stream"
 
         stack.restart("loyalty", EMBEDDED_STORE_DIR=str(stack.work_dir / "loyalty-store"))
-        await wait_until_drained(amqp_url, "loyalty")
+        await stack.wait_quiet()
         await wait_for(
             lambda: len({b["payload"]["entry_id"] for b in tap.bodies()}) >= CHECKOUTS,
             timeout=30,
@@ -176,7 +164,7 @@ async def test_reservation_killed_before_publishing_publishes_once_after_restart
 
         stack.restart("reservation", EMBEDDED_STORE_DIR=store, OUTBOX_RELAY_ENABLED="true")
         await wait_for(lambda: len(tap.received) >= 2, timeout=20, message="the held events")
-        await asyncio.sleep(2)  # any second copy would show by now
+        await stack.wait_quiet()  # a second copy would be out by now
 
     created = tap.bodies("reservation.created")
     assert [body["payload"]["reservation_id"] for body in created] == [booked.json()["id"]]
@@ -205,7 +193,7 @@ async def test_a_malformed_message_is_parked_with_its_reason_and_the_good_ones_f
 
     housekeeping = stack.client("housekeeping")
     await wait_for(lambda: count_tasks(housekeeping) >= 100, timeout=60, message="good ones")
-    await wait_until_drained(amqp_url, "housekeeping", settle=2)
+    await stack.wait_quiet()
 
     assert count_tasks(housekeeping) == 100
     parked = housekeeping.get("/admin/parking").json()["housekeeping.stay-events"]

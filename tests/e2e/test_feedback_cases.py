@@ -19,7 +19,6 @@ from shared.events import (
     StayCheckedIn,
     StayCheckedInPayload,
 )
-from tests.e2e.test_delivery_guarantees import wait_until_drained
 from tests.support.amqp import EventTap, publish_events, publish_raw, wait_for
 from tests.support.journeys import PROPERTY, checkout
 from tests.support.stack import Stack
@@ -116,7 +115,7 @@ async def test_nps_3_opens_one_case_that_escalates_once_and_resolves_with_goodwi
             timeout=30,
             message="more escalation passes",
         )
-        await wait_until_drained(amqp_url, "feedback")
+        await stack.wait_quiet()
 
         cases = feedback.get("/cases", params={"survey_id": survey_id}).json()
         assert cases["total"] == 1
@@ -140,7 +139,7 @@ async def test_nps_3_opens_one_case_that_escalates_once_and_resolves_with_goodwi
             timeout=30,
             message="the result mail",
         )
-        await wait_until_drained(amqp_url, "feedback")
+        await stack.wait_quiet()
 
     opened = tap.bodies("case.opened")
     escalated = tap.bodies("case.escalated")
@@ -240,7 +239,7 @@ async def test_bad_answers_and_tokens_are_refused_and_nothing_is_recorded(
         assert is_problem(reused, 409)
         assert is_problem(feedback.get(f"/surveys/{survey_id}", params={"token": token}), 409)
         await wait_for(lambda: tap.received, timeout=30, message="survey.response_received")
-        await wait_until_drained(amqp_url, "feedback")
+        await stack.wait_quiet()
 
     responses = tap.bodies("survey.response_received")
     assert [(r["payload"]["nps"], r["payload"]["low_score"]) for r in responses] == [(9, False)]
@@ -296,7 +295,7 @@ async def test_a_complaint_during_the_stay_opens_an_in_house_case_owned_by_the_d
     )
     async with EventTap(amqp_url, ["case.opened"]) as tap:
         await publish_events(amqp_url, [checked_in])
-        await wait_until_drained(amqp_url, "feedback", settle=0.5)
+        await stack.wait_quiet()
         await publish_events(amqp_url, [complaint], copies=3)
         await wait_for(lambda: tap.received, timeout=30, message="case.opened")
         phoned = feedback.post(
@@ -329,7 +328,7 @@ async def test_a_complaint_during_the_stay_opens_an_in_house_case_owned_by_the_d
             json={"author": "operator-zhao", "text": "Called the guest back"},
         )
         assert noted.status_code == 201 and len(noted.json()["notes"]) == 1
-        await wait_until_drained(amqp_url, "feedback")
+        await stack.wait_quiet()
 
     opened = tap.bodies("case.opened")
     assert len(opened) == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from shared.events import Consents, GuestCreated, GuestProfilePayload
-from tests.e2e.test_delivery_guarantees import count_surveys, wait_until_drained
+from tests.e2e.test_delivery_guarantees import count_surveys
 from tests.support.amqp import EventTap, publish_events, wait_for
 from tests.support.journeys import PROPERTY, checkout
 from tests.support.stack import Stack
@@ -47,7 +47,7 @@ async def test_300_checkouts_get_300_survey_mails_once_and_no_consent_gets_none(
     async with EventTap(amqp_url, ["survey.sent"]) as tap:
         # The profiles (and the withdrawals) are known before the guests leave.
         await publish_events(amqp_url, profiles)
-        await wait_until_drained(amqp_url, "feedback", settle=0.5)
+        await stack.wait_quiet()
         await publish_events(amqp_url, checkouts, shuffle=True)
         await wait_for(
             lambda: len(stack.smtp.messages) >= CONSENTING, timeout=120, message="the survey mails"
@@ -61,7 +61,7 @@ async def test_300_checkouts_get_300_survey_mails_once_and_no_consent_gets_none(
 
         # The same events again, shuffled: nothing new may go out.
         replayed = await publish_events(amqp_url, [*profiles, *checkouts], shuffle=True, seed=11)
-        await wait_until_drained(amqp_url, "feedback", settle=2.0)
+        await stack.wait_quiet(workers=("survey-mailer",))
         await wait_for(
             lambda: len(tap.received) >= CONSENTING, timeout=30, message="the survey.sent events"
         )

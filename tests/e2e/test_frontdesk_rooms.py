@@ -6,7 +6,6 @@ walk-ins and an early departure releasing the nights."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -84,7 +83,7 @@ async def test_rooms_are_pre_assigned_by_the_rules_and_given_back_moved_and_rele
             lambda: desk.get("/arrivals", params={"date": DAY.isoformat()}).json()["total"] == 5,
             message="the arrivals",
         )
-        await asyncio.sleep(1.5)  # let the room status events land too
+        await stack.wait_quiet()  # the room status events (and their copies) handled too
 
         # Pre-assign three of them (4 and 5 wait): VIP first, then long stay, then plain.
         for reservation in ("res-4", "res-5"):
@@ -153,7 +152,7 @@ async def test_rooms_are_pre_assigned_by_the_rules_and_given_back_moved_and_rele
         await publish_events(
             amqp_url, [status_event("502", "vacant_dirty", t0 + timedelta(hours=5))]
         )
-        await asyncio.sleep(1.5)
+        await stack.wait_quiet()
         long_stay = desk.post("/stays", json={"reservation_id": "res-2"}).json()
         assert long_stay["room_number"] not in ("502", "504", "503", "505", "403", "401", "402")
 
@@ -182,7 +181,7 @@ async def test_rooms_are_pre_assigned_by_the_rules_and_given_back_moved_and_rele
         assert extended.status_code == 200, extended.text
 
         await wait_for(lambda: len(tap.bodies("stay.room_moved")) == 2, message="two room moves")
-        await asyncio.sleep(1)
+        await stack.wait_quiet()
         assert len(tap.bodies("stay.checked_in")) == 3
         assert tap.bodies("stay.checked_in")[1]["payload"]["vip"] is True
         rules = sorted(body["payload"]["rule"] for body in tap.bodies("room.assigned"))

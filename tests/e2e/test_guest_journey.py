@@ -77,8 +77,8 @@ def test_checkout_fans_out_to_housekeeping_loyalty_and_feedback(stack: Stack) ->
     )
     mails = wait_until(lambda: stack.smtp.messages, timeout=10, message="the survey e-mail")
 
-    # Let any duplicate show itself before counting.
-    asyncio.run(asyncio.sleep(1.5))
+    # Nothing more on its way (a duplicate would have had its effect) before counting.
+    asyncio.run(stack.wait_quiet(workers=("survey-mailer",)))
     # A plain guest given a ready room at the desk: no arrival preparation, one cleaning.
     assert [task["kind"] for task in stay_tasks()] == ["departure_cleaning"]
     assert housekeeping.get(f"/rooms/{stay['room_number']}").json()["status"] == "vacant_dirty"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from shared.events import (
     StayRoomMoved,
     StayRoomMovedPayload,
 )
-from tests.support.amqp import EventTap, all_consumer_queues, publish_events, queue_depths, wait_for
+from tests.support.amqp import EventTap, publish_events, wait_for
 from tests.support.journeys import PROPERTY, checkout
 from tests.support.stack import Stack, at_hotel
 
@@ -36,17 +35,6 @@ PROBLEM = "application/problem+json"
 
 def departure_tasks(client: httpx.Client) -> int:
     return client.get("/tasks", params={"kind": "departure_cleaning", "limit": 1}).json()["total"]
-
-
-async def drained(url: str) -> None:
-    names = [n for n in all_consumer_queues("housekeeping") if not n.endswith(".parking")]
-
-    async def empty() -> bool:
-        return not any((await queue_depths(url, names)).values())
-
-    await wait_for(empty, timeout=120, message="housekeeping queues to drain")
-    await asyncio.sleep(1.5)
-    await wait_for(empty, timeout=120, message="housekeeping queues to stay drained")
 
 
 async def test_500_checkouts_make_500_departure_tasks_and_a_replay_makes_none(
@@ -62,16 +50,16 @@ async def test_500_checkouts_make_500_departure_tasks_and_a_replay_makes_none(
             timeout=120,
             message="departure tasks",
         )
-        await drained(amqp_url)
+        await stack.wait_quiet()
         first = departure_tasks(housekeeping)
         replayed = await publish_events(amqp_url, checkouts, shuffle=True)
-        await drained(amqp_url)
+        await stack.wait_quiet()
         await wait_for(
             lambda: len(tap.bodies("hk.task.created")) >= CHECKOUTS,
             timeout=30,
             message="hk.task.created events",
         )
-        await asyncio.sleep(1.5)  # any event a replay caused would show by now
+        await stack.wait_quiet()  # any event a replay caused is out by now
     after_replay = departure_tasks(housekeeping)
     created_ids = [b["payload"]["task_id"] for b in tap.bodies("hk.task.created")]
     status_changes = tap.bodies("room.status_changed")
@@ -132,7 +120,7 @@ async def test_the_daily_plan_honours_do_not_disturb_no_service_and_linen_habits
         check_in("403", "g-dnd", arrival, 10),
     ]
     await publish_events(amqp_url, guests)
-    await drained(amqp_url)
+    await stack.wait_quiet()
     await publish_events(amqp_url, stays)
     await wait_for(
         lambda: all(
@@ -196,7 +184,7 @@ async def test_an_out_of_order_period_applies_at_10_and_12_across_a_restart(
             },
         )
         assert period.status_code == 201, period.text
-        await asyncio.sleep(1)
+        await stack.wait_quiet(workers=("room-periods",))  # a whole pass at 09:00
         at_nine = status()
         write_clock(clock_file, datetime(2027, 6, 1, 10, 0, tzinfo=UTC))
         await wait_for(lambda: status() == "out_of_order", timeout=20, message="out of order")
@@ -205,7 +193,7 @@ async def test_an_out_of_order_period_applies_at_10_and_12_across_a_restart(
         write_clock(clock_file, datetime(2027, 6, 1, 12, 0, tzinfo=UTC))
         stack.restart("housekeeping", **settings)
         await wait_for(lambda: status() == "vacant_inspected", timeout=20, message="back")
-        await asyncio.sleep(1.5)  # a second transition would show by now
+        await stack.wait_quiet(workers=("room-periods",))  # a second transition would be out
         changes = [
             (b["payload"]["old_status"], b["payload"]["new_status"])
             for b in tap.bodies("room.status_changed")
@@ -347,11 +335,11 @@ async def test_requests_room_moves_assignments_checks_and_erasure_flow_through_e
         ],
     ) as tap:
         await publish_events(amqp_url, [guest("g-fam", [], ["fruit", "baby_cot"])])
-        await drained(amqp_url)
+        await stack.wait_quiet()
         await publish_events(amqp_url, [stay, assigned])
-        await drained(amqp_url)
+        await stack.wait_quiet()
         await publish_events(amqp_url, [*requests, moved], copies=2)
-        await drained(amqp_url)
+        await stack.wait_quiet()
 
         kinds = {t["task_id"]: t for t in housekeeping.get("/tasks").json()["items"]}
         arrival_task = kinds["arrival|res-fam|502"]
@@ -381,9 +369,9 @@ async def test_requests_room_moves_assignments_checks_and_erasure_flow_through_e
         assert first.status_code == 201 and second.status_code == 409
 
         await publish_events(amqp_url, [erased])
-        await drained(amqp_url)
+        await stack.wait_quiet()
         await wait_for(lambda: len(tap.bodies("room.item_check_reported")) == 1, timeout=20)
-        await asyncio.sleep(1)
+        await stack.wait_quiet()
 
     assert len(tap.bodies("hk.task.created")) == 5  # arrival, 3 requests, move-out: once each
     assert len(tap.bodies("maintenance.requested")) == 1
@@ -415,7 +403,7 @@ async def test_the_morning_plan_runs_by_itself_at_seven_once_across_a_restart(
         amqp_url,
         [check_in(room, f"g-{room}", date(2027, 8, 1), 3) for room in ("301", "302", "303")],
     )
-    await drained(amqp_url)
+    await stack.wait_quiet()
 
     def stayovers() -> list[dict]:
         return (
@@ -424,14 +412,14 @@ async def test_the_morning_plan_runs_by_itself_at_seven_once_across_a_restart(
             .json()["items"]
         )
 
-    await asyncio.sleep(1)
+    await stack.wait_quiet(workers=("daily-plan",))  # a whole scheduler pass at 06:59
     before_seven = len(stayovers())
     write_clock(clock_file, at_hotel("2027-08-02", 7))
     await wait_for(lambda: len(stayovers()) == 3, timeout=20, message="the morning's stay-overs")
     stack.services["housekeeping"].kill()
     write_clock(clock_file, at_hotel("2027-08-02", 9))
     stack.restart("housekeeping", **settings)
-    await asyncio.sleep(1.5)  # several scheduler passes after the restart
+    await stack.wait_quiet(workers=("daily-plan",))  # whole scheduler passes after the restart
     tasks = stayovers()
     assert before_seven == 0 and len(tasks) == 3
     assert sorted(task["assigned_to"] for task in tasks) in (

@@ -34,7 +34,6 @@ from tests.support.broker_probe import BrokerProbe
 from tests.support.journeys import checkout
 from tests.support.stack import INTEGRATOR_CHANNEL, OTHER_CHANNEL, Stack
 
-from .test_delivery_guarantees import wait_until_drained
 from .test_reservation_channels import ReportTap, command, send
 
 pytestmark = pytest.mark.e2e
@@ -196,7 +195,7 @@ async def test_broker_attacks_are_refused(stack: Stack, amqp_url: str, attacks: 
                 message_id=str(grant.event_id),
                 app_id="feedback",
             )
-            await wait_until_drained(amqp_url, "loyalty")
+            await stack.wait_quiet()
             parked = loyalty.get("/admin/parking").json()["loyalty.feedback-events"]
             refused = any(
                 p["message_id"] == str(grant.event_id)
@@ -566,7 +565,7 @@ async def test_identity_and_personal_data_attacks_are_refused(
 
     async def newest_booking_overwrites_the_victims_contact() -> Outcome:
         same = await book_as({**VICTIM, "phone": "+86 139 6666 0000"})
-        await wait_until_drained(amqp_url, "loyalty")
+        await stack.wait_quiet()
         now = clear(victim_id)["profile"]
         changed = sum(now.get(k) != victim_before["profile"].get(k) for k in VICTIM)
         return same == victim_id and changed == 0, changed

@@ -17,7 +17,7 @@ from tests.support.amqp import (
 from tests.support.journeys import checkout
 from tests.support.stack import Stack
 
-from .test_delivery_guarantees import count_tasks, wait_until_drained
+from .test_delivery_guarantees import count_tasks
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ async def test_events_from_a_producer_not_allowed_to_send_them_are_parked(
 
     housekeeping = stack.client("housekeeping")
     await wait_for(lambda: count_tasks(housekeeping) >= 20, timeout=60, message="good ones")
-    await wait_until_drained(amqp_url, "housekeeping", settle=2)
+    await stack.wait_quiet()
 
     assert count_tasks(housekeeping) == 20  # neither forgery made a task
     parked = housekeeping.get("/admin/parking").json()["housekeeping.stay-events"]

@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_delivery_guarantees import wait_until_drained
 from tests.support.stack import SERVICE_NAMES, Stack
 
 pytestmark = pytest.mark.e2e
@@ -505,9 +504,9 @@ async def simulate(stack: Stack, amqp_url: str, days: int, seed: int) -> Hotel:
     for offset in range(days):
         today = FIRST_DAY + timedelta(days=offset)
         hotel_time(stack, today, 10)  # morning: departures, cleaning
-        await wait_until_drained(amqp_url, *SERVICE_NAMES, settle=0.5)
+        await stack.wait_quiet()
         hotel.check_out_departures(today)
-        await wait_until_drained(amqp_url, *SERVICE_NAMES, settle=0.5)
+        await stack.wait_quiet()
         hotel.clean_departed_rooms()
         for _ in range(hotel.rng.randint(10, 16)):  # reservations: every channel
             hotel.book(today)
@@ -518,7 +517,7 @@ async def simulate(stack: Stack, amqp_url: str, days: int, seed: int) -> Hotel:
         if hotel.rng.random() < 0.4:
             hotel.take_out_of_order(today)
         hotel_time(stack, today, 15)  # afternoon: arrivals, walk-ins
-        await wait_until_drained(amqp_url, *SERVICE_NAMES, settle=0.5)
+        await stack.wait_quiet()
         for _ in range(hotel.rng.randint(2, 4)):
             hotel.walk_in(today)
         hotel.check_in_arrivals(today)
@@ -531,7 +530,7 @@ async def simulate(stack: Stack, amqp_url: str, days: int, seed: int) -> Hotel:
         hotel_time(stack, today + timedelta(days=1), 1)  # 01:00: the night audit
         audit = hotel.night_audit()
         assert audit["night"] == today.isoformat() and audit["closed"], audit
-        await wait_until_drained(amqp_url, *SERVICE_NAMES, settle=1.0)
+        await stack.wait_quiet()
         refreshed = {
             rid: hotel.reservation.get(f"/reservations/{rid}").json() for rid in hotel.bookings
         }

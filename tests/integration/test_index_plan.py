@@ -4,6 +4,7 @@ repository creates. A query no index serves fails the test, by name."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from datetime import UTC, datetime
 
@@ -14,9 +15,7 @@ import tests.integration.test_reservation_use_cases as use_cases
 from shared.index_plan import QueryRecorder, indexes_of, unserved
 
 
-async def test_every_reservation_query_is_served_by_an_index(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def _reservation(monkeypatch: pytest.MonkeyPatch, tmp_path=None) -> tuple[list, list]:
     recorders: list[QueryRecorder] = []
     connect = harness.connect_database
 
@@ -34,26 +33,10 @@ async def test_every_reservation_query_is_served_by_an_index(
     ]
     for scenario in scenarios:
         await scenario()
-
-    shapes = set().union(*(recorder.seen for recorder in recorders))
-    database = recorders[0].database
-    collections = sorted({shape.collection for shape in shapes})
-    indexes = {name: await indexes_of(database, name) for name in collections}
-    missing = await unserved(database, shapes)
-    print(
-        f"\nreservation index plan: {len(scenarios)} use-case scenarios, {len(shapes)} query "
-        f"shapes over {len(collections)} collections, "
-        f"{sum(map(len, indexes.values()))} indexes, {len(missing)} without an index"
-    )
-    for shape in sorted(shapes, key=str):
-        print(f"  {'MISSING ' if shape in missing else ''}{shape}")
-    assert len(scenarios) >= 5
-    assert missing == [], [str(shape) for shape in missing]
+    return scenarios, recorders
 
 
-def test_every_frontdesk_query_is_served_by_an_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    import asyncio
-
+async def _frontdesk(monkeypatch: pytest.MonkeyPatch, tmp_path=None) -> tuple[list, list]:
     from mongomock_motor import AsyncMongoMockClient
 
     import tests.integration.frontdesk_harness as desk_harness
@@ -77,32 +60,44 @@ def test_every_frontdesk_query_is_served_by_an_index(monkeypatch: pytest.MonkeyP
         and not inspect.iscoroutinefunction(function)
         and not inspect.signature(function).parameters
     ]
-    for scenario in scenarios:
-        scenario()
+    for scenario in scenarios:  # each runs its own event loop (asyncio.run): not on ours
+        await asyncio.to_thread(scenario)
+    return scenarios, recorders
 
-    async def check() -> tuple[int, list]:
-        shapes = set().union(*(recorder.seen for recorder in recorders))
-        # Each scenario had a store of its own: a shape is served if any store serves it.
-        database = recorders[0].database
-        indexes = {
-            name: await indexes_of(database, name)
-            for name in {shape.collection for shape in shapes}
-        }
-        missing = set(shapes)
-        for recorder in recorders:
-            missing &= set(await unserved(recorder.database, shapes))
-        missing = sorted(missing, key=str)
-        print(
-            f"\nfrontdesk index plan: {len(scenarios)} use-case scenarios, {len(shapes)} query "
-            f"shapes over {len(indexes)} collections, {sum(map(len, indexes.values()))} "
-            f"indexes, {len(missing)} without an index"
-        )
-        for shape in sorted(shapes, key=str):
-            print(f"  {'MISSING ' if shape in missing else ''}{shape}")
-        return len(shapes), missing
 
-    count, missing = asyncio.run(check())
-    assert len(scenarios) >= 5 and count > 0
+async def _plain_plan(service: str, scenarios: list, recorders: list[QueryRecorder]) -> list:
+    """Prints the plan and returns the shapes no index serves; a shape is served if any
+    scenario's store serves it (each had a store of its own, all made by one prepare())."""
+    shapes = set().union(*(recorder.seen for recorder in recorders))
+    database = recorders[0].database
+    indexes = {
+        name: await indexes_of(database, name) for name in {shape.collection for shape in shapes}
+    }
+    missing = set(shapes)
+    for recorder in recorders:
+        missing &= set(await unserved(recorder.database, shapes))
+    print(
+        f"\n{service} index plan: {len(scenarios)} use-case scenarios, {len(shapes)} query "
+        f"shapes over {len(indexes)} collections, {sum(map(len, indexes.values()))} "
+        f"indexes, {len(missing)} without an index"
+    )
+    for shape in sorted(shapes, key=str):
+        print(f"  {'MISSING ' if shape in missing else ''}{shape}")
+    assert len(scenarios) >= 5 and shapes
+    return sorted(missing, key=str)
+
+
+async def test_every_reservation_query_is_served_by_an_index(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    missing = await _plain_plan("reservation", *await _reservation(monkeypatch))
+    assert missing == [], [str(shape) for shape in missing]
+
+
+async def test_every_frontdesk_query_is_served_by_an_index(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    missing = await _plain_plan("frontdesk", *await _frontdesk(monkeypatch))
     assert missing == [], [str(shape) for shape in missing]
 
 
@@ -344,6 +339,8 @@ async def test_a_real_mongodb_plans_no_collection_scan_for_these_queries(
         scans: list[str] = []
         try:
             for service, drive in (
+                ("reservation", _reservation),
+                ("frontdesk", _frontdesk),
                 ("housekeeping", _housekeeping),
                 ("feedback", _feedback),
                 ("loyalty", _loyalty),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aio_pika
 from prometheus_client import REGISTRY
 
@@ -42,7 +40,7 @@ async def test_two_relays_over_one_outbox_publish_every_event_once_in_order(amqp
         for relay in relays:
             await relay.start(connection)
         await wait_for(lambda: len(tap.received) >= 2 * DOCUMENTS, timeout=30)
-        await asyncio.sleep(1)
+        await relays_idle(relays)  # a second copy would be out by now
         for relay in relays:
             await relay.stop()
     await connection.close()
@@ -93,7 +91,7 @@ async def test_a_bad_entry_is_moved_aside_after_max_attempts_and_blocks_nothing(
         await relay.start(connection)
         await wait_for(lambda: database[DEAD_LETTERS].count_documents({}), timeout=30)
         await wait_for(lambda: len(tap.received) >= 51, timeout=30)
-        await asyncio.sleep(0.5)
+        await relays_idle([relay])
         await relay.stop()
     await connection.close()
 
@@ -107,6 +105,18 @@ async def test_a_bad_entry_is_moved_aside_after_max_attempts_and_blocks_nothing(
     assert "255" in dead[0]["reason"]
     assert await database["things"].count_documents({"outbox.0": {"$exists": True}}) == 0
     assert _metric("outbox_dead_lettered_total", {"type": "survey.sent"}) == dead_before + 1
+
+
+async def relays_idle(relays: list[OutboxRelay]) -> None:
+    """Until each relay has made a whole pass that found nothing pending (two more idle
+    passes than now: one began after this call), so nothing more is on its way."""
+    marks = [relay.idle_passes for relay in relays]
+    await wait_for(
+        lambda: all(r.idle_passes >= m + 2 for r, m in zip(relays, marks, strict=True)),
+        timeout=30,
+        interval=0.05,
+        message="idle relay passes",
+    )
 
 
 def _metric(name: str, labels: dict[str, str]) -> float:

@@ -202,6 +202,30 @@ class Stack:
             **{"timeout": 30, **options},
         )
 
+    async def wait_quiet(
+        self,
+        *,
+        timeout: float = 120,
+        workers: tuple[str, ...] = (),
+        ignore: tuple[str, ...] = (),
+        node: str | None = None,
+    ) -> int:
+        """Until nothing more is on its way to or from the running services: queues
+        drained, nothing unacknowledged, outboxes empty (tests/support/quiet.py). The
+        honest wait before counting effects that a duplicate would double."""
+        from tests.support.quiet import wait_quiet
+
+        urls = {name: process.url for name, process in self.services.items()}
+        return await wait_quiet(
+            self.amqp_url,
+            urls,
+            timeout=timeout,
+            workers=workers,
+            ignore=ignore,
+            headers=self.credentials.headers("ops"),
+            node=node,
+        )
+
     def stop(self) -> None:
         for process in self.services.values():
             process.stop()
