@@ -402,6 +402,7 @@ async def main() -> None:
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="hotel-year-"))
     work.mkdir(parents=True, exist_ok=True)
     os.environ["EMBEDDED_STORE_INTERLEAVE"] = "false"  # as make run runs
+    os.environ["DEVELOPMENT_MODE"] = "true"  # the development secrets, as make run uses
     # In the environment, so that restarts keep the 100 rooms too.
     os.environ["PROPERTY_FILE"] = str(hundred_room_property(work))
     print(

@@ -274,6 +274,9 @@ async def real_path(
             await asyncio.sleep(0.2)
 
         await settle(stack.amqp_url)
+        # A guest checks in on the arrival business date only, and leaves on the departure
+        # day: the services' clock (TEST_CLOCK_FILE) is moved as the e2e tests move it.
+        stack.set_hotel_time(ARRIVAL, 15)
         profiler.start("checkin", stack.services, "frontdesk")
         cpu = CpuMeter(stack.services["frontdesk"])
         checkins = await closed_loop(
@@ -297,6 +300,7 @@ async def real_path(
         def check_out(ids: list[str]):
             return lambda h, n: h.post(f"/stays/{ids[n]}/checkout")
 
+        stack.set_hotel_time(DEPARTURE, 10)
         position = 0
         for pace in PACES:
             ids = stays[position : position + pace * PACED_SECONDS]
@@ -449,7 +453,11 @@ def main() -> None:
         stack = Stack(amqp_url=url, smtp=smtp, work_dir=work)
         try:
             stack.start(
-                *SERVICE_NAMES, LOG_LEVEL="WARNING", PROPERTY_FILE=str(work / "property.json")
+                *SERVICE_NAMES,
+                LOG_LEVEL="WARNING",
+                PROPERTY_FILE=str(work / "property.json"),
+                # The services refuse the development secrets otherwise (as make run does).
+                DEVELOPMENT_MODE="true",
             )
             asyncio.run(real_path(stack, rows, args, bare.rate, capacity, profiler))
         finally:
