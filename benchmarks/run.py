@@ -460,6 +460,12 @@ def main() -> None:
                 DEVELOPMENT_MODE="true",
             )
             asyncio.run(real_path(stack, rows, args, bare.rate, capacity, profiler))
+        except BaseException:
+            for name, service in stack.services.items():  # the folder goes with the run
+                if service.log_path and service.log_path.exists():
+                    tail = service.log_path.read_text(errors="replace")[-3000:]
+                    print(f"--- {name} log (end) ---\n{tail}", file=sys.stderr)
+            raise
         finally:
             profiler.stop()
             stack.stop()
