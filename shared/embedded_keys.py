@@ -179,10 +179,13 @@ class KeyedCollectionStore(CollectionStore):
     def create_index(self, index_name: str, index_dict: dict) -> None:
         super().create_index(index_name, index_dict)
         fields = tuple(field for field, _ in index_dict["key"])
-        if fields not in self.maps:
-            key_map = self.maps[fields] = _KeyMap(fields)
-            for id_key, document in self._documents.items():
-                key_map.file(id_key, document)
+        # A compound index serves equality on its first field too, as MongoDB's prefix
+        # does (e.g. a status, with a range on the date after it).
+        for key_fields in (fields, fields[:1]):
+            if key_fields not in self.maps:
+                key_map = self.maps[key_fields] = _KeyMap(key_fields)
+                for id_key, document in self._documents.items():
+                    key_map.file(id_key, document)
 
     def drop_index(self, index_name: str) -> None:
         fields = tuple(field for field, _ in self.indexes[index_name]["key"])
@@ -212,7 +215,7 @@ class KeyedCollectionStore(CollectionStore):
         equalities = _equalities(filter)
         pending = _asks_pending_outbox(filter)
         if not equalities and not pending:
-            return None
+            return self._lookup_either(filter)
         plain = (
             SETTLE_BY_KEY
             and len(equalities) == len(filter)
@@ -239,6 +242,22 @@ class KeyedCollectionStore(CollectionStore):
             if chosen is not None and plain and set(chosen.fields) == set(filter):
                 exact = found - chosen.aside
         return sorted(found, key=self._order.__getitem__), exact
+
+    def _lookup_either(self, filter: dict) -> tuple[list[Any], set[Any]] | None:
+        """An `$or` whose every branch (with the rest of the filter) narrows by a key: the
+        union of the branches' candidates, all evaluated. (A condition both in a branch
+        and beside the `$or` is taken from the branch: still implied by a match.)"""
+        branches = filter.get("$or")
+        if not isinstance(branches, list) or not branches:
+            return None
+        rest = {field: condition for field, condition in filter.items() if field != "$or"}
+        union: set[Any] = set()
+        for branch in branches:
+            found = self.lookup({**rest, **branch}) if isinstance(branch, dict) else None
+            if found is None:
+                return None
+            union.update(found[0])
+        return sorted(union, key=self._order.__getitem__), set()
 
 
 def _plain(value: Any) -> bool:

@@ -181,3 +181,38 @@ async def test_the_relays_query_looks_at_pending_outboxes_only(examined, monkeyp
     examined[0] = 0
     assert [t["_id"] for t in await tasks.find(relay_query).to_list(None)] == pending
     assert examined[0] == HELD + 1  # a scan: every document
+
+
+async def test_an_or_of_statuses_looks_at_those_statuses_only(examined, monkeypatch) -> None:
+    """A due-work query (the survey mailer's): an `$or` of a status and a time range per
+    branch, on a (status, time) index. Each branch narrows by the index's first field, the
+    union is evaluated; finished records are not looked at."""
+    database = connect_database(ServiceSettings(service_name="due-test", http_port=1))
+    surveys = database["surveys"]
+    await surveys.create_index([("status", 1), ("next_attempt_at", 1)])
+    statuses = ["answered"] * 1900 + ["pending"] * 60 + ["sending"] * 40
+    await surveys.insert_many(
+        [
+            {"_id": f"s{i}", "status": status, "next_attempt_at": i, "lease_until": i}
+            for i, status in enumerate(statuses)
+        ]
+    )
+    due = {
+        "$or": [
+            {"status": "pending", "next_attempt_at": {"$lte": 1930}},
+            {"status": "sending", "lease_until": {"$lte": 1970}},
+        ]
+    }
+    examined[0] = 0
+    found = [s["_id"] for s in await surveys.find(due).sort("next_attempt_at").to_list(None)]
+    assert found == [f"s{i}" for i in [*range(1900, 1931), *range(1960, 1971)]]
+    assert examined[0] == 100  # the pending and sending ones, not the 1,900 answered
+    # A branch no key narrows: the whole filter scans, with the same answer.
+    examined[0] = 0
+    either = {"$or": [due["$or"][0], {"lease_until": {"$lte": 5}}]}
+    assert len(await surveys.find(either).to_list(None)) == 31 + 6
+    assert examined[0] == len(statuses)
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
+    assert [
+        s["_id"] for s in await surveys.find(due).sort("next_attempt_at").to_list(None)
+    ] == found
