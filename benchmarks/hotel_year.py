@@ -288,7 +288,8 @@ class HotelDays(Hotel):
             }
         )
 
-    async def run_days(self, clients: int) -> None:
+    async def run_days(self, clients: int, minutes: float | None = None) -> None:
+        """`minutes`: no new day starts after that long (the guests in house stay there)."""
         started = time.monotonic()
         last_report = started
         by_day: dict[date, list[int]] = {}
@@ -311,6 +312,10 @@ class HotelDays(Hotel):
         try:
             day = YEAR_START
             while day <= last_arrival or any(d >= day for d in self.departing):
+                if minutes is not None and time.monotonic() - started > minutes * 60:
+                    in_house = sum(len(stays) for stays in self.departing.values())
+                    print(f"  time is up on {day}: {in_house} guests left in house", flush=True)
+                    break
                 self.stack.set_hotel_time(day.isoformat(), 10)
                 leaving = self.departing.pop(day, [])
                 await phase([lambda h, j=j: self.depart(j, h) for j in leaving])
@@ -507,6 +512,12 @@ async def main() -> None:
         help="whole journeys only in the windows before each checkpoint, "
         "bookings alone in between (to reach large counts sooner)",
     )
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="stop starting new days after this long (the year at its density, cut short)",
+    )
     args = parser.parse_args()
     checkpoints = [int(c) for c in args.checkpoints.split(",") if c] or sorted(
         {c for c in (1000, 4000, 16000) if c <= args.bookings} | {args.bookings}
@@ -538,7 +549,7 @@ async def main() -> None:
                 await hotel.run(0, args.bookings, args.clients, full)
             else:
                 hotel = HotelDays(stack, args.bookings, args.max_nights)
-                await hotel.run_days(args.clients)
+                await hotel.run_days(args.clients, args.minutes)
             elapsed = time.monotonic() - started
             print(
                 f"\n{hotel.held} bookings ({len(hotel.done)} whole journeys) in {elapsed:.0f} s "
