@@ -219,6 +219,124 @@ class Hotel:
         await asyncio.gather(*(worker() for _ in range(clients)))
 
 
+class HotelDays(Hotel):
+    """The year day by day on the services' clock (TEST_CLOCK_FILE), since the desk checks
+    a guest in on the arrival business date only: each morning the day's departures check
+    out (and their cleaning is done), each afternoon the day's arrivals book and check in.
+    Journey n arrives on day n * 365 / total; a sold-out room type is retried with another
+    type on the same day. `held` counts accepted bookings."""
+
+    def __init__(self, stack: Stack, total: int, max_nights: int = 4) -> None:
+        super().__init__(stack, total, max_nights)
+        self.departing: dict[date, list[dict[str, str]]] = {}
+
+    def day_booking(self, n: int, day: date, attempt: int) -> dict[str, Any]:
+        booking = self.booking(n, attempt)
+        nights = 1 + (n * 7) % self.max_nights
+        booking["arrival"] = day.isoformat()
+        booking["departure"] = (day + timedelta(days=nights)).isoformat()
+        return booking
+
+    async def arrive(self, n: int, day: date, http: dict[str, httpx.AsyncClient]) -> None:
+        for attempt in range(12):
+            booking = self.day_booking(n, day, attempt)
+            booked, seconds = await timed(http["reservation"].post("/reservations", json=booking))
+            if booked.status_code == 201:
+                break
+            if booked.status_code != 409:
+                raise RuntimeError(f"booking: {booked.status_code} {booked.text[:300]}")
+            self.timings.refused += 1
+        else:
+            raise RuntimeError("no room found in 12 tries")
+        held = self.held
+        self.held += 1
+        self.timings.booking.append((held, seconds))
+        reservation = booked.json()
+        stay, seconds = await until(
+            lambda: http["frontdesk"].post("/stays", json={"reservation_id": reservation["id"]}),
+            lambda r: r.status_code == 201,
+        )
+        self.timings.check_in.append((held, seconds))
+        departure = date.fromisoformat(booking["departure"])
+        self.departing.setdefault(departure, []).append(
+            {
+                "reservation_id": reservation["id"],
+                "guest_id": reservation["guest_id"],
+                "stay_id": stay.json()["stay_id"],
+                "held": str(held),
+            }
+        )
+
+    async def depart(self, journey: dict[str, str], http: dict[str, httpx.AsyncClient]) -> None:
+        stay_id = journey["stay_id"]
+        checked_out = await http["frontdesk"].post(f"/stays/{stay_id}/checkout")
+        if checked_out.status_code != 200:
+            raise RuntimeError(f"checkout: {checked_out.status_code} {checked_out.text[:300]}")
+        found, seconds = await until(
+            lambda: http["housekeeping"].get("/tasks", params={"stay_id": stay_id}),
+            lambda r: r.status_code == 200 and r.json()["items"],
+        )
+        self.timings.task_lookup.append((int(journey["held"]), seconds))
+        for task in found.json()["items"]:
+            await self.clean(http["housekeeping"], task)
+        self.done.append(
+            {
+                "reservation_id": journey["reservation_id"],
+                "guest_id": journey["guest_id"],
+                "stay_id": stay_id,
+                "task_id": found.json()["items"][0]["task_id"],
+            }
+        )
+
+    async def run_days(self, clients: int, minutes: float | None = None) -> None:
+        """`minutes`: no new day starts after that long (the guests in house stay there)."""
+        started = time.monotonic()
+        last_report = started
+        by_day: dict[date, list[int]] = {}
+        for n in range(self.total):
+            by_day.setdefault(YEAR_START + timedelta(days=(n * 365) // self.total), []).append(n)
+        last_arrival = max(by_day)
+        pool = [self.clients() for _ in range(clients)]
+
+        async def phase(calls: list[Any]) -> None:
+            async def worker(http: dict[str, httpx.AsyncClient]) -> None:
+                while calls:
+                    call = calls.pop()
+                    try:
+                        await call(http)
+                    except Exception as error:  # noqa: BLE001 - counted and shown
+                        self.timings.failed.append(repr(error)[:300])
+
+            await asyncio.gather(*(worker(http) for http in pool))
+
+        try:
+            day = YEAR_START
+            while day <= last_arrival or any(d >= day for d in self.departing):
+                if minutes is not None and time.monotonic() - started > minutes * 60:
+                    in_house = sum(len(stays) for stays in self.departing.values())
+                    print(f"  time is up on {day}: {in_house} guests left in house", flush=True)
+                    break
+                self.stack.set_hotel_time(day.isoformat(), 10)
+                leaving = self.departing.pop(day, [])
+                await phase([lambda h, j=j: self.depart(j, h) for j in leaving])
+                self.stack.set_hotel_time(day.isoformat(), 15)
+                arriving = by_day.get(day, [])
+                await phase([lambda h, n=n, d=day: self.arrive(n, d, h) for n in arriving])
+                day += timedelta(days=1)
+                if time.monotonic() - last_report > 30:
+                    last_report = time.monotonic()
+                    print(
+                        f"  {day}: {self.held} bookings held, {len(self.done)} journeys done, "
+                        f"{len(self.done) / (last_report - started):.1f} journeys/s, "
+                        f"{len(self.timings.failed)} failed",
+                        flush=True,
+                    )
+        finally:
+            for http in pool:
+                for client in http.values():
+                    await client.aclose()
+
+
 def p50(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -394,6 +512,12 @@ async def main() -> None:
         help="whole journeys only in the windows before each checkpoint, "
         "bookings alone in between (to reach large counts sooner)",
     )
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="stop starting new days after this long (the year at its density, cut short)",
+    )
     args = parser.parse_args()
     checkpoints = [int(c) for c in args.checkpoints.split(",") if c] or sorted(
         {c for c in (1000, 4000, 16000) if c <= args.bookings} | {args.bookings}
@@ -402,6 +526,7 @@ async def main() -> None:
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="hotel-year-"))
     work.mkdir(parents=True, exist_ok=True)
     os.environ["EMBEDDED_STORE_INTERLEAVE"] = "false"  # as make run runs
+    os.environ["DEVELOPMENT_MODE"] = "true"  # the development secrets, as make run uses
     # In the environment, so that restarts keep the 100 rooms too.
     os.environ["PROPERTY_FILE"] = str(hundred_room_property(work))
     print(
@@ -414,15 +539,17 @@ async def main() -> None:
         stack = Stack(amqp_url=url, smtp=smtp, work_dir=work)
         try:
             start(stack, *SERVICE_NAMES)
-            hotel = Hotel(stack, args.bookings, args.max_nights)
             started = time.monotonic()
+            if args.bookings_only_between:
+                hotel = Hotel(stack, args.bookings, args.max_nights)
 
-            def full(n: int) -> bool:
-                return not args.bookings_only_between or any(
-                    c - args.window <= n < c for c in checkpoints
-                )
+                def full(n: int) -> bool:
+                    return any(c - args.window <= n < c for c in checkpoints)
 
-            await hotel.run(0, args.bookings, args.clients, full)
+                await hotel.run(0, args.bookings, args.clients, full)
+            else:
+                hotel = HotelDays(stack, args.bookings, args.max_nights)
+                await hotel.run_days(args.clients, args.minutes)
             elapsed = time.monotonic() - started
             print(
                 f"\n{hotel.held} bookings ({len(hotel.done)} whole journeys) in {elapsed:.0f} s "

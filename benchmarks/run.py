@@ -35,10 +35,11 @@ import aio_pika
 from benchmarks.ceilings import WINDOW, raw_broker, relay_alone
 from benchmarks.hotel import ARRIVAL, DEPARTURE, FanOutTracker, booking, write_property
 from benchmarks.load import Run, client, closed_loop, paced, percentile
+from scripts.broker_users import url_as
 from scripts.local_stack import ServiceProcess
 from shared.outbox import outbox_entry, to_amqp_message
 from shared.topology import CONSUMER_QUEUES, EVENTS_EXCHANGE
-from tests.support.amqp import queue_depths
+from tests.support.amqp import is_local_broker, queue_depths
 from tests.support.infrastructure import local_vhost
 from tests.support.journeys import checkout as injected_checkout
 from tests.support.stack import SERVICE_NAMES, SmtpSink, Stack, free_port
@@ -194,22 +195,29 @@ async def settle(url: str, timeout: float = 300) -> None:
 
 
 async def inject_checkouts(url: str, count: int) -> list[str]:
-    """Profile and checkout events of `count` guests, published as a relay does (windowed,
-    confirms, mandatory, persistent); returns the stay ids."""
+    """Profile and checkout events of `count` guests, published as the producers' relays
+    do (windowed, confirms, mandatory, persistent, under each producer's broker login with
+    its AMQP user_id: consumers park a message nobody vouches for); returns the stay ids.
+    The profiles go first, as a guest is known before they leave."""
     pairs = [injected_checkout(n) for n in range(count)]
-    async with await aio_pika.connect_robust(url) as connection:
-        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        exchange = await channel.get_exchange(EVENTS_EXCHANGE)
-        events = [event for pair in pairs for event in pair]
-        for first in range(0, len(events), WINDOW):
-            await asyncio.gather(
-                *(
-                    exchange.publish(
-                        to_amqp_message(outbox_entry(e)), routing_key=e.type, mandatory=True
+    for events in ([p for p, _ in pairs], [c for _, c in pairs]):
+        login = events[0].producer if is_local_broker(url) else None
+        async with await aio_pika.connect_robust(
+            url_as(url, login) if login else url
+        ) as connection:
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            exchange = await channel.get_exchange(EVENTS_EXCHANGE)
+            for first in range(0, len(events), WINDOW):
+                await asyncio.gather(
+                    *(
+                        exchange.publish(
+                            to_amqp_message(outbox_entry(e), user_id=login),
+                            routing_key=e.type,
+                            mandatory=True,
+                        )
+                        for e in events[first : first + WINDOW]
                     )
-                    for e in events[first : first + WINDOW]
                 )
-            )
     return [checked_out.payload.stay_id for _, checked_out in pairs]
 
 
@@ -274,6 +282,9 @@ async def real_path(
             await asyncio.sleep(0.2)
 
         await settle(stack.amqp_url)
+        # A guest checks in on the arrival business date only, and leaves on the departure
+        # day: the services' clock (TEST_CLOCK_FILE) is moved as the e2e tests move it.
+        stack.set_hotel_time(ARRIVAL, 15)
         profiler.start("checkin", stack.services, "frontdesk")
         cpu = CpuMeter(stack.services["frontdesk"])
         checkins = await closed_loop(
@@ -297,6 +308,7 @@ async def real_path(
         def check_out(ids: list[str]):
             return lambda h, n: h.post(f"/stays/{ids[n]}/checkout")
 
+        stack.set_hotel_time(DEPARTURE, 10)
         position = 0
         for pace in PACES:
             ids = stays[position : position + pace * PACED_SECONDS]
@@ -451,9 +463,19 @@ def main() -> None:
         stack = Stack(amqp_url=url, smtp=smtp, work_dir=work)
         try:
             stack.start(
-                *SERVICE_NAMES, LOG_LEVEL="WARNING", PROPERTY_FILE=str(work / "property.json")
+                *SERVICE_NAMES,
+                LOG_LEVEL="WARNING",
+                PROPERTY_FILE=str(work / "property.json"),
+                # The services refuse the development secrets otherwise (as make run does).
+                DEVELOPMENT_MODE="true",
             )
             asyncio.run(real_path(stack, rows, args, bare.rate, capacity, profiler))
+        except BaseException:
+            for name, service in stack.services.items():  # the folder goes with the run
+                if service.log_path and service.log_path.exists():
+                    tail = service.log_path.read_text(errors="replace")[-3000:]
+                    print(f"--- {name} log (end) ---\n{tail}", file=sys.stderr)
+            raise
         finally:
             profiler.stop()
             stack.stop()

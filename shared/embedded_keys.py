@@ -13,6 +13,11 @@ Documents whose key cannot be hashed as MongoDB compares it (an array on the pat
 makes a multikey entry) are kept aside per index and always looked at, so the maps can
 narrow a search but never miss a document.
 
+Each collection also keeps the ids of its documents with a pending outbox (a non-empty
+`outbox` array, shared/outbox.py): the relay's query for them (`outbox.0` exists, in
+every pass, on every outbox collection) looks at those documents only, where it scanned
+the whole collection, as a partial index on MongoDB would serve it.
+
 The stores also note which documents each write touched (`ChangeLog`), which is what
 the journal records (shared/embedded_journal.py).
 """
@@ -22,7 +27,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -34,9 +39,14 @@ from mongomock.store import CollectionStore, DatabaseStore
 # How often a filter was served by a key and how often it scanned: for tests and
 # benchmarks, and to spot a query that should have a key.
 COUNTERS: Counter[str] = Counter()
+# The relay's filter for documents with events to publish (shared/outbox.py: PENDING).
+PENDING_OUTBOX = ("outbox.0", {"$exists": True})
 # Lookups by key; False makes every call scan as plain mongomock does (tests show
 # what the maps save by switching it off).
 KEYED_LOOKUPS = True
+# Candidates whose key alone settles the filter are not evaluated again; False evaluates
+# every candidate (tests count the documents a lookup narrows to with it off).
+SETTLE_BY_KEY = True
 _MAX_KEY_COMBINATIONS = 1000
 
 
@@ -124,6 +134,7 @@ class KeyedCollectionStore(CollectionStore):
         super().__init__(name)
         self.changes = changes
         self.maps: dict[tuple[str, ...], _KeyMap] = {}
+        self.pending_outbox: set[Any] = set()  # ids of documents with a non-empty outbox
         self._order: dict[Any, int] = {}  # insertion order, to keep natural order
         self._next = itertools.count()
 
@@ -140,6 +151,7 @@ class KeyedCollectionStore(CollectionStore):
         self._order.pop(id_key, None)
         for key_map in self.maps.values():
             key_map.forget(id_key)
+        self.pending_outbox.discard(id_key)
         if self.changes is not None:
             self.changes.touch(self.name, id_key, True)
 
@@ -150,21 +162,30 @@ class KeyedCollectionStore(CollectionStore):
     def _file(self, id_key: Any, document: dict[str, Any], existed: bool) -> None:
         for key_map in self.maps.values():
             key_map.file(id_key, document)
+        outbox = document.get("outbox")
+        if isinstance(outbox, list) and outbox:
+            self.pending_outbox.add(id_key)
+        else:
+            self.pending_outbox.discard(id_key)
         if self.changes is not None:
             self.changes.touch(self.name, id_key, existed)
 
     def drop(self) -> None:
         super().drop()
         self.maps.clear()
+        self.pending_outbox.clear()
         self._order.clear()
 
     def create_index(self, index_name: str, index_dict: dict[str, Any]) -> None:
         super().create_index(index_name, index_dict)
         fields = tuple(field for field, _ in index_dict["key"])
-        if fields not in self.maps:
-            key_map = self.maps[fields] = _KeyMap(fields)
-            for id_key, document in self._documents.items():
-                key_map.file(id_key, document)
+        # A compound index serves equality on its first field too, as MongoDB's prefix
+        # does (e.g. a status, with a range on the date after it).
+        for key_fields in (fields, fields[:1]):
+            if key_fields not in self.maps:
+                key_map = self.maps[key_fields] = _KeyMap(key_fields)
+                for id_key, document in self._documents.items():
+                    key_map.file(id_key, document)
 
     def drop_index(self, index_name: str) -> None:
         fields = tuple(field for field, _ in self.indexes[index_name]["key"])
@@ -180,26 +201,68 @@ class KeyedCollectionStore(CollectionStore):
     def candidates(self, filter: dict[str, Any]) -> list[Any] | None:
         """The ids of the only documents that can match `filter`, in natural order, or
         None when no key narrows the search."""
+        found = self.lookup(filter)
+        return None if found is None else found[0]
+
+    def lookup(self, filter: dict[str, Any]) -> tuple[list[Any], set[Any]] | None:
+        """`candidates`, and among them the ids that match `filter` by their key alone:
+        when the filter is nothing but equalities on exactly the key's fields, with
+        values that compare in Python as in MongoDB (strings, integers), a document filed
+        under a key it asked for matches it, and evaluating the filter again would only
+        repeat the lookup (the documents kept aside are always evaluated)."""
         if self._ttl_indexes:
             return None  # expiry runs on a scan; keep mongomock's behaviour
         equalities = _equalities(filter)
-        if not equalities:
-            return None
+        pending = _asks_pending_outbox(filter)
+        if not equalities and not pending:
+            return self._lookup_either(filter)
+        plain = (
+            SETTLE_BY_KEY
+            and len(equalities) == len(filter)
+            and all(_plain(value) for values in equalities.values() for value in values)
+        )
+        exact: set[Any] = set()
         if "_id" in equalities:
             ids = {_id_key(value) for value in equalities["_id"]}
-            found: Iterable[Any] = (i for i in ids if i in self._documents)
+            found: set[Any] = {i for i in ids if i in self._documents}
+            if plain and len(filter) == 1:
+                exact = found
         else:
-            best: set[Any] | None = None
+            best: set[Any] | None = self.pending_outbox if pending else None
+            chosen: _KeyMap | None = None
             for fields, key_map in self.maps.items():
                 if not all(field in equalities for field in fields):
                     continue
                 keyed = _ids_for(key_map, [equalities[field] for field in fields])
                 if keyed is not None and (best is None or len(keyed) < len(best)):
-                    best = keyed
+                    best, chosen = keyed, key_map
             if best is None:
                 return None
             found = best
-        return sorted(found, key=self._order.__getitem__)
+            if chosen is not None and plain and set(chosen.fields) == set(filter):
+                exact = found - chosen.aside
+        return sorted(found, key=self._order.__getitem__), exact
+
+    def _lookup_either(self, filter: dict[str, Any]) -> tuple[list[Any], set[Any]] | None:
+        """An `$or` whose every branch (with the rest of the filter) narrows by a key: the
+        union of the branches' candidates, all evaluated. (A condition both in a branch
+        and beside the `$or` is taken from the branch: still implied by a match.)"""
+        branches = filter.get("$or")
+        if not isinstance(branches, list) or not branches:
+            return None
+        rest = {field: condition for field, condition in filter.items() if field != "$or"}
+        union: set[Any] = set()
+        for branch in branches:
+            found = self.lookup({**rest, **branch}) if isinstance(branch, dict) else None
+            if found is None:
+                return None
+            union.update(found[0])
+        return sorted(union, key=self._order.__getitem__), set()
+
+
+def _plain(value: Any) -> bool:
+    """A value equal in Python exactly when MongoDB finds it equal."""
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
 def _ids_for(key_map: _KeyMap, values: list[list[Any]]) -> set[Any] | None:
@@ -218,6 +281,17 @@ def _ids_for(key_map: _KeyMap, values: list[list[Any]]) -> set[Any] | None:
     for key in keys:
         ids |= key_map.ids_by_key.get(key, set())
     return ids
+
+
+def _asks_pending_outbox(filter: Any) -> bool:
+    """The filter requires a non-empty outbox (at its top level, or in a top-level $and)."""
+    if not isinstance(filter, dict):
+        return False
+    field, condition = PENDING_OUTBOX
+    if filter.get(field) == condition:
+        return True
+    parts = filter.get("$and")
+    return isinstance(parts, list) and any(_asks_pending_outbox(part) for part in parts)
 
 
 def _equalities(filter: Any) -> dict[str, list[Any]]:
@@ -271,14 +345,15 @@ _scan_uniques = mongomock_collection.Collection._ensure_uniques
 def _iter_documents(self: Any, filter: Any) -> Iterator[dict[str, Any]]:
     store = self._store
     if KEYED_LOOKUPS and isinstance(store, KeyedCollectionStore):
-        ids = store.candidates(filter)
-        if ids is not None:
+        found = store.lookup(filter)
+        if found is not None:
             COUNTERS["keyed"] += 1
-            documents = [store._documents[i] for i in ids]
+            ids, exact = found
+            documents = [(i in exact, store._documents[i]) for i in ids]
             return (
                 document
-                for document in documents
-                if mongomock_collection.filter_applies(filter, document)
+                for matched, document in documents
+                if matched or mongomock_collection.filter_applies(filter, document)
             )
     COUNTERS["scanned"] += 1
     return _scan_documents(self, filter)
@@ -311,5 +386,6 @@ def _ensure_uniques(self: Any, new_data: dict[str, Any]) -> None:
 # Patching mongomock's two scans is the point of this module.
 mongomock_collection.Collection._iter_documents = _iter_documents  # type: ignore[method-assign]
 mongomock_collection.Collection._ensure_uniques = _ensure_uniques  # type: ignore[method-assign]
-# filter_applies stays mongomock's: keyed reads evaluate the whole filter on each candidate.
+# filter_applies stays mongomock's: keyed reads evaluate the whole filter on each candidate
+# that their key alone does not settle.
 assert filter_applies is mongomock_collection.filter_applies

@@ -218,9 +218,11 @@ class OutboxRelay(PollingWorker):
         if result.modified_count != len(claimed):
             # Another replica took some, or writes since added some: read what is ours.
             # (Else what we read is ours; an event appended since waits for the next pass.)
-            claimed = await collection.find({"outbox_lease_owner": token}, {"outbox": 1}).to_list(
-                None
-            )
+            # What we claimed is pending until we pull it: saying so lets the embedded store
+            # look at pending documents only (a partial index on MongoDB), not scan.
+            claimed = await collection.find(
+                {**PENDING, "outbox_lease_owner": token}, {"outbox": 1}
+            ).to_list(None)
         if not claimed:
             return 0
         outcomes = await self._publish_window(name, claimed)
@@ -231,9 +233,13 @@ class OutboxRelay(PollingWorker):
         for outcome in outcomes:
             for entry, reason in outcome.failed:
                 moved += await self._count_failure(collection, outcome, entry, reason)
-        # One update pulls every confirmed event and lets go of every document of this pass.
+        # One update pulls every confirmed event and lets go of every document of this pass,
+        # found by their ids (keyed, where the lease owner alone made the embedded store scan).
         await collection.update_many(
-            {"outbox_lease_owner": token},
+            {
+                "_id": {"$in": [document["_id"] for document in claimed]},
+                "outbox_lease_owner": token,
+            },
             {
                 "$pull": {"outbox": {"event_id": {"$in": sent}}},
                 "$set": {"outbox_lease_until": None, "outbox_lease_owner": None},

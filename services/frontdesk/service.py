@@ -129,7 +129,9 @@ class FrontDeskService:
         # Only the booked type's rooms: rule 1 keeps no other, and reading every room of
         # the property was most of a check-in's time (py-spy, make bench --profile).
         rooms = [room_of(doc) for doc in await self.repository.rooms_of_type(needs.room_type)]
-        taken = await self.repository.taken_rooms(nights, except_stay=stay_id)
+        taken = await self.repository.taken_rooms(
+            nights, except_stay=stay_id, among=[room.number for room in rooms]
+        )
         while True:
             choice = choose_room(needs, rooms, taken)
             if choice.room is None:
@@ -688,7 +690,9 @@ class FrontDeskService:
             profile = await self.repository.guest(stay["guest_id"])
             needs = await self.needs_for(stay["room_type"], len(nights), [], profile)
             rooms = [room_of(doc) for doc in await self.repository.rooms_of_type(needs.room_type)]
-            taken = await self.repository.taken_rooms(nights, except_stay=stay_id) | {old_room}
+            taken = await self.repository.taken_rooms(
+                nights, except_stay=stay_id, among=[room.number for room in rooms]
+            ) | {old_room}
             while True:
                 choice = choose_room(needs, rooms, taken)
                 if choice.room is None:

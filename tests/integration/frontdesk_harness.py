@@ -118,9 +118,16 @@ class Desk:
 
 
 async def build(
-    setup: PropertySetup, clock: FixedClock | None = None, *, interleave: bool = False
+    setup: PropertySetup,
+    clock: FixedClock | None = None,
+    *,
+    interleave: bool = False,
+    database: Any = None,
 ) -> Desk:
-    database: Any = AsyncMongoMockClient(tz_aware=True).get_database("frontdesk_test")
+    """`database`: another store than plain mongomock (benchmarks.checkin_cpu passes the
+    services' embedded store, with its keyed lookups)."""
+    if database is None:
+        database = AsyncMongoMockClient(tz_aware=True).get_database("frontdesk_test")
     if interleave:
         database = InterleavingDatabase(database)
     repository = FrontDeskRepository(database, PROPERTY)

@@ -56,7 +56,9 @@ async def _filled(tmp_path=None):
     return database
 
 
-async def test_keyed_reads_and_writes_look_at_their_documents_only(examined) -> None:
+async def test_keyed_reads_and_writes_look_at_their_documents_only(examined, monkeypatch) -> None:
+    # Every candidate evaluated, so that the count is the documents a lookup narrowed to.
+    monkeypatch.setattr(embedded_keys, "SETTLE_BY_KEY", False)
     tasks = (await _filled())["tasks"]
 
     async def looked_at(call) -> int:
@@ -109,3 +111,107 @@ async def test_other_filters_still_scan_and_agree_with_keyed_ones() -> None:
     assert await tasks.find_one({"_id": "t0"}) is None
     assert (await tasks.find_one({"code": 0})) is None
     await tasks.insert_one({"_id": "t0", "code": 0})  # its unique key is free again
+
+
+async def test_a_key_that_settles_the_filter_is_not_evaluated_again(examined, monkeypatch) -> None:
+    """Equalities on exactly a key's fields (strings, integers): the documents filed under
+    the key match, and mongomock's filter is not run on them; any other condition is."""
+    tasks = (await _filled())["tasks"]
+    covered = [
+        {"_id": "t1500"},
+        {"_id": {"$in": ["t1", "t2", "nope"]}},
+        {"code": 77},
+        {"code": {"$in": [5, 6, 7]}},
+        {"property_id": "p", "stay_id": "s10"},
+        {"property_id": "p", "stay_id": {"$in": ["s1", "s2"]}},
+    ]
+    found = []
+    examined[0] = 0
+    for query in covered:
+        found.append([t["_id"] for t in await tasks.find(query).to_list(None)])
+    assert examined[0] == 0
+    assert found == [
+        ["t1500"],
+        ["t1", "t2"],
+        ["t77"],
+        ["t5", "t6", "t7"],
+        ["t20", "t21"],
+        ["t2", "t3", "t4", "t5"],
+    ]
+    # Not settled by the key: a further condition, a value of another type, a datetime.
+    examined[0] = 0
+    assert await tasks.count_documents({"_id": "t5", "code": 5}) == 1
+    assert await tasks.count_documents({"_id": "t5", "code": 6}) == 0
+    assert await tasks.count_documents({"code": True}) == 0  # True is not 1 in MongoDB
+    assert examined[0] == 2
+    await tasks.update_one({"_id": "t9"}, {"$set": {"stay_id": ["a", "b"]}})  # multikey: aside
+    examined[0] = 0
+    assert [
+        t["_id"] for t in await tasks.find({"property_id": "p", "stay_id": "a"}).to_list(None)
+    ] == ["t9"]
+    assert examined[0] == 1  # the document kept aside, evaluated
+    # The same answers as a scan.
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
+    assert [[t["_id"] for t in await tasks.find(query).to_list(None)] for query in covered] == found
+
+
+async def test_the_relays_query_looks_at_pending_outboxes_only(examined, monkeypatch) -> None:
+    """The relay asks every outbox collection, on every pass, for documents with events
+    still to publish (`outbox.0` exists): the store keeps their ids as they change, and
+    looks at those documents only, where it scanned the collection."""
+    from shared.outbox import PENDING
+
+    tasks = (await _filled())["tasks"]
+    relay_query = {**PENDING, "outbox_lease_until": {"$not": {"$gt": 5}}}
+    event = {"event_id": "e", "type": "t"}
+    await tasks.update_one({"_id": "t3"}, {"$push": {"outbox": event}})
+    await tasks.update_many({"code": {"$in": [10, 11]}}, {"$set": {"outbox": [event]}})
+    await tasks.insert_one({"_id": "n", "code": -1, "outbox": [event]})
+    await tasks.replace_one({"_id": "t12"}, {"code": 12, "outbox": [event, event]})
+    await tasks.insert_one({"_id": "empty", "code": -2, "outbox": []})
+    await tasks.update_one({"_id": "t11"}, {"$pull": {"outbox": {"event_id": "e"}}})
+    await tasks.delete_one({"_id": "t10"})
+
+    examined[0] = 0
+    pending = [t["_id"] for t in await tasks.find(relay_query).to_list(None)]
+    assert pending == ["t3", "t12", "n"]
+    assert examined[0] == 3
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
+    examined[0] = 0
+    assert [t["_id"] for t in await tasks.find(relay_query).to_list(None)] == pending
+    assert examined[0] == HELD + 1  # a scan: every document
+
+
+async def test_an_or_of_statuses_looks_at_those_statuses_only(examined, monkeypatch) -> None:
+    """A due-work query (the survey mailer's): an `$or` of a status and a time range per
+    branch, on a (status, time) index. Each branch narrows by the index's first field, the
+    union is evaluated; finished records are not looked at."""
+    database = connect_database(ServiceSettings(service_name="due-test", http_port=1))
+    surveys = database["surveys"]
+    await surveys.create_index([("status", 1), ("next_attempt_at", 1)])
+    statuses = ["answered"] * 1900 + ["pending"] * 60 + ["sending"] * 40
+    await surveys.insert_many(
+        [
+            {"_id": f"s{i}", "status": status, "next_attempt_at": i, "lease_until": i}
+            for i, status in enumerate(statuses)
+        ]
+    )
+    due = {
+        "$or": [
+            {"status": "pending", "next_attempt_at": {"$lte": 1930}},
+            {"status": "sending", "lease_until": {"$lte": 1970}},
+        ]
+    }
+    examined[0] = 0
+    found = [s["_id"] for s in await surveys.find(due).sort("next_attempt_at").to_list(None)]
+    assert found == [f"s{i}" for i in [*range(1900, 1931), *range(1960, 1971)]]
+    assert examined[0] == 100  # the pending and sending ones, not the 1,900 answered
+    # A branch no key narrows: the whole filter scans, with the same answer.
+    examined[0] = 0
+    either = {"$or": [due["$or"][0], {"lease_until": {"$lte": 5}}]}
+    assert len(await surveys.find(either).to_list(None)) == 31 + 6
+    assert examined[0] == len(statuses)
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
+    assert [
+        s["_id"] for s in await surveys.find(due).sort("next_attempt_at").to_list(None)
+    ] == found
