@@ -174,6 +174,10 @@ class Hotel:
         )
 
     async def clean(self, housekeeping: httpx.AsyncClient, task: dict[str, Any]) -> None:
+        # The departure cleaning frees the room; a stay-over listed with it may be cancelled
+        # by the check-out meanwhile (starting it then is a 409, rightly).
+        if task["kind"] != "departure_cleaning":
+            return
         if task["status"] in ("done", "inspected", "cancelled"):
             return
         started = await housekeeping.post(
