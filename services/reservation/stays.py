@@ -125,9 +125,13 @@ class StayFollower:
             upsert=True,
         )
         await self._hold_stay_nights(payload.stay_id)
-        if reservation_id and not await self.stays.count_documents(
+        if not reservation_id:
+            return
+        if await self.stays.count_documents(
             {"reservation_id": reservation_id, "status": "in_house"}
         ):
+            await self._room_departed(reservation_id, payload.stay_id, departed)
+        else:
             latest = max(
                 [departed]
                 + [
@@ -155,6 +159,36 @@ class StayFollower:
             if closed is not None:  # an early departure gives the nights after it back
                 await self.reservations._settle_inventory(closed)
                 self.reservations.events_written()
+
+    async def _room_departed(self, reservation_id: str, stay_id: str, departed: str) -> None:
+        """One room of a booking of several left while another is still in house: that
+        room's nights from `departed` on go back now (domain.expected_holds), as the desk
+        frees the room now. Repeating it changes nothing."""
+        booking = await self.repository.get(reservation_id)
+        if (
+            booking is None
+            or booking.get("room_count", 1) < 2
+            or departed >= booking["departure"]
+            or (booking.get("rooms_departed") or {}).get(stay_id) == departed
+        ):
+            return
+        marked = await self.repository.update_reservation(
+            {
+                "_id": reservation_id,
+                "status": {"$in": [ReservationStatus.CONFIRMED, ReservationStatus.IN_HOUSE]},
+            },
+            {
+                "$set": {
+                    f"rooms_departed.{stay_id}": departed,
+                    "inventory_settled": False,
+                    "updated_at": self.reservations.clock(),
+                },
+                "$inc": {"version": 1},
+            },
+        )
+        if marked is not None:
+            await self.reservations._settle_inventory(marked)
+            self.reservations.events_written()
 
     async def business_day_closed(self, event: BusinessDayClosed) -> None:
         """The night audit closed a day: the bookings the desk still expected on it are
