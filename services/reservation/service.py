@@ -172,7 +172,10 @@ class ReservationService:
                 "$push": outbox_push(entries),
             },
         )
-        if confirmed is None:  # the janitor judged it abandoned and gave its nights back
+        if confirmed is None:
+            # The janitor judged it abandoned and discarded it: it gave back the nights it
+            # found, but nights taken after it looked would be held by no reservation.
+            await self._give_back(holder, holds, block)
             raise Conflict("the booking took too long and was abandoned; try again")
         self.events_written()
         log.info(

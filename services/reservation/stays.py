@@ -99,11 +99,17 @@ class StayFollower:
                     "reservation_id": booking_of(payload.reservation_id),
                     "room_type": payload.room_type,
                     "arrival": payload.arrival.isoformat(),
+                    "departure": payload.departure.isoformat(),
                     "status": "in_house",
                 },
-                "$max": {"departure": payload.departure.isoformat()},
             },
             upsert=True,
+        )
+        # Only while in house: a copy redelivered after the check-out must not take back
+        # the nights the guest gave back by leaving.
+        await self.stays.update_one(
+            {"_id": payload.stay_id, "status": "in_house"},
+            {"$max": {"departure": payload.departure.isoformat()}},
         )
         await self._hold_stay_nights(payload.stay_id)
 
@@ -213,8 +219,20 @@ class StayFollower:
         )
 
     async def _hold_stay_nights(self, stay_id: str) -> None:
-        """Moves the stay's own holds to the nights its booking does not cover."""
+        """Moves the stay's own holds to the nights its booking does not cover, until the
+        stay read after the moves is the one they were computed from: handlers run
+        concurrently, and a pass computed from a stay read before its check-out must not
+        leave the nights after the guest left held."""
         stay = await self.stays.find_one({"_id": stay_id})
+        while True:
+            await self._move_stay_holds(stay)
+            again = await self.stays.find_one({"_id": stay_id})
+            if _shape(again) == _shape(stay):
+                return
+            stay = again
+
+    async def _move_stay_holds(self, stay: dict[str, Any]) -> None:
+        stay_id = stay["_id"]
         want = holds_of(
             stay["room_type"],
             date.fromisoformat(stay["arrival"]),
@@ -253,3 +271,8 @@ class StayFollower:
                 },
             )
             self.reservations.events_written()
+
+
+def _shape(stay: dict[str, Any]) -> tuple[Any, ...]:
+    """What a stay's holds are computed from."""
+    return tuple(stay.get(field) for field in ("room_type", "arrival", "departure", "status"))
