@@ -332,6 +332,29 @@ class FrontDeskRepository:
         )
         return counter["value"]
 
+    async def promise_version(self, room_type: str) -> int:
+        """How often a room of the type was given outside a booking (promises.py)."""
+        counter = await self.counters.find_one({"_id": self._promise_key(room_type)})
+        return (counter or {}).get("value", 0)
+
+    async def advance_promise_version(self, room_type: str, seen: int) -> bool:
+        """Moves the type's version on from `seen`; False when another desk moved it
+        since (that desk gave a room meanwhile: what `seen` allowed is stale)."""
+        key = self._promise_key(room_type)
+        if seen == 0:
+            try:
+                await self.counters.insert_one({"_id": key, "value": 1})
+                return True
+            except DuplicateKeyError:
+                return False
+        advanced = await self.counters.find_one_and_update(
+            {"_id": key, "value": seen}, {"$inc": {"value": 1}}
+        )
+        return advanced is not None
+
+    def _promise_key(self, room_type: str) -> str:
+        return f"promises|{self.property_id}|{room_type}"
+
     # --- the business date ------------------------------------------------------------
 
     async def open_business_date(self) -> date | None:

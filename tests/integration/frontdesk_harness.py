@@ -118,11 +118,15 @@ class Desk:
 
 
 async def build(
-    setup: PropertySetup, clock: FixedClock | None = None, *, interleave: bool = False
+    setup: PropertySetup,
+    clock: FixedClock | None = None,
+    *,
+    interleave: bool = False,
+    seed: int = 11,
 ) -> Desk:
     database: Any = AsyncMongoMockClient(tz_aware=True).get_database("frontdesk_test")
     if interleave:
-        database = InterleavingDatabase(database)
+        database = InterleavingDatabase(database, seed)
     repository = FrontDeskRepository(database, PROPERTY)
     await repository.prepare(setup)
     settings = Settings()
