@@ -736,8 +736,10 @@ class BusinessDayClosed(Event[BusinessDayClosedPayload]):
 
 
 class RoomOutOfOrderPayload(Contract):
-    """A room taken out of order (or out of service) for a period, or the period
-    cancelled: reservation sells one room fewer of its type on `nights`."""
+    """A room taken out of order (or out of service) for a period, its end moved, or the
+    period cancelled: reservation sells one room fewer of its type on `nights`.
+    `revision` counts the period's changes: a copy older than one applied changes
+    nothing (the broker may deliver them in any order)."""
 
     period_id: str
     room_number: str
@@ -746,11 +748,19 @@ class RoomOutOfOrderPayload(Contract):
     start: datetime
     end: datetime
     nights: list[date]
+    revision: int = 0
 
 
 class RoomOutOfOrderScheduled(Event[RoomOutOfOrderPayload]):
     event_type = "maintenance.out_of_order_scheduled"
     type: Literal["maintenance.out_of_order_scheduled"] = "maintenance.out_of_order_scheduled"
+
+
+class RoomOutOfOrderChanged(Event[RoomOutOfOrderPayload]):
+    """The period's end moved (ended early or extended): `nights` as they now are."""
+
+    event_type = "maintenance.out_of_order_changed"
+    type: Literal["maintenance.out_of_order_changed"] = "maintenance.out_of_order_changed"
 
 
 class RoomOutOfOrderCancelled(Event[RoomOutOfOrderPayload]):
@@ -798,6 +808,7 @@ ALL_EVENTS: tuple[type[Event[Any]], ...] = (
     StayExtended,
     BusinessDayClosed,
     RoomOutOfOrderScheduled,
+    RoomOutOfOrderChanged,
     RoomOutOfOrderCancelled,
 )
 EVENTS_BY_TYPE = {event.event_type: event for event in ALL_EVENTS}

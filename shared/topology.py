@@ -105,7 +105,11 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
         # Out-of-order periods: one room fewer to sell on their nights.
         ConsumerQueue(
             "reservation.room-periods",
-            ("maintenance.out_of_order_scheduled", "maintenance.out_of_order_cancelled"),
+            (
+                "maintenance.out_of_order_scheduled",
+                "maintenance.out_of_order_changed",
+                "maintenance.out_of_order_cancelled",
+            ),
         ),
     ),
     "frontdesk": (

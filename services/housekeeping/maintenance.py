@@ -19,6 +19,7 @@ from shared.events import (
     MaintenanceRequested,
     MaintenanceRequestedPayload,
     RoomOutOfOrderCancelled,
+    RoomOutOfOrderChanged,
     RoomOutOfOrderPayload,
     RoomOutOfOrderScheduled,
 )
@@ -86,6 +87,7 @@ def out_of_order_event(kind: type, period: dict[str, Any]) -> Any:
             start=period["start"],
             end=period["end"],
             nights=nights_out_of_order(period["start"], period["end"]),
+            revision=period.get("revision", 0),
         ),
         **from_request(period["property_id"]),
     )
@@ -293,16 +295,23 @@ class MaintenanceService:
                     f"room {period['room_number']} has period {other['_id']} from "
                     f"{other['start']:%Y-%m-%d %H:%M}: the end cannot run into it"
                 )
+        changed = {
+            "end": end,
+            "end_changed_at": now,
+            "original_end": period.get("original_end") or period["end"],
+            "revision": period.get("revision", 0) + 1,
+        }
+        # Reservation sells the room again on the nights it gives back, or one fewer on
+        # the nights it adds: the period's nights as they now are, in the same write.
         if not await self.repository.move_period(
             period_id,
             period["state"],
-            {
-                "end": end,
-                "end_changed_at": now,
-                "original_end": period.get("original_end") or period["end"],
-            },
+            changed,
+            push_outbox(out_of_order_event(RoomOutOfOrderChanged, {**period, **changed})),
+            revision=period.get("revision", 0),
         ):
             raise Conflict(f"period {period_id} changed meanwhile; read it again")
+        self.events_written()
         log.info(
             "room period end changed",
             room_number=period["room_number"],

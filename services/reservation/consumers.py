@@ -19,6 +19,7 @@ from shared.events import (
     GuestAnonymized,
     GuestMerged,
     RoomOutOfOrderCancelled,
+    RoomOutOfOrderChanged,
     RoomOutOfOrderScheduled,
     StayCheckedIn,
     StayCheckedOut,
@@ -95,6 +96,11 @@ def register_consumers(
     async def on_out_of_order_scheduled(event: RoomOutOfOrderScheduled) -> None:
         """One room fewer to sell on the period's nights."""
         await periods.scheduled(event)
+
+    @on_period(filter=of_type(RoomOutOfOrderChanged.event_type))
+    async def on_out_of_order_changed(event: RoomOutOfOrderChanged) -> None:
+        """The period's end moved: the nights it gives back sell again, added ones don't."""
+        await periods.changed(event)
 
     @on_period(filter=of_type(RoomOutOfOrderCancelled.event_type))
     async def on_out_of_order_cancelled(event: RoomOutOfOrderCancelled) -> None:
