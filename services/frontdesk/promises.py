@@ -2,10 +2,12 @@
 
 The arrivals list is the desk's projection of the bookings (reservation events). For a
 room type and a night, the rooms the desk may still give to someone without a booking of
-that night are the type's rooms, minus those out of order (tonight, as housekeeping last
-said), minus the rooms stays and pre-assignments already hold, minus one room per expected
-booking of that type and night that has no room yet. A walk-in, an extension, an early
-check-in or a move that would need more is refused with a 409 naming the night.
+that night are the type's rooms, minus those out of order (tonight by the room's status
+as housekeeping last said; on any night by housekeeping's out-of-order periods, as
+reservation counts them), minus the rooms stays and pre-assignments already hold, minus
+one room per expected booking of that type and night that has no room yet. A walk-in, an
+extension, an early check-in or a move that would need more is refused with a 409 naming
+the night.
 
 Counting, then taking a room, is two steps: two walk-ins counted together would both
 see the last free room and both take one, the second a booking's. So `give_unpromised`
@@ -45,11 +47,11 @@ async def free_to_give(
     rooms = [room for room in await repository.all_rooms() if room["room_type"] == room_type]
     numbers = {room["number"] for room in rooms}
     held = await repository.taken_rooms([night], except_stay=except_stay) & numbers
-    out_of_order = (
-        {room["number"] for room in rooms if room.get("status") in UNAVAILABLE}
-        if night == business_date
-        else set()
-    )
+    # Out of order: by the room's status tonight, by housekeeping's periods on any night
+    # (counting tonight's only let the desk give rooms reservation no longer sold).
+    out_of_order = (await repository.rooms_out_of_order(night)) & numbers
+    if night == business_date:
+        out_of_order |= {room["number"] for room in rooms if room.get("status") in UNAVAILABLE}
     promised = sum(
         _rooms_still_to_give(arrival)
         for arrival in await repository.arrivals_where(
