@@ -763,8 +763,10 @@ class BusinessDayClosed(Event[BusinessDayClosedPayload]):
 
 
 class RoomOutOfOrderPayload(Contract):
-    """A room taken out of order (or out of service) for a period, or the period
-    cancelled: reservation sells one room fewer of its type on `nights`."""
+    """A room taken out of order (or out of service) for a period, its end moved, or the
+    period cancelled: reservation sells one room fewer of its type on `nights`.
+    `revision` counts the period's changes: a copy older than one applied changes
+    nothing (the broker may deliver them in any order)."""
 
     period_id: str
     room_number: str
@@ -773,20 +775,21 @@ class RoomOutOfOrderPayload(Contract):
     start: datetime
     end: datetime
     nights: list[date]
+    revision: int = 0
 
 
 class RoomOutOfOrderScheduled(Event[RoomOutOfOrderPayload]):
     event_type = "maintenance.out_of_order_scheduled"
 
 
-class RoomOutOfOrderCancelled(Event[RoomOutOfOrderPayload]):
-    event_type = "maintenance.out_of_order_cancelled"
-
-
 class RoomOutOfOrderChanged(Event[RoomOutOfOrderPayload]):
-    """The period's end moved (ended early, extended): its nights as they are now."""
+    """The period's end moved (ended early or extended): `nights` as they now are."""
 
     event_type = "maintenance.out_of_order_changed"
+
+
+class RoomOutOfOrderCancelled(Event[RoomOutOfOrderPayload]):
+    event_type = "maintenance.out_of_order_cancelled"
 
 
 # Derived, never kept by hand: every Event subclass above registered itself.

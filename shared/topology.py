@@ -116,8 +116,8 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
             "reservation.room-periods",
             (
                 "maintenance.out_of_order_scheduled",
-                "maintenance.out_of_order_cancelled",
                 "maintenance.out_of_order_changed",
+                "maintenance.out_of_order_cancelled",
             ),
         ),
     ),
@@ -131,7 +131,16 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                 "reservation.no_show",
             ),
         ),
-        ConsumerQueue("frontdesk.room-status", ("room.status_changed",)),
+        # Room status, and out-of-order periods: rooms not to give on nights to come.
+        ConsumerQueue(
+            "frontdesk.room-status",
+            (
+                "room.status_changed",
+                "maintenance.out_of_order_scheduled",
+                "maintenance.out_of_order_changed",
+                "maintenance.out_of_order_cancelled",
+            ),
+        ),
         ConsumerQueue(
             "frontdesk.housekeeping-reports", ("room.item_check_reported", "hk.task.completed")
         ),

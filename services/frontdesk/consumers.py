@@ -18,6 +18,9 @@ from shared.events import (
     ReservationCreated,
     ReservationNoShow,
     RoomItemCheckReported,
+    RoomOutOfOrderCancelled,
+    RoomOutOfOrderChanged,
+    RoomOutOfOrderScheduled,
     RoomStatusChanged,
 )
 from shared.topology import CONSUMER_QUEUES
@@ -58,6 +61,19 @@ def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
     async def on_room_status_changed(event: RoomStatusChanged) -> None:
         """Which rooms are ready to give."""
         await projections.room_status_changed(event)
+
+    @rooms.handles(RoomOutOfOrderScheduled)
+    async def on_out_of_order_scheduled(event: RoomOutOfOrderScheduled) -> None:
+        """A room not to give on the period's nights (promises.py)."""
+        await projections.out_of_order(event, cancelled=False)
+
+    @rooms.handles(RoomOutOfOrderChanged)
+    async def on_out_of_order_changed(event: RoomOutOfOrderChanged) -> None:
+        await projections.out_of_order(event, cancelled=False)
+
+    @rooms.handles(RoomOutOfOrderCancelled)
+    async def on_out_of_order_cancelled(event: RoomOutOfOrderCancelled) -> None:
+        await projections.out_of_order(event, cancelled=True)
 
     item_checks = subscriber("frontdesk.housekeeping-reports")
 

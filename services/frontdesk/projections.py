@@ -195,6 +195,26 @@ class Projections:
             status=event.payload.new_status,
         )
 
+    async def out_of_order(self, event: Event[Any], *, cancelled: bool) -> None:
+        """A period housekeeping scheduled, moved or cancelled: the newest revision of
+        its nights is kept (copies may come in any order)."""
+        if not self._ours(event):
+            return
+        payload = event.payload
+        await self.repository.record_room_period(
+            payload.period_id,
+            payload.room_number,
+            [night.isoformat() for night in payload.nights],
+            payload.revision,
+            cancelled=cancelled,
+        )
+        log.info(
+            "out-of-order period applied",
+            room_number=payload.room_number,
+            nights=len(payload.nights),
+            cancelled=cancelled,
+        )
+
     async def item_check_reported(self, event: RoomItemCheckReported) -> None:
         if not self._ours(event):
             return

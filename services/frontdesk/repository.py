@@ -6,6 +6,7 @@ another service's data. One room per night is the unique `_id` of a room night.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -32,6 +33,7 @@ class FrontDeskRepository:
         self.audits = database["night_audits"]
         self.id_scans = database["id_scans"]  # issue 18: services/frontdesk/id_scans.py
         self.business_days = database["business_days"]
+        self.room_periods = database["room_periods"]
 
     async def prepare(self, setup: PropertySetup) -> None:
         # One stay per room of a booking: room_count N gives N stays, room_index 0..N-1.
@@ -52,6 +54,7 @@ class FrontDeskRepository:
         await self.room_nights.create_index("stay_id")
         await self.room_nights.create_index([("property_id", 1), ("night", 1)])
         await self.rooms.create_index("property_id")  # the index plan (shared/index_plan.py)
+        await self.room_periods.create_index([("property_id", 1), ("nights", 1)])
         for room_type in setup.room_types:
             for room in room_type.rooms:
                 # Rooms start as housekeeping starts them; room.status_changed moves them.
@@ -356,6 +359,77 @@ class FrontDeskRepository:
             return_document=ReturnDocument.AFTER,
         )
         return counter["value"]
+
+    # --- out-of-order periods: housekeeping's, for the nights to come -----------------
+
+    async def record_room_period(
+        self,
+        period_id: str,
+        room_number: str,
+        nights: list[str],
+        revision: int,
+        *,
+        cancelled: bool,
+    ) -> None:
+        """Keeps the newest revision's nights; a cancelled period holds none, for good."""
+        key = f"{self.property_id}|{period_id}"
+        if cancelled:
+            await self.room_periods.update_one(
+                {"_id": key},
+                {
+                    "$set": {"cancelled": True, "nights": [], "room_number": room_number},
+                    "$setOnInsert": {"property_id": self.property_id},
+                },
+                upsert=True,
+            )
+            return
+        with contextlib.suppress(DuplicateKeyError):  # a newer revision is kept
+            await self.room_periods.update_one(
+                {
+                    "_id": key,
+                    "cancelled": {"$ne": True},
+                    "$or": [{"revision": {"$lte": revision}}, {"revision": {"$exists": False}}],
+                },
+                {
+                    "$set": {
+                        "property_id": self.property_id,
+                        "room_number": room_number,
+                        "nights": nights,
+                        "revision": revision,
+                    }
+                },
+                upsert=True,
+            )
+
+    async def rooms_out_of_order(self, night: date) -> set[str]:
+        """Rooms a period takes on the night."""
+        periods = await self.room_periods.find(
+            {"property_id": self.property_id, "nights": night.isoformat()}, {"room_number": 1}
+        ).to_list(None)
+        return {period["room_number"] for period in periods}
+
+    async def promise_version(self, room_type: str) -> int:
+        """How often a room of the type was given outside a booking (promises.py)."""
+        counter = await self.counters.find_one({"_id": self._promise_key(room_type)})
+        return (counter or {}).get("value", 0)
+
+    async def advance_promise_version(self, room_type: str, seen: int) -> bool:
+        """Moves the type's version on from `seen`; False when another desk moved it
+        since (that desk gave a room meanwhile: what `seen` allowed is stale)."""
+        key = self._promise_key(room_type)
+        if seen == 0:
+            try:
+                await self.counters.insert_one({"_id": key, "value": 1})
+                return True
+            except DuplicateKeyError:
+                return False
+        advanced = await self.counters.find_one_and_update(
+            {"_id": key, "value": seen}, {"$inc": {"value": 1}}
+        )
+        return advanced is not None
+
+    def _promise_key(self, room_type: str) -> str:
+        return f"promises|{self.property_id}|{room_type}"
 
     # --- the business date ------------------------------------------------------------
 

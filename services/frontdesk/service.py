@@ -52,7 +52,7 @@ from .domain import (
 from .folio import PaymentKind
 from .guest_capture import walk_in_profile_event
 from .identity import DocumentRejected, check_document, normalise_document_number
-from .promises import refuse_promised
+from .promises import GiveBusy, give_unpromised, refuse_promised
 from .records import (
     PropertyClock,
     business_today,
@@ -327,7 +327,9 @@ class FrontDeskService:
 
         profile = await self._known_guest(arrival["guest_id"])
         early = self._early_nights(arrival, request.early_check_in, today)
-        if early:
+        promises_seen = 0
+        if early:  # counted, then confirmed below once the nights are taken (promises.py)
+            promises_seen = await self.repository.promise_version(arrival["room_type"])
             await refuse_promised(
                 self.repository, arrival["room_type"], early, today, what="the early check-in"
             )
@@ -382,6 +384,18 @@ class FrontDeskService:
                 "rule": choice.rule,
                 "explanation": choice.explanation,
             }
+        if early and not await self.repository.advance_promise_version(
+            arrival["room_type"], promises_seen
+        ):
+            if choice is not None:
+                await self.repository.release_room_nights(stay_id, choice.room_number)
+            elif early_claimed:
+                await self.repository.release_room_nights(
+                    stay_id, assignment["room_number"], nights=early_claimed
+                )
+            raise GiveBusy(
+                f"the early check-in: a {arrival['room_type']} room was given meanwhile; try again"
+            )
 
         stay = self._new_stay(
             stay_id, arrival, assignment, request.registration, profile, request.agent
@@ -454,7 +468,27 @@ class FrontDeskService:
             raise Unprocessable("a walk-in stays at most 90 nights")
         self._check_registration(request.registration, request.departure, today)
         nights = nights_between(today, request.departure)
-        await refuse_promised(self.repository, room_type.code, nights, today, what="a walk-in")
+
+        async def take() -> Choice:
+            if request.room_number:
+                return await self.claim_chosen_room(request.room_number, nights, stay_id)
+            requests = list(request.requests) + (["family"] if request.children else [])
+            return await self.allocate(
+                needs_from_requests(room_type.code, len(nights), requests), nights, stay_id
+            )
+
+        async def give_back(taken: Choice) -> None:
+            await self.repository.release_room_nights(stay_id, taken.room_number)
+
+        choice = await give_unpromised(
+            self.repository,
+            room_type.code,
+            nights,
+            today,
+            what="a walk-in",
+            take=take,
+            give_back=give_back,
+        )
         arrival = {
             "guest_id": f"walkin-{uuid.uuid4()}",
             "guest_name": None,
@@ -465,13 +499,6 @@ class FrontDeskService:
             "currency": self.setup.currency,
             "property_id": self.repository.property_id,
         }
-        if request.room_number:
-            choice = await self.claim_chosen_room(request.room_number, nights, stay_id)
-        else:
-            requests = list(request.requests) + (["family"] if request.children else [])
-            choice = await self.allocate(
-                needs_from_requests(room_type.code, len(nights), requests), nights, stay_id
-            )
         assignment = {
             "room_number": choice.room_number,
             "rule": choice.rule,
@@ -676,16 +703,26 @@ class FrontDeskService:
             raise Conflict(f"the guest is already in room {old_room}")
         if request.to_room:
             target = await self.repository.room(request.to_room)
+            to_room = request.to_room
             if target and target["room_type"] != stay["room_type"]:
                 # a room of another type: one fewer of that type for the bookings
-                await refuse_promised(
+
+                async def give_back(taken: Choice) -> None:
+                    await self.repository.release_room_nights(
+                        stay_id, taken.room_number, nights=nights
+                    )
+
+                choice = await give_unpromised(
                     self.repository,
                     target["room_type"],
                     nights,
                     await self.today(),
                     what="the move",
+                    take=lambda: self.claim_chosen_room(to_room, nights, stay_id),
+                    give_back=give_back,
                 )
-            choice = await self.claim_chosen_room(request.to_room, nights, stay_id)
+            else:
+                choice = await self.claim_chosen_room(to_room, nights, stay_id)
         else:
             profile = await self.repository.guest(stay["guest_id"])
             needs = await self.needs_for(stay["room_type"], len(nights), [], profile)
@@ -767,19 +804,27 @@ class FrontDeskService:
         if (request.departure - old_departure).days > 90:
             raise Unprocessable("an extension adds at most 90 nights")
         extra = nights_between(old_departure, request.departure)
-        await refuse_promised(
+
+        async def take() -> None:
+            if not await self.repository.claim_room_nights(stay["room_number"], extra, stay_id):
+                raise NoRoomFree(
+                    f"room {stay['room_number']} is taken during the extension; "
+                    "move the guest or shorten it"
+                )
+
+        async def give_back(_: None) -> None:
+            await self.repository.release_room_nights(stay_id, stay["room_number"], nights=extra)
+
+        await give_unpromised(
             self.repository,
             stay["room_type"],
             extra,
             await self.today(),
             what="the extension",
+            take=take,
+            give_back=give_back,
             except_stay=stay_id,
         )
-        if not await self.repository.claim_room_nights(stay["room_number"], extra, stay_id):
-            raise NoRoomFree(
-                f"room {stay['room_number']} is taken during the extension; "
-                "move the guest or shorten it"
-            )
         rate = str(self.setup.known_room_type(stay["room_type"]).nightly_rate)
         rates = {n.isoformat(): rate for n in extra}
         # Reservation holds the extra nights, housekeeping plans service on them.

@@ -92,6 +92,7 @@ def out_of_order_event(
             start=period["start"],
             end=period["end"],
             nights=nights_out_of_order(period["start"], period["end"]),
+            revision=period.get("revision", 0),
         ),
         **from_request(period["property_id"]),
     )
@@ -303,17 +304,20 @@ class MaintenanceService:
                     f"room {period['room_number']} has period {other['_id']} from "
                     f"{other['start']:%Y-%m-%d %H:%M}: the end cannot run into it"
                 )
-        # Reservation sells the room again on the nights given back, or holds the new ones.
-        changed = out_of_order_event(RoomOutOfOrderChanged, {**period, "end": end})
+        changed = {
+            "end": end,
+            "end_changed_at": now,
+            "original_end": period.get("original_end") or period["end"],
+            "revision": period.get("revision", 0) + 1,
+        }
+        # Reservation sells the room again on the nights it gives back, or one fewer on
+        # the nights it adds: the period's nights as they now are, in the same write.
         if not await self.repository.move_period(
             period_id,
             period["state"],
-            {
-                "end": end,
-                "end_changed_at": now,
-                "original_end": period.get("original_end") or period["end"],
-            },
-            push_outbox(changed),
+            changed,
+            push_outbox(out_of_order_event(RoomOutOfOrderChanged, {**period, **changed})),
+            revision=period.get("revision", 0),
         ):
             raise Conflict(f"period {period_id} changed meanwhile; read it again")
         self.events_written()

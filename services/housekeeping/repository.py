@@ -317,9 +317,15 @@ class HousekeepingRepository:
         expected_state: str,
         fields: dict[str, Any],
         push: dict[str, Any] | None = None,
+        *,
+        revision: int | None = None,
     ) -> bool:
+        """`revision`: only if the period is still at that revision (0: never changed)."""
         update: dict[str, Any] = {"$set": fields, **({"$push": push} if push else {})}
-        result = await self.periods.update_one({"_id": period_id, "state": expected_state}, update)
+        guard: dict[str, Any] = {"_id": period_id, "state": expected_state}
+        if revision is not None:
+            guard["revision"] = revision if revision else {"$in": [0, None]}
+        result = await self.periods.update_one(guard, update)
         return result.modified_count == 1
 
     # --- amenity stock -----------------------------------------------------------------

@@ -110,11 +110,11 @@ def register_consumers(
         """One room fewer to sell on the period's nights."""
         await periods.scheduled(event)
 
+    @on_period.handles(RoomOutOfOrderChanged)
+    async def on_out_of_order_changed(event: RoomOutOfOrderChanged) -> None:
+        """The period's end moved: the nights it gives back sell again, added ones don't."""
+        await periods.changed(event)
+
     @on_period.handles(RoomOutOfOrderCancelled)
     async def on_out_of_order_cancelled(event: RoomOutOfOrderCancelled) -> None:
         await periods.cancelled(event)
-
-    @on_period.handles(RoomOutOfOrderChanged)
-    async def on_out_of_order_changed(event: RoomOutOfOrderChanged) -> None:
-        """Ended early or extended: the room is held on the period's nights as they are now."""
-        await periods.changed(event)

@@ -316,7 +316,12 @@ def holds_of(room_type: str, arrival: date, departure: date, room_count: int) ->
 def expected_holds(reservation: dict[str, Any]) -> dict[HoldKey, int]:
     """What a reservation should hold given its recorded state: its nights while it is
     confirmed or in house, the nights before the guest left once checked out (an early
-    departure gives the rest back), nothing once cancelled or a no-show."""
+    departure gives the rest back), nothing once cancelled or a no-show.
+
+    A booking of several rooms gives back each room its guest left early
+    (`rooms_departed`, stay id -> the day that room's guest left) from that day on, while
+    its other rooms are still in house: the desk gives that room to others at once, so
+    holding it here until the last guest leaves sold it twice (issue 12's oversell)."""
     status = reservation["status"]
     if status not in (
         ReservationStatus.CONFIRMED,
@@ -328,7 +333,15 @@ def expected_holds(reservation: dict[str, Any]) -> dict[HoldKey, int]:
     departure = date.fromisoformat(reservation["departure"])
     if status == ReservationStatus.CHECKED_OUT and reservation.get("departed_on"):
         departure = max(arrival, min(departure, date.fromisoformat(reservation["departed_on"])))
-    return holds_of(reservation["room_type"], arrival, departure, reservation.get("room_count", 1))
+    rooms = reservation.get("room_count", 1)
+    left = [date.fromisoformat(day) for day in (reservation.get("rooms_departed") or {}).values()]
+    holds = {}
+    for key in holds_of(reservation["room_type"], arrival, departure, rooms):
+        night = date.fromisoformat(key[1])
+        still_held = rooms - sum(1 for day in left if day <= night)
+        if still_held > 0:
+            holds[key] = still_held
+    return holds
 
 
 def hold_moves(

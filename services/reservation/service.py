@@ -193,7 +193,10 @@ class ReservationService:
                 "$push": outbox_push(entries),
             },
         )
-        if confirmed is None:  # the janitor judged it abandoned and gave its nights back
+        if confirmed is None:
+            # The janitor judged it abandoned and discarded it: it gave back the nights it
+            # found, but nights taken after it looked would be held by no reservation.
+            await self._give_back(holder, holds, block)
             raise Conflict("the booking took too long and was abandoned; try again")
         self.events_written()
         log.info(
@@ -428,6 +431,7 @@ class ReservationService:
             # the rate plan's terms follow the booking through its amendments
             fee = amendment_fee(current, new["nightly_rates"], self.clock())
             new["amendment_fees"] = str(Decimal(current.get("amendment_fees", "0")) + fee)
+            self._deposit_for(current, new)
         changes = changes_between(current, new, AMENDABLE)
         if not changes:
             return current
@@ -453,6 +457,9 @@ class ReservationService:
                     **{f: new[f] for f in AMENDABLE},
                     "cancellation_deadline": new["cancellation_deadline"],
                     "amendment_fees": new.get("amendment_fees", "0"),
+                    "deposit_due": new.get("deposit_due", "0"),
+                    "deposit_paid": new.get("deposit_paid", "0"),
+                    "deposit_collections": new.get("deposit_collections", []),
                     "version": version + 1,
                     "amendment": None,
                     "updated_at": self.clock(),
@@ -481,6 +488,28 @@ class ReservationService:
             fields=[c["field"] for c in changes],
         )
         return saved
+
+    def _deposit_for(self, current: dict[str, Any], new: dict[str, Any]) -> None:
+        """The deposit (or prepayment) the amended stay needs under the terms the guest
+        booked on; what it needs beyond what was paid is charged to the booking's
+        guarantee, as the first deposit was, and travels with the booking to the folio.
+        A smaller need gives nothing back here: the folio credits what was paid."""
+        due = deposit_due(current["terms"], new["nightly_rates"])
+        paid = Decimal(current.get("deposit_paid", "0"))
+        new["deposit_due"] = str(due)
+        if due <= paid:
+            return
+        if not (current.get("payment") or {}).get("token_encrypted"):
+            raise Conflict(
+                f"the amended stay needs a deposit of {due} under the booking's terms and "
+                "the booking has no payment guarantee to charge it to",
+                deposit_due=str(due),
+            )
+        new["deposit_paid"] = str(due)
+        new["deposit_collections"] = [
+            *current.get("deposit_collections", []),
+            {"amount": str(due - paid), "reason": "amendment", "at": self.clock().isoformat()},
+        ]
 
     async def _claim_and_grow(
         self,

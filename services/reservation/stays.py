@@ -99,11 +99,17 @@ class StayFollower:
                     "reservation_id": booking_of(payload.reservation_id),
                     "room_type": payload.room_type,
                     "arrival": payload.arrival.isoformat(),
+                    "departure": payload.departure.isoformat(),
                     "status": "in_house",
                 },
-                "$max": {"departure": payload.departure.isoformat()},
             },
             upsert=True,
+        )
+        # Only while in house: a copy redelivered after the check-out must not take back
+        # the nights the guest gave back by leaving.
+        await self.stays.update_one(
+            {"_id": payload.stay_id, "status": "in_house"},
+            {"$max": {"departure": payload.departure.isoformat()}},
         )
         await self._hold_stay_nights(payload.stay_id)
 
@@ -125,9 +131,13 @@ class StayFollower:
             upsert=True,
         )
         await self._hold_stay_nights(payload.stay_id)
-        if reservation_id and not await self.stays.count_documents(
+        if not reservation_id:
+            return
+        if await self.stays.count_documents(
             {"reservation_id": reservation_id, "status": "in_house"}
         ):
+            await self._room_departed(reservation_id, payload.stay_id, departed)
+        else:
             latest = max(
                 [departed]
                 + [
@@ -157,6 +167,36 @@ class StayFollower:
                 await self.reservations._settle_inventory(closed)
                 self.reservations.events_written()
 
+    async def _room_departed(self, reservation_id: str, stay_id: str, departed: str) -> None:
+        """One room of a booking of several left while another is still in house: that
+        room's nights from `departed` on go back now (domain.expected_holds), as the desk
+        frees the room now. Repeating it changes nothing."""
+        booking = await self.repository.get(reservation_id)
+        if (
+            booking is None
+            or booking.get("room_count", 1) < 2
+            or departed >= booking["departure"]
+            or (booking.get("rooms_departed") or {}).get(stay_id) == departed
+        ):
+            return
+        marked = await self.repository.update_reservation(
+            {
+                "_id": reservation_id,
+                "status": {"$in": [ReservationStatus.CONFIRMED, ReservationStatus.IN_HOUSE]},
+            },
+            {
+                "$set": {
+                    f"rooms_departed.{stay_id}": departed,
+                    "inventory_settled": False,
+                    "updated_at": self.reservations.clock(),
+                },
+                "$inc": {"version": 1},
+            },
+        )
+        if marked is not None:
+            await self.reservations._settle_inventory(marked)
+            self.reservations.events_written()
+
     async def business_day_closed(self, event: BusinessDayClosed) -> None:
         """The night audit closed a day: the bookings the desk still expected on it are
         no-shows, each charged by its policy (once: a no-show is no longer confirmed)."""
@@ -180,8 +220,20 @@ class StayFollower:
         )
 
     async def _hold_stay_nights(self, stay_id: str) -> None:
-        """Moves the stay's own holds to the nights its booking does not cover."""
+        """Moves the stay's own holds to the nights its booking does not cover, until the
+        stay read after the moves is the one they were computed from: handlers run
+        concurrently, and a pass computed from a stay read before its check-out must not
+        leave the nights after the guest left held."""
         stay = await self.stays.find_one({"_id": stay_id})
+        while True:
+            await self._move_stay_holds(stay)
+            again = await self.stays.find_one({"_id": stay_id})
+            if _shape(again) == _shape(stay):
+                return
+            stay = again
+
+    async def _move_stay_holds(self, stay: dict[str, Any]) -> None:
+        stay_id = stay["_id"]
         want = holds_of(
             stay["room_type"],
             date.fromisoformat(stay["arrival"]),
@@ -220,3 +272,8 @@ class StayFollower:
                 },
             )
             self.reservations.events_written()
+
+
+def _shape(stay: dict[str, Any]) -> tuple[Any, ...]:
+    """What a stay's holds are computed from."""
+    return tuple(stay.get(field) for field in ("room_type", "arrival", "departure", "status"))

@@ -123,13 +123,14 @@ async def build(
     *,
     interleave: bool = False,
     database: Any = None,
+    seed: int = 11,
 ) -> Desk:
     """`database`: another store than plain mongomock (benchmarks.checkin_cpu passes the
     services' embedded store, with its keyed lookups)."""
     if database is None:
         database = AsyncMongoMockClient(tz_aware=True).get_database("frontdesk_test")
     if interleave:
-        database = InterleavingDatabase(database)
+        database = InterleavingDatabase(database, seed)
     repository = FrontDeskRepository(database, PROPERTY)
     await repository.prepare(setup)
     settings = Settings()

@@ -164,3 +164,82 @@ def test_an_extension_publishes_stay_extended(tmp_path: Path) -> None:
     assert stay["departure"] == "2027-03-12"
     assert outbox_types(stay)[-1] == "stay.extended"
     assert payload(stay["outbox"][-1])["old_departure"] == "2027-03-11"
+
+
+def test_concurrent_walk_ins_never_take_a_room_promised_to_a_booking(tmp_path: Path) -> None:
+    """The promised-room guard read, then took a room: walk-ins arriving together all
+    read "one room free" and took the booking's room too. Exactly the rooms free to give
+    (3 kings, 1 promised: 2) go to 12 walk-ins at once, in each of 8 interleavings; the
+    booked guest still gets hers."""
+
+    async def scenario(seed: int):
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+        desk = await build(hotel(tmp_path, {"king": 3}), clock, interleave=True, seed=seed)
+        await desk.projections.reservation_created(booking(1, "king", MARCH_10, MARCH_12))
+        answers = await asyncio.gather(
+            *(desk.service.walk_in(walk_in("king", "2027-03-11")) for _ in range(12)),
+            return_exceptions=True,
+        )
+        try:
+            booked = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+        except Conflict:
+            booked = None
+        return answers, booked
+
+    outcomes = []
+    for seed in range(8):
+        answers, booked = run(scenario(seed))
+        let = [a for a in answers if isinstance(a, dict)]
+        refused = [a for a in answers if isinstance(a, Conflict) and a.status == 409]
+        rooms = {stay["room_number"] for stay in [*let, *([booked] if booked else [])]}
+        outcomes.append((len(let), len(refused), booked is not None, len(rooms)))
+    assert outcomes == [(2, 10, True, 3)] * 8, outcomes
+
+
+def test_a_room_out_of_order_on_a_night_to_come_is_not_given_that_night(tmp_path: Path) -> None:
+    """The desk counted out-of-order rooms for tonight only (by their status), while
+    reservation sells one room fewer on every night of a period: a walk-in took the last
+    king tomorrow, when one king is broken and the other promised to a booking."""
+    from shared.events import (
+        RoomOutOfOrderCancelled,
+        RoomOutOfOrderChanged,
+        RoomOutOfOrderPayload,
+        RoomOutOfOrderScheduled,
+    )
+
+    def period(kind, nights, revision):
+        return kind.new(
+            RoomOutOfOrderPayload(
+                period_id="p-1",
+                room_number="201",
+                room_type="king",
+                kind="out_of_order",
+                start=datetime(2027, 3, 11, 4, tzinfo=UTC),
+                end=datetime(2027, 3, 12, 3, tzinfo=UTC),
+                nights=nights,
+                revision=revision,
+            ),
+            producer="housekeeping",
+            property_id="demo-hotel",
+        )
+
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+        desk = await build(hotel(tmp_path, {"king": 2}), clock)
+        await desk.projections.reservation_created(booking(1, "king", MARCH_11, MARCH_12))
+        scheduled = period(RoomOutOfOrderScheduled, [MARCH_11], 0)
+        await desk.projections.out_of_order(scheduled, cancelled=False)
+        with pytest.raises(RoomPromised, match="2027-03-11") as refused:
+            await desk.service.walk_in(walk_in("king", "2027-03-12"))
+        # ended before it began (revision 1), then the first copy redelivered: still ended
+        await desk.projections.out_of_order(period(RoomOutOfOrderChanged, [], 1), cancelled=False)
+        await desk.projections.out_of_order(scheduled, cancelled=False)
+        let = await desk.service.walk_in(walk_in("king", "2027-03-12"))
+        await desk.projections.out_of_order(
+            period(RoomOutOfOrderCancelled, [MARCH_11], 1), cancelled=True
+        )
+        return refused.value, let
+
+    refused, let = run(scenario())
+    assert refused.extensions["night"] == "2027-03-11"
+    assert let["room_type"] == "king"

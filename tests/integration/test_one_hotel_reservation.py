@@ -4,6 +4,7 @@ day marks the no-shows, and capacity cannot go below what is sold."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
@@ -248,3 +249,99 @@ async def test_capacity_cannot_be_set_below_what_is_sold() -> None:
         await hotel.room_type("tiny", rooms=1)
     await hotel.room_type("tiny", rooms=3)  # growing is fine
     assert (await hotel.repository.room_type("tiny"))["rooms"] == 3
+
+
+async def test_a_room_of_a_two_room_booking_left_early_is_sellable_while_the_other_stays() -> None:
+    """The 30-day simulation's oversell ("king on 2027-05-18: -2 left"): one guest of a
+    two-room booking left early, the desk gave that room to a walk-in at once, but the
+    booking held both rooms here until its last guest left, so the night was sold twice."""
+    hotel, follower = await setup(rooms=2)
+    booked = await hotel.book(
+        room_type="tiny", arrival="2027-03-10", departure="2027-03-14", adults=2, room_count=2
+    )
+    await follower.checked_in(checked_in("stay-a", booked["_id"], "2027-03-10", "2027-03-14"))
+    await follower.checked_in(checked_in("stay-b", booked["_id"], "2027-03-10", "2027-03-14"))
+    assert await hotel.sold("tiny", MARCH_10, 4) == dict.fromkeys(
+        ["2027-03-10", "2027-03-11", "2027-03-12", "2027-03-13"], 2
+    )
+
+    left_early = checked_out("stay-a", booked["_id"], "2027-03-10", "2027-03-12")
+    await follower.checked_out(left_early)
+    await follower.checked_out(left_early)  # a redelivery changes nothing
+    assert (await hotel.repository.get(booked["_id"]))["status"] == "in_house"
+    assert await hotel.sold("tiny", MARCH_10, 4) == {
+        "2027-03-10": 2,
+        "2027-03-11": 2,
+        "2027-03-12": 1,
+        "2027-03-13": 1,
+    }
+    # The desk gives the freed room to a walk-in for the last two nights: not oversold.
+    await follower.checked_in(checked_in("walk", "walk-in:walk", "2027-03-12", "2027-03-14"))
+    nights = (await hotel.reservations.availability(MARCH_10, date(2027, 3, 14)))["tiny"]
+    assert nights["nights"] == dict.fromkeys(
+        ["2027-03-10", "2027-03-11", "2027-03-12", "2027-03-13"], 0
+    )
+
+    # The other guest leaves on the booked day: the booking is done, nothing more moves.
+    await follower.checked_out(checked_out("stay-b", booked["_id"], "2027-03-10", "2027-03-14"))
+    assert (await hotel.repository.get(booked["_id"]))["status"] == "checked_out"
+    assert await hotel.sold("tiny", MARCH_10, 4) == dict.fromkeys(
+        ["2027-03-10", "2027-03-11", "2027-03-12", "2027-03-13"], 2
+    )
+
+
+async def test_holds_of_a_stay_that_left_never_come_back() -> None:
+    """An extension redelivered after the check-out (the broker redelivers, handlers run
+    concurrently) took the given-back nights again: tonight's rooms stayed sold."""
+    hotel, follower = await setup(rooms=1)
+    await follower.checked_in(checked_in("walk", "walk-in:walk", "2027-03-10", "2027-03-12"))
+    extension = desk(
+        StayExtended,
+        StayExtendedPayload(
+            stay_id="walk",
+            reservation_id="walk-in:walk",
+            guest_id="g",
+            room_number="101",
+            room_type="tiny",
+            arrival=MARCH_10,
+            old_departure=date(2027, 3, 12),
+            departure=date(2027, 3, 13),
+        ),
+    )
+    await follower.extended(extension)
+    left = checked_out("walk", "walk-in:walk", "2027-03-10", "2027-03-11")
+    await follower.checked_out(left)
+    await follower.extended(extension)  # redelivered late
+    assert await hotel.sold("tiny", MARCH_10, 3) == {
+        "2027-03-10": 1,
+        "2027-03-11": 0,
+        "2027-03-12": 0,
+    }
+    await asyncio.gather(
+        follower.checked_in(checked_in("walk", "walk-in:walk", "2027-03-10", "2027-03-12")),
+        follower.checked_out(left),
+    )  # and copies handled side by side
+    assert await hotel.sold("tiny", MARCH_10, 3) == {
+        "2027-03-10": 1,
+        "2027-03-11": 0,
+        "2027-03-12": 0,
+    }
+
+
+async def test_a_booking_the_janitor_discarded_mid_way_holds_no_night() -> None:
+    """The janitor judged a slow booking abandoned after it looked for its holds and
+    before the booking took its night: the night stayed held by no reservation ("no
+    Deluxe Room left" for 300 s in the fault run)."""
+    hotel, _ = await setup(rooms=1)
+    reservations = hotel.reservations
+    take = reservations._take_every_night
+
+    async def janitor_first(holder, room_type, holds, block):
+        [pending] = await hotel.repository.reservations.find({"status": "pending"}).to_list(None)
+        await reservations.repair(pending)  # finds no hold yet, discards the booking
+        await take(holder, room_type, holds, block)
+
+    reservations._take_every_night = janitor_first  # type: ignore[method-assign]
+    with pytest.raises(Conflict, match="abandoned"):
+        await hotel.book(room_type="tiny", arrival="2027-03-10", departure="2027-03-12")
+    assert await hotel.sold("tiny", MARCH_10, 2) == {"2027-03-10": 0, "2027-03-11": 0}

@@ -116,3 +116,69 @@ async def test_bookings_follow_a_loyalty_merge() -> None:
     assert (await hotel.repository.get(first["_id"]))["guest_id"] == "guest-main"
     again = await hotel.book(arrival="2027-04-01", departure="2027-04-02")  # same e-mail
     assert again["guest_id"] == "guest-main"
+
+
+async def test_a_deposit_raised_by_an_amendment_is_collected_and_reaches_the_folio() -> None:
+    """A longer stay needs a larger deposit (or prepayment) under the booking's terms; the
+    amendment kept the first one, so the folio credited too little and the guest owed the
+    rest at the desk. The rise is charged to the guarantee and travels to the folio."""
+    from decimal import Decimal
+
+    from services.frontdesk.domain import CheckIn
+    from shared.events import EVENTS_BY_TYPE
+    from shared.property_setup import load_property
+    from tests.integration.frontdesk_harness import FixedClock, build
+
+    hotel = await office(Clock(datetime(2027, 3, 1, 12, tzinfo=UTC)))
+    await hotel.setup.save_rate_plan(
+        "saver", RatePlanUpsert(name="Prepaid saver", non_refundable=True)
+    )
+    await hotel.setup.save_rate_plan(
+        "deposit30",
+        RatePlanUpsert(name="Thirty down", deposit={"kind": "percent", "percent": "30"}),
+    )
+    prepaid = await hotel.book(
+        rate_plan="saver", payment=PAYMENT, arrival="2027-03-10", departure="2027-03-11"
+    )
+    deposit = await hotel.book(
+        number=2,
+        rate_plan="deposit30",
+        payment=PAYMENT,
+        arrival="2027-03-10",
+        departure="2027-03-12",
+    )
+    assert (prepaid["deposit_paid"], deposit["deposit_paid"]) == ("560.00", "336.00")
+
+    longer = await hotel.reservations.amend_reservation(
+        prepaid["_id"], ReservationUpdate(departure=date(2027, 3, 13))
+    )  # three nights of 560.00, all prepaid
+    wider = await hotel.reservations.amend_reservation(
+        deposit["_id"], ReservationUpdate(departure=date(2027, 3, 15))
+    )  # five nights: 30 % of 2,800.00
+    assert (longer["deposit_due"], longer["deposit_paid"]) == ("1680.00", "1680.00")
+    assert [c["amount"] for c in longer["deposit_collections"]] == ["1120.00"]
+    assert (wider["deposit_due"], wider["deposit_paid"]) == ("840.00", "840.00")
+    shorter = await hotel.reservations.amend_reservation(
+        deposit["_id"], ReservationUpdate(departure=date(2027, 3, 14))
+    )  # what was paid stays paid: the folio credits it
+    assert (shorter["deposit_due"], shorter["deposit_paid"]) == ("672.00", "840.00")
+    [amended] = (await published(hotel, prepaid["_id"], "reservation.amended"))[-1:]
+    assert amended["deposit_paid"] == "1680.00"
+
+    # The desk follows the reservation's own events and checks the guest in: the folio
+    # carries the amended prepayment to the cent, and three nights settle to 0.00.
+    desk_clock = FixedClock(datetime(2027, 3, 10, 7, tzinfo=UTC))  # 15:00 at the hotel
+    desk = await build(load_property(), desk_clock)
+    reservation = await hotel.repository.reservations.find_one({"_id": prepaid["_id"]})
+    for entry in reservation["outbox"]:
+        event = EVENTS_BY_TYPE[entry["type"]].model_validate(json.loads(entry["body"]))
+        if entry["type"] == "reservation.created":
+            await desk.projections.reservation_created(event)
+        elif entry["type"] == "reservation.amended":
+            await desk.projections.reservation_amended(event)
+    stay = await desk.service.check_in(CheckIn(reservation_id=prepaid["_id"]))
+    deposits = [p["amount"] for p in stay["payments"] if p["kind"] == "deposit"]
+    assert [Decimal(a) for a in deposits] == [Decimal("1680.00")]
+    desk_clock.now = datetime(2027, 3, 13, 2, tzinfo=UTC)  # 10:00 at the hotel
+    settled = await desk.folio.check_out(stay["_id"])
+    assert Decimal(settled["settlement"]["balance"]) == Decimal("0.00")
