@@ -70,9 +70,18 @@ async def service_marks(client: httpx.AsyncClient, url: str) -> Marks:
     return Marks(idle, frozenset(workers), published, consumed)
 
 
+TEST_TAP_PREFIX = "test."  # a test's own tap, read once at its end (test_security_pii_scan)
+
+
 def _kept(name: str, ignore: Iterable[str]) -> bool:
-    """Queues whose messages stay by design are not activity."""
-    return not (name.endswith(".parking") or name == UNROUTED_QUEUE or name in set(ignore))
+    """Queues whose messages stay by design are not activity: parking lots, the kept
+    unrouted messages, a test's own taps, and whatever the caller names."""
+    return not (
+        name.endswith(".parking")
+        or name == UNROUTED_QUEUE
+        or name.startswith(TEST_TAP_PREFIX)
+        or name in set(ignore)
+    )
 
 
 async def queue_activity(
