@@ -263,6 +263,14 @@ def current_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+def acting_person(taken_by: str | None) -> str:
+    """Who acted, as a route recorded it from the signed-in credential (never the body's
+    word): a use case that finds none was called by a route that forgot to name it."""
+    if not taken_by:
+        raise RuntimeError("the route must name the acting credential")
+    return taken_by
+
+
 def ensure_channel_visible(principal: Principal, channel: str | None, what: str = "record") -> None:
     """Object-level check for records that belong to a booking channel. Answers 404, not
     403, so an integrator cannot learn which ids exist on other channels."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.auth import acting_person
 from shared.business_date import BusinessDates
 from shared.clock import PropertyClock
 from shared.events import (
@@ -630,10 +631,3 @@ class FeedbackService:
             "department": department,
             **satisfaction_report(responses),
         }
-
-
-def acting_person(taken_by: str | None) -> str:
-    """The route puts the signed-in credential here (issue 15: never the body's word)."""
-    if not taken_by:
-        raise RuntimeError("the route must name the acting credential")
-    return taken_by

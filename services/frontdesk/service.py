@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from shared.auth import acting_person
 from shared.crypto import PersonalDataCipher, mask
 from shared.events import (
     ComplaintRaised,
@@ -1072,10 +1073,3 @@ def _recognition(
 
 def _is_duplicate(error: Exception) -> bool:
     return type(error).__name__ == "DuplicateKeyError"
-
-
-def acting_person(taken_by: str | None) -> str:
-    """The route puts the signed-in credential here (issue 15: never the body's word)."""
-    if not taken_by:
-        raise RuntimeError("the route must name the acting credential")
-    return taken_by
