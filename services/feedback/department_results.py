@@ -71,6 +71,30 @@ def share_events(
     ]
 
 
+def survey_share_events(
+    survey: dict[str, Any],
+    answers: list[dict[str, Any]],
+    *,
+    kind: Literal["post_stay", "in_stay"],
+    room_number: str | None,
+    answered_at: datetime,
+) -> list[SurveyResultsShared]:
+    """The events of an answered survey: each department's part, for that department,
+    written with the answer (post-stay and in-stay questionnaires alike)."""
+    return share_events(
+        shares_of(
+            answers,
+            survey_id=survey["_id"],
+            kind=kind,
+            stay_id=survey["stay_id"],
+            room_number=room_number,
+            answered_at=answered_at,
+        ),
+        property_id=survey["property_id"],
+        correlation_id=survey.get("correlation_id"),
+    )
+
+
 # Departments with a key of their own read their results with it (access.py names these
 # paths): the gate judges a route by its template, so each has a route of its own.
 OWN_ROUTES = ("housekeeping", "front_office", "reservations")

@@ -33,7 +33,7 @@ from shared.worker import PollingWorker
 
 from .channels import MessageSender
 from .config import Settings
-from .department_results import share_events, shares_of
+from .department_results import survey_share_events
 from .domain import (
     AnswersInvalid,
     QuestionType,
@@ -220,17 +220,12 @@ class InStaySurveys:
         scores = response_scores(answers)
         wanted = needs_a_case(answers, scores)
         now = self.clock()
-        shares = share_events(
-            shares_of(
-                answers,
-                survey_id=survey_id,
-                kind="in_stay",
-                stay_id=survey["stay_id"],
-                room_number=survey.get("room_number"),
-                answered_at=now,
-            ),
-            property_id=survey["property_id"],
-            correlation_id=survey.get("correlation_id"),
+        shares = survey_share_events(
+            survey,
+            answers,
+            kind="in_stay",
+            room_number=survey.get("room_number"),
+            answered_at=now,
         )
         update: dict[str, Any] = {
             "$set": {

@@ -40,7 +40,7 @@ from shared.problems import Conflict, NotFound, Problem, Unprocessable
 
 from .analysis import satisfaction_report
 from .config import Settings
-from .department_results import share_events, shares_of
+from .department_results import survey_share_events
 from .domain import (
     ANSWERABLE,
     DEFAULT_DESIGN,
@@ -345,17 +345,8 @@ class FeedbackService:
         )
         # each department's part, for the department concerned, in the same write
         stay = await self.repository.stay(survey["stay_id"]) or {}
-        shares = share_events(
-            shares_of(
-                answers,
-                survey_id=survey_id,
-                kind="post_stay",
-                stay_id=survey["stay_id"],
-                room_number=stay.get("room_number"),
-                answered_at=now,
-            ),
-            property_id=survey["property_id"],
-            correlation_id=survey.get("correlation_id"),
+        shares = survey_share_events(
+            survey, answers, kind="post_stay", room_number=stay.get("room_number"), answered_at=now
         )
         saved = await self.repository.record_response(
             survey_id,
