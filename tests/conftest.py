@@ -13,6 +13,7 @@ os.environ.setdefault("DEVELOPMENT_MODE", "true")
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,8 +53,30 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink.stop()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+def _service_errors(system: Stack, limit: int = 40) -> str:
+    """The services' error lines: what CI keeps of a failed end-to-end test's processes."""
+    lines = [
+        line
+        for line in system.logs().splitlines()
+        if '"level": "error"' in line or '"level": "warning"' in line or "Traceback" in line
+    ]
+    return "\n".join(lines[-limit:])
+
+
 @pytest.fixture
 def stack(
+    request: pytest.FixtureRequest,
     amqp_url: str,
     mongo_url: str | None,
     smtp_sink: SmtpSink,
@@ -70,3 +93,5 @@ def stack(
     )
     yield system
     system.stop()
+    if request.node.stash.get(_CALL_FAILED, False):
+        print(f"\n--- the services' errors and warnings ---\n{_service_errors(system)}")

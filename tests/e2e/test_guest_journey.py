@@ -63,7 +63,9 @@ def test_checkout_fans_out_to_housekeeping_loyalty_and_feedback(stack: Stack) ->
     )
 
     def stay_tasks() -> list[dict]:
-        return housekeeping.get("/tasks", params={"stay_id": stay["stay_id"]}).json()["items"]
+        answer = housekeeping.get("/tasks", params={"stay_id": stay["stay_id"]})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["items"]
 
     wait_until(stay_tasks, timeout=10, message="the departure task")
     points = wait_until(
