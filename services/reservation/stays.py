@@ -429,4 +429,3 @@ class StayFollower:
                 },
             )
             self.reservations.events_written()
-
