@@ -351,15 +351,7 @@ class FrontDeskService:
         choice: Choice | None = None
         early_claimed: list[date] = []
         upgrade = None
-        if (profile or {}).get("vip") and not request.room_number:
-            offered = await self._vip_upgrade(arrival, nights, stay_id, today, request, profile)
-            if offered is not None:
-                choice, upgrade = offered
-        if (
-            choice is None
-            and pre_assigned
-            and request.room_number in (None, pre_assigned["room_number"])
-        ):
+        if pre_assigned and request.room_number in (None, pre_assigned["room_number"]):
             room = room_of(await self.repository.room(pre_assigned["room_number"]))
             if room.ready:
                 if early and not await self.repository.claim_room_nights(
@@ -377,20 +369,28 @@ class FrontDeskService:
                     "rooms are given to guests",
                     rule=Rule.READY_ROOMS_ONLY,
                 )
-        if choice is not None:
-            pass  # upgraded
-        elif request.room_number and (
+        if request.room_number and (
             not pre_assigned or request.room_number != pre_assigned["room_number"]
         ):
             choice = await self.claim_chosen_room(request.room_number, nights, stay_id)
         elif not pre_assigned or not room.ready:
-            needs = await self.needs_for(
-                arrival["room_type"],
-                len(nights),
-                [*arrival.get("special_requests", []), *request.requests],
-                profile,
+            # the desk allocates (a ready pre-assigned room, whose notice the guest was
+            # sent, is kept): a VIP is offered the next better category first
+            offered = (
+                await self._vip_upgrade(arrival, nights, stay_id, today, request, profile)
+                if (profile or {}).get("vip")
+                else None
             )
-            choice = await self.allocate(needs, nights, stay_id)
+            if offered is not None:
+                choice, upgrade = offered
+            else:
+                needs = await self.needs_for(
+                    arrival["room_type"],
+                    len(nights),
+                    [*arrival.get("special_requests", []), *request.requests],
+                    profile,
+                )
+                choice = await self.allocate(needs, nights, stay_id)
         if choice is not None:
             assignment = {
                 "room_number": choice.room_number,
