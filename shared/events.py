@@ -178,6 +178,10 @@ class StayCheckedInPayload(Contract):
     arrival: date
     departure: date
     vip: bool = False
+    # `room_type` is the booked (charged) type; the room given may be of a better one
+    # (a VIP upgrade, issue 18): reservation holds that type for the stay's nights
+    # instead of the booked one. None: the booked type.
+    occupied_room_type: str | None = None
 
 
 class StayCheckedIn(Event[StayCheckedInPayload]):
@@ -366,11 +370,25 @@ class RoomAssigned(Event[RoomAssignedPayload]):
 
 
 class StayRoomMovedPayload(Contract):
+    """The guest goes to another room for the nights left. A room of another type moves
+    the stay's hold in reservation from `from_room_type` to `to_room_type` on `nights`
+    (issue 12); `move_number` orders a stay's moves (1, 2...), so copies handled out of
+    order end in the last move's type. The stay's booking, booked type and dates let
+    reservation follow a move it hears of before the check-in."""
+
     stay_id: str
     guest_id: str
     from_room: str
     to_room: str
     reason: str
+    from_room_type: str | None = None
+    to_room_type: str | None = None
+    nights: list[date] = []  # from the business date of the move to the departure
+    move_number: int = 0
+    reservation_id: str | None = None
+    room_type: str | None = None  # booked
+    arrival: date | None = None
+    departure: date | None = None
 
 
 class StayRoomMoved(Event[StayRoomMovedPayload]):
@@ -742,10 +760,34 @@ class StayExtendedPayload(Contract):
     arrival: date
     old_departure: date
     departure: date
+    # the stay's departure changes so far (extensions and shortenings): a copy older
+    # than one applied changes nothing. 0: from a producer before shortenings existed.
+    revision: int = 0
 
 
 class StayExtended(Event[StayExtendedPayload]):
     event_type = "stay.extended"
+
+
+class StayShortenedPayload(Contract):
+    """The guest in house now leaves earlier (before check-out): the nights from the new
+    departure are given back (reservation sells them, housekeeping serves none)."""
+
+    stay_id: str
+    reservation_id: str
+    guest_id: str
+    room_number: str
+    room_type: str
+    arrival: date
+    old_departure: date
+    departure: date
+    nights_given_up: list[date]
+    reason: str
+    revision: int
+
+
+class StayShortened(Event[StayShortenedPayload]):
+    event_type = "stay.shortened"
 
 
 class BusinessDayClosedPayload(Contract):

@@ -98,15 +98,18 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
             exchange=COMMANDS_EXCHANGE,
         ),
         ConsumerQueue("reservation.guest-lifecycle", ("guest.anonymized", "guest.merged")),
-        # The stays that hold rooms (walk-ins, early arrivals, extensions, early
-        # departures) and the business day the night audit closed (no-shows); rooms
-        # assigned ahead of arrival, for the guest's notice (issue 18).
+        # The stays that hold rooms (walk-ins, early arrivals, extensions, shortenings,
+        # early departures, moves to another room type) and the business day the night
+        # audit closed (no-shows); rooms assigned ahead of arrival, for the guest's
+        # notice (issue 18).
         ConsumerQueue(
             "reservation.stay-events",
             (
                 "stay.checked_in",
                 "stay.checked_out",
                 "stay.extended",
+                "stay.shortened",
+                "stay.room_moved",
                 "business_day.closed",
                 "room.assigned",
             ),
@@ -161,6 +164,7 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                 "stay.room_check_requested",
                 # the plan follows the stay's departure and the business date
                 "stay.extended",
+                "stay.shortened",
                 "business_day.closed",
             ),
         ),

@@ -35,6 +35,7 @@ class Rule:
     SPECIAL_NEEDS = "special_needs"
     LONG_STAY_FIXED_ROOM = "long_stay_fixed_room"
     MANUAL_OVERRIDE = "manual_override"
+    VIP_UPGRADE = "vip_upgrade"  # upgrades.py: the next better category, when free
 
 
 @dataclass(frozen=True)

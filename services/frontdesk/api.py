@@ -31,12 +31,14 @@ from .domain import (
     Settlement,
     StayExtend,
     StayPublic,
+    StayShorten,
     WalkIn,
 )
 from .folio_service import FolioService
 from .records import public_payment
 from .registration_desk import RegistrationDesk
 from .service import FrontDeskService
+from .shortening import shorten_stay
 
 IdempotencyKey = Annotated[
     str | None,
@@ -74,6 +76,8 @@ def to_public(stay: dict[str, Any]) -> StayPublic:
         guest_id=stay["guest_id"],
         room_number=stay["room_number"],
         room_type=stay["room_type"],
+        occupied_room_type=stay.get("occupied_room_type") or stay["room_type"],
+        upgrade=stay.get("upgrade"),
         arrival=stay["arrival"],
         departure=stay["departure"],
         status=stay["status"],
@@ -238,6 +242,13 @@ def frontdesk_router(
     @router.post("/stays/{stay_id}/extension", response_model=StayPublic)
     async def extend(stay_id: str, request: StayExtend) -> StayPublic:
         return to_public(await service.extend(stay_id, request))
+
+    @router.post("/stays/{stay_id}/shortening", response_model=StayPublic)
+    async def shorten(stay_id: str, request: StayShorten) -> StayPublic:
+        """The guest in house leaves earlier (before check-out): the nights from the new
+        departure are given back. 409 when the new departure is today or before (those
+        nights have begun: leaving today is a check-out); 422 when it is not earlier."""
+        return to_public(await shorten_stay(service, stay_id, request))
 
     @router.post("/stays/{stay_id}/requests", status_code=status.HTTP_201_CREATED)
     async def guest_request(

@@ -115,6 +115,13 @@ class StayExtend(_Input):
     departure: date
 
 
+class StayShorten(_Input):
+    """The guest in house leaves earlier than booked: the new departure, after today."""
+
+    departure: date
+    reason: Annotated[str, FreeText(200)] = Field(min_length=1)
+
+
 class CheckOut(_Input):
     waive_late_fee: bool = False
 
@@ -227,12 +234,23 @@ class AssignmentNotice(BaseModel):
     text: str
 
 
+class Upgrade(BaseModel):
+    """A better category given at check-in, charged at the booked rate (issue 18)."""
+
+    from_room_type: str
+    to_room_type: str
+    reason: str
+    charged_as: str
+
+
 class StayPublic(BaseModel):
     stay_id: str
     reservation_id: str | None
     guest_id: str
     room_number: str
-    room_type: str
+    room_type: str  # booked: what is charged
+    occupied_room_type: str | None = None  # the room the guest is in (a move, an upgrade)
+    upgrade: Upgrade | None = None
     arrival: date
     departure: date
     status: StayStatus

@@ -67,6 +67,7 @@ from .records import (
     stay_nights,
 )
 from .repository import FrontDeskRepository
+from .upgrades import better_room_type, upgraded
 
 log = get_logger(__name__)
 MAX_EARLY_NIGHTS = 2
@@ -349,6 +350,7 @@ class FrontDeskService:
         stay_id = pre_assigned["stay_id"] if pre_assigned else new_stay_id()
         choice: Choice | None = None
         early_claimed: list[date] = []
+        upgrade = None
         if pre_assigned and request.room_number in (None, pre_assigned["room_number"]):
             room = room_of(await self.repository.room(pre_assigned["room_number"]))
             if room.ready:
@@ -372,13 +374,23 @@ class FrontDeskService:
         ):
             choice = await self.claim_chosen_room(request.room_number, nights, stay_id)
         elif not pre_assigned or not room.ready:
-            needs = await self.needs_for(
-                arrival["room_type"],
-                len(nights),
-                [*arrival.get("special_requests", []), *request.requests],
-                profile,
+            # the desk allocates (a ready pre-assigned room, whose notice the guest was
+            # sent, is kept): a VIP is offered the next better category first
+            offered = (
+                await self._vip_upgrade(arrival, nights, stay_id, today, request, profile)
+                if (profile or {}).get("vip")
+                else None
             )
-            choice = await self.allocate(needs, nights, stay_id)
+            if offered is not None:
+                choice, upgrade = offered
+            else:
+                needs = await self.needs_for(
+                    arrival["room_type"],
+                    len(nights),
+                    [*arrival.get("special_requests", []), *request.requests],
+                    profile,
+                )
+                choice = await self.allocate(needs, nights, stay_id)
         if choice is not None:
             assignment = {
                 "room_number": choice.room_number,
@@ -402,6 +414,14 @@ class FrontDeskService:
             stay_id, arrival, assignment, request.registration, profile, request.agent
         )
         stay["room_index"] = room_index
+        # the type of the room given (the booked type is what is charged): an upgrade, or
+        # a room the desk named, tells reservation which type the stay holds
+        stay["occupied_room_type"] = (
+            choice.chosen.room_type
+            if choice is not None
+            else room_of(await self.repository.room(stay["room_number"])).room_type
+        )
+        stay["upgrade"] = upgrade
         events: list[Event[Any]] = []
         if choice is not None:
             events.append(
@@ -410,7 +430,7 @@ class FrontDeskService:
                         reservation_id=arrival["_id"],
                         guest_id=stay["guest_id"],
                         room_number=stay["room_number"],
-                        room_type=stay["room_type"],
+                        room_type=stay["occupied_room_type"],
                         arrival=stay["arrival"],
                         departure=stay["departure"],
                         rule=choice.rule,
@@ -509,6 +529,7 @@ class FrontDeskService:
             stay_id, arrival, assignment, request.registration, None, request.agent
         )
         stay["walk_in"] = True
+        stay["occupied_room_type"] = choice.chosen.room_type
         events: list[Event[Any]] = [
             RoomAssigned.new(
                 RoomAssignedPayload(
@@ -537,6 +558,46 @@ class FrontDeskService:
         self.events_written()
         log.info("walk-in checked in", stay_id=stay_id, room_number=stay["room_number"])
         return stay
+
+    async def _vip_upgrade(
+        self,
+        arrival: dict[str, Any],
+        nights: list[date],
+        stay_id: str,
+        today: date,
+        request: CheckIn,
+        profile: dict[str, Any] | None,
+    ) -> tuple[Choice, dict[str, Any]] | None:
+        """A room of the next better category for the whole stay (upgrades.py), taken as
+        a walk-in's is, so never one promised to a booking; None when there is none."""
+        guests = arrival.get("adults", 1) + arrival.get("children", 0)
+        better = better_room_type(self.setup, arrival["room_type"], guests)
+        if better is None:
+            return None
+        needs = await self.needs_for(
+            better.code,
+            len(nights),
+            [*arrival.get("special_requests", []), *request.requests],
+            profile,
+        )
+
+        async def give_back(taken: Choice) -> None:
+            await self.repository.release_room_nights(stay_id, taken.room_number)
+
+        try:
+            choice = await give_unpromised(
+                self.repository,
+                better.code,
+                nights,
+                today,
+                what="the VIP upgrade",
+                take=lambda: self.allocate(needs, nights, stay_id),
+                give_back=give_back,
+            )
+        except Conflict as declined:  # promised, none ready, or being given: as booked
+            log.info("no VIP upgrade", stay_id=stay_id, to=better.code, why=declined.title)
+            return None
+        return upgraded(choice, arrival["room_type"], better)
 
     async def _known_guest(self, guest_id: str) -> dict[str, Any] | None:
         """The guest's profile, marked `returning` only when the desk has a finished stay
@@ -673,6 +734,7 @@ class FrontDeskService:
                     arrival=stay["arrival"],
                     departure=stay["departure"],
                     vip=stay["vip"],
+                    occupied_room_type=stay.get("occupied_room_type"),
                 ),
                 **origin(stay),
             )
@@ -693,9 +755,18 @@ class FrontDeskService:
 
     # --- during the stay: moves, extensions, requests, complaints ----------------------------
 
+    async def occupied_room_type(self, stay: dict[str, Any]) -> str:
+        """The type of the room the guest is in (the booked type is what is charged): a
+        stay from before this was recorded reads its room's."""
+        if stay.get("occupied_room_type"):
+            return str(stay["occupied_room_type"])
+        room = await self.repository.room(stay["room_number"])
+        return str(room["room_type"]) if room else str(stay["room_type"])
+
     async def move_room(self, stay_id: str, request: RoomMove) -> dict[str, Any]:
         stay = await self._in_house(stay_id)
         old_room = stay["room_number"]
+        old_type = await self.occupied_room_type(stay)
         from_night = max(await self.today(), date.fromisoformat(stay["arrival"]))
         nights = [n for n in stay_nights(stay) if n >= from_night]
         if not nights:
@@ -705,7 +776,7 @@ class FrontDeskService:
         if request.to_room:
             target = await self.repository.room(request.to_room)
             to_room = request.to_room
-            if target and target["room_type"] != stay["room_type"]:
+            if target and target["room_type"] != old_type:
                 # a room of another type: one fewer of that type for the bookings
 
                 async def give_back(taken: Choice) -> None:
@@ -726,7 +797,7 @@ class FrontDeskService:
                 choice = await self.claim_chosen_room(to_room, nights, stay_id)
         else:
             profile = await self.repository.guest(stay["guest_id"])
-            needs = await self.needs_for(stay["room_type"], len(nights), [], profile)
+            needs = await self.needs_for(old_type, len(nights), [], profile)
             rooms = [room_of(doc) for doc in await self.repository.rooms_of_type(needs.room_type)]
             taken = await self.repository.taken_rooms(
                 nights, except_stay=stay_id, among=[room.number for room in rooms]
@@ -739,6 +810,8 @@ class FrontDeskService:
                     break
                 taken.add(choice.room.number)
         new_room = choice.chosen.number
+        new_type = choice.chosen.room_type
+        move_number = len(stay.get("moves") or []) + 1
         events: list[Event[Any]] = [
             RoomAssigned.new(
                 RoomAssignedPayload(
@@ -754,6 +827,7 @@ class FrontDeskService:
                 ),
                 **origin(stay),
             ),
+            # reservation moves the stay's hold to the new type for these nights
             StayRoomMoved.new(
                 StayRoomMovedPayload(
                     stay_id=stay_id,
@@ -761,16 +835,26 @@ class FrontDeskService:
                     from_room=old_room,
                     to_room=new_room,
                     reason=request.reason,
+                    from_room_type=old_type,
+                    to_room_type=new_type,
+                    nights=nights,
+                    move_number=move_number,
+                    reservation_id=reservation_ref(stay),
+                    room_type=stay["room_type"],
+                    arrival=stay["arrival"],
+                    departure=stay["departure"],
                 ),
                 **origin(stay),
             ),
         ]
         moved = await self.repository.update_stay(
             stay_id,
-            {"status": "in_house", "room_number": old_room},
+            # the move number is the count of moves before it: one move at a time
+            {"status": "in_house", "room_number": old_room, "moves": {"$size": move_number - 1}},
             {
                 "$set": {
                     "room_number": new_room,
+                    "occupied_room_type": new_type,
                     "assignment": {
                         "room_number": new_room,
                         "rule": choice.rule,
@@ -781,6 +865,8 @@ class FrontDeskService:
                     "moves": {
                         "from_room": old_room,
                         "to_room": new_room,
+                        "from_room_type": old_type,
+                        "to_room_type": new_type,
                         "from_night": from_night.isoformat(),
                         "reason": request.reason,
                         "at": self.clock(),
@@ -818,7 +904,7 @@ class FrontDeskService:
 
         await give_unpromised(
             self.repository,
-            stay["room_type"],
+            await self.occupied_room_type(stay),  # the room kept is of the type in use
             extra,
             await self.today(),
             what="the extension",
@@ -826,8 +912,10 @@ class FrontDeskService:
             give_back=give_back,
             except_stay=stay_id,
         )
+        # the booked type's rate: an upgraded guest is charged as booked
         rate = str(self.setup.known_room_type(stay["room_type"]).nightly_rate)
         rates = {n.isoformat(): rate for n in extra}
+        revision = stay.get("departure_revision", 0) + 1
         # Reservation holds the extra nights, housekeeping plans service on them.
         event = StayExtended.new(
             StayExtendedPayload(
@@ -839,6 +927,7 @@ class FrontDeskService:
                 arrival=stay["arrival"],
                 old_departure=old_departure,
                 departure=request.departure,
+                revision=revision,
             ),
             **origin(stay),
         )
@@ -847,11 +936,13 @@ class FrontDeskService:
             {
                 "status": "in_house",
                 "departure": stay["departure"],
+                "departure_revision": stay.get("departure_revision"),
                 "room_number": stay["room_number"],
             },
             {
                 "$set": {
                     "departure": request.departure.isoformat(),
+                    "departure_revision": revision,
                     **{f"nightly_rates.{night}": value for night, value in rates.items()},
                 },
                 "$push": push_outbox(event),

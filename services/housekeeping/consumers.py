@@ -21,6 +21,7 @@ from shared.events import (
     StayExtended,
     StayRoomCheckRequested,
     StayRoomMoved,
+    StayShortened,
 )
 from shared.topology import CONSUMER_QUEUES
 
@@ -65,6 +66,11 @@ def register_consumers(
     async def on_stay_extended(event: StayExtended) -> None:
         """The room's guest leaves later: the plan serves the added nights."""
         await tasks.on_stay_extended(event)
+
+    @stays.handles(StayShortened)
+    async def on_stay_shortened(event: StayShortened) -> None:
+        """The room's guest leaves earlier: no stay-over on the nights given up."""
+        await service.on_shortened(event)
 
     @stays.handles(BusinessDayClosed)
     async def on_business_day_closed(event: BusinessDayClosed) -> None:

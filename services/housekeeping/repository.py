@@ -127,21 +127,31 @@ class HousekeepingRepository:
         )
         return result.modified_count == 1
 
-    async def latest_departure(self, stay_id: str, departure: str) -> str:
-        """The stay's departure: the latest any of its events named (check-in, extensions,
-        in whatever order they are handled), so an extension handled before its check-in
-        or after a later one is not lost or undone."""
+    async def latest_departure(self, stay_id: str, departure: str, revision: int = 0) -> str:
+        """The stay's departure as its latest change says, in whatever order its events
+        are handled: a change carries the stay's departure revision and only a newer one
+        applies (an extension and a shortening may come in either order); revision 0
+        (the check-in, a desk before shortenings) keeps the latest date named."""
         query = {"_id": self._key(stay_id)}
-        change = {"$max": {"departure": departure}}
+        newer: dict[str, Any]
+        if revision:
+            newer = {
+                **query,
+                "$or": [{"revision": {"$exists": False}}, {"revision": {"$lt": revision}}],
+            }
+            change: dict[str, Any] = {"$set": {"departure": departure, "revision": revision}}
+        else:
+            newer = {**query, "revision": {"$in": [None, 0]}}
+            change = {"$max": {"departure": departure}}
         try:
             found = await self.departures.find_one_and_update(
-                query, change, upsert=True, return_document=ReturnDocument.AFTER
+                newer, change, upsert=True, return_document=ReturnDocument.AFTER
             )
-        except DuplicateKeyError:  # a racing first event created it
+        except DuplicateKeyError:  # known already: a racing first event, or a newer change
             found = await self.departures.find_one_and_update(
-                query, change, return_document=ReturnDocument.AFTER
-            )
-        return found["departure"]
+                newer, change, return_document=ReturnDocument.AFTER
+            ) or await self.departures.find_one(query)
+        return str(found["departure"])
 
     # --- tasks ----------------------------------------------------------------------
 

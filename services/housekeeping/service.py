@@ -28,6 +28,7 @@ from shared.events import (
     StayExtended,
     StayRoomCheckRequested,
     StayRoomMoved,
+    StayShortened,
 )
 from shared.logging import get_logger
 from shared.outbox import with_outbox
@@ -127,11 +128,38 @@ class HousekeepingService:
         Returns the room while that stay occupies it (the event guards the change: a
         redelivery changes nothing)."""
         stay = event.payload
-        departure = await self.repository.latest_departure(stay.stay_id, stay.departure.isoformat())
+        room, _ = await self._follow_departure(event, stay.stay_id, stay.room_number)
+        return room
+
+    async def on_shortened(self, event: StayShortened) -> None:
+        """The guest leaves earlier: the room's occupant carries the new departure, so no
+        plan serves the nights given up, and a stay-over already planned on or after it
+        is cancelled."""
+        stay = event.payload
+        _, departure = await self._follow_departure(event, stay.stay_id, stay.room_number)
+        cancelled = await self.repository.set_open_tasks_fields(
+            {
+                "stay_id": stay.stay_id,
+                "kind": TaskKind.STAYOVER_SERVICE.value,
+                "day": {"$gte": departure},
+            },
+            {"status": TaskStatus.CANCELLED.value, "cancel_reason": "stay shortened"},
+        )
+        log.info("stay shortened", stay_id=stay.stay_id, stayovers_cancelled=cancelled)
+
+    async def _follow_departure(
+        self, event: StayExtended | StayShortened, stay_id: str, room_number: str
+    ) -> tuple[dict[str, Any] | None, str]:
+        """The stay's departure as its latest change says, onto its room's occupant;
+        the room (while that stay occupies it) and the departure."""
+        stay = event.payload
+        departure = await self.repository.latest_departure(
+            stay_id, stay.departure.isoformat(), stay.revision
+        )
 
         def new_departure(room: dict[str, Any]) -> RoomChange | None:
             occupant = room.get("occupant") or {}
-            if occupant.get("stay_id") != stay.stay_id or occupant.get("departure") == departure:
+            if occupant.get("stay_id") != stay_id or occupant.get("departure") == departure:
                 return None  # not (or no longer) the stay's room, or already known
             return RoomChange(
                 RoomStatus(room["status"]),
@@ -139,15 +167,13 @@ class HousekeepingService:
                 {"occupant": {**occupant, "departure": departure}},
             )
 
-        await self.rooms.change(
-            stay.room_number, str(event.event_id), new_departure, caused_by(event)
-        )
-        room = await self.rooms.room(stay.room_number)
+        await self.rooms.change(room_number, str(event.event_id), new_departure, caused_by(event))
+        room = await self.rooms.room(room_number)
         occupant = room.get("occupant") or {}
-        if occupant.get("stay_id") == stay.stay_id and occupant.get("departure") == departure:
-            log.info("departure followed", stay_id=stay.stay_id, departure=departure)
-            return room
-        return None
+        if occupant.get("stay_id") == stay_id and occupant.get("departure") == departure:
+            log.info("departure followed", stay_id=stay_id, departure=departure)
+            return room, departure
+        return None, departure
 
     async def on_room_check_requested(self, event: StayRoomCheckRequested) -> None:
         """The guest is leaving: the departure task exists now (the same task check-out

@@ -25,6 +25,8 @@ from shared.events import (
     StayCheckedIn,
     StayCheckedOut,
     StayExtended,
+    StayRoomMoved,
+    StayShortened,
 )
 from shared.topology import CONSUMER_QUEUES
 
@@ -92,6 +94,16 @@ def register_consumers(
     @on_stay.handles(StayExtended)
     async def on_stay_extended(event: StayExtended) -> None:
         await stays.extended(event)
+
+    @on_stay.handles(StayShortened)
+    async def on_stay_shortened(event: StayShortened) -> None:
+        """The guest leaves earlier: the nights given up sell again."""
+        await stays.shortened(event)
+
+    @on_stay.handles(StayRoomMoved)
+    async def on_stay_room_moved(event: StayRoomMoved) -> None:
+        """A move to a room of another type moves the stay's hold to that type."""
+        await stays.room_moved(event)
 
     @on_stay.handles(StayCheckedOut)
     async def on_stay_checked_out(event: StayCheckedOut) -> None:

@@ -321,7 +321,13 @@ def expected_holds(reservation: dict[str, Any]) -> dict[HoldKey, int]:
     A booking of several rooms gives back each room its guest left early
     (`rooms_departed`, stay id -> the day that room's guest left) from that day on, while
     its other rooms are still in house: the desk gives that room to others at once, so
-    holding it here until the last guest leaves sold it twice (issue 12's oversell)."""
+    holding it here until the last guest leaves sold it twice (issue 12's oversell).
+
+    A room whose stay went to a room of another type, or was shortened, is handed over
+    to the stay (`rooms_handed_over`, stay id -> the first night the stay holds itself,
+    stays.py): from that night the stay holds the nights it occupies, of the type it
+    occupies, and the booking gives that room back. A room both departed and handed
+    over is given back once, from the earlier of the two days."""
     status = reservation["status"]
     if status not in (
         ReservationStatus.CONFIRMED,
@@ -334,7 +340,7 @@ def expected_holds(reservation: dict[str, Any]) -> dict[HoldKey, int]:
     if status == ReservationStatus.CHECKED_OUT and reservation.get("departed_on"):
         departure = max(arrival, min(departure, date.fromisoformat(reservation["departed_on"])))
     rooms = reservation.get("room_count", 1)
-    left = [date.fromisoformat(day) for day in (reservation.get("rooms_departed") or {}).values()]
+    left = [date.fromisoformat(day) for day in rooms_given_back(reservation).values()]
     holds = {}
     for key in holds_of(reservation["room_type"], arrival, departure, rooms):
         night = date.fromisoformat(key[1])
@@ -342,6 +348,14 @@ def expected_holds(reservation: dict[str, Any]) -> dict[HoldKey, int]:
         if still_held > 0:
             holds[key] = still_held
     return holds
+
+
+def rooms_given_back(reservation: dict[str, Any]) -> dict[str, str]:
+    """Stay id -> the first night the booking no longer holds that stay's room."""
+    given_back = dict(reservation.get("rooms_departed") or {})
+    for stay_id, day in (reservation.get("rooms_handed_over") or {}).items():
+        given_back[stay_id] = min(day, given_back.get(stay_id, day))
+    return given_back
 
 
 def hold_moves(

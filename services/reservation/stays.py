@@ -8,9 +8,15 @@ holds are taken whatever the capacity (the guest is in the room: the desk, not t
 service, decides whether a room may be given); the desk refuses what would take a room
 promised to a booking, so `sold` stays within the sellable rooms.
 
+A stay that goes to a room of another type (a move, or a VIP upgrade at check-in) or is
+shortened is handed its own holds from that night (stay_nights.py): the booking gives
+that room's nights back from then (domain.expected_holds) and the stay holds the nights
+it occupies in the type it occupies, so what is sold by type is what the desk has given.
+
 A booking's status follows its stays: in_house at the first check-in, checked_out when
 none of its stays is in house any more (its nights after the last departure go back).
-Repeated events change nothing: holds move to their computed size, statuses are guarded.
+Repeated events change nothing: holds move to their computed size, statuses are guarded,
+a departure change older than one applied (its `revision`) is ignored.
 """
 
 from __future__ import annotations
@@ -18,11 +24,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from shared.events import BusinessDayClosed, StayCheckedIn, StayCheckedOut, StayExtended
+from shared.events import (
+    BusinessDayClosed,
+    StayCheckedIn,
+    StayCheckedOut,
+    StayExtended,
+    StayRoomMoved,
+    StayShortened,
+)
 from shared.logging import get_logger
 
-from .domain import HoldKey, ReservationStatus, holds_of
+from .domain import HoldKey, ReservationStatus
 from .service import ReservationService
+from .stay_nights import covered_by_booking, hold_shape, occupied_holds
 
 log = get_logger(__name__)
 WALK_IN_PREFIX = "walk-in:"
@@ -86,32 +100,185 @@ class StayFollower:
                         reservation_id=reservation_id,
                         status=current["status"],
                     )
+        occupied = payload.occupied_room_type
+        if occupied and occupied != payload.room_type:  # given a better room at check-in
+            await self._change_type(payload.stay_id, 0, payload.arrival, occupied, handed=True)
         await self._hold_stay_nights(payload.stay_id)
+        if occupied and occupied != payload.room_type:
+            await self._hand_over(reservation_id, payload.stay_id, payload.arrival)
         log.info("stay followed", stay_id=payload.stay_id, reservation_id=reservation_id)
 
     async def extended(self, event: StayExtended) -> None:
         payload = event.payload
+        await self._record_stay(
+            event.property_id,
+            payload.stay_id,
+            payload.reservation_id,
+            payload.room_type,
+            payload.arrival,
+            payload.departure,
+        )
+        await self._follow_departure(payload.stay_id, payload.departure, payload.revision)
+        await self._hold_stay_nights(payload.stay_id)
+
+    async def shortened(self, event: StayShortened) -> None:
+        """The guest leaves earlier: the stay holds its nights up to the new departure
+        and its booking gives back that room's nights from it (a copy older than a later
+        extension leaves the departure alone; handing over is right whatever the order,
+        the stay then holds what it occupies)."""
+        payload = event.payload
+        reservation_id = booking_of(payload.reservation_id)
+        await self._record_stay(
+            event.property_id,
+            payload.stay_id,
+            payload.reservation_id,
+            payload.room_type,
+            payload.arrival,
+            payload.departure,
+        )
+        await self._follow_departure(payload.stay_id, payload.departure, payload.revision)
+        if reservation_id:
+            await self.stays.update_one(
+                {"_id": payload.stay_id},
+                {"$min": {"handed_over": payload.departure.isoformat()}},
+            )
+        await self._hold_stay_nights(payload.stay_id)
+        await self._hand_over(reservation_id, payload.stay_id, payload.departure)
+
+    async def room_moved(self, event: StayRoomMoved) -> None:
+        """The guest went to another room: from the move's first night the stay holds the
+        new room's type and its booking gives the booked type back. A move within the
+        booked type changes nothing; copies in any order end in the last move's type."""
+        move = event.payload
+        if (
+            not move.nights
+            or move.to_room_type is None
+            or move.room_type is None
+            or move.reservation_id is None
+            or move.arrival is None
+            or move.departure is None
+        ):
+            return  # a copy from a desk before moves carried room types: nothing to move
+        await self._record_stay(
+            event.property_id,
+            move.stay_id,
+            move.reservation_id,
+            move.room_type,
+            move.arrival,
+            move.departure,
+        )
+        first = min(move.nights)
+        stays_booked_type = move.from_room_type == move.to_room_type == move.room_type
+        await self._change_type(
+            move.stay_id, move.move_number, first, move.to_room_type, handed=not stays_booked_type
+        )
+        await self._hold_stay_nights(move.stay_id)
+        if not stays_booked_type:
+            await self._hand_over(booking_of(move.reservation_id), move.stay_id, first)
+        log.info(
+            "stay's room type followed",
+            stay_id=move.stay_id,
+            from_room_type=move.from_room_type,
+            to_room_type=move.to_room_type,
+            from_night=first.isoformat(),
+        )
+
+    async def _record_stay(
+        self,
+        property_id: str,
+        stay_id: str,
+        reservation_ref: str,
+        room_type: str,
+        arrival: date,
+        departure: date,
+    ) -> None:
+        """The stay as an event other than its check-in first tells it (the broker may
+        deliver that one later): the check-in then finds it recorded."""
         await self.stays.update_one(
-            {"_id": payload.stay_id},
+            {"_id": stay_id},
             {
                 "$setOnInsert": {
-                    "property_id": event.property_id,
-                    "reservation_id": booking_of(payload.reservation_id),
-                    "room_type": payload.room_type,
-                    "arrival": payload.arrival.isoformat(),
-                    "departure": payload.departure.isoformat(),
+                    "property_id": property_id,
+                    "reservation_id": booking_of(reservation_ref),
+                    "room_type": room_type,
+                    "arrival": arrival.isoformat(),
+                    "departure": departure.isoformat(),
                     "status": "in_house",
                 },
             },
             upsert=True,
         )
-        # Only while in house: a copy redelivered after the check-out must not take back
-        # the nights the guest gave back by leaving.
+
+    async def _follow_departure(self, stay_id: str, departure: date, revision: int) -> None:
+        """Only while in house: a copy redelivered after the check-out must not take back
+        the nights the guest gave back by leaving. A change carries the stay's revision of
+        its departure: only a newer one applies (an extension and a shortening may arrive
+        in either order). Revision 0 is a desk before shortenings: the latest departure."""
+        if not revision:
+            await self.stays.update_one(
+                {"_id": stay_id, "status": "in_house", "departure_revision": {"$in": [None, 0]}},
+                {"$max": {"departure": departure.isoformat()}},
+            )
+            return
         await self.stays.update_one(
-            {"_id": payload.stay_id, "status": "in_house"},
-            {"$max": {"departure": payload.departure.isoformat()}},
+            {
+                "_id": stay_id,
+                "status": "in_house",
+                "$or": [
+                    {"departure_revision": {"$exists": False}},
+                    {"departure_revision": {"$lt": revision}},
+                ],
+            },
+            {"$set": {"departure": departure.isoformat(), "departure_revision": revision}},
         )
-        await self._hold_stay_nights(payload.stay_id)
+
+    async def _change_type(
+        self, stay_id: str, number: int, first_night: date, room_type: str, *, handed: bool
+    ) -> None:
+        """Records a room type change; `handed`: the stay holds its own nights from it."""
+        update: dict[str, Any] = {
+            "$set": {
+                f"type_changes.{number}": {
+                    "from_night": first_night.isoformat(),
+                    "to_type": room_type,
+                }
+            }
+        }
+        if handed:
+            update["$min"] = {"handed_over": first_night.isoformat()}
+        await self.stays.update_one({"_id": stay_id}, update)
+
+    async def _hand_over(self, reservation_id: str | None, stay_id: str, night: date) -> None:
+        """The booking gives back its room for this stay from `night` (the stay holds its
+        own nights from then, already moved: never less held than occupied). Only ever
+        earlier: a repeated or older copy changes nothing."""
+        if not reservation_id:
+            return
+        field = f"rooms_handed_over.{stay_id}"
+        marked = await self.repository.update_reservation(
+            {
+                "_id": reservation_id,
+                "status": {
+                    "$in": [
+                        ReservationStatus.CONFIRMED,
+                        ReservationStatus.IN_HOUSE,
+                        ReservationStatus.CHECKED_OUT,
+                    ]
+                },
+                "$or": [{field: {"$exists": False}}, {field: {"$gt": night.isoformat()}}],
+            },
+            {
+                "$set": {
+                    field: night.isoformat(),
+                    "inventory_settled": False,
+                    "updated_at": self.reservations.clock(),
+                },
+                "$inc": {"version": 1},
+            },
+        )
+        if marked is not None:
+            await self.reservations._settle_inventory(marked)
+            self.reservations.events_written()
 
     async def checked_out(self, event: StayCheckedOut) -> None:
         payload = event.payload
@@ -228,18 +395,13 @@ class StayFollower:
         while True:
             await self._move_stay_holds(stay)
             again = await self.stays.find_one({"_id": stay_id})
-            if _shape(again) == _shape(stay):
+            if hold_shape(again) == hold_shape(stay):
                 return
             stay = again
 
     async def _move_stay_holds(self, stay: dict[str, Any]) -> None:
         stay_id = stay["_id"]
-        want = holds_of(
-            stay["room_type"],
-            date.fromisoformat(stay["arrival"]),
-            date.fromisoformat(stay["departure"]),
-            1,
-        )
+        want = occupied_holds(stay)
         if stay.get("reservation_id"):
             booking = await self.repository.get(stay["reservation_id"])
             if booking and booking["status"] in (
@@ -247,12 +409,7 @@ class StayFollower:
                 ReservationStatus.CHECKED_OUT,
                 ReservationStatus.CONFIRMED,
             ):
-                covered = holds_of(
-                    booking["room_type"],
-                    date.fromisoformat(booking["arrival"]),
-                    date.fromisoformat(booking["departure"]),
-                    1,
-                )
+                covered = covered_by_booking(stay, booking)
                 want = {key: rooms for key, rooms in want.items() if key not in covered}
         holder = stay_holder(stay_id)
         held = await self.inventory.holds_of(holder)
@@ -272,8 +429,3 @@ class StayFollower:
                 },
             )
             self.reservations.events_written()
-
-
-def _shape(stay: dict[str, Any]) -> tuple[Any, ...]:
-    """What a stay's holds are computed from."""
-    return tuple(stay.get(field) for field in ("room_type", "arrival", "departure", "status"))
