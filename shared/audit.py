@@ -34,8 +34,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 
 from shared.auth import Forbidden, Principal, current_principal
+from shared.errors import Unprocessable
 from shared.logging import current_correlation_id, get_logger, mask_text
-from shared.problems import Unprocessable
 
 log = get_logger(__name__)
 

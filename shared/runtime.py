@@ -29,6 +29,7 @@ from shared.audit import AuditLog
 from shared.auth import AccessPolicy, KeyRing
 from shared.broker_identity import broker_login
 from shared.consumer import RetryOrPark
+from shared.errors import NotFound
 from shared.guard import ApiGuard, GuardSettings, TokenBuckets
 from shared.health import health_router
 from shared.http_observe import CorrelateAndMeasure
@@ -37,7 +38,7 @@ from shared.logging import configure_logging, get_logger
 from shared.mongo import close_database, connect_database, ping
 from shared.outbox import OutboxRelay
 from shared.parking import ParkedMessage, ParkingLot, Replayed
-from shared.problems import PROBLEM_JSON, NotFound, install_problem_handlers
+from shared.problems import PROBLEM_JSON, install_problem_handlers
 from shared.process_lease import ProcessLease
 from shared.producers import ALLOWED_PRODUCERS
 from shared.settings import ServiceSettings
