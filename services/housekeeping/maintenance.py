@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from shared.clock import PropertyClock
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     Event,
     MaintenancePriority,
@@ -28,7 +29,6 @@ from shared.events import (
 )
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.worker import PollingWorker
 
 from .domain import UNAVAILABLE, RoomStatus, occupancy, status_after_period_ends

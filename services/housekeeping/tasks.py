@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.clock import PropertyClock
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     HkTaskCompleted,
     HkTaskCompletedPayload,
@@ -24,7 +25,6 @@ from shared.events import (
 )
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.worker import PollingWorker
 
 from . import domain

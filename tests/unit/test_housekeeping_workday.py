@@ -18,6 +18,7 @@ from services.housekeeping.repository import HousekeepingRepository
 from services.housekeeping.rooms import RoomKeeper
 from services.housekeeping.service import HousekeepingService
 from services.housekeeping.tasks import DailyPlanWorker, TaskConflict, TaskService
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     GuestCreated,
     GuestProfilePayload,
@@ -26,7 +27,6 @@ from shared.events import (
     StayCheckedOut,
     StayCheckedOutPayload,
 )
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.property_setup import load_property
 
 PROPERTY = "demo-hotel"
