@@ -13,6 +13,7 @@ from typing import Any
 
 from shared.auth import acting_person
 from shared.crypto import PersonalDataCipher, mask
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     ComplaintRaised,
     ComplaintRaisedPayload,
@@ -30,7 +31,6 @@ from shared.events import (
 )
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.property_setup import PropertySetup
 
 from . import allocation
