@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from shared.audit import AuditLog, RevealRequest, reveal_for
 from shared.auth import CurrentPrincipal, Principal, channel_filter
+from shared.errors import NotFound, Unprocessable
 from shared.masking import contact_fields_present, masked_contact
-from shared.problems import NotFound, Unprocessable
 
 from .blocks import BlockCreate, BlockService
 from .domain import AmendmentRequest, CancelRequest, ReservationCreate, ReservationPublic

@@ -16,8 +16,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.logging import get_logger
-from shared.problems import Conflict, NotFound, Unprocessable
 
 from .domain import (
     Code,

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.problems import Conflict, Unprocessable
+from shared.errors import Conflict, Unprocessable
 from shared.sensitive import FreeText
 
 from .domain import ReservationStatus

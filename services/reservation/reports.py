@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.problems import Unprocessable
+from shared.errors import Unprocessable
 
 from .domain import Channel, ReservationStatus, nights_of
 from .repository import ReservationRepository, name_pattern

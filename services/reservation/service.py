@@ -17,6 +17,7 @@ from typing import Any
 
 from shared.crashpoints import crash_point
 from shared.crypto import Binding, PersonalDataCipher, mask
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     AvailabilityChanged,
     AvailabilityChangedPayload,
@@ -37,7 +38,6 @@ from shared.events import (
 )
 from shared.logging import current_correlation_id, get_logger
 from shared.outbox import outbox_entry
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.process_lease import ProcessLease
 from shared.reencryption import SealedField
 

@@ -13,8 +13,8 @@ from services.reservation.domain import ReservationUpdate, reservation_holder
 from services.reservation.policies import RatePlanUpsert
 from services.reservation.reports import Reports, ReservationSearch
 from services.reservation.workers import AbandonedBookingJanitor, BlockReleaser
+from shared.errors import Conflict, Unprocessable
 from shared.events import GuestAnonymized, GuestAnonymizedPayload
-from shared.problems import Conflict, Unprocessable
 from tests.integration.reservation_harness import Clock, booking, office
 
 MARCH_10 = date(2027, 3, 10)
