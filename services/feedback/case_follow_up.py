@@ -19,8 +19,8 @@ from fastapi import APIRouter
 from pydantic import Field
 from pymongo import ReturnDocument
 
+from shared.errors import Conflict, NotFound
 from shared.logging import get_logger
-from shared.problems import Conflict, NotFound
 
 from .config import Settings
 from .domain import CaseStatus, Input, Text, case_deadline, survey_token, token_is_valid

@@ -23,12 +23,12 @@ from typing import Any
 from fastapi import APIRouter
 from pymongo import ReturnDocument
 
+from shared.errors import Conflict, NotFound
 from shared.events import StayCheckedIn
 from shared.idempotency import insert_once
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS
 from shared.outbox import push_outbox
-from shared.problems import Conflict, NotFound
 from shared.worker import PollingWorker
 
 from .channels import MessageSender
