@@ -17,6 +17,7 @@ from typing import Any
 
 from shared.business_date import BusinessDates
 from shared.clock import PropertyClock
+from shared.errors import Conflict, NotFound
 from shared.events import (
     Event,
     GuestCreated,
@@ -34,7 +35,6 @@ from shared.events import (
     TierChangedPayload,
 )
 from shared.logging import get_logger
-from shared.problems import Conflict, NotFound
 
 from . import ledger
 from .care import GREETING_TEMPLATES
