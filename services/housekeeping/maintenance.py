@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from shared.clock import PropertyClock
+from shared.clock import Clock, PropertyClock
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     Event,
@@ -108,7 +108,7 @@ class MaintenanceService:
         repository: HousekeepingRepository,
         rooms: RoomKeeper,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         events_written: Callable[[], None],
     ) -> None:
         self.repository = repository
