@@ -23,6 +23,7 @@ from typing import Any
 from fastapi import APIRouter
 from pymongo import ReturnDocument
 
+from shared.clock import Clock
 from shared.errors import Conflict, NotFound
 from shared.events import StayCheckedIn
 from shared.idempotency import insert_once
@@ -144,7 +145,7 @@ class InStaySurveys:
         service: FeedbackService,
         settings: Settings,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         due: Callable[[], None] = lambda: None,
     ) -> None:
         self.collection = repository.in_stay_surveys
@@ -318,7 +319,7 @@ class InStaySurveySender(PollingWorker):
         sender: MessageSender,
         settings: Settings,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         super().__init__(settings.mailer_poll_seconds)
         self.surveys = surveys

@@ -13,7 +13,7 @@ from typing import Any
 
 from shared.auth import acting_person
 from shared.business_date import BusinessDates
-from shared.clock import PropertyClock
+from shared.clock import Clock, PropertyClock
 from shared.errors import Conflict, NotAllowed, NotFound, Unprocessable
 from shared.events import (
     CaseOpened,
@@ -71,7 +71,6 @@ from .repository import FeedbackRepository
 log = get_logger(__name__)
 PRODUCER = "feedback"
 REPORT_MAX_DAYS = 366  # a satisfaction report spans at most a year of answers
-Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
