@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared.broker_identity import integrator_channel, sender_of
+from shared.clock import Clock
 from shared.commands import (
     Command,
     CommandContract,
@@ -61,7 +62,7 @@ class IntegratorCommands:
         self,
         reservations: ReservationService,
         repository: ReservationRepository,
-        clock: Callable[[], datetime],
+        clock: Clock,
         *,
         own_login: str | None = None,
         block_channels: Set[str] = frozenset(),

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from shared.clock import Clock
 from shared.crashpoints import crash_point
 from shared.crypto import Binding, PersonalDataCipher, mask
 from shared.errors import Conflict, NotFound, Unprocessable
@@ -75,7 +76,6 @@ from .repository import ReservationRepository
 
 log = get_logger(__name__)
 PRODUCER = "reservation"
-Clock = Callable[[], datetime]
 # Extra outbox entries (an integrator's report) to write with the reservation's change.
 AlsoPublish = Callable[[dict[str, Any]], list[dict[str, Any]]]
 AMENDABLE = [
