@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
 Item = TypeVar("Item")
+Shown = TypeVar("Shown")
 
 
 class Page(BaseModel, Generic[Item]):
@@ -21,3 +22,12 @@ class Page(BaseModel, Generic[Item]):
     @classmethod
     def of(cls, total: int, limit: int, offset: int, items: Sequence[Item]) -> Page[Item]:
         return cls(total=total, limit=limit, offset=offset, items=list(items))
+
+    def map(self, show: Callable[[Item], Shown]) -> Page[Shown]:
+        """The same page with each item turned into what the route shows of it."""
+        return Page[Shown](
+            total=self.total,
+            limit=self.limit,
+            offset=self.offset,
+            items=[show(item) for item in self.items],
+        )
