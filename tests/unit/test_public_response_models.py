@@ -20,7 +20,6 @@ Route = tuple[str, str, str]  # service, method, path
 
 STILL_FREE_FORM: frozenset[Route] = frozenset(
     {
-        ("reservation", "GET", "/reservations"),
         ("reservation", "GET", "/availability"),
         ("reservation", "GET", "/reports"),
         ("reservation", "GET", "/audit-log"),
@@ -68,13 +67,11 @@ STILL_FREE_FORM: frozenset[Route] = frozenset(
         ("frontdesk", "GET", "/shift-handovers/latest"),
         ("frontdesk", "POST", "/shift-handovers/{handover_id}/acknowledge"),
         ("frontdesk", "GET", "/front-office/metrics"),
-        ("feedback", "GET", "/surveys"),
         ("feedback", "POST", "/surveys/{survey_id}/responses"),
         ("feedback", "GET", "/survey-designs"),
         ("feedback", "POST", "/survey-designs"),
         ("feedback", "GET", "/reports/satisfaction"),
         ("feedback", "GET", "/reports/satisfaction.csv"),
-        ("feedback", "GET", "/cases"),
         ("feedback", "GET", "/case-follow-ups/{case_id}"),
         ("feedback", "POST", "/case-follow-ups/{case_id}/answer"),
         ("feedback", "GET", "/in-stay-surveys"),
