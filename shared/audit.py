@@ -34,8 +34,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 
 from shared.auth import Forbidden, Principal, current_principal
+from shared.clock import Clock
+from shared.errors import Unprocessable
 from shared.logging import current_correlation_id, get_logger, mask_text
-from shared.problems import Unprocessable
 
 log = get_logger(__name__)
 
@@ -79,7 +80,7 @@ class AuditLog:
         self,
         database: Any,
         property_id: str,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
         self.collection = database[AUDIT_COLLECTION]
         self.property_id = property_id

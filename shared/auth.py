@@ -38,7 +38,8 @@ from typing import Annotated, Literal
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.problems import NotFound, Problem
+from shared.errors import NotFound
+from shared.problems import Problem
 
 Scope = Literal[
     "reservations",

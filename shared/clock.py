@@ -9,13 +9,20 @@ server's UTC date. The wall clock is injected so that tests move time.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-WallClock = Callable[[], datetime]
+
+
+class Clock(Protocol):
+    """The one clock type of every service: called, it says what time it is now (aware,
+    UTC). `utc_now`, a test's clock and a PropertyClock (which also knows the property's
+    zone and its today) all are one."""
+
+    def __call__(self) -> datetime: ...
 
 
 def utc_now() -> datetime:
@@ -30,7 +37,7 @@ def property_timezone() -> str:
 class PropertyClock:
     """Now, as the property sees it. Calling it gives the aware wall-clock time (UTC)."""
 
-    def __init__(self, now: WallClock | None = None, timezone: str | None = None) -> None:
+    def __init__(self, now: Clock | None = None, timezone: str | None = None) -> None:
         self._now = now or utc_now
         self.tz = ZoneInfo(timezone or property_timezone())
 
@@ -70,7 +77,7 @@ def next_day(day: date) -> date:
     return day + timedelta(days=1)
 
 
-def file_clock(path: str) -> WallClock:
+def file_clock(path: str) -> Clock:
     """TESTS ONLY: "now" is the ISO datetime written in `path`, re-read at every call (the
     wall clock while the file is missing or empty), so a test moves a running service's
     time by rewriting the file."""
@@ -85,5 +92,5 @@ def file_clock(path: str) -> WallClock:
     return now
 
 
-def wall_clock_from(test_clock_file: str | None) -> WallClock:
+def wall_clock_from(test_clock_file: str | None) -> Clock:
     return file_clock(test_clock_file) if test_clock_file else utc_now

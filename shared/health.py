@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+class Liveness(BaseModel):
+    status: Literal["alive"] = "alive"
+
+
+class Readiness(BaseModel):
+    """`checks`: each dependency's answer, "ok" or "down" with the error's kind."""
+
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str]
 
 
 def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/livez")
-    async def livez() -> dict[str, str]:
-        return {"status": "alive"}
+    async def livez() -> Liveness:
+        return Liveness()
 
-    @router.get("/readyz")
+    # 503 with the same body when a dependency is down (a JSONResponse, to set the code).
+    @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
     async def readyz() -> JSONResponse:
         results: dict[str, str] = {}
         for name, check in checks.items():
@@ -26,9 +40,7 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
             except Exception as exc:  # a failing dependency is an answer, not a crash
                 results[name] = f"down: {type(exc).__name__}"
         ready = all(result == "ok" for result in results.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": results},
-            status_code=200 if ready else 503,
-        )
+        report = Readiness(status="ready" if ready else "not ready", checks=results)
+        return JSONResponse(report.model_dump(), status_code=200 if ready else 503)
 
     return router

@@ -14,6 +14,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from prometheus_client import Counter
+from pydantic import BaseModel
 
 from shared.broker_identity import ORIGINAL_SENDER_HEADER, connection_login, sender_of
 from shared.logging import get_logger, mask_text
@@ -86,11 +87,11 @@ class ParkingLot:
             attempts=attempts,
         )
 
-    async def inspect(self, queue_name: str, limit: int) -> list[dict[str, Any]]:
+    async def inspect(self, queue_name: str, limit: int) -> list[ParkedMessage]:
         """Reads up to `limit` parked messages without taking them off the queue."""
         queue = self._queues[queue_name]
         assert self._connection is not None
-        found: list[dict[str, Any]] = []
+        found: list[ParkedMessage] = []
         # Unacked gets go back to the queue when this channel closes.
         async with self._connection.channel() as channel:
             parking = await channel.get_queue(queue.parking_queue, ensure=False)
@@ -152,16 +153,38 @@ def _copy(
     )
 
 
-def _describe(message: AbstractIncomingMessage) -> dict[str, Any]:
+class ParkedMessage(BaseModel):
+    """What an operator sees of a parked message: why, how often tried, from whom; never
+    its body (it may hold what the consumer refused to read)."""
+
+    message_id: str | None
+    type: str | None
+    routing_key: str | None
+    reason: str | None
+    attempts: int | None
+    parked_at: str | None
+    correlation_id: str | None
+    sent_by: str | None
+    size_bytes: int
+
+
+class Replayed(BaseModel):
+    queue: str
+    replayed: int
+
+
+def _describe(message: AbstractIncomingMessage) -> ParkedMessage:
     headers = message.headers or {}
-    return {
-        "message_id": message.message_id,
-        "type": message.type,
-        "routing_key": headers.get("x-original-routing-key"),
-        "reason": headers.get(REASON_HEADER),
-        "attempts": headers.get("x-attempts"),
-        "parked_at": headers.get("x-parked-at"),
-        "correlation_id": message.correlation_id,
-        "sent_by": headers.get(ORIGINAL_SENDER_HEADER),
-        "size_bytes": len(message.body),
-    }
+    return ParkedMessage.model_validate(
+        {
+            "message_id": message.message_id,
+            "type": message.type,
+            "routing_key": headers.get("x-original-routing-key"),
+            "reason": headers.get(REASON_HEADER),
+            "attempts": headers.get("x-attempts"),
+            "parked_at": headers.get("x-parked-at"),
+            "correlation_id": message.correlation_id,
+            "sent_by": headers.get(ORIGINAL_SENDER_HEADER),
+            "size_bytes": len(message.body),
+        }
+    )

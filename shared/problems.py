@@ -1,4 +1,5 @@
-"""RFC 9457 problem details for every error a service returns."""
+"""RFC 9457 problem details for every error a service returns: the one place where a
+domain error (shared/errors.py) becomes an HTTP status."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import Conflict, DomainError, NotAllowed, NotFound, Refused, Unprocessable
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -16,8 +18,28 @@ log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
+# Each kind of domain error, its status and title; a subclass answers as its kind does.
+STATUS_OF_KIND: dict[type[DomainError], tuple[int, str]] = {
+    Refused: (400, "Bad request"),
+    NotAllowed: (403, "Forbidden"),
+    NotFound: (404, "Not found"),
+    Conflict: (409, "Conflict"),
+    Unprocessable: (422, "Unprocessable request"),
+}
+
+
+def status_of(error: DomainError) -> tuple[int, str]:
+    """The HTTP status and title a domain error answers with."""
+    for kind in type(error).__mro__:
+        if kind in STATUS_OF_KIND:
+            status, title = STATUS_OF_KIND[kind]
+            return status, error.title or title
+    return 400, error.title or "Bad request"  # DomainError itself: a plain refusal
+
+
 class Problem(Exception):
-    """A failure the caller can act on. Domain errors subclass the status they map to."""
+    """A failure of the HTTP layer itself (no credential, a scope missing): the web code
+    raises it with its status; use cases raise domain errors instead."""
 
     status = 400
     title = "Bad request"
@@ -26,21 +48,6 @@ class Problem(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extensions = extensions
-
-
-class NotFound(Problem):
-    status = 404
-    title = "Not found"
-
-
-class Conflict(Problem):
-    status = 409
-    title = "Conflict"
-
-
-class Unprocessable(Problem):
-    status = 422
-    title = "Unprocessable request"
 
 
 def problem_response(
@@ -61,6 +68,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc.status, exc.title, exc.detail, request, **exc.extensions)
+
+    @app.exception_handler(DomainError)
+    async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        status, title = status_of(exc)
+        return problem_response(status, title, exc.detail, request, **exc.extensions)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

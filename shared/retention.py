@@ -19,13 +19,14 @@ replicas running it at once do each record once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from prometheus_client import Counter
 
+from shared.clock import Clock
 from shared.erasure import FreeTextFields, scrubbed
 from shared.logging import get_logger
 from shared.worker import PollingWorker
@@ -64,7 +65,7 @@ class RetentionJob(PollingWorker):
         database: Any,
         rules: Iterable[RetentionRule],
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = lambda: datetime.now(UTC),
         poll_seconds: float = 3600,
         batch: int = 200,
     ) -> None:

@@ -29,6 +29,7 @@ from shared.audit import AuditLog
 from shared.auth import AccessPolicy, KeyRing
 from shared.broker_identity import broker_login
 from shared.consumer import RetryOrPark
+from shared.errors import NotFound
 from shared.guard import ApiGuard, GuardSettings, TokenBuckets
 from shared.health import health_router
 from shared.http_observe import CorrelateAndMeasure
@@ -36,8 +37,8 @@ from shared.idempotent_requests import IdempotentRequests
 from shared.logging import configure_logging, get_logger
 from shared.mongo import close_database, connect_database, ping
 from shared.outbox import OutboxRelay
-from shared.parking import ParkingLot
-from shared.problems import PROBLEM_JSON, NotFound, install_problem_handlers
+from shared.parking import ParkedMessage, ParkingLot, Replayed
+from shared.problems import PROBLEM_JSON, install_problem_handlers
 from shared.process_lease import ProcessLease
 from shared.producers import ALLOWED_PRODUCERS
 from shared.settings import ServiceSettings
@@ -286,7 +287,9 @@ def _operations_router(runtime: ServiceRuntime, title: str) -> APIRouter:
         return Response(asyncapi, media_type="application/json")
 
     @router.get("/admin/parking")
-    async def parked_messages(limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+    async def parked_messages(
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> dict[str, list[ParkedMessage]]:
         """Poison messages per queue, with the reason each was parked."""
         return {
             name: await runtime.parking.inspect(name, limit) for name in runtime.parking.queue_names
@@ -295,10 +298,10 @@ def _operations_router(runtime: ServiceRuntime, title: str) -> APIRouter:
     @router.post("/admin/parking/{queue}/replay")
     async def replay_parked(
         queue: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-    ) -> dict[str, Any]:
+    ) -> Replayed:
         if queue not in runtime.parking.queue_names:
             raise NotFound(f"{queue!r} is not a queue of this service")
-        return {"queue": queue, "replayed": await runtime.parking.replay(queue, limit)}
+        return Replayed(queue=queue, replayed=await runtime.parking.replay(queue, limit))
 
     return router
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from prometheus_client import Counter
 
+from shared.clock import Clock
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -86,9 +86,7 @@ class LeasedWorker(PollingWorker, Generic[Claimed]):
     dies holding a claim leaves it to lapse: the next pass after the lease sends it
     again (at least once; the lease keeps two senders off one record at a time)."""
 
-    def __init__(
-        self, poll_seconds: float, lease_seconds: float, clock: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, poll_seconds: float, lease_seconds: float, clock: Clock) -> None:
         super().__init__(poll_seconds)
         self.lease = timedelta(seconds=lease_seconds)
         self.clock = clock

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from shared.auth import CurrentPrincipal
+from shared.paging import Page
 from shared.problems import Problem
 
 from .analysis import report_csv
@@ -57,24 +58,20 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
         status: SurveyStatus | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-    ) -> dict[str, Any]:
+    ) -> Page[SurveyPublic]:
         total, surveys = await service.surveys(
             stay_id=stay_id, status=status, limit=limit, offset=offset
         )
-        return {
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-            "items": [
-                SurveyPublic.model_validate(
-                    {
-                        "survey_id": survey["_id"],
-                        **{k: survey.get(k) for k in SurveyPublic.model_fields if k != "survey_id"},
-                    }
-                )
-                for survey in surveys
-            ],
-        }
+        items = [
+            SurveyPublic.model_validate(
+                {
+                    "survey_id": survey["_id"],
+                    **{k: survey.get(k) for k in SurveyPublic.model_fields if k != "survey_id"},
+                }
+            )
+            for survey in surveys
+        ]
+        return Page.of(total, limit, offset, items)
 
     @router.get("/surveys/{survey_id}")
     async def survey_form(survey_id: str, token: str, request: Request) -> Any:
@@ -146,7 +143,7 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
         survey_id: str | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-    ) -> dict[str, Any]:
+    ) -> Page[CasePublic]:
         total, cases = await service.cases(
             {
                 "status": status,
@@ -158,12 +155,7 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
             limit,
             offset,
         )
-        return {
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-            "items": [case_public(case) for case in cases],
-        }
+        return Page.of(total, limit, offset, [case_public(case) for case in cases])
 
     @router.get("/cases/{case_id}", response_model=CasePublic)
     async def get_case(case_id: str) -> CasePublic:

@@ -11,7 +11,6 @@ words become a note on the case (so erasure reaches them like any note).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -19,8 +18,9 @@ from fastapi import APIRouter
 from pydantic import Field
 from pymongo import ReturnDocument
 
+from shared.clock import Clock
+from shared.errors import Conflict, NotFound
 from shared.logging import get_logger
-from shared.problems import Conflict, NotFound
 
 from .config import Settings
 from .domain import CaseStatus, Input, Text, case_deadline, survey_token, token_is_valid
@@ -53,9 +53,7 @@ class SatisfactionAnswer(Input):
 
 
 class CaseFollowUp:
-    def __init__(
-        self, repository: FeedbackRepository, settings: Settings, clock: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, repository: FeedbackRepository, settings: Settings, clock: Clock) -> None:
         self.cases = repository.cases
         self.settings = settings
         self.clock = clock

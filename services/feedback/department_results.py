@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from shared.errors import Unprocessable
 from shared.events import SurveyResultsShared, SurveyResultsSharedPayload
-from shared.problems import Unprocessable
 
 from .domain import QuestionType, Slug, low_scoring_topics
 from .repository import FeedbackRepository

@@ -9,10 +9,11 @@ false and does nothing. The first responder stays the owner; the manager is adde
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from prometheus_client import Counter
 
+from shared.clock import Clock
 from shared.events import CaseEscalated, CaseEscalatedPayload
 from shared.logging import get_logger
 from shared.outbox import push_outbox
@@ -37,7 +38,7 @@ class EscalationWorker(PollingWorker):
         settings: Settings,
         *,
         events_written: Callable[[], None],
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         super().__init__(settings.case_worker_poll_seconds)
         self.repository = repository

@@ -15,8 +15,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from shared.errors import DomainError
 from shared.pages.web import html, read_form, templates_for
-from shared.problems import Problem
+from shared.problems import status_of
 
 from .domain import SCALES, QuestionType, ResponseCreate
 from .service import FeedbackService, InvalidAnswers, SurveyAlreadyAnswered
@@ -97,11 +98,11 @@ def _page(template: str, language: str, status: int = 200, **context: Any) -> HT
     )
 
 
-def _friendly(problem: Problem, language: str) -> HTMLResponse:
+def _friendly(problem: DomainError, language: str) -> HTMLResponse:
     if isinstance(problem, SurveyAlreadyAnswered):
         return _page("feedback/guest_message.html", language, 409, kind="used")
     # A bad signature, an unknown or a closed survey: the guest can do nothing but ask.
-    return _page("feedback/guest_message.html", language, problem.status, kind="invalid")
+    return _page("feedback/guest_message.html", language, status_of(problem)[0], kind="invalid")
 
 
 def field_errors(
@@ -160,7 +161,7 @@ async def survey_page(
 ) -> HTMLResponse:
     try:
         survey = await service.survey_form(survey_id, token)
-    except Problem as problem:
+    except DomainError as problem:
         return _friendly(problem, _language(request))
     return _form_page(survey, token)
 
@@ -170,7 +171,7 @@ async def submit_survey(service: FeedbackService, request: Request, survey_id: s
     token = form.pop("token", "")
     try:
         survey = await service.survey_form(survey_id, token)
-    except Problem as problem:
+    except DomainError as problem:
         return _friendly(problem, _language(request))
     words = WORDS[survey["language"]]
     answers, errors = field_errors(survey["questions"], form, words)
@@ -186,6 +187,6 @@ async def submit_survey(service: FeedbackService, request: Request, survey_id: s
             values=form,
             rejected=words["rejected"].format(detail=invalid.detail),
         )
-    except Problem as problem:
+    except DomainError as problem:
         return _friendly(problem, survey["language"])
     return _page("feedback/guest_message.html", survey["language"], kind="thanks")

@@ -23,12 +23,13 @@ from typing import Any
 from fastapi import APIRouter
 from pymongo import ReturnDocument
 
+from shared.clock import Clock
+from shared.errors import Conflict, NotFound
 from shared.events import StayCheckedIn
 from shared.idempotency import insert_once
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS
 from shared.outbox import push_outbox
-from shared.problems import Conflict, NotFound
 from shared.worker import PollingWorker
 
 from .channels import MessageSender
@@ -144,7 +145,7 @@ class InStaySurveys:
         service: FeedbackService,
         settings: Settings,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         due: Callable[[], None] = lambda: None,
     ) -> None:
         self.collection = repository.in_stay_surveys
@@ -318,7 +319,7 @@ class InStaySurveySender(PollingWorker):
         sender: MessageSender,
         settings: Settings,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         super().__init__(settings.mailer_poll_seconds)
         self.surveys = surveys

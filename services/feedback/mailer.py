@@ -17,6 +17,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from shared.clock import Clock
 from shared.events import SurveySent, SurveySentPayload
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS
@@ -44,7 +45,6 @@ SURVEYS_MAILED = Counter(
 )
 MAIL_FAILURES = Counter("survey_mail_failures_total", "Guest messages the channel refused")
 CONTACT_RECHECK = timedelta(hours=1)
-Clock = Callable[[], datetime]
 
 
 class SurveyMailer(LeasedWorker[tuple[dict[str, Any], tuple[SurveyStatus, ...]]]):

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from shared.business_date import BusinessDates
-from shared.clock import PropertyClock, wall_clock_from
+from shared.clock import Clock, PropertyClock, wall_clock_from
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
@@ -23,7 +23,7 @@ from .mailer import CaseResultMailer, SurveyMailer
 from .pages import feedback_pages
 from .repository import OUTBOX_COLLECTIONS, FeedbackRepository
 from .request_notices import RequestNotices, RequestNoticeSender
-from .service import Clock, FeedbackService, utc_now
+from .service import FeedbackService, utc_now
 
 CONTACT = ("first_name", "last_name", "email", "phone")
 

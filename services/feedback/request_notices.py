@@ -16,6 +16,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shared.clock import Clock
 from shared.events import GuestRequestCompleted
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS
@@ -51,7 +52,7 @@ class RequestNotices:
         self,
         repository: FeedbackRepository,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         notices_due: Callable[[], None],
     ) -> None:
         self.collection = repository.request_notices
@@ -99,7 +100,7 @@ class RequestNoticeSender(LeasedWorker[dict[str, Any]]):
         sender: MessageSender,
         settings: Settings,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         super().__init__(settings.mailer_poll_seconds, settings.mailer_lease_seconds, clock)
         self.notices = notices

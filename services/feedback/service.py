@@ -13,7 +13,8 @@ from typing import Any
 
 from shared.auth import acting_person
 from shared.business_date import BusinessDates
-from shared.clock import PropertyClock
+from shared.clock import Clock, PropertyClock
+from shared.errors import Conflict, NotAllowed, NotFound, Unprocessable
 from shared.events import (
     CaseOpened,
     CaseOpenedPayload,
@@ -36,7 +37,6 @@ from shared.events import (
 )
 from shared.logging import current_correlation_id, get_logger
 from shared.outbox import push_outbox, with_outbox
-from shared.problems import Conflict, NotFound, Problem, Unprocessable
 
 from .analysis import satisfaction_report
 from .config import Settings
@@ -71,15 +71,13 @@ from .repository import FeedbackRepository
 log = get_logger(__name__)
 PRODUCER = "feedback"
 REPORT_MAX_DAYS = 366  # a satisfaction report spans at most a year of answers
-Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class InvalidSurveyToken(Problem):
-    status = 403
+class InvalidSurveyToken(NotAllowed):
     title = "Invalid survey token"
 
 

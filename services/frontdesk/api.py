@@ -173,7 +173,7 @@ def frontdesk_router(
         return {k: v for k, v in result.items() if k != "stay_id"}
 
     @router.get("/arrivals/{reservation_id}/notice", response_model=AssignmentNotice)
-    async def assignment_notice(reservation_id: str) -> dict[str, Any]:
+    async def assignment_notice(reservation_id: str) -> AssignmentNotice:
         return await service.assignment_notice(reservation_id)
 
     # --- check-in and the stay --------------------------------------------------------------

@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from shared.clock import PropertyClock, business_date, next_day
+from shared.errors import Conflict
 from shared.events import BusinessDayClosed, BusinessDayClosedPayload
 from shared.logging import current_correlation_id, get_logger
 from shared.outbox import push_outbox
-from shared.problems import Conflict
 
 from .folio_service import FolioService
 from .records import PRODUCER, business_today

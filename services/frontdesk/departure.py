@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from shared.errors import Conflict
 from shared.events import StayRoomCheckRequested, StayRoomCheckRequestedPayload
 from shared.logging import get_logger
 from shared.outbox import push_outbox
-from shared.problems import Conflict
 from shared.worker import PollingWorker
 
 from .domain import CheckOutRequest, StayStatus

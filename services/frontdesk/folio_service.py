@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.crashpoints import crash_point
 from shared.crypto import PersonalDataCipher
+from shared.errors import Conflict, NotFound
 from shared.events import (
     Event,
     FolioClosed,
@@ -20,7 +21,6 @@ from shared.events import (
 )
 from shared.logging import get_logger
 from shared.outbox import push_outbox
-from shared.problems import Conflict, NotFound
 
 from .domain import ChargeCreate, CheckOut, PaymentCreate, StayStatus
 from .folio import (

@@ -23,8 +23,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.logging import get_logger
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.sensitive import FreeText
 
 from .domain import ArrivalStatus, ComplaintCreate, Money, _Input

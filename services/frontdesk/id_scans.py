@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from shared.crypto import Binding, PersonalDataCipher
-from shared.problems import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 
 from .domain import _Input
 from .service import FrontDeskService

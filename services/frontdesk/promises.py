@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TypeVar
 
-from shared.problems import Conflict
+from shared.errors import Conflict
 
 from .repository import FrontDeskRepository
 

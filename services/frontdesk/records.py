@@ -10,6 +10,7 @@ from typing import Any
 
 from shared.clock import PropertyClock, business_date
 from shared.crypto import Binding, PersonalDataCipher, mask
+from shared.errors import NotFound
 from shared.events import (
     Event,
     FolioChargePosted,
@@ -18,7 +19,6 @@ from shared.events import (
     FolioPaymentPostedPayload,
 )
 from shared.logging import current_correlation_id
-from shared.problems import NotFound
 from shared.reencryption import SealedField
 
 from .allocation import Room

@@ -18,8 +18,8 @@ from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, model_validator
 
+from shared.errors import Conflict, Unprocessable
 from shared.logging import get_logger
-from shared.problems import Conflict, Unprocessable
 from shared.sensitive import FreeText
 
 from .domain import RegistrationCreate, StayStatus, _Input

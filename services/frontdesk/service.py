@@ -13,6 +13,7 @@ from typing import Any
 
 from shared.auth import acting_person
 from shared.crypto import PersonalDataCipher, mask
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     ComplaintRaised,
     ComplaintRaisedPayload,
@@ -30,13 +31,13 @@ from shared.events import (
 )
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.property_setup import PropertySetup
 
 from . import allocation
 from .allocation import Choice, Needs, Rule, choose_room, needs_from_requests
 from .booking_money import booking_money
 from .domain import (
+    AssignmentNotice,
     CheckIn,
     ComplaintCreate,
     DepositCreate,
@@ -247,7 +248,7 @@ class FrontDeskService:
         )
         return {"reservation_id": arrival["_id"], **assignment}
 
-    async def assignment_notice(self, reservation_id: str) -> dict[str, Any]:
+    async def assignment_notice(self, reservation_id: str) -> AssignmentNotice:
         arrival = await self.repository.arrival(reservation_id)
         if arrival is None:
             raise NotFound(f"no arrival for reservation {reservation_id!r}")
@@ -263,7 +264,7 @@ class FrontDeskService:
         guest_name: str | None,
         room_number: str,
         dates: dict[str, Any],
-    ) -> dict[str, Any]:
+    ) -> AssignmentNotice:
         room = room_of(await self.repository.room(room_number))
         type_name = self.setup.known_room_type(room.room_type).name
         text = (
@@ -271,19 +272,19 @@ class FrontDeskService:
             f"floor {room.floor}: {room.bed} bed, {room.orientation} view, from "
             f"{dates['arrival']} to {dates['departure']}."
         )
-        return {
-            "reservation_id": reservation_id,
-            "guest_name": guest_name,
-            "room_type": room.room_type,
-            "room_type_name": type_name,
-            "room_number": room.number,
-            "bed": room.bed,
-            "floor": room.floor,
-            "orientation": room.orientation,
-            "arrival": dates["arrival"],
-            "departure": dates["departure"],
-            "text": text,
-        }
+        return AssignmentNotice(
+            reservation_id=reservation_id,
+            guest_name=guest_name,
+            room_type=room.room_type,
+            room_type_name=type_name,
+            room_number=room.number,
+            bed=room.bed,
+            floor=room.floor,
+            orientation=room.orientation,
+            arrival=dates["arrival"],
+            departure=dates["departure"],
+            text=text,
+        )
 
     # --- check-in --------------------------------------------------------------------
 
@@ -1093,7 +1094,7 @@ class FrontDeskService:
         )
         return stays + early
 
-    async def notice_for_stay(self, stay: dict[str, Any]) -> dict[str, Any]:
+    async def notice_for_stay(self, stay: dict[str, Any]) -> AssignmentNotice:
         return await self._notice(
             stay.get("reservation_id"), stay.get("guest_name"), stay["room_number"], stay
         )

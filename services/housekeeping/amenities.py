@@ -12,8 +12,8 @@ from typing import Any
 
 from prometheus_client import Gauge
 
+from shared.errors import NotFound, Unprocessable
 from shared.logging import get_logger
-from shared.problems import NotFound, Unprocessable
 
 from .planning import STANDARD_AMENITIES, standard_amenities
 from .repository import HousekeepingRepository

@@ -14,10 +14,22 @@ from fastapi import APIRouter, Query
 
 from shared.auth import CurrentPrincipal
 from shared.events import ItemCharge
+from shared.paging import Page
 
 from .amenities import StockKeeper
 from .domain import RoomPublic, TaskKind, TaskPublic, TaskStatus
 from .maintenance import MaintenanceService
+from .public import (
+    AttendantsReport,
+    MaintenancePublic,
+    PeriodPublic,
+    PlanGenerated,
+    PlanPublic,
+    RoomCheckPublic,
+    RoomsReport,
+    StockItemPublic,
+    TimesReport,
+)
 from .reports import Reports
 from .rooms import RoomKeeper, from_request
 from .schemas import (
@@ -48,14 +60,6 @@ def room_public(room: dict[str, Any]) -> RoomPublic:
         status=room["status"],
         do_not_disturb=bool(room.get("do_not_disturb")),
     )
-
-
-def _public(document: dict[str, Any]) -> dict[str, Any]:
-    return {
-        ("id" if key == "_id" else key): value
-        for key, value in document.items()
-        if key not in ("outbox", "property_id", "applied_events")
-    }
 
 
 def housekeeping_router(
@@ -89,10 +93,10 @@ def housekeeping_router(
         return TaskPublic.of(await tasks.inspect_room(room_number, **_verdict(inspection)))
 
     @router.post("/rooms/{room_number}/out-of-order-periods", status_code=201)
-    async def add_period(room_number: str, period: PeriodCreate) -> dict[str, Any]:
+    async def add_period(room_number: str, period: PeriodCreate) -> PeriodPublic:
         """A period the room is out of order (or out of service); the status changes by
         itself at the start and back at the end."""
-        return _public(
+        return PeriodPublic.of(
             await maintenance.add_period(
                 room_number,
                 kind=period.kind,
@@ -105,18 +109,18 @@ def housekeeping_router(
         )
 
     @router.get("/rooms/{room_number}/out-of-order-periods")
-    async def list_periods(room_number: str) -> list[dict[str, Any]]:
-        return [_public(p) for p in await maintenance.periods_of(room_number)]
+    async def list_periods(room_number: str) -> list[PeriodPublic]:
+        return [PeriodPublic.of(p) for p in await maintenance.periods_of(room_number)]
 
     @router.patch("/out-of-order-periods/{period_id}")
-    async def change_period_end(period_id: str, change: PeriodEndChange) -> dict[str, Any]:
+    async def change_period_end(period_id: str, change: PeriodEndChange) -> PeriodPublic:
         """End a period early (no end, or an end now or past: the room comes back at once)
         or extend it (a later end)."""
-        return _public(await maintenance.change_period_end(period_id, change.end))
+        return PeriodPublic.of(await maintenance.change_period_end(period_id, change.end))
 
     @router.post("/out-of-order-periods/{period_id}/cancel")
-    async def cancel_period(period_id: str) -> dict[str, Any]:
-        return _public(await maintenance.cancel_period(period_id))
+    async def cancel_period(period_id: str) -> PeriodPublic:
+        return PeriodPublic.of(await maintenance.cancel_period(period_id))
 
     # --- tasks ---------------------------------------------------------------------
 
@@ -130,7 +134,7 @@ def housekeeping_router(
         assigned_to: str | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-    ) -> dict[str, Any]:
+    ) -> Page[TaskPublic]:
         total, found = await tasks.tasks(
             stay_id=stay_id,
             status=status,
@@ -141,12 +145,7 @@ def housekeeping_router(
             limit=limit,
             offset=offset,
         )
-        return {
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-            "items": [TaskPublic.of(task) for task in found],
-        }
+        return Page.of(total, limit, offset, [TaskPublic.of(task) for task in found])
 
     @router.get("/tasks/{task_id}", response_model=TaskPublic)
     async def get_task(task_id: str) -> TaskPublic:
@@ -178,10 +177,10 @@ def housekeeping_router(
     @router.post("/tasks/{task_id}/room-check", status_code=201)
     async def room_check(
         task_id: str, check: RoomCheckCreate, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    ) -> RoomCheckPublic:
         """The departure room check: damages, missing items, minibar, sent to the folio
         as room.item_check_reported (once per stay). Checked by the signed-in credential."""
-        return _public(
+        return RoomCheckPublic.of(
             await tasks.report_room_check(
                 task_id,
                 damages=_charges(check.damages),
@@ -195,27 +194,27 @@ def housekeeping_router(
     # --- the daily plan --------------------------------------------------------------
 
     @router.post("/plans/{day}")
-    async def generate_plan(day: date, request: PlanCreate | None = None) -> dict[str, Any]:
+    async def generate_plan(day: date, request: PlanCreate | None = None) -> PlanGenerated:
         """Generates the day's stay-over tasks, priorities and assignments; idempotent."""
-        return await tasks.plan_day(day, request.attendants if request else None)
+        return PlanGenerated.of(await tasks.plan_day(day, request.attendants if request else None))
 
     @router.get("/plans/{day}")
-    async def get_plan(day: date) -> dict[str, Any]:
-        return _public(await tasks.plan(day))
+    async def get_plan(day: date) -> PlanPublic:
+        return PlanPublic.of(await tasks.plan(day))
 
     # --- maintenance -----------------------------------------------------------------
 
     @router.post("/maintenance-requests", status_code=201)
     async def request_maintenance(
         request: MaintenanceCreate, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    ) -> MaintenancePublic:
         """Reported by the signed-in credential, whatever the body says."""
         created, _ = await maintenance.request(
             request_id=str(uuid.uuid4()),
             origin=from_request(maintenance.repository.property_id),
             **{**request.model_dump(), "reported_by": principal.key_id},
         )
-        return _public(created)
+        return MaintenancePublic.of(created)
 
     @router.get("/maintenance-requests")
     async def list_maintenance(
@@ -223,17 +222,18 @@ def housekeeping_router(
         room_number: str | None = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[MaintenancePublic]:
         """Oldest first, a page at a time (`limit`, `offset`)."""
-        return [_public(r) for r in await maintenance.list(status, room_number, limit, offset)]
+        found = await maintenance.list(status, room_number, limit, offset)
+        return [MaintenancePublic.of(request) for request in found]
 
     @router.get("/maintenance-requests/{request_id}")
-    async def get_maintenance(request_id: str) -> dict[str, Any]:
-        return _public(await maintenance.get(request_id))
+    async def get_maintenance(request_id: str) -> MaintenancePublic:
+        return MaintenancePublic.of(await maintenance.get(request_id))
 
     @router.patch("/maintenance-requests/{request_id}")
-    async def move_maintenance(request_id: str, update: MaintenanceUpdate) -> dict[str, Any]:
-        return _public(await maintenance.move(request_id, update.status))
+    async def move_maintenance(request_id: str, update: MaintenanceUpdate) -> MaintenancePublic:
+        return MaintenancePublic.of(await maintenance.move(request_id, update.status))
 
     # --- amenities -------------------------------------------------------------------
 
@@ -242,35 +242,37 @@ def housekeeping_router(
         return stock.standard_list(room_type)
 
     @router.get("/amenities/stock")
-    async def stock_levels() -> list[dict[str, Any]]:
-        return [_public(item) for item in await stock.items()]
+    async def stock_levels() -> list[StockItemPublic]:
+        return [StockItemPublic.of(item) for item in await stock.items()]
 
     @router.get("/amenities/alerts")
-    async def stock_alerts() -> list[dict[str, Any]]:
+    async def stock_alerts() -> list[StockItemPublic]:
         """Items below their reorder point."""
-        return [_public(item) for item in await stock.alerts()]
+        return [StockItemPublic.of(item) for item in await stock.alerts()]
 
     @router.put("/amenities/stock/{item}")
-    async def configure_item(item: str, update: StockUpdate) -> dict[str, Any]:
-        return _public(await stock.configure(item, update.model_dump(exclude_none=True)))
+    async def configure_item(item: str, update: StockUpdate) -> StockItemPublic:
+        fields = update.model_dump(exclude_none=True)
+        return StockItemPublic.of(await stock.configure(item, fields))
 
     @router.post("/amenities/stock/{item}/receipts")
-    async def receive_item(item: str, receipt: StockReceipt) -> dict[str, Any]:
-        return _public(await stock.receive(item, receipt.quantity))
+    async def receive_item(item: str, receipt: StockReceipt) -> StockItemPublic:
+        return StockItemPublic.of(await stock.receive(item, receipt.quantity))
 
     # --- reports ---------------------------------------------------------------------
 
     @router.get("/reports/rooms")
-    async def rooms_report() -> dict[str, Any]:
-        return await reports.rooms_by_status()
+    async def rooms_report() -> RoomsReport:
+        return RoomsReport.model_validate(await reports.rooms_by_status())
 
     @router.get("/reports/attendants")
-    async def attendants_report(day: date | None = None) -> dict[str, Any]:
-        return await reports.work_by_attendant(day.isoformat() if day else None)
+    async def attendants_report(day: date | None = None) -> AttendantsReport:
+        found = await reports.work_by_attendant(day.isoformat() if day else None)
+        return AttendantsReport.model_validate(found)
 
     @router.get("/reports/times")
-    async def times_report(day: date | None = None) -> dict[str, Any]:
-        return await reports.times(day.isoformat() if day else None)
+    async def times_report(day: date | None = None) -> TimesReport:
+        return TimesReport.model_validate(await reports.times(day.isoformat() if day else None))
 
     return router
 

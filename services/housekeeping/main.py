@@ -7,14 +7,13 @@ from typing import Any
 from fastapi import FastAPI
 
 from shared.business_date import BusinessDates
-from shared.clock import PropertyClock
+from shared.clock import PropertyClock, wall_clock_from
 from shared.property_setup import load_property
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
 
 from .amenities import StockKeeper, default_stock
 from .api import housekeeping_router
-from .clock import clock_from
 from .config import Settings
 from .consumers import register_consumers
 from .maintenance import MaintenanceService, RoomPeriodWorker
@@ -61,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
     setup = load_property(settings.property_file)
-    clock = clock_from(settings.test_clock_file)
+    clock = wall_clock_from(settings.test_clock_file)
     events_written = runtime.relay.wake
 
     repository = HousekeepingRepository(runtime.database, settings.property_id)

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from shared.clock import PropertyClock
+from shared.clock import Clock, PropertyClock
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     Event,
     MaintenancePriority,
@@ -28,7 +29,6 @@ from shared.events import (
 )
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.worker import PollingWorker
 
 from .domain import UNAVAILABLE, RoomStatus, occupancy, status_after_period_ends
@@ -108,7 +108,7 @@ class MaintenanceService:
         repository: HousekeepingRepository,
         rooms: RoomKeeper,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         events_written: Callable[[], None],
     ) -> None:
         self.repository = repository

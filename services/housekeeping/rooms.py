@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.errors import NotFound
 from shared.events import Event, RoomStatusChanged, RoomStatusChangedPayload
 from shared.logging import current_correlation_id, get_logger
 from shared.outbox import push_outbox
-from shared.problems import NotFound
 
 from .domain import RoomStatus
 from .repository import HousekeepingRepository

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from shared.business_date import BusinessDates
-from shared.clock import PropertyClock
+from shared.clock import Clock, PropertyClock
 from shared.events import (
     Event,
     GuestAnonymized,
@@ -33,7 +33,6 @@ from shared.events import (
 from shared.logging import get_logger
 from shared.outbox import with_outbox
 
-from .clock import Clock
 from .domain import (
     RoomStatus,
     TaskKind,

@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from shared.clock import PropertyClock
+from shared.clock import Clock, PropertyClock
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     HkTaskCompleted,
     HkTaskCompletedPayload,
@@ -24,7 +25,6 @@ from shared.events import (
 )
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.worker import PollingWorker
 
 from . import domain
@@ -72,7 +72,7 @@ class TaskService:
         maintenance: MaintenanceService,
         stock: StockKeeper,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         events_written: Callable[[], None],
         default_linen_every: int,
         attendants: list[str],
@@ -589,7 +589,7 @@ class DailyPlanWorker(PollingWorker):
         self,
         tasks: TaskService,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         plan_at: time,
         timezone: str,
         poll_seconds: float,

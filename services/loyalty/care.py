@@ -22,7 +22,7 @@ from pydantic import Field
 from pymongo import ReturnDocument
 
 from shared.auth import CurrentPrincipal
-from shared.problems import Conflict, NotFound
+from shared.errors import Conflict, NotFound
 
 from .domain import CELEBRATION_REQUESTS, Input, projection, request_kinds
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from shared.business_date import BusinessDates
-from shared.clock import PropertyClock
+from shared.clock import Clock, PropertyClock
+from shared.errors import Conflict, NotFound
 from shared.events import (
     Event,
     GuestCreated,
@@ -34,7 +34,6 @@ from shared.events import (
     TierChangedPayload,
 )
 from shared.logging import get_logger
-from shared.problems import Conflict, NotFound
 
 from . import ledger
 from .care import GREETING_TEMPLATES
@@ -63,7 +62,6 @@ POINT_EVENTS: dict[str, type[Event[Any]]] = {
     ledger.EXPIRE: PointsExpired,
 }
 
-Clock = Callable[[], datetime]
 Decide = Callable[[dict[str, Any]], "Change | None"]
 
 

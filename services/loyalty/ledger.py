@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from shared.problems import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 
 
 @dataclass(frozen=True)

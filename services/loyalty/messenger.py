@@ -11,13 +11,13 @@ Texts (greetings go by SMS as well as e-mail, issue 18) go through the SMS adapt
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import make_msgid
 from typing import Any
 
 from prometheus_client import Counter
 
+from shared.clock import Clock
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS, MailSender
 from shared.sms import SmsGateway, SmsMessage
@@ -41,7 +41,7 @@ class CampaignMessenger(LeasedWorker[dict[str, Any]]):
         sender: MailSender,
         settings: Settings,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = lambda: datetime.now(UTC),
         sms: SmsGateway | None = None,
     ) -> None:
         super().__init__(settings.messenger_poll_seconds, settings.messenger_lease_seconds, clock)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.crashpoints import crash_point
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     GuestAnonymized,
     GuestAnonymizedPayload,
@@ -14,7 +15,6 @@ from shared.events import (
     GuestWalkInRegistered,
 )
 from shared.logging import get_logger, mask_text
-from shared.problems import Conflict, NotFound, Unprocessable
 
 from . import ledger
 from .domain import (

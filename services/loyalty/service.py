@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from shared.errors import Conflict, Unprocessable
 from shared.events import (
     CaseOpened,
     FolioClosed,
@@ -20,7 +21,6 @@ from shared.events import (
     StayCheckedOut,
     SurveyResponseReceived,
 )
-from shared.problems import Conflict, Unprocessable
 
 from . import ledger
 from .care import (

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from shared.audit import AuditLog, RevealRequest, reveal_for
 from shared.auth import CurrentPrincipal, Principal, channel_filter
+from shared.errors import NotFound, Unprocessable
 from shared.masking import contact_fields_present, masked_contact
-from shared.problems import NotFound, Unprocessable
+from shared.paging import Page
 
 from .blocks import BlockCreate, BlockService
 from .domain import AmendmentRequest, CancelRequest, ReservationCreate, ReservationPublic
@@ -95,11 +96,11 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
     @router.get("/reservations")
     async def search_reservations(
         criteria: Annotated[ReservationSearch, Query()], principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    ) -> Page[ReservationPublic]:
         """By guest or booker name, confirmation number, arrival dates, status, channel.
         An integrator finds only its own channel's reservations."""
         found = await reports.search(criteria, within=channel_filter(principal, "channel_name"))
-        return {**found, "items": [to_public(item) for item in found["items"]]}
+        return found.map(to_public)
 
     @router.get("/reservations/{reservation_id}", response_model=ReservationPublic)
     async def get_reservation(

@@ -9,15 +9,15 @@ inventory.py), and the release drops what is left of the block's hold.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.clock import Clock
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.logging import get_logger
-from shared.problems import Conflict, NotFound, Unprocessable
 
 from .domain import (
     Code,
@@ -72,7 +72,7 @@ class BlockService:
         repository: ReservationRepository,
         reservations: ReservationService,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self.repository = repository
         self.inventory = repository.inventory

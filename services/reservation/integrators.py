@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared.broker_identity import integrator_channel, sender_of
+from shared.clock import Clock
 from shared.commands import (
     Command,
     CommandContract,
@@ -27,8 +28,8 @@ from shared.commands import (
     report_outbox_entry,
 )
 from shared.consumer import ProducerNotAllowed, describe_error
+from shared.errors import Conflict, DomainError, Refused
 from shared.logging import get_logger
-from shared.problems import Conflict, Problem
 
 from .domain import ReservationCreate, ReservationStatus, ReservationUpdate
 from .repository import ReservationRepository
@@ -61,7 +62,7 @@ class IntegratorCommands:
         self,
         reservations: ReservationService,
         repository: ReservationRepository,
-        clock: Callable[[], datetime],
+        clock: Clock,
         *,
         own_login: str | None = None,
         block_channels: Set[str] = frozenset(),
@@ -93,21 +94,21 @@ class IntegratorCommands:
         envelope = Envelope.model_validate({**body, "channel": channel})  # else: parked
         try:
             if claimed != channel:
-                raise Problem(f"this login speaks for channel {channel!r} only")
+                raise Refused(f"this login speaks for channel {channel!r} only")
             if envelope.property_id != self.repository.property_id:
-                raise Problem(
+                raise Refused(
                     f"this is property {self.repository.property_id!r}, "
                     f"not {envelope.property_id!r}"
                 )
             command = command_class.model_validate({**body, "channel": channel})
             block_id = getattr(command.payload, "block_id", None)
             if block_id and channel not in self.block_channels:
-                raise Problem(f"channel {channel!r} may not book into group blocks")
+                raise Refused(f"channel {channel!r} may not book into group blocks")
             await self._apply(command)
         except (StillInFlight, CommandRaced):
             raise  # another copy is (or was just) at work: retry after it
-        except (Problem, ValidationError) as error:
-            reason = error.detail if isinstance(error, Problem) else describe_error(error)
+        except (DomainError, ValidationError) as error:
+            reason = error.detail if isinstance(error, DomainError) else describe_error(error)
             await self._reject(envelope, reason)
 
     async def _apply(self, command: Command[Any]) -> None:
@@ -116,7 +117,7 @@ class IntegratorCommands:
             return
         existing = await self._by_reference(command)
         if existing is None:
-            raise Problem(
+            raise Refused(
                 f"no reservation with reference {command.source_reference!r} from {command.channel}"
             )
         try:
@@ -129,7 +130,7 @@ class IntegratorCommands:
     async def _change(self, command: Command[Any], existing: dict[str, Any]) -> None:
         if isinstance(command, ReservationAmendCommand):
             if existing["status"] != ReservationStatus.CONFIRMED:
-                raise Problem(f"the reservation is {existing['status']}")
+                raise Refused(f"the reservation is {existing['status']}")
             update = ReservationUpdate.model_validate(
                 command.payload.model_dump(exclude_none=True, exclude={"reason"})
             )

@@ -20,7 +20,6 @@ letter finds no address and is marked unreachable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from enum import StrEnum
@@ -29,6 +28,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shared.clock import Clock
 from shared.events import RoomAssigned, StayCheckedIn
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS, MailSender
@@ -40,7 +40,6 @@ from . import letter_texts
 from .stays import booking_of
 
 log = get_logger(__name__)
-Clock = Callable[[], datetime]
 LEASE = timedelta(minutes=2)
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 # A booking's letters are recorded once it is confirmed; a pending one waits.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +9,7 @@ from fastapi import FastAPI
 
 from shared.audit import audit_log_router
 from shared.broker_identity import broker_login
-from shared.clock import wall_clock_from
+from shared.clock import Clock, wall_clock_from
 from shared.crypto import PersonalDataCipher
 from shared.mail import SmtpSender
 from shared.payments import LocalPaymentGateway
@@ -62,9 +61,7 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
     )
 
 
-def create_app(
-    settings: Settings | None = None, clock: Callable[[], datetime] | None = None
-) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     clock = clock or wall_clock_from(settings.test_clock_file)
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)

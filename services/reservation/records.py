@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.problems import Conflict, Unprocessable
+from shared.clock import Clock
+from shared.errors import Conflict, Unprocessable
 from shared.sensitive import FreeText
 
 from .domain import ReservationStatus
@@ -117,7 +117,7 @@ def review_findings(reservation: dict[str, Any], now: datetime) -> list[str]:
 
 
 class Records:
-    def __init__(self, repository: ReservationRepository, clock: Callable[[], datetime]):
+    def __init__(self, repository: ReservationRepository, clock: Clock):
         self.repository = repository
         self.reservations = repository.reservations
         self.clock = clock

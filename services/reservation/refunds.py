@@ -11,12 +11,11 @@ A booking without a token (cash, bank transfer) is marked for the cashier to pay
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from shared.clock import Clock
 from shared.crypto import PersonalDataCipher
 from shared.logging import get_logger
 from shared.payments import PAYMENT_ERRORS, PaymentGateway, RefundRequest
@@ -25,7 +24,6 @@ from shared.worker import PollingWorker
 from .service import payment_token_binding
 
 log = get_logger(__name__)
-Clock = Callable[[], datetime]
 
 
 def refund_id(reservation_id: str) -> str:

@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.problems import Unprocessable
+from shared.errors import Unprocessable
+from shared.paging import Page
 
 from .domain import Channel, ReservationStatus, nights_of
 from .repository import ReservationRepository, name_pattern
@@ -40,7 +41,7 @@ class Reports:
 
     async def search(
         self, criteria: ReservationSearch, within: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    ) -> Page[dict[str, Any]]:
         """`within`: a filter the caller may not leave (an integrator's own channel)."""
         query: dict[str, Any] = {"status": {"$ne": ReservationStatus.PENDING}}
         if criteria.status:
@@ -68,7 +69,7 @@ class Reports:
             query["arrival"] = arrival
         query.update(within or {})
         total, items = await self.repository.search(query, criteria.offset, criteria.limit)
-        return {"total": total, "limit": criteria.limit, "offset": criteria.offset, "items": items}
+        return Page.of(total, criteria.limit, criteria.offset, items)
 
     async def trends(self, first: date, last: date) -> dict[str, Any]:
         """Over the nights first..last (inclusive)."""

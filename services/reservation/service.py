@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from shared.clock import Clock
 from shared.crashpoints import crash_point
 from shared.crypto import Binding, PersonalDataCipher, mask
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     AvailabilityChanged,
     AvailabilityChangedPayload,
@@ -37,7 +39,6 @@ from shared.events import (
 )
 from shared.logging import current_correlation_id, get_logger
 from shared.outbox import outbox_entry
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.process_lease import ProcessLease
 from shared.reencryption import SealedField
 
@@ -75,7 +76,6 @@ from .repository import ReservationRepository
 
 log = get_logger(__name__)
 PRODUCER = "reservation"
-Clock = Callable[[], datetime]
 # Extra outbox entries (an integrator's report) to write with the reservation's change.
 AlsoPublish = Callable[[dict[str, Any]], list[dict[str, Any]]]
 AMENDABLE = [

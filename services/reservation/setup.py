@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import AvailabilityChanged, AvailabilityChangedPayload
 from shared.logging import current_correlation_id
 from shared.outbox import push_outbox
-from shared.problems import Conflict, NotFound, Unprocessable
 
 from .policies import RatePlanUpsert, RoomTypeUpsert, local_date
 from .repository import ReservationRepository

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from shared.errors import Conflict
 from shared.logging import get_logger
-from shared.problems import Conflict
 from shared.worker import PollingWorker
 
 from .domain import ReservationStatus

@@ -23,6 +23,7 @@ from shared.events import (
 )
 from tests.integration.frontdesk_harness import PROPERTY, booking
 from tests.support.amqp import EventTap, publish_events, wait_for
+from tests.support.bookings import MEI_CHEN
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -35,13 +36,10 @@ ARRIVAL, DEPARTURE = date(2027, 3, 10), date(2027, 3, 13)
 
 def registration(number: str = ID_NUMBER, kind: str = "cn_resident_id", **document) -> dict:
     return {
-        "first_name": "Mei",
-        "last_name": "Chen",
+        **MEI_CHEN,
         "gender": "female",
         "nationality": "CN",
         "document": {"type": kind, "number": number, **document},
-        "email": "mei.chen@example.com",
-        "phone": "+86 139 1234 5678",
     }
 
 

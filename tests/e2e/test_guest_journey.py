@@ -6,23 +6,12 @@ import asyncio
 
 import pytest
 
+from tests.support.bookings import web_booking
 from tests.support.stack import SERVICE_NAMES, Stack, wait_until
 
 pytestmark = pytest.mark.e2e
 
-BOOKING = {
-    "guest": {
-        "first_name": "Mei",
-        "last_name": "Chen",
-        "email": "mei.chen@example.com",
-        "phone": "+86 139 1234 5678",
-    },
-    "room_type": "deluxe",
-    "arrival": "2027-03-10",
-    "departure": "2027-03-13",
-    "adults": 2,
-    "channel": "web",
-}
+BOOKING = web_booking()
 
 
 def test_checkout_fans_out_to_housekeeping_loyalty_and_feedback(stack: Stack) -> None:

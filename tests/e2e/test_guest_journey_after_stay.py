@@ -9,24 +9,14 @@ from email.header import decode_header, make_header
 
 import pytest
 
+from tests.support.bookings import web_booking
 from tests.support.stack import SERVICE_NAMES, Stack, wait_until
 
 pytestmark = pytest.mark.e2e
 
-BOOKING = {
-    "guest": {
-        "first_name": "Mei",
-        "last_name": "Chen",
-        "email": "mei.chen@example.com",
-        "phone": "+86 139 1234 5678",
-    },
-    "room_type": "deluxe",
-    "arrival": "2027-09-10",
-    "departure": "2027-09-13",
-    "adults": 2,
-    "channel": "web",
-    "special_requests": ["celebration: anniversary"],
-}
+BOOKING = web_booking(
+    arrival="2027-09-10", departure="2027-09-13", special_requests=["celebration: anniversary"]
+)
 
 
 def subject_of(message) -> str:

@@ -19,23 +19,12 @@ from shared.broker_identity import integrator_login
 from shared.events import GuestAnonymized, GuestAnonymizedPayload
 from shared.topology import COMMANDS_EXCHANGE, REPORTS_EXCHANGE
 from tests.support.amqp import EventTap, publish_events, wait_for
+from tests.support.bookings import web_booking
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
-BOOKING = {
-    "guest": {
-        "first_name": "Mei",
-        "last_name": "Chen",
-        "email": "mei.chen@example.com",
-        "phone": "+86 139 1234 5678",
-    },
-    "room_type": "deluxe",
-    "arrival": "2027-03-10",
-    "departure": "2027-03-13",
-    "adults": 2,
-    "channel": "web",
-}
+BOOKING = web_booking()
 
 
 class ReportTap:

@@ -15,16 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.bookings import MEI_CHEN
 from tests.support.stack import Stack, wait_until
 
 pytestmark = pytest.mark.e2e
 
-GUEST = {
-    "first_name": "Mei",
-    "last_name": "Chen",
-    "email": "mei.chen@example.com",
-    "phone": "+86 139 1234 5678",
-}
+GUEST = dict(MEI_CHEN)
 BOOKING = {
     "guest": GUEST,
     "room_type": "king",

@@ -13,6 +13,7 @@ import pytest
 from services.frontdesk.audit import NightAuditWorker
 from services.frontdesk.domain import CheckIn, CheckOut, WalkIn
 from services.frontdesk.projections import ArrivalNotYetKnown
+from shared.errors import Conflict
 from shared.events import (
     GuestMerged,
     GuestMergedPayload,
@@ -23,7 +24,6 @@ from shared.events import (
     ReservationNoShow,
     ReservationNoShowPayload,
 )
-from shared.problems import Conflict
 from shared.property_setup import load_property
 from tests.integration.frontdesk_harness import PROPERTY, FixedClock, booking, build
 

@@ -23,7 +23,7 @@ import pytest
 
 from services.loyalty import ledger
 from services.loyalty.domain import RedemptionCreate
-from shared.problems import Problem
+from shared.errors import DomainError
 from tests.integration.test_loyalty_ledger_service import (
     World,
     assert_ledger_whole,
@@ -71,7 +71,7 @@ async def test_merges_racing_merges_earnings_and_redemptions_lose_and_double_not
             requests[request.request_id] = (guest, request)
             try:
                 answers[request.request_id] = await service.redeem(guest, request)
-            except (ledger.InsufficientPoints, Problem) as refused:
+            except (ledger.InsufficientPoints, DomainError) as refused:
                 failures[type(refused).__name__] += 1
 
         calls = [
@@ -84,7 +84,7 @@ async def test_merges_racing_merges_earnings_and_redemptions_lose_and_double_not
         rng.shuffle(calls)
         outcomes = await asyncio.gather(*calls, return_exceptions=True)
         for outcome in outcomes:
-            if isinstance(outcome, BaseException) and not isinstance(outcome, Problem):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, DomainError):
                 raise outcome
         views = [await assert_ledger_whole(service, guest) for guest in ids]  # finishes merges
         survivor = views[0]

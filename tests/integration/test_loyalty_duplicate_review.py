@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import pytest
 
 from services.loyalty.domain import EnrolmentCreate, ProfileUpdate
+from shared.errors import Conflict
 from shared.events import GuestContactCaptured, GuestContactPayload, GuestWalkInRegistered
-from shared.problems import Conflict
 from tests.integration.test_loyalty_ledger_service import World, checked_out
 
 

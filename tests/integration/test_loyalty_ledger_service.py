@@ -22,13 +22,13 @@ from services.loyalty.guests import GuestStore
 from services.loyalty.profiles import ProfileService
 from services.loyalty.repository import LoyaltyRepository, VersionConflict
 from services.loyalty.service import LoyaltyService
+from shared.errors import DomainError
 from shared.events import (
     GoodwillGranted,
     GoodwillGrantedPayload,
     StayCheckedOut,
     StayCheckedOutPayload,
 )
-from shared.problems import Problem
 
 OPERATIONS = 1_000
 
@@ -199,7 +199,7 @@ async def test_1000_random_operations_keep_the_balance_the_sum_of_entries_and_ne
                     return True
                 except ledger.InsufficientPoints:
                     return False
-                except Problem as problem:
+                except DomainError as problem:
                     if problem.status == 404:  # no account yet
                         return False
                     raise
@@ -217,8 +217,8 @@ async def test_1000_random_operations_keep_the_balance_the_sum_of_entries_and_ne
             ]
             if candidates:
                 entry_id = rng.choice(candidates)
-                # Problem: reversed already (same entry id, nothing new)
-                with contextlib.suppress(Problem):
+                # DomainError: reversed already (same entry id, nothing new)
+                with contextlib.suppress(DomainError):
                     await service.reverse(
                         guest_id, ReversalCreate(entry_id=entry_id, reason="refund")
                     )

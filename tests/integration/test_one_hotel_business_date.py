@@ -35,6 +35,7 @@ from services.loyalty.repository import LoyaltyRepository
 from services.loyalty.service import LoyaltyService
 from shared.business_date import BusinessDates
 from shared.clock import PropertyClock
+from shared.errors import Unprocessable
 from shared.events import (
     BusinessDayClosed,
     BusinessDayClosedPayload,
@@ -46,7 +47,6 @@ from shared.events import (
     StayExtendedPayload,
 )
 from shared.mongo import connect_database
-from shared.problems import Unprocessable
 from shared.property_setup import load_property
 from tests.integration.test_loyalty_ledger_service import checked_out as stay_checked_out
 from tests.support.journeys import checkout as departing_guest

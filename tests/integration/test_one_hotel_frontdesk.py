@@ -15,7 +15,7 @@ import pytest
 
 from services.frontdesk.domain import CheckIn, StayExtend, WalkIn
 from services.frontdesk.promises import RoomPromised
-from shared.problems import Conflict
+from shared.errors import Conflict
 from shared.property_setup import load_property
 from tests.integration.frontdesk_harness import FixedClock, booking, build, property_file
 
@@ -122,7 +122,7 @@ def test_the_desk_never_gives_away_a_room_promised_to_a_booking(tmp_path: Path) 
         return tonight.value, extension.value, king
 
     tonight, extension, king = run(scenario())
-    assert tonight.status == 409 and tonight.extensions["night"] == "2027-03-10"
+    assert isinstance(tonight, Conflict) and tonight.extensions["night"] == "2027-03-10"
     assert extension.extensions["night"] == "2027-03-11"
     assert king["room_type"] == "king"
 
@@ -190,7 +190,7 @@ def test_concurrent_walk_ins_never_take_a_room_promised_to_a_booking(tmp_path: P
     for seed in range(8):
         answers, booked = run(scenario(seed))
         let = [a for a in answers if isinstance(a, dict)]
-        refused = [a for a in answers if isinstance(a, Conflict) and a.status == 409]
+        refused = [a for a in answers if isinstance(a, Conflict)]
         rooms = {stay["room_number"] for stay in [*let, *([booked] if booked else [])]}
         outcomes.append((len(let), len(refused), booked is not None, len(rooms)))
     assert outcomes == [(2, 10, True, 3)] * 8, outcomes

@@ -11,6 +11,7 @@ import pytest
 
 from services.reservation.room_periods import RoomPeriods
 from services.reservation.stays import StayFollower
+from shared.errors import Conflict
 from shared.events import (
     BusinessDayClosed,
     BusinessDayClosedPayload,
@@ -25,7 +26,6 @@ from shared.events import (
     StayExtended,
     StayExtendedPayload,
 )
-from shared.problems import Conflict
 from tests.integration.reservation_harness import PROPERTY, Clock, office
 
 MARCH_10 = date(2027, 3, 10)

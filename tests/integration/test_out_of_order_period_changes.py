@@ -110,7 +110,7 @@ async def test_two_changes_at_once_give_one_revision_each() -> None:
     would keep whichever came last, not the newer); the store interleaves their calls."""
     import asyncio
 
-    from shared.problems import Conflict
+    from shared.errors import Conflict
 
     outcomes = []
     for seed in range(6):

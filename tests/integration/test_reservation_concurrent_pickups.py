@@ -9,7 +9,7 @@ import asyncio
 from datetime import UTC, date, datetime
 
 from services.reservation.blocks import BlockCreate
-from shared.problems import Problem
+from shared.errors import DomainError
 from tests.integration.reservation_harness import Clock, office
 
 PICKERS = 40
@@ -45,7 +45,7 @@ async def test_40_concurrent_pickups_from_a_block_of_6_let_exactly_6_in() -> Non
                 channel="corporate",
             )
             return True
-        except Problem:
+        except DomainError:
             return False
 
     picked = await asyncio.gather(*(pick(n) for n in range(PICKERS)))
@@ -58,7 +58,7 @@ async def test_40_concurrent_pickups_from_a_block_of_6_let_exactly_6_in() -> Non
                 number=number, room_type="suite", arrival=FIRST.isoformat(), departure="2027-06-12"
             )
             general += 1
-        except Problem:
+        except DomainError:
             break
     print(
         f"\n{PICKERS} concurrent pick-ups from a block of {BLOCK_ROOMS}: {sum(picked)} got in; "

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from services.reservation.domain import ReservationUpdate, nights_of
-from shared.problems import Problem
+from shared.errors import DomainError
 from tests.integration.reservation_harness import Office, office
 
 FIRST_NIGHT = date(2027, 3, 1)
@@ -66,7 +66,7 @@ class InventoryMachine(RuleBasedStateMachine):
                     adults=rooms,
                 )
             )
-        except Problem:
+        except DomainError:
             STATS["create refused"] += 1
             return
         STATS["created"] += 1
@@ -92,7 +92,7 @@ class InventoryMachine(RuleBasedStateMachine):
         )
         try:
             self.run(self.office.reservations.amend_reservation(reservation_id, update))
-        except Problem:
+        except DomainError:
             STATS["amend refused"] += 1
             return
         STATS["amended"] += 1
@@ -146,7 +146,7 @@ class InventoryMachine(RuleBasedStateMachine):
 
         outcomes = self.run(together())
         for outcome in outcomes[: len(stays)]:
-            if isinstance(outcome, Problem):
+            if isinstance(outcome, DomainError):
                 STATS["burst create refused"] += 1
             elif isinstance(outcome, BaseException):
                 raise outcome
@@ -154,9 +154,11 @@ class InventoryMachine(RuleBasedStateMachine):
                 STATS["burst created"] += 1
                 self.ids.append(outcome["_id"])
         for outcome in outcomes[len(stays) :]:
-            if isinstance(outcome, BaseException) and not isinstance(outcome, Problem):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, DomainError):
                 raise outcome
-            STATS["burst amend refused" if isinstance(outcome, Problem) else "burst amended"] += 1
+            STATS[
+                "burst amend refused" if isinstance(outcome, DomainError) else "burst amended"
+            ] += 1
 
     @precondition(lambda self: self.ids)
     @rule(data=st.data())
@@ -164,7 +166,7 @@ class InventoryMachine(RuleBasedStateMachine):
         reservation_id = data.draw(st.sampled_from(self.ids))
         try:
             self.run(self.office.reservations.cancel_reservation(reservation_id))
-        except Problem:
+        except DomainError:
             STATS["cancel refused"] += 1
             return
         STATS["cancelled"] += 1

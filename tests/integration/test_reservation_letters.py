@@ -255,7 +255,7 @@ async def test_a_tentative_booking_is_reconfirmed_once_or_released(tmp_path) -> 
 
 
 async def test_reconfirming_a_booking_that_is_not_tentative_is_refused(tmp_path) -> None:
-    from shared.problems import Conflict
+    from shared.errors import Conflict
 
     desk, _ = await desk_and_post(tmp_path)
     tentative = TentativeBookings(desk.reservations, events_written=lambda: None)

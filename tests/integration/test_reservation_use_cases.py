@@ -13,8 +13,8 @@ from services.reservation.domain import ReservationUpdate, reservation_holder
 from services.reservation.policies import RatePlanUpsert
 from services.reservation.reports import Reports, ReservationSearch
 from services.reservation.workers import AbandonedBookingJanitor, BlockReleaser
+from shared.errors import Conflict, Unprocessable
 from shared.events import GuestAnonymized, GuestAnonymizedPayload
-from shared.problems import Conflict, Unprocessable
 from tests.integration.reservation_harness import Clock, booking, office
 
 MARCH_10 = date(2027, 3, 10)
@@ -224,7 +224,7 @@ async def test_erasure_removes_names_and_contact_but_keeps_amounts_and_dates() -
     )
     assert (await hotel.repository.get(other["_id"]))["guest"]["last_name"] == "Chen2"
     found = await Reports(hotel.repository).search(ReservationSearch(name="chen"))
-    assert [r["_id"] for r in found["items"]] == [other["_id"]]
+    assert [r["_id"] for r in found.items] == [other["_id"]]
 
 
 async def test_the_same_idempotency_key_books_once_and_refuses_another_body() -> None:
@@ -238,7 +238,7 @@ async def test_the_same_idempotency_key_books_once_and_refuses_another_body() ->
     assert (created, created_again, again["_id"]) == (True, False, first["_id"])
     with pytest.raises(Unprocessable, match="different request"):
         await hotel.reservations.create_reservation(booking(adults=2), idempotency_key="key-0001")
-    assert (await Reports(hotel.repository).search(ReservationSearch()))["total"] == 1
+    assert (await Reports(hotel.repository).search(ReservationSearch())).total == 1
     assert Decimal(first["total_amount"]) == Decimal("1120.00")
 
 
@@ -329,10 +329,10 @@ async def test_reports_show_occupancy_pickup_channel_mix_cancellations_and_lead_
     found = await reports.search(
         ReservationSearch(status="confirmed", arrival_to=date(2027, 3, 31), limit=1)
     )
-    assert (found["total"], len(found["items"])) == (2, 1)
+    assert (found.total, len(found.items)) == (2, 1)
     by_number = await reports.search(
         ReservationSearch(confirmation_number=web["confirmation_number"].lower())
     )
-    assert [r["_id"] for r in by_number["items"]] == [web["_id"]]
+    assert [r["_id"] for r in by_number.items] == [web["_id"]]
     with pytest.raises(Unprocessable):
         await reports.trends(date(2027, 1, 1), date(2028, 6, 1))

@@ -95,9 +95,9 @@ async def test_a_handler_that_always_fails_is_parked_after_max_attempts(consumer
 
     assert state["calls"][2] == MAX_ATTEMPTS
     (parked,) = await parking.inspect(QUEUE.name, limit=10)
-    assert parked["attempts"] == MAX_ATTEMPTS
-    assert parked["reason"] == "attempts exhausted: RuntimeError: item 2 failed on call 4"
-    assert parked["message_id"] == "m-2"
+    assert parked.attempts == MAX_ATTEMPTS
+    assert parked.reason == "attempts exhausted: RuntimeError: item 2 failed on call 4"
+    assert parked.message_id == "m-2"
 
 
 async def test_an_invalid_message_is_parked_at_once_and_replay_brings_it_back(consumer, amqp_url):
@@ -106,9 +106,10 @@ async def test_an_invalid_message_is_parked_at_once_and_replay_brings_it_back(co
     await wait_for(lambda: parking_count(amqp_url), timeout=10)
     assert state["calls"] == {}
     (parked,) = await parking.inspect(QUEUE.name, limit=10)
-    assert parked["attempts"] == 1
-    assert parked["reason"].startswith("invalid message: ValidationError: work.item:")
-    assert "three" not in parked["reason"]  # the input's values stay out of the reason
+    assert parked.attempts == 1
+    reason = parked.reason or ""
+    assert reason.startswith("invalid message: ValidationError: work.item:")
+    assert "three" not in reason  # the input's values stay out of the reason
 
     # Inspecting does not take it off the lot; replay sends it to the queue afresh.
     assert len(await parking.inspect(QUEUE.name, limit=10)) == 1
@@ -119,7 +120,7 @@ async def test_an_invalid_message_is_parked_at_once_and_replay_brings_it_back(co
     (again,) = await wait_for(
         lambda: parking.inspect(QUEUE.name, limit=10), timeout=10, message="parked again"
     )  # still invalid
-    assert again["attempts"] == 1
+    assert again.attempts == 1
 
 
 async def test_a_parked_message_replayed_after_the_fix_reenters_its_queue_and_takes_effect_once(

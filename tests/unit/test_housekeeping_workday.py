@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from mongomock_motor import AsyncMongoMockClient
@@ -18,6 +19,7 @@ from services.housekeeping.repository import HousekeepingRepository
 from services.housekeeping.rooms import RoomKeeper
 from services.housekeeping.service import HousekeepingService
 from services.housekeeping.tasks import DailyPlanWorker, TaskConflict, TaskService
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     GuestCreated,
     GuestProfilePayload,
@@ -26,7 +28,6 @@ from shared.events import (
     StayCheckedOut,
     StayCheckedOutPayload,
 )
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.property_setup import load_property
 
 PROPERTY = "demo-hotel"
@@ -143,6 +144,15 @@ def checked_out(room: str, stay_id: str = "s1") -> StayCheckedOut:
         ),
         producer="frontdesk",
         property_id=PROPERTY,
+    )
+
+
+async def schedule(
+    hk: Housekeeping, room: str, start: datetime, end: datetime, kind: str, reason: str
+) -> dict[str, Any]:
+    """An out-of-order (or out-of-service) period that returns the room as it was."""
+    return await hk.maintenance.add_period(
+        room, kind=kind, start=start, end=end, reason=reason, return_status=None, request_id=None
     )
 
 
@@ -265,15 +275,7 @@ async def test_an_out_of_order_period_moves_the_room_out_and_back_at_its_times(
     hk: Housekeeping, clock: FakeClock
 ) -> None:
     start = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
-    await hk.maintenance.add_period(
-        "601",
-        kind="out_of_order",
-        start=start,
-        end=start + timedelta(hours=2),
-        reason="leak",
-        return_status=None,
-        request_id=None,
-    )
+    await schedule(hk, "601", start, start + timedelta(hours=2), "out_of_order", "leak")
     seen = []
     for hour, minute in ((9, 59), (10, 0), (11, 0), (11, 59), (12, 0), (13, 0)):
         clock.now = datetime(2027, 3, 1, hour, minute, tzinfo=UTC)
@@ -295,15 +297,7 @@ async def test_a_period_entirely_missed_while_down_is_applied_on_return(
     hk: Housekeeping, clock: FakeClock
 ) -> None:
     start = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
-    await hk.maintenance.add_period(
-        "602",
-        kind="out_of_service",
-        start=start,
-        end=start + timedelta(hours=2),
-        reason="painting",
-        return_status=None,
-        request_id=None,
-    )
+    await schedule(hk, "602", start, start + timedelta(hours=2), "out_of_service", "painting")
     clock.now = datetime(2027, 3, 1, 12, 30, tzinfo=UTC)
     await hk.periods.work_once()
     changes = [
@@ -538,32 +532,15 @@ async def test_a_running_out_of_order_period_is_ended_early_or_extended(
 ) -> None:
     """Issue 12: a running period could not be ended early nor extended."""
     start = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
-    leak = await hk.maintenance.add_period(
-        "601",
-        kind="out_of_order",
-        start=start,
-        end=start + timedelta(hours=4),
-        reason="leak",
-        return_status=None,
-        request_id=None,
-    )
-    paint = await hk.maintenance.add_period(
+    leak = await schedule(hk, "601", start, start + timedelta(hours=4), "out_of_order", "leak")
+    paint = await schedule(hk, "602", start, start + timedelta(hours=2), "out_of_order", "paint")
+    later = await schedule(
+        hk,
         "602",
-        kind="out_of_order",
-        start=start,
-        end=start + timedelta(hours=2),
-        reason="paint",
-        return_status=None,
-        request_id=None,
-    )
-    later = await hk.maintenance.add_period(
-        "602",
-        kind="out_of_service",
-        start=start + timedelta(hours=6),
-        end=start + timedelta(hours=8),
-        reason="carpet",
-        return_status=None,
-        request_id=None,
+        start + timedelta(hours=6),
+        start + timedelta(hours=8),
+        "out_of_service",
+        "carpet",
     )
     clock.now = start + timedelta(minutes=30)
     await hk.periods.work_once()
@@ -656,15 +633,7 @@ async def test_a_changed_period_end_tells_reservation_its_nights_as_they_are_now
     """maintenance.out_of_order_changed: ended early or extended, reservation learns the
     period's nights (before, the change published nothing and the nights stayed held)."""
     start = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
-    pipe = await hk.maintenance.add_period(
-        "601",
-        kind="out_of_order",
-        start=start,
-        end=start + timedelta(days=3),
-        reason="pipe",
-        return_status=None,
-        request_id=None,
-    )
+    pipe = await schedule(hk, "601", start, start + timedelta(days=3), "out_of_order", "pipe")
     scheduled = await hk.published("maintenance.out_of_order_scheduled")
     # 10:00 UTC is 18:00 at the hotel: the night of the last day has begun by then
     assert [e["payload"]["nights"] for e in scheduled] == [

@@ -23,8 +23,8 @@ from shared.auth import (
     new_credential,
     path_matches,
 )
+from shared.errors import NotFound
 from shared.guard import TokenBuckets
-from shared.problems import NotFound
 from shared.runtime import ServiceRuntime, create_service_app
 from shared.settings import ServiceSettings
 

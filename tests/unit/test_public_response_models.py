@@ -1,0 +1,166 @@
+"""Every JSON answer of every service is a declared model (issue 17): the OpenAPI document
+names its fields, so a client, the schemathesis run and a reader know what comes back. A
+route typed `dict[str, Any]` (or untyped) documents a free-form object and fails here.
+
+STILL_FREE_FORM lists the routes not converted yet: it may only shrink. A route that gets
+a model must leave the list (the test says so), and no new route may join it."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from shared.services import SERVICE_NAMES
+
+Route = tuple[str, str, str]  # service, method, path
+
+STILL_FREE_FORM: frozenset[Route] = frozenset(
+    {
+        ("reservation", "GET", "/availability"),
+        ("reservation", "GET", "/reports"),
+        ("reservation", "GET", "/audit-log"),
+        ("reservation", "GET", "/reservations/{reservation_id}/letters"),
+        ("reservation", "GET", "/exports/reservations.csv"),
+        ("reservation", "GET", "/record-reviews"),
+        ("reservation", "POST", "/reservations/{reservation_id}/review"),
+        ("reservation", "GET", "/room-types"),
+        ("reservation", "GET", "/room-types/{code}"),
+        ("reservation", "PUT", "/room-types/{code}"),
+        ("reservation", "GET", "/rate-plans"),
+        ("reservation", "GET", "/rate-plans/{code}"),
+        ("reservation", "PUT", "/rate-plans/{code}"),
+        ("reservation", "POST", "/blocks"),
+        ("reservation", "GET", "/blocks/{block_id}"),
+        ("reservation", "POST", "/blocks/{block_id}/release"),
+        ("frontdesk", "GET", "/arrivals"),
+        ("frontdesk", "GET", "/in-house"),
+        ("frontdesk", "GET", "/departures"),
+        ("frontdesk", "POST", "/arrivals/pre-assignment"),
+        ("frontdesk", "POST", "/arrivals/{reservation_id}/assignment"),
+        ("frontdesk", "PATCH", "/stays/{stay_id}/registration"),
+        ("frontdesk", "GET", "/audit-log"),
+        ("frontdesk", "POST", "/stays/{stay_id}/requests"),
+        ("frontdesk", "GET", "/stays/{stay_id}/requests"),
+        ("frontdesk", "POST", "/stays/{stay_id}/complaints"),
+        ("frontdesk", "GET", "/stays/{stay_id}/folio"),
+        ("frontdesk", "POST", "/stays/{stay_id}/charges"),
+        ("frontdesk", "POST", "/stays/{stay_id}/payments"),
+        ("frontdesk", "GET", "/business-date"),
+        ("frontdesk", "POST", "/night-audit"),
+        ("frontdesk", "POST", "/stays/{stay_id}/checkout-request"),
+        ("frontdesk", "PUT", "/stays/{stay_id}/id-scan"),
+        ("frontdesk", "GET", "/stays/{stay_id}/id-scan"),
+        ("frontdesk", "POST", "/stays/{stay_id}/companions"),
+        ("frontdesk", "GET", "/stays/{stay_id}/companions"),
+        ("frontdesk", "POST", "/stays/{stay_id}/departure-check"),
+        ("frontdesk", "POST", "/stays/{stay_id}/opinion"),
+        ("frontdesk", "POST", "/arrivals/{reservation_id}/walk"),
+        ("frontdesk", "GET", "/walks"),
+        ("frontdesk", "POST", "/logbook"),
+        ("frontdesk", "GET", "/logbook"),
+        ("frontdesk", "POST", "/logbook/{entry_id}/done"),
+        ("frontdesk", "POST", "/shift-handovers"),
+        ("frontdesk", "GET", "/shift-handovers/latest"),
+        ("frontdesk", "POST", "/shift-handovers/{handover_id}/acknowledge"),
+        ("frontdesk", "GET", "/front-office/metrics"),
+        ("feedback", "POST", "/surveys/{survey_id}/responses"),
+        ("feedback", "GET", "/survey-designs"),
+        ("feedback", "POST", "/survey-designs"),
+        ("feedback", "GET", "/reports/satisfaction"),
+        ("feedback", "GET", "/reports/satisfaction.csv"),
+        ("feedback", "GET", "/case-follow-ups/{case_id}"),
+        ("feedback", "POST", "/case-follow-ups/{case_id}/answer"),
+        ("feedback", "GET", "/in-stay-surveys"),
+        ("feedback", "GET", "/in-stay-surveys/{survey_id}"),
+        ("feedback", "POST", "/in-stay-surveys/{survey_id}/responses"),
+        ("feedback", "GET", "/department-results/housekeeping"),
+        ("feedback", "GET", "/department-results/front_office"),
+        ("feedback", "GET", "/department-results/reservations"),
+        ("feedback", "GET", "/department-results/{department}"),
+        ("loyalty", "POST", "/guests/lookup"),
+        ("loyalty", "GET", "/guests/{guest_id}"),
+        ("loyalty", "PATCH", "/guests/{guest_id}"),
+        ("loyalty", "POST", "/guests/{guest_id}/enrolment"),
+        ("loyalty", "POST", "/guests/{guest_id}/merge"),
+        ("loyalty", "GET", "/duplicates"),
+        ("loyalty", "POST", "/duplicates/{duplicate_id}/decision"),
+        ("loyalty", "GET", "/guests/{guest_id}/export"),
+        ("loyalty", "POST", "/guests/{guest_id}/erasure"),
+        ("loyalty", "GET", "/segments"),
+        ("loyalty", "GET", "/segments/{segment}/guests"),
+        ("loyalty", "POST", "/guests/{guest_id}/referrals"),
+        ("loyalty", "GET", "/reports/churn"),
+        ("loyalty", "GET", "/messages"),
+        ("loyalty", "POST", "/admin/jobs/daily-pass"),
+        ("loyalty", "GET", "/audit-log"),
+        ("loyalty", "GET", "/care/tasks"),
+        ("loyalty", "POST", "/care/tasks/{task_id}/done"),
+    }
+)
+
+
+def free_form(schema: dict[str, Any]) -> bool:
+    """True when the schema says nothing of the fields: `{}`, an object of anything, or a
+    list or union of those. A $ref (a model), a scalar or a typed map is declared."""
+    if "$ref" in schema:
+        return False
+    if not schema:
+        return True
+    if "anyOf" in schema:
+        return any(free_form(part) for part in schema["anyOf"] if part.get("type") != "null")
+    if schema.get("type") == "array":
+        return free_form(schema.get("items", {}))
+    if schema.get("type") == "object" and "properties" not in schema:
+        values = schema.get("additionalProperties", True)
+        return values is True or values == {} or (isinstance(values, dict) and free_form(values))
+    return False
+
+
+def free_form_routes(service: str, app: FastAPI) -> set[Route]:
+    found = set()
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            for code, response in operation.get("responses", {}).items():
+                json = response.get("content", {}).get("application/json")
+                if code.startswith("2") and json is not None and free_form(json.get("schema", {})):
+                    found.add((service, method.upper(), path))
+    return found
+
+
+class Thing(BaseModel):
+    name: str
+
+
+def test_the_check_tells_a_free_form_answer_from_a_model() -> None:
+    app = FastAPI()
+
+    @app.get("/loose")
+    async def loose() -> dict[str, Any]:
+        return {}
+
+    @app.get("/loose-list")
+    async def loose_list() -> list[dict[str, Any]]:
+        return []
+
+    @app.get("/typed")
+    async def typed() -> Thing:
+        return Thing(name="x")
+
+    @app.get("/typed-map")
+    async def typed_map() -> dict[str, list[Thing]]:
+        return {}
+
+    assert free_form_routes("t", app) == {("t", "GET", "/loose"), ("t", "GET", "/loose-list")}
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_json_answer_is_a_declared_model(service: str) -> None:
+    app = importlib.import_module(f"services.{service}.main").create_app()
+    found = free_form_routes(service, app)
+    known = {route for route in STILL_FREE_FORM if route[0] == service}
+    assert not found - known, f"routes answering a free-form object: {sorted(found - known)}"
+    assert not known - found, f"typed now, take them off STILL_FREE_FORM: {sorted(known - found)}"
