@@ -105,7 +105,7 @@ def create_app(
         title="Feedback service",
         routers=[
             feedback_router(service, settings.goodwill_manager_threshold),
-            case_follow_up_router(CaseFollowUp(repository, settings, clock)),
+            case_follow_up_router(CaseFollowUp(repository, settings, clock, runtime.relay.wake)),
             in_stay_router(in_stay),
             department_results_router(repository, clock),
             feedback_pages(runtime),
