@@ -362,9 +362,7 @@ class Projections:
         }
         for stay in await self.repository.stays_where({"alerts.case_id": case.case_id}):
             alert = next(a for a in stay["alerts"] if a["case_id"] == case.case_id)
-            if alert.get("raised_at", "") > resolved_at:
-                continue  # raised again by a later reopening: not this resolution's
-            await self.repository.update_stay(
+            cleared = await self.repository.update_stay(
                 stay["_id"],
                 raised_before,
                 {
@@ -378,7 +376,8 @@ class Projections:
                     },
                 },
             )
-            log.info("guest relations alert cleared", stay_id=stay["_id"], case_id=case.case_id)
+            if cleared:  # else raised again by a later reopening: not this resolution's
+                log.info("guest relations alert cleared", stay_id=stay["_id"], case_id=case.case_id)
 
     async def survey_results_shared(self, event: SurveyResultsShared) -> None:
         """The guest's latest questionnaire, for recognition at their next check-in."""
