@@ -22,6 +22,7 @@ from mongomock_motor import AsyncMongoMockClient
 from services.feedback.case_follow_up import SatisfactionAnswer
 from services.frontdesk.domain import CheckIn
 from services.housekeeping.feedback_follow_up import follow_up_low_scores
+from services.loyalty.guests import Change
 from shared.events import (
     CaseOpened,
     CaseOpenedPayload,
@@ -323,3 +324,23 @@ async def test_loyalty_keeps_the_history_per_department_once_and_a_reopening_is_
     second = await world.repository.guests.find_one({"_id": "guest-2"})
     assert second["feedback"]["reopened_cases"] == ["case-1|1"]
     assert "at-risk" in second["segments"]
+
+
+async def test_loyalty_remembers_the_events_it_applied() -> None:
+    """A redelivered event is not decided again: the guest document keeps the applied
+    event ids (before, the $push fragment was nested one level too deep and stored a
+    literal `{"applied_events": {"$each": ...}}`, so no event id ever matched)."""
+    world = World()
+    await world.repository.prepare()
+    decisions: list[int] = []
+
+    def decide(guest: dict) -> Change:
+        decisions.append(1)
+        return Change(sets={"note": len(decisions)})
+
+    event = share("front_office", {"check_in": 5}, [])
+    for _ in range(2):
+        await world.service.store.change("guest-1", decide, cause=event, create=True)
+    guest = await world.repository.guests.find_one({"_id": "guest-1"})
+    assert decisions == [1]
+    assert guest["applied_events"] == [str(event.event_id)]
