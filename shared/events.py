@@ -568,6 +568,27 @@ class CaseEscalated(Event[CaseEscalatedPayload]):
     event_type = "case.escalated"
 
 
+class CaseReopenedPayload(Contract):
+    """The guest was not satisfied with how their case was put right (the follow-up link
+    after the result, seed 002 8.3.2): the case is open again for its owner. Whoever acted
+    on case.opened acts again (the desk's alert for an in-house guest, loyalty's
+    problem-guest care); `reopen_count` numbers the reopenings, 1 for the first."""
+
+    case_id: str
+    guest_id: str
+    stay_id: str | None = None
+    category: str
+    severity: Severity
+    owner: str
+    due_at: datetime
+    reopen_count: int = 1
+    reason: Literal["guest_not_satisfied"] = "guest_not_satisfied"
+
+
+class CaseReopened(Event[CaseReopenedPayload]):
+    event_type = "case.reopened"
+
+
 class CaseResolvedPayload(Contract):
     case_id: str
     guest_id: str
@@ -603,6 +624,8 @@ class SurveyResultsSharedPayload(Contract):
     kind: Literal["post_stay", "in_stay"]
     department: str
     stay_id: str
+    # whose answer (an id, nothing more): the desk's recognition and loyalty's history
+    guest_id: str | None = None
     room_number: str | None = None
     scores: dict[str, int | str] = {}  # question_id -> rating, NPS or chosen option
     low_topics: list[str] = []

@@ -151,7 +151,12 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
             "frontdesk.guest-profiles",
             ("guest.created", "guest.updated", "guest.merged", "guest.anonymized"),
         ),
-        ConsumerQueue("frontdesk.guest-relations", ("case.opened", "case.resolved")),
+        # In-house cases as alerts on the stay (raised again when a case is reopened); the
+        # guest's latest survey results, shown when the desk recognises them (issue 18).
+        ConsumerQueue(
+            "frontdesk.guest-relations",
+            ("case.opened", "case.resolved", "case.reopened", "survey.results_shared"),
+        ),
     ),
     "housekeeping": (
         ConsumerQueue(
@@ -173,6 +178,8 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
             "housekeeping.guest-profiles",
             ("guest.created", "guest.updated", "guest.anonymized", "guest.merged"),
         ),
+        # Guests' scores of housekeeping: a low one is followed up in its room (issue 18).
+        ConsumerQueue("housekeeping.guest-feedback", ("survey.results_shared",)),
     ),
     "loyalty": (
         # business_day.closed: greetings, segments and tiers go by the hotel's date
@@ -185,9 +192,17 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
         ConsumerQueue(
             "loyalty.guest-profiles", ("guest.contact_captured", "guest.walk_in_registered")
         ),
+        # survey.results_shared: the satisfaction history per department, in-stay answers
+        # included (issue 18); case.reopened: a problem guest again.
         ConsumerQueue(
             "loyalty.feedback-events",
-            ("survey.response_received", "goodwill.granted", "case.opened"),
+            (
+                "survey.response_received",
+                "goodwill.granted",
+                "case.opened",
+                "case.reopened",
+                "survey.results_shared",
+            ),
         ),
     ),
     "feedback": (

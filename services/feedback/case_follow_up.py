@@ -6,11 +6,15 @@ The result mail (CaseResultMailer) tells the guest what was done and what was ch
 it does not happen again, with a signed link. The guest answers once through that link:
 satisfied closes the loop; not satisfied reopens the case with a fresh deadline for its
 owner (the escalation worker brings in the manager if it runs late again), and the guest's
-words become a note on the case (so erasure reaches them like any note).
+words become a note on the case (so erasure reaches them like any note). The reopening
+leaves as `case.reopened`, written with it (the outbox), so those who acted on
+case.opened act again: the desk alerts on the guest's in-house stay, loyalty treats the
+guest as a problem guest again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -20,7 +24,9 @@ from pymongo import ReturnDocument
 
 from shared.clock import Clock
 from shared.errors import Conflict, NotFound
+from shared.events import CaseReopened, CaseReopenedPayload
 from shared.logging import get_logger
+from shared.outbox import push_outbox
 
 from .config import Settings
 from .domain import CaseStatus, Input, Text, case_deadline, survey_token, token_is_valid
@@ -28,6 +34,7 @@ from .repository import HIDDEN, FeedbackRepository
 from .service import InvalidSurveyToken
 
 log = get_logger(__name__)
+PRODUCER = "feedback"
 ASKED, SATISFIED, NOT_SATISFIED = "asked", "satisfied", "not_satisfied"
 
 
@@ -53,10 +60,17 @@ class SatisfactionAnswer(Input):
 
 
 class CaseFollowUp:
-    def __init__(self, repository: FeedbackRepository, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self,
+        repository: FeedbackRepository,
+        settings: Settings,
+        clock: Clock,
+        events_written: Callable[[], None] = lambda: None,
+    ) -> None:
         self.cases = repository.cases
         self.settings = settings
         self.clock = clock
+        self.events_written = events_written  # wakes the outbox relay
 
     async def _authorised(self, case_id: str, token: str) -> dict[str, Any]:
         if not token_is_valid(
@@ -86,15 +100,17 @@ class CaseFollowUp:
         verdict = SATISFIED if answer.satisfied else NOT_SATISFIED
         changes: dict[str, Any] = {"guest_satisfaction": verdict, "guest_satisfaction_at": now}
         update: dict[str, Any] = {"$set": changes}
-        if not answer.satisfied:  # back to its owner, with a new deadline
-            changes.update(
-                status=CaseStatus.OPEN.value,
-                reopened_at=now,
-                due_at=case_deadline(case["severity"], now, self.settings.case_deadline_hours),
-            )
+        if not answer.satisfied:  # back to its owner, with a new deadline, and said so
+            due_at = case_deadline(case["severity"], now, self.settings.case_deadline_hours)
+            changes.update(status=CaseStatus.OPEN.value, reopened_at=now, due_at=due_at)
+            update["$inc"] = {"reopen_count": 1}
+            update["$push"] = push_outbox(self._reopened(case, due_at))
         if answer.comment:
-            update["$push"] = {
-                "notes": {"author": "guest", "text": answer.comment, "at": now, "kind": verdict}
+            update.setdefault("$push", {})["notes"] = {
+                "author": "guest",
+                "text": answer.comment,
+                "at": now,
+                "kind": verdict,
             }
         saved = await self.cases.find_one_and_update(
             {"_id": case_id, "guest_satisfaction": ASKED},  # one answer, whatever the races
@@ -104,8 +120,29 @@ class CaseFollowUp:
         )
         if saved is None:
             raise Conflict("this case has already been answered, thank you")
+        if not answer.satisfied:
+            self.events_written()
         log.info("guest answered the case follow-up", case_id=case_id, verdict=verdict)
         return {"case_id": case_id, "guest_satisfaction": verdict, "status": saved["status"]}
+
+    def _reopened(self, case: dict[str, Any], due_at: datetime) -> CaseReopened:
+        """The event of this reopening; the write that carries it is guarded by the one
+        answer the case takes, so its count is the case's own."""
+        return CaseReopened.new(
+            CaseReopenedPayload(
+                case_id=case["_id"],
+                guest_id=case["guest_id"],
+                stay_id=case.get("stay_id"),
+                category=case["category"],
+                severity=case["severity"],
+                owner=case["owner"],
+                due_at=due_at,
+                reopen_count=case.get("reopen_count", 0) + 1,
+            ),
+            producer=PRODUCER,
+            property_id=case["property_id"],
+            correlation_id=case.get("correlation_id"),
+        )
 
 
 def case_follow_up_router(follow_up: CaseFollowUp) -> APIRouter:

@@ -1,21 +1,18 @@
 """How a message reaches a guest: one interface, a sender per channel.
 
-E-mail goes over SMTP (aiosmtplib). SMS goes through an `SmsSender`; the one here writes
-each text to a local file with the number masked, for local runs and tests. A deployment
-plugs in its SMS gateway behind the same `send`.
+E-mail goes over SMTP (aiosmtplib). SMS goes through the project's one SMS gateway
+interface (`shared/sms.py`, shared with reservation and loyalty): `FileSmsGateway` writes
+each text to a local file with the number masked, for local runs and tests; a deployment
+plugs in its gateway there, once for every service that texts guests.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-from datetime import UTC, datetime
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Protocol
 
-from shared.crypto import mask
 from shared.mail import SmtpSender as SmtpTransport
+from shared.sms import SmsGateway, SmsMessage
 
 from .config import Settings
 from .messages import GuestMessage
@@ -45,36 +42,24 @@ class SmtpSender:
         await self.transport.send(self.email(message))
 
 
-class FileSmsSender:
-    """Writes each SMS as a JSON line; the phone number only masked (it is personal data
-    and the file is a log)."""
+class SmsSender:
+    """A guest message as a text, through the shared gateway. The message id goes with it
+    as the gateway's client reference, so a resend after a crash is texted once."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+    def __init__(self, gateway: SmsGateway) -> None:
+        self.gateway = gateway
 
     async def send(self, message: GuestMessage) -> None:
-        line = json.dumps(
-            {
-                "message_id": message.message_id,
-                "to": mask(message.to),
-                "body": message.body,
-                "at": datetime.now(UTC).isoformat(),
-            },
-            ensure_ascii=False,
+        await self.gateway.send(
+            SmsMessage(to=message.to, body=message.body, message_id=message.message_id)
         )
-        await asyncio.to_thread(self._append, line)
-
-    def _append(self, line: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as out:
-            out.write(line + "\n")
 
 
 class ChannelSender:
     """The one sender the workers use: routes each message to its channel's sender."""
 
-    def __init__(self, email: MessageSender, sms: MessageSender) -> None:
-        self.by_channel = {"email": email, "sms": sms}
+    def __init__(self, email: MessageSender, sms: SmsGateway) -> None:
+        self.by_channel: dict[str, MessageSender] = {"email": email, "sms": SmsSender(sms)}
 
     async def send(self, message: GuestMessage) -> None:
         await self.by_channel[message.channel].send(message)

@@ -36,6 +36,7 @@ def shares_of(
     stay_id: str,
     room_number: str | None,
     answered_at: datetime,
+    guest_id: str | None = None,
 ) -> list[SurveyResultsSharedPayload]:
     """One share per department that has a scored answer; 'overall' goes to nobody in
     particular (it is in guest relations' own report)."""
@@ -49,6 +50,7 @@ def shares_of(
             kind=kind,
             department=department,
             stay_id=stay_id,
+            guest_id=guest_id,
             room_number=room_number,
             scores={a["question_id"]: a["value"] for a in part if a["type"] != QuestionType.TEXT},
             low_topics=low_scoring_topics(part),
@@ -87,6 +89,7 @@ def survey_share_events(
             survey_id=survey["_id"],
             kind=kind,
             stay_id=survey["stay_id"],
+            guest_id=survey.get("guest_id"),
             room_number=room_number,
             answered_at=answered_at,
         ),
@@ -129,6 +132,7 @@ def department_results_router(repository: FeedbackRepository, clock: Any) -> API
                     survey_id=survey["_id"],
                     kind=kind,
                     stay_id=survey["stay_id"],
+                    guest_id=survey.get("guest_id"),
                     room_number=survey.get("room_number"),
                     answered_at=survey["answered_at"],
                 ):

@@ -10,10 +10,11 @@ from shared.business_date import BusinessDates
 from shared.clock import Clock, PropertyClock, wall_clock_from
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
+from shared.sms import FileSmsGateway
 
 from .api import feedback_router
 from .case_follow_up import CaseFollowUp, case_follow_up_router
-from .channels import ChannelSender, FileSmsSender, MessageSender, SmtpSender
+from .channels import ChannelSender, MessageSender, SmtpSender
 from .config import Settings
 from .consumers import register_consumers
 from .department_results import department_results_router
@@ -74,7 +75,7 @@ def create_app(
     clock = clock or utc_now
     repository = FeedbackRepository(runtime.database)
     sender = sender or ChannelSender(
-        email=SmtpSender(settings), sms=FileSmsSender(settings.sms_log_path)
+        email=SmtpSender(settings), sms=FileSmsGateway(settings.sms_log_path)
     )
     mailer = SurveyMailer(
         repository, sender, settings, events_written=runtime.relay.wake, clock=clock
@@ -104,7 +105,7 @@ def create_app(
         title="Feedback service",
         routers=[
             feedback_router(service, settings.goodwill_manager_threshold),
-            case_follow_up_router(CaseFollowUp(repository, settings, clock)),
+            case_follow_up_router(CaseFollowUp(repository, settings, clock, runtime.relay.wake)),
             in_stay_router(in_stay),
             department_results_router(repository, clock),
             feedback_pages(runtime),

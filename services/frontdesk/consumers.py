@@ -7,6 +7,7 @@ from faststream.rabbit import RabbitBroker
 from shared.consumer import Subscription
 from shared.events import (
     CaseOpened,
+    CaseReopened,
     CaseResolved,
     GuestAnonymized,
     GuestCreated,
@@ -22,6 +23,7 @@ from shared.events import (
     RoomOutOfOrderChanged,
     RoomOutOfOrderScheduled,
     RoomStatusChanged,
+    SurveyResultsShared,
 )
 from shared.topology import CONSUMER_QUEUES
 
@@ -116,3 +118,13 @@ def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
     async def on_case_resolved(event: CaseResolved) -> None:
         """The case is resolved: its alert leaves the stay."""
         await projections.case_resolved(event)
+
+    @relations.handles(CaseReopened)
+    async def on_case_reopened(event: CaseReopened) -> None:
+        """The guest was not satisfied: the alert is back on their in-house stay."""
+        await projections.case_reopened(event)
+
+    @relations.handles(SurveyResultsShared)
+    async def on_survey_results_shared(event: SurveyResultsShared) -> None:
+        """The guest's latest questionnaire, shown when the desk next recognises them."""
+        await projections.survey_results_shared(event)

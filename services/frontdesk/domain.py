@@ -216,6 +216,8 @@ class Recognition(BaseModel):
     tier: str | None = None
     vip: bool = False
     preferences: dict[str, list[str]] = {}
+    # the guest's latest questionnaire (issue 18): per department, scores and low topics
+    last_feedback: dict[str, Any] | None = None
 
 
 class AssignmentNotice(BaseModel):

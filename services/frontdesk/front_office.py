@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from shared.auth import acting_person
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.logging import get_logger
 from shared.sensitive import FreeText
@@ -39,7 +40,8 @@ WALKED = "walked"
 class OpinionCreate(_Input):
     score: int = Field(ge=1, le=5, description="1 (very unhappy) to 5 (delighted)")
     comment: Annotated[str, FreeText(1000)] | None = None
-    taken_by: str = Field(min_length=1, max_length=100)
+    # ignored: the signed-in credential asked (issue 15), as for complaints
+    taken_by: str | None = Field(default=None, max_length=100)
 
 
 class WalkCreate(_Input):
@@ -82,7 +84,8 @@ class FrontOffice:
         stay = await self.service.get_stay(stay_id)
         if stay.get("opinion"):
             return stay["opinion"]  # asked once: a repeat answers what was recorded
-        record = {**opinion.model_dump(), "at": self.clock()}
+        taken_by = acting_person(opinion.taken_by)
+        record = {**opinion.model_dump(), "taken_by": taken_by, "at": self.clock()}
         saved = await self.repository.update_stay(
             stay_id, {"opinion": {"$in": [None]}}, {"$set": {"opinion": record}}
         )
@@ -96,7 +99,7 @@ class FrontOffice:
                     category="opinion at check-out",
                     severity="medium",
                     description=opinion.comment or f"scored the stay {opinion.score} of 5",
-                    taken_by=opinion.taken_by,
+                    taken_by=taken_by,
                 ),
                 idempotency_key=f"opinion-{stay_id}",
             )

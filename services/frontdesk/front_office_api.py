@@ -18,10 +18,13 @@ def front_office_router(office: FrontOffice) -> APIRouter:
     router = APIRouter(tags=["front office"])
 
     @router.post("/stays/{stay_id}/opinion", status_code=status.HTTP_201_CREATED)
-    async def opinion(stay_id: str, request: OpinionCreate) -> dict[str, Any]:
+    async def opinion(
+        stay_id: str, request: OpinionCreate, principal: CurrentPrincipal
+    ) -> dict[str, Any]:
         """The guest's opinion asked at check-out, once per stay; a score of 2 or less is
-        passed to guest relations as a complaint."""
-        return await office.record_opinion(stay_id, request)
+        passed to guest relations as a complaint, owned by whoever signed in to ask."""
+        acting = request.model_copy(update={"taken_by": principal.key_id})
+        return await office.record_opinion(stay_id, acting)
 
     @router.post("/arrivals/{reservation_id}/walk", status_code=status.HTTP_201_CREATED)
     async def walk(

@@ -34,6 +34,8 @@ class FrontDeskRepository:
         self.id_scans = database["id_scans"]  # issue 18: services/frontdesk/id_scans.py
         self.business_days = database["business_days"]
         self.room_periods = database["room_periods"]
+        # issue 18: each guest's latest questionnaire, for recognition (guest_feedback.py)
+        self.guest_feedback = database["guest_feedback"]
 
     async def prepare(self, setup: PropertySetup) -> None:
         # One stay per room of a booking: room_count N gives N stays, room_index 0..N-1.
@@ -48,6 +50,7 @@ class FrontDeskRepository:
         await self.stays.create_index([("property_id", 1), ("status", 1)])
         await self.stays.create_index([("property_id", 1), ("departure", 1)])
         await self.stays.create_index("guest_id")
+        await self.stays.create_index("alerts.case_id")  # a case's resolution finds its alert
         await self.arrivals.create_index([("property_id", 1), ("arrival", 1)])
         await self.arrivals.create_index("guest_id")
         await self.rooms.create_index([("property_id", 1), ("room_type", 1)])

@@ -53,6 +53,7 @@ from .domain import (
 )
 from .folio import PaymentKind
 from .guest_capture import walk_in_profile_event
+from .guest_feedback import latest_results
 from .identity import DocumentRejected, check_document, normalise_document_number
 from .promises import GiveBusy, give_unpromised, refuse_promised
 from .records import (
@@ -606,7 +607,12 @@ class FrontDeskService:
         profile = await self.repository.guest(guest_id)
         if profile is None:
             return None
-        return {**profile, "returning": await self.repository.has_stayed(guest_id)}
+        return {
+            **profile,
+            "returning": await self.repository.has_stayed(guest_id),
+            # how their last questionnaire went (issue 18), for the recognition
+            "last_feedback": await latest_results(self.repository.guest_feedback, profile["_id"]),
+        }
 
     def _early_nights(
         self, arrival: dict[str, Any], early_check_in: bool, today: date
@@ -1156,6 +1162,7 @@ def _recognition(
             "tier": profile.get("tier"),
             "vip": bool(profile.get("vip")),
             "preferences": profile.get("preferences") or {},
+            "last_feedback": profile.get("last_feedback"),
         }
     first, last = (
         (registration.first_name, registration.last_name) if registration else (None, None)

@@ -17,10 +17,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from shared.errors import Conflict, Unprocessable
 from shared.events import StayShortened, StayShortenedPayload
 from shared.logging import get_logger
 from shared.outbox import push_outbox
-from shared.problems import Conflict, Unprocessable
 
 from .domain import StayShorten, nights_between
 from .records import origin, reservation_ref

@@ -22,9 +22,11 @@ from shared.events import (
     StayRoomCheckRequested,
     StayRoomMoved,
     StayShortened,
+    SurveyResultsShared,
 )
 from shared.topology import CONSUMER_QUEUES
 
+from .feedback_follow_up import follow_up_low_scores
 from .service import HousekeepingService
 from .tasks import TaskService
 
@@ -37,7 +39,7 @@ def register_consumers(
     *,
     day_rolled: Callable[[], None],
 ) -> None:
-    stay_events, guest_requests, guest_profiles = CONSUMER_QUEUES["housekeeping"]
+    stay_events, guest_requests, guest_profiles, guest_feedback = CONSUMER_QUEUES["housekeeping"]
     stays = Subscription(broker, stay_events)
     requests = Subscription(broker, guest_requests)
     profiles = Subscription(broker, guest_profiles)
@@ -105,3 +107,10 @@ def register_consumers(
     async def on_guest_anonymized(event: GuestAnonymized) -> None:
         """Erase what housekeeping holds of the guest."""
         await service.on_guest_anonymized(event)
+
+    scores = Subscription(broker, guest_feedback)
+
+    @scores.handles(SurveyResultsShared)
+    async def on_survey_results_shared(event: SurveyResultsShared) -> None:
+        """A low score of housekeeping: one follow-up task in the room it was about."""
+        await follow_up_low_scores(service, event)

@@ -36,6 +36,8 @@ class TaskKind(StrEnum):
     CLEANING_REQUEST = "cleaning_request"
     TURNDOWN = "turndown"
     AMENITY_DELIVERY = "amenity_delivery"
+    # a guest scored housekeeping low: the room is looked at again (issue 18)
+    FEEDBACK_FOLLOW_UP = "feedback_follow_up"
 
 
 # Finishing one of these leaves the room clean; the others do not touch its status.
@@ -154,6 +156,11 @@ def request_task_id(request_id: str) -> str:
     return f"request|{request_id}"
 
 
+def feedback_task_id(survey_id: str) -> str:
+    """One follow-up per answered questionnaire: its housekeeping part names the task."""
+    return f"feedback|{survey_id}"
+
+
 def room_check_id(stay_id: str, room_number: str) -> str:
     """One item check per stay and room left (a room move leaves a room too)."""
     return f"check|{stay_id}|{room_number}"
@@ -269,6 +276,9 @@ class TaskPublic(BaseModel):
     finished_at: datetime | None = None
     inspections: list[dict[str, Any]] = []
     cancel_reason: str | None = None
+    # a feedback follow-up (issue 18): which questionnaire, and the topics scored low
+    survey_id: str | None = None
+    low_topics: list[str] = []
 
     @classmethod
     def of(cls, task: dict[str, Any]) -> TaskPublic:

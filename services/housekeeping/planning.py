@@ -43,6 +43,7 @@ CHECKLISTS: dict[TaskKind, tuple[str, ...]] = {
     TaskKind.CLEANING_REQUEST: ("clean_as_requested",),
     TaskKind.TURNDOWN: ("turn_down_bed", "close_curtains", "dim_lights"),
     TaskKind.AMENITY_DELIVERY: ("deliver_items",),
+    TaskKind.FEEDBACK_FOLLOW_UP: ("check_low_scored_topics", "put_right_what_is_found"),
 }
 LINEN_CHANGE = "change_linen"
 
@@ -55,6 +56,7 @@ EFFORT_MINUTES: dict[TaskKind, int] = {
     TaskKind.CLEANING_REQUEST: 30,
     TaskKind.TURNDOWN: 10,
     TaskKind.AMENITY_DELIVERY: 5,
+    TaskKind.FEEDBACK_FOLLOW_UP: 15,
 }
 LINEN_EXTRA_MINUTES = 10
 
@@ -186,6 +188,7 @@ def priority_for(
         TaskKind.CLEANING_REQUEST: 2,
         TaskKind.TURNDOWN: 5,
         TaskKind.AMENITY_DELIVERY: 2,
+        TaskKind.FEEDBACK_FOLLOW_UP: 3,
     }[kind]
     if arrival_due:
         base -= 1

@@ -74,6 +74,9 @@ def profile_public(guest: dict[str, Any], *, revealed: bool = False) -> dict[str
             "last_nps": feedback.get("last_nps"),
             "low_scores": feedback.get("low_scores", 0),
             "cases_opened": len(feedback.get("case_ids", [])),
+            "cases_reopened": len(feedback.get("reopened_cases", [])),
+            # per department, newest last (issue 18: survey.results_shared)
+            "history": feedback.get("history", []),
         },
         "vouchers": guest.get("vouchers", []),
         "segments": guest.get("segments", []),

@@ -11,6 +11,7 @@ from shared.consumer import Subscription
 from shared.events import (
     BusinessDayClosed,
     CaseOpened,
+    CaseReopened,
     FolioClosed,
     GoodwillGranted,
     GuestContactCaptured,
@@ -19,6 +20,7 @@ from shared.events import (
     ReservationCreated,
     StayCheckedOut,
     SurveyResponseReceived,
+    SurveyResultsShared,
 )
 from shared.topology import CONSUMER_QUEUES
 
@@ -93,3 +95,13 @@ def register_consumers(
     async def on_case_opened(event: CaseOpened) -> None:
         """A complaint: the guest is at risk until it is put right."""
         await service.record_case(event)
+
+    @feedback.handles(CaseReopened)
+    async def on_case_reopened(event: CaseReopened) -> None:
+        """The guest was not satisfied with the result: a problem guest again."""
+        await service.record_case_reopened(event)
+
+    @feedback.handles(SurveyResultsShared)
+    async def on_survey_results_shared(event: SurveyResultsShared) -> None:
+        """The satisfaction history per department, in-stay answers included."""
+        await service.record_results_shared(event)

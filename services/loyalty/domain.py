@@ -167,6 +167,25 @@ def union_by(key: str, *lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
+# How many questionnaire parts (one per department per answer) a profile keeps: the
+# newest, a few years of a regular guest's stays.
+SATISFACTION_HISTORY = 60
+
+
+def satisfaction_entry(share: Any) -> dict[str, Any]:
+    """One department's part of an answered questionnaire (survey.results_shared), as the
+    CRM keeps it: scores and low-scored topics, never the guest's words."""
+    return {
+        "survey_id": share.survey_id,
+        "kind": share.kind,
+        "department": share.department,
+        "stay_id": share.stay_id,
+        "scores": dict(share.scores),
+        "low_topics": list(share.low_topics),
+        "answered_at": share.answered_at,
+    }
+
+
 def merged_feedback(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     survey_ids = sorted({*a.get("survey_ids", []), *b.get("survey_ids", [])})
     case_ids = sorted({*a.get("case_ids", []), *b.get("case_ids", [])})
@@ -181,6 +200,14 @@ def merged_feedback(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         "last_problem_at": max(
             (x for x in (a.get("last_problem_at"), b.get("last_problem_at")) if x), default=None
         ),
+        "reopened_cases": sorted({*a.get("reopened_cases", []), *b.get("reopened_cases", [])}),
+        "history": sorted(
+            {
+                (h["survey_id"], h["department"]): h
+                for h in [*a.get("history", []), *b.get("history", [])]
+            }.values(),
+            key=lambda h: h["answered_at"],
+        )[-SATISFACTION_HISTORY:],
     }
 
 

@@ -117,7 +117,7 @@ class LoyaltyRepository:
         if events:
             push.update(push_outbox(*events))
         if applied_event:
-            push["applied_events"] = mark_applied(applied_event)
+            push.update(mark_applied(applied_event))  # the fragment names its own field
         update: dict[str, Any] = {"$set": {**sets, "version": version + 1}}
         if push:
             update["$push"] = push

@@ -14,12 +14,14 @@ from typing import Any
 from shared.errors import Conflict, Unprocessable
 from shared.events import (
     CaseOpened,
+    CaseReopened,
     FolioClosed,
     GoodwillGranted,
     ReservationCancelled,
     ReservationCreated,
     StayCheckedOut,
     SurveyResponseReceived,
+    SurveyResultsShared,
 )
 
 from . import ledger
@@ -31,10 +33,12 @@ from .care import (
     relationship_care,
 )
 from .domain import (
+    SATISFACTION_HISTORY,
     RedemptionCreate,
     ReversalCreate,
     lifecycle_of,
     reservation_actions,
+    satisfaction_entry,
     scheduled_actions,
     segments_of,
     spend_earning_entry_id,
@@ -293,6 +297,52 @@ class LoyaltyService:
             return Change(sets={"feedback": feedback})
 
         await self.store.change(case.guest_id, decide, cause=event, create=True)
+
+    async def record_case_reopened(self, event: CaseReopened) -> None:
+        """The guest was not satisfied with how their complaint was put right: a problem
+        again as of now (at-risk, a guest-relations owner, a new recovery contact by the
+        daily pass), once per reopening."""
+        case = event.payload
+        key = f"{case.case_id}|{case.reopen_count}"
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            feedback = dict(guest.get("feedback") or {})
+            if key in feedback.get("reopened_cases", []):
+                return None
+            feedback["reopened_cases"] = [*feedback.get("reopened_cases", []), key]
+            feedback["last_problem_at"] = max(
+                event.occurred_at, feedback.get("last_problem_at") or event.occurred_at
+            )
+            return Change(sets={"feedback": feedback})
+
+        await self.store.change(case.guest_id, decide, cause=event, create=True)
+
+    async def record_results_shared(self, event: SurveyResultsShared) -> None:
+        """The satisfaction history per department (post-stay and in-stay answers alike:
+        an in-stay low score makes a problem guest too), once per questionnaire and
+        department, the newest `SATISFACTION_HISTORY` kept."""
+        share = event.payload
+        if share.guest_id is None:  # shared before guest ids travelled: nobody to file it on
+            return
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            feedback = dict(guest.get("feedback") or {})
+            history = list(feedback.get("history", []))
+            if any(
+                (h["survey_id"], h["department"]) == (share.survey_id, share.department)
+                for h in history
+            ):
+                return None
+            history.append(satisfaction_entry(share))
+            history.sort(key=lambda h: h["answered_at"])
+            feedback["history"] = history[-SATISFACTION_HISTORY:]
+            if share.low_topics:
+                feedback["last_problem_at"] = max(
+                    share.answered_at, feedback.get("last_problem_at") or share.answered_at
+                )
+            return Change(sets={"feedback": feedback})
+
+        await self.store.change(share.guest_id, decide, cause=event, create=True)
 
     async def apply_goodwill(self, event: GoodwillGranted) -> None:
         """Service recovery: once per grant_id, whatever the deliveries."""

@@ -160,8 +160,9 @@ def checked_in(guest_id: str, stay_id: str, room: str = "512"):
 
 
 async def in_stay_world(tmp_path):
-    from services.feedback.channels import ChannelSender, FileSmsSender
+    from services.feedback.channels import ChannelSender
     from services.feedback.in_stay import InStaySurveys, InStaySurveySender
+    from shared.sms import FileSmsGateway
 
     clock, email = Clock(T0), RecordingSender()
     feedback = Feedback(tmp_path, clock, email)
@@ -169,7 +170,7 @@ async def in_stay_world(tmp_path):
     surveys = InStaySurveys(feedback.repository, feedback.service, feedback.settings, clock=clock)
     sender = InStaySurveySender(
         surveys,
-        ChannelSender(email=email, sms=FileSmsSender(feedback.settings.sms_log_path)),
+        ChannelSender(email=email, sms=FileSmsGateway(feedback.settings.sms_log_path)),
         feedback.settings,
         clock=clock,
     )

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from services.feedback.channels import ChannelSender, FileSmsSender
+from services.feedback.channels import ChannelSender
 from services.feedback.config import Settings
 from services.feedback.domain import ResponseCreate, survey_id_for_stay, survey_token
 from services.feedback.escalation import EscalationWorker
@@ -24,6 +24,7 @@ from shared.events import (
     GuestUpdated,
 )
 from shared.mongo import connect_database
+from shared.sms import FileSmsGateway
 from tests.support.journeys import PROPERTY, checkout
 
 T0 = datetime(2027, 3, 1, 10, tzinfo=UTC)
@@ -55,7 +56,7 @@ class Feedback:
             survey_reminder_after_hours=72,
         )
         self.repository = FeedbackRepository(connect_database(self.settings))
-        sender = ChannelSender(email=email, sms=FileSmsSender(self.settings.sms_log_path))
+        sender = ChannelSender(email=email, sms=FileSmsGateway(self.settings.sms_log_path))
         noop = lambda: None  # noqa: E731 - nothing to wake: the test drives each pass
         self.mailer = SurveyMailer(
             self.repository, sender, self.settings, events_written=noop, clock=clock

@@ -19,12 +19,12 @@ from services.frontdesk.domain import CheckIn, RoomMove, StayExtend, StayShorten
 from services.frontdesk.promises import RoomPromised
 from services.frontdesk.shortening import PastNights, shorten_stay
 from services.reservation.stays import StayFollower
+from shared.errors import Unprocessable
 from shared.events import (
     EVENTS_BY_TYPE,
     GuestProfilePayload,
     GuestUpdated,
 )
-from shared.problems import Unprocessable
 from shared.property_setup import load_property
 from tests.integration.frontdesk_harness import PROPERTY, FixedClock, booking, build, property_file
 from tests.integration.reservation_harness import Clock, office
