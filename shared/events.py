@@ -792,6 +792,55 @@ class RoomOutOfOrderCancelled(Event[RoomOutOfOrderPayload]):
     event_type = "maintenance.out_of_order_cancelled"
 
 
+# --- issue 18: walked guests, reconfirmation, points redeemed -----------------------
+
+
+class ArrivalWalkedPayload(Contract):
+    """The desk had no room and walked the booked guest to a partner hotel (seed 002
+    10.3): reservation gives the booking's nights back and marks it walked (no no-show
+    fee, what was paid goes back). The hotel's cost stays at the desk."""
+
+    reservation_id: str
+    guest_id: str
+    arrival: date
+    nights: int
+    partner_hotel: str
+    walked_at: datetime
+
+
+class ArrivalWalked(Event[ArrivalWalkedPayload]):
+    event_type = "arrival.walked"
+
+
+class ReservationWalkedPayload(Contract):
+    """Reservation followed the desk's walk: the nights are back on sale; `refund_amount`
+    is what the guest paid, returned (the hotel failed to give the room)."""
+
+    reservation_id: str
+    guest_id: str
+    partner_hotel: str
+    refund_amount: Money
+    currency: str = "CNY"
+
+
+class ReservationWalked(Event[ReservationWalkedPayload]):
+    event_type = "reservation.walked"
+
+
+class ReservationReconfirmedPayload(Contract):
+    """The guest reconfirmed a tentative booking (seed 002 1.2.2(2)): the desk's
+    arrivals list shows it as firm."""
+
+    reservation_id: str
+    guest_id: str
+    arrival: date
+    reconfirmed_at: datetime
+
+
+class ReservationReconfirmed(Event[ReservationReconfirmedPayload]):
+    event_type = "reservation.reconfirmed"
+
+
 # Derived, never kept by hand: every Event subclass above registered itself.
 ALL_EVENTS: tuple[type[Event[Any]], ...] = registered_events()
 EVENTS_BY_TYPE: dict[str, type[Event[Any]]] = dict(_EVENTS_BY_TYPE)

@@ -109,6 +109,8 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                 "stay.extended",
                 "business_day.closed",
                 "room.assigned",
+                # the desk walked a booked guest to a partner hotel: the nights go back
+                "arrival.walked",
             ),
         ),
         # Out-of-order periods: one room fewer to sell on their nights.
@@ -129,6 +131,7 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                 "reservation.amended",
                 "reservation.cancelled",
                 "reservation.no_show",
+                "reservation.reconfirmed",
             ),
         ),
         # Room status, and out-of-order periods: rooms not to give on nights to come.

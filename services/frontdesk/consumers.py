@@ -17,6 +17,7 @@ from shared.events import (
     ReservationCancelled,
     ReservationCreated,
     ReservationNoShow,
+    ReservationReconfirmed,
     RoomItemCheckReported,
     RoomOutOfOrderCancelled,
     RoomOutOfOrderChanged,
@@ -54,6 +55,11 @@ def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
     @reservations.handles(ReservationNoShow)
     async def on_reservation_no_show(event: ReservationNoShow) -> None:
         await projections.reservation_no_show(event)
+
+    @reservations.handles(ReservationReconfirmed)
+    async def on_reservation_reconfirmed(event: ReservationReconfirmed) -> None:
+        """The arrivals list shows the tentative booking as firm (issue 18)."""
+        await projections.reservation_reconfirmed(event)
 
     rooms = subscriber("frontdesk.room-status")
 

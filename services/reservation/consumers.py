@@ -15,6 +15,7 @@ from shared.commands import (
 )
 from shared.consumer import Subscription
 from shared.events import (
+    ArrivalWalked,
     BusinessDayClosed,
     GuestAnonymized,
     GuestMerged,
@@ -33,6 +34,7 @@ from .letters import Letters
 from .room_periods import RoomPeriods
 from .service import ReservationService
 from .stays import StayFollower
+from .walks import WalkedGuests
 
 
 def register_consumers(
@@ -41,6 +43,7 @@ def register_consumers(
     reservations: ReservationService,
     stays: StayFollower,
     periods: RoomPeriods,
+    walks: WalkedGuests,
     letters: Letters | None = None,
 ) -> None:
     """`letters`: record the guest's letters from stay events (None: letters are off)."""
@@ -102,6 +105,12 @@ def register_consumers(
     async def on_business_day_closed(event: BusinessDayClosed) -> None:
         """The night audit closed a day: its expected arrivals become no-shows."""
         await stays.business_day_closed(event)
+
+    @on_stay.handles(ArrivalWalked)
+    async def on_arrival_walked(event: ArrivalWalked) -> None:
+        """The desk walked the guest to a partner hotel: the booking is walked, its nights
+        go back on sale, no no-show fee, the deposit is refunded (issue 18)."""
+        await walks.follow(event)
 
     on_period = Subscription(broker, room_periods)
 

@@ -45,6 +45,8 @@ class ReservationStatus(StrEnum):
     # The reservation follows its stay (stay events from the front desk).
     IN_HOUSE = "in_house"
     CHECKED_OUT = "checked_out"
+    # The desk had no room and walked the guest to a partner hotel (issue 18).
+    WALKED = "walked"
 
 
 ACTIVE_STATUSES = (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
@@ -263,6 +265,8 @@ class ReservationPublic(BaseModel):
     reconfirmed_at: datetime | None = None
     amendments: list[dict[str, Any]] = []
     refund_payment: dict[str, Any] | None = None
+    # the desk walked the guest to a partner hotel: which, for how many nights, when
+    walk: dict[str, Any] | None = None
 
 
 def nights_of(arrival: date, departure: date) -> list[date]:

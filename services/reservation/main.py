@@ -38,6 +38,7 @@ from .service import SEALED_FIELDS, ReservationService
 from .setup import PropertySetupService
 from .stays import StayFollower
 from .tentative import TentativeBookings, TentativeReleaser
+from .walks import WalkedGuests
 from .workers import AbandonedBookingJanitor, BlockReleaser
 
 
@@ -114,6 +115,7 @@ def create_app(
         reservations,
         StayFollower(reservations, runtime.database),
         RoomPeriods(reservations, runtime.database),
+        WalkedGuests(reservations),
         letters if settings.guest_letters_enabled else None,
     )
 

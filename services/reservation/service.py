@@ -567,9 +567,9 @@ class ReservationService:
                 reason=reason,
                 currency=current["currency"],
             ),
-            **self._correlation(),
+            **self.event_origin(),
         )
-        return await self._close(
+        return await self.close(
             current,
             ReservationStatus.CANCELLED,
             event,
@@ -599,9 +599,9 @@ class ReservationService:
                 no_show_fee=fee,
                 currency=current["currency"],
             ),
-            **self._correlation(),
+            **self.event_origin(),
         )
-        return await self._close(
+        return await self.close(
             current,
             ReservationStatus.NO_SHOW,
             event,
@@ -609,7 +609,7 @@ class ReservationService:
             {"fee": str(fee), "refund": str(refund)},
         )
 
-    async def _close(
+    async def close(
         self,
         current: dict[str, Any],
         status: ReservationStatus,
@@ -803,7 +803,7 @@ class ReservationService:
                 f"{room_type['max_occupancy'] * rooms}"
             )
 
-    def _correlation(self) -> dict[str, Any]:
+    def event_origin(self) -> dict[str, Any]:
         return {
             "producer": PRODUCER,
             "property_id": self.property_id,
@@ -824,14 +824,14 @@ class ReservationService:
                 outbox_entry(
                     AvailabilityChanged.new(
                         AvailabilityChangedPayload(room_type=code, rooms_left=left),
-                        **self._correlation(),
+                        **self.event_origin(),
                     )
                 )
             )
         return entries
 
     def _created_events(self, document: dict[str, Any]) -> list[dict[str, Any]]:
-        correlation = self._correlation()
+        correlation = self.event_origin()
         guest = document["guest"]
         created = ReservationCreated.new(
             ReservationCreatedPayload(
@@ -905,7 +905,7 @@ class ReservationService:
                 expected_departure_time=new.get("expected_departure_time"),
                 reason=reason,
             ),
-            **self._correlation(),
+            **self.event_origin(),
         )
 
 
