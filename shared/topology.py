@@ -113,6 +113,8 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                 "arrival.walked",
             ),
         ),
+        # Points redeemed for a booking's night or a voucher (issue 18).
+        ConsumerQueue("reservation.loyalty-events", ("loyalty.points_redeemed",)),
         # Out-of-order periods: one room fewer to sell on their nights.
         ConsumerQueue(
             "reservation.room-periods",
@@ -132,6 +134,7 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                 "reservation.cancelled",
                 "reservation.no_show",
                 "reservation.reconfirmed",
+                "reservation.redemption_applied",
             ),
         ),
         # Room status, and out-of-order periods: rooms not to give on nights to come.
@@ -179,7 +182,14 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
             "loyalty.stay-events", ("stay.checked_out", "folio.closed", "business_day.closed")
         ),
         ConsumerQueue(
-            "loyalty.reservation-events", ("reservation.created", "reservation.cancelled")
+            "loyalty.reservation-events",
+            (
+                "reservation.created",
+                "reservation.cancelled",
+                # issue 18: redeemed points come back when the booking cannot use them
+                "reservation.walked",
+                "reservation.redemption_refused",
+            ),
         ),
         ConsumerQueue(
             "loyalty.guest-profiles", ("guest.contact_captured", "guest.walk_in_registered")

@@ -19,6 +19,7 @@ from shared.events import (
     BusinessDayClosed,
     GuestAnonymized,
     GuestMerged,
+    PointsRedeemed,
     RoomAssigned,
     RoomOutOfOrderCancelled,
     RoomOutOfOrderChanged,
@@ -31,6 +32,7 @@ from shared.topology import CONSUMER_QUEUES
 
 from .integrators import IntegratorCommands
 from .letters import Letters
+from .redemptions import Redemptions
 from .room_periods import RoomPeriods
 from .service import ReservationService
 from .stays import StayFollower
@@ -44,10 +46,18 @@ def register_consumers(
     stays: StayFollower,
     periods: RoomPeriods,
     walks: WalkedGuests,
+    redemptions: Redemptions,
     letters: Letters | None = None,
 ) -> None:
     """`letters`: record the guest's letters from stay events (None: letters are off)."""
-    command_queue, guest_lifecycle, stay_events, room_periods = CONSUMER_QUEUES["reservation"]
+    queues = {queue.name: queue for queue in CONSUMER_QUEUES["reservation"]}
+    command_queue, guest_lifecycle, stay_events, loyalty_events, room_periods = (
+        queues["reservation.commands"],
+        queues["reservation.guest-lifecycle"],
+        queues["reservation.stay-events"],
+        queues["reservation.loyalty-events"],
+        queues["reservation.room-periods"],
+    )
     on_command = Subscription(broker, command_queue)
 
     @on_command.handles(ReservationCreateCommand)
@@ -111,6 +121,14 @@ def register_consumers(
         """The desk walked the guest to a partner hotel: the booking is walked, its nights
         go back on sale, no no-show fee, the deposit is refunded (issue 18)."""
         await walks.follow(event)
+
+    on_loyalty = Subscription(broker, loyalty_events)
+
+    @on_loyalty.handles(PointsRedeemed)
+    async def on_points_redeemed(event: PointsRedeemed) -> None:
+        """Points redeemed for a booking's night or a voucher: honoured off what the guest
+        pays, or refused so loyalty gives them back (issue 18)."""
+        await redemptions.honour(event)
 
     on_period = Subscription(broker, room_periods)
 

@@ -267,6 +267,9 @@ class ReservationPublic(BaseModel):
     refund_payment: dict[str, Any] | None = None
     # the desk walked the guest to a partner hotel: which, for how many nights, when
     walk: dict[str, Any] | None = None
+    # points redeemed for a night or a voucher: worth `points_allowance` off the total
+    redemptions: list[dict[str, Any]] = []
+    points_allowance: Decimal = Decimal("0")
 
 
 def nights_of(arrival: date, departure: date) -> list[date]:

@@ -30,6 +30,7 @@ from .letters import Letters, LetterWriter
 from .pages import reservation_pages
 from .records import Records
 from .records_api import records_router
+from .redemptions import Redemptions
 from .refunds import RefundPayer
 from .reports import Reports
 from .repository import ERASED_GUEST_FIELDS, OUTBOX_COLLECTIONS, ReservationRepository
@@ -116,6 +117,7 @@ def create_app(
         StayFollower(reservations, runtime.database),
         RoomPeriods(reservations, runtime.database),
         WalkedGuests(reservations),
+        Redemptions(reservations),
         letters if settings.guest_letters_enabled else None,
     )
 
