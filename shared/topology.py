@@ -97,7 +97,11 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
             ("reservation.create", "reservation.amend", "reservation.cancel"),
             exchange=COMMANDS_EXCHANGE,
         ),
-        ConsumerQueue("reservation.guest-lifecycle", ("guest.anonymized", "guest.merged")),
+        # guest.created/updated: loyalty's members, for the member rate (issue 18)
+        ConsumerQueue(
+            "reservation.guest-lifecycle",
+            ("guest.anonymized", "guest.merged", "guest.created", "guest.updated"),
+        ),
         # The stays that hold rooms (walk-ins, early arrivals, extensions, early
         # departures) and the business day the night audit closed (no-shows); rooms
         # assigned ahead of arrival, for the guest's notice (issue 18).

@@ -18,7 +18,9 @@ from shared.events import (
     ArrivalWalked,
     BusinessDayClosed,
     GuestAnonymized,
+    GuestCreated,
     GuestMerged,
+    GuestUpdated,
     PointsRedeemed,
     RoomAssigned,
     RoomOutOfOrderCancelled,
@@ -32,6 +34,7 @@ from shared.topology import CONSUMER_QUEUES
 
 from .integrators import IntegratorCommands
 from .letters import Letters
+from .members import Members
 from .redemptions import Redemptions
 from .room_periods import RoomPeriods
 from .service import ReservationService
@@ -47,6 +50,7 @@ def register_consumers(
     periods: RoomPeriods,
     walks: WalkedGuests,
     redemptions: Redemptions,
+    members: Members,
     letters: Letters | None = None,
 ) -> None:
     """`letters`: record the guest's letters from stay events (None: letters are off)."""
@@ -80,6 +84,15 @@ def register_consumers(
     async def on_guest_merged(event: GuestMerged) -> None:
         """Duplicates merged in loyalty: bookings follow the surviving guest id."""
         await reservations.follow_merge(event)
+
+    @on_guest.handles(GuestCreated)
+    async def on_guest_created(event: GuestCreated) -> None:
+        """A member's number, tier and perks, for the member rate (issue 18)."""
+        await members.follow_profile(event)
+
+    @on_guest.handles(GuestUpdated)
+    async def on_guest_updated(event: GuestUpdated) -> None:
+        await members.follow_profile(event)
 
     @on_guest.handles(GuestAnonymized)
     async def on_guest_anonymized(event: GuestAnonymized) -> None:

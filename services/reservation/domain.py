@@ -162,6 +162,10 @@ class ReservationCreate(BaseModel):
     expected_arrival_time: time | None = None
     expected_departure_time: time | None = None
     tentative: bool = False
+    # issue 18: a loyalty member's number: the member rate when it is the guest's own
+    member_number: (
+        Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")] | None
+    ) = None
 
     @model_validator(mode="after")
     def departure_after_arrival(self) -> ReservationCreate:
@@ -270,6 +274,7 @@ class ReservationPublic(BaseModel):
     # points redeemed for a night or a voucher: worth `points_allowance` off the total
     redemptions: list[dict[str, Any]] = []
     points_allowance: Decimal = Decimal("0")
+    member_rate: dict[str, Any] | None = None
 
 
 def nights_of(arrival: date, departure: date) -> list[date]:

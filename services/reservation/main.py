@@ -27,6 +27,7 @@ from .config import Settings
 from .consumers import register_consumers
 from .integrators import IntegratorCommands
 from .letters import Letters, LetterWriter
+from .members import Members
 from .pages import reservation_pages
 from .records import Records
 from .records_api import records_router
@@ -118,6 +119,7 @@ def create_app(
         RoomPeriods(reservations, runtime.database),
         WalkedGuests(reservations),
         Redemptions(reservations),
+        Members(repository),
         letters if settings.guest_letters_enabled else None,
     )
 

@@ -49,8 +49,7 @@ def redeem(loyalty, guest_id: str, body: dict):  # type: ignore[no-untyped-def]
     return wait_until(
         lambda: (
             r
-            if (r := loyalty.post(f"/guests/{guest_id}/redemptions", json=body)).status_code
-            != 404
+            if (r := loyalty.post(f"/guests/{guest_id}/redemptions", json=body)).status_code != 404
             else None
         ),
         message="loyalty knows the booking",

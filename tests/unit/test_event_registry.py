@@ -30,9 +30,7 @@ from shared.topology import CONSUMER_QUEUES, ConsumerQueue
 from tests.support.journeys import checkout
 
 REGISTRATIONS = {
-    "reservation": lambda broker: reservation_consumers(
-        broker, MagicMock(), MagicMock(), MagicMock(), MagicMock(), MagicMock(), MagicMock()
-    ),
+    "reservation": lambda broker: reservation_consumers(broker, *(MagicMock() for _ in range(7))),
     "frontdesk": lambda broker: frontdesk_consumers(broker, MagicMock()),
     "housekeeping": lambda broker: housekeeping_consumers(
         broker, MagicMock(), MagicMock(), MagicMock(), day_rolled=MagicMock()
