@@ -127,8 +127,16 @@ async def test_points_pay_a_night_and_a_voucher_once_and_come_back_when_unusable
     checked_in = desk.post("/stays", json={"reservation_id": second["id"]})
     assert checked_in.status_code == 201, checked_in.text
     stay_id = checked_in.json()["stay_id"]
-    folio = desk.get(f"/stays/{stay_id}/folio").json()
-    with_points = [p for p in folio["payments"] if p["method"] == "loyalty_points"]
+
+    def paid_with_points() -> list[dict]:
+        folio = desk.get(f"/stays/{stay_id}/folio").json()
+        return [p for p in folio["payments"] if p["method"] == "loyalty_points"]
+
+    # copied at check-in, or posted on arrival of the event if the check-in came first
+    with_points = wait_until(
+        lambda: paid if len(paid := paid_with_points()) == 2 else None,
+        message="both redemptions on the folio",
+    )
     assert sorted(Decimal(p["amount"]) for p in with_points) == sorted(
         [night_rate, Decimal("20.00")]
     )
