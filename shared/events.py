@@ -698,6 +698,14 @@ class PointsMovementPayload(Contract):
     points: int  # signed: earnings positive, redemptions/reversals/expiry negative
     reason: str
     balance_after: int | None = None
+    # Issue 18: a redemption applied to a booking (reservation honours it: the night at
+    # 0, the voucher as a discount); a reversal that gives a redemption's points back
+    # is positive and names the redemption it undoes.
+    reservation_id: str | None = None
+    redeemed_for: str | None = None  # "night" | "voucher"
+    night: date | None = None
+    voucher_value: Money | None = None
+    reverses: str | None = None
 
 
 class PointsRedeemed(Event[PointsMovementPayload]):
@@ -855,6 +863,89 @@ class RoomOutOfOrderChanged(Event[RoomOutOfOrderPayload]):
 
 class RoomOutOfOrderCancelled(Event[RoomOutOfOrderPayload]):
     event_type = "maintenance.out_of_order_cancelled"
+
+
+# --- issue 18: walked guests, reconfirmation, points redeemed -----------------------
+
+
+class ArrivalWalkedPayload(Contract):
+    """The desk had no room and walked the booked guest to a partner hotel (seed 002
+    10.3): reservation gives the booking's nights back and marks it walked (no no-show
+    fee, what was paid goes back). The hotel's cost stays at the desk."""
+
+    reservation_id: str
+    guest_id: str
+    arrival: date
+    nights: int
+    partner_hotel: str
+    walked_at: datetime
+
+
+class ArrivalWalked(Event[ArrivalWalkedPayload]):
+    event_type = "arrival.walked"
+
+
+class ReservationWalkedPayload(Contract):
+    """Reservation followed the desk's walk: the nights are back on sale; `refund_amount`
+    is what the guest paid, returned (the hotel failed to give the room)."""
+
+    reservation_id: str
+    guest_id: str
+    partner_hotel: str
+    refund_amount: Money
+    currency: str = "CNY"
+
+
+class ReservationWalked(Event[ReservationWalkedPayload]):
+    event_type = "reservation.walked"
+
+
+class ReservationReconfirmedPayload(Contract):
+    """The guest reconfirmed a tentative booking (seed 002 1.2.2(2)): the desk's
+    arrivals list shows it as firm."""
+
+    reservation_id: str
+    guest_id: str
+    arrival: date
+    reconfirmed_at: datetime
+
+
+class ReservationReconfirmed(Event[ReservationReconfirmedPayload]):
+    event_type = "reservation.reconfirmed"
+
+
+class RedemptionAppliedPayload(Contract):
+    """Points loyalty debited for a booking, honoured: the redeemed night or the voucher
+    is worth `value` off what the guest pays; the desk credits it on the folio (method
+    "loyalty_points") so the guest does not pay twice."""
+
+    reservation_id: str
+    guest_id: str
+    redemption_id: str  # loyalty's ledger entry id: one application per redemption
+    redeemed_for: str
+    night: date | None = None
+    points: int
+    value: Money
+    currency: str = "CNY"
+
+
+class RedemptionApplied(Event[RedemptionAppliedPayload]):
+    event_type = "reservation.redemption_applied"
+
+
+class RedemptionRefusedPayload(Contract):
+    """Reservation cannot honour the redemption (booking closed, night not in the stay or
+    already paid with points): loyalty gives the points back."""
+
+    reservation_id: str
+    guest_id: str
+    redemption_id: str
+    points: int
+    reason: str
+
+
+class RedemptionRefused(Event[RedemptionRefusedPayload]):
+    event_type = "reservation.redemption_refused"
 
 
 # Derived, never kept by hand: every Event subclass above registered itself.

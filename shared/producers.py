@@ -29,6 +29,8 @@ NAMESPACE_OWNERS: dict[str, frozenset[str]] = {
     # a walk-in's guest profile starts from the registration at the desk (issue 12)
     "guest.walk_in_registered": frozenset({"frontdesk"}),
     "stay.*": frozenset({"frontdesk"}),
+    # the desk's expected arrivals: a booked guest walked to a partner hotel (issue 18)
+    "arrival.*": frozenset({"frontdesk"}),
     "folio.*": frozenset({"frontdesk"}),
     "room.assigned": frozenset({"frontdesk"}),
     "guest.request_raised": frozenset({"frontdesk"}),

@@ -97,7 +97,11 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
             ("reservation.create", "reservation.amend", "reservation.cancel"),
             exchange=COMMANDS_EXCHANGE,
         ),
-        ConsumerQueue("reservation.guest-lifecycle", ("guest.anonymized", "guest.merged")),
+        # guest.created/updated: loyalty's members, for the member rate (issue 18)
+        ConsumerQueue(
+            "reservation.guest-lifecycle",
+            ("guest.anonymized", "guest.merged", "guest.created", "guest.updated"),
+        ),
         # The stays that hold rooms (walk-ins, early arrivals, extensions, shortenings,
         # early departures, moves to another room type) and the business day the night
         # audit closed (no-shows); rooms assigned ahead of arrival, for the guest's
@@ -112,8 +116,12 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                 "stay.room_moved",
                 "business_day.closed",
                 "room.assigned",
+                # the desk walked a booked guest to a partner hotel: the nights go back
+                "arrival.walked",
             ),
         ),
+        # Points redeemed for a booking's night or a voucher (issue 18).
+        ConsumerQueue("reservation.loyalty-events", ("loyalty.points_redeemed",)),
         # Out-of-order periods: one room fewer to sell on their nights.
         ConsumerQueue(
             "reservation.room-periods",
@@ -132,6 +140,8 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                 "reservation.amended",
                 "reservation.cancelled",
                 "reservation.no_show",
+                "reservation.reconfirmed",
+                "reservation.redemption_applied",
             ),
         ),
         # Room status, and out-of-order periods: rooms not to give on nights to come.
@@ -187,7 +197,14 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
             "loyalty.stay-events", ("stay.checked_out", "folio.closed", "business_day.closed")
         ),
         ConsumerQueue(
-            "loyalty.reservation-events", ("reservation.created", "reservation.cancelled")
+            "loyalty.reservation-events",
+            (
+                "reservation.created",
+                "reservation.cancelled",
+                # issue 18: redeemed points come back when the booking cannot use them
+                "reservation.walked",
+                "reservation.redemption_refused",
+            ),
         ),
         ConsumerQueue(
             "loyalty.guest-profiles", ("guest.contact_captured", "guest.walk_in_registered")

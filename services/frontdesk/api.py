@@ -65,6 +65,9 @@ ARRIVAL_FIELDS = (
     "fast_lane",  # issue 18: the member's tier gives the fast lane
     "expected_arrival_time",  # issue 18
     "expected_departure_time",
+    # issue 18: a tentative booking the guest has not reconfirmed yet, or when they did
+    "tentative",
+    "reconfirmed_at",
 )
 
 

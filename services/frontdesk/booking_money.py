@@ -15,6 +15,7 @@ from typing import Any
 from shared.events import Event
 
 from .folio import ChargeCategory, PaymentKind
+from .points_allowances import missing_allowances
 from .records import charge_event, charge_line, payment_event, payment_line
 
 
@@ -28,6 +29,10 @@ def booking_money(stay: dict[str, Any], now: datetime) -> list[Event[Any]]:
         payment = payment_line(
             PaymentKind.DEPOSIT, paid, "prepaid", None, now, reference=f"booking|{reservation_id}"
         )
+        stay["payments"].append(payment)
+        events.append(payment_event(stay, payment))
+    # points redeemed for the booking (issue 18): paid with points, on the first room's folio
+    for payment in missing_allowances(stay, money.get("allowances") or [], now):
         stay["payments"].append(payment)
         events.append(payment_event(stay, payment))
     fees = Decimal(money.get("amendment_fees") or "0")

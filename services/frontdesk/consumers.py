@@ -14,10 +14,12 @@ from shared.events import (
     GuestMerged,
     GuestUpdated,
     HkTaskCompleted,
+    RedemptionApplied,
     ReservationAmended,
     ReservationCancelled,
     ReservationCreated,
     ReservationNoShow,
+    ReservationReconfirmed,
     RoomItemCheckReported,
     RoomOutOfOrderCancelled,
     RoomOutOfOrderChanged,
@@ -27,6 +29,7 @@ from shared.events import (
 )
 from shared.topology import CONSUMER_QUEUES
 
+from .points_allowances import PointsAllowances
 from .projections import Projections
 from .request_follow_up import RequestFollowUp
 
@@ -34,6 +37,9 @@ from .request_follow_up import RequestFollowUp
 def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
     queues = {queue.name: queue for queue in CONSUMER_QUEUES["frontdesk"]}
     requests_desk = RequestFollowUp(projections.repository, projections.folio.events_written)
+    allowances = PointsAllowances(
+        projections.repository, projections.folio.clock, projections.folio.events_written
+    )
 
     def subscriber(name: str) -> Subscription:
         return Subscription(broker, queues[name])
@@ -56,6 +62,16 @@ def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
     @reservations.handles(ReservationNoShow)
     async def on_reservation_no_show(event: ReservationNoShow) -> None:
         await projections.reservation_no_show(event)
+
+    @reservations.handles(ReservationReconfirmed)
+    async def on_reservation_reconfirmed(event: ReservationReconfirmed) -> None:
+        """The arrivals list shows the tentative booking as firm (issue 18)."""
+        await projections.reservation_reconfirmed(event)
+
+    @reservations.handles(RedemptionApplied)
+    async def on_redemption_applied(event: RedemptionApplied) -> None:
+        """Points paid for the booking: a payment on its folio, once (issue 18)."""
+        await allowances.applied(event)
 
     rooms = subscriber("frontdesk.room-status")
 

@@ -34,6 +34,7 @@ from .folio import (
 )
 from .late_checks import post_departure_invoice
 from .overstay import charge_overstays
+from .points_allowances import missing_allowances, money_paid
 from .records import (
     PropertyClock,
     business_today,
@@ -262,6 +263,14 @@ class FolioService:
                 return checked_out
         raise Conflict(f"stay {stay_id!r} kept changing during check-out; try again")
 
+    async def _missing_allowances(
+        self, stay: dict[str, Any], now: datetime
+    ) -> list[dict[str, Any]]:
+        if not stay.get("reservation_id"):
+            return []
+        arrival = await self.repository.arrival(stay["reservation_id"]) or {}
+        return missing_allowances(stay, arrival.get("allowances", []), now)
+
     async def _settle_and_close(
         self, stay: dict[str, Any], request: CheckOut, as_of: datetime | None = None
     ) -> dict[str, Any] | None:
@@ -307,16 +316,19 @@ class FolioService:
                 )
             )
         charges = [*stay["charges"], *new_charges]
-        totals = settle(charges, stay["payments"])
-        payments = []
-        if totals["balance"] < 0:
+        # points redeemed whose event raced the check-in: on the folio now (issue 18)
+        payments = await self._missing_allowances(stay, now)
+        totals = settle(charges, [*stay["payments"], *payments])
+        # points are never paid out in cash: a refund gives back at most the money paid
+        refund = min(-totals["balance"], money_paid([*stay["payments"], *payments]))
+        if refund > 0:
             deposit_method = next(
                 (p["method"] for p in stay["payments"] if p["kind"] == PaymentKind.DEPOSIT), "card"
             )
             payments.append(
                 payment_line(
                     PaymentKind.REFUND,
-                    -totals["balance"],
+                    refund,
                     deposit_method,
                     None,
                     now,
@@ -332,7 +344,7 @@ class FolioService:
             "nights": room_nights,
             "currency": stay["currency"],
             **totals,
-            "refund": cents(max(-totals["balance"], Decimal("0"))),
+            "refund": cents(max(refund, Decimal("0"))),
             "amount_due": cents(max(totals["balance"], Decimal("0"))),
             "late_checkout_fee": cents(fee),
             "invoice_number": number,

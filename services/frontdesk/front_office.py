@@ -4,7 +4,8 @@
   for guest relations through the desk's usual complaint (once);
 - walking a guest to a partner hotel when no room is left (10.3): the partner, the cost
   the hotel pays and the reason kept on the arrival and in `walks`; the arrival is no
-  longer expected (no no-show fee, no room promised);
+  longer expected (no no-show fee, no room promised), and `arrival.walked` tells
+  reservation, which gives the nights back and marks the booking walked;
 - the communication log and the shift handover (10.2): entries written by the credential
   that wrote them, follow-ups open until done; a handover snapshots the open follow-ups
   and the day's counts for the next shift, who acknowledges it;
@@ -25,10 +26,13 @@ from pydantic import Field
 
 from shared.auth import acting_person
 from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events import ArrivalWalked, ArrivalWalkedPayload
 from shared.logging import get_logger
+from shared.outbox import push_outbox
 from shared.sensitive import FreeText
 
 from .domain import ArrivalStatus, ComplaintCreate, Money, _Input
+from .records import origin
 from .service import FrontDeskService
 
 log = get_logger(__name__)
@@ -135,12 +139,26 @@ class FrontOffice:
             "arranged_by": by,
             "at": self.clock(),
         }
+        # Reservation learns it in the same write (its nights go back on sale, no no-show
+        # fee): the walk and its event are one change, so no crash loses either.
+        walked = ArrivalWalked.new(
+            ArrivalWalkedPayload(
+                reservation_id=reservation_id,
+                guest_id=arrival["guest_id"],
+                arrival=arrival["arrival"],
+                nights=request.nights,
+                partner_hotel=request.partner_hotel,
+                walked_at=walk["at"],
+            ),
+            **origin(arrival),
+        )
         moved = await self.repository.arrivals.find_one_and_update(
             {"_id": reservation_id, "status": ArrivalStatus.EXPECTED, "walk": {"$in": [None]}},
-            {"$set": {"status": WALKED, "walk": walk}},
+            {"$set": {"status": WALKED, "walk": walk}, "$push": push_outbox(walked)},
         )
         if moved is None:
             return await self.walk(reservation_id, request, by)  # changed meanwhile: look again
+        self.service.events_written()
         await self.walks.update_one({"_id": walk["walk_id"]}, {"$setOnInsert": walk}, upsert=True)
         log.info("guest walked", reservation_id=reservation_id, partner=request.partner_hotel)
         return walk

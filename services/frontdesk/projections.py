@@ -28,6 +28,7 @@ from shared.events import (
     ReservationCancelled,
     ReservationCreated,
     ReservationNoShow,
+    ReservationReconfirmed,
     RoomItemCheckReported,
     RoomStatusChanged,
     SurveyResultsShared,
@@ -127,6 +128,7 @@ class Projections:
                 "non_refundable": payload.non_refundable,
                 # issue 18: when the guest expects to arrive and leave, for the desk's day
                 **_expected_times(payload),
+                "tentative": payload.tentative,
                 "status": "expected",
                 "assignment": None,
                 "event_at": event_time(event),
@@ -171,6 +173,24 @@ class Projections:
             event, event.payload.reservation_id, {"status": "no_show", "assignment": None}
         )
         await self._give_back_room(before)
+
+    async def reservation_reconfirmed(self, event: ReservationReconfirmed) -> None:
+        """A tentative booking made firm. Not ordered by `event_at` like the other
+        changes: reconfirming only ever goes one way, so an amendment applied before this
+        older event must not leave the arrival tentative."""
+        payload = event.payload
+        found = await self.repository.arrivals.update_one(
+            {"_id": payload.reservation_id, "property_id": event.property_id},
+            {
+                "$set": {
+                    "tentative": False,
+                    "reconfirmed_at": payload.reconfirmed_at.astimezone(UTC).isoformat(),
+                }
+            },
+        )
+        if found.matched_count == 0:
+            raise ArrivalNotYetKnown(f"reservation {payload.reservation_id} is not on the list yet")
+        log.info("arrival reconfirmed", reservation_id=payload.reservation_id)
 
     async def _change_arrival(
         self, event: Event[Any], reservation_id: str, changes: dict[str, Any]

@@ -699,7 +699,8 @@ class FrontDeskService:
         if arrival.get("_id"):
             stay["reservation_id"] = arrival["_id"]
             stay["booking_money"] = {
-                key: arrival.get(key, "0") for key in ("deposit_paid", "amendment_fees")
+                **{key: arrival.get(key, "0") for key in ("deposit_paid", "amendment_fees")},
+                "allowances": arrival.get("allowances", []),
             }
         if registration and not stay["guest_name"]:
             stay["guest_name"] = f"{registration.first_name} {registration.last_name}"

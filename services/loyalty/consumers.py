@@ -16,8 +16,10 @@ from shared.events import (
     GoodwillGranted,
     GuestContactCaptured,
     GuestWalkInRegistered,
+    RedemptionRefused,
     ReservationCancelled,
     ReservationCreated,
+    ReservationWalked,
     StayCheckedOut,
     SurveyResponseReceived,
     SurveyResultsShared,
@@ -65,8 +67,29 @@ def register_consumers(
 
     @reservations.handles(ReservationCancelled)
     async def on_reservation_cancelled(event: ReservationCancelled) -> None:
-        """Takes back the points the reservation earned, if it earned any."""
+        """Takes back the points the reservation earned, if it earned any, and gives back
+        the points redeemed for it."""
         await service.cancel_reservation(event)
+
+    @reservations.handles(ReservationWalked)
+    async def on_reservation_walked(event: ReservationWalked) -> None:
+        """The hotel walked the guest: points redeemed for the booking come back."""
+        payload = event.payload
+        await service.return_redemptions(
+            event, payload.guest_id, payload.reservation_id, "walked to a partner hotel"
+        )
+
+    @reservations.handles(RedemptionRefused)
+    async def on_redemption_refused(event: RedemptionRefused) -> None:
+        """Reservation could not honour the redemption: its points come back."""
+        payload = event.payload
+        await service.return_redemptions(
+            event,
+            payload.guest_id,
+            payload.reservation_id,
+            f"not honoured: {payload.reason}",
+            only=payload.redemption_id,
+        )
 
     contacts = Subscription(broker, guest_profiles)
 

@@ -539,6 +539,18 @@ class RedemptionCreate(Input):
     request_id: str = Field(
         min_length=1, max_length=100, description="Names the redemption: the same id redeems once"
     )
+    # Issue 18: applied to one of the guest's bookings, reservation honours it (a night
+    # of the stay at 0, or a voucher worth points / VOUCHER_POINTS_PER_CURRENCY_UNIT off).
+    reservation_id: str | None = Field(default=None, min_length=1, max_length=100)
+    night: date | None = Field(default=None, description="the night redeemed (kind night)")
+
+    @model_validator(mode="after")
+    def _night_for_a_booking(self) -> RedemptionCreate:
+        if self.reservation_id and self.kind == "night" and self.night is None:
+            raise ValueError("a night redeemed for a booking names the night")
+        if self.night is not None and (self.kind != "night" or not self.reservation_id):
+            raise ValueError("a night is named only for a night redeemed for a booking")
+        return self
 
 
 class ReversalCreate(Input):
@@ -571,6 +583,11 @@ class LedgerEntryPublic(BaseModel):
     reservation_id: str | None = None
     balance_after: int | None = None
     created_at: datetime
+    # issue 18: what a redemption paid for, and the redemption a return gives back
+    redeemed_for: str | None = None
+    night: date | None = None
+    voucher_value: Decimal | None = None
+    reverses: str | None = None
 
 
 class PointsPublic(BaseModel):

@@ -232,6 +232,12 @@ class GuestStore:
                         points=entry["points"],
                         reason=entry["reason"],
                         balance_after=entry["balance_after"],
+                        # issue 18: what reservation needs to honour a redemption
+                        reservation_id=entry.get("reservation_id"),
+                        redeemed_for=entry.get("redeemed_for"),
+                        night=entry.get("night"),
+                        voucher_value=entry.get("voucher_value"),
+                        reverses=entry.get("reverses"),
                     ),
                     guest,
                     cause,

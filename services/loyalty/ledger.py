@@ -240,19 +240,82 @@ def post(account: dict[str, Any], movement: Movement) -> Posting | None:
     return Posting(entry=entry, sets=sets, tier_change=tier_change)
 
 
-def redemption(guest_id: str, *, points: int, kind: str, request_id: str, at: datetime) -> Movement:
+# A voucher applied to a booking is worth its points at this rate (2,000 points: 20.00):
+# a stay of 500.00 earns 5,000 points (10 a unit), 1% back, as hotel programmes pay.
+VOUCHER_POINTS_PER_CURRENCY_UNIT = 100
+
+
+def voucher_value(points: int) -> Decimal:
+    return (Decimal(points) / VOUCHER_POINTS_PER_CURRENCY_UNIT).quantize(Decimal("0.01"))
+
+
+def redemption(
+    guest_id: str,
+    *,
+    points: int,
+    kind: str,
+    request_id: str,
+    at: datetime,
+    booking: dict[str, Any] | None = None,
+    night: date | None = None,
+) -> Movement:
+    """`booking`: the guest's reservation (as loyalty recorded it) the points pay for;
+    reservation honours the entry from `loyalty.points_redeemed`."""
     if points <= 0:
         raise Unprocessable("points to redeem must be a positive whole number")
     if kind not in REDEMPTION_KINDS:
         raise Unprocessable(f"redemption kind must be one of {', '.join(REDEMPTION_KINDS)}")
+    details: dict[str, Any] = {"redeemed_for": kind}
+    if booking is not None:
+        if booking.get("status") == "cancelled":
+            raise Conflict(f"reservation {booking['reservation_id']!r} is cancelled")
+        if night is not None and not (
+            booking["arrival"] <= night.isoformat() < booking["departure"]
+        ):
+            raise Unprocessable(f"{night.isoformat()} is not a night of this booking")
+        details.update(reservation_id=booking["reservation_id"])
+        if night is not None:
+            details["night"] = night.isoformat()
+        if kind == "voucher":
+            details["voucher_value"] = str(voucher_value(points))
     return Movement(
         entry_id=f"redeem|{request_id}",
         kind=REDEEM,
         points=-points,
         reason=f"redeemed for a {kind}",
         at=at,
-        details={"redeemed_for": kind},
+        details=details,
     )
+
+
+def redemption_return(
+    account: dict[str, Any], entry_id: str, reason: str, at: datetime
+) -> Movement:
+    """Gives a redemption's points back (the booking was cancelled, walked, or could not
+    use them), once: keyed by the redemption it undoes."""
+    original = next((e for e in account.get("entries", []) if e["entry_id"] == entry_id), None)
+    if original is None or original["kind"] != REDEEM:
+        raise NotFound(f"no redemption {entry_id!r} for this guest")
+    return Movement(
+        entry_id=f"return|{entry_id}",
+        kind=REVERSE,
+        points=-original["points"],
+        reason=reason,
+        at=at,
+        details={"reverses": entry_id, "reservation_id": original.get("reservation_id")},
+    )
+
+
+def redemptions_of_reservation(account: dict[str, Any], reservation_id: str) -> list[str]:
+    """The redemptions that paid for this booking and were not given back yet."""
+    returned = {e.get("reverses") for e in account.get("entries", [])}
+    return [
+        e["entry_id"]
+        for e in account.get("entries", [])
+        if e["kind"] == REDEEM
+        and e.get("reservation_id") == reservation_id
+        and e["entry_id"] not in returned
+    ]
 
 
 def reversal(

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shared.errors import Conflict, Unprocessable
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     CaseOpened,
     CaseReopened,
+    Event,
     FolioClosed,
     GoodwillGranted,
     ReservationCancelled,
@@ -257,6 +258,9 @@ class LoyaltyService:
                 for entry_id in ledger.reversible_entries_of_reservation(
                     guest, cancelled.reservation_id
                 )
+            ] + [  # points redeemed for it come back, once (issue 18)
+                ledger.redemption_return(guest, entry_id, "reservation cancelled", now)
+                for entry_id in ledger.redemptions_of_reservation(guest, cancelled.reservation_id)
             ]
             return self.store.postings(guest, movements, event, change) or change
 
@@ -397,16 +401,64 @@ class LoyaltyService:
         }
 
     async def redeem(self, guest_id: str, request: RedemptionCreate) -> dict[str, Any]:
+        """Debits the points; one applied to a booking (issue 18) names a reservation the
+        guest holds (loyalty's own record of reservation.created), not a cancelled one, and
+        reservation honours it from loyalty.points_redeemed."""
         now = self.clock()
-        movement = ledger.redemption(
-            guest_id,
-            points=request.points,
-            kind=request.kind,
-            request_id=request.request_id,
-            at=now,
-        )
-        seen = await self.store.change(guest_id, lambda g: self.store.postings(g, [movement], None))
-        return await self._entry(seen, movement.entry_id)
+        entry_id = f"redeem|{request.request_id}"
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            if entry_id in ledger.entry_ids(guest):
+                return None  # a repeat: redeemed once
+            booking = None
+            if request.reservation_id:
+                booking = next(
+                    (
+                        r
+                        for r in guest.get("reservations", [])
+                        if r["reservation_id"] == request.reservation_id
+                    ),
+                    None,
+                )
+                if booking is None:
+                    raise NotFound(
+                        f"guest {guest_id!r} has no reservation {request.reservation_id!r}"
+                    )
+            movement = ledger.redemption(
+                guest_id,
+                points=request.points,
+                kind=request.kind,
+                request_id=request.request_id,
+                at=now,
+                booking=booking,
+                night=request.night,
+            )
+            return self.store.postings(guest, [movement], None)
+
+        seen = await self.store.change(guest_id, decide)
+        return await self._entry(seen, entry_id)
+
+    async def return_redemptions(
+        self,
+        event: Event[Any],
+        guest_id: str,
+        reservation_id: str,
+        reason: str,
+        only: str | None = None,
+    ) -> None:
+        """Gives back, once, the points redeemed for a booking that cannot use them: it
+        was walked, or reservation refused the redemption (`only` that one)."""
+        now = self.clock()
+
+        def decide(guest: dict[str, Any]) -> Change | None:
+            movements = [
+                ledger.redemption_return(guest, entry_id, reason, now)
+                for entry_id in ledger.redemptions_of_reservation(guest, reservation_id)
+                if only is None or entry_id == only
+            ]
+            return self.store.postings(guest, movements, event)
+
+        await self.store.change(guest_id, decide, cause=event, create=True)
 
     async def reverse(self, guest_id: str, request: ReversalCreate) -> dict[str, Any]:
         now = self.clock()

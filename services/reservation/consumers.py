@@ -15,9 +15,13 @@ from shared.commands import (
 )
 from shared.consumer import Subscription
 from shared.events import (
+    ArrivalWalked,
     BusinessDayClosed,
     GuestAnonymized,
+    GuestCreated,
     GuestMerged,
+    GuestUpdated,
+    PointsRedeemed,
     RoomAssigned,
     RoomOutOfOrderCancelled,
     RoomOutOfOrderChanged,
@@ -32,9 +36,12 @@ from shared.topology import CONSUMER_QUEUES
 
 from .integrators import IntegratorCommands
 from .letters import Letters
+from .members import Members
+from .redemptions import Redemptions
 from .room_periods import RoomPeriods
 from .service import ReservationService
 from .stays import StayFollower
+from .walks import WalkedGuests
 
 
 def register_consumers(
@@ -43,10 +50,20 @@ def register_consumers(
     reservations: ReservationService,
     stays: StayFollower,
     periods: RoomPeriods,
+    walks: WalkedGuests,
+    redemptions: Redemptions,
+    members: Members,
     letters: Letters | None = None,
 ) -> None:
     """`letters`: record the guest's letters from stay events (None: letters are off)."""
-    command_queue, guest_lifecycle, stay_events, room_periods = CONSUMER_QUEUES["reservation"]
+    queues = {queue.name: queue for queue in CONSUMER_QUEUES["reservation"]}
+    command_queue, guest_lifecycle, stay_events, loyalty_events, room_periods = (
+        queues["reservation.commands"],
+        queues["reservation.guest-lifecycle"],
+        queues["reservation.stay-events"],
+        queues["reservation.loyalty-events"],
+        queues["reservation.room-periods"],
+    )
     on_command = Subscription(broker, command_queue)
 
     @on_command.handles(ReservationCreateCommand)
@@ -69,6 +86,15 @@ def register_consumers(
     async def on_guest_merged(event: GuestMerged) -> None:
         """Duplicates merged in loyalty: bookings follow the surviving guest id."""
         await reservations.follow_merge(event)
+
+    @on_guest.handles(GuestCreated)
+    async def on_guest_created(event: GuestCreated) -> None:
+        """A member's number, tier and perks, for the member rate (issue 18)."""
+        await members.follow_profile(event)
+
+    @on_guest.handles(GuestUpdated)
+    async def on_guest_updated(event: GuestUpdated) -> None:
+        await members.follow_profile(event)
 
     @on_guest.handles(GuestAnonymized)
     async def on_guest_anonymized(event: GuestAnonymized) -> None:
@@ -114,6 +140,20 @@ def register_consumers(
     async def on_business_day_closed(event: BusinessDayClosed) -> None:
         """The night audit closed a day: its expected arrivals become no-shows."""
         await stays.business_day_closed(event)
+
+    @on_stay.handles(ArrivalWalked)
+    async def on_arrival_walked(event: ArrivalWalked) -> None:
+        """The desk walked the guest to a partner hotel: the booking is walked, its nights
+        go back on sale, no no-show fee, the deposit is refunded (issue 18)."""
+        await walks.follow(event)
+
+    on_loyalty = Subscription(broker, loyalty_events)
+
+    @on_loyalty.handles(PointsRedeemed)
+    async def on_points_redeemed(event: PointsRedeemed) -> None:
+        """Points redeemed for a booking's night or a voucher: honoured off what the guest
+        pays, or refused so loyalty gives them back (issue 18)."""
+        await redemptions.honour(event)
 
     on_period = Subscription(broker, room_periods)
 

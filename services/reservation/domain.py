@@ -45,6 +45,8 @@ class ReservationStatus(StrEnum):
     # The reservation follows its stay (stay events from the front desk).
     IN_HOUSE = "in_house"
     CHECKED_OUT = "checked_out"
+    # The desk had no room and walked the guest to a partner hotel (issue 18).
+    WALKED = "walked"
 
 
 ACTIVE_STATUSES = (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
@@ -160,6 +162,10 @@ class ReservationCreate(BaseModel):
     expected_arrival_time: time | None = None
     expected_departure_time: time | None = None
     tentative: bool = False
+    # issue 18: a loyalty member's number: the member rate when it is the guest's own
+    member_number: (
+        Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9-]+$")] | None
+    ) = None
 
     @model_validator(mode="after")
     def departure_after_arrival(self) -> ReservationCreate:
@@ -263,6 +269,12 @@ class ReservationPublic(BaseModel):
     reconfirmed_at: datetime | None = None
     amendments: list[dict[str, Any]] = []
     refund_payment: dict[str, Any] | None = None
+    # the desk walked the guest to a partner hotel: which, for how many nights, when
+    walk: dict[str, Any] | None = None
+    # points redeemed for a night or a voucher: worth `points_allowance` off the total
+    redemptions: list[dict[str, Any]] = []
+    points_allowance: Decimal = Decimal("0")
+    member_rate: dict[str, Any] | None = None
 
 
 def nights_of(arrival: date, departure: date) -> list[date]:

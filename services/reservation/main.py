@@ -26,9 +26,11 @@ from .config import Settings
 from .consumers import register_consumers
 from .integrators import IntegratorCommands
 from .letters import Letters, LetterWriter
+from .members import Members
 from .pages import reservation_pages
 from .records import Records
 from .records_api import records_router
+from .redemptions import Redemptions
 from .refunds import RefundPayer
 from .reports import Reports
 from .repository import ERASED_GUEST_FIELDS, OUTBOX_COLLECTIONS, ReservationRepository
@@ -37,6 +39,7 @@ from .service import SEALED_FIELDS, ReservationService
 from .setup import PropertySetupService
 from .stays import StayFollower
 from .tentative import TentativeBookings, TentativeReleaser
+from .walks import WalkedGuests
 from .workers import AbandonedBookingJanitor, BlockReleaser
 
 
@@ -111,6 +114,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         reservations,
         StayFollower(reservations, runtime.database),
         RoomPeriods(reservations, runtime.database),
+        WalkedGuests(reservations),
+        Redemptions(reservations),
+        Members(repository),
         letters if settings.guest_letters_enabled else None,
     )
 

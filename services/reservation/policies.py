@@ -22,6 +22,8 @@ from .domain import Code, nights_of
 
 CHECK_IN_HOUR = 14
 CENT = Decimal("0.01")
+# The member rate when a plan names none: 10% below the plan's price.
+MEMBER_DISCOUNT_PERCENT = Decimal("10")
 DEFAULT_RATE_PLAN = "bar"  # best available rate
 Amount = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
@@ -86,6 +88,9 @@ class RatePlanUpsert(BaseModel):
     deposit: FeeRule = FeeRule(kind=FeeKind.NONE)
     no_show_fee: FeeRule = FeeRule()
     long_stay: LongStayDiscount | None = None
+    # Issue 18: the member rate, this much below the plan's price for a loyalty member
+    # whose tier has the member_rate perk (seed 000 二(三): 房价折扣); 0: none on this plan.
+    member_discount_percent: Annotated[Decimal, Field(ge=0, le=50)] = MEMBER_DISCOUNT_PERCENT
 
 
 class RoomTypeUpsert(BaseModel):
@@ -107,10 +112,21 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def member_percent(plan: dict[str, Any]) -> Decimal:
+    """The plan's member discount (plans saved before issue 18 take the default)."""
+    return Decimal(plan.get("member_discount_percent", MEMBER_DISCOUNT_PERCENT))
+
+
 def price_stay(
-    plan: dict[str, Any], room_type: dict[str, Any], arrival: date, departure: date, room_count: int
+    plan: dict[str, Any],
+    room_type: dict[str, Any],
+    arrival: date,
+    departure: date,
+    room_count: int,
+    *,
+    member: bool = False,
 ) -> dict[str, Decimal]:
-    """The amount for each night, all rooms together."""
+    """The amount for each night, all rooms together; `member`: at the member rate."""
     base = Decimal(room_type["nightly_rate"])
     adjusted = _money(base * (100 + Decimal(plan.get("base_adjustment_percent", "0"))) / 100)
     prices = [p for p in plan.get("prices", []) if p["room_type"] == room_type["code"]]
@@ -119,6 +135,8 @@ def price_stay(
     keep = Decimal("1")
     if long_stay and len(nights) >= long_stay["min_nights"]:
         keep = (100 - Decimal(long_stay["percent"])) / 100
+    if member:
+        keep = keep * (100 - member_percent(plan)) / 100
     rates = {}
     for night in nights:
         iso = night.isoformat()

@@ -1,9 +1,9 @@
 """The office's records (issue 18, seed 002 3.4): exported as a table for filing and
 statistics (3.4(1)), and reviewed periodically so the data stays accurate (3.4(3)).
 
-Export: CSV (no XLSX writer is installed and none is added for this; spreadsheets open
-CSV). Names are exported, contact details and payment data are not; a cell that a
-spreadsheet would run as a formula is quoted. Bounded to a year of arrivals.
+Export: CSV, or XLSX (openpyxl) with the same columns and the same cells. Names are
+exported, contact details and payment data are not; a cell that a spreadsheet would run
+as a formula is quoted (in both). Bounded to a year of arrivals.
 
 Review: a confirmed booking is due for review when it was never reviewed, changed since
 its last review (its version moved), or was last reviewed longer ago than the review
@@ -80,7 +80,9 @@ def _cell(value: Any) -> str:
 
 
 def export_row(reservation: dict[str, Any]) -> list[str]:
-    closed = reservation.get("cancellation") or reservation.get("no_show") or {}
+    closed = (
+        reservation.get("cancellation") or reservation.get("no_show") or reservation.get("walk")
+    ) or {}
     amendments = reservation.get("amendments") or []
     row = {
         **{column: reservation.get(column) for column in COLUMNS},
@@ -124,6 +126,31 @@ class Records:
 
     async def export_csv(self, first: date, last: date) -> tuple[str, int]:
         """Bookings arriving from `first` to `last` (inclusive), as CSV text and a count."""
+        found = await self._to_export(first, last)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for reservation in found:
+            writer.writerow(export_row(reservation))
+        return out.getvalue(), len(found)
+
+    async def export_xlsx(self, first: date, last: date) -> tuple[bytes, int]:
+        """The same rows as an XLSX workbook (one sheet, the CSV's columns) and a count."""
+        # Imported here: a process on an environment installed before openpyxl was a
+        # dependency still starts; only this export needs it.
+        from openpyxl import Workbook
+
+        found = await self._to_export(first, last)
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("reservations")
+        sheet.append(COLUMNS)
+        for reservation in found:
+            sheet.append(export_row(reservation))
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue(), len(found)
+
+    async def _to_export(self, first: date, last: date) -> list[dict[str, Any]]:
         if last < first:
             raise Unprocessable("'to' must not be before 'from'")
         if (last - first).days >= MAX_EXPORT_DAYS:
@@ -143,12 +170,7 @@ class Records:
         )
         if len(found) > MAX_EXPORT_ROWS:
             raise Unprocessable(f"more than {MAX_EXPORT_ROWS} bookings: export a shorter period")
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        for reservation in found:
-            writer.writerow(export_row(reservation))
-        return out.getvalue(), len(found)
+        return found
 
     async def due_for_review(self, limit: int = 100) -> list[dict[str, Any]]:
         now = self.clock()

@@ -1,5 +1,5 @@
-"""Routes for the office's records (issue 18, seed 002 3.4): CSV export and the periodic
-review of bookings."""
+"""Routes for the office's records (issue 18, seed 002 3.4): CSV and XLSX export and the
+periodic review of bookings."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .records import Records, ReviewRequest
 from .service import ReservationService
 
 log = get_logger(__name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def records_router(service: ReservationService, records: Records) -> APIRouter:
@@ -37,6 +38,29 @@ def records_router(service: ReservationService, records: Records) -> APIRouter:
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="reservations-{first}-{last}.csv"'
+            },
+        )
+
+    @router.get("/exports/reservations.xlsx")
+    async def export_reservations_xlsx(
+        first: Annotated[date, Query(alias="from")],
+        last: Annotated[date, Query(alias="to")],
+        principal: CurrentPrincipal,
+    ) -> Response:
+        """The CSV export's rows and columns as an XLSX workbook (seed 002 3.4(1))."""
+        content, rows = await records.export_xlsx(first, last)
+        log.info(
+            "reservations exported",
+            by=principal.key_id,
+            rows=rows,
+            first=str(first),
+            format="xlsx",
+        )
+        return Response(
+            content=content,
+            media_type=XLSX,
+            headers={
+                "Content-Disposition": f'attachment; filename="reservations-{first}-{last}.xlsx"'
             },
         )
 

@@ -1,12 +1,13 @@
 """Refunds paid, not only computed (issue 18, seed 002 3.3(4)).
 
-A cancellation or no-show whose terms leave money to give back marks the booking
-`refund_due` in the same write that closes it. The payer sends the refund to the payment
-provider against the booking's payment token, with the refund id `refund-<reservation>`
-as the provider's idempotency key, then records the provider's receipt on the booking
-and clears the mark. If it dies between the two, the next pass asks again with the same
-id and the provider answers with the first receipt: paid once (shared/payments.py).
-A booking without a token (cash, bank transfer) is marked for the cashier to pay.
+A cancellation, a no-show or a walk (issue 18) whose terms leave money to give back marks
+the booking `refund_due` in the same write that closes it. The payer sends the refund to
+the payment provider against the booking's payment token, with the refund id
+`refund-<reservation>` as the provider's idempotency key, then records the provider's
+receipt on the booking and clears the mark. If it dies between the two, the next pass
+asks again with the same id and the provider answers with the first receipt: paid once
+(shared/payments.py). A booking without a token (cash, bank transfer) is marked for the
+cashier to pay.
 """
 
 from __future__ import annotations
@@ -65,7 +66,12 @@ class RefundPayer(PollingWorker):
         return paid
 
     async def _refund(self, reservation: dict[str, Any]) -> int:
-        closed = reservation.get("cancellation") or reservation.get("no_show") or {}
+        closed = (
+            reservation.get("cancellation")
+            or reservation.get("no_show")
+            or reservation.get("walk")  # walked to a partner hotel: all paid goes back
+            or {}
+        )
         amount = Decimal(closed.get("refund", "0"))
         token = (reservation.get("payment") or {}).get("token_encrypted")
         if not token:

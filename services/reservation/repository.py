@@ -50,6 +50,8 @@ class ReservationRepository:
         self.blocks = database["blocks"]
         self.guests = database["guests"]
         self.commands = database["reservation_commands"]
+        # issue 18: loyalty's members as its guest events say, for the member rate
+        self.members = database["members"]
 
     async def prepare(self, setup: PropertySetup) -> None:
         await self.inventory.prepare()
@@ -57,6 +59,7 @@ class ReservationRepository:
         await self.reservations.create_index([("property_id", 1), ("arrival", 1)])
         await self.reservations.create_index([("property_id", 1), ("status", 1)])
         await self.reservations.create_index("guest_id")
+        await self.members.create_index("guest_id")
         # One reservation per channel reference and per Idempotency-Key; absent on most.
         await self.reservations.create_index("channel_reference", unique=True, sparse=True)
         await self.reservations.create_index("idempotency_key", unique=True, sparse=True)
@@ -219,7 +222,27 @@ class ReservationRepository:
         await self.guests.update_many(
             {"guest_id": {"$in": merged}}, {"$set": {"guest_id": surviving}}
         )
+        await self.members.update_many(
+            {"guest_id": {"$in": merged}}, {"$set": {"guest_id": surviving}}
+        )
         return result.modified_count
+
+    # --- members (issue 18): keyed by member number, the newest profile version wins ---
+
+    async def member(self, member_number: str) -> dict[str, Any] | None:
+        return await self.members.find_one({"_id": member_number})
+
+    async def save_member(self, member_number: str, record: dict[str, Any]) -> bool:
+        """Keeps the profile version given if it is newer than the one held."""
+        try:
+            result = await self.members.update_one(
+                {"_id": member_number, "version": {"$lt": record["version"]}},
+                {"$set": record},
+                upsert=True,
+            )
+        except DuplicateKeyError:  # a newer (or the same) version is held already
+            return False
+        return bool(result.modified_count or result.upserted_id)
 
     async def anonymize_guests(self, guest_ids: list[str], at: datetime) -> int:
         result = await self.reservations.update_many(
@@ -227,6 +250,7 @@ class ReservationRepository:
         )
         await scrub_free_text(self.reservations, {"guest_id": {"$in": guest_ids}}, FREE_TEXT)
         await self.guests.delete_many({"guest_id": {"$in": guest_ids}})
+        await self.members.delete_many({"guest_id": {"$in": guest_ids}})
         return result.modified_count
 
     # --- blocks ---------------------------------------------------------------------

@@ -59,6 +59,7 @@ from .domain import (
     reservation_holder,
     total_of,
 )
+from .members import verified_member
 from .policies import (
     DEFAULT_RATE_PLAN,
     amendment_fee,
@@ -67,6 +68,7 @@ from .policies import (
     cancellation_terms,
     deposit_due,
     local_date,
+    member_percent,
     no_show_may_be_marked,
     no_show_terms,
     price_stay,
@@ -159,10 +161,16 @@ class ReservationService:
         """Books every night or none. Returns (reservation, created): a repeated
         Idempotency-Key or channel reference returns the first booking, created=False."""
         room_type, plan, block = await self._check_new_booking(request)
-        document = self._new_document(request, room_type, plan, block, channel_name)
-        document["guest_id"] = await self.repository.guest_id_for(
+        guest_id = await self.repository.guest_id_for(
             request.guest.email, request.guest.first_name, request.guest.last_name
         )
+        member = (
+            await verified_member(self.repository, request.member_number, guest_id)
+            if request.member_number and not block  # a block's contracted rate stands
+            else None
+        )
+        document = self._new_document(request, room_type, plan, block, channel_name, member)
+        document["guest_id"] = guest_id
         document["owner"] = self.owner
         if idempotency_key:
             document["idempotency_key"] = f"{self.property_id}|{idempotency_key}"
@@ -241,6 +249,7 @@ class ReservationService:
         plan: dict[str, Any],
         block: dict[str, Any] | None,
         channel_name: str | None,
+        member: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         if block:
             rates = block_rates(
@@ -251,7 +260,12 @@ class ReservationService:
             )
         else:
             rates = price_stay(
-                plan, room_type, request.arrival, request.departure, request.room_count
+                plan,
+                room_type,
+                request.arrival,
+                request.departure,
+                request.room_count,
+                member=member is not None,
             )
         deposit = deposit_due(plan, rates)
         if deposit and not (request.payment and request.payment.token):
@@ -307,6 +321,8 @@ class ReservationService:
             # the confirmation letter, recorded by services/reservation/letters.py once the
             # booking is confirmed: written with the booking, so no crash loses it
             "letters_due": ["confirmation"],
+            # issue 18: priced at the member rate for this verified member (members.py)
+            "member_rate": {**member, "percent": str(member_percent(plan))} if member else None,
         }
         if request.source_reference:
             document["channel_reference"] = (
@@ -422,7 +438,14 @@ class ReservationService:
         if stay_changed:
             plan = await self.repository.rate_plan(current["rate_plan"])
             assert plan is not None  # the booking was priced by it; plans are never deleted
-            rates = price_stay(plan, room_type, arrival, departure, new["room_count"])
+            rates = price_stay(
+                plan,
+                room_type,
+                arrival,
+                departure,
+                new["room_count"],
+                member=bool(current.get("member_rate")),  # booked at the member rate: kept
+            )
             new["nightly_rates"] = {night: str(rate) for night, rate in rates.items()}
             new["total_amount"] = str(total_of(rates))
             new["cancellation_deadline"] = cancellation_deadline(
@@ -567,9 +590,9 @@ class ReservationService:
                 reason=reason,
                 currency=current["currency"],
             ),
-            **self._correlation(),
+            **self.event_origin(),
         )
-        return await self._close(
+        return await self.close(
             current,
             ReservationStatus.CANCELLED,
             event,
@@ -599,9 +622,9 @@ class ReservationService:
                 no_show_fee=fee,
                 currency=current["currency"],
             ),
-            **self._correlation(),
+            **self.event_origin(),
         )
-        return await self._close(
+        return await self.close(
             current,
             ReservationStatus.NO_SHOW,
             event,
@@ -609,7 +632,7 @@ class ReservationService:
             {"fee": str(fee), "refund": str(refund)},
         )
 
-    async def _close(
+    async def close(
         self,
         current: dict[str, Any],
         status: ReservationStatus,
@@ -803,7 +826,7 @@ class ReservationService:
                 f"{room_type['max_occupancy'] * rooms}"
             )
 
-    def _correlation(self) -> dict[str, Any]:
+    def event_origin(self) -> dict[str, Any]:
         return {
             "producer": PRODUCER,
             "property_id": self.property_id,
@@ -824,14 +847,14 @@ class ReservationService:
                 outbox_entry(
                     AvailabilityChanged.new(
                         AvailabilityChangedPayload(room_type=code, rooms_left=left),
-                        **self._correlation(),
+                        **self.event_origin(),
                     )
                 )
             )
         return entries
 
     def _created_events(self, document: dict[str, Any]) -> list[dict[str, Any]]:
-        correlation = self._correlation()
+        correlation = self.event_origin()
         guest = document["guest"]
         created = ReservationCreated.new(
             ReservationCreatedPayload(
@@ -905,7 +928,7 @@ class ReservationService:
                 expected_departure_time=new.get("expected_departure_time"),
                 reason=reason,
             ),
-            **self._correlation(),
+            **self.event_origin(),
         )
 
 

@@ -1,8 +1,9 @@
 """Tentative bookings (issue 18, seed 002 1.2.2(2)): the guest reconfirms by the deadline
 the confirmation letter names, or the booking is cancelled and its nights go back on sale.
 
-Reconfirming is recorded with the letter it asks for (`letters_due`) in one write, and is
-safe to repeat: a booking already reconfirmed answers as it stands.
+Reconfirming is recorded with the letter it asks for (`letters_due`) and
+`reservation.reconfirmed` (the desk's arrivals list) in one write, and is safe to repeat:
+a booking already reconfirmed answers as it stands.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from shared.errors import Conflict
+from shared.events import ReservationReconfirmed, ReservationReconfirmedPayload
 from shared.logging import get_logger
+from shared.outbox import outbox_entry
 from shared.worker import PollingWorker
 
 from .domain import ReservationStatus
-from .service import ReservationService
+from .service import ReservationService, outbox_push
 
 log = get_logger(__name__)
 NOT_RECONFIRMED = "tentative booking not reconfirmed by its deadline"
@@ -43,11 +46,22 @@ class TentativeBookings:
         if current["status"] != ReservationStatus.CONFIRMED:
             raise Conflict(f"reservation {reservation_id!r} is {current['status']}")
         now = self.clock()
+        # The desk's arrivals list shows the booking as firm: the event rides in the write.
+        reconfirmed = ReservationReconfirmed.new(
+            ReservationReconfirmedPayload(
+                reservation_id=reservation_id,
+                guest_id=current["guest_id"],
+                arrival=current["arrival"],
+                reconfirmed_at=now,
+            ),
+            **self.reservations.event_origin(),
+        )
         saved = await self.repository.update_reservation(
             {"_id": reservation_id, "status": ReservationStatus.CONFIRMED, "tentative": True},
             {
                 "$set": {"tentative": False, "reconfirmed_at": now, "updated_at": now},
                 "$addToSet": {"letters_due": "reconfirmed"},
+                "$push": outbox_push([outbox_entry(reconfirmed)]),
             },
         )
         if saved is None:  # cancelled or reconfirmed meanwhile: say how it stands

@@ -252,3 +252,32 @@ async def test_a_long_stay_is_priced_by_the_rate_plans_discount_rule() -> None:
         six["_id"], ReservationUpdate(departure="2027-03-18"), reason="stays another two nights"
     )
     assert longer["total_amount"] == "4032.00"  # 8 nights at 504.00: the rule follows the stay
+
+
+async def test_records_export_to_xlsx_with_the_csv_columns_and_cells(capsys) -> None:
+    from openpyxl import load_workbook
+
+    desk = await office()
+    first = await desk.book(
+        guest={"first_name": "=cmd", "last_name": "Chen", "email": "mei@example.com"},
+    )
+    await desk.book(number=2, arrival="2027-03-11", departure="2027-03-13")
+    await desk.reservations.cancel_reservation(first["_id"], "flight cancelled")
+    period = {"from": "2027-03-01", "to": "2027-03-31"}
+    async with api(desk) as client:
+        as_csv = await client.get("/exports/reservations.csv", params=period)
+        as_xlsx = await client.get("/exports/reservations.xlsx", params=period)
+        too_long = await client.get(
+            "/exports/reservations.xlsx", params={"from": "2027-01-01", "to": "2028-03-31"}
+        )
+    assert as_xlsx.status_code == 200, as_xlsx.text
+    assert as_xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert too_long.status_code == 422
+    sheet = load_workbook(io.BytesIO(as_xlsx.content), read_only=True)["reservations"]
+    cells = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert cells == list(csv.reader(io.StringIO(as_csv.text)))  # the same table
+    assert cells[1][2] == "'=cmd Chen"  # text, not a formula a spreadsheet would run
+    assert "mei@example.com" not in str(cells)
+    # audited like the CSV export: who exported what, in the service's log
+    exported = [line for line in capsys.readouterr().out.splitlines() if "exported" in line]
+    assert any("format=xlsx" in line and "by=office-1" in line for line in exported), exported
