@@ -141,7 +141,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             reservation_router(reservations, Reports(repository), runtime.audit),
             audit_log_router(runtime.audit),
             communication_router(reservations, tentative, letters),
-            records_router(reservations, Records(repository, clock)),
+            records_router(reservations, Records(repository, clock), runtime.audit),
             property_router(property_setup, blocks),
             reservation_pages(runtime),
         ],

@@ -44,7 +44,9 @@ def api(desk: Office) -> httpx.AsyncClient:
             Letters(database, PROPERTY, desk.clock),
         )
     )
-    app.include_router(records_router(desk.reservations, Records(desk.repository, desk.clock)))
+    app.include_router(
+        records_router(desk.reservations, Records(desk.repository, desk.clock), audit)
+    )
     app.dependency_overrides[current_principal] = lambda: OFFICE
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://office")
 
@@ -254,7 +256,7 @@ async def test_a_long_stay_is_priced_by_the_rate_plans_discount_rule() -> None:
     assert longer["total_amount"] == "4032.00"  # 8 nights at 504.00: the rule follows the stay
 
 
-async def test_records_export_to_xlsx_with_the_csv_columns_and_cells(capsys) -> None:
+async def test_records_export_to_xlsx_with_the_csv_columns_and_cells() -> None:
     from openpyxl import load_workbook
 
     desk = await office()
@@ -278,6 +280,13 @@ async def test_records_export_to_xlsx_with_the_csv_columns_and_cells(capsys) -> 
     assert cells == list(csv.reader(io.StringIO(as_csv.text)))  # the same table
     assert cells[1][2] == "'=cmd Chen"  # text, not a formula a spreadsheet would run
     assert "mei@example.com" not in str(cells)
-    # audited like the CSV export: who exported what, in the service's log
-    exported = [line for line in capsys.readouterr().out.splitlines() if "exported" in line]
-    assert any("format=xlsx" in line and "by=office-1" in line for line in exported), exported
+    # Both exports on record before the file leaves: who, which period, which format.
+    audit = AuditLog(desk.repository.reservations.database, PROPERTY)
+    exports = await audit.records(action="export")
+    assert sorted(
+        (r["key_id"], r["subject_id"], r["details"]["format"], r["details"]["rows"])
+        for r in exports
+    ) == [
+        ("office-1", "2027-03-01..2027-03-31", "csv", 2),
+        ("office-1", "2027-03-01..2027-03-31", "xlsx", 2),
+    ]

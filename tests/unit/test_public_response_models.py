@@ -24,7 +24,6 @@ STILL_FREE_FORM: frozenset[Route] = frozenset(
         ("reservation", "GET", "/reports"),
         ("reservation", "GET", "/audit-log"),
         ("reservation", "GET", "/reservations/{reservation_id}/letters"),
-        ("reservation", "GET", "/exports/reservations.csv"),
         ("reservation", "GET", "/record-reviews"),
         ("reservation", "POST", "/reservations/{reservation_id}/review"),
         ("reservation", "GET", "/room-types"),
