@@ -162,6 +162,38 @@ class FrontDeskService:
             room, Rule.MANUAL_OVERRIDE, f"room {room_number} chosen by the desk (manual_override)"
         )
 
+    async def claim_named_room(
+        self,
+        room_number: str,
+        expected_type: str,
+        nights: list[date],
+        stay_id: str,
+        today: date,
+        *,
+        what: str,
+    ) -> Choice:
+        """A room the desk names. Of the type the guest came for, the booking's own
+        promise (or the walk-in's guard) already counts it; of ANOTHER type it is one
+        room fewer of that type, so it is given only if no booking of that type is
+        promised it (promises.py), as a move or an upgrade into that type is."""
+        doc = await self.repository.room(room_number)
+        if doc is None or doc["room_type"] == expected_type:
+            return await self.claim_chosen_room(room_number, nights, stay_id)
+
+        async def give_back(taken: Choice) -> None:
+            await self.repository.release_room_nights(stay_id, taken.room_number, nights=nights)
+
+        return await give_unpromised(
+            self.repository,
+            doc["room_type"],
+            nights,
+            today,
+            what=f"{what} into room {room_number}",
+            take=lambda: self.claim_chosen_room(room_number, nights, stay_id),
+            give_back=give_back,
+            except_stay=stay_id,
+        )
+
     async def pre_assign(self, day: date | None = None) -> list[dict[str, Any]]:
         """Rooms for the day's expected arrivals (tomorrow by default): VIPs and long
         stays first, so they get the better rooms."""
@@ -212,7 +244,14 @@ class FrontDeskService:
         stay_id = new_stay_id()  # the stay-to-be holds the room nights
         nights = stay_nights(arrival)
         choice = (
-            await self.claim_chosen_room(room_number, nights, stay_id)
+            await self.claim_named_room(
+                room_number,
+                arrival["room_type"],
+                nights,
+                stay_id,
+                await self.today(),
+                what="the assignment",
+            )
             if room_number
             else await self.allocate(needs, nights, stay_id)
         )
@@ -374,7 +413,14 @@ class FrontDeskService:
         if request.room_number and (
             not pre_assigned or request.room_number != pre_assigned["room_number"]
         ):
-            choice = await self.claim_chosen_room(request.room_number, nights, stay_id)
+            choice = await self.claim_named_room(
+                request.room_number,
+                arrival["room_type"],
+                nights,
+                stay_id,
+                today,
+                what="the check-in",
+            )
         elif not pre_assigned or not room.ready:
             # the desk allocates (a ready pre-assigned room, whose notice the guest was
             # sent, is kept): a VIP is offered the next better category first
@@ -503,9 +549,13 @@ class FrontDeskService:
         async def give_back(taken: Choice) -> None:
             await self.repository.release_room_nights(stay_id, taken.room_number)
 
+        # the guard counts the type of the room taken: a named room of another type than
+        # asked for is one fewer of ITS type (counting the asked type let a walk-in take a
+        # suite promised to a booking by naming it)
+        named = await self.repository.room(request.room_number) if request.room_number else None
         choice = await give_unpromised(
             self.repository,
-            room_type.code,
+            named["room_type"] if named else room_type.code,
             nights,
             today,
             what="a walk-in",

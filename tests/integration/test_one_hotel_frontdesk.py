@@ -243,3 +243,41 @@ def test_a_room_out_of_order_on_a_night_to_come_is_not_given_that_night(tmp_path
     refused, let = run(scenario())
     assert refused.extensions["night"] == "2027-03-11"
     assert let["room_type"] == "king"
+
+
+def test_a_named_room_of_another_type_is_not_one_promised_to_a_booking(tmp_path: Path) -> None:
+    """The promised-room guard counted the type the guest came for: a check-in, an
+    assignment or a walk-in naming a room of ANOTHER type took a suite both bookings of
+    suites were promised. Suites 200-201 are both promised; of kings 202-204 one is free."""
+
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+        desk = await build(hotel(tmp_path, {"suite": 2, "king": 3}), clock)
+        for number in (1, 2):
+            await desk.projections.reservation_created(booking(number, "suite", MARCH_10, MARCH_12))
+        await desk.projections.reservation_created(booking(3, "king", MARCH_10, MARCH_11))
+        await desk.projections.reservation_created(booking(4, "king", MARCH_10, MARCH_11))
+        refused = []
+        with pytest.raises(RoomPromised, match="2027-03-10") as check_in:
+            await desk.service.check_in(CheckIn(reservation_id="res-3", room_number="200"))
+        refused.append(check_in.value)
+        with pytest.raises(RoomPromised, match="2027-03-10") as assignment:
+            await desk.service.assign("res-4", "201")
+        refused.append(assignment.value)
+        named = walk_in("king", "2027-03-11").model_copy(update={"room_number": "201"})
+        with pytest.raises(RoomPromised, match="2027-03-10") as walked:
+            await desk.service.walk_in(named)
+        refused.append(walked.value)
+        # the suites' own guests still get them; a king named at check-in is given
+        suites = [
+            await desk.service.check_in(CheckIn(reservation_id=f"res-{n}")) for n in (1, 2)
+        ]
+        king = await desk.service.check_in(CheckIn(reservation_id="res-3", room_number="203"))
+        held = await desk.database["room_nights"].count_documents({})
+        return refused, suites, king, held
+
+    refused, suites, king, held = run(scenario())
+    assert [r.extensions["room_type"] for r in refused] == ["suite"] * 3
+    assert sorted(s["room_number"] for s in suites) == ["200", "201"]
+    assert king["room_number"] == "203"
+    assert held == 2 + 2 + 1  # two suites x two nights, one king x one night: nothing leaked
