@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from shared.auth import acting_person
@@ -51,7 +51,7 @@ from .domain import (
     new_stay_id,
     nights_between,
 )
-from .folio import PaymentKind
+from .folio import PaymentKind, room_part
 from .guest_capture import walk_in_profile_event
 from .guest_feedback import latest_results
 from .identity import DocumentRejected, check_document, normalise_document_number
@@ -750,6 +750,7 @@ class FrontDeskService:
             stay["reservation_id"] = arrival["_id"]
             stay["booking_money"] = {
                 **{key: arrival.get(key, "0") for key in ("deposit_paid", "amendment_fees")},
+                "room_count": arrival.get("room_count", 1),
                 "allowances": arrival.get("allowances", []),
             }
         if registration and not stay["guest_name"]:
@@ -1183,14 +1184,10 @@ def keyed_id(scope: str, idempotency_key: str | None) -> str:
 def room_share(nightly_rates: dict[str, str], room_count: int, room_index: int) -> dict[str, str]:
     """One room's part of a booking's nightly rates (which are for all its rooms): equal
     shares to the cent, the last room takes the remaining cents, so the rooms add up."""
-    shares = {}
-    for night, rate in nightly_rates.items():
-        total = Decimal(rate)
-        share = (total / room_count).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-        shares[night] = str(
-            total - share * (room_count - 1) if room_index == room_count - 1 else share
-        )
-    return shares
+    return {
+        night: str(room_part(Decimal(rate), room_count, room_index))
+        for night, rate in nightly_rates.items()
+    }
 
 
 def _nights(record: dict[str, Any]) -> int:

@@ -281,3 +281,35 @@ def test_a_named_room_of_another_type_is_not_one_promised_to_a_booking(tmp_path:
     assert sorted(s["room_number"] for s in suites) == ["200", "201"]
     assert king["room_number"] == "203"
     assert held == 2 + 2 + 1  # two suites x two nights, one king x one night: nothing leaked
+
+
+def test_a_multi_room_bookings_deposit_is_on_the_bill_once(tmp_path: Path) -> None:
+    """Every room's folio of a 2-room booking took the whole deposit (1,000.03 paid, 2,000.06
+    on the bills: the first room's settlement refunded money the guest never paid). Each
+    folio carries its room's part, as it carries its room's part of the rates."""
+    from decimal import Decimal
+
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+        desk = await build(hotel(tmp_path, {"king": 4}), clock)
+        await desk.projections.reservation_created(
+            booking(
+                1,
+                "king",
+                MARCH_10,
+                MARCH_12,
+                rate="1000.02",
+                room_count=2,
+                deposit_paid=Decimal("1000.03"),
+            )
+        )
+        stays = [await desk.service.check_in(CheckIn(reservation_id="res-1")) for _ in range(2)]
+        clock.now = datetime(2027, 3, 12, 2, tzinfo=UTC)  # 10:00 on the departure day
+        return [(await desk.folio.check_out(s["_id"]))["settlement"] for s in stays]
+
+    first, second = run(scenario())
+    deposits = [Decimal(s["deposit"]) for s in (first, second)]
+    assert deposits == [Decimal("500.01"), Decimal("500.02")]
+    assert sum(deposits) == Decimal("1000.03")  # what the guest paid, on the bills once
+    assert [s["refund"] for s in (first, second)] == ["0.00", "0.00"]
+    assert [s["amount_due"] for s in (first, second)] == ["500.01", "500.00"]
