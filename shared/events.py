@@ -948,6 +948,26 @@ class RedemptionRefused(Event[RedemptionRefusedPayload]):
     event_type = "reservation.redemption_refused"
 
 
+class RedemptionWithdrawnPayload(Contract):
+    """A redemption the booking had honoured no longer pays for anything: an amendment
+    dropped the night it paid for. Loyalty gives the points back (once, keyed by the
+    redemption); the desk takes the allowance off the arrival, so no folio credits a
+    night the guest no longer buys."""
+
+    reservation_id: str
+    guest_id: str
+    redemption_id: str
+    redeemed_for: str
+    night: date | None = None
+    points: int
+    value: Money
+    reason: str
+
+
+class RedemptionWithdrawn(Event[RedemptionWithdrawnPayload]):
+    event_type = "reservation.redemption_withdrawn"
+
+
 # Derived, never kept by hand: every Event subclass above registered itself.
 ALL_EVENTS: tuple[type[Event[Any]], ...] = registered_events()
 EVENTS_BY_TYPE: dict[str, type[Event[Any]]] = dict(_EVENTS_BY_TYPE)

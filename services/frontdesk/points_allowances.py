@@ -8,6 +8,9 @@ there:
 - redeemed while in house: the event posts it onto the stay at once;
 - a redemption whose event landed between a check-in's read of the arrival and its stay's
   insert: the settlement adds what the arrival holds and the folio lacks.
+An amendment that drops the redeemed night withdraws it (`reservation.redemption_withdrawn`):
+the allowance leaves the arrival and its id stays in `withdrawn_redemptions`, so an
+`applied` delivered late (after the withdrawal) adds nothing.
 Points are never paid out in cash: a settlement refunds at most the money paid.
 """
 
@@ -17,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from shared.events import RedemptionApplied
+from shared.events import RedemptionApplied, RedemptionWithdrawn
 from shared.logging import get_logger
 from shared.outbox import push_outbox
 
@@ -86,14 +89,18 @@ class PointsAllowances:
                 "_id": payload.reservation_id,
                 "property_id": event.property_id,
                 "allowances.redemption_id": {"$ne": payload.redemption_id},
+                "withdrawn_redemptions": {"$ne": payload.redemption_id},
             },
             {"$push": {"allowances": allowance}},
         )
-        if (
-            recorded.matched_count == 0
-            and await self.repository.arrival(payload.reservation_id) is None
-        ):
-            raise ArrivalNotYetKnown(f"reservation {payload.reservation_id} is not on the list yet")
+        if recorded.matched_count == 0:
+            arrival = await self.repository.arrival(payload.reservation_id)
+            if arrival is None:
+                raise ArrivalNotYetKnown(
+                    f"reservation {payload.reservation_id} is not on the list yet"
+                )
+            if payload.redemption_id in arrival.get("withdrawn_redemptions", []):
+                return  # withdrawn by an amendment before this reached the desk
         stay = await self.repository.stays.find_one(
             {"reservation_id": payload.reservation_id, "room_index": {"$in": [0, None]}},
             {"outbox": 0},
@@ -113,3 +120,21 @@ class PointsAllowances:
                     stay_id=stay["_id"],
                     redemption_id=payload.redemption_id,
                 )
+
+    async def withdrawn(self, event: RedemptionWithdrawn) -> None:
+        """Takes the allowance off the arrival, once, and remembers it was withdrawn."""
+        payload = event.payload
+        recorded = await self.repository.arrivals.update_one(
+            {"_id": payload.reservation_id, "property_id": event.property_id},
+            {
+                "$pull": {"allowances": {"redemption_id": payload.redemption_id}},
+                "$addToSet": {"withdrawn_redemptions": payload.redemption_id},
+            },
+        )
+        if recorded.matched_count == 0:
+            raise ArrivalNotYetKnown(f"reservation {payload.reservation_id} is not on the list yet")
+        log.info(
+            "points allowance withdrawn",
+            reservation_id=payload.reservation_id,
+            redemption_id=payload.redemption_id,
+        )

@@ -269,9 +269,7 @@ def test_a_named_room_of_another_type_is_not_one_promised_to_a_booking(tmp_path:
             await desk.service.walk_in(named)
         refused.append(walked.value)
         # the suites' own guests still get them; a king named at check-in is given
-        suites = [
-            await desk.service.check_in(CheckIn(reservation_id=f"res-{n}")) for n in (1, 2)
-        ]
+        suites = [await desk.service.check_in(CheckIn(reservation_id=f"res-{n}")) for n in (1, 2)]
         king = await desk.service.check_in(CheckIn(reservation_id="res-3", room_number="203"))
         held = await desk.database["room_nights"].count_documents({})
         return refused, suites, king, held
@@ -313,3 +311,53 @@ def test_a_multi_room_bookings_deposit_is_on_the_bill_once(tmp_path: Path) -> No
     assert sum(deposits) == Decimal("1000.03")  # what the guest paid, on the bills once
     assert [s["refund"] for s in (first, second)] == ["0.00", "0.00"]
     assert [s["amount_due"] for s in (first, second)] == ["500.01", "500.00"]
+
+
+def test_a_withdrawn_redemption_is_not_on_the_folio_in_either_order(tmp_path: Path) -> None:
+    """An amendment dropped a redeemed night; the desk kept the allowance and credited the
+    folio for a night the guest no longer bought. Withdrawn after it was applied, or before
+    the applied event (redelivered late) reaches the desk: not on the folio either way."""
+    from decimal import Decimal
+
+    from services.frontdesk.points_allowances import PointsAllowances
+    from shared.events import (
+        RedemptionApplied,
+        RedemptionAppliedPayload,
+        RedemptionWithdrawn,
+        RedemptionWithdrawnPayload,
+    )
+
+    def redemption(kind, reservation: str, redemption_id: str, **extra):
+        fields = {
+            "reservation_id": reservation,
+            "guest_id": reservation.replace("res", "guest"),
+            "redemption_id": redemption_id,
+            "redeemed_for": "night",
+            "night": MARCH_10,
+            "points": 3000,
+            "value": Decimal("500.00"),
+            **extra,
+        }
+        payload = (
+            RedemptionAppliedPayload if kind is RedemptionApplied else RedemptionWithdrawnPayload
+        )
+        return kind.new(payload(**fields), producer="reservation", property_id="demo-hotel")
+
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+        desk = await build(hotel(tmp_path, {"king": 4}), clock)
+        allowances = PointsAllowances(desk.service.repository, clock, lambda: None)
+        for number in (1, 2):
+            await desk.projections.reservation_created(booking(number, "king", MARCH_10, MARCH_12))
+        applied = redemption(RedemptionApplied, "res-1", "redeem|a")
+        await allowances.applied(applied)
+        await allowances.withdrawn(redemption(RedemptionWithdrawn, "res-1", "redeem|a", reason="x"))
+        await allowances.applied(applied)  # redelivered after the withdrawal
+        await allowances.withdrawn(redemption(RedemptionWithdrawn, "res-2", "redeem|b", reason="x"))
+        await allowances.applied(redemption(RedemptionApplied, "res-2", "redeem|b"))
+        stays = [await desk.service.check_in(CheckIn(reservation_id=f"res-{n}")) for n in (1, 2)]
+        clock.now = datetime(2027, 3, 12, 2, tzinfo=UTC)
+        return [(await desk.folio.check_out(s["_id"]))["settlement"] for s in stays]
+
+    for settlement in run(scenario()):
+        assert (settlement["room_charges"], settlement["amount_due"]) == ("1000.00", "1000.00")

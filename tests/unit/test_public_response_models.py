@@ -25,6 +25,7 @@ STILL_FREE_FORM: frozenset[Route] = frozenset(
         ("reservation", "GET", "/audit-log"),
         ("reservation", "GET", "/reservations/{reservation_id}/letters"),
         ("reservation", "GET", "/exports/reservations.csv"),
+        ("reservation", "GET", "/exports/reservations.xlsx"),
         ("reservation", "GET", "/record-reviews"),
         ("reservation", "POST", "/reservations/{reservation_id}/review"),
         ("reservation", "GET", "/room-types"),
