@@ -202,6 +202,9 @@ class StayCheckedOutPayload(Contract):
     currency: str = "CNY"
     other_charges: Money = Money("0")
     early_departure: bool = False
+    # Issue 12: what points paid on the folio (redeemed nights, vouchers); room revenue
+    # stays what the room earned the hotel, loyalty earns only on what was paid in money.
+    paid_with_points: Money = Money("0")
 
 
 class StayCheckedOut(Event[StayCheckedOutPayload]):

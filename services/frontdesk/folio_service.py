@@ -34,7 +34,7 @@ from .folio import (
 )
 from .late_checks import post_departure_invoice
 from .overstay import charge_overstays
-from .points_allowances import missing_allowances, money_paid
+from .points_allowances import missing_allowances, money_paid, points_paid
 from .records import (
     PropertyClock,
     business_today,
@@ -390,6 +390,7 @@ class FolioService:
                     other_charges=totals["other_charges"] + totals["compensation"],
                     currency=stay["currency"],
                     early_departure=early,
+                    paid_with_points=points_paid([*stay["payments"], *payments]),
                 ),
                 **origin(stay),
             )

@@ -69,6 +69,18 @@ def money_paid(payments: list[dict[str, Any]]) -> Decimal:
     return paid
 
 
+def points_paid(payments: list[dict[str, Any]]) -> Decimal:
+    """What points paid on the folio: loyalty earns nothing on it (stay.checked_out)."""
+    return sum(
+        (
+            Decimal(p["amount"])
+            for p in payments
+            if p["method"] == POINTS_METHOD and p["kind"] != PaymentKind.REFUND
+        ),
+        Decimal("0"),
+    )
+
+
 class PointsAllowances:
     def __init__(self, repository: FrontDeskRepository, clock: Any, events_written: Any) -> None:
         self.repository = repository
