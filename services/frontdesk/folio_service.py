@@ -34,7 +34,7 @@ from .folio import (
 )
 from .late_checks import post_departure_invoice
 from .overstay import charge_overstays
-from .points_allowances import missing_allowances, money_paid, points_paid
+from .points_allowances import missing_allowances, money_paid, points_paid, settling_allowances
 from .records import (
     PropertyClock,
     business_today,
@@ -266,10 +266,8 @@ class FolioService:
     async def _missing_allowances(
         self, stay: dict[str, Any], now: datetime
     ) -> list[dict[str, Any]]:
-        if not stay.get("reservation_id"):
-            return []
-        arrival = await self.repository.arrival(stay["reservation_id"]) or {}
-        return missing_allowances(stay, arrival.get("allowances", []), now)
+        allowances = await settling_allowances(self.repository, stay)
+        return missing_allowances(stay, allowances, now)
 
     async def _settle_and_close(
         self, stay: dict[str, Any], request: CheckOut, as_of: datetime | None = None
