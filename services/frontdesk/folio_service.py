@@ -33,6 +33,7 @@ from .folio import (
     settle,
 )
 from .late_checks import post_departure_invoice
+from .night_release import complete_release, release_intent
 from .overstay import charge_overstays
 from .points_allowances import missing_allowances, money_paid, points_paid, settling_allowances
 from .records import (
@@ -253,6 +254,8 @@ class FolioService:
             if stay["status"] != StayStatus.IN_HOUSE:
                 # A repeat (its answer was lost): the same settlement again, and what the
                 # first may not have finished before it died, done now (idempotent).
+                for intent in stay.get("release_pending", []):
+                    await complete_release(self.repository, stay, intent)
                 if stay.get("settlement", {}).get("early_departure"):
                     await self.repository.release_room_nights(
                         stay_id, from_night=date.fromisoformat(stay["actual_departure"])
@@ -352,6 +355,13 @@ class FolioService:
             "billed_to": stay.get("guest_name"),
         }
         actual_departure = today if early else departure
+        # an early departure's nights from today go back: an intent in the closing write
+        # (night_release.py), so a crash before the release does not keep them held
+        intent = (
+            release_intent([date.fromisoformat(n) for n in nights if n >= today.isoformat()], now)
+            if early
+            else None
+        )
         events: list[Event[Any]] = [charge_event(stay, charge) for charge in new_charges]
         events += [payment_event(stay, payment) for payment in payments]
         events.append(
@@ -411,6 +421,7 @@ class FolioService:
                 "$push": {
                     "charges": {"$each": new_charges},
                     "payments": {"$each": payments},
+                    **({"release_pending": intent} if intent else {}),
                     **push_outbox(*events),
                 },
             },
@@ -418,8 +429,8 @@ class FolioService:
         if checked_out is None:
             return None
         crash_point("frontdesk.checkout.after_closed")
-        if early:
-            released = await self.repository.release_room_nights(stay["_id"], from_night=today)
+        if intent:
+            released = await complete_release(self.repository, checked_out, intent)
             log.info(
                 "early departure: room nights released", stay_id=stay["_id"], released=released
             )
