@@ -19,7 +19,10 @@ The named points (tests/e2e/test_crash_points.py crashes each one):
 - `frontdesk.checkout.after_invoice_number`: check-out took an invoice number; the stay
   is still in house.
 - `frontdesk.checkout.after_closed`: the stay is checked out; an early departure's
-  remaining room nights are not yet released.
+  remaining room nights are not yet released (the intent in the stay's write: the
+  night-release janitor, services/frontdesk/night_release.py, completes it).
+- `frontdesk.shorten.after_saved`: the stay is shortened; the nights it gave up are not
+  yet released (the same intent and janitor; tests/integration/test_frontdesk_checkout_crash.py).
 """
 
 from __future__ import annotations

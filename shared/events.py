@@ -202,6 +202,9 @@ class StayCheckedOutPayload(Contract):
     currency: str = "CNY"
     other_charges: Money = Money("0")
     early_departure: bool = False
+    # Issue 12: what points paid on the folio (redeemed nights, vouchers); room revenue
+    # stays what the room earned the hotel, loyalty earns only on what was paid in money.
+    paid_with_points: Money = Money("0")
 
 
 class StayCheckedOut(Event[StayCheckedOutPayload]):
@@ -946,6 +949,26 @@ class RedemptionRefusedPayload(Contract):
 
 class RedemptionRefused(Event[RedemptionRefusedPayload]):
     event_type = "reservation.redemption_refused"
+
+
+class RedemptionWithdrawnPayload(Contract):
+    """A redemption the booking had honoured no longer pays for anything: an amendment
+    dropped the night it paid for. Loyalty gives the points back (once, keyed by the
+    redemption); the desk takes the allowance off the arrival, so no folio credits a
+    night the guest no longer buys."""
+
+    reservation_id: str
+    guest_id: str
+    redemption_id: str
+    redeemed_for: str
+    night: date | None = None
+    points: int
+    value: Money
+    reason: str
+
+
+class RedemptionWithdrawn(Event[RedemptionWithdrawnPayload]):
+    event_type = "reservation.redemption_withdrawn"
 
 
 # Derived, never kept by hand: every Event subclass above registered itself.

@@ -142,6 +142,7 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                 "reservation.no_show",
                 "reservation.reconfirmed",
                 "reservation.redemption_applied",
+                "reservation.redemption_withdrawn",
             ),
         ),
         # Room status, and out-of-order periods: rooms not to give on nights to come.
@@ -204,6 +205,7 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
                 # issue 18: redeemed points come back when the booking cannot use them
                 "reservation.walked",
                 "reservation.redemption_refused",
+                "reservation.redemption_withdrawn",
             ),
         ),
         ConsumerQueue(

@@ -22,6 +22,10 @@ class Settings(ServiceSettings):
     # check after the guest asked to leave before settling without it.
     room_check_wait_seconds: float = Field(default=900.0, ge=0)
     room_check_poll_seconds: float = Field(default=30.0, gt=0)
+    # Room nights given up (early departure, shortening) whose release a crash interrupted:
+    # the janitor completes intents older than the grace (night_release.py).
+    night_release_poll_seconds: float = Field(default=30.0, gt=0)
+    night_release_grace_seconds: float = Field(default=60.0, ge=0)
     # An overstay night (a guest still in house past departure) costs this percentage of
     # the last booked night's rate, charged by the night audit.
     overstay_rate_percent: Decimal = Field(default=Decimal("100"), ge=0, le=500)

@@ -15,6 +15,7 @@ from shared.events import (
     GuestUpdated,
     HkTaskCompleted,
     RedemptionApplied,
+    RedemptionWithdrawn,
     ReservationAmended,
     ReservationCancelled,
     ReservationCreated,
@@ -72,6 +73,11 @@ def register_consumers(broker: RabbitBroker, projections: Projections) -> None:
     async def on_redemption_applied(event: RedemptionApplied) -> None:
         """Points paid for the booking: a payment on its folio, once (issue 18)."""
         await allowances.applied(event)
+
+    @reservations.handles(RedemptionWithdrawn)
+    async def on_redemption_withdrawn(event: RedemptionWithdrawn) -> None:
+        """An amendment dropped the redeemed night: the allowance leaves the arrival."""
+        await allowances.withdrawn(event)
 
     rooms = subscriber("frontdesk.room-status")
 

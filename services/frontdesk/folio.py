@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+
+
+def room_part(total: Decimal, room_count: int, room_index: int) -> Decimal:
+    """One room's part of a sum a booking's rooms share (its nightly rate, its deposit):
+    equal parts to the cent, the last room taking the cents left over, so the parts add
+    up to the sum exactly."""
+    part = (total / room_count).quantize(CENT, rounding=ROUND_DOWN)
+    return total - part * (room_count - 1) if room_index == room_count - 1 else part
 
 
 class ChargeCategory(StrEnum):

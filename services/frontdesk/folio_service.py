@@ -33,8 +33,9 @@ from .folio import (
     settle,
 )
 from .late_checks import post_departure_invoice
+from .night_release import complete_release, release_intent
 from .overstay import charge_overstays
-from .points_allowances import missing_allowances, money_paid
+from .points_allowances import missing_allowances, money_paid, points_paid, settling_allowances
 from .records import (
     PropertyClock,
     business_today,
@@ -253,6 +254,8 @@ class FolioService:
             if stay["status"] != StayStatus.IN_HOUSE:
                 # A repeat (its answer was lost): the same settlement again, and what the
                 # first may not have finished before it died, done now (idempotent).
+                for intent in stay.get("release_pending", []):
+                    await complete_release(self.repository, stay, intent)
                 if stay.get("settlement", {}).get("early_departure"):
                     await self.repository.release_room_nights(
                         stay_id, from_night=date.fromisoformat(stay["actual_departure"])
@@ -266,10 +269,8 @@ class FolioService:
     async def _missing_allowances(
         self, stay: dict[str, Any], now: datetime
     ) -> list[dict[str, Any]]:
-        if not stay.get("reservation_id"):
-            return []
-        arrival = await self.repository.arrival(stay["reservation_id"]) or {}
-        return missing_allowances(stay, arrival.get("allowances", []), now)
+        allowances = await settling_allowances(self.repository, stay)
+        return missing_allowances(stay, allowances, now)
 
     async def _settle_and_close(
         self, stay: dict[str, Any], request: CheckOut, as_of: datetime | None = None
@@ -354,6 +355,13 @@ class FolioService:
             "billed_to": stay.get("guest_name"),
         }
         actual_departure = today if early else departure
+        # an early departure's nights from today go back: an intent in the closing write
+        # (night_release.py), so a crash before the release does not keep them held
+        intent = (
+            release_intent([date.fromisoformat(n) for n in nights if n >= today.isoformat()], now)
+            if early
+            else None
+        )
         events: list[Event[Any]] = [charge_event(stay, charge) for charge in new_charges]
         events += [payment_event(stay, payment) for payment in payments]
         events.append(
@@ -390,6 +398,7 @@ class FolioService:
                     other_charges=totals["other_charges"] + totals["compensation"],
                     currency=stay["currency"],
                     early_departure=early,
+                    paid_with_points=points_paid([*stay["payments"], *payments]),
                 ),
                 **origin(stay),
             )
@@ -412,6 +421,7 @@ class FolioService:
                 "$push": {
                     "charges": {"$each": new_charges},
                     "payments": {"$each": payments},
+                    **({"release_pending": intent} if intent else {}),
                     **push_outbox(*events),
                 },
             },
@@ -419,8 +429,8 @@ class FolioService:
         if checked_out is None:
             return None
         crash_point("frontdesk.checkout.after_closed")
-        if early:
-            released = await self.repository.release_room_nights(stay["_id"], from_night=today)
+        if intent:
+            released = await complete_release(self.repository, checked_out, intent)
             log.info(
                 "early departure: room nights released", stay_id=stay["_id"], released=released
             )

@@ -25,6 +25,7 @@ from .front_office import FrontOffice
 from .front_office_api import front_office_router
 from .id_scans import COLLECTION as ID_SCANS
 from .id_scans import IdScans
+from .night_release import NightReleaseJanitor
 from .pages import frontdesk_pages
 from .projections import ERASED, ERASED_STAY_FIELDS, STAY_FREE_TEXT, Projections
 from .records import SEALED_FIELDS, PropertyClock
@@ -114,6 +115,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # After a key rotation, the ID numbers and payment tokens move to the current key.
     workers.append(ReencryptionJob(runtime.database, cipher, SEALED_FIELDS))
     workers.append(RoomCheckWaitWorker(departures, poll_seconds=settings.room_check_poll_seconds))
+    workers.append(
+        NightReleaseJanitor(
+            repository,
+            clock,
+            poll_seconds=settings.night_release_poll_seconds,
+            grace_seconds=settings.night_release_grace_seconds,
+        )
+    )
 
     async def prepare_database() -> None:
         await repository.prepare(setup)

@@ -8,6 +8,25 @@ there:
 - redeemed while in house: the event posts it onto the stay at once;
 - a redemption whose event landed between a check-in's read of the arrival and its stay's
   insert: the settlement adds what the arrival holds and the folio lacks.
+
+Never missed by a settling folio (issue 12: the event recorded on the arrival after the
+settlement had read it, then found the folio closed, and the guest paid for the night
+twice). Two writes decide it, each on one document:
+- the settlement reads the arrival's allowances in the same atomic write that marks the
+  arrival `folio_settling` (`settling_allowances`): whatever the arrival holds then, the
+  folio takes;
+- the event goes onto the stay's folio whenever the stay exists (its write and the
+  settlement's closing write are ordered by the stay's own guards: before the close it
+  is on the folio, or the close fails on the changed payments and settles again with it),
+  and onto the arrival only while no folio is settling (a conditional write); finding the
+  arrival marked, it goes to the stay.
+So an allowance is on the arrival only if the settlement read it, or the stay was not
+settling yet. One whose write reaches the stay after its folio closed came after the
+check-out; it is kept on the stay (`allowances_after_close`, logged) for the cashier, never
+dropped silently.
+An amendment that drops the redeemed night withdraws it (`reservation.redemption_withdrawn`):
+the allowance leaves the arrival and its id stays in `withdrawn_redemptions`, so an
+`applied` delivered late (after the withdrawal) adds nothing.
 Points are never paid out in cash: a settlement refunds at most the money paid.
 """
 
@@ -17,7 +36,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from shared.events import RedemptionApplied
+from pymongo import ReturnDocument
+
+from shared.events import RedemptionApplied, RedemptionWithdrawn
 from shared.logging import get_logger
 from shared.outbox import push_outbox
 
@@ -27,6 +48,7 @@ from .repository import FrontDeskRepository
 
 log = get_logger(__name__)
 POINTS_METHOD = "loyalty_points"
+ATTEMPTS = 10
 
 
 class ArrivalNotYetKnown(RuntimeError):
@@ -66,6 +88,34 @@ def money_paid(payments: list[dict[str, Any]]) -> Decimal:
     return paid
 
 
+def points_paid(payments: list[dict[str, Any]]) -> Decimal:
+    """What points paid on the folio: loyalty earns nothing on it (stay.checked_out)."""
+    return sum(
+        (
+            Decimal(p["amount"])
+            for p in payments
+            if p["method"] == POINTS_METHOD and p["kind"] != PaymentKind.REFUND
+        ),
+        Decimal("0"),
+    )
+
+
+async def settling_allowances(
+    repository: FrontDeskRepository, stay: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The booking's allowances, read in the one write that marks its folio settling: an
+    allowance recorded on the arrival after this goes to the stay instead (module doc)."""
+    if not stay.get("reservation_id") or (stay.get("room_index") or 0) != 0:
+        return []
+    arrival = await repository.arrivals.find_one_and_update(
+        {"_id": stay["reservation_id"], "property_id": stay["property_id"]},
+        {"$set": {"folio_settling": stay["_id"]}},
+        projection={"allowances": 1},
+        return_document=ReturnDocument.AFTER,
+    )
+    return list((arrival or {}).get("allowances", []))
+
+
 class PointsAllowances:
     def __init__(self, repository: FrontDeskRepository, clock: Any, events_written: Any) -> None:
         self.repository = repository
@@ -81,25 +131,50 @@ class PointsAllowances:
             "points": payload.points,
             "value": str(payload.value),
         }
+        for _ in range(ATTEMPTS):
+            stay = await self._first_room_stay(payload.reservation_id)
+            if stay is not None:
+                await self._onto_folio(stay, allowance)
+                return
+            if await self._onto_arrival(payload.reservation_id, event.property_id, allowance):
+                return
+            # a folio began settling meanwhile: its stay exists now, the next round posts there
+        raise RuntimeError(f"reservation {payload.reservation_id} kept changing; retried")
+
+    async def _first_room_stay(self, reservation_id: str) -> dict[str, Any] | None:
+        return await self.repository.stays.find_one(
+            {"reservation_id": reservation_id, "room_index": {"$in": [0, None]}}, {"outbox": 0}
+        )
+
+    async def _onto_arrival(
+        self, reservation_id: str, property_id: str, allowance: dict[str, Any]
+    ) -> bool:
+        """Records it for the check-in to copy, unless a folio is settling (module doc).
+        True when it is recorded, known, or withdrawn: nothing more to do."""
+        redemption_id = allowance["redemption_id"]
         recorded = await self.repository.arrivals.update_one(
             {
-                "_id": payload.reservation_id,
-                "property_id": event.property_id,
-                "allowances.redemption_id": {"$ne": payload.redemption_id},
+                "_id": reservation_id,
+                "property_id": property_id,
+                "allowances.redemption_id": {"$ne": redemption_id},
+                "withdrawn_redemptions": {"$ne": redemption_id},
+                "folio_settling": {"$exists": False},
             },
             {"$push": {"allowances": allowance}},
         )
-        if (
-            recorded.matched_count == 0
-            and await self.repository.arrival(payload.reservation_id) is None
-        ):
-            raise ArrivalNotYetKnown(f"reservation {payload.reservation_id} is not on the list yet")
-        stay = await self.repository.stays.find_one(
-            {"reservation_id": payload.reservation_id, "room_index": {"$in": [0, None]}},
-            {"outbox": 0},
-        )
-        if stay is None or stay["status"] != "in_house":
-            return  # the check-in copies it; a closed folio took what it held (module doc)
+        if recorded.matched_count:
+            return True
+        arrival = await self.repository.arrival(reservation_id)
+        if arrival is None:
+            raise ArrivalNotYetKnown(f"reservation {reservation_id} is not on the list yet")
+        if redemption_id in arrival.get("withdrawn_redemptions", []):
+            return True  # withdrawn by an amendment before this reached the desk
+        known = any(a["redemption_id"] == redemption_id for a in arrival.get("allowances", []))
+        return known and not arrival.get("folio_settling")
+
+    async def _onto_folio(self, stay: dict[str, Any], allowance: dict[str, Any]) -> None:
+        """Posts it while the stay is in house (ordered against the settlement's close by
+        the stay's guards); after the close, keeps it on the stay for the cashier."""
         for payment in missing_allowances(stay, [allowance], self.clock()):
             posted = await self.repository.update_stay(
                 stay["_id"],
@@ -111,5 +186,39 @@ class PointsAllowances:
                 log.info(
                     "points allowance posted",
                     stay_id=stay["_id"],
-                    redemption_id=payload.redemption_id,
+                    redemption_id=allowance["redemption_id"],
                 )
+                return
+            late = await self.repository.stays.update_one(
+                {
+                    "_id": stay["_id"],
+                    "status": {"$ne": "in_house"},
+                    "payments.payment_id": {"$ne": payment["payment_id"]},
+                    "allowances_after_close.redemption_id": {"$ne": allowance["redemption_id"]},
+                },
+                {"$push": {"allowances_after_close": allowance}},
+            )
+            if late.modified_count:
+                log.warning(
+                    "points allowance after the folio closed: kept for the cashier",
+                    stay_id=stay["_id"],
+                    redemption_id=allowance["redemption_id"],
+                )
+
+    async def withdrawn(self, event: RedemptionWithdrawn) -> None:
+        """Takes the allowance off the arrival, once, and remembers it was withdrawn."""
+        payload = event.payload
+        recorded = await self.repository.arrivals.update_one(
+            {"_id": payload.reservation_id, "property_id": event.property_id},
+            {
+                "$pull": {"allowances": {"redemption_id": payload.redemption_id}},
+                "$addToSet": {"withdrawn_redemptions": payload.redemption_id},
+            },
+        )
+        if recorded.matched_count == 0:
+            raise ArrivalNotYetKnown(f"reservation {payload.reservation_id} is not on the list yet")
+        log.info(
+            "points allowance withdrawn",
+            reservation_id=payload.reservation_id,
+            redemption_id=payload.redemption_id,
+        )

@@ -51,6 +51,8 @@ class FrontDeskRepository:
         await self.stays.create_index([("property_id", 1), ("departure", 1)])
         await self.stays.create_index("guest_id")
         await self.stays.create_index("alerts.case_id")  # a case's resolution finds its alert
+        # the night-release janitor finds interrupted releases (night_release.py)
+        await self.stays.create_index("release_pending.at", sparse=True)
         await self.arrivals.create_index([("property_id", 1), ("arrival", 1)])
         await self.arrivals.create_index("guest_id")
         await self.rooms.create_index([("property_id", 1), ("room_type", 1)])

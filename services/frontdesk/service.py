@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from shared.auth import acting_person
@@ -51,7 +51,7 @@ from .domain import (
     new_stay_id,
     nights_between,
 )
-from .folio import PaymentKind
+from .folio import PaymentKind, room_part
 from .guest_capture import walk_in_profile_event
 from .guest_feedback import latest_results
 from .identity import DocumentRejected, check_document, normalise_document_number
@@ -162,6 +162,38 @@ class FrontDeskService:
             room, Rule.MANUAL_OVERRIDE, f"room {room_number} chosen by the desk (manual_override)"
         )
 
+    async def claim_named_room(
+        self,
+        room_number: str,
+        expected_type: str,
+        nights: list[date],
+        stay_id: str,
+        today: date,
+        *,
+        what: str,
+    ) -> Choice:
+        """A room the desk names. Of the type the guest came for, the booking's own
+        promise (or the walk-in's guard) already counts it; of ANOTHER type it is one
+        room fewer of that type, so it is given only if no booking of that type is
+        promised it (promises.py), as a move or an upgrade into that type is."""
+        doc = await self.repository.room(room_number)
+        if doc is None or doc["room_type"] == expected_type:
+            return await self.claim_chosen_room(room_number, nights, stay_id)
+
+        async def give_back(taken: Choice) -> None:
+            await self.repository.release_room_nights(stay_id, taken.room_number, nights=nights)
+
+        return await give_unpromised(
+            self.repository,
+            doc["room_type"],
+            nights,
+            today,
+            what=f"{what} into room {room_number}",
+            take=lambda: self.claim_chosen_room(room_number, nights, stay_id),
+            give_back=give_back,
+            except_stay=stay_id,
+        )
+
     async def pre_assign(self, day: date | None = None) -> list[dict[str, Any]]:
         """Rooms for the day's expected arrivals (tomorrow by default): VIPs and long
         stays first, so they get the better rooms."""
@@ -212,7 +244,14 @@ class FrontDeskService:
         stay_id = new_stay_id()  # the stay-to-be holds the room nights
         nights = stay_nights(arrival)
         choice = (
-            await self.claim_chosen_room(room_number, nights, stay_id)
+            await self.claim_named_room(
+                room_number,
+                arrival["room_type"],
+                nights,
+                stay_id,
+                await self.today(),
+                what="the assignment",
+            )
             if room_number
             else await self.allocate(needs, nights, stay_id)
         )
@@ -374,7 +413,14 @@ class FrontDeskService:
         if request.room_number and (
             not pre_assigned or request.room_number != pre_assigned["room_number"]
         ):
-            choice = await self.claim_chosen_room(request.room_number, nights, stay_id)
+            choice = await self.claim_named_room(
+                request.room_number,
+                arrival["room_type"],
+                nights,
+                stay_id,
+                today,
+                what="the check-in",
+            )
         elif not pre_assigned or not room.ready:
             # the desk allocates (a ready pre-assigned room, whose notice the guest was
             # sent, is kept): a VIP is offered the next better category first
@@ -503,9 +549,13 @@ class FrontDeskService:
         async def give_back(taken: Choice) -> None:
             await self.repository.release_room_nights(stay_id, taken.room_number)
 
+        # the guard counts the type of the room taken: a named room of another type than
+        # asked for is one fewer of ITS type (counting the asked type let a walk-in take a
+        # suite promised to a booking by naming it)
+        named = await self.repository.room(request.room_number) if request.room_number else None
         choice = await give_unpromised(
             self.repository,
-            room_type.code,
+            named["room_type"] if named else room_type.code,
             nights,
             today,
             what="a walk-in",
@@ -700,6 +750,7 @@ class FrontDeskService:
             stay["reservation_id"] = arrival["_id"]
             stay["booking_money"] = {
                 **{key: arrival.get(key, "0") for key in ("deposit_paid", "amendment_fees")},
+                "room_count": arrival.get("room_count", 1),
                 "allowances": arrival.get("allowances", []),
             }
         if registration and not stay["guest_name"]:
@@ -1133,14 +1184,10 @@ def keyed_id(scope: str, idempotency_key: str | None) -> str:
 def room_share(nightly_rates: dict[str, str], room_count: int, room_index: int) -> dict[str, str]:
     """One room's part of a booking's nightly rates (which are for all its rooms): equal
     shares to the cent, the last room takes the remaining cents, so the rooms add up."""
-    shares = {}
-    for night, rate in nightly_rates.items():
-        total = Decimal(rate)
-        share = (total / room_count).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-        shares[night] = str(
-            total - share * (room_count - 1) if room_index == room_count - 1 else share
-        )
-    return shares
+    return {
+        night: str(room_part(Decimal(rate), room_count, room_index))
+        for night, rate in nightly_rates.items()
+    }
 
 
 def _nights(record: dict[str, Any]) -> int:

@@ -17,12 +17,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from shared.crashpoints import crash_point
 from shared.errors import Conflict, Unprocessable
 from shared.events import StayShortened, StayShortenedPayload
 from shared.logging import get_logger
 from shared.outbox import push_outbox
 
 from .domain import StayShorten, nights_between
+from .night_release import complete_release, release_intent
 from .records import origin, reservation_ref
 from .service import FrontDeskService
 
@@ -53,6 +55,8 @@ async def shorten_stay(
         )
     given_up = nights_between(request.departure, old_departure)
     revision = stay.get("departure_revision", 0) + 1
+    # the nights given up go back after the write: an intent in it (night_release.py)
+    intent = release_intent(given_up, desk.clock())
     event = StayShortened.new(
         StayShortenedPayload(
             stay_id=stay_id,
@@ -86,6 +90,7 @@ async def shorten_stay(
                     "reason": request.reason,
                     "at": desk.clock(),
                 },
+                "release_pending": intent,
                 **push_outbox(event),
             },
         },
@@ -93,7 +98,8 @@ async def shorten_stay(
     if shortened is None:
         raise Conflict(f"stay {stay_id!r} changed meanwhile; try again")
     # After the write: until then the nights were the stay's, and a failed write keeps them.
-    await desk.repository.release_room_nights(stay_id, from_night=request.departure)
+    crash_point("frontdesk.shorten.after_saved")
+    await complete_release(desk.repository, shortened, intent)
     desk.events_written()
     log.info("stay shortened", stay_id=stay_id, nights_given_up=len(given_up))
     return shortened

@@ -17,6 +17,7 @@ from shared.events import (
     GuestContactCaptured,
     GuestWalkInRegistered,
     RedemptionRefused,
+    RedemptionWithdrawn,
     ReservationCancelled,
     ReservationCreated,
     ReservationWalked,
@@ -88,6 +89,18 @@ def register_consumers(
             payload.guest_id,
             payload.reservation_id,
             f"not honoured: {payload.reason}",
+            only=payload.redemption_id,
+        )
+
+    @reservations.handles(RedemptionWithdrawn)
+    async def on_redemption_withdrawn(event: RedemptionWithdrawn) -> None:
+        """An amendment dropped the night the points paid for: they come back, once."""
+        payload = event.payload
+        await service.return_redemptions(
+            event,
+            payload.guest_id,
+            payload.reservation_id,
+            f"withdrawn: {payload.reason}",
             only=payload.redemption_id,
         )
 

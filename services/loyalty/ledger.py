@@ -88,6 +88,12 @@ def qualified_tier(nights: int, points: int) -> Tier:
     return max((t for t in TIERS if nights >= t.nights or points >= t.points), key=lambda t: t.rank)
 
 
+def earning_room_revenue(room_revenue: Decimal, paid_with_points: Decimal) -> Decimal:
+    """The room revenue that earns points: what points paid earns nothing (a night paid
+    with points would otherwise give back points for itself)."""
+    return max(room_revenue - paid_with_points, Decimal(0))
+
+
 def points_for_stay(room_revenue: Decimal, points_per_currency_unit: int) -> int:
     """Whole points for whole currency units of room revenue; fractions earn nothing."""
     units = room_revenue.to_integral_value(rounding=ROUND_FLOOR)

@@ -69,7 +69,9 @@ class LoyaltyService:
         def decide(guest: dict[str, Any]) -> Change | None:
             known = any(s["stay_id"] == stay.stay_id for s in guest.get("stays", []))
             earned = self.rules.stay_points(
-                stay.room_revenue, ledger.tier_of(guest.get("tier")), stay.departure
+                ledger.earning_room_revenue(stay.room_revenue, stay.paid_with_points),
+                ledger.tier_of(guest.get("tier")),
+                stay.departure,
             )
             change = Change()
             if not known:
@@ -101,6 +103,7 @@ class LoyaltyService:
                     "reservation_id": stay.reservation_id,
                     "nights": stay.nights,
                     "property_id": event.property_id,
+                    "paid_with_points": str(stay.paid_with_points),
                     **{k: v for k, v in earned.items() if k != "points"},
                 },
             )

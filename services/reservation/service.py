@@ -74,6 +74,7 @@ from .policies import (
     price_stay,
     terms_of,
 )
+from .redeemed_nights import dropped_redemptions, withdrawal_events, withdrawal_update
 from .repository import ReservationRepository
 
 log = get_logger(__name__)
@@ -469,6 +470,14 @@ class ReservationService:
         crash_point("reservation.amend.after_holds_grown")
         touched = [key for key, _, _ in growths + shrinks]
         entries = [outbox_entry(self._amended_event(new, changes, reason))]
+        # points redeemed for a night the amendment drops come back (redeemed_nights.py)
+        kept, dropped = dropped_redemptions(current, new["nightly_rates"])
+        withdrawn_set, withdrawn_push = (
+            withdrawal_update(kept, dropped, self.clock()) if dropped else ({}, {})
+        )
+        entries += [
+            outbox_entry(e) for e in withdrawal_events(current, dropped, self.event_origin())
+        ]
         if also_publish:
             entries += also_publish(new)
         if not shrinks:
@@ -488,9 +497,11 @@ class ReservationService:
                     "updated_at": self.clock(),
                     "inventory_settled": not shrinks,
                     "settled_by": self.owner,
+                    **withdrawn_set,
                 },
                 "$push": {
                     **outbox_push(entries),
+                    **withdrawn_push,
                     "amendments": {
                         "at": self.clock(),
                         "reason": reason,

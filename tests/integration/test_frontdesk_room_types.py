@@ -19,13 +19,12 @@ from services.frontdesk.domain import CheckIn, RoomMove, StayExtend, StayShorten
 from services.frontdesk.promises import RoomPromised
 from services.frontdesk.shortening import PastNights, shorten_stay
 from services.reservation.stays import StayFollower
-from shared.errors import Unprocessable
+from shared.errors import Conflict, Unprocessable
 from shared.events import (
     EVENTS_BY_TYPE,
     GuestProfilePayload,
     GuestUpdated,
 )
-from shared.problems import status_of
 from shared.property_setup import load_property
 from tests.integration.frontdesk_harness import PROPERTY, FixedClock, booking, build, property_file
 from tests.integration.reservation_harness import Clock, office
@@ -112,7 +111,7 @@ def test_a_move_back_to_the_booked_type_is_guarded_on_it(tmp_path: Path) -> None
         return refused.value
 
     refused = run(scenario())
-    assert status_of(refused)[0] == 409 and refused.extensions["night"] == "2027-03-11"
+    assert isinstance(refused, Conflict) and refused.extensions["night"] == "2027-03-11"
 
 
 def test_a_stay_shortened_in_house_gives_its_nights_back_and_says_so(tmp_path: Path) -> None:
@@ -142,7 +141,7 @@ def test_a_stay_shortened_in_house_gives_its_nights_back_and_says_so(tmp_path: P
         )
 
     today, shortened, held, [event], [extension] = run(scenario())
-    assert status_of(today)[0] == 409 and today.extensions["business_date"] == "2027-03-10"
+    assert isinstance(today, Conflict) and today.extensions["business_date"] == "2027-03-10"
     assert shortened["departure"] == "2027-03-12"
     assert sorted(shortened["nightly_rates"]) == ["2027-03-10", "2027-03-11"]  # not billed
     assert held == ["2027-03-10", "2027-03-11"]

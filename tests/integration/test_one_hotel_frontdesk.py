@@ -243,3 +243,121 @@ def test_a_room_out_of_order_on_a_night_to_come_is_not_given_that_night(tmp_path
     refused, let = run(scenario())
     assert refused.extensions["night"] == "2027-03-11"
     assert let["room_type"] == "king"
+
+
+def test_a_named_room_of_another_type_is_not_one_promised_to_a_booking(tmp_path: Path) -> None:
+    """The promised-room guard counted the type the guest came for: a check-in, an
+    assignment or a walk-in naming a room of ANOTHER type took a suite both bookings of
+    suites were promised. Suites 200-201 are both promised; of kings 202-204 one is free."""
+
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+        desk = await build(hotel(tmp_path, {"suite": 2, "king": 3}), clock)
+        for number in (1, 2):
+            await desk.projections.reservation_created(booking(number, "suite", MARCH_10, MARCH_12))
+        await desk.projections.reservation_created(booking(3, "king", MARCH_10, MARCH_11))
+        await desk.projections.reservation_created(booking(4, "king", MARCH_10, MARCH_11))
+        refused = []
+        with pytest.raises(RoomPromised, match="2027-03-10") as check_in:
+            await desk.service.check_in(CheckIn(reservation_id="res-3", room_number="200"))
+        refused.append(check_in.value)
+        with pytest.raises(RoomPromised, match="2027-03-10") as assignment:
+            await desk.service.assign("res-4", "201")
+        refused.append(assignment.value)
+        named = walk_in("king", "2027-03-11").model_copy(update={"room_number": "201"})
+        with pytest.raises(RoomPromised, match="2027-03-10") as walked:
+            await desk.service.walk_in(named)
+        refused.append(walked.value)
+        # the suites' own guests still get them; a king named at check-in is given
+        suites = [await desk.service.check_in(CheckIn(reservation_id=f"res-{n}")) for n in (1, 2)]
+        king = await desk.service.check_in(CheckIn(reservation_id="res-3", room_number="203"))
+        held = await desk.database["room_nights"].count_documents({})
+        return refused, suites, king, held
+
+    refused, suites, king, held = run(scenario())
+    assert [r.extensions["room_type"] for r in refused] == ["suite"] * 3
+    assert sorted(s["room_number"] for s in suites) == ["200", "201"]
+    assert king["room_number"] == "203"
+    assert held == 2 + 2 + 1  # two suites x two nights, one king x one night: nothing leaked
+
+
+def test_a_multi_room_bookings_deposit_is_on_the_bill_once(tmp_path: Path) -> None:
+    """Every room's folio of a 2-room booking took the whole deposit (1,000.03 paid, 2,000.06
+    on the bills: the first room's settlement refunded money the guest never paid). Each
+    folio carries its room's part, as it carries its room's part of the rates."""
+    from decimal import Decimal
+
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+        desk = await build(hotel(tmp_path, {"king": 4}), clock)
+        await desk.projections.reservation_created(
+            booking(
+                1,
+                "king",
+                MARCH_10,
+                MARCH_12,
+                rate="1000.02",
+                room_count=2,
+                deposit_paid=Decimal("1000.03"),
+            )
+        )
+        stays = [await desk.service.check_in(CheckIn(reservation_id="res-1")) for _ in range(2)]
+        clock.now = datetime(2027, 3, 12, 2, tzinfo=UTC)  # 10:00 on the departure day
+        return [(await desk.folio.check_out(s["_id"]))["settlement"] for s in stays]
+
+    first, second = run(scenario())
+    deposits = [Decimal(s["deposit"]) for s in (first, second)]
+    assert deposits == [Decimal("500.01"), Decimal("500.02")]
+    assert sum(deposits) == Decimal("1000.03")  # what the guest paid, on the bills once
+    assert [s["refund"] for s in (first, second)] == ["0.00", "0.00"]
+    assert [s["amount_due"] for s in (first, second)] == ["500.01", "500.00"]
+
+
+def test_a_withdrawn_redemption_is_not_on_the_folio_in_either_order(tmp_path: Path) -> None:
+    """An amendment dropped a redeemed night; the desk kept the allowance and credited the
+    folio for a night the guest no longer bought. Withdrawn after it was applied, or before
+    the applied event (redelivered late) reaches the desk: not on the folio either way."""
+    from decimal import Decimal
+
+    from services.frontdesk.points_allowances import PointsAllowances
+    from shared.events import (
+        RedemptionApplied,
+        RedemptionAppliedPayload,
+        RedemptionWithdrawn,
+        RedemptionWithdrawnPayload,
+    )
+
+    def redemption(kind, reservation: str, redemption_id: str, **extra):
+        fields = {
+            "reservation_id": reservation,
+            "guest_id": reservation.replace("res", "guest"),
+            "redemption_id": redemption_id,
+            "redeemed_for": "night",
+            "night": MARCH_10,
+            "points": 3000,
+            "value": Decimal("500.00"),
+            **extra,
+        }
+        payload = (
+            RedemptionAppliedPayload if kind is RedemptionApplied else RedemptionWithdrawnPayload
+        )
+        return kind.new(payload(**fields), producer="reservation", property_id="demo-hotel")
+
+    async def scenario():
+        clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+        desk = await build(hotel(tmp_path, {"king": 4}), clock)
+        allowances = PointsAllowances(desk.service.repository, clock, lambda: None)
+        for number in (1, 2):
+            await desk.projections.reservation_created(booking(number, "king", MARCH_10, MARCH_12))
+        applied = redemption(RedemptionApplied, "res-1", "redeem|a")
+        await allowances.applied(applied)
+        await allowances.withdrawn(redemption(RedemptionWithdrawn, "res-1", "redeem|a", reason="x"))
+        await allowances.applied(applied)  # redelivered after the withdrawal
+        await allowances.withdrawn(redemption(RedemptionWithdrawn, "res-2", "redeem|b", reason="x"))
+        await allowances.applied(redemption(RedemptionApplied, "res-2", "redeem|b"))
+        stays = [await desk.service.check_in(CheckIn(reservation_id=f"res-{n}")) for n in (1, 2)]
+        clock.now = datetime(2027, 3, 12, 2, tzinfo=UTC)
+        return [(await desk.folio.check_out(s["_id"]))["settlement"] for s in stays]
+
+    for settlement in run(scenario()):
+        assert (settlement["room_charges"], settlement["amount_due"]) == ("1000.00", "1000.00")

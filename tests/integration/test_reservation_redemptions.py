@@ -4,6 +4,7 @@ honoured once; what the booking cannot use is refused (once) for loyalty to give
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -84,3 +85,44 @@ async def test_points_for_a_cancelled_booking_are_refused() -> None:
     after = await hotel.repository.get(booked["_id"])
     assert after.get("redemptions", []) == []
     assert after["refused_redemptions"][0]["reason"] == "the booking is cancelled"
+
+
+async def test_an_amendment_dropping_a_redeemed_night_gives_its_points_back_once() -> None:
+    """Issue 12: an amendment that dropped the redeemed night kept the allowance (the guest
+    kept a credit for a night no longer bought). The redemption is withdrawn in the
+    amendment's write, once; the voucher and a redeemed night still in the stay stay."""
+    from services.reservation.domain import ReservationUpdate
+
+    hotel = await office(Clock(datetime(2027, 3, 1, 2, tzinfo=UTC)))
+    await hotel.room_type("tiny", rooms=4)
+    booked = await hotel.book(room_type="tiny", arrival="2027-03-10", departure="2027-03-14")
+    honour = Redemptions(hotel.reservations).honour
+    for entry_id, night in (("redeem|n1", date(2027, 3, 11)), ("redeem|n2", date(2027, 3, 13))):
+        what = {"redeemed_for": "night", "night": night}
+        assert await honour(redeemed(booked, entry_id, 3000, **what)) == "applied"
+    voucher = redeemed(booked, "redeem|v1", 2000, redeemed_for="voucher", voucher_value="20.00")
+    assert await honour(voucher) == "applied"
+
+    shorter = ReservationUpdate(departure=date(2027, 3, 13))  # the 13th is no longer bought
+    await hotel.reservations.amend_reservation(booked["_id"], shorter, reason="leaves earlier")
+    again = await hotel.reservations.amend_reservation(booked["_id"], shorter, reason="retry")
+
+    after = await hotel.repository.get(booked["_id"])
+    rate_11 = Decimal(after["nightly_rates"]["2027-03-11"])
+    assert [r["redemption_id"] for r in after["redemptions"]] == ["redeem|n1", "redeem|v1"]
+    assert Decimal(after["points_allowance"]) == rate_11 + Decimal("20.00")
+    assert [r["redemption_id"] for r in again["withdrawn_redemptions"]] == ["redeem|n2"]
+    stored = await hotel.repository.reservations.find_one({"_id": booked["_id"]})
+    [withdrawn] = [
+        json.loads(e["body"])["payload"]
+        for e in stored["outbox"]
+        if e["type"] == "reservation.redemption_withdrawn"
+    ]
+    assert (withdrawn["redemption_id"], withdrawn["points"], withdrawn["night"]) == (
+        "redeem|n2",
+        3000,
+        "2027-03-13",
+    )
+    # a redemption for the dropped night now is refused (loyalty gives those back too)
+    late = redeemed(booked, "redeem|n3", 3000, redeemed_for="night", night=date(2027, 3, 13))
+    assert await honour(late) == "refused"
