@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, status
 
-from shared.audit import AuditLog, RevealRequest, reveal_for
+from shared.audit import AuditLog, AuditLogAnswer, RevealRequest, reveal_for
 from shared.auth import CurrentPrincipal
 from shared.masking import contact_fields_present, masked_contact
 
@@ -229,14 +229,9 @@ def frontdesk_router(
     async def audit_log(
         subject_id: Annotated[str | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 100,
-    ) -> dict[str, Any]:
+    ) -> AuditLogAnswer:
         """Who revealed which personal data, when and why (for the manager)."""
-        records = await audit.records(subject_id, limit)
-        return {
-            "count": len(records),
-            "limit": limit,
-            "items": [{"record_id": r.pop("_id"), **r} for r in records],
-        }
+        return AuditLogAnswer.of(await audit.records(subject_id, limit), limit)
 
     @router.post("/stays/{stay_id}/move", response_model=StayPublic)
     async def move_room(stay_id: str, request: RoomMove) -> StayPublic:

@@ -22,7 +22,6 @@ STILL_FREE_FORM: frozenset[Route] = frozenset(
     {
         ("reservation", "GET", "/availability"),
         ("reservation", "GET", "/reports"),
-        ("reservation", "GET", "/audit-log"),
         ("reservation", "GET", "/reservations/{reservation_id}/letters"),
         ("reservation", "GET", "/exports/reservations.csv"),
         ("reservation", "GET", "/record-reviews"),
@@ -42,7 +41,6 @@ STILL_FREE_FORM: frozenset[Route] = frozenset(
         ("frontdesk", "POST", "/arrivals/pre-assignment"),
         ("frontdesk", "POST", "/arrivals/{reservation_id}/assignment"),
         ("frontdesk", "PATCH", "/stays/{stay_id}/registration"),
-        ("frontdesk", "GET", "/audit-log"),
         ("frontdesk", "POST", "/stays/{stay_id}/requests"),
         ("frontdesk", "GET", "/stays/{stay_id}/requests"),
         ("frontdesk", "POST", "/stays/{stay_id}/complaints"),
@@ -96,7 +94,6 @@ STILL_FREE_FORM: frozenset[Route] = frozenset(
         ("loyalty", "GET", "/reports/churn"),
         ("loyalty", "GET", "/messages"),
         ("loyalty", "POST", "/admin/jobs/daily-pass"),
-        ("loyalty", "GET", "/audit-log"),
         ("loyalty", "GET", "/care/tasks"),
         ("loyalty", "POST", "/care/tasks/{task_id}/done"),
     }
