@@ -65,23 +65,6 @@ STILL_FREE_FORM: frozenset[Route] = frozenset(
         ("frontdesk", "GET", "/shift-handovers/latest"),
         ("frontdesk", "POST", "/shift-handovers/{handover_id}/acknowledge"),
         ("frontdesk", "GET", "/front-office/metrics"),
-        ("loyalty", "POST", "/guests/lookup"),
-        ("loyalty", "GET", "/guests/{guest_id}"),
-        ("loyalty", "PATCH", "/guests/{guest_id}"),
-        ("loyalty", "POST", "/guests/{guest_id}/enrolment"),
-        ("loyalty", "POST", "/guests/{guest_id}/merge"),
-        ("loyalty", "GET", "/duplicates"),
-        ("loyalty", "POST", "/duplicates/{duplicate_id}/decision"),
-        ("loyalty", "GET", "/guests/{guest_id}/export"),
-        ("loyalty", "POST", "/guests/{guest_id}/erasure"),
-        ("loyalty", "GET", "/segments"),
-        ("loyalty", "GET", "/segments/{segment}/guests"),
-        ("loyalty", "POST", "/guests/{guest_id}/referrals"),
-        ("loyalty", "GET", "/reports/churn"),
-        ("loyalty", "GET", "/messages"),
-        ("loyalty", "POST", "/admin/jobs/daily-pass"),
-        ("loyalty", "GET", "/care/tasks"),
-        ("loyalty", "POST", "/care/tasks/{task_id}/done"),
     }
 )
 
