@@ -20,21 +20,6 @@ Route = tuple[str, str, str]  # service, method, path
 
 STILL_FREE_FORM: frozenset[Route] = frozenset(
     {
-        ("reservation", "GET", "/availability"),
-        ("reservation", "GET", "/reports"),
-        ("reservation", "GET", "/reservations/{reservation_id}/letters"),
-        ("reservation", "GET", "/exports/reservations.csv"),
-        ("reservation", "GET", "/record-reviews"),
-        ("reservation", "POST", "/reservations/{reservation_id}/review"),
-        ("reservation", "GET", "/room-types"),
-        ("reservation", "GET", "/room-types/{code}"),
-        ("reservation", "PUT", "/room-types/{code}"),
-        ("reservation", "GET", "/rate-plans"),
-        ("reservation", "GET", "/rate-plans/{code}"),
-        ("reservation", "PUT", "/rate-plans/{code}"),
-        ("reservation", "POST", "/blocks"),
-        ("reservation", "GET", "/blocks/{block_id}"),
-        ("reservation", "POST", "/blocks/{block_id}/release"),
         ("frontdesk", "GET", "/arrivals"),
         ("frontdesk", "GET", "/in-house"),
         ("frontdesk", "GET", "/departures"),
