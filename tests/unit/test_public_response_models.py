@@ -20,23 +20,9 @@ Route = tuple[str, str, str]  # service, method, path
 
 STILL_FREE_FORM: frozenset[Route] = frozenset(
     {
-        ("frontdesk", "GET", "/arrivals"),
-        ("frontdesk", "GET", "/in-house"),
-        ("frontdesk", "GET", "/departures"),
-        ("frontdesk", "POST", "/arrivals/pre-assignment"),
-        ("frontdesk", "POST", "/arrivals/{reservation_id}/assignment"),
         ("frontdesk", "PATCH", "/stays/{stay_id}/registration"),
         ("frontdesk", "POST", "/stays/{stay_id}/requests"),
-        ("frontdesk", "GET", "/stays/{stay_id}/requests"),
         ("frontdesk", "POST", "/stays/{stay_id}/complaints"),
-        ("frontdesk", "GET", "/stays/{stay_id}/folio"),
-        ("frontdesk", "POST", "/stays/{stay_id}/charges"),
-        ("frontdesk", "POST", "/stays/{stay_id}/payments"),
-        ("frontdesk", "GET", "/business-date"),
-        ("frontdesk", "POST", "/night-audit"),
-        ("frontdesk", "POST", "/stays/{stay_id}/checkout-request"),
-        ("frontdesk", "PUT", "/stays/{stay_id}/id-scan"),
-        ("frontdesk", "GET", "/stays/{stay_id}/id-scan"),
         ("frontdesk", "POST", "/stays/{stay_id}/companions"),
         ("frontdesk", "GET", "/stays/{stay_id}/companions"),
         ("frontdesk", "POST", "/stays/{stay_id}/departure-check"),
