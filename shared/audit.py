@@ -32,11 +32,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
+from pydantic import BaseModel, JsonValue
 
 from shared.auth import Forbidden, Principal, current_principal
 from shared.clock import Clock
 from shared.errors import Unprocessable
 from shared.logging import current_correlation_id, get_logger, mask_text
+from shared.public import PublicDocument
 
 log = get_logger(__name__)
 
@@ -160,6 +162,39 @@ class AuditLog:
 MAX_AUDIT_PAGE = 500
 
 
+class AuditRecordPublic(PublicDocument):
+    """One staff action on personal data: who (the credential), what, when, why."""
+
+    id_field = "record_id"
+
+    record_id: str
+    action: str
+    at: str  # ISO instant
+    key_id: str
+    scopes: list[str]
+    subject_type: str
+    subject_id: str
+    fields: list[str]
+    reason: str  # masked: personal data typed into it stays out
+    details: dict[str, JsonValue]
+    correlation_id: str | None = None
+    property_id: str | None = None
+
+
+class AuditLogAnswer(BaseModel):
+    """The oldest `limit` records that match, `count` of them."""
+
+    count: int
+    limit: int
+    items: list[AuditRecordPublic]
+
+    @classmethod
+    def of(cls, records: Sequence[dict[str, Any]], limit: int) -> AuditLogAnswer:
+        return cls(
+            count=len(records), limit=limit, items=[AuditRecordPublic.of(r) for r in records]
+        )
+
+
 def audit_log_router(audit: AuditLog) -> APIRouter:
     """GET /audit-log: the service's record of reveals, exports, erasures and merges. No
     access rule names it, so it is the manager's alone."""
@@ -170,13 +205,8 @@ def audit_log_router(audit: AuditLog) -> APIRouter:
         subject_id: Annotated[str | None, Query(max_length=100)] = None,
         action: Annotated[str | None, Query(max_length=40)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 100,
-    ) -> dict[str, Any]:
+    ) -> AuditLogAnswer:
         """Who did what with which guest's personal data, when and why."""
-        records = await audit.records(subject_id, limit, action)
-        return {
-            "count": len(records),
-            "limit": limit,
-            "items": [{"record_id": r.pop("_id"), **r} for r in records],
-        }
+        return AuditLogAnswer.of(await audit.records(subject_id, limit, action), limit)
 
     return router

@@ -1,7 +1,9 @@
-"""One page of a listing: the shape every paged route answers with, typed by its items."""
+"""The shapes a listing answers with, typed by its items: a Page of a long listing, a
+Listing of a short bounded one, a DayList of one hotel day."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -31,3 +33,26 @@ class Page(BaseModel, Generic[Item]):
             offset=self.offset,
             items=[show(item) for item in self.items],
         )
+
+
+class Listing(BaseModel, Generic[Item]):
+    """A whole, bounded list (not paged): `total` is how many `items` there are."""
+
+    total: int
+    items: list[Item]
+
+    @classmethod
+    def of(cls, items: Sequence[Item]) -> Listing[Item]:
+        return cls(total=len(items), items=list(items))
+
+
+class DayList(BaseModel, Generic[Item]):
+    """Everything of one hotel day (arrivals, in-house, departures of `date`)."""
+
+    date: dt.date
+    total: int
+    items: list[Item]
+
+    @classmethod
+    def of(cls, day: dt.date, items: Sequence[Item]) -> DayList[Item]:
+        return cls(date=day, total=len(items), items=list(items))

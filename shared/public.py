@@ -24,3 +24,11 @@ class PublicDocument(BaseModel):
         if "_id" in fields:
             fields[cls.id_field] = fields.pop("_id")
         return cls.model_validate(fields)
+
+
+class Answer(BaseModel):
+    """What a route answers that is not one stored document (a form, a report, a receipt
+    of an action): built by the code from named values. Keys the model does not name are
+    left out of the answer rather than failing it."""
+
+    model_config = ConfigDict(extra="ignore")

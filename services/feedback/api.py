@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from shared.auth import CurrentPrincipal
-from shared.paging import Page
+from shared.downloads import CSV, CsvResponse, file_answer
+from shared.paging import Listing, Page
 from shared.problems import Problem
 
 from .analysis import report_csv
@@ -24,6 +25,13 @@ from .domain import (
     SurveyStatus,
 )
 from .guest_pages import submit_survey, survey_page, wants_html
+from .public import (
+    HTML_PAGE_TOO,
+    SatisfactionReport,
+    SurveyAnswered,
+    SurveyDesignPublic,
+    SurveyForm,
+)
 from .service import FeedbackService
 
 MAX_PAGE = 200
@@ -73,13 +81,13 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
         ]
         return Page.of(total, limit, offset, items)
 
-    @router.get("/surveys/{survey_id}")
-    async def survey_form(survey_id: str, token: str, request: Request) -> Any:
+    @router.get("/surveys/{survey_id}", response_model=SurveyForm, responses=HTML_PAGE_TOO)
+    async def survey_form(survey_id: str, token: str, request: Request) -> SurveyForm | Response:
         """The guest's link: the questions, in the guest's language (token-authorised).
         A browser (Accept: text/html) gets the form as a page (guest_pages.py)."""
         if wants_html(request):
             return await survey_page(service, request, survey_id, token)
-        return await service.survey_form(survey_id, token)
+        return SurveyForm.model_validate(await service.survey_form(survey_id, token))
 
     @router.post("/surveys/{survey_id}/form", include_in_schema=False)
     async def survey_form_answers(survey_id: str, request: Request) -> Response:
@@ -87,38 +95,41 @@ def feedback_router(service: FeedbackService, goodwill_manager_threshold: int = 
         return await submit_survey(service, request, survey_id)
 
     @router.post("/surveys/{survey_id}/responses", status_code=201)
-    async def respond(survey_id: str, response: ResponseCreate) -> dict[str, Any]:
+    async def respond(survey_id: str, response: ResponseCreate) -> SurveyAnswered:
         """The guest answers, once, with the token from their link."""
-        return await service.respond(survey_id, response)
+        return SurveyAnswered.model_validate(await service.respond(survey_id, response))
 
     @router.post("/survey-designs", status_code=201)
-    async def add_design(design: SurveyDesignCreate) -> dict[str, Any]:
-        document = await service.add_design(design)
-        return {k: v for k, v in document.items() if k != "_id"}
+    async def add_design(design: SurveyDesignCreate) -> SurveyDesignPublic:
+        return SurveyDesignPublic.of(await service.add_design(design))
 
     @router.get("/survey-designs")
-    async def list_designs() -> dict[str, Any]:
-        return {
-            "items": [{k: v for k, v in d.items() if k != "_id"} for d in await service.designs()]
-        }
+    async def list_designs() -> Listing[SurveyDesignPublic]:
+        return Listing.of([SurveyDesignPublic.of(d) for d in await service.designs()])
 
     # --- reports -----------------------------------------------------------------
 
     @router.get("/reports/satisfaction")
     async def satisfaction(
         since: datetime | None = None, until: datetime | None = None, department: str | None = None
-    ) -> dict[str, Any]:
+    ) -> SatisfactionReport:
         """NPS, CSAT per question and department, ISO-week trends, lowest topics."""
-        return await service.report(since=since, until=until, department=department)
+        report = await service.report(since=since, until=until, department=department)
+        return SatisfactionReport.model_validate(report)
 
-    @router.get("/reports/satisfaction.csv")
+    @router.get(
+        "/reports/satisfaction.csv",
+        response_class=CsvResponse,
+        responses=file_answer(
+            CSV, description="one row per scope: overall, each department, question and ISO week"
+        ),
+    )
     async def satisfaction_csv(
         since: datetime | None = None, until: datetime | None = None, department: str | None = None
     ) -> Response:
         report = await service.report(since=since, until=until, department=department)
-        return Response(
+        return CsvResponse(
             report_csv(report),
-            media_type="text/csv",
             headers={"content-disposition": 'attachment; filename="satisfaction.csv"'},
         )
 

@@ -30,6 +30,7 @@ from shared.outbox import push_outbox
 
 from .config import Settings
 from .domain import CaseStatus, Input, Text, case_deadline, survey_token, token_is_valid
+from .public import CaseFollowUpAnswered, CaseFollowUpQuestion
 from .repository import HIDDEN, FeedbackRepository
 from .service import InvalidSurveyToken
 
@@ -150,13 +151,13 @@ def case_follow_up_router(follow_up: CaseFollowUp) -> APIRouter:
     router = APIRouter(tags=["feedback"])
 
     @router.get("/case-follow-ups/{case_id}")
-    async def follow_up_question(case_id: str, token: str) -> dict[str, Any]:
+    async def follow_up_question(case_id: str, token: str) -> CaseFollowUpQuestion:
         """What was done and improved, and the question the guest answers."""
-        return await follow_up.question(case_id, token)
+        return CaseFollowUpQuestion.model_validate(await follow_up.question(case_id, token))
 
     @router.post("/case-follow-ups/{case_id}/answer", status_code=201)
-    async def follow_up_answer(case_id: str, answer: SatisfactionAnswer) -> dict[str, Any]:
+    async def follow_up_answer(case_id: str, answer: SatisfactionAnswer) -> CaseFollowUpAnswered:
         """Satisfied or not, once; not satisfied reopens the case for its owner."""
-        return await follow_up.answer(case_id, answer)
+        return CaseFollowUpAnswered.model_validate(await follow_up.answer(case_id, answer))
 
     return router

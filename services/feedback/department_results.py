@@ -21,6 +21,7 @@ from shared.errors import Unprocessable
 from shared.events import SurveyResultsShared, SurveyResultsSharedPayload
 
 from .domain import QuestionType, Slug, low_scoring_topics
+from .public import DepartmentResults
 from .repository import FeedbackRepository
 
 PRODUCER = "feedback"
@@ -110,12 +111,12 @@ def department_results_router(repository: FeedbackRepository, clock: Any) -> API
 
     async def results(
         department: str, since: datetime | None, until: datetime | None, limit: int
-    ) -> dict[str, Any]:
+    ) -> DepartmentResults:
         until = until or clock() + timedelta(seconds=1)
         since = since or until - timedelta(days=30)
         if until - since > timedelta(days=MAX_DAYS):
             raise Unprocessable(f"department results cover at most {MAX_DAYS} days")
-        items: list[dict[str, Any]] = []
+        items: list[SurveyResultsSharedPayload] = []
         kinds: tuple[tuple[Any, Literal["post_stay", "in_stay"]], ...] = (
             (repository.surveys, "post_stay"),
             (repository.in_stay_surveys, "in_stay"),
@@ -137,24 +138,24 @@ def department_results_router(repository: FeedbackRepository, clock: Any) -> API
                     answered_at=survey["answered_at"],
                 ):
                     if share.department == department:
-                        items.append(share.model_dump(mode="json"))
-        items.sort(key=lambda item: item["answered_at"], reverse=True)
+                        items.append(share)
+        items.sort(key=lambda item: item.answered_at, reverse=True)
         items = items[:limit]
-        return {
-            "department": department,
-            "since": since,
-            "until": until,
-            "answers": len(items),
-            "with_low_scores": len([item for item in items if item["low_topics"]]),
-            "items": items,
-        }
+        return DepartmentResults(
+            department=department,
+            since=since,
+            until=until,
+            answers=len(items),
+            with_low_scores=len([item for item in items if item.low_topics]),
+            items=items,
+        )
 
     def own_route(department: str) -> Any:
         async def department_results(
             since: datetime | None = None,
             until: datetime | None = None,
             limit: Annotated[int, Query(ge=1, le=MAX_ITEMS)] = 100,
-        ) -> dict[str, Any]:
+        ) -> DepartmentResults:
             return await results(department, since, until, limit)
 
         department_results.__name__ = f"department_results_{department}"
@@ -171,7 +172,7 @@ def department_results_router(repository: FeedbackRepository, clock: Any) -> API
         since: datetime | None = None,
         until: datetime | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_ITEMS)] = 100,
-    ) -> dict[str, Any]:
+    ) -> DepartmentResults:
         """Any department's results (food and beverage, ...): guest relations' view."""
         return await results(department, since, until, limit)
 

@@ -30,6 +30,7 @@ from shared.idempotency import insert_once
 from shared.logging import get_logger
 from shared.mail import SEND_ERRORS
 from shared.outbox import push_outbox
+from shared.paging import Listing
 from shared.worker import PollingWorker
 
 from .channels import MessageSender
@@ -52,6 +53,7 @@ from .domain import (
     token_is_valid,
 )
 from .messages import GuestMessage, guest_name, reachable
+from .public import InStayAnswered, InStayForm, InStaySurveyPublic
 from .repository import HIDDEN, FeedbackRepository
 from .service import FeedbackService, InvalidAnswers, InvalidSurveyToken, SurveyAlreadyAnswered
 
@@ -408,19 +410,21 @@ def in_stay_router(surveys: InStaySurveys) -> APIRouter:
     router = APIRouter(tags=["feedback"])
 
     @router.get("/in-stay-surveys")
-    async def list_in_stay(stay_id: str | None = None, limit: int = 50) -> dict[str, Any]:
+    async def list_in_stay(
+        stay_id: str | None = None, limit: int = 50
+    ) -> Listing[InStaySurveyPublic]:
         """Guest relations' view: planned, sent, answered (with scores), skipped."""
         items = await surveys.list(stay_id, max(1, min(limit, 200)))
-        return {"total": len(items), "items": items}
+        return Listing.of([InStaySurveyPublic.model_validate(item) for item in items])
 
     @router.get("/in-stay-surveys/{survey_id}")
-    async def in_stay_form(survey_id: str, token: str) -> dict[str, Any]:
+    async def in_stay_form(survey_id: str, token: str) -> InStayForm:
         """The guest's link (token-authorised): the questions in the guest's language."""
-        return await surveys.form(survey_id, token)
+        return InStayForm.model_validate(await surveys.form(survey_id, token))
 
     @router.post("/in-stay-surveys/{survey_id}/responses", status_code=201)
-    async def in_stay_answer(survey_id: str, response: ResponseCreate) -> dict[str, Any]:
+    async def in_stay_answer(survey_id: str, response: ResponseCreate) -> InStayAnswered:
         """Once; a low score or a request to fix something opens a case at once."""
-        return await surveys.answer(survey_id, response)
+        return InStayAnswered.model_validate(await surveys.answer(survey_id, response))
 
     return router

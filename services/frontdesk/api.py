@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, status
 
-from shared.audit import AuditLog, RevealRequest, reveal_for
+from shared.audit import AuditLog, AuditLogAnswer, RevealRequest, reveal_for
 from shared.auth import CurrentPrincipal
 from shared.masking import contact_fields_present, masked_contact
+from shared.paging import DayList
 
 from .business_day import BusinessDay
 from .departure import DepartureDesk
@@ -35,6 +36,20 @@ from .domain import (
     WalkIn,
 )
 from .folio_service import FolioService
+from .public import (
+    ArrivalAssignment,
+    ArrivalPublic,
+    AssignmentResult,
+    BusinessDate,
+    ChargeLine,
+    CheckOutAsked,
+    FolioPublic,
+    NightAuditRun,
+    PaymentLine,
+    PreAssignment,
+    StayRequests,
+    StaySummary,
+)
 from .records import public_payment
 from .registration_desk import RegistrationDesk
 from .service import FrontDeskService
@@ -100,27 +115,40 @@ def to_public(stay: dict[str, Any]) -> StayPublic:
     )
 
 
-def arrival_public(arrival: dict[str, Any]) -> dict[str, Any]:
+def arrival_public(arrival: dict[str, Any]) -> ArrivalPublic:
     assignment = arrival.get("assignment")
-    return {
-        "reservation_id": arrival["_id"],
-        **{key: arrival.get(key) for key in ARRIVAL_FIELDS},
-        "assignment": {key: assignment[key] for key in ("room_number", "rule", "explanation")}
-        if assignment
-        else None,
-    }
+    return ArrivalPublic.model_validate(
+        {
+            "reservation_id": arrival["_id"],
+            **{key: arrival.get(key) for key in ARRIVAL_FIELDS},
+            "assignment": ArrivalAssignment(
+                room_number=assignment["room_number"],
+                rule=assignment["rule"],
+                explanation=assignment["explanation"],
+            )
+            if assignment
+            else None,
+        }
+    )
 
 
-def stay_summary(stay: dict[str, Any]) -> dict[str, Any]:
-    public = to_public(stay).model_dump(mode="json", exclude={"registration"})
+def assignment_result(result: dict[str, Any]) -> AssignmentResult:
+    """Not the stay-to-be's id: the stay is made at check-in, the id is internal till then."""
+    return AssignmentResult.model_validate({k: v for k, v in result.items() if k != "stay_id"})
+
+
+def stay_summary(stay: dict[str, Any]) -> StaySummary:
     settlement = stay.get("settlement") or {}
-    return {
-        **public,
-        "guest_name": stay.get("guest_name"),
-        "overstay": bool(stay.get("overstay")),
-        "balance": settlement.get("balance"),
-        "invoice_number": settlement.get("invoice_number"),
-    }
+    return StaySummary.model_validate(
+        {
+            **dict(to_public(stay)),
+            "registration": None,  # a list shows no personal details; the stay has them
+            "guest_name": stay.get("guest_name"),
+            "overstay": bool(stay.get("overstay")),
+            "balance": settlement.get("balance"),
+            "invoice_number": settlement.get("invoice_number"),
+        }
+    )
 
 
 def frontdesk_router(
@@ -136,25 +164,25 @@ def frontdesk_router(
     # --- lists ---------------------------------------------------------------------------
 
     @router.get("/arrivals")
-    async def arrivals(day: Annotated[date, Query(alias="date")]) -> dict[str, Any]:
+    async def arrivals(day: Annotated[date, Query(alias="date")]) -> DayList[ArrivalPublic]:
         items = await service.arrivals_on(day)
-        return {"date": day, "total": len(items), "items": [arrival_public(a) for a in items]}
+        return DayList.of(day, [arrival_public(a) for a in items])
 
     @router.get("/in-house")
-    async def in_house(day: Annotated[date, Query(alias="date")]) -> dict[str, Any]:
+    async def in_house(day: Annotated[date, Query(alias="date")]) -> DayList[StaySummary]:
         items = await service.in_house_on(day)
-        return {"date": day, "total": len(items), "items": [stay_summary(s) for s in items]}
+        return DayList.of(day, [stay_summary(s) for s in items])
 
     @router.get("/departures")
-    async def departures(day: Annotated[date, Query(alias="date")]) -> dict[str, Any]:
+    async def departures(day: Annotated[date, Query(alias="date")]) -> DayList[StaySummary]:
         """Who leaves on the day, with the guest-relations alerts to settle first."""
         items = await service.departures_on(day)
-        return {"date": day, "total": len(items), "items": [stay_summary(s) for s in items]}
+        return DayList.of(day, [stay_summary(s) for s in items])
 
     # --- allocation ----------------------------------------------------------------------
 
     @router.post("/arrivals/pre-assignment")
-    async def pre_assign(request: Annotated[PreAssign | None, Body()] = None) -> dict[str, Any]:
+    async def pre_assign(request: Annotated[PreAssign | None, Body()] = None) -> PreAssignment:
         """Rooms for a day's arrivals (tomorrow by default), VIPs and long stays first."""
         day = (
             request.arrival_date
@@ -162,18 +190,18 @@ def frontdesk_router(
             else await service.today() + timedelta(days=1)
         )
         results = await service.pre_assign(day)
-        return {
-            "date": day,
-            "assigned": sum(1 for r in results if r["room_number"]),
-            "items": [{k: v for k, v in r.items() if k != "stay_id"} for r in results],
-        }
+        return PreAssignment(
+            date=day,
+            assigned=sum(1 for r in results if r["room_number"]),
+            items=[assignment_result(r) for r in results],
+        )
 
     @router.post("/arrivals/{reservation_id}/assignment", status_code=status.HTTP_201_CREATED)
     async def assign(
         reservation_id: str, request: Annotated[RoomAssign | None, Body()] = None
-    ) -> dict[str, Any]:
+    ) -> AssignmentResult:
         result = await service.assign(reservation_id, request.room_number if request else None)
-        return {k: v for k, v in result.items() if k != "stay_id"}
+        return assignment_result(result)
 
     @router.get("/arrivals/{reservation_id}/notice", response_model=AssignmentNotice)
     async def assignment_notice(reservation_id: str) -> AssignmentNotice:
@@ -229,14 +257,9 @@ def frontdesk_router(
     async def audit_log(
         subject_id: Annotated[str | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 100,
-    ) -> dict[str, Any]:
+    ) -> AuditLogAnswer:
         """Who revealed which personal data, when and why (for the manager)."""
-        records = await audit.records(subject_id, limit)
-        return {
-            "count": len(records),
-            "limit": limit,
-            "items": [{"record_id": r.pop("_id"), **r} for r in records],
-        }
+        return AuditLogAnswer.of(await audit.records(subject_id, limit), limit)
 
     @router.post("/stays/{stay_id}/move", response_model=StayPublic)
     async def move_room(stay_id: str, request: RoomMove) -> StayPublic:
@@ -265,15 +288,15 @@ def frontdesk_router(
         return await service.raise_request(stay_id, acting, idempotency_key)
 
     @router.get("/stays/{stay_id}/requests")
-    async def guest_requests(stay_id: str) -> dict[str, Any]:
+    async def guest_requests(stay_id: str) -> StayRequests:
         """The stay's requests (open or done: housekeeping's finished task closes them) and
         what the guest was told."""
         stay = await service.get_stay(stay_id)
-        return {
-            "stay_id": stay_id,
-            "items": stay.get("requests", []),
-            "guest_notices": stay.get("guest_notices", []),
-        }
+        return StayRequests(
+            stay_id=stay_id,
+            items=stay.get("requests", []),
+            guest_notices=stay.get("guest_notices", []),
+        )
 
     @router.post("/stays/{stay_id}/complaints", status_code=status.HTTP_201_CREATED)
     async def complaint(
@@ -290,27 +313,29 @@ def frontdesk_router(
     # --- the folio ------------------------------------------------------------------------------
 
     @router.get("/stays/{stay_id}/folio")
-    async def folio(stay_id: str) -> dict[str, Any]:
-        return await folio_desk.folio(stay_id)
+    async def folio(stay_id: str) -> FolioPublic:
+        return FolioPublic.model_validate(await folio_desk.folio(stay_id))
 
     @router.post("/stays/{stay_id}/charges", status_code=status.HTTP_201_CREATED)
-    async def post_charge(stay_id: str, request: ChargeCreate) -> dict[str, Any]:
-        return await folio_desk.post_charge(stay_id, request)
+    async def post_charge(stay_id: str, request: ChargeCreate) -> ChargeLine:
+        return ChargeLine.model_validate(await folio_desk.post_charge(stay_id, request))
 
     @router.post("/stays/{stay_id}/payments", status_code=status.HTTP_201_CREATED)
-    async def post_payment(stay_id: str, request: PaymentCreate) -> dict[str, Any]:
-        return public_payment(await folio_desk.post_payment(stay_id, request))
+    async def post_payment(stay_id: str, request: PaymentCreate) -> PaymentLine:
+        payment = await folio_desk.post_payment(stay_id, request)
+        return PaymentLine.model_validate(public_payment(payment))
 
     @router.get("/business-date")
-    async def get_business_date() -> dict[str, Any]:
+    async def get_business_date() -> BusinessDate:
         """The hotel's business date: the day the night audit has not closed yet."""
-        return {"business_date": await business_day.today()}
+        return BusinessDate(business_date=await business_day.today())
 
     @router.post("/night-audit")
-    async def night_audit(request: Annotated[NightAudit | None, Body()] = None) -> dict[str, Any]:
+    async def night_audit(request: Annotated[NightAudit | None, Body()] = None) -> NightAuditRun:
         """Closes the business date (or re-audits a closed night): posts the night's room
         charges, rolls the date and publishes business_day.closed (no-shows follow)."""
-        return await business_day.close(request.night if request else None)
+        closed = await business_day.close(request.night if request else None)
+        return NightAuditRun.model_validate(closed)
 
     @router.post("/stays/{stay_id}/checkout", response_model=Settlement)
     async def check_out(
@@ -327,16 +352,16 @@ def frontdesk_router(
         @router.post("/stays/{stay_id}/checkout-request", status_code=status.HTTP_202_ACCEPTED)
         async def request_check_out(
             stay_id: str, request: Annotated[CheckOutRequest | None, Body()] = None
-        ) -> dict[str, Any]:
+        ) -> CheckOutAsked:
             """The guest asks to leave: housekeeping checks the room; the folio is settled
             when the check arrives or after ROOM_CHECK_WAIT_SECONDS (GET the stay's folio
             or settlement to see it). Asking twice asks once."""
             stay = await departure_desk.request_checkout(stay_id, request)
-            return {
-                "stay_id": stay_id,
-                "status": stay["status"],
-                "checkout_request": stay.get("checkout_request"),
-                "settlement": stay.get("settlement"),
-            }
+            return CheckOutAsked(
+                stay_id=stay_id,
+                status=stay["status"],
+                checkout_request=stay.get("checkout_request"),
+                settlement=stay.get("settlement"),
+            )
 
     return router

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, Response, status
 
 from shared.audit import AuditLog, RevealRequest, reveal_for
 from shared.auth import CurrentPrincipal
+from shared.downloads import file_answer
 
 from .domain import RegistrationCreate
 from .id_scans import IdScans, IdScanUpload
+from .public import IdScanRecord
 from .registration_desk import DepartureCheck, RegistrationDesk, RegistrationUpdate
 
 reveal_scan = reveal_for("frontdesk", "manager")
@@ -27,20 +29,26 @@ def registration_router(
         @router.put("/stays/{stay_id}/id-scan")
         async def keep_scan(
             stay_id: str, upload: IdScanUpload, principal: CurrentPrincipal
-        ) -> dict[str, Any]:
+        ) -> IdScanRecord:
             """The scan or photo of the guest's ID document (JPEG or PNG, 2 MB at most),
             kept encrypted; a new scan replaces the old one."""
-            return await scans.keep(stay_id, upload, principal.key_id)
+            return IdScanRecord.model_validate(await scans.keep(stay_id, upload, principal.key_id))
 
-        @router.get("/stays/{stay_id}/id-scan", response_model=None)
+        @router.get(
+            "/stays/{stay_id}/id-scan",
+            response_model=IdScanRecord,
+            responses=file_answer(
+                "image/jpeg", "image/png", description="the record; with ?reveal=true the image"
+            ),
+        )
         async def scan(
             stay_id: str, reveal: RevealRequest | None = Depends(reveal_scan)
-        ) -> dict[str, Any] | Response:
+        ) -> IdScanRecord | Response:
             """What is kept; `?reveal=true` with the reason in `X-Reveal-Reason` returns
             the image itself (front desk, manager), recorded in the audit log first."""
             record = await scans.find(stay_id)
             if reveal is None:
-                return scans.metadata(record)
+                return IdScanRecord.model_validate(scans.metadata(record))
             await audit.record_reveal(
                 reveal, subject_type="stay", subject_id=stay_id, fields=["id_scan"]
             )

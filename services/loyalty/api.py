@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from shared.audit import AuditLog, RevealRequest, reveal_for
 from shared.auth import CurrentPrincipal
 from shared.masking import contact_fields_present, masked_contact
+from shared.paging import Listing
 
 from . import ledger
 from .domain import (
@@ -29,6 +30,20 @@ from .domain import (
 from .jobs import DailyPass
 from .offers import ReferralCreate, churn_report
 from .profiles import ProfileService
+from .public import (
+    CampaignMessage,
+    ChurnReport,
+    DailyPassRun,
+    DuplicatePublic,
+    ErasureAccepted,
+    GuestExport,
+    ProfilePublic,
+    Referral,
+    SegmentMember,
+    SegmentPage,
+    SegmentRules,
+    TierRule,
+)
 from .service import LoyaltyService
 
 MAX_PAGE = 200
@@ -38,55 +53,57 @@ reveal_contact = reveal_for("loyalty", "manager")
 DuplicateStatus = Literal["open", "merged", "distinct"]
 
 
-def profile_public(guest: dict[str, Any], *, revealed: bool = False) -> dict[str, Any]:
+def profile_public(guest: dict[str, Any], *, revealed: bool = False) -> ProfilePublic:
     """What the CRM shows of a guest: the profile, history, feedback and membership. The
     e-mail and phone masked unless `revealed` (the caller asked, with a reason, and the
     reveal is on record)."""
     tier = ledger.tier_of(guest.get("tier"))
     feedback = guest.get("feedback") or {}
     profile = {k: v for k, v in (guest.get("profile") or {}).items() if k != "contact_at"}
-    return {
-        "guest_id": guest["_id"],
-        "version": guest.get("version", 0),
-        "profile": profile if revealed else masked_contact(profile),
-        "revealed": revealed,
-        "member_number": guest.get("member_number"),
-        "enrolled_at": guest.get("enrolled_at"),
-        "tier": tier.name,
-        "perks": list(tier.perks),
-        "qualifying": guest.get("qualifying"),
-        "balance": guest.get("balance", 0),
-        "stays": guest.get("stays", []),
-        "reservations": guest.get("reservations", []),
-        "spend": str(
-            sum(
-                (ledger.Decimal(s["total_spend"]) for s in guest.get("stays", [])),
-                ledger.Decimal(0),
-            )
-        ),
-        "feedback": {
-            "responses": feedback.get("responses", 0),
-            "average_csat": (
-                round(feedback["csat_total"] / feedback["csat_count"], 2)
-                if feedback.get("csat_count")
-                else None
+    return ProfilePublic.model_validate(
+        {
+            "guest_id": guest["_id"],
+            "version": guest.get("version", 0),
+            "profile": profile if revealed else masked_contact(profile),
+            "revealed": revealed,
+            "member_number": guest.get("member_number"),
+            "enrolled_at": guest.get("enrolled_at"),
+            "tier": tier.name,
+            "perks": list(tier.perks),
+            "qualifying": guest.get("qualifying"),
+            "balance": guest.get("balance", 0),
+            "stays": guest.get("stays", []),
+            "reservations": guest.get("reservations", []),
+            "spend": str(
+                sum(
+                    (ledger.Decimal(s["total_spend"]) for s in guest.get("stays", [])),
+                    ledger.Decimal(0),
+                )
             ),
-            "last_nps": feedback.get("last_nps"),
-            "low_scores": feedback.get("low_scores", 0),
-            "cases_opened": len(feedback.get("case_ids", [])),
-            "cases_reopened": len(feedback.get("reopened_cases", [])),
-            # per department, newest last (issue 18: survey.results_shared)
-            "history": feedback.get("history", []),
-        },
-        "vouchers": guest.get("vouchers", []),
-        "segments": guest.get("segments", []),
-        "lifecycle": guest.get("lifecycle"),
-        "also_known_as": guest.get("also_known_as", []),
-        "anonymized_at": guest.get("anonymized_at"),
-    }
+            "feedback": {
+                "responses": feedback.get("responses", 0),
+                "average_csat": (
+                    round(feedback["csat_total"] / feedback["csat_count"], 2)
+                    if feedback.get("csat_count")
+                    else None
+                ),
+                "last_nps": feedback.get("last_nps"),
+                "low_scores": feedback.get("low_scores", 0),
+                "cases_opened": len(feedback.get("case_ids", [])),
+                "cases_reopened": len(feedback.get("reopened_cases", [])),
+                # per department, newest last (issue 18: survey.results_shared)
+                "history": feedback.get("history", []),
+            },
+            "vouchers": guest.get("vouchers", []),
+            "segments": guest.get("segments", []),
+            "lifecycle": guest.get("lifecycle"),
+            "also_known_as": guest.get("also_known_as", []),
+            "anonymized_at": guest.get("anonymized_at"),
+        }
+    )
 
 
-def duplicate_public(entry: dict[str, Any], guests: list[dict[str, Any]]) -> dict[str, Any]:
+def duplicate_public(entry: dict[str, Any], guests: list[dict[str, Any]]) -> DuplicatePublic:
     """A review-list entry with its evidence: which keys matched, where the match came
     from, and what each profile holds (names, masked contact, history sizes)."""
 
@@ -104,20 +121,22 @@ def duplicate_public(entry: dict[str, Any], guests: list[dict[str, Any]]) -> dic
             "merged_into": guest.get("merged_into"),
         }
 
-    return {
-        "duplicate_id": entry["_id"],
-        "status": entry["status"],
-        "matched_on": entry["matched_on"],
-        "source": entry["source"],
-        "verified": entry.get("verified", False),
-        "found_at": entry["found_at"],
-        "guests": [side(g) for g in guests],
-        **{
-            k: entry.get(k)
-            for k in ("decided_by", "decided_at", "reason", "surviving_guest_id")
-            if entry.get(k) is not None
-        },
-    }
+    return DuplicatePublic.model_validate(
+        {
+            "duplicate_id": entry["_id"],
+            "status": entry["status"],
+            "matched_on": entry["matched_on"],
+            "source": entry["source"],
+            "verified": entry.get("verified", False),
+            "found_at": entry["found_at"],
+            "guests": [side(g) for g in guests],
+            **{
+                k: entry.get(k)
+                for k in ("decided_by", "decided_at", "reason", "surviving_guest_id")
+                if entry.get(k) is not None
+            },
+        }
+    )
 
 
 def loyalty_router(
@@ -127,7 +146,7 @@ def loyalty_router(
 
     async def shown(
         guest: dict[str, Any], reveal: RevealRequest | None, *, action: str = "reveal"
-    ) -> dict[str, Any]:
+    ) -> ProfilePublic:
         """The profile, masked; in clear only after the reveal is on record."""
         if reveal is not None:
             await audit.record_reveal(
@@ -166,7 +185,7 @@ def loyalty_router(
     @router.post("/guests/lookup")
     async def lookup(
         request: GuestLookup, reveal: RevealRequest | None = Depends(reveal_contact)
-    ) -> dict[str, Any]:
+    ) -> ProfilePublic:
         """Recognises a returning guest by e-mail, phone or member number (in the body,
         so contact details never land in URLs and access logs). Contact masked unless
         `?reveal=true` with the reason in `X-Reveal-Reason` (audited)."""
@@ -175,24 +194,24 @@ def loyalty_router(
     @router.get("/guests/{guest_id}")
     async def get_profile(
         guest_id: str, reveal: RevealRequest | None = Depends(reveal_contact)
-    ) -> dict[str, Any]:
+    ) -> ProfilePublic:
         """The profile, e-mail and phone masked; `?reveal=true` with the reason in
         `X-Reveal-Reason` shows them in clear (loyalty, manager), audited first."""
         return await shown(await profiles.guest(guest_id), reveal)
 
     @router.patch("/guests/{guest_id}")
-    async def update_profile(guest_id: str, update: ProfileUpdate) -> dict[str, Any]:
+    async def update_profile(guest_id: str, update: ProfileUpdate) -> ProfilePublic:
         """Language, birthday, phone, VIP, preferences and consents (with how given)."""
         return profile_public(await profiles.update_profile(guest_id, update))
 
     @router.post("/guests/{guest_id}/enrolment")
-    async def enrol(guest_id: str, request: EnrolmentCreate) -> dict[str, Any]:
+    async def enrol(guest_id: str, request: EnrolmentCreate) -> ProfilePublic:
         return profile_public(await profiles.enrol(guest_id, request))
 
     @router.post("/guests/{guest_id}/merge")
     async def merge(
         guest_id: str, request: MergeRequest, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    ) -> ProfilePublic:
         """Two profiles of one person become one; the older one survives. A manager's
         action (access.py), audited with its reason."""
         await audit.record(
@@ -209,7 +228,7 @@ def loyalty_router(
     async def duplicates(
         status: DuplicateStatus = "open",
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    ) -> dict[str, Any]:
+    ) -> Listing[DuplicatePublic]:
         """The review list: pairs of profiles whose unverified contact data matched (a
         booking with an e-mail or phone another profile holds), never merged on their
         own. Each with its evidence; a manager merges them or keeps them apart."""
@@ -218,12 +237,12 @@ def loyalty_router(
         for entry in entries:
             guests = [await service.repository.get(g) for g in entry["guest_ids"]]
             items.append(duplicate_public(entry, [g for g in guests if g]))
-        return {"total": len(items), "items": items}
+        return Listing.of(items)
 
     @router.post("/duplicates/{duplicate_id}/decision")
     async def decide(
         duplicate_id: str, request: DuplicateDecision, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    ) -> DuplicatePublic:
         """A manager merges the pair (the older profile survives) or marks it distinct
         (the pair is not raised again). Audited: who, which pair, what, why."""
         await audit.record(
@@ -243,7 +262,7 @@ def loyalty_router(
         return duplicate_public(entry, [g for g in guests if g])
 
     @router.get("/guests/{guest_id}/export")
-    async def export(guest_id: str, principal: CurrentPrincipal) -> dict[str, Any]:
+    async def export(guest_id: str, principal: CurrentPrincipal) -> GuestExport:
         """Everything loyalty holds about the guest (data subject access), audited."""
         exported = await profiles.export(guest_id)
         await audit.record(
@@ -253,85 +272,87 @@ def loyalty_router(
             subject_id=exported["guest"]["_id"],
             reason="data subject access",
         )
-        return exported
+        return GuestExport.model_validate(exported)
 
     @router.post("/guests/{guest_id}/erasure", status_code=status.HTTP_202_ACCEPTED)
     async def erase(
         guest_id: str, request: ErasureRequest, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    ) -> ErasureAccepted:
         """Erases the guest's personal data here and tells every service by
         guest.anonymized. Ledger amounts stay, keyed by the guest id. Audited."""
         await audit.record(
             principal, "erasure", subject_type="guest", subject_id=guest_id, reason=request.reason
         )
-        return await profiles.erase(guest_id, request.reason)
+        return ErasureAccepted.model_validate(await profiles.erase(guest_id, request.reason))
 
     @router.get("/segments")
-    async def segments() -> dict[str, Any]:
+    async def segments() -> SegmentRules:
         """The rules behind the segments and lifecycle stages."""
-        return {
-            "segments": SEGMENT_RULES,
-            "lifecycle": LIFECYCLE_RULES,
-            "tiers": [
-                {
-                    "name": t.name,
-                    "nights": t.nights,
-                    "points": t.points,
-                    "bonus_percent": t.bonus_percent,
-                    "perks": list(t.perks),
-                }
+        return SegmentRules(
+            segments=SEGMENT_RULES,
+            lifecycle=LIFECYCLE_RULES,
+            tiers=[
+                TierRule(
+                    name=t.name,
+                    nights=t.nights,
+                    points=t.points,
+                    bonus_percent=t.bonus_percent,
+                    perks=list(t.perks),
+                )
                 for t in ledger.TIERS
             ],
-        }
+        )
 
     @router.get("/segments/{segment}/guests")
     async def segment_guests(
         segment: Literal["high-value", "regular", "at-risk", "business", "family"],
         after: Annotated[str | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    ) -> dict[str, Any]:
+    ) -> SegmentPage:
         """A segment's guests (issue 18), a page at a time in id order (`after` = the last
         id of the previous page). No contact details: the profile route has them."""
         guests = await service.repository.guests_in_segment(segment, after, limit)
-        return {
-            "segment": segment,
-            "items": [
-                {
-                    "guest_id": guest["_id"],
-                    "first_name": (guest.get("profile") or {}).get("first_name"),
-                    "tier": ledger.tier_of(guest.get("tier")).name,
-                    "vip": projection(guest)["vip"],
-                    "lifecycle": guest.get("lifecycle"),
-                    "segments": guest.get("segments", []),
-                    "relations_owner": guest.get("relations_owner"),
-                    "stays": len(guest.get("stays", [])),
-                }
+        return SegmentPage(
+            segment=segment,
+            items=[
+                SegmentMember(
+                    guest_id=guest["_id"],
+                    first_name=(guest.get("profile") or {}).get("first_name"),
+                    tier=ledger.tier_of(guest.get("tier")).name,
+                    vip=projection(guest)["vip"],
+                    lifecycle=guest.get("lifecycle"),
+                    segments=guest.get("segments", []),
+                    relations_owner=guest.get("relations_owner"),
+                    stays=len(guest.get("stays", [])),
+                )
                 for guest in guests
             ],
-            "next_after": guests[-1]["_id"] if len(guests) == limit else None,
-        }
+            next_after=guests[-1]["_id"] if len(guests) == limit else None,
+        )
 
     @router.post("/guests/{guest_id}/referrals", status_code=status.HTTP_201_CREATED)
-    async def refer(guest_id: str, referral: ReferralCreate) -> dict[str, Any]:
+    async def refer(guest_id: str, referral: ReferralCreate) -> Referral:
         """The member `guest_id` brought `referred_guest_id`: their first stay earns the
         member a referral reward, once."""
-        return await service.refer(guest_id, referral.referred_guest_id)
+        return Referral.model_validate(await service.refer(guest_id, referral.referred_guest_id))
 
     @router.get("/reports/churn")
-    async def churn(limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict[str, Any]:
+    async def churn(limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> ChurnReport:
         """Why lapsing and lost guests left, counted by cause (before winning them back)."""
         guests = await service.repository.guests_by_lifecycle(("lapsing", "lost"), limit)
-        return churn_report(guests)
+        return ChurnReport.model_validate(churn_report(guests))
 
     @router.get("/messages")
-    async def messages(limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> dict[str, Any]:
+    async def messages(
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    ) -> Listing[CampaignMessage]:
         """Campaign messages queued for the e-mail/SMS adapter (no addresses here)."""
         items = await service.repository.all_messages(limit)
-        return {"total": len(items), "items": items}
+        return Listing.of([CampaignMessage.of(item) for item in items])
 
     @router.post("/admin/jobs/daily-pass")
-    async def run_daily_pass() -> dict[str, Any]:
+    async def run_daily_pass() -> DailyPassRun:
         """Runs the daily pass now (it also runs on its own every JOBS_POLL_SECONDS)."""
-        return {"visited": await daily_pass.run_pass()}
+        return DailyPassRun(visited=await daily_pass.run_pass())
 
     return router

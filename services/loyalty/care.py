@@ -23,8 +23,10 @@ from pymongo import ReturnDocument
 
 from shared.auth import CurrentPrincipal
 from shared.errors import Conflict, NotFound
+from shared.paging import Listing
 
 from .domain import CELEBRATION_REQUESTS, Input, projection, request_kinds
+from .public import CareTaskPublic
 
 # The lunar festivals fall on a different Gregorian day each year. No Chinese-calendar
 # library is installed in this project, so the dates are a table (from the published
@@ -163,7 +165,7 @@ def care_router(tasks: Any, clock: Any) -> APIRouter:
         status: str = "open",
         due_before: date | None = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    ) -> dict[str, Any]:
+    ) -> Listing[CareTaskPublic]:
         """Gifts to send, follow-up calls and recovery contacts, by due date."""
         query: dict[str, Any] = {"status": status}
         if kind:
@@ -171,12 +173,12 @@ def care_router(tasks: Any, clock: Any) -> APIRouter:
         if due_before:
             query["due_on"] = {"$lt": due_before.isoformat()}
         items = await tasks.find(query).sort("due_on", 1).to_list(limit)
-        return {"total": len(items), "items": [{"task_id": t.pop("_id"), **t} for t in items]}
+        return Listing.of([CareTaskPublic.of(task) for task in items])
 
     @router.post("/care/tasks/{task_id}/done")
     async def task_done(
         task_id: str, done: TaskDone, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    ) -> CareTaskPublic:
         """The call made, the gift sent: who did it is the credential's word."""
         now: datetime = clock()
         saved = await tasks.find_one_and_update(
@@ -195,6 +197,6 @@ def care_router(tasks: Any, clock: Any) -> APIRouter:
             if await tasks.find_one({"_id": task_id}) is None:
                 raise NotFound(f"care task {task_id!r} does not exist")
             raise Conflict(f"care task {task_id!r} is already done")
-        return {"task_id": saved.pop("_id"), **saved}
+        return CareTaskPublic.of(saved)
 
     return router

@@ -11,11 +11,12 @@ from shared.audit import AuditLog, RevealRequest, reveal_for
 from shared.auth import CurrentPrincipal, Principal, channel_filter
 from shared.errors import NotFound, Unprocessable
 from shared.masking import contact_fields_present, masked_contact
-from shared.paging import Page
+from shared.paging import Listing, Page
 
 from .blocks import BlockCreate, BlockService
 from .domain import AmendmentRequest, CancelRequest, ReservationCreate, ReservationPublic
 from .policies import RatePlanUpsert, RoomTypeUpsert
+from .public import Availability, BlockPublic, RatePlanPublic, RoomTypePublic, Trends
 from .reports import Reports, ReservationSearch
 from .service import ReservationService
 from .setup import PropertySetupService
@@ -47,11 +48,6 @@ def to_public(document: dict[str, Any], *, revealed: bool = False) -> Reservatio
 def contacts_of(document: dict[str, Any]) -> list[str]:
     people = [document.get("guest"), document.get("booker"), *document.get("additional_guests", [])]
     return contact_fields_present(*people)
-
-
-def without_internals(document: dict[str, Any]) -> dict[str, Any]:
-    hidden = {"_id", "idempotency_key", "request_fingerprint"}
-    return {"id": document["_id"], **{k: v for k, v in document.items() if k not in hidden}}
 
 
 def ensure_visible(principal: Principal, reservation: dict[str, Any]) -> dict[str, Any]:
@@ -150,21 +146,20 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
     @router.get("/availability")
     async def availability(
         arrival: Annotated[date, Query()], departure: Annotated[date, Query()]
-    ) -> dict[str, Any]:
+    ) -> Availability:
         """Rooms left per room type for every night from arrival to departure."""
-        return {
-            "arrival": arrival,
-            "departure": departure,
-            "room_types": await service.availability(arrival, departure),
-        }
+        room_types = await service.availability(arrival, departure)
+        return Availability.model_validate(
+            {"arrival": arrival, "departure": departure, "room_types": room_types}
+        )
 
     @router.get("/reports")
     async def trends(
         first: Annotated[date, Query(alias="from")], last: Annotated[date, Query(alias="to")]
-    ) -> dict[str, Any]:
+    ) -> Trends:
         """Occupancy, pickup, channel mix, cancellations and lead time over the nights
         from..to (inclusive)."""
-        return await reports.trends(first, last)
+        return Trends.model_validate(await reports.trends(first, last))
 
     return router
 
@@ -173,46 +168,46 @@ def property_router(setup: PropertySetupService, blocks: BlockService) -> APIRou
     router = APIRouter(tags=["property set-up"])
 
     @router.get("/room-types")
-    async def room_types() -> dict[str, Any]:
-        return {"items": [without_internals(t) for t in await setup.room_types()]}
+    async def room_types() -> Listing[RoomTypePublic]:
+        return Listing.of([RoomTypePublic.of(t) for t in await setup.room_types()])
 
     @router.get("/room-types/{code}")
-    async def room_type(code: str) -> dict[str, Any]:
-        return without_internals(await setup.room_type(code))
+    async def room_type(code: str) -> RoomTypePublic:
+        return RoomTypePublic.of(await setup.room_type(code))
 
     @router.put("/room-types/{code}")
-    async def save_room_type(code: CodePath, request: RoomTypeUpsert) -> dict[str, Any]:
-        return without_internals(await setup.save_room_type(code, request))
+    async def save_room_type(code: CodePath, request: RoomTypeUpsert) -> RoomTypePublic:
+        return RoomTypePublic.of(await setup.save_room_type(code, request))
 
     @router.get("/rate-plans")
-    async def rate_plans() -> dict[str, Any]:
-        return {"items": [without_internals(p) for p in await setup.rate_plans()]}
+    async def rate_plans() -> Listing[RatePlanPublic]:
+        return Listing.of([RatePlanPublic.of(p) for p in await setup.rate_plans()])
 
     @router.get("/rate-plans/{code}")
-    async def rate_plan(code: str) -> dict[str, Any]:
-        return without_internals(await setup.rate_plan(code))
+    async def rate_plan(code: str) -> RatePlanPublic:
+        return RatePlanPublic.of(await setup.rate_plan(code))
 
     @router.put("/rate-plans/{code}")
-    async def save_rate_plan(code: CodePath, request: RatePlanUpsert) -> dict[str, Any]:
-        return without_internals(await setup.save_rate_plan(code, request))
+    async def save_rate_plan(code: CodePath, request: RatePlanUpsert) -> RatePlanPublic:
+        return RatePlanPublic.of(await setup.save_rate_plan(code, request))
 
     @router.post("/blocks", status_code=status.HTTP_201_CREATED)
     async def create_block(
         request: BlockCreate, response: Response, idempotency_key: IdempotencyKey = None
-    ) -> dict[str, Any]:
+    ) -> BlockPublic:
         """Holds the allotment on every night at once, or refuses."""
         block, created = await blocks.create_block(request, idempotency_key=idempotency_key)
         response.headers[REPLAYED] = str(not created).lower()
-        return without_internals(await blocks.get_block(block["_id"]))
+        return BlockPublic.of(await blocks.get_block(block["_id"]))
 
     @router.get("/blocks/{block_id}")
-    async def get_block(block_id: str) -> dict[str, Any]:
-        return without_internals(await blocks.get_block(block_id))
+    async def get_block(block_id: str) -> BlockPublic:
+        return BlockPublic.of(await blocks.get_block(block_id))
 
     @router.post("/blocks/{block_id}/release")
-    async def release_block(block_id: str) -> dict[str, Any]:
+    async def release_block(block_id: str) -> BlockPublic:
         """Now rather than at the release date: unpicked rooms go back on sale."""
         await blocks.release_block(block_id)
-        return without_internals(await blocks.get_block(block_id))
+        return BlockPublic.of(await blocks.get_block(block_id))
 
     return router

@@ -3,15 +3,15 @@ letters a booking was sent, for the office to answer "did you send me...?"."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from shared.auth import CurrentPrincipal
+from shared.paging import Listing
 
 from .api import ensure_visible, to_public
 from .domain import ReservationPublic
 from .letters import Letters
+from .public import LetterPublic
 from .service import ReservationService
 from .tentative import TentativeBookings
 
@@ -29,22 +29,24 @@ def communication_router(
         return to_public(await tentative.reconfirm(reservation_id))
 
     @router.get("/reservations/{reservation_id}/letters")
-    async def letters_sent(reservation_id: str, principal: CurrentPrincipal) -> dict[str, Any]:
+    async def letters_sent(
+        reservation_id: str, principal: CurrentPrincipal
+    ) -> Listing[LetterPublic]:
         """Each letter the booking asked for: kind, status, the channels it went by."""
         ensure_visible(principal, await service.get_reservation(reservation_id))
-        return {
-            "items": [
-                {
-                    "id": letter["_id"],
-                    "kind": letter["kind"],
-                    "status": letter["status"],
-                    "sent_channels": letter.get("sent_channels", []),
-                    "attempts": letter.get("attempts", 0),
-                    "recorded_at": letter.get("recorded_at"),
-                    "finished_at": letter.get("finished_at"),
-                }
+        return Listing.of(
+            [
+                LetterPublic(
+                    id=letter["_id"],
+                    kind=letter["kind"],
+                    status=letter["status"],
+                    sent_channels=letter.get("sent_channels", []),
+                    attempts=letter.get("attempts", 0),
+                    recorded_at=letter.get("recorded_at"),
+                    finished_at=letter.get("finished_at"),
+                )
                 for letter in await letters.of_reservation(reservation_id)
             ]
-        }
+        )
 
     return router

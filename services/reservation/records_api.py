@@ -4,20 +4,22 @@ periodic review of bookings."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from shared.audit import AuditLog
 from shared.auth import CurrentPrincipal, Principal
+from shared.downloads import CSV, XLSX, CsvResponse, XlsxResponse, file_answer
 from shared.logging import get_logger
+from shared.paging import Listing
 
 from .api import ensure_visible
+from .public import Review, ReviewDue
 from .records import Records, ReviewRequest
 from .service import ReservationService
 
 log = get_logger(__name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def records_router(service: ReservationService, records: Records, audit: AuditLog) -> APIRouter:
@@ -38,8 +40,8 @@ def records_router(service: ReservationService, records: Records, audit: AuditLo
 
     @router.get(
         "/exports/reservations.csv",
-        response_class=Response,
-        responses={200: {"content": {"text/csv": {}}, "description": "the table"}},
+        response_class=CsvResponse,
+        responses=file_answer(CSV, description="one row a booking arriving from..to"),
     )
     async def export_reservations(
         first: Annotated[date, Query(alias="from")],
@@ -51,7 +53,7 @@ def records_router(service: ReservationService, records: Records, audit: AuditLo
         details, no payment data."""
         text, rows = await records.export_csv(first, last)
         await audit_export(principal, "csv", first, last, rows)
-        return Response(
+        return CsvResponse(
             content=text,
             media_type="text/csv; charset=utf-8",
             headers={
@@ -61,8 +63,8 @@ def records_router(service: ReservationService, records: Records, audit: AuditLo
 
     @router.get(
         "/exports/reservations.xlsx",
-        response_class=Response,
-        responses={200: {"content": {XLSX: {}}, "description": "the workbook"}},
+        response_class=XlsxResponse,
+        responses=file_answer(XLSX, description="the CSV export's rows as a workbook"),
     )
     async def export_reservations_xlsx(
         first: Annotated[date, Query(alias="from")],
@@ -72,9 +74,8 @@ def records_router(service: ReservationService, records: Records, audit: AuditLo
         """The CSV export's rows and columns as an XLSX workbook (seed 002 3.4(1))."""
         content, rows = await records.export_xlsx(first, last)
         await audit_export(principal, "xlsx", first, last, rows)
-        return Response(
+        return XlsxResponse(
             content=content,
-            media_type=XLSX,
             headers={
                 "Content-Disposition": f'attachment; filename="reservations-{first}-{last}.xlsx"'
             },
@@ -83,17 +84,20 @@ def records_router(service: ReservationService, records: Records, audit: AuditLo
     @router.get("/record-reviews")
     async def due_for_review(
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    ) -> dict[str, Any]:
+    ) -> Listing[ReviewDue]:
         """Confirmed bookings never reviewed, changed since their review, or reviewed
         longer ago than the review period, by arrival; with what looks wrong in each."""
-        return {"items": await records.due_for_review(limit)}
+        due = await records.due_for_review(limit)
+        return Listing.of([ReviewDue.model_validate(item) for item in due])
 
     @router.post("/reservations/{reservation_id}/review")
     async def mark_reviewed(
         reservation_id: str, request: ReviewRequest, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    ) -> Review:
         """The reviewer checked the booking at `version`; the reviewer is the credential."""
         ensure_visible(principal, await service.get_reservation(reservation_id))
-        return await records.mark_reviewed(reservation_id, request, principal.key_id)
+        return Review.model_validate(
+            await records.mark_reviewed(reservation_id, request, principal.key_id)
+        )
 
     return router
