@@ -351,22 +351,7 @@ async def real_path(
         )
         rows.append(Row("  fan-out drain of that burst", f"{len(ids) / drained:.0f} stays/s"))
 
-        await settle(stack.amqp_url)
-        profiler.start("fanout-burst", stack.services, "housekeeping", "loyalty", "feedback")
-        consumers = CpuMeter(*(stack.services[n] for n in ("housekeeping", "loyalty", "feedback")))
-        started = time.perf_counter()
-        injected = await inject_checkouts(stack.amqp_url, args.burst)
-        await wait_complete(tracker, injected, 600)
-        drained = max(tracker.complete_at[s] for s in injected) - started
-        profiler.stop()
-        rows.append(
-            Row(
-                f"fan-out drain, burst of {args.burst} injected check-outs",
-                f"{args.burst / drained:.0f} stays/s ({drained:.1f} s); housekeeping + "
-                f"loyalty + feedback {consumers.per(args.burst).replace('op', 'stay')}",
-                target=">= 50 stays/s",
-            )
-        )
+        await injected_burst(stack, tracker, rows, args.burst, profiler)
         rows.append(
             Row(
                 "oversold nights",
@@ -378,6 +363,40 @@ async def real_path(
         )
         for name in SERVICE_NAMES:
             rows.append(Row(f"memory {name}", f"{rss_mb(stack.services[name]):.0f} MB RSS"))
+
+
+BURST_CONSUMERS = ("housekeeping", "loyalty", "feedback")
+
+
+async def injected_burst(
+    stack: Stack, tracker: FanOutTracker, rows: list[Row], count: int, profiler: Profiler
+) -> None:
+    """`count` check-outs injected on the broker at once; the drain rate to all three
+    effects and the three consumers' CPU per stay."""
+    await settle(stack.amqp_url)
+    profiler.start("fanout-burst", stack.services, *BURST_CONSUMERS)
+    consumers = CpuMeter(*(stack.services[n] for n in BURST_CONSUMERS))
+    started = time.perf_counter()
+    injected = await inject_checkouts(stack.amqp_url, count)
+    await wait_complete(tracker, injected, 600)
+    drained = max(tracker.complete_at[s] for s in injected) - started
+    profiler.stop()
+    rows.append(
+        Row(
+            f"fan-out drain, burst of {count} injected check-outs",
+            f"{count / drained:.0f} stays/s ({drained:.1f} s); housekeeping + "
+            f"loyalty + feedback {consumers.per(count).replace('op', 'stay')}",
+            target=">= 50 stays/s",
+        )
+    )
+
+
+async def burst_only(stack: Stack, rows: list[Row], count: int, profiler: Profiler) -> None:
+    """--only burst: the injected burst alone, on consumers started for it (fresh stores,
+    where the full run's burst follows 600 stays), to measure a change to the fan-out in
+    a minute instead of the whole table's several."""
+    async with FanOutTracker(stack.amqp_url) as tracker:
+        await injected_burst(stack, tracker, rows, count, profiler)
 
 
 def _left(availability: dict) -> str:
@@ -430,6 +449,11 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--raw", type=int, default=10000, help="messages for the raw broker")
     parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks into this folder")
+    parser.add_argument(
+        "--only",
+        choices=("burst",),
+        help="burst: only the injected burst, on the three consumers (no ceilings, no HTTP)",
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
     started = datetime.now(UTC)
@@ -438,38 +462,23 @@ def main() -> None:
     profiler = Profiler(args.profile)
     with local_vhost("hotel-bench") as url, tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        publish_rate, consume_rate = asyncio.run(raw_broker(url, args.raw))
-        rows.append(
-            Row(
-                f"raw broker publish ({args.raw}, window {WINDOW}, quorum, persistent)",
-                f"{publish_rate:.0f} msg/s",
-            )
-        )
-        rows.append(Row("raw broker consume (prefetch 200, acks)", f"{consume_rate:.0f} msg/s"))
-        relay = asyncio.run(relay_alone(url, 3000))
-        rows.append(
-            Row(
-                "outbox relay alone (3000 documents + 600 idle)",
-                f"{relay:.0f} msg/s",
-                f"{publish_rate:.0f} msg/s",
-                f"{relay / publish_rate:.2f}x",
-                ">= 0.50x raw publish",
-            )
-        )
-        bare, bare_cpu = asyncio.run(bare_endpoint(work, 2000, args.clients))
-        rows.append(http_row("bare FastAPI endpoint, one store insert", bare, cpu=bare_cpu))
+        bare = None if args.only else ceilings(url, work, args, rows)
         capacity = write_property(work / "property.json", args.rooms)
         smtp = SmtpSink().start()
         stack = Stack(amqp_url=url, smtp=smtp, work_dir=work)
         try:
             stack.start(
-                *SERVICE_NAMES,
+                *(BURST_CONSUMERS if args.only == "burst" else SERVICE_NAMES),
                 LOG_LEVEL="WARNING",
                 PROPERTY_FILE=str(work / "property.json"),
                 # The services refuse the development secrets otherwise (as make run does).
                 DEVELOPMENT_MODE="true",
             )
-            asyncio.run(real_path(stack, rows, args, bare.rate, capacity, profiler))
+            if args.only == "burst":
+                asyncio.run(burst_only(stack, rows, args.burst, profiler))
+            else:
+                assert bare is not None
+                asyncio.run(real_path(stack, rows, args, bare.rate, capacity, profiler))
         except BaseException:
             for name, service in stack.services.items():  # the folder goes with the run
                 if service.log_path and service.log_path.exists():
@@ -485,11 +494,36 @@ def main() -> None:
         f"## {started:%Y-%m-%d %H:%M} UTC, {machine()}\n\n"
         f"git {revision}; load average before {load_before[0]:.2f}, after "
         f"{load_after[0]:.2f} (other work on the machine); {args.rooms} rooms, "
-        f"{args.clients} clients\n\n{table(rows)}\n"
+        f"{args.clients} clients{' (--only burst)' if args.only else ''}\n\n{table(rows)}\n"
     )
     print(report)
     with RESULTS.open("a") as out:
         out.write("\n" + report)
+
+
+def ceilings(url: str, work: Path, args: argparse.Namespace, rows: list[Row]) -> Run:
+    """The raw broker, the relay alone and the bare endpoint; returns the bare run."""
+    publish_rate, consume_rate = asyncio.run(raw_broker(url, args.raw))
+    rows.append(
+        Row(
+            f"raw broker publish ({args.raw}, window {WINDOW}, quorum, persistent)",
+            f"{publish_rate:.0f} msg/s",
+        )
+    )
+    rows.append(Row("raw broker consume (prefetch 200, acks)", f"{consume_rate:.0f} msg/s"))
+    relay = asyncio.run(relay_alone(url, 3000))
+    rows.append(
+        Row(
+            "outbox relay alone (3000 documents + 600 idle)",
+            f"{relay:.0f} msg/s",
+            f"{publish_rate:.0f} msg/s",
+            f"{relay / publish_rate:.2f}x",
+            ">= 0.50x raw publish",
+        )
+    )
+    bare, bare_cpu = asyncio.run(bare_endpoint(work, 2000, args.clients))
+    rows.append(http_row("bare FastAPI endpoint, one store insert", bare, cpu=bare_cpu))
+    return bare
 
 
 def _git_revision() -> str:
