@@ -184,10 +184,15 @@ async def wait_complete(tracker: FanOutTracker, stay_ids: list[str], timeout: fl
         await asyncio.sleep(0.05)
 
 
-async def settle(url: str, timeout: float = 300) -> None:
-    """Waits until every consumer queue is empty twice in a row, so a phase does not pay
-    for the backlog of the one before."""
-    names = [queue.name for queues in CONSUMER_QUEUES.values() for queue in queues]
+async def settle(url: str, services: tuple[str, ...] = (), timeout: float = 300) -> None:
+    """Waits until every consumer queue (of `services`, else of all) is empty twice in a
+    row, so a phase does not pay for the backlog of the one before."""
+    names = [
+        queue.name
+        for service, queues in CONSUMER_QUEUES.items()
+        if not services or service in services
+        for queue in queues
+    ]
     deadline, quiet = time.perf_counter() + timeout, 0
     while quiet < 2 and time.perf_counter() < deadline:
         quiet = quiet + 1 if not any((await queue_depths(url, names)).values()) else 0
@@ -373,7 +378,7 @@ async def injected_burst(
 ) -> None:
     """`count` check-outs injected on the broker at once; the drain rate to all three
     effects and the three consumers' CPU per stay."""
-    await settle(stack.amqp_url)
+    await settle(stack.amqp_url, tuple(stack.services))
     profiler.start("fanout-burst", stack.services, *BURST_CONSUMERS)
     consumers = CpuMeter(*(stack.services[n] for n in BURST_CONSUMERS))
     started = time.perf_counter()
