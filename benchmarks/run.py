@@ -142,6 +142,42 @@ class CpuMeter:
         return f"CPU {1000 * (cpu_seconds(*self.processes) - self.start) / max(count, 1):.1f} ms/op"
 
 
+def scheduled_seconds(process: ServiceProcess) -> tuple[float, float]:
+    """Seconds the process's threads ran on a CPU and waited in the run queue for one
+    (/proc/PID/task/*/schedstat). Over a phase, the rest of its wall time it slept:
+    waiting on a socket, a timer, a lock. That tells a consumer that waits for work (or
+    for a round trip) from one that waits for a CPU on a loaded machine."""
+    ran = queued = 0
+    for task in Path(f"/proc/{process.process.pid}/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:
+            continue  # a thread that ended meanwhile
+        ran, queued = ran + int(fields[0]), queued + int(fields[1])
+    return ran / 1e9, queued / 1e9
+
+
+class TimeSplit:
+    """Per process over a phase: on CPU / waiting for a CPU / asleep, in seconds."""
+
+    def __init__(self, services: dict[str, ServiceProcess], names: tuple[str, ...]) -> None:
+        self.processes = {name: services[name] for name in names}
+        self.start = {name: scheduled_seconds(p) for name, p in self.processes.items()}
+        self.started = time.perf_counter()
+
+    def __str__(self) -> str:
+        wall = time.perf_counter() - self.started
+        parts = []
+        for name, process in self.processes.items():
+            ran, queued = scheduled_seconds(process)
+            ran, queued = ran - self.start[name][0], queued - self.start[name][1]
+            parts.append(
+                f"{name} CPU {ran:.1f} s, run queue {queued:.1f} s, asleep "
+                f"{max(wall - ran - queued, 0):.1f} s"
+            )
+        return "; ".join(parts)
+
+
 def rss_mb(process: ServiceProcess) -> float:
     for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -386,12 +422,14 @@ async def injected_burst(
     await settle(stack.amqp_url, tuple(stack.services))
     profiler.start("fanout-burst", stack.services, *BURST_CONSUMERS)
     consumers = CpuMeter(*(stack.services[n] for n in BURST_CONSUMERS))
+    split = TimeSplit(stack.services, BURST_CONSUMERS)
     started = time.perf_counter()
     injected = await inject_checkouts(stack.amqp_url, count)
     await wait_complete(tracker, injected, 600)
     drained = max(tracker.complete_at[s] for s in injected) - started
     profiler.stop()
     last = tracker.last_effects(injected, started)
+    split_text = str(split)
     rows.append(
         Row(
             f"fan-out drain, burst of {count} injected check-outs",
@@ -400,6 +438,7 @@ async def injected_burst(
             target=">= 50 stays/s",
         )
     )
+    rows.append(Row("  where the consumers' time went", split_text))
 
 
 async def burst_only(stack: Stack, rows: list[Row], count: int, profiler: Profiler) -> None:
