@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,7 @@ from tests.support.stack import SERVICE_NAMES, SmtpSink, Stack, free_port
 
 RESULTS = Path(__file__).with_name("results.md")
 PACES = (5, 20, 50)
+CPU_PROFILING = Path(__file__).with_name("cpu_profiling")
 PACED_SECONDS = 4
 
 
@@ -83,11 +85,29 @@ def http_row(
 class Profiler:
     """py-spy on a service while a phase runs (--profile): collapsed stacks per phase."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, cpu_folder: Path | None = None) -> None:
         self.folder = folder
+        self.cpu_folder = cpu_folder
         self._running: list[subprocess.Popen] = []
+        self._signalled: list[ServiceProcess] = []
+
+    def service_env(self) -> dict[str, str]:
+        """What a service needs for --cpu-profile (benchmarks/cpu_profiling)."""
+        if self.cpu_folder is None:
+            return {}
+        self.cpu_folder.mkdir(parents=True, exist_ok=True)
+        path = [str(CPU_PROFILING), os.environ.get("PYTHONPATH", "")]
+        return {
+            "BENCH_CPU_PROFILE_DIR": str(self.cpu_folder.resolve()),
+            "PYTHONPATH": os.pathsep.join(p for p in path if p),
+        }
 
     def start(self, phase: str, services: dict[str, ServiceProcess], *names: str) -> None:
+        if self.cpu_folder is not None:
+            (self.cpu_folder / "phase").write_text(phase)
+            for name in names:
+                services[name].process.send_signal(signal.SIGUSR1)
+                self._signalled.append(services[name])
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -113,6 +133,9 @@ class Profiler:
             )
 
     def stop(self) -> None:
+        for service in self._signalled:
+            service.process.send_signal(signal.SIGUSR2)  # writes its .prof
+        self._signalled.clear()
         for process in self._running:
             process.send_signal(2)  # py-spy writes its output on SIGINT
             process.wait(30)
@@ -500,6 +523,11 @@ def main() -> None:
     parser.add_argument("--raw", type=int, default=10000, help="messages for the raw broker")
     parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks into this folder")
     parser.add_argument(
+        "--cpu-profile",
+        type=Path,
+        help="cProfile in CPU time of the services per phase into this folder (.prof)",
+    )
+    parser.add_argument(
         "--only",
         choices=("burst",),
         help="burst: only the injected burst, on the three consumers (no ceilings, no HTTP)",
@@ -509,7 +537,7 @@ def main() -> None:
     started = datetime.now(UTC)
     revision = _git_revision()  # the code measured, not the code at the end of the run
     rows: list[Row] = _ProgressRows()
-    profiler = Profiler(args.profile)
+    profiler = Profiler(args.profile, args.cpu_profile)
     with local_vhost("hotel-bench") as url, tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         bare = None if args.only else ceilings(url, work, args, rows)
@@ -523,6 +551,7 @@ def main() -> None:
                 PROPERTY_FILE=str(work / "property.json"),
                 # The services refuse the development secrets otherwise (as make run does).
                 DEVELOPMENT_MODE="true",
+                **profiler.service_env(),
             )
             if args.only == "burst":
                 asyncio.run(burst_only(stack, rows, args.burst, profiler))
