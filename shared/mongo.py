@@ -31,11 +31,14 @@ from mongomock.store import ServerStore
 from mongomock_motor import AsyncMongoMockClient
 from motor.motor_asyncio import AsyncIOMotorClient
 
+from shared import embedded_copy
 from shared.embedded_journal import CODEC, EmbeddedStoreFiles
 from shared.embedded_keys import ChangeLog, KeyedDatabaseStore
 from shared.settings import ServiceSettings
 
 __all__ = ["CODEC", "close_database", "connect_database", "embedded_files", "ping"]
+
+embedded_copy.install()  # documents copied as trees of dicts and lists (shared/embedded_copy.py)
 
 _JOURNALED_WRITES = frozenset(
     {
