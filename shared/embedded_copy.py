@@ -20,6 +20,7 @@ import copy as _copy
 import datetime
 import decimal
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 import bson
@@ -56,6 +57,8 @@ def deep(value: Any, memo: dict[int, Any] | None = None) -> Any:
         return {key: deep(item) for key, item in value.items()}
     if kind is list:
         return [deep(item) for item in value]
+    if kind is OrderedDict:  # mongomock's own documents, on some paths
+        return OrderedDict((key, deep(item)) for key, item in value.items())
     return _copy.deepcopy(value, memo)
 
 
