@@ -24,6 +24,7 @@ ROOM_TYPES = (
 ROOMS_PER_FLOOR = 20
 ARRIVAL, DEPARTURE = "2027-06-01", "2027-06-02"
 EFFECTS = ("hk.task.created", "loyalty.points_accrued", "survey.sent")
+NAMES = {"hk.task.created": "cleaning", "loyalty.points_accrued": "points", "survey.sent": "survey"}
 
 
 def write_property(path: Path, rooms: int) -> dict[str, int]:
@@ -114,6 +115,25 @@ class FanOutTracker:
         effects.setdefault(message.type, now)
         if len(effects) == len(EFFECTS) and stay_id not in self.complete_at:
             self.complete_at[stay_id] = now
+
+    def effect_latencies(
+        self, stay_ids: list[str], answered: list[float]
+    ) -> dict[str, list[float]]:
+        """Per effect, from each check-out's answer to that effect's arrival."""
+        return {
+            NAMES[effect]: [
+                self.seen[s][effect] - t for s, t in zip(stay_ids, answered, strict=True)
+            ]
+            for effect in EFFECTS
+        }
+
+    def last_effects(self, stay_ids: list[str], since: float) -> str:
+        """When the last of each effect arrived, in seconds after `since`: which consumer
+        a slow drain waited for."""
+        last = {
+            NAMES[effect]: max(self.seen[s][effect] for s in stay_ids) - since for effect in EFFECTS
+        }
+        return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in last.items())
 
     async def __aexit__(self, *exc: object) -> None:
         await self._connection.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from email.message import EmailMessage
+from email.message import Message
 from typing import Protocol
 
 import aiosmtplib
@@ -34,7 +34,7 @@ class SmtpSettings(BaseSettings):
 
 
 class MailSender(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: Message) -> None: ...
 
 
 class SmtpSender:
@@ -44,7 +44,7 @@ class SmtpSender:
         self._lock = asyncio.Lock()
         self.connections_opened = 0  # for tests and the curious: reuse is observable
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
         async with self._lock:
             try:
                 await (await self._connected()).send_message(message)

@@ -31,11 +31,15 @@ from mongomock.store import ServerStore
 from mongomock_motor import AsyncMongoMockClient
 from motor.motor_asyncio import AsyncIOMotorClient
 
+from shared import embedded_copy, embedded_in
 from shared.embedded_journal import CODEC, EmbeddedStoreFiles
 from shared.embedded_keys import ChangeLog, KeyedDatabaseStore
 from shared.settings import ServiceSettings
 
 __all__ = ["CODEC", "close_database", "connect_database", "embedded_files", "ping"]
+
+embedded_copy.install()  # documents copied as trees of dicts and lists (shared/embedded_copy.py)
+embedded_in.install()  # `$in` over a long tuple by a set (shared/embedded_in.py)
 
 _JOURNALED_WRITES = frozenset(
     {

@@ -215,3 +215,37 @@ async def test_an_or_of_statuses_looks_at_those_statuses_only(examined, monkeypa
     assert [
         s["_id"] for s in await surveys.find(due).sort("next_attempt_at").to_list(None)
     ] == found
+
+
+async def test_a_keyed_field_is_not_evaluated_again_beside_other_conditions(monkeypatch) -> None:
+    """The relay lets go of its documents by `_id $in` (hundreds of ids) and its lease
+    token: each candidate the ids found is evaluated against the token only, where the
+    whole filter cost ids x documents comparisons. A condition the key did not settle
+    (another field, an equality taken from an `$and` beside a range on the same field) is
+    still evaluated, and the answers are a scan's."""
+    tasks = (await _filled())["tasks"]
+    await tasks.update_many({"code": {"$lt": 600}}, {"$set": {"owner": "me"}})
+    evaluated: list[dict] = []
+    evaluate = mongomock_collection.filter_applies
+
+    def recording(filter, document):  # noqa: A002 - mongomock's name
+        evaluated.append(filter)
+        return evaluate(filter, document)
+
+    monkeypatch.setattr(mongomock_collection, "filter_applies", recording)
+    ids = [f"t{i}" for i in range(0, 1000, 2)]
+    release = {"_id": {"$in": ids}, "owner": "me"}
+    assert await tasks.count_documents(release) == 300
+    assert len(evaluated) == 500
+    assert all(filter == {"owner": "me"} for filter in evaluated)
+    evaluated.clear()
+    by_index = {"property_id": "p", "stay_id": {"$in": ["s1", "s400"]}, "code": {"$gt": 2}}
+    assert [t["_id"] for t in await tasks.find(by_index).to_list(None)] == ["t3", "t800", "t801"]
+    assert evaluated == [{"code": {"$gt": 2}}] * 4
+    evaluated.clear()
+    mixed = {"_id": {"$gt": "t5"}, "$and": [{"_id": "t1"}]}  # the key's value, not settled
+    assert await tasks.count_documents(mixed) == 0
+    assert evaluated == [mixed]
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
+    assert await tasks.count_documents(release) == 300
+    assert [t["_id"] for t in await tasks.find(by_index).to_list(None)] == ["t3", "t800", "t801"]
