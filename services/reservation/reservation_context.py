@@ -1,7 +1,7 @@
 """What every reservation use case stands on: the repository and its inventory, the
 clock, the cipher, this process's lease, the events' origin, and the loads and checks
-they share. The use cases (inventory_holds.py, new_bookings.py, amendments.py,
-closing.py, guest_records.py) subclass it; service.py puts them together."""
+they share. The use cases (inventory_holds.py, booking_document.py, new_bookings.py,
+amendments.py, closing.py, guest_records.py) subclass it; service.py puts them together."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Reservation use cases, put together: load, apply the rule, save the state and its
-events together. Each group is its own module over the repository: new_bookings.py,
+events together. Each group is its own module over the repository: new_bookings.py
+(with booking_document.py, the document and events a new booking is recorded with),
 amendments.py, closing.py (cancel, no-show), inventory_holds.py (the nights held, their
 repair, availability), guest_records.py (merges, erasure), on what they share
 (reservation_context.py).
@@ -14,9 +15,10 @@ new nights before it gives back the old ones, and a cancelled reservation is mar
 from __future__ import annotations
 
 from .amendments import AMENDABLE, Amendments
+from .booking_document import RECONFIRM_WITHIN, SEALED_FIELDS, payment_token_binding
 from .closing import Closings
 from .guest_records import GuestRecords
-from .new_bookings import RECONFIRM_WITHIN, SEALED_FIELDS, NewBookings, payment_token_binding
+from .new_bookings import NewBookings
 from .reservation_context import (
     PRODUCER,
     AlsoPublish,
