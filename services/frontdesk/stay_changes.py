@@ -1,0 +1,231 @@
+"""Changes to a stay in house: a move to another room and an extension. (A shortening is
+shortening.py, the check-out folio_service.py.)"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from shared.errors import Conflict, Unprocessable
+from shared.events import (
+    Event,
+    RoomAssigned,
+    RoomAssignedPayload,
+    StayExtended,
+    StayExtendedPayload,
+    StayRoomMoved,
+    StayRoomMovedPayload,
+)
+from shared.logging import get_logger
+from shared.outbox import push_outbox
+
+from .allocation import Choice, choose_room
+from .desk_context import NoRoomFree
+from .domain import RoomMove, StayExtend, nights_between
+from .promises import give_unpromised
+from .records import origin, reservation_ref, room_of, stay_nights
+from .room_assignment import RoomAssignment
+
+log = get_logger(__name__)
+
+
+class StayChanges(RoomAssignment):
+    async def occupied_room_type(self, stay: dict[str, Any]) -> str:
+        """The type of the room the guest is in (the booked type is what is charged): a
+        stay from before this was recorded reads its room's."""
+        if stay.get("occupied_room_type"):
+            return str(stay["occupied_room_type"])
+        room = await self.repository.room(stay["room_number"])
+        return str(room["room_type"]) if room else str(stay["room_type"])
+
+    async def move_room(self, stay_id: str, request: RoomMove) -> dict[str, Any]:
+        stay = await self._in_house(stay_id)
+        old_room = stay["room_number"]
+        old_type = await self.occupied_room_type(stay)
+        from_night = max(await self.today(), date.fromisoformat(stay["arrival"]))
+        nights = [n for n in stay_nights(stay) if n >= from_night]
+        if not nights:
+            raise Conflict(f"stay {stay_id!r} has no night left to move")
+        if request.to_room == old_room:
+            raise Conflict(f"the guest is already in room {old_room}")
+        if request.to_room:
+            target = await self.repository.room(request.to_room)
+            to_room = request.to_room
+            if target and target["room_type"] != old_type:
+                # a room of another type: one fewer of that type for the bookings
+
+                async def give_back(taken: Choice) -> None:
+                    await self.repository.release_room_nights(
+                        stay_id, taken.room_number, nights=nights
+                    )
+
+                choice = await give_unpromised(
+                    self.repository,
+                    target["room_type"],
+                    nights,
+                    await self.today(),
+                    what="the move",
+                    take=lambda: self.claim_chosen_room(to_room, nights, stay_id),
+                    give_back=give_back,
+                )
+            else:
+                choice = await self.claim_chosen_room(to_room, nights, stay_id)
+        else:
+            profile = await self.repository.guest(stay["guest_id"])
+            needs = await self.needs_for(old_type, len(nights), [], profile)
+            rooms = [room_of(doc) for doc in await self.repository.rooms_of_type(needs.room_type)]
+            taken = await self.repository.taken_rooms(
+                nights, except_stay=stay_id, among=[room.number for room in rooms]
+            ) | {old_room}
+            while True:
+                choice = choose_room(needs, rooms, taken)
+                if choice.room is None:
+                    raise NoRoomFree(choice.explanation, rule=choice.rule)
+                if await self.repository.claim_room_nights(choice.room.number, nights, stay_id):
+                    break
+                taken.add(choice.room.number)
+        new_room = choice.chosen.number
+        new_type = choice.chosen.room_type
+        move_number = len(stay.get("moves") or []) + 1
+        events: list[Event[Any]] = [
+            RoomAssigned.new(
+                RoomAssignedPayload(
+                    reservation_id=reservation_ref(stay),
+                    guest_id=stay["guest_id"],
+                    room_number=new_room,
+                    room_type=choice.chosen.room_type,
+                    arrival=stay["arrival"],
+                    departure=stay["departure"],
+                    rule=choice.rule,
+                    stay_id=stay_id,
+                    vip=stay["vip"],
+                ),
+                **origin(stay),
+            ),
+            # reservation moves the stay's hold to the new type for these nights
+            StayRoomMoved.new(
+                StayRoomMovedPayload(
+                    stay_id=stay_id,
+                    guest_id=stay["guest_id"],
+                    from_room=old_room,
+                    to_room=new_room,
+                    reason=request.reason,
+                    from_room_type=old_type,
+                    to_room_type=new_type,
+                    nights=nights,
+                    move_number=move_number,
+                    reservation_id=reservation_ref(stay),
+                    room_type=stay["room_type"],
+                    arrival=stay["arrival"],
+                    departure=stay["departure"],
+                ),
+                **origin(stay),
+            ),
+        ]
+        moved = await self.repository.update_stay(
+            stay_id,
+            # the move number is the count of moves before it: one move at a time
+            {"status": "in_house", "room_number": old_room, "moves": {"$size": move_number - 1}},
+            {
+                "$set": {
+                    "room_number": new_room,
+                    "occupied_room_type": new_type,
+                    "assignment": {
+                        "room_number": new_room,
+                        "rule": choice.rule,
+                        "explanation": choice.explanation,
+                    },
+                },
+                "$push": {
+                    "moves": {
+                        "from_room": old_room,
+                        "to_room": new_room,
+                        "from_room_type": old_type,
+                        "to_room_type": new_type,
+                        "from_night": from_night.isoformat(),
+                        "reason": request.reason,
+                        "at": self.clock(),
+                    },
+                    **push_outbox(*events),
+                },
+            },
+        )
+        if moved is None:
+            await self.repository.release_room_nights(stay_id, new_room, from_night)
+            raise Conflict(f"stay {stay_id!r} changed meanwhile; try again")
+        await self.repository.release_room_nights(stay_id, old_room, from_night)
+        self.events_written()
+        log.info("room moved", stay_id=stay_id, from_room=old_room, to_room=new_room)
+        return moved
+
+    async def extend(self, stay_id: str, request: StayExtend) -> dict[str, Any]:
+        stay = await self._in_house(stay_id)
+        old_departure = date.fromisoformat(stay["departure"])
+        if request.departure <= old_departure:
+            raise Unprocessable("an extension moves the departure later")
+        if (request.departure - old_departure).days > 90:
+            raise Unprocessable("an extension adds at most 90 nights")
+        extra = nights_between(old_departure, request.departure)
+
+        async def take() -> None:
+            if not await self.repository.claim_room_nights(stay["room_number"], extra, stay_id):
+                raise NoRoomFree(
+                    f"room {stay['room_number']} is taken during the extension; "
+                    "move the guest or shorten it"
+                )
+
+        async def give_back(_: None) -> None:
+            await self.repository.release_room_nights(stay_id, stay["room_number"], nights=extra)
+
+        await give_unpromised(
+            self.repository,
+            await self.occupied_room_type(stay),  # the room kept is of the type in use
+            extra,
+            await self.today(),
+            what="the extension",
+            take=take,
+            give_back=give_back,
+            except_stay=stay_id,
+        )
+        # the booked type's rate: an upgraded guest is charged as booked
+        rate = str(self.setup.known_room_type(stay["room_type"]).nightly_rate)
+        rates = {n.isoformat(): rate for n in extra}
+        revision = stay.get("departure_revision", 0) + 1
+        # Reservation holds the extra nights, housekeeping plans service on them.
+        event = StayExtended.new(
+            StayExtendedPayload(
+                stay_id=stay_id,
+                reservation_id=reservation_ref(stay),
+                guest_id=stay["guest_id"],
+                room_number=stay["room_number"],
+                room_type=stay["room_type"],
+                arrival=stay["arrival"],
+                old_departure=old_departure,
+                departure=request.departure,
+                revision=revision,
+            ),
+            **origin(stay),
+        )
+        extended = await self.repository.update_stay(
+            stay_id,
+            {
+                "status": "in_house",
+                "departure": stay["departure"],
+                "departure_revision": stay.get("departure_revision"),
+                "room_number": stay["room_number"],
+            },
+            {
+                "$set": {
+                    "departure": request.departure.isoformat(),
+                    "departure_revision": revision,
+                    **{f"nightly_rates.{night}": value for night, value in rates.items()},
+                },
+                "$push": push_outbox(event),
+            },
+        )
+        if extended is None:
+            await self.repository.release_room_nights(stay_id, stay["room_number"], old_departure)
+            raise Conflict(f"stay {stay_id!r} changed meanwhile; try again")
+        self.events_written()
+        log.info("stay extended", stay_id=stay_id, nights=len(extra))
+        return extended
