@@ -18,6 +18,7 @@ from shared.services import SERVICE_NAMES
 
 Route = tuple[str, str, str]  # service, method, path
 
+
 def free_form(schema: dict[str, Any]) -> bool:
     """True when the schema says nothing of the fields: `{}`, an object of anything, or a
     list or union of those. A $ref (a model), a scalar or a typed map is declared."""
