@@ -18,6 +18,9 @@ from .domain import Task
 # The aggregates that carry events in an `outbox` array.
 OUTBOX_COLLECTIONS = ("rooms", "tasks", "maintenance", "room_checks", "room_periods")
 NO_OUTBOX = {"outbox": 0}
+# A task read as the aggregate: without the outbox and the relay's lease on it (shared/
+# outbox.py), which are the store's bookkeeping, not the task's.
+TASK_FIELDS = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
 
 
 # A task's free text from the guest: a request's words, the booking's requests it
@@ -179,7 +182,7 @@ class HousekeepingRepository:
 
     async def task(self, task_id: str) -> Task | None:
         found = await self.tasks.find_one(
-            {"_id": task_id, "property_id": self.property_id}, NO_OUTBOX
+            {"_id": task_id, "property_id": self.property_id}, TASK_FIELDS
         )
         return None if found is None else task_from_document(found)
 
@@ -193,7 +196,7 @@ class HousekeepingRepository:
         moved = await self.tasks.find_one_and_update(
             {"_id": task.id, "status": task.status.value, "revision": task.revision},
             {**update, "$inc": {"revision": 1}},
-            projection=NO_OUTBOX,
+            projection=TASK_FIELDS,
             return_document=ReturnDocument.AFTER,
         )
         return None if moved is None else task_from_document(moved)
@@ -204,7 +207,7 @@ class HousekeepingRepository:
         query = {"property_id": self.property_id, **filters}
         total = await self.tasks.count_documents(query)
         found = (
-            await self.tasks.find(query, NO_OUTBOX)
+            await self.tasks.find(query, TASK_FIELDS)
             .sort([("created_at", 1), ("_id", 1)])
             .skip(offset)
             .limit(limit)
@@ -214,7 +217,7 @@ class HousekeepingRepository:
 
     async def tasks_matching(self, filters: dict[str, Any]) -> list[Task]:
         found = await self.tasks.find(
-            {"property_id": self.property_id, **filters}, NO_OUTBOX
+            {"property_id": self.property_id, **filters}, TASK_FIELDS
         ).to_list(None)
         return [task_from_document(document) for document in found]
 
