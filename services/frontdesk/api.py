@@ -43,10 +43,12 @@ from .public import (
     BusinessDate,
     ChargeLine,
     CheckOutAsked,
+    ComplaintLine,
     FolioPublic,
     NightAuditRun,
     PaymentLine,
     PreAssignment,
+    RequestLine,
     StayRequests,
     StaySummary,
 )
@@ -282,10 +284,12 @@ def frontdesk_router(
         request: GuestRequestCreate,
         principal: CurrentPrincipal,
         idempotency_key: IdempotencyKey = None,
-    ) -> dict[str, Any]:
+    ) -> RequestLine:
         """For housekeeping; the desk agent who took it (the signed-in credential) owns it."""
         acting = request.model_copy(update={"taken_by": principal.key_id})
-        return await service.raise_request(stay_id, acting, idempotency_key)
+        return RequestLine.model_validate(
+            await service.raise_request(stay_id, acting, idempotency_key)
+        )
 
     @router.get("/stays/{stay_id}/requests")
     async def guest_requests(stay_id: str) -> StayRequests:
@@ -304,11 +308,13 @@ def frontdesk_router(
         request: ComplaintCreate,
         principal: CurrentPrincipal,
         idempotency_key: IdempotencyKey = None,
-    ) -> dict[str, Any]:
+    ) -> ComplaintLine:
         """For guest relations; the desk agent who took it (the signed-in credential) is
         the first responder."""
         acting = request.model_copy(update={"taken_by": principal.key_id})
-        return await service.raise_complaint(stay_id, acting, idempotency_key)
+        return ComplaintLine.model_validate(
+            await service.raise_complaint(stay_id, acting, idempotency_key)
+        )
 
     # --- the folio ------------------------------------------------------------------------------
 

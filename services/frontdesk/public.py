@@ -1,6 +1,8 @@
 """What the desk's routes answer with beyond the stay and its settlement (domain.py): the
 day's lists, room assignments, the folio, the business date and night audit, the
-check-out request and the ID scan's record.
+check-out request and the ID scan's record; the stay's requests and complaints, its
+companions and registration changes, the departure check; the front office's opinions,
+walks, log, shift handovers and metrics.
 
 Stored lines (requests, notices, charges) are shown as stored: `StoredLine` names them
 until the stay aggregate is typed (issue 17, typed aggregates)."""
@@ -10,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+from pydantic import ConfigDict, Field
 
 from shared.public import Answer
 
@@ -72,13 +76,184 @@ class PreAssignment(Answer):
     items: list[AssignmentResult]
 
 
+class RequestLine(Answer):
+    """A guest's request taken by the desk for housekeeping; housekeeping's finished task
+    closes it (status done, with the task and when)."""
+
+    request_id: str
+    kind: str  # cleaning, amenities, maintenance, turndown
+    details: str
+    taken_by: str | None
+    urgent: bool
+    at: datetime
+    room_number: str
+    owner: str | None  # the desk agent who took it
+    status: str  # open, done
+    completed_at: datetime | None = None
+    task_id: str | None = None
+
+
+class ComplaintLine(Answer):
+    """A complaint passed to guest relations; its owner is the desk agent who took it."""
+
+    complaint_id: str
+    category: str
+    severity: str  # low, medium, high, critical
+    description: str
+    taken_by: str | None
+    channel: str  # desk, phone
+    at: datetime
+    owner: str | None
+
+
 class StayRequests(Answer):
     """The stay's requests (housekeeping's finished task closes them) and what the guest
     was told."""
 
     stay_id: str
-    items: list[StoredLine]
+    items: list[RequestLine]
     guest_notices: list[StoredLine]
+
+
+# --- registration beyond the check-in -----------------------------------------------------
+
+
+class CompanionPublic(Answer):
+    """A companion as every answer shows them: the document number only masked."""
+
+    companion_id: str
+    first_name: str
+    last_name: str
+    gender: str
+    nationality: str
+    document_type: str
+    document_number_masked: str
+    registered_at: datetime
+
+
+class StayCompanions(Answer):
+    stay_id: str
+    items: list[CompanionPublic]
+
+
+class RegistrationChange(Answer):
+    """Which details were corrected and why: never the old or new values."""
+
+    at: datetime
+    fields: list[str]
+    reason: str
+
+
+class RegistrationChanges(Answer):
+    stay_id: str
+    changes: list[RegistrationChange]
+
+
+class DepartureCheckPassed(Answer):
+    stay_id: str
+    at: datetime
+    identity: str  # matched
+    deposit_receipt: str  # matched, or no deposit taken
+
+
+# --- the front office ---------------------------------------------------------------------
+
+
+class OpinionRecord(Answer):
+    """The guest's opinion at check-out; a low score names the complaint it raised."""
+
+    score: int
+    comment: str | None
+    taken_by: str
+    at: datetime
+    complaint_id: str | None = None
+
+
+class WalkRecord(Answer):
+    """A guest taken to a partner hotel at the hotel's cost."""
+
+    walk_id: str
+    reservation_id: str
+    guest_id: str | None
+    arrival: str  # ISO date
+    partner_hotel: str
+    nights: int
+    room_cost: str  # money as a string, exact
+    transport_cost: str
+    total_cost: str
+    reason: str
+    arranged_by: str
+    at: datetime
+
+
+class Walks(Answer):
+    items: list[WalkRecord]
+    count: int
+    total_cost: str
+
+
+class LogEntry(Answer):
+    """A note or a follow-up in the communication log; a follow-up is open until done."""
+
+    entry_id: str
+    kind: str  # note, follow_up
+    text: str
+    stay_id: str | None
+    reservation_id: str | None
+    author: str
+    at: datetime
+    done_at: datetime | None
+    done_by: str | None
+
+
+class Handover(Answer):
+    """A shift's handover: the open follow-ups and the day's counts for the next shift."""
+
+    handover_id: str
+    shift: str
+    notes: str | None
+    handed_over_by: str
+    at: datetime
+    business_date: date
+    open_follow_ups: list[str]  # log entry ids
+    arrivals_expected: int
+    in_house: int
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
+class MetricErrors(Answer):
+    failed_departure_checks: int
+
+
+class OpinionCounts(Answer):
+    count: int
+    average: float | None
+    low: int  # scored 2 or less
+
+
+class WalkCounts(Answer):
+    count: int
+    total_cost: str
+
+
+class FrontOfficeMetrics(Answer):
+    """The front office over the days from..to at the hotel."""
+
+    # `from` is a Python keyword: the fields have other names and answer under the aliases
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+    check_ins: int
+    check_outs: int
+    check_ins_by_hour: dict[str, int]  # "HH:00" at the hotel
+    busiest_check_in_hour: str | None
+    checkout_request_to_settlement_minutes: float | None
+    errors: MetricErrors
+    complaints_by_category: dict[str, int]
+    opinions: OpinionCounts
+    walks: WalkCounts
 
 
 class ChargeLine(Answer):

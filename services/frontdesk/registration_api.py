@@ -3,8 +3,6 @@ the stay, and the document and deposit-receipt check at check-out."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Response, status
 
 from shared.audit import AuditLog, RevealRequest, reveal_for
@@ -13,7 +11,13 @@ from shared.downloads import file_answer
 
 from .domain import RegistrationCreate
 from .id_scans import IdScans, IdScanUpload
-from .public import IdScanRecord
+from .public import (
+    CompanionPublic,
+    DepartureCheckPassed,
+    IdScanRecord,
+    RegistrationChanges,
+    StayCompanions,
+)
 from .registration_desk import DepartureCheck, RegistrationDesk, RegistrationUpdate
 
 reveal_scan = reveal_for("frontdesk", "manager")
@@ -59,26 +63,29 @@ def registration_router(
             )
 
     @router.post("/stays/{stay_id}/companions", status_code=status.HTTP_201_CREATED)
-    async def add_companion(stay_id: str, companion: RegistrationCreate) -> dict[str, Any]:
+    async def add_companion(stay_id: str, companion: RegistrationCreate) -> CompanionPublic:
         """A companion's registration with their own document, checked like the guest's;
         the number is kept encrypted and shown masked. The same document again is the
         same companion."""
-        return await desk.add_companion(stay_id, companion)
+        return CompanionPublic.model_validate(await desk.add_companion(stay_id, companion))
 
     @router.get("/stays/{stay_id}/companions")
-    async def companions(stay_id: str) -> dict[str, Any]:
-        return {"stay_id": stay_id, "items": await desk.companions(stay_id)}
+    async def companions(stay_id: str) -> StayCompanions:
+        found = await desk.companions(stay_id)
+        return StayCompanions(
+            stay_id=stay_id, items=[CompanionPublic.model_validate(c) for c in found]
+        )
 
     @router.patch("/stays/{stay_id}/registration")
-    async def update_registration(stay_id: str, update: RegistrationUpdate) -> dict[str, Any]:
+    async def update_registration(stay_id: str, update: RegistrationUpdate) -> RegistrationChanges:
         """Corrects the guest's name or contact during the stay; `reason` is required and
         kept with the fields changed (never the values)."""
-        return await desk.update_details(stay_id, update)
+        return RegistrationChanges.model_validate(await desk.update_details(stay_id, update))
 
     @router.post("/stays/{stay_id}/departure-check")
-    async def departure_check(stay_id: str, shown: DepartureCheck) -> dict[str, Any]:
+    async def departure_check(stay_id: str, shown: DepartureCheck) -> DepartureCheckPassed:
         """The document and deposit receipt the guest shows at check-out, compared with the
         registration and the deposit taken; 422 says which did not match."""
-        return await desk.departure_check(stay_id, shown)
+        return DepartureCheckPassed.model_validate(await desk.departure_check(stay_id, shown))
 
     return router

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RoomStatus(StrEnum):
@@ -166,6 +166,77 @@ def room_check_id(stay_id: str, room_number: str) -> str:
     return f"check|{stay_id}|{room_number}"
 
 
+# --- the task aggregate -------------------------------------------------------------
+
+
+class Inspection(BaseModel):
+    """A supervisor's verdict on a finished cleaning."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inspector: str
+    passed: bool
+    notes: str | None
+    failed_items: list[str]
+    at: datetime
+    seconds_after_finish: int
+
+
+class Task(BaseModel):
+    """A housekeeping task, as the rules and use cases see it. Its id is its cause
+    (`departure|<stay>`...). The repository reads and writes it as the stored document,
+    field for field: a field the document does not carry stays unset and is not written.
+    An unknown field is an error, not silently kept: every field the code writes is here.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(alias="_id")
+    property_id: str
+    kind: TaskKind
+    room_number: str
+    room_type: str | None = None
+    floor: int | None = None
+    stay_id: str | None = None
+    guest_id: str | None = None
+    reservation_id: str | None = None
+    day: str | None = None  # ISO date of the business day it is for
+    status: TaskStatus
+    priority: int | None = None  # 1 is the most pressing
+    vip: bool = False
+    assigned_to: str | None = None
+    attendant: str | None = None  # who started it last
+    change_linen: bool = False
+    checklist: list[str] = []
+    completed_items: list[str] = []
+    restock: dict[str, int] = {}
+    guest_amenities: list[str] = []
+    booking_requests: list[str] = []  # what the booking asked the room be prepared with
+    scheduled_time: str | None = None  # HH:MM, the guest's preferred time
+    night: int | None = None  # the stay's night a stay-over serves
+    request_id: str | None = None  # the desk's request this task answers
+    details: str | None = None  # the request's words (free text, erased with the guest)
+    room_check_requested: bool = False  # a check-out asked the departure room check
+    settle_by: datetime | None = None
+    survey_id: str | None = None  # a feedback follow-up: which questionnaire
+    survey_kind: str | None = None
+    low_topics: list[str] = []
+    scores: dict[str, int | str] = {}
+    work_seconds: int = 0  # time worked, pauses left out
+    working_since: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    inspected_at: datetime | None = None
+    inspections: list[Inspection] = []
+    reopened: bool = False  # a failed inspection sent it back
+    cancel_reason: str | None = None
+    # what the last action does beyond the task, until applied (tasks.py apply_effects)
+    effects_due: dict[str, Any] | None = None
+    revision: int = 0  # bumped by every move: the compare-and-set of move_task
+    created_at: datetime | None = None
+    source_event_id: str | None = None
+
+
 # --- task life cycle ----------------------------------------------------------------
 
 
@@ -177,35 +248,33 @@ class TaskMove:
     set_fields: dict[str, Any] = field(default_factory=dict)
 
 
-def start(task: dict[str, Any], attendant: str, now: Any) -> TaskMove:
-    status = TaskStatus(task["status"])
-    if status not in (TaskStatus.OPEN, TaskStatus.PAUSED):
+def start(task: Task, attendant: str, now: datetime) -> TaskMove:
+    if task.status not in (TaskStatus.OPEN, TaskStatus.PAUSED):
         raise BadTransition(
-            f"task {task['_id']} is {status}: only an open or paused task can be started"
+            f"task {task.id} is {task.status}: only an open or paused task can be started"
         )
     fields: dict[str, Any] = {"working_since": now, "attendant": attendant}
-    if not task.get("started_at"):
+    if not task.started_at:
         fields["started_at"] = now
     return TaskMove(TaskStatus.IN_PROGRESS, fields)
 
 
-def pause(task: dict[str, Any], now: Any) -> TaskMove:
-    if task["status"] != TaskStatus.IN_PROGRESS:
+def pause(task: Task, now: datetime) -> TaskMove:
+    if task.status != TaskStatus.IN_PROGRESS:
         raise BadTransition(
-            f"task {task['_id']} is {task['status']}: only a task in progress can be paused"
+            f"task {task.id} is {task.status}: only a task in progress can be paused"
         )
     return TaskMove(
         TaskStatus.PAUSED, {"working_since": None, "work_seconds": worked_seconds(task, now)}
     )
 
 
-def finish(task: dict[str, Any], completed_items: list[str], now: Any) -> TaskMove:
-    status = TaskStatus(task["status"])
-    if status in (TaskStatus.DONE, TaskStatus.INSPECTED):
-        raise BadTransition(f"task {task['_id']} is already finished")
-    if status != TaskStatus.IN_PROGRESS:
-        raise BadTransition(f"task {task['_id']} is {status}: start it before finishing it")
-    missing = [item for item in task.get("checklist", []) if item not in completed_items]
+def finish(task: Task, completed_items: list[str], now: datetime) -> TaskMove:
+    if task.status in (TaskStatus.DONE, TaskStatus.INSPECTED):
+        raise BadTransition(f"task {task.id} is already finished")
+    if task.status != TaskStatus.IN_PROGRESS:
+        raise BadTransition(f"task {task.id} is {task.status}: start it before finishing it")
+    missing = [item for item in task.checklist if item not in completed_items]
     if missing:
         raise IncompleteChecklist(missing)
     return TaskMove(
@@ -219,12 +288,11 @@ def finish(task: dict[str, Any], completed_items: list[str], now: Any) -> TaskMo
     )
 
 
-def inspect(task: dict[str, Any], passed: bool) -> TaskStatus:
-    status = TaskStatus(task["status"])
-    if status != TaskStatus.DONE:
+def inspect(task: Task, passed: bool) -> TaskStatus:
+    if task.status != TaskStatus.DONE:
         raise BadTransition(
-            f"task {task['_id']} is {status}: nobody has finished cleaning "
-            f"room {task['room_number']}, there is nothing to inspect"
+            f"task {task.id} is {task.status}: nobody has finished cleaning "
+            f"room {task.room_number}, there is nothing to inspect"
         )
     # A failed inspection reopens the task for the attendant, with the time kept.
     return TaskStatus.INSPECTED if passed else TaskStatus.OPEN
@@ -236,11 +304,11 @@ class IncompleteChecklist(Exception):
         self.missing = missing
 
 
-def worked_seconds(task: dict[str, Any], now: Any) -> int:
+def worked_seconds(task: Task, now: datetime) -> int:
     """Time spent working, pauses left out."""
-    spent = int(task.get("work_seconds") or 0)
-    if task.get("working_since"):
-        spent += int((now - task["working_since"]).total_seconds())
+    spent = task.work_seconds
+    if task.working_since:
+        spent += int((now - task.working_since).total_seconds())
     return spent
 
 
@@ -274,19 +342,15 @@ class TaskPublic(BaseModel):
     work_seconds: int = 0
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    inspections: list[dict[str, Any]] = []
+    inspections: list[Inspection] = []
     cancel_reason: str | None = None
     # a feedback follow-up (issue 18): which questionnaire, and the topics scored low
     survey_id: str | None = None
     low_topics: list[str] = []
 
     @classmethod
-    def of(cls, task: dict[str, Any]) -> TaskPublic:
-        return cls(
-            task_id=task["_id"],
-            **{
-                key: task[key]
-                for key in cls.model_fields
-                if key != "task_id" and task.get(key) is not None
-            },
-        )
+    def of(cls, task: Task) -> TaskPublic:
+        """What a route shows of the task: its named fields, none of the store's
+        bookkeeping (property, revision, effects due)."""
+        shown = task.model_dump(include=set(cls.model_fields) - {"task_id"}, exclude_none=True)
+        return cls(task_id=task.id, **shown)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from .domain import TaskKind
+from .domain import Task, TaskKind
 
 # The cleaning standard: what an attendant ticks off before finishing a task.
 CHECKLISTS: dict[TaskKind, tuple[str, ...]] = {
@@ -197,13 +196,13 @@ def priority_for(
     return max(1, base)
 
 
-def effort_of(task: dict[str, Any]) -> int:
-    minutes = EFFORT_MINUTES[TaskKind(task["kind"])]
-    return minutes + (LINEN_EXTRA_MINUTES if task.get("change_linen") else 0)
+def effort_of(task: Task) -> int:
+    minutes = EFFORT_MINUTES[task.kind]
+    return minutes + (LINEN_EXTRA_MINUTES if task.change_linen else 0)
 
 
 def balance(
-    tasks: list[dict[str, Any]], attendants: list[str], load: dict[str, int] | None = None
+    tasks: list[Task], attendants: list[str], load: dict[str, int] | None = None
 ) -> dict[str, str]:
     """Assigns tasks (most pressing first) each to the attendant with the least work so far.
 
@@ -215,15 +214,10 @@ def balance(
     assignment = {}
     ordered = sorted(
         tasks,
-        key=lambda t: (
-            t.get("priority") or 9,
-            t.get("scheduled_time") or "",
-            t["room_number"],
-            t["_id"],
-        ),
+        key=lambda t: (t.priority or 9, t.scheduled_time or "", t.room_number, t.id),
     )
     for task in ordered:
         chosen = min(attendants, key=lambda name: (minutes[name], attendants.index(name)))
-        assignment[task["_id"]] = chosen
+        assignment[task.id] = chosen
         minutes[chosen] += effort_of(task)
     return assignment

@@ -29,9 +29,9 @@ class Reports:
             filters["day"] = day
         done: dict[str, dict[str, int]] = defaultdict(lambda: {"tasks": 0, "work_seconds": 0})
         for task in await self.repository.tasks_matching(filters):
-            entry = done[task.get("attendant") or "unknown"]
+            entry = done[task.attendant or "unknown"]
             entry["tasks"] += 1
-            entry["work_seconds"] += int(task.get("work_seconds") or 0)
+            entry["work_seconds"] += task.work_seconds
         return {"day": day, "attendants": dict(sorted(done.items()))}
 
     async def times(self, day: str | None) -> dict[str, Any]:
@@ -43,12 +43,12 @@ class Reports:
         cleaning: dict[str, list[int]] = defaultdict(list)
         inspection: list[int] = []
         for task in await self.repository.tasks_matching(filters):
-            cleaning[task["kind"]].append(int(task.get("work_seconds") or 0))
+            cleaning[task.kind.value].append(task.work_seconds)
         inspected = await self.repository.tasks_matching(
             {"inspections.0": {"$exists": True}, **({"day": day} if day else {})}
         )
         for task in inspected:
-            inspection += [record["seconds_after_finish"] for record in task["inspections"]]
+            inspection += [record.seconds_after_finish for record in task.inspections]
         return {
             "day": day,
             "average_cleaning_seconds": {

@@ -8,17 +8,39 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shared.erasure import scrub_free_text
+from shared.events import Event
 from shared.idempotency import insert_once, mark_applied, not_yet_applied
+from shared.outbox import with_outbox
 from shared.property_setup import PropertySetup
+
+from .domain import Task
 
 # The aggregates that carry events in an `outbox` array.
 OUTBOX_COLLECTIONS = ("rooms", "tasks", "maintenance", "room_checks", "room_periods")
 NO_OUTBOX = {"outbox": 0}
+# A task read as the aggregate: without the outbox and the relay's lease on it (shared/
+# outbox.py), which are the store's bookkeeping, not the task's.
+TASK_FIELDS = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
 
 
 # A task's free text from the guest: a request's words, the booking's requests it
 # prepares the room for (erased with the guest and by retention, issue 15).
 TASK_FREE_TEXT = {"details": (), "booking_requests": ()}
+
+
+def task_from_document(document: dict[str, Any]) -> Task:
+    """The stored task as the aggregate (read without its outbox)."""
+    return Task.model_validate(document)
+
+
+def task_to_document(task: Task) -> dict[str, Any]:
+    """The aggregate as stored: exactly the fields it was built or read with (a field left
+    unset is not written), `_id` for the id, the kind and status as their plain values."""
+    document = task.model_dump(by_alias=True, exclude_unset=True)
+    for name in ("kind", "status"):
+        if name in document:
+            document[name] = str(document[name].value)
+    return document
 
 
 class HousekeepingRepository:
@@ -155,46 +177,49 @@ class HousekeepingRepository:
 
     # --- tasks ----------------------------------------------------------------------
 
-    async def add_task_once(self, task: dict[str, Any]) -> bool:
-        return await insert_once(self.tasks, task)
+    async def add_task_once(self, task: Task, *events: Event[Any]) -> bool:
+        return await insert_once(self.tasks, with_outbox(task_to_document(task), *events))
 
-    async def task(self, task_id: str) -> dict[str, Any] | None:
-        return await self.tasks.find_one(
-            {"_id": task_id, "property_id": self.property_id}, NO_OUTBOX
+    async def task(self, task_id: str) -> Task | None:
+        found = await self.tasks.find_one(
+            {"_id": task_id, "property_id": self.property_id}, TASK_FIELDS
         )
+        return None if found is None else task_from_document(found)
 
     async def move_task(
-        self, task: dict[str, Any], set_fields: dict[str, Any], push: dict[str, Any] | None = None
-    ) -> dict[str, Any] | None:
+        self, task: Task, set_fields: dict[str, Any], push: dict[str, Any] | None = None
+    ) -> Task | None:
         """Compare-and-set on the status the rule read; None when someone else moved first."""
         update: dict[str, Any] = {"$set": set_fields}
         if push:
             update["$push"] = push
-        return await self.tasks.find_one_and_update(
-            {"_id": task["_id"], "status": task["status"], "revision": task.get("revision", 0)},
+        moved = await self.tasks.find_one_and_update(
+            {"_id": task.id, "status": task.status.value, "revision": task.revision},
             {**update, "$inc": {"revision": 1}},
-            projection=NO_OUTBOX,
+            projection=TASK_FIELDS,
             return_document=ReturnDocument.AFTER,
         )
+        return None if moved is None else task_from_document(moved)
 
     async def find_tasks(
         self, filters: dict[str, Any], limit: int, offset: int
-    ) -> tuple[int, list]:
+    ) -> tuple[int, list[Task]]:
         query = {"property_id": self.property_id, **filters}
         total = await self.tasks.count_documents(query)
-        items = (
-            await self.tasks.find(query, NO_OUTBOX)
+        found = (
+            await self.tasks.find(query, TASK_FIELDS)
             .sort([("created_at", 1), ("_id", 1)])
             .skip(offset)
             .limit(limit)
             .to_list(None)
         )
-        return total, items
+        return total, [task_from_document(document) for document in found]
 
-    async def tasks_matching(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
-        return await self.tasks.find(
-            {"property_id": self.property_id, **filters}, NO_OUTBOX
+    async def tasks_matching(self, filters: dict[str, Any]) -> list[Task]:
+        found = await self.tasks.find(
+            {"property_id": self.property_id, **filters}, TASK_FIELDS
         ).to_list(None)
+        return [task_from_document(document) for document in found]
 
     async def set_task_fields(self, task_id: str, fields: dict[str, Any]) -> None:
         await self.tasks.update_one({"_id": task_id}, {"$set": fields})

@@ -31,10 +31,10 @@ from shared.events import (
     StayShortened,
 )
 from shared.logging import get_logger
-from shared.outbox import with_outbox
 
 from .domain import (
     RoomStatus,
+    Task,
     TaskKind,
     TaskStatus,
     arrival_task_id,
@@ -360,42 +360,36 @@ class HousekeepingService:
     ) -> bool:
         """Creates the task once (its id is its cause) with its hk.task.created event."""
         priority = priority_for(kind, vip=vip, urgent=urgent)
-        task = {
-            "_id": task_id,
-            "property_id": self.repository.property_id,
-            "kind": kind.value,
-            "room_number": room["number"],
-            "room_type": room["room_type"],
-            "floor": room["floor"],
-            "stay_id": stay_id,
-            "guest_id": guest_id,
-            "day": day.isoformat(),
-            "status": TaskStatus.OPEN.value,
-            "priority": priority,
-            "vip": vip,
-            "assigned_to": None,
-            "change_linen": change_linen,
-            "checklist": checklist_for(kind, change_linen),
-            "restock": standard_amenities(room["room_type"])
-            if kind
-            in (
-                TaskKind.DEPARTURE_CLEANING,
-                TaskKind.STAYOVER_SERVICE,
-                TaskKind.ARRIVAL_PREPARATION,
-            )
-            else {},
-            "guest_amenities": [],
-            "scheduled_time": None,
-            "work_seconds": 0,
-            "working_since": None,
-            "started_at": None,
-            "finished_at": None,
-            "inspections": [],
-            "revision": 0,
-            "created_at": self.clock(),
-            "source_event_id": str(cause.event_id) if cause else None,
-            **(extra or {}),
-        }
+        # Every field written, as before the aggregate was typed: the stored shape is kept.
+        fields: dict[str, Any] = dict(
+            id=task_id,
+            property_id=self.repository.property_id,
+            kind=kind,
+            room_number=room["number"],
+            room_type=room["room_type"],
+            floor=room["floor"],
+            stay_id=stay_id,
+            guest_id=guest_id,
+            day=day.isoformat(),
+            status=TaskStatus.OPEN,
+            priority=priority,
+            vip=vip,
+            assigned_to=None,
+            change_linen=change_linen,
+            checklist=checklist_for(kind, change_linen),
+            restock=standard_amenities(room["room_type"]) if kind in RESTOCKED_KINDS else {},
+            guest_amenities=[],
+            scheduled_time=None,
+            work_seconds=0,
+            working_since=None,
+            started_at=None,
+            finished_at=None,
+            inspections=[],
+            revision=0,
+            created_at=self.clock(),
+            source_event_id=str(cause.event_id) if cause else None,
+        )
+        task = Task.model_validate({**fields, **(extra or {})})  # extra as before: it wins
         event = HkTaskCreated.new(
             HkTaskCreatedPayload(
                 task_id=task_id,
@@ -406,11 +400,19 @@ class HousekeepingService:
             ),
             **(caused_by(cause) if cause else origin or {}),
         )
-        created = await self.repository.add_task_once(with_outbox(task, event))
+        created = await self.repository.add_task_once(task, event)
         if created:
             self.events_written()
             log.info("task created", task_id=task_id, kind=kind.value, room_number=room["number"])
         return created
+
+
+# Tasks that leave the room's amenities restocked when finished.
+RESTOCKED_KINDS = (
+    TaskKind.DEPARTURE_CLEANING,
+    TaskKind.STAYOVER_SERVICE,
+    TaskKind.ARRIVAL_PREPARATION,
+)
 
 
 def _vacated(reason: str):

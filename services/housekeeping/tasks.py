@@ -33,7 +33,9 @@ from .domain import (
     CLEANING_KINDS,
     BadTransition,
     IncompleteChecklist,
+    Inspection,
     RoomStatus,
+    Task,
     TaskKind,
     TaskStatus,
     cleanliness,
@@ -90,13 +92,13 @@ class TaskService:
 
     # --- reading ----------------------------------------------------------------------
 
-    async def task(self, task_id: str) -> dict[str, Any]:
+    async def task(self, task_id: str) -> Task:
         task = await self.repository.task(task_id)
         if task is None:
             raise UnknownTask(f"no task {task_id!r}")
         return task
 
-    async def tasks(self, *, limit: int, offset: int, **filters: Any) -> tuple[int, list]:
+    async def tasks(self, *, limit: int, offset: int, **filters: Any) -> tuple[int, list[Task]]:
         query = {key: value for key, value in filters.items() if value is not None}
         if "room_number" in query:
             await self.rooms.room(query["room_number"])
@@ -104,15 +106,15 @@ class TaskService:
 
     # --- attendants -------------------------------------------------------------------
 
-    async def start(self, task_id: str, attendant: str) -> dict[str, Any]:
+    async def start(self, task_id: str, attendant: str) -> Task:
         task = await self.task(task_id)
         return await self._move(task, lambda: domain.start(task, attendant, self.clock()))
 
-    async def pause(self, task_id: str) -> dict[str, Any]:
+    async def pause(self, task_id: str) -> Task:
         task = await self.task(task_id)
         return await self._move(task, lambda: domain.pause(task, self.clock()))
 
-    async def finish(self, task_id: str, completed_items: list[str]) -> dict[str, Any]:
+    async def finish(self, task_id: str, completed_items: list[str]) -> Task:
         task = await self.task(task_id)
         now = self.clock()
         try:
@@ -123,20 +125,20 @@ class TaskService:
             raise TaskConflict(str(error)) from None
         event = HkTaskCompleted.new(
             HkTaskCompletedPayload(
-                task_id=task["_id"],
-                kind=task["kind"],
-                room_number=task["room_number"],
-                stay_id=task.get("stay_id"),
-                attendant=task.get("attendant"),
+                task_id=task.id,
+                kind=task.kind.value,
+                room_number=task.room_number,
+                stay_id=task.stay_id,
+                attendant=task.attendant,
                 duration_seconds=move.set_fields["work_seconds"],
-                request_id=task.get("request_id"),
+                request_id=task.request_id,
             ),
-            **from_request(task["property_id"]),
+            **from_request(task.property_id),
         )
         effects = self._effects(
             task,
             now,
-            room_rule="cleaned" if TaskKind(task["kind"]) in CLEANING_KINDS else None,
+            room_rule="cleaned" if task.kind in CLEANING_KINDS else None,
             restock=True,
         )
         move.set_fields["effects_due"] = effects
@@ -146,8 +148,8 @@ class TaskService:
         log.info(
             "task finished",
             task_id=task_id,
-            attendant=task.get("attendant"),
-            work_seconds=finished["work_seconds"],
+            attendant=task.attendant,
+            work_seconds=finished.work_seconds,
         )
         return finished
 
@@ -162,21 +164,22 @@ class TaskService:
         notes: str | None,
         failed_items: list[str],
         maintenance: list[dict[str, Any]],
-    ) -> dict[str, Any]:
+    ) -> Task:
         task = await self.task(task_id)
         try:
             status = domain.inspect(task, passed)
         except BadTransition as error:
             raise TaskConflict(str(error)) from None
         now = self.clock()
-        record = {
-            "inspector": inspector,
-            "passed": passed,
-            "notes": notes,
-            "failed_items": failed_items,
-            "at": now,
-            "seconds_after_finish": int((now - task["finished_at"]).total_seconds()),
-        }
+        finished_at = task.finished_at or now  # a done task has finished_at (domain.finish)
+        record = Inspection(
+            inspector=inspector,
+            passed=passed,
+            notes=notes,
+            failed_items=failed_items,
+            at=now,
+            seconds_after_finish=int((now - finished_at).total_seconds()),
+        )
         fields: dict[str, Any] = {"status": status.value, "inspected_at": now}
         if not passed:
             fields.update({"finished_at": None, "reopened": True})
@@ -184,12 +187,14 @@ class TaskService:
             task,
             now,
             room_rule=("inspection_passed" if passed else "inspection_failed")
-            if TaskKind(task["kind"]) in CLEANING_KINDS
+            if task.kind in CLEANING_KINDS
             else None,
             inspector=inspector,
             maintenance=maintenance,
         )
-        inspected = await self._save(task, domain.TaskMove(status, fields), {"inspections": record})
+        inspected = await self._save(
+            task, domain.TaskMove(status, fields), {"inspections": record.model_dump()}
+        )
         await self.apply_effects(inspected)
         log.info("task inspected", task_id=task_id, passed=passed, inspector=inspector)
         return inspected
@@ -198,7 +203,7 @@ class TaskService:
 
     @staticmethod
     def _effects(
-        task: dict[str, Any],
+        task: Task,
         now: datetime,
         *,
         room_rule: str | None,
@@ -210,7 +215,7 @@ class TaskService:
         `apply_due_effects` finishes them. Each is guarded by the cause (the task's id and
         new revision), so applying them twice changes nothing."""
         return {
-            "cause": f"task|{task['_id']}|{task.get('revision', 0) + 1}",
+            "cause": f"task|{task.id}|{task.revision + 1}",
             "since": now,
             "room_rule": room_rule,
             "restock": restock,
@@ -218,30 +223,30 @@ class TaskService:
             "maintenance": maintenance or [],
         }
 
-    async def apply_effects(self, task: dict[str, Any]) -> None:
-        effects = task.get("effects_due")
+    async def apply_effects(self, task: Task) -> None:
+        effects = task.effects_due
         if not effects:
             return
-        cause, origin = effects["cause"], from_request(task["property_id"])
+        cause, origin = effects["cause"], from_request(task.property_id)
         if effects["room_rule"]:
             await self.rooms.change(
-                task["room_number"],
+                task.room_number,
                 cause,
                 _room_rule(effects["room_rule"], effects["inspector"]),
                 origin,
             )
         if effects["restock"]:
-            await self.stock.consume(task.get("restock") or {}, cause)
+            await self.stock.consume(task.restock, cause)
         for number, issue in enumerate(effects["maintenance"]):
             await self.maintenance.request(
                 request_id=f"{cause}|{number}".replace("task|", "inspection|", 1),
-                room_number=task["room_number"],
+                room_number=task.room_number,
                 source="inspection",
                 reported_by=effects["inspector"],
                 origin=origin,
                 **issue,
             )
-        await self.repository.clear_effects(task["_id"], cause)
+        await self.repository.clear_effects(task.id, cause)
 
     async def apply_due_effects(self, older_than_seconds: float = 30) -> int:
         """Effects a crash left behind (a request is normally done with them at once)."""
@@ -251,7 +256,7 @@ class TaskService:
             await self.apply_effects(task)
         return len(due)
 
-    async def inspect_room(self, room_number: str, **verdict: Any) -> dict[str, Any]:
+    async def inspect_room(self, room_number: str, **verdict: Any) -> Task:
         await self.rooms.room(room_number)
         waiting = await self.repository.tasks_matching(
             {
@@ -264,8 +269,8 @@ class TaskService:
             raise TaskConflict(
                 f"nobody has cleaned room {room_number}: no finished cleaning waits for inspection"
             )
-        latest = max(waiting, key=lambda task: task["finished_at"])
-        return await self.inspect(latest["_id"], **verdict)
+        latest = max(waiting, key=lambda task: task.finished_at or datetime.min)
+        return await self.inspect(latest.id, **verdict)
 
     # --- departure room check -----------------------------------------------------------
 
@@ -280,29 +285,30 @@ class TaskService:
         currency: str,
     ) -> dict[str, Any]:
         task = await self.task(task_id)
-        if task["kind"] != TaskKind.DEPARTURE_CLEANING or not task.get("stay_id"):
+        stay_id = task.stay_id
+        if task.kind != TaskKind.DEPARTURE_CLEANING or not stay_id:
             raise TaskConflict(
                 f"task {task_id} is not a departure: the room check belongs to a departure cleaning"
             )
-        check_id = room_check_id(task["stay_id"], task["room_number"])
+        check_id = room_check_id(stay_id, task.room_number)
         event = RoomItemCheckReported.new(
             RoomItemCheckReportedPayload(
                 check_id=check_id,
-                stay_id=task["stay_id"],
-                room_number=task["room_number"],
+                stay_id=stay_id,
+                room_number=task.room_number,
                 damages=damages,
                 missing_items=missing_items,
                 minibar=minibar,
                 currency=currency,
             ),
-            **from_request(task["property_id"]),
+            **from_request(task.property_id),
         )
         check = {
             "_id": check_id,
-            "property_id": task["property_id"],
+            "property_id": task.property_id,
             "task_id": task_id,
-            "stay_id": task["stay_id"],
-            "room_number": task["room_number"],
+            "stay_id": stay_id,
+            "room_number": task.room_number,
             "checked_by": checked_by,
             "checked_at": self.clock(),
             "currency": currency,
@@ -317,8 +323,7 @@ class TaskService:
         }
         if not await self.repository.add_room_check_once(with_outbox(check, event)):
             raise TaskConflict(
-                f"the room check of room {task['room_number']} for stay "
-                f"{task['stay_id']} is already reported"
+                f"the room check of room {task.room_number} for stay {stay_id} is already reported"
             )
         self.events_written()
         total = sum(
@@ -327,7 +332,7 @@ class TaskService:
         log.info(
             "room check reported",
             check_id=check_id,
-            room_number=task["room_number"],
+            room_number=task.room_number,
             charges=str(total),
         )
         return check
@@ -439,27 +444,27 @@ class TaskService:
                 "status": {"$ne": TaskStatus.CANCELLED.value},
             }
         )
-        arrival_rooms = {task["room_number"] for task in arrivals}
-        vip_arrival_rooms = {task["room_number"] for task in arrivals if task.get("vip")}
+        arrival_rooms = {task.room_number for task in arrivals}
+        vip_arrival_rooms = {task.room_number for task in arrivals if task.vip}
         waiting = await self.repository.tasks_matching(
             {"status": TaskStatus.OPEN.value, "assigned_to": None, "day": {"$lte": day_iso}}
         )
         for task in waiting:
-            due = task["room_number"] in arrival_rooms and task["kind"] in (
+            due = task.room_number in arrival_rooms and task.kind in (
                 TaskKind.DEPARTURE_CLEANING,
                 TaskKind.ARRIVAL_PREPARATION,
             )
-            task["priority"] = priority_for(
-                TaskKind(task["kind"]),
+            task.priority = priority_for(
+                task.kind,
                 arrival_due=due,
-                vip=bool(task.get("vip")) or task["room_number"] in vip_arrival_rooms,
-                urgent=task["kind"] == TaskKind.URGENT_CLEANING,
+                vip=task.vip or task.room_number in vip_arrival_rooms,
+                urgent=task.kind == TaskKind.URGENT_CLEANING,
             )
         load = await self._workload(day_iso, attendants)
         assigned: dict[str, list[str]] = {name: [] for name in attendants}
-        by_id = {task["_id"]: task for task in waiting}
+        priorities = {task.id: task.priority or 9 for task in waiting}
         for task_id, attendant in balance(waiting, attendants, load).items():
-            if await self.repository.assign_task(task_id, attendant, by_id[task_id]["priority"]):
+            if await self.repository.assign_task(task_id, attendant, priorities[task_id]):
                 assigned[attendant].append(task_id)
         return assigned
 
@@ -473,7 +478,8 @@ class TaskService:
         )
         load = {name: 0 for name in attendants}
         for task in tasks:
-            load[task["assigned_to"]] += effort_of(task)
+            if task.assigned_to in load:  # the query asked for these attendants only
+                load[task.assigned_to] += effort_of(task)
         return load
 
     async def _habits(self, guest_id: str | None) -> Habits:
@@ -520,7 +526,7 @@ class TaskService:
 
     # --- plumbing -----------------------------------------------------------------------
 
-    async def _move(self, task: dict[str, Any], rule: Callable[[], domain.TaskMove]) -> dict:
+    async def _move(self, task: Task, rule: Callable[[], domain.TaskMove]) -> Task:
         try:
             move = rule()
         except BadTransition as error:
@@ -528,13 +534,13 @@ class TaskService:
         return await self._save(task, move)
 
     async def _save(
-        self, task: dict[str, Any], move: domain.TaskMove, push: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+        self, task: Task, move: domain.TaskMove, push: dict[str, Any] | None = None
+    ) -> Task:
         saved = await self.repository.move_task(
             task, {**move.set_fields, "status": move.status.value}, push
         )
         if saved is None:
-            raise TaskConflict(f"task {task['_id']} changed meanwhile; read it again")
+            raise TaskConflict(f"task {task.id} changed meanwhile; read it again")
         return saved
 
 

@@ -163,7 +163,7 @@ class Housekeeping:
         tasks = await self.repository.tasks_matching(
             {"room_number": room, "kind": "stayover_service"}
         )
-        return {task["day"]: task["status"] for task in tasks}
+        return {task.day: task.status for task in tasks}
 
 
 async def test_the_plan_is_for_the_business_date_the_audit_opened_not_the_utc_date() -> None:
@@ -186,7 +186,7 @@ async def test_the_plan_is_for_the_business_date_the_audit_opened_not_the_utc_da
     assert plan is not None and plan["stayovers_created"] == ["stayover|401|2027-03-02"]
     assert clock.now.date().isoformat() == "2027-03-01" != plan["day"]
     task = await hk.tasks.task("stayover|401|2027-03-02")
-    assert task["night"] == 2 and task["assigned_to"] in ("amy", "ben")
+    assert task.night == 2 and task.assigned_to in ("amy", "ben")
     print(f"\nplan made at {clock.now.isoformat()} (UTC date 2027-03-01) for {plan['day']}")
 
 
@@ -215,7 +215,7 @@ async def test_tasks_from_events_are_for_the_business_date_not_the_events_utc_da
 
     departure = await hk.tasks.task("departure|s1")
     cleaning = await hk.tasks.task("request|q1")
-    assert (departure["day"], cleaning["day"]) == ("2027-03-02", "2027-03-02")
+    assert (departure.day, cleaning.day) == ("2027-03-02", "2027-03-02")
     total, _ = await hk.tasks.tasks(limit=10, offset=0, day="2027-03-02")
     assert total == 2
 
@@ -278,7 +278,7 @@ async def test_an_extension_on_the_departure_day_adds_that_days_service_to_the_p
     )
     assert await hk.stayovers("402") == {"2027-03-03": "open"}
     task = await hk.tasks.task("stayover|402|2027-03-03")
-    assert task["assigned_to"] in ("amy", "ben")
+    assert task.assigned_to in ("amy", "ben")
 
 
 # --- loyalty ------------------------------------------------------------------------

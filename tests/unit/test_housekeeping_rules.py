@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from services.housekeeping import domain
-from services.housekeeping.domain import BadTransition, IncompleteChecklist, RoomStatus, TaskKind
+from services.housekeeping.domain import (
+    BadTransition,
+    IncompleteChecklist,
+    RoomStatus,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
 from services.housekeeping.maintenance import category_from_text
 from services.housekeeping.planning import Habits, balance, habits_from, priority_for, stayover_for
 
@@ -97,36 +105,42 @@ def test_arrivals_and_vips_go_first() -> None:
     assert priority_for(TaskKind.TURNDOWN, urgent=True) == 1
 
 
+def a_task(task_id: str, kind: str, room_number: str, **fields: Any) -> Task:
+    return Task.model_validate(
+        {"_id": task_id, "property_id": "p", "kind": kind, "room_number": room_number}
+        | {"status": "open", **fields}
+    )
+
+
 def test_work_is_balanced_by_minutes_most_pressing_first() -> None:
-    tasks = [
-        {"_id": f"t{n}", "kind": "stayover_service", "room_number": f"40{n}", "priority": 4}
-        for n in range(6)
-    ]
-    tasks.append({"_id": "dep", "kind": "departure_cleaning", "room_number": "501", "priority": 1})
+    tasks = [a_task(f"t{n}", "stayover_service", f"40{n}", priority=4) for n in range(6)]
+    tasks.append(a_task("dep", "departure_cleaning", "501", priority=1))
     assigned = balance(tasks, ["amy", "ben"])
     assert assigned["dep"] == "amy"
     minutes = {"amy": 45, "ben": 0}
     for task in tasks[:-1]:
-        minutes[assigned[task["_id"]]] += 25
+        minutes[assigned[task.id]] += 25
     assert abs(minutes["amy"] - minutes["ben"]) <= 25
     assert balance(tasks, []) == {}
 
 
 def test_a_task_cannot_be_finished_twice_or_inspected_before_cleaning() -> None:
-    task = {"_id": "t", "room_number": "401", "status": "open", "checklist": ["a", "b"]}
+    task = a_task("t", "departure_cleaning", "401", checklist=["a", "b"])
     with pytest.raises(BadTransition, match="start it"):
         domain.finish(task, ["a", "b"], NOW)
     with pytest.raises(BadTransition, match="nobody has finished cleaning"):
         domain.inspect(task, True)
-    started = {**task, **domain.start(task, "amy", NOW).set_fields, "status": "in_progress"}
+    started = task.model_copy(
+        update={**domain.start(task, "amy", NOW).set_fields, "status": TaskStatus.IN_PROGRESS}
+    )
     with pytest.raises(IncompleteChecklist) as missing:
         domain.finish(started, ["a"], NOW + timedelta(minutes=5))
     assert missing.value.missing == ["b"]
     done = domain.finish(started, ["a", "b"], NOW + timedelta(minutes=5))
     assert done.status == "done" and done.set_fields["work_seconds"] == 300
     with pytest.raises(BadTransition, match="already finished"):
-        domain.finish({**started, "status": "done"}, ["a", "b"], NOW)
-    assert domain.inspect({**started, "status": "done"}, False) == "open"
+        domain.finish(started.model_copy(update={"status": TaskStatus.DONE}), ["a", "b"], NOW)
+    assert domain.inspect(started.model_copy(update={"status": TaskStatus.DONE}), False) == "open"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,12 @@ from mongomock_motor import AsyncMongoMockClient
 
 from services.housekeeping.amenities import StockKeeper, default_stock
 from services.housekeeping.maintenance import MaintenanceService, RoomPeriodWorker
-from services.housekeeping.repository import HousekeepingRepository
+from services.housekeeping.repository import (
+    TASK_FIELDS,
+    HousekeepingRepository,
+    task_from_document,
+    task_to_document,
+)
 from services.housekeeping.rooms import RoomKeeper
 from services.housekeeping.service import HousekeepingService
 from services.housekeeping.tasks import DailyPlanWorker, TaskConflict, TaskService
@@ -183,10 +188,10 @@ async def test_linen_every_third_night_comes_on_nights_3_6_and_9(
         result = await hk.tasks.plan_day(arrival + timedelta(days=night))
         (task_id,) = result["stayovers_created"]
         task = await hk.tasks.task(task_id)
-        assert task["night"] == night and task["scheduled_time"] == "10:30"
-        if task["change_linen"]:
+        assert task.night == night and task.scheduled_time == "10:30"
+        if task.change_linen:
             linen_nights.append(night)
-            assert task["checklist"][0] == "change_linen"
+            assert task.checklist[0] == "change_linen"
     assert linen_nights == [3, 6, 9]
     print(f"\nlinen changed on nights {linen_nights} of a 10-night stay")
 
@@ -223,12 +228,12 @@ async def test_a_task_is_started_paused_finished_inspected_and_the_room_follows(
     await hk.tasks.start(task_id, "amy")
     clock.now += timedelta(minutes=10)
     with pytest.raises(Unprocessable):
-        await hk.tasks.finish(task_id, task["checklist"][:-1])
-    done = await hk.tasks.finish(task_id, task["checklist"])
-    assert done["work_seconds"] == 30 * 60
+        await hk.tasks.finish(task_id, task.checklist[:-1])
+    done = await hk.tasks.finish(task_id, task.checklist)
+    assert done.work_seconds == 30 * 60
     assert await hk.status("501") == "vacant_clean"
     with pytest.raises(TaskConflict):
-        await hk.tasks.finish(task_id, task["checklist"])
+        await hk.tasks.finish(task_id, task.checklist)
 
     clock.now += timedelta(minutes=5)
     reopened = await hk.tasks.inspect(
@@ -239,15 +244,15 @@ async def test_a_task_is_started_paused_finished_inspected_and_the_room_follows(
         failed_items=["dust_surfaces"],
         maintenance=[],
     )
-    assert reopened["status"] == "open" and await hk.status("501") == "vacant_dirty"
+    assert reopened.status == "open" and await hk.status("501") == "vacant_dirty"
     await hk.tasks.start(task_id, "amy")
     clock.now += timedelta(minutes=5)
-    await hk.tasks.finish(task_id, task["checklist"])
+    await hk.tasks.finish(task_id, task.checklist)
     clock.now += timedelta(minutes=15)
     passed = await hk.tasks.inspect_room(
         "501", inspector="sue", passed=True, notes=None, failed_items=[], maintenance=[]
     )
-    assert passed["status"] == "inspected" and await hk.status("501") == "vacant_inspected"
+    assert passed.status == "inspected" and await hk.status("501") == "vacant_inspected"
     with pytest.raises(TaskConflict, match="nobody has cleaned room 501"):
         await hk.tasks.inspect_room(
             "501", inspector="sue", passed=True, notes=None, failed_items=[], maintenance=[]
@@ -266,7 +271,7 @@ async def test_a_task_is_started_paused_finished_inspected_and_the_room_follows(
         ("vacant_clean", "vacant_inspected"),
     ]
     times = await hk.tasks.housekeeping.repository.tasks_matching({"_id": task_id})
-    assert [r["seconds_after_finish"] for r in times[0]["inspections"]] == [300, 900]
+    assert [r.seconds_after_finish for r in times[0].inspections] == [300, 900]
     stock = {i["item"]: i["on_hand"] for i in await hk.stock.items()}
     assert stock["shampoo"] == 16  # two finishes, two bottles each
 
@@ -327,10 +332,10 @@ async def test_the_morning_plan_runs_once_at_its_time_and_balances_work(
     assert len(tasks) == 4
     by_attendant = {}
     for task in tasks:
-        by_attendant.setdefault(task["assigned_to"], []).append(task["room_number"])
+        by_attendant.setdefault(task.assigned_to, []).append(task.room_number)
     assert sorted(map(len, by_attendant.values())) == [2, 2]
-    vip = next(t for t in tasks if t["room_number"] == "404")
-    assert vip["priority"] < min(t["priority"] for t in tasks if t["room_number"] != "404")
+    vip = next(t for t in tasks if t.room_number == "404")
+    assert vip.priority < min(t.priority for t in tasks if t.room_number != "404")
 
 
 async def test_bad_input_is_refused(hk: Housekeeping) -> None:
@@ -342,12 +347,46 @@ async def test_bad_input_is_refused(hk: Housekeeping) -> None:
         await hk.tasks.set_do_not_disturb("201", True)  # nobody lives there
 
 
+async def test_the_typed_task_keeps_the_stored_document_as_it_is(hk: Housekeeping) -> None:
+    """Issue 17: the task aggregate is read and written as the same document, field for
+    field (no migration): tasks of several kinds, one worked, paused, finished and
+    inspected (failed, then passed), each read and written back equal, no field added."""
+    await hk.service.on_check_in(checked_in("501", date(2027, 3, 1), 3))
+    await hk.tasks.plan_day(date(2027, 3, 2))
+    await hk.service.on_check_out(checked_out("501"))
+    worked = "departure|s1"
+    checklist = (await hk.tasks.task(worked)).checklist
+    await hk.tasks.start(worked, "amy")
+    await hk.tasks.pause(worked)
+    await hk.tasks.start(worked, "amy")
+    await hk.tasks.finish(worked, checklist)
+    verdict = {"inspector": "sue", "notes": None, "maintenance": []}
+    await hk.tasks.inspect(worked, passed=False, failed_items=["dust_surfaces"], **verdict)
+    await hk.tasks.start(worked, "ben")
+    await hk.tasks.finish(worked, checklist)
+    await hk.tasks.inspect(worked, passed=True, failed_items=[], **verdict)
+    # the outbox relay's lease on the document is the store's, not the task's
+    lease = {"outbox_lease_until": None, "outbox_lease_owner": "relay-1"}
+    await hk.repository.tasks.update_one({"_id": worked}, {"$set": lease})
+    assert (await hk.tasks.task(worked)).status == "inspected"
+    stored = await hk.repository.tasks.find({}, TASK_FIELDS).to_list(None)
+    assert {document["kind"] for document in stored} >= {"departure_cleaning", "stayover_service"}
+    for document in stored:
+        assert task_to_document(task_from_document(document)) == document
+    # a document of an older shape (fields written later missing) stays that shape
+    older = {key: stored[0][key] for key in ("_id", "property_id", "kind", "room_number")}
+    assert task_to_document(task_from_document({**older, "status": "open"})) == {
+        **older,
+        "status": "open",
+    }
+
+
 async def test_room_effects_a_crash_left_behind_are_applied_by_the_next_pass_once(
     hk: Housekeeping, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await hk.service.on_check_out(checked_out("502", "s-crash"))
     task = await hk.tasks.task("departure|s-crash")
-    await hk.tasks.start(task["_id"], "ben")
+    await hk.tasks.start(task.id, "ben")
     real_change = hk.rooms.change
 
     async def crash(*args, **kwargs):
@@ -355,9 +394,9 @@ async def test_room_effects_a_crash_left_behind_are_applied_by_the_next_pass_onc
 
     monkeypatch.setattr(hk.rooms, "change", crash)
     with pytest.raises(ConnectionError):
-        await hk.tasks.finish(task["_id"], task["checklist"])
+        await hk.tasks.finish(task.id, task.checklist)
     monkeypatch.setattr(hk.rooms, "change", real_change)
-    assert (await hk.tasks.task(task["_id"]))["status"] == "done"
+    assert (await hk.tasks.task(task.id)).status == "done"
     assert await hk.status("502") == "vacant_dirty"
 
     clock.now += timedelta(seconds=10)
@@ -367,7 +406,7 @@ async def test_room_effects_a_crash_left_behind_are_applied_by_the_next_pass_onc
     await hk.planner.work_once()
     await hk.planner.work_once()
     assert await hk.status("502") == "vacant_clean"
-    assert (await hk.tasks.task(task["_id"]))["effects_due"] is None
+    assert (await hk.tasks.task(task.id)).effects_due is None
     changes = [
         (b["payload"]["old_status"], b["payload"]["new_status"])
         for b in await hk.published("room.status_changed")
@@ -386,12 +425,12 @@ async def test_reports_and_stock_alerts_follow_the_work_done(
     ):
         await hk.service.on_check_out(checked_out(room, f"s{n}"))
         task = await hk.tasks.task(f"departure|s{n}")
-        await hk.tasks.start(task["_id"], attendant)
+        await hk.tasks.start(task.id, attendant)
         clock.now += timedelta(minutes=minutes)
-        await hk.tasks.finish(task["_id"], task["checklist"])
+        await hk.tasks.finish(task.id, task.checklist)
         clock.now += timedelta(minutes=10)
         await hk.tasks.inspect(
-            task["_id"], inspector="sue", passed=True, notes=None, failed_items=[], maintenance=[]
+            task.id, inspector="sue", passed=True, notes=None, failed_items=[], maintenance=[]
         )
 
     rooms = await reports.rooms_by_status()
@@ -454,9 +493,9 @@ async def test_the_room_check_is_made_before_the_folio_closes(
     await hk.service.on_room_check_requested(asked)
     await hk.service.on_room_check_requested(asked)  # redelivered
     [task] = await hk.repository.tasks_matching({"stay_id": "s1"})
-    assert task["kind"] == "departure_cleaning" and task["room_check_requested"]
+    assert task.kind == "departure_cleaning" and task.room_check_requested
     check = await hk.tasks.report_room_check(
-        task["_id"],
+        task.id,
         damages=[ItemCharge(description="cracked TV", amount=Decimal("1000.00"))],
         missing_items=[],
         minibar=[],
@@ -499,8 +538,8 @@ async def test_the_bookings_special_requests_reach_arrival_preparation(hk: House
         )
     )
     [task] = await hk.repository.tasks_matching({"reservation_id": "r-1"})
-    assert task["kind"] == "arrival_preparation"
-    assert task["booking_requests"] == [
+    assert task.kind == "arrival_preparation"
+    assert task.booking_requests == [
         "celebration set-up: anniversary",
         "children's items",
         "accessibility check",
