@@ -366,6 +366,14 @@ class RoomAssignedPayload(Contract):
     # Issue 18 (seed 002 4.4): assigned ahead of the guest's arrival (not at the desk
     # while the guest waits), so the guest is sent the room assignment notice
     ahead_of_arrival: bool = False
+    # Issue 12: a room assigned ahead of arrival to another type than booked moves the
+    # booking's hold in reservation from then on (services/reservation/assignments.py).
+    # The booked type, the stay the room is held for (the stay id the check-in will use)
+    # and the time of the reservation event the desk's arrival reflected when it assigned
+    # (an amendment after it makes the desk drop the room: reservation then ignores it).
+    booked_room_type: str | None = None
+    stay_to_be_id: str | None = None
+    booking_as_of: datetime | None = None
 
 
 class RoomAssigned(Event[RoomAssignedPayload]):
@@ -440,6 +448,7 @@ class FolioClosedPayload(Contract):
 
 class FolioClosed(Event[FolioClosedPayload]):
     event_type = "folio.closed"
+
 
 
 class GuestRequestRaisedPayload(Contract):

@@ -273,6 +273,9 @@ class FrontDeskService:
                 vip=needs.vip,
                 special_requests=arrival.get("special_requests", []),
                 ahead_of_arrival=True,  # reservation sends the guest the notice (issue 18)
+                booked_room_type=arrival["room_type"],
+                stay_to_be_id=stay_id,
+                booking_as_of=arrival["event_at"],
             ),
             **origin(arrival),
         )
