@@ -450,6 +450,24 @@ class FolioClosed(Event[FolioClosedPayload]):
     event_type = "folio.closed"
 
 
+class FolioPointsReturnedPayload(Contract):
+    """Points redeemed for a booking whose allowance reached the stay after its folio
+    closed (issue 12): the guest paid in money for what the points were to pay, so loyalty
+    gives the points back, once (keyed by the redemption, as a withdrawal is)."""
+
+    stay_id: str
+    reservation_id: str
+    guest_id: str
+    redemption_id: str  # loyalty's ledger entry id
+    points: int
+    value: Money
+    reason: str
+    currency: str = "CNY"
+
+
+class FolioPointsReturned(Event[FolioPointsReturnedPayload]):
+    event_type = "folio.points_returned"
+
 
 class GuestRequestRaisedPayload(Contract):
     """A request taken at the desk for housekeeping (cleaning, amenities, maintenance)."""
