@@ -366,6 +366,14 @@ class RoomAssignedPayload(Contract):
     # Issue 18 (seed 002 4.4): assigned ahead of the guest's arrival (not at the desk
     # while the guest waits), so the guest is sent the room assignment notice
     ahead_of_arrival: bool = False
+    # Issue 12: a room assigned ahead of arrival to another type than booked moves the
+    # booking's hold in reservation from then on (services/reservation/assignments.py).
+    # The booked type, the stay the room is held for (the stay id the check-in will use)
+    # and the time of the reservation event the desk's arrival reflected when it assigned
+    # (an amendment after it makes the desk drop the room: reservation then ignores it).
+    booked_room_type: str | None = None
+    stay_to_be_id: str | None = None
+    booking_as_of: datetime | None = None
 
 
 class RoomAssigned(Event[RoomAssignedPayload]):
@@ -440,6 +448,25 @@ class FolioClosedPayload(Contract):
 
 class FolioClosed(Event[FolioClosedPayload]):
     event_type = "folio.closed"
+
+
+class FolioPointsReturnedPayload(Contract):
+    """Points redeemed for a booking whose allowance reached the stay after its folio
+    closed (issue 12): the guest paid in money for what the points were to pay, so loyalty
+    gives the points back, once (keyed by the redemption, as a withdrawal is)."""
+
+    stay_id: str
+    reservation_id: str
+    guest_id: str
+    redemption_id: str  # loyalty's ledger entry id
+    points: int
+    value: Money
+    reason: str
+    currency: str = "CNY"
+
+
+class FolioPointsReturned(Event[FolioPointsReturnedPayload]):
+    event_type = "folio.points_returned"
 
 
 class GuestRequestRaisedPayload(Contract):

@@ -195,7 +195,14 @@ CONSUMER_QUEUES: dict[str, tuple[ConsumerQueue, ...]] = {
     "loyalty": (
         # business_day.closed: greetings, segments and tiers go by the hotel's date
         ConsumerQueue(
-            "loyalty.stay-events", ("stay.checked_out", "folio.closed", "business_day.closed")
+            "loyalty.stay-events",
+            (
+                "stay.checked_out",
+                "folio.closed",
+                "business_day.closed",
+                # points redeemed for a booking that reached its folio after it closed
+                "folio.points_returned",
+            ),
         ),
         ConsumerQueue(
             "loyalty.reservation-events",

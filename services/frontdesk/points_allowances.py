@@ -22,8 +22,10 @@ twice). Two writes decide it, each on one document:
   arrival marked, it goes to the stay.
 So an allowance is on the arrival only if the settlement read it, or the stay was not
 settling yet. One whose write reaches the stay after its folio closed came after the
-check-out; it is kept on the stay (`allowances_after_close`, logged) for the cashier, never
-dropped silently.
+check-out: the guest paid in money for what it was to pay, so it is kept on the stay
+(`allowances_after_close`) and, in the same write, `folio.points_returned` tells loyalty
+to give the points back (once: the write happens once per redemption, and loyalty keys
+the return by the redemption).
 An amendment that drops the redeemed night withdraws it (`reservation.redemption_withdrawn`):
 the allowance leaves the arrival and its id stays in `withdrawn_redemptions`, so an
 `applied` delivered late (after the withdrawal) adds nothing.
@@ -38,12 +40,17 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from shared.events import RedemptionApplied, RedemptionWithdrawn
+from shared.events import (
+    FolioPointsReturned,
+    FolioPointsReturnedPayload,
+    RedemptionApplied,
+    RedemptionWithdrawn,
+)
 from shared.logging import get_logger
 from shared.outbox import push_outbox
 
 from .folio import PaymentKind
-from .records import payment_event, payment_line
+from .records import origin, payment_event, payment_line
 from .repository import FrontDeskRepository
 
 log = get_logger(__name__)
@@ -116,6 +123,24 @@ async def settling_allowances(
     return list((arrival or {}).get("allowances", []))
 
 
+def points_returned(
+    stay: dict[str, Any], allowance: dict[str, Any], guest_id: str
+) -> FolioPointsReturned:
+    return FolioPointsReturned.new(
+        FolioPointsReturnedPayload(
+            stay_id=stay["_id"],
+            reservation_id=stay["reservation_id"],
+            guest_id=guest_id,
+            redemption_id=allowance["redemption_id"],
+            points=allowance["points"],
+            value=Decimal(allowance["value"]),
+            reason="redeemed after the folio closed: the stay was paid in full",
+            currency=stay["currency"],
+        ),
+        **origin(stay),
+    )
+
+
 class PointsAllowances:
     def __init__(self, repository: FrontDeskRepository, clock: Any, events_written: Any) -> None:
         self.repository = repository
@@ -134,7 +159,7 @@ class PointsAllowances:
         for _ in range(ATTEMPTS):
             stay = await self._first_room_stay(payload.reservation_id)
             if stay is not None:
-                await self._onto_folio(stay, allowance)
+                await self._onto_folio(stay, allowance, payload.guest_id)
                 return
             if await self._onto_arrival(payload.reservation_id, event.property_id, allowance):
                 return
@@ -172,9 +197,12 @@ class PointsAllowances:
         known = any(a["redemption_id"] == redemption_id for a in arrival.get("allowances", []))
         return known and not arrival.get("folio_settling")
 
-    async def _onto_folio(self, stay: dict[str, Any], allowance: dict[str, Any]) -> None:
+    async def _onto_folio(
+        self, stay: dict[str, Any], allowance: dict[str, Any], guest_id: str
+    ) -> None:
         """Posts it while the stay is in house (ordered against the settlement's close by
-        the stay's guards); after the close, keeps it on the stay for the cashier."""
+        the stay's guards); after the close, keeps it on the stay and gives the points
+        back (`guest_id`: who redeemed them)."""
         for payment in missing_allowances(stay, [allowance], self.clock()):
             posted = await self.repository.update_stay(
                 stay["_id"],
@@ -196,11 +224,17 @@ class PointsAllowances:
                     "payments.payment_id": {"$ne": payment["payment_id"]},
                     "allowances_after_close.redemption_id": {"$ne": allowance["redemption_id"]},
                 },
-                {"$push": {"allowances_after_close": allowance}},
+                {
+                    "$push": {
+                        "allowances_after_close": allowance,
+                        **push_outbox(points_returned(stay, allowance, guest_id)),
+                    }
+                },
             )
             if late.modified_count:
+                self.events_written()
                 log.warning(
-                    "points allowance after the folio closed: kept for the cashier",
+                    "points allowance after the folio closed: points given back",
                     stay_id=stay["_id"],
                     redemption_id=allowance["redemption_id"],
                 )

@@ -36,6 +36,7 @@ from shared.events import (
 from shared.logging import get_logger
 
 from . import guest_feedback
+from .amended_in_house import amended_in_house
 from .folio import ChargeCategory
 from .folio_service import FolioService
 from .repository import FrontDeskRepository
@@ -160,6 +161,8 @@ class Projections:
                 **_expected_times(payload),
             },
         )
+        if before is None:  # not applied: checked in meanwhile? the desk is told
+            await amended_in_house(self.repository, event, event_time(event))
         await self._give_back_room(before)
 
     async def reservation_cancelled(self, event: ReservationCancelled) -> None:

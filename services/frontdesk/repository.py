@@ -33,6 +33,9 @@ class FrontDeskRepository:
         self.audits = database["night_audits"]
         self.id_scans = database["id_scans"]  # issue 18: services/frontdesk/id_scans.py
         self.business_days = database["business_days"]
+        # the communication log (front_office.py); an amendment after check-in writes a
+        # follow-up in it (amended_in_house.py)
+        self.front_office_log = database["front_office_log"]
         self.room_periods = database["room_periods"]
         # issue 18: each guest's latest questionnaire, for recognition (guest_feedback.py)
         self.guest_feedback = database["guest_feedback"]

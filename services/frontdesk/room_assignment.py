@@ -189,6 +189,9 @@ class RoomAssignment(DeskContext):
                 vip=needs.vip,
                 special_requests=arrival.get("special_requests", []),
                 ahead_of_arrival=True,  # reservation sends the guest the notice (issue 18)
+                booked_room_type=arrival["room_type"],
+                stay_to_be_id=stay_id,
+                booking_as_of=arrival["event_at"],
             ),
             **origin(arrival),
         )

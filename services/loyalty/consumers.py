@@ -13,6 +13,7 @@ from shared.events import (
     CaseOpened,
     CaseReopened,
     FolioClosed,
+    FolioPointsReturned,
     GoodwillGranted,
     GuestContactCaptured,
     GuestWalkInRegistered,
@@ -52,6 +53,19 @@ def register_consumers(
     async def on_folio_closed(event: FolioClosed) -> None:
         """Points for spend beyond the room, once per folio."""
         await service.earn_for_spend(event)
+
+    @stays.handles(FolioPointsReturned)
+    async def on_folio_points_returned(event: FolioPointsReturned) -> None:
+        """The guest paid in full before the points reached the folio: they come back,
+        once."""
+        payload = event.payload
+        await service.return_redemptions(
+            event,
+            payload.guest_id,
+            payload.reservation_id,
+            payload.reason,
+            only=payload.redemption_id,
+        )
 
     @stays.handles(BusinessDayClosed)
     async def on_business_day_closed(event: BusinessDayClosed) -> None:

@@ -4,7 +4,7 @@ for a dropped redeemed night given back."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
@@ -113,6 +113,9 @@ class Amendments(InventoryHolds):
         changes = changes_between(current, new, AMENDABLE)
         if not changes:
             return current
+        # the desk drops a room it assigned ahead of arrival when it hears of any
+        # amendment: the booking holds its (new) booked type again (assignments.py)
+        new["assigned_room"] = None
         growths, shrinks = hold_moves(expected_holds(current), expected_holds(new))
         capacities = {
             code: capacity_of(await self._room_type(code))
@@ -123,7 +126,8 @@ class Amendments(InventoryHolds):
             await self._claim_and_grow(current, growths, capacities)
         crash_point("reservation.amend.after_holds_grown")
         touched = [key for key, _, _ in growths + shrinks]
-        entries = [outbox_entry(self._amended_event(new, changes, reason))]
+        amended = self._amended_event(new, changes, reason)
+        entries = [outbox_entry(amended)]
         # points redeemed for a night the amendment drops come back (redeemed_nights.py)
         kept, dropped = dropped_redemptions(current, new["nightly_rates"])
         withdrawn_set, withdrawn_push = (
@@ -148,6 +152,8 @@ class Amendments(InventoryHolds):
                     "deposit_collections": new.get("deposit_collections", []),
                     "version": version + 1,
                     "amendment": None,
+                    "assigned_room": None,
+                    "amended_at": amended.occurred_at.astimezone(UTC).isoformat(),
                     "updated_at": self.clock(),
                     "inventory_settled": not shrinks,
                     "settled_by": self.owner,

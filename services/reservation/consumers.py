@@ -113,7 +113,9 @@ def register_consumers(
 
     @on_stay.handles(RoomAssigned)
     async def on_room_assigned(event: RoomAssigned) -> None:
-        """A room assigned ahead of arrival: the guest is sent the notice (issue 18)."""
+        """A room assigned ahead of arrival: the guest is sent the notice (issue 18); a
+        room of another type than booked moves the booking's hold (issue 12)."""
+        await stays.assignments.room_assigned(event)
         if letters is not None:
             await letters.room_assigned(event)
 

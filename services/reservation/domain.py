@@ -339,7 +339,11 @@ def expected_holds(reservation: dict[str, Any]) -> dict[HoldKey, int]:
     to the stay (`rooms_handed_over`, stay id -> the first night the stay holds itself,
     stays.py): from that night the stay holds the nights it occupies, of the type it
     occupies, and the booking gives that room back. A room both departed and handed
-    over is given back once, from the earlier of the two days."""
+    over is given back once, from the earlier of the two days.
+
+    A room the desk assigned ahead of arrival to another type (`assigned_room`,
+    assignments.py) is held in that type instead of the booked one, until that room's
+    stay is handed its own holds or departs (then it is given back as above)."""
     status = reservation["status"]
     if status not in (
         ReservationStatus.CONFIRMED,
@@ -353,10 +357,17 @@ def expected_holds(reservation: dict[str, Any]) -> dict[HoldKey, int]:
         departure = max(arrival, min(departure, date.fromisoformat(reservation["departed_on"])))
     rooms = reservation.get("room_count", 1)
     left = [date.fromisoformat(day) for day in rooms_given_back(reservation).values()]
-    holds = {}
+    assigned = reservation.get("assigned_room") or {}
+    if assigned.get("room_type") == reservation["room_type"]:
+        assigned = {}  # a room of the booked type moves nothing
+    assigned_until = rooms_given_back(reservation).get(assigned.get("stay_id", ""))
+    holds: dict[HoldKey, int] = {}
     for key in holds_of(reservation["room_type"], arrival, departure, rooms):
         night = date.fromisoformat(key[1])
         still_held = rooms - sum(1 for day in left if day <= night)
+        if assigned and (assigned_until is None or key[1] < assigned_until):
+            still_held -= 1  # that room is held in the type assigned
+            holds[(assigned["room_type"], key[1])] = 1
         if still_held > 0:
             holds[key] = still_held
     return holds

@@ -34,6 +34,7 @@ from shared.events import (
 )
 from shared.logging import get_logger
 
+from .assignments import AssignmentFollower
 from .domain import HoldKey, ReservationStatus
 from .service import ReservationService
 from .stay_nights import covered_by_booking, hold_shape, occupied_holds
@@ -60,6 +61,7 @@ class StayFollower:
         self.inventory = reservations.inventory
         self.stays = database["stays"]
         self.business_days = database["business_days"]
+        self.assignments = AssignmentFollower(reservations, database)
 
     async def checked_in(self, event: StayCheckedIn) -> None:
         payload = event.payload
@@ -100,13 +102,27 @@ class StayFollower:
                         reservation_id=reservation_id,
                         status=current["status"],
                     )
-        occupied = payload.occupied_room_type
-        if occupied and occupied != payload.room_type:  # given a better room at check-in
+        occupied = payload.occupied_room_type or payload.room_type
+        # given a better room at check-in, or a room its booking held in another type
+        # since it was assigned ahead of arrival (assignments.py): the stay holds what it
+        # occupies from its arrival and the booking gives that room back, once
+        moved = occupied != payload.room_type or await self._assigned_away(
+            reservation_id, payload.stay_id
+        )
+        if moved:
             await self._change_type(payload.stay_id, 0, payload.arrival, occupied, handed=True)
         await self._hold_stay_nights(payload.stay_id)
-        if occupied and occupied != payload.room_type:
+        if moved:
             await self._hand_over(reservation_id, payload.stay_id, payload.arrival)
         log.info("stay followed", stay_id=payload.stay_id, reservation_id=reservation_id)
+
+    async def _assigned_away(self, reservation_id: str | None, stay_id: str) -> bool:
+        """The booking holds this stay's room in another type than booked."""
+        booking = await self.repository.get(reservation_id) if reservation_id else None
+        assigned = (booking or {}).get("assigned_room") or {}
+        return assigned.get("stay_id") == stay_id and assigned.get("room_type") != (
+            booking or {}
+        ).get("room_type")
 
     async def extended(self, event: StayExtended) -> None:
         payload = event.payload
