@@ -176,7 +176,7 @@ class Inspection(BaseModel):
 
     inspector: str
     passed: bool
-    notes: str | None
+    notes: str | None = None  # optional: TaskPublic.of drops None values, nested ones too
     failed_items: list[str]
     at: datetime
     seconds_after_finish: int

@@ -166,3 +166,28 @@ def test_stock_levels_are_bounded_to_what_the_store_can_hold() -> None:
     assert StockUpdate(on_hand=MAX_STOCK).on_hand == MAX_STOCK
     with pytest.raises(ValidationError):
         StockUpdate(reorder_point=2**64)
+
+
+def test_an_inspection_without_notes_is_shown() -> None:
+    """TaskPublic.of drops None values, nested ones too: an inspection passed without
+    notes must still be a valid Inspection (it answered 500 on every such inspection)."""
+    from datetime import UTC, datetime
+
+    from services.housekeeping.domain import Inspection, Task, TaskPublic
+
+    at = datetime(2027, 3, 10, 11, tzinfo=UTC)
+    inspection = Inspection(
+        inspector="supervisor-1", passed=True, failed_items=[], at=at, seconds_after_finish=0
+    )
+    task = Task.model_validate(
+        {
+            "_id": "departure|s-1",
+            "property_id": "demo-hotel",
+            "kind": "departure_cleaning",
+            "status": "inspected",
+            "room_number": "501",
+            "inspections": [inspection.model_dump()],
+        }
+    )
+    shown = TaskPublic.of(task)
+    assert [(i.inspector, i.notes) for i in shown.inspections] == [("supervisor-1", None)]
