@@ -279,11 +279,11 @@ async def test_a_low_housekeeping_score_is_one_follow_up_task_in_its_room() -> N
         assert await follow_up_low_scores(hk.service, ignored) is False
     tasks = await hk.repository.tasks_matching({"kind": "feedback_follow_up"})
     assert created == [True, False, False]
-    assert sorted((t["_id"], t["room_number"], t["priority"]) for t in tasks) == [
+    assert sorted((t.id, t.room_number, t.priority) for t in tasks) == [
         ("feedback|in-1", "501", 1),  # the guest is still in the room: urgent
         ("feedback|survey-1", "501", 3),
     ]
-    assert tasks[0]["low_topics"] == ["room_cleanliness"]
+    assert sorted(t.low_topics for t in tasks) == [["room_cleanliness"], ["room_cleanliness"]]
     assert len(await hk.published("hk.task.created")) == 2
 
 
