@@ -19,8 +19,12 @@ from typing import Any
 
 import httpx
 
-# The room types journeys book in turn (the demo hotel: 12 / 10 / 8 / 6 / 4 rooms).
-MIX = ("standard_twin", "king", "business", "deluxe")
+# The room types journeys book in turn, with the demo hotel's rooms of each: no more
+# journeys of a type are under way at once than the hotel has rooms of it, as a hotel
+# takes no more guests for tonight than it has rooms. A booking refused (409) then means
+# a finished journey's night has not come back yet: its wait is the release lag.
+ROOMS = {"standard_twin": 12, "king": 10, "business": 8, "deluxe": 6}
+MIX = tuple(ROOMS)
 
 
 class JourneyStuck(Exception):
@@ -58,6 +62,8 @@ class Clients:
 class DriverStats:
     retries: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
+    # the longest a booking waited for a room night a finished journey gave back
+    longest_booking_wait: float = 0.0
 
 
 class JourneyDriver:
@@ -80,12 +86,14 @@ class JourneyDriver:
         queue: asyncio.Queue[Journey] = asyncio.Queue()
         for journey in journeys:
             queue.put_nowait(journey)
+        rooms_free = {kind: asyncio.Semaphore(count) for kind, count in ROOMS.items()}
 
         async def worker() -> None:
             while not queue.empty():
                 journey = queue.get_nowait()
                 try:
-                    await self.journey(journey)
+                    async with rooms_free[journey.room_type]:
+                        await self.journey(journey)
                 except JourneyStuck as error:
                     journey.failure = str(error)
                 if progress:
@@ -102,7 +110,8 @@ class JourneyDriver:
             )
             self.business_date = date.fromisoformat(answer["business_date"])
         arrival = self.business_date
-        # 409: tonight's rooms of the type are all held by journeys still under way
+        # 409: a finished journey's night has not come back to reservation yet
+        asked = time.monotonic()
         booking = await self._call(
             "book",
             self.clients.reservation,
@@ -124,6 +133,8 @@ class JourneyDriver:
             done={201},
             wait_on={409},
         )
+        waited = time.monotonic() - asked
+        self.stats.longest_booking_wait = max(self.stats.longest_booking_wait, waited)
         journey.reservation_id, journey.guest_id = booking["id"], booking["guest_id"]
         # 404: the booking has not reached the desk yet; 409: no ready room of the type
         # right now (the previous guest's room is being cleaned). Both pass with time.

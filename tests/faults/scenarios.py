@@ -58,6 +58,7 @@ class FaultRun:
         report = Report(name, journeys=count)
         batch = [Journey(len(self.journeys) + n, self.run) for n in range(count)]
         self.journeys += batch
+        self.driver.stats.longest_booking_wait = 0.0
         load = asyncio.create_task(self.driver.drive(batch, self.concurrency))
         if fault is not None:
             await fault(self.system, report)
@@ -66,6 +67,9 @@ class FaultRun:
         failures = [j.failure for j in batch if j.failure]
         if failures:
             report.notes.append(f"first failure: {failures[0]}")
+        report.notes.append(
+            f"longest wait for a night given back {self.driver.stats.longest_booking_wait:.1f}s"
+        )
         self.reports.append(report)
         print(f"  {report.line()}", flush=True)  # a long run shows its progress
         return report
