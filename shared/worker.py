@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from prometheus_client import Counter
 
@@ -74,10 +74,11 @@ class PollingWorker(ABC):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
 
 
+Due = TypeVar("Due")
 Claimed = TypeVar("Claimed")
 
 
-class LeasedWorker(PollingWorker, Generic[Claimed]):
+class LeasedWorker(PollingWorker, Generic[Due, Claimed]):
     """Due -> claim under a lease -> send: every sender of guest messages.
 
     `due(now)` lists what is due; `claim(record, now)` takes one for `self.lease` (None
@@ -92,10 +93,10 @@ class LeasedWorker(PollingWorker, Generic[Claimed]):
         self.clock = clock
 
     @abstractmethod
-    async def due(self, now: datetime) -> list[dict[str, Any]]: ...
+    async def due(self, now: datetime) -> list[Due]: ...
 
     @abstractmethod
-    async def claim(self, record: dict[str, Any], now: datetime) -> Claimed | None: ...
+    async def claim(self, record: Due, now: datetime) -> Claimed | None: ...
 
     @abstractmethod
     async def send(self, claimed: Claimed, now: datetime) -> bool: ...

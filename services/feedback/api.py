@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
@@ -14,6 +14,7 @@ from shared.problems import Problem
 
 from .analysis import report_csv
 from .domain import (
+    Case,
     CaseCreate,
     CaseNoteCreate,
     CasePublic,
@@ -37,17 +38,8 @@ from .service import FeedbackService
 MAX_PAGE = 200
 
 
-def case_public(case: dict[str, Any]) -> CasePublic:
-    return CasePublic.model_validate(
-        {
-            "case_id": case["_id"],
-            **{
-                k: case.get(k)
-                for k in CasePublic.model_fields
-                if k != "case_id" and case.get(k) is not None
-            },
-        }
-    )
+def case_public(case: Case) -> CasePublic:
+    return CasePublic.of(case)
 
 
 class ManagerNeeded(Problem):

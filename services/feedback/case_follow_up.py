@@ -29,7 +29,7 @@ from shared.logging import get_logger
 from shared.outbox import push_outbox
 
 from .config import Settings
-from .domain import CaseStatus, Input, Text, case_deadline, survey_token, token_is_valid
+from .domain import Case, CaseStatus, Input, Text, case_deadline, survey_token, token_is_valid
 from .public import CaseFollowUpAnswered, CaseFollowUpQuestion
 from .repository import HIDDEN, FeedbackRepository
 from .service import InvalidSurveyToken
@@ -68,17 +68,18 @@ class CaseFollowUp:
         clock: Clock,
         events_written: Callable[[], None] = lambda: None,
     ) -> None:
+        self.repository = repository
         self.cases = repository.cases
         self.settings = settings
         self.clock = clock
         self.events_written = events_written  # wakes the outbox relay
 
-    async def _authorised(self, case_id: str, token: str) -> dict[str, Any]:
+    async def _authorised(self, case_id: str, token: str) -> Case:
         if not token_is_valid(
             self.settings.survey_link_secret, case_id, token, self.clock(), FOLLOW_UP_PURPOSE
         ):
             raise InvalidSurveyToken("the link is not valid")
-        case = await self.cases.find_one({"_id": case_id}, HIDDEN)
+        case = await self.repository.case(case_id)
         if case is None:
             raise NotFound(f"case {case_id!r} does not exist")
         return case
@@ -87,22 +88,22 @@ class CaseFollowUp:
         case = await self._authorised(case_id, token)
         return {
             "case_id": case_id,
-            "resolution": case.get("resolution"),
-            "improvement": case.get("improvement"),
+            "resolution": case.resolution,
+            "improvement": case.improvement,
             "question": "Are you satisfied with how we handled your feedback?",
-            "answer": case.get("guest_satisfaction"),
+            "answer": case.guest_satisfaction,
         }
 
     async def answer(self, case_id: str, answer: SatisfactionAnswer) -> dict[str, Any]:
         case = await self._authorised(case_id, answer.token)
-        if case.get("guest_satisfaction") != ASKED:
+        if case.guest_satisfaction != ASKED:
             raise Conflict("this case has already been answered, thank you")
         now = self.clock()
         verdict = SATISFIED if answer.satisfied else NOT_SATISFIED
         changes: dict[str, Any] = {"guest_satisfaction": verdict, "guest_satisfaction_at": now}
         update: dict[str, Any] = {"$set": changes}
         if not answer.satisfied:  # back to its owner, with a new deadline, and said so
-            due_at = case_deadline(case["severity"], now, self.settings.case_deadline_hours)
+            due_at = case_deadline(case.severity, now, self.settings.case_deadline_hours)
             changes.update(status=CaseStatus.OPEN.value, reopened_at=now, due_at=due_at)
             update["$inc"] = {"reopen_count": 1}
             update["$push"] = push_outbox(self._reopened(case, due_at))
@@ -126,23 +127,23 @@ class CaseFollowUp:
         log.info("guest answered the case follow-up", case_id=case_id, verdict=verdict)
         return {"case_id": case_id, "guest_satisfaction": verdict, "status": saved["status"]}
 
-    def _reopened(self, case: dict[str, Any], due_at: datetime) -> CaseReopened:
+    def _reopened(self, case: Case, due_at: datetime) -> CaseReopened:
         """The event of this reopening; the write that carries it is guarded by the one
         answer the case takes, so its count is the case's own."""
         return CaseReopened.new(
             CaseReopenedPayload(
-                case_id=case["_id"],
-                guest_id=case["guest_id"],
-                stay_id=case.get("stay_id"),
-                category=case["category"],
-                severity=case["severity"],
-                owner=case["owner"],
+                case_id=case.id,
+                guest_id=case.guest_id,
+                stay_id=case.stay_id,
+                category=case.category,
+                severity=case.severity,
+                owner=case.owner,
                 due_at=due_at,
-                reopen_count=case.get("reopen_count", 0) + 1,
+                reopen_count=case.reopen_count + 1,
             ),
             producer=PRODUCER,
-            property_id=case["property_id"],
-            correlation_id=case.get("correlation_id"),
+            property_id=case.property_id,
+            correlation_id=case.correlation_id,
         )
 
 

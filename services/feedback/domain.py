@@ -334,6 +334,81 @@ class CaseStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class CaseNote(BaseModel):
+    """A line on the case: staff's notes, and the guest's own words on the follow-up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    author: str | None = None
+    text: str
+    at: datetime
+    kind: str | None = None  # the guest's verdict when the guest wrote it (case_follow_up)
+
+
+class Goodwill(BaseModel):
+    """What the hotel gave to put it right; loyalty applies it once by its grant id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grant_id: str
+    points: int
+    voucher: str | None = None
+
+
+class Case(BaseModel):
+    """A guest's case, as the use cases see it. The repository reads and writes it as the
+    stored document, field for field: a field the document does not carry stays unset and
+    is not written. An unknown field is an error, not silently kept: every field the code
+    writes is here (the outbox and its relay's lease are read away, the store's own)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(alias="_id")
+    property_id: str
+    guest_id: str
+    stay_id: str | None = None
+    category: str
+    severity: Severity
+    source: Source
+    description: str
+    owner: str  # the first responder: owns it until the guest has the result
+    status: CaseStatus
+    in_house: bool = False
+    opened_at: datetime
+    due_at: datetime
+    notes: list[CaseNote] = []
+    correlation_id: str | None = None
+    # what opened it: a desk complaint, a survey answer, an in-stay questionnaire
+    complaint_id: str | None = None
+    room_number: str | None = None
+    survey_id: str | None = None
+    in_stay_survey_id: str | None = None
+    # late: a manager holds it too (escalation.py)
+    escalated_to: str | None = None
+    escalated_at: datetime | None = None
+    owner_due_at: datetime | None = None
+    # resolved, and the result sent back to the guest (mailer.py)
+    resolution: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    improvement: str | None = None
+    goodwill: Goodwill | None = None
+    guest_notice: str | None = None  # pending / sent / unreachable / none
+    notice_next_attempt_at: datetime | None = None
+    notice_failures: int = 0
+    notice_error: str | None = None
+    notice_sent_at: datetime | None = None
+    notice_channel: str | None = None
+    # the guest's answer to the result (case_follow_up.py); not satisfied reopens it
+    guest_satisfaction: str | None = None
+    guest_satisfaction_at: datetime | None = None
+    reopened_at: datetime | None = None
+    reopen_count: int = 0
+    # erased with the guest, or its free text anonymised by retention (issue 15)
+    erased: bool = False
+    anonymised_at: str | None = None
+
+
 def case_id_for(source: str, key: str) -> str:
     """One case per complaint, per survey response, per Idempotency-Key."""
     return str(uuid.uuid5(CASE_NAMESPACE, f"{source}:{key}"))
@@ -429,3 +504,12 @@ class CasePublic(BaseModel):
     guest_satisfaction: str | None = None
     guest_satisfaction_at: datetime | None = None
     reopened_at: datetime | None = None
+
+    @classmethod
+    def of(cls, case: Case) -> CasePublic:
+        """What a route shows of the case: the fields it carries, as stored (a note or a
+        grant keeps its None values: only a top-level None falls back to the default),
+        none of the store's bookkeeping (property, notice retries, correlation)."""
+        stored = case.model_dump(include=set(cls.model_fields), exclude_unset=True)
+        shown = {name: value for name, value in stored.items() if value is not None}
+        return cls(case_id=case.id, **shown)

@@ -54,30 +54,30 @@ class EscalationWorker(PollingWorker):
             due_at = now + timedelta(hours=self.settings.case_escalation_hours)
             event = CaseEscalated.new(
                 CaseEscalatedPayload(
-                    case_id=case["_id"],
-                    guest_id=case["guest_id"],
+                    case_id=case.id,
+                    guest_id=case.guest_id,
                     escalated_to=manager,
                     due_at=due_at,
                 ),
                 producer="feedback",
-                property_id=case["property_id"],
-                correlation_id=case.get("correlation_id"),
+                property_id=case.property_id,
+                correlation_id=case.correlation_id,
             )
             if await self.repository.escalate(
-                case["_id"],
+                case.id,
                 now,
                 {
                     "status": CaseStatus.ESCALATED.value,
                     "escalated_to": manager,
                     "escalated_at": now,
-                    "owner_due_at": case["due_at"],
+                    "owner_due_at": case.due_at,
                     "due_at": due_at,
                 },
                 push_outbox(event),
             ):
                 escalated += 1
                 CASES_ESCALATED.inc()
-                log.warning("case late: escalated", case_id=case["_id"], to=manager)
+                log.warning("case late: escalated", case_id=case.id, to=manager)
         if escalated:
             self.events_written()
         ESCALATION_PASSES.inc()

@@ -30,6 +30,7 @@ from .config import Settings
 from .domain import (
     INVITATION,
     REMINDER,
+    Case,
     SurveyStatus,
     language_of,
     next_attempt_after,
@@ -47,7 +48,7 @@ MAIL_FAILURES = Counter("survey_mail_failures_total", "Guest messages the channe
 CONTACT_RECHECK = timedelta(hours=1)
 
 
-class SurveyMailer(LeasedWorker[tuple[dict[str, Any], tuple[SurveyStatus, ...]]]):
+class SurveyMailer(LeasedWorker[dict[str, Any], tuple[dict[str, Any], tuple[SurveyStatus, ...]]]):
     """Invitations, then reminders: the stage travels with the claim."""
 
     name = "survey-mailer"
@@ -172,7 +173,7 @@ class SurveyMailer(LeasedWorker[tuple[dict[str, Any], tuple[SurveyStatus, ...]]]
         return True
 
 
-class CaseResultMailer(LeasedWorker[dict[str, Any]]):
+class CaseResultMailer(LeasedWorker[Case, Case]):
     """Tells the guest how their case was resolved: the last step of first-responder
     ownership. Same sender, same lease-and-retry discipline as the surveys."""
 
@@ -191,38 +192,38 @@ class CaseResultMailer(LeasedWorker[dict[str, Any]]):
         self.sender = sender
         self.settings = settings
 
-    async def due(self, now: datetime) -> list[dict[str, Any]]:
+    async def due(self, now: datetime) -> list[Case]:
         return await self.repository.notices_due(now, self.settings.mailer_batch_size)
 
-    async def claim(self, case: dict[str, Any], now: datetime) -> dict[str, Any] | None:
-        return await self.repository.claim_notice(case["_id"], now, self.lease)
+    async def claim(self, case: Case, now: datetime) -> Case | None:
+        return await self.repository.claim_notice(case.id, now, self.lease)
 
-    async def send(self, case: dict[str, Any], now: datetime) -> bool:
-        contact = await self.repository.contact(case["guest_id"])
+    async def send(self, case: Case, now: datetime) -> bool:
+        contact = await self.repository.contact(case.guest_id)
         route = reachable(contact)
         if route is None:
             await self.repository.notice_done(
-                case["_id"], {"guest_notice": "unreachable", "notice_next_attempt_at": None}
+                case.id, {"guest_notice": "unreachable", "notice_next_attempt_at": None}
             )
-            log.warning("case result not sent: no contact for the guest", case_id=case["_id"])
+            log.warning("case result not sent: no contact for the guest", case_id=case.id)
             return False
         channel, address = route
         language = language_of(contact)
-        goodwill = case.get("goodwill") or {}
+        goodwill = case.goodwill
         message = case_result_message(
-            case_id=case["_id"],
+            case_id=case.id,
             channel=channel,
             to=address,
             language=language,
             name=guest_name(contact, language),
             hotel=self.settings.hotel_name,
-            resolution=case["resolution"],
-            points=goodwill.get("points"),
-            voucher=goodwill.get("voucher"),
-            improvement=case.get("improvement"),
+            resolution=case.resolution or "",  # a notice is pending on a resolved case only
+            points=goodwill.points if goodwill else None,
+            voucher=goodwill.voucher if goodwill else None,
+            improvement=case.improvement,
             satisfaction_link=(
-                satisfaction_link(self.settings, case["_id"], self.clock())
-                if case.get("guest_satisfaction") == "asked"
+                satisfaction_link(self.settings, case.id, self.clock())
+                if case.guest_satisfaction == "asked"
                 else None
             ),
         )
@@ -231,13 +232,13 @@ class CaseResultMailer(LeasedWorker[dict[str, Any]]):
         except SEND_ERRORS as exc:
             MAIL_FAILURES.inc()
             await self.repository.notice_retry(
-                case["_id"],
-                next_attempt_after(case.get("notice_failures", 0) + 1, now),
+                case.id,
+                next_attempt_after(case.notice_failures + 1, now),
                 type(exc).__name__,
             )
             return False
         await self.repository.notice_done(
-            case["_id"],
+            case.id,
             {
                 "guest_notice": "sent",
                 "notice_sent_at": self.clock(),
@@ -245,5 +246,5 @@ class CaseResultMailer(LeasedWorker[dict[str, Any]]):
                 "notice_next_attempt_at": None,
             },
         )
-        log.info("case result sent to the guest", case_id=case["_id"], channel=channel)
+        log.info("case result sent to the guest", case_id=case.id, channel=channel)
         return True

@@ -91,7 +91,7 @@ def _due(now: datetime) -> dict[str, Any]:
     }
 
 
-class RequestNoticeSender(LeasedWorker[dict[str, Any]]):
+class RequestNoticeSender(LeasedWorker[dict[str, Any], dict[str, Any]]):
     name = "request-notices"
 
     def __init__(

@@ -36,7 +36,7 @@ from shared.events import (
     SurveyResponseReceivedPayload,
 )
 from shared.logging import current_correlation_id, get_logger
-from shared.outbox import push_outbox, with_outbox
+from shared.outbox import push_outbox
 
 from .analysis import satisfaction_report
 from .config import Settings
@@ -46,7 +46,9 @@ from .domain import (
     DEFAULT_DESIGN,
     ERASED,
     AnswersInvalid,
+    Case,
     CaseCreate,
+    CaseNote,
     CaseNoteCreate,
     CaseResolve,
     CaseStatus,
@@ -404,29 +406,27 @@ class FeedbackService:
             property_id=property_id,
             **correlation,
         )
-        created = await self.repository.add_case_once(
-            with_outbox(
-                {
-                    "_id": case_id,
-                    "property_id": property_id,
-                    "guest_id": guest_id,
-                    "stay_id": stay_id,
-                    "category": category,
-                    "severity": severity,
-                    "source": source,
-                    "description": description,
-                    "owner": owner,
-                    "status": CaseStatus.OPEN.value,
-                    "in_house": in_house,
-                    "opened_at": now,
-                    "due_at": due_at,
-                    "notes": [],
-                    "correlation_id": event.correlation_id,
-                    **extra,
-                },
-                event,
-            )
+        case = Case.model_validate(
+            {
+                "_id": case_id,
+                "property_id": property_id,
+                "guest_id": guest_id,
+                "stay_id": stay_id,
+                "category": category,
+                "severity": severity,
+                "source": source,
+                "description": description,
+                "owner": owner,
+                "status": CaseStatus.OPEN,
+                "in_house": in_house,
+                "opened_at": now,
+                "due_at": due_at,
+                "notes": [],
+                "correlation_id": event.correlation_id,
+                **extra,
+            }
         )
+        created = await self.repository.add_case_once(case, event)
         if created:
             self.events_written()
             log.info(
@@ -485,7 +485,7 @@ class FeedbackService:
             survey_id=answered.survey_id,
         )
 
-    async def open_case(self, request: CaseCreate, idempotency_key: str | None) -> dict:
+    async def open_case(self, request: CaseCreate, idempotency_key: str | None) -> Case:
         """A case taken by phone, online or at the desk: whoever took it owns it."""
         case_id = case_id_for("request", idempotency_key) if idempotency_key else str(uuid.uuid4())
         await self._open_case(
@@ -502,7 +502,7 @@ class FeedbackService:
         )
         return await self.case(case_id)
 
-    async def case(self, case_id: str) -> dict[str, Any]:
+    async def case(self, case_id: str) -> Case:
         case = await self.repository.case(case_id)
         if case is None:
             raise NotFound(f"case {case_id!r} does not exist")
@@ -510,40 +510,40 @@ class FeedbackService:
 
     async def cases(
         self, filters: dict[str, Any], limit: int, offset: int
-    ) -> tuple[int, list[dict[str, Any]]]:
+    ) -> tuple[int, list[Case]]:
         return await self.repository.find_cases(
             {key: value for key, value in filters.items() if value is not None}, limit, offset
         )
 
-    async def add_note(self, case_id: str, note: CaseNoteCreate) -> dict[str, Any]:
-        case = await self.repository.add_note(case_id, {**note.model_dump(), "at": self.clock()})
+    async def add_note(self, case_id: str, note: CaseNoteCreate) -> Case:
+        case = await self.repository.add_note(
+            case_id, CaseNote(author=note.author, text=note.text, at=self.clock())
+        )
         if case is None:
             raise NotFound(f"case {case_id!r} does not exist")
         return case
 
-    async def resolve(self, case_id: str, resolution: CaseResolve) -> dict[str, Any]:
+    async def resolve(self, case_id: str, resolution: CaseResolve) -> Case:
         """Resolves the case, grants its goodwill (loyalty applies it, once per grant id)
         and queues the result for the guest, all in one write."""
         case = await self.case(case_id)
-        if case["status"] == CaseStatus.RESOLVED:
+        if case.status == CaseStatus.RESOLVED:
             raise Conflict(f"case {case_id!r} is already resolved")
         now = self.clock()
-        causation = {
-            "property_id": case["property_id"],
-            "correlation_id": case.get("correlation_id") or current_correlation_id(),
-        }
+        correlation_id = case.correlation_id or current_correlation_id()
         events: list[Any] = [
             CaseResolved.new(
                 CaseResolvedPayload(
                     case_id=case_id,
-                    guest_id=case["guest_id"],
-                    stay_id=case.get("stay_id"),
+                    guest_id=case.guest_id,
+                    stay_id=case.stay_id,
                     resolution=resolution.resolution,
                     goodwill_points=resolution.goodwill_points,
                     voucher=resolution.voucher,
                 ),
                 producer=PRODUCER,
-                **causation,
+                property_id=case.property_id,
+                correlation_id=correlation_id,
             )
         ]
         changes: dict[str, Any] = {
@@ -567,10 +567,11 @@ class FeedbackService:
             events.append(
                 GoodwillGranted.new(
                     GoodwillGrantedPayload.model_validate(
-                        {"case_id": case_id, "guest_id": case["guest_id"], **grant}
+                        {"case_id": case_id, "guest_id": case.guest_id, **grant}
                     ),
                     producer=PRODUCER,
-                    **causation,
+                    property_id=case.property_id,
+                    correlation_id=correlation_id,
                 )
             )
         resolved = await self.repository.resolve(case_id, changes, push_outbox(*events))

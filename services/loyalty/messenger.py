@@ -32,7 +32,7 @@ CAMPAIGN_MAILS = Counter("loyalty_campaign_mails_total", "Campaign e-mails accep
 RETRY_AFTER = timedelta(minutes=10)
 
 
-class CampaignMessenger(LeasedWorker[dict[str, Any]]):
+class CampaignMessenger(LeasedWorker[dict[str, Any], dict[str, Any]]):
     name = "loyalty-messenger"
 
     def __init__(

@@ -144,20 +144,20 @@ async def test_a_guest_not_satisfied_reopens_the_case_and_feedback_says_so_once(
     feedback, clock, email, case, follow_up = await resolved_complaint(tmp_path)
     _, token = link_in(email.sent[0].body)
     clock.now = T0 + timedelta(hours=5)
-    await follow_up.answer(case["_id"], SatisfactionAnswer(token=token, satisfied=False))
+    await follow_up.answer(case.id, SatisfactionAnswer(token=token, satisfied=False))
     [event] = await feedback.outbox("cases", "case.reopened")
-    assert event["payload"]["case_id"] == case["_id"]
+    assert event["payload"]["case_id"] == case.id
     assert event["payload"]["reopen_count"] == 1
     assert event["payload"]["owner"] == "desk-anna"  # back to its first responder
     assert event["payload"]["due_at"].startswith((T0 + timedelta(hours=9)).date().isoformat())
-    stored = await feedback.service.case(case["_id"])
-    assert (stored["status"], stored["reopen_count"]) == ("open", 1)
+    stored = await feedback.service.case(case.id)
+    assert (stored.status, stored.reopen_count) == ("open", 1)
 
 
 async def test_a_satisfied_guest_reopens_nothing(tmp_path) -> None:
     feedback, clock, email, case, follow_up = await resolved_complaint(tmp_path, "g-happy")
     _, token = link_in(email.sent[0].body)
-    await follow_up.answer(case["_id"], SatisfactionAnswer(token=token, satisfied=True))
+    await follow_up.answer(case.id, SatisfactionAnswer(token=token, satisfied=True))
     assert await feedback.outbox("cases", "case.reopened") == []
 
 

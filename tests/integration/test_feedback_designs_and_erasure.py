@@ -184,11 +184,11 @@ async def test_merge_moves_the_guest_and_erasure_removes_their_words(tmp_path) -
         "recommend": 2,
         "comments": "[erased]",
     }
-    case = await feedback.repository.case(case["_id"])
-    assert case["description"] == "[erased]"
+    erased = await feedback.repository.case(case["_id"])
+    assert erased is not None and erased.description == "[erased]"
     # issue 15: notes and the resolution speak of the guest too
-    assert [n["text"] for n in case["notes"]] == ["[erased]"]
-    assert case["resolution"] == "[erased]"
+    assert [n.text for n in erased.notes] == ["[erased]"]
+    assert erased.resolution == "[erased]"
     assert (await service.report(since=None, until=None, department=None))["overall"][
         "nps"
     ] == -100.0

@@ -47,7 +47,7 @@ async def resolved_complaint(tmp_path, guest_id: str = "g-complaint"):
         "call-1",
     )
     await feedback.service.resolve(
-        case["_id"],
+        case.id,
         CaseResolve(
             resolution="Moved you to a quiet room and serviced the unit.",
             improvement="Every air-conditioning unit is now checked for noise weekly.",
@@ -70,26 +70,27 @@ async def test_the_result_mail_says_what_was_improved_and_asks_if_the_guest_is_s
     assert "Moved you to a quiet room" in mail.body
     assert "checked for noise weekly" in mail.body  # what was improved
     path, token = link_in(mail.body)
-    assert path == f"/case-follow-ups/{case['_id']}"
-    question = await follow_up.question(case["_id"], token)
+    assert path == f"/case-follow-ups/{case.id}"
+    question = await follow_up.question(case.id, token)
     assert question["improvement"].startswith("Every air-conditioning unit")
     assert question["answer"] == "asked"
 
     clock.now = T0 + timedelta(days=1)
     answered = await follow_up.answer(
-        case["_id"], SatisfactionAnswer(token=token, satisfied=True, comment="Thank you!")
+        case.id, SatisfactionAnswer(token=token, satisfied=True, comment="Thank you!")
     )
     assert answered == {
-        "case_id": case["_id"],
+        "case_id": case.id,
         "guest_satisfaction": "satisfied",
         "status": "resolved",
     }
-    stored = await feedback.service.case(case["_id"])
-    assert stored["guest_satisfaction"] == "satisfied"
-    assert stored["guest_satisfaction_at"].replace(tzinfo=None) == clock.now.replace(tzinfo=None)
-    assert [n["text"] for n in stored["notes"] if n["author"] == "guest"] == ["Thank you!"]
+    stored = await feedback.service.case(case.id)
+    assert stored.guest_satisfaction == "satisfied"
+    assert stored.guest_satisfaction_at is not None
+    assert stored.guest_satisfaction_at.replace(tzinfo=None) == clock.now.replace(tzinfo=None)
+    assert [n.text for n in stored.notes if n.author == "guest"] == ["Thank you!"]
     with pytest.raises(Conflict):  # one answer per case
-        await follow_up.answer(case["_id"], SatisfactionAnswer(token=token, satisfied=False))
+        await follow_up.answer(case.id, SatisfactionAnswer(token=token, satisfied=False))
 
 
 async def test_a_guest_not_satisfied_reopens_the_case_for_its_owner(tmp_path) -> None:
@@ -97,18 +98,18 @@ async def test_a_guest_not_satisfied_reopens_the_case_for_its_owner(tmp_path) ->
     _, token = link_in(email.sent[0].body)
     clock.now = T0 + timedelta(hours=5)
     answered = await follow_up.answer(
-        case["_id"],
+        case.id,
         SatisfactionAnswer(token=token, satisfied=False, comment="Still noisy next door"),
     )
     assert (answered["guest_satisfaction"], answered["status"]) == ("not_satisfied", "open")
-    reopened = await feedback.service.case(case["_id"])
-    assert reopened["owner"] == "desk-anna"  # the first responder keeps it
-    due = reopened["due_at"].replace(tzinfo=None)
+    reopened = await feedback.service.case(case.id)
+    assert reopened.owner == "desk-anna"  # the first responder keeps it
+    due = reopened.due_at.replace(tzinfo=None)
     assert due == (clock.now + timedelta(hours=4)).replace(tzinfo=None)  # "high": 4 hours
     # late again -> the escalation worker brings in the manager, once
     clock.now = clock.now + timedelta(hours=4, minutes=1)
     assert await feedback.escalation.work_once() == 1
-    assert (await feedback.service.case(case["_id"]))["status"] == "escalated"
+    assert (await feedback.service.case(case.id)).status == "escalated"
 
 
 async def test_a_forged_or_borrowed_link_is_refused(tmp_path) -> None:
@@ -126,13 +127,13 @@ async def test_a_forged_or_borrowed_link_is_refused(tmp_path) -> None:
         "call-2",
     )
     for case_id, wrong in (
-        (other["_id"], token),  # a link of another case
-        (case["_id"], "0" * 32),
-        (case["_id"], follow_up_token("another-secret", case["_id"])),
+        (other.id, token),  # a link of another case
+        (case.id, "0" * 32),
+        (case.id, follow_up_token("another-secret", case.id)),
     ):
         with pytest.raises(NotAllowed):
             await follow_up.answer(case_id, SatisfactionAnswer(token=wrong, satisfied=True))
-    assert (await feedback.service.case(case["_id"]))["guest_satisfaction"] == "asked"
+    assert (await feedback.service.case(case.id)).guest_satisfaction == "asked"
 
 
 # --- questionnaires during the stay --------------------------------------------------
@@ -219,13 +220,13 @@ async def test_the_in_stay_questionnaire_goes_the_next_morning_and_a_complaint_a
     )
     assert answered["low_score"] is True and answered["case_id"]
     case = await feedback.service.case(answered["case_id"])
-    assert (case["owner"], case["in_house"], case["stay_id"], case["category"]) == (
+    assert (case.owner, case.in_house, case.stay_id, case.category) == (
         "guest-relations",
         True,  # the desk is alerted through case.opened before departure
         "stay-in",
         "room_comfort",
     )
-    assert "The shower is cold" in case["description"]
+    assert "The shower is cold" in case.description
     [opened] = await feedback.outbox("cases", "case.opened")
     assert opened["payload"]["in_house"] is True
     with pytest.raises(SurveyAlreadyAnsweredError):
