@@ -6,7 +6,6 @@ accepts and returns in schemas.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -238,38 +237,44 @@ class Task(BaseModel):
 
 
 # --- task life cycle ----------------------------------------------------------------
+# Each rule answers the task as the action leaves it; the repository writes what changed
+# (repository.task_changes), guarded by the status and revision it was read with.
 
 
-@dataclass
-class TaskMove:
-    """What an attendant's or supervisor's action does to a task."""
-
-    status: TaskStatus
-    set_fields: dict[str, Any] = field(default_factory=dict)
+def moved(task: Task, **changes: Any) -> Task:
+    """The task with `changes` applied: those fields set (and so written), the rest as read."""
+    return task.model_copy(update=changes)
 
 
-def start(task: Task, attendant: str, now: datetime) -> TaskMove:
+def start(task: Task, attendant: str, now: datetime) -> Task:
     if task.status not in (TaskStatus.OPEN, TaskStatus.PAUSED):
         raise BadTransition(
             f"task {task.id} is {task.status}: only an open or paused task can be started"
         )
-    fields: dict[str, Any] = {"working_since": now, "attendant": attendant}
-    if not task.started_at:
-        fields["started_at"] = now
-    return TaskMove(TaskStatus.IN_PROGRESS, fields)
+    first_start = {} if task.started_at else {"started_at": now}
+    return moved(
+        task,
+        status=TaskStatus.IN_PROGRESS,
+        working_since=now,
+        attendant=attendant,
+        **first_start,
+    )
 
 
-def pause(task: Task, now: datetime) -> TaskMove:
+def pause(task: Task, now: datetime) -> Task:
     if task.status != TaskStatus.IN_PROGRESS:
         raise BadTransition(
             f"task {task.id} is {task.status}: only a task in progress can be paused"
         )
-    return TaskMove(
-        TaskStatus.PAUSED, {"working_since": None, "work_seconds": worked_seconds(task, now)}
+    return moved(
+        task,
+        status=TaskStatus.PAUSED,
+        working_since=None,
+        work_seconds=worked_seconds(task, now),
     )
 
 
-def finish(task: Task, completed_items: list[str], now: datetime) -> TaskMove:
+def finish(task: Task, completed_items: list[str], now: datetime) -> Task:
     if task.status in (TaskStatus.DONE, TaskStatus.INSPECTED):
         raise BadTransition(f"task {task.id} is already finished")
     if task.status != TaskStatus.IN_PROGRESS:
@@ -277,25 +282,26 @@ def finish(task: Task, completed_items: list[str], now: datetime) -> TaskMove:
     missing = [item for item in task.checklist if item not in completed_items]
     if missing:
         raise IncompleteChecklist(missing)
-    return TaskMove(
-        TaskStatus.DONE,
-        {
-            "working_since": None,
-            "finished_at": now,
-            "work_seconds": worked_seconds(task, now),
-            "completed_items": list(completed_items),
-        },
+    return moved(
+        task,
+        status=TaskStatus.DONE,
+        working_since=None,
+        finished_at=now,
+        work_seconds=worked_seconds(task, now),
+        completed_items=list(completed_items),
     )
 
 
-def inspect(task: Task, passed: bool) -> TaskStatus:
+def inspect(task: Task, passed: bool, now: datetime) -> Task:
     if task.status != TaskStatus.DONE:
         raise BadTransition(
             f"task {task.id} is {task.status}: nobody has finished cleaning "
             f"room {task.room_number}, there is nothing to inspect"
         )
+    if passed:
+        return moved(task, status=TaskStatus.INSPECTED, inspected_at=now)
     # A failed inspection reopens the task for the attendant, with the time kept.
-    return TaskStatus.INSPECTED if passed else TaskStatus.OPEN
+    return moved(task, status=TaskStatus.OPEN, inspected_at=now, finished_at=None, reopened=True)
 
 
 class IncompleteChecklist(Exception):

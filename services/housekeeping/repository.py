@@ -43,6 +43,13 @@ def task_to_document(task: Task) -> dict[str, Any]:
     return document
 
 
+def task_changes(read: Task, moved: Task) -> dict[str, Any]:
+    """The `$set` that turns the task as read into the task as a rule moved it: the fields
+    the move set whose stored value is new (a move never unsets a field)."""
+    before, after = task_to_document(read), task_to_document(moved)
+    return {name: value for name, value in after.items() if before.get(name, ...) != value}
+
+
 class HousekeepingRepository:
     def __init__(self, database: Any, property_id: str) -> None:
         self.property_id = property_id
@@ -187,19 +194,23 @@ class HousekeepingRepository:
         return None if found is None else task_from_document(found)
 
     async def move_task(
-        self, task: Task, set_fields: dict[str, Any], push: dict[str, Any] | None = None
+        self, read: Task, moved: Task, push: dict[str, Any] | None = None
     ) -> Task | None:
-        """Compare-and-set on the status the rule read; None when someone else moved first."""
-        update: dict[str, Any] = {"$set": set_fields}
+        """Writes what the move changed, compare-and-set on the status and revision the rule
+        read; None when someone else moved first."""
+        update: dict[str, Any] = {"$inc": {"revision": 1}}
+        changes = task_changes(read, moved)
+        if changes:
+            update["$set"] = changes
         if push:
             update["$push"] = push
-        moved = await self.tasks.find_one_and_update(
-            {"_id": task.id, "status": task.status.value, "revision": task.revision},
-            {**update, "$inc": {"revision": 1}},
+        saved = await self.tasks.find_one_and_update(
+            {"_id": read.id, "status": read.status.value, "revision": read.revision},
+            update,
             projection=TASK_FIELDS,
             return_document=ReturnDocument.AFTER,
         )
-        return None if moved is None else task_from_document(moved)
+        return None if saved is None else task_from_document(saved)
 
     async def find_tasks(
         self, filters: dict[str, Any], limit: int, offset: int

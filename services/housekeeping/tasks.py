@@ -118,7 +118,7 @@ class TaskService:
         task = await self.task(task_id)
         now = self.clock()
         try:
-            move = domain.finish(task, completed_items, now)
+            done = domain.finish(task, completed_items, now)
         except IncompleteChecklist as error:
             raise Unprocessable(str(error), missing=error.missing) from None
         except BadTransition as error:
@@ -130,7 +130,7 @@ class TaskService:
                 room_number=task.room_number,
                 stay_id=task.stay_id,
                 attendant=task.attendant,
-                duration_seconds=move.set_fields["work_seconds"],
+                duration_seconds=done.work_seconds,
                 request_id=task.request_id,
             ),
             **from_request(task.property_id),
@@ -141,8 +141,9 @@ class TaskService:
             room_rule="cleaned" if task.kind in CLEANING_KINDS else None,
             restock=True,
         )
-        move.set_fields["effects_due"] = effects
-        finished = await self._save(task, move, push_outbox(event))
+        finished = await self._save(
+            task, domain.moved(done, effects_due=effects), push_outbox(event)
+        )
         self.events_written()
         await self.apply_effects(finished)
         log.info(
@@ -166,11 +167,11 @@ class TaskService:
         maintenance: list[dict[str, Any]],
     ) -> Task:
         task = await self.task(task_id)
+        now = self.clock()
         try:
-            status = domain.inspect(task, passed)
+            verdict = domain.inspect(task, passed, now)
         except BadTransition as error:
             raise TaskConflict(str(error)) from None
-        now = self.clock()
         finished_at = task.finished_at or now  # a done task has finished_at (domain.finish)
         record = Inspection(
             inspector=inspector,
@@ -180,10 +181,7 @@ class TaskService:
             at=now,
             seconds_after_finish=int((now - finished_at).total_seconds()),
         )
-        fields: dict[str, Any] = {"status": status.value, "inspected_at": now}
-        if not passed:
-            fields.update({"finished_at": None, "reopened": True})
-        fields["effects_due"] = self._effects(
+        effects = self._effects(
             task,
             now,
             room_rule=("inspection_passed" if passed else "inspection_failed")
@@ -193,7 +191,7 @@ class TaskService:
             maintenance=maintenance,
         )
         inspected = await self._save(
-            task, domain.TaskMove(status, fields), {"inspections": record.model_dump()}
+            task, domain.moved(verdict, effects_due=effects), {"inspections": record.model_dump()}
         )
         await self.apply_effects(inspected)
         log.info("task inspected", task_id=task_id, passed=passed, inspector=inspector)
@@ -526,19 +524,15 @@ class TaskService:
 
     # --- plumbing -----------------------------------------------------------------------
 
-    async def _move(self, task: Task, rule: Callable[[], domain.TaskMove]) -> Task:
+    async def _move(self, task: Task, rule: Callable[[], Task]) -> Task:
         try:
             move = rule()
         except BadTransition as error:
             raise TaskConflict(str(error)) from None
         return await self._save(task, move)
 
-    async def _save(
-        self, task: Task, move: domain.TaskMove, push: dict[str, Any] | None = None
-    ) -> Task:
-        saved = await self.repository.move_task(
-            task, {**move.set_fields, "status": move.status.value}, push
-        )
+    async def _save(self, task: Task, moved: Task, push: dict[str, Any] | None = None) -> Task:
+        saved = await self.repository.move_task(task, moved, push)
         if saved is None:
             raise TaskConflict(f"task {task.id} changed meanwhile; read it again")
         return saved

@@ -18,6 +18,7 @@ from services.housekeeping.domain import (
 )
 from services.housekeeping.maintenance import category_from_text
 from services.housekeeping.planning import Habits, balance, habits_from, priority_for, stayover_for
+from services.housekeeping.repository import task_changes
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -129,18 +130,60 @@ def test_a_task_cannot_be_finished_twice_or_inspected_before_cleaning() -> None:
     with pytest.raises(BadTransition, match="start it"):
         domain.finish(task, ["a", "b"], NOW)
     with pytest.raises(BadTransition, match="nobody has finished cleaning"):
-        domain.inspect(task, True)
-    started = task.model_copy(
-        update={**domain.start(task, "amy", NOW).set_fields, "status": TaskStatus.IN_PROGRESS}
-    )
+        domain.inspect(task, True, NOW)
+    started = domain.start(task, "amy", NOW)
+    assert (started.status, started.attendant, started.started_at) == ("in_progress", "amy", NOW)
     with pytest.raises(IncompleteChecklist) as missing:
         domain.finish(started, ["a"], NOW + timedelta(minutes=5))
     assert missing.value.missing == ["b"]
     done = domain.finish(started, ["a", "b"], NOW + timedelta(minutes=5))
-    assert done.status == "done" and done.set_fields["work_seconds"] == 300
+    assert done.status == "done" and done.work_seconds == 300 and done.working_since is None
     with pytest.raises(BadTransition, match="already finished"):
         domain.finish(started.model_copy(update={"status": TaskStatus.DONE}), ["a", "b"], NOW)
-    assert domain.inspect(started.model_copy(update={"status": TaskStatus.DONE}), False) == "open"
+    failed = domain.inspect(done, False, NOW + timedelta(minutes=9))
+    assert (failed.status, failed.finished_at, failed.reopened) == ("open", None, True)
+
+
+def test_a_move_is_a_task_and_the_repository_writes_only_what_it_changed() -> None:
+    """The rules answer the moved Task (no Mongo fragments); task_changes is the update."""
+    task = a_task("t", "departure_cleaning", "401", checklist=["a"])
+    started = domain.start(task, "amy", NOW)
+    assert task_changes(task, started) == {
+        "status": "in_progress",
+        "working_since": NOW,
+        "attendant": "amy",
+        "started_at": NOW,
+    }
+    paused = domain.pause(started, NOW + timedelta(minutes=3))
+    assert task_changes(started, paused) == {
+        "status": "paused",
+        "working_since": None,
+        "work_seconds": 180,
+    }
+    # started again: the first start is kept, not written again
+    later = NOW + timedelta(minutes=10)
+    resumed = domain.start(paused, "ben", later)
+    assert task_changes(paused, resumed) == {
+        "status": "in_progress",
+        "working_since": later,
+        "attendant": "ben",
+    }
+    done = domain.finish(resumed, ["a"], later + timedelta(minutes=2))
+    assert task_changes(resumed, done) == {
+        "status": "done",
+        "working_since": None,
+        "finished_at": later + timedelta(minutes=2),
+        "work_seconds": 300,
+        "completed_items": ["a"],
+    }
+    failed = domain.inspect(done, False, later + timedelta(minutes=5))
+    assert task_changes(done, failed) == {
+        "status": "open",
+        "inspected_at": later + timedelta(minutes=5),
+        "finished_at": None,
+        "reopened": True,
+    }
+    assert task.status == "open" and task.started_at is None  # the task read is untouched
 
 
 @pytest.mark.parametrize(
