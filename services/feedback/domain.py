@@ -477,6 +477,46 @@ class CaseResolve(Input):
     improvement: Text | None = None
 
 
+# --- case rules: each answers the case as the step leaves it; the repository writes what
+# changed (repository.case_changes) under its own guard.
+
+
+def resolved(case: Case, resolution: CaseResolve, now: datetime) -> Case:
+    """Resolved, with its goodwill (granted once, by the grant id) and, when the guest is
+    to be told, the result waiting for the mailer, which asks whether they are satisfied
+    (case_follow_up.py)."""
+    changes: dict[str, Any] = {
+        "status": CaseStatus.RESOLVED,
+        "resolution": resolution.resolution,
+        "resolved_by": resolution.resolved_by,
+        "resolved_at": now,
+        "guest_notice": "pending" if resolution.notify_guest else "none",
+        "notice_next_attempt_at": now,
+        "improvement": resolution.improvement,
+        "guest_satisfaction": "asked" if resolution.notify_guest else None,
+    }
+    if resolution.goodwill_points or resolution.voucher:
+        changes["goodwill"] = Goodwill(
+            grant_id=grant_id_for_case(case.id),
+            points=resolution.goodwill_points or 0,
+            voucher=resolution.voucher,
+        )
+    return case.model_copy(update=changes)
+
+
+def escalated(case: Case, manager: str, now: datetime, due_at: datetime) -> Case:
+    """Late: the manager holds it too, with a deadline of their own; the owner's is kept."""
+    return case.model_copy(
+        update={
+            "status": CaseStatus.ESCALATED,
+            "escalated_to": manager,
+            "escalated_at": now,
+            "owner_due_at": case.due_at,
+            "due_at": due_at,
+        }
+    )
+
+
 class CasePublic(BaseModel):
     case_id: str
     guest_id: str

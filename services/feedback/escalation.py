@@ -20,7 +20,7 @@ from shared.outbox import push_outbox
 from shared.worker import PollingWorker
 
 from .config import Settings
-from .domain import CaseStatus
+from .domain import escalated as escalated_case
 from .repository import FeedbackRepository
 
 log = get_logger(__name__)
@@ -64,16 +64,7 @@ class EscalationWorker(PollingWorker):
                 correlation_id=case.correlation_id,
             )
             if await self.repository.escalate(
-                case.id,
-                now,
-                {
-                    "status": CaseStatus.ESCALATED.value,
-                    "escalated_to": manager,
-                    "escalated_at": now,
-                    "owner_due_at": case.due_at,
-                    "due_at": due_at,
-                },
-                push_outbox(event),
+                case, escalated_case(case, manager, now, due_at), now, push_outbox(event)
             ):
                 escalated += 1
                 CASES_ESCALATED.inc()

@@ -47,6 +47,13 @@ def _due(waiting: SurveyStatus, holding: SurveyStatus, now: datetime) -> dict[st
     }
 
 
+def case_changes(read: Case, moved: Case) -> dict[str, Any]:
+    """The `$set` that turns the case as read into the case as a rule left it: the fields
+    the rule set whose stored value is new (a rule never unsets a field)."""
+    before, after = case_to_document(read), case_to_document(moved)
+    return {name: value for name, value in after.items() if before.get(name, ...) != value}
+
+
 class FeedbackRepository:
     def __init__(self, database: Any) -> None:
         self.contacts = database["contacts"]
@@ -327,13 +334,11 @@ class FeedbackRepository:
         )
         return None if added is None else case_from_document(added)
 
-    async def resolve(
-        self, case_id: str, changes: dict[str, Any], outbox: dict[str, Any]
-    ) -> Case | None:
+    async def resolve(self, read: Case, moved: Case, outbox: dict[str, Any]) -> Case | None:
         """Resolves once: a second resolve (or a race) finds the guard false."""
         resolved = await self.cases.find_one_and_update(
-            {"_id": case_id, "status": {"$ne": CaseStatus.RESOLVED.value}},
-            {"$set": changes, "$push": outbox},
+            {"_id": read.id, "status": {"$ne": CaseStatus.RESOLVED.value}},
+            {"$set": case_changes(read, moved), "$push": outbox},
             projection=CASE_FIELDS,
             return_document=ReturnDocument.AFTER,
         )
@@ -350,12 +355,12 @@ class FeedbackRepository:
         return [case_from_document(document) for document in found]
 
     async def escalate(
-        self, case_id: str, now: datetime, changes: dict[str, Any], outbox: dict[str, Any]
+        self, read: Case, moved: Case, now: datetime, outbox: dict[str, Any]
     ) -> bool:
         """Exactly once: only an open case past its deadline moves to escalated."""
         result = await self.cases.update_one(
-            {"_id": case_id, "status": CaseStatus.OPEN.value, "due_at": {"$lte": now}},
-            {"$set": changes, "$push": outbox},
+            {"_id": read.id, "status": CaseStatus.OPEN.value, "due_at": {"$lte": now}},
+            {"$set": case_changes(read, moved), "$push": outbox},
         )
         return result.modified_count == 1
 

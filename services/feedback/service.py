@@ -59,13 +59,15 @@ from .domain import (
     case_deadline,
     case_id_for,
     checked_answers,
-    grant_id_for_case,
     language_of,
     low_scoring_topics,
     response_scores,
     survey_case_severity,
     survey_id_for_stay,
     token_is_valid,
+)
+from .domain import (
+    resolved as resolved_case,
 )
 from .messages import reachable
 from .repository import FeedbackRepository
@@ -546,41 +548,29 @@ class FeedbackService:
                 correlation_id=correlation_id,
             )
         ]
-        changes: dict[str, Any] = {
-            "status": CaseStatus.RESOLVED.value,
-            "resolution": resolution.resolution,
-            "resolved_by": resolution.resolved_by,
-            "resolved_at": now,
-            "guest_notice": "pending" if resolution.notify_guest else "none",
-            "notice_next_attempt_at": now,
-            "improvement": resolution.improvement,
-            # the result mail asks the guest whether they are satisfied (case_follow_up.py)
-            "guest_satisfaction": "asked" if resolution.notify_guest else None,
-        }
-        if resolution.goodwill_points or resolution.voucher:
-            grant = {
-                "grant_id": grant_id_for_case(case_id),
-                "points": resolution.goodwill_points or 0,
-                "voucher": resolution.voucher,
-            }
-            changes["goodwill"] = grant
+        moved = resolved_case(case, resolution, now)
+        if moved.goodwill is not None:
             events.append(
                 GoodwillGranted.new(
                     GoodwillGrantedPayload.model_validate(
-                        {"case_id": case_id, "guest_id": case.guest_id, **grant}
+                        {
+                            "case_id": case_id,
+                            "guest_id": case.guest_id,
+                            **moved.goodwill.model_dump(),
+                        }
                     ),
                     producer=PRODUCER,
                     property_id=case.property_id,
                     correlation_id=correlation_id,
                 )
             )
-        resolved = await self.repository.resolve(case_id, changes, push_outbox(*events))
+        resolved = await self.repository.resolve(case, moved, push_outbox(*events))
         if resolved is None:
             raise Conflict(f"case {case_id!r} is already resolved")
         self.events_written()
         if resolution.notify_guest:
             self.notices_due()
-        log.info("case resolved", case_id=case_id, goodwill=bool(changes.get("goodwill")))
+        log.info("case resolved", case_id=case_id, goodwill=moved.goodwill is not None)
         return resolved
 
     # --- reading ---------------------------------------------------------------------

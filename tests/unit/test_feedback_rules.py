@@ -168,3 +168,60 @@ def test_a_free_text_answer_with_a_card_number_is_refused_naming_the_question_on
     assert refused.value.problems == [
         "'comments' must not contain a card number; the hotel never asks for one in a survey"
     ]
+
+
+def test_resolving_and_escalating_answer_the_case_and_the_repository_writes_what_changed() -> None:
+    """Issue 17: the case rules return the Case as left, not a Mongo fragment; the write
+    is the difference (case_changes), None values included where the rule sets them."""
+    from services.feedback.domain import Case, CaseResolve, escalated, grant_id_for_case, resolved
+    from services.feedback.repository import case_changes
+
+    opened_at = datetime(2027, 3, 1, 10, tzinfo=UTC)
+    case = Case.model_validate(
+        {
+            "_id": "c-1",
+            "property_id": "p",
+            "guest_id": "g",
+            "category": "noise",
+            "severity": "high",
+            "source": "phone",
+            "description": "loud",
+            "owner": "desk-anna",
+            "status": "open",
+            "opened_at": opened_at,
+            "due_at": opened_at + timedelta(hours=4),
+            "notes": [],
+        }
+    )
+    late = opened_at + timedelta(hours=5)
+    manager_due = late + timedelta(hours=2)
+    held = escalated(case, "manager", late, manager_due)
+    assert case_changes(case, held) == {
+        "status": "escalated",
+        "escalated_to": "manager",
+        "escalated_at": late,
+        "owner_due_at": opened_at + timedelta(hours=4),
+        "due_at": manager_due,
+    }
+    quiet = resolved(
+        held, CaseResolve(resolution="moved", notify_guest=False, resolved_by="anna"), late
+    )
+    assert case_changes(held, quiet) == {
+        "status": "resolved",
+        "resolution": "moved",
+        "resolved_by": "anna",
+        "resolved_at": late,
+        "guest_notice": "none",
+        "notice_next_attempt_at": late,
+        "improvement": None,
+        "guest_satisfaction": None,
+    }
+    granted = resolved(held, CaseResolve(resolution="sorry", goodwill_points=300), late)
+    changes = case_changes(held, granted)
+    assert (changes["guest_notice"], changes["guest_satisfaction"]) == ("pending", "asked")
+    assert changes["goodwill"] == {
+        "grant_id": grant_id_for_case("c-1"),
+        "points": 300,
+        "voucher": None,
+    }
+    assert case.status == "open" and held.status == "escalated"  # the case read is untouched
