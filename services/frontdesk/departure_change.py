@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .records import reservation_ref
+from .records import stay_ref
 
 
 @dataclass(frozen=True)
@@ -28,14 +28,8 @@ class DepartureChange:
 
     def payload_fields(self) -> dict[str, Any]:
         """The fields stay.extended and stay.shortened both carry."""
-        stay = self.stay
         return {
-            "stay_id": stay["_id"],
-            "reservation_id": reservation_ref(stay),
-            "guest_id": stay["guest_id"],
-            "room_number": stay["room_number"],
-            "room_type": stay["room_type"],
-            "arrival": stay["arrival"],
+            **stay_ref(self.stay),
             "old_departure": self.old_departure,
             "departure": self.departure,
             "revision": self.revision,

@@ -46,8 +46,8 @@ from .records import (
     payment_line,
     public_payment,
     reference_key,
-    reservation_ref,
     sealed_token,
+    stay_ref,
     storable,
 )
 from .repository import FrontDeskRepository
@@ -383,12 +383,7 @@ class FolioService:
         events.append(
             StayCheckedOut.new(
                 StayCheckedOutPayload(
-                    stay_id=stay["_id"],
-                    reservation_id=reservation_ref(stay),
-                    guest_id=stay["guest_id"],
-                    room_number=stay["room_number"],
-                    room_type=stay["room_type"],
-                    arrival=arrival,
+                    **stay_ref(stay),
                     departure=actual_departure,
                     nights=room_nights,
                     room_revenue=totals["room_charges"],
