@@ -66,19 +66,13 @@ class StayFollower:
     async def checked_in(self, event: StayCheckedIn) -> None:
         payload = event.payload
         reservation_id = booking_of(payload.reservation_id)
-        await self.stays.update_one(
-            {"_id": payload.stay_id},
-            {
-                "$setOnInsert": {
-                    "property_id": event.property_id,
-                    "reservation_id": reservation_id,
-                    "room_type": payload.room_type,
-                    "arrival": payload.arrival.isoformat(),
-                    "departure": payload.departure.isoformat(),
-                    "status": "in_house",
-                }
-            },
-            upsert=True,
+        await self._record_stay(
+            event.property_id,
+            payload.stay_id,
+            payload.reservation_id,
+            payload.room_type,
+            payload.arrival,
+            payload.departure,
         )
         if reservation_id:
             followed = await self.repository.update_reservation(
@@ -191,8 +185,8 @@ class StayFollower:
         arrival: date,
         departure: date,
     ) -> None:
-        """The stay as an event other than its check-in first tells it (the broker may
-        deliver that one later): the check-in then finds it recorded."""
+        """The stay as the first of its events to arrive tells it (the broker may deliver
+        the check-in after a later change): the others then find it recorded."""
         await self.stays.update_one(
             {"_id": stay_id},
             {
