@@ -51,6 +51,7 @@ from .records import (
     storable,
 )
 from .repository import FrontDeskRepository
+from .stay_lookup import in_house_stay, stay_or_404
 
 log = get_logger(__name__)
 
@@ -439,16 +440,12 @@ class FolioService:
         return checked_out
 
     async def get_stay(self, stay_id: str) -> dict[str, Any]:
-        stay = await self.repository.stay(stay_id)
-        if stay is None:
-            raise NotFound(f"no stay {stay_id!r}")
-        return stay
+        return await stay_or_404(self.repository, stay_id)
 
     async def _in_house(self, stay_id: str) -> dict[str, Any]:
-        stay = await self.get_stay(stay_id)
-        if stay["status"] != StayStatus.IN_HOUSE:
-            raise Conflict(f"stay {stay_id!r} is checked out; its folio is closed")
-        return stay
+        return await in_house_stay(
+            self.repository, stay_id, closed="is checked out; its folio is closed"
+        )
 
 
 def _aware(moment: datetime) -> datetime:
