@@ -66,14 +66,7 @@ class StayFollower:
     async def checked_in(self, event: StayCheckedIn) -> None:
         payload = event.payload
         reservation_id = booking_of(payload.reservation_id)
-        await self._record_stay(
-            event.property_id,
-            payload.stay_id,
-            payload.reservation_id,
-            payload.room_type,
-            payload.arrival,
-            payload.departure,
-        )
+        await self._record_stay_of(event)
         if reservation_id:
             followed = await self.repository.update_reservation(
                 {"_id": reservation_id, "status": ReservationStatus.CONFIRMED},
@@ -205,6 +198,11 @@ class StayFollower:
     async def _departure_changed(self, event: StayExtended | StayShortened) -> None:
         """An extension or a shortening: the stay recorded if this is the first the
         service hears of it, then its departure follows the change."""
+        await self._record_stay_of(event)
+        payload = event.payload
+        await self._follow_departure(payload.stay_id, payload.departure, payload.revision)
+
+    async def _record_stay_of(self, event: StayCheckedIn | StayExtended | StayShortened) -> None:
         payload = event.payload
         await self._record_stay(
             event.property_id,
@@ -214,7 +212,6 @@ class StayFollower:
             payload.arrival,
             payload.departure,
         )
-        await self._follow_departure(payload.stay_id, payload.departure, payload.revision)
 
     async def _follow_departure(self, stay_id: str, departure: date, revision: int) -> None:
         """Only while in house: a copy redelivered after the check-out must not take back
