@@ -169,13 +169,21 @@ class GuestContactCaptured(Event[GuestContactPayload]):
 # --- front desk ------------------------------------------------------------------
 
 
-class StayCheckedInPayload(Contract):
+class StayRef(Contract):
+    """Which stay the event is about, as its check-in, check-out and departure changes
+    name it: the stay, its booking, guest and room, the booked (charged) type and the
+    arrival. A base class, not a nested field: the payloads stay flat on the wire, with
+    these fields first as before."""
+
     stay_id: str
     reservation_id: str
     guest_id: str
     room_number: str
     room_type: str
     arrival: date
+
+
+class StayCheckedInPayload(StayRef):
     departure: date
     vip: bool = False
     # `room_type` is the booked (charged) type; the room given may be of a better one
@@ -188,13 +196,7 @@ class StayCheckedIn(Event[StayCheckedInPayload]):
     event_type = "stay.checked_in"
 
 
-class StayCheckedOutPayload(Contract):
-    stay_id: str
-    reservation_id: str
-    guest_id: str
-    room_number: str
-    room_type: str
-    arrival: date
+class StayCheckedOutPayload(StayRef):
     departure: date
     nights: int
     room_revenue: Money
@@ -810,15 +812,9 @@ class GuestWalkInRegistered(Event[GuestContactPayload]):
 # --- one hotel, one truth (issue 12) -----------------------------------------------
 
 
-class StayExtendedPayload(Contract):
+class StayExtendedPayload(StayRef):
     """The stay's new departure: the extra nights are held in the stay's room type."""
 
-    stay_id: str
-    reservation_id: str
-    guest_id: str
-    room_number: str
-    room_type: str
-    arrival: date
     old_departure: date
     departure: date
     # the stay's departure changes so far (extensions and shortenings): a copy older
@@ -830,16 +826,10 @@ class StayExtended(Event[StayExtendedPayload]):
     event_type = "stay.extended"
 
 
-class StayShortenedPayload(Contract):
+class StayShortenedPayload(StayRef):
     """The guest in house now leaves earlier (before check-out): the nights from the new
     departure are given back (reservation sells them, housekeeping serves none)."""
 
-    stay_id: str
-    reservation_id: str
-    guest_id: str
-    room_number: str
-    room_type: str
-    arrival: date
     old_departure: date
     departure: date
     nights_given_up: list[date]

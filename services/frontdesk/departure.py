@@ -17,7 +17,6 @@ from shared.errors import Conflict
 from shared.events import StayRoomCheckRequested, StayRoomCheckRequestedPayload
 from shared.logging import get_logger
 from shared.outbox import push_outbox
-from shared.worker import PollingWorker
 
 from .domain import CheckOutRequest, StayStatus
 from .folio_service import FolioService
@@ -84,15 +83,3 @@ class DepartureDesk:
                 settled += 1
                 log.info("room check not in time: settled without it", stay_id=stay["_id"])
         return settled
-
-
-class RoomCheckWaitWorker(PollingWorker):
-    name = "room-check-wait"
-
-    def __init__(self, departures: DepartureDesk, *, poll_seconds: float) -> None:
-        super().__init__(poll_seconds)
-        self.departures = departures
-
-    async def work_once(self) -> int:
-        await self.departures.settle_overdue()
-        return 0  # nothing more to do until the next poll

@@ -14,9 +14,9 @@ from shared.crypto import PersonalDataCipher
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.property_setup import PropertySetup
 
-from .domain import StayStatus
 from .records import PropertyClock, business_today
 from .repository import FrontDeskRepository
+from .stay_lookup import in_house_stay, stay_or_404
 
 
 class NoRoomFree(Conflict):
@@ -50,16 +50,10 @@ class DeskContext:
         return await business_today(self.repository, self.clock, self.audit_hour)
 
     async def get_stay(self, stay_id: str) -> dict[str, Any]:
-        stay = await self.repository.stay(stay_id)
-        if stay is None:
-            raise NotFound(f"no stay {stay_id!r}")
-        return stay
+        return await stay_or_404(self.repository, stay_id)
 
     async def _in_house(self, stay_id: str) -> dict[str, Any]:
-        stay = await self.get_stay(stay_id)
-        if stay["status"] != StayStatus.IN_HOUSE:
-            raise Conflict(f"stay {stay_id!r} is checked out")
-        return stay
+        return await in_house_stay(self.repository, stay_id)
 
     async def _expected_arrival(self, reservation_id: str) -> dict[str, Any]:
         arrival = await self.repository.arrival(reservation_id)

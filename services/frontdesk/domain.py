@@ -7,7 +7,7 @@ document), folio.py (what the guest owes).
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -324,7 +324,3 @@ def greeting(
     status = ", VIP" if vip else ""
     member = f", {tier} member" if tier else ""
     return f"{welcome}, {name}{member}{status}"
-
-
-def local_today(now: datetime, tz: Any) -> date:
-    return now.astimezone(tz).date()

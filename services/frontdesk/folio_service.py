@@ -46,11 +46,12 @@ from .records import (
     payment_line,
     public_payment,
     reference_key,
-    reservation_ref,
     sealed_token,
+    stay_ref,
     storable,
 )
 from .repository import FrontDeskRepository
+from .stay_lookup import in_house_stay, stay_or_404
 
 log = get_logger(__name__)
 
@@ -383,12 +384,7 @@ class FolioService:
         events.append(
             StayCheckedOut.new(
                 StayCheckedOutPayload(
-                    stay_id=stay["_id"],
-                    reservation_id=reservation_ref(stay),
-                    guest_id=stay["guest_id"],
-                    room_number=stay["room_number"],
-                    room_type=stay["room_type"],
-                    arrival=arrival,
+                    **stay_ref(stay),
                     departure=actual_departure,
                     nights=room_nights,
                     room_revenue=totals["room_charges"],
@@ -444,16 +440,12 @@ class FolioService:
         return checked_out
 
     async def get_stay(self, stay_id: str) -> dict[str, Any]:
-        stay = await self.repository.stay(stay_id)
-        if stay is None:
-            raise NotFound(f"no stay {stay_id!r}")
-        return stay
+        return await stay_or_404(self.repository, stay_id)
 
     async def _in_house(self, stay_id: str) -> dict[str, Any]:
-        stay = await self.get_stay(stay_id)
-        if stay["status"] != StayStatus.IN_HOUSE:
-            raise Conflict(f"stay {stay_id!r} is checked out; its folio is closed")
-        return stay
+        return await in_house_stay(
+            self.repository, stay_id, closed="is checked out; its folio is closed"
+        )
 
 
 def _aware(moment: datetime) -> datetime:

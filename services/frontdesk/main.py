@@ -15,11 +15,10 @@ from shared.runtime import ServiceRuntime, create_service_app, serve
 from shared.worker import PollingWorker
 
 from .api import frontdesk_router
-from .audit import NightAuditWorker
 from .business_day import BusinessDay
 from .config import Settings
 from .consumers import register_consumers
-from .departure import DepartureDesk, RoomCheckWaitWorker
+from .departure import DepartureDesk
 from .folio_service import FolioService
 from .front_office import FrontOffice
 from .front_office_api import front_office_router
@@ -33,6 +32,7 @@ from .registration_api import registration_router
 from .registration_desk import RegistrationDesk
 from .repository import OUTBOX_COLLECTIONS, FrontDeskRepository
 from .service import FrontDeskService
+from .workers import NightAuditWorker, RoomCheckWaitWorker
 
 
 def retention_job(database: Any, settings: Settings) -> RetentionJob:

@@ -182,3 +182,15 @@ def storable(values: dict[str, Any]) -> dict[str, Any]:
 def reservation_ref(stay: dict[str, Any]) -> str:
     """What events name as the reservation: a walk-in has none, so its stay stands in."""
     return stay.get("reservation_id") or f"walk-in:{stay['_id']}"
+
+
+def stay_ref(stay: dict[str, Any]) -> dict[str, Any]:
+    """The fields that name the stay in its events (shared.events.StayRef)."""
+    return {
+        "stay_id": stay["_id"],
+        "reservation_id": reservation_ref(stay),
+        "guest_id": stay["guest_id"],
+        "room_number": stay["room_number"],
+        "room_type": stay["room_type"],
+        "arrival": stay["arrival"],
+    }

@@ -26,6 +26,7 @@ from .domain import RegistrationCreate, StayStatus, _Input
 from .identity import normalise_document_number
 from .records import document_number_binding
 from .service import FrontDeskService
+from .stay_lookup import in_house_stay
 
 log = get_logger(__name__)
 MAX_COMPANIONS = 10
@@ -168,10 +169,7 @@ class RegistrationDesk:
             )
 
     async def _in_house(self, stay_id: str) -> dict[str, Any]:
-        stay = await self.service.get_stay(stay_id)
-        if stay["status"] != StayStatus.IN_HOUSE:
-            raise Conflict(f"stay {stay_id!r} is checked out")
-        return stay
+        return await in_house_stay(self.service.repository, stay_id)
 
     def _number_of(self, stay: dict[str, Any], record: dict[str, Any]) -> str | None:
         sealed = record.get("document_number_encrypted")

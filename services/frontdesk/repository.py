@@ -130,9 +130,6 @@ class FrontDeskRepository:
         )
         return result.modified_count == 1
 
-    async def clear_assignment(self, reservation_id: str) -> None:
-        await self.arrivals.update_one({"_id": reservation_id}, {"$set": {"assignment": None}})
-
     async def mark_arrival_checked_in(
         self, reservation_id: str, stay_id: str, *, all_rooms: bool = True
     ) -> None:
@@ -251,9 +248,6 @@ class FrontDeskRepository:
             query["night"] = {"$in": [night.isoformat() for night in nights]}
         result = await self.room_nights.delete_many(query)
         return result.deleted_count
-
-    async def room_nights_of(self, stay_id: str) -> list[dict[str, Any]]:
-        return await self.room_nights.find({"stay_id": stay_id}).sort("night").to_list(None)
 
     # --- stays -----------------------------------------------------------------------
 
@@ -478,9 +472,6 @@ class FrontDeskRepository:
             .sort("_id")
             .to_list(None)
         )
-
-    def _audit_key(self, night: date) -> str:
-        return f"{self.property_id}|{night.isoformat()}"
 
     def _room_key(self, room_number: str) -> str:
         return f"{self.property_id}|{room_number}"

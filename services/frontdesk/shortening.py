@@ -23,9 +23,10 @@ from shared.events import StayShortened, StayShortenedPayload
 from shared.logging import get_logger
 from shared.outbox import push_outbox
 
+from .departure_change import DepartureChange
 from .domain import StayShorten, nights_between
 from .night_release import complete_release, release_intent
-from .records import origin, reservation_ref
+from .records import origin
 from .service import FrontDeskService
 
 log = get_logger(__name__)
@@ -54,34 +55,20 @@ async def shorten_stay(
             business_date=today.isoformat(),
         )
     given_up = nights_between(request.departure, old_departure)
-    revision = stay.get("departure_revision", 0) + 1
+    change = DepartureChange(stay, request.departure)
     # the nights given up go back after the write: an intent in it (night_release.py)
     intent = release_intent(given_up, desk.clock())
     event = StayShortened.new(
         StayShortenedPayload(
-            stay_id=stay_id,
-            reservation_id=reservation_ref(stay),
-            guest_id=stay["guest_id"],
-            room_number=stay["room_number"],
-            room_type=stay["room_type"],
-            arrival=stay["arrival"],
-            old_departure=old_departure,
-            departure=request.departure,
-            nights_given_up=given_up,
-            reason=request.reason,
-            revision=revision,
+            **change.payload_fields(), nights_given_up=given_up, reason=request.reason
         ),
         **origin(stay),
     )
     shortened = await desk.repository.update_stay(
         stay_id,
+        change.guard(),
         {
-            "status": "in_house",
-            "departure": stay["departure"],
-            "departure_revision": stay.get("departure_revision"),
-        },
-        {
-            "$set": {"departure": request.departure.isoformat(), "departure_revision": revision},
+            "$set": change.new_departure(),
             "$unset": {f"nightly_rates.{night.isoformat()}": "" for night in given_up},
             "$push": {
                 "departure_changes": {

@@ -20,6 +20,7 @@ from shared.logging import get_logger
 from shared.outbox import push_outbox
 
 from .allocation import Choice, choose_room
+from .departure_change import DepartureChange
 from .desk_context import NoRoomFree
 from .domain import RoomMove, StayExtend, nights_between
 from .promises import give_unpromised
@@ -190,34 +191,15 @@ class StayChanges(RoomAssignment):
         # the booked type's rate: an upgraded guest is charged as booked
         rate = str(self.setup.known_room_type(stay["room_type"]).nightly_rate)
         rates = {n.isoformat(): rate for n in extra}
-        revision = stay.get("departure_revision", 0) + 1
+        change = DepartureChange(stay, request.departure)
         # Reservation holds the extra nights, housekeeping plans service on them.
-        event = StayExtended.new(
-            StayExtendedPayload(
-                stay_id=stay_id,
-                reservation_id=reservation_ref(stay),
-                guest_id=stay["guest_id"],
-                room_number=stay["room_number"],
-                room_type=stay["room_type"],
-                arrival=stay["arrival"],
-                old_departure=old_departure,
-                departure=request.departure,
-                revision=revision,
-            ),
-            **origin(stay),
-        )
+        event = StayExtended.new(StayExtendedPayload(**change.payload_fields()), **origin(stay))
         extended = await self.repository.update_stay(
             stay_id,
-            {
-                "status": "in_house",
-                "departure": stay["departure"],
-                "departure_revision": stay.get("departure_revision"),
-                "room_number": stay["room_number"],
-            },
+            change.guard(room_number=stay["room_number"]),
             {
                 "$set": {
-                    "departure": request.departure.isoformat(),
-                    "departure_revision": revision,
+                    **change.new_departure(),
                     **{f"nightly_rates.{night}": value for night, value in rates.items()},
                 },
                 "$push": push_outbox(event),

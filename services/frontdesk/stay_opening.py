@@ -19,8 +19,8 @@ from .records import (
     origin,
     payment_event,
     payment_line,
-    reservation_ref,
     sealed_token,
+    stay_ref,
 )
 
 
@@ -118,12 +118,7 @@ class StayOpening(DeskContext):
         events: list[Event[Any]] = [
             StayCheckedIn.new(
                 StayCheckedInPayload(
-                    stay_id=stay["_id"],
-                    reservation_id=reservation_ref(stay),
-                    guest_id=stay["guest_id"],
-                    room_number=stay["room_number"],
-                    room_type=stay["room_type"],
-                    arrival=stay["arrival"],
+                    **stay_ref(stay),
                     departure=stay["departure"],
                     vip=stay["vip"],
                     occupied_room_type=stay.get("occupied_room_type"),

@@ -16,13 +16,14 @@ from .amenities import StockKeeper, default_stock
 from .api import housekeeping_router
 from .config import Settings
 from .consumers import register_consumers
-from .maintenance import MaintenanceService, RoomPeriodWorker
+from .maintenance import MaintenanceService
 from .pages import housekeeping_pages
 from .reports import Reports
 from .repository import OUTBOX_COLLECTIONS, TASK_FREE_TEXT, HousekeepingRepository
 from .rooms import RoomKeeper
 from .service import HousekeepingService
-from .tasks import DailyPlanWorker, TaskService
+from .tasks import TaskService
+from .workers import DailyPlanWorker, RoomPeriodWorker
 
 
 def retention_job(database: Any, settings: Settings) -> RetentionJob:

@@ -1,6 +1,6 @@
 """Maintenance requests, and out-of-order periods that change room status by themselves.
 
-A period is stored with its start and end; `RoomPeriodWorker` applies whichever
+A period is stored with its start and end; `RoomPeriodWorker` (workers.py) applies whichever
 transitions are due by the injected clock. Each transition is guarded on the room by
 `period|<id>|start` / `period|<id>|end`, and the period's state moves after the room, so
 a pass cut off between the two (a crash, a restart) is finished by the next pass without
@@ -29,7 +29,6 @@ from shared.events import (
 )
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
-from shared.worker import PollingWorker
 
 from .domain import UNAVAILABLE, RoomStatus, occupancy, status_after_period_ends
 from .repository import HousekeepingRepository
@@ -407,17 +406,3 @@ class MaintenanceService:
             period["_id"], "active", {"state": "ended", "ended_at": self.clock()}
         )
         log.info("room period ended", room_number=period["room_number"], back_to=back)
-
-
-class RoomPeriodWorker(PollingWorker):
-    """Polls for due out-of-order transitions; all state is in the database."""
-
-    name = "room-periods"
-
-    def __init__(self, maintenance: MaintenanceService, poll_seconds: float) -> None:
-        super().__init__(poll_seconds)
-        self.maintenance = maintenance
-
-    async def work_once(self) -> int:
-        await self.maintenance.apply_due_periods()
-        return 0  # nothing waits behind a pass: the next is due by the clock, not by backlog

@@ -232,9 +232,6 @@ class HousekeepingRepository:
         ).to_list(None)
         return [task_from_document(document) for document in found]
 
-    async def set_task_fields(self, task_id: str, fields: dict[str, Any]) -> None:
-        await self.tasks.update_one({"_id": task_id}, {"$set": fields})
-
     async def clear_effects(self, task_id: str, cause: str) -> None:
         await self.tasks.update_one(
             {"_id": task_id, "effects_due.cause": cause}, {"$set": {"effects_due": None}}

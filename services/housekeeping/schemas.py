@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal, get_args
 
@@ -128,6 +127,3 @@ class StockUpdate(Strict):
 
 class StockReceipt(Strict):
     quantity: Annotated[int, Field(ge=1, le=100000)]
-
-
-PlanDay = date

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from shared.clock import Clock, PropertyClock
+from shared.clock import Clock
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     HkTaskCompleted,
@@ -25,7 +25,6 @@ from shared.events import (
 )
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
-from shared.worker import PollingWorker
 
 from . import domain
 from .amenities import StockKeeper
@@ -571,39 +570,3 @@ def _storable(charge: ItemCharge) -> dict[str, Any]:
         "quantity": charge.quantity,
         "amount": str(Decimal(charge.amount)),
     }
-
-
-class DailyPlanWorker(PollingWorker):
-    """Generates the plan of the hotel's business date once it is `plan_at` on that day in
-    the hotel's time zone. The business date is the one the night audit rolled to
-    (business_day.closed, shared/business_date.py), not the server's UTC date: at 17:00
-    UTC it is already tomorrow in Shanghai, and the plan is for the day the audit opened.
-
-    Restart-safe: whether a day is planned is in the database (the plans collection), and
-    the plan itself is idempotent; the clock is injected so tests choose the morning.
-    """
-
-    name = "daily-plan"
-
-    def __init__(
-        self,
-        tasks: TaskService,
-        *,
-        clock: Clock,
-        plan_at: time,
-        timezone: str,
-        poll_seconds: float,
-    ) -> None:
-        super().__init__(poll_seconds)
-        self.tasks = tasks
-        self.clock = PropertyClock(clock, timezone)
-        self.plan_at = plan_at
-
-    async def work_once(self) -> int:
-        await self.tasks.apply_due_effects()
-        day = await self.tasks.business_dates.today()
-        if self.clock.now_local() < datetime.combine(day, self.plan_at, tzinfo=self.clock.tz):
-            return 0
-        if await self.tasks.repository.plan(day.isoformat()) is None:
-            await self.tasks.plan_day(day)
-        return 0

@@ -27,7 +27,6 @@ from .domain import (
     ReversalCreate,
     projection,
 )
-from .jobs import DailyPass
 from .offers import ReferralCreate, churn_report
 from .profiles import ProfileService
 from .public import (
@@ -45,6 +44,7 @@ from .public import (
     TierRule,
 )
 from .service import LoyaltyService
+from .workers import DailyPass
 
 MAX_PAGE = 200
 # Contact details in clear: loyalty's own staff (and the manager), with a reason, audited.

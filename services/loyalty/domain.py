@@ -19,16 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .ledger import points_for_stay, tier_of  # noqa: F401 (points_for_stay: a stable import)
 
-PREFERENCE_KINDS = (
-    "room",
-    "pillow",
-    "floor",
-    "food",
-    "dietary",
-    "amenities",
-    "housekeeping",
-    "fixed_room",
-)
 # Housekeeping habits (issue 12), read by housekeeping's planner: no service, a preferred
 # service time, linen every N nights.
 HOUSEKEEPING_HABIT = re.compile(

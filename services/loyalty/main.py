@@ -21,13 +21,13 @@ from .config import Settings
 from .consumers import register_consumers
 from .domain import PERSONAL_FIELDS
 from .guests import GuestStore
-from .jobs import DailyPass
 from .ledger import EarningRules, Promotion
 from .messenger import CampaignMessenger
 from .pages import loyalty_pages
 from .profiles import ProfileService
 from .repository import OUTBOX_COLLECTIONS, LoyaltyRepository
 from .service import LoyaltyService
+from .workers import DailyPass
 
 
 def earning_rules(settings: Settings) -> EarningRules:

@@ -49,9 +49,6 @@ class ReservationStatus(StrEnum):
     WALKED = "walked"
 
 
-ACTIVE_STATUSES = (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
-
-
 class RequestKind(StrEnum):
     BED = "bed"
     FLOOR = "floor"

@@ -38,9 +38,9 @@ from .room_periods import RoomPeriods
 from .service import SEALED_FIELDS, ReservationService
 from .setup import PropertySetupService
 from .stays import StayFollower
-from .tentative import TentativeBookings, TentativeReleaser
+from .tentative import TentativeBookings
 from .walks import WalkedGuests
-from .workers import AbandonedBookingJanitor, BlockReleaser
+from .workers import AbandonedBookingJanitor, BlockReleaser, TentativeReleaser
 
 
 def utc_now() -> datetime:

@@ -3,6 +3,8 @@ periodic review of bookings."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
@@ -21,6 +23,70 @@ from .service import ReservationService
 
 log = get_logger(__name__)
 
+Exporter = Callable[[date, date], Awaitable[tuple[str | bytes, int]]]
+Auditor = Callable[[Principal, str, date, date, int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Export:
+    """One file format of the bookings export: the routes differ only in these."""
+
+    extension: str
+    route_name: str  # the OpenAPI operation's name, as before the table
+    build: Exporter
+    response: type[Response]
+    media_type: str  # as the OpenAPI names it
+    sent_as: str  # the Content-Type answered (the CSV's text says its charset)
+    description: str
+    answers: str  # what the 200 answer is, in the OpenAPI
+
+
+def _exports(records: Records) -> list[Export]:
+    return [
+        Export(
+            extension="csv",
+            route_name="export_reservations",
+            build=records.export_csv,
+            response=CsvResponse,
+            media_type=CSV,
+            sent_as=f"{CSV}; charset=utf-8",
+            description=(
+                "Bookings arriving from..to (inclusive, at most a year) as CSV: names, dates,\n"
+                "amounts, amendments with their last reason, cancellation and refund. No contact\n"
+                "details, no payment data."
+            ),
+            answers="one row a booking arriving from..to",
+        ),
+        Export(
+            extension="xlsx",
+            route_name="export_reservations_xlsx",
+            build=records.export_xlsx,
+            response=XlsxResponse,
+            media_type=XLSX,
+            sent_as=XLSX,
+            description="The CSV export's rows and columns as an XLSX workbook (seed 002 3.4(1)).",
+            answers="the CSV export's rows as a workbook",
+        ),
+    ]
+
+
+def _export_route(export: Export, audit_export: Auditor) -> Callable[..., Awaitable[Response]]:
+    async def export_reservations(
+        first: Annotated[date, Query(alias="from")],
+        last: Annotated[date, Query(alias="to")],
+        principal: CurrentPrincipal,
+    ) -> Response:
+        content, rows = await export.build(first, last)
+        await audit_export(principal, export.extension, first, last, rows)
+        filename = f"reservations-{first}-{last}.{export.extension}"
+        return export.response(
+            content=content,
+            media_type=export.sent_as,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    return export_reservations
+
 
 def records_router(service: ReservationService, records: Records, audit: AuditLog) -> APIRouter:
     router = APIRouter(tags=["records"])
@@ -38,47 +104,15 @@ def records_router(service: ReservationService, records: Records, audit: AuditLo
             details={"format": file_format, "rows": rows},
         )
 
-    @router.get(
-        "/exports/reservations.csv",
-        response_class=CsvResponse,
-        responses=file_answer(CSV, description="one row a booking arriving from..to"),
-    )
-    async def export_reservations(
-        first: Annotated[date, Query(alias="from")],
-        last: Annotated[date, Query(alias="to")],
-        principal: CurrentPrincipal,
-    ) -> Response:
-        """Bookings arriving from..to (inclusive, at most a year) as CSV: names, dates,
-        amounts, amendments with their last reason, cancellation and refund. No contact
-        details, no payment data."""
-        text, rows = await records.export_csv(first, last)
-        await audit_export(principal, "csv", first, last, rows)
-        return CsvResponse(
-            content=text,
-            media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="reservations-{first}-{last}.csv"'
-            },
-        )
-
-    @router.get(
-        "/exports/reservations.xlsx",
-        response_class=XlsxResponse,
-        responses=file_answer(XLSX, description="the CSV export's rows as a workbook"),
-    )
-    async def export_reservations_xlsx(
-        first: Annotated[date, Query(alias="from")],
-        last: Annotated[date, Query(alias="to")],
-        principal: CurrentPrincipal,
-    ) -> Response:
-        """The CSV export's rows and columns as an XLSX workbook (seed 002 3.4(1))."""
-        content, rows = await records.export_xlsx(first, last)
-        await audit_export(principal, "xlsx", first, last, rows)
-        return XlsxResponse(
-            content=content,
-            headers={
-                "Content-Disposition": f'attachment; filename="reservations-{first}-{last}.xlsx"'
-            },
+    for export in _exports(records):
+        router.add_api_route(
+            f"/exports/reservations.{export.extension}",
+            _export_route(export, audit_export),
+            methods=["GET"],
+            name=export.route_name,
+            description=export.description,
+            response_class=export.response,
+            responses=file_answer(export.media_type, description=export.answers),
         )
 
     @router.get("/record-reviews")

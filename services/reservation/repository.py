@@ -290,13 +290,6 @@ class ReservationRepository:
             NO_OUTBOX,
         ).to_list(limit)
 
-    async def all_blocks(self) -> list[dict[str, Any]]:
-        return (
-            await self.blocks.find({"property_id": self.property_id}, NO_OUTBOX)
-            .sort("start")
-            .to_list(None)
-        )
-
     # --- integrator commands that wrote no reservation ------------------------------
 
     async def record_command(

@@ -66,20 +66,7 @@ class StayFollower:
     async def checked_in(self, event: StayCheckedIn) -> None:
         payload = event.payload
         reservation_id = booking_of(payload.reservation_id)
-        await self.stays.update_one(
-            {"_id": payload.stay_id},
-            {
-                "$setOnInsert": {
-                    "property_id": event.property_id,
-                    "reservation_id": reservation_id,
-                    "room_type": payload.room_type,
-                    "arrival": payload.arrival.isoformat(),
-                    "departure": payload.departure.isoformat(),
-                    "status": "in_house",
-                }
-            },
-            upsert=True,
-        )
+        await self._record_stay_of(event)
         if reservation_id:
             followed = await self.repository.update_reservation(
                 {"_id": reservation_id, "status": ReservationStatus.CONFIRMED},
@@ -125,17 +112,8 @@ class StayFollower:
         ).get("room_type")
 
     async def extended(self, event: StayExtended) -> None:
-        payload = event.payload
-        await self._record_stay(
-            event.property_id,
-            payload.stay_id,
-            payload.reservation_id,
-            payload.room_type,
-            payload.arrival,
-            payload.departure,
-        )
-        await self._follow_departure(payload.stay_id, payload.departure, payload.revision)
-        await self._hold_stay_nights(payload.stay_id)
+        await self._departure_changed(event)
+        await self._hold_stay_nights(event.payload.stay_id)
 
     async def shortened(self, event: StayShortened) -> None:
         """The guest leaves earlier: the stay holds its nights up to the new departure
@@ -144,15 +122,7 @@ class StayFollower:
         the stay then holds what it occupies)."""
         payload = event.payload
         reservation_id = booking_of(payload.reservation_id)
-        await self._record_stay(
-            event.property_id,
-            payload.stay_id,
-            payload.reservation_id,
-            payload.room_type,
-            payload.arrival,
-            payload.departure,
-        )
-        await self._follow_departure(payload.stay_id, payload.departure, payload.revision)
+        await self._departure_changed(event)
         if reservation_id:
             await self.stays.update_one(
                 {"_id": payload.stay_id},
@@ -208,8 +178,8 @@ class StayFollower:
         arrival: date,
         departure: date,
     ) -> None:
-        """The stay as an event other than its check-in first tells it (the broker may
-        deliver that one later): the check-in then finds it recorded."""
+        """The stay as the first of its events to arrive tells it (the broker may deliver
+        the check-in after a later change): the others then find it recorded."""
         await self.stays.update_one(
             {"_id": stay_id},
             {
@@ -223,6 +193,24 @@ class StayFollower:
                 },
             },
             upsert=True,
+        )
+
+    async def _departure_changed(self, event: StayExtended | StayShortened) -> None:
+        """An extension or a shortening: the stay recorded if this is the first the
+        service hears of it, then its departure follows the change."""
+        await self._record_stay_of(event)
+        payload = event.payload
+        await self._follow_departure(payload.stay_id, payload.departure, payload.revision)
+
+    async def _record_stay_of(self, event: StayCheckedIn | StayExtended | StayShortened) -> None:
+        payload = event.payload
+        await self._record_stay(
+            event.property_id,
+            payload.stay_id,
+            payload.reservation_id,
+            payload.room_type,
+            payload.arrival,
+            payload.departure,
         )
 
     async def _follow_departure(self, stay_id: str, departure: date, revision: int) -> None:
@@ -271,7 +259,7 @@ class StayFollower:
         if not reservation_id:
             return
         field = f"rooms_handed_over.{stay_id}"
-        marked = await self.repository.update_reservation(
+        await self._unsettle(
             {
                 "_id": reservation_id,
                 "status": {
@@ -283,18 +271,8 @@ class StayFollower:
                 },
                 "$or": [{field: {"$exists": False}}, {field: {"$gt": night.isoformat()}}],
             },
-            {
-                "$set": {
-                    field: night.isoformat(),
-                    "inventory_settled": False,
-                    "updated_at": self.reservations.clock(),
-                },
-                "$inc": {"version": 1},
-            },
+            {field: night.isoformat()},
         )
-        if marked is not None:
-            await self.reservations._settle_inventory(marked)
-            self.reservations.events_written()
 
     async def checked_out(self, event: StayCheckedOut) -> None:
         payload = event.payload
@@ -330,25 +308,18 @@ class StayFollower:
                     )
                 ]
             )
-            closed = await self.repository.update_reservation(
+            # an early departure gives the nights after it back
+            await self._unsettle(
                 {
                     "_id": reservation_id,
                     "status": {"$in": [ReservationStatus.CONFIRMED, ReservationStatus.IN_HOUSE]},
                 },
                 {
-                    "$set": {
-                        "status": ReservationStatus.CHECKED_OUT,
-                        "departed_on": latest,
-                        "inventory_settled": False,
-                        "settled_by": self.reservations.owner,
-                        "updated_at": self.reservations.clock(),
-                    },
-                    "$inc": {"version": 1},
+                    "status": ReservationStatus.CHECKED_OUT,
+                    "departed_on": latest,
+                    "settled_by": self.reservations.owner,
                 },
             )
-            if closed is not None:  # an early departure gives the nights after it back
-                await self.reservations._settle_inventory(closed)
-                self.reservations.events_written()
 
     async def _room_departed(self, reservation_id: str, stay_id: str, departed: str) -> None:
         """One room of a booking of several left while another is still in house: that
@@ -362,14 +333,23 @@ class StayFollower:
             or (booking.get("rooms_departed") or {}).get(stay_id) == departed
         ):
             return
-        marked = await self.repository.update_reservation(
+        await self._unsettle(
             {
                 "_id": reservation_id,
                 "status": {"$in": [ReservationStatus.CONFIRMED, ReservationStatus.IN_HOUSE]},
             },
+            {f"rooms_departed.{stay_id}": departed},
+        )
+
+    async def _unsettle(self, booking: dict[str, Any], fields: dict[str, Any]) -> None:
+        """Sets `fields` on the booking matching `booking` and settles its inventory again
+        (the holds it should have changed); nothing when no booking matches (a repeated
+        or older copy)."""
+        marked = await self.repository.update_reservation(
+            booking,
             {
                 "$set": {
-                    f"rooms_departed.{stay_id}": departed,
+                    **fields,
                     "inventory_settled": False,
                     "updated_at": self.reservations.clock(),
                 },

@@ -16,7 +16,6 @@ from shared.errors import Conflict
 from shared.events import ReservationReconfirmed, ReservationReconfirmedPayload
 from shared.logging import get_logger
 from shared.outbox import outbox_entry
-from shared.worker import PollingWorker
 
 from .domain import ReservationStatus
 from .service import ReservationService, outbox_push
@@ -94,14 +93,3 @@ class TentativeBookings:
             released += 1
             log.info("tentative booking released", reservation_id=booking["_id"])
         return released
-
-
-class TentativeReleaser(PollingWorker):
-    name = "tentative-releaser"
-
-    def __init__(self, tentative: TentativeBookings, poll_seconds: float) -> None:
-        super().__init__(poll_seconds)
-        self.tentative = tentative
-
-    async def work_once(self) -> int:
-        return await self.tentative.release_overdue(self.tentative.clock())

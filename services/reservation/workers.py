@@ -1,6 +1,8 @@
-"""The service's background loops: block release and the abandoned-booking janitor.
-Both keep their state in MongoDB (block status, reservation markers), so a restarted
-process simply finds the work again."""
+"""The service's background loops that poll a use case: block release, the
+abandoned-booking janitor and the release of tentative bookings past their deadline
+(tentative.py). Each keeps its state in MongoDB (block status, reservation markers,
+deadlines), so a restarted process simply finds the work again. The letter writer and
+the refund payer stay beside the work they do (letters.py, refunds.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from shared.worker import PollingWorker
 
 from .blocks import BlockService
 from .service import ReservationService
+from .tentative import TentativeBookings
 
 
 class BlockReleaser(PollingWorker):
@@ -78,3 +81,14 @@ def _started(reservation: dict[str, Any]) -> datetime:
         started = reservation["updated_at"]
     # A store may give datetimes back naive; they were written in UTC.
     return started if started.tzinfo else started.replace(tzinfo=UTC)
+
+
+class TentativeReleaser(PollingWorker):
+    name = "tentative-releaser"
+
+    def __init__(self, tentative: TentativeBookings, poll_seconds: float) -> None:
+        super().__init__(poll_seconds)
+        self.tentative = tentative
+
+    async def work_once(self) -> int:
+        return await self.tentative.release_overdue(self.tentative.clock())

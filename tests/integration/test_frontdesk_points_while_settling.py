@@ -11,46 +11,27 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from services.frontdesk.domain import CheckIn
-from services.frontdesk.points_allowances import PointsAllowances
-from shared.events import RedemptionApplied, RedemptionAppliedPayload
-from shared.property_setup import load_property
-from tests.integration.frontdesk_harness import PROPERTY, FixedClock, booking, build, property_file
+from tests.integration.points_support import (
+    CHECK_OUT_MORNING,
+    allowances_of,
+    booked_desk,
+    night_paid_with_points,
+)
 
 SEEDS = 60
-MARCH_10, MARCH_12 = date(2027, 3, 10), date(2027, 3, 12)
-
-
-def night_paid_with_points() -> RedemptionApplied:
-    return RedemptionApplied.new(
-        RedemptionAppliedPayload(
-            reservation_id="res-1",
-            guest_id="guest-1",
-            redemption_id="redeem|spring",
-            redeemed_for="night",
-            night=MARCH_10,
-            points=3000,
-            value=Decimal("500.00"),
-        ),
-        producer="reservation",
-        property_id=PROPERTY,
-    )
 
 
 async def race(tmp_path: Path, seed: int) -> str:
-    clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
-    setup = load_property(str(property_file(tmp_path, {"king": 2})))
-    desk = await build(setup, clock, interleave=True, seed=seed)
-    await desk.projections.reservation_created(booking(1, "king", MARCH_10, MARCH_12))
+    desk, clock = await booked_desk(tmp_path, interleave=True, seed=seed)
     stay = await desk.service.check_in(CheckIn(reservation_id="res-1"))
-    clock.now = datetime(2027, 3, 12, 2, tzinfo=UTC)
-    allowances = PointsAllowances(desk.service.repository, clock, lambda: None)
+    clock.now = CHECK_OUT_MORNING
     await asyncio.gather(
-        desk.folio.check_out(stay["_id"]), allowances.applied(night_paid_with_points())
+        desk.folio.check_out(stay["_id"]),
+        allowances_of(desk, clock).applied(night_paid_with_points()),
     )
     closed = await desk.database["stays"].find_one({"_id": stay["_id"]})
     arrival = await desk.database["arrivals"].find_one({"_id": "res-1"})

@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from services.frontdesk.audit import NightAuditWorker
 from services.frontdesk.domain import CheckIn, CheckOut, WalkIn
 from services.frontdesk.projections import ArrivalNotYetKnown
+from services.frontdesk.workers import NightAuditWorker
 from shared.errors import Conflict
 from shared.events import (
     GuestMerged,

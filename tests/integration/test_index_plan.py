@@ -258,8 +258,8 @@ async def _loyalty_mail_and_erasure(world) -> None:
 
     from services.loyalty.config import Settings
     from services.loyalty.domain import ProfileUpdate
-    from services.loyalty.jobs import DailyPass
     from services.loyalty.messenger import CampaignMessenger
+    from services.loyalty.workers import DailyPass
     from shared.events import GuestContactCaptured, GuestContactPayload
     from tests.integration.test_loyalty_ledger_service import checked_out
 

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from services.loyalty.care import LUNAR_FESTIVALS, care_router
 from services.loyalty.config import Settings
 from services.loyalty.domain import ProfileUpdate
-from services.loyalty.jobs import DailyPass
 from services.loyalty.messenger import CampaignMessenger
+from services.loyalty.workers import DailyPass
 from shared.auth import Principal, current_principal
 from shared.errors import Conflict, Unprocessable
 from shared.events import CaseOpened, CaseOpenedPayload

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from services.loyalty.domain import ProfileUpdate
-from services.loyalty.jobs import DailyPass
+from services.loyalty.workers import DailyPass
 from shared.events import (
     CaseOpened,
     CaseOpenedPayload,

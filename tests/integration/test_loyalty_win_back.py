@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from services.loyalty.jobs import DailyPass
+from services.loyalty.workers import DailyPass
 from shared.events import ReservationCreated, ReservationCreatedPayload
 from tests.integration.test_loyalty_ledger_service import World, checked_out
 

@@ -26,7 +26,8 @@ from services.housekeeping.maintenance import MaintenanceService
 from services.housekeeping.repository import HousekeepingRepository
 from services.housekeeping.rooms import RoomKeeper
 from services.housekeeping.service import HousekeepingService
-from services.housekeeping.tasks import DailyPlanWorker, TaskService
+from services.housekeeping.tasks import TaskService
+from services.housekeeping.workers import DailyPlanWorker
 from services.loyalty import ledger
 from services.loyalty.domain import ProfileUpdate
 from services.loyalty.guests import GuestStore

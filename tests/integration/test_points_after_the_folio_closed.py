@@ -7,57 +7,34 @@ once, keyed by the redemption."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from mongomock_motor import AsyncMongoMockClient
-
 from services.frontdesk.domain import CheckIn
-from services.frontdesk.points_allowances import PointsAllowances
-from services.loyalty import ledger
 from services.loyalty.domain import RedemptionCreate
-from services.loyalty.guests import GuestStore
-from services.loyalty.repository import LoyaltyRepository
-from services.loyalty.service import LoyaltyService
-from shared.events import (
-    FolioPointsReturned,
-    RedemptionApplied,
-    RedemptionAppliedPayload,
+from shared.events import FolioPointsReturned
+from tests.integration.frontdesk_harness import booking
+from tests.integration.points_support import (
+    CHECK_OUT_MORNING,
+    MARCH_10,
+    MARCH_12,
+    REDEMPTION,
+    allowances_of,
+    booked_desk,
+    loyalty_service,
+    night_paid_with_points,
 )
-from shared.property_setup import load_property
-from tests.integration.frontdesk_harness import PROPERTY, FixedClock, booking, build, property_file
 from tests.integration.test_loyalty_ledger_service import checked_out
-
-MARCH_10, MARCH_12 = date(2027, 3, 10), date(2027, 3, 12)
-REDEMPTION = "redeem|spring"
-
-
-def night_paid_with_points() -> RedemptionApplied:
-    return RedemptionApplied.new(
-        RedemptionAppliedPayload(
-            reservation_id="res-1",
-            guest_id="guest-1",
-            redemption_id=REDEMPTION,
-            redeemed_for="night",
-            night=MARCH_10,
-            points=3000,
-            value=Decimal("500.00"),
-        ),
-        producer="reservation",
-        property_id=PROPERTY,
-    )
 
 
 async def returned_by_the_desk(tmp_path: Path) -> tuple[dict, list[FolioPointsReturned]]:
     """Checked out and settled in money; then the redemption reaches the desk, twice."""
-    clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
-    desk = await build(load_property(str(property_file(tmp_path, {"king": 2}))), clock)
-    await desk.projections.reservation_created(booking(1, "king", MARCH_10, MARCH_12))
+    desk, clock = await booked_desk(tmp_path)
     stay = await desk.service.check_in(CheckIn(reservation_id="res-1"))
-    clock.now = datetime(2027, 3, 12, 2, tzinfo=UTC)
+    clock.now = CHECK_OUT_MORNING
     await desk.folio.check_out(stay["_id"])
-    allowances = PointsAllowances(desk.service.repository, clock, lambda: None)
+    allowances = allowances_of(desk, clock)
     for _ in range(2):
         await allowances.applied(night_paid_with_points())
     closed = await desk.database["stays"].find_one({"_id": stay["_id"]})
@@ -81,15 +58,7 @@ async def test_points_for_a_closed_folio_go_back_once(tmp_path: Path) -> None:
     )
     assert (event.payload.guest_id, event.payload.reservation_id) == ("guest-1", "res-1")
 
-    repository = LoyaltyRepository(AsyncMongoMockClient(tz_aware=True).get_database("loyalty"))
-    await repository.prepare()
-    store = GuestStore(
-        repository,
-        property_id=PROPERTY,
-        clock=lambda: datetime(2027, 3, 12, 3, tzinfo=UTC),
-        events_written=lambda: None,
-    )
-    loyalty = LoyaltyService(store, rules=ledger.EarningRules(), inactivity=timedelta(days=730))
+    loyalty = await loyalty_service()
     await loyalty.earn_for_stay(checked_out("guest-1", 2, Decimal("1000.00"), date(2027, 2, 1)))
     await loyalty.record_reservation(booking(1, "king", MARCH_10, MARCH_12))
     before = (await loyalty.points_of("guest-1"))["balance"]

@@ -7,45 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from mongomock_motor import AsyncMongoMockClient
-
 from services.frontdesk.domain import CheckIn
-from services.frontdesk.points_allowances import PointsAllowances
-from services.loyalty import ledger
-from services.loyalty.guests import GuestStore
-from services.loyalty.repository import LoyaltyRepository
-from services.loyalty.service import LoyaltyService
-from shared.events import RedemptionApplied, RedemptionAppliedPayload, StayCheckedOut
-from shared.property_setup import load_property
-from tests.integration.frontdesk_harness import PROPERTY, FixedClock, booking, build, property_file
-
-MARCH_10, MARCH_12 = date(2027, 3, 10), date(2027, 3, 12)
+from shared.events import StayCheckedOut
+from tests.integration.points_support import (
+    CHECK_OUT_MORNING,
+    allowances_of,
+    booked_desk,
+    loyalty_service,
+    night_paid_with_points,
+)
 
 
 async def checked_out_by_the_desk(tmp_path: Path) -> StayCheckedOut:
-    clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
-    desk = await build(load_property(str(property_file(tmp_path, {"king": 2}))), clock)
-    await desk.projections.reservation_created(booking(1, "king", MARCH_10, MARCH_12))
-    night_paid = RedemptionApplied.new(
-        RedemptionAppliedPayload(
-            reservation_id="res-1",
-            guest_id="guest-1",
-            redemption_id="redeem|spring",
-            redeemed_for="night",
-            night=MARCH_10,
-            points=3000,
-            value=Decimal("500.00"),
-        ),
-        producer="reservation",
-        property_id=PROPERTY,
-    )
-    await PointsAllowances(desk.service.repository, clock, lambda: None).applied(night_paid)
+    desk, clock = await booked_desk(tmp_path)
+    await allowances_of(desk, clock).applied(night_paid_with_points())
     stay = await desk.service.check_in(CheckIn(reservation_id="res-1"))
-    clock.now = datetime(2027, 3, 12, 2, tzinfo=UTC)
+    clock.now = CHECK_OUT_MORNING
     await desk.folio.check_out(stay["_id"])
     closed = await desk.database["stays"].find_one({"_id": stay["_id"]})
     [entry] = [e for e in closed["outbox"] if e["type"] == "stay.checked_out"]
@@ -53,15 +33,7 @@ async def checked_out_by_the_desk(tmp_path: Path) -> StayCheckedOut:
 
 
 async def points_earned(event: StayCheckedOut) -> int:
-    repository = LoyaltyRepository(AsyncMongoMockClient(tz_aware=True).get_database("loyalty"))
-    await repository.prepare()
-    store = GuestStore(
-        repository,
-        property_id=PROPERTY,
-        clock=lambda: datetime(2027, 3, 12, 3, tzinfo=UTC),
-        events_written=lambda: None,
-    )
-    service = LoyaltyService(store, rules=ledger.EarningRules(), inactivity=timedelta(days=730))
+    service = await loyalty_service()
     await service.earn_for_stay(event)
     await service.earn_for_stay(event)  # redelivered: once
     points = await service.points_of(event.payload.guest_id)

@@ -14,7 +14,7 @@ import pytest
 from mongomock_motor import AsyncMongoMockClient
 
 from services.housekeeping.amenities import StockKeeper, default_stock
-from services.housekeeping.maintenance import MaintenanceService, RoomPeriodWorker
+from services.housekeeping.maintenance import MaintenanceService
 from services.housekeeping.repository import (
     TASK_FIELDS,
     HousekeepingRepository,
@@ -23,7 +23,8 @@ from services.housekeeping.repository import (
 )
 from services.housekeeping.rooms import RoomKeeper
 from services.housekeeping.service import HousekeepingService
-from services.housekeeping.tasks import DailyPlanWorker, TaskConflict, TaskService
+from services.housekeeping.tasks import TaskConflict, TaskService
+from services.housekeeping.workers import DailyPlanWorker, RoomPeriodWorker
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import (
     GuestCreated,
