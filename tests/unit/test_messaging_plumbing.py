@@ -105,3 +105,21 @@ def test_personal_data_never_reaches_a_log_line(capsys) -> None:
     assert "stay-1" in output
     lines = [json.loads(line) for line in output.splitlines()]
     assert lines[0]["email"] == "[redacted]"
+
+
+def test_tracebacks_and_extra_fields_are_redacted_grouped_numbers_too(capsys) -> None:
+    configure_logging("test")
+    try:
+        raise ValueError("guest li.wei@example.com paid with 4111.1111.1111.1111")
+    except ValueError:
+        get_logger("test").exception(
+            "failed", note="ID 110105/19491231/002X", card="4111/1111/1111/1111"
+        )
+    logging.getLogger("faststream").error(
+        "handler failed", exc_info=True, extra={"detail": "call 138.0013.8000"}
+    )
+    output = capsys.readouterr().out
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert "ValueError" in lines[0]["exception"]  # the traceback is there, redacted
+    for secret in ("li.wei@example.com", "1111", "19491231", "0013"):
+        assert secret not in output, secret
