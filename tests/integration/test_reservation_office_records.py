@@ -20,7 +20,7 @@ from services.reservation.policies import RatePlanUpsert
 from services.reservation.records import Records
 from services.reservation.records_api import records_router
 from services.reservation.refunds import RefundPayer
-from services.reservation.reports import Reports
+from services.reservation.reports import MAX_OFFSET, Reports
 from services.reservation.tentative import TentativeBookings
 from shared.audit import AuditLog
 from shared.auth import Principal, current_principal
@@ -291,3 +291,18 @@ async def test_records_export_to_xlsx_with_the_csv_columns_and_cells() -> None:
         ("office-1", "2027-03-01..2027-03-31", "csv", 2),
         ("office-1", "2027-03-01..2027-03-31", "xlsx", 2),
     ]
+
+
+async def test_a_search_page_beyond_the_bound_is_a_422_problem_not_a_scan() -> None:
+    desk = await office()
+    await desk.book()
+    async with api(desk) as client:
+        last = await client.get("/reservations", params={"offset": MAX_OFFSET})
+        beyond = [
+            await client.get("/reservations", params={"offset": offset})
+            for offset in (MAX_OFFSET + 1, 2**63, 10**30)
+        ]
+    assert last.status_code == 200 and last.json()["items"] == []
+    for answer in beyond:
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
