@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from decimal import Decimal
 
 import httpx
@@ -306,3 +307,20 @@ async def test_a_search_page_beyond_the_bound_is_a_422_problem_not_a_scan() -> N
     for answer in beyond:
         assert answer.status_code == 422, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_availability_over_thousands_of_years_is_refused_before_any_night_is_counted() -> (
+    None
+):
+    """Found by the fuzzing (issue 15, bounded input): /availability made every night of
+    0572..9722 before checking the 60-night limit, and the request outlived its timeout."""
+    desk = await office()
+    async with api(desk) as client:
+        started = time.perf_counter()
+        answer = await client.get(
+            "/availability", params={"arrival": "0001-01-01", "departure": "9999-12-31"}
+        )
+        took = time.perf_counter() - started
+    assert answer.status_code == 422, answer.text
+    assert "at most" in answer.json()["detail"]
+    assert took < 1.0, f"{took:.1f} s"
