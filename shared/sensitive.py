@@ -57,7 +57,8 @@ def id_number_valid(characters: str) -> bool:
         born = date(int(characters[6:10]), int(characters[10:12]), int(characters[12:14]))
     except ValueError:
         return False
-    check = "10X98765432"[sum(int(c) * w for c, w in zip(characters, _ID_WEIGHTS)) % 11]
+    weighted = sum(int(c) * w for c, w in zip(characters[:17], _ID_WEIGHTS, strict=True))
+    check = "10X98765432"[weighted % 11]
     return born.year >= 1900 and characters[17].upper() == check
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import aio_pika
 from prometheus_client import REGISTRY
 
+from shared import topology
 from shared.events import SurveySent, SurveySentPayload
 from shared.mongo import connect_database
 from shared.outbox import DEAD_LETTERS, OutboxRelay, with_outbox
 from shared.settings import ServiceSettings
-from shared import topology
 from shared.topology import EVENTS_EXCHANGE, UNROUTED_QUEUE, declare_exchanges
 from tests.support.amqp import EventTap, wait_for
 

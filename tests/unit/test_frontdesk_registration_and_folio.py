@@ -96,7 +96,9 @@ def test_a_payment_id_never_holds_the_client_reference_but_the_same_one_keeps_it
     at = datetime(2027, 3, 10, 12)
 
     def payment_id(reference: str) -> str:
-        line = payment_line(PaymentKind.PAYMENT, Decimal("5"), "card", None, at, reference=reference)
+        line = payment_line(
+            PaymentKind.PAYMENT, Decimal("5"), "card", None, at, reference=reference
+        )
         return str(line["payment_id"])
 
     first = payment_id("terminal-ticket-7781")

@@ -1,8 +1,8 @@
 """Topology, envelopes, attempt counting and log redaction, without a broker."""
 
 import json
-import time
 import logging
+import time
 from pathlib import Path
 
 from shared.consumer import attempts_so_far
