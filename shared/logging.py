@@ -39,9 +39,10 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+")
 _URL_SECRET = re.compile(r"(?i)\b(token|key|secret|signature|sig)=[^&\s\"']+")
 # What a correlation id may be when a caller sends one; anything else is replaced.
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-# Nine digits or more, spaces and dashes allowed between: phones, ID and card numbers,
-# but not dates (2026-12-01 has eight).
-_LONG_DIGITS = re.compile(r"\+?\d(?:[ -]?\d){8,}[Xx]?")
+# Nine digits or more, spaces, dashes, dots or slashes allowed between (the separators
+# the card/ID guard knows, "4111.1111.1111.1111"): phones, ID and card numbers, but not
+# dates (2026-12-01 and 2026/12/01 have eight).
+_LONG_DIGITS = re.compile(r"\+?\d(?:[ ./-]?\d){8,}[Xx]?")
 
 
 def mask_text(text: str) -> str:

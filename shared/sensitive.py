@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from annotated_types import GroupedMetadata, MaxLen, MinLen
@@ -19,6 +20,16 @@ from pydantic import AfterValidator
 
 # A PRC resident ID: 17 digits and a digit or X, not inside a longer number.
 ID_NUMBER = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])")
+# The same 18 characters written in groups ("110105 19491231 002X", "110105.19491231.002X",
+# "110105/19491231/002X"): taken for an ID number only when its birth date and check
+# digit are valid, since a list of room numbers ("101 102 103 104 105 106") has 18 digits
+# and separators too.
+SEPARATED_ID_CANDIDATE = re.compile(
+    r"(?<![0-9A-Za-z])(?<![0-9A-Za-z]-)(?<![0-9][ ./])"
+    r"\d(?:[ ./-]?\d){16}[ ./-]?[0-9Xx]"
+    r"(?![ ./-]?[0-9])(?![A-Za-z])(?!-[A-Za-z])"
+)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # 13-19 digits, spaces or dashes between, not part of a longer digit run and not glued
 # to letters (a UUID's all-digit segments, "e3-3567-4123-8234-1a", are no card), passing
 # the Luhn check: a payment card number.
@@ -40,9 +51,26 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def id_number_valid(characters: str) -> bool:
+    """A PRC resident ID's birth date (characters 7-14) and check digit (ISO 7064)."""
+    try:
+        born = date(int(characters[6:10]), int(characters[10:12]), int(characters[12:14]))
+    except ValueError:
+        return False
+    weighted = sum(int(c) * w for c, w in zip(characters[:17], _ID_WEIGHTS, strict=True))
+    check = "10X98765432"[weighted % 11]
+    return born.year >= 1900 and characters[17].upper() == check
+
+
 def sensitive_numbers(text: str) -> list[str]:
     """The kinds of sensitive numbers in `text`, one entry per finding."""
     found = ["ID number" for _ in ID_NUMBER.finditer(text)]
+    found += [
+        "ID number"
+        for match in SEPARATED_ID_CANDIDATE.finditer(text)
+        if re.search(r"[ ./-]", match.group())  # unseparated ones were found above
+        and id_number_valid(re.sub(r"[ ./-]", "", match.group()))
+    ]
     found += [
         "card number"
         for match in CARD_CANDIDATE.finditer(text)

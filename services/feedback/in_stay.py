@@ -18,9 +18,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pymongo import ReturnDocument
 
 from shared.clock import Clock
@@ -411,10 +411,11 @@ def in_stay_router(surveys: InStaySurveys) -> APIRouter:
 
     @router.get("/in-stay-surveys")
     async def list_in_stay(
-        stay_id: str | None = None, limit: int = 50
+        stay_id: Annotated[str | None, Query(max_length=100)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> Listing[InStaySurveyPublic]:
         """Guest relations' view: planned, sent, answered (with scores), skipped."""
-        items = await surveys.list(stay_id, max(1, min(limit, 200)))
+        items = await surveys.list(stay_id, limit)
         return Listing.of([InStaySurveyPublic.model_validate(item) for item in items])
 
     @router.get("/in-stay-surveys/{survey_id}")

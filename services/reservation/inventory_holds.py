@@ -134,9 +134,11 @@ class InventoryHolds(ReservationContext):
     async def availability(self, arrival: date, departure: date) -> dict[str, Any]:
         if departure <= arrival:
             raise Unprocessable("departure must be after arrival")
-        nights = [n.isoformat() for n in nights_of(arrival, departure)]
-        if len(nights) > self.max_nights:
+        # Counted before the nights are made: a range of thousands of years is refused at
+        # once instead of building millions of dates first.
+        if (departure - arrival).days > self.max_nights:
             raise Unprocessable(f"ask for at most {self.max_nights} nights at a time")
+        nights = [n.isoformat() for n in nights_of(arrival, departure)]
         sold = await self.inventory.sold(None, nights)
         result = {}
         for room_type in await self.repository.all_room_types():

@@ -19,6 +19,7 @@ from .repository import ReservationRepository, name_pattern
 from .service import capacity_of
 
 MAX_PAGE = 100
+MAX_OFFSET = 100_000  # as every listing: a deeper page is a narrower search
 MAX_REPORT_NIGHTS = 366
 
 
@@ -32,7 +33,7 @@ class ReservationSearch(BaseModel):
     channel: Channel | None = None
     block_id: str | None = None
     limit: int = Field(default=20, ge=1, le=MAX_PAGE)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class Reports:

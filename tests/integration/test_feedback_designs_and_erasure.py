@@ -192,3 +192,25 @@ async def test_merge_moves_the_guest_and_erasure_removes_their_words(tmp_path) -
     assert (await service.report(since=None, until=None, department=None))["overall"][
         "nps"
     ] == -100.0
+
+
+async def test_a_satisfaction_report_covers_at_most_a_year_of_answers(tmp_path) -> None:
+    """Issue 15: one request must not load every answered survey there is."""
+    feedback = Feedback(tmp_path, Clock(T0), RecordingSender())
+    await feedback.service.prepare()
+
+    def window(days: int) -> dict[str, str]:
+        return {"since": (T0 - timedelta(days=days)).isoformat(), "until": T0.isoformat()}
+
+    async with api(feedback) as client:
+        year = await client.get("/reports/satisfaction", params=window(366))
+        longer = await client.get("/reports/satisfaction", params=window(367))
+        csv_longer = await client.get("/reports/satisfaction.csv", params=window(5000))
+        unbounded = await client.get("/reports/satisfaction", params={"until": T0.isoformat()})
+    assert year.status_code == 200, year.text
+    for refused in (longer, csv_longer):
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+    # Without `since`, the last 90 days.
+    assert unbounded.status_code == 200
+    assert unbounded.json()["since"].startswith((T0 - timedelta(days=90)).date().isoformat())

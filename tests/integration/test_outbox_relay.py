@@ -5,11 +5,12 @@ from __future__ import annotations
 import aio_pika
 from prometheus_client import REGISTRY
 
+from shared import topology
 from shared.events import SurveySent, SurveySentPayload
 from shared.mongo import connect_database
 from shared.outbox import DEAD_LETTERS, OutboxRelay, with_outbox
 from shared.settings import ServiceSettings
-from shared.topology import UNROUTED_QUEUE, declare_exchanges
+from shared.topology import EVENTS_EXCHANGE, UNROUTED_QUEUE, declare_exchanges
 from tests.support.amqp import EventTap, wait_for
 
 DOCUMENTS = 200
@@ -69,6 +70,59 @@ async def test_an_event_nobody_listens_to_is_kept_in_the_unrouted_queue(amqp_url
         await message.ack()
     assert await database["things"].count_documents({"outbox.0": {"$exists": True}}) == 0
     await relay.stop()
+    await connection.close()
+
+
+async def publish_unrouted(
+    connection: aio_pika.abc.AbstractConnection, count: int
+) -> aio_pika.abc.AbstractChannel:
+    """`count` events nobody is bound to (so they go to the unrouted queue), confirmed."""
+    channel = await connection.channel(publisher_confirms=True)
+    await declare_exchanges(channel)
+    events = await channel.get_exchange(EVENTS_EXCHANGE)
+    for n in range(count):
+        await events.publish(aio_pika.Message(body=b"%d" % n), routing_key="nobody.listens")
+    return channel
+
+
+async def unrouted_left(channel: aio_pika.abc.AbstractChannel) -> bool:
+    """Whether the unrouted queue holds a message (looked at and put back: the count a
+    quorum queue's declare answers with stays 0 here)."""
+    queue = await channel.declare_queue(UNROUTED_QUEUE, passive=True)
+    message = await queue.get(no_ack=False, fail=False)
+    if message is None:
+        return False
+    await message.reject(requeue=True)
+    return True
+
+
+async def test_the_unrouted_queue_keeps_only_the_newest_up_to_its_length(
+    amqp_url, monkeypatch
+) -> None:
+    """It holds guest ids and free text of every department: bounded, the oldest go first
+    (issue 15). A bound of 3 here shows the broker enforces the declared one."""
+    monkeypatch.setattr(topology, "UNROUTED_MAX_LENGTH", 3)
+    connection = await aio_pika.connect_robust(amqp_url)
+    channel = await publish_unrouted(connection, 5)
+    unrouted = await channel.declare_queue(UNROUTED_QUEUE, passive=True)
+    kept = []
+    while message := await unrouted.get(no_ack=True, fail=False):
+        kept.append(message.body)
+    await connection.close()
+    assert kept == [b"2", b"3", b"4"]
+
+
+async def test_the_unrouted_queue_keeps_nothing_past_its_age(amqp_url, monkeypatch) -> None:
+    monkeypatch.setattr(topology, "UNROUTED_TTL_MS", 3000)
+    connection = await aio_pika.connect_robust(amqp_url)
+    channel = await publish_unrouted(connection, 2)
+
+    assert await unrouted_left(channel)
+
+    async def expired() -> bool:
+        return not await unrouted_left(channel)
+
+    await wait_for(expired, timeout=30, message="the unrouted events to expire")
     await connection.close()
 
 

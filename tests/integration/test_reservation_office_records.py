@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from decimal import Decimal
 
 import httpx
@@ -20,7 +21,7 @@ from services.reservation.policies import RatePlanUpsert
 from services.reservation.records import Records
 from services.reservation.records_api import records_router
 from services.reservation.refunds import RefundPayer
-from services.reservation.reports import Reports
+from services.reservation.reports import MAX_OFFSET, Reports
 from services.reservation.tentative import TentativeBookings
 from shared.audit import AuditLog
 from shared.auth import Principal, current_principal
@@ -291,3 +292,35 @@ async def test_records_export_to_xlsx_with_the_csv_columns_and_cells() -> None:
         ("office-1", "2027-03-01..2027-03-31", "csv", 2),
         ("office-1", "2027-03-01..2027-03-31", "xlsx", 2),
     ]
+
+
+async def test_a_search_page_beyond_the_bound_is_a_422_problem_not_a_scan() -> None:
+    desk = await office()
+    await desk.book()
+    async with api(desk) as client:
+        last = await client.get("/reservations", params={"offset": MAX_OFFSET})
+        beyond = [
+            await client.get("/reservations", params={"offset": offset})
+            for offset in (MAX_OFFSET + 1, 2**63, 10**30)
+        ]
+    assert last.status_code == 200 and last.json()["items"] == []
+    for answer in beyond:
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_availability_over_thousands_of_years_is_refused_before_any_night_is_counted() -> (
+    None
+):
+    """Found by the fuzzing (issue 15, bounded input): /availability made every night of
+    0572..9722 before checking the 60-night limit, and the request outlived its timeout."""
+    desk = await office()
+    async with api(desk) as client:
+        started = time.perf_counter()
+        answer = await client.get(
+            "/availability", params={"arrival": "0001-01-01", "departure": "9999-12-31"}
+        )
+        took = time.perf_counter() - started
+    assert answer.status_code == 422, answer.text
+    assert "at most" in answer.json()["detail"]
+    assert took < 1.0, f"{took:.1f} s"

@@ -86,3 +86,22 @@ def test_a_full_stay_settles_to_the_cent_and_refunds_the_deposit() -> None:
 )
 def test_late_checkout_fee_by_policy(clock: datetime, fee: str) -> None:
     assert late_checkout_fee(clock, DEPARTURE, Decimal("880.10")) == Decimal(fee)
+
+
+def test_a_payment_id_never_holds_the_client_reference_but_the_same_one_keeps_its_id() -> None:
+    """Issue 15: references once held card numbers, and ids travel in events and URLs."""
+    from services.frontdesk.folio import PaymentKind
+    from services.frontdesk.records import payment_line
+
+    at = datetime(2027, 3, 10, 12)
+
+    def payment_id(reference: str) -> str:
+        line = payment_line(
+            PaymentKind.PAYMENT, Decimal("5"), "card", None, at, reference=reference
+        )
+        return str(line["payment_id"])
+
+    first = payment_id("terminal-ticket-7781")
+    assert "7781" not in first and "ticket" not in first
+    assert payment_id("terminal-ticket-7781") == first
+    assert payment_id("terminal-ticket-7782") != first

@@ -43,3 +43,17 @@ def test_free_text_refuses_card_and_id_numbers_without_echoing_them() -> None:
         assert "4111" not in str(refused.value.errors(include_input=False))
     with pytest.raises(ValidationError):
         Booking(special_requests=["x" * 201])
+
+
+def test_the_card_and_id_guard_sees_numbers_grouped_by_spaces_dashes_dots_or_slashes() -> None:
+    from shared.sensitive import sensitive_numbers
+
+    for separator in (" ", "-", ".", "/"):
+        card = separator.join(("4111", "1111", "1111", "1111"))
+        id_number = separator.join(("110105", "19491231", "002X"))
+        assert sensitive_numbers(f"card {card} please") == ["card number"], card
+        assert sensitive_numbers(f"my ID {id_number}") == ["ID number"], id_number
+    # Grouped 18 digits are an ID number only with a valid birth date and check digit.
+    assert sensitive_numbers("110105 19491231 0021") == []
+    assert sensitive_numbers("110105.19491331.002X") == []
+    assert sensitive_numbers('"41111111-1111-1111-1111-111111111111"') == []
