@@ -323,4 +323,6 @@ async def test_availability_over_thousands_of_years_is_refused_before_any_night_
         took = time.perf_counter() - started
     assert answer.status_code == 422, answer.text
     assert "at most" in answer.json()["detail"]
-    assert took < 1.0, f"{took:.1f} s"
+    # ~0.01 s with the check first, 13 s without: a bound far from both (a loaded CI
+    # machine cannot fail it; building the nights first can)
+    assert took < 5.0, f"{took:.1f} s"

@@ -132,4 +132,6 @@ def test_redaction_takes_linear_time_on_what_an_anonymous_caller_can_send() -> N
     for text in ("a" * 40_000, "a." * 20_000, "1" * 40_000, "a@b" * 13_000, "-" * 40_000):
         started = time.perf_counter()
         mask_text(f"GET /{text} HTTP/1.1")
-        assert time.perf_counter() - started < 1.0, text[:10]
+        # linear: ~0.02 s here; the quadratic pattern took 14-47 s. The bound is far from
+        # both so that a loaded CI machine cannot fail it, only the old pattern can.
+        assert time.perf_counter() - started < 5.0, text[:10]
