@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from bson import Timestamp
 from mongomock import collection as mongomock_collection
 from mongomock import helpers
 from packaging import version
@@ -39,8 +40,12 @@ _original_dataset: Callable[..., Iterator[dict[str, Any]]] = (
     mongomock_collection.Collection._get_dataset
 )
 _original_fields: Callable[..., dict[str, Any]] = mongomock_collection.Collection._copy_only_fields
+_original_naive: Callable[[Any], Any] = helpers.patch_datetime_awareness_in_document
 _original_aware: Callable[[Any], Any] = helpers.make_datetime_timezone_aware_in_document
 _SCALARS = IMMUTABLE - {datetime}  # returned as they are; datetimes are made aware
+# A Timestamp(0, 0) becomes the current time when stored: mongomock's way.
+_NAIVE_AS_THEY_ARE = IMMUTABLE - {datetime, Timestamp}
+_STORED = (dict, OrderedDict)  # what mongomock stores (updates store the latter)
 _SORTABLE = (str, int)  # exact types whose Python order is BSON's (bool excluded)
 # pymongo 4: an empty projection returns the whole document (mongomock follows pymongo).
 _EMPTY_IS_WHOLE = version.parse("4.0") <= helpers.PYMONGO_VERSION
@@ -72,6 +77,26 @@ def aware(value: Any) -> Any:
     return _original_aware(value)
 
 
+def naive(value: Any) -> Any:
+    """`patch_datetime_awareness_in_document`, which every filter, insert and update goes
+    through: a new tree, datetimes naive UTC to the millisecond, as MongoDB stores them."""
+    kind = type(value)
+    if kind in _NAIVE_AS_THEY_ARE:
+        return value
+    if kind is dict:
+        return {key: naive(item) for key, item in value.items()}
+    if kind is list:
+        return [naive(item) for item in value]
+    if kind is datetime:
+        millisecond = (value.microsecond // 1000) * 1000
+        if value.tzinfo:
+            offset = value.utcoffset()
+            assert offset is not None
+            return (value - offset).replace(tzinfo=None, microsecond=millisecond)
+        return value.replace(microsecond=millisecond)
+    return _original_naive(value)  # OrderedDicts, tuples, a Timestamp(0, 0), the rest
+
+
 def _simple_projection(fields: Any) -> tuple[bool, frozenset[str], bool] | None:
     """(include?, the named fields, keep `_id`?) for a projection of top-level names
     all included or all excluded; None for anything mongomock must handle itself."""
@@ -90,28 +115,44 @@ def _simple_projection(fields: Any) -> tuple[bool, frozenset[str], bool] | None:
     return bool(next(iter(flags.values()))), frozenset(flags), keep_id
 
 
-def _copy_only_fields(self: Any, doc: Any, fields: Any, container: Any) -> Any:
-    if container is not dict or type(doc) not in (dict, OrderedDict):  # updates store the latter
-        return _original_fields(self, doc, fields, container)
+Project = Callable[[Any], Any]
+
+
+def _projector(fields: Any, container: Any) -> Project | None:
+    """The projection as a function of a stored document, decided once per find; None
+    when mongomock must project."""
+    if container is not dict:
+        return None
     if fields is None or (fields == {} and _EMPTY_IS_WHOLE):
-        return _copied(doc)
+        return _copied
     shape = _simple_projection(fields)
     if shape is None:
-        return _original_fields(self, doc, fields, container)
+        return None
     include, names, keep_id = shape
-    # mongomock copies the selected fields in the document's order, `_id` among them when
-    # fields are excluded, then sets `_id` again (kept in place, or last when included)
-    # or removes it; the `_id` it sets is the stored value, not a copy.
-    projected = {
-        key: _copied(value)
-        for key, value in doc.items()
-        if (key in names) is include and (key != "_id" or not include)
-    }
-    if not keep_id:
-        projected.pop("_id", None)
-    elif "_id" in doc:
-        projected["_id"] = doc["_id"]
-    return projected
+
+    def project(doc: Any) -> Any:
+        # mongomock copies the selected fields in the document's order, `_id` among them
+        # when fields are excluded, then sets `_id` again (kept in place, or last when
+        # included) or removes it; the `_id` it sets is the stored value, not a copy.
+        projected = {
+            key: _copied(value)
+            for key, value in doc.items()
+            if (key in names) is include and (key != "_id" or not include)
+        }
+        if not keep_id:
+            projected.pop("_id", None)
+        elif "_id" in doc:
+            projected["_id"] = doc["_id"]
+        return projected
+
+    return project
+
+
+def _copy_only_fields(self: Any, doc: Any, fields: Any, container: Any) -> Any:
+    project = _projector(fields, container)
+    if project is None or type(doc) not in _STORED:
+        return _original_fields(self, doc, fields, container)
+    return project(doc)
 
 
 def _plain_sort(sort: Any) -> list[tuple[str, int]] | None:
@@ -151,7 +192,15 @@ def _get_dataset(self: Any, spec: Any, sort: Any, fields: Any, as_class: Any) ->
                 return _original_dataset(self, spec, sort, fields, as_class)
             documents.sort(key=plain, reverse=direction < 0)
         dataset = documents
-    return (self._copy_only_fields(document, fields, as_class) for document in dataset)
+    project = _projector(fields, as_class)
+    if project is None:
+        return (self._copy_only_fields(document, fields, as_class) for document in dataset)
+    return (
+        project(document)
+        if type(document) in _STORED
+        else self._copy_only_fields(document, fields, as_class)
+        for document in dataset
+    )
 
 
 def install() -> None:
@@ -159,9 +208,11 @@ def install() -> None:
     mongomock_collection.Collection._get_dataset = _get_dataset  # type: ignore[method-assign]
     mongomock_collection.Collection._copy_only_fields = _copy_only_fields  # type: ignore[method-assign]
     helpers.make_datetime_timezone_aware_in_document = aware
+    helpers.patch_datetime_awareness_in_document = naive
 
 
 def uninstall() -> None:
     mongomock_collection.Collection._get_dataset = _original_dataset  # type: ignore[method-assign]
     mongomock_collection.Collection._copy_only_fields = _original_fields  # type: ignore[method-assign]
     helpers.make_datetime_timezone_aware_in_document = _original_aware
+    helpers.patch_datetime_awareness_in_document = _original_naive

@@ -170,3 +170,33 @@ async def test_a_plain_projection_and_sort_skip_mongomock_s_per_document_steps(
     finally:
         embedded_results.install()
     assert calls == {"project": 12, "sort": 12}
+
+
+async def _stored_as(name: str) -> list:
+    database = connect_database(ServiceSettings(service_name=name, http_port=1))
+    rooms = database["rooms"]
+    local = datetime(2027, 6, 2, 12, 0, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
+    naive = datetime(2027, 6, 2, 9, 0, 0, 999999)
+    await rooms.insert_one(
+        {
+            "_id": 1,
+            "at": local,
+            "naive": naive,
+            "nested": OrderedDict(at=local, list=[naive, (local, "x")], doc={"at": naive}),
+            "money": Decimal128("1.50"),
+        }
+    )
+    await rooms.update_one({"_id": 1, "at": local}, {"$set": {"later": [local, {"at": naive}]}})
+    await rooms.update_one({"naive": {"$lte": naive}}, {"$push": {"seen": local}})
+    return [_shape(document) for document in database.delegate["rooms"]._store._documents.values()]
+
+
+async def test_stored_documents_are_mongomock_s_own() -> None:
+    fast = await _stored_as("stored-fast")
+    embedded_results.uninstall()
+    try:
+        own = await _stored_as("stored-own")
+    finally:
+        embedded_results.install()
+    assert fast == own
+    assert "seen" in str(own)  # the filters by datetime matched both ways
