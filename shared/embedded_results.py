@@ -118,13 +118,17 @@ def _simple_projection(fields: Any) -> tuple[bool, frozenset[str], bool] | None:
 Project = Callable[[Any], Any]
 
 
-def _projector(fields: Any, container: Any) -> Project | None:
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _projector(fields: Any, container: Any, copy: Project = _copied) -> Project | None:
     """The projection as a function of a stored document, decided once per find; None
-    when mongomock must project."""
+    when mongomock must project. `copy` copies each selected value."""
     if container is not dict:
         return None
     if fields is None or (fields == {} and _EMPTY_IS_WHOLE):
-        return _copied
+        return copy
     shape = _simple_projection(fields)
     if shape is None:
         return None
@@ -135,7 +139,7 @@ def _projector(fields: Any, container: Any) -> Project | None:
         # when fields are excluded, then sets `_id` again (kept in place, or last when
         # included) or removes it; the `_id` it sets is the stored value, not a copy.
         projected = {
-            key: _copied(value)
+            key: copy(value)
             for key, value in doc.items()
             if (key in names) is include and (key != "_id" or not include)
         }
@@ -192,7 +196,11 @@ def _get_dataset(self: Any, spec: Any, sort: Any, fields: Any, as_class: Any) ->
                 return _original_dataset(self, spec, sort, fields, as_class)
             documents.sort(key=plain, reverse=direction < 0)
         dataset = documents
-    project = _projector(fields, as_class)
+    # A tz-aware cursor (ours) copies every result once more, into new dicts and lists,
+    # to make its datetimes aware (mongomock's Cursor._compute_results, the only caller):
+    # the projection need not copy the values it selects as well.
+    tz_aware = self.codec_options.tz_aware
+    project = _projector(fields, as_class, _as_is if tz_aware else _copied)
     if project is None:
         return (self._copy_only_fields(document, fields, as_class) for document in dataset)
     return (
