@@ -6,6 +6,7 @@ per-document projection."""
 
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from bson import Decimal128
@@ -66,7 +67,7 @@ def _documents() -> list[dict]:
 
 async def _all_results(database) -> list:
     rooms = database["rooms"]
-    results = []
+    results: list[tuple[Any, Any, Any]] = []
     for projection in PROJECTIONS:
         for sort in SORTS:
             cursor = rooms.find({"floor": {"$lt": 3}}, projection)
