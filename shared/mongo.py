@@ -31,7 +31,7 @@ from mongomock.store import ServerStore
 from mongomock_motor import AsyncMongoMockClient
 from motor.motor_asyncio import AsyncIOMotorClient
 
-from shared import embedded_copy, embedded_in
+from shared import embedded_copy, embedded_in, embedded_results
 from shared.embedded_journal import CODEC, EmbeddedStoreFiles
 from shared.embedded_keys import ChangeLog, KeyedDatabaseStore
 from shared.settings import ServiceSettings
@@ -40,6 +40,7 @@ __all__ = ["CODEC", "close_database", "connect_database", "embedded_files", "pin
 
 embedded_copy.install()  # documents copied as trees of dicts and lists (shared/embedded_copy.py)
 embedded_in.install()  # `$in` over a long tuple by a set (shared/embedded_in.py)
+embedded_results.install()  # sorts, projections, aware datetimes (shared/embedded_results.py)
 
 _JOURNALED_WRITES = frozenset(
     {
