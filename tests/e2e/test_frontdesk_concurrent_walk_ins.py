@@ -33,7 +33,15 @@ async def test_1000_concurrent_walk_ins_over_100_rooms_let_each_room_once_a_nigh
     stack: Stack, tmp_path: Path
 ) -> None:
     rooms = property_file(tmp_path, {"king": 60, "twin": 40})
-    stack.start("frontdesk", PROPERTY_FILE=str(rooms), NIGHT_AUDIT_ENABLED="false")
+    # 1,000 requests at once queue for minutes on a busy machine: the 30 s request
+    # deadline answered 68 of them 503 in a run beside the fault run, and the test is
+    # about who gets a room, not about latency.
+    stack.start(
+        "frontdesk",
+        PROPERTY_FILE=str(rooms),
+        NIGHT_AUDIT_ENABLED="false",
+        REQUEST_TIMEOUT_SECONDS="600",
+    )
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     rng = random.Random(3)
     bodies = [
@@ -46,8 +54,10 @@ async def test_1000_concurrent_walk_ins_over_100_rooms_let_each_room_once_a_nigh
         for _ in range(1000)
     ]
 
-    limits = httpx.Limits(max_connections=50)
-    async with stack.async_client("frontdesk", timeout=120, limits=limits) as client:
+    # A fresh connection per request: no race with the server closing an idle keep-alive
+    # (under load the pool reused ones the server was closing: httpx.ReadError).
+    limits = httpx.Limits(max_connections=50, max_keepalive_connections=0)
+    async with stack.async_client("frontdesk", timeout=900, limits=limits) as client:
         responses = await asyncio.gather(*(client.post("/walk-ins", json=body) for body in bodies))
         statuses = Counter(response.status_code for response in responses)
         in_house = (await client.get("/in-house", params={"date": today.isoformat()})).json()
