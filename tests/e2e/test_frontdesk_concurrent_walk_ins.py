@@ -1,7 +1,12 @@
 """1,000 walk-ins at once over HTTP against the front desk process, on a 100-room
 property (PROPERTY_FILE): every room is let for tonight exactly once, and the other 900
 are refused with 409. (The service-layer test interleaves harder; this one is the real
-process, its HTTP server and its store.)"""
+process, its HTTP server and its store.)
+
+With the room night's unique key removed (its `_id` suffixed with the stay; run
+2026-12-01, not committed) it printed "{201: 995, 409: 5}, 6 room nights let, 6 let
+twice": 995 guests let into rooms of 6 distinct room nights. With it: {201: 100, 409: 900},
+0 let twice."""
 
 from __future__ import annotations
 
@@ -33,7 +38,15 @@ async def test_1000_concurrent_walk_ins_over_100_rooms_let_each_room_once_a_nigh
     stack: Stack, tmp_path: Path
 ) -> None:
     rooms = property_file(tmp_path, {"king": 60, "twin": 40})
-    stack.start("frontdesk", PROPERTY_FILE=str(rooms), NIGHT_AUDIT_ENABLED="false")
+    # 1,000 requests at once queue for minutes on a busy machine: the 30 s request
+    # deadline answered 68 of them 503 in a run beside the fault run, and the test is
+    # about who gets a room, not about latency.
+    stack.start(
+        "frontdesk",
+        PROPERTY_FILE=str(rooms),
+        NIGHT_AUDIT_ENABLED="false",
+        REQUEST_TIMEOUT_SECONDS="600",
+    )
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     rng = random.Random(3)
     bodies = [
@@ -46,8 +59,10 @@ async def test_1000_concurrent_walk_ins_over_100_rooms_let_each_room_once_a_nigh
         for _ in range(1000)
     ]
 
-    limits = httpx.Limits(max_connections=50)
-    async with stack.async_client("frontdesk", timeout=120, limits=limits) as client:
+    # A fresh connection per request: no race with the server closing an idle keep-alive
+    # (under load the pool reused ones the server was closing: httpx.ReadError).
+    limits = httpx.Limits(max_connections=50, max_keepalive_connections=0)
+    async with stack.async_client("frontdesk", timeout=900, limits=limits) as client:
         responses = await asyncio.gather(*(client.post("/walk-ins", json=body) for body in bodies))
         statuses = Counter(response.status_code for response in responses)
         in_house = (await client.get("/in-house", params={"date": today.isoformat()})).json()

@@ -1,13 +1,12 @@
 """The front desk's service layer on the embedded store, for tests that drive use cases
-directly. `InterleavingDatabase` yields to the event loop around every store call, as a
-network driver does, so concurrent use cases really interleave between their reads and
-writes (mongomock-motor alone runs each call without yielding)."""
+directly. `interleaving_store` is the services' own embedded store in its interleaving
+mode (shared/mongo.py): every store call and cursor yields to the event loop, as a network
+driver does, so concurrent use cases really interleave between their reads and writes
+(mongomock-motor alone runs each call without yielding)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -25,38 +24,25 @@ from services.frontdesk.repository import FrontDeskRepository
 from services.frontdesk.service import FrontDeskService
 from shared.crypto import PersonalDataCipher
 from shared.events import ReservationCreated, ReservationCreatedPayload
+from shared.mongo import connect_database
 from shared.property_setup import PropertySetup
 
 PROPERTY = "demo-hotel"
 
 
-class _InterleavingCollection:
-    def __init__(self, collection: Any, rng: random.Random) -> None:
-        self._collection = collection
-        self._rng = rng
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._collection, name)
-        if not asyncio.iscoroutinefunction(attribute):
-            return attribute
-
-        async def interleaved(*args: Any, **kwargs: Any) -> Any:
-            for _ in range(self._rng.randint(0, 3)):
-                await asyncio.sleep(0)
-            result = await attribute(*args, **kwargs)
-            await asyncio.sleep(0)
-            return result
-
-        return interleaved
-
-
-class InterleavingDatabase:
-    def __init__(self, database: Any, seed: int = 11) -> None:
-        self._database = database
-        self._rng = random.Random(seed)
-
-    def __getitem__(self, name: str) -> _InterleavingCollection:
-        return _InterleavingCollection(self._database[name], self._rng)
+def interleaving_store(seed: int = 11, max_delay_ms: float = 0) -> Any:
+    """A fresh embedded store that yields around every call, seeded; without timed waits
+    (the default) a failing interleaving replays the same way, with them the orders of
+    two use cases of very different lengths vary more (at the price of replaying)."""
+    return connect_database(
+        Settings(
+            mongodb_url=None,
+            embedded_store_dir=None,
+            embedded_store_interleave=True,
+            embedded_store_seed=seed,
+            embedded_store_max_delay_ms=max_delay_ms,
+        )
+    )
 
 
 def property_file(tmp_path: Path, rooms_per_type: dict[str, int]) -> Path:
@@ -124,13 +110,15 @@ async def build(
     interleave: bool = False,
     database: Any = None,
     seed: int = 11,
+    store_delay_ms: float = 0,
 ) -> Desk:
     """`database`: another store than plain mongomock (benchmarks.checkin_cpu passes the
     services' embedded store, with its keyed lookups)."""
-    if database is None:
-        database = AsyncMongoMockClient(tz_aware=True).get_database("frontdesk_test")
     if interleave:
-        database = InterleavingDatabase(database, seed)
+        assert database is None, "interleave: the harness's own interleaving store"
+        database = interleaving_store(seed, store_delay_ms)
+    elif database is None:
+        database = AsyncMongoMockClient(tz_aware=True).get_database("frontdesk_test")
     repository = FrontDeskRepository(database, PROPERTY)
     await repository.prepare(setup)
     settings = Settings()

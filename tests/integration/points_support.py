@@ -51,13 +51,15 @@ def night_paid_with_points() -> RedemptionApplied:
 
 
 async def booked_desk(
-    tmp_path: Path, *, interleave: bool = False, seed: int = 11
+    tmp_path: Path, *, interleave: bool = False, seed: int = 11, store_delay_ms: float = 0
 ) -> tuple[Desk, FixedClock]:
     """A desk with two king rooms, res-1 (guest-1, two nights from 10 March) booked, on
     the morning of its arrival; the clock is the test's to move."""
     clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
     setup = load_property(str(property_file(tmp_path, {"king": 2})))
-    desk = await build(setup, clock, interleave=interleave, seed=seed)
+    desk = await build(
+        setup, clock, interleave=interleave, seed=seed, store_delay_ms=store_delay_ms
+    )
     await desk.projections.reservation_created(booking(1, "king", MARCH_10, MARCH_12))
     return desk, clock
 

@@ -1,7 +1,12 @@
 """1,000 concurrent check-ins over a 100-room property: no room is given twice for a
 night. Driven against the service layer on an interleaving store (every store call
 yields to the event loop, so the check-ins race between reading the free rooms and
-claiming one); the guarantee under test is the room night's unique key."""
+claiming one); the guarantee under test is the room night's unique key.
+
+The store is the services' own in its interleaving mode (frontdesk_harness.interleaving_store).
+Unique key removed (each room night's `_id` suffixed with its stay; run 2026-12-01, not
+committed) it printed "963 checked in, 25 room nights given twice". With it: 286 checked
+in, 664 NoRoomFree and 50 RoomPromised refused, 576 room nights given, 0 twice."""
 
 from __future__ import annotations
 

@@ -53,6 +53,13 @@ async def _frontdesk(monkeypatch: pytest.MonkeyPatch, tmp_path=None) -> tuple[li
             return recorders[-1]
 
     monkeypatch.setattr(desk_harness, "AsyncMongoMockClient", RecordingClient)
+    interleaving_store = desk_harness.interleaving_store
+
+    def recording_store(seed: int = 11, max_delay_ms: float = 0) -> QueryRecorder:
+        recorders.append(QueryRecorder(interleaving_store(seed, max_delay_ms)))  # concurrent
+        return recorders[-1]
+
+    monkeypatch.setattr(desk_harness, "interleaving_store", recording_store)
     scenarios = [
         function
         for name, function in inspect.getmembers(desk_cases)
@@ -216,7 +223,6 @@ async def _feedback(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, li
 
 
 async def _loyalty(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, list]:
-    import shared.index_plan
     import tests.integration.test_loyalty_care as care
     import tests.integration.test_loyalty_concurrent_merges as merges
     import tests.integration.test_loyalty_guest_history as history
@@ -224,14 +230,13 @@ async def _loyalty(monkeypatch: pytest.MonkeyPatch, tmp_path) -> tuple[list, lis
     import tests.integration.test_loyalty_win_back as win_back
 
     recorders: list[QueryRecorder] = []
-    monkeypatch.setattr(ledger_cases, "AsyncMongoMockClient", _RecordingMockClient(recorders))
-    # The `World` harness interleaves through its YieldingCollection, which sits between
-    # the service and the recorder: look through it to the caller.
-    monkeypatch.setattr(
-        shared.index_plan,
-        "_PASS_THROUGH",
-        (*shared.index_plan._PASS_THROUGH, ledger_cases.__name__),
-    )
+    connect = ledger_cases.connect_database
+
+    def recording(settings):  # the `World` harness's store, in its interleaving mode
+        recorders.append(QueryRecorder(connect(settings)))
+        return recorders[-1]
+
+    monkeypatch.setattr(ledger_cases, "connect_database", recording)
     monkeypatch.setattr(ledger_cases, "OPERATIONS", 100)  # the random walk, shorter
     scenarios = [
         *_scenarios(ledger_cases, history, win_back, merges, care),

@@ -19,7 +19,7 @@ from services.reservation.room_periods import RoomPeriods
 from shared.clock import PropertyClock
 from shared.events import EVENTS_BY_TYPE
 from shared.property_setup import load_property
-from tests.integration.frontdesk_harness import InterleavingDatabase
+from tests.integration.frontdesk_harness import interleaving_store
 from tests.integration.reservation_harness import PROPERTY, Clock, office
 
 MARCH_10 = date(2027, 3, 10)
@@ -30,9 +30,11 @@ def at_hotel(day: int, hour: int) -> datetime:
 
 
 async def housekeeping(clock: Clock, interleave_seed: int | None = None) -> MaintenanceService:
-    database: Any = AsyncMongoMockClient(tz_aware=True).get_database("hk")
-    if interleave_seed is not None:
-        database = InterleavingDatabase(database, interleave_seed)
+    database: Any = (
+        AsyncMongoMockClient(tz_aware=True).get_database("hk")
+        if interleave_seed is None
+        else interleaving_store(interleave_seed)
+    )
     repository = HousekeepingRepository(database, PROPERTY)
     await repository.prepare(load_property(), default_stock(20, 5))
     StockKeeper(repository)

@@ -1,7 +1,12 @@
 """Block pick-ups at the same time, on the interleaving store: 40 concurrent pick-ups of
 one room each from a block of 6 rooms a night (a property of 10 such rooms). Exactly 6
 get in, the block's nights never go below zero, and the 4 rooms beside the block stay on
-general sale: the pick-up's guarded move (Inventory.pick_from_block) settles the race."""
+general sale: the pick-up's guarded move (Inventory.pick_from_block) settles the race.
+
+Guard removed (pick_from_block reading the night, checking the block's rooms, then
+writing without the `$gte` condition; run 2026-12-01, not committed) it printed "40
+got in; block nights picked_up 40 on both nights", 34 rooms given twice. With the guard:
+6 got in, block nights 6/6 with 0 held, 4 rooms left on general sale."""
 
 from __future__ import annotations
 

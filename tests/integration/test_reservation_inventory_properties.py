@@ -3,7 +3,12 @@ creates, amendments and cancellations over overlapping multi-night stays in two 
 room types (one with an overbooking allowance), and bursts of them at once on the
 interleaving store. After every step, on every night:
 sold <= capacity + allowance, and sold == the rooms of the confirmed reservations
-holding that night."""
+holding that night.
+
+Guard removed (Inventory.resize reading `sold`, checking it, then writing without the
+`sold <= capacity - growth` condition; run 2026-12-01, not committed) Hypothesis failed
+and shrank it to one burst of four one-night bookings of `roomy` (3 rooms + 1
+overbooking): "assert 5 <= (3 + 1)" on 2027-03-01. With the guard: 60 examples pass."""
 
 from __future__ import annotations
 
