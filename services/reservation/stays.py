@@ -343,8 +343,8 @@ class StayFollower:
 
     async def _unsettle(self, booking: dict[str, Any], fields: dict[str, Any]) -> None:
         """Sets `fields` on the booking matching `booking` and settles its inventory again
-        (the holds it should have changed); nothing when no booking matches (a repeated
-        or older copy)."""
+        (the holds it should have changed). When no booking matches (a repeated or older
+        copy) it still finishes a settlement an earlier copy left half-done."""
         marked = await self.repository.update_reservation(
             booking,
             {
@@ -356,9 +356,24 @@ class StayFollower:
                 "$inc": {"version": 1},
             },
         )
-        if marked is not None:
-            await self.reservations._settle_inventory(marked)
-            self.reservations.events_written()
+        if marked is None:
+            await self._finish_settling(booking["_id"])
+            return
+        await self.reservations._settle_inventory(marked)
+        self.reservations.events_written()
+
+    async def _finish_settling(self, reservation_id: str) -> None:
+        """An earlier copy of this event changed the booking and then stopped before its
+        nights were given back (its handler cancelled when the broker went away, say): the
+        copy redelivered finishes it now. Waiting for the janitor would keep the nights
+        from sale until the owner's work counts as stale (5 minutes), since the owner, this
+        very process, is alive. Settling only gives back, so settling twice is harmless;
+        a booking in the middle of an amendment is the amendment's to settle."""
+        current = await self.repository.get(reservation_id)
+        if current is None or current.get("inventory_settled", True) or current.get("amendment"):
+            return
+        await self.reservations._settle_inventory(current)
+        self.reservations.events_written()
 
     async def business_day_closed(self, event: BusinessDayClosed) -> None:
         """The night audit closed a day: the bookings the desk still expected on it are

@@ -345,3 +345,35 @@ async def test_a_booking_the_janitor_discarded_mid_way_holds_no_night() -> None:
     with pytest.raises(Conflict, match="abandoned"):
         await hotel.book(room_type="tiny", arrival="2027-03-10", departure="2027-03-12")
     assert await hotel.sold("tiny", MARCH_10, 2) == {"2027-03-10": 0, "2027-03-11": 0}
+
+
+async def test_a_redelivered_check_out_gives_back_what_a_cut_first_copy_left_held() -> None:
+    """The 10,000-journey fault run: while the broker was killed, a handler was cut after
+    the booking was marked checked out and before its nights went back. The redelivered
+    copy matched no booking to change and did nothing, so the night stayed sold until the
+    janitor judged the (living) owner's work stale, 5 minutes later: 9 journeys could not
+    book tonight's last deluxe rooms for 300 s. The copy must finish the settlement."""
+    hotel, follower = await setup(rooms=1)
+    booked = await hotel.book(room_type="tiny", arrival="2027-03-10", departure="2027-03-13")
+    await follower.checked_in(checked_in("stay-1", booked["_id"], "2027-03-10", "2027-03-13"))
+    left_early = checked_out("stay-1", booked["_id"], "2027-03-10", "2027-03-10")
+
+    settle = hotel.reservations._settle_inventory
+
+    async def cut(reservation):
+        raise asyncio.CancelledError  # the broker went away mid-handler
+
+    hotel.reservations._settle_inventory = cut
+    with pytest.raises(asyncio.CancelledError):
+        await follower.checked_out(left_early)
+    hotel.reservations._settle_inventory = settle
+    assert (await hotel.repository.get(booked["_id"]))["status"] == "checked_out"
+    assert await hotel.sold("tiny", MARCH_10, 3) == dict.fromkeys(
+        ["2027-03-10", "2027-03-11", "2027-03-12"], 1
+    )
+
+    await follower.checked_out(left_early)  # the broker's redelivery of the same message
+    assert await hotel.sold("tiny", MARCH_10, 3) == dict.fromkeys(
+        ["2027-03-10", "2027-03-11", "2027-03-12"], 0
+    )
+    assert (await hotel.repository.get(booked["_id"]))["inventory_settled"] is True
