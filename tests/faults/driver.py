@@ -110,14 +110,19 @@ class JourneyDriver:
             )
             self.business_date = date.fromisoformat(answer["business_date"])
         arrival = self.business_date
-        # 409: a finished journey's night has not come back to reservation yet
+        # 409: a finished journey's night has not come back to reservation yet. A refusal
+        # is an answer, and the Idempotency-Key keeps it (a retry with the same key gets
+        # the same 409 for as long as the key is kept): asking again for the room is a new
+        # request, with a new key, as a real client's "try again" is. A lost answer or a
+        # 5xx keeps the key, so a retry can never book twice.
         asked = time.monotonic()
         booking = await self._call(
             "book",
             self.clients.reservation,
             "POST",
             "/reservations",
-            headers={"idempotency-key": f"journey-{self.run}-{journey.number}"},
+            idempotency_key=f"journey-{self.run}-{journey.number}",
+            new_key_after={409},
             json={
                 "guest": {
                     "first_name": f"Guest{journey.number}",
@@ -215,14 +220,21 @@ class JourneyDriver:
         done: set[int],
         wait_on: frozenset[int] | set[int] = frozenset(),
         settled: set[int] | None = None,
+        idempotency_key: str | None = None,
+        new_key_after: frozenset[int] | set[int] = frozenset(),
         **options: Any,
     ) -> dict[str, Any]:
         """Retries until an answer in `done` (or `settled`: the step already happened, as a
-        retry after a lost answer finds), or the step's deadline."""
+        retry after a lost answer finds), or the step's deadline. An answer in
+        `new_key_after` ends the request for good: the next try is a new one, new key."""
         deadline = time.monotonic() + self.step_deadline
         backoff = 0.1
         last = ""
+        tries = 0
         while time.monotonic() < deadline:
+            if idempotency_key is not None:
+                key = idempotency_key if tries == 0 else f"{idempotency_key}-{tries}"
+                options["headers"] = {**options.get("headers", {}), "idempotency-key": key}
             try:
                 response = await client.request(method, path, **options)
                 if response.status_code in done:
@@ -236,6 +248,8 @@ class JourneyDriver:
                     and response.status_code not in wait_on
                 ):
                     raise JourneyStuck(f"{step}: {last}")
+                if response.status_code in new_key_after:
+                    tries += 1
             except httpx.TransportError as error:
                 last = repr(error)
             self.stats.retries[step] += 1
