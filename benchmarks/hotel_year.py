@@ -95,6 +95,20 @@ async def until(call: Any, accept: Any, timeout: float = 60) -> tuple[httpx.Resp
         await asyncio.sleep(0.05)
 
 
+def departure_cleaning_listed(response: httpx.Response) -> bool:
+    """The stay's departure cleaning has arrived. A stay of several nights lists its
+    stay-over service first (cancelled by the check-out): taking that answer left the
+    room dirty, and after a few days every vacant room was dirty and no guest could
+    check in."""
+    return response.status_code == 200 and any(
+        task["kind"] == "departure_cleaning" for task in response.json()["items"]
+    )
+
+
+def departure_task(response: httpx.Response) -> dict[str, Any]:
+    return next(t for t in response.json()["items"] if t["kind"] == "departure_cleaning")
+
+
 class Hotel:
     def __init__(self, stack: Stack, total: int, max_nights: int = 4) -> None:
         self.stack = stack
@@ -158,7 +172,7 @@ class Hotel:
             raise RuntimeError(f"checkout: {checked_out.status_code} {checked_out.text[:300]}")
         found, seconds = await until(
             lambda: http["housekeeping"].get("/tasks", params={"stay_id": stay_id}),
-            lambda r: r.status_code == 200 and r.json()["items"],
+            departure_cleaning_listed,
         )
         self.timings.task_lookup.append((held, seconds))
         for task in found.json()["items"]:
@@ -169,7 +183,7 @@ class Hotel:
                 "reservation_id": reservation["id"],
                 "guest_id": reservation["guest_id"],
                 "stay_id": stay_id,
-                "task_id": found.json()["items"][0]["task_id"],
+                "task_id": departure_task(found)["task_id"],
             }
         )
 
@@ -278,7 +292,7 @@ class HotelDays(Hotel):
             raise RuntimeError(f"checkout: {checked_out.status_code} {checked_out.text[:300]}")
         found, seconds = await until(
             lambda: http["housekeeping"].get("/tasks", params={"stay_id": stay_id}),
-            lambda r: r.status_code == 200 and r.json()["items"],
+            departure_cleaning_listed,
         )
         self.timings.task_lookup.append((int(journey["held"]), seconds))
         for task in found.json()["items"]:
@@ -288,7 +302,7 @@ class HotelDays(Hotel):
                 "reservation_id": journey["reservation_id"],
                 "guest_id": journey["guest_id"],
                 "stay_id": stay_id,
-                "task_id": found.json()["items"][0]["task_id"],
+                "task_id": departure_task(found)["task_id"],
             }
         )
 
