@@ -1,0 +1,106 @@
+"""What the front desk's routers share: the Idempotency-Key header, and the stored
+documents turned into the public models the routes answer with."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Header
+
+from shared.masking import masked_contact
+
+from .domain import RegistrationPublic, StayPublic
+from .public import ArrivalAssignment, ArrivalPublic, AssignmentResult, StaySummary
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key", max_length=200, description="the same key: the same result, once"
+    ),
+]
+
+ARRIVAL_FIELDS = (
+    "confirmation_number",
+    "guest_id",
+    "guest_name",
+    "room_type",
+    "arrival",
+    "departure",
+    "adults",
+    "children",
+    "special_requests",
+    "status",
+    "vip",
+    "tier",
+    "fast_lane",  # issue 18: the member's tier gives the fast lane
+    "expected_arrival_time",  # issue 18
+    "expected_departure_time",
+    # issue 18: a tentative booking the guest has not reconfirmed yet, or when they did
+    "tentative",
+    "reconfirmed_at",
+)
+
+
+def to_public(stay: dict[str, Any]) -> StayPublic:
+    registration = stay.get("registration")
+    return StayPublic(
+        stay_id=stay["_id"],
+        reservation_id=stay.get("reservation_id"),
+        guest_id=stay["guest_id"],
+        room_number=stay["room_number"],
+        room_type=stay["room_type"],
+        occupied_room_type=stay.get("occupied_room_type") or stay["room_type"],
+        upgrade=stay.get("upgrade"),
+        arrival=stay["arrival"],
+        departure=stay["departure"],
+        status=stay["status"],
+        walk_in=stay.get("walk_in", False),
+        assignment=stay.get("assignment"),
+        # Never the ciphertext, never the number: the mask is all a response shows; the
+        # e-mail and phone masked too (the registration card reveals them, audited).
+        registration=RegistrationPublic.model_validate(
+            masked_contact(
+                {k: v for k, v in registration.items() if k != "document_number_encrypted"}
+            )
+        )
+        if registration
+        else None,
+        recognition=stay.get("recognition"),
+        alerts=stay.get("alerts", []),
+    )
+
+
+def arrival_public(arrival: dict[str, Any]) -> ArrivalPublic:
+    assignment = arrival.get("assignment")
+    return ArrivalPublic.model_validate(
+        {
+            "reservation_id": arrival["_id"],
+            **{key: arrival.get(key) for key in ARRIVAL_FIELDS},
+            "assignment": ArrivalAssignment(
+                room_number=assignment["room_number"],
+                rule=assignment["rule"],
+                explanation=assignment["explanation"],
+            )
+            if assignment
+            else None,
+        }
+    )
+
+
+def assignment_result(result: dict[str, Any]) -> AssignmentResult:
+    """Not the stay-to-be's id: the stay is made at check-in, the id is internal till then."""
+    return AssignmentResult.model_validate({k: v for k, v in result.items() if k != "stay_id"})
+
+
+def stay_summary(stay: dict[str, Any]) -> StaySummary:
+    settlement = stay.get("settlement") or {}
+    return StaySummary.model_validate(
+        {
+            **dict(to_public(stay)),
+            "registration": None,  # a list shows no personal details; the stay has them
+            "guest_name": stay.get("guest_name"),
+            "overstay": bool(stay.get("overstay")),
+            "balance": settlement.get("balance"),
+            "invoice_number": settlement.get("invoice_number"),
+        }
+    )
