@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from mongomock_motor import AsyncMongoMockClient
 
 from services.loyalty.api import loyalty_router
-from services.loyalty.jobs import DailyPass
+from services.loyalty.workers import DailyPass
 from shared.audit import AuditLog
 from shared.auth import Principal, current_principal
 from shared.problems import install_problem_handlers
