@@ -39,6 +39,7 @@ from scripts.local_stack import ServiceProcess
 from shared.property_setup import load_property
 from tests.support.infrastructure import local_vhost
 from tests.support.stack import SERVICE_NAMES, SmtpSink, Stack, free_port
+from tests.support.termination import stop_cleanly_on_sigterm
 
 YEAR_START = date(2027, 1, 1)
 # 100 rooms: the demo hotel's room types, more of each.
@@ -587,4 +588,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    stop_cleanly_on_sigterm()
     asyncio.run(main())

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tests.faults import scenarios as s
 from tests.faults.harness import FaultSystem
+from tests.support.termination import stop_cleanly_on_sigterm
 
 
 class Lines(list[str]):
@@ -172,6 +173,7 @@ def main() -> None:
     plan = Plan.short() if args.short else Plan.for_journeys(args.journeys)
     work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix="hotel-faults-"))
     print(f"logs and data: {work_dir}", flush=True)
+    stop_cleanly_on_sigterm()
     _, clean = asyncio.run(run(plan, work_dir, args.concurrency))
     sys.exit(0 if clean else 1)
 
