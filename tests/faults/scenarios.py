@@ -223,6 +223,15 @@ class Recorder:
         return taken
 
 
+def sample_of(
+    messages: list[aio_pika.abc.AbstractIncomingMessage], size: int | None, seed: int = 19
+) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    """`size` of the recorded events drawn at random from the whole run (all if None)."""
+    if size is None or size >= len(messages):
+        return messages
+    return random.Random(seed).sample(messages, size)
+
+
 async def redeliver(
     url: str, messages: list[aio_pika.abc.AbstractIncomingMessage], most: int = 5, seed: int = 5
 ) -> int:
