@@ -119,6 +119,9 @@ class Hotel:
         self.held = 0
         self.done: list[dict[str, str]] = []  # ids of each finished journey
         self.by_share = [code for code, rooms in ROOMS_PER_TYPE.items() for _ in range(rooms)]
+        # Where arrivals of bookings alone fall (whole journeys are placed by HotelDays).
+        self.first_arrival = YEAR_START
+        self.span_days = 365
 
     def clients(self) -> dict[str, httpx.AsyncClient]:
         return {name: self.stack.async_client(name, timeout=60) for name in SERVICE_NAMES}
@@ -126,11 +129,11 @@ class Hotel:
     def booking(self, n: int, attempt: int) -> dict[str, Any]:
         # Returning guests: every fourth booking reuses an earlier guest's e-mail.
         guest_no = n if n % 4 else max(0, n - 97)
-        spread = (n * 365) // self.total
+        spread = (n * self.span_days) // self.total
         nights = 1 + (n * 7 + attempt) % self.max_nights
         # Room types in proportion to their rooms (30 twins ... 8 suites).
         room_type = self.by_share[(n * 37 + attempt * 11) % len(self.by_share)]
-        arrival = YEAR_START + timedelta(days=(spread + attempt * 3) % 365)
+        arrival = self.first_arrival + timedelta(days=(spread + attempt * 3) % self.span_days)
         return {
             "guest": {
                 "first_name": f"Guest{guest_no}",
@@ -309,11 +312,27 @@ class HotelDays(Hotel):
 
     async def run_days(self, clients: int, minutes: float | None = None) -> None:
         """`minutes`: no new day starts after that long (the guests in house stay there)."""
-        started = time.monotonic()
-        last_report = started
         by_day: dict[date, list[int]] = {}
         for n in range(self.total):
             by_day.setdefault(YEAR_START + timedelta(days=(n * 365) // self.total), []).append(n)
+        await self.days(by_day, clients, minutes)
+
+    async def run_segment(
+        self, numbers: range, first_day: date, per_day: int, clients: int
+    ) -> date:
+        """Whole journeys `numbers`, `per_day` of them arriving each day from `first_day`,
+        until the last has left; the day after."""
+        by_day: dict[date, list[int]] = {}
+        for i, n in enumerate(numbers):
+            by_day.setdefault(first_day + timedelta(days=i // per_day), []).append(n)
+        return await self.days(by_day, clients)
+
+    async def days(
+        self, by_day: dict[date, list[int]], clients: int, minutes: float | None = None
+    ) -> date:
+        """Day by day from the first arrival until the last departure; the day after."""
+        started = time.monotonic()
+        last_report = started
         last_arrival = max(by_day)
         pool = [self.clients() for _ in range(clients)]
 
@@ -329,7 +348,7 @@ class HotelDays(Hotel):
             await asyncio.gather(*(worker(http) for http in pool))
 
         try:
-            day = YEAR_START
+            day = min(by_day)
             while day <= last_arrival or any(d >= day for d in self.departing):
                 if minutes is not None and time.monotonic() - started > minutes * 60:
                     in_house = sum(len(stays) for stays in self.departing.values())
@@ -354,6 +373,36 @@ class HotelDays(Hotel):
             for http in pool:
                 for client in http.values():
                     await client.aclose()
+        return day
+
+
+# Whole journeys of a checkpoint's window: this many guests arrive a day (100 rooms).
+WINDOW_ARRIVALS_PER_DAY = 40
+
+
+async def bookings_with_windows(
+    stack: Stack, total: int, max_nights: int, checkpoints: list[int], window: int, clients: int
+) -> HotelDays:
+    """Bookings alone (guests yet to come) up to each checkpoint's window, and whole
+    journeys in the window: large counts held sooner than a year of journeys. The desk
+    checks a guest in on the arrival business date only, so the windows' journeys are
+    lived day by day on the services' clock from YEAR_START, and the bookings alone
+    arrive after the last of those days, over two years (the year's 100 rooms could not
+    hold 16,000 stays)."""
+    hotel = HotelDays(stack, total, max_nights)
+    window_days = len(checkpoints) * (-(-window // WINDOW_ARRIVALS_PER_DAY) + max_nights + 1)
+    hotel.first_arrival = YEAR_START + timedelta(days=window_days + 1)
+    hotel.span_days = 730
+    day, held = YEAR_START, 0
+    stack.set_hotel_time(day.isoformat(), 9)
+    for checkpoint in checkpoints:
+        first_whole = max(held, checkpoint - window)
+        await hotel.run(held, first_whole, clients, full=lambda n: False)
+        day = await hotel.run_segment(
+            range(first_whole, checkpoint), day, WINDOW_ARRIVALS_PER_DAY, clients
+        )
+        held = checkpoint
+    return hotel
 
 
 def p50(values: list[float]) -> float:
@@ -451,7 +500,8 @@ class Witness:
             "loyalty": lambda j: f"/guests/{j['guest_id']}/points",
             "feedback": None,
         }
-        if paths[name] is None:
+        path = paths[name]
+        if path is None:
             with self.stack.client(name) as client:
                 return sum(
                     1
@@ -459,7 +509,7 @@ class Witness:
                     if not client.get("/surveys", params={"stay_id": j["stay_id"]}).json()["items"]
                 )
         with self.stack.client(name) as client:
-            return sum(1 for j in self.sample if client.get(paths[name](j)).status_code != 200)
+            return sum(1 for j in self.sample if client.get(path(j)).status_code != 200)
 
 
 async def measure_restarts(stack: Stack, hotel: Hotel) -> None:
@@ -556,13 +606,11 @@ async def main() -> None:
         try:
             start(stack, *SERVICE_NAMES)
             started = time.monotonic()
+            hotel: Hotel
             if args.bookings_only_between:
-                hotel = Hotel(stack, args.bookings, args.max_nights)
-
-                def full(n: int) -> bool:
-                    return any(c - args.window <= n < c for c in checkpoints)
-
-                await hotel.run(0, args.bookings, args.clients, full)
+                hotel = await bookings_with_windows(
+                    stack, args.bookings, args.max_nights, checkpoints, args.window, args.clients
+                )
             else:
                 hotel = HotelDays(stack, args.bookings, args.max_nights)
                 await hotel.run_days(args.clients, args.minutes)
