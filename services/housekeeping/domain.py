@@ -6,6 +6,7 @@ accepts and returns in schemas.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -129,6 +130,39 @@ def status_after_period_ends(
     return RoomStatus(
         f"{'occupied' if occupied else 'vacant'}_{cleanliness(return_status) or 'dirty'}"
     )
+
+
+# --- a room's change: what a rule decides, the repository writes ---------------------
+
+
+@dataclass(frozen=True)
+class PeriodStart:
+    """An out-of-order or out-of-service period takes the room: which period, and the
+    status the room had before it (what it goes back to unless the period says)."""
+
+    period_id: str
+    status_before: RoomStatus
+
+
+@dataclass(frozen=True)
+class RoomChange:
+    """What a room rule decides: the new status and why, and what moves with it. Anything
+    left at its default stays as the room has it."""
+
+    status: RoomStatus
+    reason: str
+    do_not_disturb: bool | None = None  # None: leave it as it is
+    # who is in the room now (a check-in, a move, a new departure), as the room keeps it
+    occupant: dict[str, Any] | None = None
+    vacated: bool = False  # the guest has gone: the room has no occupant
+    period_started: PeriodStart | None = None
+    period_ended: bool = False  # the room's period is over: no period holds it
+
+    def __post_init__(self) -> None:
+        if self.occupant is not None and self.vacated:
+            raise ValueError("a room change either seats an occupant or vacates the room")
+        if self.period_started is not None and self.period_ended:
+            raise ValueError("a room change either starts a period or ends one")
 
 
 # --- task ids: the natural key of each task is its cause ---------------------------

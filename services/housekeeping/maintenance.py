@@ -30,9 +30,16 @@ from shared.events import (
 from shared.logging import get_logger
 from shared.outbox import push_outbox, with_outbox
 
-from .domain import UNAVAILABLE, RoomStatus, occupancy, status_after_period_ends
+from .domain import (
+    UNAVAILABLE,
+    PeriodStart,
+    RoomChange,
+    RoomStatus,
+    occupancy,
+    status_after_period_ends,
+)
 from .repository import HousekeepingRepository
-from .rooms import RoomChange, RoomKeeper, from_request
+from .rooms import RoomKeeper, from_request
 
 log = get_logger(__name__)
 
@@ -363,7 +370,7 @@ class MaintenanceService:
             return RoomChange(
                 target,
                 f"{period['kind'].replace('_', ' ')}: {period['reason']}",
-                {"period_id": period["_id"], "status_before_period": room["status"]},
+                period_started=PeriodStart(period["_id"], RoomStatus(room["status"])),
             )
 
         origin = from_request(period["property_id"])
@@ -393,7 +400,7 @@ class MaintenanceService:
                     RoomStatus(room["status"]), back, occupied=bool(room.get("occupant"))
                 ),
                 f"{period['kind'].replace('_', ' ')} ended",
-                {"period_id": None},
+                period_ended=True,
             )
 
         await self.rooms.change(

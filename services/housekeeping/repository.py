@@ -13,7 +13,7 @@ from shared.idempotency import insert_once, mark_applied, not_yet_applied
 from shared.outbox import with_outbox
 from shared.property_setup import PropertySetup
 
-from .domain import Task
+from .domain import RoomChange, Task
 
 # The aggregates that carry events in an `outbox` array.
 OUTBOX_COLLECTIONS = ("rooms", "tasks", "maintenance", "room_checks", "room_periods")
@@ -48,6 +48,25 @@ def task_changes(read: Task, moved: Task) -> dict[str, Any]:
     the move set whose stored value is new (a move never unsets a field)."""
     before, after = task_to_document(read), task_to_document(moved)
     return {name: value for name, value in after.items() if before.get(name, ...) != value}
+
+
+def room_fields(change: RoomChange) -> dict[str, Any]:
+    """The fields a room change writes: what moves with it, then status and do-not-disturb
+    (a default in the change leaves the room's field as it is)."""
+    fields: dict[str, Any] = {}
+    if change.occupant is not None:
+        fields["occupant"] = change.occupant
+    if change.vacated:
+        fields["occupant"] = None
+    if change.period_started is not None:
+        fields["period_id"] = change.period_started.period_id
+        fields["status_before_period"] = change.period_started.status_before.value
+    if change.period_ended:
+        fields["period_id"] = None
+    fields["status"] = change.status.value
+    if change.do_not_disturb is not None:
+        fields["do_not_disturb"] = change.do_not_disturb
+    return fields
 
 
 class HousekeepingRepository:
@@ -138,10 +157,12 @@ class HousekeepingRepository:
         self,
         room: dict[str, Any],
         guard_id: str,
-        set_fields: dict[str, Any],
+        change: RoomChange | None,
         outbox: dict[str, Any] | None,
     ) -> bool:
-        """Compare-and-set on what the rule read (status, do-not-disturb), once per cause."""
+        """Compare-and-set on what the rule read (status, do-not-disturb), once per cause;
+        no change (None) only marks the cause applied."""
+        set_fields = room_fields(change) if change is not None else {}
         result = await self.rooms.update_one(
             {
                 "_id": room["_id"],

@@ -9,7 +9,7 @@ retried pass changes nothing twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
 from shared.errors import NotFound
@@ -17,7 +17,7 @@ from shared.events import Event, RoomStatusChanged, RoomStatusChangedPayload
 from shared.logging import current_correlation_id, get_logger
 from shared.outbox import push_outbox
 
-from .domain import RoomStatus
+from .domain import RoomChange, RoomStatus
 from .repository import HousekeepingRepository
 
 log = get_logger(__name__)
@@ -41,14 +41,6 @@ def from_request(property_id: str) -> dict[str, Any]:
         "property_id": property_id,
         "correlation_id": current_correlation_id(),
     }
-
-
-@dataclass
-class RoomChange:
-    status: RoomStatus
-    reason: str
-    set_fields: dict[str, Any] = field(default_factory=dict)
-    do_not_disturb: bool | None = None  # None: leave it as it is
 
 
 RoomRule = Callable[[dict[str, Any]], RoomChange | None]
@@ -80,11 +72,10 @@ class RoomKeeper:
             old = RoomStatus(room["status"])
             old_dnd = bool(room.get("do_not_disturb"))
             if change is None:
-                if await self.repository.change_room(room, guard_id, {}, None):
+                if await self.repository.change_room(room, guard_id, None, None):
                     return None
                 continue
             new_dnd = old_dnd if change.do_not_disturb is None else change.do_not_disturb
-            fields = {**change.set_fields, "status": change.status.value, "do_not_disturb": new_dnd}
             event = None
             if change.status != old or new_dnd != old_dnd:
                 event = RoomStatusChanged.new(
@@ -99,7 +90,10 @@ class RoomKeeper:
                     **origin,
                 )
             if await self.repository.change_room(
-                room, guard_id, fields, push_outbox(event) if event else None
+                room,
+                guard_id,
+                replace(change, do_not_disturb=new_dnd),
+                push_outbox(event) if event else None,
             ):
                 if event:
                     self.events_written()
@@ -116,10 +110,10 @@ class RoomKeeper:
         raise RuntimeError(f"room {room_number} kept changing under us; try again")
 
 
-def to_status(rule: Callable[[RoomStatus], RoomStatus], reason: str, **set_fields: Any) -> RoomRule:
-    """A rule that only moves the status (and sets some fields alongside)."""
+def to_status(rule: Callable[[RoomStatus], RoomStatus], reason: str) -> RoomRule:
+    """A rule that only moves the status."""
 
     def apply(room: dict[str, Any]) -> RoomChange:
-        return RoomChange(rule(RoomStatus(room["status"])), reason, dict(set_fields))
+        return RoomChange(rule(RoomStatus(room["status"])), reason)
 
     return apply

@@ -33,6 +33,7 @@ from shared.events import (
 from shared.logging import get_logger
 
 from .domain import (
+    RoomChange,
     RoomStatus,
     Task,
     TaskKind,
@@ -54,7 +55,7 @@ from .planning import (
     standard_amenities,
 )
 from .repository import HousekeepingRepository
-from .rooms import RoomChange, RoomKeeper, caused_by
+from .rooms import RoomKeeper, caused_by
 
 log = get_logger(__name__)
 
@@ -99,7 +100,7 @@ class HousekeepingService:
             return RoomChange(
                 status_after_check_in(RoomStatus(room["status"])),
                 "guest checked in",
-                {"occupant": occupant},
+                occupant=occupant,
                 do_not_disturb=False,
             )
 
@@ -163,7 +164,7 @@ class HousekeepingService:
             return RoomChange(
                 RoomStatus(room["status"]),
                 f"departure moved to {departure}",
-                {"occupant": {**occupant, "departure": departure}},
+                occupant={**occupant, "departure": departure},
             )
 
         await self.rooms.change(room_number, str(event.event_id), new_departure, caused_by(event))
@@ -202,7 +203,7 @@ class HousekeepingService:
             return RoomChange(
                 status_after_check_in(RoomStatus(room["status"])),
                 f"guest moved in from {move.from_room}",
-                {"occupant": occupant},
+                occupant=occupant,
                 do_not_disturb=False,
             )
 
@@ -420,7 +421,7 @@ def _vacated(reason: str):
         return RoomChange(
             status_after_check_out(RoomStatus(room["status"])),
             reason,
-            {"occupant": None},
+            vacated=True,
             do_not_disturb=False,
         )
 

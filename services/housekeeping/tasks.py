@@ -33,6 +33,7 @@ from .domain import (
     BadTransition,
     IncompleteChecklist,
     Inspection,
+    RoomChange,
     RoomStatus,
     Task,
     TaskKind,
@@ -48,7 +49,7 @@ from .domain import (
 from .maintenance import MaintenanceService
 from .planning import Habits, balance, effort_of, priority_for, stayover_for
 from .repository import HousekeepingRepository
-from .rooms import RoomChange, RoomKeeper, from_request, to_status
+from .rooms import RoomKeeper, from_request, to_status
 from .service import HousekeepingService
 
 log = get_logger(__name__)
