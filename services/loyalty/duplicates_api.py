@@ -16,6 +16,7 @@ from .api_common import MAX_PAGE
 from .domain import DuplicateDecision
 from .profiles import ProfileService
 from .public import DuplicatePublic
+from .repository import guest_from_document
 from .service import LoyaltyService
 
 DuplicateStatus = Literal["open", "merged", "distinct"]
@@ -25,18 +26,19 @@ def duplicate_public(entry: dict[str, Any], guests: list[dict[str, Any]]) -> Dup
     """A review-list entry with its evidence: which keys matched, where the match came
     from, and what each profile holds (names, masked contact, history sizes)."""
 
-    def side(guest: dict[str, Any]) -> dict[str, Any]:
-        profile = guest.get("profile") or {}
+    def side(document: dict[str, Any]) -> dict[str, Any]:
+        guest = guest_from_document(document)
+        profile = guest.profile
         return {
-            "guest_id": guest["_id"],
+            "guest_id": guest.id,
             "first_name": profile.get("first_name"),
             "last_name": profile.get("last_name"),
             **(masked_contact({k: profile.get(k) for k in ("email", "phone")}) or {}),
-            "member": bool(guest.get("member_number")),
-            "stays": len(guest.get("stays", [])),
-            "reservations": len(guest.get("reservations", [])),
-            "created_at": guest.get("created_at"),
-            "merged_into": guest.get("merged_into"),
+            "member": bool(guest.member_number),
+            "stays": len(guest.stays),
+            "reservations": len(guest.reservations),
+            "created_at": guest.created_at,
+            "merged_into": guest.merged_into,
         }
 
     return DuplicatePublic.model_validate(

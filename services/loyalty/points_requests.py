@@ -12,6 +12,7 @@ from . import ledger
 from .domain import RedemptionCreate, ReversalCreate
 from .guests import Change
 from .loyalty_context import LoyaltyContext
+from .repository import guest_from_document
 
 
 class PointsRequests(LoyaltyContext):
@@ -19,12 +20,12 @@ class PointsRequests(LoyaltyContext):
         return await self.store.load(guest_id, create=False)
 
     async def points_of(self, guest_id: str) -> dict[str, Any]:
-        guest = await self.store.load(guest_id, create=False)
+        guest = guest_from_document(await self.store.load(guest_id, create=False))
         return {
-            "guest_id": guest["_id"],
-            "balance": guest.get("balance", 0),
-            "tier": ledger.tier_of(guest.get("tier")).name,
-            "entries": guest.get("entries", []),
+            "guest_id": guest.id,
+            "balance": guest.balance,
+            "tier": ledger.tier_of(guest.tier).name,
+            "entries": guest.entries,
         }
 
     async def redeem(self, guest_id: str, request: RedemptionCreate) -> dict[str, Any]:

@@ -3,17 +3,16 @@ CRM profile, the duplicate review list, segments, care tasks, campaign messages 
 data subject's export.
 
 The profile's history lists (stays, reservations, vouchers, feedback by department) are
-the records the events brought, shown as stored: `StoredRecord` names them until the
-guest aggregate is typed (issue 17, typed aggregates)."""
+the records the events brought, shown as stored: `StoredRecord` names them, as the guest
+aggregate (guest_aggregate.py) keeps them."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from shared.public import Answer, PublicDocument
 
-StoredRecord = dict[str, Any]  # one record of the guest's history, as the event left it
+from .guest_aggregate import StoredRecord
 
 
 class FeedbackSummary(Answer):

@@ -32,7 +32,23 @@ from pymongo.errors import DuplicateKeyError
 from shared.idempotency import insert_once, mark_applied
 from shared.outbox import push_outbox
 
+from .guest_aggregate import Guest
+
 OUTBOX_COLLECTIONS = ("guests",)
+# The store's bookkeeping on a guest document, not the guest's: the outbox and the relay's
+# lease on it (shared/outbox.py).
+RELAY_FIELDS = ("outbox", "outbox_lease_until", "outbox_lease_owner")
+
+
+def guest_from_document(document: dict[str, Any]) -> Guest:
+    """The stored guest as the aggregate, the store's bookkeeping read away."""
+    return Guest.model_validate({k: v for k, v in document.items() if k not in RELAY_FIELDS})
+
+
+def guest_to_document(guest: Guest) -> dict[str, Any]:
+    """The aggregate as stored: exactly the fields it was built or read with (a field left
+    unset is not written), `_id` for the id."""
+    return guest.model_dump(by_alias=True, exclude_unset=True)
 
 
 class VersionConflict(Exception):
