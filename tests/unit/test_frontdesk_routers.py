@@ -4,15 +4,13 @@ word (the first included answers), so every route has one home; and no group's f
 grows back into the one large closure the split took apart."""
 
 import inspect
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
 
 from services.frontdesk import api
 from services.frontdesk.api import frontdesk_router
+from tests.support.routes import api_routes
 
 MAX_ROUTER_FACTORY_LINES = 100  # the largest, stay_router, is 71
 
@@ -23,19 +21,9 @@ def _router() -> APIRouter:
     return frontdesk_router(*desks)
 
 
-def _routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
-    """Every route, included routers walked (FastAPI keeps one as a single node)."""
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            yield from _routes(included.routes)
-        elif isinstance(route, APIRoute):
-            yield route
-
-
 def test_every_front_desk_route_has_one_home() -> None:
     seen: dict[tuple[str, str], list[str]] = {}
-    for route in _routes(_router().routes):
+    for route in api_routes(_router().routes):
         for method in route.methods:
             seen.setdefault((method, route.path), []).append(route.name)
     assert {key: names for key, names in seen.items() if len(names) > 1} == {}

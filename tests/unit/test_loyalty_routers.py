@@ -4,12 +4,9 @@ would leave one unreachable without a word), every operation keeps the loyalty t
 no group's factory grows back into the one large closure the split took apart."""
 
 import inspect
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
 
 from services.loyalty import (
     duplicates_api,
@@ -19,6 +16,7 @@ from services.loyalty import (
     programme_api,
 )
 from services.loyalty.api import loyalty_router
+from tests.support.routes import api_routes
 
 MAX_ROUTER_FACTORY_LINES = 100  # the largest, programme_router, is 74
 ROUTES = 18
@@ -30,19 +28,9 @@ def _router() -> APIRouter:
     return loyalty_router(*uses)
 
 
-def _routes(routes: list[BaseRoute]) -> Iterator[APIRoute]:
-    """Every route, included routers walked (FastAPI keeps one as a single node)."""
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            yield from _routes(included.routes)
-        elif isinstance(route, APIRoute):
-            yield route
-
-
 def test_every_loyalty_route_has_one_home() -> None:
     seen: dict[tuple[str, str], list[str]] = {}
-    for route in _routes(_router().routes):
+    for route in api_routes(_router().routes):
         for method in route.methods:
             seen.setdefault((method, route.path), []).append(route.name)
     assert {key: names for key, names in seen.items() if len(names) > 1} == {}
