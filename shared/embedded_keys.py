@@ -27,8 +27,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from mongomock import DuplicateKeyError, helpers
@@ -48,6 +48,15 @@ KEYED_LOOKUPS = True
 # every candidate (tests count the documents a lookup narrows to with it off).
 SETTLE_BY_KEY = True
 _MAX_KEY_COMBINATIONS = 1000
+# Candidates a cheap look at their own values rules out are not handed to mongomock's
+# filter (see `_surely_fails`); False hands every candidate over (for A/B measurements).
+PRUNE_BY_VALUE = True
+# An `$or`'s candidate is evaluated against the branches that found it, not the whole
+# filter (see `_lookup_either`); False evaluates the whole filter (for A/B measurements).
+EITHER_BY_BRANCH = True
+# A datetime is ruled out of a range only when it lies beyond the bound by more than
+# this: MongoDB keeps milliseconds, so rounding either value can never change the answer.
+_DATETIME_SLACK = timedelta(milliseconds=1)
 
 
 class _Unkeyable(Exception):
@@ -245,28 +254,63 @@ class KeyedCollectionStore(CollectionStore):
 
     def _lookup_either(self, filter: dict[str, Any]) -> Lookup | None:
         """An `$or` whose every branch (with the rest of the filter) narrows by a key: the
-        union of the branches' candidates, all evaluated. (A condition both in a branch
-        and beside the `$or` is taken from the branch: still implied by a match.)"""
+        union of the branches' candidates. (A condition both in a branch and beside the
+        `$or` is taken from the branch: still implied by a match.) When no branch names a
+        field beside the `$or`, a candidate can match only a branch that found it, so it
+        is evaluated against what is left of those branches (`own`); otherwise against
+        the whole filter. (The survey mailer's due query: every survey sent waits days for
+        its reminder under one status, and was evaluated against all four branches.)"""
         branches = filter.get("$or")
         if not isinstance(branches, list) or not branches:
             return None
         rest = {field: condition for field, condition in filter.items() if field != "$or"}
-        union: set[Any] = set()
+        own: dict[Any, dict[str, Any]] = {}
         for branch in branches:
-            found = self.lookup({**rest, **branch}) if isinstance(branch, dict) else None
-            if found is None:
+            whole = {**rest, **branch} if isinstance(branch, dict) else None
+            found = self.lookup(whole) if whole is not None else None
+            if found is None or whole is None:
                 return None
-            union.update(found.ids)
-        return Lookup(sorted(union, key=self._order.__getitem__), filter, set())
+            conditions: Iterable[tuple[Any, dict[str, Any]]] = (
+                found.own.items()
+                if found.own is not None
+                else ((i, whole if i in found.aside else found.residual) for i in found.ids)
+            )
+            for i, condition in conditions:
+                earlier = own.get(i)
+                own[i] = condition if earlier is None else _any_of(earlier, condition)
+        ids = sorted(own, key=self._order.__getitem__)
+        if not (SETTLE_BY_KEY and EITHER_BY_BRANCH) or any(
+            rest.keys() & branch.keys() for branch in branches
+        ):
+            return Lookup(ids, filter, set())
+        return Lookup(ids, filter, set(), own)
 
 
 class Lookup(NamedTuple):
     """The candidates of a keyed lookup, in natural order; what each must still satisfy
-    (`residual`, nothing left when empty), and those that need the whole filter."""
+    (`residual`, nothing left when empty), and those that need the whole filter; or,
+    for an `$or`, what each candidate must still satisfy on its own (`own`)."""
 
     ids: list[Any]
     residual: dict[str, Any]
     aside: set[Any]
+    own: dict[Any, dict[str, Any]] | None = None
+
+    def condition_of(self, id_key: Any, filter: dict[str, Any]) -> dict[str, Any]:
+        """What the candidate `id_key` must still satisfy to match `filter`, the filter
+        this lookup was made for."""
+        if self.own is not None:
+            return self.own[id_key]
+        return filter if id_key in self.aside else self.residual
+
+
+def _any_of(earlier: dict[str, Any], condition: dict[str, Any]) -> dict[str, Any]:
+    """What a candidate that two branches found must satisfy: either's condition."""
+    if not earlier or not condition:
+        return {}  # one branch holds already
+    if len(earlier) == 1 and "$or" in earlier:
+        return {"$or": [*earlier["$or"], condition]}
+    return {"$or": [earlier, condition]}
 
 
 def _settled(
@@ -373,17 +417,80 @@ def _iter_documents(self: Any, filter: Any) -> Iterator[dict[str, Any]]:
         found = store.lookup(filter)
         if found is not None:
             COUNTERS["keyed"] += 1
-            residual, aside = found.residual, found.aside
-            documents = [
-                (filter if i in aside else residual, store._documents[i]) for i in found.ids
-            ]
+            documents = [(found.condition_of(i, filter), store._documents[i]) for i in found.ids]
             return (
                 document
                 for condition, document in documents
-                if not condition or mongomock_collection.filter_applies(condition, document)
+                if not condition
+                or (
+                    not (PRUNE_BY_VALUE and _surely_fails(condition, document))
+                    and mongomock_collection.filter_applies(condition, document)
+                )
             )
     COUNTERS["scanned"] += 1
     return _scan_documents(self, filter)
+
+
+def _surely_fails(filter: Any, document: dict[str, Any]) -> bool:
+    """True when the document cannot match `filter`, judged by plain Python on a few
+    shapes only: a top-level field holding a string, asked to equal a string (or be `$in`
+    strings), or holding a datetime, asked for a range of datetimes; `$or` when every
+    branch fails, `$and` (and the fields beside each other) when one does. Anything else
+    is "not sure", and mongomock's filter decides, as it does for every document that is
+    not ruled out here. The survey mailer's due query was the reason: every survey sent
+    waits for its reminder days later under the same status, and mongomock evaluated
+    each of them on every pass (the pass found none of them due)."""
+    if not isinstance(filter, dict):
+        return False
+    for field, condition in filter.items():
+        if field == "$or":
+            if (
+                isinstance(condition, list)
+                and condition
+                and all(_surely_fails(branch, document) for branch in condition)
+            ):
+                return True
+            continue
+        if field == "$and":
+            if isinstance(condition, list) and any(
+                _surely_fails(part, document) for part in condition
+            ):
+                return True
+            continue
+        if field.startswith("$") or "." in field:
+            continue
+        value = document.get(field)
+        if isinstance(value, str) and _string_fails(condition, value):
+            return True
+        if (
+            isinstance(value, datetime)
+            and isinstance(condition, dict)
+            and any(_range_fails(op, bound, value) for op, bound in condition.items())
+        ):
+            return True
+    return False
+
+
+def _string_fails(condition: Any, value: str) -> bool:
+    if isinstance(condition, str):
+        return condition != value
+    if isinstance(condition, dict) and len(condition) == 1:
+        ((op, operand),) = condition.items()
+        if op == "$eq" and isinstance(operand, str):
+            return operand != value
+        if op == "$in" and isinstance(operand, (list, tuple)):
+            return all(isinstance(o, str) for o in operand) and value not in operand
+    return False
+
+
+def _range_fails(op: Any, bound: Any, value: datetime) -> bool:
+    if not isinstance(bound, datetime) or (bound.tzinfo is None) != (value.tzinfo is None):
+        return False  # another type, or naive against aware: not sure
+    if op in ("$lt", "$lte"):
+        return value > bound + _DATETIME_SLACK
+    if op in ("$gt", "$gte"):
+        return value < bound - _DATETIME_SLACK
+    return False
 
 
 def _ensure_uniques(self: Any, new_data: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ that key only, and a unique check does not scan either; results are those of a s
 
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from mongomock import collection as mongomock_collection
@@ -249,3 +250,57 @@ async def test_a_keyed_field_is_not_evaluated_again_beside_other_conditions(monk
     monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
     assert await tasks.count_documents(release) == 300
     assert [t["_id"] for t in await tasks.find(by_index).to_list(None)] == ["t3", "t800", "t801"]
+
+
+async def test_a_due_query_evaluates_each_candidate_on_its_own_branch(monkeypatch) -> None:
+    """The survey mailer's due query, an `$or` of `$or`s over (status, time): the surveys
+    sent wait days for their reminder under one status, so every pass found them all.
+    Each is now looked at against the branch that found it, and one whose own values
+    rule it out (a string status, a datetime beyond the bound) is not handed to
+    mongomock at all; the answers are a scan's, datetimes, arrays and gaps included."""
+    database = connect_database(ServiceSettings(service_name="due-test", http_port=1))
+    surveys = database["surveys"]
+    await surveys.create_index([("status", 1), ("next_attempt_at", 1)])
+    now = datetime(2027, 3, 1, 10, tzinfo=UTC)
+    later, earlier = now + timedelta(days=3), now - timedelta(minutes=5)
+    await surveys.insert_many(
+        [
+            *({"_id": f"sent{i}", "status": "sent", "next_attempt_at": later} for i in range(300)),
+            {"_id": "reminder-due", "status": "sent", "next_attempt_at": earlier},
+            {"_id": "pending", "status": "pending", "next_attempt_at": earlier},
+            {"_id": "pending-later", "status": "pending", "next_attempt_at": later},
+            {"_id": "lapsed", "status": "sending", "lease_until": earlier},
+            {"_id": "leased", "status": "sending", "lease_until": later},
+            {"_id": "on-the-bound", "status": "pending", "next_attempt_at": now},
+            {"_id": "no-time", "status": "pending"},
+            {"_id": "time-list", "status": "sent", "next_attempt_at": [earlier]},
+            {"_id": "status-list", "status": ["sent"], "next_attempt_at": earlier},
+            {"_id": "answered", "status": "answered", "next_attempt_at": earlier},
+        ]
+    )
+
+    def due(waiting: str, holding: str) -> dict:
+        return {
+            "$or": [
+                {"status": waiting, "next_attempt_at": {"$lte": now}},
+                {"status": holding, "lease_until": {"$lte": now}},
+            ]
+        }
+
+    query = {"$or": [due("pending", "sending"), due("sent", "reminding")]}
+    evaluated: list[dict] = []
+    evaluate = mongomock_collection.filter_applies
+
+    def recording(filter, document):  # noqa: A002 - mongomock's name
+        evaluated.append(filter)
+        return evaluate(filter, document)
+
+    monkeypatch.setattr(mongomock_collection, "filter_applies", recording)
+    found = sorted(s["_id"] for s in await surveys.find(query).to_list(None))
+    expected = ["lapsed", "on-the-bound", "pending", "reminder-due", "status-list", "time-list"]
+    assert found == expected
+    assert len(evaluated) < 20  # not the 300 surveys waiting for their reminder
+    assert query not in evaluated  # each on its own branch
+    for flag in ("PRUNE_BY_VALUE", "EITHER_BY_BRANCH", "KEYED_LOOKUPS"):
+        monkeypatch.setattr(embedded_keys, flag, False)
+        assert sorted(s["_id"] for s in await surveys.find(query).to_list(None)) == expected
