@@ -318,13 +318,14 @@ async def measure(stays: int, chunk: int, profile_folder: Path | None) -> list[C
 
 # What --ab switches off for "before" and on for "after", alternating in one process.
 AB = (
-    "the embedded store evaluates an $or's candidate against its own branches "
-    "(EITHER_BY_BRANCH) and rules out candidates by their own values (PRUNE_BY_VALUE)"
+    "the embedded store narrows an equality and a range of datetimes by a compound index "
+    "(RANGES), evaluates an $or's candidate against its own branches (EITHER_BY_BRANCH) "
+    "and rules out candidates by their own values (PRUNE_BY_VALUE)"
 )
 
 
 def set_variant(after: bool) -> None:
-    embedded_keys.EITHER_BY_BRANCH = embedded_keys.PRUNE_BY_VALUE = after
+    embedded_keys.RANGES = embedded_keys.EITHER_BY_BRANCH = embedded_keys.PRUNE_BY_VALUE = after
 
 
 def report(consumers: list[Consumer], stays: int, label: str) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
@@ -54,6 +55,10 @@ PRUNE_BY_VALUE = True
 # An `$or`'s candidate is evaluated against the branches that found it, not the whole
 # filter (see `_lookup_either`); False evaluates the whole filter (for A/B measurements).
 EITHER_BY_BRANCH = True
+# Equality on a compound index's first field with a range of datetimes on its second
+# narrows by both (see `_RangeMap`); False narrows by the first field only (for A/B).
+RANGES = True
+_RANGE_OPERATORS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 # A datetime is ruled out of a range only when it lies beyond the bound by more than
 # this: MongoDB keeps milliseconds, so rounding either value can never change the answer.
 _DATETIME_SLACK = timedelta(milliseconds=1)
@@ -136,6 +141,105 @@ class _KeyMap:
                 del self.ids_by_key[key]
 
 
+class _RangeMap:
+    """A compound index's first two fields, for an equality on the first and a range on
+    the second (a status, and the time its work is due): per key of the first field,
+    the documents whose second holds a naive datetime (as the store keeps them), sorted
+    by it, and those holding anything else (kept apart, always looked at). Documents whose
+    first field cannot be keyed are kept aside, always looked at."""
+
+    def __init__(self, fields: tuple[str, str]) -> None:
+        self.fields = fields
+        self.sorted: dict[tuple[Any, ...], list[tuple[datetime, int, Any]]] = {}
+        self.others: dict[tuple[Any, ...], set[Any]] = {}
+        self.entry_of: dict[Any, tuple[tuple[Any, ...], tuple[datetime, int, Any] | None]] = {}
+        self.aside: set[Any] = set()
+
+    def file(self, id_key: Any, document: dict[str, Any], order: int) -> None:
+        self.forget(id_key)
+        first, second = self.fields
+        try:
+            prefix = (_document_value(document, first),)
+        except _Unkeyable:
+            self.aside.add(id_key)
+            return
+        value = _raw_value(document, second)
+        if type(value) is datetime and value.tzinfo is None:
+            entry = (value, order, id_key)
+            insort(self.sorted.setdefault(prefix, []), entry)
+            self.entry_of[id_key] = (prefix, entry)
+        else:
+            self.others.setdefault(prefix, set()).add(id_key)
+            self.entry_of[id_key] = (prefix, None)
+
+    def forget(self, id_key: Any) -> None:
+        self.aside.discard(id_key)
+        filed = self.entry_of.pop(id_key, None)
+        if filed is None:
+            return
+        prefix, entry = filed
+        if entry is None:
+            others = self.others[prefix]
+            others.discard(id_key)
+            if not others:
+                del self.others[prefix]
+            return
+        entries = self.sorted[prefix]
+        del entries[bisect_left(entries, entry)]  # (value, order) is unique
+        if not entries:
+            del self.sorted[prefix]
+
+    def ids_within(
+        self, prefixes: list[tuple[Any, ...]], low: datetime | None, high: datetime | None
+    ) -> set[Any]:
+        """Every document that may hold one of `prefixes` and a second field between
+        `low` and `high` (either bound open when None), with the slack of a millisecond
+        on both sides: a superset of the matches, to be evaluated."""
+        low, high = _widened(low, -_DATETIME_SLACK), _widened(high, _DATETIME_SLACK)
+        ids = set(self.aside)
+        for prefix in prefixes:
+            ids.update(self.others.get(prefix, ()))
+            entries = self.sorted.get(prefix, [])
+            start = 0 if low is None else bisect_left(entries, (low,))
+            end = len(entries) if high is None else bisect_right(entries, (high,))
+            ids.update(entry[2] for entry in entries[start:end])
+        return ids
+
+
+def _widened(bound: datetime | None, by: timedelta) -> datetime | None:
+    """The bound moved by the slack; open (None) past the calendar's ends."""
+    try:
+        return None if bound is None else bound + by
+    except OverflowError:
+        return None
+
+
+def _raw_value(document: dict[str, Any], path: str) -> Any:
+    """The value at `path`, as stored; None when missing or behind an array or a scalar."""
+    current: Any = document
+    for part in path.split("."):
+        if not isinstance(current, dict):
+            return None
+        current = current.get(part)
+    return current
+
+
+def _datetime_range(condition: Any) -> tuple[datetime | None, datetime | None] | None:
+    """(low, high) of a condition made of range operators on naive datetimes only."""
+    if not isinstance(condition, dict) or not condition or not set(condition) <= _RANGE_OPERATORS:
+        return None
+    low: datetime | None = None
+    high: datetime | None = None
+    for op, bound in condition.items():
+        if type(bound) is not datetime or bound.tzinfo is not None:
+            return None
+        if op in ("$gt", "$gte"):
+            low = bound if low is None else max(low, bound)
+        else:
+            high = bound if high is None else min(high, bound)
+    return low, high
+
+
 class KeyedCollectionStore(CollectionStore):
     """A mongomock collection store that keeps a key map per index and notes changes."""
 
@@ -143,6 +247,7 @@ class KeyedCollectionStore(CollectionStore):
         super().__init__(name)
         self.changes = changes
         self.maps: dict[tuple[str, ...], _KeyMap] = {}
+        self.ranges: dict[tuple[str, str], _RangeMap] = {}
         self.pending_outbox: set[Any] = set()  # ids of documents with a non-empty outbox
         self._order: dict[Any, int] = {}  # insertion order, to keep natural order
         self._next = itertools.count()
@@ -160,6 +265,8 @@ class KeyedCollectionStore(CollectionStore):
         self._order.pop(id_key, None)
         for key_map in self.maps.values():
             key_map.forget(id_key)
+        for range_map in self.ranges.values():
+            range_map.forget(id_key)
         self.pending_outbox.discard(id_key)
         if self.changes is not None:
             self.changes.touch(self.name, id_key, True)
@@ -171,6 +278,10 @@ class KeyedCollectionStore(CollectionStore):
     def _file(self, id_key: Any, document: dict[str, Any], existed: bool) -> None:
         for key_map in self.maps.values():
             key_map.file(id_key, document)
+        if self.ranges:
+            order = self._order[id_key]
+            for range_map in self.ranges.values():
+                range_map.file(id_key, document, order)
         outbox = document.get("outbox")
         if isinstance(outbox, list) and outbox:
             self.pending_outbox.add(id_key)
@@ -182,6 +293,7 @@ class KeyedCollectionStore(CollectionStore):
     def drop(self) -> None:
         super().drop()
         self.maps.clear()
+        self.ranges.clear()
         self.pending_outbox.clear()
         self._order.clear()
 
@@ -195,12 +307,21 @@ class KeyedCollectionStore(CollectionStore):
                 key_map = self.maps[key_fields] = _KeyMap(key_fields)
                 for id_key, document in self._documents.items():
                     key_map.file(id_key, document)
+        if len(fields) >= 2 and fields[:2] not in self.ranges:
+            range_map = self.ranges[fields[0], fields[1]] = _RangeMap((fields[0], fields[1]))
+            for id_key, document in self._documents.items():
+                range_map.file(id_key, document, self._order[id_key])
 
     def drop_index(self, index_name: str) -> None:
         fields = tuple(field for field, _ in self.indexes[index_name]["key"])
         super().drop_index(index_name)
         if not any(tuple(f for f, _ in index["key"]) == fields for index in self.indexes.values()):
             self.maps.pop(fields, None)
+        pair = fields[:2]
+        if len(pair) == 2 and not any(
+            tuple(f for f, _ in index["key"])[:2] == pair for index in self.indexes.values()
+        ):
+            self.ranges.pop((pair[0], pair[1]), None)
 
     def put(self, document: dict[str, Any]) -> None:
         """Stores a document as it is (a replayed journal record or a snapshot's)."""
@@ -234,18 +355,22 @@ class KeyedCollectionStore(CollectionStore):
             key_fields: tuple[str, ...] = ("_id",)
         else:
             best: set[Any] | None = self.pending_outbox if pending else None
-            chosen: _KeyMap | None = None
+            key_fields = ()
             for fields, key_map in self.maps.items():
                 if not all(field in equalities for field in fields):
                     continue
                 keyed = _ids_for(key_map, [equalities[field] for field in fields])
                 if keyed is not None and (best is None or len(keyed) < len(best)):
-                    best, chosen = keyed, key_map
+                    best, key_fields, aside = keyed, fields, key_map.aside
+            for (first, second), range_map in self.ranges.items() if RANGES else ():
+                bounds = _datetime_range(filter.get(second)) if first in equalities else None
+                keyed = _ids_within(range_map, equalities[first], bounds) if bounds else None
+                if keyed is not None and (best is None or len(keyed) < len(best)):
+                    best, key_fields, aside = keyed, (first,), range_map.aside
             if best is None:
                 return None
             found = best
-            key_fields = chosen.fields if chosen is not None else ()
-            aside = set(chosen.aside) if chosen is not None else set()
+            aside = set(aside)
         settled = _settled(filter, equalities, key_fields) if SETTLE_BY_KEY else set()
         residual = {field: condition for field, condition in filter.items() if field not in settled}
         if not SETTLE_BY_KEY:
@@ -350,6 +475,16 @@ def _ids_for(key_map: _KeyMap, values: list[list[Any]]) -> set[Any] | None:
     for key in keys:
         ids |= key_map.ids_by_key.get(key, set())
     return ids
+
+
+def _ids_within(
+    range_map: _RangeMap, values: list[Any], bounds: tuple[datetime | None, datetime | None]
+) -> set[Any] | None:
+    try:
+        prefixes = [(_canonical(value),) for value in values]
+    except _Unkeyable:
+        return None
+    return range_map.ids_within(prefixes, *bounds)
 
 
 def _asks_pending_outbox(filter: Any) -> bool:

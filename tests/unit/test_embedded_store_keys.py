@@ -304,3 +304,53 @@ async def test_a_due_query_evaluates_each_candidate_on_its_own_branch(monkeypatc
     for flag in ("PRUNE_BY_VALUE", "EITHER_BY_BRANCH", "KEYED_LOOKUPS"):
         monkeypatch.setattr(embedded_keys, flag, False)
         assert sorted(s["_id"] for s in await surveys.find(query).to_list(None)) == expected
+
+
+async def test_an_equality_and_a_range_of_times_narrow_by_both(examined, monkeypatch) -> None:
+    """On a (status, time) index, `status` equal and a range of datetimes on the time
+    looks at the documents of that status within the range (a millisecond either side)
+    and those whose time is not a datetime, not at every document of the status; it
+    follows updates, deletes and a dropped index, and answers as a scan does."""
+    # Every candidate evaluated, so that the count is the documents a lookup narrowed to.
+    monkeypatch.setattr(embedded_keys, "PRUNE_BY_VALUE", False)
+    database = connect_database(ServiceSettings(service_name="range-test", http_port=1))
+    work = database["work"]
+    await work.create_index([("status", 1), ("due_at", 1)])
+    base = datetime(2027, 3, 1, 10, tzinfo=UTC)
+    await work.insert_many(
+        [
+            *(
+                {"_id": i, "status": "waiting", "due_at": base + timedelta(minutes=i)}
+                for i in range(1000)
+            ),
+            {"_id": "no-time", "status": "waiting"},
+            {"_id": "number", "status": "waiting", "due_at": 5},
+            {"_id": "list", "status": "waiting", "due_at": [base]},
+            {"_id": "statuses", "status": ["waiting"], "due_at": base},
+            {"_id": "done", "status": "done", "due_at": base},
+        ]
+    )
+
+    async def ids(filter: dict) -> list:
+        return sorted(map(str, (d["_id"] for d in await work.find(filter).to_list(None))))
+
+    early = {"status": "waiting", "due_at": {"$lte": base + timedelta(minutes=9)}}
+    window = {
+        "status": {"$in": ["waiting", "done"]},
+        "due_at": {"$gt": base + timedelta(minutes=500), "$lt": base + timedelta(minutes=503)},
+    }
+    examined[0] = 0
+    assert await ids(early) == sorted([*map(str, range(10)), "list", "statuses"])
+    assert examined[0] <= 10 + 4  # the ten due, the three not filed by time, one aside
+    assert await ids(window) == ["501", "502"]
+    await work.update_many({"_id": {"$in": [700, 800]}}, {"$set": {"due_at": base}})
+    await work.delete_many({"_id": {"$in": [0, 1]}})
+    await work.update_one({"_id": 2}, {"$set": {"status": "done"}})
+    changed = sorted([*map(str, range(3, 10)), "700", "800", "list", "statuses"])
+    assert await ids(early) == changed
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
+    assert await ids(early) == changed
+    assert await ids(window) == ["501", "502"]
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", True)
+    await work.drop_index("status_1_due_at_1")
+    assert await ids(early) == changed
