@@ -247,6 +247,9 @@ class KeyedCollectionStore(CollectionStore):
         super().__init__(name)
         self.changes = changes
         self.maps: dict[tuple[str, ...], _KeyMap] = {}
+        # The first two fields of every compound index; a range map is built for a pair
+        # when a query first asks for a range on it (most pairs never are), then kept.
+        self.range_pairs: set[tuple[str, str]] = set()
         self.ranges: dict[tuple[str, str], _RangeMap] = {}
         self.pending_outbox: set[Any] = set()  # ids of documents with a non-empty outbox
         self._order: dict[Any, int] = {}  # insertion order, to keep natural order
@@ -293,6 +296,7 @@ class KeyedCollectionStore(CollectionStore):
     def drop(self) -> None:
         super().drop()
         self.maps.clear()
+        self.range_pairs.clear()
         self.ranges.clear()
         self.pending_outbox.clear()
         self._order.clear()
@@ -307,10 +311,8 @@ class KeyedCollectionStore(CollectionStore):
                 key_map = self.maps[key_fields] = _KeyMap(key_fields)
                 for id_key, document in self._documents.items():
                     key_map.file(id_key, document)
-        if len(fields) >= 2 and fields[:2] not in self.ranges:
-            range_map = self.ranges[fields[0], fields[1]] = _RangeMap((fields[0], fields[1]))
-            for id_key, document in self._documents.items():
-                range_map.file(id_key, document, self._order[id_key])
+        if len(fields) >= 2:
+            self.range_pairs.add((fields[0], fields[1]))
 
     def drop_index(self, index_name: str) -> None:
         fields = tuple(field for field, _ in self.indexes[index_name]["key"])
@@ -321,6 +323,7 @@ class KeyedCollectionStore(CollectionStore):
         if len(pair) == 2 and not any(
             tuple(f for f, _ in index["key"])[:2] == pair for index in self.indexes.values()
         ):
+            self.range_pairs.discard((pair[0], pair[1]))
             self.ranges.pop((pair[0], pair[1]), None)
 
     def put(self, document: dict[str, Any]) -> None:
@@ -362,9 +365,12 @@ class KeyedCollectionStore(CollectionStore):
                 keyed = _ids_for(key_map, [equalities[field] for field in fields])
                 if keyed is not None and (best is None or len(keyed) < len(best)):
                     best, key_fields, aside = keyed, fields, key_map.aside
-            for (first, second), range_map in self.ranges.items() if RANGES else ():
+            for first, second in self.range_pairs if RANGES else ():
                 bounds = _datetime_range(filter.get(second)) if first in equalities else None
-                keyed = _ids_within(range_map, equalities[first], bounds) if bounds else None
+                if bounds is None:
+                    continue
+                range_map = self._range_map(first, second)
+                keyed = _ids_within(range_map, equalities[first], bounds)
                 if keyed is not None and (best is None or len(keyed) < len(best)):
                     best, key_fields, aside = keyed, (first,), range_map.aside
             if best is None:
@@ -376,6 +382,14 @@ class KeyedCollectionStore(CollectionStore):
         if not SETTLE_BY_KEY:
             aside = set(found)  # every candidate gets the whole filter
         return Lookup(sorted(found, key=self._order.__getitem__), residual, aside)
+
+    def _range_map(self, first: str, second: str) -> _RangeMap:
+        range_map = self.ranges.get((first, second))
+        if range_map is None:
+            range_map = self.ranges[first, second] = _RangeMap((first, second))
+            for id_key, document in self._documents.items():
+                range_map.file(id_key, document, self._order[id_key])
+        return range_map
 
     def _lookup_either(self, filter: dict[str, Any]) -> Lookup | None:
         """An `$or` whose every branch (with the rest of the filter) narrows by a key: the
