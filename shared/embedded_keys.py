@@ -18,6 +18,13 @@ Each collection also keeps the ids of its documents with a pending outbox (a non
 every pass, on every outbox collection) looks at those documents only, where it scanned
 the whole collection, as a partial index on MongoDB would serve it.
 
+A compound index also serves an equality on its first field with a range of datetimes
+on its second (a status and the time its work is due): per key of the first field, the
+documents sorted by the second, so a due-work query looks at the due documents, not at
+every document waiting under the status (`_RangeMap`). Candidates are evaluated against
+what the key left of the filter (for an `$or`, the branches that found them), and one
+whose own string or datetime values rule it out is not evaluated at all.
+
 The stores also note which documents each write touched (`ChangeLog`), which is what
 the journal records (shared/embedded_journal.py).
 """
