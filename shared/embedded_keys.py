@@ -18,6 +18,13 @@ Each collection also keeps the ids of its documents with a pending outbox (a non
 every pass, on every outbox collection) looks at those documents only, where it scanned
 the whole collection, as a partial index on MongoDB would serve it.
 
+A compound index also serves an equality on its first field with a range of datetimes
+on its second (a status and the time its work is due): per key of the first field, the
+documents sorted by the second, so a due-work query looks at the due documents, not at
+every document waiting under the status (`_RangeMap`). Candidates are evaluated against
+what the key left of the filter (for an `$or`, the branches that found them), and one
+whose own string or datetime values rule it out is not evaluated at all.
+
 The stores also note which documents each write touched (`ChangeLog`), which is what
 the journal records (shared/embedded_journal.py).
 """
@@ -26,9 +33,10 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from mongomock import DuplicateKeyError, helpers
@@ -48,6 +56,19 @@ KEYED_LOOKUPS = True
 # every candidate (tests count the documents a lookup narrows to with it off).
 SETTLE_BY_KEY = True
 _MAX_KEY_COMBINATIONS = 1000
+# Candidates a cheap look at their own values rules out are not handed to mongomock's
+# filter (see `_surely_fails`); False hands every candidate over (for A/B measurements).
+PRUNE_BY_VALUE = True
+# An `$or`'s candidate is evaluated against the branches that found it, not the whole
+# filter (see `_lookup_either`); False evaluates the whole filter (for A/B measurements).
+EITHER_BY_BRANCH = True
+# Equality on a compound index's first field with a range of datetimes on its second
+# narrows by both (see `_RangeMap`); False narrows by the first field only (for A/B).
+RANGES = True
+_RANGE_OPERATORS = frozenset({"$lt", "$lte", "$gt", "$gte"})
+# A datetime is ruled out of a range only when it lies beyond the bound by more than
+# this: MongoDB keeps milliseconds, so rounding either value can never change the answer.
+_DATETIME_SLACK = timedelta(milliseconds=1)
 
 
 class _Unkeyable(Exception):
@@ -127,6 +148,105 @@ class _KeyMap:
                 del self.ids_by_key[key]
 
 
+class _RangeMap:
+    """A compound index's first two fields, for an equality on the first and a range on
+    the second (a status, and the time its work is due): per key of the first field,
+    the documents whose second holds a naive datetime (as the store keeps them), sorted
+    by it, and those holding anything else (kept apart, always looked at). Documents whose
+    first field cannot be keyed are kept aside, always looked at."""
+
+    def __init__(self, fields: tuple[str, str]) -> None:
+        self.fields = fields
+        self.sorted: dict[tuple[Any, ...], list[tuple[datetime, int, Any]]] = {}
+        self.others: dict[tuple[Any, ...], set[Any]] = {}
+        self.entry_of: dict[Any, tuple[tuple[Any, ...], tuple[datetime, int, Any] | None]] = {}
+        self.aside: set[Any] = set()
+
+    def file(self, id_key: Any, document: dict[str, Any], order: int) -> None:
+        self.forget(id_key)
+        first, second = self.fields
+        try:
+            prefix = (_document_value(document, first),)
+        except _Unkeyable:
+            self.aside.add(id_key)
+            return
+        value = _raw_value(document, second)
+        if type(value) is datetime and value.tzinfo is None:
+            entry = (value, order, id_key)
+            insort(self.sorted.setdefault(prefix, []), entry)
+            self.entry_of[id_key] = (prefix, entry)
+        else:
+            self.others.setdefault(prefix, set()).add(id_key)
+            self.entry_of[id_key] = (prefix, None)
+
+    def forget(self, id_key: Any) -> None:
+        self.aside.discard(id_key)
+        filed = self.entry_of.pop(id_key, None)
+        if filed is None:
+            return
+        prefix, entry = filed
+        if entry is None:
+            others = self.others[prefix]
+            others.discard(id_key)
+            if not others:
+                del self.others[prefix]
+            return
+        entries = self.sorted[prefix]
+        del entries[bisect_left(entries, entry)]  # (value, order) is unique
+        if not entries:
+            del self.sorted[prefix]
+
+    def ids_within(
+        self, prefixes: list[tuple[Any, ...]], low: datetime | None, high: datetime | None
+    ) -> set[Any]:
+        """Every document that may hold one of `prefixes` and a second field between
+        `low` and `high` (either bound open when None), with the slack of a millisecond
+        on both sides: a superset of the matches, to be evaluated."""
+        low, high = _widened(low, -_DATETIME_SLACK), _widened(high, _DATETIME_SLACK)
+        ids = set(self.aside)
+        for prefix in prefixes:
+            ids.update(self.others.get(prefix, ()))
+            entries = self.sorted.get(prefix, [])
+            start = 0 if low is None else bisect_left(entries, (low,))
+            end = len(entries) if high is None else bisect_right(entries, (high,))
+            ids.update(entry[2] for entry in entries[start:end])
+        return ids
+
+
+def _widened(bound: datetime | None, by: timedelta) -> datetime | None:
+    """The bound moved by the slack; open (None) past the calendar's ends."""
+    try:
+        return None if bound is None else bound + by
+    except OverflowError:
+        return None
+
+
+def _raw_value(document: dict[str, Any], path: str) -> Any:
+    """The value at `path`, as stored; None when missing or behind an array or a scalar."""
+    current: Any = document
+    for part in path.split("."):
+        if not isinstance(current, dict):
+            return None
+        current = current.get(part)
+    return current
+
+
+def _datetime_range(condition: Any) -> tuple[datetime | None, datetime | None] | None:
+    """(low, high) of a condition made of range operators on naive datetimes only."""
+    if not isinstance(condition, dict) or not condition or not set(condition) <= _RANGE_OPERATORS:
+        return None
+    low: datetime | None = None
+    high: datetime | None = None
+    for op, bound in condition.items():
+        if type(bound) is not datetime or bound.tzinfo is not None:
+            return None
+        if op in ("$gt", "$gte"):
+            low = bound if low is None else max(low, bound)
+        else:
+            high = bound if high is None else min(high, bound)
+    return low, high
+
+
 class KeyedCollectionStore(CollectionStore):
     """A mongomock collection store that keeps a key map per index and notes changes."""
 
@@ -134,6 +254,10 @@ class KeyedCollectionStore(CollectionStore):
         super().__init__(name)
         self.changes = changes
         self.maps: dict[tuple[str, ...], _KeyMap] = {}
+        # The first two fields of every compound index; a range map is built for a pair
+        # when a query first asks for a range on it (most pairs never are), then kept.
+        self.range_pairs: set[tuple[str, str]] = set()
+        self.ranges: dict[tuple[str, str], _RangeMap] = {}
         self.pending_outbox: set[Any] = set()  # ids of documents with a non-empty outbox
         self._order: dict[Any, int] = {}  # insertion order, to keep natural order
         self._next = itertools.count()
@@ -151,6 +275,8 @@ class KeyedCollectionStore(CollectionStore):
         self._order.pop(id_key, None)
         for key_map in self.maps.values():
             key_map.forget(id_key)
+        for range_map in self.ranges.values():
+            range_map.forget(id_key)
         self.pending_outbox.discard(id_key)
         if self.changes is not None:
             self.changes.touch(self.name, id_key, True)
@@ -162,6 +288,10 @@ class KeyedCollectionStore(CollectionStore):
     def _file(self, id_key: Any, document: dict[str, Any], existed: bool) -> None:
         for key_map in self.maps.values():
             key_map.file(id_key, document)
+        if self.ranges:
+            order = self._order[id_key]
+            for range_map in self.ranges.values():
+                range_map.file(id_key, document, order)
         outbox = document.get("outbox")
         if isinstance(outbox, list) and outbox:
             self.pending_outbox.add(id_key)
@@ -173,6 +303,8 @@ class KeyedCollectionStore(CollectionStore):
     def drop(self) -> None:
         super().drop()
         self.maps.clear()
+        self.range_pairs.clear()
+        self.ranges.clear()
         self.pending_outbox.clear()
         self._order.clear()
 
@@ -186,12 +318,20 @@ class KeyedCollectionStore(CollectionStore):
                 key_map = self.maps[key_fields] = _KeyMap(key_fields)
                 for id_key, document in self._documents.items():
                     key_map.file(id_key, document)
+        if len(fields) >= 2:
+            self.range_pairs.add((fields[0], fields[1]))
 
     def drop_index(self, index_name: str) -> None:
         fields = tuple(field for field, _ in self.indexes[index_name]["key"])
         super().drop_index(index_name)
         if not any(tuple(f for f, _ in index["key"]) == fields for index in self.indexes.values()):
             self.maps.pop(fields, None)
+        pair = fields[:2]
+        if len(pair) == 2 and not any(
+            tuple(f for f, _ in index["key"])[:2] == pair for index in self.indexes.values()
+        ):
+            self.range_pairs.discard((pair[0], pair[1]))
+            self.ranges.pop((pair[0], pair[1]), None)
 
     def put(self, document: dict[str, Any]) -> None:
         """Stores a document as it is (a replayed journal record or a snapshot's)."""
@@ -225,48 +365,98 @@ class KeyedCollectionStore(CollectionStore):
             key_fields: tuple[str, ...] = ("_id",)
         else:
             best: set[Any] | None = self.pending_outbox if pending else None
-            chosen: _KeyMap | None = None
+            key_fields = ()
             for fields, key_map in self.maps.items():
                 if not all(field in equalities for field in fields):
                     continue
                 keyed = _ids_for(key_map, [equalities[field] for field in fields])
                 if keyed is not None and (best is None or len(keyed) < len(best)):
-                    best, chosen = keyed, key_map
+                    best, key_fields, aside = keyed, fields, key_map.aside
+            for first, second in self.range_pairs if RANGES else ():
+                bounds = _datetime_range(filter.get(second)) if first in equalities else None
+                if bounds is None:
+                    continue
+                range_map = self._range_map(first, second)
+                keyed = _ids_within(range_map, equalities[first], bounds)
+                if keyed is not None and (best is None or len(keyed) < len(best)):
+                    best, key_fields, aside = keyed, (first,), range_map.aside
             if best is None:
                 return None
             found = best
-            key_fields = chosen.fields if chosen is not None else ()
-            aside = set(chosen.aside) if chosen is not None else set()
+            aside = set(aside)
         settled = _settled(filter, equalities, key_fields) if SETTLE_BY_KEY else set()
         residual = {field: condition for field, condition in filter.items() if field not in settled}
         if not SETTLE_BY_KEY:
             aside = set(found)  # every candidate gets the whole filter
         return Lookup(sorted(found, key=self._order.__getitem__), residual, aside)
 
+    def _range_map(self, first: str, second: str) -> _RangeMap:
+        range_map = self.ranges.get((first, second))
+        if range_map is None:
+            range_map = self.ranges[first, second] = _RangeMap((first, second))
+            for id_key, document in self._documents.items():
+                range_map.file(id_key, document, self._order[id_key])
+        return range_map
+
     def _lookup_either(self, filter: dict[str, Any]) -> Lookup | None:
         """An `$or` whose every branch (with the rest of the filter) narrows by a key: the
-        union of the branches' candidates, all evaluated. (A condition both in a branch
-        and beside the `$or` is taken from the branch: still implied by a match.)"""
+        union of the branches' candidates. (A condition both in a branch and beside the
+        `$or` is taken from the branch: still implied by a match.) When no branch names a
+        field beside the `$or`, a candidate can match only a branch that found it, so it
+        is evaluated against what is left of those branches (`own`); otherwise against
+        the whole filter. (The survey mailer's due query: every survey sent waits days for
+        its reminder under one status, and was evaluated against all four branches.)"""
         branches = filter.get("$or")
         if not isinstance(branches, list) or not branches:
             return None
         rest = {field: condition for field, condition in filter.items() if field != "$or"}
-        union: set[Any] = set()
+        own: dict[Any, dict[str, Any]] = {}
         for branch in branches:
-            found = self.lookup({**rest, **branch}) if isinstance(branch, dict) else None
-            if found is None:
+            whole = {**rest, **branch} if isinstance(branch, dict) else None
+            found = self.lookup(whole) if whole is not None else None
+            if found is None or whole is None:
                 return None
-            union.update(found.ids)
-        return Lookup(sorted(union, key=self._order.__getitem__), filter, set())
+            conditions: Iterable[tuple[Any, dict[str, Any]]] = (
+                found.own.items()
+                if found.own is not None
+                else ((i, whole if i in found.aside else found.residual) for i in found.ids)
+            )
+            for i, condition in conditions:
+                earlier = own.get(i)
+                own[i] = condition if earlier is None else _any_of(earlier, condition)
+        ids = sorted(own, key=self._order.__getitem__)
+        if not (SETTLE_BY_KEY and EITHER_BY_BRANCH) or any(
+            rest.keys() & branch.keys() for branch in branches
+        ):
+            return Lookup(ids, filter, set())
+        return Lookup(ids, filter, set(), own)
 
 
 class Lookup(NamedTuple):
     """The candidates of a keyed lookup, in natural order; what each must still satisfy
-    (`residual`, nothing left when empty), and those that need the whole filter."""
+    (`residual`, nothing left when empty), and those that need the whole filter; or,
+    for an `$or`, what each candidate must still satisfy on its own (`own`)."""
 
     ids: list[Any]
     residual: dict[str, Any]
     aside: set[Any]
+    own: dict[Any, dict[str, Any]] | None = None
+
+    def condition_of(self, id_key: Any, filter: dict[str, Any]) -> dict[str, Any]:
+        """What the candidate `id_key` must still satisfy to match `filter`, the filter
+        this lookup was made for."""
+        if self.own is not None:
+            return self.own[id_key]
+        return filter if id_key in self.aside else self.residual
+
+
+def _any_of(earlier: dict[str, Any], condition: dict[str, Any]) -> dict[str, Any]:
+    """What a candidate that two branches found must satisfy: either's condition."""
+    if not earlier or not condition:
+        return {}  # one branch holds already
+    if len(earlier) == 1 and "$or" in earlier:
+        return {"$or": [*earlier["$or"], condition]}
+    return {"$or": [earlier, condition]}
 
 
 def _settled(
@@ -306,6 +496,16 @@ def _ids_for(key_map: _KeyMap, values: list[list[Any]]) -> set[Any] | None:
     for key in keys:
         ids |= key_map.ids_by_key.get(key, set())
     return ids
+
+
+def _ids_within(
+    range_map: _RangeMap, values: list[Any], bounds: tuple[datetime | None, datetime | None]
+) -> set[Any] | None:
+    try:
+        prefixes = [(_canonical(value),) for value in values]
+    except _Unkeyable:
+        return None
+    return range_map.ids_within(prefixes, *bounds)
 
 
 def _asks_pending_outbox(filter: Any) -> bool:
@@ -373,17 +573,80 @@ def _iter_documents(self: Any, filter: Any) -> Iterator[dict[str, Any]]:
         found = store.lookup(filter)
         if found is not None:
             COUNTERS["keyed"] += 1
-            residual, aside = found.residual, found.aside
-            documents = [
-                (filter if i in aside else residual, store._documents[i]) for i in found.ids
-            ]
+            documents = [(found.condition_of(i, filter), store._documents[i]) for i in found.ids]
             return (
                 document
                 for condition, document in documents
-                if not condition or mongomock_collection.filter_applies(condition, document)
+                if not condition
+                or (
+                    not (PRUNE_BY_VALUE and _surely_fails(condition, document))
+                    and mongomock_collection.filter_applies(condition, document)
+                )
             )
     COUNTERS["scanned"] += 1
     return _scan_documents(self, filter)
+
+
+def _surely_fails(filter: Any, document: dict[str, Any]) -> bool:
+    """True when the document cannot match `filter`, judged by plain Python on a few
+    shapes only: a top-level field holding a string, asked to equal a string (or be `$in`
+    strings), or holding a datetime, asked for a range of datetimes; `$or` when every
+    branch fails, `$and` (and the fields beside each other) when one does. Anything else
+    is "not sure", and mongomock's filter decides, as it does for every document that is
+    not ruled out here. The survey mailer's due query was the reason: every survey sent
+    waits for its reminder days later under the same status, and mongomock evaluated
+    each of them on every pass (the pass found none of them due)."""
+    if not isinstance(filter, dict):
+        return False
+    for field, condition in filter.items():
+        if field == "$or":
+            if (
+                isinstance(condition, list)
+                and condition
+                and all(_surely_fails(branch, document) for branch in condition)
+            ):
+                return True
+            continue
+        if field == "$and":
+            if isinstance(condition, list) and any(
+                _surely_fails(part, document) for part in condition
+            ):
+                return True
+            continue
+        if field.startswith("$") or "." in field:
+            continue
+        value = document.get(field)
+        if isinstance(value, str) and _string_fails(condition, value):
+            return True
+        if (
+            isinstance(value, datetime)
+            and isinstance(condition, dict)
+            and any(_range_fails(op, bound, value) for op, bound in condition.items())
+        ):
+            return True
+    return False
+
+
+def _string_fails(condition: Any, value: str) -> bool:
+    if isinstance(condition, str):
+        return condition != value
+    if isinstance(condition, dict) and len(condition) == 1:
+        ((op, operand),) = condition.items()
+        if op == "$eq" and isinstance(operand, str):
+            return operand != value
+        if op == "$in" and isinstance(operand, (list, tuple)):
+            return all(isinstance(o, str) for o in operand) and value not in operand
+    return False
+
+
+def _range_fails(op: Any, bound: Any, value: datetime) -> bool:
+    if not isinstance(bound, datetime) or (bound.tzinfo is None) != (value.tzinfo is None):
+        return False  # another type, or naive against aware: not sure
+    if op in ("$lt", "$lte"):
+        return value > bound + _DATETIME_SLACK
+    if op in ("$gt", "$gte"):
+        return value < bound - _DATETIME_SLACK
+    return False
 
 
 def _ensure_uniques(self: Any, new_data: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@ that key only, and a unique check does not scan either; results are those of a s
 
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from mongomock import collection as mongomock_collection
@@ -249,3 +250,107 @@ async def test_a_keyed_field_is_not_evaluated_again_beside_other_conditions(monk
     monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
     assert await tasks.count_documents(release) == 300
     assert [t["_id"] for t in await tasks.find(by_index).to_list(None)] == ["t3", "t800", "t801"]
+
+
+async def test_a_due_query_evaluates_each_candidate_on_its_own_branch(monkeypatch) -> None:
+    """The survey mailer's due query, an `$or` of `$or`s over (status, time): the surveys
+    sent wait days for their reminder under one status, so every pass found them all.
+    Each is now looked at against the branch that found it, and one whose own values
+    rule it out (a string status, a datetime beyond the bound) is not handed to
+    mongomock at all; the answers are a scan's, datetimes, arrays and gaps included."""
+    database = connect_database(ServiceSettings(service_name="due-test", http_port=1))
+    surveys = database["surveys"]
+    await surveys.create_index([("status", 1), ("next_attempt_at", 1)])
+    now = datetime(2027, 3, 1, 10, tzinfo=UTC)
+    later, earlier = now + timedelta(days=3), now - timedelta(minutes=5)
+    await surveys.insert_many(
+        [
+            *({"_id": f"sent{i}", "status": "sent", "next_attempt_at": later} for i in range(300)),
+            {"_id": "reminder-due", "status": "sent", "next_attempt_at": earlier},
+            {"_id": "pending", "status": "pending", "next_attempt_at": earlier},
+            {"_id": "pending-later", "status": "pending", "next_attempt_at": later},
+            {"_id": "lapsed", "status": "sending", "lease_until": earlier},
+            {"_id": "leased", "status": "sending", "lease_until": later},
+            {"_id": "on-the-bound", "status": "pending", "next_attempt_at": now},
+            {"_id": "no-time", "status": "pending"},
+            {"_id": "time-list", "status": "sent", "next_attempt_at": [earlier]},
+            {"_id": "status-list", "status": ["sent"], "next_attempt_at": earlier},
+            {"_id": "answered", "status": "answered", "next_attempt_at": earlier},
+        ]
+    )
+
+    def due(waiting: str, holding: str) -> dict:
+        return {
+            "$or": [
+                {"status": waiting, "next_attempt_at": {"$lte": now}},
+                {"status": holding, "lease_until": {"$lte": now}},
+            ]
+        }
+
+    query = {"$or": [due("pending", "sending"), due("sent", "reminding")]}
+    evaluated: list[dict] = []
+    evaluate = mongomock_collection.filter_applies
+
+    def recording(filter, document):  # noqa: A002 - mongomock's name
+        evaluated.append(filter)
+        return evaluate(filter, document)
+
+    monkeypatch.setattr(mongomock_collection, "filter_applies", recording)
+    found = sorted(s["_id"] for s in await surveys.find(query).to_list(None))
+    expected = ["lapsed", "on-the-bound", "pending", "reminder-due", "status-list", "time-list"]
+    assert found == expected
+    assert len(evaluated) < 20  # not the 300 surveys waiting for their reminder
+    assert query not in evaluated  # each on its own branch
+    for flag in ("PRUNE_BY_VALUE", "EITHER_BY_BRANCH", "KEYED_LOOKUPS"):
+        monkeypatch.setattr(embedded_keys, flag, False)
+        assert sorted(s["_id"] for s in await surveys.find(query).to_list(None)) == expected
+
+
+async def test_an_equality_and_a_range_of_times_narrow_by_both(examined, monkeypatch) -> None:
+    """On a (status, time) index, `status` equal and a range of datetimes on the time
+    looks at the documents of that status within the range (a millisecond either side)
+    and those whose time is not a datetime, not at every document of the status; it
+    follows updates, deletes and a dropped index, and answers as a scan does."""
+    # Every candidate evaluated, so that the count is the documents a lookup narrowed to.
+    monkeypatch.setattr(embedded_keys, "PRUNE_BY_VALUE", False)
+    database = connect_database(ServiceSettings(service_name="range-test", http_port=1))
+    work = database["work"]
+    await work.create_index([("status", 1), ("due_at", 1)])
+    base = datetime(2027, 3, 1, 10, tzinfo=UTC)
+    await work.insert_many(
+        [
+            *(
+                {"_id": i, "status": "waiting", "due_at": base + timedelta(minutes=i)}
+                for i in range(1000)
+            ),
+            {"_id": "no-time", "status": "waiting"},
+            {"_id": "number", "status": "waiting", "due_at": 5},
+            {"_id": "list", "status": "waiting", "due_at": [base]},
+            {"_id": "statuses", "status": ["waiting"], "due_at": base},
+            {"_id": "done", "status": "done", "due_at": base},
+        ]
+    )
+
+    async def ids(filter: dict) -> list:
+        return sorted(map(str, (d["_id"] for d in await work.find(filter).to_list(None))))
+
+    early = {"status": "waiting", "due_at": {"$lte": base + timedelta(minutes=9)}}
+    window = {
+        "status": {"$in": ["waiting", "done"]},
+        "due_at": {"$gt": base + timedelta(minutes=500), "$lt": base + timedelta(minutes=503)},
+    }
+    examined[0] = 0
+    assert await ids(early) == sorted([*map(str, range(10)), "list", "statuses"])
+    assert examined[0] <= 10 + 4  # the ten due, the three not filed by time, one aside
+    assert await ids(window) == ["501", "502"]
+    await work.update_many({"_id": {"$in": [700, 800]}}, {"$set": {"due_at": base}})
+    await work.delete_many({"_id": {"$in": [0, 1]}})
+    await work.update_one({"_id": 2}, {"$set": {"status": "done"}})
+    changed = sorted([*map(str, range(3, 10)), "700", "800", "list", "statuses"])
+    assert await ids(early) == changed
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
+    assert await ids(early) == changed
+    assert await ids(window) == ["501", "502"]
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", True)
+    await work.drop_index("status_1_due_at_1")
+    assert await ids(early) == changed
