@@ -1,9 +1,10 @@
 """FrontDeskService, ReservationService, FeedbackService, LoyaltyService and housekeeping's
-TaskService are their use-case groups put together (issue 17), and FrontDeskRepository its
-parts by concern: one module and class per group, combined by inheritance. A method
-defined in two groups would silently be one group's for every caller (the method
-resolution order picks), so every method has one home; the facades add nothing of their
-own; and no group grows back into the one large class the split took apart."""
+TaskService are their use-case groups put together (issue 17), and front desk's and
+housekeeping's repositories their parts by concern: one module and class per group,
+combined by inheritance. A method defined in two groups would silently be one group's for
+every caller (the method resolution order picks), so every method has one home; the
+facades add nothing of their own; and no group grows back into the one large class the
+split took apart."""
 
 import inspect
 
@@ -12,6 +13,7 @@ import pytest
 from services.feedback.service import FeedbackService
 from services.frontdesk.repository import FrontDeskRepository
 from services.frontdesk.service import FrontDeskService
+from services.housekeeping.repository import HousekeepingRepository
 from services.housekeeping.tasks import TaskService
 from services.loyalty.service import LoyaltyService
 from services.reservation.service import ReservationService
@@ -23,6 +25,7 @@ FACADES = [
     LoyaltyService,
     TaskService,
     FrontDeskRepository,
+    HousekeepingRepository,
 ]
 # The largest group (frontdesk CheckIns, whose check_in alone is 194 lines) is 276 lines;
 # feedback's largest (CaseOpening) is 135, so the limit cannot go lower yet.
