@@ -1,4 +1,4 @@
-"""FrontDeskService, ReservationService, FeedbackService, LoyaltyService and
+"""FrontDeskService, FolioService, ReservationService, FeedbackService, LoyaltyService and
 housekeeping's TaskService are their use-case groups put together (issue 17), and front
 desk's, housekeeping's and feedback's repositories their parts by concern: one module and
 class per group, combined by inheritance. A method defined in two groups would silently be
@@ -12,6 +12,7 @@ import pytest
 
 from services.feedback.repository import FeedbackRepository
 from services.feedback.service import FeedbackService
+from services.frontdesk.folio_service import FolioService
 from services.frontdesk.repository import FrontDeskRepository
 from services.frontdesk.service import FrontDeskService
 from services.housekeeping.repository import HousekeepingRepository
@@ -21,6 +22,7 @@ from services.reservation.service import ReservationService
 
 FACADES = [
     FrontDeskService,
+    FolioService,
     ReservationService,
     FeedbackService,
     LoyaltyService,
