@@ -1,10 +1,10 @@
 """FrontDeskService, FolioService, ReservationService, FeedbackService, LoyaltyService and
-housekeeping's TaskService are their use-case groups put together (issue 17), and front
-desk's, housekeeping's and feedback's repositories their parts by concern: one module and
-class per group, combined by inheritance. A method defined in two groups would silently be
-one group's for every caller (the method resolution order picks), so every method has one
-home; the facades add nothing of their own; and no group grows back into the one large
-class the split took apart."""
+housekeeping's TaskService and HousekeepingService are their use-case groups put together
+(issue 17), and front desk's, housekeeping's and feedback's repositories their parts by
+concern: one module and class per group, combined by inheritance. A method defined in two
+groups would silently be one group's for every caller (the method resolution order picks),
+so every method has one home; the facades add nothing of their own; and no group grows
+back into the one large class the split took apart."""
 
 import inspect
 
@@ -16,6 +16,7 @@ from services.frontdesk.folio_service import FolioService
 from services.frontdesk.repository import FrontDeskRepository
 from services.frontdesk.service import FrontDeskService
 from services.housekeeping.repository import HousekeepingRepository
+from services.housekeeping.service import HousekeepingService
 from services.housekeeping.tasks import TaskService
 from services.loyalty.service import LoyaltyService
 from services.reservation.service import ReservationService
@@ -27,6 +28,7 @@ FACADES = [
     FeedbackService,
     LoyaltyService,
     TaskService,
+    HousekeepingService,
     FrontDeskRepository,
     HousekeepingRepository,
     FeedbackRepository,
