@@ -18,13 +18,13 @@ from .folio import cents
 from .records import charge_event
 
 if TYPE_CHECKING:
-    from .folio_service import FolioService
+    from .folio_context import FolioContext
 
 log = get_logger(__name__)
 
 
 async def post_departure_invoice(
-    folio: FolioService,
+    folio: FolioContext,
     stay: dict[str, Any],
     check_id: str,
     charges: list[dict[str, Any]],

@@ -21,7 +21,7 @@ from .folio import ChargeCategory, cents, room_charge_id
 from .records import charge_event, charge_line
 
 if TYPE_CHECKING:
-    from .folio_service import FolioService
+    from .folio_context import FolioContext
 
 log = get_logger(__name__)
 
@@ -31,7 +31,7 @@ def overstay_rate(stay: dict[str, Any], percent: Decimal) -> Decimal:
     return cents(Decimal(stay["nightly_rates"][last_night]) * percent / 100)
 
 
-async def charge_overstays(folio: FolioService, night: date) -> int:
+async def charge_overstays(folio: FolioContext, night: date) -> int:
     """Charges the night to every guest still in house past their departure; returns how
     many were charged."""
     charged = 0

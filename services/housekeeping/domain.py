@@ -272,7 +272,7 @@ class Task(BaseModel):
 
 # --- task life cycle ----------------------------------------------------------------
 # Each rule answers the task as the action leaves it; the repository writes what changed
-# (repository.task_changes), guarded by the status and revision it was read with.
+# (task_store.task_changes), guarded by the status and revision it was read with.
 
 
 def moved(task: Task, **changes: Any) -> Task:

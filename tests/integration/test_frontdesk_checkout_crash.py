@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-import services.frontdesk.folio_service as folio_service
+import services.frontdesk.check_outs as check_outs
 from services.frontdesk.domain import CheckIn
 from tests.integration.frontdesk_harness import FixedClock, build
 from tests.integration.test_frontdesk_service_layer import (
@@ -39,7 +39,7 @@ def test_an_early_departure_interrupted_after_closing_still_gives_its_nights_bac
         service, folio, projections, database = await build(SETUP, clock)
         await projections.reservation_created(booking(1, "suite", ARRIVAL, DEPARTURE))
         stay = await service.check_in(CheckIn(reservation_id="res-1"))
-        monkeypatch.setattr(folio_service, "crash_point", crash)
+        monkeypatch.setattr(check_outs, "crash_point", crash)
         with pytest.raises(Crashed):
             await folio.check_out(stay["_id"])
         monkeypatch.undo()
@@ -89,9 +89,7 @@ def test_nights_given_up_are_released_by_the_janitor_after_a_crash_with_no_retry
         await desk.projections.reservation_created(booking(2, "suite", ARRIVAL, DEPARTURE))
         leaving = await desk.service.check_in(CheckIn(reservation_id="res-1"))
         shorter = await desk.service.check_in(CheckIn(reservation_id="res-2"))
-        monkeypatch.setattr(
-            folio_service, "crash_point", crash_at("frontdesk.checkout.after_closed")
-        )
+        monkeypatch.setattr(check_outs, "crash_point", crash_at("frontdesk.checkout.after_closed"))
         monkeypatch.setattr(shortening, "crash_point", crash_at("frontdesk.shorten.after_saved"))
         with pytest.raises(Crashed):
             await desk.folio.check_out(leaving["_id"])

@@ -3,10 +3,9 @@ front desk's are: every route has one home (two groups serving the same method a
 would leave one unreachable without a word), every operation keeps the loyalty tag, and
 no group's factory grows back into the one large closure the split took apart."""
 
-import inspect
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 
 from services.loyalty import (
     duplicates_api,
@@ -16,7 +15,7 @@ from services.loyalty import (
     programme_api,
 )
 from services.loyalty.api import loyalty_router
-from tests.support.routes import api_routes
+from tests.support.routes import operations, route_homes, router_factory_sizes
 
 MAX_ROUTER_FACTORY_LINES = 100  # the largest, programme_router, is 74
 ROUTES = 18
@@ -29,29 +28,20 @@ def _router() -> APIRouter:
 
 
 def test_every_loyalty_route_has_one_home() -> None:
-    seen: dict[tuple[str, str], list[str]] = {}
-    for route in api_routes(_router().routes):
-        for method in route.methods:
-            seen.setdefault((method, route.path), []).append(route.name)
-    assert {key: names for key, names in seen.items() if len(names) > 1} == {}
-    assert len(seen) == ROUTES
+    homes = route_homes(_router())
+    assert {key: names for key, names in homes.items() if len(names) > 1} == {}
+    assert len(homes) == ROUTES
 
 
 def test_every_operation_keeps_the_loyalty_tag() -> None:
-    app = FastAPI()
-    app.include_router(_router())
-    operations = [op for path in app.openapi()["paths"].values() for op in path.values()]
-    assert len(operations) == ROUTES
-    assert [op["operationId"] for op in operations if op.get("tags") != ["loyalty"]] == []
+    found = operations(_router())
+    assert len(found) == ROUTES
+    assert [op["operationId"] for op in found if op.get("tags") != ["loyalty"]] == []
 
 
 def test_no_router_factory_grows_back_into_one_large_closure() -> None:
-    factories = [
-        value
-        for module in (ledger_api, profiles_api, duplicates_api, guest_data_api, programme_api)
-        for name, value in vars(module).items()
-        if name.endswith("_router") and inspect.isfunction(value)
-    ]
-    assert len(factories) == 5
-    sizes = {f.__name__: len(inspect.getsourcelines(f)[0]) for f in factories}
+    sizes = router_factory_sizes(
+        (ledger_api, profiles_api, duplicates_api, guest_data_api, programme_api)
+    )
+    assert len(sizes) == 5
     assert {name: lines for name, lines in sizes.items() if lines > MAX_ROUTER_FACTORY_LINES} == {}

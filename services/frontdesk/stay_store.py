@@ -1,0 +1,55 @@
+"""Stays: inserted once, read, changed by one conditional write with their events, and
+scrubbed on erasure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from .store_context import NO_OUTBOX, StoreContext
+
+
+class StayStore(StoreContext):
+    async def insert_stay(self, stay: dict[str, Any]) -> None:
+        await self.stays.insert_one(stay)
+
+    async def stay(self, stay_id: str) -> dict[str, Any] | None:
+        return await self.stays.find_one(
+            {"_id": stay_id, "property_id": self.property_id}, NO_OUTBOX
+        )
+
+    async def stay_for_reservation(self, reservation_id: str) -> dict[str, Any] | None:
+        return await self.stays.find_one({"reservation_id": reservation_id}, NO_OUTBOX)
+
+    async def update_stay(
+        self, stay_id: str, guard: dict[str, Any], update: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """One conditional write of the stay and its events; None when the guard fails."""
+        return await self.stays.find_one_and_update(
+            {"_id": stay_id, "property_id": self.property_id, **guard},
+            update,
+            projection=NO_OUTBOX,
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def has_stayed(self, guest_id: str) -> bool:
+        """Whether the guest (merged ids are rewritten to the survivor) checked out before."""
+        return (
+            await self.stays.find_one(
+                {"property_id": self.property_id, "guest_id": guest_id, "status": "checked_out"},
+                {"_id": 1},
+            )
+            is not None
+        )
+
+    async def stays_where(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        return (
+            await self.stays.find({"property_id": self.property_id, **query}, NO_OUTBOX)
+            .sort("_id")
+            .to_list(None)
+        )
+
+    async def scrub(self, collection: str, query: dict[str, Any], update: dict[str, Any]) -> int:
+        result = await getattr(self, collection).update_many(query, update)
+        return result.modified_count

@@ -1,0 +1,79 @@
+"""What every part of front desk's MongoDB access stands on: the property, its collections,
+their indexes and the rooms set up in them, and a room's key. The parts (arrival_store.py,
+room_store.py, room_night_store.py, stay_store.py, guest_profile_store.py,
+business_day_store.py) subclass it; repository.py puts them together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.property_setup import PropertySetup
+
+NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
+
+
+class StoreContext:
+    def __init__(self, database: Any, property_id: str) -> None:
+        self.property_id = property_id
+        self.arrivals = database["arrivals"]
+        self.rooms = database["rooms"]
+        self.room_nights = database["room_nights"]
+        self.stays = database["stays"]
+        self.guests = database["guests"]
+        self.counters = database["counters"]
+        self.audits = database["night_audits"]
+        self.id_scans = database["id_scans"]  # issue 18: services/frontdesk/id_scans.py
+        self.business_days = database["business_days"]
+        # the communication log (front_office.py); an amendment after check-in writes a
+        # follow-up in it (amended_in_house.py)
+        self.front_office_log = database["front_office_log"]
+        self.room_periods = database["room_periods"]
+        # issue 18: each guest's latest questionnaire, for recognition (guest_feedback.py)
+        self.guest_feedback = database["guest_feedback"]
+
+    async def prepare(self, setup: PropertySetup) -> None:
+        # One stay per room of a booking: room_count N gives N stays, room_index 0..N-1.
+        former = (await self.stays.index_information()).get("reservation_id_1", {})
+        if former.get("unique"):  # the former one-stay-per-booking index
+            await self.stays.drop_index("reservation_id_1")
+        await self.stays.create_index(
+            [("reservation_id", 1), ("room_index", 1)], unique=True, sparse=True
+        )
+        await self.stays.create_index("reservation_id")
+        await self.id_scans.create_index("guest_id")  # erasure finds a guest's scans
+        await self.stays.create_index([("property_id", 1), ("status", 1)])
+        await self.stays.create_index([("property_id", 1), ("departure", 1)])
+        await self.stays.create_index("guest_id")
+        await self.stays.create_index("alerts.case_id")  # a case's resolution finds its alert
+        # the night-release janitor finds interrupted releases (night_release.py)
+        await self.stays.create_index("release_pending.at", sparse=True)
+        await self.arrivals.create_index([("property_id", 1), ("arrival", 1)])
+        await self.arrivals.create_index("guest_id")
+        await self.rooms.create_index([("property_id", 1), ("room_type", 1)])
+        await self.room_nights.create_index("stay_id")
+        await self.room_nights.create_index([("property_id", 1), ("night", 1)])
+        await self.rooms.create_index("property_id")  # the index plan (shared/index_plan.py)
+        await self.room_periods.create_index([("property_id", 1), ("nights", 1)])
+        for room_type in setup.room_types:
+            for room in room_type.rooms:
+                # Rooms start as housekeeping starts them; room.status_changed moves them.
+                await self.rooms.update_one(
+                    {"_id": self._room_key(room.number)},
+                    {
+                        "$setOnInsert": {
+                            "property_id": self.property_id,
+                            "number": room.number,
+                            "room_type": room_type.code,
+                            "room_type_name": room_type.name,
+                            "floor": room.floor,
+                            "bed": room_type.bed,
+                            "features": list(room.features),
+                            "status": "vacant_inspected",
+                            "status_at": "",
+                        }
+                    },
+                    upsert=True,
+                )
+
+    def _room_key(self, room_number: str) -> str:
+        return f"{self.property_id}|{room_number}"

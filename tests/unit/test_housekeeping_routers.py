@@ -1,0 +1,48 @@
+"""Housekeeping's routes are their groups' routers put together (issue 17), as the front
+desk's and loyalty's are: every route has one home (two groups serving the same method and
+path would leave one unreachable without a word), every operation keeps the housekeeping
+tag, and no group's factory grows back into the one large closure the split took apart."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from services.housekeeping import (
+    amenities_api,
+    maintenance_api,
+    plans_api,
+    reports_api,
+    rooms_api,
+    tasks_api,
+)
+from services.housekeeping.api import housekeeping_router
+from tests.support.routes import operations, route_homes, router_factory_sizes
+
+MAX_ROUTER_FACTORY_LINES = 100  # the largest, tasks_router, is 71
+ROUTES = 29
+
+
+def _router() -> APIRouter:
+    # Building the router only registers routes: nothing is called on the use cases.
+    uses: list[Any] = [None, None, None, None, None]
+    return housekeeping_router(*uses)
+
+
+def test_every_housekeeping_route_has_one_home() -> None:
+    homes = route_homes(_router())
+    assert {key: names for key, names in homes.items() if len(names) > 1} == {}
+    assert len(homes) == ROUTES
+
+
+def test_every_operation_keeps_the_housekeeping_tag() -> None:
+    found = operations(_router())
+    assert len(found) == ROUTES
+    assert [op["operationId"] for op in found if op.get("tags") != ["housekeeping"]] == []
+
+
+def test_no_router_factory_grows_back_into_one_large_closure() -> None:
+    sizes = router_factory_sizes(
+        (rooms_api, maintenance_api, tasks_api, plans_api, amenities_api, reports_api)
+    )
+    assert len(sizes) == 7
+    assert {name: lines for name, lines in sizes.items() if lines > MAX_ROUTER_FACTORY_LINES} == {}
