@@ -17,6 +17,7 @@ from shared.property_setup import PropertySetup
 
 from .inventory import Inventory
 from .policies import DEFAULT_RATE_PLAN, default_rate_plan
+from .reservation_aggregate import Reservation
 
 # Every collection whose documents carry an `outbox` for the relay.
 # What erasure and retention overwrite: the people; the booking's dates and amounts stay.
@@ -38,6 +39,18 @@ OUTBOX_COLLECTIONS = (
     "room_periods",
 )
 NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
+RELAY_FIELDS = tuple(NO_OUTBOX)  # the relay's own, never the booking's
+
+
+def reservation_from_document(document: dict[str, Any]) -> Reservation:
+    """The stored booking as the aggregate, the relay's bookkeeping read away."""
+    return Reservation.model_validate({k: v for k, v in document.items() if k not in RELAY_FIELDS})
+
+
+def reservation_to_document(reservation: Reservation) -> dict[str, Any]:
+    """The aggregate as stored: exactly the fields it was read with (a field left unset
+    is not written), `_id` for the id, dates and amounts as their text."""
+    return reservation.model_dump(by_alias=True, exclude_unset=True)
 
 
 class ReservationRepository:

@@ -1,0 +1,68 @@
+"""Reservation's booking document as a typed aggregate (issue 17, as loyalty's Guest): read
+and written field for field, dates and amounts back as their text, the relay's
+bookkeeping read away, an unknown field refused."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from services.reservation.domain import ReservationStatus
+from services.reservation.repository import reservation_from_document, reservation_to_document
+
+AT = datetime(2027, 3, 1, 9, tzinfo=UTC)
+
+
+def booked() -> dict:
+    """A confirmed booking's document, as booking_document.py writes its main fields."""
+    return {
+        "_id": "r-1",
+        "property_id": "demo-hotel",
+        "confirmation_number": "HJABCDEFGH",
+        "status": "confirmed",
+        "guest_id": "g-1",
+        "guest": {"first_name": "Mei", "last_name": "Chen", "email": "m@x.io", "phone": None},
+        "booker": None,
+        "additional_guests": [],
+        "room_type": "king",
+        "arrival": "2027-03-10",
+        "departure": "2027-03-12",
+        "adults": 1,
+        "children": 0,
+        "room_count": 1,
+        "channel": "web",
+        "nightly_rates": {"2027-03-10": "500.00", "2027-03-11": "500.00"},
+        "total_amount": "1000.00",
+        "currency": "CNY",
+        "deposit_due": "0",
+        "created_at": AT,
+        "version": 1,
+    }
+
+
+def test_a_booking_reads_typed_and_back_as_stored() -> None:
+    reservation = reservation_from_document(booked())
+    assert reservation.status is ReservationStatus.CONFIRMED
+    assert (reservation.arrival, reservation.total_amount) == (date(2027, 3, 10), Decimal("1000"))
+    assert reservation.cancellation is None and reservation.review is None
+    assert reservation_to_document(reservation) == booked()
+
+
+def test_the_relay_bookkeeping_is_read_away() -> None:
+    document = {
+        **booked(),
+        "outbox": [{"type": "reservation.created"}],
+        "outbox_lease_until": AT,
+        "outbox_lease_owner": "relay-1",
+    }
+    assert reservation_to_document(reservation_from_document(document)) == booked()
+
+
+def test_a_field_the_code_does_not_write_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        reservation_from_document({**booked(), "points": 10})
+    with pytest.raises(ValidationError):
+        reservation_from_document(
+            {**booked(), "review": {"version": 1, "at": AT, "by": "x", "ok": 1}}
+        )
