@@ -18,6 +18,8 @@ from .domain import AmendmentRequest, CancelRequest, ReservationCreate, Reservat
 from .policies import RatePlanUpsert, RoomTypeUpsert
 from .public import Availability, BlockPublic, RatePlanPublic, RoomTypePublic, Trends
 from .reports import Reports, ReservationSearch
+from .repository import reservation_from_document
+from .reservation_aggregate import Reservation
 from .service import ReservationService
 from .setup import PropertySetupService
 
@@ -32,37 +34,44 @@ REPLAYED = "Idempotent-Replayed"
 reveal_contact = reveal_for("reservations", "frontdesk", "manager")
 
 
-def to_public(document: dict[str, Any], *, revealed: bool = False) -> ReservationPublic:
+def to_public(reservation: Reservation, *, revealed: bool = False) -> ReservationPublic:
     """The booking as responses show it: the guest's, the booker's and the other
     guests' e-mails and phones masked unless `revealed` (issue 15)."""
-    public = {**document, "id": document["_id"], "contact_revealed": revealed}
+    public = {
+        **reservation.model_dump(exclude_unset=True),
+        "id": reservation.id,
+        "contact_revealed": revealed,
+    }
     if not revealed:
-        public["guest"] = masked_contact(document.get("guest"))
-        public["booker"] = masked_contact(document.get("booker"))
-        public["additional_guests"] = [
-            masked_contact(g) for g in document.get("additional_guests") or []
-        ]
+        public["guest"] = masked_contact(reservation.guest)
+        public["booker"] = masked_contact(reservation.booker)
+        public["additional_guests"] = [masked_contact(g) for g in reservation.additional_guests]
     return ReservationPublic.model_validate(public)
 
 
-def contacts_of(document: dict[str, Any]) -> list[str]:
-    people = [document.get("guest"), document.get("booker"), *document.get("additional_guests", [])]
+def contacts_of(reservation: Reservation) -> list[str]:
+    people = [reservation.guest, reservation.booker, *reservation.additional_guests]
     return contact_fields_present(*people)
 
 
-def ensure_visible(principal: Principal, reservation: dict[str, Any]) -> dict[str, Any]:
+def ensure_visible(principal: Principal, reservation: Reservation) -> Reservation:
     """An integrator sees only its own channel's reservations; another channel's answers
     exactly as a reservation that does not exist, so no id can be probed."""
-    if not principal.sees_channel(reservation.get("channel_name")):
-        raise NotFound(f"no reservation {reservation['_id']!r}")
+    if not principal.sees_channel(reservation.channel_name):
+        raise NotFound(f"no reservation {reservation.id!r}")
     return reservation
+
+
+def visible(principal: Principal, document: dict[str, Any]) -> Reservation:
+    """The stored booking as the aggregate, if the principal may see it."""
+    return ensure_visible(principal, reservation_from_document(document))
 
 
 def reservation_router(service: ReservationService, reports: Reports, audit: AuditLog) -> APIRouter:
     router = APIRouter(tags=["reservations"])
 
-    async def visible_reservation(reservation_id: str, principal: Principal) -> dict[str, Any]:
-        return ensure_visible(principal, await service.get_reservation(reservation_id))
+    async def visible_reservation(reservation_id: str, principal: Principal) -> Reservation:
+        return visible(principal, await service.get_reservation(reservation_id))
 
     @router.post(
         "/reservations", status_code=status.HTTP_201_CREATED, response_model=ReservationPublic
@@ -87,7 +96,7 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
             request, idempotency_key=idempotency_key, channel_name=channel_name
         )
         response.headers[REPLAYED] = str(not created).lower()
-        return to_public(ensure_visible(principal, reservation))
+        return to_public(visible(principal, reservation))
 
     @router.get("/reservations")
     async def search_reservations(
@@ -96,7 +105,7 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
         """By guest or booker name, confirmation number, arrival dates, status, channel.
         An integrator finds only its own channel's reservations."""
         found = await reports.search(criteria, within=channel_filter(principal, "channel_name"))
-        return found.map(to_public)
+        return found.map(lambda document: to_public(reservation_from_document(document)))
 
     @router.get("/reservations/{reservation_id}", response_model=ReservationPublic)
     async def get_reservation(
@@ -124,9 +133,10 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
         re-priced; the new nights are taken before the old ones are given back. `reason`
         is required: it is kept in the booking's `amendments` and sent with the event."""
         await visible_reservation(reservation_id, principal)  # a channel never changes
-        return to_public(
-            await service.amend_reservation(reservation_id, update.update(), reason=update.reason)
+        amended = await service.amend_reservation(
+            reservation_id, update.update(), reason=update.reason
         )
+        return to_public(reservation_from_document(amended))
 
     @router.post("/reservations/{reservation_id}/cancel", response_model=ReservationPublic)
     async def cancel_reservation(
@@ -134,14 +144,15 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
     ) -> ReservationPublic:
         """Free until the deadline, then the plan's fee; the refund is recorded."""
         await visible_reservation(reservation_id, principal)
-        return to_public(
-            await service.cancel_reservation(reservation_id, request.reason if request else None)
+        cancelled = await service.cancel_reservation(
+            reservation_id, request.reason if request else None
         )
+        return to_public(reservation_from_document(cancelled))
 
     @router.post("/reservations/{reservation_id}/no-show", response_model=ReservationPublic)
     async def mark_no_show(reservation_id: str, principal: CurrentPrincipal) -> ReservationPublic:
         await visible_reservation(reservation_id, principal)
-        return to_public(await service.mark_no_show(reservation_id))
+        return to_public(reservation_from_document(await service.mark_no_show(reservation_id)))
 
     @router.get("/availability")
     async def availability(

@@ -8,10 +8,11 @@ from fastapi import APIRouter
 from shared.auth import CurrentPrincipal
 from shared.paging import Listing
 
-from .api import ensure_visible, to_public
+from .api import to_public, visible
 from .domain import ReservationPublic
 from .letters import Letters
 from .public import LetterPublic
+from .repository import reservation_from_document
 from .service import ReservationService
 from .tentative import TentativeBookings
 
@@ -25,15 +26,15 @@ def communication_router(
     async def reconfirm(reservation_id: str, principal: CurrentPrincipal) -> ReservationPublic:
         """The guest reconfirmed a tentative booking: it is kept, and the booker is
         thanked once. Repeating it answers the booking as it stands."""
-        ensure_visible(principal, await service.get_reservation(reservation_id))
-        return to_public(await tentative.reconfirm(reservation_id))
+        visible(principal, await service.get_reservation(reservation_id))
+        return to_public(reservation_from_document(await tentative.reconfirm(reservation_id)))
 
     @router.get("/reservations/{reservation_id}/letters")
     async def letters_sent(
         reservation_id: str, principal: CurrentPrincipal
     ) -> Listing[LetterPublic]:
         """Each letter the booking asked for: kind, status, the channels it went by."""
-        ensure_visible(principal, await service.get_reservation(reservation_id))
+        visible(principal, await service.get_reservation(reservation_id))
         return Listing.of(
             [
                 LetterPublic(

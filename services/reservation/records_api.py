@@ -16,7 +16,7 @@ from shared.downloads import CSV, XLSX, CsvResponse, XlsxResponse, file_answer
 from shared.logging import get_logger
 from shared.paging import Listing
 
-from .api import ensure_visible
+from .api import visible
 from .public import Review, ReviewDue
 from .records import Records, ReviewRequest
 from .service import ReservationService
@@ -129,7 +129,7 @@ def records_router(service: ReservationService, records: Records, audit: AuditLo
         reservation_id: str, request: ReviewRequest, principal: CurrentPrincipal
     ) -> Review:
         """The reviewer checked the booking at `version`; the reviewer is the credential."""
-        ensure_visible(principal, await service.get_reservation(reservation_id))
+        visible(principal, await service.get_reservation(reservation_id))
         return Review.model_validate(
             await records.mark_reviewed(reservation_id, request, principal.key_id)
         )
