@@ -65,7 +65,7 @@ COMPANION = {
 }
 
 
-VIEWS = ("", "/folio", "/registration")
+VIEWS = ("", "/folio", "/registration", "/requests")
 
 
 def as_desk(request: Request) -> Principal:
