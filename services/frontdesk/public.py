@@ -5,23 +5,18 @@ companions and registration changes, the departure check; the front office's opi
 walks, log, shift handovers and metrics.
 
 A line the desk stored on the stay (stay_aggregate.py) is shown by a model naming its
-fields, exactly as stored; the stored settlement of a check-out asked for is still shown
-as stored (`StoredLine`): its shape is the check-out's (check_outs.py), not a public
-model's yet."""
+fields, exactly as stored."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from pydantic import ConfigDict, Field
 
 from shared.public import Answer
 
 from .domain import StayPublic
-
-StoredLine = dict[str, Any]  # one line of a stay as the desk stored it
 
 
 class ArrivalAssignment(Answer):
@@ -331,6 +326,30 @@ class NightAuditRun(Answer):
     business_date: date
 
 
+class StoredSettlement(Answer):
+    """The settlement as the check-out stored it on the stay (check_outs.py): money as
+    strings, exact."""
+
+    stay_id: str
+    nights: int
+    currency: str
+    room_charges: str
+    other_charges: str
+    compensation: str
+    deposit: str
+    payments: str
+    refunds: str
+    balance: str
+    refund: str
+    amount_due: str
+    late_checkout_fee: str
+    invoice_number: str
+    early_departure: bool
+    item_checks: list[str]
+    lines: list[ChargeLine]
+    billed_to: str | None
+
+
 class CheckOutRequestLine(Answer):
     """When the guest asked to leave, and when the desk settles without the room check."""
 
@@ -345,7 +364,7 @@ class CheckOutAsked(Answer):
     stay_id: str
     status: str
     checkout_request: CheckOutRequestLine | None
-    settlement: StoredLine | None
+    settlement: StoredSettlement | None  # none while in house: the check-out stores it
 
 
 class IdScanRecord(Answer):

@@ -235,6 +235,18 @@ async def stays_of_a_busy_desk(tmp_path: Path) -> tuple[list[dict[str, Any]], li
                 "feedback",
             )
         )
+        await desk.projections.item_check_reported(
+            event(
+                RoomItemCheckReported,
+                RoomItemCheckReportedPayload(
+                    check_id="check-1",
+                    stay_id=stay_id,
+                    room_number="201",
+                    minibar=[ItemCharge(description="juice", amount=Decimal("25"))],
+                ),
+                "housekeeping",
+            )
+        )
         answers += await look(client, MARCH_10, *everyone)
         folio = await ok(await client.get(f"/stays/{stay_id}/folio"))
         [receipt] = [p["payment_id"] for p in folio["payments"] if p["kind"] == "deposit"]
