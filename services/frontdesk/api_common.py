@@ -11,6 +11,7 @@ from shared.masking import masked_contact
 
 from .domain import RegistrationPublic, StayPublic
 from .public import ArrivalAssignment, ArrivalPublic, AssignmentResult, StaySummary
+from .stay_store import stay_from_document
 
 IdempotencyKey = Annotated[
     str | None,
@@ -41,32 +42,38 @@ ARRIVAL_FIELDS = (
 )
 
 
-def to_public(stay: dict[str, Any]) -> StayPublic:
-    registration = stay.get("registration")
-    return StayPublic(
-        stay_id=stay["_id"],
-        reservation_id=stay.get("reservation_id"),
-        guest_id=stay["guest_id"],
-        room_number=stay["room_number"],
-        room_type=stay["room_type"],
-        occupied_room_type=stay.get("occupied_room_type") or stay["room_type"],
-        upgrade=stay.get("upgrade"),
-        arrival=stay["arrival"],
-        departure=stay["departure"],
-        status=stay["status"],
-        walk_in=stay.get("walk_in", False),
-        assignment=stay.get("assignment"),
-        # Never the ciphertext, never the number: the mask is all a response shows; the
-        # e-mail and phone masked too (the registration card reveals them, audited).
-        registration=RegistrationPublic.model_validate(
-            masked_contact(
-                {k: v for k, v in registration.items() if k != "document_number_encrypted"}
+def to_public(document: dict[str, Any]) -> StayPublic:
+    """The stay as every route shows it, read through the aggregate (stay_aggregate.py)."""
+    stay = stay_from_document(document)
+    registration = stay.registration
+    # validated from the stored shapes: ISO dates, the status, the assignment, upgrade and
+    # recognition as stored
+    return StayPublic.model_validate(
+        {
+            "stay_id": stay.id,
+            "reservation_id": stay.reservation_id,
+            "guest_id": stay.guest_id,
+            "room_number": stay.room_number,
+            "room_type": stay.room_type,
+            "occupied_room_type": stay.occupied_room_type or stay.room_type,
+            "upgrade": stay.upgrade,
+            "arrival": stay.arrival,
+            "departure": stay.departure,
+            "status": stay.status,
+            "walk_in": stay.walk_in,
+            "assignment": stay.assignment,
+            # Never the ciphertext, never the number: the mask is all a response shows;
+            # the e-mail and phone masked too (the registration card reveals them, audited).
+            "registration": RegistrationPublic.model_validate(
+                masked_contact(
+                    {k: v for k, v in registration.items() if k != "document_number_encrypted"}
+                )
             )
-        )
-        if registration
-        else None,
-        recognition=stay.get("recognition"),
-        alerts=stay.get("alerts", []),
+            if registration
+            else None,
+            "recognition": stay.recognition,
+            "alerts": stay.alerts,
+        }
     )
 
 
@@ -92,14 +99,18 @@ def assignment_result(result: dict[str, Any]) -> AssignmentResult:
     return AssignmentResult.model_validate({k: v for k, v in result.items() if k != "stay_id"})
 
 
-def stay_summary(stay: dict[str, Any]) -> StaySummary:
-    settlement = stay.get("settlement") or {}
+def stay_summary(listed: dict[str, Any]) -> StaySummary:
+    """`overstay`: the day's list flags a guest past the departure (desk_lists.py); the
+    flag is the list's, not the stay's."""
+    document = {k: v for k, v in listed.items() if k != "overstay"}
+    stay = stay_from_document(document)
+    settlement = stay.settlement or {}
     return StaySummary.model_validate(
         {
-            **dict(to_public(stay)),
+            **dict(to_public(document)),
             "registration": None,  # a list shows no personal details; the stay has them
-            "guest_name": stay.get("guest_name"),
-            "overstay": bool(stay.get("overstay")),
+            "guest_name": stay.guest_name,
+            "overstay": bool(listed.get("overstay")),
             "balance": settlement.get("balance"),
             "invoice_number": settlement.get("invoice_number"),
         }

@@ -22,6 +22,7 @@ from .records import (
     reference_key,
     sealed_token,
 )
+from .stay_store import stay_from_document
 
 log = get_logger(__name__)
 
@@ -85,13 +86,13 @@ class FolioPostings(FolioContext):
         return payment
 
     async def folio(self, stay_id: str) -> dict[str, Any]:
-        stay = await self.get_stay(stay_id)
+        stay = stay_from_document(await self.get_stay(stay_id))
         return {
             "stay_id": stay_id,
-            "currency": stay["currency"],
-            "status": stay["status"],
-            "charges": stay["charges"],
-            "payments": [public_payment(p) for p in stay["payments"]],
-            "totals": settle(stay["charges"], stay["payments"]),
-            "post_departure_invoices": stay.get("post_departure_invoices", []),
+            "currency": stay.currency,
+            "status": stay.status,
+            "charges": stay.charges,
+            "payments": [public_payment(p) for p in stay.payments],
+            "totals": settle(stay.charges, stay.payments),
+            "post_departure_invoices": stay.post_departure_invoices,
         }

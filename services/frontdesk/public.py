@@ -4,22 +4,19 @@ check-out request and the ID scan's record; the stay's requests and complaints, 
 companions and registration changes, the departure check; the front office's opinions,
 walks, log, shift handovers and metrics.
 
-Stored lines (requests, notices, charges) are shown as stored: `StoredLine` names them
-until the stay aggregate is typed (issue 17, typed aggregates)."""
+A line the desk stored on the stay (stay_aggregate.py) is shown by a model naming its
+fields, exactly as stored."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from pydantic import ConfigDict, Field
 
 from shared.public import Answer
 
 from .domain import StayPublic
-
-StoredLine = dict[str, Any]  # one line of a stay as the desk stored it
 
 
 class ArrivalAssignment(Answer):
@@ -106,13 +103,21 @@ class ComplaintLine(Answer):
     owner: str | None
 
 
+class GuestNotice(Answer):
+    """What the guest was told of a request housekeeping finished (request_follow_up.py)."""
+
+    request_id: str
+    message: str
+    at: datetime
+
+
 class StayRequests(Answer):
     """The stay's requests (housekeeping's finished task closes them) and what the guest
     was told."""
 
     stay_id: str
     items: list[RequestLine]
-    guest_notices: list[StoredLine]
+    guest_notices: list[GuestNotice]
 
 
 # --- registration beyond the check-in -----------------------------------------------------
@@ -276,6 +281,20 @@ class PaymentLine(Answer):
     token_reference: str | None
 
 
+class PostDepartureInvoice(Answer):
+    """A room check that came after the check-out, billed on an invoice of its own
+    (late_checks.py): the check-out's invoice number with a suffix."""
+
+    invoice_number: str
+    check_id: str
+    lines: list[ChargeLine]
+    total: str  # money as a string, exact
+    amount_due: str
+    currency: str
+    issued_at: datetime
+    billed_to: str | None
+
+
 class FolioTotals(Answer):
     room_charges: Decimal
     other_charges: Decimal
@@ -293,7 +312,7 @@ class FolioPublic(Answer):
     charges: list[ChargeLine]
     payments: list[PaymentLine]
     totals: FolioTotals
-    post_departure_invoices: list[StoredLine]
+    post_departure_invoices: list[PostDepartureInvoice]
 
 
 class BusinessDate(Answer):
@@ -307,13 +326,45 @@ class NightAuditRun(Answer):
     business_date: date
 
 
+class StoredSettlement(Answer):
+    """The settlement as the check-out stored it on the stay (check_outs.py): money as
+    strings, exact."""
+
+    stay_id: str
+    nights: int
+    currency: str
+    room_charges: str
+    other_charges: str
+    compensation: str
+    deposit: str
+    payments: str
+    refunds: str
+    balance: str
+    refund: str
+    amount_due: str
+    late_checkout_fee: str
+    invoice_number: str
+    early_departure: bool
+    item_checks: list[str]
+    lines: list[ChargeLine]
+    billed_to: str | None
+
+
+class CheckOutRequestLine(Answer):
+    """When the guest asked to leave, and when the desk settles without the room check."""
+
+    requested_at: datetime
+    settle_by: datetime
+    waive_late_fee: bool
+
+
 class CheckOutAsked(Answer):
     """The room check asked; the settlement once the folio is settled."""
 
     stay_id: str
     status: str
-    checkout_request: StoredLine | None
-    settlement: StoredLine | None
+    checkout_request: CheckOutRequestLine | None
+    settlement: StoredSettlement | None  # none while in house: the check-out stores it
 
 
 class IdScanRecord(Answer):

@@ -7,7 +7,19 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
+from .stay_aggregate import Stay
 from .store_context import NO_OUTBOX, StoreContext
+
+
+def stay_from_document(document: dict[str, Any]) -> Stay:
+    """The stored stay as the aggregate, the store's bookkeeping read away."""
+    return Stay.model_validate({k: v for k, v in document.items() if k not in NO_OUTBOX})
+
+
+def stay_to_document(stay: Stay) -> dict[str, Any]:
+    """The aggregate as stored: exactly the fields it was built or read with (a field left
+    unset is not written), `_id` for the id."""
+    return stay.model_dump(by_alias=True, exclude_unset=True)
 
 
 class StayStore(StoreContext):
