@@ -65,6 +65,11 @@ EITHER_BY_BRANCH = True
 # Equality on a compound index's first field with a range of datetimes on its second
 # narrows by both (see `_RangeMap`); False narrows by the first field only (for A/B).
 RANGES = True
+# A field that must hold a value (`$exists: true`, or a range with a bound that is not
+# null) narrows to the documents that may hold one, when an index starts with the field
+# (see `_PresenceMap`); False leaves such filters to a scan (for A/B measurements).
+PRESENCE = True
+_VALUED_OPERATORS = frozenset({"$exists", "$lt", "$lte", "$gt", "$gte"})
 _RANGE_OPERATORS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 # A datetime is ruled out of a range only when it lies beyond the bound by more than
 # this: MongoDB keeps milliseconds, so rounding either value can never change the answer.
@@ -213,6 +218,61 @@ class _RangeMap:
         return ids
 
 
+class _PresenceMap:
+    """The documents that may hold a value at an index's first field. A field that is
+    missing, or behind a missing field, a null or a scalar on its path, or behind an
+    empty array, holds nothing: neither `$exists: true` nor a range with a non-null bound
+    can match it, on MongoDB as on mongomock. (The janitors' and letter writer's polls:
+    "an amendment started before", "letters due", "a release pending since", true of a
+    handful of documents among every booking or stay the hotel ever had.)"""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self.ids: set[Any] = set()
+
+    def file(self, id_key: Any, document: dict[str, Any]) -> None:
+        if _may_hold(document, self.field):
+            self.ids.add(id_key)
+        else:
+            self.ids.discard(id_key)
+
+    def forget(self, id_key: Any) -> None:
+        self.ids.discard(id_key)
+
+
+def _may_hold(document: dict[str, Any], path: str) -> bool:
+    """False only when nothing can be found at `path` (a null at its end counts as held:
+    `$exists` matches it). A non-empty array on the way may hold it in an element."""
+    current: Any = document
+    for part in path.split("."):
+        if isinstance(current, dict):
+            if part not in current:
+                return False
+            current = current[part]
+        elif isinstance(current, list):
+            return bool(current)
+        else:
+            return False
+    return True
+
+
+def _valued_fields(filter: dict[str, Any]) -> list[str]:
+    """Top-level fields the filter asks to hold a value: `{"$exists": true}` or range
+    operators with non-null bounds, and nothing else on the field."""
+    fields = []
+    for field, condition in filter.items():
+        if field.startswith("$") or not isinstance(condition, dict) or not condition:
+            continue
+        if not set(condition) <= _VALUED_OPERATORS:
+            continue
+        if condition.get("$exists", True) is not True:
+            continue
+        if any(bound is None for op, bound in condition.items() if op != "$exists"):
+            continue  # `$lte: null` matches a missing field
+        fields.append(field)
+    return fields
+
+
 def _widened(bound: datetime | None, by: timedelta) -> datetime | None:
     """The bound moved by the slack; open (None) past the calendar's ends."""
     try:
@@ -258,6 +318,10 @@ class KeyedCollectionStore(CollectionStore):
         # when a query first asks for a range on it (most pairs never are), then kept.
         self.range_pairs: set[tuple[str, str]] = set()
         self.ranges: dict[tuple[str, str], _RangeMap] = {}
+        # The first field of every index; a presence map is built for one when a query
+        # first asks it to hold a value, then kept.
+        self.presence_fields: set[str] = set()
+        self.presence: dict[str, _PresenceMap] = {}
         self.pending_outbox: set[Any] = set()  # ids of documents with a non-empty outbox
         self._order: dict[Any, int] = {}  # insertion order, to keep natural order
         self._next = itertools.count()
@@ -277,6 +341,8 @@ class KeyedCollectionStore(CollectionStore):
             key_map.forget(id_key)
         for range_map in self.ranges.values():
             range_map.forget(id_key)
+        for presence_map in self.presence.values():
+            presence_map.forget(id_key)
         self.pending_outbox.discard(id_key)
         if self.changes is not None:
             self.changes.touch(self.name, id_key, True)
@@ -292,6 +358,8 @@ class KeyedCollectionStore(CollectionStore):
             order = self._order[id_key]
             for range_map in self.ranges.values():
                 range_map.file(id_key, document, order)
+        for presence_map in self.presence.values():
+            presence_map.file(id_key, document)
         outbox = document.get("outbox")
         if isinstance(outbox, list) and outbox:
             self.pending_outbox.add(id_key)
@@ -305,6 +373,8 @@ class KeyedCollectionStore(CollectionStore):
         self.maps.clear()
         self.range_pairs.clear()
         self.ranges.clear()
+        self.presence_fields.clear()
+        self.presence.clear()
         self.pending_outbox.clear()
         self._order.clear()
 
@@ -320,6 +390,7 @@ class KeyedCollectionStore(CollectionStore):
                     key_map.file(id_key, document)
         if len(fields) >= 2:
             self.range_pairs.add((fields[0], fields[1]))
+        self.presence_fields.add(fields[0])
 
     def drop_index(self, index_name: str) -> None:
         fields = tuple(field for field, _ in self.indexes[index_name]["key"])
@@ -332,6 +403,9 @@ class KeyedCollectionStore(CollectionStore):
         ):
             self.range_pairs.discard((pair[0], pair[1]))
             self.ranges.pop((pair[0], pair[1]), None)
+        if not any(index["key"][0][0] == fields[0] for index in self.indexes.values()):
+            self.presence_fields.discard(fields[0])
+            self.presence.pop(fields[0], None)
 
     def put(self, document: dict[str, Any]) -> None:
         """Stores a document as it is (a replayed journal record or a snapshot's)."""
@@ -356,7 +430,10 @@ class KeyedCollectionStore(CollectionStore):
             return None  # expiry runs on a scan; keep mongomock's behaviour
         equalities = _equalities(filter)
         pending = _asks_pending_outbox(filter)
-        if not equalities and not pending:
+        valued = (
+            [f for f in _valued_fields(filter) if f in self.presence_fields] if PRESENCE else []
+        )
+        if not equalities and not pending and not valued:
             return self._lookup_either(filter)
         aside: set[Any] = set()
         if "_id" in equalities:
@@ -380,8 +457,18 @@ class KeyedCollectionStore(CollectionStore):
                 keyed = _ids_within(range_map, equalities[first], bounds)
                 if keyed is not None and (best is None or len(keyed) < len(best)):
                     best, key_fields, aside = keyed, (first,), range_map.aside
+            for field in valued:
+                held = self._presence_map(field).ids
+                if best is None or len(held) < len(best):
+                    # Every candidate is evaluated against the whole filter.
+                    best, key_fields, aside = held, (), set()
+            if "$or" in filter:
+                # An `$or` beside an equality (the property): its branches may narrow more.
+                either = self._lookup_either(filter)
+                if either is not None and (best is None or len(either.ids) < len(best)):
+                    return either
             if best is None:
-                return None
+                return None if equalities or pending else self._lookup_either(filter)
             found = best
             aside = set(aside)
         settled = _settled(filter, equalities, key_fields) if SETTLE_BY_KEY else set()
@@ -389,6 +476,14 @@ class KeyedCollectionStore(CollectionStore):
         if not SETTLE_BY_KEY:
             aside = set(found)  # every candidate gets the whole filter
         return Lookup(sorted(found, key=self._order.__getitem__), residual, aside)
+
+    def _presence_map(self, field: str) -> _PresenceMap:
+        presence_map = self.presence.get(field)
+        if presence_map is None:
+            presence_map = self.presence[field] = _PresenceMap(field)
+            for id_key, document in self._documents.items():
+                presence_map.file(id_key, document)
+        return presence_map
 
     def _range_map(self, first: str, second: str) -> _RangeMap:
         range_map = self.ranges.get((first, second))

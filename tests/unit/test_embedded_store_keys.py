@@ -354,3 +354,95 @@ async def test_an_equality_and_a_range_of_times_narrow_by_both(examined, monkeyp
     monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", True)
     await work.drop_index("status_1_due_at_1")
     assert await ids(early) == changed
+
+
+async def test_a_field_that_must_hold_a_value_looks_at_the_documents_holding_one(
+    examined, monkeypatch
+) -> None:
+    """An index starting with a field serves "it exists" and "it is in a range": among
+    1,000 bookings, the few with an amendment started, letters due or a release pending
+    are looked at, not the rest (missing, null, a scalar or an empty array on the path
+    holds nothing). The answers are a scan's, through updates, unsets, deletes and a
+    dropped index; with the presence maps off the same queries evaluate every document."""
+    monkeypatch.setattr(embedded_keys, "PRUNE_BY_VALUE", False)
+    database = connect_database(ServiceSettings(service_name="presence-test", http_port=1))
+    bookings = database["bookings"]
+    await bookings.create_index([("property_id", 1), ("status", 1)])
+    await bookings.create_index("amendment.started_at", sparse=True)
+    await bookings.create_index("letters_due", sparse=True)
+    await bookings.create_index("release_pending.at", sparse=True)
+    start = datetime(2027, 3, 1, 10)
+    await bookings.insert_many(
+        [
+            {"_id": i, "property_id": "p", "status": "confirmed", "amendment": None}
+            for i in range(1000)
+        ]
+        + [
+            {"_id": "amending", "property_id": "p", "amendment": {"started_at": start}},
+            {
+                "_id": "late",
+                "property_id": "p",
+                "amendment": {"started_at": start.replace(year=2030)},
+            },
+            {"_id": "null-time", "property_id": "p", "amendment": {"started_at": None}},
+            {"_id": "scalar", "property_id": "p", "amendment": 5},
+            {"_id": "letters", "property_id": "p", "letters_due": ["confirmation"]},
+            {"_id": "null-letters", "property_id": "p", "letters_due": None},
+            {"_id": "released", "property_id": "p", "release_pending": []},
+            {"_id": "pending", "property_id": "p", "release_pending": [{"at": start}]},
+            {"_id": "pending-2", "property_id": "p", "release_pending": [{"at": 3}, {"x": 1}]},
+        ]
+    )
+    amendments = {"property_id": "p", "amendment.started_at": {"$lt": start.replace(year=2028)}}
+    letters = {"letters_due": {"$exists": True}, "status": {"$in": ["confirmed", None]}}
+    releases = {"release_pending.at": {"$lte": start}}
+    repair = {
+        "property_id": "p",
+        "$or": [
+            {"status": "pending"},
+            {"amendment.started_at": {"$lt": start.replace(year=2028)}},
+        ],
+    }
+    not_served = [
+        {"letters_due": {"$exists": False}},
+        {"amendment.started_at": {"$lte": None}},
+        {"amendment.started_at": {"$lt": start}, "status": {"$ne": "x"}, "$and": [{}]},
+    ]
+
+    async def ids(filter: dict) -> list[str]:
+        return sorted(str(d["_id"]) for d in await bookings.find(filter).to_list(None))
+
+    async def answers() -> list[list[str]]:
+        return [await ids(f) for f in (amendments, letters, releases, repair, *not_served)]
+
+    examined[0] = 0
+    assert await ids(amendments) == ["amending"]
+    assert await ids(letters) == ["letters", "null-letters"]  # no status: null, in the list
+    assert await ids({"letters_due": {"$exists": True}}) == ["letters", "null-letters"]
+    assert await ids(releases) == ["pending"]
+    assert await ids(repair) == ["amending"]
+    assert examined[0] <= 4 + 2 + 2 + 2 + 4  # the documents that hold each field, no more
+    keyed = await answers()
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
+    assert await answers() == keyed  # the same as a scan
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", True)
+    await bookings.update_one({"_id": 7}, {"$set": {"amendment": {"started_at": start}}})
+    await bookings.update_one({"_id": "amending"}, {"$set": {"amendment": None}})
+    await bookings.update_one({"_id": "letters"}, {"$unset": {"letters_due": ""}})
+    await bookings.update_one({"_id": "pending"}, {"$pull": {"release_pending": {"at": start}}})
+    await bookings.delete_one({"_id": "late"})
+    assert await ids(amendments) == ["7"]
+    assert await ids({"letters_due": {"$exists": True}}) == ["null-letters"]
+    assert await ids(releases) == []
+    changed = await answers()
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
+    assert await answers() == changed  # the same as a scan
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", True)
+    monkeypatch.setattr(embedded_keys, "PRESENCE", False)
+    examined[0] = 0
+    assert await ids(amendments) == ["7"]
+    assert examined[0] > 1000  # the guard: without it every booking is evaluated
+    monkeypatch.setattr(embedded_keys, "PRESENCE", True)
+    await bookings.drop_index("amendment.started_at_1")
+    assert await answers() == changed
+    assert keyed != changed
