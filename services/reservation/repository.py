@@ -70,6 +70,10 @@ class ReservationRepository:
         await self.inventory.prepare()
         await self.reservations.create_index("confirmation_number", unique=True)
         await self.reservations.create_index([("property_id", 1), ("arrival", 1)])
+        # The janitor's poll (needing_repair): each branch of its `$or` by an index, so it
+        # looks at the half-done bookings, not at every booking the hotel ever took.
+        await self.reservations.create_index("amendment.started_at", sparse=True)
+        await self.reservations.create_index([("inventory_settled", 1), ("updated_at", 1)])
         await self.reservations.create_index([("property_id", 1), ("status", 1)])
         await self.reservations.create_index("guest_id")
         await self.members.create_index("guest_id")
