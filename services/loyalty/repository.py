@@ -144,11 +144,10 @@ class LoyaltyRepository:
             raise VersionConflict(guest["_id"])
         return version + 1
 
-    async def guests_for_jobs(self, after: str | None, limit: int) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"merged_into": None}
-        if after is not None:
-            query["_id"] = {"$gt": after}
-        return await self.guests.find(query, {"outbox": 0}).sort("_id", 1).to_list(limit)
+    async def guest_ids_for_jobs(self) -> list[str]:
+        """The ids of every guest the daily pass visits (not merged away), in id order."""
+        found = self.guests.find({"merged_into": None}, {"_id": 1}).sort("_id", 1)
+        return [guest["_id"] async for guest in found]
 
     async def half_done_merges(self, after: str | None, limit: int) -> list[dict[str, Any]]:
         """Closed duplicates whose survivor may not have absorbed them yet (a crash

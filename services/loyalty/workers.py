@@ -8,6 +8,8 @@ greeting once per guest and occasion), so a pass that dies half-way is simply ru
 
 from __future__ import annotations
 
+import asyncio
+
 from shared.logging import get_logger
 from shared.worker import PollingWorker
 
@@ -36,15 +38,15 @@ class DailyPass(PollingWorker):
     async def run_pass(self) -> int:
         """One pass over all guests; returns how many it visited."""
         await self.service.store.repair_merges()
-        visited, after = 0, None
-        while True:
-            batch = await self.repository.guests_for_jobs(after, self.batch_size)
-            if not batch:
-                return visited
-            for guest in batch:
-                await self.service.daily_pass(guest["_id"])
-            visited += len(batch)
-            after = batch[-1]["_id"]
+        # The ids in one read, then each guest by its id. Paging "after the last id" made
+        # the embedded store filter and sort every guest for each page: a pass over
+        # 12,000 guests blocked the event loop for 2.5 s, and grew with the square.
+        guest_ids = await self.repository.guest_ids_for_jobs()
+        for start in range(0, len(guest_ids), self.batch_size):
+            for guest_id in guest_ids[start : start + self.batch_size]:
+                await self.service.daily_pass(guest_id)
+            await asyncio.sleep(0)  # requests and consumers get their turn between pages
+        return len(guest_ids)
 
     async def work_once(self) -> int:
         visited = await self.run_pass()
