@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -69,6 +70,8 @@ RANGES = True
 # null) narrows to the documents that may hold one, when an index starts with the field
 # (see `_PresenceMap`); False leaves such filters to a scan (for A/B measurements).
 PRESENCE = True
+# How often documents past a TTL index's expiry are removed (MongoDB's TTL monitor: 60 s).
+TTL_MONITOR_SECONDS = 60.0
 _VALUED_OPERATORS = frozenset({"$exists", "$lt", "$lte", "$gt", "$gte"})
 _RANGE_OPERATORS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 # A datetime is ruled out of a range only when it lies beyond the bound by more than
@@ -325,6 +328,7 @@ class KeyedCollectionStore(CollectionStore):
         self.pending_outbox: set[Any] = set()  # ids of documents with a non-empty outbox
         self._order: dict[Any, int] = {}  # insertion order, to keep natural order
         self._next = itertools.count()
+        self._expired_at = float("-inf")  # when the TTL indexes last removed documents
 
     # -- writes: every path by which mongomock changes a document ends in one of these
     def __setitem__(self, id_key: Any, document: dict[str, Any]) -> None:
@@ -407,6 +411,17 @@ class KeyedCollectionStore(CollectionStore):
             self.presence_fields.discard(fields[0])
             self.presence.pop(fields[0], None)
 
+    def _remove_expired_documents(self) -> None:
+        """As MongoDB's TTL monitor: expired documents are removed once a minute, and
+        found until then. mongomock looked at every document for expiry on every read,
+        so a collection with a TTL index (the Idempotency-Keys kept, one per POST with a
+        key) was scanned on every lookup."""
+        now = time.monotonic()
+        if now - self._expired_at < TTL_MONITOR_SECONDS:
+            return
+        self._expired_at = now
+        super()._remove_expired_documents()
+
     def put(self, document: dict[str, Any]) -> None:
         """Stores a document as it is (a replayed journal record or a snapshot's)."""
         self[_id_key(document["_id"])] = document
@@ -427,7 +442,7 @@ class KeyedCollectionStore(CollectionStore):
         against the rest of the filter only (`residual`), none at all when nothing is
         left; the documents kept aside get the whole filter."""
         if self._ttl_indexes:
-            return None  # expiry runs on a scan; keep mongomock's behaviour
+            self._remove_expired_documents()
         equalities = _equalities(filter)
         pending = _asks_pending_outbox(filter)
         valued = (

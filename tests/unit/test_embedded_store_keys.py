@@ -446,3 +446,31 @@ async def test_a_field_that_must_hold_a_value_looks_at_the_documents_holding_one
     await bookings.drop_index("amendment.started_at_1")
     assert await answers() == changed
     assert keyed != changed
+
+
+async def test_a_collection_with_a_ttl_index_is_read_by_key_and_expired_once_a_minute(
+    examined, monkeypatch
+) -> None:
+    """The kept Idempotency-Keys: a lookup by `_id` looks at one document, not at all
+    of them for expiry; documents past their time are removed when the TTL monitor's
+    minute has passed (as MongoDB's), and found until then."""
+    database = connect_database(ServiceSettings(service_name="ttl-keys", http_port=1))
+    keys = database["keys"]
+    await keys.create_index("expires_at", expireAfterSeconds=0)
+    now = datetime.now(UTC)
+    await keys.insert_many(
+        [{"_id": f"k{i}", "expires_at": now + timedelta(hours=1)} for i in range(HELD)]
+        + [{"_id": "old", "expires_at": now - timedelta(hours=1)}]
+    )
+    monkeypatch.setattr(embedded_keys, "TTL_MONITOR_SECONDS", 0.0)  # a pass at every read
+    assert await keys.find_one({"_id": "k7"}) is not None
+    assert await keys.find_one({"_id": "old"}) is None
+    monkeypatch.setattr(embedded_keys, "TTL_MONITOR_SECONDS", 60.0)  # the last pass: now
+    await keys.insert_one({"_id": "stale", "expires_at": now - timedelta(hours=1)})
+    examined[0] = 0
+    assert await keys.find_one({"_id": "k9"}) is not None
+    assert examined[0] <= 1  # the guard: with expiry on every read, all 2,001 are looked at
+    assert await keys.find_one({"_id": "stale"}) is not None  # the minute has not passed
+    monkeypatch.setattr(embedded_keys, "TTL_MONITOR_SECONDS", 0.0)
+    assert await keys.find_one({"_id": "stale"}) is None
+    assert await keys.count_documents({}) == HELD
