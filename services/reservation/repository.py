@@ -62,6 +62,7 @@ class ReservationRepository:
         self.reservations = database["reservations"]
         self.blocks = database["blocks"]
         self.guests = database["guests"]
+        self.stays = database["stays"]  # the desk's stays as the bookings follow them (stays.py)
         self.commands = database["reservation_commands"]
         # issue 18: loyalty's members as its guest events say, for the member rate
         self.members = database["members"]
@@ -73,6 +74,8 @@ class ReservationRepository:
         # The janitor's poll (needing_repair): each branch of its `$or` by an index, so it
         # looks at the half-done bookings, not at every booking the hotel ever took.
         await self.reservations.create_index("amendment.started_at", sparse=True)
+        # A check-out looks up the booking's other rooms' stays (StayFollower).
+        await self.stays.create_index("reservation_id")
         await self.reservations.create_index([("inventory_settled", 1), ("updated_at", 1)])
         await self.reservations.create_index([("property_id", 1), ("status", 1)])
         await self.reservations.create_index("guest_id")
