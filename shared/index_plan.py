@@ -88,9 +88,12 @@ class _RecordingCollection:
         name: str,
         seen: set[QueryShape],
         examples: dict[QueryShape, dict[str, Any]],
+        recorder: QueryRecorder,
     ) -> None:
         self._collection, self._name, self._seen = collection, name, seen
         self._examples = examples
+        # A use case handed `collection.database` (the stay follower) records too.
+        self.database = recorder
 
     def __getattr__(self, call: str) -> Any:
         attribute = getattr(self._collection, call)
@@ -160,7 +163,7 @@ class QueryRecorder:
         self.examples: dict[QueryShape, dict[str, Any]] = {}  # the first filter of each shape
 
     def __getitem__(self, name: str) -> _RecordingCollection:
-        return _RecordingCollection(self.database[name], name, self.seen, self.examples)
+        return _RecordingCollection(self.database[name], name, self.seen, self.examples, self)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.database, name)

@@ -24,11 +24,15 @@ async def _reservation(monkeypatch: pytest.MonkeyPatch, tmp_path=None) -> tuple[
         return recorders[-1]
 
     monkeypatch.setattr(harness, "connect_database", recording)
+    import tests.integration.test_one_hotel_reservation as followed_stays  # the consumers'
+
     scenarios = [
         function
-        for name, function in inspect.getmembers(use_cases)
+        for module in (use_cases, followed_stays)
+        for name, function in inspect.getmembers(module)
         if name.startswith("test_")
         and inspect.iscoroutinefunction(function)
+        and function.__module__ == module.__name__
         and not inspect.signature(function).parameters
     ]
     for scenario in scenarios:
