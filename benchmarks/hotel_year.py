@@ -28,6 +28,7 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -166,18 +167,28 @@ class Hotel:
             "channel": "web",
         }
 
-    async def journey(self, n: int, http: dict[str, httpx.AsyncClient], full: bool = True) -> None:
+    async def book_a_room(
+        self,
+        http: dict[str, httpx.AsyncClient],
+        booking_for: Callable[[int], dict[str, Any]],
+        key: str,
+    ) -> tuple[dict[str, Any], httpx.Response, float]:
+        """The booking that was accepted, its answer and time: after each refusal (sold
+        out that night) the next attempt's booking, another date or room type."""
         for attempt in range(12):
-            booked, seconds = await book(
-                http["reservation"], self.booking(n, attempt), f"year-booking-{n}-{attempt}"
-            )
+            booking = booking_for(attempt)
+            booked, seconds = await book(http["reservation"], booking, f"{key}-{attempt}")
             if booked.status_code == 201:
-                break
+                return booking, booked, seconds
             if booked.status_code != 409:
                 raise RuntimeError(f"booking: {booked.status_code} {booked.text[:300]}")
-            self.timings.refused += 1  # sold out that night: another date or room type
-        else:
-            raise RuntimeError("no room found in 12 tries")
+            self.timings.refused += 1
+        raise RuntimeError("no room found in 12 tries")
+
+    async def journey(self, n: int, http: dict[str, httpx.AsyncClient], full: bool = True) -> None:
+        _, booked, seconds = await self.book_a_room(
+            http, lambda attempt: self.booking(n, attempt), f"year-booking-{n}"
+        )
         held = self.held
         self.timings.booking.append((held, seconds))
         reservation = booked.json()
@@ -282,16 +293,9 @@ class HotelDays(Hotel):
         return booking
 
     async def arrive(self, n: int, day: date, http: dict[str, httpx.AsyncClient]) -> None:
-        for attempt in range(12):
-            booking = self.day_booking(n, day, attempt)
-            booked, seconds = await book(http["reservation"], booking, f"day-booking-{n}-{attempt}")
-            if booked.status_code == 201:
-                break
-            if booked.status_code != 409:
-                raise RuntimeError(f"booking: {booked.status_code} {booked.text[:300]}")
-            self.timings.refused += 1
-        else:
-            raise RuntimeError("no room found in 12 tries")
+        booking, booked, seconds = await self.book_a_room(
+            http, lambda attempt: self.day_booking(n, day, attempt), f"day-booking-{n}"
+        )
         held = self.held
         self.held += 1
         self.timings.booking.append((held, seconds))
