@@ -9,6 +9,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
+from shared.document_changes import changed_fields
 from shared.events import Event
 from shared.idempotency import insert_once
 from shared.outbox import with_outbox
@@ -38,8 +39,7 @@ def case_to_document(case: Case) -> dict[str, Any]:
 def case_changes(read: Case, moved: Case) -> dict[str, Any]:
     """The `$set` that turns the case as read into the case as a rule left it: the fields
     the rule set whose stored value is new (a rule never unsets a field)."""
-    before, after = case_to_document(read), case_to_document(moved)
-    return {name: value for name, value in after.items() if before.get(name, ...) != value}
+    return changed_fields(case_to_document(read), case_to_document(moved))
 
 
 class CaseStore(StoreContext):

@@ -8,6 +8,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
+from shared.document_changes import changed_fields
 from shared.events import Event
 from shared.idempotency import insert_once
 from shared.outbox import with_outbox
@@ -43,8 +44,7 @@ def task_to_document(task: Task) -> dict[str, Any]:
 def task_changes(read: Task, moved: Task) -> dict[str, Any]:
     """The `$set` that turns the task as read into the task as a rule moved it: the fields
     the move set whose stored value is new (a move never unsets a field)."""
-    before, after = task_to_document(read), task_to_document(moved)
-    return {name: value for name, value in after.items() if before.get(name, ...) != value}
+    return changed_fields(task_to_document(read), task_to_document(moved))
 
 
 class TaskStore(StoreContext):
