@@ -183,6 +183,38 @@ async def test_the_relays_query_looks_at_pending_outboxes_only(examined, monkeyp
     assert examined[0] == HELD + 1  # a scan: every document
 
 
+async def test_the_relays_claim_by_ids_evaluates_the_pending_ones_only(
+    examined, monkeypatch
+) -> None:
+    """The relay claims what it found by `_id $in` beside the pending condition: a
+    document without events cannot match and is not evaluated, and `outbox.0` is not
+    evaluated again on those that hold events (only the lease is)."""
+    from shared.outbox import PENDING
+
+    tasks = (await _filled())["tasks"]
+    event = {"event_id": "e", "type": "t"}
+    await tasks.update_many({"code": {"$lt": 300}}, {"$set": {"outbox": [event]}})
+    await tasks.update_one({"_id": "t7"}, {"$set": {"outbox": []}})
+    ids = [f"t{n}" for n in range(0, 600, 2)]
+    claim = {**PENDING, "outbox_lease_until": {"$not": {"$gt": 5}}, "_id": {"$in": ids}}
+    evaluated: list[dict] = []
+    evaluate = mongomock_collection.filter_applies
+
+    def noting(filter, document):  # noqa: A002 - mongomock's name
+        evaluated.append(filter)
+        return evaluate(filter, document)
+
+    monkeypatch.setattr(mongomock_collection, "filter_applies", noting)
+    claimed = [t["_id"] for t in await tasks.find(claim).to_list(None)]
+    assert claimed == [f"t{n}" for n in range(0, 300, 2)]
+    assert len(evaluated) == 150  # t0..t298, even: the pending ones asked for
+    assert all(filter == {"outbox_lease_until": {"$not": {"$gt": 5}}} for filter in evaluated)
+    monkeypatch.setattr(embedded_keys, "SETTLE_BY_KEY", False)
+    evaluated.clear()
+    assert [t["_id"] for t in await tasks.find(claim).to_list(None)] == claimed
+    assert len(evaluated) == 300  # every id asked for, against the whole filter
+
+
 async def test_an_or_of_statuses_looks_at_those_statuses_only(examined, monkeypatch) -> None:
     """A due-work query (the survey mailer's): an `$or` of a status and a time range per
     branch, on a (status, time) index. Each branch narrows by the index's first field, the
