@@ -195,8 +195,10 @@ class OutboxRelay(PollingWorker):
         collection = self._database[name]
         now = _now()
         free = {**PENDING, "outbox_lease_until": {"$not": {"$gt": now}}}
+        # In natural order, no sort: the store stops at the limit (a sort would make it
+        # find, and on the embedded store evaluate, every pending document first).
         candidates = (
-            await collection.find(free, {"outbox": 1}).sort("_id", 1).to_list(self._batch_size + 1)
+            await collection.find(free, {"outbox": 1}).limit(self._batch_size + 1).to_list(None)
         )
         if not candidates:
             return 0
@@ -205,23 +207,20 @@ class OutboxRelay(PollingWorker):
         self._batch_was_full |= more
         self._passes += 1
         token = f"{self._owner}:{self._passes}"
-        # One conditional update claims them all; each document is claimed atomically,
-        # so a document another replica claimed meanwhile is simply not ours. The claim
-        # names a range, not the ids: an `_id $in` filter costs the embedded store ids x
-        # documents comparisons. All that is pending fits in a batch: no bound at all.
-        # (A range over ids of mixed types may claim fewer; the next pass takes the rest.)
-        claim = {**free, "_id": {"$lte": candidates[self._batch_size - 1]["_id"]}} if more else free
-        result = await collection.update_many(
-            claim, {"$set": {"outbox_lease_until": now + self._lease, "outbox_lease_owner": token}}
-        )
         claimed = candidates[: self._batch_size]
+        ids = [document["_id"] for document in claimed]
+        # One conditional update claims them all, found by their ids; each document is
+        # claimed atomically, so a document another replica claimed meanwhile is simply
+        # not ours.
+        result = await collection.update_many(
+            {**free, "_id": {"$in": ids}},
+            {"$set": {"outbox_lease_until": now + self._lease, "outbox_lease_owner": token}},
+        )
         if result.modified_count != len(claimed):
             # Another replica took some, or writes since added some: read what is ours.
             # (Else what we read is ours; an event appended since waits for the next pass.)
-            # What we claimed is pending until we pull it: saying so lets the embedded store
-            # look at pending documents only (a partial index on MongoDB), not scan.
             claimed = await collection.find(
-                {**PENDING, "outbox_lease_owner": token}, {"outbox": 1}
+                {"_id": {"$in": ids}, "outbox_lease_owner": token}, {"outbox": 1}
             ).to_list(None)
         if not claimed:
             return 0
@@ -233,8 +232,7 @@ class OutboxRelay(PollingWorker):
         for outcome in outcomes:
             for entry, reason in outcome.failed:
                 moved += await self._count_failure(collection, outcome, entry, reason)
-        # One update pulls every confirmed event and lets go of every document of this pass,
-        # found by their ids (keyed, where the lease owner alone made the embedded store scan).
+        # One update pulls every confirmed event and lets go of every document of this pass.
         await collection.update_many(
             {
                 "_id": {"$in": [document["_id"] for document in claimed]},
