@@ -27,7 +27,12 @@ class ManagerNeeded(Problem):
 
 def cases_router(service: FeedbackService, goodwill_manager_threshold: int) -> APIRouter:
     router = APIRouter()
+    _opening_and_reading(router, service)
+    _working(router, service, goodwill_manager_threshold)
+    return router
 
+
+def _opening_and_reading(router: APIRouter, service: FeedbackService) -> None:
     @router.post("/cases", status_code=201, response_model=CasePublic)
     async def open_case(
         case: CaseCreate,
@@ -65,6 +70,10 @@ def cases_router(service: FeedbackService, goodwill_manager_threshold: int) -> A
     async def get_case(case_id: str) -> CasePublic:
         return case_public(await service.case(case_id))
 
+
+def _working(router: APIRouter, service: FeedbackService, goodwill_manager_threshold: int) -> None:
+    """Notes and the resolution, each by who is signed in."""
+
     @router.post("/cases/{case_id}/notes", status_code=201, response_model=CasePublic)
     async def add_note(
         case_id: str, note: CaseNoteCreate, principal: CurrentPrincipal
@@ -88,5 +97,3 @@ def cases_router(service: FeedbackService, goodwill_manager_threshold: int) -> A
             )
         acting = resolution.model_copy(update={"resolved_by": principal.key_id})
         return case_public(await service.resolve(case_id, acting))
-
-    return router

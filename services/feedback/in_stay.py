@@ -270,7 +270,6 @@ class InStaySurveys:
         case_id = case_id_for("in_stay", survey["_id"])
         await self.service._open_case(
             case_id,
-            property_id=survey["property_id"],
             guest_id=survey["guest_id"],
             stay_id=survey["stay_id"],
             category=topics[0] if topics else "in_stay_request",
@@ -279,7 +278,10 @@ class InStaySurveys:
             source="online",
             description=description,
             owner=self.settings.survey_case_owner,
-            correlation={"correlation_id": survey.get("correlation_id")},
+            envelope={
+                "property_id": survey["property_id"],
+                "correlation_id": survey.get("correlation_id"),
+            },
             in_stay_survey_id=survey["_id"],
         )
         await self.collection.update_one(
