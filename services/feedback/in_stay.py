@@ -46,6 +46,7 @@ from .domain import (
     language_of,
     low_scoring_topics,
     next_attempt_after,
+    questions_in,
     response_scores,
     survey_case_severity,
     survey_link_expiry,
@@ -198,16 +199,7 @@ class InStaySurveys:
             "survey_id": survey_id,
             "language": language,
             "title": TITLE[language],
-            "questions": [
-                {
-                    "question_id": q["question_id"],
-                    "type": q["type"],
-                    "text": q["text"][language],
-                    "options": q["options"],
-                    "required": q["required"],
-                }
-                for q in IN_STAY_QUESTIONS
-            ],
+            "questions": questions_in(IN_STAY_QUESTIONS, language),
         }
 
     async def answer(self, survey_id: str, response: ResponseCreate) -> dict[str, Any]:
