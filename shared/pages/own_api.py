@@ -48,6 +48,8 @@ async def call_own_api(
     json: Any = None,
     params: dict[str, Any] | None = None,
 ) -> ApiAnswer:
+    """This service's own API, in-process, as the signed-in key: the API's scopes,
+    validation and rules apply unchanged (`StaffPages.api`)."""
     transport = httpx.ASGITransport(app=request.app)
     async with httpx.AsyncClient(
         transport=transport,
