@@ -19,75 +19,32 @@ possible) is cut off at load.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
-import resource
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import bson
-from bson.codec_options import CodecOptions
-from pymongo import ReturnDocument
-from pymongo.errors import OperationFailure
 
+from shared.embedded_files import (
+    CODEC,
+    StoreFiles,
+    child_writes_snapshot,
+    records_in,
+    write_snapshot,
+)
 from shared.embedded_keys import ChangeLog, KeyedDatabaseStore
+from shared.embedded_replay import JournalReplay, Progress
 from shared.logging import get_logger
+
+__all__ = ["CODEC", "EmbeddedStoreFiles"]
 
 log = get_logger(__name__)
 
-CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
-# Documents go back into mongomock's store as mongomock keeps them: datetimes naive, in UTC
-# (its public calls turn aware ones into that; a document put back aware would no longer
-# compare with a query's datetime: "can't compare offset-naive and offset-aware").
-STORED: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=False)
 _UPDATES = frozenset({"update_one", "update_many", "find_one_and_update"})
-_PROGRESS_EVERY_SECONDS = 1.0
-
-
-class StoreFiles:
-    def __init__(self, folder: Path, name: str) -> None:
-        self.folder = folder
-        self.name = name
-        self.snapshot = folder / f"{name}.snapshot"
-        self.lock = folder / f"{name}.lock"
-        self.legacy_journal = folder / f"{name}.journal"  # before snapshots: whole calls
-
-    def journal(self, generation: int) -> Path:
-        return self.folder / f"{self.name}.journal.{generation}"
-
-    def generations(self) -> list[int]:
-        prefix = f"{self.name}.journal."
-        found = []
-        for path in self.folder.glob(f"{prefix}*"):
-            suffix = path.name[len(prefix) :]
-            if suffix.isdigit():
-                found.append(int(suffix))
-        return sorted(found)
-
-    def snapshot_generation(self) -> int:
-        if not self.snapshot.exists():
-            return 0
-        with open(self.snapshot, "rb") as file:
-            size = int.from_bytes(file.read(4), "little")
-            file.seek(0)
-            return int(bson.decode(file.read(size), CODEC)["generation"])
-
-
-def _records(data: bytes) -> tuple[list[bytes], int]:
-    """The whole records in `data` and the length they cover (a torn tail is left out)."""
-    records, offset, end = [], 0, len(data)
-    while offset + 4 <= end:
-        size = int.from_bytes(data[offset : offset + 4], "little")
-        if size < 5 or offset + size > end:
-            break
-        records.append(data[offset : offset + size])
-        offset += size
-    return records, offset
+_INDEX_OPTIONS = ("unique", "sparse", "name", "partialFilterExpression", "expireAfterSeconds")
 
 
 class EmbeddedStoreFiles:
@@ -107,7 +64,7 @@ class EmbeddedStoreFiles:
         self.files = StoreFiles(folder, name)
         self.store = store
         self.changes = changes
-        self._collection = sync_collection
+        self.replay = JournalReplay(store, changes, sync_collection)
         self.snapshot_writes = snapshot_writes
         self.snapshot_seconds = snapshot_seconds
         self.generation = 0
@@ -121,27 +78,15 @@ class EmbeddedStoreFiles:
     def load(self) -> int:
         """Snapshot, then the journals after it; returns the records applied."""
         started = time.monotonic()
-        self._remove_unfinished_snapshots()
+        self.files.remove_unfinished_snapshots()
         snapshot = self.files.snapshot.read_bytes() if self.files.snapshot.exists() else b""
-        snapshot_records, _ = _records(snapshot)
+        snapshot_records, _ = records_in(snapshot)
         header = bson.decode(snapshot_records[0], CODEC) if snapshot_records else {}
         covered = header.get("generation", 0)
         journals = [g for g in self.files.generations() if g > covered]
-        journal_records = []
-        for generation in journals:
-            path = self.files.journal(generation)
-            data = path.read_bytes()
-            records, whole = _records(data)
-            if whole < len(data):  # a write torn by a crash: it never returned, drop it
-                log.warning(
-                    "journal ends in a torn record; cut off",
-                    path=path.name,
-                    bytes=len(data) - whole,
-                )
-                os.truncate(path, whole)
-            journal_records.append(records)
+        journal_records = [self._journal_records(generation) for generation in journals]
         legacy = self.files.legacy_journal.exists()
-        progress = _Progress(
+        progress = Progress(
             self.files.name,
             max(len(snapshot_records) - 1, 0) + sum(len(records) for records in journal_records),
         )
@@ -153,12 +98,12 @@ class EmbeddedStoreFiles:
                 journals=len(journals),
                 journal_bytes=sum(len(r) for records in journal_records for r in records),
             )
-        self._apply_all(snapshot_records, progress)
+        self.replay.apply_all(snapshot_records, progress)
         for records in journal_records:
-            self._apply_all(records, progress)
+            self.replay.apply_all(records, progress)
             self.writes_since_snapshot += len(records)
         if legacy:
-            self._apply_legacy(progress)
+            self.replay.apply_legacy(self.files.legacy_journal, progress)
         self.generation = max([covered, *journals]) + 1
         self.loaded = progress.done
         if progress.done:
@@ -174,85 +119,40 @@ class EmbeddedStoreFiles:
             self.files.legacy_journal.unlink()
         return progress.done
 
-    def _remove_unfinished_snapshots(self) -> None:
-        with open(self.files.lock, "a+b") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return  # a child of a killed process is still writing one: leave it be
-            for path in self.files.folder.glob(f"{self.files.snapshot.name}.*.tmp"):
-                path.unlink(missing_ok=True)
-
-    def _apply_all(self, records: list[bytes], progress: _Progress) -> None:
-        for start in range(0, len(records), 2000):
-            for record in bson.decode_all(b"".join(records[start : start + 2000]), STORED):
-                self._apply(record)
-                progress.step(record)
-
-    def _apply(self, record: dict[str, Any]) -> None:
-        operation = record.get("o")
-        if operation is None:  # the header of a snapshot
-            return
-        name = record["c"]
-        if operation == "p":
-            self.store[name].put(record["d"])
-        elif operation == "x":
-            collection_store = self.store[name]
-            key = _hashable(record["i"])
-            if key in collection_store._documents:
-                del collection_store[key]
-        elif operation == "u":
-            self._collection(name).update_one({"_id": record["i"]}, record["u"])
-        elif operation == "i":
-            self._collection(name).create_index(
-                [tuple(pair) for pair in record["k"]], **record["x"]
+    def _journal_records(self, generation: int) -> list[bytes]:
+        path = self.files.journal(generation)
+        data = path.read_bytes()
+        records, whole = records_in(data)
+        if whole < len(data):  # a write torn by a crash: it never returned, drop it
+            log.warning(
+                "journal ends in a torn record; cut off",
+                path=path.name,
+                bytes=len(data) - whole,
             )
-        elif operation == "di":
-            # a drop that found nothing to drop was journaled too: nothing to do again
-            with contextlib.suppress(OperationFailure):
-                self._collection(name).drop_index(record["n"])
-        elif operation == "drop":
-            self._collection(name).drop()
-        self.changes.drain()  # loading is not news for the journal
-
-    def _apply_legacy(self, progress: _Progress) -> None:
-        """A journal from before snapshots: each record is a whole call, replayed as such."""
-        data = self.files.legacy_journal.read_bytes()
-        records, _ = _records(data)
-        for record in bson.decode_all(b"".join(records), CODEC):
-            args = record["a"]
-            if record["m"] == "create_index" and isinstance(args[0], list):
-                args[0] = [tuple(pair) for pair in args[0]]
-            kwargs = record["k"]
-            if "return_document" in kwargs:
-                kwargs["return_document"] = (
-                    ReturnDocument.AFTER if kwargs["return_document"] else ReturnDocument.BEFORE
-                )
-            getattr(self._collection(record["c"]), record["m"])(*args, **kwargs)
-            self.changes.drain()
-            progress.step(record)
+            os.truncate(path, whole)
+        return records
 
     # ---------------------------------------------------------------- writes
     def record_call(
         self, collection: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
         """After a write call returned (or failed half-way): journal what it changed."""
+        out = _index_records(collection, method, args, kwargs)
+        out += self._changed_documents(collection, _replayable_update(method, args, kwargs))
+        if not out:
+            return
+        self._append(b"".join(out))
+        self.writes_since_snapshot += 1
+        if (
+            self.writes_since_snapshot >= self.snapshot_writes
+            or time.monotonic() - self._last_snapshot >= self.snapshot_seconds
+        ):
+            self.snapshot(background=True)
+
+    def _changed_documents(self, collection: str, update: dict[str, Any] | None) -> list[bytes]:
+        """Each document the call changed: as it now is, its deletion, or (smaller, and
+        replayed to the same result) the update by `_id`."""
         out: list[bytes] = []
-        if method == "create_index":
-            keys = args[0] if args else kwargs["keys"]
-            keys = [(keys, 1)] if isinstance(keys, str) else [tuple(pair) for pair in keys]
-            options = {
-                k: v
-                for k, v in kwargs.items()
-                if k
-                in ("unique", "sparse", "name", "partialFilterExpression", "expireAfterSeconds")
-            }
-            out.append(bson.encode({"c": collection, "o": "i", "k": keys, "x": options}))
-        elif method == "drop_index":
-            out.append(bson.encode({"c": collection, "o": "di", "n": args[0]}))
-        elif method == "drop":
-            out.append(bson.encode({"c": collection, "o": "drop"}))
-        update = _replayable_update(method, args, kwargs)
         for name, key, existed in self.changes.drain():
             document = self.store[name]._documents.get(key)
             if document is None:
@@ -264,15 +164,7 @@ class EmbeddedStoreFiles:
                 keyed = bson.encode({"c": name, "o": "u", "i": document["_id"], "u": update})
                 put = keyed if len(keyed) < len(put) else put
             out.append(put)
-        if not out:
-            return
-        self._append(b"".join(out))
-        self.writes_since_snapshot += 1
-        if (
-            self.writes_since_snapshot >= self.snapshot_writes
-            or time.monotonic() - self._last_snapshot >= self.snapshot_seconds
-        ):
-            self.snapshot(background=True)
+        return out
 
     def _append(self, data: bytes) -> None:
         if self._fd is None:
@@ -299,12 +191,12 @@ class EmbeddedStoreFiles:
         self.writes_since_snapshot = 0
         self._last_snapshot = time.monotonic()
         if not background:
-            _write_snapshot(self.files, self.store, covered)
+            write_snapshot(self.files, self.store, covered)
             self._forget_journals(covered)
             return
         pid = os.fork()
         if pid == 0:  # the child: a frozen copy of the store; write it and leave
-            _child_writes_snapshot(self.files, self.store, covered)
+            child_writes_snapshot(self.files, self.store, covered)
         self._snapshotting = threading.Thread(
             target=self._reap, args=(pid, covered), name=f"snapshot-{self.files.name}", daemon=True
         )
@@ -340,10 +232,20 @@ class EmbeddedStoreFiles:
         return {"snapshot_bytes": snapshot, "journal_bytes": journals}
 
 
-def _hashable(value: Any) -> Any:
-    from mongomock import helpers
-
-    return helpers.hashdict(value) if isinstance(value, dict) else value
+def _index_records(
+    collection: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> list[bytes]:
+    """An index made or dropped, or the collection dropped: journaled as the call."""
+    if method == "create_index":
+        keys = args[0] if args else kwargs["keys"]
+        keys = [(keys, 1)] if isinstance(keys, str) else [tuple(pair) for pair in keys]
+        options = {k: v for k, v in kwargs.items() if k in _INDEX_OPTIONS}
+        return [bson.encode({"c": collection, "o": "i", "k": keys, "x": options})]
+    if method == "drop_index":
+        return [bson.encode({"c": collection, "o": "di", "n": args[0]})]
+    if method == "drop":
+        return [bson.encode({"c": collection, "o": "drop"})]
+    return []
 
 
 def _replayable_update(
@@ -362,94 +264,3 @@ def _replayable_update(
         if any("$" in field for field in fields):
             return None
     return update
-
-
-def _snapshot_records(store: KeyedDatabaseStore, covered: int) -> Iterator[bytes]:
-    collections = {
-        name: collection for name, collection in store._collections.items() if collection.is_created
-    }
-    count = sum(len(c._documents) for c in collections.values())
-    yield bson.encode(
-        {"generation": covered, "documents": count, "collections": sorted(collections)}
-    )
-    for name, collection in collections.items():
-        for index_name, index in collection.indexes.items():
-            if index_name == "_id_":
-                continue
-            options = {
-                k: v
-                for k, v in index.items()
-                if k in ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds")
-            }
-            yield bson.encode(
-                {
-                    "c": name,
-                    "o": "i",
-                    "k": [list(p) for p in index["key"]],
-                    "x": {"name": index_name, **options},
-                }
-            )
-        for document in list(collection._documents.values()):
-            yield bson.encode({"c": name, "o": "p", "d": document})
-
-
-def _write_snapshot(files: StoreFiles, store: KeyedDatabaseStore, covered: int) -> None:
-    temporary = files.folder / f"{files.snapshot.name}.{os.getpid()}.tmp"
-    with open(files.lock, "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time, even an orphaned child
-        with open(temporary, "wb") as out:
-            buffer: list[bytes] = []
-            size = 0
-            for record in _snapshot_records(store, covered):
-                buffer.append(record)
-                size += len(record)
-                if size > 1 << 20:
-                    out.write(b"".join(buffer))
-                    buffer, size = [], 0
-            out.write(b"".join(buffer))
-            out.flush()
-            os.fsync(out.fileno())
-        if files.snapshot_generation() > covered:
-            temporary.unlink()  # a newer snapshot got there first (a restarted process)
-            return
-        os.replace(temporary, files.snapshot)
-        directory = os.open(files.folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-
-
-def _child_writes_snapshot(files: StoreFiles, store: KeyedDatabaseStore, covered: int) -> None:
-    # Signals are the parent's business: a Ctrl-C to the process group must not end the
-    # snapshot, nor reach the parent's event loop twice through the inherited wakeup fd.
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # Nor its sockets: a child outliving a killed parent must not keep the HTTP port
-    # listening (the restarted service could not bind it) or the broker connection open.
-    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
-    code = 1
-    try:
-        _write_snapshot(files, store, covered)
-        code = 0
-    finally:
-        os._exit(code)
-
-
-class _Progress:
-    """Logs "loading N documents" progress about once a second while a start replays."""
-
-    def __init__(self, name: str, expected: int) -> None:
-        self.name = name
-        self.done = 0
-        self.expected = expected
-        self._next_log = time.monotonic() + _PROGRESS_EVERY_SECONDS
-
-    def step(self, record: dict[str, Any]) -> None:
-        if "o" not in record:
-            return  # a snapshot's header
-        self.done += 1
-        if time.monotonic() >= self._next_log:
-            self._next_log = time.monotonic() + _PROGRESS_EVERY_SECONDS
-            log.info(f"loading {self.expected} documents", database=self.name, applied=self.done)

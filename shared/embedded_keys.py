@@ -21,12 +21,13 @@ the whole collection, as a partial index on MongoDB would serve it.
 A compound index also serves an equality on its first field with a range of datetimes
 on its second (a status and the time its work is due): per key of the first field, the
 documents sorted by the second, so a due-work query looks at the due documents, not at
-every document waiting under the status (`_RangeMap`). Candidates are evaluated against
+every document waiting under the status (`RangeMap`). Candidates are evaluated against
 what the key left of the filter (for an `$or`, the branches that found them), and one
 whose own string or datetime values rule it out is not evaluated at all.
 
-The stores also note which documents each write touched (`ChangeLog`), which is what
-the journal records (shared/embedded_journal.py).
+The maps themselves are shared/embedded_maps.py. The stores also note which documents
+each write touched (`ChangeLog`), which is what the journal records
+(shared/embedded_journal.py).
 """
 
 from __future__ import annotations
@@ -34,16 +35,24 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from mongomock import DuplicateKeyError, helpers
 from mongomock import collection as mongomock_collection
 from mongomock.filtering import filter_applies
 from mongomock.store import CollectionStore, DatabaseStore
+
+from shared.embedded_maps import (
+    DATETIME_SLACK,
+    CollectionMaps,
+    KeyMap,
+    RangeMap,
+    Unkeyable,
+    canonical,
+)
 
 # How often a filter was served by a key and how often it scanned: for tests and
 # benchmarks, and to spot a query that should have a key.
@@ -64,48 +73,21 @@ PRUNE_BY_VALUE = True
 # filter (see `_lookup_either`); False evaluates the whole filter (for A/B measurements).
 EITHER_BY_BRANCH = True
 # Equality on a compound index's first field with a range of datetimes on its second
-# narrows by both (see `_RangeMap`); False narrows by the first field only (for A/B).
+# narrows by both (see `RangeMap`); False narrows by the first field only (for A/B).
 RANGES = True
 # A field that must hold a value (`$exists: true`, or a range with a bound that is not
 # null) narrows to the documents that may hold one, when an index starts with the field
-# (see `_PresenceMap`); False leaves such filters to a scan (for A/B measurements).
+# (see `PresenceMap`); False leaves such filters to a scan (for A/B measurements).
 PRESENCE = True
 # How often documents past a TTL index's expiry are removed (MongoDB's TTL monitor: 60 s).
 TTL_MONITOR_SECONDS = 60.0
 _VALUED_OPERATORS = frozenset({"$exists", "$lt", "$lte", "$gt", "$gte"})
 _RANGE_OPERATORS = frozenset({"$lt", "$lte", "$gt", "$gte"})
-# A datetime is ruled out of a range only when it lies beyond the bound by more than
-# this: MongoDB keeps milliseconds, so rounding either value can never change the answer.
-_DATETIME_SLACK = timedelta(milliseconds=1)
 
 
-class _Unkeyable(Exception):
-    """A value MongoDB would compare differently from Python's hash equality."""
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, bool):
-        return ("bool", value)  # True == 1 in Python, not in MongoDB
-    if isinstance(value, (datetime, date, list, re.Pattern)):
-        raise _Unkeyable  # datetimes: naive/aware and rounding rules; arrays: multikey
-    if isinstance(value, dict):
-        return ("doc", tuple((k, _canonical(v)) for k, v in value.items()))
-    try:
-        hash(value)
-    except TypeError:
-        raise _Unkeyable from None
-    return value
-
-
-def _document_value(document: dict[str, Any], path: str) -> Any:
-    current: Any = document
-    for part in path.split("."):
-        if not isinstance(current, dict):
-            raise _Unkeyable  # an array or a scalar on the path: leave it to the filter
-        if part not in current:
-            return None  # MongoDB indexes a missing field as null
-        current = current[part]
-    return _canonical(current)
+def _fields(index: dict[str, Any]) -> tuple[str, ...]:
+    """An index's fields, in order."""
+    return tuple(field for field, _ in index["key"])
 
 
 def _id_key(value: Any) -> Any:
@@ -127,138 +109,6 @@ class ChangeLog:
         return [(collection, id_key, existed) for (collection, id_key), existed in touched.items()]
 
 
-class _KeyMap:
-    """One index: its key -> ids, the key each id is filed under, and the ids kept aside."""
-
-    def __init__(self, fields: tuple[str, ...]) -> None:
-        self.fields = fields
-        self.ids_by_key: dict[tuple[Any, ...], set[Any]] = {}
-        self.key_of: dict[Any, tuple[Any, ...]] = {}
-        self.aside: set[Any] = set()
-
-    def file(self, id_key: Any, document: dict[str, Any]) -> None:
-        self.forget(id_key)
-        try:
-            key = tuple(_document_value(document, field) for field in self.fields)
-        except _Unkeyable:
-            self.aside.add(id_key)
-            return
-        self.key_of[id_key] = key
-        self.ids_by_key.setdefault(key, set()).add(id_key)
-
-    def forget(self, id_key: Any) -> None:
-        self.aside.discard(id_key)
-        key = self.key_of.pop(id_key, None)
-        if key is not None:
-            ids = self.ids_by_key[key]
-            ids.discard(id_key)
-            if not ids:
-                del self.ids_by_key[key]
-
-
-class _RangeMap:
-    """A compound index's first two fields, for an equality on the first and a range on
-    the second (a status, and the time its work is due): per key of the first field,
-    the documents whose second holds a naive datetime (as the store keeps them), sorted
-    by it, and those holding anything else (kept apart, always looked at). Documents whose
-    first field cannot be keyed are kept aside, always looked at."""
-
-    def __init__(self, fields: tuple[str, str]) -> None:
-        self.fields = fields
-        self.sorted: dict[tuple[Any, ...], list[tuple[datetime, int, Any]]] = {}
-        self.others: dict[tuple[Any, ...], set[Any]] = {}
-        self.entry_of: dict[Any, tuple[tuple[Any, ...], tuple[datetime, int, Any] | None]] = {}
-        self.aside: set[Any] = set()
-
-    def file(self, id_key: Any, document: dict[str, Any], order: int) -> None:
-        self.forget(id_key)
-        first, second = self.fields
-        try:
-            prefix = (_document_value(document, first),)
-        except _Unkeyable:
-            self.aside.add(id_key)
-            return
-        value = _raw_value(document, second)
-        if type(value) is datetime and value.tzinfo is None:
-            entry = (value, order, id_key)
-            insort(self.sorted.setdefault(prefix, []), entry)
-            self.entry_of[id_key] = (prefix, entry)
-        else:
-            self.others.setdefault(prefix, set()).add(id_key)
-            self.entry_of[id_key] = (prefix, None)
-
-    def forget(self, id_key: Any) -> None:
-        self.aside.discard(id_key)
-        filed = self.entry_of.pop(id_key, None)
-        if filed is None:
-            return
-        prefix, entry = filed
-        if entry is None:
-            others = self.others[prefix]
-            others.discard(id_key)
-            if not others:
-                del self.others[prefix]
-            return
-        entries = self.sorted[prefix]
-        del entries[bisect_left(entries, entry)]  # (value, order) is unique
-        if not entries:
-            del self.sorted[prefix]
-
-    def ids_within(
-        self, prefixes: list[tuple[Any, ...]], low: datetime | None, high: datetime | None
-    ) -> set[Any]:
-        """Every document that may hold one of `prefixes` and a second field between
-        `low` and `high` (either bound open when None), with the slack of a millisecond
-        on both sides: a superset of the matches, to be evaluated."""
-        low, high = _widened(low, -_DATETIME_SLACK), _widened(high, _DATETIME_SLACK)
-        ids = set(self.aside)
-        for prefix in prefixes:
-            ids.update(self.others.get(prefix, ()))
-            entries = self.sorted.get(prefix, [])
-            start = 0 if low is None else bisect_left(entries, (low,))
-            end = len(entries) if high is None else bisect_right(entries, (high,))
-            ids.update(entry[2] for entry in entries[start:end])
-        return ids
-
-
-class _PresenceMap:
-    """The documents that may hold a value at an index's first field. A field that is
-    missing, or behind a missing field, a null or a scalar on its path, or behind an
-    empty array, holds nothing: neither `$exists: true` nor a range with a non-null bound
-    can match it, on MongoDB as on mongomock. (The janitors' and letter writer's polls:
-    "an amendment started before", "letters due", "a release pending since", true of a
-    handful of documents among every booking or stay the hotel ever had.)"""
-
-    def __init__(self, field: str) -> None:
-        self.field = field
-        self.ids: set[Any] = set()
-
-    def file(self, id_key: Any, document: dict[str, Any]) -> None:
-        if _may_hold(document, self.field):
-            self.ids.add(id_key)
-        else:
-            self.ids.discard(id_key)
-
-    def forget(self, id_key: Any) -> None:
-        self.ids.discard(id_key)
-
-
-def _may_hold(document: dict[str, Any], path: str) -> bool:
-    """False only when nothing can be found at `path` (a null at its end counts as held:
-    `$exists` matches it). A non-empty array on the way may hold it in an element."""
-    current: Any = document
-    for part in path.split("."):
-        if isinstance(current, dict):
-            if part not in current:
-                return False
-            current = current[part]
-        elif isinstance(current, list):
-            return bool(current)
-        else:
-            return False
-    return True
-
-
 def _valued_fields(filter: dict[str, Any]) -> list[str]:
     """Top-level fields the filter asks to hold a value: `{"$exists": true}` or range
     operators with non-null bounds, and nothing else on the field."""
@@ -274,24 +124,6 @@ def _valued_fields(filter: dict[str, Any]) -> list[str]:
             continue  # `$lte: null` matches a missing field
         fields.append(field)
     return fields
-
-
-def _widened(bound: datetime | None, by: timedelta) -> datetime | None:
-    """The bound moved by the slack; open (None) past the calendar's ends."""
-    try:
-        return None if bound is None else bound + by
-    except OverflowError:
-        return None
-
-
-def _raw_value(document: dict[str, Any], path: str) -> Any:
-    """The value at `path`, as stored; None when missing or behind an array or a scalar."""
-    current: Any = document
-    for part in path.split("."):
-        if not isinstance(current, dict):
-            return None
-        current = current.get(part)
-    return current
 
 
 def _datetime_range(condition: Any) -> tuple[datetime | None, datetime | None] | None:
@@ -316,38 +148,18 @@ class KeyedCollectionStore(CollectionStore):
     def __init__(self, name: str, changes: ChangeLog | None = None) -> None:
         super().__init__(name)
         self.changes = changes
-        self.maps: dict[tuple[str, ...], _KeyMap] = {}
-        # The first two fields of every compound index; a range map is built for a pair
-        # when a query first asks for a range on it (most pairs never are), then kept.
-        self.range_pairs: set[tuple[str, str]] = set()
-        self.ranges: dict[tuple[str, str], _RangeMap] = {}
-        # The first field of every index; a presence map is built for one when a query
-        # first asks it to hold a value, then kept.
-        self.presence_fields: set[str] = set()
-        self.presence: dict[str, _PresenceMap] = {}
-        self.pending_outbox: set[Any] = set()  # ids of documents with a non-empty outbox
-        self._order: dict[Any, int] = {}  # insertion order, to keep natural order
-        self._next = itertools.count()
+        self.filed = CollectionMaps()
         self._expired_at = float("-inf")  # when the TTL indexes last removed documents
 
     # -- writes: every path by which mongomock changes a document ends in one of these
     def __setitem__(self, id_key: Any, document: dict[str, Any]) -> None:
         existed = id_key in self._documents
         super().__setitem__(id_key, document)
-        if not existed:
-            self._order[id_key] = next(self._next)
         self._file(id_key, document, existed)
 
     def __delitem__(self, id_key: Any) -> None:
         super().__delitem__(id_key)
-        self._order.pop(id_key, None)
-        for key_map in self.maps.values():
-            key_map.forget(id_key)
-        for range_map in self.ranges.values():
-            range_map.forget(id_key)
-        for presence_map in self.presence.values():
-            presence_map.forget(id_key)
-        self.pending_outbox.discard(id_key)
+        self.filed.forget(id_key)
         if self.changes is not None:
             self.changes.touch(self.name, id_key, True)
 
@@ -356,60 +168,22 @@ class KeyedCollectionStore(CollectionStore):
         self._file(_id_key(document["_id"]), document, True)
 
     def _file(self, id_key: Any, document: dict[str, Any], existed: bool) -> None:
-        for key_map in self.maps.values():
-            key_map.file(id_key, document)
-        if self.ranges:
-            order = self._order[id_key]
-            for range_map in self.ranges.values():
-                range_map.file(id_key, document, order)
-        for presence_map in self.presence.values():
-            presence_map.file(id_key, document)
-        outbox = document.get("outbox")
-        if isinstance(outbox, list) and outbox:
-            self.pending_outbox.add(id_key)
-        else:
-            self.pending_outbox.discard(id_key)
+        self.filed.file(id_key, document, new=not existed)
         if self.changes is not None:
             self.changes.touch(self.name, id_key, existed)
 
     def drop(self) -> None:
         super().drop()
-        self.maps.clear()
-        self.range_pairs.clear()
-        self.ranges.clear()
-        self.presence_fields.clear()
-        self.presence.clear()
-        self.pending_outbox.clear()
-        self._order.clear()
+        self.filed.clear()
 
     def create_index(self, index_name: str, index_dict: dict[str, Any]) -> None:
         super().create_index(index_name, index_dict)
-        fields = tuple(field for field, _ in index_dict["key"])
-        # A compound index serves equality on its first field too, as MongoDB's prefix
-        # does (e.g. a status, with a range on the date after it).
-        for key_fields in (fields, fields[:1]):
-            if key_fields not in self.maps:
-                key_map = self.maps[key_fields] = _KeyMap(key_fields)
-                for id_key, document in self._documents.items():
-                    key_map.file(id_key, document)
-        if len(fields) >= 2:
-            self.range_pairs.add((fields[0], fields[1]))
-        self.presence_fields.add(fields[0])
+        self.filed.index_created(_fields(index_dict), self._documents)
 
     def drop_index(self, index_name: str) -> None:
-        fields = tuple(field for field, _ in self.indexes[index_name]["key"])
+        fields = _fields(self.indexes[index_name])
         super().drop_index(index_name)
-        if not any(tuple(f for f, _ in index["key"]) == fields for index in self.indexes.values()):
-            self.maps.pop(fields, None)
-        pair = fields[:2]
-        if len(pair) == 2 and not any(
-            tuple(f for f, _ in index["key"])[:2] == pair for index in self.indexes.values()
-        ):
-            self.range_pairs.discard((pair[0], pair[1]))
-            self.ranges.pop((pair[0], pair[1]), None)
-        if not any(index["key"][0][0] == fields[0] for index in self.indexes.values()):
-            self.presence_fields.discard(fields[0])
-            self.presence.pop(fields[0], None)
+        self.filed.index_dropped(fields, [_fields(index) for index in self.indexes.values()])
 
     def _remove_expired_documents(self) -> None:
         """As MongoDB's TTL monitor: expired documents are removed once a minute, and
@@ -446,7 +220,9 @@ class KeyedCollectionStore(CollectionStore):
         equalities = _equalities(filter)
         pending = _asks_pending_outbox(filter)
         valued = (
-            [f for f in _valued_fields(filter) if f in self.presence_fields] if PRESENCE else []
+            [f for f in _valued_fields(filter) if f in self.filed.presence_fields]
+            if PRESENCE
+            else []
         )
         if not equalities and not pending and not valued:
             return self._lookup_either(filter)
@@ -456,27 +232,7 @@ class KeyedCollectionStore(CollectionStore):
             found: set[Any] = {i for i in ids if i in self._documents}
             key_fields: tuple[str, ...] = ("_id",)
         else:
-            best: set[Any] | None = self.pending_outbox if pending else None
-            key_fields = ()
-            for fields, key_map in self.maps.items():
-                if not all(field in equalities for field in fields):
-                    continue
-                keyed = _ids_for(key_map, [equalities[field] for field in fields])
-                if keyed is not None and (best is None or len(keyed) < len(best)):
-                    best, key_fields, aside = keyed, fields, key_map.aside
-            for first, second in self.range_pairs if RANGES else ():
-                bounds = _datetime_range(filter.get(second)) if first in equalities else None
-                if bounds is None:
-                    continue
-                range_map = self._range_map(first, second)
-                keyed = _ids_within(range_map, equalities[first], bounds)
-                if keyed is not None and (best is None or len(keyed) < len(best)):
-                    best, key_fields, aside = keyed, (first,), range_map.aside
-            for field in valued:
-                held = self._presence_map(field).ids
-                if best is None or len(held) < len(best):
-                    # Every candidate is evaluated against the whole filter.
-                    best, key_fields, aside = held, (), set()
+            best, key_fields, aside = self._narrowest(filter, equalities, pending, valued)
             if "$or" in filter:
                 # An `$or` beside an equality (the property): its branches may narrow more.
                 either = self._lookup_either(filter)
@@ -495,23 +251,42 @@ class KeyedCollectionStore(CollectionStore):
         residual = {field: condition for field, condition in filter.items() if field not in settled}
         if not SETTLE_BY_KEY:
             aside = set(found)  # every candidate gets the whole filter
-        return Lookup(sorted(found, key=self._order.__getitem__), residual, aside)
+        return Lookup(sorted(found, key=self.filed.order.__getitem__), residual, aside)
 
-    def _presence_map(self, field: str) -> _PresenceMap:
-        presence_map = self.presence.get(field)
-        if presence_map is None:
-            presence_map = self.presence[field] = _PresenceMap(field)
-            for id_key, document in self._documents.items():
-                presence_map.file(id_key, document)
-        return presence_map
-
-    def _range_map(self, first: str, second: str) -> _RangeMap:
-        range_map = self.ranges.get((first, second))
-        if range_map is None:
-            range_map = self.ranges[first, second] = _RangeMap((first, second))
-            for id_key, document in self._documents.items():
-                range_map.file(id_key, document, self._order[id_key])
-        return range_map
+    def _narrowest(
+        self,
+        filter: dict[str, Any],
+        equalities: dict[str, list[Any]],
+        pending: bool,
+        valued: list[str],
+    ) -> tuple[set[Any] | None, tuple[str, ...], set[Any]]:
+        """The fewest candidates a key, a range of datetimes, the pending outbox or a
+        field asked to hold a value narrows to (None when nothing does), with the key's
+        fields and the ids its map keeps aside."""
+        filed = self.filed
+        best: set[Any] | None = filed.pending_outbox if pending else None
+        key_fields: tuple[str, ...] = ()
+        aside: set[Any] = set()
+        for fields, key_map in filed.maps.items():
+            if not all(field in equalities for field in fields):
+                continue
+            keyed = _ids_for(key_map, [equalities[field] for field in fields])
+            if keyed is not None and (best is None or len(keyed) < len(best)):
+                best, key_fields, aside = keyed, fields, key_map.aside
+        for first, second in filed.range_pairs if RANGES else ():
+            bounds = _datetime_range(filter.get(second)) if first in equalities else None
+            if bounds is None:
+                continue
+            range_map = filed.range_map(first, second, self._documents)
+            keyed = _ids_within(range_map, equalities[first], bounds)
+            if keyed is not None and (best is None or len(keyed) < len(best)):
+                best, key_fields, aside = keyed, (first,), range_map.aside
+        for field in valued:
+            held = filed.presence_map(field, self._documents).ids
+            if best is None or len(held) < len(best):
+                # Every candidate is evaluated against the whole filter.
+                best, key_fields, aside = held, (), set()
+        return best, key_fields, aside
 
     def _lookup_either(self, filter: dict[str, Any]) -> Lookup | None:
         """An `$or` whose every branch (with the rest of the filter) narrows by a key: the
@@ -539,7 +314,7 @@ class KeyedCollectionStore(CollectionStore):
             for i, condition in conditions:
                 earlier = own.get(i)
                 own[i] = condition if earlier is None else _any_of(earlier, condition)
-        ids = sorted(own, key=self._order.__getitem__)
+        ids = sorted(own, key=self.filed.order.__getitem__)
         if not (SETTLE_BY_KEY and EITHER_BY_BRANCH) or any(
             rest.keys() & branch.keys() for branch in branches
         ):
@@ -595,7 +370,7 @@ def _plain(value: Any) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
-def _ids_for(key_map: _KeyMap, values: list[list[Any]]) -> set[Any] | None:
+def _ids_for(key_map: KeyMap, values: list[list[Any]]) -> set[Any] | None:
     combinations = 1
     for options in values:
         combinations *= len(options)
@@ -603,9 +378,9 @@ def _ids_for(key_map: _KeyMap, values: list[list[Any]]) -> set[Any] | None:
         return None
     try:
         keys = [
-            tuple(_canonical(v) for v in combination) for combination in itertools.product(*values)
+            tuple(canonical(v) for v in combination) for combination in itertools.product(*values)
         ]
-    except _Unkeyable:
+    except Unkeyable:
         return None
     ids = set(key_map.aside)
     for key in keys:
@@ -614,11 +389,11 @@ def _ids_for(key_map: _KeyMap, values: list[list[Any]]) -> set[Any] | None:
 
 
 def _ids_within(
-    range_map: _RangeMap, values: list[Any], bounds: tuple[datetime | None, datetime | None]
+    range_map: RangeMap, values: list[Any], bounds: tuple[datetime | None, datetime | None]
 ) -> set[Any] | None:
     try:
-        prefixes = [(_canonical(value),) for value in values]
-    except _Unkeyable:
+        prefixes = [(canonical(value),) for value in values]
+    except Unkeyable:
         return None
     return range_map.ids_within(prefixes, *bounds)
 
@@ -758,9 +533,9 @@ def _range_fails(op: Any, bound: Any, value: datetime) -> bool:
     if not isinstance(bound, datetime) or (bound.tzinfo is None) != (value.tzinfo is None):
         return False  # another type, or naive against aware: not sure
     if op in ("$lt", "$lte"):
-        return value > bound + _DATETIME_SLACK
+        return value > bound + DATETIME_SLACK
     if op in ("$gt", "$gte"):
-        return value < bound - _DATETIME_SLACK
+        return value < bound - DATETIME_SLACK
     return False
 
 
@@ -775,7 +550,7 @@ def _ensure_uniques(self: Any, new_data: dict[str, Any]) -> None:
     for index in store.indexes.values():
         if not index.get("unique"):
             continue
-        key_map = store.maps[tuple(field for field, _ in index["key"])]
+        key_map = store.filed.maps[_fields(index)]
         if index.get("partialFilterExpression") is not None or key_map.aside:
             return _scan_uniques(self, new_data)  # rare: let mongomock decide
         key = key_map.key_of.get(own)

@@ -37,7 +37,6 @@ class CaseOpening(FeedbackContext):
         self,
         case_id: str,
         *,
-        property_id: str,
         guest_id: str,
         stay_id: str | None,
         category: str,
@@ -45,15 +44,13 @@ class CaseOpening(FeedbackContext):
         source: CaseSource,
         description: str,
         owner: str,
-        correlation: dict[str, Any],
+        envelope: dict[str, Any],
         **extra: Any,
     ) -> bool:
-        stay = await (
-            self.repository.stay(stay_id) if stay_id else self.repository.in_house_stay_of(guest_id)
-        )
-        in_house = bool(stay and stay.get("in_house")) and source != "survey"
-        if stay and not stay_id and in_house:
-            stay_id = stay["_id"]
+        """`envelope`: the event's property and correlation (`Event.caused()` when the
+        case follows from an event)."""
+        stay_id, in_house = await self._stay_of(guest_id, stay_id, source)
+        property_id = envelope["property_id"]
         now = self.clock()
         due_at = case_deadline(severity, now, self.settings.case_deadline_hours)
         event = CaseOpened.new(
@@ -69,8 +66,7 @@ class CaseOpening(FeedbackContext):
                 in_house=in_house,
             ),
             producer=PRODUCER,
-            property_id=property_id,
-            **correlation,
+            **envelope,
         )
         case = Case.model_validate(
             {
@@ -100,11 +96,23 @@ class CaseOpening(FeedbackContext):
             )
         return created
 
+    async def _stay_of(
+        self, guest_id: str, stay_id: str | None, source: CaseSource
+    ) -> tuple[str | None, bool]:
+        """The stay the case is about, and whether the guest is in house: a case without a
+        stay is about the guest's stay in house, if any (a survey's guest has left)."""
+        stay = await (
+            self.repository.stay(stay_id) if stay_id else self.repository.in_house_stay_of(guest_id)
+        )
+        in_house = bool(stay and stay.get("in_house")) and source != "survey"
+        if stay and not stay_id and in_house:
+            stay_id = stay["_id"]
+        return stay_id, in_house
+
     async def case_from_complaint(self, event: ComplaintRaised) -> None:
         complaint = event.payload
         await self._open_case(
             case_id_for("complaint", complaint.complaint_id),
-            property_id=event.property_id,
             guest_id=complaint.guest_id,
             stay_id=complaint.stay_id,
             category=complaint.category,
@@ -112,10 +120,7 @@ class CaseOpening(FeedbackContext):
             source=complaint.channel,
             description=complaint.description,
             owner=complaint.taken_by,
-            correlation={
-                "correlation_id": event.correlation_id,
-                "causation_id": str(event.event_id),
-            },
+            envelope=event.caused(),
             complaint_id=complaint.complaint_id,
             room_number=complaint.room_number,
         )
@@ -136,7 +141,6 @@ class CaseOpening(FeedbackContext):
             description += ". The guest wrote: " + " / ".join(comments)
         await self._open_case(
             case_id_for("survey", answered.survey_id),
-            property_id=event.property_id,
             guest_id=answered.guest_id,
             stay_id=answered.stay_id,
             category=topics[0] if topics else "survey",
@@ -144,10 +148,7 @@ class CaseOpening(FeedbackContext):
             source="survey",
             description=description,
             owner=self.settings.survey_case_owner,
-            correlation={
-                "correlation_id": event.correlation_id,
-                "causation_id": str(event.event_id),
-            },
+            envelope=event.caused(),
             survey_id=answered.survey_id,
         )
 
@@ -156,7 +157,6 @@ class CaseOpening(FeedbackContext):
         case_id = case_id_for("request", idempotency_key) if idempotency_key else str(uuid.uuid4())
         await self._open_case(
             case_id,
-            property_id=self.settings.property_id,
             guest_id=request.guest_id,
             stay_id=request.stay_id,
             category=request.category,
@@ -164,6 +164,9 @@ class CaseOpening(FeedbackContext):
             source=request.channel,
             description=request.description,
             owner=acting_person(request.taken_by),
-            correlation={"correlation_id": current_correlation_id()},
+            envelope={
+                "property_id": self.settings.property_id,
+                "correlation_id": current_correlation_id(),
+            },
         )
         return await self.case(case_id)

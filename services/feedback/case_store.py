@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from shared.document_changes import changed_fields
+from shared.document_changes import AGGREGATE_FIELDS, changed_fields, stored_document
 from shared.events import Event
 from shared.idempotency import insert_once
 from shared.outbox import with_outbox
@@ -17,9 +17,7 @@ from shared.outbox import with_outbox
 from .domain import Case, CaseNote, CaseStatus
 from .store_context import StoreContext
 
-# A case read as the aggregate: without the outbox and the relay's lease on it (shared/
-# outbox.py), which are the store's bookkeeping, not the case's.
-CASE_FIELDS = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
+CASE_FIELDS = AGGREGATE_FIELDS
 
 
 def case_from_document(document: dict[str, Any]) -> Case:
@@ -28,12 +26,8 @@ def case_from_document(document: dict[str, Any]) -> Case:
 
 
 def case_to_document(case: Case) -> dict[str, Any]:
-    """The aggregate as stored: exactly the fields it was built or read with (a field left
-    unset is not written), `_id` for the id, the status as its plain value."""
-    document = case.model_dump(by_alias=True, exclude_unset=True)
-    if "status" in document:
-        document["status"] = str(document["status"].value)
-    return document
+    """The aggregate as stored, the status as its plain value."""
+    return stored_document(case, "status")
 
 
 def case_changes(read: Case, moved: Case) -> dict[str, Any]:

@@ -32,8 +32,31 @@ def register_consumers(
     in_stay: InStaySurveys | None = None,
 ) -> None:
     stay_events, guest_profiles, complaints, survey_responses = CONSUMER_QUEUES["feedback"]
+    _stay_handlers(Subscription(broker, stay_events), service, request_notices, in_stay)
+    _profile_handlers(Subscription(broker, guest_profiles), service)
+    desk = Subscription(broker, complaints)
 
-    stays = Subscription(broker, stay_events)
+    @desk.handles(ComplaintRaised)
+    async def on_complaint(event: ComplaintRaised) -> None:
+        """A complaint taken at the desk: one case, owned by whoever took it."""
+        await service.case_from_complaint(event)
+
+    responses = Subscription(broker, survey_responses)
+
+    @responses.handles(SurveyResponseReceived)
+    async def on_survey_response(event: SurveyResponseReceived) -> None:
+        """A low score opens a case by itself. Taken from feedback's own event rather than
+        in the request, so a crash after the answer is saved still opens the case."""
+        await service.case_from_survey(event)
+
+
+def _stay_handlers(
+    stays: Subscription,
+    service: FeedbackService,
+    request_notices: RequestNotices | None,
+    in_stay: InStaySurveys | None,
+) -> None:
+    """The stays' queue: departures, arrivals, the night audit, requests done."""
 
     @stays.handles(StayCheckedOut)
     async def on_stay_checked_out(event: StayCheckedOut) -> None:
@@ -60,7 +83,10 @@ def register_consumers(
         if in_stay is not None:
             await in_stay.plan(event)
 
-    profiles = Subscription(broker, guest_profiles)
+
+def _profile_handlers(profiles: Subscription, service: FeedbackService) -> None:
+    """The guests' profiles: where and in which language to write, consents, merges,
+    erasure."""
 
     @profiles.handles(GuestContactCaptured)
     async def on_guest_contact(event: GuestContactCaptured) -> None:
@@ -83,18 +109,3 @@ def register_consumers(
     @profiles.handles(GuestAnonymized)
     async def on_guest_anonymized(event: GuestAnonymized) -> None:
         await service.erase_guest(event)
-
-    desk = Subscription(broker, complaints)
-
-    @desk.handles(ComplaintRaised)
-    async def on_complaint(event: ComplaintRaised) -> None:
-        """A complaint taken at the desk: one case, owned by whoever took it."""
-        await service.case_from_complaint(event)
-
-    responses = Subscription(broker, survey_responses)
-
-    @responses.handles(SurveyResponseReceived)
-    async def on_survey_response(event: SurveyResponseReceived) -> None:
-        """A low score opens a case by itself. Taken from feedback's own event rather than
-        in the request, so a crash after the answer is saved still opens the case."""
-        await service.case_from_survey(event)

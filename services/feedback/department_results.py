@@ -112,43 +112,7 @@ def department_results_router(repository: FeedbackRepository, clock: Any) -> API
     async def results(
         department: str, since: datetime | None, until: datetime | None, limit: int
     ) -> DepartmentResults:
-        until = until or clock() + timedelta(seconds=1)
-        since = since or until - timedelta(days=30)
-        if until - since > timedelta(days=MAX_DAYS):
-            raise Unprocessable(f"department results cover at most {MAX_DAYS} days")
-        items: list[SurveyResultsSharedPayload] = []
-        kinds: tuple[tuple[Any, Literal["post_stay", "in_stay"]], ...] = (
-            (repository.surveys, "post_stay"),
-            (repository.in_stay_surveys, "in_stay"),
-        )
-        for collection, kind in kinds:
-            answered = await (
-                collection.find({"answered_at": {"$gte": since, "$lt": until}}, {"outbox": 0})
-                .sort("answered_at", -1)
-                .to_list(limit)
-            )
-            for survey in answered:
-                for share in shares_of(
-                    survey["response"]["answers"],
-                    survey_id=survey["_id"],
-                    kind=kind,
-                    stay_id=survey["stay_id"],
-                    guest_id=survey.get("guest_id"),
-                    room_number=survey.get("room_number"),
-                    answered_at=survey["answered_at"],
-                ):
-                    if share.department == department:
-                        items.append(share)
-        items.sort(key=lambda item: item.answered_at, reverse=True)
-        items = items[:limit]
-        return DepartmentResults(
-            department=department,
-            since=since,
-            until=until,
-            answers=len(items),
-            with_low_scores=len([item for item in items if item.low_topics]),
-            items=items,
-        )
+        return await department_results(repository, clock, department, since, until, limit)
 
     def own_route(department: str) -> Any:
         async def department_results(
@@ -177,3 +141,61 @@ def department_results_router(repository: FeedbackRepository, clock: Any) -> API
         return await results(department, since, until, limit)
 
     return router
+
+
+async def department_results(
+    repository: FeedbackRepository,
+    clock: Any,
+    department: str,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> DepartmentResults:
+    """The department's shares of the surveys answered from `since` to `until` (the last
+    30 days by default), newest first."""
+    until = until or clock() + timedelta(seconds=1)
+    since = since or until - timedelta(days=30)
+    if until - since > timedelta(days=MAX_DAYS):
+        raise Unprocessable(f"department results cover at most {MAX_DAYS} days")
+    items = await _shares(repository, department, since, until, limit)
+    items.sort(key=lambda item: item.answered_at, reverse=True)
+    items = items[:limit]
+    return DepartmentResults(
+        department=department,
+        since=since,
+        until=until,
+        answers=len(items),
+        with_low_scores=len([item for item in items if item.low_topics]),
+        items=items,
+    )
+
+
+async def _shares(
+    repository: FeedbackRepository, department: str, since: datetime, until: datetime, limit: int
+) -> list[SurveyResultsSharedPayload]:
+    """The department's share of each post-stay and in-stay survey answered in the span
+    (at most `limit` surveys of each kind, the newest)."""
+    items: list[SurveyResultsSharedPayload] = []
+    kinds: tuple[tuple[Any, Literal["post_stay", "in_stay"]], ...] = (
+        (repository.surveys, "post_stay"),
+        (repository.in_stay_surveys, "in_stay"),
+    )
+    for collection, kind in kinds:
+        answered = await (
+            collection.find({"answered_at": {"$gte": since, "$lt": until}}, {"outbox": 0})
+            .sort("answered_at", -1)
+            .to_list(limit)
+        )
+        for survey in answered:
+            for share in shares_of(
+                survey["response"]["answers"],
+                survey_id=survey["_id"],
+                kind=kind,
+                stay_id=survey["stay_id"],
+                guest_id=survey.get("guest_id"),
+                room_number=survey.get("room_number"),
+                answered_at=survey["answered_at"],
+            ):
+                if share.department == department:
+                    items.append(share)
+    return items

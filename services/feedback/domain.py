@@ -123,6 +123,20 @@ def language_of(contact: dict[str, Any] | None) -> str:
     return "zh" if language.startswith("zh") else "en"
 
 
+def questions_in(questions: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """The questions as the guest's form shows them: each in the guest's language."""
+    return [
+        {
+            "question_id": q["question_id"],
+            "type": q["type"],
+            "text": q["text"][language],
+            "options": q["options"],
+            "required": q["required"],
+        }
+        for q in questions
+    ]
+
+
 class QuestionType(StrEnum):
     NPS = "nps"  # 0-10, "how likely are you to recommend us"
     RATING = "rating"  # 1-5, satisfaction

@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from shared.errors import DomainError
-from shared.pages.web import html, read_form, templates_for
+from shared.pages.rendering import html, read_form, templates_for
 from shared.problems import status_of
 
 from .domain import SCALES, QuestionType, ResponseCreate

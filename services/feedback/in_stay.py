@@ -46,6 +46,7 @@ from .domain import (
     language_of,
     low_scoring_topics,
     next_attempt_after,
+    questions_in,
     response_scores,
     survey_case_severity,
     survey_link_expiry,
@@ -198,16 +199,7 @@ class InStaySurveys:
             "survey_id": survey_id,
             "language": language,
             "title": TITLE[language],
-            "questions": [
-                {
-                    "question_id": q["question_id"],
-                    "type": q["type"],
-                    "text": q["text"][language],
-                    "options": q["options"],
-                    "required": q["required"],
-                }
-                for q in IN_STAY_QUESTIONS
-            ],
+            "questions": questions_in(IN_STAY_QUESTIONS, language),
         }
 
     async def answer(self, survey_id: str, response: ResponseCreate) -> dict[str, Any]:
@@ -270,7 +262,6 @@ class InStaySurveys:
         case_id = case_id_for("in_stay", survey["_id"])
         await self.service._open_case(
             case_id,
-            property_id=survey["property_id"],
             guest_id=survey["guest_id"],
             stay_id=survey["stay_id"],
             category=topics[0] if topics else "in_stay_request",
@@ -279,7 +270,10 @@ class InStaySurveys:
             source="online",
             description=description,
             owner=self.settings.survey_case_owner,
-            correlation={"correlation_id": survey.get("correlation_id")},
+            envelope={
+                "property_id": survey["property_id"],
+                "correlation_id": survey.get("correlation_id"),
+            },
             in_stay_survey_id=survey["_id"],
         )
         await self.collection.update_one(

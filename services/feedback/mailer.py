@@ -37,7 +37,7 @@ from .domain import (
     survey_link_expiry,
     survey_token,
 )
-from .messages import case_result_message, guest_name, reachable, survey_message
+from .messages import Channel, case_result_message, guest_name, reachable, survey_message
 from .repository import FeedbackRepository
 
 log = get_logger(__name__)
@@ -72,9 +72,11 @@ class SurveyMailer(LeasedWorker[dict[str, Any], tuple[dict[str, Any], tuple[Surv
     async def due(self, now: datetime) -> list[dict[str, Any]]:
         return await self.repository.due_surveys(now, self.settings.mailer_batch_size)
 
-    def _token(self, survey: dict[str, Any]) -> str:
+    def _link(self, survey: dict[str, Any]) -> str:
+        """The guest's link to the survey, with a token that expires with it."""
         expires = survey_link_expiry(survey, self.clock(), self.settings.survey_link_days)
-        return survey_token(self.settings.survey_link_secret, survey["_id"], expires)
+        token = survey_token(self.settings.survey_link_secret, survey["_id"], expires)
+        return f"{self.settings.survey_base_url}/surveys/{survey['_id']}?token={token}"
 
     async def claim(
         self, survey: dict[str, Any], now: datetime
@@ -88,7 +90,7 @@ class SurveyMailer(LeasedWorker[dict[str, Any], tuple[dict[str, Any], tuple[Surv
         self, claimed: tuple[dict[str, Any], tuple[SurveyStatus, ...]], now: datetime
     ) -> bool:
         survey, stage = claimed
-        waiting, holding, done = stage
+        waiting, holding, _ = stage
         reminder = stage is REMINDER
         contact = await self.repository.contact(survey["guest_id"])
         if contact and not contact.get("consents", {}).get("surveys", True):
@@ -110,9 +112,6 @@ class SurveyMailer(LeasedWorker[dict[str, Any], tuple[dict[str, Any], tuple[Surv
             return False
         channel, address = route
         language = language_of(contact)
-        link = (
-            f"{self.settings.survey_base_url}/surveys/{survey['_id']}?token={self._token(survey)}"
-        )
         message = survey_message(
             survey_id=survey["_id"],
             channel=channel,
@@ -120,29 +119,53 @@ class SurveyMailer(LeasedWorker[dict[str, Any], tuple[dict[str, Any], tuple[Surv
             language=language,
             name=guest_name(contact, language),
             hotel=self.settings.hotel_name,
-            link=link,
+            link=self._link(survey),
             reminder=reminder,
         )
         try:
             await self.sender.send(message)
         except SEND_ERRORS as exc:
-            MAIL_FAILURES.inc()
-            failures = survey.get("failures", 0) + 1
-            await self.repository.release(
-                survey["_id"],
-                holding,
-                waiting,
-                failed=True,
-                error=type(exc).__name__,
-                next_attempt_at=next_attempt_after(failures, now),
-            )
-            log.warning(
-                "survey message failed; will retry",
-                survey_id=survey["_id"],
-                error=type(exc).__name__,
-                failures=failures,
-            )
+            await self._failed(survey, stage, exc, now)
             return False
+        await self._sent(survey, stage, channel, language)
+        return True
+
+    async def _failed(
+        self,
+        survey: dict[str, Any],
+        stage: tuple[SurveyStatus, ...],
+        exc: Exception,
+        now: datetime,
+    ) -> None:
+        """The channel refused: back to waiting, tried again later and later."""
+        waiting, holding, _ = stage
+        MAIL_FAILURES.inc()
+        failures = survey.get("failures", 0) + 1
+        await self.repository.release(
+            survey["_id"],
+            holding,
+            waiting,
+            failed=True,
+            error=type(exc).__name__,
+            next_attempt_at=next_attempt_after(failures, now),
+        )
+        log.warning(
+            "survey message failed; will retry",
+            survey_id=survey["_id"],
+            error=type(exc).__name__,
+            failures=failures,
+        )
+
+    async def _sent(
+        self,
+        survey: dict[str, Any],
+        stage: tuple[SurveyStatus, ...],
+        channel: Channel,
+        language: str,
+    ) -> None:
+        """Marked sent with its survey.sent event, in one write guarded by the claim."""
+        _, holding, done = stage
+        reminder = stage is REMINDER
         event = SurveySent.new(
             SurveySentPayload(
                 survey_id=survey["_id"],
@@ -170,7 +193,6 @@ class SurveyMailer(LeasedWorker[dict[str, Any], tuple[dict[str, Any], tuple[Surv
             self.events_written()
         SURVEYS_MAILED.labels(channel, str(reminder).lower()).inc()
         log.info("survey message sent", survey_id=survey["_id"], channel=channel, reminder=reminder)
-        return True
 
 
 class CaseResultMailer(LeasedWorker[Case, Case]):

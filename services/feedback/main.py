@@ -56,6 +56,11 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
     )
 
 
+def default_sender(settings: Settings) -> MessageSender:
+    """E-mail over SMTP, SMS to the gateway's file."""
+    return ChannelSender(email=SmtpSender(settings), sms=FileSmsGateway(settings.sms_log_path))
+
+
 def create_app(
     settings: Settings | None = None,
     sender: MessageSender | None = None,
@@ -74,9 +79,7 @@ def create_app(
     )
     clock = clock or utc_now
     repository = FeedbackRepository(runtime.database)
-    sender = sender or ChannelSender(
-        email=SmtpSender(settings), sms=FileSmsGateway(settings.sms_log_path)
-    )
+    sender = sender or default_sender(settings)
     mailer = SurveyMailer(
         repository, sender, settings, events_written=runtime.relay.wake, clock=clock
     )

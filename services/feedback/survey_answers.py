@@ -19,6 +19,7 @@ from .domain import (
     SurveyStatus,
     checked_answers,
     language_of,
+    questions_in,
     response_scores,
     token_is_valid,
 )
@@ -64,16 +65,7 @@ class SurveyAnswers(FeedbackContext):
             "design_version": survey.get("design_version", 1),
             "language": language,
             "title": design["title"][language],
-            "questions": [
-                {
-                    "question_id": q["question_id"],
-                    "type": q["type"],
-                    "text": q["text"][language],
-                    "options": q["options"],
-                    "required": q["required"],
-                }
-                for q in design["questions"]
-            ],
+            "questions": questions_in(design["questions"], language),
         }
 
     async def respond(self, survey_id: str, response: ResponseCreate) -> dict[str, Any]:

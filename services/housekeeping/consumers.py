@@ -40,9 +40,26 @@ def register_consumers(
     day_rolled: Callable[[], None],
 ) -> None:
     stay_events, guest_requests, guest_profiles, guest_feedback = CONSUMER_QUEUES["housekeeping"]
-    stays = Subscription(broker, stay_events)
-    requests = Subscription(broker, guest_requests)
-    profiles = Subscription(broker, guest_profiles)
+    _stay_handlers(Subscription(broker, stay_events), service, tasks, business_dates, day_rolled)
+    _guest_handlers(
+        Subscription(broker, guest_requests), Subscription(broker, guest_profiles), service
+    )
+    scores = Subscription(broker, guest_feedback)
+
+    @scores.handles(SurveyResultsShared)
+    async def on_survey_results_shared(event: SurveyResultsShared) -> None:
+        """A low score of housekeeping: one follow-up task in the room it was about."""
+        await follow_up_low_scores(service, event)
+
+
+def _stay_handlers(
+    stays: Subscription,
+    service: HousekeepingService,
+    tasks: TaskService,
+    business_dates: BusinessDates,
+    day_rolled: Callable[[], None],
+) -> None:
+    """The stays' queue: arrivals, departures, moves, changed dates, the night audit."""
 
     @stays.handles(StayCheckedIn)
     async def on_stay_checked_in(event: StayCheckedIn) -> None:
@@ -85,6 +102,12 @@ def register_consumers(
         """Arrival preparation of the assigned room, with the guest's preferences."""
         await service.on_room_assigned(event)
 
+
+def _guest_handlers(
+    requests: Subscription, profiles: Subscription, service: HousekeepingService
+) -> None:
+    """The guests' requests and profiles: tasks asked for, preferences, merges, erasure."""
+
     @requests.handles(GuestRequestRaised)
     async def on_guest_request(event: GuestRequestRaised) -> None:
         """Cleaning, amenities, turndown tasks; maintenance requests."""
@@ -107,10 +130,3 @@ def register_consumers(
     async def on_guest_anonymized(event: GuestAnonymized) -> None:
         """Erase what housekeeping holds of the guest."""
         await service.on_guest_anonymized(event)
-
-    scores = Subscription(broker, guest_feedback)
-
-    @scores.handles(SurveyResultsShared)
-    async def on_survey_results_shared(event: SurveyResultsShared) -> None:
-        """A low score of housekeeping: one follow-up task in the room it was about."""
-        await follow_up_low_scores(service, event)

@@ -6,7 +6,7 @@ from shared.events import GuestRequestRaised
 
 from .domain import TaskKind, request_task_id
 from .housekeeping_context import HousekeepingContext
-from .maintenance import category_from_text
+from .maintenance_requests import category_from_text
 from .rooms import caused_by
 
 

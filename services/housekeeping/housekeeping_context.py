@@ -93,16 +93,14 @@ class HousekeepingContext:
             source_event_id=str(cause.event_id) if cause else None,
         )
         task = Task.model_validate({**fields, **(extra or {})})  # extra as before: it wins
-        event = HkTaskCreated.new(
-            HkTaskCreatedPayload(
-                task_id=task_id,
-                kind=kind.value,
-                room_number=room["number"],
-                stay_id=stay_id,
-                priority=priority,
-            ),
-            **(caused_by(cause) if cause else origin or {}),
+        payload = HkTaskCreatedPayload(
+            task_id=task_id,
+            kind=kind.value,
+            room_number=room["number"],
+            stay_id=stay_id,
+            priority=priority,
         )
+        event = HkTaskCreated.new(payload, **(caused_by(cause) if cause else origin or {}))
         created = await self.repository.add_task_once(task, event)
         if created:
             self.events_written()

@@ -45,7 +45,13 @@ def housekeeping_pages(runtime: Any) -> APIRouter:
         templates=TEMPLATES,
         nav=[(HOME, "Room board"), (TASKS, "Tasks")],
     )
+    _board(pages)
+    _task_list(pages)
+    _task_actions(pages)
+    return pages.router
 
+
+def _board(pages: StaffPages) -> None:
     @pages.page("/housekeeping")
     async def board(request: Request, session: StaffSession) -> Response:
         rooms = await pages.fetch(request, session, "/rooms")
@@ -61,6 +67,8 @@ def housekeeping_pages(runtime: Any) -> APIRouter:
             counts={s: sum(r["status"] == s for r in rooms) for s in STATUS_WORDS},
         )
 
+
+def _task_list(pages: StaffPages) -> None:
     @pages.page("/housekeeping/tasks")
     async def tasks(request: Request, session: StaffSession) -> Response:
         found: list[dict[str, Any]] = []
@@ -75,6 +83,10 @@ def housekeeping_pages(runtime: Any) -> APIRouter:
             groups=by_attendant(found),
             total=len(found),
         )
+
+
+def _task_actions(pages: StaffPages) -> None:
+    """Started, finished against the checklist, inspected: each through the task's API."""
 
     async def task_change(
         request: Request, session: StaffSession, verb: str, body: dict[str, Any], notice: str
@@ -117,5 +129,3 @@ def housekeeping_pages(runtime: Any) -> APIRouter:
             body,
             "Room {room}: " + ("inspected" if passed else "failed, to clean again"),
         )
-
-    return pages.router

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from shared.sensitive import FreeText, refuse_sensitive_numbers
 
 from .domain import RoomStatus
-from .maintenance import CATEGORIES
+from .maintenance_requests import CATEGORIES
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 # Free text a card or ID number could be typed into: refused with a 422 naming the field.

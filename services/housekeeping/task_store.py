@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from shared.document_changes import changed_fields
+from shared.document_changes import AGGREGATE_FIELDS, changed_fields, stored_document
 from shared.events import Event
 from shared.idempotency import insert_once
 from shared.outbox import with_outbox
@@ -16,9 +16,7 @@ from shared.outbox import with_outbox
 from .domain import Task
 from .store_context import StoreContext
 
-# A task read as the aggregate: without the outbox and the relay's lease on it (shared/
-# outbox.py), which are the store's bookkeeping, not the task's.
-TASK_FIELDS = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
+TASK_FIELDS = AGGREGATE_FIELDS
 
 
 # A task's free text from the guest: a request's words, the booking's requests it
@@ -32,13 +30,8 @@ def task_from_document(document: dict[str, Any]) -> Task:
 
 
 def task_to_document(task: Task) -> dict[str, Any]:
-    """The aggregate as stored: exactly the fields it was built or read with (a field left
-    unset is not written), `_id` for the id, the kind and status as their plain values."""
-    document = task.model_dump(by_alias=True, exclude_unset=True)
-    for name in ("kind", "status"):
-        if name in document:
-            document[name] = str(document[name].value)
-    return document
+    """The aggregate as stored, the kind and status as their plain values."""
+    return stored_document(task, "kind", "status")
 
 
 def task_changes(read: Task, moved: Task) -> dict[str, Any]:

@@ -21,7 +21,13 @@ from .tasks import TaskService
 
 def tasks_router(tasks: TaskService) -> APIRouter:
     router = APIRouter()
+    _reading_routes(router, tasks)
+    _attendant_routes(router, tasks)
+    _supervisor_routes(router, tasks)
+    return router
 
+
+def _reading_routes(router: APIRouter, tasks: TaskService) -> None:
     @router.get("/tasks")
     async def list_tasks(
         stay_id: str | None = None,
@@ -49,6 +55,8 @@ def tasks_router(tasks: TaskService) -> APIRouter:
     async def get_task(task_id: str) -> TaskPublic:
         return TaskPublic.of(await tasks.task(task_id))
 
+
+def _attendant_routes(router: APIRouter, tasks: TaskService) -> None:
     @router.post("/tasks/{task_id}/start", response_model=TaskPublic)
     async def start_task(task_id: str, start: TaskStart) -> TaskPublic:
         """Starts an open task, or resumes a paused one."""
@@ -62,6 +70,10 @@ def tasks_router(tasks: TaskService) -> APIRouter:
     async def finish_task(task_id: str, finish: TaskFinish) -> TaskPublic:
         """Every checklist item must be done; a cleaning leaves the room clean."""
         return TaskPublic.of(await tasks.finish(task_id, finish.completed_items))
+
+
+def _supervisor_routes(router: APIRouter, tasks: TaskService) -> None:
+    """The inspection and the departure room check, each by the signed-in credential."""
 
     @router.post("/tasks/{task_id}/inspection", response_model=TaskPublic)
     async def inspect_task(
@@ -88,8 +100,6 @@ def tasks_router(tasks: TaskService) -> APIRouter:
                 currency=check.currency,
             )
         )
-
-    return router
 
 
 def _charges(charges: list[ChargeIn]) -> list[ItemCharge]:

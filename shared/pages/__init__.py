@@ -7,7 +7,8 @@ their own service's API in-process with the signed-in key (`StaffPages.api`), so
 screens have exactly the API's scopes and rules, and no service calls another.
 """
 
+from shared.pages.rendering import templates_for
 from shared.pages.session import StaffSession, csrf_token
-from shared.pages.web import StaffPages, templates_for
+from shared.pages.web import StaffPages
 
 __all__ = ["StaffPages", "StaffSession", "csrf_token", "templates_for"]
