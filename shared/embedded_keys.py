@@ -246,7 +246,7 @@ class KeyedCollectionStore(CollectionStore):
         if pending and SETTLE_BY_KEY and filter.get(PENDING_OUTBOX[0]) == PENDING_OUTBOX[1]:
             # Only a document with a non-empty outbox can match, and every one of those
             # holds one: the relay's scan and claim need not evaluate `outbox.0` on each.
-            found = found & self.pending_outbox
+            found = found & self.filed.pending_outbox
             settled.add(PENDING_OUTBOX[0])
         residual = {field: condition for field, condition in filter.items() if field not in settled}
         if not SETTLE_BY_KEY:
