@@ -43,15 +43,20 @@ class RoomAssignment(DeskContext):
             fixed_room=fixed,
         )
 
-    async def allocate(self, needs: Needs, nights: list[date], stay_id: str) -> Choice:
+    async def allocate(
+        self, needs: Needs, nights: list[date], stay_id: str, *, besides: str | None = None
+    ) -> Choice:
         """Chooses by the rules and claims every night of the room; a room another desk
-        claimed meanwhile is set aside and the rules choose again."""
+        claimed meanwhile is set aside and the rules choose again. `besides`: a room not
+        to choose although the stay holds it (the one a move leaves)."""
         # Only the booked type's rooms: rule 1 keeps no other, and reading every room of
         # the property was most of a check-in's time (py-spy, make bench --profile).
         rooms = [room_of(doc) for doc in await self.repository.rooms_of_type(needs.room_type)]
         taken = await self.repository.taken_rooms(
             nights, except_stay=stay_id, among=[room.number for room in rooms]
         )
+        if besides is not None:
+            taken.add(besides)
         while True:
             choice = choose_room(needs, rooms, taken)
             if choice.room is None:
