@@ -93,7 +93,9 @@ class CheckInRooms(RoomAssignment):
         )
         if offered is not None:
             choice, upgrade = offered
-            return RoomTaken(stay_id, chosen_assignment(choice), pre_assigned, choice, [], upgrade)
+            return RoomTaken(
+                stay_id, chosen_assignment(choice), pre_assigned, choice, upgrade=upgrade
+            )
         needs = await self.needs_for(
             arrival["room_type"],
             len(nights),
