@@ -186,86 +186,116 @@ def _floor_rank(room: Room, needs: Needs) -> int:
 
 def choose_room(needs: Needs, rooms: Iterable[Room], taken: Iterable[str] = ()) -> Choice:
     """The room for these needs among `rooms`, none of `taken` (held for the nights)."""
-    taken = set(taken)
-    steps: list[str] = []
-    decided = Rule.RESERVED_ROOM_TYPE
-
     candidates = [room for room in rooms if room.room_type == needs.room_type]
-    steps.append(f"{len(candidates)} {needs.room_type} room(s) of the reserved type")
+    shortlist = _Shortlist(
+        candidates, [f"{len(candidates)} {needs.room_type} room(s) of the reserved type"]
+    )
     if not candidates:
-        return Choice(
-            None,
-            Rule.RESERVED_ROOM_TYPE,
-            f"the property has no {needs.room_type} room",
-            tuple(steps),
+        return shortlist.refused(
+            Rule.RESERVED_ROOM_TYPE, f"the property has no {needs.room_type} room"
         )
+    refused = _keep_free_and_ready(shortlist, needs, set(taken)) or _keep_special_needs(
+        shortlist, needs
+    )
+    if refused is not None:
+        return refused
+    _prefer_family_rooms(shortlist, needs)
+    if needs.is_long_stay and needs.fixed_room:
+        fixed = next((room for room in shortlist.rooms if room.number == needs.fixed_room), None)
+        if fixed is not None:
+            shortlist.steps.append(f"long-stay guest keeps room {fixed.number}")
+            return _chosen(fixed, Rule.LONG_STAY_FIXED_ROOM, shortlist.steps)
+    _honour_requests(shortlist, needs)
+    return _best_or_plainest(shortlist, needs)
 
-    free = [room for room in candidates if room.number not in taken]
-    ready = [room for room in free if room.ready]
-    if len(ready) < len(candidates):
-        steps.append(f"{len(ready)} free and ready (clean or inspected)")
-        decided = Rule.READY_ROOMS_ONLY
+
+@dataclass
+class _Shortlist:
+    """The rooms still in the running, the steps that narrowed them down and the rule
+    that decided: the last that narrowed the choice."""
+
+    rooms: list[Room]
+    steps: list[str]
+    decided: str = Rule.RESERVED_ROOM_TYPE
+
+    def decide(self, step: str, rule: str) -> None:
+        self.steps.append(step)
+        self.decided = rule
+
+    def refused(self, rule: str, explanation: str) -> Choice:
+        return Choice(None, rule, explanation, tuple(self.steps))
+
+
+def _keep_free_and_ready(shortlist: _Shortlist, needs: Needs, taken: set[str]) -> Choice | None:
+    """Rule 4 (hard): only rooms free for the nights and clean or inspected."""
+    ready = [room for room in shortlist.rooms if room.number not in taken and room.ready]
+    if len(ready) < len(shortlist.rooms):
+        shortlist.decide(f"{len(ready)} free and ready (clean or inspected)", Rule.READY_ROOMS_ONLY)
     if not ready:
-        return Choice(
-            None,
+        return shortlist.refused(
             Rule.READY_ROOMS_ONLY,
             f"no {needs.room_type} room is free, clean or inspected for the stay",
-            tuple(steps),
         )
+    shortlist.rooms = ready
+    return None
 
+
+def _keep_special_needs(shortlist: _Shortlist, needs: Needs) -> Choice | None:
+    """Rule 5 (hard): non-smoking and accessible, when asked for, or no room."""
     hard = [need for need in needs.special_needs if need in HARD_NEEDS]
-    if hard:
-        fitting = [room for room in ready if set(hard) <= room.features]
-        wanted = ", ".join(hard)
-        if not fitting:
-            return Choice(
-                None,
-                Rule.SPECIAL_NEEDS,
-                f"no ready {needs.room_type} room is {wanted}",
-                tuple(steps),
-            )
-        if len(fitting) < len(ready):
-            steps.append(f"{len(fitting)} {wanted}")
-            decided = Rule.SPECIAL_NEEDS
-        ready = fitting
-    if needs.family:
-        family_rooms = [room for room in ready if "family" in room.features]
-        if family_rooms and len(family_rooms) < len(ready):
-            steps.append(f"{len(family_rooms)} family room(s)")
-            decided = Rule.SPECIAL_NEEDS
-            ready = family_rooms
-        elif not family_rooms:
-            steps.append("no family room: children's items go into the room")
+    if not hard:
+        return None
+    fitting = [room for room in shortlist.rooms if set(hard) <= room.features]
+    wanted = ", ".join(hard)
+    if not fitting:
+        return shortlist.refused(Rule.SPECIAL_NEEDS, f"no ready {needs.room_type} room is {wanted}")
+    if len(fitting) < len(shortlist.rooms):
+        shortlist.decide(f"{len(fitting)} {wanted}", Rule.SPECIAL_NEEDS)
+    shortlist.rooms = fitting
+    return None
 
-    if needs.is_long_stay and needs.fixed_room:
-        fixed = next((room for room in ready if room.number == needs.fixed_room), None)
-        if fixed is not None:
-            steps.append(f"long-stay guest keeps room {fixed.number}")
-            return _chosen(fixed, Rule.LONG_STAY_FIXED_ROOM, steps)
 
-    has_requests = bool(needs.bed or needs.floor or needs.orientation or needs.quiet)
-    if has_requests:
-        best = max(_honours(room, needs) for room in ready)
-        honoured = [room for room in ready if _honours(room, needs) == best]
-        if needs.floor in ("high", "low"):
-            top = max(_floor_rank(room, needs) for room in honoured)
-            honoured = [room for room in honoured if _floor_rank(room, needs) == top]
-        if len(honoured) < len(ready):
-            steps.append(f"{len(honoured)} honouring the guest's requests")
-            decided = Rule.GUEST_REQUESTS
-        ready = honoured
+def _prefer_family_rooms(shortlist: _Shortlist, needs: Needs) -> None:
+    """Rule 5 (soft for a family): a family room where there is one."""
+    if not needs.family:
+        return
+    family_rooms = [room for room in shortlist.rooms if "family" in room.features]
+    if family_rooms and len(family_rooms) < len(shortlist.rooms):
+        shortlist.decide(f"{len(family_rooms)} family room(s)", Rule.SPECIAL_NEEDS)
+        shortlist.rooms = family_rooms
+    elif not family_rooms:
+        shortlist.steps.append("no family room: children's items go into the room")
 
+
+def _honour_requests(shortlist: _Shortlist, needs: Needs) -> None:
+    """Rule 2 (soft): the rooms meeting most of the guest's requests, the highest or
+    lowest floor among them when that was asked."""
+    if not (needs.bed or needs.floor or needs.orientation or needs.quiet):
+        return
+    ready = shortlist.rooms
+    best = max(_honours(room, needs) for room in ready)
+    honoured = [room for room in ready if _honours(room, needs) == best]
+    if needs.floor in ("high", "low"):
+        top = max(_floor_rank(room, needs) for room in honoured)
+        honoured = [room for room in honoured if _floor_rank(room, needs) == top]
+    if len(honoured) < len(ready):
+        shortlist.decide(f"{len(honoured)} honouring the guest's requests", Rule.GUEST_REQUESTS)
+    shortlist.rooms = honoured
+
+
+def _best_or_plainest(shortlist: _Shortlist, needs: Needs) -> Choice:
+    """Rule 3 (soft): a VIP or long-stay guest gets the best room left."""
+    ready = shortlist.rooms
     if needs.vip or needs.is_long_stay:
         room = max(ready, key=lambda r: (r.quality, r.number))
         who = "VIP" if needs.vip else "long-stay"
         if len(ready) > 1:
-            steps.append(f"{who} guest: the best of them")
-            decided = Rule.VIP_LONG_STAY
-        return _chosen(room, decided, steps)
+            shortlist.decide(f"{who} guest: the best of them", Rule.VIP_LONG_STAY)
+        return _chosen(room, shortlist.decided, shortlist.steps)
 
     # Everyone else: the plainest fitting room, keeping the better ones for VIPs.
     room = min(ready, key=lambda r: (r.quality, r.number))
-    return _chosen(room, decided, steps)
+    return _chosen(room, shortlist.decided, shortlist.steps)
 
 
 def _chosen(room: Room, rule: str, steps: list[str]) -> Choice:

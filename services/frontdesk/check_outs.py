@@ -10,39 +10,21 @@ from typing import Any
 
 from shared.crashpoints import crash_point
 from shared.errors import Conflict, NotFound
-from shared.events import (
-    Event,
-    FolioClosed,
-    FolioClosedPayload,
-    StayCheckedOut,
-    StayCheckedOutPayload,
-)
 from shared.logging import get_logger
-from shared.outbox import push_outbox
 
-from .domain import CheckOut, StayStatus
-from .folio import (
-    ChargeCategory,
-    PaymentKind,
-    cents,
-    invoice_number,
-    late_checkout_fee,
-    room_charge_id,
-    settle,
+from .check_out_closing import (
+    Closing,
+    nights_to_charge,
+    refund_due,
+    refund_line,
+    room_charges_to_post,
 )
+from .domain import CheckOut, StayStatus
+from .folio import ChargeCategory, invoice_number, late_checkout_fee, settle
 from .folio_context import FolioContext
 from .night_release import complete_release, release_intent
-from .points_allowances import missing_allowances, money_paid, points_paid, settling_allowances
-from .records import (
-    business_today,
-    charge_event,
-    charge_line,
-    origin,
-    payment_event,
-    payment_line,
-    stay_ref,
-    storable,
-)
+from .points_allowances import missing_allowances, settling_allowances
+from .records import business_today, charge_line
 
 log = get_logger(__name__)
 
@@ -100,157 +82,17 @@ class CheckOuts(FolioContext):
     async def _settle_and_close(
         self, stay: dict[str, Any], request: CheckOut, as_of: datetime | None = None
     ) -> dict[str, Any] | None:
-        now, today = (
-            self.clock(),
-            await business_today(self.repository, self.clock, self.audit_hour),
-        )
-        arrival, departure = (
-            date.fromisoformat(stay["arrival"]),
-            date.fromisoformat(stay["departure"]),
-        )
-        nights = sorted(stay["nightly_rates"])
-        early = arrival <= today < departure
-        charged = [n for n in nights if n < today.isoformat()] or nights[:1] if early else nights
-        posted_ids = {c["charge_id"] for c in stay["charges"]}
-        new_charges = [
-            charge_line(
-                room_charge_id(n),
-                ChargeCategory.ROOM,
-                Decimal(stay["nightly_rates"][n]),
-                f"room {stay['room_number']}, night of {n}",
-                now,
-            )
-            for n in charged
-            if room_charge_id(n) not in posted_ids
-        ]
-        fee = Decimal("0")
-        if not request.waive_late_fee:
-            asked_at = _aware(as_of).astimezone(self.clock.tz) if as_of else self.clock.now_local()
-            # a member whose tier has late check-out pays nothing until the half-day hour
-            perk = "late_checkout" in stay.get("perks", [])
-            fee = late_checkout_fee(
-                asked_at,
-                departure,
-                Decimal(stay["nightly_rates"][nights[-1]]),
-                standard_hour=self.half_day_until_hour if perk else self.standard_checkout_hour,
-                half_day_until_hour=self.half_day_until_hour,
-            )
-        if fee:
-            new_charges.append(
-                charge_line(
-                    "late_checkout", ChargeCategory.LATE_CHECKOUT, fee, "late check-out", now
-                )
-            )
-        charges = [*stay["charges"], *new_charges]
-        # points redeemed whose event raced the check-in: on the folio now (issue 18)
-        payments = await self._missing_allowances(stay, now)
-        totals = settle(charges, [*stay["payments"], *payments])
-        # points are never paid out in cash: a refund gives back at most the money paid
-        refund = min(-totals["balance"], money_paid([*stay["payments"], *payments]))
-        if refund > 0:
-            deposit_method = next(
-                (p["method"] for p in stay["payments"] if p["kind"] == PaymentKind.DEPOSIT), "card"
-            )
-            payments.append(
-                payment_line(
-                    PaymentKind.REFUND,
-                    refund,
-                    deposit_method,
-                    None,
-                    now,
-                    reference=f"refund|{stay['_id']}",
-                )
-            )
-        number = invoice_number(
-            stay["property_id"], today.year, await self.repository.next_invoice_sequence(today.year)
-        )
-        room_nights = len([c for c in charges if c["category"] == ChargeCategory.ROOM])
-        settlement = {
-            "stay_id": stay["_id"],
-            "nights": room_nights,
-            "currency": stay["currency"],
-            **totals,
-            "refund": cents(max(refund, Decimal("0"))),
-            "amount_due": cents(max(totals["balance"], Decimal("0"))),
-            "late_checkout_fee": cents(fee),
-            "invoice_number": number,
-            "early_departure": early,
-            "item_checks": stay["item_checks"],
-            "lines": charges,
-            "billed_to": stay.get("guest_name"),
-        }
-        actual_departure = today if early else departure
-        # an early departure's nights from today go back: an intent in the closing write
-        # (night_release.py), so a crash before the release does not keep them held
-        intent = (
-            release_intent([date.fromisoformat(n) for n in nights if n >= today.isoformat()], now)
-            if early
-            else None
-        )
-        events: list[Event[Any]] = [charge_event(stay, charge) for charge in new_charges]
-        events += [payment_event(stay, payment) for payment in payments]
-        events.append(
-            FolioClosed.new(
-                FolioClosedPayload(
-                    stay_id=stay["_id"],
-                    guest_id=stay["guest_id"],
-                    invoice_number=number,
-                    room_charges=totals["room_charges"],
-                    other_charges=totals["other_charges"],
-                    compensation=totals["compensation"],
-                    deposit=totals["deposit"],
-                    balance=totals["balance"],
-                    currency=stay["currency"],
-                ),
-                **origin(stay),
-            )
-        )
-        events.append(
-            StayCheckedOut.new(
-                StayCheckedOutPayload(
-                    **stay_ref(stay),
-                    departure=actual_departure,
-                    nights=room_nights,
-                    room_revenue=totals["room_charges"],
-                    total_spend=totals["room_charges"]
-                    + totals["other_charges"]
-                    + totals["compensation"],
-                    other_charges=totals["other_charges"] + totals["compensation"],
-                    currency=stay["currency"],
-                    early_departure=early,
-                    paid_with_points=points_paid([*stay["payments"], *payments]),
-                ),
-                **origin(stay),
-            )
-        )
+        """None when the folio changed since it was read: the caller settles again."""
+        closing = await self._closing(stay, request, as_of)
         crash_point("frontdesk.checkout.after_invoice_number")
         checked_out = await self.repository.update_stay(
-            stay["_id"],
-            {
-                "status": "in_house",
-                "charges": {"$size": len(stay["charges"])},
-                "payments": {"$size": len(stay["payments"])},
-            },
-            {
-                "$set": {
-                    "status": StayStatus.CHECKED_OUT.value,
-                    "checked_out_at": now,
-                    "actual_departure": actual_departure.isoformat(),
-                    "settlement": storable(settlement),
-                },
-                "$push": {
-                    "charges": {"$each": new_charges},
-                    "payments": {"$each": payments},
-                    **({"release_pending": intent} if intent else {}),
-                    **push_outbox(*events),
-                },
-            },
+            stay["_id"], closing.guard(), closing.update()
         )
         if checked_out is None:
             return None
         crash_point("frontdesk.checkout.after_closed")
-        if intent:
-            released = await complete_release(self.repository, checked_out, intent)
+        if closing.release:
+            released = await complete_release(self.repository, checked_out, closing.release)
             log.info(
                 "early departure: room nights released", stay_id=stay["_id"], released=released
             )
@@ -258,10 +100,70 @@ class CheckOuts(FolioContext):
         log.info(
             "guest checked out",
             stay_id=stay["_id"],
-            balance=str(totals["balance"]),
-            invoice_number=number,
+            balance=str(closing.totals["balance"]),
+            invoice_number=closing.invoice_number,
         )
         return checked_out
+
+    async def _closing(
+        self, stay: dict[str, Any], request: CheckOut, as_of: datetime | None
+    ) -> Closing:
+        """The settlement of the stay as read, its invoice number drawn."""
+        now, today = (
+            self.clock(),
+            await business_today(self.repository, self.clock, self.audit_hour),
+        )
+        charged, early = nights_to_charge(stay, today)
+        new_charges = room_charges_to_post(stay, charged, now)
+        fee = Decimal("0") if request.waive_late_fee else self._late_fee(stay, as_of)
+        if fee:
+            new_charges.append(
+                charge_line(
+                    "late_checkout", ChargeCategory.LATE_CHECKOUT, fee, "late check-out", now
+                )
+            )
+        # points redeemed whose event raced the check-in: on the folio now (issue 18)
+        payments = await self._missing_allowances(stay, now)
+        totals = settle([*stay["charges"], *new_charges], [*stay["payments"], *payments])
+        refund = refund_due(stay, totals["balance"], payments)
+        if refund > 0:
+            payments.append(refund_line(stay, refund, now))
+        number = invoice_number(
+            stay["property_id"], today.year, await self.repository.next_invoice_sequence(today.year)
+        )
+        nights = sorted(stay["nightly_rates"])
+        return Closing(
+            stay=stay,
+            now=now,
+            early=early,
+            actual_departure=today if early else date.fromisoformat(stay["departure"]),
+            new_charges=new_charges,
+            payments=payments,
+            totals=totals,
+            refund=refund,
+            fee=fee,
+            invoice_number=number,
+            release=(
+                release_intent(
+                    [date.fromisoformat(n) for n in nights if n >= today.isoformat()], now
+                )
+                if early
+                else None
+            ),
+        )
+
+    def _late_fee(self, stay: dict[str, Any], as_of: datetime | None) -> Decimal:
+        """Reckoned when the guest asked to leave; a member whose tier has late check-out
+        pays nothing until the half-day hour."""
+        asked_at = _aware(as_of).astimezone(self.clock.tz) if as_of else self.clock.now_local()
+        perk = "late_checkout" in stay.get("perks", [])
+        return late_checkout_fee(
+            asked_at,
+            date.fromisoformat(stay["departure"]),
+            Decimal(stay["nightly_rates"][max(stay["nightly_rates"])]),
+            standard_hour=self.half_day_until_hour if perk else self.standard_checkout_hour,
+            half_day_until_hour=self.half_day_until_hour,
+        )
 
 
 def _aware(moment: datetime) -> datetime:

@@ -1,7 +1,8 @@
 """What every front desk use case stands on: the repository, the property's setup, the
 cipher, the clock and the business date, and the loads that refuse a missing stay or
-arrival. The use cases (room_assignment.py, check_in.py, walk_in.py, stay_changes.py,
-stay_requests.py, desk_lists.py) subclass it; service.py puts them together."""
+arrival. The use cases (room_assignment.py, arrival_assignment.py, room_notices.py,
+check_in.py, walk_in.py, stay_changes.py, stay_requests.py, desk_lists.py) subclass it;
+service.py puts them together."""
 
 from __future__ import annotations
 

@@ -18,6 +18,14 @@ from .public import FrontOfficeMetrics, Handover, LogEntry, OpinionRecord, WalkR
 
 def front_office_router(office: FrontOffice) -> APIRouter:
     router = APIRouter(tags=["front office"])
+    _guest_routes(router, office)
+    _shift_log_routes(router, office)
+    _metrics_routes(router, office)
+    return router
+
+
+def _guest_routes(router: APIRouter, office: FrontOffice) -> None:
+    """The guest's opinion at check-out, and walking a guest to a partner hotel."""
 
     @router.post("/stays/{stay_id}/opinion", status_code=status.HTTP_201_CREATED)
     async def opinion(
@@ -43,6 +51,10 @@ def front_office_router(office: FrontOffice) -> APIRouter:
         first: Annotated[date, Query(alias="from")], last: Annotated[date, Query(alias="to")]
     ) -> Walks:
         return Walks.model_validate(await office.walks_between(first, last))
+
+
+def _shift_log_routes(router: APIRouter, office: FrontOffice) -> None:
+    """The communication log and the shift handover."""
 
     @router.post("/logbook", status_code=status.HTTP_201_CREATED)
     async def write(entry: LogEntryCreate, principal: CurrentPrincipal) -> LogEntry:
@@ -74,6 +86,8 @@ def front_office_router(office: FrontOffice) -> APIRouter:
     async def acknowledge(handover_id: str, principal: CurrentPrincipal) -> Handover:
         return Handover.model_validate(await office.acknowledge(handover_id, principal.key_id))
 
+
+def _metrics_routes(router: APIRouter, office: FrontOffice) -> None:
     @router.get("/front-office/metrics")
     async def metrics(
         first: Annotated[date, Query(alias="from")], last: Annotated[date, Query(alias="to")]
@@ -81,5 +95,3 @@ def front_office_router(office: FrontOffice) -> APIRouter:
         """Check-ins, check-outs, busiest hours, check-out waiting, errors, complaints by
         category, opinions and walks over the days from..to at the hotel."""
         return FrontOfficeMetrics.model_validate(await office.metrics(first, last))
-
-    return router

@@ -66,6 +66,37 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
     )
 
 
+def background_workers(
+    settings: Settings,
+    runtime: ServiceRuntime,
+    repository: FrontDeskRepository,
+    clock: PropertyClock,
+    cipher: PersonalDataCipher,
+    business_day: BusinessDay,
+    departures: DepartureDesk,
+) -> list[PollingWorker]:
+    """The night audit (when enabled), retention, re-encryption, the wait for room checks
+    and the janitor of night releases."""
+    workers: list[PollingWorker] = (
+        [NightAuditWorker(business_day, poll_seconds=settings.night_audit_poll_seconds)]
+        if settings.night_audit_enabled
+        else []
+    )
+    workers.append(retention_job(runtime.database, settings))
+    # After a key rotation, the ID numbers and payment tokens move to the current key.
+    workers.append(ReencryptionJob(runtime.database, cipher, SEALED_FIELDS))
+    workers.append(RoomCheckWaitWorker(departures, poll_seconds=settings.room_check_poll_seconds))
+    workers.append(
+        NightReleaseJanitor(
+            repository,
+            clock,
+            poll_seconds=settings.night_release_poll_seconds,
+            grace_seconds=settings.night_release_grace_seconds,
+        )
+    )
+    return workers
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
@@ -106,22 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_hour=settings.night_audit_hour,
     )
     register_consumers(runtime.broker, Projections(repository, folio))
-    workers: list[PollingWorker] = (
-        [NightAuditWorker(business_day, poll_seconds=settings.night_audit_poll_seconds)]
-        if settings.night_audit_enabled
-        else []
-    )
-    workers.append(retention_job(runtime.database, settings))
-    # After a key rotation, the ID numbers and payment tokens move to the current key.
-    workers.append(ReencryptionJob(runtime.database, cipher, SEALED_FIELDS))
-    workers.append(RoomCheckWaitWorker(departures, poll_seconds=settings.room_check_poll_seconds))
-    workers.append(
-        NightReleaseJanitor(
-            repository,
-            clock,
-            poll_seconds=settings.night_release_poll_seconds,
-            grace_seconds=settings.night_release_grace_seconds,
-        )
+    workers = background_workers(
+        settings, runtime, repository, clock, cipher, business_day, departures
     )
 
     async def prepare_database() -> None:

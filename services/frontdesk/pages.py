@@ -54,6 +54,16 @@ def frontdesk_pages(runtime: Any, today: Callable[[], Awaitable[date]]) -> APIRo
         except ValueError:
             return await today()
 
+    _day_pages(pages, day_of)
+    _arrival_actions(pages)
+    _folio_pages(pages)
+    _check_out_page(pages)
+    return pages.router
+
+
+def _day_pages(pages: StaffPages, day_of: Callable[[Request], Awaitable[date]]) -> None:
+    """The day's board (arrivals, in house, departures) and one arrival of the day."""
+
     @pages.page("/frontdesk")
     async def board(request: Request, session: StaffSession) -> Response:
         day = await day_of(request)
@@ -88,6 +98,10 @@ def frontdesk_pages(runtime: Any, today: Callable[[], Awaitable[date]]) -> APIRo
                 request, session, 404, f"No arrival {reservation_id} on {day.isoformat()}."
             )
         return pages.render(request, session, "frontdesk/arrival.html", day=day, arrival=found)
+
+
+def _arrival_actions(pages: StaffPages) -> None:
+    """A room assigned to an arrival, and the check-in with the registration card."""
 
     @pages.action("/frontdesk/arrivals/{reservation_id}/assignment")
     async def assign(request: Request, session: StaffSession, form: dict[str, str]) -> Response:
@@ -127,6 +141,10 @@ def frontdesk_pages(runtime: Any, today: Callable[[], Awaitable[date]]) -> APIRo
             f"Checked in to room {stay['room_number']}"
             + (f" (rule: {assignment['rule']})" if assignment.get("rule") else ""),
         )
+
+
+def _folio_pages(pages: StaffPages) -> None:
+    """The stay and its folio, a charge and a payment posted on it."""
 
     @pages.page("/frontdesk/stays/{stay_id}")
     async def stay(request: Request, session: StaffSession) -> Response:
@@ -171,6 +189,10 @@ def frontdesk_pages(runtime: Any, today: Callable[[], Awaitable[date]]) -> APIRo
             return pages.error(request, session, answer.status, answer.detail)
         return pages.done(f"{HOME}/stays/{stay_id}", "Payment recorded")
 
+
+def _check_out_page(pages: StaffPages) -> None:
+    """The check-out, answered with the settlement."""
+
     @pages.action("/frontdesk/stays/{stay_id}/checkout")
     async def check_out(request: Request, session: StaffSession, form: dict[str, str]) -> Response:
         stay_id = request.path_params["stay_id"]
@@ -186,5 +208,3 @@ def frontdesk_pages(runtime: Any, today: Callable[[], Awaitable[date]]) -> APIRo
         return pages.render(
             request, session, "frontdesk/settlement.html", stay_id=stay_id, settlement=answer.body
         )
-
-    return pages.router

@@ -27,40 +27,50 @@ def registration_router(
     desk: RegistrationDesk, scans: IdScans | None = None, audit: AuditLog | None = None
 ) -> APIRouter:
     router = APIRouter(tags=["registration"])
-
     if scans is not None and audit is not None:
+        _id_scan_routes(router, scans, audit)
+    _registration_card_routes(router, desk)
+    return router
 
-        @router.put("/stays/{stay_id}/id-scan")
-        async def keep_scan(
-            stay_id: str, upload: IdScanUpload, principal: CurrentPrincipal
-        ) -> IdScanRecord:
-            """The scan or photo of the guest's ID document (JPEG or PNG, 2 MB at most),
-            kept encrypted; a new scan replaces the old one."""
-            return IdScanRecord.model_validate(await scans.keep(stay_id, upload, principal.key_id))
 
-        @router.get(
-            "/stays/{stay_id}/id-scan",
-            response_model=IdScanRecord,
-            responses=file_answer(
-                "image/jpeg", "image/png", description="the record; with ?reveal=true the image"
-            ),
+def _id_scan_routes(router: APIRouter, scans: IdScans, audit: AuditLog) -> None:
+    """The scan of the guest's ID document, kept encrypted, its image revealed on record."""
+
+    @router.put("/stays/{stay_id}/id-scan")
+    async def keep_scan(
+        stay_id: str, upload: IdScanUpload, principal: CurrentPrincipal
+    ) -> IdScanRecord:
+        """The scan or photo of the guest's ID document (JPEG or PNG, 2 MB at most),
+        kept encrypted; a new scan replaces the old one."""
+        return IdScanRecord.model_validate(await scans.keep(stay_id, upload, principal.key_id))
+
+    @router.get(
+        "/stays/{stay_id}/id-scan",
+        response_model=IdScanRecord,
+        responses=file_answer(
+            "image/jpeg", "image/png", description="the record; with ?reveal=true the image"
+        ),
+    )
+    async def scan(
+        stay_id: str, reveal: RevealRequest | None = Depends(reveal_scan)
+    ) -> IdScanRecord | Response:
+        """What is kept; `?reveal=true` with the reason in `X-Reveal-Reason` returns
+        the image itself (front desk, manager), recorded in the audit log first."""
+        record = await scans.find(stay_id)
+        if reveal is None:
+            return IdScanRecord.model_validate(scans.metadata(record))
+        await audit.record_reveal(
+            reveal, subject_type="stay", subject_id=stay_id, fields=["id_scan"]
         )
-        async def scan(
-            stay_id: str, reveal: RevealRequest | None = Depends(reveal_scan)
-        ) -> IdScanRecord | Response:
-            """What is kept; `?reveal=true` with the reason in `X-Reveal-Reason` returns
-            the image itself (front desk, manager), recorded in the audit log first."""
-            record = await scans.find(stay_id)
-            if reveal is None:
-                return IdScanRecord.model_validate(scans.metadata(record))
-            await audit.record_reveal(
-                reveal, subject_type="stay", subject_id=stay_id, fields=["id_scan"]
-            )
-            return Response(
-                content=scans.image(record),
-                media_type=record["content_type"],
-                headers={"Cache-Control": "no-store"},
-            )
+        return Response(
+            content=scans.image(record),
+            media_type=record["content_type"],
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+def _registration_card_routes(router: APIRouter, desk: RegistrationDesk) -> None:
+    """Companions, corrections to the card, and the departure check."""
 
     @router.post("/stays/{stay_id}/companions", status_code=status.HTTP_201_CREATED)
     async def add_companion(stay_id: str, companion: RegistrationCreate) -> CompanionPublic:
@@ -87,5 +97,3 @@ def registration_router(
         """The document and deposit receipt the guest shows at check-out, compared with the
         registration and the deposit taken; 422 says which did not match."""
         return DepartureCheckPassed.model_validate(await desk.departure_check(stay_id, shown))
-
-    return router

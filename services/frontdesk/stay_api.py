@@ -31,6 +31,14 @@ MAX_AUDIT_PAGE = 500
 
 def stay_router(service: FrontDeskService, audit: AuditLog) -> APIRouter:
     router = APIRouter()
+    _check_in_routes(router, service)
+    _registration_routes(router, service, audit)
+    _stay_change_routes(router, service)
+    return router
+
+
+def _check_in_routes(router: APIRouter, service: FrontDeskService) -> None:
+    """Checking in from a booking or walking in, and the stay."""
 
     @router.post("/stays", status_code=status.HTTP_201_CREATED, response_model=StayPublic)
     async def check_in(request: CheckIn) -> StayPublic:
@@ -46,6 +54,10 @@ def stay_router(service: FrontDeskService, audit: AuditLog) -> APIRouter:
     @router.get("/stays/{stay_id}", response_model=StayPublic)
     async def get_stay(stay_id: str) -> StayPublic:
         return to_public(await service.get_stay(stay_id))
+
+
+def _registration_routes(router: APIRouter, service: FrontDeskService, audit: AuditLog) -> None:
+    """The registration card with the audited reveal, and the audit log of reveals."""
 
     @router.get("/stays/{stay_id}/registration", response_model=RegistrationView)
     async def registration(
@@ -84,6 +96,10 @@ def stay_router(service: FrontDeskService, audit: AuditLog) -> APIRouter:
         """Who revealed which personal data, when and why (for the manager)."""
         return AuditLogAnswer.of(await audit.records(subject_id, limit), limit)
 
+
+def _stay_change_routes(router: APIRouter, service: FrontDeskService) -> None:
+    """A room move, an extension, a shortening."""
+
     @router.post("/stays/{stay_id}/move", response_model=StayPublic)
     async def move_room(stay_id: str, request: RoomMove) -> StayPublic:
         return to_public(await service.move_room(stay_id, request))
@@ -98,5 +114,3 @@ def stay_router(service: FrontDeskService, audit: AuditLog) -> APIRouter:
         departure are given back. 409 when the new departure is today or before (those
         nights have begun: leaving today is a check-out); 422 when it is not earlier."""
         return to_public(await shorten_stay(service, stay_id, request))
-
-    return router

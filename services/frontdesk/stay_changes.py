@@ -7,25 +7,18 @@ from datetime import date
 from typing import Any
 
 from shared.errors import Conflict, Unprocessable
-from shared.events import (
-    Event,
-    RoomAssigned,
-    RoomAssignedPayload,
-    StayExtended,
-    StayExtendedPayload,
-    StayRoomMoved,
-    StayRoomMovedPayload,
-)
+from shared.events import StayExtended, StayExtendedPayload
 from shared.logging import get_logger
 from shared.outbox import push_outbox
 
-from .allocation import Choice, choose_room
+from .allocation import Choice
 from .departure_change import DepartureChange
 from .desk_context import NoRoomFree
 from .domain import RoomMove, StayExtend, nights_between
 from .promises import give_unpromised
-from .records import origin, reservation_ref, room_of, stay_nights
+from .records import origin, stay_nights
 from .room_assignment import RoomAssignment
+from .room_move import RoomMoveWrite
 
 log = get_logger(__name__)
 
@@ -50,114 +43,44 @@ class StayChanges(RoomAssignment):
         if request.to_room == old_room:
             raise Conflict(f"the guest is already in room {old_room}")
         if request.to_room:
-            target = await self.repository.room(request.to_room)
-            to_room = request.to_room
-            if target and target["room_type"] != old_type:
-                # a room of another type: one fewer of that type for the bookings
-
-                async def give_back(taken: Choice) -> None:
-                    await self.repository.release_room_nights(
-                        stay_id, taken.room_number, nights=nights
-                    )
-
-                choice = await give_unpromised(
-                    self.repository,
-                    target["room_type"],
-                    nights,
-                    await self.today(),
-                    what="the move",
-                    take=lambda: self.claim_chosen_room(to_room, nights, stay_id),
-                    give_back=give_back,
-                )
-            else:
-                choice = await self.claim_chosen_room(to_room, nights, stay_id)
+            choice = await self._claim_room_to_move_to(request.to_room, old_type, nights, stay_id)
         else:
             profile = await self.repository.guest(stay["guest_id"])
             needs = await self.needs_for(old_type, len(nights), [], profile)
-            rooms = [room_of(doc) for doc in await self.repository.rooms_of_type(needs.room_type)]
-            taken = await self.repository.taken_rooms(
-                nights, except_stay=stay_id, among=[room.number for room in rooms]
-            ) | {old_room}
-            while True:
-                choice = choose_room(needs, rooms, taken)
-                if choice.room is None:
-                    raise NoRoomFree(choice.explanation, rule=choice.rule)
-                if await self.repository.claim_room_nights(choice.room.number, nights, stay_id):
-                    break
-                taken.add(choice.room.number)
-        new_room = choice.chosen.number
-        new_type = choice.chosen.room_type
-        move_number = len(stay.get("moves") or []) + 1
-        events: list[Event[Any]] = [
-            RoomAssigned.new(
-                RoomAssignedPayload(
-                    reservation_id=reservation_ref(stay),
-                    guest_id=stay["guest_id"],
-                    room_number=new_room,
-                    room_type=choice.chosen.room_type,
-                    arrival=stay["arrival"],
-                    departure=stay["departure"],
-                    rule=choice.rule,
-                    stay_id=stay_id,
-                    vip=stay["vip"],
-                ),
-                **origin(stay),
-            ),
-            # reservation moves the stay's hold to the new type for these nights
-            StayRoomMoved.new(
-                StayRoomMovedPayload(
-                    stay_id=stay_id,
-                    guest_id=stay["guest_id"],
-                    from_room=old_room,
-                    to_room=new_room,
-                    reason=request.reason,
-                    from_room_type=old_type,
-                    to_room_type=new_type,
-                    nights=nights,
-                    move_number=move_number,
-                    reservation_id=reservation_ref(stay),
-                    room_type=stay["room_type"],
-                    arrival=stay["arrival"],
-                    departure=stay["departure"],
-                ),
-                **origin(stay),
-            ),
-        ]
-        moved = await self.repository.update_stay(
-            stay_id,
-            # the move number is the count of moves before it: one move at a time
-            {"status": "in_house", "room_number": old_room, "moves": {"$size": move_number - 1}},
-            {
-                "$set": {
-                    "room_number": new_room,
-                    "occupied_room_type": new_type,
-                    "assignment": {
-                        "room_number": new_room,
-                        "rule": choice.rule,
-                        "explanation": choice.explanation,
-                    },
-                },
-                "$push": {
-                    "moves": {
-                        "from_room": old_room,
-                        "to_room": new_room,
-                        "from_room_type": old_type,
-                        "to_room_type": new_type,
-                        "from_night": from_night.isoformat(),
-                        "reason": request.reason,
-                        "at": self.clock(),
-                    },
-                    **push_outbox(*events),
-                },
-            },
+            choice = await self.allocate(needs, nights, stay_id, besides=old_room)
+        move = RoomMoveWrite(
+            stay, choice, old_type, nights, from_night, request.reason, self.clock()
         )
+        moved = await self.repository.update_stay(stay_id, move.guard(), move.update())
         if moved is None:
-            await self.repository.release_room_nights(stay_id, new_room, from_night)
+            await self.repository.release_room_nights(stay_id, move.new_room, from_night)
             raise Conflict(f"stay {stay_id!r} changed meanwhile; try again")
         await self.repository.release_room_nights(stay_id, old_room, from_night)
         self.events_written()
-        log.info("room moved", stay_id=stay_id, from_room=old_room, to_room=new_room)
+        log.info("room moved", stay_id=stay_id, from_room=old_room, to_room=move.new_room)
         return moved
+
+    async def _claim_room_to_move_to(
+        self, to_room: str, old_type: str, nights: list[date], stay_id: str
+    ) -> Choice:
+        """The room the desk names; of another type than the guest is in, it is one fewer
+        of that type for the bookings, so given only if none is promised it."""
+        target = await self.repository.room(to_room)
+        if not target or target["room_type"] == old_type:
+            return await self.claim_chosen_room(to_room, nights, stay_id)
+
+        async def give_back(taken: Choice) -> None:
+            await self.repository.release_room_nights(stay_id, taken.room_number, nights=nights)
+
+        return await give_unpromised(
+            self.repository,
+            target["room_type"],
+            nights,
+            await self.today(),
+            what="the move",
+            take=lambda: self.claim_chosen_room(to_room, nights, stay_id),
+            give_back=give_back,
+        )
 
     async def extend(self, stay_id: str, request: StayExtend) -> dict[str, Any]:
         stay = await self._in_house(stay_id)

@@ -4,12 +4,14 @@ to a booking (promises.py); one stay per Idempotency-Key."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from shared.errors import Unprocessable
 from shared.events import Event, RoomAssigned, RoomAssignedPayload
 from shared.logging import get_logger
 from shared.outbox import with_outbox
+from shared.property_setup import RoomTypeSetup
 
 from .allocation import Choice, needs_from_requests
 from .desk_context import is_duplicate_key, keyed_id
@@ -38,13 +40,31 @@ class WalkIns(RoomAssignment, StayOpening):
             raise Unprocessable("a walk-in stays at most 90 nights")
         self._check_registration(request.registration, request.departure, today)
         nights = nights_between(today, request.departure)
+        choice = await self._room_for_walk_in(request, room_type.code, nights, stay_id, today)
+        stay, events = self._walk_in_stay(stay_id, request, room_type, nights, today, choice)
+        try:
+            await self.repository.insert_stay(with_outbox(stay, *events))
+        except Exception as error:
+            # only this call's room: a twin request with the same key may hold another
+            await self.repository.release_room_nights(stay_id, choice.room_number)
+            if is_duplicate_key(error):
+                return await self.get_stay(stay_id)
+            raise
+        self.events_written()
+        log.info("walk-in checked in", stay_id=stay_id, room_number=stay["room_number"])
+        return stay
+
+    async def _room_for_walk_in(
+        self, request: WalkIn, asked_type: str, nights: list[date], stay_id: str, today: date
+    ) -> Choice:
+        """The room the desk names or the rules choose, never one promised to a booking."""
 
         async def take() -> Choice:
             if request.room_number:
                 return await self.claim_chosen_room(request.room_number, nights, stay_id)
             requests = list(request.requests) + (["family"] if request.children else [])
             return await self.allocate(
-                needs_from_requests(room_type.code, len(nights), requests), nights, stay_id
+                needs_from_requests(asked_type, len(nights), requests), nights, stay_id
             )
 
         async def give_back(taken: Choice) -> None:
@@ -54,15 +74,27 @@ class WalkIns(RoomAssignment, StayOpening):
         # asked for is one fewer of ITS type (counting the asked type let a walk-in take a
         # suite promised to a booking by naming it)
         named = await self.repository.room(request.room_number) if request.room_number else None
-        choice = await give_unpromised(
+        return await give_unpromised(
             self.repository,
-            named["room_type"] if named else room_type.code,
+            named["room_type"] if named else asked_type,
             nights,
             today,
             what="a walk-in",
             take=take,
             give_back=give_back,
         )
+
+    def _walk_in_stay(
+        self,
+        stay_id: str,
+        request: WalkIn,
+        room_type: RoomTypeSetup,
+        nights: list[date],
+        today: date,
+        choice: Choice,
+    ) -> tuple[dict[str, Any], list[Event[Any]]]:
+        """The stay, charged the asked type's rack rate, and its events, written with it in
+        one insert (the outbox); the guest gets a profile from the registration."""
         arrival = {
             "guest_id": f"walkin-{uuid.uuid4()}",
             "guest_name": None,
@@ -100,14 +132,4 @@ class WalkIns(RoomAssignment, StayOpening):
         ]
         events += self._check_in_events(stay, request.deposit)
         events.append(walk_in_profile_event(stay, request.registration))
-        try:
-            await self.repository.insert_stay(with_outbox(stay, *events))
-        except Exception as error:
-            # only this call's room: a twin request with the same key may hold another
-            await self.repository.release_room_nights(stay_id, choice.room_number)
-            if is_duplicate_key(error):
-                return await self.get_stay(stay_id)
-            raise
-        self.events_written()
-        log.info("walk-in checked in", stay_id=stay_id, room_number=stay["room_number"])
-        return stay
+        return stay, events
