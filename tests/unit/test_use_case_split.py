@@ -1,10 +1,11 @@
-"""FrontDeskService, FolioService, ReservationService, FeedbackService, LoyaltyService and
-housekeeping's TaskService and HousekeepingService are their use-case groups put together
-(issue 17), and front desk's, housekeeping's and feedback's repositories their parts by
-concern: one module and class per group, combined by inheritance. A method defined in two
-groups would silently be one group's for every caller (the method resolution order picks),
-so every method has one home; the facades add nothing of their own; and no group grows
-back into the one large class the split took apart."""
+"""FrontDeskService, FolioService, ReservationService, reservation's StayFollower,
+FeedbackService, LoyaltyService and housekeeping's TaskService and HousekeepingService are
+their use-case groups put together (issue 17), and front desk's, housekeeping's and
+feedback's repositories their parts by concern: one module and class per group, combined
+by inheritance. A method defined in two groups would silently be one group's for every
+caller (the method resolution order picks), so every method has one home; the facades add
+nothing of their own; and no group grows back into the one large class the split took
+apart."""
 
 import inspect
 
@@ -20,11 +21,13 @@ from services.housekeeping.service import HousekeepingService
 from services.housekeeping.tasks import TaskService
 from services.loyalty.service import LoyaltyService
 from services.reservation.service import ReservationService
+from services.reservation.stays import StayFollower
 
 FACADES = [
     FrontDeskService,
     FolioService,
     ReservationService,
+    StayFollower,
     FeedbackService,
     LoyaltyService,
     TaskService,
