@@ -19,6 +19,7 @@ from services.frontdesk.service import FrontDeskService
 from services.housekeeping.repository import HousekeepingRepository
 from services.housekeeping.service import HousekeepingService
 from services.housekeeping.tasks import TaskService
+from services.loyalty.profiles import ProfileService
 from services.loyalty.service import LoyaltyService
 from services.reservation.repository import ReservationRepository
 from services.reservation.service import ReservationService
@@ -31,6 +32,7 @@ FACADES = [
     StayFollower,
     FeedbackService,
     LoyaltyService,
+    ProfileService,
     TaskService,
     HousekeepingService,
     FrontDeskRepository,
