@@ -1,11 +1,11 @@
 """FrontDeskService, FolioService, ReservationService, reservation's StayFollower,
-FeedbackService, LoyaltyService and housekeeping's TaskService and HousekeepingService are
-their use-case groups put together (issue 17), and front desk's, housekeeping's,
-feedback's and reservation's repositories their parts by concern: one module and class per group, combined
-by inheritance. A method defined in two groups would silently be one group's for every
-caller (the method resolution order picks), so every method has one home; the facades add
-nothing of their own; and no group grows back into the one large class the split took
-apart."""
+FeedbackService, LoyaltyService, loyalty's ProfileService and housekeeping's TaskService
+and HousekeepingService are their use-case groups put together (issue 17), and front
+desk's, housekeeping's, feedback's, reservation's and loyalty's repositories their parts
+by concern: one module and class per group, combined by inheritance. A method defined in
+two groups would silently be one group's for every caller (the method resolution order
+picks), so every method has one home; the facades add nothing of their own; and no group
+grows back into the one large class the split took apart."""
 
 import inspect
 
