@@ -26,7 +26,7 @@ from shared.events import (
     SurveyResponseReceived,
     SurveyResultsShared,
 )
-from shared.topology import CONSUMER_QUEUES
+from shared.topology import CONSUMER_QUEUES, ConsumerQueue
 
 from .profiles import ProfileService
 from .service import LoyaltyService
@@ -41,8 +41,20 @@ def register_consumers(
     day_rolled: Callable[[], None],
 ) -> None:
     stay_events, reservation_events, guest_profiles, feedback_events = CONSUMER_QUEUES["loyalty"]
+    _stay_events(broker, stay_events, service, business_dates, day_rolled)
+    _reservation_events(broker, reservation_events, service)
+    _guest_profiles(broker, guest_profiles, profiles)
+    _feedback_events(broker, feedback_events, service)
 
-    stays = Subscription(broker, stay_events)
+
+def _stay_events(
+    broker: RabbitBroker,
+    queue: ConsumerQueue,
+    service: LoyaltyService,
+    business_dates: BusinessDates,
+    day_rolled: Callable[[], None],
+) -> None:
+    stays = Subscription(broker, queue)
 
     @stays.handles(StayCheckedOut)
     async def on_stay_checked_out(event: StayCheckedOut) -> None:
@@ -74,7 +86,11 @@ def register_consumers(
         await business_dates.follow(event)
         day_rolled()
 
-    reservations = Subscription(broker, reservation_events)
+
+def _reservation_events(
+    broker: RabbitBroker, queue: ConsumerQueue, service: LoyaltyService
+) -> None:
+    reservations = Subscription(broker, queue)
 
     @reservations.handles(ReservationCreated)
     async def on_reservation_created(event: ReservationCreated) -> None:
@@ -118,7 +134,9 @@ def register_consumers(
             only=payload.redemption_id,
         )
 
-    contacts = Subscription(broker, guest_profiles)
+
+def _guest_profiles(broker: RabbitBroker, queue: ConsumerQueue, profiles: ProfileService) -> None:
+    contacts = Subscription(broker, queue)
 
     @contacts.handles(GuestWalkInRegistered)
     async def on_walk_in_registered(event: GuestWalkInRegistered) -> None:
@@ -130,7 +148,9 @@ def register_consumers(
         """The contact a booking captured; a match with another profile merges them."""
         await profiles.record_contact(event)
 
-    feedback = Subscription(broker, feedback_events)
+
+def _feedback_events(broker: RabbitBroker, queue: ConsumerQueue, service: LoyaltyService) -> None:
+    feedback = Subscription(broker, queue)
 
     @feedback.handles(SurveyResponseReceived)
     async def on_survey_response(event: SurveyResponseReceived) -> None:

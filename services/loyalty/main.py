@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from shared.audit import audit_log_router
 from shared.business_date import BusinessDates
-from shared.clock import PropertyClock, wall_clock_from
+from shared.clock import Clock, PropertyClock, wall_clock_from
 from shared.mail import MailSender, SmtpSender
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
@@ -58,6 +58,38 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
     )
 
 
+def campaign_messenger(
+    settings: Settings, repository: LoyaltyRepository, sender: MailSender | None, clock: Clock
+) -> CampaignMessenger:
+    """The sender of queued campaign messages: by SMTP unless a sender is given (tests)."""
+    return CampaignMessenger(
+        repository,
+        sender or SmtpSender(settings),
+        settings,
+        clock=clock,
+        sms=FileSmsGateway(settings.sms_log_path),
+    )
+
+
+def guest_store(
+    settings: Settings,
+    runtime: ServiceRuntime,
+    repository: LoyaltyRepository,
+    clock: Clock,
+    messenger: CampaignMessenger,
+    business_dates: BusinessDates,
+) -> GuestStore:
+    """The one write path: its events wake the relay, its messages the messenger."""
+    return GuestStore(
+        repository,
+        property_id=settings.property_id,
+        clock=clock,
+        events_written=runtime.relay.wake,
+        messages_queued=messenger.wake,
+        business_dates=business_dates,
+    )
+
+
 def create_app(settings: Settings | None = None, sender: MailSender | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
@@ -69,21 +101,8 @@ def create_app(settings: Settings | None = None, sender: MailSender | None = Non
     business_dates = BusinessDates(
         runtime.database, settings.property_id, PropertyClock(clock, settings.property_timezone)
     )
-    messenger = CampaignMessenger(
-        repository,
-        sender or SmtpSender(settings),
-        settings,
-        clock=clock,
-        sms=FileSmsGateway(settings.sms_log_path),
-    )
-    store = GuestStore(
-        repository,
-        property_id=settings.property_id,
-        clock=clock,
-        events_written=runtime.relay.wake,
-        messages_queued=messenger.wake,
-        business_dates=business_dates,
-    )
+    messenger = campaign_messenger(settings, repository, sender, clock)
+    store = guest_store(settings, runtime, repository, clock, messenger, business_dates)
     service = LoyaltyService(
         store,
         rules=earning_rules(settings),

@@ -4,7 +4,7 @@ on demand."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 
@@ -34,20 +34,7 @@ def programme_router(service: LoyaltyService, daily_pass: DailyPass) -> APIRoute
     @router.get("/segments")
     async def segments() -> SegmentRules:
         """The rules behind the segments and lifecycle stages."""
-        return SegmentRules(
-            segments=SEGMENT_RULES,
-            lifecycle=LIFECYCLE_RULES,
-            tiers=[
-                TierRule(
-                    name=t.name,
-                    nights=t.nights,
-                    points=t.points,
-                    bonus_percent=t.bonus_percent,
-                    perks=list(t.perks),
-                )
-                for t in ledger.TIERS
-            ],
-        )
+        return segment_rules()
 
     @router.get("/segments/{segment}/guests")
     async def segment_guests(
@@ -60,19 +47,7 @@ def programme_router(service: LoyaltyService, daily_pass: DailyPass) -> APIRoute
         guests = await service.repository.guests_in_segment(segment, after, limit)
         return SegmentPage(
             segment=segment,
-            items=[
-                SegmentMember(
-                    guest_id=guest["_id"],
-                    first_name=(guest.get("profile") or {}).get("first_name"),
-                    tier=ledger.tier_of(guest.get("tier")).name,
-                    vip=projection(guest)["vip"],
-                    lifecycle=guest.get("lifecycle"),
-                    segments=guest.get("segments", []),
-                    relations_owner=guest.get("relations_owner"),
-                    stays=len(guest.get("stays", [])),
-                )
-                for guest in guests
-            ],
+            items=[segment_member(guest) for guest in guests],
             next_after=guests[-1]["_id"] if len(guests) == limit else None,
         )
 
@@ -102,3 +77,34 @@ def programme_router(service: LoyaltyService, daily_pass: DailyPass) -> APIRoute
         return DailyPassRun(visited=await daily_pass.run_pass())
 
     return router
+
+
+def segment_rules() -> SegmentRules:
+    return SegmentRules(
+        segments=SEGMENT_RULES,
+        lifecycle=LIFECYCLE_RULES,
+        tiers=[
+            TierRule(
+                name=t.name,
+                nights=t.nights,
+                points=t.points,
+                bonus_percent=t.bonus_percent,
+                perks=list(t.perks),
+            )
+            for t in ledger.TIERS
+        ],
+    )
+
+
+def segment_member(guest: dict[str, Any]) -> SegmentMember:
+    """A segment's guest as the list shows it: no contact details."""
+    return SegmentMember(
+        guest_id=guest["_id"],
+        first_name=(guest.get("profile") or {}).get("first_name"),
+        tier=ledger.tier_of(guest.get("tier")).name,
+        vip=projection(guest)["vip"],
+        lifecycle=guest.get("lifecycle"),
+        segments=guest.get("segments", []),
+        relations_owner=guest.get("relations_owner"),
+        stays=len(guest.get("stays", [])),
+    )

@@ -4,6 +4,7 @@ referral a member earns when the guest they brought has stayed."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from shared.errors import Conflict, Unprocessable
@@ -33,38 +34,8 @@ class StayEarning(LoyaltyContext):
             )
             change = Change()
             if not known:
-                change.pushes["stays"] = [
-                    {
-                        "stay_id": stay.stay_id,
-                        "reservation_id": stay.reservation_id,
-                        "property_id": event.property_id,
-                        "room_type": stay.room_type,
-                        "arrival": stay.arrival.isoformat(),
-                        "departure": stay.departure.isoformat(),
-                        "nights": stay.nights,
-                        "room_revenue": str(stay.room_revenue),
-                        "total_spend": str(stay.total_spend),
-                        "currency": stay.currency,
-                    }
-                ]
-            movement = ledger.Movement(
-                entry_id=stay_earning_entry_id(stay.stay_id),
-                kind=ledger.EARN,
-                points=earned["points"],
-                reason="stay",
-                at=now,
-                qualifying=True,
-                qualifying_nights=stay.nights,
-                business_year=year,
-                details={
-                    "stay_id": stay.stay_id,
-                    "reservation_id": stay.reservation_id,
-                    "nights": stay.nights,
-                    "property_id": event.property_id,
-                    "paid_with_points": str(stay.paid_with_points),
-                    **{k: v for k, v in earned.items() if k != "points"},
-                },
-            )
+                change.pushes["stays"] = [stay_record(event)]
+            movement = stay_movement(event, earned, at=now, year=year)
             bonus = win_back_bonus(
                 guest,
                 stay_id=stay.stay_id,
@@ -167,3 +138,46 @@ class StayEarning(LoyaltyContext):
             )
 
         await self.store.change(folio.guest_id, decide, cause=event, create=True)
+
+
+def stay_record(event: StayCheckedOut) -> dict[str, Any]:
+    """The stay as the guest's history keeps it."""
+    stay = event.payload
+    return {
+        "stay_id": stay.stay_id,
+        "reservation_id": stay.reservation_id,
+        "property_id": event.property_id,
+        "room_type": stay.room_type,
+        "arrival": stay.arrival.isoformat(),
+        "departure": stay.departure.isoformat(),
+        "nights": stay.nights,
+        "room_revenue": str(stay.room_revenue),
+        "total_spend": str(stay.total_spend),
+        "currency": stay.currency,
+    }
+
+
+def stay_movement(
+    event: StayCheckedOut, earned: dict[str, Any], *, at: datetime, year: int
+) -> ledger.Movement:
+    """The points the stay earns, qualifying for the tier of its business year, with the
+    breakdown (`earned`: the earning rules' answer) in its details."""
+    stay = event.payload
+    return ledger.Movement(
+        entry_id=stay_earning_entry_id(stay.stay_id),
+        kind=ledger.EARN,
+        points=earned["points"],
+        reason="stay",
+        at=at,
+        qualifying=True,
+        qualifying_nights=stay.nights,
+        business_year=year,
+        details={
+            "stay_id": stay.stay_id,
+            "reservation_id": stay.reservation_id,
+            "nights": stay.nights,
+            "property_id": event.property_id,
+            "paid_with_points": str(stay.paid_with_points),
+            **{k: v for k, v in earned.items() if k != "points"},
+        },
+    )

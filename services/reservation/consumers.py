@@ -32,7 +32,7 @@ from shared.events import (
     StayRoomMoved,
     StayShortened,
 )
-from shared.topology import CONSUMER_QUEUES
+from shared.topology import CONSUMER_QUEUES, ConsumerQueue
 
 from .integrators import IntegratorCommands
 from .letters import Letters
@@ -57,14 +57,17 @@ def register_consumers(
 ) -> None:
     """`letters`: record the guest's letters from stay events (None: letters are off)."""
     queues = {queue.name: queue for queue in CONSUMER_QUEUES["reservation"]}
-    command_queue, guest_lifecycle, stay_events, loyalty_events, room_periods = (
-        queues["reservation.commands"],
-        queues["reservation.guest-lifecycle"],
-        queues["reservation.stay-events"],
-        queues["reservation.loyalty-events"],
-        queues["reservation.room-periods"],
-    )
-    on_command = Subscription(broker, command_queue)
+    _integrator_commands(broker, queues["reservation.commands"], commands)
+    _guest_lifecycle(broker, queues["reservation.guest-lifecycle"], reservations, members)
+    _stay_events(broker, queues["reservation.stay-events"], stays, walks, letters)
+    _loyalty_events(broker, queues["reservation.loyalty-events"], redemptions)
+    _room_periods(broker, queues["reservation.room-periods"], periods)
+
+
+def _integrator_commands(
+    broker: RabbitBroker, queue: ConsumerQueue, commands: IntegratorCommands
+) -> None:
+    on_command = Subscription(broker, queue)
 
     @on_command.handles(ReservationCreateCommand)
     async def on_create(body: dict[str, Any], message: RabbitMessage) -> None:
@@ -80,7 +83,11 @@ def register_consumers(
     async def on_cancel(body: dict[str, Any], message: RabbitMessage) -> None:
         await commands.handle(body, ReservationCancelCommand, message.raw_message)
 
-    on_guest = Subscription(broker, guest_lifecycle)
+
+def _guest_lifecycle(
+    broker: RabbitBroker, queue: ConsumerQueue, reservations: ReservationService, members: Members
+) -> None:
+    on_guest = Subscription(broker, queue)
 
     @on_guest.handles(GuestMerged)
     async def on_guest_merged(event: GuestMerged) -> None:
@@ -101,7 +108,15 @@ def register_consumers(
         """Erasure: names and contact details leave this guest's reservations."""
         await reservations.anonymize_guest(event)
 
-    on_stay = Subscription(broker, stay_events)
+
+def _stay_events(
+    broker: RabbitBroker,
+    queue: ConsumerQueue,
+    stays: StayFollower,
+    walks: WalkedGuests,
+    letters: Letters | None,
+) -> None:
+    on_stay = Subscription(broker, queue)
 
     @on_stay.handles(StayCheckedIn)
     async def on_stay_checked_in(event: StayCheckedIn) -> None:
@@ -149,7 +164,9 @@ def register_consumers(
         go back on sale, no no-show fee, the deposit is refunded (issue 18)."""
         await walks.follow(event)
 
-    on_loyalty = Subscription(broker, loyalty_events)
+
+def _loyalty_events(broker: RabbitBroker, queue: ConsumerQueue, redemptions: Redemptions) -> None:
+    on_loyalty = Subscription(broker, queue)
 
     @on_loyalty.handles(PointsRedeemed)
     async def on_points_redeemed(event: PointsRedeemed) -> None:
@@ -157,7 +174,9 @@ def register_consumers(
         pays, or refused so loyalty gives them back (issue 18)."""
         await redemptions.honour(event)
 
-    on_period = Subscription(broker, room_periods)
+
+def _room_periods(broker: RabbitBroker, queue: ConsumerQueue, periods: RoomPeriods) -> None:
+    on_period = Subscription(broker, queue)
 
     @on_period.handles(RoomOutOfOrderScheduled)
     async def on_out_of_order_scheduled(event: RoomOutOfOrderScheduled) -> None:

@@ -13,7 +13,7 @@ from shared.clock import Clock, wall_clock_from
 from shared.crypto import PersonalDataCipher
 from shared.mail import SmtpSender
 from shared.payments import LocalPaymentGateway
-from shared.property_setup import load_property
+from shared.property_setup import PropertySetup, load_property
 from shared.reencryption import ReencryptionJob
 from shared.retention import RetentionJob, RetentionRule
 from shared.runtime import ServiceRuntime, create_service_app, serve
@@ -64,14 +64,15 @@ def retention_job(database: Any, settings: Settings) -> RetentionJob:
     )
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
-    settings = settings or Settings()
-    clock = clock or wall_clock_from(settings.test_clock_file)
-    runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
-    setup = load_property(settings.property_file)
-    repository = ReservationRepository(runtime.database, settings.property_id)
-    cipher = PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key)
-    reservations = ReservationService(
+def reservation_service(
+    settings: Settings,
+    runtime: ServiceRuntime,
+    repository: ReservationRepository,
+    setup: PropertySetup,
+    clock: Clock,
+    cipher: PersonalDataCipher,
+) -> ReservationService:
+    return ReservationService(
         repository,
         currency=setup.currency,
         max_nights=settings.max_nights,
@@ -80,34 +81,78 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         cipher=cipher,
         lease=runtime.lease,
     )
-    blocks = BlockService(repository, reservations, clock=clock)
-    property_setup = PropertySetupService(
-        repository, events_written=runtime.relay.wake, clock=clock
-    )
-    commands = IntegratorCommands(
+
+
+def integrator_commands(
+    settings: Settings,
+    reservations: ReservationService,
+    repository: ReservationRepository,
+    clock: Clock,
+) -> IntegratorCommands:
+    """The channels' commands, each channel named by its broker login; this service's
+    own login and the channels allowed to pick up blocks from the settings."""
+    return IntegratorCommands(
         reservations,
         repository,
         clock,
         own_login=broker_login(settings.rabbitmq_url),
         block_channels={c.strip() for c in settings.block_channels.split(",") if c.strip()},
     )
+
+
+def letter_writers(
+    settings: Settings,
+    letters: Letters,
+    repository: ReservationRepository,
+    setup: PropertySetup,
+    clock: Clock,
+) -> list[LetterWriter]:
+    """The writer that sends the guests' letters, when letters are on (none otherwise)."""
+    if not settings.guest_letters_enabled:
+        return []
+    return [
+        LetterWriter(
+            letters,
+            repository,
+            mail=SmtpSender(settings),
+            sms=FileSmsGateway(settings.sms_log_path),
+            setup=setup,
+            hotel_name=settings.hotel_name,
+            mail_from=settings.mail_from,
+            clock=clock,
+            poll_seconds=settings.letter_poll_seconds,
+        )
+    ]
+
+
+def refund_payer(
+    settings: Settings, database: Any, cipher: PersonalDataCipher, clock: Clock
+) -> RefundPayer:
+    return RefundPayer(
+        database,
+        LocalPaymentGateway(settings.payments_log_path),
+        cipher,
+        clock=clock,
+        poll_seconds=settings.refund_poll_seconds,
+    )
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    clock = clock or wall_clock_from(settings.test_clock_file)
+    runtime = ServiceRuntime(settings, outbox_collections=OUTBOX_COLLECTIONS)
+    setup = load_property(settings.property_file)
+    repository = ReservationRepository(runtime.database, settings.property_id)
+    cipher = PersonalDataCipher.from_settings(settings.pii_keys, settings.pii_current_key)
+    reservations = reservation_service(settings, runtime, repository, setup, clock, cipher)
+    blocks = BlockService(repository, reservations, clock=clock)
+    property_setup = PropertySetupService(
+        repository, events_written=runtime.relay.wake, clock=clock
+    )
+    commands = integrator_commands(settings, reservations, repository, clock)
     letters = Letters(runtime.database, settings.property_id, clock)
     tentative = TentativeBookings(reservations, events_written=runtime.relay.wake)
-    letter_workers = []
-    if settings.guest_letters_enabled:
-        letter_workers.append(
-            LetterWriter(
-                letters,
-                repository,
-                mail=SmtpSender(settings),
-                sms=FileSmsGateway(settings.sms_log_path),
-                setup=setup,
-                hotel_name=settings.hotel_name,
-                mail_from=settings.mail_from,
-                clock=clock,
-                poll_seconds=settings.letter_poll_seconds,
-            )
-        )
+    letter_workers = letter_writers(settings, letters, repository, setup, clock)
     register_consumers(
         runtime.broker,
         commands,
@@ -119,14 +164,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         Members(repository),
         letters if settings.guest_letters_enabled else None,
     )
-
-    refunds = RefundPayer(
-        runtime.database,
-        LocalPaymentGateway(settings.payments_log_path),
-        cipher,
-        clock=clock,
-        poll_seconds=settings.refund_poll_seconds,
-    )
+    refunds = refund_payer(settings, runtime.database, cipher, clock)
 
     async def prepare_database() -> None:
         await repository.prepare(setup)

@@ -43,8 +43,9 @@ def booking_body(form: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def reservation_pages(runtime: Any) -> APIRouter:
-    pages = StaffPages(
+def office_pages(runtime: Any) -> StaffPages:
+    """The office's pages for the reservations scope, with their navigation."""
+    return StaffPages(
         runtime,
         service="reservation",
         title="Reservations",
@@ -57,8 +58,15 @@ def reservation_pages(runtime: Any) -> APIRouter:
         ],
     )
 
+
+def hotel_clock(runtime: Any) -> PropertyClock:
     settings = runtime.settings
-    clock = PropertyClock(wall_clock_from(settings.test_clock_file), settings.property_timezone)
+    return PropertyClock(wall_clock_from(settings.test_clock_file), settings.property_timezone)
+
+
+def reservation_pages(runtime: Any) -> APIRouter:
+    pages = office_pages(runtime)
+    clock = hotel_clock(runtime)
 
     @pages.page("/reservation")
     async def calendar(request: Request, session: StaffSession) -> Response:

@@ -152,7 +152,7 @@ async def test_a_merge_cut_between_its_writes_is_finished_by_the_repair(world: W
         await service.earn_for_stay(checked_out(guest, 2, Decimal(480), date(2027, 1, 9)))
     total = sum([(await service.points_of(guest))["balance"] for guest in ids])
     with (
-        patch("services.loyalty.profiles.crash_point", side_effect=_Crashed),
+        patch("services.loyalty.profile_merges.crash_point", side_effect=_Crashed),
         pytest.raises(_Crashed),
     ):
         await world.profiles.merge(ids[0], ids[1])

@@ -1,0 +1,59 @@
+"""An amendment's hold on the booking and the nights it gains: the booking claimed for
+the amendment (so a crash is found and undone by the janitor), then the new nights taken,
+all or none, before any old one goes back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.errors import Conflict
+
+from .domain import HoldKey, ReservationStatus, reservation_holder
+from .inventory_holds import InventoryHolds
+from .reservation_context import NoAvailability, capacity_of
+
+
+class AmendmentHolds(InventoryHolds):
+    async def _capacities(self, moves: list[tuple[HoldKey, int, int]]) -> dict[str, int]:
+        """The capacity of each room type the amendment's holds move in."""
+        return {
+            code: capacity_of(await self._room_type(code))
+            for code in {key[0] for key, _, _ in moves}
+        }
+
+    async def _claim_and_grow(
+        self,
+        current: dict[str, Any],
+        growths: list[tuple[HoldKey, int, int]],
+        capacities: dict[str, int],
+    ) -> None:
+        """Claims the reservation for an amendment (so a crash is found and undone by the
+        janitor), then takes the nights it gains, all or none."""
+        reservation_id, version = current["_id"], current["version"]
+        claimed = await self.repository.update_reservation(
+            {
+                "_id": reservation_id,
+                "version": version,
+                "status": ReservationStatus.CONFIRMED,
+                "amendment": None,
+            },
+            {"$set": {"amendment": {"started_at": self.clock(), "owner": self.owner}}},
+        )
+        if claimed is None:
+            raise Conflict("the reservation changed meanwhile; load it and try again")
+        holder = reservation_holder(reservation_id)
+        grown: list[tuple[HoldKey, int, int]] = []
+        try:
+            for key, before, after in growths:
+                if not await self.inventory.resize(key, holder, before, after, capacities[key[0]]):
+                    raise NoAvailability(
+                        f"no {key[0]} left on {key[1]}", night=key[1], room_type=key[0]
+                    )
+                grown.append((key, before, after))
+        except BaseException:
+            for key, before, after in grown:
+                await self.inventory.resize(key, holder, after, before, capacities[key[0]])
+            await self.repository.update_reservation(
+                {"_id": reservation_id, "version": version}, {"$set": {"amendment": None}}
+            )
+            raise
