@@ -18,12 +18,10 @@ neither block nor double-publish in the normal case; when a lease expires mid-pu
 an event can go out twice, which the consumers' idempotency absorbs.
 
 An entry that fails (it cannot be encoded as an AMQP message, or the broker refuses it)
-has its `attempts` counted in place; after `max_attempts` it is moved aside to the
-`outbox_dead_letters` collection with its reason, and counted in a metric, so one bad
-entry never holds back the others (not even the events after it in its own document:
-an aggregate's events keep their order on the wire except around an entry that failed).
-A broker outage (closed channel, lost connection, nack) is nobody's fault: it counts
-against no entry, they simply stay pending.
+is counted against itself and, after `max_attempts`, moved aside with its reason
+(shared/outbox_failures.py), so one bad entry never holds back the others (not even the
+events after it in its own document: an aggregate's events keep their order on the wire
+except around an entry that failed). A broker outage counts against no entry.
 """
 
 from __future__ import annotations
@@ -37,13 +35,18 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractRobustConnection
-from aiormq.exceptions import AMQPError, PublishError
 from prometheus_client import Counter
 
 from shared.broker_identity import connection_login
 from shared.crashpoints import crash_point
 from shared.events import Event
 from shared.logging import get_logger
+from shared.outbox_failures import (
+    PUBLISH_FAILURES,
+    FailedEntries,
+    failure_reason,
+    is_outage,
+)
 from shared.topology import EVENTS_EXCHANGE
 from shared.worker import PollingWorker
 
@@ -52,15 +55,7 @@ log = get_logger(__name__)
 EVENTS_PUBLISHED = Counter(
     "outbox_events_published_total", "Events the outbox relay published", ["type"]
 )
-PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Outbox publish attempts that failed")
-DEAD_LETTERED = Counter(
-    "outbox_dead_lettered_total",
-    "Outbox entries moved aside after failing max_attempts times",
-    ["type"],
-)
-
 PENDING = {"outbox.0": {"$exists": True}}
-DEAD_LETTERS = "outbox_dead_letters"
 
 
 def outbox_entry(event: Event[Any]) -> dict[str, Any]:
@@ -136,7 +131,7 @@ class OutboxRelay(PollingWorker):
         self._lease = timedelta(seconds=lease_seconds)
         self._enabled = enabled
         self._batch_size = batch_size
-        self._max_attempts = max_attempts
+        self._failures = FailedEntries(database, max_attempts)
         self._owner = str(uuid.uuid4())
         self._passes = 0
         self._linger = linger_seconds
@@ -231,7 +226,9 @@ class OutboxRelay(PollingWorker):
         moved = 0
         for outcome in outcomes:
             for entry, reason in outcome.failed:
-                moved += await self._count_failure(collection, outcome, entry, reason)
+                moved += await self._failures.count(
+                    collection, outcome.collection, outcome.document_id, entry, reason
+                )
         # One update pulls every confirmed event and lets go of every document of this pass.
         await collection.update_many(
             {
@@ -273,10 +270,10 @@ class OutboxRelay(PollingWorker):
             if isinstance(result, asyncio.CancelledError):
                 raise result
             if isinstance(result, BaseException):
-                if _is_outage(result):
+                if is_outage(result):
                     outages += 1  # not the entry's fault: it stays pending, uncounted
                 else:
-                    outcome.failed.append((entry, _reason(result)))
+                    outcome.failed.append((entry, failure_reason(result)))
                 continue
             outcome.confirmed.append(entry["event_id"])
             EVENTS_PUBLISHED.labels(entry["type"]).inc()
@@ -285,69 +282,9 @@ class OutboxRelay(PollingWorker):
             log.warning("broker did not take outbox events; they stay pending", count=outages)
         return outcomes
 
-    async def _count_failure(
-        self, collection: Any, outcome: _Claimed, entry: dict[str, Any], reason: str
-    ) -> int:
-        """Counts the entry's failed attempt; moves it aside at `max_attempts`. Returns 1
-        if it was moved aside."""
-        PUBLISH_FAILURES.inc()
-        attempts = int(entry.get("attempts", 0)) + 1
-        log.warning(
-            "outbox entry failed to publish",
-            event_id=entry["event_id"],
-            type=entry["type"],
-            attempts=attempts,
-            reason=reason,
-        )
-        where = {"_id": outcome.document_id, "outbox.event_id": entry["event_id"]}
-        if attempts < self._max_attempts:
-            await collection.update_one(
-                where, {"$set": {"outbox.$.attempts": attempts, "outbox.$.last_error": reason}}
-            )
-            return 0
-        dead = {
-            **{k: v for k, v in entry.items() if k not in ("attempts", "last_error")},
-            "collection": outcome.collection,
-            "document_id": outcome.document_id,
-            "attempts": attempts,
-            "reason": reason,
-            "dead_lettered_at": _now(),
-        }
-        # Kept first, then pulled: a crash in between leaves a duplicate, never a loss.
-        await self._database[DEAD_LETTERS].replace_one(
-            {"_id": entry["event_id"]}, {"_id": entry["event_id"], **dead}, upsert=True
-        )
-        await collection.update_one(
-            {"_id": outcome.document_id}, {"$pull": {"outbox": {"event_id": entry["event_id"]}}}
-        )
-        DEAD_LETTERED.labels(entry["type"]).inc()
-        log.error(
-            "outbox entry moved to the dead letters",
-            event_id=entry["event_id"],
-            type=entry["type"],
-            attempts=attempts,
-            reason=reason,
-        )
-        return 1
-
     async def _exchange(self, name: str) -> Any:
         assert self._channel is not None
         return await self._channel.get_exchange(name, ensure=False)
-
-
-def _is_outage(error: BaseException) -> bool:
-    """The broker or the connection failed (closed channel, lost connection, a nack under
-    overflow, a timeout): a later pass will do. An entry the broker cannot take at all
-    (it does not encode, e.g. a correlation id over AMQP's 255 bytes; or it is
-    unroutable) is the entry's own fault and is counted against it."""
-    if isinstance(error, PublishError):
-        return False
-    return isinstance(error, (AMQPError, ConnectionError, OSError, RuntimeError, TimeoutError))
-
-
-def _reason(error: BaseException) -> str:
-    """What failed, cut short: it lands in a document and a log line."""
-    return f"{type(error).__name__}: {error}"[:500]
 
 
 def _now() -> datetime:

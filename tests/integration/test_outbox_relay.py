@@ -8,7 +8,8 @@ from prometheus_client import REGISTRY
 from shared import topology
 from shared.events import SurveySent, SurveySentPayload
 from shared.mongo import connect_database
-from shared.outbox import DEAD_LETTERS, OutboxRelay, with_outbox
+from shared.outbox import OutboxRelay, with_outbox
+from shared.outbox_failures import DEAD_LETTERS
 from shared.settings import ServiceSettings
 from shared.topology import EVENTS_EXCHANGE, UNROUTED_QUEUE, declare_exchanges
 from tests.support.amqp import EventTap, wait_for

@@ -9,7 +9,8 @@ from aiormq.exceptions import ChannelInvalidStateError
 
 from shared.events import SurveySent, SurveySentPayload
 from shared.mongo import connect_database
-from shared.outbox import DEAD_LETTERS, OutboxRelay, with_outbox
+from shared.outbox import OutboxRelay, with_outbox
+from shared.outbox_failures import DEAD_LETTERS
 from shared.settings import ServiceSettings
 
 
