@@ -144,10 +144,22 @@ class OutboxRelay(PollingWorker):
         if not self._enabled:
             log.warning("outbox relay disabled: events stay pending until a relay runs")
             return
+        await self.create_indexes()
         self._user_id = connection_login(connection)
         # on_return_raises: an unroutable mandatory message is an error, not a silent drop
         self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         self.start_loop()
+
+    async def create_indexes(self) -> None:
+        """The pending documents, by lease: a partial index holds only documents with
+        events to publish, so on MongoDB a pass reads those, not the whole collection
+        (a year of stays), and the index stays as small as the backlog."""
+        for name in self._collections:
+            await self._database[name].create_index(
+                [("outbox_lease_until", 1)],
+                name="outbox_pending",
+                partialFilterExpression=PENDING,
+            )
 
     async def stop(self) -> None:
         await self.stop_loop()
