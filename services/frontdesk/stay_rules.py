@@ -1,0 +1,33 @@
+"""The rules that move a stay (issue 17, the write side of stay_aggregate.py): each takes
+the stay as read and returns it moved (`model_copy(update=...)`), or refuses with a
+DomainError. No I/O: the store writes what changed (stay_store.py: `move_stay`) under the
+guard of the stay as read, so a change made meanwhile fails the write.
+
+Only the stay's own top-level fields move here. The lines the desk appends (charges,
+payments, moves, requests, ...) are still pushed by the write itself, under `$size` and
+`$ne` guards: a `$push` appends to the list as stored, where a `$set` of the list as read
+would overwrite a line added meanwhile."""
+
+from __future__ import annotations
+
+from shared.errors import Conflict
+
+from .domain import StayStatus
+from .stay_aggregate import Stay, StoredLine
+
+
+def in_house(stay: Stay) -> Stay:
+    """Refuses a stay no longer in house: it changes no more."""
+    if stay.status != StayStatus.IN_HOUSE:
+        raise Conflict(f"stay {stay.id!r} is already checked out")
+    return stay
+
+
+def checkout_asked(stay: Stay, asked: StoredLine) -> Stay:
+    """The guest asked to leave: the room check is asked for, the stay stays in house."""
+    return in_house(stay).model_copy(update={"checkout_request": asked})
+
+
+def opinion_recorded(stay: Stay, opinion: StoredLine) -> Stay:
+    """The guest's opinion at check-out (one per stay: the store's guard keeps the first)."""
+    return stay.model_copy(update={"opinion": opinion})

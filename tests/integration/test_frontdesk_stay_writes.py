@@ -1,0 +1,67 @@
+"""The stay's writes as its rules leave it (issue 17, stay_rules.py): each use case reads
+the stay, a rule moves it, and the store writes what changed under the guard of the stay
+as read. A change made between the read and the write fails the write: the desk answers
+what is stored and nothing is written twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from services.frontdesk.departure import DepartureDesk
+from services.frontdesk.domain import CheckIn
+from services.frontdesk.front_office import FrontOffice
+from services.frontdesk.front_office_models import OpinionCreate
+from services.frontdesk.repository import FrontDeskRepository
+from tests.integration.points_support import booked_desk
+
+
+def read_once_as(repository: FrontDeskRepository, stale: dict[str, Any]) -> None:
+    """The next read of the stay answers `stale`, as read before another desk's write;
+    every later read is the store's."""
+    fresh = repository.stay
+
+    async def stay(stay_id: str) -> dict[str, Any] | None:
+        repository.stay = fresh  # type: ignore[method-assign]
+        return stale
+
+    repository.stay = stay  # type: ignore[method-assign]
+
+
+async def outbox_types(desk: Any, stay_id: str) -> list[str]:
+    stored = await desk.database["stays"].find_one({"_id": stay_id})
+    return [entry["type"] for entry in stored.get("outbox", [])]
+
+
+async def test_a_check_out_asked_meanwhile_is_asked_once(tmp_path: Path) -> None:
+    desk, clock = await booked_desk(tmp_path)
+    stay = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+    departures = DepartureDesk(desk.folio, room_check_wait_seconds=900)
+    before = await desk.service.get_stay(stay["_id"])  # read before the other desk asks
+    clock.now = datetime(2027, 3, 12, 2, tzinfo=UTC)
+    asked = await departures.request_checkout(stay["_id"])
+
+    read_once_as(desk.service.repository, before)
+    again = await departures.request_checkout(stay["_id"])
+
+    assert again["checkout_request"] == asked["checkout_request"]  # the first one stands
+    types = await outbox_types(desk, stay["_id"])
+    assert types.count("stay.room_check_requested") == 1
+
+
+async def test_an_opinion_recorded_meanwhile_is_the_one_kept(tmp_path: Path) -> None:
+    desk, clock = await booked_desk(tmp_path)
+    office = FrontOffice(desk.service, desk.database)
+    stay = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+    clock.now = datetime(2027, 3, 12, 2, tzinfo=UTC)
+    await desk.folio.check_out(stay["_id"])
+    before = await desk.service.get_stay(stay["_id"])  # read before the other desk records
+    first = await office.record_opinion(stay["_id"], OpinionCreate(score=4, taken_by="desk-1"))
+
+    read_once_as(desk.service.repository, before)
+    again = await office.record_opinion(stay["_id"], OpinionCreate(score=5, taken_by="desk-2"))
+
+    assert again == first and again["score"] == 4
+    stored = await desk.service.get_stay(stay["_id"])
+    assert (stored["opinion"]["score"], stored["opinion"]["taken_by"]) == (4, "desk-1")

@@ -1,0 +1,28 @@
+"""The rules that move a stay (stay_rules.py) and the `$set` the store writes of them
+(stay_store.py: stay_changes): only the fields a rule moved whose stored value is new,
+the very `$set` each use case wrote by hand before."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.frontdesk.stay_rules import checkout_asked, opinion_recorded
+from services.frontdesk.stay_store import stay_changes, stay_from_document
+from shared.errors import Conflict
+from tests.unit.test_frontdesk_stay_aggregate import AT, checked_in
+
+LATER = datetime(2027, 3, 12, 2, tzinfo=UTC)
+
+
+def test_a_stay_checked_out_moves_no_more() -> None:
+    closed = stay_from_document({**checked_in(), "status": "checked_out"})
+    with pytest.raises(Conflict, match="already checked out"):
+        checkout_asked(closed, {"requested_at": LATER})
+
+
+def test_the_check_out_asked_and_the_opinion_are_their_own_field() -> None:
+    read = stay_from_document(checked_in())
+    asked = {"requested_at": AT, "settle_by": LATER, "waive_late_fee": False}
+    assert stay_changes(read, checkout_asked(read, asked)) == {"checkout_request": asked}
+    opinion = {"score": 4, "comment": None, "taken_by": "desk-1", "at": LATER}
+    assert stay_changes(read, opinion_recorded(read, opinion)) == {"opinion": opinion}
