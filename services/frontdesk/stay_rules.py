@@ -10,6 +10,8 @@ would overwrite a line added meanwhile."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from shared.errors import Conflict
 
 from .domain import StayStatus
@@ -31,3 +33,16 @@ def checkout_asked(stay: Stay, asked: StoredLine) -> Stay:
 def opinion_recorded(stay: Stay, opinion: StoredLine) -> Stay:
     """The guest's opinion at check-out (one per stay: the store's guard keeps the first)."""
     return stay.model_copy(update={"opinion": opinion})
+
+
+def checked_out(stay: Stay, *, at: datetime, actual_departure: str, settlement: StoredLine) -> Stay:
+    """The folio settled and closed: the guest has left (`actual_departure`, ISO), with
+    the invoice as the stay keeps it."""
+    return in_house(stay).model_copy(
+        update={
+            "status": StayStatus.CHECKED_OUT.value,
+            "checked_out_at": at,
+            "actual_departure": actual_departure,
+            "settlement": settlement,
+        }
+    )

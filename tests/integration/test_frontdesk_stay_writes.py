@@ -1,7 +1,7 @@
 """The stay's writes as its rules leave it (issue 17, stay_rules.py): each use case reads
 the stay, a rule moves it, and the store writes what changed under the guard of the stay
 as read. A change made between the read and the write fails the write: the desk answers
-what is stored and nothing is written twice."""
+what is stored (or settles again) and nothing is written twice."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from services.frontdesk.departure import DepartureDesk
-from services.frontdesk.domain import CheckIn
+from services.frontdesk.domain import ChargeCreate, CheckIn, CheckOut
 from services.frontdesk.front_office import FrontOffice
 from services.frontdesk.front_office_models import OpinionCreate
 from services.frontdesk.repository import FrontDeskRepository
@@ -65,3 +65,21 @@ async def test_an_opinion_recorded_meanwhile_is_the_one_kept(tmp_path: Path) -> 
     assert again == first and again["score"] == 4
     stored = await desk.service.get_stay(stay["_id"])
     assert (stored["opinion"]["score"], stored["opinion"]["taken_by"]) == (4, "desk-1")
+
+
+async def test_a_charge_posted_during_the_check_out_is_settled_with_it(tmp_path: Path) -> None:
+    desk, clock = await booked_desk(tmp_path)
+    stay = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+    before = await desk.service.get_stay(stay["_id"])  # the folio read by the check-out
+    await desk.folio.post_charge(
+        stay["_id"], ChargeCreate(category="minibar", amount="40.00", description="water")
+    )
+    clock.now = datetime(2027, 3, 12, 2, tzinfo=UTC)
+
+    read_once_as(desk.folio.repository, before)  # settled first on the folio without it
+    closed = await desk.folio.check_out(stay["_id"], CheckOut())
+
+    assert closed["status"] == "checked_out"
+    assert "minibar" in [line["category"] for line in closed["settlement"]["lines"]]
+    types = await outbox_types(desk, stay["_id"])
+    assert (types.count("folio.closed"), types.count("stay.checked_out")) == (1, 1)

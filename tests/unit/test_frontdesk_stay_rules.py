@@ -6,7 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.frontdesk.stay_rules import checkout_asked, opinion_recorded
+from services.frontdesk.stay_rules import (
+    checked_out,
+    checkout_asked,
+    opinion_recorded,
+)
 from services.frontdesk.stay_store import stay_changes, stay_from_document
 from shared.errors import Conflict
 from tests.unit.test_frontdesk_stay_aggregate import AT, checked_in
@@ -14,10 +18,25 @@ from tests.unit.test_frontdesk_stay_aggregate import AT, checked_in
 LATER = datetime(2027, 3, 12, 2, tzinfo=UTC)
 
 
+def test_a_check_out_sets_the_four_fields_it_always_set() -> None:
+    read = stay_from_document(checked_in())
+    settlement = {"invoice_number": "INV-1", "balance": "0.00"}
+    moved = checked_out(read, at=LATER, actual_departure="2027-03-12", settlement=settlement)
+    assert stay_changes(read, moved) == {
+        "status": "checked_out",
+        "checked_out_at": LATER,
+        "actual_departure": "2027-03-12",
+        "settlement": settlement,
+    }
+    assert read.status == "in_house"  # the stay as read is left as it was
+
+
 def test_a_stay_checked_out_moves_no_more() -> None:
     closed = stay_from_document({**checked_in(), "status": "checked_out"})
     with pytest.raises(Conflict, match="already checked out"):
         checkout_asked(closed, {"requested_at": LATER})
+    with pytest.raises(Conflict):
+        checked_out(closed, at=LATER, actual_departure="2027-03-12", settlement={})
 
 
 def test_the_check_out_asked_and_the_opinion_are_their_own_field() -> None:
