@@ -46,3 +46,17 @@ def checked_out(stay: Stay, *, at: datetime, actual_departure: str, settlement: 
             "settlement": settlement,
         }
     )
+
+
+def moved_to_room(stay: Stay, *, room_number: str, room_type: str, assignment: StoredLine) -> Stay:
+    """The guest moved for the nights left: the room they are in, its type (the booked
+    type, what is charged, stays) and the assignment that chose it."""
+    if room_number == in_house(stay).room_number:
+        raise Conflict(f"the guest is already in room {room_number}")
+    return stay.model_copy(
+        update={
+            "room_number": room_number,
+            "occupied_room_type": room_type,
+            "assignment": assignment,
+        }
+    )

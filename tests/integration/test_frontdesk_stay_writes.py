@@ -1,7 +1,7 @@
 """The stay's writes as its rules leave it (issue 17, stay_rules.py): each use case reads
 the stay, a rule moves it, and the store writes what changed under the guard of the stay
 as read. A change made between the read and the write fails the write: the desk answers
-what is stored (or settles again) and nothing is written twice."""
+what is stored (or settles again, or refuses the move) and nothing is written twice."""
 
 from __future__ import annotations
 
@@ -9,12 +9,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from services.frontdesk.departure import DepartureDesk
-from services.frontdesk.domain import ChargeCreate, CheckIn, CheckOut
+from services.frontdesk.domain import ChargeCreate, CheckIn, CheckOut, RoomMove
 from services.frontdesk.front_office import FrontOffice
 from services.frontdesk.front_office_models import OpinionCreate
 from services.frontdesk.repository import FrontDeskRepository
-from tests.integration.points_support import booked_desk
+from shared.errors import Conflict
+from shared.property_setup import load_property
+from tests.integration.frontdesk_harness import FixedClock, booking, build, property_file
+from tests.integration.points_support import MARCH_10, MARCH_12, booked_desk
 
 
 def read_once_as(repository: FrontDeskRepository, stale: dict[str, Any]) -> None:
@@ -83,3 +88,21 @@ async def test_a_charge_posted_during_the_check_out_is_settled_with_it(tmp_path:
     assert "minibar" in [line["category"] for line in closed["settlement"]["lines"]]
     types = await outbox_types(desk, stay["_id"])
     assert (types.count("folio.closed"), types.count("stay.checked_out")) == (1, 1)
+
+
+async def test_a_move_read_before_another_move_is_refused(tmp_path: Path) -> None:
+    clock = FixedClock(datetime(2027, 3, 10, 6, tzinfo=UTC))
+    desk = await build(load_property(str(property_file(tmp_path, {"king": 3}))), clock)
+    await desk.projections.reservation_created(booking(1, "king", MARCH_10, MARCH_12))
+    stay = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+    before = await desk.service.get_stay(stay["_id"])  # read before the other desk's move
+    first = await desk.service.move_room(stay["_id"], RoomMove(reason="noise"))
+
+    read_once_as(desk.service.repository, before)
+    with pytest.raises(Conflict, match="changed meanwhile"):
+        await desk.service.move_room(stay["_id"], RoomMove(reason="still noisy"))
+
+    stored = await desk.service.get_stay(stay["_id"])
+    assert stored["room_number"] == first["room_number"] != stay["room_number"]
+    assert [move["reason"] for move in stored["moves"]] == ["noise"]
+    assert (await outbox_types(desk, stay["_id"])).count("stay.room_moved") == 1
