@@ -106,3 +106,5 @@ async def test_a_move_read_before_another_move_is_refused(tmp_path: Path) -> Non
     assert stored["room_number"] == first["room_number"] != stay["room_number"]
     assert [move["reason"] for move in stored["moves"]] == ["noise"]
     assert (await outbox_types(desk, stay["_id"])).count("stay.room_moved") == 1
+    held = await desk.database["room_nights"].find({"stay_id": stay["_id"]}).to_list(None)
+    assert {night["room_number"] for night in held} == {first["room_number"]}  # given back
