@@ -19,7 +19,6 @@ from shared.events import (
 )
 from shared.outbox import push_outbox
 
-from .domain import StayStatus
 from .folio import ChargeCategory, PaymentKind, cents, room_charge_id
 from .points_allowances import money_paid, points_paid
 from .records import (
@@ -31,6 +30,8 @@ from .records import (
     stay_ref,
     storable,
 )
+from .stay_aggregate import Stay
+from .stay_rules import checked_out
 
 
 def nights_to_charge(stay: dict[str, Any], today: date) -> tuple[list[str], bool]:
@@ -177,19 +178,20 @@ class Closing:
             "payments": {"$size": len(self.stay["payments"])},
         }
 
-    def update(self) -> dict[str, Any]:
-        """The stay closed, its new lines and its events: one write (the outbox)."""
+    def closed(self, read: Stay) -> Stay:
+        """The stay as read, checked out with this settlement."""
+        return checked_out(
+            read,
+            at=self.now,
+            actual_departure=self.actual_departure.isoformat(),
+            settlement=storable(self.settlement()),
+        )
+
+    def appended(self) -> dict[str, Any]:
+        """The new lines and the events, appended in the closing write (the outbox)."""
         return {
-            "$set": {
-                "status": StayStatus.CHECKED_OUT.value,
-                "checked_out_at": self.now,
-                "actual_departure": self.actual_departure.isoformat(),
-                "settlement": storable(self.settlement()),
-            },
-            "$push": {
-                "charges": {"$each": self.new_charges},
-                "payments": {"$each": self.payments},
-                **({"release_pending": self.release} if self.release else {}),
-                **push_outbox(*self.events()),
-            },
+            "charges": {"$each": self.new_charges},
+            "payments": {"$each": self.payments},
+            **({"release_pending": self.release} if self.release else {}),
+            **push_outbox(*self.events()),
         }

@@ -25,6 +25,7 @@ from .folio_context import FolioContext
 from .night_release import complete_release, release_intent
 from .points_allowances import missing_allowances, settling_allowances
 from .records import business_today, charge_line
+from .stay_store import stay_from_document
 
 log = get_logger(__name__)
 
@@ -85,8 +86,9 @@ class CheckOuts(FolioContext):
         """None when the folio changed since it was read: the caller settles again."""
         closing = await self._closing(stay, request, as_of)
         crash_point("frontdesk.checkout.after_invoice_number")
-        checked_out = await self.repository.update_stay(
-            stay["_id"], closing.guard(), closing.update()
+        read = stay_from_document(stay)
+        checked_out = await self.repository.move_stay(
+            read, closing.closed(read), closing.guard(), closing.appended()
         )
         if checked_out is None:
             return None

@@ -13,14 +13,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shared.errors import Conflict
 from shared.events import StayRoomCheckRequested, StayRoomCheckRequestedPayload
 from shared.logging import get_logger
 from shared.outbox import push_outbox
 
-from .domain import CheckOutRequest, StayStatus
+from .domain import CheckOutRequest
 from .folio_service import FolioService
 from .records import origin
+from .stay_rules import checkout_asked
+from .stay_store import stay_from_document
 
 log = get_logger(__name__)
 
@@ -37,32 +38,33 @@ class DepartureDesk:
         """Asks housekeeping for the room check, once; the stay stays in house meanwhile."""
         request = request or CheckOutRequest()
         stay = await self.folio.get_stay(stay_id)
-        if stay["status"] != StayStatus.IN_HOUSE:
-            raise Conflict(f"stay {stay_id!r} is already checked out")
-        if stay.get("checkout_request"):
-            return stay  # asked before: one room check
+        read = stay_from_document(stay)
         now = self.folio.clock()
         asked: dict[str, Any] = {
             "requested_at": now,
             "settle_by": now + self.wait,
             "waive_late_fee": request.waive_late_fee,
         }
+        moved = checkout_asked(read, asked)  # refuses a stay checked out
+        if read.checkout_request:
+            return stay  # asked before: one room check
         event = StayRoomCheckRequested.new(
             StayRoomCheckRequestedPayload(
                 stay_id=stay_id,
-                guest_id=stay["guest_id"],
-                room_number=stay["room_number"],
-                room_type=stay["room_type"],
-                reservation_id=stay.get("reservation_id"),
+                guest_id=read.guest_id,
+                room_number=read.room_number,
+                room_type=read.room_type,
+                reservation_id=read.reservation_id,
                 requested_at=now,
                 settle_by=asked["settle_by"],
             ),
             **origin(stay),
         )
-        updated = await self.repository.update_stay(
-            stay_id,
+        updated = await self.repository.move_stay(
+            read,
+            moved,
             {"status": "in_house", "checkout_request": {"$in": [None]}},
-            {"$set": {"checkout_request": asked}, "$push": push_outbox(event)},
+            push_outbox(event),
         )
         if updated is None:
             return await self.folio.get_stay(stay_id)  # asked or settled meanwhile

@@ -11,6 +11,8 @@ from shared.logging import get_logger
 from .domain import ComplaintCreate
 from .front_office_context import FrontOfficeContext
 from .front_office_models import OpinionCreate
+from .stay_rules import opinion_recorded
+from .stay_store import stay_from_document
 
 log = get_logger(__name__)
 LOW_SCORE = 2
@@ -18,13 +20,13 @@ LOW_SCORE = 2
 
 class GuestOpinions(FrontOfficeContext):
     async def record_opinion(self, stay_id: str, opinion: OpinionCreate) -> dict[str, Any]:
-        stay = await self.service.get_stay(stay_id)
-        if stay.get("opinion"):
-            return stay["opinion"]  # asked once: a repeat answers what was recorded
+        read = stay_from_document(await self.service.get_stay(stay_id))
+        if read.opinion:
+            return read.opinion  # asked once: a repeat answers what was recorded
         taken_by = acting_person(opinion.taken_by)
         record = {**opinion.model_dump(), "taken_by": taken_by, "at": self.clock()}
-        saved = await self.repository.update_stay(
-            stay_id, {"opinion": {"$in": [None]}}, {"$set": {"opinion": record}}
+        saved = await self.repository.move_stay(
+            read, opinion_recorded(read, record), {"opinion": {"$in": [None]}}
         )
         if saved is None:
             return (await self.service.get_stay(stay_id))["opinion"]

@@ -19,6 +19,8 @@ from shared.outbox import push_outbox
 
 from .allocation import Choice
 from .records import origin, reservation_ref
+from .stay_aggregate import Stay
+from .stay_rules import moved_to_room
 
 
 @dataclass
@@ -51,30 +53,32 @@ class RoomMoveWrite:
             "moves": {"$size": self.move_number - 1},
         }
 
-    def update(self) -> dict[str, Any]:
-        new_type = self.choice.chosen.room_type
-        return {
-            "$set": {
+    def moved(self, read: Stay) -> Stay:
+        """The stay as read, in the new room."""
+        return moved_to_room(
+            read,
+            room_number=self.new_room,
+            room_type=self.choice.chosen.room_type,
+            assignment={
                 "room_number": self.new_room,
-                "occupied_room_type": new_type,
-                "assignment": {
-                    "room_number": self.new_room,
-                    "rule": self.choice.rule,
-                    "explanation": self.choice.explanation,
-                },
+                "rule": self.choice.rule,
+                "explanation": self.choice.explanation,
             },
-            "$push": {
-                "moves": {
-                    "from_room": self.old_room,
-                    "to_room": self.new_room,
-                    "from_room_type": self.old_type,
-                    "to_room_type": new_type,
-                    "from_night": self.from_night.isoformat(),
-                    "reason": self.reason,
-                    "at": self.at,
-                },
-                **push_outbox(*self.events()),
+        )
+
+    def appended(self) -> dict[str, Any]:
+        """The move on the stay's list and its events, appended in the same write."""
+        return {
+            "moves": {
+                "from_room": self.old_room,
+                "to_room": self.new_room,
+                "from_room_type": self.old_type,
+                "to_room_type": self.choice.chosen.room_type,
+                "from_night": self.from_night.isoformat(),
+                "reason": self.reason,
+                "at": self.at,
             },
+            **push_outbox(*self.events()),
         }
 
     def events(self) -> list[Event[Any]]:

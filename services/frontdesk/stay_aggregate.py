@@ -5,7 +5,9 @@ The repository reads it field for field (stay_store.py: stay_from_document /
 stay_to_document): a field the document does not carry stays unset and is not written
 back. Dates are kept as the ISO strings the desk stores, money as its exact strings. The
 lines the desk appends (charges, payments, requests, notices, moves, ...) are kept as
-stored: the rules still work on the document; the read views take the aggregate.
+stored. The read views take the aggregate; the rules of stay_rules.py move its own fields
+(a check-out asked, an opinion, the check-out, a room move) and the store writes what
+they changed; the other writes still work on the document.
 
 An unknown field is refused: every field the desk writes is here (the round trip over
 the documents the service itself produces proves it,

@@ -19,6 +19,7 @@ from .promises import give_unpromised
 from .records import origin, stay_nights
 from .room_assignment import RoomAssignment
 from .room_move import RoomMoveWrite
+from .stay_store import stay_from_document
 
 log = get_logger(__name__)
 
@@ -51,7 +52,10 @@ class StayChanges(RoomAssignment):
         move = RoomMoveWrite(
             stay, choice, old_type, nights, from_night, request.reason, self.clock()
         )
-        moved = await self.repository.update_stay(stay_id, move.guard(), move.update())
+        read = stay_from_document(stay)
+        moved = await self.repository.move_stay(
+            read, move.moved(read), move.guard(), move.appended()
+        )
         if moved is None:
             await self.repository.release_room_nights(stay_id, move.new_room, from_night)
             raise Conflict(f"stay {stay_id!r} changed meanwhile; try again")

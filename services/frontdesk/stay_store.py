@@ -7,6 +7,8 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
+from shared.document_changes import changed_fields, stored_document
+
 from .stay_aggregate import Stay
 from .store_context import NO_OUTBOX, StoreContext
 
@@ -19,7 +21,13 @@ def stay_from_document(document: dict[str, Any]) -> Stay:
 def stay_to_document(stay: Stay) -> dict[str, Any]:
     """The aggregate as stored: exactly the fields it was built or read with (a field left
     unset is not written), `_id` for the id."""
-    return stay.model_dump(by_alias=True, exclude_unset=True)
+    return stored_document(stay)
+
+
+def stay_changes(read: Stay, moved: Stay) -> dict[str, Any]:
+    """The `$set` that turns the stay as read into the stay as a rule left it: the fields
+    the rule set whose stored value is new (a rule never unsets a field)."""
+    return changed_fields(stay_to_document(read), stay_to_document(moved))
 
 
 class StayStore(StoreContext):
@@ -44,6 +52,19 @@ class StayStore(StoreContext):
             projection=NO_OUTBOX,
             return_document=ReturnDocument.AFTER,
         )
+
+    async def move_stay(
+        self,
+        read: Stay,
+        moved: Stay,
+        guard: dict[str, Any],
+        push: dict[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """The stay as a rule left it (stay_rules.py), written field for field with what
+        the write appends (`push`: its lines, its events), only while `guard` still holds
+        of the stay as read; the stay as stored after, or None when the guard fails."""
+        update = {"$set": stay_changes(read, moved), **({"$push": push} if push else {})}
+        return await self.update_stay(read.id, guard, update)
 
     async def has_stayed(self, guest_id: str) -> bool:
         """Whether the guest (merged ids are rewritten to the survivor) checked out before."""
