@@ -11,6 +11,7 @@ from shared.audit import reveal_for
 from shared.masking import masked_contact
 
 from . import ledger
+from .guest_aggregate import Guest
 from .public import FeedbackSummary, ProfilePublic
 from .repository import guest_from_document
 
@@ -21,10 +22,14 @@ reveal_contact = reveal_for("loyalty", "manager")
 
 
 def profile_public(document: dict[str, Any], *, revealed: bool = False) -> ProfilePublic:
+    """The CRM profile of a guest's stored document (guest_profile_public)."""
+    return guest_profile_public(guest_from_document(document), revealed=revealed)
+
+
+def guest_profile_public(guest: Guest, *, revealed: bool = False) -> ProfilePublic:
     """What the CRM shows of a guest: the profile, history, feedback and membership. The
     e-mail and phone masked unless `revealed` (the caller asked, with a reason, and the
     reveal is on record)."""
-    guest = guest_from_document(document)
     tier = ledger.tier_of(guest.tier)
     feedback = guest.feedback
     profile = {k: v for k, v in guest.profile.items() if k != "contact_at"}

@@ -13,6 +13,8 @@ from pymongo.errors import DuplicateKeyError
 from shared.idempotency import mark_applied
 from shared.outbox import push_outbox
 
+from .guest_aggregate import Guest
+from .guest_documents import guest_changes
 from .store_context import StoreContext
 
 
@@ -98,10 +100,12 @@ class GuestDocumentStore(StoreContext):
             query["_id"] = {"$gt": after}
         return await self.guests.find(query, {"outbox": 0}).sort("_id", 1).to_list(limit)
 
-    async def mark_merge_completed(self, duplicate_id: str, at: datetime) -> None:
+    async def mark_merge_completed(self, read: Guest, moved: Guest) -> None:
+        """The closed duplicate as `merge_completed` left it; a document not closed by a
+        merge is not marked."""
         await self.guests.update_one(
-            {"_id": duplicate_id, "merged_into": {"$ne": None}},
-            {"$set": {"merge_completed_at": at}},
+            {"_id": read.id, "merged_into": {"$ne": None}},
+            {"$set": guest_changes(read, moved)},
         )
 
     async def guests_in_segment(

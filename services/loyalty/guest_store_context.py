@@ -24,6 +24,7 @@ from shared.events import (
 from shared.logging import get_logger
 
 from . import ledger
+from .guest_aggregate import Guest
 from .repository import LoyaltyRepository
 
 log = get_logger(__name__)
@@ -41,6 +42,8 @@ POINT_EVENTS: dict[str, type[Event[Any]]] = {
 }
 
 Decide = Callable[[dict[str, Any]], "Change | None"]
+# A rule over the typed aggregate (guest_rules.py): the guest moved, or None for no change.
+Move = Callable[[Guest], Guest | None]
 
 
 @dataclass

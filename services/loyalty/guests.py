@@ -5,6 +5,8 @@ finishing a merge a crash interrupted), lets a rule decide the change, appends t
 profile event when what other services see of the guest changed, and saves it all with
 its events in one write guarded by the document's version; a concurrent writer makes it
 read again and decide again. The use cases (service.py, profiles.py) are rules on top.
+`move` is the same write for a rule over the typed aggregate (guest_rules.py): it sets
+the fields the rule changed (issue 17).
 
 What the write path stands on and the events a change carries are
 guest_store_context.py; the points posted onto a change guest_postings.py, the campaign
@@ -21,8 +23,11 @@ from shared.events import Event, GuestCreated, GuestProfilePayload, GuestUpdated
 from shared.logging import get_logger
 
 from .domain import lifecycle_of, projection, segments_of
+from .guest_aggregate import Guest
+from .guest_documents import guest_changes, guest_from_document
 from .guest_merges import GuestMerges
 from .guest_messages import GuestMessages
+from .guest_rules import merge_completed
 from .guest_store_context import (
     MAX_MERGE_HOPS,
     POINT_EVENTS,
@@ -30,6 +35,7 @@ from .guest_store_context import (
     WRITE_ATTEMPTS,
     Change,
     Decide,
+    Move,
 )
 from .repository import VersionConflict
 
@@ -43,6 +49,7 @@ __all__ = [
     "Change",
     "Decide",
     "GuestStore",
+    "Move",
 ]
 
 
@@ -93,6 +100,28 @@ class GuestStore(GuestMerges, GuestMessages):
             return guest
         raise Conflict("the guest record is busy; try again")
 
+    async def move(
+        self,
+        guest_id: str,
+        rule: Move,
+        *,
+        cause: Event[Any] | None = None,
+        create: bool = False,
+        publish_profile: bool = True,
+    ) -> Guest:
+        """Applies `rule` to the guest read as the aggregate: the write sets the fields it
+        changed, through `change` (the same version guard, segments, lifecycle and
+        profile event, the same retry). Returns the state it saw, as `change` does."""
+
+        def decide(document: dict[str, Any]) -> Change | None:
+            read = guest_from_document(document)
+            moved = rule(read)
+            if moved is None:
+                return None
+            return Change(sets=guest_changes(read, moved), publish_profile=publish_profile)
+
+        return guest_from_document(await self.change(guest_id, decide, cause=cause, create=create))
+
     async def _save(self, guest: dict[str, Any], change: Change, cause: Event[Any] | None) -> None:
         after = _applied(guest, change)
         today = await self.business_dates.today()
@@ -142,7 +171,10 @@ class GuestStore(GuestMerges, GuestMessages):
         await self.change(survivor_id, absorb)
         await self.repository.move_match_keys(aliases, survivor_id)
         if not duplicate.get("merge_completed_at"):
-            await self.repository.mark_merge_completed(duplicate["_id"], self.clock())
+            closed = guest_from_document(duplicate)
+            await self.repository.mark_merge_completed(
+                closed, merge_completed(closed, self.clock())
+            )
             log.info("guests merged", surviving_guest_id=survivor_id, merged_guest_ids=aliases)
 
     async def repair_merges(self, batch_size: int = 100) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, status
 
 from .domain import LedgerEntryPublic, PointsPublic, RedemptionCreate, ReversalCreate
@@ -24,18 +22,18 @@ def ledger_router(service: LoyaltyService) -> APIRouter:
         status_code=status.HTTP_201_CREATED,
         response_model=LedgerEntryPublic,
     )
-    async def redeem(guest_id: str, request: RedemptionCreate) -> Any:
+    async def redeem(guest_id: str, request: RedemptionCreate) -> LedgerEntryPublic:
         """Points for a night or a voucher; refused (409) beyond the balance. The same
         request_id redeems once."""
-        return await service.redeem(guest_id, request)
+        return LedgerEntryPublic.model_validate(await service.redeem(guest_id, request))
 
     @router.post(
         "/guests/{guest_id}/reversals",
         status_code=status.HTTP_201_CREATED,
         response_model=LedgerEntryPublic,
     )
-    async def reverse(guest_id: str, request: ReversalCreate) -> Any:
+    async def reverse(guest_id: str, request: ReversalCreate) -> LedgerEntryPublic:
         """Takes back an earning (a refund, a mistake) by a new entry; once per entry."""
-        return await service.reverse(guest_id, request)
+        return LedgerEntryPublic.model_validate(await service.reverse(guest_id, request))
 
     return router

@@ -11,7 +11,7 @@ from shared.audit import AuditLog, RevealRequest
 from shared.auth import CurrentPrincipal
 from shared.masking import contact_fields_present
 
-from .api_common import profile_public, reveal_contact
+from .api_common import guest_profile_public, profile_public, reveal_contact
 from .domain import EnrolmentCreate, GuestLookup, MergeRequest, ProfileUpdate
 from .profiles import ProfileService
 from .public import ProfilePublic
@@ -53,11 +53,11 @@ def profiles_router(profiles: ProfileService, audit: AuditLog) -> APIRouter:
     @router.patch("/guests/{guest_id}")
     async def update_profile(guest_id: str, update: ProfileUpdate) -> ProfilePublic:
         """Language, birthday, phone, VIP, preferences and consents (with how given)."""
-        return profile_public(await profiles.update_profile(guest_id, update))
+        return guest_profile_public(await profiles.update_profile(guest_id, update))
 
     @router.post("/guests/{guest_id}/enrolment")
     async def enrol(guest_id: str, request: EnrolmentCreate) -> ProfilePublic:
-        return profile_public(await profiles.enrol(guest_id, request))
+        return guest_profile_public(await profiles.enrol(guest_id, request))
 
     @router.post("/guests/{guest_id}/merge")
     async def merge(

@@ -21,19 +21,18 @@ them distinct. One entry per pair (its `_id` names the pair in a fixed order).
 and year), for the sender; they carry the guest id, never the address.
 
 One part per concern (issue 17), on what they share (store_context.py: the collections
-and their indexes): guest documents (guest_document_store.py), match keys
+and their indexes): guest documents (guest_document_store.py, read as the Guest
+aggregate and written back field for field by guest_documents.py), match keys
 (match_key_store.py), the review list (duplicate_store.py), messages (message_store.py)
 and care tasks (care_task_store.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from .care_task_store import CareTaskStore
 from .duplicate_store import DuplicateStore
-from .guest_aggregate import Guest
 from .guest_document_store import GuestDocumentStore, VersionConflict
+from .guest_documents import RELAY_FIELDS, guest_changes, guest_from_document, guest_to_document
 from .match_key_store import MatchKeyStore
 from .message_store import MessageStore
 
@@ -42,25 +41,12 @@ __all__ = [
     "RELAY_FIELDS",
     "LoyaltyRepository",
     "VersionConflict",
+    "guest_changes",
     "guest_from_document",
     "guest_to_document",
 ]
 
 OUTBOX_COLLECTIONS = ("guests",)
-# The store's bookkeeping on a guest document, not the guest's: the outbox and the relay's
-# lease on it (shared/outbox.py).
-RELAY_FIELDS = ("outbox", "outbox_lease_until", "outbox_lease_owner")
-
-
-def guest_from_document(document: dict[str, Any]) -> Guest:
-    """The stored guest as the aggregate, the store's bookkeeping read away."""
-    return Guest.model_validate({k: v for k, v in document.items() if k not in RELAY_FIELDS})
-
-
-def guest_to_document(guest: Guest) -> dict[str, Any]:
-    """The aggregate as stored: exactly the fields it was built or read with (a field left
-    unset is not written), `_id` for the id."""
-    return guest.model_dump(by_alias=True, exclude_unset=True)
 
 
 class LoyaltyRepository(

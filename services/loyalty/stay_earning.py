@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.errors import Conflict, Unprocessable
+from shared.errors import Unprocessable
 from shared.events import FolioClosed, StayCheckedOut
 
 from . import ledger
 from .care import post_stay_care
 from .domain import spend_earning_entry_id, stay_earning_entry_id
+from .guest_rules import referred
 from .guests import Change
 from .loyalty_context import LoyaltyContext
 from .offers import REFERRAL_POINTS
@@ -69,13 +70,13 @@ class StayEarning(LoyaltyContext):
         if not referrer.get("member_number"):
             raise Unprocessable("only members earn referral rewards: enrol the guest first")
 
-        def decide(guest: dict[str, Any]) -> Change | None:
-            if guest.get("referred_by") or guest.get("stays"):
-                raise Conflict("this guest was referred already, or has stayed before")
-            return Change(sets={"referred_by": referrer["_id"]}, publish_profile=False)
-
-        referred = await self.store.change(referred_guest_id, decide, create=True)
-        return {"referrer": referrer["_id"], "referred_guest_id": referred["_id"]}
+        seen = await self.store.move(
+            referred_guest_id,
+            lambda read: referred(read, referrer["_id"]),
+            create=True,
+            publish_profile=False,
+        )
+        return {"referrer": referrer["_id"], "referred_guest_id": seen.id}
 
     async def reward_referral(self, guest_id: str) -> None:
         """The referred guest has stayed: the referrer's reward, once per referred guest
