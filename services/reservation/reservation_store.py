@@ -1,5 +1,6 @@
-"""Reservations: recorded pending, changed by one guarded write with their outbox, read
-by id, key or field, the half-done ones found for repair, searched and reported on."""
+"""Reservations: recorded pending, changed by one guarded write with their outbox (a
+rule's moved aggregate written as what changed: closed),
+read by id, key or field, the half-done ones found for repair, searched and reported on."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from .domain import ReservationStatus
+from .reservation_aggregate import Reservation
+from .reservation_documents import reservation_changes
 from .store_context import NO_OUTBOX, StoreContext
 
 
@@ -27,6 +31,25 @@ class ReservationStore(StoreContext):
         """A guarded single-document write: state and outbox together, or nothing."""
         return await self.reservations.find_one_and_update(
             guard, update, projection=NO_OUTBOX, return_document=ReturnDocument.AFTER
+        )
+
+    async def close(
+        self, read: Reservation, moved: Reservation, outbox: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Closes once, from the version read: None when it changed meanwhile, was closed
+        or is being amended. The settling and a reconfirmation move `inventory_settled`
+        and `updated_at` without a new version, so those are written even when as read."""
+        return await self.update_reservation(
+            {
+                "_id": read.id,
+                "version": read.version,
+                "status": ReservationStatus.CONFIRMED,
+                "amendment": None,
+            },
+            {
+                "$set": reservation_changes(read, moved, "inventory_settled", "updated_at"),
+                "$push": outbox,
+            },
         )
 
     async def discard_pending(self, reservation_id: str) -> None:

@@ -66,3 +66,31 @@ def test_a_field_the_code_does_not_write_is_refused() -> None:
         reservation_from_document(
             {**booked(), "review": {"version": 1, "at": AT, "by": "x", "ok": 1}}
         )
+
+
+def test_closing_answers_the_booking_and_the_write_is_what_changed() -> None:
+    """Issue 17: the rules return the Reservation as left, not a Mongo fragment; the store
+    writes the difference, plus the fields written even when as read, and the `$set` is
+    the one the use cases built by hand."""
+    from services.reservation.reservation_documents import reservation_changes
+    from services.reservation.reservation_rules import closed
+
+    later = datetime(2027, 3, 2, 9, tzinfo=UTC)
+    read = reservation_from_document({**booked(), "updated_at": AT, "inventory_settled": True})
+    record = {"fee": "0.00", "refund": "250.00", "reason": "plans changed"}
+    cancelled = closed(read, ReservationStatus.CANCELLED, "cancellation", record, later, "p-1")
+    assert reservation_changes(read, cancelled, "inventory_settled", "updated_at") == {
+        "status": ReservationStatus.CANCELLED,
+        "cancellation": {**record, "at": later.isoformat()},
+        "version": 2,
+        "inventory_settled": False,
+        "settled_by": "p-1",
+        "updated_at": later,
+        "refund_due": True,
+    }
+    no_show = closed(
+        read, ReservationStatus.NO_SHOW, "no_show", {"fee": "5", "refund": "0"}, AT, None
+    )
+    changes = reservation_changes(read, no_show, "inventory_settled", "updated_at")
+    assert "refund_due" not in changes and changes["updated_at"] == AT  # as read, written
+    assert read.status == "confirmed" and read.version == 1  # the booking read is untouched

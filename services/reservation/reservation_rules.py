@@ -1,0 +1,41 @@
+"""Rules that move a booking (issue 17): each takes the Reservation as read and answers
+it as the step leaves it, or refuses with a domain error. No I/O: the store writes what
+changed (reservation_documents.reservation_changes) under the guard the step has always
+had, with the step's events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from .domain import ReservationStatus
+from .reservation_aggregate import Reservation
+
+# Where a closing records its fee and refund: a cancellation, a no-show, a walk.
+ClosingRecord = Literal["cancellation", "no_show", "walk"]
+
+
+def closed(
+    reservation: Reservation,
+    status: ReservationStatus,
+    field: ClosingRecord,
+    record: dict[str, Any],
+    now: datetime,
+    owner: str | None,
+) -> Reservation:
+    """Cancelled, a no-show or walked: the fee and refund recorded under `field` with the
+    instant, a new version, and its nights to give back (`inventory_settled` false, by
+    this process). A refund to pay is asked for in the same write (`refund_due`, paid by
+    refunds.py), so no crash loses it."""
+    changes: dict[str, Any] = {
+        "status": status,
+        field: {**record, "at": now.isoformat()},
+        "version": reservation.version + 1,
+        "inventory_settled": False,
+        "settled_by": owner,
+        "updated_at": now,
+    }
+    if Decimal(record["refund"]) > 0:
+        changes["refund_due"] = True
+    return reservation.model_copy(update=changes)
