@@ -9,6 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from shared.errors import Conflict
+
 from .domain import ReservationStatus
 from .reservation_aggregate import Reservation
 
@@ -39,3 +41,15 @@ def closed(
     if Decimal(record["refund"]) > 0:
         changes["refund_due"] = True
     return reservation.model_copy(update=changes)
+
+
+def reconfirmed(reservation: Reservation, now: datetime) -> Reservation:
+    """A tentative booking made firm (tentative.py); only a confirmed tentative booking
+    is (one already reconfirmed is the caller's to answer as it stands)."""
+    if not reservation.tentative:
+        raise Conflict(f"reservation {reservation.id!r} is not tentative")
+    if reservation.status != ReservationStatus.CONFIRMED:
+        raise Conflict(f"reservation {reservation.id!r} is {reservation.status}")
+    return reservation.model_copy(
+        update={"tentative": False, "reconfirmed_at": now, "updated_at": now}
+    )

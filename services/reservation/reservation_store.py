@@ -1,5 +1,5 @@
 """Reservations: recorded pending, changed by one guarded write with their outbox (a
-rule's moved aggregate written as what changed: closed),
+rule's moved aggregate written as what changed: closed, reconfirmed),
 read by id, key or field, the half-done ones found for repair, searched and reported on."""
 
 from __future__ import annotations
@@ -48,6 +48,21 @@ class ReservationStore(StoreContext):
             },
             {
                 "$set": reservation_changes(read, moved, "inventory_settled", "updated_at"),
+                "$push": outbox,
+            },
+        )
+
+    async def reconfirm(
+        self, read: Reservation, moved: Reservation, outbox: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Once, while it is confirmed and still tentative (None: cancelled or reconfirmed
+        meanwhile), with the letter it asks for. An assignment moves `updated_at` and this
+        guard names no version, so it is written even when as read."""
+        return await self.update_reservation(
+            {"_id": read.id, "status": ReservationStatus.CONFIRMED, "tentative": True},
+            {
+                "$set": reservation_changes(read, moved, "updated_at"),
+                "$addToSet": {"letters_due": "reconfirmed"},
                 "$push": outbox,
             },
         )

@@ -1,8 +1,8 @@
-"""Issue 17: closing a booking writes its moved aggregate (reservation_rules.py, the
-store's close) under the guard it always had. The guard is shown refusing: a race on the
-interleaving store, and a write from a read that another step overtook. The fields a
-writer outside the guard may move since the read are written even when the rule left
-them as read."""
+"""Issue 17: closing and reconfirming a booking write its moved aggregate
+(reservation_rules.py, the store's close / reconfirm) under the guards they always had.
+Each guard is shown refusing: a race on the interleaving store, and a write from a read
+that another step overtook. The fields a writer outside the guard may move since the
+read are written even when the rule left them as read."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from services.reservation.reservation_documents import (
     reservation_changes,
     reservation_from_document,
 )
-from services.reservation.reservation_rules import closed
+from services.reservation.reservation_rules import closed, reconfirmed
+from services.reservation.tentative import TentativeBookings
+from shared.errors import Conflict
 from tests.integration.reservation_harness import Clock, Office, office
 
 MARCH_10 = date(2027, 3, 10)
@@ -106,3 +108,35 @@ async def test_a_close_writes_the_nights_unsettled_though_they_were_so_when_read
     assert closed_document is not None
     assert closed_document["status"] == "cancelled"
     assert closed_document["inventory_settled"] is False  # the janitor gives the nights back
+
+
+async def test_two_reconfirmations_at_once_make_the_booking_firm_once() -> None:
+    hotel = await hotel_with_a_suite()
+    tentative = TentativeBookings(hotel.reservations, events_written=lambda: None)
+    booking = await hotel.book(tentative=True)
+    first, second = await asyncio.gather(
+        tentative.reconfirm(booking["_id"]), tentative.reconfirm(booking["_id"])
+    )
+    assert first["reconfirmed_at"] == second["reconfirmed_at"] == hotel.clock()
+    document = await stored(hotel, booking["_id"])
+    assert document["tentative"] is False
+    assert document["letters_due"].count("reconfirmed") == 1
+    assert published(document, "reservation.reconfirmed") == 1
+
+
+async def test_a_reconfirmation_from_a_read_a_cancellation_overtook_is_refused() -> None:
+    hotel = await hotel_with_a_suite()
+    tentative = TentativeBookings(hotel.reservations, events_written=lambda: None)
+    booking = await hotel.book(tentative=True)
+    before = await read(hotel, booking["_id"])
+    await hotel.reservations.cancel_reservation(booking["_id"])
+    cancelled = await stored(hotel, booking["_id"])
+    moved = reconfirmed(before, hotel.clock())
+    assert await hotel.repository.reconfirm(before, moved, NOTHING_TO_PUBLISH) is None
+    assert await stored(hotel, booking["_id"]) == cancelled
+    try:
+        await tentative.reconfirm(booking["_id"])
+    except Conflict as refused:
+        assert "is cancelled" in str(refused)
+    else:
+        raise AssertionError("a cancelled booking was reconfirmed")

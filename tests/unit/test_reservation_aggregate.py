@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from services.reservation.domain import ReservationStatus
 from services.reservation.repository import reservation_from_document, reservation_to_document
+from shared.errors import Conflict
 
 AT = datetime(2027, 3, 1, 9, tzinfo=UTC)
 
@@ -68,12 +69,12 @@ def test_a_field_the_code_does_not_write_is_refused() -> None:
         )
 
 
-def test_closing_answers_the_booking_and_the_write_is_what_changed() -> None:
+def test_closing_and_reconfirming_answer_the_booking_and_the_write_is_what_changed() -> None:
     """Issue 17: the rules return the Reservation as left, not a Mongo fragment; the store
     writes the difference, plus the fields written even when as read, and the `$set` is
     the one the use cases built by hand."""
     from services.reservation.reservation_documents import reservation_changes
-    from services.reservation.reservation_rules import closed
+    from services.reservation.reservation_rules import closed, reconfirmed
 
     later = datetime(2027, 3, 2, 9, tzinfo=UTC)
     read = reservation_from_document({**booked(), "updated_at": AT, "inventory_settled": True})
@@ -93,4 +94,12 @@ def test_closing_answers_the_booking_and_the_write_is_what_changed() -> None:
     )
     changes = reservation_changes(read, no_show, "inventory_settled", "updated_at")
     assert "refund_due" not in changes and changes["updated_at"] == AT  # as read, written
+    tentative = reservation_from_document({**booked(), "tentative": True, "updated_at": AT})
+    assert reservation_changes(tentative, reconfirmed(tentative, later), "updated_at") == {
+        "tentative": False,
+        "reconfirmed_at": later,
+        "updated_at": later,
+    }
+    with pytest.raises(Conflict, match="not tentative"):
+        reconfirmed(read, later)
     assert read.status == "confirmed" and read.version == 1  # the booking read is untouched
