@@ -25,6 +25,8 @@ from shared.events import RoomAssigned
 from shared.logging import get_logger
 
 from .domain import ReservationStatus, expected_holds, hold_moves, reservation_holder
+from .reservation_documents import reservation_from_document, reservation_to_document
+from .reservation_rules import assigned
 from .service import ReservationService, outbox_push
 
 log = get_logger(__name__)
@@ -79,28 +81,18 @@ class AssignmentFollower:
         """Takes the assigned type's nights first, then records the assignment and gives
         the booked type back (never less held than the desk gives). False: the booking
         changed meanwhile, what was taken is given back and the caller reads it again."""
-        new = {**booking, "assigned_room": {"stay_id": stay_id, "room_type": room_type}}
-        growths, _ = hold_moves(expected_holds(booking), expected_holds(new))
+        read = reservation_from_document(booking)
+        moved = assigned(read, stay_id, room_type, self.reservations.clock())
+        growths, _ = hold_moves(
+            expected_holds(booking), expected_holds(reservation_to_document(moved))
+        )
         holder = reservation_holder(booking["_id"])
         for key, before, after in growths:
             await self.inventory.resize(key, holder, before, after, UNBOUNDED)
-        marked = await self.repository.update_reservation(
-            {
-                "_id": booking["_id"],
-                "version": booking["version"],
-                "status": ReservationStatus.CONFIRMED,
-            },
-            {
-                "$set": {
-                    "assigned_room": new["assigned_room"],
-                    "inventory_settled": False,
-                    "updated_at": self.reservations.clock(),
-                },
-                "$inc": {"version": 1},
-                "$push": outbox_push(
-                    await self.reservations.availability_entries(key for key, _, _ in growths)
-                ),
-            },
+        marked = await self.repository.assign_room(
+            read,
+            moved,
+            outbox_push(await self.reservations.availability_entries(key for key, _, _ in growths)),
         )
         if marked is None:
             for key, before, after in growths:

@@ -53,3 +53,16 @@ def reconfirmed(reservation: Reservation, now: datetime) -> Reservation:
     return reservation.model_copy(
         update={"tentative": False, "reconfirmed_at": now, "updated_at": now}
     )
+
+
+def assigned(reservation: Reservation, stay_id: str, room_type: str, now: datetime) -> Reservation:
+    """A room of `room_type` assigned ahead of arrival to the stay-to-be (assignments.py):
+    a new version, held in that type from now on, so its nights are to be settled again."""
+    return reservation.model_copy(
+        update={
+            "assigned_room": {"stay_id": stay_id, "room_type": room_type},
+            "version": reservation.version + 1,
+            "inventory_settled": False,
+            "updated_at": now,
+        }
+    )

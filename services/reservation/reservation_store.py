@@ -1,5 +1,5 @@
 """Reservations: recorded pending, changed by one guarded write with their outbox (a
-rule's moved aggregate written as what changed: closed, reconfirmed),
+rule's moved aggregate written as what changed: closed, reconfirmed, a room assigned),
 read by id, key or field, the half-done ones found for repair, searched and reported on."""
 
 from __future__ import annotations
@@ -63,6 +63,20 @@ class ReservationStore(StoreContext):
             {
                 "$set": reservation_changes(read, moved, "updated_at"),
                 "$addToSet": {"letters_due": "reconfirmed"},
+                "$push": outbox,
+            },
+        )
+
+    async def assign_room(
+        self, read: Reservation, moved: Reservation, outbox: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """From the version read, while confirmed (None: it changed meanwhile). The
+        settling and a reconfirmation move `inventory_settled` and `updated_at` without a
+        new version, so those are written even when as read."""
+        return await self.update_reservation(
+            {"_id": read.id, "version": read.version, "status": ReservationStatus.CONFIRMED},
+            {
+                "$set": reservation_changes(read, moved, "inventory_settled", "updated_at"),
                 "$push": outbox,
             },
         )

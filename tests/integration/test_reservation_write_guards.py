@@ -1,8 +1,8 @@
-"""Issue 17: closing and reconfirming a booking write its moved aggregate
-(reservation_rules.py, the store's close / reconfirm) under the guards they always had.
-Each guard is shown refusing: a race on the interleaving store, and a write from a read
-that another step overtook. The fields a writer outside the guard may move since the
-read are written even when the rule left them as read."""
+"""Issue 17: closing, reconfirming and assigning a room write the booking's moved aggregate
+(reservation_rules.py, the store's close / reconfirm / assign_room) under the guards they
+always had. Each guard is shown refusing: a repeat or a race on the interleaving store,
+and a write from a read that another step overtook. The fields a writer outside the
+guard may move since the read are written even when the rule left them as read."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
 
+from services.reservation.assignments import AssignmentFollower
 from services.reservation.domain import ReservationStatus, ReservationUpdate
 from services.reservation.reservation_documents import (
     reservation_changes,
     reservation_from_document,
 )
-from services.reservation.reservation_rules import closed, reconfirmed
+from services.reservation.reservation_rules import assigned, closed, reconfirmed
 from services.reservation.tentative import TentativeBookings
 from shared.errors import Conflict
 from tests.integration.reservation_harness import Clock, Office, office
@@ -140,3 +141,20 @@ async def test_a_reconfirmation_from_a_read_a_cancellation_overtook_is_refused()
         assert "is cancelled" in str(refused)
     else:
         raise AssertionError("a cancelled booking was reconfirmed")
+
+
+async def test_an_assignment_from_a_read_an_amendment_overtook_is_refused_and_gives_back() -> None:
+    hotel = await hotel_with_a_suite()
+    booking = await hotel.book(room_type="king", arrival="2027-03-10", departure="2027-03-12")
+    stale = await hotel.repository.get(booking["_id"])
+    assert stale is not None
+    await hotel.reservations.amend_reservation(booking["_id"], ReservationUpdate(adults=2))
+    amended = await stored(hotel, booking["_id"])
+    before = reservation_from_document(stale)
+    moved = assigned(before, "stay-1", "suite", hotel.clock())
+    assert await hotel.repository.assign_room(before, moved, NOTHING_TO_PUBLISH) is None
+    follower = AssignmentFollower(hotel.reservations, hotel.repository.reservations.database)
+    assert await follower._move(stale, "stay-1", "suite") is False
+    assert await stored(hotel, booking["_id"]) == amended
+    assert await hotel.sold("suite", MARCH_10, 2) == {"2027-03-10": 0, "2027-03-11": 0}
+    assert await hotel.sold("king", MARCH_10, 2) == {"2027-03-10": 1, "2027-03-11": 1}

@@ -69,12 +69,14 @@ def test_a_field_the_code_does_not_write_is_refused() -> None:
         )
 
 
-def test_closing_and_reconfirming_answer_the_booking_and_the_write_is_what_changed() -> None:
+def test_closing_reconfirming_and_assigning_answer_the_booking_and_the_write_is_what_changed() -> (
+    None
+):
     """Issue 17: the rules return the Reservation as left, not a Mongo fragment; the store
     writes the difference, plus the fields written even when as read, and the `$set` is
     the one the use cases built by hand."""
     from services.reservation.reservation_documents import reservation_changes
-    from services.reservation.reservation_rules import closed, reconfirmed
+    from services.reservation.reservation_rules import assigned, closed, reconfirmed
 
     later = datetime(2027, 3, 2, 9, tzinfo=UTC)
     read = reservation_from_document({**booked(), "updated_at": AT, "inventory_settled": True})
@@ -102,4 +104,12 @@ def test_closing_and_reconfirming_answer_the_booking_and_the_write_is_what_chang
     }
     with pytest.raises(Conflict, match="not tentative"):
         reconfirmed(read, later)
+    assert reservation_changes(
+        read, assigned(read, "stay-1", "suite", later), "inventory_settled", "updated_at"
+    ) == {
+        "assigned_room": {"stay_id": "stay-1", "room_type": "suite"},
+        "version": 2,
+        "inventory_settled": False,
+        "updated_at": later,
+    }
     assert read.status == "confirmed" and read.version == 1  # the booking read is untouched
