@@ -21,7 +21,7 @@ from shared.outbox import outbox_entry
 from .domain import ReservationStatus
 from .inventory_holds import InventoryHolds
 from .policies import cancellation_terms, no_show_may_be_marked, no_show_terms
-from .reservation_aggregate import Reservation
+from .reservation_aggregate import Reservation, StoredRecord
 from .reservation_context import AlsoPublish, outbox_push
 from .reservation_documents import reservation_from_document, reservation_to_document
 from .reservation_rules import ClosingRecord, closed
@@ -97,7 +97,7 @@ class Closings(InventoryHolds):
         status: ReservationStatus,
         event: Event[Any],
         field: ClosingRecord,
-        record: dict[str, Any],
+        record: StoredRecord,
         also_publish: AlsoPublish | None = None,
     ) -> dict[str, Any]:
         """Cancelled, no-show or walked: fee and refund recorded with the event, then the

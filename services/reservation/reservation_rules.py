@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from shared.errors import Conflict
 
 from .domain import ReservationStatus
-from .reservation_aggregate import Reservation
+from .reservation_aggregate import Reservation, StoredRecord
 
 # Where a closing records its fee and refund: a cancellation, a no-show, a walk.
 ClosingRecord = Literal["cancellation", "no_show", "walk"]
@@ -22,7 +22,7 @@ def closed(
     reservation: Reservation,
     status: ReservationStatus,
     field: ClosingRecord,
-    record: dict[str, Any],
+    record: StoredRecord,
     now: datetime,
     owner: str | None,
 ) -> Reservation:
@@ -30,17 +30,17 @@ def closed(
     instant, a new version, and its nights to give back (`inventory_settled` false, by
     this process). A refund to pay is asked for in the same write (`refund_due`, paid by
     refunds.py), so no crash loses it."""
-    changes: dict[str, Any] = {
-        "status": status,
-        field: {**record, "at": now.isoformat()},
-        "version": reservation.version + 1,
-        "inventory_settled": False,
-        "settled_by": owner,
-        "updated_at": now,
-    }
-    if Decimal(record["refund"]) > 0:
-        changes["refund_due"] = True
-    return reservation.model_copy(update=changes)
+    return reservation.model_copy(
+        update={
+            "status": status,
+            field: {**record, "at": now.isoformat()},
+            "version": reservation.version + 1,
+            "inventory_settled": False,
+            "settled_by": owner,
+            "updated_at": now,
+            **({"refund_due": True} if Decimal(record["refund"]) > 0 else {}),
+        }
+    )
 
 
 def reconfirmed(reservation: Reservation, now: datetime) -> Reservation:

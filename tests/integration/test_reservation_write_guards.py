@@ -146,15 +146,13 @@ async def test_a_reconfirmation_from_a_read_a_cancellation_overtook_is_refused()
 async def test_an_assignment_from_a_read_an_amendment_overtook_is_refused_and_gives_back() -> None:
     hotel = await hotel_with_a_suite()
     booking = await hotel.book(room_type="king", arrival="2027-03-10", departure="2027-03-12")
-    stale = await hotel.repository.get(booking["_id"])
-    assert stale is not None
+    before = await read(hotel, booking["_id"])
     await hotel.reservations.amend_reservation(booking["_id"], ReservationUpdate(adults=2))
     amended = await stored(hotel, booking["_id"])
-    before = reservation_from_document(stale)
     moved = assigned(before, "stay-1", "suite", hotel.clock())
     assert await hotel.repository.assign_room(before, moved, NOTHING_TO_PUBLISH) is None
     follower = AssignmentFollower(hotel.reservations, hotel.repository.reservations.database)
-    assert await follower._move(stale, "stay-1", "suite") is False
+    assert await follower._move(before, "stay-1", "suite") is False
     assert await stored(hotel, booking["_id"]) == amended
     assert await hotel.sold("suite", MARCH_10, 2) == {"2027-03-10": 0, "2027-03-11": 0}
     assert await hotel.sold("king", MARCH_10, 2) == {"2027-03-10": 1, "2027-03-11": 1}
