@@ -66,3 +66,15 @@ def assigned(reservation: Reservation, stay_id: str, room_type: str, now: dateti
             "updated_at": now,
         }
     )
+
+
+def amendment_started(reservation: Reservation, now: datetime, owner: str | None) -> Reservation:
+    """Claimed for an amendment under way (amendment_holds.py): the instant and this
+    process, so that one a crash left unsaved is found and undone by the janitor."""
+    return reservation.model_copy(update={"amendment": {"started_at": now, "owner": owner}})
+
+
+def amendment_dropped(reservation: Reservation) -> Reservation:
+    """The amendment given up before it was saved (a night it needs is not to be had):
+    the claim lifted."""
+    return reservation.model_copy(update={"amendment": None})

@@ -1,5 +1,6 @@
 """Reservations: recorded pending, changed by one guarded write with their outbox (a
-rule's moved aggregate written as what changed: closed, reconfirmed, a room assigned),
+rule's moved aggregate written as what changed: closed, reconfirmed, a room assigned,
+claimed for an amendment and the claim lifted),
 read by id, key or field, the half-done ones found for repair, searched and reported on."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from .domain import ReservationStatus
 from .reservation_aggregate import Reservation
-from .reservation_documents import reservation_changes
+from .reservation_documents import reservation_changes, reservation_from_document
 from .store_context import NO_OUTBOX, StoreContext
 
 
@@ -79,6 +80,30 @@ class ReservationStore(StoreContext):
                 "$set": reservation_changes(read, moved, "inventory_settled", "updated_at"),
                 "$push": outbox,
             },
+        )
+
+    async def claim_for_amendment(
+        self, read: Reservation, moved: Reservation
+    ) -> Reservation | None:
+        """From the version read, while confirmed and claimed by no other amendment (None:
+        it changed meanwhile). The claim moves no version: the amendment is saved against
+        the version read (amendments.py)."""
+        claimed = await self.update_reservation(
+            {
+                "_id": read.id,
+                "version": read.version,
+                "status": ReservationStatus.CONFIRMED,
+                "amendment": None,
+            },
+            {"$set": reservation_changes(read, moved)},
+        )
+        return None if claimed is None else reservation_from_document(claimed)
+
+    async def drop_amendment(self, claimed: Reservation, moved: Reservation) -> None:
+        """Lifts the claim while the booking is at the version claimed."""
+        await self.update_reservation(
+            {"_id": claimed.id, "version": claimed.version},
+            {"$set": reservation_changes(claimed, moved)},
         )
 
     async def discard_pending(self, reservation_id: str) -> None:

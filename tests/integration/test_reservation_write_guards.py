@@ -1,8 +1,9 @@
-"""Issue 17: closing, reconfirming and assigning a room write the booking's moved aggregate
-(reservation_rules.py, the store's close / reconfirm / assign_room) under the guards they
-always had. Each guard is shown refusing: a repeat or a race on the interleaving store,
-and a write from a read that another step overtook. The fields a writer outside the
-guard may move since the read are written even when the rule left them as read."""
+"""Issue 17: closing, reconfirming, assigning a room and claiming a booking for an
+amendment write its moved aggregate (reservation_rules.py, the store's close / reconfirm
+/ assign_room / claim_for_amendment / drop_amendment) under the guards they always had.
+Each guard is shown refusing: a race on the interleaving store, or a write from a read
+that another step overtook. The fields a writer outside the guard may move since the
+read are written even when the rule left them as read."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from services.reservation.reservation_documents import (
     reservation_changes,
     reservation_from_document,
 )
-from services.reservation.reservation_rules import assigned, closed, reconfirmed
+from services.reservation.reservation_rules import (
+    amendment_started,
+    assigned,
+    closed,
+    reconfirmed,
+)
 from services.reservation.tentative import TentativeBookings
 from shared.errors import Conflict
 from tests.integration.reservation_harness import Clock, Office, office
@@ -156,3 +162,36 @@ async def test_an_assignment_from_a_read_an_amendment_overtook_is_refused_and_gi
     assert await stored(hotel, booking["_id"]) == amended
     assert await hotel.sold("suite", MARCH_10, 2) == {"2027-03-10": 0, "2027-03-11": 0}
     assert await hotel.sold("king", MARCH_10, 2) == {"2027-03-10": 1, "2027-03-11": 1}
+
+
+async def test_a_claim_for_an_amendment_from_a_read_a_cancellation_overtook_is_refused() -> None:
+    hotel = await hotel_with_a_suite()
+    booking = await hotel.book()
+    before = await read(hotel, booking["_id"])
+    await hotel.reservations.cancel_reservation(booking["_id"])
+    cancelled = await stored(hotel, booking["_id"])
+    claim = amendment_started(before, hotel.clock(), "me")
+    assert await hotel.repository.claim_for_amendment(before, claim) is None
+    assert await stored(hotel, booking["_id"]) == cancelled
+
+
+async def test_an_amendment_refused_for_want_of_a_night_lifts_its_claim() -> None:
+    """The claim moves no version, so the booking read before it has no amendment either:
+    lifting it is written from the booking as claimed, and the booking can be changed
+    again at once (not only after the janitor's wait)."""
+    hotel = await hotel_with_a_suite()
+    await hotel.book(number=2, room_type="suite", arrival="2027-03-10", departure="2027-03-12")
+    await hotel.book(number=3, room_type="suite", arrival="2027-03-10", departure="2027-03-12")
+    booking = await hotel.book()
+    try:
+        await hotel.reservations.amend_reservation(
+            booking["_id"], ReservationUpdate(room_type="suite")
+        )
+    except Conflict:
+        pass
+    else:
+        raise AssertionError("an amendment to a full room type went through")
+    document = await stored(hotel, booking["_id"])
+    assert document["amendment"] is None and document["version"] == booking["version"]
+    cancelled = await hotel.reservations.cancel_reservation(booking["_id"])
+    assert cancelled["status"] == "cancelled"

@@ -76,7 +76,13 @@ def test_closing_reconfirming_and_assigning_answer_the_booking_and_the_write_is_
     writes the difference, plus the fields written even when as read, and the `$set` is
     the one the use cases built by hand."""
     from services.reservation.reservation_documents import reservation_changes
-    from services.reservation.reservation_rules import assigned, closed, reconfirmed
+    from services.reservation.reservation_rules import (
+        amendment_dropped,
+        amendment_started,
+        assigned,
+        closed,
+        reconfirmed,
+    )
 
     later = datetime(2027, 3, 2, 9, tzinfo=UTC)
     read = reservation_from_document({**booked(), "updated_at": AT, "inventory_settled": True})
@@ -112,4 +118,12 @@ def test_closing_reconfirming_and_assigning_answer_the_booking_and_the_write_is_
         "inventory_settled": False,
         "updated_at": later,
     }
+    claimed = amendment_started(read, later, "p-1")
+    assert reservation_changes(read, claimed) == {
+        "amendment": {"started_at": later, "owner": "p-1"}
+    }
+    assert reservation_changes(claimed, amendment_dropped(claimed)) == {"amendment": None}
+    # from the booking read before the claim (no amendment), lifting it would write nothing
+    unclaimed = read.model_copy(update={"amendment": None})
+    assert reservation_changes(unclaimed, amendment_dropped(claimed)) == {}
     assert read.status == "confirmed" and read.version == 1  # the booking read is untouched
