@@ -1,7 +1,7 @@
 """Reservations: recorded pending, changed by one guarded write with their outbox (a
 rule's moved aggregate written as what changed: closed, reconfirmed, a room assigned,
-claimed for an amendment and the claim lifted),
-read by id, key or field, the half-done ones found for repair, searched and reported on."""
+claimed for an amendment and the claim lifted), read by id, key or field, the half-done
+ones found for repair, searched and reported on."""
 
 from __future__ import annotations
 
