@@ -8,9 +8,11 @@ from typing import Any
 
 from shared.errors import Conflict
 
-from .domain import HoldKey, ReservationStatus, reservation_holder
+from .domain import HoldKey, reservation_holder
 from .inventory_holds import InventoryHolds
 from .reservation_context import NoAvailability, capacity_of
+from .reservation_documents import reservation_from_document
+from .reservation_rules import amendment_dropped, amendment_started
 
 
 class AmendmentHolds(InventoryHolds):
@@ -29,19 +31,13 @@ class AmendmentHolds(InventoryHolds):
     ) -> None:
         """Claims the reservation for an amendment (so a crash is found and undone by the
         janitor), then takes the nights it gains, all or none."""
-        reservation_id, version = current["_id"], current["version"]
-        claimed = await self.repository.update_reservation(
-            {
-                "_id": reservation_id,
-                "version": version,
-                "status": ReservationStatus.CONFIRMED,
-                "amendment": None,
-            },
-            {"$set": {"amendment": {"started_at": self.clock(), "owner": self.owner}}},
+        read = reservation_from_document(current)
+        claimed = await self.repository.claim_for_amendment(
+            read, amendment_started(read, self.clock(), self.owner)
         )
         if claimed is None:
             raise Conflict("the reservation changed meanwhile; load it and try again")
-        holder = reservation_holder(reservation_id)
+        holder = reservation_holder(read.id)
         grown: list[tuple[HoldKey, int, int]] = []
         try:
             for key, before, after in growths:
@@ -53,7 +49,5 @@ class AmendmentHolds(InventoryHolds):
         except BaseException:
             for key, before, after in grown:
                 await self.inventory.resize(key, holder, after, before, capacities[key[0]])
-            await self.repository.update_reservation(
-                {"_id": reservation_id, "version": version}, {"$set": {"amendment": None}}
-            )
+            await self.repository.drop_amendment(claimed, amendment_dropped(claimed))
             raise

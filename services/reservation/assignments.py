@@ -25,6 +25,9 @@ from shared.events import RoomAssigned
 from shared.logging import get_logger
 
 from .domain import ReservationStatus, expected_holds, hold_moves, reservation_holder
+from .reservation_aggregate import Reservation
+from .reservation_documents import reservation_from_document, reservation_to_document
+from .reservation_rules import assigned as assigned_booking
 from .service import ReservationService, outbox_push
 
 log = get_logger(__name__)
@@ -46,7 +49,8 @@ class AssignmentFollower:
         if not assigned.ahead_of_arrival or assigned.stay_to_be_id is None:
             return  # given at the check-in (or by a desk before issue 12): the stay says it
         for _ in range(ATTEMPTS):
-            booking = await self.repository.get(assigned.reservation_id)
+            found = await self.repository.get(assigned.reservation_id)
+            booking = None if found is None else reservation_from_document(found)
             if booking is None or not self._applies(event, booking):
                 return
             if await self.stays.count_documents({"_id": assigned.stay_to_be_id}):
@@ -60,47 +64,37 @@ class AssignmentFollower:
                 return
         log.warning("assignment not followed: booking kept changing", id=assigned.reservation_id)
 
-    def _applies(self, event: RoomAssigned, booking: dict[str, Any]) -> bool:
+    def _applies(self, event: RoomAssigned, booking: Reservation) -> bool:
         assigned = event.payload
-        if booking["status"] != ReservationStatus.CONFIRMED:
+        if booking.status != ReservationStatus.CONFIRMED:
             return False
-        if assigned.booked_room_type not in (None, booking["room_type"]):
+        if assigned.booked_room_type not in (None, booking.room_type):
             return False  # assigned for a type the booking no longer has
-        amended_at = booking.get("amended_at")
+        amended_at = booking.amended_at
         if amended_at and (
             assigned.booking_as_of is None
             or assigned.booking_as_of < datetime.fromisoformat(amended_at)
         ):
             return False  # the desk drops it when it hears of the amendment
         wanted = {"stay_id": assigned.stay_to_be_id, "room_type": assigned.room_type}
-        return (booking.get("assigned_room") or None) != wanted
+        return (booking.assigned_room or None) != wanted
 
-    async def _move(self, booking: dict[str, Any], stay_id: str, room_type: str) -> bool:
+    async def _move(self, booking: Reservation, stay_id: str, room_type: str) -> bool:
         """Takes the assigned type's nights first, then records the assignment and gives
         the booked type back (never less held than the desk gives). False: the booking
         changed meanwhile, what was taken is given back and the caller reads it again."""
-        new = {**booking, "assigned_room": {"stay_id": stay_id, "room_type": room_type}}
-        growths, _ = hold_moves(expected_holds(booking), expected_holds(new))
-        holder = reservation_holder(booking["_id"])
+        moved = assigned_booking(booking, stay_id, room_type, self.reservations.clock())
+        growths, _ = hold_moves(
+            expected_holds(reservation_to_document(booking)),
+            expected_holds(reservation_to_document(moved)),
+        )
+        holder = reservation_holder(booking.id)
         for key, before, after in growths:
             await self.inventory.resize(key, holder, before, after, UNBOUNDED)
-        marked = await self.repository.update_reservation(
-            {
-                "_id": booking["_id"],
-                "version": booking["version"],
-                "status": ReservationStatus.CONFIRMED,
-            },
-            {
-                "$set": {
-                    "assigned_room": new["assigned_room"],
-                    "inventory_settled": False,
-                    "updated_at": self.reservations.clock(),
-                },
-                "$inc": {"version": 1},
-                "$push": outbox_push(
-                    await self.reservations.availability_entries(key for key, _, _ in growths)
-                ),
-            },
+        marked = await self.repository.assign_room(
+            booking,
+            moved,
+            outbox_push(await self.reservations.availability_entries(key for key, _, _ in growths)),
         )
         if marked is None:
             for key, before, after in growths:

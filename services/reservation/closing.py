@@ -1,10 +1,10 @@
-"""Closing a reservation: cancelled or marked a no-show, its fee and refund recorded with
-the event, then its nights given back."""
+"""Closing a reservation: cancelled, marked a no-show or walked, its fee and refund
+recorded with the event (the rule reservation_rules.closed, written by the store's
+close), then its nights given back."""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from shared.errors import Conflict
@@ -21,7 +21,10 @@ from shared.outbox import outbox_entry
 from .domain import ReservationStatus
 from .inventory_holds import InventoryHolds
 from .policies import cancellation_terms, no_show_may_be_marked, no_show_terms
+from .reservation_aggregate import Reservation, StoredRecord
 from .reservation_context import AlsoPublish, outbox_push
+from .reservation_documents import reservation_from_document, reservation_to_document
+from .reservation_rules import ClosingRecord, closed
 
 log = get_logger(__name__)
 
@@ -49,7 +52,7 @@ class Closings(InventoryHolds):
             **self.event_origin(),
         )
         return await self.close(
-            current,
+            reservation_from_document(current),
             ReservationStatus.CANCELLED,
             event,
             "cancellation",
@@ -81,7 +84,7 @@ class Closings(InventoryHolds):
             **self.event_origin(),
         )
         return await self.close(
-            current,
+            reservation_from_document(current),
             ReservationStatus.NO_SHOW,
             event,
             "no_show",
@@ -90,51 +93,29 @@ class Closings(InventoryHolds):
 
     async def close(
         self,
-        current: dict[str, Any],
+        current: Reservation,
         status: ReservationStatus,
         event: Event[Any],
-        field: str,
-        record: dict[str, Any],
+        field: ClosingRecord,
+        record: StoredRecord,
         also_publish: AlsoPublish | None = None,
     ) -> dict[str, Any]:
-        """Cancelled or no-show: fee and refund recorded with the event, then the nights
-        go back."""
-        closed = await self.repository.update_reservation(
-            {
-                "_id": current["_id"],
-                "version": current["version"],
-                "status": ReservationStatus.CONFIRMED,
-                "amendment": None,
-            },
-            {
-                "$set": {
-                    "status": status,
-                    field: {**record, "at": self.clock().isoformat()},
-                    "version": current["version"] + 1,
-                    "inventory_settled": False,
-                    "settled_by": self.owner,
-                    "updated_at": self.clock(),
-                    # issue 18: the refund is paid by services/reservation/refunds.py,
-                    # asked for here in the same write so no crash loses it
-                    **({"refund_due": True} if Decimal(record["refund"]) > 0 else {}),
-                },
-                "$push": outbox_push(
-                    [
-                        outbox_entry(event),
-                        *(also_publish({**current, "status": status}) if also_publish else []),
-                    ]
-                ),
-            },
-        )
-        if closed is None:
+        """Cancelled, no-show or walked: fee and refund recorded with the event, then the
+        nights go back."""
+        moved = closed(current, status, field, record, self.clock(), self.owner)
+        entries = [outbox_entry(event)]
+        if also_publish:
+            entries += also_publish({**reservation_to_document(current), "status": status})
+        closed_document = await self.repository.close(current, moved, outbox_push(entries))
+        if closed_document is None:
             raise Conflict("the reservation changed meanwhile; load it and try again")
-        closed = await self._settle_inventory(closed)
+        closed_document = await self._settle_inventory(closed_document)
         self.events_written()
         log.info(
             "reservation closed",
-            reservation_id=current["_id"],
+            reservation_id=current.id,
             status=status.value,
             fee=record["fee"],
             refund=record["refund"],
         )
-        return closed
+        return closed_document

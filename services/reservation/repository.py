@@ -5,7 +5,8 @@ One part per concern (issue 17), on what they share (store_context.py: the colle
 their indexes, the room types and rate plan set up): the property's room types and rate
 plans (property_store.py), reservations (reservation_store.py), guest ids, members,
 merges and erasure (guest_identity_store.py), blocks (block_store.py) and integrator
-commands that wrote no reservation (command_store.py).
+commands that wrote no reservation (command_store.py). The booking's document as its
+aggregate, and back, is reservation_documents.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .block_store import BlockStore
 from .command_store import CommandStore
 from .guest_identity_store import ERASED_GUEST_FIELDS, FREE_TEXT, GuestIdentityStore
 from .property_store import PropertyStore
-from .reservation_aggregate import Reservation
+from .reservation_documents import reservation_from_document, reservation_to_document
 from .reservation_store import ReservationStore
 from .store_context import NO_OUTBOX
 
@@ -43,17 +44,6 @@ OUTBOX_COLLECTIONS = (
     "room_periods",
 )
 RELAY_FIELDS = tuple(NO_OUTBOX)  # the relay's own, never the booking's
-
-
-def reservation_from_document(document: dict[str, Any]) -> Reservation:
-    """The stored booking as the aggregate, the relay's bookkeeping read away."""
-    return Reservation.model_validate({k: v for k, v in document.items() if k not in RELAY_FIELDS})
-
-
-def reservation_to_document(reservation: Reservation) -> dict[str, Any]:
-    """The aggregate as stored: exactly the fields it was read with (a field left unset
-    is not written), `_id` for the id, dates and amounts as their text."""
-    return reservation.model_dump(by_alias=True, exclude_unset=True)
 
 
 class ReservationRepository(

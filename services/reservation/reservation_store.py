@@ -1,5 +1,7 @@
-"""Reservations: recorded pending, changed by one guarded write with their outbox, read
-by id, key or field, the half-done ones found for repair, searched and reported on."""
+"""Reservations: recorded pending, changed by one guarded write with their outbox (a
+rule's moved aggregate written as what changed: closed, reconfirmed, a room assigned,
+claimed for an amendment and the claim lifted), read by id, key or field, the half-done
+ones found for repair, searched and reported on."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from .domain import ReservationStatus
+from .reservation_aggregate import Reservation
+from .reservation_documents import reservation_changes, reservation_from_document
 from .store_context import NO_OUTBOX, StoreContext
 
 
@@ -27,6 +32,78 @@ class ReservationStore(StoreContext):
         """A guarded single-document write: state and outbox together, or nothing."""
         return await self.reservations.find_one_and_update(
             guard, update, projection=NO_OUTBOX, return_document=ReturnDocument.AFTER
+        )
+
+    async def close(
+        self, read: Reservation, moved: Reservation, outbox: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Closes once, from the version read: None when it changed meanwhile, was closed
+        or is being amended. The settling and a reconfirmation move `inventory_settled`
+        and `updated_at` without a new version, so those are written even when as read."""
+        return await self.update_reservation(
+            {
+                "_id": read.id,
+                "version": read.version,
+                "status": ReservationStatus.CONFIRMED,
+                "amendment": None,
+            },
+            {
+                "$set": reservation_changes(read, moved, "inventory_settled", "updated_at"),
+                "$push": outbox,
+            },
+        )
+
+    async def reconfirm(
+        self, read: Reservation, moved: Reservation, outbox: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Once, while it is confirmed and still tentative (None: cancelled or reconfirmed
+        meanwhile), with the letter it asks for. An assignment moves `updated_at` and this
+        guard names no version, so it is written even when as read."""
+        return await self.update_reservation(
+            {"_id": read.id, "status": ReservationStatus.CONFIRMED, "tentative": True},
+            {
+                "$set": reservation_changes(read, moved, "updated_at"),
+                "$addToSet": {"letters_due": "reconfirmed"},
+                "$push": outbox,
+            },
+        )
+
+    async def assign_room(
+        self, read: Reservation, moved: Reservation, outbox: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """From the version read, while confirmed (None: it changed meanwhile). The
+        settling and a reconfirmation move `inventory_settled` and `updated_at` without a
+        new version, so those are written even when as read."""
+        return await self.update_reservation(
+            {"_id": read.id, "version": read.version, "status": ReservationStatus.CONFIRMED},
+            {
+                "$set": reservation_changes(read, moved, "inventory_settled", "updated_at"),
+                "$push": outbox,
+            },
+        )
+
+    async def claim_for_amendment(
+        self, read: Reservation, moved: Reservation
+    ) -> Reservation | None:
+        """From the version read, while confirmed and claimed by no other amendment (None:
+        it changed meanwhile). The claim moves no version: the amendment is saved against
+        the version read (amendments.py)."""
+        claimed = await self.update_reservation(
+            {
+                "_id": read.id,
+                "version": read.version,
+                "status": ReservationStatus.CONFIRMED,
+                "amendment": None,
+            },
+            {"$set": reservation_changes(read, moved)},
+        )
+        return None if claimed is None else reservation_from_document(claimed)
+
+    async def drop_amendment(self, claimed: Reservation, moved: Reservation) -> None:
+        """Lifts the claim while the booking is at the version claimed."""
+        await self.update_reservation(
+            {"_id": claimed.id, "version": claimed.version},
+            {"$set": reservation_changes(claimed, moved)},
         )
 
     async def discard_pending(self, reservation_id: str) -> None:

@@ -18,6 +18,8 @@ from shared.logging import get_logger
 from shared.outbox import outbox_entry
 
 from .domain import ReservationStatus
+from .reservation_documents import reservation_from_document
+from .reservation_rules import reconfirmed
 from .service import ReservationService, outbox_push
 
 log = get_logger(__name__)
@@ -40,13 +42,11 @@ class TentativeBookings:
         current = await self.reservations.get_reservation(reservation_id)
         if current.get("reconfirmed_at"):
             return current  # a repeat: already reconfirmed
-        if not current.get("tentative"):
-            raise Conflict(f"reservation {reservation_id!r} is not tentative")
-        if current["status"] != ReservationStatus.CONFIRMED:
-            raise Conflict(f"reservation {reservation_id!r} is {current['status']}")
         now = self.clock()
+        read = reservation_from_document(current)
+        moved = reconfirmed(read, now)
         # The desk's arrivals list shows the booking as firm: the event rides in the write.
-        reconfirmed = ReservationReconfirmed.new(
+        event = ReservationReconfirmed.new(
             ReservationReconfirmedPayload(
                 reservation_id=reservation_id,
                 guest_id=current["guest_id"],
@@ -55,14 +55,7 @@ class TentativeBookings:
             ),
             **self.reservations.event_origin(),
         )
-        saved = await self.repository.update_reservation(
-            {"_id": reservation_id, "status": ReservationStatus.CONFIRMED, "tentative": True},
-            {
-                "$set": {"tentative": False, "reconfirmed_at": now, "updated_at": now},
-                "$addToSet": {"letters_due": "reconfirmed"},
-                "$push": outbox_push([outbox_entry(reconfirmed)]),
-            },
-        )
+        saved = await self.repository.reconfirm(read, moved, outbox_push([outbox_entry(event)]))
         if saved is None:  # cancelled or reconfirmed meanwhile: say how it stands
             return await self.reconfirm(reservation_id)
         self.events_written()

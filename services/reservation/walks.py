@@ -16,6 +16,7 @@ from shared.events import ArrivalWalked, ReservationWalked, ReservationWalkedPay
 from shared.logging import get_logger
 
 from .domain import ReservationStatus
+from .reservation_documents import reservation_from_document
 from .service import PRODUCER, ReservationService
 
 log = get_logger(__name__)
@@ -51,7 +52,7 @@ class WalkedGuests:
             **event.caused(),
         )
         return await self.reservations.close(
-            current,
+            reservation_from_document(current),
             ReservationStatus.WALKED,
             walked,
             "walk",

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from services.reservation.domain import ReservationStatus
 from services.reservation.repository import reservation_from_document, reservation_to_document
+from shared.errors import Conflict
 
 AT = datetime(2027, 3, 1, 9, tzinfo=UTC)
 
@@ -66,3 +67,63 @@ def test_a_field_the_code_does_not_write_is_refused() -> None:
         reservation_from_document(
             {**booked(), "review": {"version": 1, "at": AT, "by": "x", "ok": 1}}
         )
+
+
+def test_closing_reconfirming_and_assigning_answer_the_booking_and_the_write_is_what_changed() -> (
+    None
+):
+    """Issue 17: the rules return the Reservation as left, not a Mongo fragment; the store
+    writes the difference, plus the fields written even when as read, and the `$set` is
+    the one the use cases built by hand."""
+    from services.reservation.reservation_documents import reservation_changes
+    from services.reservation.reservation_rules import (
+        amendment_dropped,
+        amendment_started,
+        assigned,
+        closed,
+        reconfirmed,
+    )
+
+    later = datetime(2027, 3, 2, 9, tzinfo=UTC)
+    read = reservation_from_document({**booked(), "updated_at": AT, "inventory_settled": True})
+    record = {"fee": "0.00", "refund": "250.00", "reason": "plans changed"}
+    cancelled = closed(read, ReservationStatus.CANCELLED, "cancellation", record, later, "p-1")
+    assert reservation_changes(read, cancelled, "inventory_settled", "updated_at") == {
+        "status": ReservationStatus.CANCELLED,
+        "cancellation": {**record, "at": later.isoformat()},
+        "version": 2,
+        "inventory_settled": False,
+        "settled_by": "p-1",
+        "updated_at": later,
+        "refund_due": True,
+    }
+    no_show = closed(
+        read, ReservationStatus.NO_SHOW, "no_show", {"fee": "5", "refund": "0"}, AT, None
+    )
+    changes = reservation_changes(read, no_show, "inventory_settled", "updated_at")
+    assert "refund_due" not in changes and changes["updated_at"] == AT  # as read, written
+    tentative = reservation_from_document({**booked(), "tentative": True, "updated_at": AT})
+    assert reservation_changes(tentative, reconfirmed(tentative, later), "updated_at") == {
+        "tentative": False,
+        "reconfirmed_at": later,
+        "updated_at": later,
+    }
+    with pytest.raises(Conflict, match="not tentative"):
+        reconfirmed(read, later)
+    assert reservation_changes(
+        read, assigned(read, "stay-1", "suite", later), "inventory_settled", "updated_at"
+    ) == {
+        "assigned_room": {"stay_id": "stay-1", "room_type": "suite"},
+        "version": 2,
+        "inventory_settled": False,
+        "updated_at": later,
+    }
+    claimed = amendment_started(read, later, "p-1")
+    assert reservation_changes(read, claimed) == {
+        "amendment": {"started_at": later, "owner": "p-1"}
+    }
+    assert reservation_changes(claimed, amendment_dropped(claimed)) == {"amendment": None}
+    # from the booking read before the claim (no amendment), lifting it would write nothing
+    unclaimed = read.model_copy(update={"amendment": None})
+    assert reservation_changes(unclaimed, amendment_dropped(claimed)) == {}
+    assert read.status == "confirmed" and read.version == 1  # the booking read is untouched
