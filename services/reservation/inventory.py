@@ -59,7 +59,7 @@ class Inventory:
         if before == after:
             return True
         room_type, night = key
-        document_id = await self._ensure(room_type, night)
+        document_id = self.key(room_type, night)
         field = f"holds.{holder}"
         guard: dict[str, Any] = {
             "_id": document_id,
@@ -72,7 +72,16 @@ class Inventory:
         update["$set" if after else "$unset"] = {field: after if after else ""}
         if await self.nights.find_one_and_update(guard, update) is not None:
             return True
-        return await self.held(room_type, night, holder) == after
+        # Refused: the night is full, the hold is not `before`, or the night has no
+        # document yet. Only the last needs the upsert, so a booking of a night that
+        # exists makes one write, not two (issue 14); the guard settles it either way.
+        document = await self.nights.find_one({"_id": document_id})
+        if document is None:
+            await self._ensure(room_type, night)
+            if await self.nights.find_one_and_update(guard, update) is not None:
+                return True
+            document = await self.nights.find_one({"_id": document_id})
+        return ((document or {}).get("holds") or {}).get(holder, 0) == after
 
     async def release(self, key: HoldKey, holder: str) -> None:
         """Drops whatever `holder` holds on the night (a block's emptied hold too)."""
