@@ -79,11 +79,18 @@ _RANGE_OPERATORS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 _DATETIME_SLACK = timedelta(milliseconds=1)
 
 
+# Types whose values hash and compare in Python as MongoDB compares them (bool is not
+# among them: True == 1 in Python; `type() in` does not match subclasses).
+_PLAIN_KEY_TYPES = frozenset({str, int, type(None)})
+
+
 class _Unkeyable(Exception):
     """A value MongoDB would compare differently from Python's hash equality."""
 
 
 def _canonical(value: Any) -> Any:
+    if type(value) in _PLAIN_KEY_TYPES:  # most keys: ids, codes, names, counts
+        return value
     if isinstance(value, bool):
         return ("bool", value)  # True == 1 in Python, not in MongoDB
     if isinstance(value, (datetime, date, list, re.Pattern)):
@@ -98,6 +105,8 @@ def _canonical(value: Any) -> Any:
 
 
 def _document_value(document: dict[str, Any], path: str) -> Any:
+    if "." not in path:  # a top-level field, as most indexes have: no walk
+        return _canonical(document.get(path))  # a missing field is indexed as null
     current: Any = document
     for part in path.split("."):
         if not isinstance(current, dict):
@@ -137,12 +146,18 @@ class _KeyMap:
         self.aside: set[Any] = set()
 
     def file(self, id_key: Any, document: dict[str, Any]) -> None:
-        self.forget(id_key)
         try:
             key = tuple(_document_value(document, field) for field in self.fields)
         except _Unkeyable:
+            self.forget(id_key)
             self.aside.add(id_key)
             return
+        # Most writes leave most keys as they were (a booking confirmed changes its
+        # status, not its confirmation number), and an insert is filed twice (stored,
+        # then its unique keys checked): filed already under this key, nothing to do.
+        if self.key_of.get(id_key) == key:
+            return
+        self.forget(id_key)
         self.key_of[id_key] = key
         self.ids_by_key.setdefault(key, set()).add(id_key)
 
