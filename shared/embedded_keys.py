@@ -217,8 +217,13 @@ class KeyedCollectionStore(CollectionStore):
         left; the documents kept aside get the whole filter."""
         if self._ttl_indexes:
             self._remove_expired_documents()
-        equalities = _equalities(filter)
         pending = _asks_pending_outbox(filter)
+        if pending and not self.filed.pending_outbox:
+            # No document has an event to publish: what the search below would find too,
+            # known at once (the relay asks every outbox collection on every pass, and
+            # most of them hold nothing pending most of the time).
+            return Lookup([], filter, set())
+        equalities = _equalities(filter)
         valued = (
             [f for f in _valued_fields(filter) if f in self.filed.presence_fields]
             if PRESENCE

@@ -20,11 +20,18 @@ from typing import Any
 DATETIME_SLACK = timedelta(milliseconds=1)
 
 
+# Types whose values hash and compare in Python as MongoDB compares them (bool is not
+# among them: True == 1 in Python; `type() in` does not match subclasses).
+_PLAIN_KEY_TYPES = frozenset({str, int, type(None)})
+
+
 class Unkeyable(Exception):
     """A value MongoDB would compare differently from Python's hash equality."""
 
 
 def canonical(value: Any) -> Any:
+    if type(value) in _PLAIN_KEY_TYPES:  # most keys: ids, codes, names, counts
+        return value
     if isinstance(value, bool):
         return ("bool", value)  # True == 1 in Python, not in MongoDB
     if isinstance(value, (datetime, date, list, re.Pattern)):
@@ -39,6 +46,8 @@ def canonical(value: Any) -> Any:
 
 
 def document_value(document: dict[str, Any], path: str) -> Any:
+    if "." not in path:  # a top-level field, as most indexes have: no walk
+        return canonical(document.get(path))  # a missing field is indexed as null
     current: Any = document
     for part in path.split("."):
         if not isinstance(current, dict):
@@ -59,12 +68,18 @@ class KeyMap:
         self.aside: set[Any] = set()
 
     def file(self, id_key: Any, document: dict[str, Any]) -> None:
-        self.forget(id_key)
         try:
             key = tuple(document_value(document, field) for field in self.fields)
         except Unkeyable:
+            self.forget(id_key)
             self.aside.add(id_key)
             return
+        # Most writes leave most keys as they were (a booking confirmed changes its
+        # status, not its confirmation number), and an insert is filed twice (stored,
+        # then its unique keys checked): filed already under this key, nothing to do.
+        if self.key_of.get(id_key) == key:
+            return
+        self.forget(id_key)
         self.key_of[id_key] = key
         self.ids_by_key.setdefault(key, set()).add(id_key)
 

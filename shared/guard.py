@@ -37,6 +37,9 @@ REQUESTS_REFUSED = Counter(
 )
 
 
+_USUAL_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class TokenBuckets:
     """A token bucket per caller: `per_minute` sustained, bursts up to `burst`."""
 
@@ -99,6 +102,7 @@ class ApiGuard:
         self.limiter = limiter
         self.settings = settings
         self._table: list[tuple[Any, frozenset[str] | None, str]] | None = None
+        self._scopes: dict[tuple[str, str], frozenset[str] | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,7 +112,7 @@ class ApiGuard:
         method = scope["method"]
         template = self._route_template(scope)
         required = (
-            self.policy.required_scopes(method, template) if template is not None else frozenset()
+            self._required_scopes(method, template) if template is not None else frozenset()
         )  # no such route: any valid credential, then 404/405
 
         address = f"address:{(scope.get('client') or ('unknown',))[0]}"
@@ -212,6 +216,18 @@ class ApiGuard:
             receive = _replay(body, receive)
 
         await self._handle_in_time(scope, receive, send)
+
+    def _required_scopes(self, method: str, template: str) -> frozenset[str] | None:
+        """The policy's answer for a route, worked out once: its rules are matched
+        segment by segment with shell patterns on every request otherwise, and the routes
+        are a fixed few (kept for the usual methods only, so no caller grows the table)."""
+        route = (method, template)
+        if route in self._scopes:
+            return self._scopes[route]
+        required = self.policy.required_scopes(method, template)
+        if method in _USUAL_METHODS:
+            self._scopes[route] = required
+        return required
 
     def _route_template(self, scope: Scope) -> str | None:
         """The path template of the route this request is for (None: no route). A route

@@ -172,9 +172,20 @@ class _EmbeddedDatabase:
         self._database = database
         self._journal = journal
         self._interleaving = interleaving
+        self._collections: dict[str, _EmbeddedCollection] = {}
 
     def __getitem__(self, name: str) -> _EmbeddedCollection:
-        return _EmbeddedCollection(self._database[name], self._journal, self._interleaving)
+        # One handle per name: mongomock-motor builds and patches a new collection on
+        # every `database[name]`, and the outbox relay asks for each of its collections
+        # on every pass (10% of the relay's CPU, py-spy; issue 14). A handle holds no
+        # state of its own: the documents are the store's.
+        collection = self._collections.get(name)
+        if collection is None:
+            collection = _EmbeddedCollection(
+                self._database[name], self._journal, self._interleaving
+            )
+            self._collections[name] = collection
+        return collection
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._database, name)

@@ -15,6 +15,11 @@ from pymongo.errors import DuplicateKeyError
 
 from .domain import HoldKey
 
+# What a conditional update of a night answers with: whether it applied is all a caller
+# asks, and a night's document carries every holder of the night (hundreds on a full
+# night), copied into each answer otherwise.
+ONLY_ID = {"_id": 1}
+
 
 class Inventory:
     def __init__(self, database: Any, property_id: str) -> None:
@@ -59,7 +64,7 @@ class Inventory:
         if before == after:
             return True
         room_type, night = key
-        document_id = await self._ensure(room_type, night)
+        document_id = self.key(room_type, night)
         field = f"holds.{holder}"
         guard: dict[str, Any] = {
             "_id": document_id,
@@ -70,9 +75,18 @@ class Inventory:
             guard["sold"] = {"$lte": capacity - growth}
         update: dict[str, Any] = {"$inc": {"sold": growth}}
         update["$set" if after else "$unset"] = {field: after if after else ""}
-        if await self.nights.find_one_and_update(guard, update) is not None:
+        if await self.nights.find_one_and_update(guard, update, ONLY_ID) is not None:
             return True
-        return await self.held(room_type, night, holder) == after
+        # Refused: the night is full, the hold is not `before`, or the night has no
+        # document yet. Only the last needs the upsert, so a booking of a night that
+        # exists makes one write, not two (issue 14); the guard settles it either way.
+        document = await self.nights.find_one({"_id": document_id})
+        if document is None:
+            await self._ensure(room_type, night)
+            if await self.nights.find_one_and_update(guard, update, ONLY_ID) is not None:
+                return True
+            document = await self.nights.find_one({"_id": document_id})
+        return ((document or {}).get("holds") or {}).get(holder, 0) == after
 
     async def release(self, key: HoldKey, holder: str) -> None:
         """Drops whatever `holder` holds on the night (a block's emptied hold too)."""
@@ -87,6 +101,7 @@ class Inventory:
                 await self.nights.find_one_and_update(
                     {"_id": document_id, field: held[holder]},
                     {"$unset": {field: ""}, "$inc": {"sold": -held[holder]}},
+                    ONLY_ID,
                 )
                 is not None
             ):
@@ -103,6 +118,7 @@ class Inventory:
                 f"holds.{holder}": {"$exists": False},
             },
             {"$inc": {f"holds.{block}": -rooms}, "$set": {f"holds.{holder}": rooms}},
+            ONLY_ID,
         )
         return moved is not None or await self.held(*key, holder) == rooms
 
@@ -115,6 +131,7 @@ class Inventory:
         returned = await self.nights.find_one_and_update(
             {"_id": self.key(*key), f"holds.{holder}": rooms, f"holds.{block}": {"$exists": True}},
             {"$unset": {f"holds.{holder}": ""}, "$inc": {f"holds.{block}": rooms}},
+            ONLY_ID,
         )
         return returned is not None
 

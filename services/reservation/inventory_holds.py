@@ -111,14 +111,17 @@ class InventoryHolds(ReservationContext):
         self.events_written()
         log.warning("half-done reservation change repaired", reservation_id=reservation["_id"])
 
-    async def availability_entries(self, keys: Iterable[HoldKey]) -> list[dict[str, Any]]:
-        """availability.changed per room type touched, with rooms left on each night."""
+    async def availability_entries(
+        self, keys: Iterable[HoldKey], room_types: dict[str, dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
+        """availability.changed per room type touched, with rooms left on each night.
+        `room_types`: types the caller read already (by code); the others are read."""
         by_type: dict[str, list[str]] = {}
         for room_type, night in keys:
             by_type.setdefault(room_type, []).append(night)
         entries = []
         for code, nights in sorted(by_type.items()):
-            setup = await self._room_type(code)
+            setup = (room_types or {}).get(code) or await self._room_type(code)
             sold = await self.inventory.sold(code, nights)
             left = {n: capacity_of(setup) - sold.get((code, n), 0) for n in sorted(set(nights))}
             entries.append(

@@ -70,7 +70,9 @@ class NewBookings(InventoryHolds, BookingDocuments):
             await self.repository.discard_pending(document["_id"])
             raise
         crash_point("reservation.create.after_nights_taken")
-        entries = [*self._created_events(document), *await self.availability_entries(holds.keys())]
+        # Rooms left against the capacity the nights were just taken under (read above).
+        availability = await self.availability_entries(holds, {room_type["code"]: room_type})
+        entries = [*self._created_events(document), *availability]
         if also_publish:
             entries += also_publish({**document, "status": ReservationStatus.CONFIRMED.value})
         confirmed = await self.repository.update_reservation(

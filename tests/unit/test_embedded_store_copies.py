@@ -93,3 +93,32 @@ def test_the_copy_rebuilds_dicts_and_lists_and_shares_scalars() -> None:
     assert copied["at"] is document["at"]
     odd = {"tags": {1, 2}}
     assert embedded_copy.deep(odd)["tags"] is not odd["tags"]  # not a BSON type: copied
+
+
+async def test_filters_reach_mongomock_as_given_with_the_same_answers() -> None:
+    """mongomock-motor's copy of every filter and sort (for beanie's strings, not
+    installed) is skipped: the same calls answer as they did with it."""
+    from mongomock_motor import patches
+
+    async def answers() -> list:
+        stays = _database()["stays"]
+        await stays.create_index("code", unique=True)
+        await stays.insert_many([_stay(n) for n in range(6)])
+        await stays.update_many({"code": {"$in": [1, 2]}}, {"$set": {"at": AT}})
+        await stays.update_one({"guest.tier": {"level": 1}, "code": 3}, {"$inc": {"code": 10}})
+        await stays.delete_one({"$or": [{"code": 4}, {"_id": "nope"}]})
+        return [
+            await stays.find({"code": {"$gte": 2}}, {"code": 1}).sort([("code", -1)]).to_list(None),
+            await stays.find({"outbox.event_id": {"$in": ("e1", "e5")}}).to_list(None),
+            await stays.count_documents({"guest.names": "A", "at": {"$lte": AT}}),
+        ]
+
+    given = await answers()
+    assert patches._normalize_strings is embedded_copy.as_given
+    embedded_copy.uninstall()
+    try:
+        copied = await answers()
+    finally:
+        embedded_copy.install()
+    assert given == copied
+    assert given[0][0] == {"_id": "s3", "code": 13}

@@ -215,6 +215,29 @@ async def test_the_relays_claim_by_ids_evaluates_the_pending_ones_only(
     assert len(evaluated) == 300  # every id asked for, against the whole filter
 
 
+async def test_the_relays_query_on_nothing_pending_answers_at_once(monkeypatch) -> None:
+    """With no document holding an event to publish, the relay's query is answered
+    without a search (most outbox collections, on most passes), as the scan answers."""
+    from shared.outbox import PENDING
+
+    tasks = (await _filled())["tasks"]
+    relay_query = {**PENDING, "outbox_lease_until": {"$not": {"$gt": 5}}}
+    event = {"event_id": "e", "type": "t"}
+    await tasks.update_one({"_id": "t3"}, {"$push": {"outbox": event}})
+    await tasks.update_one({"_id": "t3"}, {"$pull": {"outbox": {"event_id": "e"}}})
+    searched = []
+    equalities = embedded_keys._equalities
+    monkeypatch.setattr(embedded_keys, "_equalities", lambda f: searched.append(f) or equalities(f))
+    assert await tasks.find(relay_query).to_list(None) == []
+    assert await tasks.count_documents({**relay_query, "code": 3}) == 0
+    assert searched == []
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", False)
+    assert await tasks.find(relay_query).to_list(None) == []  # the scan's answer
+    await tasks.update_one({"_id": "t4"}, {"$push": {"outbox": event}})
+    monkeypatch.setattr(embedded_keys, "KEYED_LOOKUPS", True)
+    assert [t["_id"] for t in await tasks.find(relay_query).to_list(None)] == ["t4"]
+
+
 async def test_an_or_of_statuses_looks_at_those_statuses_only(examined, monkeypatch) -> None:
     """A due-work query (the survey mailer's): an `$or` of a status and a time range per
     branch, on a (status, time) index. Each branch narrows by the index's first field, the
