@@ -34,7 +34,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, JsonValue
 
-from shared.auth import Forbidden, Principal, current_principal
+from shared.auth import Forbidden, Principal, principal_of
 from shared.clock import Clock
 from shared.errors import Unprocessable
 from shared.logging import current_correlation_id, get_logger, mask_text
@@ -67,7 +67,7 @@ def reveal_for(*scopes: str) -> Callable[..., Any]:
     ) -> RevealRequest | None:
         if not reveal:
             return None
-        principal = current_principal(request)
+        principal = principal_of(request)
         if not principal.has_any(allowed):
             raise Forbidden(f"revealing personal data needs one of the scopes {sorted(allowed)}")
         if not x_reveal_reason or not x_reveal_reason.strip():

@@ -253,12 +253,19 @@ class AccessPolicy:
 # --- for routes --------------------------------------------------------------------------
 
 
-def current_principal(request: Request) -> Principal:
-    """A FastAPI dependency: the authenticated caller (ApiGuard put it there)."""
+def principal_of(request: Request) -> Principal:
+    """The authenticated caller of a request (ApiGuard put it there)."""
     principal = request.scope.get("state", {}).get("principal")
     if not isinstance(principal, Principal):
         raise Unauthorized("this route needs a credential")
     return principal
+
+
+async def current_principal(request: Request) -> Principal:
+    """A FastAPI dependency: the authenticated caller. A coroutine because FastAPI runs a
+    plain `def` dependency in its thread pool: a worker thread woken and its answer handed
+    back to the loop on every authenticated request, 0.2 ms of CPU each (issue 14)."""
+    return principal_of(request)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

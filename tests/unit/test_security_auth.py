@@ -17,11 +17,11 @@ from shared.auth import (
     ApiKey,
     KeyRing,
     Principal,
-    current_principal,
     ensure_channel_visible,
     hash_secret,
     new_credential,
     path_matches,
+    principal_of,
 )
 from shared.errors import NotFound
 from shared.guard import TokenBuckets
@@ -179,7 +179,7 @@ def small_app(
 
     @router.get("/rooms/{number}")
     async def room(number: str, request: Request) -> dict:
-        return {"number": number, "caller": current_principal(request).key_id}
+        return {"number": number, "caller": principal_of(request).key_id}
 
     @router.post("/notes")
     async def note(body: Note) -> dict:
