@@ -18,17 +18,17 @@ import json
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import Counter
-from starlette.routing import BaseRoute, Router, compile_path
+from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import PUBLIC, AccessPolicy, KeyRing, Principal, presented_credential
 from shared.logging import get_logger
 from shared.problems import PROBLEM_JSON
+from shared.route_scopes import RouteScopes
 
 log = get_logger(__name__)
 
@@ -37,7 +37,7 @@ REQUESTS_REFUSED = Counter(
 )
 
 
-_USUAL_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_BODIES = frozenset({"POST", "PUT", "PATCH"})  # a body without a length is read, capped
 
 
 class TokenBuckets:
@@ -75,6 +75,18 @@ class TokenBuckets:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A problem+json answer the gate gives instead of the route's; `reason` labels the
+    refusal counter."""
+
+    status: int
+    title: str
+    detail: str
+    reason: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class GuardSettings:
     max_body_bytes: int
     request_timeout_seconds: float
@@ -96,165 +108,128 @@ class ApiGuard:
         the address gets 429 before its credential is even looked at (no guessing)."""
         self.app = app
         self.failures = failures
-        self.router = router
-        self.policy = policy
         self.keys = keys
         self.limiter = limiter
         self.settings = settings
-        self._table: list[tuple[Any, frozenset[str] | None, str]] | None = None
-        self._scopes: dict[tuple[str, str], frozenset[str] | None] = {}
+        self.routes = RouteScopes(router, policy)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        method = scope["method"]
-        template = self._route_template(scope)
-        required = (
-            self._required_scopes(method, template) if template is not None else frozenset()
-        )  # no such route: any valid credential, then 404/405
+        refusal = self._admission(scope, headers)
+        if refusal is None and "content-length" not in headers and scope["method"] in _BODIES:
+            body = await read_capped(receive, self.settings.max_body_bytes)
+            if body is None:
+                refusal = self._too_large()
+            else:
+                receive = _replay(body, receive)
+        if refusal is not None:
+            await refuse(scope, send, refusal)
+            return
+        await self._handle_in_time(scope, receive, send)
 
+    def _admission(self, scope: Scope, headers: dict[str, str]) -> Refusal | None:
+        """The checks in order: who (401, or 429 after too many failures), how often (429),
+        what (403), how much (413, when the length is declared). None: let it in."""
+        method = scope["method"]
+        template = self.routes.template(scope)
+        required = (
+            self.routes.required(method, template) if template is not None else frozenset()
+        )  # no such route: any valid credential, then 404/405
         address = f"address:{(scope.get('client') or ('unknown',))[0]}"
         principal: Principal | None = None
         if required is PUBLIC:
             caller = address
         else:
-            if self.failures and (wait := self.failures.waiting(address)) > 0:
-                log.warning("request refused: too many failed authentications", route=template)
-                await self._refuse(
-                    scope,
-                    send,
-                    429,
-                    "Too many requests",
-                    "too many failed authentications from this address; retry later",
-                    {"retry-after": str(math.ceil(wait))},
-                    "auth_throttled",
-                )
-                return
-            credential = presented_credential(headers)
-            principal = self.keys.authenticate(credential) if credential else None
-            if principal is None:
-                if self.failures:
-                    self.failures.take(address)
-                log.info(
-                    "request refused: no valid credential",
-                    method=method,
-                    route=template,
-                    presented=credential is not None,
-                )
-                await self._refuse(
-                    scope,
-                    send,
-                    401,
-                    "Unauthorized",
-                    "a valid credential is needed: 'Authorization: Bearer <key>'",
-                    {"www-authenticate": 'Bearer realm="hotel"'},
-                    "unauthenticated",
-                )
-                return
+            found = self._authenticated(headers, address, method, template)
+            if isinstance(found, Refusal):
+                return found
+            principal = found
             scope.setdefault("state", {})["principal"] = principal
             caller = f"key:{principal.key_id}"
+        return (
+            self._over_rate(caller, template)
+            or self._out_of_scope(principal, required, method, template)
+            or self._declared_too_large(headers)
+        )
 
-        wait = self.limiter.take(caller)
-        if wait > 0:
-            log.warning("request refused: rate limit", caller=caller, route=template)
-            await self._refuse(
-                scope,
-                send,
+    def _authenticated(
+        self, headers: dict[str, str], address: str, method: str, template: str | None
+    ) -> Principal | Refusal:
+        if self.failures and (wait := self.failures.waiting(address)) > 0:
+            log.warning("request refused: too many failed authentications", route=template)
+            return Refusal(
                 429,
                 "Too many requests",
-                "the rate limit for this credential is reached; retry later",
+                "too many failed authentications from this address; retry later",
+                "auth_throttled",
                 {"retry-after": str(math.ceil(wait))},
-                "rate_limited",
             )
-            return
+        credential = presented_credential(headers)
+        principal = self.keys.authenticate(credential) if credential else None
+        if principal is not None:
+            return principal
+        if self.failures:
+            self.failures.take(address)
+        log.info(
+            "request refused: no valid credential",
+            method=method,
+            route=template,
+            presented=credential is not None,
+        )
+        return Refusal(
+            401,
+            "Unauthorized",
+            "a valid credential is needed: 'Authorization: Bearer <key>'",
+            "unauthenticated",
+            {"www-authenticate": 'Bearer realm="hotel"'},
+        )
 
-        if principal is not None and required and not principal.has_any(required):
-            # who tried what: the key id, never the credential
-            log.warning(
-                "request refused: scope", key_id=principal.key_id, method=method, route=template
-            )
-            await self._refuse(
-                scope,
-                send,
-                403,
-                "Forbidden",
-                f"this route needs one of the scopes {sorted(required)}",
-                {},
-                "forbidden",
-            )
-            return
+    def _over_rate(self, caller: str, template: str | None) -> Refusal | None:
+        wait = self.limiter.take(caller)
+        if wait <= 0:
+            return None
+        log.warning("request refused: rate limit", caller=caller, route=template)
+        return Refusal(
+            429,
+            "Too many requests",
+            "the rate limit for this credential is reached; retry later",
+            "rate_limited",
+            {"retry-after": str(math.ceil(wait))},
+        )
 
+    @staticmethod
+    def _out_of_scope(
+        principal: Principal | None,
+        required: frozenset[str] | None,
+        method: str,
+        template: str | None,
+    ) -> Refusal | None:
+        if principal is None or not required or principal.has_any(required):
+            return None
+        # who tried what: the key id, never the credential
+        log.warning(
+            "request refused: scope", key_id=principal.key_id, method=method, route=template
+        )
+        return Refusal(
+            403, "Forbidden", f"this route needs one of the scopes {sorted(required)}", "forbidden"
+        )
+
+    def _declared_too_large(self, headers: dict[str, str]) -> Refusal | None:
         length = headers.get("content-length")
-        if length is not None and (
-            not length.isdigit() or int(length) > self.settings.max_body_bytes
-        ):
-            await self._refuse(
-                scope,
-                send,
-                413,
-                "Content too large",
-                f"the body may not exceed {self.settings.max_body_bytes} bytes",
-                {},
-                "too_large",
-            )
-            return
-        if length is None and method in ("POST", "PUT", "PATCH"):
-            body = await self._read_capped(receive)
-            if body is None:
-                await self._refuse(
-                    scope,
-                    send,
-                    413,
-                    "Content too large",
-                    f"the body may not exceed {self.settings.max_body_bytes} bytes",
-                    {},
-                    "too_large",
-                )
-                return
-            receive = _replay(body, receive)
+        if length is None or (length.isdigit() and int(length) <= self.settings.max_body_bytes):
+            return None
+        return self._too_large()
 
-        await self._handle_in_time(scope, receive, send)
-
-    def _required_scopes(self, method: str, template: str) -> frozenset[str] | None:
-        """The policy's answer for a route, worked out once: its rules are matched
-        segment by segment with shell patterns on every request otherwise, and the routes
-        are a fixed few (kept for the usual methods only, so no caller grows the table)."""
-        route = (method, template)
-        if route in self._scopes:
-            return self._scopes[route]
-        required = self.policy.required_scopes(method, template)
-        if method in _USUAL_METHODS:
-            self._scopes[route] = required
-        return required
-
-    def _route_template(self, scope: Scope) -> str | None:
-        """The path template of the route this request is for (None: no route). A route
-        with the path but another method counts: its policy applies, then 405."""
-        if self._table is None:  # routes are all in place by the first request
-            self._table = list(_route_table(self.router.routes))
-        partial = None
-        for regex, methods, template in self._table:
-            if regex.match(scope["path"]):
-                if methods is None or scope["method"] in methods:
-                    return template
-                partial = partial or template
-        return partial
-
-    async def _read_capped(self, receive: Receive) -> bytes | None:
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.settings.max_body_bytes:
-                return None
-            if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
+    def _too_large(self) -> Refusal:
+        return Refusal(
+            413,
+            "Content too large",
+            f"the body may not exceed {self.settings.max_body_bytes} bytes",
+            "too_large",
+        )
 
     async def _handle_in_time(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
@@ -276,43 +251,54 @@ class ApiGuard:
             )
             if started:
                 raise
-            await self._refuse(
+            await refuse(
                 scope,
                 send,
-                503,
-                "Request timed out",
-                "the service took too long to answer; it is logged",
-                {"retry-after": "1"},
-                "timeout",
+                Refusal(
+                    503,
+                    "Request timed out",
+                    "the service took too long to answer; it is logged",
+                    "timeout",
+                    {"retry-after": "1"},
+                ),
             )
 
-    @staticmethod
-    async def _refuse(
-        scope: Scope,
-        send: Send,
-        status: int,
-        title: str,
-        detail: str,
-        headers: dict[str, str],
-        reason: str,
-    ) -> None:
-        REQUESTS_REFUSED.labels(reason).inc()
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": title,
-                "status": status,
-                "detail": detail,
-                "instance": scope["path"],
-            }
-        ).encode()
-        raw_headers = [
-            (b"content-type", PROBLEM_JSON.encode()),
-            (b"content-length", str(len(body)).encode()),
-            *((k.encode(), v.encode()) for k, v in headers.items()),
-        ]
-        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": body})
+
+async def refuse(scope: Scope, send: Send, refusal: Refusal) -> None:
+    """Answers with the refusal as problem+json, counted by its reason."""
+    REQUESTS_REFUSED.labels(refusal.reason).inc()
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": refusal.title,
+            "status": refusal.status,
+            "detail": refusal.detail,
+            "instance": scope["path"],
+        }
+    ).encode()
+    raw_headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+        *((k.encode(), v.encode()) for k, v in refusal.headers.items()),
+    ]
+    await send({"type": "http.response.start", "status": refusal.status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def read_capped(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None once it grows past `limit` bytes."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > limit:
+            return None
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
 
 
 def _replay(body: bytes, original: Receive) -> Receive:
@@ -327,20 +313,3 @@ def _replay(body: bytes, original: Receive) -> Receive:
         return await original()
 
     return receive
-
-
-def _route_table(
-    routes: list[BaseRoute], prefix: str = ""
-) -> Iterator[tuple[Any, frozenset[str] | None, str]]:
-    """(path regex, methods, template) of every route, routers included at any depth.
-    (FastAPI keeps an included router as one node; its routes are not in `app.routes`.)"""
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            # FastAPI's own node for an included router (not in the BaseRoute type)
-            included_prefix: str = getattr(route, "include_context").prefix  # noqa: B009
-            yield from _route_table(included.routes, prefix + included_prefix)
-        elif isinstance(path := getattr(route, "path", None), str):
-            template = prefix + path
-            methods = getattr(route, "methods", None)
-            yield compile_path(template)[0], frozenset(methods) if methods else None, template

@@ -14,8 +14,8 @@ import re
 import httpx
 import pytest
 
-from shared.guard import _route_table
 from shared.pages.session import csrf_token
+from shared.route_scopes import route_table
 from tests.support.stack import StackCredentials
 
 CREDENTIALS = StackCredentials.generate()
@@ -53,7 +53,7 @@ def build(service: str):
 
 def screens(app) -> list[tuple[str, str]]:
     found = []
-    for _, methods, path in _route_table(app.router.routes):
+    for _, methods, path in route_table(app.router.routes):
         if path.startswith("/app") and path not in SHARED:
             found += [
                 (method, re.sub(r"\{[^}]+\}", "x", path))
