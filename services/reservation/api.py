@@ -67,12 +67,23 @@ def visible(principal: Principal, document: dict[str, Any]) -> Reservation:
     return ensure_visible(principal, reservation_from_document(document))
 
 
+async def visible_reservation(
+    service: ReservationService, reservation_id: str, principal: Principal
+) -> Reservation:
+    return visible(principal, await service.get_reservation(reservation_id))
+
+
 def reservation_router(service: ReservationService, reports: Reports, audit: AuditLog) -> APIRouter:
+    """The bookings' routes, in the order the API document lists them."""
     router = APIRouter(tags=["reservations"])
+    _booking_route(router, service)
+    _lookup_routes(router, service, reports, audit)
+    _change_routes(router, service)
+    _figure_routes(router, service, reports)
+    return router
 
-    async def visible_reservation(reservation_id: str, principal: Principal) -> Reservation:
-        return visible(principal, await service.get_reservation(reservation_id))
 
+def _booking_route(router: APIRouter, service: ReservationService) -> None:
     @router.post(
         "/reservations", status_code=status.HTTP_201_CREATED, response_model=ReservationPublic
     )
@@ -98,6 +109,10 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
         response.headers[REPLAYED] = str(not created).lower()
         return to_public(visible(principal, reservation))
 
+
+def _lookup_routes(
+    router: APIRouter, service: ReservationService, reports: Reports, audit: AuditLog
+) -> None:
     @router.get("/reservations")
     async def search_reservations(
         criteria: Annotated[ReservationSearch, Query()], principal: CurrentPrincipal
@@ -115,7 +130,7 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
     ) -> ReservationPublic:
         """Contact details masked; `?reveal=true` with the reason in `X-Reveal-Reason`
         shows them (office, desk, manager), recorded in the audit log first."""
-        reservation = await visible_reservation(reservation_id, principal)
+        reservation = await visible_reservation(service, reservation_id, principal)
         if reveal is not None:
             await audit.record_reveal(
                 reveal,
@@ -125,6 +140,8 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
             )
         return to_public(reservation, revealed=reveal is not None)
 
+
+def _change_routes(router: APIRouter, service: ReservationService) -> None:
     @router.patch("/reservations/{reservation_id}", response_model=ReservationPublic)
     async def amend_reservation(
         reservation_id: str, update: AmendmentRequest, principal: CurrentPrincipal
@@ -132,7 +149,7 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
         """Dates, room type, rooms, guests, requests, expected times: re-checked and
         re-priced; the new nights are taken before the old ones are given back. `reason`
         is required: it is kept in the booking's `amendments` and sent with the event."""
-        await visible_reservation(reservation_id, principal)  # a channel never changes
+        await visible_reservation(service, reservation_id, principal)  # a channel never changes
         amended = await service.amend_reservation(
             reservation_id, update.update(), reason=update.reason
         )
@@ -143,7 +160,7 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
         reservation_id: str, principal: CurrentPrincipal, request: CancelRequest | None = None
     ) -> ReservationPublic:
         """Free until the deadline, then the plan's fee; the refund is recorded."""
-        await visible_reservation(reservation_id, principal)
+        await visible_reservation(service, reservation_id, principal)
         cancelled = await service.cancel_reservation(
             reservation_id, request.reason if request else None
         )
@@ -151,9 +168,11 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
 
     @router.post("/reservations/{reservation_id}/no-show", response_model=ReservationPublic)
     async def mark_no_show(reservation_id: str, principal: CurrentPrincipal) -> ReservationPublic:
-        await visible_reservation(reservation_id, principal)
+        await visible_reservation(service, reservation_id, principal)
         return to_public(reservation_from_document(await service.mark_no_show(reservation_id)))
 
+
+def _figure_routes(router: APIRouter, service: ReservationService, reports: Reports) -> None:
     @router.get("/availability")
     async def availability(
         arrival: Annotated[date, Query()], departure: Annotated[date, Query()]
@@ -171,8 +190,6 @@ def reservation_router(service: ReservationService, reports: Reports, audit: Aud
         """Occupancy, pickup, channel mix, cancellations and lead time over the nights
         from..to (inclusive)."""
         return Trends.model_validate(await reports.trends(first, last))
-
-    return router
 
 
 def property_router(setup: PropertySetupService, blocks: BlockService) -> APIRouter:

@@ -4,7 +4,7 @@ with (the guest's contact only in the guest-profile event)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -50,28 +50,8 @@ class BookingDocuments(ReservationContext):
         channel_name: str | None,
         member: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        if block:
-            rates = block_rates(
-                Decimal(block["nightly_rate"]),
-                request.arrival,
-                request.departure,
-                request.room_count,
-            )
-        else:
-            rates = price_stay(
-                plan,
-                room_type,
-                request.arrival,
-                request.departure,
-                request.room_count,
-                member=member is not None,
-            )
-        deposit = deposit_due(plan, rates)
-        if deposit and not (request.payment and request.payment.token):
-            raise Unprocessable(
-                f"rate plan {plan['code']!r} needs a deposit of {deposit}: "
-                "give a payment method with its token as a guarantee"
-            )
+        rates = _rates(request, room_type, plan, block, member)
+        deposit = _guaranteed_deposit(request, plan, rates)
         reservation_id = new_reservation_id()
         now = self.clock()
         document: dict[str, Any] = {
@@ -80,9 +60,7 @@ class BookingDocuments(ReservationContext):
             "confirmation_number": new_confirmation_number(),
             "status": ReservationStatus.PENDING.value,
             "guest_id": None,
-            "guest": request.guest.model_dump(),
-            "booker": request.booker.model_dump() if request.booker else None,
-            "additional_guests": [g.model_dump() for g in request.additional_guests],
+            **_people(request),
             "room_type": request.room_type,
             "arrival": request.arrival.isoformat(),
             "departure": request.departure.isoformat(),
@@ -97,26 +75,13 @@ class BookingDocuments(ReservationContext):
             "block_id": request.block_id,
             "payment": self._payment(request, reservation_id),
             "special_requests": [r.model_dump(mode="json") for r in request.special_requests],
-            "nightly_rates": {night: str(rate) for night, rate in rates.items()},
-            "total_amount": str(total_of(rates)),
-            "currency": self.currency,
-            "deposit_due": str(deposit),
-            "deposit_paid": str(deposit),  # charged to the guarantee's token
-            "cancellation_deadline": cancellation_deadline(plan, request.arrival).isoformat(),
+            **self._money(request, plan, rates, deposit),
             "created_at": now,
             "updated_at": now,
             "version": 1,
             "amendment": None,
             "outbox": [],
-            # issue 18: the guest's expected times, a tentative status, the letters due
-            "expected_arrival_time": _time_text(request.expected_arrival_time),
-            "expected_departure_time": _time_text(request.expected_departure_time),
-            "tentative": request.tentative,
-            "reconfirm_by": (
-                min(now + RECONFIRM_WITHIN, cancellation_deadline(plan, request.arrival))
-                if request.tentative
-                else None
-            ),
+            **_arrangements(request, plan, now),
             # the confirmation letter, recorded by services/reservation/letters.py once the
             # booking is confirmed: written with the booking, so no crash loses it
             "letters_due": ["confirmation"],
@@ -128,6 +93,22 @@ class BookingDocuments(ReservationContext):
                 f"{self.property_id}|{document['channel_name']}|{request.source_reference}"
             )
         return document
+
+    def _money(
+        self,
+        request: ReservationCreate,
+        plan: dict[str, Any],
+        rates: dict[str, Decimal],
+        deposit: Decimal,
+    ) -> dict[str, Any]:
+        return {
+            "nightly_rates": {night: str(rate) for night, rate in rates.items()},
+            "total_amount": str(total_of(rates)),
+            "currency": self.currency,
+            "deposit_due": str(deposit),
+            "deposit_paid": str(deposit),  # charged to the guarantee's token
+            "cancellation_deadline": cancellation_deadline(plan, request.arrival).isoformat(),
+        }
 
     def _payment(self, request: ReservationCreate, reservation_id: str) -> dict[str, Any] | None:
         if request.payment is None:
@@ -195,6 +176,65 @@ SEALED_FIELDS = (SealedField("reservations", "payment.token_encrypted", "payment
 
 def payment_token_binding(reservation_id: str) -> Binding:
     return Binding("reservations", "payment.token", reservation_id)
+
+
+def _rates(
+    request: ReservationCreate,
+    room_type: dict[str, Any],
+    plan: dict[str, Any],
+    block: dict[str, Any] | None,
+    member: dict[str, Any] | None,
+) -> dict[str, Decimal]:
+    """The price of each night: the block's contracted rate, else the rate plan's."""
+    if block:
+        return block_rates(
+            Decimal(block["nightly_rate"]), request.arrival, request.departure, request.room_count
+        )
+    return price_stay(
+        plan,
+        room_type,
+        request.arrival,
+        request.departure,
+        request.room_count,
+        member=member is not None,
+    )
+
+
+def _guaranteed_deposit(
+    request: ReservationCreate, plan: dict[str, Any], rates: dict[str, Decimal]
+) -> Decimal:
+    """The plan's deposit, refused without a payment token to charge it to."""
+    deposit = deposit_due(plan, rates)
+    if deposit and not (request.payment and request.payment.token):
+        raise Unprocessable(
+            f"rate plan {plan['code']!r} needs a deposit of {deposit}: "
+            "give a payment method with its token as a guarantee"
+        )
+    return deposit
+
+
+def _people(request: ReservationCreate) -> dict[str, Any]:
+    return {
+        "guest": request.guest.model_dump(),
+        "booker": request.booker.model_dump() if request.booker else None,
+        "additional_guests": [g.model_dump() for g in request.additional_guests],
+    }
+
+
+def _arrangements(
+    request: ReservationCreate, plan: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Issue 18: the guest's expected times, and a tentative booking's reconfirmation."""
+    return {
+        "expected_arrival_time": _time_text(request.expected_arrival_time),
+        "expected_departure_time": _time_text(request.expected_departure_time),
+        "tentative": request.tentative,
+        "reconfirm_by": (
+            min(now + RECONFIRM_WITHIN, cancellation_deadline(plan, request.arrival))
+            if request.tentative
+            else None
+        ),
+    }
 
 
 def _time_text(value: Any) -> str | None:

@@ -40,27 +40,13 @@ class NewBookings(InventoryHolds, BookingDocuments):
         """Books every night or none. Returns (reservation, created): a repeated
         Idempotency-Key or channel reference returns the first booking, created=False."""
         room_type, plan, block = await self._check_new_booking(request)
-        guest_id = await self.repository.guest_id_for(
-            request.guest.email, request.guest.first_name, request.guest.last_name
+        document = await self._pending_document(
+            request, room_type, plan, block, channel_name, idempotency_key
         )
-        member = (
-            await verified_member(self.repository, request.member_number, guest_id)
-            if request.member_number and not block  # a block's contracted rate stands
-            else None
-        )
-        document = self._new_document(request, room_type, plan, block, channel_name, member)
-        document["guest_id"] = guest_id
-        document["owner"] = self.owner
-        if idempotency_key:
-            document["idempotency_key"] = f"{self.property_id}|{idempotency_key}"
-            document["request_fingerprint"] = request_fingerprint(request.model_dump(mode="json"))
         # Pending first: the nights taken below always belong to a recorded reservation.
-        while not await self.repository.insert_pending(document):
-            existing = await self._the_earlier_booking(document)
-            if existing is not None:
-                return existing, False
-            # The earlier attempt failed and left, or the confirmation number was taken.
-            document["confirmation_number"] = new_confirmation_number()
+        existing = await self._record_pending(document)
+        if existing is not None:
+            return existing, False
         holder = reservation_holder(document["_id"])
         holds = holds_of(request.room_type, request.arrival, request.departure, request.room_count)
         try:
@@ -75,13 +61,7 @@ class NewBookings(InventoryHolds, BookingDocuments):
         entries = [*self._created_events(document), *availability]
         if also_publish:
             entries += also_publish({**document, "status": ReservationStatus.CONFIRMED.value})
-        confirmed = await self.repository.update_reservation(
-            {"_id": document["_id"], "status": ReservationStatus.PENDING},
-            {
-                "$set": {"status": ReservationStatus.CONFIRMED, "updated_at": self.clock()},
-                "$push": outbox_push(entries),
-            },
-        )
+        confirmed = await self._confirm(document, entries)
         if confirmed is None:
             # The janitor judged it abandoned and discarded it: it gave back the nights it
             # found, but nights taken after it looked would be held by no reservation.
@@ -96,6 +76,57 @@ class NewBookings(InventoryHolds, BookingDocuments):
             channel=request.channel.value,
         )
         return confirmed, True
+
+    async def _pending_document(
+        self,
+        request: ReservationCreate,
+        room_type: dict[str, Any],
+        plan: dict[str, Any],
+        block: dict[str, Any] | None,
+        channel_name: str | None,
+        idempotency_key: str | None,
+    ) -> dict[str, Any]:
+        """The booking as first recorded: its guest's id, a verified member's rate, whose
+        process holds it, and the Idempotency-Key with the request it answered."""
+        guest_id = await self.repository.guest_id_for(
+            request.guest.email, request.guest.first_name, request.guest.last_name
+        )
+        member = (
+            await verified_member(self.repository, request.member_number, guest_id)
+            if request.member_number and not block  # a block's contracted rate stands
+            else None
+        )
+        document = self._new_document(request, room_type, plan, block, channel_name, member)
+        document["guest_id"] = guest_id
+        document["owner"] = self.owner
+        if idempotency_key:
+            document["idempotency_key"] = f"{self.property_id}|{idempotency_key}"
+            document["request_fingerprint"] = request_fingerprint(request.model_dump(mode="json"))
+        return document
+
+    async def _record_pending(self, document: dict[str, Any]) -> dict[str, Any] | None:
+        """Records the booking pending; None, or the earlier booking this request repeats
+        (the same Idempotency-Key or channel reference)."""
+        while not await self.repository.insert_pending(document):
+            existing = await self._the_earlier_booking(document)
+            if existing is not None:
+                return existing
+            # The earlier attempt failed and left, or the confirmation number was taken.
+            document["confirmation_number"] = new_confirmation_number()
+        return None
+
+    async def _confirm(
+        self, document: dict[str, Any], entries: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Pending to confirmed with its events; None if the janitor discarded it first."""
+        confirmed: dict[str, Any] | None = await self.repository.update_reservation(
+            {"_id": document["_id"], "status": ReservationStatus.PENDING},
+            {
+                "$set": {"status": ReservationStatus.CONFIRMED, "updated_at": self.clock()},
+                "$push": outbox_push(entries),
+            },
+        )
+        return confirmed
 
     async def _check_new_booking(self, request: ReservationCreate):
         room_type = await self._room_type(request.room_type)
