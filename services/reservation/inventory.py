@@ -77,16 +77,16 @@ class Inventory:
         update["$set" if after else "$unset"] = {field: after if after else ""}
         if await self.nights.find_one_and_update(guard, update, ONLY_ID) is not None:
             return True
-        # Refused: the night is full, the hold is not `before`, or the night has no
-        # document yet. Only the last needs the upsert, so a booking of a night that
-        # exists makes one write, not two (issue 14); the guard settles it either way.
-        document = await self.nights.find_one({"_id": document_id})
-        if document is None:
-            await self._ensure(room_type, night)
-            if await self.nights.find_one_and_update(guard, update, ONLY_ID) is not None:
-                return True
-            document = await self.nights.find_one({"_id": document_id})
-        return ((document or {}).get("holds") or {}).get(holder, 0) == after
+        # Refused: the night is full, the hold is not `before`, or the night had no
+        # document when the update looked (a first booking of the night). Only then is the
+        # upsert needed, so a booking of a night that exists makes one write, not two
+        # (issue 14). Whether a document is there now says nothing about when the update
+        # looked (a concurrent first booking may have made it since): make sure it exists
+        # and let the guard decide again.
+        await self._ensure(room_type, night)
+        if await self.nights.find_one_and_update(guard, update, ONLY_ID) is not None:
+            return True
+        return await self.held(room_type, night, holder) == after
 
     async def release(self, key: HoldKey, holder: str) -> None:
         """Drops whatever `holder` holds on the night (a block's emptied hold too)."""
