@@ -4,13 +4,22 @@ only what changed, under the same guards as before."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-# An aggregate read from its document: without the outbox and the relay's lease on it
-# (shared/outbox.py), which are the store's bookkeeping, not the aggregate's.
-AGGREGATE_FIELDS = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
+# The store's bookkeeping on an aggregate's document, not the aggregate's: its outbox and
+# the relay's lease on it (shared/outbox.py).
+RELAY_FIELDS = ("outbox", "outbox_lease_until", "outbox_lease_owner")
+# The projection that reads an aggregate without them.
+AGGREGATE_FIELDS = dict.fromkeys(RELAY_FIELDS, 0)
+
+Aggregate = TypeVar("Aggregate", bound=BaseModel)
+
+
+def aggregate_of(model: type[Aggregate], document: dict[str, Any]) -> Aggregate:
+    """The stored document as the aggregate, the store's bookkeeping read away."""
+    return model.model_validate({k: v for k, v in document.items() if k not in RELAY_FIELDS})
 
 
 def stored_document(aggregate: BaseModel, *enums: str) -> dict[str, Any]:

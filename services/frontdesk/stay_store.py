@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from shared.document_changes import changed_fields, stored_document
+from shared.document_changes import aggregate_of, changed_fields, stored_document
 
 from .stay_aggregate import Stay
 from .store_context import NO_OUTBOX, StoreContext
@@ -15,7 +15,7 @@ from .store_context import NO_OUTBOX, StoreContext
 
 def stay_from_document(document: dict[str, Any]) -> Stay:
     """The stored stay as the aggregate, the store's bookkeeping read away."""
-    return Stay.model_validate({k: v for k, v in document.items() if k not in NO_OUTBOX})
+    return aggregate_of(Stay, document)
 
 
 def stay_to_document(stay: Stay) -> dict[str, Any]:

@@ -6,18 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.document_changes import changed_fields, stored_document
+from shared.document_changes import aggregate_of, changed_fields, stored_document
 
 from .guest_aggregate import Guest
-
-# The store's bookkeeping on a guest document, not the guest's: the outbox and the relay's
-# lease on it (shared/outbox.py).
-RELAY_FIELDS = ("outbox", "outbox_lease_until", "outbox_lease_owner")
 
 
 def guest_from_document(document: dict[str, Any]) -> Guest:
     """The stored guest as the aggregate, the store's bookkeeping read away."""
-    return Guest.model_validate({k: v for k, v in document.items() if k not in RELAY_FIELDS})
+    return aggregate_of(Guest, document)
 
 
 def guest_to_document(guest: Guest) -> dict[str, Any]:

@@ -29,10 +29,12 @@ and care tasks (care_task_store.py).
 
 from __future__ import annotations
 
+from shared.document_changes import RELAY_FIELDS
+
 from .care_task_store import CareTaskStore
 from .duplicate_store import DuplicateStore
 from .guest_document_store import GuestDocumentStore, VersionConflict
-from .guest_documents import RELAY_FIELDS, guest_changes, guest_from_document, guest_to_document
+from .guest_documents import guest_changes, guest_from_document, guest_to_document
 from .match_key_store import MatchKeyStore
 from .message_store import MessageStore
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shared.document_changes import RELAY_FIELDS
+
 from .block_store import BlockStore
 from .command_store import CommandStore
 from .guest_identity_store import ERASED_GUEST_FIELDS, FREE_TEXT, GuestIdentityStore
@@ -43,7 +45,6 @@ OUTBOX_COLLECTIONS = (
     "stays",
     "room_periods",
 )
-RELAY_FIELDS = tuple(NO_OUTBOX)  # the relay's own, never the booking's
 
 
 class ReservationRepository(

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.document_changes import AGGREGATE_FIELDS, changed_fields
+from shared.document_changes import aggregate_of, changed_fields
 
 from .reservation_aggregate import Reservation
 
 
 def reservation_from_document(document: dict[str, Any]) -> Reservation:
     """The stored booking as the aggregate, the relay's bookkeeping read away."""
-    return Reservation.model_validate(
-        {k: v for k, v in document.items() if k not in AGGREGATE_FIELDS}
-    )
+    return aggregate_of(Reservation, document)
 
 
 def reservation_to_document(reservation: Reservation) -> dict[str, Any]:

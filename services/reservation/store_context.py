@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.document_changes import AGGREGATE_FIELDS
 from shared.property_setup import PropertySetup
 
 from .inventory import Inventory
 from .policies import DEFAULT_RATE_PLAN, default_rate_plan
 
-NO_OUTBOX = {"outbox": 0, "outbox_lease_until": 0, "outbox_lease_owner": 0}
+NO_OUTBOX = AGGREGATE_FIELDS  # reads leave out the outbox and the relay's lease
 
 
 class StoreContext:
