@@ -3,30 +3,13 @@ does: `to_list(length)` gives at most `length` documents and leaves the rest on 
 cursor, and a limit without a sort stops evaluating documents once it has enough, with
 the same documents mongomock's own cursor returns."""
 
-from collections.abc import Iterator
-
 import pytest
-from mongomock import collection as mongomock_collection
 
 from shared import embedded_cursor
 from shared.mongo import connect_database
 from shared.settings import ServiceSettings
 
 HELD = 500
-
-
-@pytest.fixture
-def examined(monkeypatch) -> Iterator[list[int]]:
-    """Counts the documents mongomock evaluates a filter against."""
-    count = [0]
-    evaluate = mongomock_collection.filter_applies
-
-    def counting(filter, document):  # noqa: A002 - mongomock's name
-        count[0] += 1
-        return evaluate(filter, document)
-
-    monkeypatch.setattr(mongomock_collection, "filter_applies", counting)
-    yield count
 
 
 async def _rooms():

@@ -2,7 +2,6 @@
 that key only, and a unique check does not scan either; results are those of a scan."""
 
 import contextlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,20 +13,6 @@ from shared.mongo import connect_database
 from shared.settings import ServiceSettings
 
 HELD = 2000
-
-
-@pytest.fixture
-def examined(monkeypatch) -> Iterator[list[int]]:
-    """Counts the documents mongomock evaluates a filter against."""
-    count = [0]
-    evaluate = mongomock_collection.filter_applies
-
-    def counting(filter, document):  # noqa: A002 - mongomock's name
-        count[0] += 1
-        return evaluate(filter, document)
-
-    monkeypatch.setattr(mongomock_collection, "filter_applies", counting)
-    yield count
 
 
 async def _filled(tmp_path=None):

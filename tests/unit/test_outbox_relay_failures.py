@@ -7,51 +7,24 @@ from typing import Any
 
 from aiormq.exceptions import ChannelInvalidStateError
 
-from shared.events import SurveySent, SurveySentPayload
 from shared.mongo import connect_database
 from shared.outbox import OutboxRelay, with_outbox
 from shared.outbox_failures import DEAD_LETTERS
 from shared.settings import ServiceSettings
+from tests.support.relay_fakes import FakeChannel, FakeExchange, survey_sent
 
 
-class _Exchange:
-    def __init__(self, error: Exception | None) -> None:
-        self.error = error
-        self.published: list[str] = []
-
-    async def publish(self, message: Any, routing_key: str, mandatory: bool) -> None:
-        if self.error is not None:
-            raise self.error
-        self.published.append(message.message_id)
-
-
-class _Channel:
-    def __init__(self, exchange: _Exchange) -> None:
-        self.exchange = exchange
-
-    async def get_exchange(self, name: str, ensure: bool) -> _Exchange:
-        return self.exchange
-
-
-def survey_sent(n: int) -> SurveySent:
-    return SurveySent.new(
-        SurveySentPayload(survey_id=f"s{n}", stay_id=f"stay{n}", guest_id="g", channel="email"),
-        producer="test",
-        property_id="p",
-    )
-
-
-async def _relay_over(name: str, exchange: _Exchange) -> tuple[OutboxRelay, Any]:
+async def _relay_over(name: str, exchange: FakeExchange) -> tuple[OutboxRelay, Any]:
     database = connect_database(ServiceSettings(service_name=name, http_port=1))
     for n in range(3):
         await database["things"].insert_one(with_outbox({"_id": n}, survey_sent(n)))
     relay = OutboxRelay(database, ["things"], poll_seconds=1, lease_seconds=30, max_attempts=3)
-    relay._channel = _Channel(exchange)  # type: ignore[assignment]
+    relay._channel = FakeChannel(exchange)  # type: ignore[assignment]
     return relay, database
 
 
 async def test_a_broker_outage_moves_nothing_aside_and_loses_nothing() -> None:
-    exchange = _Exchange(ChannelInvalidStateError("channel closed"))
+    exchange = FakeExchange(ChannelInvalidStateError("channel closed"))
     relay, database = await _relay_over("relay-outage", exchange)
     for _ in range(10):  # far more passes than max_attempts
         assert await relay.publish_pending() == 0
@@ -67,7 +40,7 @@ async def test_a_broker_outage_moves_nothing_aside_and_loses_nothing() -> None:
 
 
 async def test_an_entry_the_broker_refuses_is_moved_aside_after_max_attempts() -> None:
-    exchange = _Exchange(TypeError("string exceeds maximum length of 255 bytes"))
+    exchange = FakeExchange(TypeError("string exceeds maximum length of 255 bytes"))
     relay, database = await _relay_over("relay-bad-entry", exchange)
     for _ in range(3):
         await relay.publish_pending()

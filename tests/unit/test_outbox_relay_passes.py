@@ -5,36 +5,10 @@ is a fake that confirms at once."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from shared.events import SurveySent, SurveySentPayload
 from shared.mongo import connect_database
 from shared.outbox import PENDING, OutboxRelay, push_outbox, with_outbox
 from shared.settings import ServiceSettings
-
-
-class _Exchange:
-    def __init__(self) -> None:
-        self.published: list[str] = []
-
-    async def publish(self, message: Any, routing_key: str, mandatory: bool) -> None:
-        self.published.append(message.message_id)
-
-
-class _Channel:
-    def __init__(self, exchange: _Exchange) -> None:
-        self.exchange = exchange
-
-    async def get_exchange(self, name: str, ensure: bool) -> _Exchange:
-        return self.exchange
-
-
-def survey_sent(n: int) -> SurveySent:
-    return SurveySent.new(
-        SurveySentPayload(survey_id=f"s{n}", stay_id=f"stay{n}", guest_id="g", channel="email"),
-        producer="test",
-        property_id="p",
-    )
+from tests.support.relay_fakes import FakeChannel, FakeExchange, survey_sent
 
 
 async def test_passes_take_a_batch_each_and_drain_the_backlog_once_in_order() -> None:
@@ -48,8 +22,8 @@ async def test_passes_take_a_batch_each_and_drain_the_backlog_once_in_order() ->
         await things.insert_one(with_outbox({"_id": f"d{(n * 7) % 25:02d}"}, first[n]))
         await things.update_one({"_id": f"d{(n * 7) % 25:02d}"}, {"$push": push_outbox(second[n])})
     relay = OutboxRelay(database, ["things"], poll_seconds=1, lease_seconds=30, batch_size=10)
-    exchange = _Exchange()
-    relay._channel = _Channel(exchange)  # type: ignore[assignment]
+    exchange = FakeExchange()
+    relay._channel = FakeChannel(exchange)  # type: ignore[assignment]
 
     handled = [await relay.publish_pending() for _ in range(4)]
 
