@@ -31,7 +31,7 @@ from mongomock.store import ServerStore
 from mongomock_motor import AsyncMongoMockClient
 from motor.motor_asyncio import AsyncIOMotorClient
 
-from shared import embedded_copy, embedded_cursor, embedded_in, embedded_results, embedded_set
+from shared import embedded_copy, embedded_cursor, embedded_in, embedded_results, embedded_versions
 from shared.embedded_journal import CODEC, EmbeddedStoreFiles
 from shared.embedded_keys import ChangeLog, KeyedDatabaseStore
 from shared.settings import ServiceSettings
@@ -42,7 +42,7 @@ embedded_copy.install()  # documents copied as trees of dicts and lists (shared/
 embedded_in.install()  # `$in` over a long tuple by a set (shared/embedded_in.py)
 embedded_results.install()  # sorts, projections, aware datetimes (shared/embedded_results.py)
 embedded_cursor.install()  # to_list(length) and limits as motor's (shared/embedded_cursor.py)
-embedded_set.install()  # `$set` without a version check per field (shared/embedded_set.py)
+embedded_versions.install()  # mongomock's version checks parsed once (shared/embedded_versions.py)
 
 _JOURNALED_WRITES = frozenset(
     {

@@ -1,13 +1,13 @@
-"""`$set` on the embedded store (shared/embedded_set.py) changes documents as
-mongomock's own does, refuses what it refuses, and no longer parses a version string
-for every field it sets."""
+"""mongomock's version checks parsed once (shared/embedded_versions.py): `$set` changes
+documents as mongomock's own does, refuses what it refuses, and no longer parses a
+version string for every field it sets."""
 
 from typing import Any
 
 import pytest
 from packaging import version
 
-from shared import embedded_set
+from shared import embedded_versions
 from shared.mongo import connect_database
 from shared.settings import ServiceSettings
 
@@ -34,11 +34,11 @@ async def _apply(update: dict[str, Any], upsert_id: str) -> list[dict[str, Any]]
 @pytest.mark.parametrize("update", UPDATES)
 async def test_set_changes_documents_as_mongomocks_own(update) -> None:
     ours = await _apply(update, "up")
-    embedded_set.uninstall()
+    embedded_versions.uninstall()
     try:
         theirs = await _apply(update, "up")
     finally:
-        embedded_set.install()
+        embedded_versions.install()
     assert ours == theirs
 
 
@@ -48,12 +48,12 @@ async def test_set_refuses_what_mongomock_refuses() -> None:
     for bad in ({"$set": {"items.-1": "x"}}, {"$set": {"$x": 1}}, {"$set": {"b\0": 1}}):
         with pytest.raises(Exception) as ours:
             await rooms.update_one({"_id": "r"}, bad)
-        embedded_set.uninstall()
+        embedded_versions.uninstall()
         try:
             with pytest.raises(Exception) as theirs:
                 await rooms.update_one({"_id": "r"}, bad)
         finally:
-            embedded_set.install()
+            embedded_versions.install()
         assert type(ours.value) is type(theirs.value)
         assert str(ours.value) == str(theirs.value)
     assert await rooms.find_one({"_id": "r"}) == {"_id": "r", "items": []}
@@ -73,9 +73,9 @@ async def test_a_set_parses_no_version(monkeypatch) -> None:
     parsed[0] = 0
     await rooms.update_many({}, {"$set": {"a": 1, "b": 2}})
     assert parsed[0] == 0
-    embedded_set.uninstall()
+    embedded_versions.uninstall()
     try:
         await rooms.update_many({}, {"$set": {"a": 1, "b": 2}})
     finally:
-        embedded_set.install()
+        embedded_versions.install()
     assert parsed[0] == 100  # mongomock's own: one per field per document
