@@ -31,7 +31,14 @@ from mongomock.store import ServerStore
 from mongomock_motor import AsyncMongoMockClient
 from motor.motor_asyncio import AsyncIOMotorClient
 
-from shared import embedded_copy, embedded_cursor, embedded_in, embedded_results, embedded_versions
+from shared import (
+    embedded_copy,
+    embedded_cursor,
+    embedded_in,
+    embedded_results,
+    embedded_snapshot,
+    embedded_versions,
+)
 from shared.embedded_journal import CODEC, EmbeddedStoreFiles
 from shared.embedded_keys import ChangeLog, KeyedDatabaseStore
 from shared.settings import ServiceSettings
@@ -43,6 +50,7 @@ embedded_in.install()  # `$in` over a long tuple by a set (shared/embedded_in.py
 embedded_results.install()  # sorts, projections, aware datetimes (shared/embedded_results.py)
 embedded_cursor.install()  # to_list(length) and limits as motor's (shared/embedded_cursor.py)
 embedded_versions.install()  # mongomock's version checks parsed once (shared/embedded_versions.py)
+embedded_snapshot.install()  # an update copies what it can change (shared/embedded_snapshot.py)
 
 _JOURNALED_WRITES = frozenset(
     {
