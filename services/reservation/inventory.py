@@ -15,13 +15,12 @@ from pymongo.errors import DuplicateKeyError
 
 from .domain import HoldKey
 
-# What a conditional update of a night answers with: whether it applied is all a caller
-# asks, and a night's document carries every holder of the night (hundreds on a full
-# night), copied into each answer otherwise.
-ONLY_ID = {"_id": 1}
-
 
 class Inventory:
+    """A conditional update of a night is asked only whether it applied: `_applied` (an
+    update_one's match), not a find_one_and_update, whose answer is a document, read
+    before the write as a second lookup on the embedded store (issue 14)."""
+
     def __init__(self, database: Any, property_id: str) -> None:
         self.property_id = property_id
         self.nights = database["inventory"]
@@ -51,6 +50,9 @@ class Inventory:
             )
         return key
 
+    async def _applied(self, guard: dict[str, Any], update: dict[str, Any]) -> bool:
+        return (await self.nights.update_one(guard, update)).matched_count == 1
+
     async def held(self, room_type: str, night: str, holder: str) -> int:
         document = await self.nights.find_one({"_id": self.key(room_type, night)})
         return ((document or {}).get("holds") or {}).get(holder, 0)
@@ -75,7 +77,7 @@ class Inventory:
             guard["sold"] = {"$lte": capacity - growth}
         update: dict[str, Any] = {"$inc": {"sold": growth}}
         update["$set" if after else "$unset"] = {field: after if after else ""}
-        if await self.nights.find_one_and_update(guard, update, ONLY_ID) is not None:
+        if await self._applied(guard, update):
             return True
         # Refused: the night is full, the hold is not `before`, or the night had no
         # document when the update looked (a first booking of the night). Only then is the
@@ -84,7 +86,7 @@ class Inventory:
         # looked (a concurrent first booking may have made it since): make sure it exists
         # and let the guard decide again.
         await self._ensure(room_type, night)
-        if await self.nights.find_one_and_update(guard, update, ONLY_ID) is not None:
+        if await self._applied(guard, update):
             return True
         return await self.held(room_type, night, holder) == after
 
@@ -97,13 +99,9 @@ class Inventory:
             held = (document or {}).get("holds") or {}
             if holder not in held:
                 return
-            if (
-                await self.nights.find_one_and_update(
-                    {"_id": document_id, field: held[holder]},
-                    {"$unset": {field: ""}, "$inc": {"sold": -held[holder]}},
-                    ONLY_ID,
-                )
-                is not None
+            if await self._applied(
+                {"_id": document_id, field: held[holder]},
+                {"$unset": {field: ""}, "$inc": {"sold": -held[holder]}},
             ):
                 return
 
@@ -111,16 +109,15 @@ class Inventory:
         """Moves rooms from a block's allotment to a reservation: `sold` does not change,
         the rooms only change holder."""
         document_id = self.key(*key)
-        moved = await self.nights.find_one_and_update(
+        moved = await self._applied(
             {
                 "_id": document_id,
                 f"holds.{block}": {"$gte": rooms},
                 f"holds.{holder}": {"$exists": False},
             },
             {"$inc": {f"holds.{block}": -rooms}, "$set": {f"holds.{holder}": rooms}},
-            ONLY_ID,
         )
-        return moved is not None or await self.held(*key, holder) == rooms
+        return moved or await self.held(*key, holder) == rooms
 
     async def return_to_block(self, key: HoldKey, block: str, holder: str) -> bool:
         """Gives a cancelled pick-up back to its block while the block still holds the
@@ -128,12 +125,10 @@ class Inventory:
         rooms = await self.held(*key, holder)
         if not rooms:
             return True
-        returned = await self.nights.find_one_and_update(
+        return await self._applied(
             {"_id": self.key(*key), f"holds.{holder}": rooms, f"holds.{block}": {"$exists": True}},
             {"$unset": {f"holds.{holder}": ""}, "$inc": {f"holds.{block}": rooms}},
-            ONLY_ID,
         )
-        return returned is not None
 
     async def holds_of(self, holder: str) -> dict[HoldKey, int]:
         """What `holder` holds right now, night by night."""
