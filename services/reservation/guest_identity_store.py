@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shared.erasure import scrub_free_text
@@ -39,16 +38,19 @@ class GuestIdentityStore(StoreContext):
             (email.strip().lower(), " ".join(f"{first_name} {last_name}".casefold().split()))
         )
         key = hashlib.sha256(person.encode()).hexdigest()
+        # A read, and an insert only for a guest not seen before: one lookup for a
+        # returning guest, where an upsert answering the document after it made two
+        # lookups and a write (issue 14).
+        known = await self.guests.find_one({"_id": key})
+        if known is not None:
+            return str(known["guest_id"])
+        guest_id = str(uuid.uuid4())
         try:
-            guest = await self.guests.find_one_and_update(
-                {"_id": key},
-                {"$setOnInsert": {"guest_id": str(uuid.uuid4())}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
+            await self.guests.insert_one({"_id": key, "guest_id": guest_id})
         except DuplicateKeyError:  # two first bookings raced; the other one's id stands
-            guest = await self.guests.find_one({"_id": key})
-        return guest["guest_id"]
+            known = await self.guests.find_one({"_id": key})
+            return str(known["guest_id"])
+        return guest_id
 
     async def follow_merge(self, merged: list[str], surviving: str) -> int:
         """Merged-away guest ids become the survivor's: on bookings, and for the next
