@@ -161,8 +161,18 @@ class CpuMeter:
         self.processes = processes
         self.start = cpu_seconds(*processes)
 
+    def used(self) -> float:
+        return cpu_seconds(*self.processes) - self.start
+
     def per(self, count: int) -> str:
-        return f"CPU {1000 * (cpu_seconds(*self.processes) - self.start) / max(count, 1):.1f} ms/op"
+        return f"CPU {1000 * self.used() / max(count, 1):.1f} ms/op"
+
+
+def _each(meters: dict[str, CpuMeter], count: int) -> str:
+    """CPU per operation of each process, and their sum."""
+    each = {name: meter.used() / max(count, 1) for name, meter in meters.items()}
+    parts = ", ".join(f"{name} {1000 * seconds:.1f}" for name, seconds in each.items())
+    return f"CPU {1000 * sum(each.values()):.1f} ms/op ({parts})"
 
 
 def scheduled_seconds(process: ServiceProcess) -> tuple[float, float]:
@@ -301,13 +311,16 @@ async def real_path(
         FanOutTracker(stack.amqp_url) as tracker,
     ):
         requested = sum(capacity.values()) + args.rooms // 15  # a few more than the rooms
-        profiler.start("creates", stack.services, "reservation")
+        profiler.start("creates", stack.services, *stack.services)  # the followers too
         cpu = CpuMeter(stack.services["reservation"])
         # What the departments that follow a booking spend on it meanwhile (the bare
         # endpoint has no followers): the rest of the machine's CPU per create.
-        followers = CpuMeter(
-            *(service for name, service in stack.services.items() if name != "reservation")
-        )
+        followers = {
+            name: CpuMeter(service)
+            for name, service in stack.services.items()
+            if name != "reservation"
+        }
+        loader = time.process_time()  # the clients' own CPU: they share the two cores
         creates = await closed_loop(
             reservation, lambda h, n: h.post("/reservations", json=booking(n)), requested, c
         )
@@ -324,7 +337,8 @@ async def real_path(
                 creates,
                 bare,
                 ">= 0.70x bare",
-                f"{cpu.per(requested)}, followers {followers.per(requested)}",
+                f"{cpu.per(requested)}; followers {_each(followers, requested)}; "
+                f"clients CPU {1000 * (time.process_time() - loader) / requested:.1f} ms/op",
             )
         )
         cpu = CpuMeter(stack.services["reservation"])
