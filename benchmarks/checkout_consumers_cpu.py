@@ -58,11 +58,11 @@ class _Channel:
     def __init__(self) -> None:
         self.published: list[tuple[str, bytes]] = []
 
-    async def get_exchange(self, name: str, ensure: bool = False) -> _Channel:
+    async def get_underlay_channel(self) -> _Channel:
         return self
 
-    async def publish(self, message: Any, routing_key: str, mandatory: bool = False) -> None:
-        self.published.append((routing_key, message.body))
+    async def basic_publish(self, body: bytes, *, routing_key: str, **publish: Any) -> None:
+        self.published.append((routing_key, body))
 
 
 def relay_of(database: Any, collections: tuple[str, ...]) -> tuple[OutboxRelay, _Channel]:

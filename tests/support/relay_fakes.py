@@ -1,4 +1,4 @@
-"""The outbox relay without a broker: an exchange that confirms at once (or fails every
+"""The outbox relay without a broker: a channel that confirms at once (or fails every
 publish with `error`), the channel that hands it out, and an event to relay."""
 
 from __future__ import annotations
@@ -9,21 +9,23 @@ from shared.events import SurveySent, SurveySentPayload
 
 
 class FakeExchange:
+    """aiormq's channel as the relay publishes on it: confirms every message at once."""
+
     def __init__(self, error: Exception | None = None) -> None:
         self.error = error
         self.published: list[str] = []
 
-    async def publish(self, message: Any, routing_key: str, mandatory: bool) -> None:
+    async def basic_publish(self, body: bytes, *, properties: Any, **publish: Any) -> None:
         if self.error is not None:
             raise self.error
-        self.published.append(message.message_id)
+        self.published.append(properties.message_id)
 
 
 class FakeChannel:
     def __init__(self, exchange: FakeExchange) -> None:
         self.exchange = exchange
 
-    async def get_exchange(self, name: str, ensure: bool) -> FakeExchange:
+    async def get_underlay_channel(self) -> FakeExchange:
         return self.exchange
 
 
