@@ -4,10 +4,10 @@ pass, the merges a crash left half done, a segment's guests and a lifecycle's.""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shared.idempotency import mark_applied
@@ -16,6 +16,22 @@ from shared.outbox import push_outbox
 from .guest_aggregate import Guest
 from .guest_documents import guest_changes
 from .store_context import StoreContext
+
+
+def _empty_guest(guest_id: str, property_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "_id": guest_id,
+        "property_id": property_id,
+        "version": 0,
+        "created_at": now,
+        "profile": {},
+        "stays": [],
+        "reservations": [],
+        "entries": [],
+        "balance": 0,
+        "feedback": {},
+        "applied_events": [],
+    }
 
 
 class VersionConflict(Exception):
@@ -27,36 +43,15 @@ class GuestDocumentStore(StoreContext):
         return await self.guests.find_one({"_id": guest_id}, {"outbox": 0})
 
     async def ensure(self, guest_id: str, property_id: str, now: datetime) -> dict[str, Any]:
-        """The guest's document, created empty on first sight (upsert names its _id).
-        Two first sights at once: one upsert inserts, the other may meet the key."""
-        try:
-            return await self._upsert_empty(guest_id, property_id, now)
-        except DuplicateKeyError:
-            existing = await self.get(guest_id)
-            assert existing is not None  # the other upsert inserted it
-            return existing
-
-    async def _upsert_empty(self, guest_id: str, property_id: str, now: datetime) -> dict[str, Any]:
-        return await self.guests.find_one_and_update(
-            {"_id": guest_id},
-            {
-                "$setOnInsert": {
-                    "property_id": property_id,
-                    "version": 0,
-                    "created_at": now,
-                    "profile": {},
-                    "stays": [],
-                    "reservations": [],
-                    "entries": [],
-                    "balance": 0,
-                    "feedback": {},
-                    "applied_events": [],
-                }
-            },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-            projection={"outbox": 0},
-        )
+        """The guest's document, created empty on first sight (the caller read none).
+        Two first sights at once: one insert wins, the other meets the key and reads the
+        winner's. (An insert and a read: an upsert answering the document after it was
+        a read, a write and another read on the embedded store, issue 14.)"""
+        with contextlib.suppress(DuplicateKeyError):
+            await self.guests.insert_one(_empty_guest(guest_id, property_id, now))
+        created = await self.get(guest_id)
+        assert created is not None  # this insert or the other one made it
+        return created
 
     async def save(
         self,

@@ -106,3 +106,15 @@ async def test_the_merge_completion_marks_a_closed_duplicate_only(world: World) 
     read = guest_from_document(await world.profiles.guest("g-open"))
     await world.repository.mark_merge_completed(read, merge_completed(read, world.clock()))
     assert (await world.repository.get("g-open") or {}).get("merge_completed_at") is None
+
+
+async def test_first_sights_of_a_guest_at_once_make_one_document(world: World) -> None:
+    """The first events about a guest, at once: one insert makes its document, the others
+    meet its key and read it (GuestDocumentStore.ensure), and every event lands. (Fails
+    with DuplicateKeyError when the losers do not read the winner's document.)"""
+    events = [contact("g-first") for _ in range(3)]
+    await asyncio.gather(*(world.profiles.record_contact(event) for event in events))
+    document = await world.profiles.guest("g-first")
+    assert guest_from_document(document).profile["email"] == "wen.li@example.com"
+    assert sorted(document["applied_events"]) == sorted(str(e.event_id) for e in events)
+    assert document["version"] == len(events)  # one write each, on the one document
