@@ -18,7 +18,8 @@ from .guest_documents import guest_changes
 from .store_context import StoreContext
 
 
-def _empty_guest(guest_id: str, property_id: str, now: datetime) -> dict[str, Any]:
+def empty_guest(guest_id: str, property_id: str, now: datetime) -> dict[str, Any]:
+    """The document `ensure` writes on a guest's first sight."""
     return {
         "_id": guest_id,
         "property_id": property_id,
@@ -48,7 +49,7 @@ class GuestDocumentStore(StoreContext):
         winner's. (An insert and a read: an upsert answering the document after it was
         a read, a write and another read on the embedded store, issue 14.)"""
         with contextlib.suppress(DuplicateKeyError):
-            await self.guests.insert_one(_empty_guest(guest_id, property_id, now))
+            await self.guests.insert_one(empty_guest(guest_id, property_id, now))
         created = await self.get(guest_id)
         assert created is not None  # this insert or the other one made it
         return created

@@ -11,22 +11,14 @@ import time
 
 import aio_pika
 
-from shared.events import SurveySent, SurveySentPayload
 from shared.mongo import connect_database
 from shared.outbox import OutboxRelay, with_outbox
 from shared.settings import ServiceSettings
 from shared.topology import declare_exchanges
 from tests.support.amqp import EventTap, wait_for
+from tests.support.relay_fakes import survey_sent
 
 EVENTS = 300
-
-
-def survey_sent(n: int) -> SurveySent:
-    return SurveySent.new(
-        SurveySentPayload(survey_id=f"s{n}", stay_id=f"stay{n}", guest_id="g", channel="email"),
-        producer="test",
-        property_id="p",
-    )
 
 
 async def test_a_window_goes_out_in_a_few_turns_of_a_busy_loop(amqp_url) -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from services.loyalty.guest_document_store import empty_guest
 from services.loyalty.repository import guest_from_document, guest_to_document
 
 AT = datetime(2027, 1, 10, 9, tzinfo=UTC)
@@ -13,19 +14,7 @@ AT = datetime(2027, 1, 10, 9, tzinfo=UTC)
 
 def first_sight() -> dict:
     """The document repository.ensure writes on a guest's first sight."""
-    return {
-        "_id": "g-1",
-        "property_id": "demo-hotel",
-        "version": 0,
-        "created_at": AT,
-        "profile": {},
-        "stays": [],
-        "reservations": [],
-        "entries": [],
-        "balance": 0,
-        "feedback": {},
-        "applied_events": [],
-    }
+    return empty_guest("g-1", "demo-hotel", AT)
 
 
 def test_a_first_sight_reads_back_as_stored() -> None:
