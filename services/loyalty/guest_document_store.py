@@ -10,8 +10,9 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from shared.events import Event
 from shared.idempotency import mark_applied
-from shared.outbox import push_outbox
+from shared.outbox import Superseded, push_outbox
 
 from .guest_aggregate import Guest
 from .guest_documents import guest_changes
@@ -43,6 +44,10 @@ class GuestDocumentStore(StoreContext):
     async def get(self, guest_id: str) -> dict[str, Any] | None:
         return await self.guests.find_one({"_id": guest_id}, {"outbox": 0})
 
+    async def outbox_of(self, guest_id: str) -> dict[str, Any]:
+        """The guest's events still waiting for the relay (`get` leaves them out)."""
+        return await self.guests.find_one({"_id": guest_id}, {"outbox": 1}) or {}
+
     async def ensure(self, guest_id: str, property_id: str, now: datetime) -> dict[str, Any]:
         """The guest's document, created empty on first sight (the caller read none).
         Two first sights at once: one insert wins, the other meets the key and reads the
@@ -63,9 +68,18 @@ class GuestDocumentStore(StoreContext):
         unsets: tuple[str, ...] = (),
         events: tuple[Any, ...] = (),
         applied_event: str | None = None,
+        superseding: tuple[Superseded, Event[Any]] | None = None,
     ) -> int:
-        """One guarded write; returns the new version or raises VersionConflict."""
+        """One guarded write; returns the new version or raises VersionConflict.
+        `superseding`: a pending outbox entry and the newer event put in its place (then
+        `events` must be empty: MongoDB refuses a `$set` into an array it `$push`es to)."""
         version = guest.get("version", 0)
+        guard: dict[str, Any] = {"_id": guest["_id"], "version": version}
+        if superseding is not None:
+            assert not events, "an outbox entry is superseded or events are pushed, not both"
+            pending, event = superseding
+            guard.update(pending.guard())
+            sets = {**sets, **pending.replacement(event)}
         push: dict[str, Any] = {
             key: {"$each": values} for key, values in (pushes or {}).items() if values
         }
@@ -78,7 +92,7 @@ class GuestDocumentStore(StoreContext):
             update["$push"] = push
         if unsets:
             update["$unset"] = {field: "" for field in unsets}
-        result = await self.guests.update_one({"_id": guest["_id"], "version": version}, update)
+        result = await self.guests.update_one(guard, update)
         if result.matched_count != 1:
             raise VersionConflict(guest["_id"])
         return version + 1

@@ -21,6 +21,7 @@ from typing import Any
 from shared.errors import Conflict, NotFound
 from shared.events import Event, GuestCreated, GuestProfilePayload, GuestUpdated
 from shared.logging import get_logger
+from shared.outbox import pending_of
 
 from .domain import lifecycle_of, projection, segments_of
 from .guest_aggregate import Guest
@@ -40,6 +41,12 @@ from .guest_store_context import (
 from .repository import VersionConflict
 
 log = get_logger(__name__)
+
+# The events that carry a guest's whole public profile, by type.
+PROFILE_EVENTS: dict[str, type[Event[Any]]] = {
+    GuestCreated.event_type: GuestCreated,
+    GuestUpdated.event_type: GuestUpdated,
+}
 
 __all__ = [
     "MAX_MERGE_HOPS",
@@ -128,15 +135,32 @@ class GuestStore(GuestMerges, GuestMessages):
         change.sets.update(segments=segments_of(after, today), lifecycle=lifecycle_of(after, today))
         after.update(segments=change.sets["segments"], lifecycle=change.sets["lifecycle"])
         version = guest.get("version", 0) + 1
+        superseding = None
         if change.publish_profile and (
             projection(after) != projection(guest) or not guest.get("profile_published")
         ):
-            kind = GuestUpdated if guest.get("profile_published") else GuestCreated
-            change.events.append(
-                self.event(
-                    kind, GuestProfilePayload(**projection(after), version=version), guest, cause
-                )
+            # A profile still waiting for the relay is replaced by this newer one, in its
+            # place and of its kind (a guest.created stays one): a booking and then its
+            # contact made two profiles per new guest, each to four departments.
+            pending = (
+                pending_of(await self.repository.outbox_of(guest["_id"]), PROFILE_EVENTS)
+                if guest.get("profile_published") and not change.events
+                else None
             )
+            kind = (
+                PROFILE_EVENTS[pending.type]
+                if pending is not None
+                else GuestUpdated
+                if guest.get("profile_published")
+                else GuestCreated
+            )
+            profile = self.event(
+                kind, GuestProfilePayload(**projection(after), version=version), guest, cause
+            )
+            if pending is not None:
+                superseding = (pending, profile)
+            else:
+                change.events.append(profile)
             change.sets["profile_published"] = True
         for message in change.messages:  # before the state: a retry finds them recorded
             await self._record_message(after, message)
@@ -149,8 +173,9 @@ class GuestStore(GuestMerges, GuestMessages):
             unsets=change.unsets,
             events=tuple(change.events),
             applied_event=str(cause.event_id) if cause else None,
+            superseding=superseding,
         )
-        if change.events:
+        if change.events or superseding:
             self.events_written()
 
     async def complete_merge(self, duplicate: dict[str, Any]) -> None:

@@ -1,6 +1,6 @@
 """Issue 12: housekeeping habits and a long-stay guest's fixed room could not be set
 through any API. Now they are profile preferences set over loyalty's API
-(PATCH /guests/{id}), carried by guest.updated to housekeeping and the front desk."""
+(PATCH /guests/{id}), carried by the guest's profile event to housekeeping and the front desk."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ async def test_habits_and_fixed_room_set_in_loyalty_reach_housekeeping_and_the_d
     [update] = [
         EVENTS_BY_TYPE[e["type"]].model_validate_json(e["body"])
         for e in document["outbox"]
-        if e["type"] == "guest.updated"
+        # the newest profile: while the first waits for the relay, it is replaced by the
+        # newer (shared/outbox.py, Superseded), so it goes out as guest.created
+        if e["type"] in ("guest.created", "guest.updated")
     ][-1:]
     assert update.payload.preferences["fixed_room"] == ["802"]
 
