@@ -44,7 +44,7 @@ class RoomAssignment(DeskContext):
         to choose although the stay holds it (the one a move leaves)."""
         # Only the booked type's rooms: rule 1 keeps no other, and reading every room of
         # the property was most of a check-in's time (py-spy, make bench --profile).
-        rooms = [room_of(doc) for doc in await self.repository.rooms_of_type(needs.room_type)]
+        rooms = await self.repository.rooms_of_type(needs.room_type)
         taken = await self.repository.taken_rooms(
             nights, except_stay=stay_id, among=[room.number for room in rooms]
         )

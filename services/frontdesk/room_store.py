@@ -8,8 +8,10 @@ import contextlib
 from datetime import date
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from .allocation import Room
 from .store_context import StoreContext
 
 ROOM_FIELDS = {"number": 1, "room_type": 1, "floor": 1, "bed": 1, "features": 1, "status": 1}
@@ -19,27 +21,38 @@ class RoomStore(StoreContext):
     async def all_rooms(self) -> list[dict[str, Any]]:
         return await self.rooms.find({"property_id": self.property_id}).sort("number").to_list(None)
 
-    async def rooms_of_type(self, room_type: str) -> list[dict[str, Any]]:
-        """What allocation needs of each room of one type, nothing more."""
-        return (
+    async def rooms_of_type(self, room_type: str) -> list[Room]:
+        """What allocation needs of each room of one type, in number order: from this
+        process's cache while no other writer changed the rooms (room_cache.py)."""
+        changes = await self.room_changes()
+        cached = self.room_cache.rooms(room_type, changes)
+        if cached is not None:
+            return cached
+        documents = (
             await self.rooms.find(
                 {"property_id": self.property_id, "room_type": room_type},
-                ROOM_FIELDS,
+                {**ROOM_FIELDS, "status_at": 1},
             )
             .sort("number")
             .to_list(None)
         )
+        return self.room_cache.fill(room_type, changes, documents)
 
     async def room(self, room_number: str) -> dict[str, Any] | None:
         return await self.rooms.find_one({"_id": self._room_key(room_number)})
 
     async def apply_room_status(self, room_number: str, status: str, occurred_at: str) -> bool:
-        """Newest wins: an event older than the status we hold changes nothing."""
+        """Newest wins: an event older than the status we hold changes nothing. Counted
+        either way, so a repeat of an event whose count a crash lost counts it."""
         result = await self.rooms.update_one(
             {"_id": self._room_key(room_number), "status_at": {"$lt": occurred_at}},
             {"$set": {"status": status, "status_at": occurred_at}},
         )
-        return result.modified_count == 1
+        applied = result.modified_count == 1
+        self.room_cache.written(
+            await self.count_room_write(), room_number, status if applied else None, occurred_at
+        )
+        return applied
 
     async def record_room_period(
         self,
@@ -106,6 +119,24 @@ class RoomStore(StoreContext):
             {"_id": key, "value": seen}, {"$inc": {"value": 1}}
         )
         return advanced is not None
+
+    async def room_changes(self) -> int:
+        """How many writes the rooms have had (room_cache.py)."""
+        counter = await self.counters.find_one({"_id": self._room_changes_key()})
+        return (counter or {}).get("value", 0)
+
+    async def count_room_write(self) -> int:
+        """Counts a write to the rooms, after it; returns its number."""
+        counter = await self.counters.find_one_and_update(
+            {"_id": self._room_changes_key()},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(counter["value"])
+
+    def _room_changes_key(self) -> str:
+        return f"rooms|{self.property_id}"
 
     def _promise_key(self, room_type: str) -> str:
         return f"promises|{self.property_id}|{room_type}"

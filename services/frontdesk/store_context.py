@@ -10,6 +10,8 @@ from typing import Any
 from shared.document_changes import AGGREGATE_FIELDS
 from shared.property_setup import PropertySetup
 
+from .room_cache import RoomsOfType
+
 NO_OUTBOX = AGGREGATE_FIELDS  # reads leave out the outbox and the relay's lease
 
 
@@ -31,6 +33,8 @@ class StoreContext:
         self.room_periods = database["room_periods"]
         # issue 18: each guest's latest questionnaire, for recognition (guest_feedback.py)
         self.guest_feedback = database["guest_feedback"]
+        # each type's rooms as allocation reads them, while no other process wrote them
+        self.room_cache = RoomsOfType()
 
     async def prepare(self, setup: PropertySetup) -> None:
         # One stay per room of a booking: room_count N gives N stays, room_index 0..N-1.
@@ -75,6 +79,10 @@ class StoreContext:
                     },
                     upsert=True,
                 )
+        # Rooms a setup added: cached types are read again (room_cache.py).
+        await self.counters.update_one(
+            {"_id": f"rooms|{self.property_id}"}, {"$inc": {"value": 1}}, upsert=True
+        )
 
     def _room_key(self, room_number: str) -> str:
         return f"{self.property_id}|{room_number}"
