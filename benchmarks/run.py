@@ -268,6 +268,26 @@ async def settle(url: str, services: tuple[str, ...] = (), timeout: float = 300)
         await asyncio.sleep(0.5)
 
 
+async def consumed(stack: Stack) -> dict[str, int]:
+    """Messages each service's consumers handled so far (its /metrics)."""
+    counts: dict[str, int] = {}
+    async with client("", stack.credentials.headers("ops")) as http:
+        for name, service in stack.services.items():
+            text = (await http.get(f"{service.url}/metrics")).text
+            counts[name] = sum(
+                int(float(line.rsplit(" ", 1)[1]))
+                for line in text.splitlines()
+                if line.startswith("messages_consumed_total{") and 'outcome="ok"' in line
+            )
+    return counts
+
+
+def per_booking(before: dict[str, int], after: dict[str, int], bookings: int) -> str:
+    each = {name: (after[name] - before[name]) / bookings for name in after}
+    split = ", ".join(f"{name} {count:.1f}" for name, count in each.items())
+    return f"{sum(each.values()):.1f} ({split})"
+
+
 async def inject_checkouts(url: str, count: int) -> list[str]:
     """Profile and checkout events of `count` guests, published as the producers' relays
     do (windowed, confirms, mandatory, persistent, under each producer's broker login with
@@ -320,6 +340,7 @@ async def real_path(
             for name, service in stack.services.items()
             if name != "reservation"
         }
+        handled = await consumed(stack)
         loader = time.process_time()  # the clients' own CPU: they share the two cores
         creates = await closed_loop(
             reservation, lambda h, n: h.post("/reservations", json=booking(n)), requested, c
@@ -365,6 +386,12 @@ async def real_path(
             await asyncio.sleep(0.2)
 
         await settle(stack.amqp_url)
+        rows.append(
+            Row(
+                "messages the departments consumed per booking",
+                per_booking(handled, await consumed(stack), len(booked)),
+            )
+        )
         # A guest checks in on the arrival business date only, and leaves on the departure
         # day: the services' clock (TEST_CLOCK_FILE) is moved as the e2e tests move it.
         stack.set_hotel_time(ARRIVAL, 15)
