@@ -57,8 +57,8 @@ CONSUMER_LAG = Gauge(
 )
 
 
-def event_age(message: AbstractIncomingMessage) -> tuple[str, float] | None:
-    """The message's type and seconds since it occurred, when it is an event envelope."""
+def event_occurred(message: AbstractIncomingMessage) -> tuple[str, datetime] | None:
+    """The message's type and when it occurred, when it is an event envelope."""
     try:
         body = json.loads(message.body)
         occurred = datetime.fromisoformat(body["occurred_at"])
@@ -66,7 +66,11 @@ def event_age(message: AbstractIncomingMessage) -> tuple[str, float] | None:
         return None
     if occurred.tzinfo is None:
         occurred = occurred.replace(tzinfo=UTC)
-    return str(message.type or body.get("type")), (datetime.now(UTC) - occurred).total_seconds()
+    return str(message.type or body.get("type")), occurred
+
+
+def seconds_since(occurred: datetime) -> float:
+    return max((datetime.now(UTC) - occurred).total_seconds(), 0.0)
 
 
 class ProducerNotAllowed(Exception):
@@ -230,10 +234,25 @@ class RetryOrPark:
         return _RetryOrParkScope(msg, context=context, policy=self)
 
 
+class _Unread:
+    """Not read yet (None is read: not an event envelope)."""
+
+
+_UNREAD = _Unread()
+
+
 class _RetryOrParkScope(BaseMiddleware):
     def __init__(self, msg: Any, /, *, context: Any, policy: RetryOrPark) -> None:
         super().__init__(msg, context=context)
         self.policy = policy
+        self._occurred: tuple[str, datetime] | None | _Unread = _UNREAD
+
+    def occurred(self) -> tuple[str, datetime] | None:
+        """event_occurred of the message, read once: its body is parsed again for the
+        handler (FastStream's decoder), where the lag and the latency read it twice more."""
+        if isinstance(self._occurred, _Unread):
+            self._occurred = event_occurred(self.raw)
+        return self._occurred
 
     @property
     def raw(self) -> AbstractIncomingMessage:
@@ -254,8 +273,8 @@ class _RetryOrParkScope(BaseMiddleware):
                 COMMANDS_EXCHANGE: ALLOWED_COMMAND_SENDERS,
             }.get(queue.exchange, {})
             check_producer(self.raw, allow_list, self.policy.own_login)
-        if (age := event_age(self.raw)) is not None:
-            CONSUMER_LAG.labels(queue.name).set(max(age[1], 0.0))
+        if (event := self.occurred()) is not None:
+            CONSUMER_LAG.labels(queue.name).set(seconds_since(event[1]))
         return await call_next(msg)
 
     async def after_processed(
@@ -269,8 +288,8 @@ class _RetryOrParkScope(BaseMiddleware):
         if exc_val is None:
             crash_point("consumer.after_effect")
             MESSAGES_CONSUMED.labels(queue.name, "ok").inc()
-            if (age := event_age(raw)) is not None:
-                EFFECT_LATENCY.labels(queue.name, age[0]).observe(max(age[1], 0.0))
+            if (event := self.occurred()) is not None:
+                EFFECT_LATENCY.labels(queue.name, event[0]).observe(seconds_since(event[1]))
             return False
         if not isinstance(exc_val, Exception):
             return False  # cancellation and exits: let the broker redeliver
