@@ -18,6 +18,7 @@ nothing here.
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from functools import cache
 
 from shared.events import ALL_EVENTS
 
@@ -86,11 +87,18 @@ def sender_allowed(
 def allowed_producers(
     event_type: str, allow_list: dict[str, frozenset[str]] = ALLOWED_PRODUCERS
 ) -> frozenset[str]:
-    allowed: frozenset[str] = frozenset()
+    # Every message is checked: a key without a wildcard is looked up, not matched (a
+    # match per event type of the registry was 4% of a consumer's CPU, issue 14).
+    allowed = allow_list.get(event_type, frozenset())
     for pattern, producers in allow_list.items():
-        if fnmatchcase(event_type, pattern):
+        if _is_pattern(pattern) and fnmatchcase(event_type, pattern):
             allowed |= producers
     return allowed
+
+
+@cache
+def _is_pattern(key: str) -> bool:
+    return any(wildcard in key for wildcard in "*?[")
 
 
 def publishers_of(service: str) -> list[str]:
