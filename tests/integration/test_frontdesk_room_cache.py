@@ -7,7 +7,8 @@ its interleaving mode for the racing test.
 Guard removed (run 2026-12-01, not committed): `RoomsOfType.rooms` answering the cached
 rooms whatever the count, the tests of another process's write, of a lost count and of
 the racing events fail: the check-in was given the dirty room, the cache ended unlike
-the store."""
+the store. `RoomsOfType.written` moving a cache on past another writer's count:
+`test_another_process_writing_between_two_of_ours_...` fails."""
 
 from __future__ import annotations
 
@@ -71,6 +72,20 @@ async def test_a_room_another_process_made_dirty_is_not_given(tmp_path: Path) ->
     await book(desk, 1)
     with pytest.raises(NoRoomFree):
         await desk.service.check_in(CheckIn(reservation_id="res-1"))
+
+
+async def test_another_process_writing_between_two_of_ours_is_not_missed(
+    tmp_path: Path,
+) -> None:
+    """Our write counted two after what the cache reflects: another writer came between,
+    and the cache is read again rather than moved on."""
+    desk = await desk_of(tmp_path, 2)
+    repository = desk.service.repository
+    await statuses(repository)  # cached
+    other_process = FrontDeskRepository(desk.database, PROPERTY)
+    await other_process.apply_room_status("200", "vacant_dirty", "2027-03-10T08:00:00+00:00")
+    await repository.apply_room_status("201", "vacant_dirty", "2027-03-10T08:01:00+00:00")
+    assert await statuses(repository) == {"200": "vacant_dirty", "201": "vacant_dirty"}
 
 
 async def test_a_write_whose_count_was_lost_is_seen_when_its_event_comes_again(
