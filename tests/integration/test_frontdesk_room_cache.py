@@ -8,7 +8,8 @@ Guard removed (run 2026-12-01, not committed): `RoomsOfType.rooms` answering the
 rooms whatever the count, the tests of another process's write, of a lost count and of
 the racing events fail: the check-in was given the dirty room, the cache ended unlike
 the store. `RoomsOfType.written` moving a cache on past another writer's count:
-`test_another_process_writing_between_two_of_ours_...` fails."""
+`test_another_process_writing_between_two_of_ours_...` fails; applying this process's
+writes in count order without newest-wins: `test_our_writes_counted_out_of_order_...`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mongomock_motor import AsyncMongoMockClient
 
 from services.frontdesk.desk_context import NoRoomFree
 from services.frontdesk.domain import CheckIn
@@ -62,6 +64,37 @@ async def test_this_process_writes_move_the_cache_without_reading_the_rooms(
     assert await repository.apply_room_status("200", "vacant_dirty", "2027-03-10T08:00:00+00:00")
     assert not await repository.apply_room_status("200", "vacant_clean", "2027-03-10T07:00:00")
     assert (await statuses(repository))["200"] == "vacant_dirty"  # newest wins, no read
+
+
+async def test_our_writes_counted_out_of_order_keep_the_newest_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The older event written first and counted last: the cache keeps the newer status,
+    as the store does. (Plain mongomock: the order below is the only one.)"""
+    desk = await desk_of(
+        tmp_path, 1, database=AsyncMongoMockClient(tz_aware=True).get_database("desk")
+    )
+    repository = desk.service.repository
+    await statuses(repository)  # cached
+    count, counted, calls = repository.count_room_write, asyncio.Event(), []
+
+    async def older_counted_last() -> int:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            await counted.wait()
+            return await count()
+        number = await count()
+        counted.set()
+        return number
+
+    monkeypatch.setattr(repository, "count_room_write", older_counted_last)
+    assert await asyncio.gather(
+        repository.apply_room_status("200", "vacant_dirty", "2027-03-10T08:00:00+00:00"),
+        repository.apply_room_status("200", "vacant_clean", "2027-03-10T09:00:00+00:00"),
+    ) == [True, True]
+    stored = await repository.rooms.find_one({"_id": f"{PROPERTY}|200"})
+    assert stored["status"] == "vacant_clean"
+    assert await statuses(repository) == {"200": "vacant_clean"}
 
 
 async def test_a_room_another_process_made_dirty_is_not_given(tmp_path: Path) -> None:
