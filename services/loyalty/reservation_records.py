@@ -43,6 +43,11 @@ class ReservationRecords(LoyaltyContext):
             return Change(
                 pushes={"reservations": [reservation]},
                 messages=reservation_actions(guest, reservation),
+                # A guest first seen in a booking is published with the guest's contact,
+                # which every booking carries beside it (reservation's booking_document
+                # `_created_events`): the booking alone made a profile of nothing but
+                # an id, sent to four departments and sent again a moment later.
+                publish_profile=bool(guest.get("profile_published")),
             )
 
         await self.store.change(booking.guest_id, decide, cause=event, create=True)

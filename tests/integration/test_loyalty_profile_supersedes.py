@@ -1,22 +1,26 @@
 """A guest's profile changed twice before the relay's pass goes out once, with the newer
-state (shared/outbox.py, Superseded): a new guest's booking and then the contact made a
-guest.created and a guest.updated, each to four departments (issue 14). On the embedded
-store in its interleaving mode (test_loyalty_ledger_service.World).
+state (shared/outbox.py, Superseded), and a guest first seen in a booking is published
+with the contact every booking carries: a new guest's booking and then the contact made
+a guest.created and a guest.updated, each to four departments (issue 14). On the
+embedded store in its interleaving mode (test_loyalty_ledger_service.World).
 
-Guard removed (run 2026-12-01, not committed): the replacing write not guarded by the
+Guards removed (run 2026-12-01, not committed): the replacing write not guarded by the
 pending entry's id at its index, `test_an_entry_the_relay_took_meanwhile_...` fails: the
-write overwrote the tier event that had moved into the profile's place."""
+write overwrote the tier event that had moved into the profile's place. A booking's
+first sight publishing the profile: `test_a_guest_first_seen_in_a_booking_...` fails."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from datetime import date
 from typing import Any
 
 import pytest
 
 from services.loyalty.domain import ProfileUpdate
 from shared.events import GuestContactCaptured, GuestContactPayload
+from tests.integration.frontdesk_harness import booking
 from tests.integration.test_loyalty_ledger_service import World
 
 PROPERTY = "demo-hotel"
@@ -122,3 +126,30 @@ async def test_racing_changes_leave_one_profile_of_the_newest_version(world: Wor
     assert guest["version"] == 6  # the contact, then one write each
     assert (kind, profile["version"]) == ("guest.created", 6)
     assert world.repository.conflicts > 0  # they really raced
+
+
+async def test_a_guest_first_seen_in_a_booking_is_published_with_the_contact(
+    world: World,
+) -> None:
+    """Even when the relay passes between the booking and its contact."""
+    await world.service.record_reservation(
+        booking(1, "king", date(2027, 3, 10), date(2027, 3, 12), guest_id="g-5")
+    )
+    assert profiles_in(await outbox(world, "g-5")) == []
+    await world.profiles.record_contact(contact("g-5"))
+    [(kind, profile)] = profiles_in(await outbox(world, "g-5"))
+    assert (kind, profile["version"], profile["email"]) == ("guest.created", 2, "ana@example.com")
+
+
+async def test_a_booking_after_its_published_contact_is_an_update_with_its_segment(
+    world: World,
+) -> None:
+    """The contact handled first and sent: the booking's segment is news, an update."""
+    await world.profiles.record_contact(contact("g-6"))
+    [created] = await outbox(world, "g-6")
+    await relay_sends(world, "g-6", created["event_id"])
+    await world.service.record_reservation(
+        booking(2, "king", date(2027, 3, 10), date(2027, 3, 12), guest_id="g-6")
+    )
+    [(kind, profile)] = profiles_in(await outbox(world, "g-6"))
+    assert (kind, profile["version"], profile["segments"]) == ("guest.updated", 2, ["business"])
