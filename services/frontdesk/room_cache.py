@@ -56,16 +56,22 @@ class RoomsOfType:
 
     def written(self, changes: int, number: str, status: str | None, at: str = "") -> None:
         """This process's write to room `number`, counted as `changes`; `status` None
-        when the write changed nothing (an older or repeated event)."""
+        when the write changed nothing (an older or repeated event). What the count
+        shows another writer did, or a status the cache is behind on, drops the type."""
         room_type = self._type_of.get(number)
         for kind, cached in list(self._types.items()):
             if cached.changes != changes - 1:
                 del self._types[kind]  # another writer came between
                 continue
-            cached.changes = changes
-            if status is not None and kind == room_type and cached.status_at[number] < at:
+            if kind == room_type and cached.status_at[number] < at:
+                if status is None:
+                    # The store holds a status at least this new that the cache never
+                    # saw: a write of ours whose count failed, now repeated.
+                    del self._types[kind]
+                    continue
                 cached.status_at[number] = at
                 cached.rooms = [
                     replace(room, status=status) if room.number == number else room
                     for room in cached.rooms
                 ]
+            cached.changes = changes

@@ -135,8 +135,5 @@ class RoomStore(StoreContext):
         )
         return int(counter["value"])
 
-    def _room_changes_key(self) -> str:
-        return f"rooms|{self.property_id}"
-
     def _promise_key(self, room_type: str) -> str:
         return f"promises|{self.property_id}|{room_type}"

@@ -81,8 +81,12 @@ class StoreContext:
                 )
         # Rooms a setup added: cached types are read again (room_cache.py).
         await self.counters.update_one(
-            {"_id": f"rooms|{self.property_id}"}, {"$inc": {"value": 1}}, upsert=True
+            {"_id": self._room_changes_key()}, {"$inc": {"value": 1}}, upsert=True
         )
 
     def _room_key(self, room_number: str) -> str:
         return f"{self.property_id}|{room_number}"
+
+    def _room_changes_key(self) -> str:
+        """The counter of writes to the rooms (room_cache.py)."""
+        return f"rooms|{self.property_id}"

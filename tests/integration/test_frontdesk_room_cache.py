@@ -9,7 +9,9 @@ rooms whatever the count, the tests of another process's write, of a lost count 
 the racing events fail: the check-in was given the dirty room, the cache ended unlike
 the store. `RoomsOfType.written` moving a cache on past another writer's count:
 `test_another_process_writing_between_two_of_ours_...` fails; applying this process's
-writes in count order without newest-wins: `test_our_writes_counted_out_of_order_...`."""
+writes in count order without newest-wins: `test_our_writes_counted_out_of_order_...`;
+moving on over a write that changed nothing the cache is behind on:
+`test_our_write_whose_count_failed_...`."""
 
 from __future__ import annotations
 
@@ -139,6 +141,29 @@ async def test_a_write_whose_count_was_lost_is_seen_when_its_event_comes_again(
     await book(desk, 1)
     with pytest.raises(NoRoomFree):
         await desk.service.check_in(CheckIn(reservation_id="res-1"))
+
+
+async def test_our_write_whose_count_failed_is_seen_when_its_event_comes_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The room written, the count refused (the store went away): the handler fails and
+    the event comes again; its write changes nothing now, and the cache, behind the
+    store on that room, is read again."""
+    desk = await desk_of(tmp_path, 1)
+    repository = desk.service.repository
+    await statuses(repository)  # cached
+    count = repository.count_room_write
+
+    async def refused() -> int:
+        raise ConnectionError("the store went away")
+
+    monkeypatch.setattr(repository, "count_room_write", refused)
+    at = "2027-03-10T08:00:00+00:00"
+    with pytest.raises(ConnectionError):
+        await repository.apply_room_status("200", "vacant_dirty", at)
+    monkeypatch.setattr(repository, "count_room_write", count)
+    assert not await repository.apply_room_status("200", "vacant_dirty", at)
+    assert await statuses(repository) == {"200": "vacant_dirty"}
 
 
 async def test_racing_status_events_and_check_ins_leave_the_cache_as_the_store(
