@@ -26,6 +26,7 @@ from mongomock_motor import AsyncMongoMockClient
 from services.frontdesk.desk_context import NoRoomFree
 from services.frontdesk.domain import CheckIn
 from services.frontdesk.repository import FrontDeskRepository
+from services.frontdesk.room_cache import ROOM_READS
 from shared.property_setup import load_property
 from tests.integration.frontdesk_harness import (
     PROPERTY,
@@ -63,9 +64,11 @@ async def test_this_process_writes_move_the_cache_without_reading_the_rooms(
         raise AssertionError("the rooms were read again")
 
     monkeypatch.setattr(repository.rooms, "find", no_read)
+    cached = ROOM_READS.labels("cached")._value.get()
     assert await repository.apply_room_status("200", "vacant_dirty", "2027-03-10T08:00:00+00:00")
     assert not await repository.apply_room_status("200", "vacant_clean", "2027-03-10T07:00:00")
     assert (await statuses(repository))["200"] == "vacant_dirty"  # newest wins, no read
+    assert ROOM_READS.labels("cached")._value.get() == cached + 1  # what ops see
 
 
 async def test_our_writes_counted_out_of_order_keep_the_newest_status(
