@@ -43,6 +43,7 @@ from shared.topology import CONSUMER_QUEUES, EVENTS_EXCHANGE
 from tests.support.amqp import is_local_broker, queue_depths
 from tests.support.infrastructure import local_vhost
 from tests.support.journeys import checkout as injected_checkout
+from tests.support.quiet import service_marks
 from tests.support.stack import SERVICE_NAMES, SmtpSink, Stack, free_port
 
 RESULTS = Path(__file__).with_name("results.md")
@@ -268,21 +269,16 @@ async def settle(url: str, services: tuple[str, ...] = (), timeout: float = 300)
         await asyncio.sleep(0.5)
 
 
-async def consumed(stack: Stack) -> dict[str, int]:
+async def consumed(stack: Stack) -> dict[str, float]:
     """Messages each service's consumers handled so far (its /metrics)."""
-    counts: dict[str, int] = {}
     async with client("", stack.credentials.headers("ops")) as http:
-        for name, service in stack.services.items():
-            text = (await http.get(f"{service.url}/metrics")).text
-            counts[name] = sum(
-                int(float(line.rsplit(" ", 1)[1]))
-                for line in text.splitlines()
-                if line.startswith("messages_consumed_total{") and 'outcome="ok"' in line
-            )
-    return counts
+        return {
+            name: (await service_marks(http, service.url)).consumed
+            for name, service in stack.services.items()
+        }
 
 
-def per_booking(before: dict[str, int], after: dict[str, int], bookings: int) -> str:
+def per_booking(before: dict[str, float], after: dict[str, float], bookings: int) -> str:
     each = {name: (after[name] - before[name]) / bookings for name in after}
     split = ", ".join(f"{name} {count:.1f}" for name, count in each.items())
     return f"{sum(each.values()):.1f} ({split})"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import cached_property
 from types import TracebackType
 from typing import Any, cast
 from weakref import WeakKeyDictionary
@@ -234,25 +235,16 @@ class RetryOrPark:
         return _RetryOrParkScope(msg, context=context, policy=self)
 
 
-class _Unread:
-    """Not read yet (None is read: not an event envelope)."""
-
-
-_UNREAD = _Unread()
-
-
 class _RetryOrParkScope(BaseMiddleware):
     def __init__(self, msg: Any, /, *, context: Any, policy: RetryOrPark) -> None:
         super().__init__(msg, context=context)
         self.policy = policy
-        self._occurred: tuple[str, datetime] | None | _Unread = _UNREAD
 
+    @cached_property
     def occurred(self) -> tuple[str, datetime] | None:
         """event_occurred of the message, read once: its body is parsed again for the
         handler (FastStream's decoder), where the lag and the latency read it twice more."""
-        if isinstance(self._occurred, _Unread):
-            self._occurred = event_occurred(self.raw)
-        return self._occurred
+        return event_occurred(self.raw)
 
     @property
     def raw(self) -> AbstractIncomingMessage:
@@ -273,7 +265,7 @@ class _RetryOrParkScope(BaseMiddleware):
                 COMMANDS_EXCHANGE: ALLOWED_COMMAND_SENDERS,
             }.get(queue.exchange, {})
             check_producer(self.raw, allow_list, self.policy.own_login)
-        if (event := self.occurred()) is not None:
+        if (event := self.occurred) is not None:
             CONSUMER_LAG.labels(queue.name).set(seconds_since(event[1]))
         return await call_next(msg)
 
@@ -288,7 +280,7 @@ class _RetryOrParkScope(BaseMiddleware):
         if exc_val is None:
             crash_point("consumer.after_effect")
             MESSAGES_CONSUMED.labels(queue.name, "ok").inc()
-            if (event := self.occurred()) is not None:
+            if (event := self.occurred) is not None:
                 EFFECT_LATENCY.labels(queue.name, event[0]).observe(seconds_since(event[1]))
             return False
         if not isinstance(exc_val, Exception):

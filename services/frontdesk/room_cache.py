@@ -34,6 +34,7 @@ ROOM_READS = Counter(
     "A type's rooms for allocation: from the process's cache, or read from the store",
     ["source"],
 )
+_FROM_CACHE, _FROM_STORE = ROOM_READS.labels("cached"), ROOM_READS.labels("store")
 
 
 @dataclass
@@ -52,9 +53,9 @@ class RoomsOfType:
         """The type's rooms if they reflect `changes` writes, else None (read them)."""
         cached = self._types.get(room_type)
         if cached is None or cached.changes != changes:
-            ROOM_READS.labels("store").inc()
+            _FROM_STORE.inc()
             return None
-        ROOM_READS.labels("cached").inc()
+        _FROM_CACHE.inc()
         return list(cached.rooms)
 
     def fill(self, room_type: str, changes: int, documents: list[dict[str, Any]]) -> list[Room]:

@@ -8,7 +8,6 @@ import contextlib
 from datetime import date
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from .allocation import Room
@@ -124,16 +123,6 @@ class RoomStore(StoreContext):
         """How many writes the rooms have had (room_cache.py)."""
         counter = await self.counters.find_one({"_id": self._room_changes_key()})
         return (counter or {}).get("value", 0)
-
-    async def count_room_write(self) -> int:
-        """Counts a write to the rooms, after it; returns its number."""
-        counter = await self.counters.find_one_and_update(
-            {"_id": self._room_changes_key()},
-            {"$inc": {"value": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        return int(counter["value"])
 
     def _promise_key(self, room_type: str) -> str:
         return f"promises|{self.property_id}|{room_type}"

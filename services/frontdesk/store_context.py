@@ -1,11 +1,14 @@
 """What every part of front desk's MongoDB access stands on: the property, its collections,
-their indexes and the rooms set up in them, and a room's key. The parts (arrival_store.py,
-room_store.py, room_night_store.py, stay_store.py, guest_profile_store.py,
-business_day_store.py) subclass it; repository.py puts them together."""
+their indexes and the rooms set up in them, a room's key and the count of writes to the
+rooms. The parts (arrival_store.py, room_store.py, room_night_store.py, stay_store.py,
+guest_profile_store.py, business_day_store.py) subclass it; repository.py puts them
+together."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from pymongo import ReturnDocument
 
 from shared.document_changes import AGGREGATE_FIELDS
 from shared.property_setup import PropertySetup
@@ -79,13 +82,20 @@ class StoreContext:
                     },
                     upsert=True,
                 )
-        # Rooms a setup added: cached types are read again (room_cache.py).
-        await self.counters.update_one(
-            {"_id": self._room_changes_key()}, {"$inc": {"value": 1}}, upsert=True
-        )
+        await self.count_room_write()  # rooms a setup added: cached types are read again
 
     def _room_key(self, room_number: str) -> str:
         return f"{self.property_id}|{room_number}"
+
+    async def count_room_write(self) -> int:
+        """Counts a write to the rooms, after it; returns its number (room_cache.py)."""
+        counter = await self.counters.find_one_and_update(
+            {"_id": self._room_changes_key()},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(counter["value"])
 
     def _room_changes_key(self) -> str:
         """The counter of writes to the rooms (room_cache.py)."""

@@ -19,11 +19,10 @@ from typing import Any
 import pytest
 
 from services.loyalty.domain import ProfileUpdate
-from shared.events import GuestContactCaptured, GuestContactPayload
 from tests.integration.frontdesk_harness import booking
+from tests.integration.test_loyalty_guest_moves import contact
 from tests.integration.test_loyalty_ledger_service import World
 
-PROPERTY = "demo-hotel"
 PROFILE_TYPES = ("guest.created", "guest.updated")
 
 
@@ -32,16 +31,6 @@ async def world() -> World:
     world = World()
     await world.repository.prepare()
     return world
-
-
-def contact(guest_id: str) -> GuestContactCaptured:
-    return GuestContactCaptured.new(
-        GuestContactPayload(
-            guest_id=guest_id, first_name="Ana", last_name="Ruiz", email="ana@example.com"
-        ),
-        producer="reservation",
-        property_id=PROPERTY,
-    )
 
 
 def prefers(*values: str) -> ProfileUpdate:
@@ -76,7 +65,7 @@ async def test_changes_before_the_relay_make_one_created_with_the_newest_profile
     await world.profiles.update_profile("g-1", prefers("feather"))
     [(kind, profile)] = profiles_in(await outbox(world, "g-1"))
     assert kind == "guest.created"
-    assert (profile["version"], profile["email"]) == (3, "ana@example.com")
+    assert (profile["version"], profile["email"]) == (3, "wen.li@example.com")
     assert profile["preferences"] == {"pillow": ["feather"]}
 
 
@@ -138,7 +127,11 @@ async def test_a_guest_first_seen_in_a_booking_is_published_with_the_contact(
     assert profiles_in(await outbox(world, "g-5")) == []
     await world.profiles.record_contact(contact("g-5"))
     [(kind, profile)] = profiles_in(await outbox(world, "g-5"))
-    assert (kind, profile["version"], profile["email"]) == ("guest.created", 2, "ana@example.com")
+    assert (kind, profile["version"], profile["email"]) == (
+        "guest.created",
+        2,
+        "wen.li@example.com",
+    )
 
 
 async def test_a_booking_after_its_published_contact_is_an_update_with_its_segment(
