@@ -45,15 +45,23 @@ class RoomAssignment(DeskContext):
         # Only the booked type's rooms: rule 1 keeps no other, and reading every room of
         # the property was most of a check-in's time (py-spy, make bench --profile).
         rooms = await self.repository.rooms_of_type(needs.room_type)
-        taken = await self.repository.taken_rooms(
-            nights, except_stay=stay_id, among=[room.number for room in rooms]
-        )
-        if besides is not None:
-            taken.add(besides)
+        numbers = [room.number for room in rooms]
+        fresh = False  # the held rooms from this process's cache first (held_nights.py)
+        taken = await self.repository.taken_rooms(nights, except_stay=stay_id, among=numbers)
         while True:
+            if besides is not None:
+                taken.add(besides)
             choice = choose_room(needs, rooms, taken)
             if choice.room is None:
-                raise NoRoomFree(choice.explanation, rule=choice.rule)
+                if fresh:
+                    raise NoRoomFree(choice.explanation, rule=choice.rule)
+                # Never refused on the cache's word: a release whose count a crash lost
+                # can leave a free room shown held there. The store's own answer decides.
+                fresh = True
+                taken = await self.repository.taken_rooms(
+                    nights, except_stay=stay_id, among=numbers, fresh=True
+                )
+                continue
             if await self.repository.claim_room_nights(choice.room.number, nights, stay_id):
                 return choice
             taken.add(choice.room.number)

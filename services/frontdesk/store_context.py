@@ -13,6 +13,7 @@ from pymongo import ReturnDocument
 from shared.document_changes import AGGREGATE_FIELDS
 from shared.property_setup import PropertySetup
 
+from .held_nights import HeldNights
 from .room_cache import RoomsOfType
 
 NO_OUTBOX = AGGREGATE_FIELDS  # reads leave out the outbox and the relay's lease
@@ -38,6 +39,8 @@ class StoreContext:
         self.guest_feedback = database["guest_feedback"]
         # each type's rooms as allocation reads them, while no other process wrote them
         self.room_cache = RoomsOfType()
+        # the rooms held on each night as allocation asks, likewise (held_nights.py)
+        self.held_nights = HeldNights()
 
     async def prepare(self, setup: PropertySetup) -> None:
         # One stay per room of a booking: room_count N gives N stays, room_index 0..N-1.
