@@ -95,10 +95,15 @@ class HeldNights:
 
         self._written(changes, apply)
 
+    def forget(self) -> None:
+        """Every night is read again: another writer came between, or a release of this
+        process may not be counted (the store failed between its delete and its count)."""
+        self._nights.clear()
+        self._changes = None
+
     def _written(self, changes: int, apply: Callable[[], None]) -> None:
         if self._changes is not None and changes == self._changes + 1:
             apply()
             self._changes = changes
-        else:  # another writer came between: every night is read again
-            self._nights.clear()
-            self._changes = None
+        else:
+            self.forget()

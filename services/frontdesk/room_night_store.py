@@ -125,10 +125,13 @@ class RoomNightStore(StoreContext):
             query["night"] = {"$gte": from_night.isoformat()}
         if nights is not None:
             query["night"] = {"$in": [night.isoformat() for night in nights]}
-        result = await self.room_nights.delete_many(query)
-        self.held_nights.released(
-            await self._count_room_night_write(), stay_id, room_number or None, released_night
-        )
+        try:
+            result = await self.room_nights.delete_many(query)
+            changes = await self._count_room_night_write()
+        except BaseException:
+            self.held_nights.forget()  # deleted, perhaps, and not counted
+            raise
+        self.held_nights.released(changes, stay_id, room_number or None, released_night)
         return result.deleted_count
 
     async def room_night_changes(self) -> int:

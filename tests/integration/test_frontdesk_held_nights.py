@@ -11,7 +11,9 @@ the other's room: 2 claims for 1 check-in); `HeldNights.claimed` not applied:
 still shown held, the store asked); the
 rollback of a partial claim not counted: `test_a_claim_given_back_...` fails (the other
 process still shows the room held); allocation refusing on the cache's word without
-asking the store: `test_a_release_whose_count_was_lost_...` fails (NoRoomFree)."""
+asking the store: `test_a_release_whose_count_was_lost_...` fails (NoRoomFree); a
+release whose count failed keeping the cache: `test_a_release_this_process_could_not_...`
+fails (the cache's word taken)."""
 
 from __future__ import annotations
 
@@ -185,3 +187,29 @@ async def test_two_processes_checking_in_at_once_never_share_a_room_night(
     assert {night["room_number"]: night["stay_id"] for night in held} == {
         stay["room_number"]: stay["_id"] for stay in stays
     }
+
+
+async def test_a_release_this_process_could_not_count_drops_its_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store failed between a release's delete and its count: the process cannot
+    tell its cache from the store any more, so it reads the nights again."""
+    desk = await build(hotel(tmp_path, 2), database=interleaving_store())
+    await book(desk, 1, 2, 3)
+    first = await desk.service.check_in(CheckIn(reservation_id="res-1"))
+    await desk.service.check_in(CheckIn(reservation_id="res-2"))  # full, and cached so
+    counters = desk.service.repository.counters
+
+    async def store_down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("the store went away")
+
+    monkeypatch.setattr(counters, "find_one_and_update", store_down)
+    with pytest.raises(ConnectionError):
+        await desk.service.repository.release_room_nights(first["_id"])
+    monkeypatch.undo()
+    from_store = reads("store")
+
+    third = await desk.service.check_in(CheckIn(reservation_id="res-3"))
+
+    assert third["room_number"] == first["room_number"]
+    assert reads("store") == from_store + 1  # the night read again, not the cache's word
