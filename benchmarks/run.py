@@ -392,6 +392,10 @@ async def real_path(
         # A guest checks in on the arrival business date only, and leaves on the departure
         # day: the services' clock (TEST_CLOCK_FILE) is moved as the e2e tests move it.
         stack.set_hotel_time(ARRIVAL, 15)
+        # As before the departures below: the arrival day's own morning work (the
+        # housekeeping plan at 08:00, the night's follow-ups) is done before the
+        # afternoon's arrivals; the clock's jump starts it now, not at 08:00.
+        await stack.wait_quiet(timeout=300, workers=("daily-plan", "in-stay-surveys"))
         handled = await consumed(stack)
         profiler.start("checkin", stack.services, *stack.services)  # the followers too
         cpu = CpuMeter(stack.services["frontdesk"])
