@@ -54,16 +54,18 @@ class HeldNights:
         _FROM_STORE.inc(len(asked) - len(found))
         return found
 
-    def fill(self, changes: int, nights: Iterable[str], held: Iterable[dict[str, str]]) -> None:
-        """The room nights read of `nights` after the count `changes` was read; kept only
-        if no write of this process was counted meanwhile (its count moved the cache on,
-        and the read may or may not hold that write)."""
-        if changes != self._changes:
-            return
+    def fill(
+        self, changes: int, nights: Iterable[str], held: Iterable[dict[str, str]]
+    ) -> dict[str, Held]:
+        """Each of `nights` with its held rooms, from the room nights read after the count
+        `changes` was read; kept only if no write of this process was counted meanwhile
+        (its count moved the cache on, and the read may or may not hold that write)."""
         read: dict[str, Held] = {night: {} for night in nights}
         for room_night in held:
             read[room_night["night"]][room_night["room_number"]] = room_night["stay_id"]
-        self._nights.update(read)
+        if changes == self._changes:
+            self._nights.update(read)
+        return read
 
     def claimed(self, changes: int, room_number: str, nights: Iterable[str], stay_id: str) -> None:
         """This process claimed the room on these nights for the stay, counted `changes`."""

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from .held_nights import Held
@@ -60,10 +59,7 @@ class RoomNightStore(StoreContext):
             read = await self.room_nights.find(
                 {"property_id": self.property_id, "night": {"$in": missing}}, HELD_FIELDS
             ).to_list(None)
-            self.held_nights.fill(changes, missing, read)
-            found.update({night: {} for night in missing})
-            for room_night in read:
-                found[room_night["night"]][room_night["room_number"]] = room_night["stay_id"]
+            found.update(self.held_nights.fill(changes, missing, read))
         return list(found.values())
 
     async def _held_among(self, nights: Iterable[date], rooms: set[str]) -> list[Held]:
@@ -93,12 +89,11 @@ class RoomNightStore(StoreContext):
                         {"_id": {"$in": claimed}, "stay_id": stay_id}
                     )
                     # counted too: another reader may have seen the nights held meanwhile
-                    given_back = {key.rsplit("|", 1)[1] for key in claimed}
                     self.held_nights.released(
                         await self._count_room_night_write(),
                         stay_id,
                         room_number,
-                        given_back.__contains__,
+                        _night_filter(None, nights[: len(claimed)]),
                     )
                 return False
             claimed.append(key)
@@ -136,18 +131,11 @@ class RoomNightStore(StoreContext):
 
     async def room_night_changes(self) -> int:
         """How many claims and releases the room nights have had (held_nights.py)."""
-        counter = await self.counters.find_one({"_id": self._room_night_changes_key()})
-        return (counter or {}).get("value", 0)
+        return await self._write_count(self._room_night_changes_key())
 
     async def _count_room_night_write(self) -> int:
         """Counts a claim or release, after it; returns its number (held_nights.py)."""
-        counter = await self.counters.find_one_and_update(
-            {"_id": self._room_night_changes_key()},
-            {"$inc": {"value": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        return int(counter["value"])
+        return await self._count_write(self._room_night_changes_key())
 
     def _room_night_changes_key(self) -> str:
         return f"room_nights|{self.property_id}"

@@ -121,8 +121,7 @@ class RoomStore(StoreContext):
 
     async def room_changes(self) -> int:
         """How many writes the rooms have had (room_cache.py)."""
-        counter = await self.counters.find_one({"_id": self._room_changes_key()})
-        return (counter or {}).get("value", 0)
+        return await self._write_count(self._room_changes_key())
 
     def _promise_key(self, room_type: str) -> str:
         return f"promises|{self.property_id}|{room_type}"

@@ -92,13 +92,23 @@ class StoreContext:
 
     async def count_room_write(self) -> int:
         """Counts a write to the rooms, after it; returns its number (room_cache.py)."""
+        return await self._count_write(self._room_changes_key())
+
+    async def _count_write(self, key: str) -> int:
+        """Moves the write count `key` on by one, after the write it counts; returns its
+        number (the process caches of room_cache.py and held_nights.py)."""
         counter = await self.counters.find_one_and_update(
-            {"_id": self._room_changes_key()},
+            {"_id": key},
             {"$inc": {"value": 1}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
         return int(counter["value"])
+
+    async def _write_count(self, key: str) -> int:
+        """How many writes the count `key` has had."""
+        counter = await self.counters.find_one({"_id": key})
+        return (counter or {}).get("value", 0)
 
     def _room_changes_key(self) -> str:
         """The counter of writes to the rooms (room_cache.py)."""
